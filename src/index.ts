@@ -1,0 +1,17 @@
+export { openLog, randomActorId, type OpenLogOptions } from './log/log.ts';
+export { memoryStore } from './log/memory-store.ts';
+export { computeEventId, encodeForId, EVENT_ENCODING } from './log/event-id.ts';
+export { canonicalJson } from './log/canonical-json.ts';
+export { toCloudEvent, fromCloudEvent, MAX_LINE_LENGTH } from './log/jsonl.ts';
+export { LIMITS } from './log/validate.ts';
+export * from './log/errors.ts';
+export type * from './log/types.ts';
+export type {
+  Store,
+  StoreReader,
+  StoreTransaction,
+  EventRecord,
+  StreamRecord,
+  ReplicaRecord,
+  CanonicalKey,
+} from './log/store.ts';

@@ -1,0 +1,187 @@
+import type { EventId } from './types.ts';
+
+/** What a walk needs of an event. */
+export interface DagNode {
+  id: EventId;
+  parents: EventId[];
+  gen: number;
+  hlc: string;
+}
+
+/** Looks an event up by id; throws when it is not stored. */
+export type NodeLookup = (id: EventId) => Promise<DagNode>;
+
+/**
+ * A max-heap by generation. Popping in generation order means every child of a
+ * node is popped before it, so a node's reachability flags are final when popped;
+ * that is what bounds every walk here by the events since the fork point.
+ */
+class GenerationQueue {
+  private items: DagNode[] = [];
+  get size(): number {
+    return this.items.length;
+  }
+  push(node: DagNode): void {
+    const items = this.items;
+    let i = items.length;
+    items.push(node);
+    while (i > 0) {
+      const up = (i - 1) >> 1;
+      if (items[up]!.gen >= node.gen) break;
+      items[i] = items[up]!;
+      i = up;
+    }
+    items[i] = node;
+  }
+  pop(): DagNode {
+    const items = this.items;
+    const top = items[0]!;
+    const last = items.pop()!;
+    if (items.length > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= items.length) break;
+        const r = l + 1;
+        const c = r < items.length && items[r]!.gen > items[l]!.gen ? r : l;
+        if (items[c]!.gen <= last.gen) break;
+        items[i] = items[c]!;
+        i = c;
+      }
+      items[i] = last;
+    }
+    return top;
+  }
+}
+
+const FROM_HEADS = 1;
+const FROM_SEEN = 2;
+
+/**
+ * Events reachable from `heads` but not from `seen` (both inclusive): the events a
+ * writer who had seen `seen` did not see. Visits only events newer than the fork
+ * point, plus the frontier.
+ */
+export async function concurrentWith(
+  lookup: NodeLookup,
+  heads: EventId[],
+  seen: EventId[],
+): Promise<DagNode[]> {
+  const flags = new Map<EventId, number>();
+  const queue = new GenerationQueue();
+  let unseenQueued = 0;
+  const result: DagNode[] = [];
+
+  const reach = async (id: EventId, flag: number) => {
+    const old = flags.get(id);
+    if (old === undefined) {
+      flags.set(id, flag);
+      queue.push(await lookup(id));
+      if (flag === FROM_HEADS) unseenQueued++;
+    } else if ((old | flag) !== old) {
+      flags.set(id, old | flag);
+      if (old === FROM_HEADS) unseenQueued--;
+    }
+  };
+
+  for (const id of seen) await reach(id, FROM_SEEN);
+  for (const id of heads) await reach(id, FROM_HEADS);
+  while (unseenQueued > 0) {
+    const node = queue.pop();
+    const flag = flags.get(node.id)!;
+    if (flag === FROM_HEADS) {
+      unseenQueued--;
+      result.push(node);
+    }
+    for (const parent of node.parents) await reach(parent, flag);
+  }
+  return result;
+}
+
+export interface Fork {
+  /** Latest common ancestors of all tips. */
+  forkPoint: DagNode[];
+  /** Events reachable from some tip but not from all: the concurrent sides. */
+  sides: DagNode[];
+}
+
+/** The fork point of several tips and the events on their sides since it. */
+export async function forkOf(lookup: NodeLookup, tips: EventId[]): Promise<Fork> {
+  const all = (1n << BigInt(tips.length)) - 1n;
+  const flags = new Map<EventId, bigint>();
+  const stale = new Set<EventId>();
+  const queue = new GenerationQueue();
+  let liveQueued = 0;
+  const forkPoint: DagNode[] = [];
+  const sides: DagNode[] = [];
+
+  const reach = async (id: EventId, flag: bigint, isStale: boolean) => {
+    const old = flags.get(id);
+    if (old === undefined) {
+      flags.set(id, flag);
+      if (isStale) stale.add(id);
+      else liveQueued++;
+      queue.push(await lookup(id));
+      return;
+    }
+    flags.set(id, old | flag);
+    if (isStale && !stale.has(id)) {
+      stale.add(id);
+      liveQueued--;
+    }
+  };
+
+  for (let i = 0; i < tips.length; i++) await reach(tips[i]!, 1n << BigInt(i), false);
+  while (liveQueued > 0) {
+    const node = queue.pop();
+    const flag = flags.get(node.id)!;
+    const isStale = stale.has(node.id);
+    if (!isStale) {
+      liveQueued--;
+      if (flag === all) forkPoint.push(node);
+      else sides.push(node);
+    }
+    // Below a common ancestor everything is common: mark it so the walk can stop.
+    const below = isStale || flag === all;
+    for (const parent of node.parents) await reach(parent, flag, below);
+  }
+  return { forkPoint, sides };
+}
+
+/** Every event reachable from `tips`, tips included, in no particular order. */
+export async function ancestorsOf(lookup: NodeLookup, tips: EventId[]): Promise<DagNode[]> {
+  const seen = new Set<EventId>(tips);
+  const stack = [...seen];
+  const result: DagNode[] = [];
+  while (stack.length > 0) {
+    const node = await lookup(stack.pop()!);
+    result.push(node);
+    for (const parent of node.parents) {
+      if (!seen.has(parent)) {
+        seen.add(parent);
+        stack.push(parent);
+      }
+    }
+  }
+  return result;
+}
+
+/** True when `a` is reachable from `b` through parents (a happened-before b), a ≠ b. */
+export async function happenedBefore(lookup: NodeLookup, a: EventId, b: EventId): Promise<boolean> {
+  if (a === b) return false;
+  const target = await lookup(a);
+  const seen = new Set<EventId>([b]);
+  const stack = [b];
+  while (stack.length > 0) {
+    const node = await lookup(stack.pop()!);
+    for (const parent of node.parents) {
+      if (parent === a) return true;
+      if (seen.has(parent)) continue;
+      seen.add(parent);
+      // Generations only fall along parents: below the target's, it cannot be found.
+      const p = await lookup(parent);
+      if (p.gen > target.gen) stack.push(parent);
+    }
+  }
+  return false;
+}

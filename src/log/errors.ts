@@ -1,0 +1,136 @@
+import type { EventId } from './types.ts';
+
+/**
+ * Every error the log throws on purpose. `code` is stable; `name` carries the
+ * class name so it survives Comlink, which clones only name, message and stack.
+ */
+export abstract class ForklineError extends Error {
+  abstract readonly code: string;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A `reject`-policy stream moved on since the writer looked. */
+export class WrongExpectedHeadsError extends ForklineError {
+  readonly code = 'WRONG_EXPECTED_HEADS';
+  constructor(
+    readonly stream: string,
+    readonly expected: EventId[] | 'no-stream',
+    readonly actual: EventId[],
+  ) {
+    super(
+      `Stream "${stream}" has moved on: expected ${describeHeads(expected)}, ` +
+        `but its heads are ${describeHeads(actual)}. Read the stream again and retry.`,
+    );
+  }
+}
+
+/** `expected: 'stream-exists'` on a stream with no events. */
+export class StreamNotFoundError extends ForklineError {
+  readonly code = 'STREAM_NOT_FOUND';
+  constructor(readonly stream: string) {
+    super(`Stream "${stream}" has no events, but the append expected it to exist.`);
+  }
+}
+
+/** An id given as expected heads or `at` that this replica does not hold in that stream. */
+export class UnknownEventError extends ForklineError {
+  readonly code = 'UNKNOWN_EVENT';
+  constructor(
+    readonly id: EventId,
+    readonly stream: string,
+  ) {
+    super(`Event ${id} is not stored in stream "${stream}" on this replica.`);
+  }
+}
+
+/** Malformed input: says which field, why, and which event (by id or batch index). */
+export class InvalidEventError extends ForklineError {
+  readonly code = 'INVALID_EVENT';
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+    readonly where: { id?: EventId; index?: number } = {},
+  ) {
+    super(`Invalid ${field}${describeWhere(where)}: ${reason}.`);
+  }
+}
+
+/** The event's content does not hash to the id it claims (forged or corrupted). */
+export class IdMismatchError extends ForklineError {
+  readonly code = 'ID_MISMATCH';
+  constructor(
+    readonly id: EventId,
+    readonly computed: EventId,
+  ) {
+    super(
+      `Event ${id} fails verification: its content hashes to ${computed}. ` +
+        'It was altered or forged; nothing was stored.',
+    );
+  }
+}
+
+/** Causal delivery: a parent or the actor's previous event is neither stored nor in the batch. */
+export class MissingDependencyError extends ForklineError {
+  readonly code = 'MISSING_DEPENDENCY';
+  constructor(
+    readonly id: EventId,
+    readonly missingParents: EventId[],
+    readonly missingSeq: { actor: string; seq: number } | undefined,
+  ) {
+    const parts = [];
+    if (missingParents.length) parts.push(`parents ${missingParents.join(', ')}`);
+    if (missingSeq) parts.push(`seq ${missingSeq.seq} of actor ${missingSeq.actor}`);
+    super(
+      `Event ${id} cannot be stored before ${parts.join(' and ')}. ` +
+        'Send the missing events in the same batch or first; nothing was stored.',
+    );
+  }
+}
+
+/** Two different events claim the same (actor, seq): a replica id was reused. */
+export class SeqConflictError extends ForklineError {
+  readonly code = 'SEQ_CONFLICT';
+  constructor(
+    readonly id: EventId,
+    readonly actor: string,
+    readonly seq: number,
+  ) {
+    super(
+      `Event ${id} claims seq ${seq} of actor ${actor}, which already belongs to another ` +
+        'event. Two replicas share one actor id; give each replica its own.',
+    );
+  }
+}
+
+/** The log was used after `close()`. */
+export class LogClosedError extends ForklineError {
+  readonly code = 'LOG_CLOSED';
+  constructor() {
+    super('The log is closed; open it again to use it.');
+  }
+}
+
+function describeHeads(heads: EventId[] | 'no-stream'): string {
+  if (heads === 'no-stream' || heads.length === 0) return 'no events';
+  return `[${heads.join(', ')}]`;
+}
+
+function describeWhere(where: { id?: EventId; index?: number }): string {
+  if (where.id !== undefined) return ` in event ${where.id}`;
+  if (where.index !== undefined) return ` in event #${where.index} of the batch`;
+  return '';
+}
+
+/** An import line that cannot be applied; the log is unchanged. */
+export class ImportError extends ForklineError {
+  readonly code = 'IMPORT_INVALID';
+  constructor(
+    readonly line: number,
+    readonly reason: string,
+  ) {
+    super(`Import refused, line ${line}: ${reason}. Nothing was imported.`);
+  }
+}

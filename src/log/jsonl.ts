@@ -1,0 +1,137 @@
+import { fromBase64Url, toBase64Url } from './base64url.ts';
+import { ForklineError, ImportError } from './errors.ts';
+import type { EventRecord } from './store.ts';
+import type { ImportResult, IngestResult, Json, LogEvent } from './types.ts';
+
+/** The `source` of exported events: names this log format, not a machine. */
+export const DEFAULT_SOURCE = 'urn:forkline:log';
+
+/** Longest line import reads: 1 MiB of data, base64- or JSON-escaped, plus attributes. */
+export const MAX_LINE_LENGTH = 8 * 1024 * 1024;
+
+const REQUIRED = ['specversion', 'id', 'source', 'type', 'subject', 'time', 'actor', 'seq', 'hlc'] as const;
+
+/**
+ * One CloudEvents 1.0 structured-mode JSON object for an event (DESIGN §8): our fields
+ * ride as lowercase string extension attributes; bytes go in `data_base64`.
+ */
+export function toCloudEvent(event: LogEvent, source = DEFAULT_SOURCE): Record<string, Json> {
+  const out: Record<string, Json> = {
+    specversion: '1.0',
+    id: event.id,
+    source,
+    type: event.type,
+    subject: event.stream,
+    time: event.time,
+  };
+  if (event.data instanceof Uint8Array) {
+    out.datacontenttype = 'application/octet-stream';
+    out.data_base64 = toBase64(event.data);
+  } else {
+    out.datacontenttype = 'application/json';
+    out.data = event.data;
+  }
+  out.parents = event.parents.join(' ');
+  out.actor = event.actor;
+  out.seq = String(event.seq);
+  out.hlc = event.hlc;
+  if (event.author !== undefined) out.author = event.author;
+  return out;
+}
+
+/** Reads an event back from a CloudEvent object; throws a TypeError saying what is wrong. */
+export function fromCloudEvent(value: unknown): LogEvent {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError('not a JSON object');
+  }
+  const ce = value as Record<string, unknown>;
+  for (const name of REQUIRED) {
+    if (typeof ce[name] !== 'string' || ce[name] === '') {
+      throw new TypeError(`attribute "${name}" is missing or not a non-empty string`);
+    }
+  }
+  if (ce.specversion !== '1.0') throw new TypeError(`specversion "${String(ce.specversion)}" is not "1.0"`);
+  if (!/^[1-9]\d{0,15}$/.test(ce.seq as string)) throw new TypeError('attribute "seq" is not a positive integer');
+  const parents = ce.parents ?? '';
+  if (typeof parents !== 'string') throw new TypeError('attribute "parents" is not a string');
+  if ('data' in ce && 'data_base64' in ce) throw new TypeError('both "data" and "data_base64" are present');
+  let data: Json | Uint8Array = (ce.data ?? null) as Json;
+  if ('data_base64' in ce) {
+    if (typeof ce.data_base64 !== 'string') throw new TypeError('"data_base64" is not a string');
+    data = fromBase64Url(ce.data_base64);
+  }
+  const event: LogEvent = {
+    id: ce.id as string,
+    stream: ce.subject as string,
+    type: ce.type as string,
+    data,
+    parents: parents === '' ? [] : parents.split(' '),
+    actor: ce.actor as string,
+    seq: Number(ce.seq),
+    hlc: ce.hlc as string,
+    time: ce.time as string,
+  };
+  if (ce.author !== undefined) event.author = ce.author as string;
+  return event;
+}
+
+/** Streams the log as JSON Lines, one event per line, holding one record at a time. */
+export async function* exportLines(
+  records: AsyncIterable<EventRecord>,
+  source = DEFAULT_SOURCE,
+): AsyncIterable<string> {
+  for await (const { event } of records) yield JSON.stringify(toCloudEvent(event, source)) + '\n';
+}
+
+/**
+ * Parses and checks every line, then hands all events to `ingest` (one transaction).
+ * Errors name the line; blank lines are skipped.
+ * @throws ImportError
+ */
+export async function importLines(
+  lines: AsyncIterable<string> | Iterable<string>,
+  ingest: (events: LogEvent[]) => Promise<IngestResult>,
+): Promise<ImportResult> {
+  const events: LogEvent[] = [];
+  const lineOf: number[] = [];
+  const lineById = new Map<string, number>();
+  let count = 0;
+  for await (const raw of lines) {
+    count++;
+    const text = raw.replace(/\r?\n$/, '');
+    if (text.trim() === '') continue;
+    if (text.length > MAX_LINE_LENGTH) {
+      throw new ImportError(count, `the line is ${text.length} characters, over the limit of ${MAX_LINE_LENGTH}`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new ImportError(count, `not valid JSON (${(error as Error).message})`);
+    }
+    try {
+      const event = fromCloudEvent(parsed);
+      events.push(event);
+      lineOf.push(count);
+      if (!lineById.has(event.id)) lineById.set(event.id, count);
+    } catch (error) {
+      throw new ImportError(count, (error as Error).message);
+    }
+  }
+  try {
+    const result = await ingest(events);
+    return { lines: events.length, ...result };
+  } catch (error) {
+    if (!(error instanceof ForklineError)) throw error;
+    const { id, index } = error as { id?: string; where?: { id?: string; index?: number }; index?: number };
+    const where = (error as { where?: { id?: string; index?: number } }).where;
+    const line =
+      lineById.get(id ?? where?.id ?? '') ?? lineOf[index ?? where?.index ?? -1] ?? 0;
+    throw new ImportError(line, error.message);
+  }
+}
+
+function toBase64(bytes: Uint8Array): string {
+  const url = toBase64Url(bytes).replace(/-/g, '+').replace(/_/g, '/');
+  return url + '='.repeat((4 - (url.length % 4)) % 4);
+}

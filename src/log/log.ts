@@ -1,0 +1,443 @@
+import { toBase64Url } from './base64url.ts';
+import { streamConflicts } from './conflicts.ts';
+import { ancestorsOf, concurrentWith, type DagNode, type NodeLookup } from './dag.ts';
+import {
+  IdMismatchError,
+  InvalidEventError,
+  LogClosedError,
+  MissingDependencyError,
+  SeqConflictError,
+  StreamNotFoundError,
+  UnknownEventError,
+  WrongExpectedHeadsError,
+} from './errors.ts';
+import { computeEventId } from './event-id.ts';
+import { exportLines, importLines } from './jsonl.ts';
+import { maxHlc, tickHlc } from './hlc.ts';
+import { memoryStore } from './memory-store.ts';
+import { compareCanonical, type EventRecord, type Store, type StoreReader, type StreamRecord } from './store.ts';
+import type {
+  AppendOptions,
+  AppendResult,
+  Conflict,
+  EventId,
+  EventInput,
+  Expected,
+  ImportResult,
+  IngestResult,
+  Log,
+  LogEvent,
+  Policy,
+  Projection,
+  ReadOptions,
+  VersionVector,
+} from './types.ts';
+import { checkEventInput, checkLogEvent, checkName, checkStream, LIMITS } from './validate.ts';
+
+export interface OpenLogOptions {
+  store?: Store;
+  /** The replica id to write as; by default the store's own, created once and kept. */
+  actor?: string;
+  /** Per stream: 'keep-both' (default) records a stale write as concurrent; 'reject' refuses it. */
+  policy?: (stream: string) => Policy;
+  /** Wall clock in ms, for tests that make time jump. */
+  now?: () => number;
+}
+
+/** Opens a log over `store` (a fresh memory store by default). */
+export async function openLog(options: OpenLogOptions = {}): Promise<Log> {
+  const store = options.store ?? memoryStore();
+  const actor = options.actor ?? (await ensureActor(store));
+  checkName('actor', actor, LIMITS.actorLength);
+  return new ForklineLog(store, actor, options.policy ?? (() => 'keep-both'), options.now ?? Date.now);
+}
+
+async function ensureActor(store: Store): Promise<string> {
+  return store.write(async (tx) => {
+    const replica = await tx.replica();
+    if (replica.actor) return replica.actor;
+    const actor = randomActorId();
+    tx.putReplica({ ...replica, actor });
+    return actor;
+  });
+}
+
+/** 96 random bits: replicas never share an id by accident. */
+export function randomActorId(): string {
+  return toBase64Url(crypto.getRandomValues(new Uint8Array(12)));
+}
+
+const nodeOf = (record: EventRecord): DagNode => ({
+  id: record.event.id,
+  parents: record.event.parents,
+  gen: record.gen,
+  hlc: record.event.hlc,
+});
+
+function lookupIn(reader: StoreReader): NodeLookup {
+  return async (id) => {
+    const record = await reader.event(id);
+    if (!record) throw new Error(`log corrupted: event ${id} is referenced but not stored`);
+    return nodeOf(record);
+  };
+}
+
+function sameIds(a: EventId[], b: EventId[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
+}
+
+/** Heads after adding `id`, whose parents are `parents`: causal delivery makes `id` a head. */
+function nextHeads(heads: EventId[], parents: EventId[], id: EventId): EventId[] {
+  const next = heads.filter((h) => !parents.includes(h));
+  next.push(id);
+  return next.sort();
+}
+
+const byCanonical = (a: DagNode, b: DagNode) => compareCanonical(a, b);
+
+class ForklineLog implements Log {
+  private closed = false;
+
+  constructor(
+    private readonly store: Store,
+    readonly actor: string,
+    private readonly policyOf: (stream: string) => Policy,
+    private readonly now: () => number,
+  ) {}
+
+  /**
+   * Appends events to one stream in one transaction (DESIGN §4). The first event's
+   * parents are the expected heads; each further event's parent is the one before.
+   * @throws InvalidEventError, UnknownEventError, StreamNotFoundError,
+   *   WrongExpectedHeadsError (reject policy), LogClosedError; nothing is stored then.
+   */
+  async append(
+    stream: string,
+    events: EventInput | EventInput[],
+    options: AppendOptions = {},
+  ): Promise<AppendResult[]> {
+    this.checkOpen();
+    checkStream(stream);
+    const inputs = Array.isArray(events) ? events : [events];
+    if (inputs.length === 0) throw new InvalidEventError('events', 'the batch is empty');
+    inputs.forEach(checkEventInput);
+    const expected = normalizeExpected(options.expected ?? 'any');
+    const policy = this.policyOf(stream);
+
+    return this.store.write(async (tx) => {
+      const heads = (await tx.stream(stream))?.heads ?? [];
+      const parents = await this.parentsFor(tx, stream, heads, expected, policy);
+      const lookup = lookupIn(tx);
+      const concurrent = sameIds(parents, heads)
+        ? []
+        : (await concurrentWith(lookup, heads, parents)).sort(byCanonical).map((n) => n.id);
+
+      let gen = 0;
+      let hlc = (await tx.replica()).hlc;
+      for (const id of parents) {
+        const node = await lookup(id);
+        gen = Math.max(gen, node.gen);
+        hlc = maxHlc(hlc, node.hlc);
+      }
+      const replica = await tx.replica();
+      let seq = await tx.actorSeq(this.actor);
+      let pos = replica.lastPos;
+      let previous = parents;
+      const recordedAt = this.now();
+      const results: AppendResult[] = [];
+      for (const input of inputs) {
+        hlc = tickHlc(hlc, recordedAt);
+        const body: Omit<LogEvent, 'id'> = {
+          stream,
+          type: input.type,
+          data: input.data,
+          parents: previous,
+          actor: this.actor,
+          seq: ++seq,
+          hlc,
+          time: input.time ?? new Date(recordedAt).toISOString(),
+          ...(input.author !== undefined ? { author: input.author } : {}),
+        };
+        const event = { id: computeEventId(body), ...body } as LogEvent;
+        tx.putEvent({ event, pos: ++pos, recordedAt, gen: ++gen });
+        results.push({ event, status: 'stored', position: pos, concurrent });
+        previous = [event.id];
+      }
+      const last = results[results.length - 1]!.event;
+      const size = ((await tx.stream(stream))?.size ?? 0) + inputs.length;
+      tx.putStream({ stream, heads: nextHeads(heads, parents, last.id), size });
+      tx.putActorSeq(this.actor, seq);
+      tx.putReplica({ ...replica, hlc, lastPos: pos });
+      return results;
+    });
+  }
+
+  private async parentsFor(
+    tx: StoreReader,
+    stream: string,
+    heads: EventId[],
+    expected: Expected,
+    policy: Policy,
+  ): Promise<EventId[]> {
+    if (expected === 'any') return heads;
+    if (expected === 'stream-exists') {
+      if (heads.length === 0) throw new StreamNotFoundError(stream);
+      return heads;
+    }
+    if (expected === 'no-stream') {
+      if (heads.length > 0 && policy === 'reject') {
+        throw new WrongExpectedHeadsError(stream, 'no-stream', heads);
+      }
+      return [];
+    }
+    for (const id of expected) {
+      const record = await tx.event(id);
+      if (!record || record.event.stream !== stream) throw new UnknownEventError(id, stream);
+    }
+    if (policy === 'reject' && !sameIds(expected, heads)) {
+      throw new WrongExpectedHeadsError(stream, expected, heads);
+    }
+    return expected;
+  }
+
+  /**
+   * Stores events from another replica after verifying each: shape, id recomputed,
+   * parents in the same stream with smaller HLCs, the actor's seq chain dense. A batch
+   * may arrive in any order as long as it is causally complete with what is stored.
+   * @throws InvalidEventError, IdMismatchError, MissingDependencyError, SeqConflictError;
+   *   the whole batch is refused then.
+   */
+  async ingest(events: Iterable<LogEvent>): Promise<IngestResult> {
+    this.checkOpen();
+    const batch: LogEvent[] = [];
+    const inBatch = new Set<EventId>();
+    let index = 0;
+    for (const candidate of events) {
+      const event = checkLogEvent(candidate, index++);
+      const { id, ...body } = event;
+      const computed = computeEventId(body);
+      if (computed !== id) throw new IdMismatchError(id, computed);
+      if (!inBatch.has(id)) {
+        inBatch.add(id);
+        batch.push(event);
+      }
+    }
+    const duplicatesInBatch = index - batch.length;
+    if (batch.length === 0) return { stored: 0, duplicates: duplicatesInBatch };
+    return this.store.write(async (tx) => {
+      const result = await ingestInto(tx, batch, this.now());
+      return { stored: result.stored, duplicates: result.duplicates + duplicatesInBatch };
+    });
+  }
+
+  async get(id: EventId): Promise<LogEvent | undefined> {
+    this.checkOpen();
+    return (await this.store.event(id))?.event;
+  }
+
+  async heads(stream: string): Promise<EventId[]> {
+    this.checkOpen();
+    checkStream(stream);
+    return (await this.store.stream(stream))?.heads ?? [];
+  }
+
+  /**
+   * The stream in canonical order: by (hlc, id), which is topological because every
+   * event's HLC exceeds its parents'. With `at`, only what those heads had seen.
+   * @throws UnknownEventError when an `at` id is not in the stream.
+   */
+  async *read(stream: string, options: ReadOptions = {}): AsyncIterable<LogEvent> {
+    this.checkOpen();
+    checkStream(stream);
+    if (options.at === undefined) {
+      for await (const record of this.store.streamEvents(stream)) yield record.event;
+      return;
+    }
+    const at = [...new Set(options.at)].sort();
+    const current = (await this.store.stream(stream))?.heads ?? [];
+    if (sameIds(at, current)) {
+      for await (const record of this.store.streamEvents(stream)) yield record.event;
+      return;
+    }
+    for (const id of at) {
+      const record = await this.store.event(id);
+      if (!record || record.event.stream !== stream) throw new UnknownEventError(id, stream);
+    }
+    const nodes = (await ancestorsOf(lookupIn(this.store), at)).sort(byCanonical);
+    for (const node of nodes) yield (await this.store.event(node.id))!.event;
+  }
+
+  /** What a peer holding `vector` lacks, in arrival order here (which is causal). */
+  async *since(vector: VersionVector): AsyncIterable<LogEvent> {
+    this.checkOpen();
+    const local = await this.store.versionVector();
+    let from = Infinity;
+    for (const [actor, seq] of Object.entries(local)) {
+      const known = vector[actor] ?? 0;
+      if (seq > known) {
+        const first = await this.store.actorEvent(actor, known + 1);
+        if (first) from = Math.min(from, first.pos);
+      }
+    }
+    if (from === Infinity) return;
+    for await (const { event } of this.store.eventsFrom(from)) {
+      if (event.seq > (vector[event.actor] ?? 0)) yield event;
+    }
+  }
+
+  async versionVector(): Promise<VersionVector> {
+    this.checkOpen();
+    return this.store.versionVector();
+  }
+
+  async fold<S>(stream: string, projection: Projection<S>, options: ReadOptions = {}): Promise<S> {
+    let state = projection.initial();
+    for await (const event of this.read(stream, options)) state = projection.evolve(state, event);
+    return state;
+  }
+
+  async conflicts(stream: string): Promise<Conflict[]> {
+    this.checkOpen();
+    checkStream(stream);
+    const heads = (await this.store.stream(stream))?.heads ?? [];
+    return streamConflicts(stream, heads, this.store.streamEvents(stream), lookupIn(this.store));
+  }
+
+  export(): AsyncIterable<string> {
+    this.checkOpen();
+    return exportLines(this.store.eventsFrom(1));
+  }
+
+  async import(lines: AsyncIterable<string> | Iterable<string>): Promise<ImportResult> {
+    this.checkOpen();
+    return importLines(lines, (events) => this.ingest(events));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.store.close();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new LogClosedError();
+  }
+}
+
+function normalizeExpected(expected: Expected): Expected {
+  if (expected === 'any' || expected === 'no-stream' || expected === 'stream-exists') return expected;
+  if (!Array.isArray(expected) || expected.some((id) => typeof id !== 'string')) {
+    throw new InvalidEventError(
+      'expected',
+      "must be a list of event ids, 'any', 'no-stream' or 'stream-exists'",
+    );
+  }
+  return [...new Set(expected)].sort();
+}
+
+/**
+ * Stores a verified batch in causal order inside `tx`. Each event waits until its
+ * parents and its actor's previous seq are stored or accepted from the batch.
+ */
+async function ingestInto(
+  tx: Parameters<Parameters<Store['write']>[0]>[0],
+  batch: LogEvent[],
+  recordedAt: number,
+): Promise<IngestResult> {
+  const replica = await tx.replica();
+  let { hlc, lastPos } = replica;
+  let stored = 0;
+  let duplicates = 0;
+  const streams = new Map<string, StreamRecord>();
+  const seqs = new Map<string, number>();
+  const waitingOnId = new Map<EventId, LogEvent[]>();
+  const waitingOnSeq = new Map<string, LogEvent>();
+  const pending = new Set<LogEvent>();
+
+  const streamOf = async (name: string) => {
+    let record = streams.get(name);
+    if (!record) {
+      record = (await tx.stream(name)) ?? { stream: name, heads: [], size: 0 };
+      streams.set(name, record);
+    }
+    return record;
+  };
+  const seqOf = async (actor: string) => seqs.get(actor) ?? (await tx.actorSeq(actor));
+
+  // Returns true when stored; otherwise parks the event on the first thing it waits for.
+  const tryStore = async (event: LogEvent): Promise<boolean> => {
+    let gen = 0;
+    for (const parentId of event.parents) {
+      const parent = await tx.event(parentId);
+      if (!parent) {
+        const list = waitingOnId.get(parentId) ?? [];
+        list.push(event);
+        waitingOnId.set(parentId, list);
+        return false;
+      }
+      if (parent.event.stream !== event.stream) {
+        throw new InvalidEventError('parents', `parent ${parentId} belongs to stream "${parent.event.stream}"`, { id: event.id });
+      }
+      if (!(parent.event.hlc < event.hlc)) {
+        throw new InvalidEventError('hlc', `${event.hlc} is not after parent ${parentId}'s ${parent.event.hlc}`, { id: event.id });
+      }
+      gen = Math.max(gen, parent.gen);
+    }
+    const seq = await seqOf(event.actor);
+    if (event.seq <= seq) throw new SeqConflictError(event.id, event.actor, event.seq);
+    if (event.seq > seq + 1) {
+      waitingOnSeq.set(`${event.actor}\n${event.seq - 1}`, event);
+      return false;
+    }
+    tx.putEvent({ event, pos: ++lastPos, recordedAt, gen: gen + 1 });
+    const stream = await streamOf(event.stream);
+    streams.set(event.stream, {
+      stream: event.stream,
+      heads: nextHeads(stream.heads, event.parents, event.id),
+      size: stream.size + 1,
+    });
+    seqs.set(event.actor, event.seq);
+    hlc = maxHlc(hlc, event.hlc);
+    stored++;
+    return true;
+  };
+
+  const work: LogEvent[] = [];
+  for (const event of batch) {
+    if (await tx.event(event.id)) duplicates++;
+    else {
+      pending.add(event);
+      work.push(event);
+    }
+  }
+  // Worklist rather than recursion: a 100k-event chain arriving backwards must not overflow the stack.
+  work.reverse();
+  while (work.length > 0) {
+    const event = work.pop()!;
+    if (!pending.has(event) || !(await tryStore(event))) continue;
+    pending.delete(event);
+    const byId = waitingOnId.get(event.id);
+    if (byId) {
+      waitingOnId.delete(event.id);
+      work.push(...byId);
+    }
+    const key = `${event.actor}\n${event.seq}`;
+    const bySeq = waitingOnSeq.get(key);
+    if (bySeq) {
+      waitingOnSeq.delete(key);
+      work.push(bySeq);
+    }
+  }
+  if (pending.size > 0) {
+    const [stuck] = pending;
+    const missing: EventId[] = [];
+    for (const parent of stuck!.parents) if (!(await tx.event(parent))) missing.push(parent);
+    const seq = await seqOf(stuck!.actor);
+    const missingSeq = stuck!.seq > seq + 1 ? { actor: stuck!.actor, seq: stuck!.seq - 1 } : undefined;
+    throw new MissingDependencyError(stuck!.id, missing, missingSeq);
+  }
+  for (const record of streams.values()) tx.putStream(record);
+  for (const [actor, seq] of seqs) tx.putActorSeq(actor, seq);
+  tx.putReplica({ ...replica, hlc, lastPos });
+  return { stored, duplicates };
+}

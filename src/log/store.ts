@@ -1,0 +1,80 @@
+import type { EventId, LogEvent, VersionVector } from './types.ts';
+
+/** An event as stored: the event plus local bookkeeping that is never hashed. */
+export interface EventRecord {
+  event: LogEvent;
+  /** Arrival index on this replica, 1, 2, 3 … across all streams. */
+  pos: number;
+  /** Local arrival time (ms since epoch). */
+  recordedAt: number;
+  /** Generation number: 1 for a root, else 1 + the greatest parent generation. */
+  gen: number;
+}
+
+export interface StreamRecord {
+  stream: string;
+  /** Sorted ids of the events no other event of the stream names as a parent. */
+  heads: EventId[];
+  /** Events in the stream. */
+  size: number;
+}
+
+/** Per-replica bookkeeping, read and written in the same transaction as the events. */
+export interface ReplicaRecord {
+  /** The replica's HLC: at least every stored event's HLC. */
+  hlc: string;
+  /** Position of the last stored event (0 when empty). */
+  lastPos: number;
+  /** The replica id this store writes as by default, once one was chosen. */
+  actor?: string;
+}
+
+/** Reads that see a consistent state: inside a transaction, its own writes too. */
+export interface StoreReader {
+  event(id: EventId): Promise<EventRecord | undefined>;
+  stream(name: string): Promise<StreamRecord | undefined>;
+  /** Highest seq stored for `actor`, 0 when none. */
+  actorSeq(actor: string): Promise<number>;
+  replica(): Promise<ReplicaRecord>;
+}
+
+/**
+ * A read-write transaction. Writes are applied together when the body's promise
+ * resolves, or not at all when it rejects. The body must await only this
+ * transaction's methods (IndexedDB commits a transaction left idle).
+ */
+export interface StoreTransaction extends StoreReader {
+  putEvent(record: EventRecord): void;
+  putStream(record: StreamRecord): void;
+  putActorSeq(actor: string, seq: number): void;
+  putReplica(record: ReplicaRecord): void;
+}
+
+/** Where a position in canonical order is: events sort by (hlc, id). */
+export interface CanonicalKey {
+  hlc: string;
+  id: EventId;
+}
+
+/**
+ * Storage behind a log. Implementations: memoryStore() here, the IndexedDB store
+ * in worker/. Both pass test/contract/store-contract.ts.
+ */
+export interface Store extends StoreReader {
+  /** Runs `body` in one atomic read-write transaction; transactions never interleave. */
+  write<T>(body: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+  /** The stream's events in canonical order, strictly after `after` when given. */
+  streamEvents(stream: string, after?: CanonicalKey): AsyncIterable<EventRecord>;
+  /** All events in arrival order, from position `from` on. */
+  eventsFrom(from: number): AsyncIterable<EventRecord>;
+  /** The event `actor` wrote with `seq`, if stored. */
+  actorEvent(actor: string, seq: number): Promise<EventRecord | undefined>;
+  versionVector(): Promise<VersionVector>;
+  close(): Promise<void>;
+}
+
+/** Canonical order: (hlc, id), both compared as strings. */
+export function compareCanonical(a: CanonicalKey, b: CanonicalKey): number {
+  if (a.hlc !== b.hlc) return a.hlc < b.hlc ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}

@@ -1,0 +1,106 @@
+/** A JSON value as it survives `JSON.parse(JSON.stringify(x))` unchanged. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** The content address of an event: see docs/event-encoding.md. */
+export type EventId = string;
+
+/** One immutable entry of the log (DESIGN §1). Every field is covered by `id`. */
+export interface LogEvent<D = Json | Uint8Array> {
+  id: EventId;
+  stream: string;
+  type: string;
+  data: D;
+  /** Sorted ids of the stream's heads the writer had seen; [] for a first event. */
+  parents: EventId[];
+  actor: string;
+  /** 1, 2, 3 … dense per actor, across all streams. */
+  seq: number;
+  /** Hybrid logical clock: fixed width, sorts as a string, greater than every parent's. */
+  hlc: string;
+  /** RFC 3339 wall-clock time at the writer. */
+  time: string;
+  author?: string;
+}
+
+/** What a writer supplies; the log fills in the rest. */
+export interface EventInput {
+  type: string;
+  data: Json | Uint8Array;
+  author?: string;
+  time?: string;
+}
+
+/** The writer's view for optimistic concurrency (DESIGN §4). */
+export type Expected = EventId[] | 'any' | 'no-stream' | 'stream-exists';
+
+/** How a stream treats a writer whose expected heads are stale. */
+export type Policy = 'keep-both' | 'reject';
+
+export interface AppendOptions {
+  expected?: Expected;
+}
+
+export interface AppendResult {
+  event: LogEvent;
+  status: 'stored' | 'duplicate';
+  /** Arrival index on this replica. */
+  position: number;
+  /** Stored events of the stream this event did not see, in canonical order. */
+  concurrent: EventId[];
+}
+
+export interface IngestResult {
+  stored: number;
+  duplicates: number;
+}
+
+export interface ImportResult {
+  lines: number;
+  stored: number;
+  duplicates: number;
+}
+
+/** A decider-style fold: `evolve` is applied to every event in canonical order. */
+export interface Projection<S> {
+  initial: () => S;
+  evolve(state: S, event: LogEvent): S;
+}
+
+export interface Conflict {
+  stream: string;
+  kind: string;
+  /** The concurrent events, in canonical order. */
+  events: EventId[];
+  /** Latest common ancestors of the concurrent events ([] when they share none). */
+  forkPoint: EventId[];
+  state: 'unresolved' | 'auto-merged' | 'resolved';
+  resolvedBy?: EventId;
+}
+
+export type VersionVector = Record<string, number>;
+
+export interface ReadOptions {
+  /** Fold or read the stream as a writer with these heads saw it. */
+  at?: EventId[];
+}
+
+/** The public face of a replica's log (DESIGN §11). */
+export interface Log {
+  readonly actor: string;
+  append(
+    stream: string,
+    events: EventInput | EventInput[],
+    options?: AppendOptions,
+  ): Promise<AppendResult[]>;
+  ingest(events: Iterable<LogEvent>): Promise<IngestResult>;
+  get(id: EventId): Promise<LogEvent | undefined>;
+  heads(stream: string): Promise<EventId[]>;
+  read(stream: string, options?: ReadOptions): AsyncIterable<LogEvent>;
+  since(vector: VersionVector): AsyncIterable<LogEvent>;
+  versionVector(): Promise<VersionVector>;
+  fold<S>(stream: string, projection: Projection<S>, options?: ReadOptions): Promise<S>;
+  conflicts(stream: string): Promise<Conflict[]>;
+  export(): AsyncIterable<string>;
+  import(lines: AsyncIterable<string> | Iterable<string>): Promise<ImportResult>;
+  close(): Promise<void>;
+}
