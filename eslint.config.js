@@ -41,7 +41,10 @@ export default tseslint.config(
         'navigator',
         'BroadcastChannel',
       ],
-      'no-restricted-imports': ['error', { patterns: ['idb', 'idb/*', 'comlink', 'preact*'] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['idb', 'idb/*', 'comlink', 'preact*'] },
+      ],
     },
   },
 );

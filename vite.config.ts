@@ -1,3 +1,4 @@
+import './scripts/node20-polyfills.mjs';
 import preact from '@preact/preset-vite';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';

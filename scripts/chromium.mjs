@@ -28,5 +28,9 @@ export const chromiumArgs = [
 /** Playwright launch options for the Chromium found on this machine. */
 export function chromiumLaunchOptions() {
   const executablePath = findChromium();
-  return { ...(executablePath ? { executablePath } : {}), args: chromiumArgs, headless: true };
+  return {
+    ...(executablePath ? { executablePath } : {}),
+    args: chromiumArgs,
+    headless: true,
+  };
 }

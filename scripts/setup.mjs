@@ -19,10 +19,13 @@ function isDebianRoot() {
 
 function playwrightHasChromium() {
   try {
-    const out = execSync('npx --no-install playwright install --dry-run chromium', {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    const out = execSync(
+      'npx --no-install playwright install --dry-run chromium',
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
     const dir = /Install location:\s+(\S+)/.exec(out)?.[1];
     return Boolean(dir && existsSync(dir));
   } catch {

@@ -1,4 +1,5 @@
-const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const alphabet =
+  'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const lookup = new Int16Array(128).fill(-1);
 for (let i = 0; i < alphabet.length; i++) lookup[alphabet.charCodeAt(i)] = i;
 
@@ -8,7 +9,11 @@ export function toBase64Url(bytes: Uint8Array): string {
   let i = 0;
   for (; i + 2 < bytes.length; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += alphabet[n >> 18]! + alphabet[(n >> 12) & 63]! + alphabet[(n >> 6) & 63]! + alphabet[n & 63]!;
+    out +=
+      alphabet[n >> 18]! +
+      alphabet[(n >> 12) & 63]! +
+      alphabet[(n >> 6) & 63]! +
+      alphabet[n & 63]!;
   }
   const rest = bytes.length - i;
   if (rest === 1) {
@@ -16,7 +21,8 @@ export function toBase64Url(bytes: Uint8Array): string {
     out += alphabet[n >> 18]! + alphabet[(n >> 12) & 63]!;
   } else if (rest === 2) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    out += alphabet[n >> 18]! + alphabet[(n >> 12) & 63]! + alphabet[(n >> 6) & 63]!;
+    out +=
+      alphabet[n >> 18]! + alphabet[(n >> 12) & 63]! + alphabet[(n >> 6) & 63]!;
   }
   return out;
 }
@@ -27,7 +33,8 @@ export function toBase64Url(bytes: Uint8Array): string {
  */
 export function fromBase64Url(text: string): Uint8Array {
   const clean = text.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
-  if (clean.length % 4 === 1) throw new TypeError('base64 text has an impossible length');
+  if (clean.length % 4 === 1)
+    throw new TypeError('base64 text has an impossible length');
   const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
   let bits = 0;
   let acc = 0;
@@ -35,7 +42,8 @@ export function fromBase64Url(text: string): Uint8Array {
   for (let i = 0; i < clean.length; i++) {
     const code = clean.charCodeAt(i);
     const v = code < 128 ? lookup[code]! : -1;
-    if (v < 0) throw new TypeError(`base64 text has a bad character at offset ${i}`);
+    if (v < 0)
+      throw new TypeError(`base64 text has a bad character at offset ${i}`);
     acc = (acc << 6) | v;
     bits += 6;
     if (bits >= 8) {

@@ -32,12 +32,16 @@ function write(value: unknown, path: string, depth: number): string {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
-      if (!Number.isFinite(value)) throw new NotJsonError(path, `${value} is not a JSON number`);
+      if (!Number.isFinite(value))
+        throw new NotJsonError(path, `${value} is not a JSON number`);
       return JSON.stringify(value);
     case 'object':
       if (value === null) return 'null';
       if (depth >= MAX_JSON_DEPTH) {
-        throw new NotJsonError(path, `nested deeper than ${MAX_JSON_DEPTH} levels`);
+        throw new NotJsonError(
+          path,
+          `nested deeper than ${MAX_JSON_DEPTH} levels`,
+        );
       }
       if (Array.isArray(value)) {
         let out = '[';
@@ -56,17 +60,24 @@ function write(value: unknown, path: string, depth: number): string {
 function writeObject(value: object, path: string, depth: number): string {
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) {
-    const name = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
+    const name =
+      (value as { constructor?: { name?: string } }).constructor?.name ??
+      'object';
     throw new NotJsonError(path, `${name} is not a plain JSON object`);
   }
   const keys = Object.keys(value).sort();
   let out = '{';
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
-    if (key === '__proto__') throw new NotJsonError(path, 'the key "__proto__" is not allowed');
+    if (key === '__proto__')
+      throw new NotJsonError(path, 'the key "__proto__" is not allowed');
     if (i > 0) out += ',';
     out += JSON.stringify(key) + ':';
-    out += write((value as Record<string, unknown>)[key], `${path}/${key}`, depth + 1);
+    out += write(
+      (value as Record<string, unknown>)[key],
+      `${path}/${key}`,
+      depth + 1,
+    );
   }
   return out + '}';
 }

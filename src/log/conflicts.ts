@@ -28,12 +28,24 @@ export async function streamConflicts(
     if (event.parents.length < 2) continue;
     const found = await describe(event.parents);
     if (found) {
-      conflicts.push({ stream, kind: 'concurrent-appends', ...found, state: 'resolved', resolvedBy: event.id });
+      conflicts.push({
+        stream,
+        kind: 'concurrent-appends',
+        ...found,
+        state: 'resolved',
+        resolvedBy: event.id,
+      });
     }
   }
   if (heads.length >= 2) {
     const found = await describe(heads);
-    if (found) conflicts.push({ stream, kind: 'concurrent-appends', ...found, state: 'unresolved' });
+    if (found)
+      conflicts.push({
+        stream,
+        kind: 'concurrent-appends',
+        ...found,
+        state: 'unresolved',
+      });
   }
   return conflicts;
 }

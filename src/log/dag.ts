@@ -106,7 +106,10 @@ export interface Fork {
 }
 
 /** The fork point of several tips and the events on their sides since it. */
-export async function forkOf(lookup: NodeLookup, tips: EventId[]): Promise<Fork> {
+export async function forkOf(
+  lookup: NodeLookup,
+  tips: EventId[],
+): Promise<Fork> {
   const all = (1n << BigInt(tips.length)) - 1n;
   const flags = new Map<EventId, bigint>();
   const stale = new Set<EventId>();
@@ -131,7 +134,8 @@ export async function forkOf(lookup: NodeLookup, tips: EventId[]): Promise<Fork>
     }
   };
 
-  for (let i = 0; i < tips.length; i++) await reach(tips[i]!, 1n << BigInt(i), false);
+  for (let i = 0; i < tips.length; i++)
+    await reach(tips[i]!, 1n << BigInt(i), false);
   while (liveQueued > 0) {
     const node = queue.pop();
     const flag = flags.get(node.id)!;
@@ -149,7 +153,10 @@ export async function forkOf(lookup: NodeLookup, tips: EventId[]): Promise<Fork>
 }
 
 /** Every event reachable from `tips`, tips included, in no particular order. */
-export async function ancestorsOf(lookup: NodeLookup, tips: EventId[]): Promise<DagNode[]> {
+export async function ancestorsOf(
+  lookup: NodeLookup,
+  tips: EventId[],
+): Promise<DagNode[]> {
   const seen = new Set<EventId>(tips);
   const stack = [...seen];
   const result: DagNode[] = [];
@@ -167,7 +174,11 @@ export async function ancestorsOf(lookup: NodeLookup, tips: EventId[]): Promise<
 }
 
 /** True when `a` is reachable from `b` through parents (a happened-before b), a ≠ b. */
-export async function happenedBefore(lookup: NodeLookup, a: EventId, b: EventId): Promise<boolean> {
+export async function happenedBefore(
+  lookup: NodeLookup,
+  a: EventId,
+  b: EventId,
+): Promise<boolean> {
   if (a === b) return false;
   const target = await lookup(a);
   const seen = new Set<EventId>([b]);

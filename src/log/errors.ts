@@ -31,7 +31,9 @@ export class WrongExpectedHeadsError extends ForklineError {
 export class StreamNotFoundError extends ForklineError {
   readonly code = 'STREAM_NOT_FOUND';
   constructor(readonly stream: string) {
-    super(`Stream "${stream}" has no events, but the append expected it to exist.`);
+    super(
+      `Stream "${stream}" has no events, but the append expected it to exist.`,
+    );
   }
 }
 
@@ -81,8 +83,10 @@ export class MissingDependencyError extends ForklineError {
     readonly missingSeq: { actor: string; seq: number } | undefined,
   ) {
     const parts = [];
-    if (missingParents.length) parts.push(`parents ${missingParents.join(', ')}`);
-    if (missingSeq) parts.push(`seq ${missingSeq.seq} of actor ${missingSeq.actor}`);
+    if (missingParents.length)
+      parts.push(`parents ${missingParents.join(', ')}`);
+    if (missingSeq)
+      parts.push(`seq ${missingSeq.seq} of actor ${missingSeq.actor}`);
     super(
       `Event ${id} cannot be stored before ${parts.join(' and ')}. ` +
         'Send the missing events in the same batch or first; nothing was stored.',
@@ -120,7 +124,8 @@ function describeHeads(heads: EventId[] | 'no-stream'): string {
 
 function describeWhere(where: { id?: EventId; index?: number }): string {
   if (where.id !== undefined) return ` in event ${where.id}`;
-  if (where.index !== undefined) return ` in event #${where.index} of the batch`;
+  if (where.index !== undefined)
+    return ` in event #${where.index} of the batch`;
   return '';
 }
 

@@ -18,12 +18,20 @@ export function isHlc(text: string): boolean {
 }
 
 export function formatHlc({ wall, counter }: Hlc): string {
-  return wall.toString(16).padStart(12, '0') + '.' + counter.toString(16).padStart(4, '0');
+  return (
+    wall.toString(16).padStart(12, '0') +
+    '.' +
+    counter.toString(16).padStart(4, '0')
+  );
 }
 
 export function parseHlc(text: string): Hlc {
-  if (!HLC_PATTERN.test(text)) throw new TypeError(`"${text}" is not an HLC timestamp`);
-  return { wall: parseInt(text.slice(0, 12), 16), counter: parseInt(text.slice(13), 16) };
+  if (!HLC_PATTERN.test(text))
+    throw new TypeError(`"${text}" is not an HLC timestamp`);
+  return {
+    wall: parseInt(text.slice(0, 12), 16),
+    counter: parseInt(text.slice(13), 16),
+  };
 }
 
 /**
@@ -37,7 +45,8 @@ export function tickHlc(last: string, now: number): string {
   if (wall > prev.wall) return formatHlc({ wall, counter: 0 });
   // The counter is exhausted only after 65,536 events in one millisecond: borrow
   // the next millisecond rather than break monotonicity.
-  if (prev.counter >= MAX_COUNTER) return formatHlc({ wall: wall + 1, counter: 0 });
+  if (prev.counter >= MAX_COUNTER)
+    return formatHlc({ wall: wall + 1, counter: 0 });
   return formatHlc({ wall, counter: prev.counter + 1 });
 }
 

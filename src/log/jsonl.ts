@@ -9,13 +9,26 @@ export const DEFAULT_SOURCE = 'urn:forkline:log';
 /** Longest line import reads: 1 MiB of data, base64- or JSON-escaped, plus attributes. */
 export const MAX_LINE_LENGTH = 8 * 1024 * 1024;
 
-const REQUIRED = ['specversion', 'id', 'source', 'type', 'subject', 'time', 'actor', 'seq', 'hlc'] as const;
+const REQUIRED = [
+  'specversion',
+  'id',
+  'source',
+  'type',
+  'subject',
+  'time',
+  'actor',
+  'seq',
+  'hlc',
+] as const;
 
 /**
  * One CloudEvents 1.0 structured-mode JSON object for an event (DESIGN §8): our fields
  * ride as lowercase string extension attributes; bytes go in `data_base64`.
  */
-export function toCloudEvent(event: LogEvent, source = DEFAULT_SOURCE): Record<string, Json> {
+export function toCloudEvent(
+  event: LogEvent,
+  source = DEFAULT_SOURCE,
+): Record<string, Json> {
   const out: Record<string, Json> = {
     specversion: '1.0',
     id: event.id,
@@ -47,17 +60,24 @@ export function fromCloudEvent(value: unknown): LogEvent {
   const ce = value as Record<string, unknown>;
   for (const name of REQUIRED) {
     if (typeof ce[name] !== 'string' || ce[name] === '') {
-      throw new TypeError(`attribute "${name}" is missing or not a non-empty string`);
+      throw new TypeError(
+        `attribute "${name}" is missing or not a non-empty string`,
+      );
     }
   }
-  if (ce.specversion !== '1.0') throw new TypeError(`specversion "${String(ce.specversion)}" is not "1.0"`);
-  if (!/^[1-9]\d{0,15}$/.test(ce.seq as string)) throw new TypeError('attribute "seq" is not a positive integer');
+  if (ce.specversion !== '1.0')
+    throw new TypeError(`specversion "${String(ce.specversion)}" is not "1.0"`);
+  if (!/^[1-9]\d{0,15}$/.test(ce.seq as string))
+    throw new TypeError('attribute "seq" is not a positive integer');
   const parents = ce.parents ?? '';
-  if (typeof parents !== 'string') throw new TypeError('attribute "parents" is not a string');
-  if ('data' in ce && 'data_base64' in ce) throw new TypeError('both "data" and "data_base64" are present');
+  if (typeof parents !== 'string')
+    throw new TypeError('attribute "parents" is not a string');
+  if ('data' in ce && 'data_base64' in ce)
+    throw new TypeError('both "data" and "data_base64" are present');
   let data: Json | Uint8Array = (ce.data ?? null) as Json;
   if ('data_base64' in ce) {
-    if (typeof ce.data_base64 !== 'string') throw new TypeError('"data_base64" is not a string');
+    if (typeof ce.data_base64 !== 'string')
+      throw new TypeError('"data_base64" is not a string');
     data = fromBase64Url(ce.data_base64);
   }
   const event: LogEvent = {
@@ -80,7 +100,8 @@ export async function* exportLines(
   records: AsyncIterable<EventRecord>,
   source = DEFAULT_SOURCE,
 ): AsyncIterable<string> {
-  for await (const { event } of records) yield JSON.stringify(toCloudEvent(event, source)) + '\n';
+  for await (const { event } of records)
+    yield JSON.stringify(toCloudEvent(event, source)) + '\n';
 }
 
 /**
@@ -101,13 +122,19 @@ export async function importLines(
     const text = raw.replace(/\r?\n$/, '');
     if (text.trim() === '') continue;
     if (text.length > MAX_LINE_LENGTH) {
-      throw new ImportError(count, `the line is ${text.length} characters, over the limit of ${MAX_LINE_LENGTH}`);
+      throw new ImportError(
+        count,
+        `the line is ${text.length} characters, over the limit of ${MAX_LINE_LENGTH}`,
+      );
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      throw new ImportError(count, `not valid JSON (${(error as Error).message})`);
+      throw new ImportError(
+        count,
+        `not valid JSON (${(error as Error).message})`,
+      );
     }
     try {
       const event = fromCloudEvent(parsed);
@@ -123,10 +150,16 @@ export async function importLines(
     return { lines: events.length, ...result };
   } catch (error) {
     if (!(error instanceof ForklineError)) throw error;
-    const { id, index } = error as { id?: string; where?: { id?: string; index?: number }; index?: number };
+    const { id, index } = error as {
+      id?: string;
+      where?: { id?: string; index?: number };
+      index?: number;
+    };
     const where = (error as { where?: { id?: string; index?: number } }).where;
     const line =
-      lineById.get(id ?? where?.id ?? '') ?? lineOf[index ?? where?.index ?? -1] ?? 0;
+      lineById.get(id ?? where?.id ?? '') ??
+      lineOf[index ?? where?.index ?? -1] ??
+      0;
     throw new ImportError(line, error.message);
   }
 }

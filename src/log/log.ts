@@ -1,6 +1,11 @@
 import { toBase64Url } from './base64url.ts';
 import { streamConflicts } from './conflicts.ts';
-import { ancestorsOf, concurrentWith, type DagNode, type NodeLookup } from './dag.ts';
+import {
+  ancestorsOf,
+  concurrentWith,
+  type DagNode,
+  type NodeLookup,
+} from './dag.ts';
 import {
   IdMismatchError,
   InvalidEventError,
@@ -15,7 +20,13 @@ import { computeEventId } from './event-id.ts';
 import { exportLines, importLines } from './jsonl.ts';
 import { maxHlc, tickHlc } from './hlc.ts';
 import { memoryStore } from './memory-store.ts';
-import { compareCanonical, type EventRecord, type Store, type StoreReader, type StreamRecord } from './store.ts';
+import {
+  compareCanonical,
+  type EventRecord,
+  type Store,
+  type StoreReader,
+  type StreamRecord,
+} from './store.ts';
 import type {
   AppendOptions,
   AppendResult,
@@ -32,7 +43,13 @@ import type {
   ReadOptions,
   VersionVector,
 } from './types.ts';
-import { checkEventInput, checkLogEvent, checkName, checkStream, LIMITS } from './validate.ts';
+import {
+  checkEventInput,
+  checkLogEvent,
+  checkName,
+  checkStream,
+  LIMITS,
+} from './validate.ts';
 
 export interface OpenLogOptions {
   store?: Store;
@@ -49,7 +66,12 @@ export async function openLog(options: OpenLogOptions = {}): Promise<Log> {
   const store = options.store ?? memoryStore();
   const actor = options.actor ?? (await ensureActor(store));
   checkName('actor', actor, LIMITS.actorLength);
-  return new ForklineLog(store, actor, options.policy ?? (() => 'keep-both'), options.now ?? Date.now);
+  return new ForklineLog(
+    store,
+    actor,
+    options.policy ?? (() => 'keep-both'),
+    options.now ?? Date.now,
+  );
 }
 
 async function ensureActor(store: Store): Promise<string> {
@@ -77,7 +99,10 @@ const nodeOf = (record: EventRecord): DagNode => ({
 function lookupIn(reader: StoreReader): NodeLookup {
   return async (id) => {
     const record = await reader.event(id);
-    if (!record) throw new Error(`log corrupted: event ${id} is referenced but not stored`);
+    if (!record)
+      throw new Error(
+        `log corrupted: event ${id} is referenced but not stored`,
+      );
     return nodeOf(record);
   };
 }
@@ -87,7 +112,11 @@ function sameIds(a: EventId[], b: EventId[]): boolean {
 }
 
 /** Heads after adding `id`, whose parents are `parents`: causal delivery makes `id` a head. */
-function nextHeads(heads: EventId[], parents: EventId[], id: EventId): EventId[] {
+function nextHeads(
+  heads: EventId[],
+  parents: EventId[],
+  id: EventId,
+): EventId[] {
   const next = heads.filter((h) => !parents.includes(h));
   next.push(id);
   return next.sort();
@@ -119,18 +148,27 @@ class ForklineLog implements Log {
     this.checkOpen();
     checkStream(stream);
     const inputs = Array.isArray(events) ? events : [events];
-    if (inputs.length === 0) throw new InvalidEventError('events', 'the batch is empty');
+    if (inputs.length === 0)
+      throw new InvalidEventError('events', 'the batch is empty');
     inputs.forEach(checkEventInput);
     const expected = normalizeExpected(options.expected ?? 'any');
     const policy = this.policyOf(stream);
 
     return this.store.write(async (tx) => {
       const heads = (await tx.stream(stream))?.heads ?? [];
-      const parents = await this.parentsFor(tx, stream, heads, expected, policy);
+      const parents = await this.parentsFor(
+        tx,
+        stream,
+        heads,
+        expected,
+        policy,
+      );
       const lookup = lookupIn(tx);
       const concurrent = sameIds(parents, heads)
         ? []
-        : (await concurrentWith(lookup, heads, parents)).sort(byCanonical).map((n) => n.id);
+        : (await concurrentWith(lookup, heads, parents))
+            .sort(byCanonical)
+            .map((n) => n.id);
 
       let gen = 0;
       let hlc = (await tx.replica()).hlc;
@@ -192,7 +230,8 @@ class ForklineLog implements Log {
     }
     for (const id of expected) {
       const record = await tx.event(id);
-      if (!record || record.event.stream !== stream) throw new UnknownEventError(id, stream);
+      if (!record || record.event.stream !== stream)
+        throw new UnknownEventError(id, stream);
     }
     if (policy === 'reject' && !sameIds(expected, heads)) {
       throw new WrongExpectedHeadsError(stream, expected, heads);
@@ -226,7 +265,10 @@ class ForklineLog implements Log {
     if (batch.length === 0) return { stored: 0, duplicates: duplicatesInBatch };
     return this.store.write(async (tx) => {
       const result = await ingestInto(tx, batch, this.now());
-      return { stored: result.stored, duplicates: result.duplicates + duplicatesInBatch };
+      return {
+        stored: result.stored,
+        duplicates: result.duplicates + duplicatesInBatch,
+      };
     });
   }
 
@@ -246,24 +288,32 @@ class ForklineLog implements Log {
    * event's HLC exceeds its parents'. With `at`, only what those heads had seen.
    * @throws UnknownEventError when an `at` id is not in the stream.
    */
-  async *read(stream: string, options: ReadOptions = {}): AsyncIterable<LogEvent> {
+  async *read(
+    stream: string,
+    options: ReadOptions = {},
+  ): AsyncIterable<LogEvent> {
     this.checkOpen();
     checkStream(stream);
     if (options.at === undefined) {
-      for await (const record of this.store.streamEvents(stream)) yield record.event;
+      for await (const record of this.store.streamEvents(stream))
+        yield record.event;
       return;
     }
     const at = [...new Set(options.at)].sort();
     const current = (await this.store.stream(stream))?.heads ?? [];
     if (sameIds(at, current)) {
-      for await (const record of this.store.streamEvents(stream)) yield record.event;
+      for await (const record of this.store.streamEvents(stream))
+        yield record.event;
       return;
     }
     for (const id of at) {
       const record = await this.store.event(id);
-      if (!record || record.event.stream !== stream) throw new UnknownEventError(id, stream);
+      if (!record || record.event.stream !== stream)
+        throw new UnknownEventError(id, stream);
     }
-    const nodes = (await ancestorsOf(lookupIn(this.store), at)).sort(byCanonical);
+    const nodes = (await ancestorsOf(lookupIn(this.store), at)).sort(
+      byCanonical,
+    );
     for (const node of nodes) yield (await this.store.event(node.id))!.event;
   }
 
@@ -290,9 +340,14 @@ class ForklineLog implements Log {
     return this.store.versionVector();
   }
 
-  async fold<S>(stream: string, projection: Projection<S>, options: ReadOptions = {}): Promise<S> {
+  async fold<S>(
+    stream: string,
+    projection: Projection<S>,
+    options: ReadOptions = {},
+  ): Promise<S> {
     let state = projection.initial();
-    for await (const event of this.read(stream, options)) state = projection.evolve(state, event);
+    for await (const event of this.read(stream, options))
+      state = projection.evolve(state, event);
     return state;
   }
 
@@ -300,7 +355,12 @@ class ForklineLog implements Log {
     this.checkOpen();
     checkStream(stream);
     const heads = (await this.store.stream(stream))?.heads ?? [];
-    return streamConflicts(stream, heads, this.store.streamEvents(stream), lookupIn(this.store));
+    return streamConflicts(
+      stream,
+      heads,
+      this.store.streamEvents(stream),
+      lookupIn(this.store),
+    );
   }
 
   export(): AsyncIterable<string> {
@@ -308,7 +368,9 @@ class ForklineLog implements Log {
     return exportLines(this.store.eventsFrom(1));
   }
 
-  async import(lines: AsyncIterable<string> | Iterable<string>): Promise<ImportResult> {
+  async import(
+    lines: AsyncIterable<string> | Iterable<string>,
+  ): Promise<ImportResult> {
     this.checkOpen();
     return importLines(lines, (events) => this.ingest(events));
   }
@@ -325,8 +387,16 @@ class ForklineLog implements Log {
 }
 
 function normalizeExpected(expected: Expected): Expected {
-  if (expected === 'any' || expected === 'no-stream' || expected === 'stream-exists') return expected;
-  if (!Array.isArray(expected) || expected.some((id) => typeof id !== 'string')) {
+  if (
+    expected === 'any' ||
+    expected === 'no-stream' ||
+    expected === 'stream-exists'
+  )
+    return expected;
+  if (
+    !Array.isArray(expected) ||
+    expected.some((id) => typeof id !== 'string')
+  ) {
     throw new InvalidEventError(
       'expected',
       "must be a list of event ids, 'any', 'no-stream' or 'stream-exists'",
@@ -362,7 +432,8 @@ async function ingestInto(
     }
     return record;
   };
-  const seqOf = async (actor: string) => seqs.get(actor) ?? (await tx.actorSeq(actor));
+  const seqOf = async (actor: string) =>
+    seqs.get(actor) ?? (await tx.actorSeq(actor));
 
   // Returns true when stored; otherwise parks the event on the first thing it waits for.
   const tryStore = async (event: LogEvent): Promise<boolean> => {
@@ -376,15 +447,24 @@ async function ingestInto(
         return false;
       }
       if (parent.event.stream !== event.stream) {
-        throw new InvalidEventError('parents', `parent ${parentId} belongs to stream "${parent.event.stream}"`, { id: event.id });
+        throw new InvalidEventError(
+          'parents',
+          `parent ${parentId} belongs to stream "${parent.event.stream}"`,
+          { id: event.id },
+        );
       }
       if (!(parent.event.hlc < event.hlc)) {
-        throw new InvalidEventError('hlc', `${event.hlc} is not after parent ${parentId}'s ${parent.event.hlc}`, { id: event.id });
+        throw new InvalidEventError(
+          'hlc',
+          `${event.hlc} is not after parent ${parentId}'s ${parent.event.hlc}`,
+          { id: event.id },
+        );
       }
       gen = Math.max(gen, parent.gen);
     }
     const seq = await seqOf(event.actor);
-    if (event.seq <= seq) throw new SeqConflictError(event.id, event.actor, event.seq);
+    if (event.seq <= seq)
+      throw new SeqConflictError(event.id, event.actor, event.seq);
     if (event.seq > seq + 1) {
       waitingOnSeq.set(`${event.actor}\n${event.seq - 1}`, event);
       return false;
@@ -431,9 +511,13 @@ async function ingestInto(
   if (pending.size > 0) {
     const [stuck] = pending;
     const missing: EventId[] = [];
-    for (const parent of stuck!.parents) if (!(await tx.event(parent))) missing.push(parent);
+    for (const parent of stuck!.parents)
+      if (!(await tx.event(parent))) missing.push(parent);
     const seq = await seqOf(stuck!.actor);
-    const missingSeq = stuck!.seq > seq + 1 ? { actor: stuck!.actor, seq: stuck!.seq - 1 } : undefined;
+    const missingSeq =
+      stuck!.seq > seq + 1
+        ? { actor: stuck!.actor, seq: stuck!.seq - 1 }
+        : undefined;
     throw new MissingDependencyError(stuck!.id, missing, missingSeq);
   }
   for (const record of streams.values()) tx.putStream(record);

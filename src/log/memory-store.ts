@@ -57,12 +57,15 @@ export function memoryStore(): Store {
       if (!own) byActor.set(actor, (own = []));
       own[record.event.seq - 1] = record;
     }
-    for (const [name, record] of pendingStreams) streams.get(name)!.record = record;
+    for (const [name, record] of pendingStreams)
+      streams.get(name)!.record = record;
     for (const [actor, seq] of pendingSeqs) actorSeqs.set(actor, seq);
     if (pendingReplica) replica = pendingReplica;
   }
 
-  async function runWrite<T>(body: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+  async function runWrite<T>(
+    body: (tx: StoreTransaction) => Promise<T>,
+  ): Promise<T> {
     const pendingEvents: EventRecord[] = [];
     const pendingById = new Map<EventId, EventRecord>();
     const pendingStreams = new Map<string, StreamRecord>();
@@ -70,8 +73,10 @@ export function memoryStore(): Store {
     let pendingReplica: ReplicaRecord | undefined;
     const tx: StoreTransaction = {
       event: async (id) => pendingById.get(id) ?? events.get(id),
-      stream: async (name) => pendingStreams.get(name) ?? streams.get(name)?.record,
-      actorSeq: async (actor) => pendingSeqs.get(actor) ?? actorSeqs.get(actor) ?? 0,
+      stream: async (name) =>
+        pendingStreams.get(name) ?? streams.get(name)?.record,
+      actorSeq: async (actor) =>
+        pendingSeqs.get(actor) ?? actorSeqs.get(actor) ?? 0,
       replica: async () => pendingReplica ?? replica,
       putEvent(record) {
         pendingEvents.push(record);
@@ -107,7 +112,8 @@ export function memoryStore(): Store {
       }
     },
     async *eventsFrom(from: number) {
-      for (let i = Math.max(from, 1) - 1; i < byPos.length; i++) yield byPos[i]!;
+      for (let i = Math.max(from, 1) - 1; i < byPos.length; i++)
+        yield byPos[i]!;
     },
     actorEvent: async (actor, seq) => byActor.get(actor)?.[seq - 1],
     versionVector: async () => Object.fromEntries(actorSeqs) as VersionVector,
@@ -136,6 +142,7 @@ function upperBound(list: EventRecord[], key: CanonicalKey): number {
 
 function insertCanonical(list: EventRecord[], record: EventRecord): void {
   const last = list[list.length - 1];
-  if (!last || compareCanonical(keyOf(last), keyOf(record)) < 0) list.push(record);
+  if (!last || compareCanonical(keyOf(last), keyOf(record)) < 0)
+    list.push(record);
   else list.splice(upperBound(list, keyOf(record)), 0, record);
 }

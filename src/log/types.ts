@@ -1,5 +1,6 @@
 /** A JSON value as it survives `JSON.parse(JSON.stringify(x))` unchanged. */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Json =
+  null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** The content address of an event: see docs/event-encoding.md. */
 export type EventId = string;
@@ -98,9 +99,15 @@ export interface Log {
   read(stream: string, options?: ReadOptions): AsyncIterable<LogEvent>;
   since(vector: VersionVector): AsyncIterable<LogEvent>;
   versionVector(): Promise<VersionVector>;
-  fold<S>(stream: string, projection: Projection<S>, options?: ReadOptions): Promise<S>;
+  fold<S>(
+    stream: string,
+    projection: Projection<S>,
+    options?: ReadOptions,
+  ): Promise<S>;
   conflicts(stream: string): Promise<Conflict[]>;
   export(): AsyncIterable<string>;
-  import(lines: AsyncIterable<string> | Iterable<string>): Promise<ImportResult>;
+  import(
+    lines: AsyncIterable<string> | Iterable<string>,
+  ): Promise<ImportResult>;
   close(): Promise<void>;
 }

@@ -15,17 +15,32 @@ export const LIMITS = {
 } as const;
 
 // C0 and C1 controls and DEL: invisible, and they break logs, terminals and file names.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const RFC3339 =
   /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d{1,9})?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
 
-export function checkName(field: string, value: unknown, max: number, where: Where = {}): string {
-  if (typeof value !== 'string') throw new InvalidEventError(field, 'must be a string', where);
+export function checkName(
+  field: string,
+  value: unknown,
+  max: number,
+  where: Where = {},
+): string {
+  if (typeof value !== 'string')
+    throw new InvalidEventError(field, 'must be a string', where);
   if (value.length === 0 || value.length > max) {
-    throw new InvalidEventError(field, `must be 1 to ${max} characters, not ${value.length}`, where);
+    throw new InvalidEventError(
+      field,
+      `must be 1 to ${max} characters, not ${value.length}`,
+      where,
+    );
   }
   if (CONTROL.test(value)) {
-    throw new InvalidEventError(field, 'must not contain control characters', where);
+    throw new InvalidEventError(
+      field,
+      'must not contain control characters',
+      where,
+    );
   }
   return value;
 }
@@ -37,7 +52,11 @@ export function checkStream(stream: unknown, where: Where = {}): string {
 
 export function checkTime(time: unknown, where: Where = {}): string {
   if (typeof time !== 'string' || !RFC3339.test(time)) {
-    throw new InvalidEventError('time', `${JSON.stringify(time)} is not an RFC 3339 date-time`, where);
+    throw new InvalidEventError(
+      'time',
+      `${JSON.stringify(time)} is not an RFC 3339 date-time`,
+      where,
+    );
   }
   return time;
 }
@@ -46,7 +65,11 @@ export function checkTime(time: unknown, where: Where = {}): string {
 export function checkData(data: unknown, where: Where = {}): number {
   if (data instanceof Uint8Array) {
     if (data.byteLength > LIMITS.maxDataBytes) {
-      throw new InvalidEventError('data', `${data.byteLength} bytes exceeds ${LIMITS.maxDataBytes}`, where);
+      throw new InvalidEventError(
+        'data',
+        `${data.byteLength} bytes exceeds ${LIMITS.maxDataBytes}`,
+        where,
+      );
     }
     return data.byteLength;
   }
@@ -54,12 +77,17 @@ export function checkData(data: unknown, where: Where = {}): number {
   try {
     text = canonicalJson(data);
   } catch (error) {
-    if (error instanceof NotJsonError) throw new InvalidEventError(`data${error.path}`, error.reason, where);
+    if (error instanceof NotJsonError)
+      throw new InvalidEventError(`data${error.path}`, error.reason, where);
     throw error;
   }
   // UTF-16 length bounds the UTF-8 length within a factor of 3; the exact count is not worth a pass.
   if (text.length > LIMITS.maxDataBytes) {
-    throw new InvalidEventError('data', `${text.length} characters exceeds ${LIMITS.maxDataBytes}`, where);
+    throw new InvalidEventError(
+      'data',
+      `${text.length} characters exceeds ${LIMITS.maxDataBytes}`,
+      where,
+    );
   }
   return text.length;
 }
@@ -68,13 +96,19 @@ export function checkData(data: unknown, where: Where = {}): number {
 export function checkEventInput(input: unknown, index: number): EventInput {
   const where = { index };
   if (typeof input !== 'object' || input === null) {
-    throw new InvalidEventError('event', 'must be an object { type, data, author?, time? }', where);
+    throw new InvalidEventError(
+      'event',
+      'must be an object { type, data, author?, time? }',
+      where,
+    );
   }
   const { type, data, author, time } = input as Record<string, unknown>;
   checkName('type', type, LIMITS.nameLength, where);
-  if (data === undefined) throw new InvalidEventError('data', 'is missing', where);
+  if (data === undefined)
+    throw new InvalidEventError('data', 'is missing', where);
   checkData(data, where);
-  if (author !== undefined) checkName('author', author, LIMITS.nameLength, where);
+  if (author !== undefined)
+    checkName('author', author, LIMITS.nameLength, where);
   if (time !== undefined) checkTime(time, where);
   return input as EventInput;
 }
@@ -86,38 +120,59 @@ export function checkLogEvent(value: unknown, index: number): LogEvent {
   }
   const e = value as Record<string, unknown>;
   if (typeof e.id !== 'string' || !EVENT_ID_PATTERN.test(e.id)) {
-    throw new InvalidEventError('id', 'must be 22 base64url characters', { index });
+    throw new InvalidEventError('id', 'must be 22 base64url characters', {
+      index,
+    });
   }
   const where = { id: e.id };
   checkStream(e.stream, where);
   checkName('type', e.type, LIMITS.nameLength, where);
   checkName('actor', e.actor, LIMITS.actorLength, where);
-  if (e.author !== undefined) checkName('author', e.author, LIMITS.nameLength, where);
+  if (e.author !== undefined)
+    checkName('author', e.author, LIMITS.nameLength, where);
   if (typeof e.seq !== 'number' || !Number.isSafeInteger(e.seq) || e.seq < 1) {
     throw new InvalidEventError('seq', 'must be a whole number from 1', where);
   }
   if (typeof e.hlc !== 'string' || !isHlc(e.hlc)) {
-    throw new InvalidEventError('hlc', 'must look like "0193a1b2c3d4.0000"', where);
+    throw new InvalidEventError(
+      'hlc',
+      'must look like "0193a1b2c3d4.0000"',
+      where,
+    );
   }
   checkTime(e.time, where);
   checkParents(e.parents, where);
-  if (e.data === undefined) throw new InvalidEventError('data', 'is missing', where);
+  if (e.data === undefined)
+    throw new InvalidEventError('data', 'is missing', where);
   checkData(e.data, where);
   return value as LogEvent;
 }
 
 function checkParents(parents: unknown, where: Where): void {
-  if (!Array.isArray(parents)) throw new InvalidEventError('parents', 'must be an array of ids', where);
+  if (!Array.isArray(parents))
+    throw new InvalidEventError('parents', 'must be an array of ids', where);
   if (parents.length > LIMITS.maxParents) {
-    throw new InvalidEventError('parents', `more than ${LIMITS.maxParents}`, where);
+    throw new InvalidEventError(
+      'parents',
+      `more than ${LIMITS.maxParents}`,
+      where,
+    );
   }
   for (let i = 0; i < parents.length; i++) {
     const p: unknown = parents[i];
     if (typeof p !== 'string' || !EVENT_ID_PATTERN.test(p)) {
-      throw new InvalidEventError('parents', `entry ${i} is not an event id`, where);
+      throw new InvalidEventError(
+        'parents',
+        `entry ${i} is not an event id`,
+        where,
+      );
     }
     if (i > 0 && !(parents[i - 1] < p)) {
-      throw new InvalidEventError('parents', 'must be sorted and free of duplicates', where);
+      throw new InvalidEventError(
+        'parents',
+        'must be sorted and free of duplicates',
+        where,
+      );
     }
   }
 }

@@ -1,0 +1,176 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ZERO_HLC } from '../../src/log/hlc.ts';
+import type { Store } from '../../src/log/store.ts';
+import { collect, makeRecord } from '../support/records.ts';
+
+/**
+ * What every Store must do, whatever it keeps its bytes in. Run against the memory
+ * store in Node and in Chromium, and against the IndexedDB store in Chromium.
+ */
+export function storeContract(
+  name: string,
+  open: () => Promise<Store>,
+  destroy?: () => Promise<void>,
+) {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await open();
+    });
+    afterEach(async () => {
+      await store.close();
+      await destroy?.();
+    });
+
+    it('starts empty with a zero clock', async () => {
+      expect(await store.replica()).toEqual({ hlc: ZERO_HLC, lastPos: 0 });
+      expect(await store.versionVector()).toEqual({});
+      expect(await store.stream('doc/a')).toBeUndefined();
+      expect(await store.actorSeq('actor-a')).toBe(0);
+      expect(await collect(store.eventsFrom(1))).toEqual([]);
+    });
+
+    it('applies every write of a transaction together', async () => {
+      const record = makeRecord({ pos: 1 });
+      await store.write(async (tx) => {
+        tx.putEvent(record);
+        tx.putStream({ stream: 'doc/a', heads: [record.event.id], size: 1 });
+        tx.putActorSeq('actor-a', 1);
+        tx.putReplica({ hlc: record.event.hlc, lastPos: 1, actor: 'actor-a' });
+      });
+      expect(await store.event(record.event.id)).toEqual(record);
+      expect(await store.stream('doc/a')).toEqual({
+        stream: 'doc/a',
+        heads: [record.event.id],
+        size: 1,
+      });
+      expect(await store.actorSeq('actor-a')).toBe(1);
+      expect(await store.replica()).toEqual({
+        hlc: record.event.hlc,
+        lastPos: 1,
+        actor: 'actor-a',
+      });
+      expect(await store.versionVector()).toEqual({ 'actor-a': 1 });
+      expect(await store.actorEvent('actor-a', 1)).toEqual(record);
+    });
+
+    it('leaves nothing behind when the transaction body throws', async () => {
+      const record = makeRecord({ pos: 1 });
+      const failing = store.write(async (tx) => {
+        tx.putEvent(record);
+        tx.putActorSeq('actor-a', 1);
+        tx.putReplica({ hlc: record.event.hlc, lastPos: 1 });
+        await tx.event(record.event.id);
+        throw new Error('boom');
+      });
+      await expect(failing).rejects.toThrow('boom');
+      expect(await store.event(record.event.id)).toBeUndefined();
+      expect(await store.actorSeq('actor-a')).toBe(0);
+      expect(await store.replica()).toEqual({ hlc: ZERO_HLC, lastPos: 0 });
+      expect(await collect(store.eventsFrom(1))).toEqual([]);
+    });
+
+    it('shows a transaction its own writes before they commit', async () => {
+      const record = makeRecord({ pos: 1 });
+      const seen = await store.write(async (tx) => {
+        tx.putEvent(record);
+        tx.putStream({ stream: 'doc/a', heads: [record.event.id], size: 1 });
+        tx.putActorSeq('actor-a', 1);
+        return [
+          await tx.event(record.event.id),
+          await tx.stream('doc/a'),
+          await tx.actorSeq('actor-a'),
+        ];
+      });
+      expect(seen).toEqual([
+        record,
+        { stream: 'doc/a', heads: [record.event.id], size: 1 },
+        1,
+      ]);
+    });
+
+    it('runs racing transactions one after the other', async () => {
+      const bump = () =>
+        store.write(async (tx) => {
+          const replica = await tx.replica();
+          const seq = await tx.actorSeq('actor-a');
+          tx.putActorSeq('actor-a', seq + 1);
+          tx.putReplica({ ...replica, lastPos: replica.lastPos + 1 });
+        });
+      await Promise.all(Array.from({ length: 20 }, bump));
+      expect(await store.actorSeq('actor-a')).toBe(20);
+      expect((await store.replica()).lastPos).toBe(20);
+    });
+
+    it('lists a stream in (hlc, id) order even when an older event arrives later', async () => {
+      const late = makeRecord({
+        pos: 3,
+        hlc: '000000000001.0000',
+        actor: 'actor-b',
+        seq: 1,
+      });
+      const first = makeRecord({ pos: 1, hlc: '000000000002.0000' });
+      const second = makeRecord({ pos: 2, hlc: '000000000003.0000', seq: 2 });
+      const other = makeRecord({
+        pos: 4,
+        stream: 'doc/b',
+        hlc: '000000000000.0001',
+        seq: 3,
+      });
+      for (const record of [first, second, late, other])
+        await store.write(async (tx) => tx.putEvent(record));
+      const ids = (records: { event: { id: string } }[]) =>
+        records.map((r) => r.event.id);
+      expect(ids(await collect(store.streamEvents('doc/a')))).toEqual(
+        [late, first, second].map((r) => r.event.id),
+      );
+      expect(
+        ids(await collect(store.streamEvents('doc/a', first.event))),
+      ).toEqual([second.event.id]);
+      expect(ids(await collect(store.eventsFrom(2)))).toEqual(
+        [second, late, other].map((r) => r.event.id),
+      );
+      expect(ids(await collect(store.streamEvents('doc/none')))).toEqual([]);
+    });
+
+    it('keeps reading in order while events are inserted mid-iteration', async () => {
+      const records = [1, 3, 5].map((n, i) =>
+        makeRecord({ pos: i + 1, seq: i + 1, hlc: `00000000000${n}.0000` }),
+      );
+      for (const record of records)
+        await store.write(async (tx) => tx.putEvent(record));
+      const seen: string[] = [];
+      for await (const { event } of store.streamEvents('doc/a')) {
+        seen.push(event.hlc);
+        if (seen.length === 1) {
+          const inserted = makeRecord({
+            pos: 4,
+            actor: 'actor-b',
+            seq: 1,
+            hlc: '000000000002.0000',
+          });
+          await store.write(async (tx) => tx.putEvent(inserted));
+        }
+      }
+      expect(seen).toEqual([
+        '000000000001.0000',
+        '000000000002.0000',
+        '000000000003.0000',
+        '000000000005.0000',
+      ]);
+    });
+
+    it('round-trips byte data exactly', async () => {
+      const record = makeRecord({
+        pos: 1,
+        data: new Uint8Array([0, 1, 2, 253, 254, 255]),
+      });
+      await store.write(async (tx) => tx.putEvent(record));
+      const back = await store.event(record.event.id);
+      expect(back?.event.data).toBeInstanceOf(Uint8Array);
+      expect(Array.from(back!.event.data as Uint8Array)).toEqual([
+        0, 1, 2, 253, 254, 255,
+      ]);
+    });
+  });
+}
