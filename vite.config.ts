@@ -4,12 +4,20 @@ import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 import { chromiumLaunchOptions } from './scripts/chromium.mjs';
 
+// Property-test replay settings reach browser tests through test.env.
+const propertyEnv = Object.fromEntries(
+  ['FC_SEED', 'FC_RUNS', 'FC_PATH'].flatMap((k) =>
+    process.env[k] ? [[k, process.env[k]]] : [],
+  ),
+);
+
 export default defineConfig({
   plugins: [preact()],
   worker: { format: 'es' },
   build: { target: 'es2022', sourcemap: true },
   preview: { host: '127.0.0.1', port: 4173 },
   test: {
+    env: propertyEnv,
     projects: [
       {
         extends: true,

@@ -1,5 +1,15 @@
 import fc from 'fast-check';
 
+/** FC_* settings: process.env in Node; in Chromium, what vite.config.ts passes as test.env. */
+function setting(name: string): string | undefined {
+  const fromNode = (
+    globalThis as { process?: { env?: Record<string, string> } }
+  ).process?.env?.[name];
+  return (
+    fromNode ?? (import.meta.env as Record<string, string | undefined>)[name]
+  );
+}
+
 /**
  * fc.assert with replay from the environment: FC_SEED (and FC_PATH) rerun one
  * failing case, FC_RUNS overrides the run count. fast-check's failure message
@@ -9,13 +19,13 @@ export async function assertProperty<T>(
   property: fc.IAsyncPropertyWithHooks<T>,
   runs: number,
 ): Promise<void> {
-  const seed = process.env.FC_SEED
-    ? Number(process.env.FC_SEED)
+  const seed = setting('FC_SEED')
+    ? Number(setting('FC_SEED'))
     : Date.now() ^ (Math.random() * 0x100000000);
   const params: fc.Parameters<T> = {
     seed,
-    numRuns: process.env.FC_RUNS ? Number(process.env.FC_RUNS) : runs,
-    ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}),
+    numRuns: setting('FC_RUNS') ? Number(setting('FC_RUNS')) : runs,
+    ...(setting('FC_PATH') ? { path: setting('FC_PATH')! } : {}),
   };
   try {
     await fc.assert(property, params);
