@@ -14,6 +14,17 @@ const propertyEnv = Object.fromEntries(
 export default defineConfig({
   plugins: [preact()],
   worker: { format: 'es' },
+  // Pre-bundled up front so Vite never reloads a browser test to add one.
+  optimizeDeps: {
+    include: [
+      'idb',
+      'comlink',
+      'yjs',
+      'fast-check',
+      'preact',
+      '@preact/signals',
+    ],
+  },
   build: { target: 'es2022', sourcemap: true },
   preview: { host: '127.0.0.1', port: 4173 },
   test: {

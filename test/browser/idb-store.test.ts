@@ -1,0 +1,11 @@
+import { deleteDB } from 'idb';
+import { openIdbStore } from '../../worker/idb-store.ts';
+import { storeContract } from '../contract/store-contract.ts';
+
+let n = 0;
+let current = '';
+storeContract(
+  'IndexedDB',
+  async () => openIdbStore((current = `contract-${Date.now()}-${n++}`)),
+  () => deleteDB(current),
+);

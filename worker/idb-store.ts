@@ -1,0 +1,279 @@
+import { openDB, type IDBPDatabase, type IDBPTransaction } from 'idb';
+import type {
+  CanonicalKey,
+  EventRecord,
+  ReplicaRecord,
+  Store,
+  StoreTransaction,
+  StreamRecord,
+} from '../src/index.ts';
+import { StorageError, StoreClosedError } from './storage-errors.ts';
+import {
+  SCHEMA_VERSION,
+  type ForklineDB,
+  type SnapshotRecord,
+} from './idb-schema.ts';
+
+const ZERO_REPLICA: ReplicaRecord = { hlc: '000000000000.0000', lastPos: 0 };
+const WRITE_SCOPE = ['events', 'streams', 'actors', 'meta'] as const;
+const CACHE_LIMIT = 50_000;
+const PAGE = 256;
+
+export interface IdbStoreOptions {
+  /** Called when another tab needs a newer schema: this connection is already closed. */
+  onVersionChange?: () => void;
+  /** Called when the browser closed the connection (storage cleared, disk error). */
+  onConnectionLost?: () => void;
+}
+
+export interface IdbStore extends Store {
+  readonly name: string;
+  getSnapshot(key: string): Promise<SnapshotRecord | undefined>;
+  putSnapshot(record: SnapshotRecord): Promise<void>;
+  /** The stream's events that arrived after position `pos`, in arrival order. */
+  streamEventsSince(stream: string, pos: number): Promise<EventRecord[]>;
+  clearSnapshots(): Promise<void>;
+}
+
+type WriteTx = IDBPTransaction<
+  ForklineDB,
+  typeof WRITE_SCOPE extends readonly (infer T)[] ? T[] : never,
+  'readwrite'
+>;
+
+/**
+ * The engine's Store over IndexedDB (through idb). Events are immutable and
+ * content-addressed, so committed records are cached by id; heads, seqs and the
+ * clock are always read inside the writing transaction, never from a cache, because
+ * other tabs' workers write the same database.
+ * @throws StorageError when a transaction aborts (quota, disk), StoreClosedError after close.
+ */
+export async function openIdbStore(
+  name = 'forkline',
+  options: IdbStoreOptions = {},
+): Promise<IdbStore> {
+  let closed = false;
+  const db: IDBPDatabase<ForklineDB> = await openDB<ForklineDB>(
+    name,
+    SCHEMA_VERSION,
+    {
+      upgrade(database, oldVersion) {
+        if (oldVersion < 1) {
+          const events = database.createObjectStore('events', {
+            keyPath: 'event.id',
+          });
+          events.createIndex('pos', 'pos', { unique: true });
+          events.createIndex(
+            'canonical',
+            ['event.stream', 'event.hlc', 'event.id'],
+            { unique: true },
+          );
+          events.createIndex('streamPos', ['event.stream', 'pos'], {
+            unique: true,
+          });
+          events.createIndex('actorSeq', ['event.actor', 'event.seq'], {
+            unique: true,
+          });
+          events.createIndex('time', 'event.time');
+          database.createObjectStore('streams', { keyPath: 'stream' });
+          database.createObjectStore('actors', { keyPath: 'actor' });
+          database.createObjectStore('meta');
+          database.createObjectStore('snapshots', { keyPath: 'key' });
+        }
+      },
+      blocking() {
+        // A newer tab wants to upgrade: step aside rather than leave it hanging.
+        closed = true;
+        db.close();
+        options.onVersionChange?.();
+      },
+      terminated() {
+        closed = true;
+        options.onConnectionLost?.();
+      },
+    },
+  );
+
+  const cache = new Map<string, EventRecord>();
+  const remember = (record: EventRecord) => {
+    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+    cache.set(record.event.id, record);
+  };
+  const checkOpen = () => {
+    if (closed) throw new StoreClosedError(name);
+  };
+
+  const readEvent = async (id: string) => {
+    const hit = cache.get(id);
+    if (hit) return hit;
+    checkOpen();
+    const record = await db.get('events', id);
+    if (record) remember(record);
+    return record;
+  };
+
+  async function write<T>(
+    body: (tx: StoreTransaction) => Promise<T>,
+  ): Promise<T> {
+    checkOpen();
+    const tx: WriteTx = db.transaction([...WRITE_SCOPE], 'readwrite', {
+      durability: 'default',
+    });
+    const written: EventRecord[] = [];
+    // The request that failed says why (ConstraintError, QuotaExceededError); tx.done only says AbortError.
+    let failure: DOMException | Error | undefined;
+    const noteFailure = (error: DOMException | Error) =>
+      void (failure ??= error);
+    const writtenById = new Map<string, EventRecord>();
+    const view: StoreTransaction = {
+      async event(id) {
+        const own = writtenById.get(id) ?? cache.get(id);
+        if (own) return own;
+        return tx.objectStore('events').get(id);
+      },
+      stream: (stream) => tx.objectStore('streams').get(stream),
+      actorSeq: async (actor) =>
+        (await tx.objectStore('actors').get(actor))?.seq ?? 0,
+      replica: async () =>
+        (await tx.objectStore('meta').get('replica')) ?? ZERO_REPLICA,
+      putEvent(record) {
+        written.push(record);
+        writtenById.set(record.event.id, record);
+        void tx.objectStore('events').add(record).catch(noteFailure);
+      },
+      putStream: (record) =>
+        void tx
+          .objectStore('streams')
+          .put(record)
+          .catch(() => undefined),
+      putActorSeq: (actor, seq) =>
+        void tx
+          .objectStore('actors')
+          .put({ actor, seq })
+          .catch(() => undefined),
+      putReplica: (record) =>
+        void tx
+          .objectStore('meta')
+          .put(record, 'replica')
+          .catch(() => undefined),
+    };
+    let result: T;
+    try {
+      result = await body(view);
+    } catch (error) {
+      try {
+        tx.abort();
+      } catch {
+        // Already finished or aborted by the browser.
+      }
+      await tx.done.catch(() => undefined);
+      throw error;
+    }
+    try {
+      await tx.done;
+    } catch (error) {
+      // Quota and disk errors surface only here: the whole transaction was rolled back.
+      throw new StorageError(name, failure ?? (error as DOMException | Error));
+    }
+    written.forEach(remember);
+    return result;
+  }
+
+  async function* pages<K extends IDBValidKey>(
+    fetch: (
+      after: K | undefined,
+    ) => Promise<{ records: EventRecord[]; next: K | undefined }>,
+  ): AsyncIterable<EventRecord> {
+    let after: K | undefined;
+    for (;;) {
+      checkOpen();
+      const { records, next } = await fetch(after);
+      for (const record of records) yield record;
+      if (records.length < PAGE || next === undefined) return;
+      after = next;
+    }
+  }
+
+  const store: IdbStore = {
+    name,
+    event: readEvent,
+    stream: async (stream) => (checkOpen(), db.get('streams', stream)),
+    actorSeq: async (actor) => (
+      checkOpen(),
+      (await db.get('actors', actor))?.seq ?? 0
+    ),
+    replica: async () => (
+      checkOpen(),
+      (await db.get('meta', 'replica')) ?? ZERO_REPLICA
+    ),
+    write,
+    streamEvents(stream: string, after?: CanonicalKey) {
+      // Pages of getAll keep the transaction short; each page resumes strictly after the last key.
+      return pages<[string, string, string]>(async (last) => {
+        const lower: [string, string, string] =
+          last ?? (after ? [stream, after.hlc, after.id] : [stream, '', '']);
+        const open = last !== undefined || after !== undefined;
+        const range = IDBKeyRange.bound(
+          lower,
+          [stream, '\uffff', '\uffff'],
+          open,
+          false,
+        );
+        const records = await db.getAllFromIndex(
+          'events',
+          'canonical',
+          range,
+          PAGE,
+        );
+        const tail = records[records.length - 1]?.event;
+        return { records, next: tail && [stream, tail.hlc, tail.id] };
+      });
+    },
+    eventsFrom(from: number) {
+      return pages<number>(async (last) => {
+        const range = IDBKeyRange.lowerBound(
+          last ?? Math.max(from, 1),
+          last !== undefined,
+        );
+        const records = await db.getAllFromIndex('events', 'pos', range, PAGE);
+        return { records, next: records[records.length - 1]?.pos };
+      });
+    },
+    async actorEvent(actor, seq) {
+      checkOpen();
+      return db.getFromIndex('events', 'actorSeq', [actor, seq]);
+    },
+    async versionVector() {
+      checkOpen();
+      const rows = await db.getAll('actors');
+      return Object.fromEntries(rows.map((r) => [r.actor, r.seq]));
+    },
+    async streamEventsSince(stream, pos) {
+      checkOpen();
+      const range = IDBKeyRange.bound(
+        [stream, pos],
+        [stream, Infinity],
+        true,
+        false,
+      );
+      return db.getAllFromIndex('events', 'streamPos', range);
+    },
+    async getSnapshot(key) {
+      checkOpen();
+      return db.get('snapshots', key);
+    },
+    async putSnapshot(record) {
+      checkOpen();
+      await db.put('snapshots', record);
+    },
+    async clearSnapshots() {
+      checkOpen();
+      await db.clear('snapshots');
+    },
+    async close() {
+      closed = true;
+      db.close();
+    },
+  };
+  return store;
+}
