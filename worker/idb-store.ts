@@ -5,7 +5,6 @@ import type {
   ReplicaRecord,
   Store,
   StoreTransaction,
-  StreamRecord,
 } from '../src/index.ts';
 import { StorageError, StoreClosedError } from './storage-errors.ts';
 import {
