@@ -13,5 +13,6 @@ export type {
   EventRecord,
   StreamRecord,
   ReplicaRecord,
+  SnapshotRecord,
   CanonicalKey,
 } from './log/store.ts';

@@ -1,20 +1,13 @@
 import type { DBSchema } from 'idb';
-import type { EventRecord, ReplicaRecord, StreamRecord } from '../src/index.ts';
+import type {
+  EventRecord,
+  ReplicaRecord,
+  SnapshotRecord,
+  StreamRecord,
+} from '../src/index.ts';
 
 /** Bump with a new branch in `upgradeSchema`; an old tab is asked to close on `versionchange`. */
 export const SCHEMA_VERSION = 1;
-
-export interface SnapshotRecord {
-  /** `${stream}\n${projection name}` */
-  key: string;
-  stream: string;
-  /** Replica position when taken: every event of the stream up to it is folded in. */
-  pos: number;
-  /** Canonical key of the last folded event. */
-  after: { hlc: string; id: string } | null;
-  state: unknown;
-  takenAt: number;
-}
 
 export interface ForklineDB extends DBSchema {
   events: {

@@ -7,11 +7,7 @@ import type {
   StoreTransaction,
 } from '../src/index.ts';
 import { StorageError, StoreClosedError } from './storage-errors.ts';
-import {
-  SCHEMA_VERSION,
-  type ForklineDB,
-  type SnapshotRecord,
-} from './idb-schema.ts';
+import { SCHEMA_VERSION, type ForklineDB } from './idb-schema.ts';
 
 const ZERO_REPLICA: ReplicaRecord = { hlc: '000000000000.0000', lastPos: 0 };
 const WRITE_SCOPE = ['events', 'streams', 'actors', 'meta'] as const;
@@ -27,11 +23,6 @@ export interface IdbStoreOptions {
 
 export interface IdbStore extends Store {
   readonly name: string;
-  getSnapshot(key: string): Promise<SnapshotRecord | undefined>;
-  putSnapshot(record: SnapshotRecord): Promise<void>;
-  /** The stream's events that arrived after position `pos`, in arrival order. */
-  streamEventsSince(stream: string, pos: number): Promise<EventRecord[]>;
-  clearSnapshots(): Promise<void>;
 }
 
 type WriteTx = IDBPTransaction<

@@ -20,6 +20,7 @@ import { computeEventId } from './event-id.ts';
 import { exportLines, importLines } from './jsonl.ts';
 import { maxHlc, tickHlc } from './hlc.ts';
 import { memoryStore } from './memory-store.ts';
+import { foldFromSnapshot } from './snapshots.ts';
 import {
   compareCanonical,
   type EventRecord,
@@ -340,11 +341,21 @@ class ForklineLog implements Log {
     return this.store.versionVector();
   }
 
+  /**
+   * Folds the stream in canonical order. At the current heads, a projection with
+   * `snapshot` starts from its latest snapshot.
+   */
   async fold<S>(
     stream: string,
     projection: Projection<S>,
     options: ReadOptions = {},
   ): Promise<S> {
+    this.checkOpen();
+    checkStream(stream);
+    if (options.at === undefined && projection.snapshot) {
+      const withSnapshot = { ...projection, snapshot: projection.snapshot };
+      return foldFromSnapshot(this.store, stream, withSnapshot, this.now());
+    }
     let state = projection.initial();
     for await (const event of this.read(stream, options))
       state = projection.evolve(state, event);

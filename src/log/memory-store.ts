@@ -4,6 +4,7 @@ import {
   type CanonicalKey,
   type EventRecord,
   type ReplicaRecord,
+  type SnapshotRecord,
   type Store,
   type StoreTransaction,
   type StreamRecord,
@@ -26,6 +27,7 @@ export function memoryStore(): Store {
   const streams = new Map<string, StreamEntry>();
   const actorSeqs = new Map<string, number>();
   const byActor = new Map<string, EventRecord[]>();
+  const snapshots = new Map<string, SnapshotRecord>();
   let replica: ReplicaRecord = { hlc: ZERO_HLC, lastPos: 0 };
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
@@ -117,6 +119,14 @@ export function memoryStore(): Store {
     },
     actorEvent: async (actor, seq) => byActor.get(actor)?.[seq - 1],
     versionVector: async () => Object.fromEntries(actorSeqs) as VersionVector,
+    async streamEventsSince(stream, pos) {
+      return byPos.slice(pos).filter((r) => r.event.stream === stream);
+    },
+    // Cloned both ways, as IndexedDB does, so a fold that mutates its state cannot corrupt the cache.
+    getSnapshot: async (key) => structuredClone(snapshots.get(key)),
+    putSnapshot: async (record) =>
+      void snapshots.set(record.key, structuredClone(record)),
+    clearSnapshots: async () => snapshots.clear(),
     async close() {
       closed = true;
       await queue;

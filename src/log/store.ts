@@ -50,6 +50,23 @@ export interface StoreTransaction extends StoreReader {
   putReplica(record: ReplicaRecord): void;
 }
 
+/**
+ * A cached fold of one stream (DESIGN §5). Deleting it changes nothing but speed.
+ * It covers every event of the stream with `pos <= pos`, plus `extra` (events that
+ * arrived while it was being taken and were folded in), and nothing else.
+ */
+export interface SnapshotRecord {
+  /** `${stream}\n${projection name}` */
+  key: string;
+  stream: string;
+  pos: number;
+  extra: EventId[];
+  /** Canonical key of the last folded event; a later arrival sorting before it voids the snapshot. */
+  after: CanonicalKey | null;
+  state: unknown;
+  takenAt: number;
+}
+
 /** Where a position in canonical order is: events sort by (hlc, id). */
 export interface CanonicalKey {
   hlc: string;
@@ -73,6 +90,12 @@ export interface Store extends StoreReader {
   /** The event `actor` wrote with `seq`, if stored. */
   actorEvent(actor: string, seq: number): Promise<EventRecord | undefined>;
   versionVector(): Promise<VersionVector>;
+  /** The stream's events with a position after `pos`, in one consistent read. */
+  streamEventsSince(stream: string, pos: number): Promise<EventRecord[]>;
+  getSnapshot(key: string): Promise<SnapshotRecord | undefined>;
+  /** Best effort: a cache write may be skipped, never half-applied. */
+  putSnapshot(record: SnapshotRecord): Promise<void>;
+  clearSnapshots(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -65,6 +65,18 @@ export interface ImportResult {
 export interface Projection<S> {
   initial: () => S;
   evolve(state: S, event: LogEvent): S;
+  /** Opt in to snapshots, so folding a long stream costs only the events since the last one. */
+  snapshot?: SnapshotOptions<S>;
+}
+
+export interface SnapshotOptions<S> {
+  /** Names the projection and its state format; change it when either changes. */
+  name: string;
+  /** Save a new snapshot once this many events were folded past the last (default 500). */
+  every?: number;
+  /** To and from a structured-cloneable value (default: the state itself). */
+  encode?(state: S): unknown;
+  decode?(stored: unknown): S;
 }
 
 export interface Conflict {

@@ -1,5 +1,6 @@
 import { deleteDB } from 'idb';
 import { openIdbStore } from '../../worker/idb-store.ts';
+import { snapshotContract } from '../contract/snapshot-contract.ts';
 import { storeContract } from '../contract/store-contract.ts';
 
 let n = 0;
@@ -8,4 +9,8 @@ storeContract(
   'IndexedDB',
   async () => openIdbStore((current = `contract-${Date.now()}-${n++}`)),
   () => deleteDB(current),
+);
+
+snapshotContract('IndexedDB', async () =>
+  openIdbStore(`snapshots-${Date.now()}-${n++}`),
 );
