@@ -3,6 +3,7 @@ import preact from '@preact/preset-vite';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 import { chromiumLaunchOptions } from './scripts/chromium.mjs';
+import { overrideQuota } from './test/support/browser-commands.ts';
 
 // Property-test replay settings reach browser tests through test.env.
 const propertyEnv = Object.fromEntries(
@@ -49,6 +50,7 @@ export default defineConfig({
             provider: playwright({ launchOptions: chromiumLaunchOptions() }),
             instances: [{ browser: 'chromium' }],
             screenshotFailures: false,
+            commands: { overrideQuota },
           },
         },
       },

@@ -4,6 +4,11 @@ export { computeEventId, encodeForId, EVENT_ENCODING } from './log/event-id.ts';
 export { canonicalJson } from './log/canonical-json.ts';
 export { toCloudEvent, fromCloudEvent, MAX_LINE_LENGTH } from './log/jsonl.ts';
 export { LIMITS } from './log/validate.ts';
+export {
+  verifyStore,
+  type VerifyReport,
+  type VerifyProblem,
+} from './log/verify.ts';
 export * from './log/errors.ts';
 export type * from './log/types.ts';
 export type {

@@ -1,19 +1,144 @@
-import type { Log } from '../src/index.ts';
-import type { LogService } from './protocol.ts';
+import { openLog, type Log } from '../src/index.ts';
+import { openIdbStore, type IdbStore } from './idb-store.ts';
+import type {
+  Delivery,
+  LogService,
+  OpenOptions,
+  Opened,
+  WorkerNotice,
+} from './protocol.ts';
+import { Subscriptions } from './subscriptions.ts';
+import { openTabFanout, type TabFanout } from './tab-fanout.ts';
 
-/** Adapts a Log to what crosses the thread boundary: arrays, not async iterables. */
-export function createLogService(log: Log): LogService {
+export const DEFAULT_DATABASE = 'forkline';
+
+interface Session {
+  database: string;
+  store: IdbStore;
+  log: Log;
+  fanout: TabFanout;
+  subscriptions: Subscriptions;
+}
+
+/**
+ * The worker's half of the protocol: one IndexedDB-backed log per worker, shared with
+ * every other tab through the database, with commits announced on a BroadcastChannel.
+ */
+export function createLogService(
+  onIgnoredError: (error: unknown) => void = reportIgnored,
+): LogService {
+  let session: Promise<Session> | undefined;
+  const watchers: ((notice: WorkerNotice) => void)[] = [];
+  const tell = (notice: WorkerNotice) =>
+    watchers.forEach((watch) => watch(notice));
+
+  async function start(options: OpenOptions): Promise<Session> {
+    const database = options.database ?? DEFAULT_DATABASE;
+    const store = await openIdbStore(database, {
+      onVersionChange: () =>
+        tell({
+          kind: 'version-change',
+          message:
+            'forkline was updated in another tab. Reload this tab to keep editing; nothing saved is lost.',
+        }),
+      onConnectionLost: () =>
+        tell({
+          kind: 'connection-lost',
+          message:
+            'The browser closed the connection to local storage. Reload this tab to reconnect.',
+        }),
+    });
+    const rejectPrefixes = options.rejectPrefixes ?? ['ledger/'];
+    const log = await openLog({
+      store,
+      ...(options.actor ? { actor: options.actor } : {}),
+      policy: (stream) =>
+        rejectPrefixes.some((prefix) => stream.startsWith(prefix))
+          ? 'reject'
+          : 'keep-both',
+    });
+    const subscriptions = new Subscriptions(
+      {
+        after: (stream, position) =>
+          stream === null
+            ? collectFrom(store, position + 1)
+            : store.streamEventsSince(stream, position),
+      },
+      onIgnoredError,
+    );
+    const fanout = openTabFanout(database, () => subscriptions.wake());
+    // Ask once to be exempt from eviction; the answer is shown by storage().
+    void navigator.storage?.persist?.().catch(onIgnoredError);
+    return { database, store, log, fanout, subscriptions };
+  }
+
+  const ready = () => (session ??= start({}));
+
+  /** Runs a write, then wakes local subscribers and tells other tabs where the log now ends. */
+  async function committing<T>(write: (s: Session) => Promise<T>): Promise<T> {
+    const s = await ready();
+    const result = await write(s);
+    const { lastPos } = await s.store.replica();
+    s.subscriptions.wake();
+    s.fanout.announce(lastPos);
+    return result;
+  }
+
   return {
-    actor: async () => log.actor,
-    append: (stream, events, options) => log.append(stream, events, options),
-    heads: (stream) => log.heads(stream),
+    async open(options = {}): Promise<Opened> {
+      session ??= start(options);
+      const s = await session;
+      return { database: s.database, actor: s.log.actor };
+    },
+    append: (stream, events, options) =>
+      committing((s) => s.log.append(stream, events, options)),
+    ingest: (events) => committing((s) => s.log.ingest(events)),
+    heads: async (stream) => (await ready()).log.heads(stream),
     async readStream(stream, at) {
+      const { log } = await ready();
       const events = [];
       for await (const event of log.read(stream, at ? { at } : {}))
         events.push(event);
       return events;
     },
-    versionVector: () => log.versionVector(),
-    conflicts: (stream) => log.conflicts(stream),
+    versionVector: async () => (await ready()).log.versionVector(),
+    conflicts: async (stream) => (await ready()).log.conflicts(stream),
+    async subscribe(
+      stream,
+      fromPosition,
+      onEvents: (batch: Delivery[]) => void,
+    ) {
+      return (await ready()).subscriptions.add(stream, fromPosition, onEvents);
+    },
+    async unsubscribe(id) {
+      (await ready()).subscriptions.remove(id);
+    },
+    async watch(onNotice) {
+      watchers.push(onNotice);
+    },
+    async storage() {
+      const estimate = await navigator.storage
+        ?.estimate?.()
+        .catch(() => undefined);
+      const persisted =
+        (await navigator.storage?.persisted?.().catch(() => false)) ?? false;
+      return { usage: estimate?.usage, quota: estimate?.quota, persisted };
+    },
+    async close() {
+      if (!session) return;
+      const s = await session;
+      s.fanout.close();
+      await s.log.close();
+    },
   };
+}
+
+async function collectFrom(store: IdbStore, from: number) {
+  const records = [];
+  for await (const record of store.eventsFrom(from)) records.push(record);
+  return records;
+}
+
+function reportIgnored(error: unknown): void {
+  console.warn('forkline worker: ignored error', error);
 }

@@ -1,26 +1,75 @@
-// The contract between the page and its worker. The page imports this file with
-// `import type` only; everything crossing it is structured-cloneable.
+// The contract between a page and its log worker. Pages import this file with
+// `import type` only; everything crossing it is structured-cloneable, and callbacks
+// cross as Comlink proxies.
 import type {
   AppendOptions,
   AppendResult,
   Conflict,
   EventId,
   EventInput,
+  IngestResult,
   LogEvent,
   VersionVector,
 } from '../src/index.ts';
 
+export interface OpenOptions {
+  /** IndexedDB database name; tabs of one origin share the default. */
+  database?: string;
+  /** Write as this replica id instead of the profile's persisted one (tests). */
+  actor?: string;
+  /** Streams under these prefixes refuse stale writes (default ['ledger/']). */
+  rejectPrefixes?: string[];
+}
+
+export interface Opened {
+  database: string;
+  actor: string;
+}
+
+/** An event as delivered to a subscriber, with its position on this replica. */
+export interface Delivery {
+  event: LogEvent;
+  position: number;
+}
+
+/** Something the user must hear about: the connection is gone and why. */
+export type WorkerNotice =
+  | { kind: 'version-change'; message: string }
+  | { kind: 'connection-lost'; message: string };
+
+export interface StorageInfo {
+  usage: number | undefined;
+  quota: number | undefined;
+  persisted: boolean;
+}
+
 export interface LogService {
-  /** The replica id this worker writes as. */
-  actor(): Promise<string>;
+  /** Opens the database; every other call waits for it. Idempotent. */
+  open(options?: OpenOptions): Promise<Opened>;
   append(
     stream: string,
     events: EventInput | EventInput[],
     options?: AppendOptions,
   ): Promise<AppendResult[]>;
+  ingest(events: LogEvent[]): Promise<IngestResult>;
   heads(stream: string): Promise<EventId[]>;
   /** The stream in canonical order, optionally as `at` heads saw it. */
   readStream(stream: string, at?: EventId[]): Promise<LogEvent[]>;
   versionVector(): Promise<VersionVector>;
   conflicts(stream: string): Promise<Conflict[]>;
+  /**
+   * Delivers every event of `stream` (all streams when null) stored after
+   * `fromPosition`, then each new one as any tab commits it: in position order,
+   * with no gap and no duplicate. Resolves to an id for `unsubscribe`.
+   */
+  subscribe(
+    stream: string | null,
+    fromPosition: number,
+    onEvents: (batch: Delivery[]) => void,
+  ): Promise<number>;
+  unsubscribe(id: number): Promise<void>;
+  /** Registers for notices (schema upgrade elsewhere, lost connection). */
+  watch(onNotice: (notice: WorkerNotice) => void): Promise<void>;
+  storage(): Promise<StorageInfo>;
+  close(): Promise<void>;
 }

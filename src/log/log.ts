@@ -21,6 +21,7 @@ import { exportLines, importLines } from './jsonl.ts';
 import { maxHlc, tickHlc } from './hlc.ts';
 import { memoryStore } from './memory-store.ts';
 import { foldFromSnapshot } from './snapshots.ts';
+import { verifyStore, type VerifyReport } from './verify.ts';
 import {
   compareCanonical,
   type EventRecord,
@@ -384,6 +385,11 @@ class ForklineLog implements Log {
   ): Promise<ImportResult> {
     this.checkOpen();
     return importLines(lines, (events) => this.ingest(events));
+  }
+
+  async verify(): Promise<VerifyReport> {
+    this.checkOpen();
+    return verifyStore(this.store);
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,5 @@
+import type { VerifyReport } from './verify.ts';
+
 /** A JSON value as it survives `JSON.parse(JSON.stringify(x))` unchanged. */
 export type Json =
   null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -121,5 +123,7 @@ export interface Log {
   import(
     lines: AsyncIterable<string> | Iterable<string>,
   ): Promise<ImportResult>;
+  /** Recomputes every id and checks every parent, seq chain and head. */
+  verify(): Promise<VerifyReport>;
   close(): Promise<void>;
 }

@@ -3,17 +3,19 @@ import type { LogEvent } from '../index.ts';
 import { startLogWorker } from './log-client.ts';
 
 const STREAM = 'demo/hello';
-const { service } = startLogWorker();
+const started = startLogWorker();
 const actor = signal<string | undefined>(undefined);
 const events = signal<LogEvent[]>([]);
 const failure = signal<string | undefined>(undefined);
 
 async function refresh() {
+  const { service } = await started;
   events.value = await service.readStream(STREAM);
 }
 
 async function appendNote() {
   try {
+    const { service } = await started;
     await service.append(STREAM, {
       type: 'demo.note',
       data: { at: new Date().toISOString() },
@@ -24,8 +26,8 @@ async function appendNote() {
   }
 }
 
-service.actor().then(
-  (id) => (actor.value = id),
+started.then(
+  ({ opened }) => (actor.value = opened.actor),
   (error: Error) => (failure.value = error.message),
 );
 

@@ -1,11 +1,19 @@
 import { wrap, type Remote } from 'comlink';
-import type { LogService } from '../../worker/protocol.ts';
+import type { LogService, OpenOptions, Opened } from '../../worker/protocol.ts';
+import { installErrorTransfer } from '../../worker/error-transfer.ts';
 
-/** Starts this tab's log worker and returns its Comlink proxy. */
-export function startLogWorker(): {
+installErrorTransfer();
+
+export interface LogWorker {
   service: Remote<LogService>;
-  worker: Worker;
-} {
+  opened: Opened;
+  terminate(): void;
+}
+
+/** Starts this tab's log worker, opens its database and returns the Comlink proxy. */
+export async function startLogWorker(
+  options: OpenOptions = {},
+): Promise<LogWorker> {
   const worker = new Worker(
     new URL('../../worker/log-worker.ts', import.meta.url),
     {
@@ -13,5 +21,7 @@ export function startLogWorker(): {
       name: 'forkline-log',
     },
   );
-  return { service: wrap<LogService>(worker), worker };
+  const service = wrap<LogService>(worker);
+  const opened = await service.open(options);
+  return { service, opened, terminate: () => worker.terminate() };
 }
