@@ -144,4 +144,3 @@ describe('subscriptions', () => {
     expect((error as { actual: string[] }).actual).toHaveLength(1);
   });
 });
-

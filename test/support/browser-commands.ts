@@ -1,4 +1,9 @@
+import type { CDPSession } from 'playwright';
 import type { BrowserCommand } from 'vitest/node';
+
+// Chromium drops a quota override when the DevTools session that set it detaches,
+// so the session stays open until the override is lifted.
+const overrides = new Map<string, CDPSession>();
 
 /**
  * Runs in Node beside the browser: overrides the test origin's storage quota through
@@ -9,12 +14,21 @@ export const overrideQuota: BrowserCommand<[bytes: number | null]> = async (
   context,
   bytes,
 ) => {
-  const session = await context.page.context().newCDPSession(context.page);
   const origin = new URL(context.page.url()).origin;
-  await session.send(
-    'Storage.overrideQuotaForOrigin',
-    bytes === null ? { origin } : { origin, quotaSize: bytes },
-  );
+  let session = overrides.get(origin);
+  if (!session) {
+    session = await context.page.context().newCDPSession(context.page);
+    overrides.set(origin, session);
+  }
+  if (bytes !== null) {
+    await session.send('Storage.overrideQuotaForOrigin', {
+      origin,
+      quotaSize: bytes,
+    });
+    return;
+  }
+  await session.send('Storage.overrideQuotaForOrigin', { origin });
+  overrides.delete(origin);
   await session.detach();
 };
 
