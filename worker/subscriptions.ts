@@ -1,4 +1,6 @@
+import { transfer } from 'comlink';
 import type { EventRecord } from '../src/index.ts';
+import { byteBuffersOf } from './transferables.ts';
 import type { Delivery } from './protocol.ts';
 
 export interface SubscriptionSource {
@@ -73,8 +75,10 @@ export class Subscriptions {
         );
         if (records.length === 0 || !subscription.active) return;
         subscription.delivered = records[records.length - 1]!.pos;
+        const batch = records.map((r) => ({ event: r.event, position: r.pos }));
+        // Fresh reads, never cached: their byte payloads can move to the page.
         subscription.deliver(
-          records.map((r) => ({ event: r.event, position: r.pos })),
+          transfer(batch, byteBuffersOf(batch.map((d) => d.event))),
         );
       })
       .catch(this.onError);

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AppendResult, EventId, LogEvent } from '../../src/index.ts';
 import { openIdbStore } from '../../worker/idb-store.ts';
 import type { Delivery } from '../../worker/protocol.ts';
+import { appendMoving } from '../../src/ui/log-client.ts';
 import { seeded, verifyDatabase, workerPool } from '../support/workers.ts';
 
 const pool = workerPool();
@@ -142,5 +143,24 @@ describe('subscriptions', () => {
       expected: [first!.event.id],
     });
     expect((error as { actual: string[] }).actual).toHaveLength(1);
+  });
+});
+
+describe('byte payloads', () => {
+  it('move to the worker and back to subscribers instead of being copied', async () => {
+    const database = pool.database('bytes');
+    const tab = await pool.start(database);
+    const update = new Uint8Array([1, 2, 3, 4]);
+    const [result] = await appendMoving(tab.service, 'doc/bytes', [
+      { type: 'doc.text.edited', data: update },
+    ]);
+    expect(update.byteLength).toBe(0); // detached: moved, not copied
+    expect(Array.from(result!.event.data as Uint8Array)).toEqual([1, 2, 3, 4]);
+    const delivered = await new Promise<Delivery[]>(
+      (resolve) => void tab.service.subscribe('doc/bytes', 0, proxy(resolve)),
+    );
+    expect(Array.from(delivered[0]!.event.data as Uint8Array)).toEqual([
+      1, 2, 3, 4,
+    ]);
   });
 });
