@@ -233,6 +233,13 @@ export async function openIdbStore(
       checkOpen();
       return db.getFromIndex('events', 'actorSeq', [actor, seq]);
     },
+    async streamNames(prefix) {
+      checkOpen();
+      return db.getAllKeys(
+        'streams',
+        IDBKeyRange.bound(prefix, prefix + '\uffff'),
+      );
+    },
     async versionVector() {
       checkOpen();
       const rows = await db.getAll('actors');

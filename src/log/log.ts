@@ -3,6 +3,7 @@ import { streamConflicts } from './conflicts.ts';
 import {
   ancestorsOf,
   concurrentWith,
+  forkOf,
   type DagNode,
   type NodeLookup,
 } from './dag.ts';
@@ -361,6 +362,22 @@ class ForklineLog implements Log {
     for await (const event of this.read(stream, options))
       state = projection.evolve(state, event);
     return state;
+  }
+
+  async streams(prefix = ''): Promise<string[]> {
+    this.checkOpen();
+    return this.store.streamNames(prefix);
+  }
+
+  /** @throws UnknownEventError when an id is not stored. */
+  async forkPoint(ids: EventId[]): Promise<EventId[]> {
+    this.checkOpen();
+    for (const id of ids) {
+      const record = await this.store.event(id);
+      if (!record) throw new UnknownEventError(id, '(any)');
+    }
+    const fork = await forkOf(lookupIn(this.store), [...new Set(ids)]);
+    return fork.forkPoint.sort(byCanonical).map((n) => n.id);
   }
 
   async conflicts(stream: string): Promise<Conflict[]> {

@@ -119,6 +119,8 @@ export function memoryStore(): Store {
     },
     actorEvent: async (actor, seq) => byActor.get(actor)?.[seq - 1],
     versionVector: async () => Object.fromEntries(actorSeqs) as VersionVector,
+    streamNames: async (prefix) =>
+      [...streams.keys()].filter((s) => s.startsWith(prefix)).sort(),
     async streamEventsSince(stream, pos) {
       return byPos.slice(pos).filter((r) => r.event.stream === stream);
     },

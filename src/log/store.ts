@@ -90,6 +90,8 @@ export interface Store extends StoreReader {
   /** The event `actor` wrote with `seq`, if stored. */
   actorEvent(actor: string, seq: number): Promise<EventRecord | undefined>;
   versionVector(): Promise<VersionVector>;
+  /** Names of the streams that start with `prefix`, sorted. */
+  streamNames(prefix: string): Promise<string[]>;
   /** The stream's events with a position after `pos`, in one consistent read. */
   streamEventsSince(stream: string, pos: number): Promise<EventRecord[]>;
   getSnapshot(key: string): Promise<SnapshotRecord | undefined>;

@@ -113,6 +113,10 @@ export interface Log {
   read(stream: string, options?: ReadOptions): AsyncIterable<LogEvent>;
   since(vector: VersionVector): AsyncIterable<LogEvent>;
   versionVector(): Promise<VersionVector>;
+  /** Streams whose name starts with `prefix` (all when omitted), sorted. */
+  streams(prefix?: string): Promise<string[]>;
+  /** Latest common ancestors of events of one stream: where they forked. */
+  forkPoint(ids: EventId[]): Promise<EventId[]>;
   fold<S>(
     stream: string,
     projection: Projection<S>,

@@ -166,6 +166,22 @@ export function storeContract(
       expect(seen).not.toContain('000000000000.0001');
     });
 
+    it('lists stream names by prefix', async () => {
+      for (const [i, stream] of ['doc/b', 'doc/a', 'ledger/1'].entries()) {
+        const record = makeRecord({ pos: i + 1, seq: i + 1, stream });
+        await store.write(async (tx) => {
+          tx.putEvent(record);
+          tx.putStream({ stream, heads: [record.event.id], size: 1 });
+        });
+      }
+      expect(await store.streamNames('doc/')).toEqual(['doc/a', 'doc/b']);
+      expect(await store.streamNames('')).toEqual([
+        'doc/a',
+        'doc/b',
+        'ledger/1',
+      ]);
+    });
+
     it('round-trips byte data exactly', async () => {
       const record = makeRecord({
         pos: 1,

@@ -69,3 +69,33 @@ describe('generic conflicts of a stream', () => {
     expect(conflict!.events).toHaveLength(2);
   });
 });
+
+describe('fork point and stream listing', () => {
+  it('finds the latest common ancestors of concurrent events', async () => {
+    const log = await openLog();
+    const [base] = await log.append('doc/a', { type: 't', data: 0 });
+    const [x] = await log.append('doc/a', { type: 't', data: 1 });
+    const [y] = await log.append(
+      'doc/a',
+      { type: 't', data: 2 },
+      { expected: [base!.event.id] },
+    );
+    expect(await log.forkPoint([x!.event.id, y!.event.id])).toEqual([
+      base!.event.id,
+    ]);
+    expect(await log.forkPoint([x!.event.id, base!.event.id])).toEqual([
+      base!.event.id,
+    ]);
+    await expect(
+      log.forkPoint(['AAAAAAAAAAAAAAAAAAAAAA']),
+    ).rejects.toMatchObject({ code: 'UNKNOWN_EVENT' });
+  });
+
+  it('lists streams by prefix', async () => {
+    const log = await openLog();
+    for (const s of ['doc/b', 'doc/a', 'ledger/1'])
+      await log.append(s, { type: 't', data: 0 });
+    expect(await log.streams('doc/')).toEqual(['doc/a', 'doc/b']);
+    expect(await log.streams()).toEqual(['doc/a', 'doc/b', 'ledger/1']);
+  });
+});
