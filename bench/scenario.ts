@@ -1,0 +1,31 @@
+/** One figure of a report, exactly as written to JSON (DESIGN §13). */
+export interface BenchResult {
+  name: string;
+  value: number;
+  unit: string;
+  baseline?: { name: string; value: number };
+  /** value / baseline.value, both measured in the same run of the harness. */
+  ratio?: number;
+  /** "<= N" compares the value, "<= Nx …" compares the ratio. */
+  goal?: string;
+  runs: number;
+  min: number;
+  max: number;
+}
+
+export interface ScenarioContext {
+  /** Smoke mode: small sizes, two runs. */
+  quick: boolean;
+  /** Measured runs, after one warm-up run that is thrown away. */
+  runs: number;
+  /** Progress for whoever watches the console; not part of the report. */
+  note(message: string): void;
+}
+
+export interface Scenario {
+  /** Selected by `--only PREFIX`. */
+  name: string;
+  /** One line for `--help`. */
+  summary: string;
+  run(context: ScenarioContext): Promise<BenchResult[]>;
+}

@@ -1,0 +1,48 @@
+import type { ConcurrentTrace } from './concurrent-trace.ts';
+
+/**
+ * A trace's causality in the form a replay needs, computed once, outside the timed
+ * part: whichever system replays the trace has to know the same.
+ */
+export interface TracePlan {
+  /** txnsOf[agent][k]: index of the agent's (k+1)-th txn. */
+  txnsOf: number[][];
+  /** Per txn: its rank among its agent's txns, 1, 2, 3 … (the forkline seq). */
+  seq: Int32Array;
+  /** Per txn, per agent: how many of that agent's txns its parents contain. */
+  before: Int32Array[];
+}
+
+/** @throws Error when the trace breaks the format's rules (parents later than the txn, an agent's txns concurrent). */
+export function planReplay(trace: ConcurrentTrace): TracePlan {
+  const n = trace.numAgents;
+  const txnsOf: number[][] = Array.from({ length: n }, () => []);
+  const seq = new Int32Array(trace.txns.length);
+  const before: Int32Array[] = [];
+  const after: Int32Array[] = [];
+  trace.txns.forEach((txn, index) => {
+    const seen = new Int32Array(n);
+    for (const parent of txn.parents) {
+      if (!(parent >= 0 && parent < index)) {
+        throw new Error(
+          `trace txn ${index}: parent ${parent} is not an earlier txn`,
+        );
+      }
+      const contained = after[parent]!;
+      for (let x = 0; x < n; x++) seen[x] = Math.max(seen[x]!, contained[x]!);
+    }
+    const own = txnsOf[txn.agent]!;
+    if (seen[txn.agent] !== own.length) {
+      throw new Error(
+        `trace txn ${index}: agent ${txn.agent}'s txns are not totally ordered`,
+      );
+    }
+    own.push(index);
+    seq[index] = own.length;
+    before.push(seen);
+    const contains = seen.slice();
+    contains[txn.agent] = own.length;
+    after.push(contains);
+  });
+  return { txnsOf, seq, before };
+}
