@@ -22,10 +22,43 @@ export class NotJsonError extends Error {
  * and nesting deeper than MAX_JSON_DEPTH.
  */
 export function canonicalJson(value: unknown): string {
-  return write(value, '', 0);
+  try {
+    return write(value, 0);
+  } catch (error) {
+    if (error instanceof NotJsonError) throw locate(value, error.reason);
+    throw error;
+  }
 }
 
-function write(value: unknown, path: string, depth: number): string {
+/** Re-walks a value that failed, to name where: paths are built only on this cold path. */
+function locate(value: unknown, reason: string): NotJsonError {
+  const visit = (
+    v: unknown,
+    path: string,
+    depth: number,
+  ): string | undefined => {
+    try {
+      write(v, depth);
+      return undefined;
+    } catch {
+      if (typeof v !== 'object' || v === null || depth >= MAX_JSON_DEPTH)
+        return path;
+      for (const key of Array.isArray(v) ? v.keys() : Object.keys(v).sort()) {
+        if (key === '__proto__') return path;
+        const found = visit(
+          (v as Record<string, unknown>)[key as string],
+          `${path}/${key}`,
+          depth + 1,
+        );
+        if (found !== undefined) return found;
+      }
+      return path;
+    }
+  };
+  return new NotJsonError(visit(value, '', 0) ?? '', reason);
+}
+
+function write(value: unknown, depth: number): string {
   switch (typeof value) {
     case 'string':
       return JSON.stringify(value);
@@ -33,13 +66,13 @@ function write(value: unknown, path: string, depth: number): string {
       return value ? 'true' : 'false';
     case 'number':
       if (!Number.isFinite(value))
-        throw new NotJsonError(path, `${value} is not a JSON number`);
+        throw new NotJsonError('', `${value} is not a JSON number`);
       return JSON.stringify(value);
     case 'object':
       if (value === null) return 'null';
       if (depth >= MAX_JSON_DEPTH) {
         throw new NotJsonError(
-          path,
+          '',
           `nested deeper than ${MAX_JSON_DEPTH} levels`,
         );
       }
@@ -47,37 +80,33 @@ function write(value: unknown, path: string, depth: number): string {
         let out = '[';
         for (let i = 0; i < value.length; i++) {
           if (i > 0) out += ',';
-          out += write(value[i], `${path}/${i}`, depth + 1);
+          out += write(value[i], depth + 1);
         }
         return out + ']';
       }
-      return writeObject(value, path, depth);
+      return writeObject(value, depth);
     default:
-      throw new NotJsonError(path, `${typeof value} is not a JSON value`);
+      throw new NotJsonError('', `${typeof value} is not a JSON value`);
   }
 }
 
-function writeObject(value: object, path: string, depth: number): string {
+function writeObject(value: object, depth: number): string {
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) {
     const name =
       (value as { constructor?: { name?: string } }).constructor?.name ??
       'object';
-    throw new NotJsonError(path, `${name} is not a plain JSON object`);
+    throw new NotJsonError('', `${name} is not a plain JSON object`);
   }
   const keys = Object.keys(value).sort();
   let out = '{';
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     if (key === '__proto__')
-      throw new NotJsonError(path, 'the key "__proto__" is not allowed');
+      throw new NotJsonError('', 'the key "__proto__" is not allowed');
     if (i > 0) out += ',';
     out += JSON.stringify(key) + ':';
-    out += write(
-      (value as Record<string, unknown>)[key],
-      `${path}/${key}`,
-      depth + 1,
-    );
+    out += write((value as Record<string, unknown>)[key], depth + 1);
   }
   return out + '}';
 }

@@ -1,0 +1,91 @@
+import { fromBase64Url } from '../log/base64url.ts';
+import type { EventId, Json, LogEvent } from '../log/types.ts';
+
+/** The document model's event types (one document = one stream `doc/<id>`). */
+export const TEXT_EDITED = 'doc.text.edited';
+export const FIELD_SET = 'doc.field.set';
+export const VERSION_RESTORED = 'doc.version.restored';
+
+export const DOC_PREFIX = 'doc/';
+/** The tombstone register: a deleted document is one whose `@deleted` is true. */
+export const DELETED_FIELD = '@deleted';
+
+/** data of FIELD_SET: the value and the live values its writer saw (and so replaces). */
+export interface FieldSetData {
+  field: string;
+  value: Json;
+  supersedes: EventId[];
+}
+
+/** data of VERSION_RESTORED: fields and text of the version at `from`, made current. */
+export interface RestoreData {
+  from: EventId[];
+  /** Yjs update (base64url) turning the text at the parents into the text at `from`. */
+  text: string | null;
+  fields: Record<string, { value: Json; supersedes: EventId[] }>;
+}
+
+export const streamOfDoc = (docId: string) => `${DOC_PREFIX}${docId}`;
+export const docIdOf = (stream: string) => stream.slice(DOC_PREFIX.length);
+
+const isIdList = (v: unknown): v is EventId[] =>
+  Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/**
+ * The register writes an event makes, or [] for events that set no field. Events
+ * come from other replicas: a malformed one is reported, never trusted.
+ */
+export function fieldWritesOf(
+  event: LogEvent,
+): { field: string; value: Json; supersedes: EventId[] }[] {
+  const data = event.data as Record<string, unknown> | null;
+  if (event.type === FIELD_SET) {
+    if (
+      !data ||
+      typeof data.field !== 'string' ||
+      !('value' in data) ||
+      !isIdList(data.supersedes)
+    ) {
+      throw new TypeError(
+        `event ${event.id}: ${FIELD_SET} needs { field, value, supersedes }`,
+      );
+    }
+    return [
+      {
+        field: data.field,
+        value: data.value as Json,
+        supersedes: data.supersedes,
+      },
+    ];
+  }
+  if (event.type === VERSION_RESTORED) {
+    const fields = data?.fields;
+    if (!fields || typeof fields !== 'object')
+      throw new TypeError(`event ${event.id}: restore needs fields`);
+    return Object.entries(
+      fields as Record<string, { value: Json; supersedes: unknown }>,
+    ).map(([field, f]) => {
+      if (!f || !isIdList(f.supersedes))
+        throw new TypeError(`event ${event.id}: field ${field} is malformed`);
+      return { field, value: f.value, supersedes: f.supersedes };
+    });
+  }
+  return [];
+}
+
+/** The Yjs update an event carries, or undefined for events without text. */
+export function textUpdateOf(event: LogEvent): Uint8Array | undefined {
+  if (event.type === TEXT_EDITED) {
+    if (!(event.data instanceof Uint8Array))
+      throw new TypeError(`event ${event.id}: text edits carry bytes`);
+    return event.data;
+  }
+  if (event.type === VERSION_RESTORED) {
+    const text = (event.data as { text?: unknown } | null)?.text;
+    if (text === null || text === undefined) return undefined;
+    if (typeof text !== 'string')
+      throw new TypeError(`event ${event.id}: restore text is not base64url`);
+    return fromBase64Url(text);
+  }
+  return undefined;
+}

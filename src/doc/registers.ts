@@ -1,0 +1,82 @@
+import type { EventId, Json, LogEvent } from '../log/types.ts';
+
+export interface RegisterValue {
+  id: EventId;
+  value: Json;
+  author: string;
+  time: string;
+}
+
+/** A field write that replaced two or more concurrent values: a resolved conflict. */
+export interface Resolution {
+  field: string;
+  events: EventId[];
+  resolvedBy: EventId;
+}
+
+/**
+ * Multi-value registers. Each write names the values it replaces (those its writer
+ * saw), so the state does not depend on the order writes are applied in: the live
+ * values of a field are its writes that no known write replaces. Concurrent writes
+ * all stay live until one write that saw them all replaces them.
+ */
+export class Registers {
+  private readonly live = new Map<string, Map<EventId, RegisterValue>>();
+  private readonly replaced = new Set<EventId>();
+  readonly resolutions: Resolution[] = [];
+
+  apply(
+    event: LogEvent,
+    field: string,
+    value: Json,
+    supersedes: EventId[],
+  ): void {
+    let values = this.live.get(field);
+    if (!values) this.live.set(field, (values = new Map()));
+    for (const id of supersedes) {
+      this.replaced.add(id);
+      values.delete(id);
+    }
+    if (supersedes.length >= 2)
+      this.resolutions.push({
+        field,
+        events: [...supersedes].sort(),
+        resolvedBy: event.id,
+      });
+    if (!this.replaced.has(event.id)) {
+      values.set(event.id, {
+        id: event.id,
+        value,
+        author: event.author ?? event.actor,
+        time: event.time,
+      });
+    }
+  }
+
+  /** Live values of a field, oldest write first by id for a stable order. */
+  values(field: string): RegisterValue[] {
+    return [...(this.live.get(field)?.values() ?? [])].sort((a, b) =>
+      a.id < b.id ? -1 : 1,
+    );
+  }
+
+  /** Live value ids of a field: what a new write to it replaces. */
+  liveIds(field: string): EventId[] {
+    return this.values(field).map((v) => v.id);
+  }
+
+  fieldNames(): string[] {
+    return [...this.live.keys()]
+      .filter((f) => this.live.get(f)!.size > 0)
+      .sort();
+  }
+
+  clone(): Registers {
+    const copy = new Registers();
+    for (const [field, values] of this.live)
+      copy.live.set(field, new Map(values));
+    this.replaced.forEach((id) => copy.replaced.add(id));
+    copy.resolutions.push(...this.resolutions);
+    return copy;
+  }
+}
