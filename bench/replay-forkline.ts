@@ -5,10 +5,10 @@ import {
   type LogEvent,
 } from '../src/index.ts';
 import type { ConcurrentTrace } from './concurrent-trace.ts';
-import { EditingDoc, TEXT_NAME } from './editing-doc.ts';
+import { EditingDoc } from './editing-doc.ts';
 import { now } from './measure.ts';
 import type { TracePlan } from './trace-plan.ts';
-import { yjsTextProjection } from './yjs-text-projection.ts';
+import { textOf, yjsTextProjection } from './yjs-text-projection.ts';
 
 const STREAM = 'doc/trace';
 
@@ -137,8 +137,8 @@ export async function replayWithForkline(
   start = now();
   const texts: string[] = [];
   for (const replica of replicas) {
-    const doc = await replica.log.fold(STREAM, yjsTextProjection());
-    texts.push(doc.getText(TEXT_NAME).toString());
+    const state = await replica.log.fold(STREAM, yjsTextProjection());
+    texts.push(textOf(state));
   }
   phases.fold += now() - start;
 

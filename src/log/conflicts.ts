@@ -2,7 +2,10 @@ import { forkOf, type DagNode, type NodeLookup } from './dag.ts';
 import { compareCanonical, type EventRecord } from './store.ts';
 import type { Conflict, EventId } from './types.ts';
 
-const ids = (nodes: DagNode[]) => nodes.sort(compareCanonical).map((n) => n.id);
+const ids = (nodes: DagNode[]) =>
+  nodes
+    .sort((a, b) => compareCanonical(a.event, b.event))
+    .map((n) => n.event.id);
 
 /**
  * The generic conflicts of a stream, from its DAG alone: every merge (an event with
@@ -18,7 +21,7 @@ export async function streamConflicts(
   const conflicts: Conflict[] = [];
   const describe = async (tips: EventId[]) => {
     const fork = await forkOf(lookup, tips);
-    const forkIds = new Set(fork.forkPoint.map((n) => n.id));
+    const forkIds = new Set(fork.forkPoint.map((n) => n.event.id));
     // A tip inside the fork point was seen by the others: not concurrent with them.
     const concurrentTips = tips.filter((t) => !forkIds.has(t)).length;
     if (concurrentTips < 2) return undefined;

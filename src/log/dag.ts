@@ -1,15 +1,19 @@
+import type { EventRecord } from './store.ts';
 import type { EventId } from './types.ts';
 
-/** What a walk needs of an event. */
-export interface DagNode {
-  id: EventId;
-  parents: EventId[];
-  gen: number;
-  hlc: string;
-}
+/** A stored event, as the walks see it: parents, generation number, canonical key. */
+export type DagNode = EventRecord;
 
-/** Looks an event up by id; throws when it is not stored. */
-export type NodeLookup = (id: EventId) => Promise<DagNode>;
+/** Looks an event up by id: a store's or a transaction's `event`. */
+export type NodeLookup = (id: EventId) => Promise<EventRecord | undefined>;
+
+/** Every id a walk reaches is a parent of something stored: missing means corruption. */
+async function must(lookup: NodeLookup, id: EventId): Promise<DagNode> {
+  const node = await lookup(id);
+  if (!node)
+    throw new Error(`log corrupted: event ${id} is referenced but not stored`);
+  return node;
+}
 
 /**
  * A max-heap by generation. Popping in generation order means every child of a
@@ -76,7 +80,7 @@ export async function concurrentWith(
     const old = flags.get(id);
     if (old === undefined) {
       flags.set(id, flag);
-      queue.push(await lookup(id));
+      queue.push(await must(lookup, id));
       if (flag === FROM_HEADS) unseenQueued++;
     } else if ((old | flag) !== old) {
       flags.set(id, old | flag);
@@ -88,12 +92,12 @@ export async function concurrentWith(
   for (const id of heads) await reach(id, FROM_HEADS);
   while (unseenQueued > 0) {
     const node = queue.pop();
-    const flag = flags.get(node.id)!;
+    const flag = flags.get(node.event.id)!;
     if (flag === FROM_HEADS) {
       unseenQueued--;
       result.push(node);
     }
-    for (const parent of node.parents) await reach(parent, flag);
+    for (const parent of node.event.parents) await reach(parent, flag);
   }
   return result;
 }
@@ -124,7 +128,7 @@ export async function forkOf(
       flags.set(id, flag);
       if (isStale) stale.add(id);
       else liveQueued++;
-      queue.push(await lookup(id));
+      queue.push(await must(lookup, id));
       return;
     }
     flags.set(id, old | flag);
@@ -138,8 +142,8 @@ export async function forkOf(
     await reach(tips[i]!, 1n << BigInt(i), false);
   while (liveQueued > 0) {
     const node = queue.pop();
-    const flag = flags.get(node.id)!;
-    const isStale = stale.has(node.id);
+    const flag = flags.get(node.event.id)!;
+    const isStale = stale.has(node.event.id);
     if (!isStale) {
       liveQueued--;
       if (flag === all) forkPoint.push(node);
@@ -147,7 +151,7 @@ export async function forkOf(
     }
     // Below a common ancestor everything is common: mark it so the walk can stop.
     const below = isStale || flag === all;
-    for (const parent of node.parents) await reach(parent, flag, below);
+    for (const parent of node.event.parents) await reach(parent, flag, below);
   }
   return { forkPoint, sides };
 }
@@ -161,9 +165,9 @@ export async function ancestorsOf(
   const stack = [...seen];
   const result: DagNode[] = [];
   while (stack.length > 0) {
-    const node = await lookup(stack.pop()!);
+    const node = await must(lookup, stack.pop()!);
     result.push(node);
-    for (const parent of node.parents) {
+    for (const parent of node.event.parents) {
       if (!seen.has(parent)) {
         seen.add(parent);
         stack.push(parent);
@@ -180,17 +184,17 @@ export async function happenedBefore(
   b: EventId,
 ): Promise<boolean> {
   if (a === b) return false;
-  const target = await lookup(a);
+  const target = await must(lookup, a);
   const seen = new Set<EventId>([b]);
   const stack = [b];
   while (stack.length > 0) {
-    const node = await lookup(stack.pop()!);
-    for (const parent of node.parents) {
+    const node = await must(lookup, stack.pop()!);
+    for (const parent of node.event.parents) {
       if (parent === a) return true;
       if (seen.has(parent)) continue;
       seen.add(parent);
       // Generations only fall along parents: below the target's, it cannot be found.
-      const p = await lookup(parent);
+      const p = await must(lookup, parent);
       if (p.gen > target.gen) stack.push(parent);
     }
   }

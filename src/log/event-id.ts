@@ -14,10 +14,15 @@ const utf8 = new TextEncoder();
 let scratch = new Uint8Array(4096);
 const digest = new Uint8Array(32);
 
-/** The JSON half of the preimage: every field but byte data, which follows it raw. */
+/**
+ * The JSON half of the preimage: every field but byte data, which follows it raw.
+ * The fixed fields are strings, numbers, null and an array of strings, which
+ * JSON.stringify already writes exactly as RFC 8785 does; only JSON data needs the
+ * key-sorting serialiser.
+ */
 function header(event: Omit<LogEvent, 'id'>): string {
   const bytes = event.data instanceof Uint8Array;
-  return canonicalJson([
+  const fixed = JSON.stringify([
     EVENT_ENCODING,
     event.stream,
     event.type,
@@ -28,8 +33,11 @@ function header(event: Omit<LogEvent, 'id'>): string {
     event.time,
     event.author ?? null,
     bytes ? 'bytes' : 'json',
-    bytes ? (event.data as Uint8Array).byteLength : event.data,
   ]);
+  const data = bytes
+    ? String((event.data as Uint8Array).byteLength)
+    : canonicalJson(event.data);
+  return `${fixed.slice(0, -1)},${data}]`;
 }
 
 /** Writes the preimage into the scratch buffer (grown as needed); returns its length. */

@@ -25,7 +25,6 @@ import { foldFromSnapshot } from './snapshots.ts';
 import { verifyStore, type VerifyReport } from './verify.ts';
 import {
   compareCanonical,
-  type EventRecord,
   type Store,
   type StoreReader,
   type StreamRecord,
@@ -92,22 +91,8 @@ export function randomActorId(): string {
   return toBase64Url(crypto.getRandomValues(new Uint8Array(12)));
 }
 
-const nodeOf = (record: EventRecord): DagNode => ({
-  id: record.event.id,
-  parents: record.event.parents,
-  gen: record.gen,
-  hlc: record.event.hlc,
-});
-
 function lookupIn(reader: StoreReader): NodeLookup {
-  return async (id) => {
-    const record = await reader.event(id);
-    if (!record)
-      throw new Error(
-        `log corrupted: event ${id} is referenced but not stored`,
-      );
-    return nodeOf(record);
-  };
+  return (id) => reader.event(id);
 }
 
 function sameIds(a: EventId[], b: EventId[]): boolean {
@@ -125,7 +110,8 @@ function nextHeads(
   return next.sort();
 }
 
-const byCanonical = (a: DagNode, b: DagNode) => compareCanonical(a, b);
+const byCanonical = (a: DagNode, b: DagNode) =>
+  compareCanonical(a.event, b.event);
 
 class ForklineLog implements Log {
   private closed = false;
@@ -166,29 +152,32 @@ class ForklineLog implements Log {
         expected,
         policy,
       );
-      const lookup = lookupIn(tx);
       const concurrent = sameIds(parents, heads)
         ? []
-        : (await concurrentWith(lookup, heads, parents))
+        : (await concurrentWith(lookupIn(tx), heads, parents))
             .sort(byCanonical)
-            .map((n) => n.id);
+            .map((n) => n.event.id);
 
-      let gen = 0;
-      let hlc = (await tx.replica()).hlc;
-      for (const id of parents) {
-        const node = await lookup(id);
-        gen = Math.max(gen, node.gen);
-        hlc = maxHlc(hlc, node.hlc);
-      }
       const replica = await tx.replica();
+      let gen = 0;
+      let hlc = replica.hlc;
+      for (const id of parents) {
+        // Every parent was checked to be stored in this stream by parentsFor.
+        const parent = (await tx.event(id))!;
+        gen = Math.max(gen, parent.gen);
+        hlc = maxHlc(hlc, parent.event.hlc);
+      }
       let seq = await tx.actorSeq(this.actor);
       let pos = replica.lastPos;
       let previous = parents;
       const recordedAt = this.now();
+      const isoTime = new Date(recordedAt).toISOString();
       const results: AppendResult[] = [];
       for (const input of inputs) {
         hlc = tickHlc(hlc, recordedAt);
-        const body: Omit<LogEvent, 'id'> = {
+        // id first so the object keeps one shape; it is filled in once the rest is hashed.
+        const event: LogEvent = {
+          id: '',
           stream,
           type: input.type,
           data: input.data,
@@ -196,10 +185,10 @@ class ForklineLog implements Log {
           actor: this.actor,
           seq: ++seq,
           hlc,
-          time: input.time ?? new Date(recordedAt).toISOString(),
-          ...(input.author !== undefined ? { author: input.author } : {}),
+          time: input.time ?? isoTime,
         };
-        const event = { id: computeEventId(body), ...body } as LogEvent;
+        if (input.author !== undefined) event.author = input.author;
+        event.id = computeEventId(event);
         tx.putEvent({ event, pos: ++pos, recordedAt, gen: ++gen });
         results.push({ event, status: 'stored', position: pos, concurrent });
         previous = [event.id];
@@ -317,7 +306,7 @@ class ForklineLog implements Log {
     const nodes = (await ancestorsOf(lookupIn(this.store), at)).sort(
       byCanonical,
     );
-    for (const node of nodes) yield (await this.store.event(node.id))!.event;
+    for (const node of nodes) yield node.event;
   }
 
   /** What a peer holding `vector` lacks, in arrival order here (which is causal). */
@@ -377,7 +366,7 @@ class ForklineLog implements Log {
       if (!record) throw new UnknownEventError(id, '(any)');
     }
     const fork = await forkOf(lookupIn(this.store), [...new Set(ids)]);
-    return fork.forkPoint.sort(byCanonical).map((n) => n.id);
+    return fork.forkPoint.sort(byCanonical).map((n) => n.event.id);
   }
 
   async conflicts(stream: string): Promise<Conflict[]> {

@@ -13,88 +13,130 @@ import type { EventId, VersionVector } from './types.ts';
 
 interface StreamEntry {
   record: StreamRecord;
-  /** Sorted by (hlc, id). Local appends land at the end; only synced events insert. */
+  /** Sorted by (hlc, id). Local appends land at the end. */
   canonical: EventRecord[];
+  /**
+   * Synced events that sort before the tail, not yet merged in: sorting them once on
+   * the next read costs far less than splicing each into a long array as it arrives.
+   */
+  late: EventRecord[];
+}
+
+interface Committed {
+  events: Map<EventId, EventRecord>;
+  streams: Map<string, StreamEntry>;
+  actorSeqs: Map<string, number>;
+  replica: ReplicaRecord;
 }
 
 /**
- * An in-memory Store for Node, tests and servers. Transactions buffer their
- * writes and apply them on success, so a failed append leaves nothing behind.
+ * A transaction buffers its writes and applies them on success, so a failed append
+ * leaves nothing behind. Reads see its own writes first.
  */
+class MemoryTransaction implements StoreTransaction {
+  readonly events: EventRecord[] = [];
+  readonly byId = new Map<EventId, EventRecord>();
+  readonly streams = new Map<string, StreamRecord>();
+  readonly seqs = new Map<string, number>();
+  replicaRecord: ReplicaRecord | undefined;
+
+  constructor(private readonly committed: Committed) {}
+
+  async event(id: EventId) {
+    return this.byId.get(id) ?? this.committed.events.get(id);
+  }
+  async stream(name: string) {
+    return this.streams.get(name) ?? this.committed.streams.get(name)?.record;
+  }
+  async actorSeq(actor: string) {
+    return this.seqs.get(actor) ?? this.committed.actorSeqs.get(actor) ?? 0;
+  }
+  async replica() {
+    return this.replicaRecord ?? this.committed.replica;
+  }
+  putEvent(record: EventRecord) {
+    this.events.push(record);
+    this.byId.set(record.event.id, record);
+  }
+  putStream(record: StreamRecord) {
+    this.streams.set(record.stream, record);
+  }
+  putActorSeq(actor: string, seq: number) {
+    this.seqs.set(actor, seq);
+  }
+  putReplica(record: ReplicaRecord) {
+    this.replicaRecord = record;
+  }
+}
+
+/** An in-memory Store for Node, tests and servers. */
 export function memoryStore(): Store {
-  const events = new Map<EventId, EventRecord>();
+  const committed: Committed = {
+    events: new Map(),
+    streams: new Map(),
+    actorSeqs: new Map(),
+    replica: { hlc: ZERO_HLC, lastPos: 0 },
+  };
   const byPos: EventRecord[] = [];
-  const streams = new Map<string, StreamEntry>();
-  const actorSeqs = new Map<string, number>();
   const byActor = new Map<string, EventRecord[]>();
   const snapshots = new Map<string, SnapshotRecord>();
-  let replica: ReplicaRecord = { hlc: ZERO_HLC, lastPos: 0 };
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
 
-  const committed = {
-    event: async (id: EventId) => events.get(id),
-    stream: async (name: string) => streams.get(name)?.record,
-    actorSeq: async (actor: string) => actorSeqs.get(actor) ?? 0,
-    replica: async () => replica,
-  };
-
-  function apply(
-    pendingEvents: EventRecord[],
-    pendingStreams: Map<string, StreamRecord>,
-    pendingSeqs: Map<string, number>,
-    pendingReplica: ReplicaRecord | undefined,
-  ): void {
-    for (const record of pendingEvents) {
-      events.set(record.event.id, record);
+  function apply(tx: MemoryTransaction): void {
+    for (const record of tx.events) {
+      committed.events.set(record.event.id, record);
       byPos[record.pos - 1] = record;
       const { stream, actor } = record.event;
-      let entry = streams.get(stream);
+      let entry = committed.streams.get(stream);
       if (!entry) {
-        entry = { record: { stream, heads: [], size: 0 }, canonical: [] };
-        streams.set(stream, entry);
+        entry = {
+          record: { stream, heads: [], size: 0 },
+          canonical: [],
+          late: [],
+        };
+        committed.streams.set(stream, entry);
       }
-      insertCanonical(entry.canonical, record);
+      const last = entry.canonical[entry.canonical.length - 1];
+      if (!last || compareCanonical(last.event, record.event) < 0)
+        entry.canonical.push(record);
+      else entry.late.push(record);
       let own = byActor.get(actor);
       if (!own) byActor.set(actor, (own = []));
       own[record.event.seq - 1] = record;
     }
-    for (const [name, record] of pendingStreams)
-      streams.get(name)!.record = record;
-    for (const [actor, seq] of pendingSeqs) actorSeqs.set(actor, seq);
-    if (pendingReplica) replica = pendingReplica;
+    for (const [name, record] of tx.streams)
+      committed.streams.get(name)!.record = record;
+    for (const [actor, seq] of tx.seqs) committed.actorSeqs.set(actor, seq);
+    if (tx.replicaRecord) committed.replica = tx.replicaRecord;
   }
 
   async function runWrite<T>(
     body: (tx: StoreTransaction) => Promise<T>,
   ): Promise<T> {
-    const pendingEvents: EventRecord[] = [];
-    const pendingById = new Map<EventId, EventRecord>();
-    const pendingStreams = new Map<string, StreamRecord>();
-    const pendingSeqs = new Map<string, number>();
-    let pendingReplica: ReplicaRecord | undefined;
-    const tx: StoreTransaction = {
-      event: async (id) => pendingById.get(id) ?? events.get(id),
-      stream: async (name) =>
-        pendingStreams.get(name) ?? streams.get(name)?.record,
-      actorSeq: async (actor) =>
-        pendingSeqs.get(actor) ?? actorSeqs.get(actor) ?? 0,
-      replica: async () => pendingReplica ?? replica,
-      putEvent(record) {
-        pendingEvents.push(record);
-        pendingById.set(record.event.id, record);
-      },
-      putStream: (record) => void pendingStreams.set(record.stream, record),
-      putActorSeq: (actor, seq) => void pendingSeqs.set(actor, seq),
-      putReplica: (record) => void (pendingReplica = record),
-    };
+    const tx = new MemoryTransaction(committed);
     const result = await body(tx);
-    apply(pendingEvents, pendingStreams, pendingSeqs, pendingReplica);
+    apply(tx);
     return result;
   }
 
+  /** The stream's canonical array with late arrivals merged in. */
+  function settled(entry: StreamEntry): EventRecord[] {
+    if (entry.late.length > 0) {
+      const late = entry.late.sort((a, b) =>
+        compareCanonical(a.event, b.event),
+      );
+      entry.late = [];
+      entry.canonical = mergeSorted(entry.canonical, late);
+    }
+    return entry.canonical;
+  }
+
   return {
-    ...committed,
+    event: async (id) => committed.events.get(id),
+    stream: async (name) => committed.streams.get(name)?.record,
+    actorSeq: async (actor) => committed.actorSeqs.get(actor) ?? 0,
+    replica: async () => committed.replica,
     write(body) {
       if (closed) return Promise.reject(new Error('memory store is closed'));
       const run = queue.then(() => runWrite(body));
@@ -102,15 +144,20 @@ export function memoryStore(): Store {
       return run;
     },
     async *streamEvents(stream: string, after?: CanonicalKey) {
-      const entry = streams.get(stream);
+      const entry = committed.streams.get(stream);
       if (!entry) return;
-      const list = entry.canonical;
+      let list = settled(entry);
       let i = after ? upperBound(list, after) : 0;
       while (i < list.length) {
         const record = list[i]!;
         yield record;
-        // A synced event may have been inserted while the consumer awaited: resume by key.
-        i = list[i] === record ? i + 1 : upperBound(list, keyOf(record));
+        // Writes may have landed while the consumer awaited: resume strictly after the last key.
+        const current = settled(entry);
+        i =
+          current === list && list[i] === record
+            ? i + 1
+            : upperBound(current, record.event);
+        list = current;
       }
     },
     async *eventsFrom(from: number) {
@@ -118,9 +165,10 @@ export function memoryStore(): Store {
         yield byPos[i]!;
     },
     actorEvent: async (actor, seq) => byActor.get(actor)?.[seq - 1],
-    versionVector: async () => Object.fromEntries(actorSeqs) as VersionVector,
+    versionVector: async () =>
+      Object.fromEntries(committed.actorSeqs) as VersionVector,
     streamNames: async (prefix) =>
-      [...streams.keys()].filter((s) => s.startsWith(prefix)).sort(),
+      [...committed.streams.keys()].filter((s) => s.startsWith(prefix)).sort(),
     async streamEventsSince(stream, pos) {
       return byPos.slice(pos).filter((r) => r.event.stream === stream);
     },
@@ -136,25 +184,28 @@ export function memoryStore(): Store {
   };
 }
 
-function keyOf(record: EventRecord): CanonicalKey {
-  return record.event;
-}
-
 /** Index of the first record strictly after `key`. */
 function upperBound(list: EventRecord[], key: CanonicalKey): number {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (compareCanonical(keyOf(list[mid]!), key) <= 0) lo = mid + 1;
+    if (compareCanonical(list[mid]!.event, key) <= 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
-function insertCanonical(list: EventRecord[], record: EventRecord): void {
-  const last = list[list.length - 1];
-  if (!last || compareCanonical(keyOf(last), keyOf(record)) < 0)
-    list.push(record);
-  else list.splice(upperBound(list, keyOf(record)), 0, record);
+function mergeSorted(a: EventRecord[], b: EventRecord[]): EventRecord[] {
+  const out = new Array<EventRecord>(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) {
+    out[k++] =
+      compareCanonical(a[i]!.event, b[j]!.event) <= 0 ? a[i++]! : b[j++]!;
+  }
+  while (i < a.length) out[k++] = a[i++]!;
+  while (j < b.length) out[k++] = b[j++]!;
+  return out;
 }
