@@ -21,3 +21,19 @@ export type {
   SnapshotRecord,
   CanonicalKey,
 } from './log/store.ts';
+export {
+  openDocument,
+  type DocumentHandle,
+  type DocumentView,
+  type OpenDocumentOptions,
+  type AtOptions,
+} from './doc/document.ts';
+export type { DocConflict } from './doc/doc-conflicts.ts';
+export {
+  TEXT_EDITED,
+  FIELD_SET,
+  VERSION_RESTORED,
+  DOC_PREFIX,
+  streamOfDoc,
+  docIdOf,
+} from './doc/doc-events.ts';

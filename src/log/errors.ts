@@ -139,3 +139,14 @@ export class ImportError extends ForklineError {
     super(`Import refused, line ${line}: ${reason}. Nothing was imported.`);
   }
 }
+
+/** An edit that does not fit the text it is made against. */
+export class InvalidEditError extends ForklineError {
+  readonly code = 'INVALID_EDIT';
+  constructor(
+    readonly stream: string,
+    readonly reason: string,
+  ) {
+    super(`Edit refused on "${stream}": ${reason}.`);
+  }
+}

@@ -1,0 +1,140 @@
+import * as Y from 'yjs';
+import { compareCanonical } from '../log/store.ts';
+import type { EventId, Log, LogEvent } from '../log/types.ts';
+import { fieldWritesOf, textUpdateOf } from './doc-events.ts';
+import { Registers } from './registers.ts';
+
+export const BODY = 'body';
+
+/** A document folded at some heads: its Yjs text, its registers, and what it holds. */
+export class DocState {
+  /** A new Y.Doc draws a fresh random client id: no two producers ever share one. */
+  readonly ydoc = new Y.Doc();
+  readonly registers = new Registers();
+  readonly applied = new Set<EventId>();
+  heads: EventId[] = [];
+
+  get text(): Y.Text {
+    return this.ydoc.getText(BODY);
+  }
+
+  /**
+   * Folds events in. Registers and Yjs are both order-independent, so events only
+   * need to be complete (every ancestor present), not ordered; one Yjs transaction
+   * for the lot. A malformed event is reported and skipped, never half-applied.
+   */
+  apply(events: LogEvent[], onIgnoredError: (error: Error) => void): void {
+    const updates: Uint8Array[] = [];
+    for (const event of [...events].sort(compareCanonical)) {
+      if (this.applied.has(event.id)) continue;
+      this.applied.add(event.id);
+      try {
+        const writes = fieldWritesOf(event);
+        const update = textUpdateOf(event);
+        for (const w of writes)
+          this.registers.apply(event, w.field, w.value, w.supersedes);
+        if (update) updates.push(update);
+      } catch (error) {
+        onIgnoredError(error as Error);
+      }
+    }
+    if (updates.length === 0) return;
+    this.ydoc.transact(() => {
+      for (const update of updates) {
+        try {
+          Y.applyUpdate(this.ydoc, update);
+        } catch (error) {
+          onIgnoredError(
+            new Error(
+              `a text update could not be applied: ${(error as Error).message}`,
+            ),
+          );
+        }
+      }
+    });
+  }
+}
+
+const MAX_CACHED = 4;
+/** Beyond this many missing events, folding from scratch is as cheap as catching up. */
+const MAX_CATCH_UP = 50_000;
+
+/**
+ * A few recent DocStates. Asked for the state at some heads, it advances a cached
+ * state those heads descend from (cost: the events since), or folds from scratch.
+ * A state lives under exactly one heads key; advancing it moves it.
+ */
+export class DocStates {
+  private states: DocState[] = [];
+
+  constructor(
+    private readonly log: Log,
+    private readonly stream: string,
+    private readonly onIgnoredError: (error: Error) => void,
+  ) {}
+
+  async at(heads: EventId[]): Promise<DocState> {
+    const key = heads.join();
+    const exact = this.states.find((s) => s.heads.join() === key);
+    if (exact) return this.touch(exact);
+    for (const candidate of this.states) {
+      const missing = await this.missingFrom(candidate, heads);
+      if (missing) {
+        candidate.apply(missing, this.onIgnoredError);
+        candidate.heads = heads;
+        return this.touch(candidate);
+      }
+    }
+    const fresh = new DocState();
+    const events: LogEvent[] = [];
+    for await (const event of this.log.read(this.stream, { at: heads }))
+      events.push(event);
+    fresh.apply(events, this.onIgnoredError);
+    fresh.heads = heads;
+    return this.touch(fresh);
+  }
+
+  /** A state that made an edit which did not reach the log no longer matches any heads. */
+  evict(state: DocState): void {
+    this.states = this.states.filter((s) => s !== state);
+  }
+
+  private touch(state: DocState): DocState {
+    this.states = [state, ...this.states.filter((s) => s !== state)].slice(
+      0,
+      MAX_CACHED,
+    );
+    return state;
+  }
+
+  /**
+   * The events `heads` hold beyond `base`, or undefined when `base` holds something
+   * `heads` do not. Walking down from `heads` and stopping at what `base` holds, the
+   * walk meets each of `base`'s heads exactly when all of them are ancestors.
+   */
+  private async missingFrom(
+    base: DocState,
+    heads: EventId[],
+  ): Promise<LogEvent[] | undefined> {
+    const baseHeads = new Set(base.heads);
+    let met = 0;
+    const seen = new Set<EventId>();
+    const stack = [...heads];
+    const missing: LogEvent[] = [];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      if (base.applied.has(id)) {
+        if (baseHeads.has(id)) met++;
+        continue;
+      }
+      const event = await this.log.get(id);
+      if (!event || event.stream !== this.stream) return undefined;
+      missing.push(event);
+      if (missing.length > MAX_CATCH_UP) return undefined;
+      stack.push(...event.parents);
+    }
+    return met === baseHeads.size ? missing : undefined;
+  }
+}

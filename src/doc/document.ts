@@ -1,0 +1,263 @@
+import * as Y from 'yjs';
+import { toBase64Url } from '../log/base64url.ts';
+import { InvalidEditError, InvalidEventError } from '../log/errors.ts';
+import type { AppendResult, EventId, Json, Log } from '../log/types.ts';
+import { checkName, checkStream } from '../log/validate.ts';
+import { documentConflicts, type DocConflict } from './doc-conflicts.ts';
+import {
+  DELETED_FIELD,
+  FIELD_SET,
+  streamOfDoc,
+  TEXT_EDITED,
+  VERSION_RESTORED,
+  type FieldSetData,
+  type RestoreData,
+} from './doc-events.ts';
+import { DocStates, type DocState } from './doc-state.ts';
+
+export interface DocumentView {
+  text: string;
+  /** Live values per field; several when concurrent writes are unresolved. */
+  fields: Record<string, Json[]>;
+  heads: EventId[];
+  conflicts: DocConflict[];
+  deleted: boolean;
+}
+
+export interface AtOptions {
+  /** Act on the document as a writer with these heads saw it (an offline device). */
+  at?: EventId[];
+}
+
+export interface DocumentHandle {
+  readonly stream: string;
+  /** Positions count UTF-16 code units in the text as of `at`. */
+  editText(
+    index: number,
+    deleteCount: number,
+    insert: string,
+    options?: AtOptions,
+  ): Promise<AppendResult>;
+  setField(
+    name: string,
+    value: Json,
+    options?: AtOptions,
+  ): Promise<AppendResult>;
+  view(options?: AtOptions): Promise<DocumentView>;
+  /** Makes the version at `at` current, with one new event. */
+  restore(at: EventId[]): Promise<AppendResult>;
+  delete(): Promise<AppendResult>;
+  undelete(): Promise<AppendResult>;
+}
+
+export interface OpenDocumentOptions {
+  author?: string;
+  /** Malformed events from other replicas are skipped and reported here. */
+  onIgnoredError?: (error: Error) => void;
+}
+
+/**
+ * Opens document `docId` (stream `doc/<docId>`) of `log`. Edits at older heads are
+ * what an offline device makes: recorded with those heads as parents, concurrent
+ * with what they did not see.
+ * @throws InvalidEventError for a docId that makes no valid stream name.
+ */
+export async function openDocument(
+  log: Log,
+  docId: string,
+  options: OpenDocumentOptions = {},
+): Promise<DocumentHandle> {
+  const stream = checkStream(streamOfDoc(docId));
+  if (options.author !== undefined) checkName('author', options.author, 256);
+  const onIgnoredError =
+    options.onIgnoredError ??
+    ((e: Error) => console.warn(`forkline: ${stream}:`, e.message));
+  const states = new DocStates(log, stream, onIgnoredError);
+  const author = options.author !== undefined ? { author: options.author } : {};
+  // One operation at a time: an edit mutates the cached state it was made against.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = queue.then(work);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+  const headsFor = async (options: AtOptions = {}) =>
+    options.at ? [...new Set(options.at)].sort() : await log.heads(stream);
+
+  /** Appends an event made against `state`, then folds it in; a refused append discards the state. */
+  async function commit(
+    state: DocState,
+    heads: EventId[],
+    type: string,
+    data: Json | Uint8Array,
+  ) {
+    let result: AppendResult;
+    try {
+      [result] = (await log.append(
+        stream,
+        { type, data, ...author },
+        { expected: heads },
+      )) as [AppendResult];
+    } catch (error) {
+      states.evict(state);
+      throw error;
+    }
+    state.apply([result.event], onIgnoredError);
+    state.heads = [result.event.id];
+    return result;
+  }
+
+  /** A Yjs update turning `state`'s text into `edit(text)`'s result, or null when nothing changed. */
+  function textUpdate(
+    state: DocState,
+    edit: (text: Y.Text) => void,
+  ): Uint8Array | null {
+    const before = Y.encodeStateVector(state.ydoc);
+    let changed = false;
+    const mark = () => (changed = true);
+    state.ydoc.on('update', mark);
+    state.ydoc.transact(() => edit(state.text));
+    state.ydoc.off('update', mark);
+    return changed ? Y.encodeStateAsUpdate(state.ydoc, before) : null;
+  }
+
+  async function setRegister(name: string, value: Json, options?: AtOptions) {
+    const heads = await headsFor(options);
+    const state = await states.at(heads);
+    const data: FieldSetData = {
+      field: name,
+      value,
+      supersedes: state.registers.liveIds(name),
+    };
+    return commit(state, heads, FIELD_SET, data as unknown as Json);
+  }
+
+  return {
+    stream,
+    editText: (index, deleteCount, insert, options) =>
+      serial(async () => {
+        if (
+          !Number.isSafeInteger(index) ||
+          index < 0 ||
+          !Number.isSafeInteger(deleteCount) ||
+          deleteCount < 0
+        ) {
+          throw new InvalidEditError(
+            stream,
+            `index ${index} and deleteCount ${deleteCount} must be whole numbers from 0`,
+          );
+        }
+        if (typeof insert !== 'string')
+          throw new InvalidEditError(stream, 'insert must be a string');
+        const heads = await headsFor(options);
+        const state = await states.at(heads);
+        const length = state.text.length;
+        if (index + deleteCount > length) {
+          throw new InvalidEditError(
+            stream,
+            `${index}+${deleteCount} is past the end of the ${length}-character text`,
+          );
+        }
+        if (deleteCount === 0 && insert === '')
+          throw new InvalidEditError(stream, 'the edit changes nothing');
+        const update = textUpdate(state, (text) => {
+          if (deleteCount > 0) text.delete(index, deleteCount);
+          if (insert) text.insert(index, insert);
+        })!;
+        return commit(state, heads, TEXT_EDITED, update);
+      }),
+    setField: (name, value, options) =>
+      serial(async () => {
+        checkName('field', name, 256);
+        if (name.startsWith('@'))
+          throw new InvalidEventError(
+            'field',
+            'names starting with @ are reserved',
+          );
+        return setRegister(name, value, options);
+      }),
+    view: (options) =>
+      serial(async () => {
+        const heads = await headsFor(options);
+        const state = await states.at(heads);
+        const fields: Record<string, Json[]> = {};
+        for (const name of state.registers.fieldNames()) {
+          const values = state.registers.values(name).map((v) => v.value);
+          if (!name.startsWith('@') && values.some((v) => v !== null))
+            fields[name] = values;
+        }
+        return {
+          text: state.text.toString(),
+          fields,
+          heads,
+          conflicts: await documentConflicts(log, stream, state),
+          deleted: state.registers
+            .values(DELETED_FIELD)
+            .some((v) => v.value === true),
+        };
+      }),
+    restore: (at) =>
+      serial(async () => {
+        const from = [...new Set(at)].sort();
+        const target = await states.at(from);
+        const targetText = target.text.toString();
+        const targetFields = new Map(
+          target.registers
+            .fieldNames()
+            .map((f) => [f, target.registers.values(f)[0]!.value]),
+        );
+        const heads = await log.heads(stream);
+        const state = await states.at(heads);
+        const update = textUpdate(state, (text) =>
+          replaceText(text, targetText),
+        );
+        const fields: RestoreData['fields'] = {};
+        for (const name of new Set([
+          ...state.registers.fieldNames(),
+          ...targetFields.keys(),
+        ])) {
+          if (name.startsWith('@')) continue;
+          const now = state.registers.values(name);
+          const wanted = targetFields.get(name) ?? null;
+          if (
+            now.length === 1 &&
+            JSON.stringify(now[0]!.value) === JSON.stringify(wanted)
+          )
+            continue;
+          fields[name] = { value: wanted, supersedes: now.map((v) => v.id) };
+        }
+        const data: RestoreData = {
+          from,
+          text: update ? toBase64Url(update) : null,
+          fields,
+        };
+        return commit(state, heads, VERSION_RESTORED, data as unknown as Json);
+      }),
+    delete: () => serial(() => setRegister(DELETED_FIELD, true)),
+    undelete: () => serial(() => setRegister(DELETED_FIELD, false)),
+  };
+}
+
+/** Replaces the text with `target` by one minimal edit: keep the common prefix and suffix. */
+function replaceText(text: Y.Text, target: string): void {
+  const current = text.toString();
+  let start = 0;
+  while (
+    start < current.length &&
+    start < target.length &&
+    current[start] === target[start]
+  )
+    start++;
+  let end = 0;
+  while (
+    end < current.length - start &&
+    end < target.length - start &&
+    current[current.length - 1 - end] === target[target.length - 1 - end]
+  ) {
+    end++;
+  }
+  const removed = current.length - start - end;
+  if (removed > 0) text.delete(start, removed);
+  const inserted = target.slice(start, target.length - end);
+  if (inserted) text.insert(start, inserted);
+}

@@ -1,0 +1,80 @@
+import * as Y from 'yjs';
+
+/** Where an event's insertions and deletions sit in the merged text, tombstones counted. */
+export interface TouchedRange {
+  from: number;
+  to: number;
+}
+
+type ItemLike = {
+  id: { client: number; clock: number };
+  length: number;
+  right: ItemLike | null;
+};
+
+/**
+ * Maps Yjs item ids to positions in the merged text's item sequence, deleted items
+ * included, so edits can be compared even after their text was deleted again.
+ */
+export class ItemPositions {
+  private readonly byClient = new Map<
+    number,
+    { clock: number; length: number; start: number }[]
+  >();
+
+  constructor(text: Y.Text) {
+    let position = 0;
+    for (
+      let item = (text as unknown as { _start: ItemLike | null })._start;
+      item;
+      item = item.right
+    ) {
+      let runs = this.byClient.get(item.id.client);
+      if (!runs) this.byClient.set(item.id.client, (runs = []));
+      runs.push({ clock: item.id.clock, length: item.length, start: position });
+      position += item.length;
+    }
+    for (const runs of this.byClient.values())
+      runs.sort((a, b) => a.clock - b.clock);
+  }
+
+  positionOf(client: number, clock: number): number | undefined {
+    const runs = this.byClient.get(client);
+    if (!runs) return undefined;
+    let lo = 0;
+    let hi = runs.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const run = runs[mid]!;
+      if (clock < run.clock) hi = mid - 1;
+      else if (clock >= run.clock + run.length) lo = mid + 1;
+      else return run.start + (clock - run.clock);
+    }
+    return undefined;
+  }
+
+  /** The span an update inserted into or deleted from, or undefined when it touched no text. */
+  rangeOf(update: Uint8Array): TouchedRange | undefined {
+    const { structs, ds } = Y.decodeUpdate(update);
+    let from = Infinity;
+    let to = -Infinity;
+    const touch = (client: number, clock: number, length: number) => {
+      for (const at of [clock, clock + length - 1]) {
+        const position = this.positionOf(client, at);
+        if (position === undefined) continue;
+        from = Math.min(from, position);
+        to = Math.max(to, position);
+      }
+    };
+    for (const struct of structs)
+      touch(struct.id.client, struct.id.clock, struct.length);
+    for (const [client, deletes] of ds.clients)
+      for (const d of deletes) touch(client, d.clock, d.len);
+    return from <= to ? { from, to } : undefined;
+  }
+}
+
+/** Same or adjacent characters: the ranges intersect or touch. */
+export function rangesMeet(a: TouchedRange, b: TouchedRange): boolean {
+  return a.from <= b.to + 1 && b.from <= a.to + 1;
+}

@@ -1,0 +1,170 @@
+import fc from 'fast-check';
+import * as Y from 'yjs';
+import { describe, expect, it } from 'vitest';
+import { openDocument, openLog } from '../../src/index.ts';
+import type {
+  DocumentHandle,
+  EventId,
+  Log,
+  LogEvent,
+} from '../../src/index.ts';
+import { assertProperty } from '../support/property.ts';
+import { collect } from '../support/records.ts';
+
+type Op =
+  | {
+      kind: 'type';
+      replica: number;
+      stale: number;
+      at: number;
+      del: number;
+      text: string;
+    }
+  | { kind: 'field'; replica: number; stale: number; value: string }
+  | { kind: 'sync'; from: number; to: number; share: number; reverse: boolean };
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('type' as const),
+      replica: fc.nat(),
+      stale: fc.nat(3),
+      at: fc.nat(),
+      del: fc.nat(3),
+      text: fc.string({ maxLength: 4 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('field' as const),
+      replica: fc.nat(),
+      stale: fc.nat(3),
+      value: fc.constantFrom('red', 'green', 'blue'),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('sync' as const),
+      from: fc.nat(),
+      to: fc.nat(),
+      share: fc.double({ min: 0, max: 1, noNaN: true }),
+      reverse: fc.boolean(),
+    }),
+  },
+);
+
+interface Replica {
+  log: Log;
+  doc: DocumentHandle;
+  views: EventId[][];
+}
+
+describe('documents on replicas exchanging events in random order', () => {
+  it('converge to the same text, fields and conflicts, and never reuse a Yjs client id', async () => {
+    await assertProperty(
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 4 }),
+        fc.array(op, { minLength: 1, maxLength: 40 }),
+        async (n, ops) => {
+          const replicas: Replica[] = [];
+          for (let i = 0; i < n; i++) {
+            const log = await openLog({ actor: `device-${i}` });
+            replicas.push({
+              log,
+              doc: await openDocument(log, 'p', { author: `writer ${i}` }),
+              views: [[]],
+            });
+          }
+          for (const o of ops) {
+            if (o.kind === 'sync') {
+              const from = replicas[o.from % n]!;
+              const to = replicas[o.to % n]!;
+              const missing = await collect(
+                from.log.since(await to.log.versionVector()),
+              );
+              const batch = missing.slice(
+                0,
+                Math.ceil(missing.length * o.share),
+              );
+              await to.log.ingest(o.reverse ? batch.reverse() : batch);
+              to.views.push(await to.log.heads(to.doc.stream));
+              continue;
+            }
+            const r = replicas[o.replica % n]!;
+            const at = r.views[Math.max(0, r.views.length - 1 - o.stale)]!;
+            if (o.kind === 'field') {
+              await r.doc.setField('colour', o.value, { at });
+            } else {
+              const length = (await r.doc.view({ at })).text.length;
+              const index = o.at % (length + 1);
+              const del = Math.min(o.del, length - index);
+              if (del === 0 && o.text === '') continue;
+              await r.doc.editText(index, del, o.text, { at });
+            }
+            r.views.push(await r.log.heads(r.doc.stream));
+          }
+          for (let pass = 0; pass < 2; pass++) {
+            for (let i = 0; i < n; i++) {
+              const to = replicas[(i + 1) % n]!;
+              await to.log.ingest(
+                await collect(
+                  replicas[i]!.log.since(await to.log.versionVector()),
+                ),
+              );
+            }
+          }
+          const views = await Promise.all(replicas.map((r) => r.doc.view()));
+          const shape = (v: (typeof views)[number]) => ({
+            text: v.text,
+            fields: Object.fromEntries(
+              Object.entries(v.fields).map(([k, vs]) => [k, [...vs].sort()]),
+            ),
+            heads: v.heads,
+            conflicts: v.conflicts.map((c) => [
+              c.kind,
+              c.state,
+              c.events,
+              c.resolvedBy,
+              c.overlapping,
+            ]),
+          });
+          for (const view of views)
+            expect(shape(view)).toEqual(shape(views[0]!));
+          await expectOneHistoryPerClientId(
+            await collect(replicas[0]!.log.read('doc/p')),
+          );
+        },
+      ),
+      60,
+    );
+  }, 120_000);
+});
+
+/** Events whose Yjs updates share a client id must form one causal chain. */
+async function expectOneHistoryPerClientId(events: LogEvent[]) {
+  const ancestors = new Map<string, Set<string>>();
+  for (const e of events) {
+    const set = new Set<string>();
+    for (const p of e.parents)
+      [p, ...ancestors.get(p)!].forEach((x) => set.add(x));
+    ancestors.set(e.id, set);
+  }
+  const lastByClient = new Map<number, LogEvent>();
+  for (const e of events) {
+    if (!(e.data instanceof Uint8Array)) continue;
+    for (const client of new Set(
+      Y.decodeUpdate(e.data).structs.map((s) => s.id.client),
+    )) {
+      const previous = lastByClient.get(client);
+      if (previous)
+        expect(
+          ancestors.get(e.id)!.has(previous.id),
+          `client ${client} has two histories`,
+        ).toBe(true);
+      lastByClient.set(client, e);
+    }
+  }
+}

@@ -1,0 +1,227 @@
+import * as Y from 'yjs';
+import { describe, expect, it } from 'vitest';
+import { openDocument, openLog, InvalidEditError } from '../../src/index.ts';
+import type { Log, LogEvent } from '../../src/index.ts';
+import { collect } from '../support/records.ts';
+
+async function tabs() {
+  const log = await openLog({ actor: 'profile-1' });
+  return {
+    log,
+    one: await openDocument(log, 'notes', { author: 'Tab 1' }),
+    two: await openDocument(log, 'notes', { author: 'Tab 2' }),
+  };
+}
+
+describe('fields are multi-value registers', () => {
+  it('keeps both values of concurrent sets, and one set that saw both resolves them', async () => {
+    const { one, two } = await tabs();
+    const [base] = [await one.setField('title', 'Draft')];
+    const seen = [base.event.id];
+    const a = await one.setField('title', 'Plan A', { at: seen });
+    const b = await two.setField('title', 'Plan B', { at: seen });
+    const view = await one.view();
+    expect(view.fields.title).toEqual(
+      expect.arrayContaining(['Plan A', 'Plan B']),
+    );
+    expect(view.conflicts).toEqual([
+      expect.objectContaining({
+        kind: 'field',
+        field: 'title',
+        state: 'unresolved',
+        events: [a.event.id, b.event.id], // canonical order: the earlier write first
+        forkPoint: [base.event.id],
+        authors: ['Tab 1', 'Tab 2'],
+      }),
+    ]);
+    const pick = await two.setField('title', 'Plan B');
+    const after = await one.view();
+    expect(after.fields.title).toEqual(['Plan B']);
+    expect(after.conflicts).toEqual([
+      expect.objectContaining({
+        kind: 'field',
+        state: 'resolved',
+        resolvedBy: pick.event.id,
+      }),
+    ]);
+  });
+
+  it('reserves @ names and validates field names', async () => {
+    const { one } = await tabs();
+    await expect(one.setField('@deleted', true)).rejects.toThrow(/reserved/);
+    await expect(one.setField('', 1)).rejects.toMatchObject({
+      code: 'INVALID_EVENT',
+      field: 'field',
+    });
+  });
+});
+
+describe('text edits', () => {
+  it('edits at older heads count positions in the text as those heads saw it', async () => {
+    const { one, two } = await tabs();
+    const base = await one.editText(0, 0, 'Hello world');
+    const offline = [base.event.id];
+    await one.editText(0, 5, 'Goodbye');
+    const late = await two.editText(11, 0, '!', { at: offline });
+    expect(late.concurrent).toHaveLength(1);
+    expect((await two.view({ at: offline })).text).toBe('Hello world');
+    expect((await one.view()).text).toBe('Goodbye world!');
+  });
+
+  it('refuses edits past the end, negative positions and no-ops', async () => {
+    const { one } = await tabs();
+    await one.editText(0, 0, 'abc');
+    for (const [i, d, s] of [
+      [4, 0, 'x'],
+      [1, 5, ''],
+      [-1, 0, 'x'],
+      [0, 0, ''],
+    ] as const) {
+      await expect(one.editText(i, d, s)).rejects.toBeInstanceOf(
+        InvalidEditError,
+      );
+    }
+    expect((await one.view()).text).toBe('abc');
+  });
+
+  it('counts UTF-16 code units', async () => {
+    const { one } = await tabs();
+    await one.editText(0, 0, 'a😀b');
+    await one.editText(3, 1, 'c');
+    expect((await one.view()).text).toBe('a😀c');
+  });
+
+  it('groups concurrent typing into one episode, flagged when both typed in the same place', async () => {
+    const { one, two } = await tabs();
+    const base = await one.editText(0, 0, 'The quick brown fox. The lazy dog.');
+    let mine = [base.event.id];
+    let theirs = [base.event.id];
+    for (let i = 0; i < 5; i++) {
+      mine = [(await one.editText(4 + i, 0, 'x', { at: mine })).event.id];
+      theirs = [(await two.editText(4 + i, 0, 'y', { at: theirs })).event.id];
+    }
+    const view = await one.view();
+    const episodes = view.conflicts.filter((c) => c.kind === 'text');
+    expect(episodes).toHaveLength(1);
+    expect(episodes[0]).toMatchObject({
+      state: 'auto-merged',
+      overlapping: true,
+      authors: ['Tab 1', 'Tab 2'],
+    });
+    expect(episodes[0]!.events).toHaveLength(10);
+  });
+
+  it('does not flag concurrent typing in different paragraphs', async () => {
+    const { one, two } = await tabs();
+    const base = await one.editText(
+      0,
+      0,
+      'First paragraph.\n\nSecond paragraph.',
+    );
+    await one.editText(0, 0, 'A: ', { at: [base.event.id] });
+    await two.editText(35, 0, ' (end)', { at: [base.event.id] });
+    const [episode] = (await one.view()).conflicts;
+    expect(episode).toMatchObject({
+      kind: 'text',
+      overlapping: false,
+      state: 'auto-merged',
+    });
+    expect((await one.view()).text).toBe(
+      'A: First paragraph.\n\nSecond paragraph. (end)',
+    );
+  });
+});
+
+describe('restore', () => {
+  it('makes an earlier version current with one new event', async () => {
+    const { one } = await tabs();
+    await one.setField('title', 'v1');
+    const v1 = await one.editText(0, 0, 'first draft');
+    const old = await one.view({ at: [v1.event.id] });
+    await one.editText(0, 5, 'second');
+    await one.setField('title', 'v2');
+    await one.setField('owner', 'me');
+    const restored = await one.restore([v1.event.id]);
+    expect(restored.event.type).toBe('doc.version.restored');
+    const now = await one.view();
+    expect(now.text).toBe(old.text);
+    expect(now.fields).toEqual(old.fields);
+  });
+});
+
+describe('delete', () => {
+  it('tombstones a document and restores it', async () => {
+    const { one } = await tabs();
+    await one.editText(0, 0, 'kept');
+    await one.delete();
+    expect(await one.view()).toMatchObject({ deleted: true, text: 'kept' });
+    await one.undelete();
+    expect((await one.view()).deleted).toBe(false);
+  });
+});
+
+/** Yjs corrupts a document when one client id has two histories: events sharing one must form a chain. */
+async function expectOneHistoryPerClientId(log: Log, stream: string) {
+  const events = await collect(log.read(stream));
+  const byClient = new Map<number, LogEvent[]>();
+  for (const e of events.filter((x) => x.data instanceof Uint8Array)) {
+    for (const s of Y.decodeUpdate(e.data as Uint8Array).structs) {
+      byClient.set(s.id.client, [...(byClient.get(s.id.client) ?? []), e]);
+    }
+  }
+  const ancestors = new Map<string, Set<string>>();
+  for (const e of events) {
+    const set = new Set<string>();
+    for (const p of e.parents)
+      [p, ...ancestors.get(p)!].forEach((x) => set.add(x));
+    ancestors.set(e.id, set);
+  }
+  for (const chain of byClient.values()) {
+    for (let i = 1; i < chain.length; i++) {
+      expect(
+        ancestors.get(chain[i]!.id)!.has(chain[i - 1]!.id) ||
+          chain[i]!.id === chain[i - 1]!.id,
+      ).toBe(true);
+    }
+  }
+}
+
+describe('Yjs client ids', () => {
+  it('never produce two histories under one client id, whatever heads edits are made at', async () => {
+    const { log, one, two } = await tabs();
+    const base = await one.editText(0, 0, 'base');
+    const a1 = await one.editText(0, 0, 'a', { at: [base.event.id] });
+    await one.editText(0, 0, 'b', { at: [base.event.id] });
+    await one.editText(0, 0, 'c', { at: [a1.event.id] });
+    await two.editText(0, 0, 'd');
+    await one.editText(1, 0, 'e');
+    await expectOneHistoryPerClientId(log, one.stream);
+  });
+});
+
+describe('replicas of a document', () => {
+  it('converge when the same events arrive in different orders', async () => {
+    const a = await openLog({ actor: 'device-a' });
+    const docA = await openDocument(a, 'shared', { author: 'A' });
+    const b = await openLog({ actor: 'device-b' });
+    const docB = await openDocument(b, 'shared', { author: 'B' });
+    await docA.editText(0, 0, 'shared text');
+    await b.ingest(await collect(a.since({})));
+    await docA.editText(0, 6, 'common');
+    await docA.setField('title', 'from A');
+    await docB.editText(11, 0, ' and more');
+    await docB.setField('title', 'from B');
+    const fromA = await collect(a.since(await b.versionVector()));
+    const fromB = await collect(b.since(await a.versionVector()));
+    await a.ingest(fromB.reverse());
+    await b.ingest(fromA);
+    const [va, vb] = [await docA.view(), await docB.view()];
+    expect(va.text).toBe('common text and more');
+    expect(vb.text).toBe(va.text);
+    expect(vb.fields).toEqual(va.fields);
+    expect(va.fields.title).toHaveLength(2);
+    expect(vb.conflicts.map((c) => [c.kind, c.state])).toEqual(
+      va.conflicts.map((c) => [c.kind, c.state]),
+    );
+  });
+});
