@@ -36,4 +36,5 @@ export {
   DOC_PREFIX,
   streamOfDoc,
   docIdOf,
+  textUpdateOf,
 } from './doc/doc-events.ts';

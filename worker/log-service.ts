@@ -1,7 +1,9 @@
 import { openLog, type Log } from '../src/index.ts';
+import { createDocumentService } from './document-service.ts';
 import { openIdbStore, type IdbStore } from './idb-store.ts';
 import type {
   Delivery,
+  DocumentService,
   LogService,
   OpenOptions,
   Opened,
@@ -18,6 +20,7 @@ interface Session {
   log: Log;
   fanout: TabFanout;
   subscriptions: Subscriptions;
+  documents: DocumentService;
 }
 
 /**
@@ -67,9 +70,22 @@ export function createLogService(
       onIgnoredError,
     );
     const fanout = openTabFanout(database, () => subscriptions.wake());
+    const committed = () => {
+      subscriptions.wake();
+      void store
+        .replica()
+        .then(({ lastPos }) => fanout.announce(lastPos), onIgnoredError);
+    };
+    const documents = createDocumentService(
+      log,
+      store,
+      options.author,
+      committed,
+      onIgnoredError,
+    );
     // Ask once to be exempt from eviction; the answer is shown by storage().
     void navigator.storage?.persist?.().catch(onIgnoredError);
-    return { database, store, log, fanout, subscriptions };
+    return { database, store, log, fanout, subscriptions, documents };
   }
 
   const ready = () => (session ??= start({}));
@@ -83,6 +99,8 @@ export function createLogService(
     s.fanout.announce(lastPos);
     return result;
   }
+
+  const documents = async () => (await ready()).documents;
 
   return {
     async open(options = {}): Promise<Opened> {
@@ -124,6 +142,23 @@ export function createLogService(
         (await navigator.storage?.persisted?.().catch(() => false)) ?? false;
       return { usage: estimate?.usage, quota: estimate?.quota, persisted };
     },
+    listDocuments: async () => (await documents()).listDocuments(),
+    createDocument: async (title) => (await documents()).createDocument(title),
+    documentSnapshot: async (docId) =>
+      (await documents()).documentSnapshot(docId),
+    documentView: async (docId, at) =>
+      (await documents()).documentView(docId, at),
+    appendTextUpdate: async (docId, update, expected) =>
+      (await documents()).appendTextUpdate(docId, update, expected),
+    setDocumentField: async (docId, name, value, at) =>
+      (await documents()).setDocumentField(docId, name, value, at),
+    restoreDocument: async (docId, at) =>
+      (await documents()).restoreDocument(docId, at),
+    deleteDocument: async (docId) => (await documents()).deleteDocument(docId),
+    undeleteDocument: async (docId) =>
+      (await documents()).undeleteDocument(docId),
+    documentHistory: async (docId) =>
+      (await documents()).documentHistory(docId),
     async close() {
       if (!session) return;
       const s = await session;

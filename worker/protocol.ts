@@ -2,6 +2,8 @@
 // `import type` only; everything crossing it is structured-cloneable, and callbacks
 // cross as Comlink proxies.
 import type {
+  DocumentView,
+  Json,
   AppendOptions,
   AppendResult,
   Conflict,
@@ -19,6 +21,63 @@ export interface OpenOptions {
   actor?: string;
   /** Streams under these prefixes refuse stale writes (default ['ledger/']). */
   rejectPrefixes?: string[];
+  /** Recorded on every event this tab writes (e.g. "Tab 2"). */
+  author?: string;
+}
+
+export interface DocumentSummary {
+  docId: string;
+  /** Live title values: several while a concurrent rename is unresolved. */
+  title: string[];
+  deleted: boolean;
+}
+
+/** What a page needs to start editing: the Yjs state, and where live delivery resumes. */
+export interface DocumentSnapshot {
+  docId: string;
+  stream: string;
+  /** Y.encodeStateAsUpdate of the document at `heads`. */
+  state: Uint8Array;
+  heads: EventId[];
+  /** Subscribe from here; skip the ids in `included`, already in `state`. */
+  position: number;
+  included: EventId[];
+}
+
+/** One event of a document's history, as the timeline draws it. */
+export interface HistoryEntry {
+  id: EventId;
+  parents: EventId[];
+  type: string;
+  author: string;
+  time: string;
+  hlc: string;
+}
+
+export interface DocumentService {
+  listDocuments(): Promise<DocumentSummary[]>;
+  /** Creates a document with a title; resolves to its id. */
+  createDocument(title: string): Promise<string>;
+  documentSnapshot(docId: string): Promise<DocumentSnapshot>;
+  /** Text, fields, conflicts (and deletion) at the current heads or at `at`. */
+  documentView(docId: string, at?: EventId[]): Promise<DocumentView>;
+  /** Appends a Yjs update the page made against the document at `expected`. */
+  appendTextUpdate(
+    docId: string,
+    update: Uint8Array,
+    expected: EventId[],
+  ): Promise<AppendResult>;
+  setDocumentField(
+    docId: string,
+    name: string,
+    value: Json,
+    at?: EventId[],
+  ): Promise<AppendResult>;
+  restoreDocument(docId: string, at: EventId[]): Promise<AppendResult>;
+  deleteDocument(docId: string): Promise<AppendResult>;
+  undeleteDocument(docId: string): Promise<AppendResult>;
+  /** Every event of the document in canonical order. */
+  documentHistory(docId: string): Promise<HistoryEntry[]>;
 }
 
 export interface Opened {
@@ -43,7 +102,7 @@ export interface StorageInfo {
   persisted: boolean;
 }
 
-export interface LogService {
+export interface LogService extends DocumentService {
   /** Opens the database; every other call waits for it. Idempotent. */
   open(options?: OpenOptions): Promise<Opened>;
   append(

@@ -1,0 +1,179 @@
+import * as Y from 'yjs';
+import {
+  TEXT_EDITED,
+  textUpdateOf,
+  type AppendResult,
+  type EventId,
+  type LogEvent,
+} from '../index.ts';
+
+/** Typing is sent after this much quiet, and never held longer than MAX_DELAY_MS. */
+export const QUIET_MS = 80;
+export const MAX_DELAY_MS = 250;
+
+const LOCAL = Symbol('local edit');
+const REMOTE = Symbol('remote edit');
+
+interface Batch {
+  /** The heads these edits were made against: exactly what they had seen. */
+  base: EventId[];
+  updates: Uint8Array[];
+}
+
+export interface LiveDocumentOptions {
+  /** Y.encodeStateAsUpdate of the document at `heads`. */
+  state: Uint8Array;
+  heads: EventId[];
+  /** Later events already in `state`, to skip when delivered. */
+  included: EventId[];
+  actor: string;
+  author: string;
+  send(update: Uint8Array, expected: EventId[]): Promise<AppendResult>;
+  /** The text changed because of someone else's edit. */
+  onRemoteChange?(): void;
+  /** Whether unsent edits exist changed, or a send failed (the edit stays queued). */
+  onPendingChange?(pending: number, error?: Error): void;
+}
+
+/** Heads after `event`: it replaces the parents it names. */
+function advance(
+  heads: EventId[],
+  event: { id: EventId; parents: EventId[] },
+): EventId[] {
+  if (heads.includes(event.id)) return heads;
+  return [...heads.filter((h) => !event.parents.includes(h)), event.id].sort();
+}
+
+/**
+ * One tab's live copy of a document's text: a Y.Doc with its own fresh client id,
+ * fed by the log's deliveries and by local typing. Local edits are batched into
+ * events; each batch records the heads its edits had seen, so the log learns
+ * exactly which edits were concurrent.
+ */
+export class LiveDocument {
+  readonly ydoc = new Y.Doc();
+  readonly text = this.ydoc.getText('body');
+  private seen: EventId[];
+  private readonly applied = new Set<EventId>();
+  private readonly batches: Batch[] = [];
+  private open: Batch | undefined;
+  private sending: Promise<void> | undefined;
+  private inFlight: Batch | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private firstPendingAt = 0;
+  private closed = false;
+
+  constructor(private readonly options: LiveDocumentOptions) {
+    Y.applyUpdate(this.ydoc, options.state, REMOTE);
+    this.seen = [...options.heads].sort();
+    options.included.forEach((id) => this.applied.add(id));
+    this.ydoc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (origin !== LOCAL) return;
+      if (!this.open) {
+        this.open = { base: this.seen, updates: [] };
+        this.batches.push(this.open);
+        this.firstPendingAt = Date.now();
+      }
+      this.open.updates.push(update);
+      this.schedule();
+      this.options.onPendingChange?.(this.pending);
+    });
+  }
+
+  get heads(): EventId[] {
+    return this.seen;
+  }
+
+  /** Events typed here that the log has not acknowledged yet. */
+  get pending(): number {
+    return this.batches.length;
+  }
+
+  /** Applies a local edit (typing) to the text; it is sent shortly. */
+  edit(change: (text: Y.Text) => void): void {
+    this.ydoc.transact(() => change(this.text), LOCAL);
+  }
+
+  /** Deliveries from the log, in position order: others' edits and the echo of ours. */
+  receive(events: LogEvent[]): void {
+    let changed = false;
+    for (const event of events) {
+      if (this.applied.has(event.id)) continue;
+      const ours =
+        event.actor === this.options.actor &&
+        event.author === this.options.author;
+      if (this.inFlight && ours && event.type === TEXT_EDITED) {
+        // Our own in-flight event, delivered before its append resolved.
+        this.acknowledge(event, this.inFlight);
+        continue;
+      }
+      this.applied.add(event.id);
+      // Edits typed so far did not see this event: close their batch.
+      this.open = undefined;
+      this.seen = advance(this.seen, event);
+      const update = textUpdateOf(event);
+      if (update) {
+        Y.applyUpdate(this.ydoc, update, REMOTE);
+        changed = true;
+      }
+    }
+    if (changed) this.options.onRemoteChange?.();
+  }
+
+  /** Sends every queued batch now, one at a time, in order. */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.sending ??= this.sendAll().finally(() => (this.sending = undefined));
+    return this.sending;
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.ydoc.destroy();
+  }
+
+  private schedule(): void {
+    clearTimeout(this.timer);
+    const wait = Math.max(
+      0,
+      Math.min(QUIET_MS, this.firstPendingAt + MAX_DELAY_MS - Date.now()),
+    );
+    this.timer = setTimeout(() => void this.flush(), wait);
+  }
+
+  private async sendAll(): Promise<void> {
+    while (this.batches.length > 0 && !this.closed) {
+      const batch = this.batches[0]!;
+      if (batch === this.open) this.open = undefined;
+      const update =
+        batch.updates.length === 1
+          ? batch.updates[0]!
+          : Y.mergeUpdates(batch.updates);
+      this.inFlight = batch;
+      let result: AppendResult;
+      try {
+        result = await this.options.send(update, batch.base);
+      } catch (error) {
+        // Kept: the batch stays first in line and is retried on the next edit or flush.
+        this.inFlight = undefined;
+        this.options.onPendingChange?.(this.pending, error as Error);
+        return;
+      }
+      this.inFlight = undefined;
+      this.acknowledge(result.event, batch);
+      this.options.onPendingChange?.(this.pending);
+    }
+  }
+
+  /** Our event is in the log: its batch is done, and every later batch had seen it. */
+  private acknowledge(event: LogEvent, batch: Batch): void {
+    const index = this.batches.indexOf(batch);
+    if (index >= 0) this.batches.splice(index, 1);
+    if (this.inFlight === batch) this.inFlight = undefined;
+    if (this.applied.has(event.id)) return;
+    this.applied.add(event.id);
+    this.seen = advance(this.seen, event);
+    for (const later of this.batches) later.base = advance(later.base, event);
+  }
+}

@@ -1,0 +1,162 @@
+import * as Y from 'yjs';
+import { describe, expect, it } from 'vitest';
+import { openLog, TEXT_EDITED, textUpdateOf } from '../../src/index.ts';
+import type { AppendResult, EventId, Log, LogEvent } from '../../src/index.ts';
+import {
+  LiveDocument,
+  type LiveDocumentOptions,
+} from '../../src/ui/live-document.ts';
+import { collect } from '../support/records.ts';
+
+const STREAM = 'doc/live';
+
+/** A tab: a LiveDocument over a shared log, with deliveries pulled in position order. */
+async function tab(
+  log: Log,
+  author: string,
+  overrides: Partial<LiveDocumentOptions> = {},
+) {
+  const events = await collect(log.read(STREAM));
+  const doc = new Y.Doc();
+  for (const e of events) {
+    const u = textUpdateOf(e);
+    if (u) Y.applyUpdate(doc, u);
+  }
+  let delivered = (await collect(log.since({}))).length;
+  const live = new LiveDocument({
+    state: Y.encodeStateAsUpdate(doc),
+    heads: await log.heads(STREAM),
+    included: [],
+    actor: log.actor,
+    author,
+    send: async (update, expected) =>
+      (
+        await log.append(
+          STREAM,
+          { type: TEXT_EDITED, data: update, author },
+          { expected },
+        )
+      )[0]!,
+    ...overrides,
+  });
+  return {
+    live,
+    type: (index: number, text: string) =>
+      live.edit((t) => t.insert(index, text)),
+    async deliver() {
+      const all = await collect(log.since({}));
+      live.receive(all.slice(delivered));
+      delivered = all.length;
+    },
+  };
+}
+
+async function seeded() {
+  const log = await openLog({ actor: 'profile' });
+  await log.append(STREAM, {
+    type: TEXT_EDITED,
+    data: Y.encodeStateAsUpdate(textDoc('hello')),
+    author: 'seed',
+  });
+  return log;
+}
+
+function textDoc(text: string): Y.Doc {
+  const doc = new Y.Doc();
+  doc.getText('body').insert(0, text);
+  return doc;
+}
+
+describe('a tab editing live', () => {
+  it('sends typing as one event against the heads it saw, and another tab receives it', async () => {
+    const log = await seeded();
+    const [a, b] = [await tab(log, 'Tab 1'), await tab(log, 'Tab 2')];
+    const base = await log.heads(STREAM);
+    a.type(5, ' world');
+    a.type(11, '!');
+    await a.live.flush();
+    const events = await collect(log.read(STREAM));
+    expect(events).toHaveLength(2);
+    expect(events[1]!.parents).toEqual(base);
+    await b.deliver();
+    expect(b.live.text.toString()).toBe('hello world!');
+    expect(a.live.pending).toBe(0);
+  });
+
+  it('records typing made before another tab’s edit arrived as concurrent with it', async () => {
+    const log = await seeded();
+    const [a, b] = [await tab(log, 'Tab 1'), await tab(log, 'Tab 2')];
+    const base = await log.heads(STREAM);
+    a.type(0, '>');
+    b.type(5, '<');
+    await b.live.flush();
+    await a.deliver(); // b's edit arrives while a's typing is unsent
+    a.type(a.live.text.length, '.');
+    await a.live.flush();
+    const [, fromB, first, second] = await collect(log.read(STREAM));
+    expect(first!.parents).toEqual(base); // typed before b's edit arrived
+    expect(second!.parents).toEqual([fromB!.id, first!.id].sort()); // typed after
+    await b.deliver();
+    expect(a.live.text.toString()).toBe('>hello<.');
+    expect(b.live.text.toString()).toBe(a.live.text.toString());
+  });
+
+  it('keeps an edit the log refused and sends it on the next flush', async () => {
+    const log = await seeded();
+    let fail = true;
+    const errors: string[] = [];
+    const a = await tab(log, 'Tab 1', {
+      send: async (update, expected) => {
+        if (fail) throw new Error('Storage is full');
+        return (
+          await log.append(
+            STREAM,
+            { type: TEXT_EDITED, data: update, author: 'Tab 1' },
+            { expected },
+          )
+        )[0]!;
+      },
+      onPendingChange: (_n, error) => error && errors.push(error.message),
+    });
+    a.type(0, 'kept ');
+    await a.live.flush();
+    expect(errors).toEqual(['Storage is full']);
+    expect(a.live.pending).toBe(1);
+    fail = false;
+    await a.live.flush();
+    expect(a.live.pending).toBe(0);
+    expect((await collect(log.read(STREAM))).length).toBe(2);
+  });
+
+  it('handles the echo of its own event arriving before the append resolves', async () => {
+    const log = await seeded();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let a!: Awaited<ReturnType<typeof tab>>;
+    a = await tab(log, 'Tab 1', {
+      send: async (update, expected) => {
+        const [result] = await log.append(
+          STREAM,
+          { type: TEXT_EDITED, data: update, author: 'Tab 1' },
+          { expected },
+        );
+        await a.deliver(); // the subscription is faster than the reply
+        await gate;
+        return result as AppendResult;
+      },
+    });
+    a.type(0, 'one ');
+    const flushing = a.live.flush();
+    await new Promise((r) => setTimeout(r, 0));
+    a.type(0, 'two ');
+    release();
+    await flushing;
+    await a.live.flush();
+    const events: LogEvent[] = await collect(log.read(STREAM));
+    const heads: EventId[] = await log.heads(STREAM);
+    expect(events).toHaveLength(3);
+    expect(events[2]!.parents).toEqual([events[1]!.id]); // the second batch saw the first
+    expect(heads).toEqual([events[2]!.id]);
+    expect(a.live.text.toString()).toBe('two one hello');
+  });
+});

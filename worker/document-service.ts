@@ -1,0 +1,125 @@
+import { transfer } from 'comlink';
+import * as Y from 'yjs';
+import {
+  openDocument,
+  streamOfDoc,
+  docIdOf,
+  randomActorId,
+  TEXT_EDITED,
+  DOC_PREFIX,
+  textUpdateOf,
+  type LogEvent,
+  type DocumentHandle,
+  type Log,
+  type Store,
+} from '../src/index.ts';
+import type { DocumentService } from './protocol.ts';
+
+/**
+ * Documents over the worker's log: one DocumentHandle per document, kept open so
+ * its cached Yjs states make repeated views and edits cost only what changed.
+ */
+export function createDocumentService(
+  log: Log,
+  store: Store,
+  author: string | undefined,
+  committed: () => void,
+  onIgnoredError: (error: unknown) => void,
+): DocumentService {
+  const handles = new Map<string, Promise<DocumentHandle>>();
+  const handle = (docId: string) => {
+    let h = handles.get(docId);
+    if (!h) {
+      h = openDocument(log, docId, {
+        ...(author ? { author } : {}),
+        onIgnoredError,
+      });
+      handles.set(docId, h);
+    }
+    return h;
+  };
+  const writing = async <T>(work: Promise<T>) => {
+    const result = await work;
+    committed();
+    return result;
+  };
+
+  return {
+    async listDocuments() {
+      const streams = await log.streams(DOC_PREFIX);
+      return Promise.all(
+        streams.map(async (stream) => {
+          const docId = docIdOf(stream);
+          const view = await (await handle(docId)).view();
+          const title = (view.fields.title ?? []).filter(
+            (t): t is string => typeof t === 'string',
+          );
+          return { docId, title, deleted: view.deleted };
+        }),
+      );
+    },
+    async createDocument(title) {
+      const docId = randomActorId();
+      await writing((await handle(docId)).setField('title', title));
+      return docId;
+    },
+    async documentSnapshot(docId) {
+      const stream = streamOfDoc(docId);
+      // Position first, heads second: anything committed in between is in the state and listed.
+      const { lastPos } = await store.replica();
+      const heads = await log.heads(stream);
+      const doc = new Y.Doc();
+      const events: LogEvent[] = [];
+      for await (const event of log.read(stream, { at: heads }))
+        events.push(event);
+      doc.transact(() => {
+        for (const event of events) {
+          const update = textUpdateOf(event);
+          if (update) Y.applyUpdate(doc, update);
+        }
+      });
+      const applied = new Set(events.map((e) => e.id));
+      const included = (await store.streamEventsSince(stream, lastPos))
+        .filter((r) => applied.has(r.event.id))
+        .map((r) => r.event.id);
+      const state = Y.encodeStateAsUpdate(doc);
+      return transfer(
+        { docId, stream, state, heads, position: lastPos, included },
+        [state.buffer as ArrayBuffer],
+      );
+    },
+    documentView: async (docId, at) =>
+      (await handle(docId)).view(at ? { at } : {}),
+    async appendTextUpdate(docId, update, expected) {
+      const [result] = await writing(
+        log.append(
+          streamOfDoc(docId),
+          { type: TEXT_EDITED, data: update, ...(author ? { author } : {}) },
+          { expected },
+        ),
+      );
+      return result!;
+    },
+    setDocumentField: async (docId, name, value, at) =>
+      writing((await handle(docId)).setField(name, value, at ? { at } : {})),
+    restoreDocument: async (docId, at) =>
+      writing((await handle(docId)).restore(at)),
+    deleteDocument: async (docId) => writing((await handle(docId)).delete()),
+    undeleteDocument: async (docId) =>
+      writing((await handle(docId)).undelete()),
+    async documentHistory(docId) {
+      const entries = [];
+      for await (const e of log.read(streamOfDoc(docId))) {
+        entries.push({
+          id: e.id,
+          parents: e.parents,
+          type: e.type,
+          author: e.author ?? e.actor,
+          time: e.time,
+          hlc: e.hlc,
+        });
+      }
+      return entries;
+    },
+  };
+}
