@@ -132,8 +132,8 @@ describe('a tab editing live', () => {
     const log = await seeded();
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    let a!: Awaited<ReturnType<typeof tab>>;
-    a = await tab(log, 'Tab 1', {
+    // The send callback needs the tab it belongs to, to deliver to it mid-append.
+    const a: Awaited<ReturnType<typeof tab>> = await tab(log, 'Tab 1', {
       send: async (update, expected) => {
         const [result] = await log.append(
           STREAM,
