@@ -120,6 +120,7 @@ export function createLogService(
       return events;
     },
     versionVector: async () => (await ready()).log.versionVector(),
+    position: async () => (await (await ready()).store.replica()).lastPos,
     conflicts: async (stream) => (await ready()).log.conflicts(stream),
     async subscribe(
       stream,

@@ -115,6 +115,8 @@ export interface LogService extends DocumentService {
   /** The stream in canonical order, optionally as `at` heads saw it. */
   readStream(stream: string, at?: EventId[]): Promise<LogEvent[]>;
   versionVector(): Promise<VersionVector>;
+  /** Position of the last stored event: subscribe from here to get only what comes next. */
+  position(): Promise<number>;
   conflicts(stream: string): Promise<Conflict[]>;
   /**
    * Delivers every event of `stream` (all streams when null) stored after

@@ -1,0 +1,187 @@
+import { signal } from '@preact/signals';
+import { proxy, type Remote } from 'comlink';
+import type { DocumentView, EventId } from '../index.ts';
+import type {
+  Delivery,
+  DocumentSummary,
+  HistoryEntry,
+  LogService,
+} from '../../worker/protocol.ts';
+import { LiveDocument } from './live-document.ts';
+import { appendMoving, startLogWorker } from './log-client.ts';
+import { tabLabel } from './tab-label.ts';
+
+/** Everything the page shows, as signals; components read them, actions below write them. */
+export const author = tabLabel();
+export const documents = signal<DocumentSummary[]>([]);
+export const current = signal<
+  { docId: string; live: LiveDocument } | undefined
+>(undefined);
+export const view = signal<DocumentView | undefined>(undefined);
+export const history = signal<HistoryEntry[]>([]);
+export const notice = signal<string | undefined>(undefined);
+export const saving = signal<{ pending: number; error?: string }>({
+  pending: 0,
+});
+export const online = signal(
+  typeof navigator === 'undefined' ? true : navigator.onLine,
+);
+/** Bumped when the text changed under the editor because of someone else. */
+export const remoteTextVersion = signal(0);
+
+let service: Remote<LogService> | undefined;
+let actor = '';
+let docSubscription: number | undefined;
+
+export async function start(): Promise<void> {
+  addEventListener('online', () => (online.value = true));
+  addEventListener('offline', () => (online.value = false));
+  const worker = await startLogWorker({ author });
+  service = worker.service;
+  actor = worker.opened.actor;
+  await service.watch(proxy((n) => (notice.value = n.message)));
+  // Any document changed anywhere: refresh the list (titles, deletions).
+  await service.subscribe(
+    null,
+    await service.position(),
+    proxy((batch: Delivery[]) => onAnyDelivery(batch)),
+  );
+  await refreshDocuments();
+  const first = documents.value.find((d) => !d.deleted);
+  if (first) await openDoc(first.docId);
+}
+
+const debounced = (fn: () => void, ms: number) => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return () => {
+    clearTimeout(timer);
+    timer = setTimeout(fn, ms);
+  };
+};
+
+const refreshSoon = debounced(() => void refreshDocuments(), 150);
+const refreshViewSoon = debounced(() => void refreshView(), 120);
+
+function onAnyDelivery(batch: Delivery[]): void {
+  if (
+    batch.some(
+      (d) =>
+        d.event.stream.startsWith('doc/') && d.event.type !== 'doc.text.edited',
+    )
+  )
+    refreshSoon();
+}
+
+export async function refreshDocuments(): Promise<void> {
+  if (!service) return;
+  documents.value = await service.listDocuments();
+}
+
+export async function refreshView(): Promise<void> {
+  const doc = current.value;
+  if (!service || !doc) return;
+  const [v, h] = await Promise.all([
+    service.documentView(doc.docId),
+    service.documentHistory(doc.docId),
+  ]);
+  if (current.value !== doc) return;
+  view.value = v;
+  history.value = h;
+}
+
+export async function openDoc(docId: string): Promise<void> {
+  if (!service) return;
+  const s = service;
+  await current.value?.live.flush();
+  current.value?.live.close();
+  if (docSubscription !== undefined) await s.unsubscribe(docSubscription);
+  const snapshot = await s.documentSnapshot(docId);
+  const live = new LiveDocument({
+    state: snapshot.state,
+    heads: snapshot.heads,
+    included: snapshot.included,
+    actor,
+    author,
+    send: async (update, expected) => {
+      const [result] = await appendMoving(
+        s,
+        snapshot.stream,
+        [{ type: 'doc.text.edited', data: update, author }],
+        {
+          expected,
+        },
+      );
+      return result!;
+    },
+    onRemoteChange: () => remoteTextVersion.value++,
+    onPendingChange: (pending, error) => {
+      saving.value = { pending, ...(error ? { error: error.message } : {}) };
+    },
+  });
+  current.value = { docId, live };
+  view.value = undefined;
+  docSubscription = await s.subscribe(
+    snapshot.stream,
+    snapshot.position,
+    proxy((batch: Delivery[]) => {
+      if (current.value?.live !== live) return;
+      live.receive(batch.map((d) => d.event));
+      refreshViewSoon();
+    }),
+  );
+  await refreshView();
+}
+
+export async function createDoc(): Promise<void> {
+  if (!service) return;
+  const docId = await service.createDocument('Untitled');
+  await refreshDocuments();
+  await openDoc(docId);
+}
+
+/** Sets a field as of `at`: the heads the user was looking at when they began editing it. */
+export async function setField(
+  name: string,
+  value: string,
+  at?: EventId[],
+): Promise<void> {
+  const doc = current.value;
+  if (!service || !doc) return;
+  await guarded(() => service!.setDocumentField(doc.docId, name, value, at));
+}
+
+export async function restoreVersion(at: EventId[]): Promise<void> {
+  const doc = current.value;
+  if (!service || !doc) return;
+  await doc.live.flush();
+  await guarded(() => service!.restoreDocument(doc.docId, at));
+}
+
+export async function viewAt(at: EventId[]): Promise<DocumentView | undefined> {
+  const doc = current.value;
+  if (!service || !doc) return undefined;
+  return service.documentView(doc.docId, at);
+}
+
+export async function setDeleted(
+  docId: string,
+  deleted: boolean,
+): Promise<void> {
+  if (!service) return;
+  await guarded(() =>
+    deleted ? service!.deleteDocument(docId) : service!.undeleteDocument(docId),
+  );
+  await refreshDocuments();
+}
+
+async function guarded(work: () => Promise<unknown>): Promise<void> {
+  try {
+    await work();
+    saving.value = { pending: current.value?.live.pending ?? 0 };
+  } catch (error) {
+    saving.value = {
+      pending: current.value?.live.pending ?? 0,
+      error: (error as Error).message,
+    };
+  }
+}

@@ -1,0 +1,97 @@
+import { useEffect, useRef } from 'preact/hooks';
+import * as Y from 'yjs';
+import { remoteTextVersion } from './app-state.ts';
+import type { LiveDocument } from './live-document.ts';
+
+/**
+ * A plain textarea bound to the tab's Y.Text. Typing becomes Yjs edits at once;
+ * someone else's edit rewrites the value and puts the caret and selection back
+ * where the text they belong to moved (Yjs relative positions).
+ */
+export function TextEditor({ live }: { live: LiveDocument }) {
+  const area = useRef<HTMLTextAreaElement>(null);
+  const anchors = useRef<
+    { start: Y.RelativePosition; end: Y.RelativePosition } | undefined
+  >(undefined);
+
+  const remember = () => {
+    const el = area.current;
+    if (!el) return;
+    anchors.current = {
+      start: Y.createRelativePositionFromTypeIndex(
+        live.text,
+        el.selectionStart,
+      ),
+      end: Y.createRelativePositionFromTypeIndex(live.text, el.selectionEnd),
+    };
+  };
+
+  useEffect(() => {
+    const el = area.current!;
+    el.value = live.text.toString();
+    remember();
+  }, [live]);
+
+  // Someone else's edit: show it without moving the user's caret off their text.
+  useEffect(() => {
+    const el = area.current;
+    if (!el || el.value === live.text.toString()) return;
+    const focused = document.activeElement === el;
+    const saved = anchors.current;
+    el.value = live.text.toString();
+    if (focused && saved) {
+      const start =
+        Y.createAbsolutePositionFromRelativePosition(saved.start, live.ydoc)
+          ?.index ?? 0;
+      const end =
+        Y.createAbsolutePositionFromRelativePosition(saved.end, live.ydoc)
+          ?.index ?? start;
+      el.setSelectionRange(start, end);
+    }
+  }, [remoteTextVersion.value, live]);
+
+  const onInput = () => {
+    const el = area.current!;
+    const next = el.value;
+    const before = live.text.toString();
+    let start = 0;
+    while (
+      start < before.length &&
+      start < next.length &&
+      before[start] === next[start]
+    )
+      start++;
+    // The caret ends where typing ended: never let the common suffix reach past it.
+    const limit = Math.min(before.length, next.length) - start;
+    let end = 0;
+    while (
+      end < limit &&
+      end < next.length - el.selectionEnd &&
+      before[before.length - 1 - end] === next[next.length - 1 - end]
+    ) {
+      end++;
+    }
+    const removed = before.length - start - end;
+    const inserted = next.slice(start, next.length - end);
+    live.edit((text) => {
+      if (removed > 0) text.delete(start, removed);
+      if (inserted) text.insert(start, inserted);
+    });
+    remember();
+  };
+
+  return (
+    <textarea
+      ref={area}
+      aria-label="Document text"
+      class="body"
+      spellcheck={true}
+      onInput={onInput}
+      onSelect={remember}
+      onKeyUp={remember}
+      onMouseUp={remember}
+      onFocus={remember}
+      onBlur={() => void live.flush()}
+    />
+  );
+}
