@@ -1,0 +1,115 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  newDocument,
+  openTabs,
+  text,
+  timeline,
+  title,
+  typeAtEnd,
+  typeTogether,
+} from './support/app.ts';
+import { launchChromium } from './support/browser.ts';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(() => browser?.close());
+
+describe('two tabs of one browser', () => {
+  it('shows typing in one tab in the other within a second', async () => {
+    const { context, tabs } = await openTabs(browser, 2);
+    const [one, two] = tabs as [
+      NonNullable<(typeof tabs)[0]>,
+      NonNullable<(typeof tabs)[1]>,
+    ];
+    await newDocument(one, [two], 'Live');
+    await typeAtEnd(one, 'Hello from the first tab');
+    const typed = Date.now();
+    await expect
+      .poll(() => text(two).inputValue(), { timeout: 1000, interval: 20 })
+      .toBe('Hello from the first tab');
+    expect(Date.now() - typed).toBeLessThan(1000);
+    await context.close();
+  });
+
+  it('merges both tabs typing in the same paragraph, and both timelines show the episode', async () => {
+    const { context, tabs } = await openTabs(browser, 2);
+    const [one, two] = tabs as [
+      NonNullable<(typeof tabs)[0]>,
+      NonNullable<(typeof tabs)[1]>,
+    ];
+    await newDocument(one, [two], 'Together');
+    await typeAtEnd(one, 'A shared paragraph.');
+    await expect.poll(() => text(two).inputValue()).toBe('A shared paragraph.');
+    // Both type at once, each into the same sentence.
+    await typeTogether([one, two], [' One types here.', ' Two types here.']);
+    await expect
+      .poll(
+        async () =>
+          (await text(one).inputValue()) === (await text(two).inputValue()),
+      )
+      .toBe(true);
+    const merged = await text(one).inputValue();
+    expect(merged.length).toBe(
+      'A shared paragraph.'.length + 2 * ' One types here.'.length,
+    );
+    for (const page of [one, two]) {
+      await expect
+        .poll(
+          () =>
+            timeline(page)
+              .getByRole('listitem')
+              .filter({ hasText: 'Text:' })
+              .count(),
+          { timeout: 5000 },
+        )
+        .toBeGreaterThan(0);
+      await expect
+        .poll(() => timeline(page).getByRole('listitem').first().textContent())
+        .toMatch(/auto-merged/);
+    }
+    await context.close();
+  });
+
+  it('keeps both titles set at once, and picking one in one tab resolves it in both', async () => {
+    const { context, tabs } = await openTabs(browser, 2);
+    const [one, two] = tabs as [
+      NonNullable<(typeof tabs)[0]>,
+      NonNullable<(typeof tabs)[1]>,
+    ];
+    await newDocument(one, [two], 'Draft');
+    // Tab one starts renaming (it has seen "Draft"); tab two renames and commits first.
+    await title(one).click();
+    await title(two).fill('Plan B');
+    await title(two).press('Enter');
+    await expect
+      .poll(() => one.getByRole('list', { name: 'Documents' }).textContent())
+      .toContain('Plan B');
+    await title(one).fill('Plan A');
+    await title(one).press('Enter');
+    for (const page of [one, two]) {
+      const choices = page.getByRole('group', { name: 'Concurrent titles' });
+      await expect
+        .poll(() => choices.textContent(), { timeout: 5000 })
+        .toMatch(/Plan A[\s\S]*Plan B|Plan B[\s\S]*Plan A/);
+      await expect
+        .poll(() => timeline(page).textContent())
+        .toMatch(/title: 2 concurrent values[\s\S]*unresolved/);
+    }
+    await two.getByRole('button', { name: 'Use “Plan A”' }).click();
+    for (const page of [one, two]) {
+      await expect
+        .poll(() =>
+          page.getByRole('group', { name: 'Concurrent titles' }).count(),
+        )
+        .toBe(0);
+      await expect.poll(() => title(page).inputValue()).toBe('Plan A');
+      await expect
+        .poll(() => timeline(page).textContent())
+        .toMatch(/resolved by/);
+    }
+    await context.close();
+  });
+});

@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  newDocument,
+  openTabs,
+  text,
+  timeline,
+  title,
+  typeAtEnd,
+  typeTogether,
+} from './support/app.ts';
+import { launchChromium } from './support/browser.ts';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(() => browser?.close());
+
+const CORPUS = [
+  '<img src=x onerror="window.__xss=1">',
+  '<script>window.__xss=2</script>',
+  '<a href="javascript:window.__xss=3">click</a>',
+  '<svg onload="window.__xss=4"></svg>',
+  '"><iframe srcdoc="<script>parent.__xss=5</script>">',
+];
+
+describe('event data is only ever text', () => {
+  it('shows markup typed as text and as a title literally, and runs none of it', async () => {
+    const { context, tabs } = await openTabs(browser, 2);
+    const [one, two] = tabs as [Page, Page];
+    const dialogs: string[] = [];
+    for (const page of tabs)
+      page.on('dialog', (d) => void dialogs.push(d.message()));
+    const payload = CORPUS.join('\n');
+    await newDocument(one, [two], 'Safe');
+    await typeAtEnd(one, payload);
+    await title(one).fill(CORPUS[0]!);
+    await title(one).press('Enter');
+    for (const page of [one, two]) {
+      await expect.poll(() => text(page).inputValue()).toBe(payload);
+      await expect
+        .poll(() => page.getByRole('list', { name: 'Documents' }).textContent())
+        .toContain(CORPUS[0]);
+      const injected = await page.evaluate(() => ({
+        xss: (window as { __xss?: number }).__xss,
+        elements: document.querySelectorAll(
+          'main img, main script, main iframe, main a[href^="javascript"], main svg[onload]',
+        ).length,
+      }));
+      expect(injected).toEqual({ xss: undefined, elements: 0 });
+    }
+    expect(dialogs).toEqual([]);
+    await context.close();
+  });
+
+  it('is served with a Content-Security-Policy that forbids inline script', async () => {
+    const html = await (await fetch(inject('appUrl'))).text();
+    const csp =
+      /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(
+        html,
+      )?.[1] ?? '';
+    expect(csp).toMatch(/script-src 'self'(;|$)/);
+    expect(csp).not.toMatch(
+      /unsafe-inline[^;]*;?.*script-src|script-src[^;]*unsafe-inline/,
+    );
+  });
+});
+
+const axeSource = readFileSync(
+  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
+  'utf8',
+);
+
+async function violations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(): Promise<{
+            violations: { id: string; nodes: { target: string[] }[] }[];
+          }>;
+        };
+      }
+    ).axe;
+    return (await axe.run()).violations.map(
+      (v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+    );
+  });
+  return result;
+}
+
+describe('accessibility (axe-core)', () => {
+  it('finds no violations on the empty app, an open document, a conflict comparison and a past version', async () => {
+    // axe is injected as an inline script: only this test's context bypasses the CSP to do so.
+    const context = await browser.newContext({
+      bypassCSP: true,
+      viewport: { width: 1200, height: 900 },
+    });
+    const one = await context.newPage();
+    const two = await context.newPage();
+    for (const page of [one, two]) {
+      await page.goto(inject('appUrl'));
+      await page.getByRole('status').waitFor();
+    }
+    expect(await violations(one)).toEqual([]);
+    await newDocument(one, [two], 'Accessible');
+    await typeAtEnd(one, 'Some text.');
+    await expect.poll(() => text(two).inputValue()).toBe('Some text.');
+    await typeTogether([one, two], [' More from one.', ' More from two.']);
+    await expect
+      .poll(() => timeline(one).getByRole('listitem').count(), {
+        timeout: 5000,
+      })
+      .toBeGreaterThan(0);
+    await one.reload();
+    await one.getByRole('status').waitFor();
+    await text(one).waitFor();
+    expect(await violations(one)).toEqual([]);
+    await timeline(one)
+      .getByRole('button', { name: 'Compare' })
+      .first()
+      .click();
+    await one
+      .getByRole('region', { name: 'Compare versions' })
+      .getByText('Merged result')
+      .waitFor();
+    expect(await violations(one)).toEqual([]);
+    await one.getByRole('slider', { name: 'History' }).fill('2');
+    await one.getByRole('textbox', { name: 'Text at this version' }).waitFor();
+    expect(await violations(one)).toEqual([]);
+    await context.close();
+  });
+});

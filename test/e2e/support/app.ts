@@ -1,0 +1,74 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { expect, inject } from 'vitest';
+
+/** A browser profile (context) with the built app open in `tabs` tabs. */
+export async function openTabs(
+  browser: Browser,
+  count: number,
+): Promise<{ context: BrowserContext; tabs: Page[] }> {
+  const context = await browser.newContext({
+    viewport: { width: 1200, height: 900 },
+  });
+  const tabs: Page[] = [];
+  for (let i = 0; i < count; i++) {
+    const page = await context.newPage();
+    page.on('pageerror', (error) => {
+      throw error;
+    });
+    await page.goto(inject('appUrl'));
+    await page.getByRole('status').waitFor();
+    tabs.push(page);
+  }
+  return { context, tabs };
+}
+
+export const text = (page: Page) =>
+  page.getByRole('textbox', { name: 'Document text' });
+export const title = (page: Page) =>
+  page.getByRole('textbox', { name: 'Title' });
+export const timeline = (page: Page) =>
+  page.getByRole('region', { name: 'Conflict timeline' });
+
+/** Creates a document in `page` and waits until every other tab has it open. */
+export async function newDocument(
+  page: Page,
+  others: Page[],
+  name: string,
+): Promise<void> {
+  await page.getByRole('button', { name: 'New document' }).click();
+  await expect.poll(() => title(page).inputValue()).toBe('Untitled');
+  await title(page).fill(name);
+  await title(page).press('Enter');
+  for (const other of others) {
+    await other
+      .getByRole('list', { name: 'Documents' })
+      .getByRole('button', { name, exact: true })
+      .click();
+    await expect.poll(() => title(other).inputValue()).toBe(name);
+  }
+}
+
+/** Types at the end of the document text, as a person would. */
+export async function typeAtEnd(page: Page, value: string): Promise<void> {
+  await text(page).click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type(value);
+}
+
+/** Two people typing at once: keystrokes alternate between the tabs, each at the end of the text. */
+export async function typeTogether(
+  pages: [Page, Page],
+  values: [string, string],
+): Promise<void> {
+  for (const page of pages) {
+    await text(page).click();
+    await page.keyboard.press('Control+End');
+  }
+  const longest = Math.max(values[0].length, values[1].length);
+  for (let i = 0; i < longest; i++) {
+    for (const [k, page] of pages.entries()) {
+      const ch = values[k]![i];
+      if (ch !== undefined) await page.keyboard.type(ch);
+    }
+  }
+}
