@@ -1,4 +1,4 @@
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   newDocument,
@@ -70,6 +70,39 @@ describe('two tabs of one browser', () => {
         .poll(() => timeline(page).getByRole('listitem').first().textContent())
         .toMatch(/auto-merged/);
     }
+    await context.close();
+  });
+
+  it('keeps the caret on its text when the other tab edits before it', async () => {
+    const { context, tabs } = await openTabs(browser, 2);
+    const [one, two] = tabs as [Page, Page];
+    await newDocument(one, [two], 'Caret');
+    await typeAtEnd(one, 'alpha beta gamma');
+    await expect.poll(() => text(two).inputValue()).toBe('alpha beta gamma');
+    // Tab two's caret sits just before "gamma"; tab one inserts at the very start.
+    await text(two).click();
+    await two.evaluate(() => {
+      const area = document.querySelector(
+        'textarea[aria-label="Document text"]',
+      ) as HTMLTextAreaElement;
+      area.setSelectionRange(11, 11);
+      area.dispatchEvent(new KeyboardEvent('keyup'));
+    });
+    await text(one).click();
+    await one.keyboard.press('Control+Home');
+    await one.keyboard.type('>> ');
+    await expect.poll(() => text(two).inputValue()).toBe('>> alpha beta gamma');
+    const caret = await two.evaluate(() => {
+      const area = document.querySelector(
+        'textarea[aria-label="Document text"]',
+      ) as HTMLTextAreaElement;
+      return [area.selectionStart, area.selectionEnd];
+    });
+    expect(caret).toEqual([14, 14]);
+    await two.keyboard.type('and ');
+    await expect
+      .poll(() => text(one).inputValue())
+      .toBe('>> alpha beta and gamma');
     await context.close();
   });
 
