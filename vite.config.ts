@@ -1,6 +1,7 @@
 import './scripts/node20-polyfills.mjs';
 import preact from '@preact/preset-vite';
 import { playwright } from '@vitest/browser-playwright';
+import { VitePWA } from 'vite-plugin-pwa';
 import { defineConfig } from 'vitest/config';
 import { chromiumLaunchOptions } from './scripts/chromium.mjs';
 
@@ -12,7 +13,31 @@ const propertyEnv = Object.fromEntries(
 );
 
 export default defineConfig({
-  plugins: [preact()],
+  plugins: [
+    preact(),
+    // Precaches the app shell, the log worker included, so the page opens offline after
+    // one visit. 'prompt': a new version waits for the user instead of reloading tabs.
+    VitePWA({
+      registerType: 'prompt',
+      injectRegister: false,
+      workbox: {
+        globPatterns: ['**/*.{js,css,html,svg,webmanifest}'],
+        navigateFallback: 'index.html',
+        cleanupOutdatedCaches: true,
+      },
+      manifest: {
+        name: 'forkline',
+        short_name: 'forkline',
+        description:
+          'A local-first event log: documents that never lose a concurrent edit.',
+        start_url: '.',
+        display: 'standalone',
+        background_color: '#f4f6f9',
+        theme_color: '#1f5fbf',
+        icons: [],
+      },
+    }),
+  ],
   worker: { format: 'es' },
   // Pre-bundled up front so Vite never reloads a browser test to add one.
   optimizeDeps: {

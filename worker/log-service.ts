@@ -1,6 +1,7 @@
 import { openLog, type Log } from '../src/index.ts';
 import { createDocumentService } from './document-service.ts';
 import { openIdbStore, type IdbStore } from './idb-store.ts';
+import { exportToBlob, importFromFile } from './log-files.ts';
 import type {
   Delivery,
   DocumentService,
@@ -143,6 +144,12 @@ export function createLogService(
         (await navigator.storage?.persisted?.().catch(() => false)) ?? false;
       return { usage: estimate?.usage, quota: estimate?.quota, persisted };
     },
+    async exportLog(onProgress) {
+      const s = await ready();
+      return exportToBlob(s.log, (await s.store.replica()).lastPos, onProgress);
+    },
+    importLog: (file, onProgress) =>
+      committing((s) => importFromFile(s.log, file, onProgress)),
     listDocuments: async () => (await documents()).listDocuments(),
     createDocument: async (title) => (await documents()).createDocument(title),
     documentSnapshot: async (docId) =>

@@ -1,7 +1,9 @@
 // The contract between a page and its log worker. Pages import this file with
 // `import type` only; everything crossing it is structured-cloneable, and callbacks
 // cross as Comlink proxies.
+import type { Progress } from './log-files.ts';
 import type {
+  ImportResult,
   DocumentView,
   Json,
   AppendOptions,
@@ -91,6 +93,8 @@ export interface Delivery {
   position: number;
 }
 
+export type { Progress } from './log-files.ts';
+
 /** Something the user must hear about: the connection is gone and why. */
 export type WorkerNotice =
   | { kind: 'version-change'; message: string }
@@ -132,5 +136,12 @@ export interface LogService extends DocumentService {
   /** Registers for notices (schema upgrade elsewhere, lost connection). */
   watch(onNotice: (notice: WorkerNotice) => void): Promise<void>;
   storage(): Promise<StorageInfo>;
+  /** The whole log as CloudEvents JSON Lines (DESIGN §8). */
+  exportLog(onProgress: (progress: Progress) => void): Promise<Blob>;
+  /** Checks every line, then stores all of it in one transaction or nothing. */
+  importLog(
+    file: Blob,
+    onProgress: (progress: Progress) => void,
+  ): Promise<ImportResult>;
   close(): Promise<void>;
 }

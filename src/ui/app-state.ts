@@ -6,6 +6,7 @@ import type {
   DocumentSummary,
   HistoryEntry,
   LogService,
+  Progress,
 } from '../../worker/protocol.ts';
 import { LiveDocument } from './live-document.ts';
 import { appendMoving, startLogWorker } from './log-client.ts';
@@ -31,6 +32,11 @@ export const remoteTextVersion = signal(0);
 
 let service: Remote<LogService> | undefined;
 let actor = '';
+let markStarted!: (s: Remote<LogService>) => void;
+/** Resolves once the worker is up: actions taken during start-up wait for it instead of being lost. */
+const started = new Promise<Remote<LogService>>(
+  (resolve) => (markStarted = resolve),
+);
 let docSubscription: number | undefined;
 
 export async function start(): Promise<void> {
@@ -39,6 +45,7 @@ export async function start(): Promise<void> {
   const worker = await startLogWorker({ author });
   service = worker.service;
   actor = worker.opened.actor;
+  markStarted(service);
   await service.watch(proxy((n) => (notice.value = n.message)));
   // Any document changed anywhere: refresh the list (titles, deletions).
   await service.subscribe(
@@ -73,16 +80,17 @@ function onAnyDelivery(batch: Delivery[]): void {
 }
 
 export async function refreshDocuments(): Promise<void> {
-  if (!service) return;
-  documents.value = await service.listDocuments();
+  const s = await started;
+  documents.value = await s.listDocuments();
 }
 
 export async function refreshView(): Promise<void> {
   const doc = current.value;
-  if (!service || !doc) return;
+  if (!doc) return;
+  const s = await started;
   const [v, h] = await Promise.all([
-    service.documentView(doc.docId),
-    service.documentHistory(doc.docId),
+    s.documentView(doc.docId),
+    s.documentHistory(doc.docId),
   ]);
   if (current.value !== doc) return;
   view.value = v;
@@ -90,8 +98,7 @@ export async function refreshView(): Promise<void> {
 }
 
 export async function openDoc(docId: string): Promise<void> {
-  if (!service) return;
-  const s = service;
+  const s = await started;
   await current.value?.live.flush();
   current.value?.live.close();
   if (docSubscription !== undefined) await s.unsubscribe(docSubscription);
@@ -133,8 +140,7 @@ export async function openDoc(docId: string): Promise<void> {
 }
 
 export async function createDoc(): Promise<void> {
-  if (!service) return;
-  const docId = await service.createDocument('Untitled');
+  const docId = await (await started).createDocument('Untitled');
   await refreshDocuments();
   await openDoc(docId);
 }
@@ -146,30 +152,32 @@ export async function setField(
   at?: EventId[],
 ): Promise<void> {
   const doc = current.value;
-  if (!service || !doc) return;
-  await guarded(() => service!.setDocumentField(doc.docId, name, value, at));
+  if (!doc) return;
+  const s = await started;
+  await guarded(() => s.setDocumentField(doc.docId, name, value, at));
 }
 
 export async function restoreVersion(at: EventId[]): Promise<void> {
   const doc = current.value;
-  if (!service || !doc) return;
+  if (!doc) return;
+  const s = await started;
   await doc.live.flush();
-  await guarded(() => service!.restoreDocument(doc.docId, at));
+  await guarded(() => s.restoreDocument(doc.docId, at));
 }
 
 export async function viewAt(at: EventId[]): Promise<DocumentView | undefined> {
   const doc = current.value;
-  if (!service || !doc) return undefined;
-  return service.documentView(doc.docId, at);
+  if (!doc) return undefined;
+  return (await started).documentView(doc.docId, at);
 }
 
 export async function setDeleted(
   docId: string,
   deleted: boolean,
 ): Promise<void> {
-  if (!service) return;
+  const s = await started;
   await guarded(() =>
-    deleted ? service!.deleteDocument(docId) : service!.undeleteDocument(docId),
+    deleted ? s.deleteDocument(docId) : s.undeleteDocument(docId),
   );
   await refreshDocuments();
 }
@@ -183,5 +191,63 @@ async function guarded(work: () => Promise<unknown>): Promise<void> {
       pending: current.value?.live.pending ?? 0,
       error: (error as Error).message,
     };
+  }
+}
+
+/** A running export or import, for the progress bar. */
+export const transfer = signal<
+  { label: string; done: number; total: number } | undefined
+>(undefined);
+export const transferResult = signal<string | undefined>(undefined);
+
+const progressOf = (label: string) =>
+  proxy((p: Progress) => {
+    transfer.value = {
+      label: p.phase === 'saving' ? `${label}: saving` : label,
+      done: p.done,
+      total: p.total,
+    };
+  });
+
+/** Downloads the whole log as CloudEvents JSON Lines. */
+export async function exportLog(): Promise<void> {
+  const s = await started;
+  await current.value?.live.flush();
+  transferResult.value = undefined;
+  transfer.value = { label: 'Exporting', done: 0, total: 1 };
+  try {
+    const blob = await s.exportLog(progressOf('Exporting'));
+    const url = URL.createObjectURL(blob);
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = `forkline-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.jsonl`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    transferResult.value = `Exported ${(blob.size / 1024).toFixed(0)} KB.`;
+  } catch (error) {
+    transferResult.value = `Export failed: ${(error as Error).message}`;
+  } finally {
+    transfer.value = undefined;
+  }
+}
+
+/** Imports a JSON Lines file: all or nothing, errors name the line. */
+export async function importLog(file: File): Promise<void> {
+  const s = await started;
+  transferResult.value = undefined;
+  transfer.value = { label: 'Importing', done: 0, total: file.size };
+  try {
+    const result = await s.importLog(file, progressOf('Importing'));
+    transferResult.value = `Imported ${result.lines} events: ${result.stored} new, ${result.duplicates} already here.`;
+    await refreshDocuments();
+    await refreshView();
+    if (!current.value) {
+      const first = documents.value.find((d) => !d.deleted);
+      if (first) await openDoc(first.docId);
+    }
+  } catch (error) {
+    transferResult.value = (error as Error).message;
+  } finally {
+    transfer.value = undefined;
   }
 }

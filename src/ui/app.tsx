@@ -2,6 +2,8 @@ import { ConflictTimeline } from './conflict-timeline.tsx';
 import { current, author, view } from './app-state.ts';
 import { DocumentsList } from './documents-list.tsx';
 import { HistoryView } from './history-view.tsx';
+import { LogTransfer } from './log-transfer.tsx';
+import { updateReady } from './app-update.ts';
 import { StatusLine } from './status-line.tsx';
 import { TextEditor } from './text-editor.tsx';
 import { TitleField } from './title-field.tsx';
@@ -14,9 +16,17 @@ export function App() {
         <h1>forkline</h1>
         <span class="author">You are {author}</span>
         <StatusLine />
+        {updateReady.value && (
+          <button type="button" onClick={updateReady.value}>
+            New version available: reload
+          </button>
+        )}
       </header>
       <div class="layout">
-        <DocumentsList />
+        <div class="side">
+          <DocumentsList />
+          <LogTransfer />
+        </div>
         <main>
           {doc ? (
             <>

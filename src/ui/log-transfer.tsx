@@ -1,0 +1,39 @@
+import { exportLog, importLog, transfer, transferResult } from './app-state.ts';
+
+/** Export the log as CloudEvents JSON Lines, import one, and show how far either has come. */
+export function LogTransfer() {
+  const running = transfer.value;
+  return (
+    <section class="transfer" aria-label="Export and import">
+      <button
+        type="button"
+        onClick={() => void exportLog()}
+        disabled={!!running}
+      >
+        Export log
+      </button>
+      <label class="import">
+        <span class="label">Import log</span>
+        <input
+          type="file"
+          accept=".jsonl,application/jsonl,application/x-ndjson,text/plain"
+          disabled={!!running}
+          onChange={(e) => {
+            const input = e.target as HTMLInputElement;
+            const file = input.files?.[0];
+            if (file) void importLog(file).finally(() => (input.value = ''));
+          }}
+        />
+      </label>
+      {running && (
+        <label>
+          <span class="label">{running.label}</span>
+          <progress max={running.total || 1} value={running.done} />
+        </label>
+      )}
+      {transferResult.value && (
+        <p class="transfer-result">{transferResult.value}</p>
+      )}
+    </section>
+  );
+}

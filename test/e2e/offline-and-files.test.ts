@@ -1,0 +1,147 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  newDocument,
+  openTabs,
+  text,
+  timeline,
+  title,
+  typeAtEnd,
+  typeTogether,
+} from './support/app.ts';
+import { launchChromium } from './support/browser.ts';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(() => browser?.close());
+
+const status = (page: Page) => page.getByRole('status');
+const importResult = (page: Page) => page.locator('.transfer-result');
+
+describe('offline', () => {
+  it('opens after one visit with the network gone, keeps editing, and stays consistent back online', async () => {
+    const { context, tabs } = await openTabs(browser, 1);
+    const [page] = tabs as [Page];
+    // The service worker has precached the shell once it is ready.
+    await page.evaluate(() =>
+      navigator.serviceWorker.ready.then(() => undefined),
+    );
+    await newDocument(page, [], 'Offline notes');
+    await typeAtEnd(page, 'Written online.');
+    await expect
+      .poll(() => status(page).textContent())
+      .toBe('All changes saved');
+
+    await context.setOffline(true);
+    await page.reload();
+    await expect.poll(() => status(page).textContent()).toContain('Offline');
+    await expect.poll(() => title(page).inputValue()).toBe('Offline notes');
+    await expect.poll(() => text(page).inputValue()).toBe('Written online.');
+    await typeAtEnd(page, ' Written offline.');
+    await text(page).blur();
+
+    await context.setOffline(false);
+    await expect
+      .poll(() => status(page).textContent())
+      .toBe('All changes saved');
+    await page.reload();
+    await expect
+      .poll(() => text(page).inputValue())
+      .toBe('Written online. Written offline.');
+    await context.close();
+  });
+});
+
+describe('export and import', () => {
+  it('round-trips a log with conflicts into a fresh profile, twice without change', async () => {
+    const source = await openTabs(browser, 2);
+    const [one, two] = source.tabs as [Page, Page];
+    await newDocument(one, [two], 'Exported');
+    await typeAtEnd(one, 'Base.');
+    await expect.poll(() => text(two).inputValue()).toBe('Base.');
+    await typeTogether([one, two], [' From one.', ' From two.']);
+    await expect
+      .poll(() => timeline(one).getByRole('listitem').count(), {
+        timeout: 5000,
+      })
+      .toBeGreaterThan(0);
+    await expect
+      .poll(
+        async () =>
+          (await text(one).inputValue()) === (await text(two).inputValue()),
+      )
+      .toBe(true);
+    const [download] = await Promise.all([
+      one.waitForEvent('download'),
+      one.getByRole('button', { name: 'Export log' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(
+      /^forkline-\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d\.jsonl$/,
+    );
+    const file = join(
+      mkdtempSync(join(tmpdir(), 'forkline-export-')),
+      download.suggestedFilename(),
+    );
+    await download.saveAs(file);
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      specversion: '1.0',
+      subject: expect.stringMatching(/^doc\//),
+    });
+
+    const fresh = await openTabs(browser, 1);
+    const [copy] = fresh.tabs as [Page];
+    await copy.getByLabel('Import log').setInputFiles(file);
+    await expect
+      .poll(() => importResult(copy).textContent(), { timeout: 10_000 })
+      .toMatch(`Imported ${lines.length} events: ${lines.length} new`);
+    await expect
+      .poll(() => text(copy).inputValue())
+      .toBe(await text(one).inputValue());
+    await expect.poll(() => title(copy).inputValue()).toBe('Exported');
+    await expect
+      .poll(() => timeline(copy).getByRole('listitem').allTextContents())
+      .toEqual(await timeline(one).getByRole('listitem').allTextContents());
+    await copy.getByLabel('Import log').setInputFiles(file);
+    await expect
+      .poll(() => importResult(copy).textContent(), { timeout: 10_000 })
+      .toMatch(`0 new, ${lines.length} already here`);
+
+    // A tampered byte: refused with the line, and nothing changes.
+    const tampered = join(
+      mkdtempSync(join(tmpdir(), 'forkline-bad-')),
+      'tampered.jsonl',
+    );
+    writeFileSync(
+      tampered,
+      lines
+        .map((l, i) => (i === 1 ? l.replace('"seq":"', '"seq":"9') : l))
+        .join('\n'),
+    );
+    const other = await openTabs(browser, 1);
+    const [target] = other.tabs as [Page];
+    await target.getByLabel('Import log').setInputFiles(tampered);
+    await expect
+      .poll(() => importResult(target).textContent(), { timeout: 10_000 })
+      .toMatch(/Import refused, line 2: .*Nothing was imported/);
+    expect(
+      await target
+        .getByRole('list', { name: 'Documents' })
+        .getByRole('listitem')
+        .count(),
+    ).toBe(0);
+    await Promise.all([
+      source.context.close(),
+      fresh.context.close(),
+      other.context.close(),
+    ]);
+  });
+});
+
+void inject;

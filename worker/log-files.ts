@@ -1,0 +1,80 @@
+import type { ImportResult, Log } from '../src/index.ts';
+
+/** How far an export or import has come: `done` of `total` (events, or bytes while reading a file). */
+export interface Progress {
+  phase: 'exporting' | 'reading' | 'saving';
+  done: number;
+  total: number;
+}
+
+/** Lines are gathered into parts of about this size: few Blob parts, never the whole log as one string. */
+const PART_CHARS = 1 << 20;
+
+/**
+ * The whole log as a JSON Lines Blob. It is built from parts of about 1 MiB, so the
+ * worker never holds more than one part as a string; Chromium keeps large Blobs on
+ * disk rather than in memory.
+ */
+export async function exportToBlob(
+  log: Log,
+  total: number,
+  onProgress: (p: Progress) => void,
+): Promise<Blob> {
+  const parts: Blob[] = [];
+  let part = '';
+  let done = 0;
+  for await (const line of log.export()) {
+    part += line;
+    done++;
+    if (part.length >= PART_CHARS) {
+      parts.push(new Blob([part]));
+      part = '';
+      onProgress({ phase: 'exporting', done, total });
+    }
+  }
+  if (part) parts.push(new Blob([part]));
+  onProgress({ phase: 'exporting', done, total: done });
+  return new Blob(parts, { type: 'application/jsonl' });
+}
+
+/** Lines of a file, read as a stream and decoded as UTF-8, with progress by bytes. */
+async function* linesOf(
+  file: Blob,
+  onProgress: (p: Progress) => void,
+): AsyncIterable<string> {
+  const reader = file.stream().pipeThrough(new TextDecoderStream()).getReader();
+  let rest = '';
+  let read = 0;
+  let lastReport = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    read += value.length;
+    if (read - lastReport > 1 << 20) {
+      lastReport = read;
+      onProgress({
+        phase: 'reading',
+        done: Math.min(read, file.size),
+        total: file.size,
+      });
+    }
+    const lines = (rest + value).split('\n');
+    rest = lines.pop()!;
+    yield* lines;
+  }
+  if (rest) yield rest;
+  onProgress({ phase: 'saving', done: file.size, total: file.size });
+}
+
+/**
+ * Imports a JSON Lines file: every line is checked before anything is written, then
+ * all events are stored in one transaction, or none.
+ * @throws ImportError naming the line and the reason; the log is unchanged.
+ */
+export function importFromFile(
+  log: Log,
+  file: Blob,
+  onProgress: (p: Progress) => void,
+): Promise<ImportResult> {
+  return log.import(linesOf(file, onProgress));
+}
