@@ -11,8 +11,6 @@ import {
   IdMismatchError,
   InvalidEventError,
   LogClosedError,
-  MissingDependencyError,
-  SeqConflictError,
   StreamNotFoundError,
   UnknownEventError,
   WrongExpectedHeadsError,
@@ -21,13 +19,13 @@ import { computeEventId } from './event-id.ts';
 import { exportLines, importLines } from './jsonl.ts';
 import { maxHlc, tickHlc } from './hlc.ts';
 import { memoryStore } from './memory-store.ts';
+import { ingestInto, nextHeads } from './ingest.ts';
 import { foldFromSnapshot } from './snapshots.ts';
 import { verifyStore, type VerifyReport } from './verify.ts';
 import {
   compareCanonical,
   type Store,
   type StoreReader,
-  type StreamRecord,
 } from './store.ts';
 import type {
   AppendOptions,
@@ -97,17 +95,6 @@ function lookupIn(reader: StoreReader): NodeLookup {
 
 function sameIds(a: EventId[], b: EventId[]): boolean {
   return a.length === b.length && a.every((id, i) => id === b[i]);
-}
-
-/** Heads after adding `id`, whose parents are `parents`: causal delivery makes `id` a head. */
-function nextHeads(
-  heads: EventId[],
-  parents: EventId[],
-  id: EventId,
-): EventId[] {
-  const next = heads.filter((h) => !parents.includes(h));
-  next.push(id);
-  return next.sort();
 }
 
 const byCanonical = (a: DagNode, b: DagNode) =>
@@ -426,125 +413,4 @@ function normalizeExpected(expected: Expected): Expected {
     );
   }
   return [...new Set(expected)].sort();
-}
-
-/**
- * Stores a verified batch in causal order inside `tx`. Each event waits until its
- * parents and its actor's previous seq are stored or accepted from the batch.
- */
-async function ingestInto(
-  tx: Parameters<Parameters<Store['write']>[0]>[0],
-  batch: LogEvent[],
-  recordedAt: number,
-): Promise<IngestResult> {
-  const replica = await tx.replica();
-  let { hlc, lastPos } = replica;
-  let stored = 0;
-  let duplicates = 0;
-  const streams = new Map<string, StreamRecord>();
-  const seqs = new Map<string, number>();
-  const waitingOnId = new Map<EventId, LogEvent[]>();
-  const waitingOnSeq = new Map<string, LogEvent>();
-  const pending = new Set<LogEvent>();
-
-  const streamOf = async (name: string) => {
-    let record = streams.get(name);
-    if (!record) {
-      record = (await tx.stream(name)) ?? { stream: name, heads: [], size: 0 };
-      streams.set(name, record);
-    }
-    return record;
-  };
-  const seqOf = async (actor: string) =>
-    seqs.get(actor) ?? (await tx.actorSeq(actor));
-
-  // Returns true when stored; otherwise parks the event on the first thing it waits for.
-  const tryStore = async (event: LogEvent): Promise<boolean> => {
-    let gen = 0;
-    for (const parentId of event.parents) {
-      const parent = await tx.event(parentId);
-      if (!parent) {
-        const list = waitingOnId.get(parentId) ?? [];
-        list.push(event);
-        waitingOnId.set(parentId, list);
-        return false;
-      }
-      if (parent.event.stream !== event.stream) {
-        throw new InvalidEventError(
-          'parents',
-          `parent ${parentId} belongs to stream "${parent.event.stream}"`,
-          { id: event.id },
-        );
-      }
-      if (!(parent.event.hlc < event.hlc)) {
-        throw new InvalidEventError(
-          'hlc',
-          `${event.hlc} is not after parent ${parentId}'s ${parent.event.hlc}`,
-          { id: event.id },
-        );
-      }
-      gen = Math.max(gen, parent.gen);
-    }
-    const seq = await seqOf(event.actor);
-    if (event.seq <= seq)
-      throw new SeqConflictError(event.id, event.actor, event.seq);
-    if (event.seq > seq + 1) {
-      waitingOnSeq.set(`${event.actor}\n${event.seq - 1}`, event);
-      return false;
-    }
-    tx.putEvent({ event, pos: ++lastPos, recordedAt, gen: gen + 1 });
-    const stream = await streamOf(event.stream);
-    streams.set(event.stream, {
-      stream: event.stream,
-      heads: nextHeads(stream.heads, event.parents, event.id),
-      size: stream.size + 1,
-    });
-    seqs.set(event.actor, event.seq);
-    hlc = maxHlc(hlc, event.hlc);
-    stored++;
-    return true;
-  };
-
-  const work: LogEvent[] = [];
-  for (const event of batch) {
-    if (await tx.event(event.id)) duplicates++;
-    else {
-      pending.add(event);
-      work.push(event);
-    }
-  }
-  // Worklist rather than recursion: a 100k-event chain arriving backwards must not overflow the stack.
-  work.reverse();
-  while (work.length > 0) {
-    const event = work.pop()!;
-    if (!pending.has(event) || !(await tryStore(event))) continue;
-    pending.delete(event);
-    const byId = waitingOnId.get(event.id);
-    if (byId) {
-      waitingOnId.delete(event.id);
-      work.push(...byId);
-    }
-    const key = `${event.actor}\n${event.seq}`;
-    const bySeq = waitingOnSeq.get(key);
-    if (bySeq) {
-      waitingOnSeq.delete(key);
-      work.push(bySeq);
-    }
-  }
-  if (pending.size > 0) {
-    const [stuck] = pending;
-    const missing: EventId[] = [];
-    for (const parent of stuck!.parents)
-      if (!(await tx.event(parent))) missing.push(parent);
-    const seq = await seqOf(stuck!.actor);
-    const missingSeq =
-      stuck!.seq > seq + 1
-        ? { actor: stuck!.actor, seq: stuck!.seq - 1 }
-        : undefined;
-    throw new MissingDependencyError(stuck!.id, missing, missingSeq);
-  }
-  for (const record of streams.values()) tx.putStream(record);
-  for (const [actor, seq] of seqs) tx.putActorSeq(actor, seq);
-  tx.putReplica({ ...replica, hlc, lastPos });
-  return { stored, duplicates };
 }

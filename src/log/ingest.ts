@@ -1,0 +1,160 @@
+import {
+  InvalidEventError,
+  MissingDependencyError,
+  SeqConflictError,
+} from './errors.ts';
+import { maxHlc } from './hlc.ts';
+import type { EventRecord, StoreTransaction, StreamRecord } from './store.ts';
+import type { EventId, IngestResult, LogEvent } from './types.ts';
+
+/** Heads after adding `id`, whose parents are `parents`: causal delivery makes `id` a head. */
+export function nextHeads(
+  heads: EventId[],
+  parents: EventId[],
+  id: EventId,
+): EventId[] {
+  const next = heads.filter((h) => !parents.includes(h));
+  next.push(id);
+  return next.sort();
+}
+
+/**
+ * Stores a verified batch in causal order inside `tx`: each event waits until its
+ * parents and its actor's previous seq are stored or accepted from the batch.
+ *
+ * Everything the batch needs from the store is fetched first, in a few parallel
+ * rounds (IndexedDB pipelines requests within a transaction), so the causal-order
+ * pass below awaits nothing: a sequential read per event would cost a round trip to
+ * the browser's storage process each.
+ */
+export async function ingestInto(
+  tx: StoreTransaction,
+  batch: LogEvent[],
+  recordedAt: number,
+): Promise<IngestResult> {
+  const existing = await Promise.all(batch.map((e) => tx.event(e.id)));
+  const fresh = batch.filter((_, i) => !existing[i]);
+  const duplicates = batch.length - fresh.length;
+  if (fresh.length === 0) return { stored: 0, duplicates };
+
+  const inBatch = new Set(fresh.map((e) => e.id));
+  const outside = [
+    ...new Set(fresh.flatMap((e) => e.parents).filter((p) => !inBatch.has(p))),
+  ];
+  const actors = [...new Set(fresh.map((e) => e.actor))];
+  const streamNames = [...new Set(fresh.map((e) => e.stream))];
+  const [parentRecords, actorSeqs, streamRecords, replica] = await Promise.all([
+    Promise.all(outside.map((id) => tx.event(id))),
+    Promise.all(actors.map((a) => tx.actorSeq(a))),
+    Promise.all(streamNames.map((s) => tx.stream(s))),
+    tx.replica(),
+  ]);
+
+  const records = new Map<EventId, EventRecord>();
+  outside.forEach(
+    (id, i) => parentRecords[i] && records.set(id, parentRecords[i]!),
+  );
+  const seqs = new Map(actors.map((a, i) => [a, actorSeqs[i]!]));
+  const streams = new Map<string, StreamRecord>(
+    streamNames.map((s, i) => [
+      s,
+      streamRecords[i] ?? { stream: s, heads: [], size: 0 },
+    ]),
+  );
+  let { hlc, lastPos } = replica;
+  let stored = 0;
+  const waitingOnId = new Map<EventId, LogEvent[]>();
+  const waitingOnSeq = new Map<string, LogEvent>();
+  const pending = new Set(fresh);
+
+  // Returns true when stored; otherwise parks the event on the first thing it waits for.
+  const tryStore = (event: LogEvent): boolean => {
+    let gen = 0;
+    for (const parentId of event.parents) {
+      const parent = records.get(parentId);
+      if (!parent) {
+        const list = waitingOnId.get(parentId) ?? [];
+        list.push(event);
+        waitingOnId.set(parentId, list);
+        return false;
+      }
+      if (parent.event.stream !== event.stream) {
+        throw new InvalidEventError(
+          'parents',
+          `parent ${parentId} belongs to stream "${parent.event.stream}"`,
+          {
+            id: event.id,
+          },
+        );
+      }
+      if (!(parent.event.hlc < event.hlc)) {
+        throw new InvalidEventError(
+          'hlc',
+          `${event.hlc} is not after parent ${parentId}'s ${parent.event.hlc}`,
+          {
+            id: event.id,
+          },
+        );
+      }
+      gen = Math.max(gen, parent.gen);
+    }
+    const seq = seqs.get(event.actor)!;
+    if (event.seq <= seq)
+      throw new SeqConflictError(event.id, event.actor, event.seq);
+    if (event.seq > seq + 1) {
+      waitingOnSeq.set(`${event.actor}\n${event.seq - 1}`, event);
+      return false;
+    }
+    const record: EventRecord = {
+      event,
+      pos: ++lastPos,
+      recordedAt,
+      gen: gen + 1,
+    };
+    tx.putEvent(record);
+    records.set(event.id, record);
+    const stream = streams.get(event.stream)!;
+    streams.set(event.stream, {
+      stream: event.stream,
+      heads: nextHeads(stream.heads, event.parents, event.id),
+      size: stream.size + 1,
+    });
+    seqs.set(event.actor, event.seq);
+    hlc = maxHlc(hlc, event.hlc);
+    stored++;
+    return true;
+  };
+
+  // A worklist rather than recursion: a 100k-event chain arriving backwards must not overflow the stack.
+  const work = [...fresh].reverse();
+  while (work.length > 0) {
+    const event = work.pop()!;
+    if (!pending.has(event) || !tryStore(event)) continue;
+    pending.delete(event);
+    const byId = waitingOnId.get(event.id);
+    if (byId) {
+      waitingOnId.delete(event.id);
+      work.push(...byId);
+    }
+    const key = `${event.actor}\n${event.seq}`;
+    const bySeq = waitingOnSeq.get(key);
+    if (bySeq) {
+      waitingOnSeq.delete(key);
+      work.push(bySeq);
+    }
+  }
+  if (pending.size > 0) {
+    const [stuck] = pending as Set<LogEvent>;
+    const missing = stuck!.parents.filter((p) => !records.has(p));
+    const seq = seqs.get(stuck!.actor)!;
+    const missingSeq =
+      stuck!.seq > seq + 1
+        ? { actor: stuck!.actor, seq: stuck!.seq - 1 }
+        : undefined;
+    throw new MissingDependencyError(stuck!.id, missing, missingSeq);
+  }
+  for (const record of streams.values()) tx.putStream(record);
+  for (const [actor, seq] of seqs) tx.putActorSeq(actor, seq);
+  tx.putReplica({ ...replica, hlc, lastPos });
+  return { stored, duplicates };
+}

@@ -1,0 +1,106 @@
+import type { Browser } from 'playwright-core';
+import type { proxy as comlinkProxy } from 'comlink';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LogWorker } from '../../src/ui/log-client.ts';
+import type { VerifyReport } from '../../src/index.ts';
+import { launchChromium, startDevServer } from './support/browser.ts';
+
+type Harness = LogWorker & { verify(): Promise<VerifyReport> };
+declare const harness: Promise<Harness>;
+declare const startLogWorker: (options: {
+  database: string;
+}) => Promise<LogWorker>;
+declare const proxy: typeof comlinkProxy;
+
+let browser: Browser;
+let server: Awaited<ReturnType<typeof startDevServer>>;
+beforeAll(async () => {
+  [browser, server] = await Promise.all([launchChromium(), startDevServer()]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.server.close();
+});
+
+const EVENTS = 100_000;
+
+describe('a large log', () => {
+  it(`exports ${EVENTS / 1000}k events and imports them into a fresh database, identical and verified`, async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(
+      `${server.url}/test/e2e/fixtures/worker-page.html?db=large-source`,
+    );
+    const figures = await page.evaluate(async (count) => {
+      const { service, verify } = await harness;
+      let seen: string[] = [];
+      for (let i = 0; i < count; i += 1000) {
+        const streams = ['doc/a', 'doc/b', 'ledger/c'];
+        const stream = streams[(i / 1000) % 3]!;
+        const batch = Array.from({ length: 1000 }, (_, k) => ({
+          type: 'bench.event',
+          data: { n: i + k, text: 'x'.repeat(40) },
+        }));
+        const results = await service.append(
+          stream,
+          batch,
+          stream === 'doc/a' && i % 3000 === 0 ? { expected: seen } : {},
+        );
+        if (stream === 'doc/a') seen = [results[results.length - 1]!.event.id];
+      }
+      let started = performance.now();
+      const blob = await service.exportLog(proxy(() => undefined));
+      const exportMs = performance.now() - started;
+      const target = await startLogWorker({ database: 'large-copy' });
+      started = performance.now();
+      const imported = await target.service.importLog(
+        blob,
+        proxy(() => undefined),
+      );
+      const importMs = performance.now() - started;
+      const again = await target.service.importLog(
+        blob,
+        proxy(() => undefined),
+      );
+      const heads = async (w: { service: typeof service }) =>
+        Promise.all(
+          ['doc/a', 'doc/b', 'ledger/c'].map((s) => w.service.heads(s)),
+        );
+      const source = await verify();
+      return {
+        bytes: blob.size,
+        exportMs,
+        importMs,
+        imported,
+        again,
+        sameHeads:
+          JSON.stringify(await heads({ service })) ===
+          JSON.stringify(await heads(target)),
+        sameVector:
+          JSON.stringify(await service.versionVector()) ===
+          JSON.stringify(await target.service.versionVector()),
+        sourceOk: source.ok,
+      };
+    }, EVENTS);
+    console.info(
+      `${EVENTS} events, ${(figures.bytes / 1e6).toFixed(1)} MB: export ${(figures.bytes / 1e6 / (figures.exportMs / 1000)).toFixed(1)} MB/s ` +
+        `(${figures.exportMs.toFixed(0)} ms), import with verification ${(EVENTS / (figures.importMs / 1000)).toFixed(0)} events/s (${figures.importMs.toFixed(0)} ms)`,
+    );
+    expect(figures.imported).toEqual({
+      lines: EVENTS,
+      stored: EVENTS,
+      duplicates: 0,
+    });
+    expect(figures.again).toEqual({
+      lines: EVENTS,
+      stored: 0,
+      duplicates: EVENTS,
+    });
+    expect(figures).toMatchObject({
+      sameHeads: true,
+      sameVector: true,
+      sourceOk: true,
+    });
+    await context.close();
+  }, 300_000);
+});
