@@ -22,11 +22,7 @@ import { memoryStore } from './memory-store.ts';
 import { ingestInto, nextHeads } from './ingest.ts';
 import { foldFromSnapshot } from './snapshots.ts';
 import { verifyStore, type VerifyReport } from './verify.ts';
-import {
-  compareCanonical,
-  type Store,
-  type StoreReader,
-} from './store.ts';
+import { compareCanonical, type Store, type StoreReader } from './store.ts';
 import type {
   AppendOptions,
   AppendResult,
