@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { launchBenchBrowser, type BenchBrowser } from './browser-session.ts';
 import { describeMachine, type MachineInfo } from './machine.ts';
 import { now } from './measure.ts';
 import { formatTable } from './report-table.ts';
@@ -18,6 +19,17 @@ export interface BenchOptions {
 export interface BenchReport {
   machine: MachineInfo;
   results: BenchResult[];
+}
+
+async function startBrowser(
+  note: (message: string) => void,
+): Promise<BenchBrowser> {
+  const start = now();
+  const browser = await launchBenchBrowser(note);
+  note(
+    `started Chromium and the dev server in ${Math.round(now() - start)} ms`,
+  );
+  return browser;
 }
 
 /** One line per scenario, for `--help`. */
@@ -45,20 +57,28 @@ export async function runBenchmarks(
       `no scenario name starts with "${only}"; there are:\n${describeScenarios()}`,
     );
   }
+  const note = (message: string) => console.error(`  ${message}`);
+  let browser: Promise<BenchBrowser> | undefined;
   const context: ScenarioContext = {
     quick,
     runs: quick ? 2 : 5,
-    note: (message) => console.error(`  ${message}`),
+    note,
+    browser: () => (browser ??= startBrowser(note)),
   };
   const machine = describeMachine();
   const results: BenchResult[] = [];
-  for (const scenario of selected) {
-    console.error(
-      `${scenario.name}: warm-up + ${context.runs} runs${quick ? ' (quick)' : ''}`,
-    );
-    const start = now();
-    results.push(...(await scenario.run(context)));
-    console.error(`  done in ${((now() - start) / 1000).toFixed(1)} s`);
+  try {
+    for (const scenario of selected) {
+      console.error(
+        `${scenario.name}: warm-up + ${context.runs} runs${quick ? ' (quick)' : ''}`,
+      );
+      const start = now();
+      results.push(...(await scenario.run(context)));
+      console.error(`  done in ${((now() - start) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    // A browser or dev server left open would keep Node from exiting.
+    await browser?.then((b) => b.close()).catch(() => undefined);
   }
   const report: BenchReport = { machine, results };
   console.log(formatTable(machine, results));

@@ -1,3 +1,5 @@
+import type { BenchBrowser } from './browser-session.ts';
+
 /** One figure of a report, exactly as written to JSON (DESIGN §13). */
 export interface BenchResult {
   name: string;
@@ -20,6 +22,11 @@ export interface ScenarioContext {
   runs: number;
   /** Progress for whoever watches the console; not part of the report. */
   note(message: string): void;
+  /**
+   * The Chromium of this run of the harness, started on first use and closed when
+   * every scenario is done. Scenarios close the tabs they open.
+   */
+  browser(): Promise<BenchBrowser>;
 }
 
 export interface Scenario {

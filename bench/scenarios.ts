@@ -1,9 +1,15 @@
+import { appendBatchScenario } from './append-batch.ts';
 import { appendCostScenarios } from './append-cost.ts';
+import { appendSingleScenario } from './append-single.ts';
 import type { Scenario } from './scenario.ts';
+import { tabsPropagationScenario } from './tabs-propagation.ts';
 import { traceConcurrentScenario } from './trace-concurrent.ts';
 
 /** Every scenario, in the order a full run measures them. */
 export const SCENARIOS: Scenario[] = [
   ...appendCostScenarios,
   traceConcurrentScenario,
+  appendBatchScenario,
+  appendSingleScenario,
+  tabsPropagationScenario,
 ];

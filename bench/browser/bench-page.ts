@@ -1,0 +1,36 @@
+// A bare page the harness drives through page.evaluate: it starts the real log
+// worker (and the raw idb baseline's worker) and times them from the page.
+import {
+  appendBatches,
+  appendSingles,
+  deleteDatabase,
+  idbPutBatches,
+  idbPutSingles,
+} from './append-runs.ts';
+import type { BenchPage } from './protocol.ts';
+import {
+  acknowledgeAppends,
+  acknowledgeBroadcasts,
+  closeTab,
+  openTab,
+  stopAcknowledging,
+  timeAppendsToTab,
+  timeBroadcastHops,
+} from './tab-runs.ts';
+
+const bench: BenchPage = {
+  appendBatches,
+  idbPutBatches,
+  appendSingles,
+  idbPutSingles,
+  openTab,
+  closeTab,
+  acknowledgeAppends,
+  timeAppendsToTab,
+  acknowledgeBroadcasts,
+  timeBroadcastHops,
+  stopAcknowledging,
+  deleteDatabase,
+  visibility: () => document.visibilityState,
+};
+Object.assign(globalThis, { bench });

@@ -1,0 +1,37 @@
+// The baseline's worker: what raw IndexedDB (through idb) costs for the same
+// records, behind the same Comlink hop as the log worker.
+import { expose } from 'comlink';
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { BenchData, IdbPutService } from './protocol.ts';
+
+interface PutDB extends DBSchema {
+  records: { key: number; value: { type: string; data: BenchData } };
+}
+
+let db: IDBPDatabase<PutDB> | undefined;
+
+const service: IdbPutService = {
+  async open(database) {
+    db = await openDB<PutDB>(database, 1, {
+      upgrade(database) {
+        database.createObjectStore('records', { autoIncrement: true });
+      },
+    });
+  },
+  async put(records) {
+    if (!db) throw new Error('open the database first');
+    // The durability the log's store asks for, so both commit alike.
+    const tx = db.transaction('records', 'readwrite', {
+      durability: 'default',
+    });
+    // tx.done reports a failed put; the log's store also catches each request.
+    for (const record of records) tx.store.put(record).catch(() => undefined);
+    await tx.done;
+  },
+  async close() {
+    db?.close();
+    db = undefined;
+  },
+};
+
+expose(service);

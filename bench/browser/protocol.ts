@@ -1,0 +1,83 @@
+// The contract between the Node harness, the bench page and the page's baseline
+// worker. Both sides import it with `import type` only; everything crossing it is
+// structured-cloneable.
+
+/** What a bench event's data looks like: ~100 bytes of JSON. A type, not an
+ * interface, so that it is assignable to the log's `Json`. */
+export type BenchData = { n: number; text: string };
+
+/** `total` events in consecutive batches of `batch`, timed together. */
+export interface BatchSize {
+  batch: number;
+  total: number;
+}
+
+/** One writer, one new database, each size timed in turn on its own stream. */
+export interface BatchRun {
+  /** A database name nobody used: created for the run and deleted after it. */
+  database: string;
+  sizes: BatchSize[];
+}
+
+/** One timed writer of `count` single events, one after another. */
+export interface SingleRun {
+  database: string;
+  count: number;
+}
+
+/** Latencies in ms, in the order they were taken. */
+export type Latencies = number[];
+
+/**
+ * The page's `bench` global, called by the harness through page.evaluate. The
+ * forkline functions go through the real log worker (src/ui/log-client.ts); the
+ * idb ones through a worker doing raw `idb` puts, so both pay the same hop.
+ */
+export interface BenchPage {
+  /** Per size, ms from its first append call to its last one's resolution. */
+  appendBatches(run: BatchRun): Promise<number[]>;
+  idbPutBatches(run: BatchRun): Promise<number[]>;
+  appendSingles(run: SingleRun): Promise<Latencies>;
+  idbPutSingles(run: SingleRun): Promise<Latencies>;
+
+  /** Starts this tab's log worker on `database`; resolves once it is open. */
+  openTab(database: string): Promise<void>;
+  /** Closes this tab's log worker (its database stays). */
+  closeTab(): Promise<void>;
+  /** Subscribes to `stream` from its end and acknowledges each event on `ackChannel`. */
+  acknowledgeAppends(stream: string, ackChannel: string): Promise<void>;
+  /** Appends `count` events one at a time, each after the previous one's ack: ms to delivery. */
+  timeAppendsToTab(
+    stream: string,
+    ackChannel: string,
+    count: number,
+  ): Promise<Latencies>;
+  /** Echoes every message of `channel` as an ack on `ackChannel`. */
+  acknowledgeBroadcasts(channel: string, ackChannel: string): Promise<void>;
+  /** Posts `count` messages one at a time, each after the previous one's ack: ms to onmessage. */
+  timeBroadcastHops(
+    channel: string,
+    ackChannel: string,
+    count: number,
+  ): Promise<Latencies>;
+  /** Stops acknowledging (both kinds). */
+  stopAcknowledging(): void;
+  /** Deletes a database this page's workers have closed. */
+  deleteDatabase(database: string): Promise<void>;
+  /** Whether the page counts as visible (hidden tabs get throttled timers). */
+  visibility(): DocumentVisibilityState;
+}
+
+/** The baseline worker: raw `idb` puts, one transaction per call. */
+export interface IdbPutService {
+  open(database: string): Promise<void>;
+  /** Puts every record in one readwrite transaction; resolves on `tx.done`. */
+  put(records: { type: string; data: BenchData }[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** An acknowledgement: which message arrived, and when, on the shared clock. */
+export interface Ack {
+  n: number;
+  at: number;
+}
