@@ -91,11 +91,18 @@ export function createLogService(
 
   const ready = () => (session ??= start({}));
 
-  /** Runs a write, then wakes local subscribers and tells other tabs where the log now ends. */
-  async function committing<T>(write: (s: Session) => Promise<T>): Promise<T> {
+  /**
+   * Runs a write, then wakes local subscribers and tells other tabs where the log now
+   * ends: from the write's own results when it reports positions, else read back.
+   */
+  async function committing<T>(
+    write: (s: Session) => Promise<T>,
+    lastPositionOf?: (result: T) => number,
+  ): Promise<T> {
     const s = await ready();
     const result = await write(s);
-    const { lastPos } = await s.store.replica();
+    const lastPos =
+      lastPositionOf?.(result) ?? (await s.store.replica()).lastPos;
     s.subscriptions.wake();
     s.fanout.announce(lastPos);
     return result;
@@ -110,7 +117,10 @@ export function createLogService(
       return { database: s.database, actor: s.log.actor };
     },
     append: (stream, events, options) =>
-      committing((s) => s.log.append(stream, events, options)),
+      committing(
+        (s) => s.log.append(stream, events, options),
+        (results) => results[results.length - 1]!.position,
+      ),
     ingest: (events) => committing((s) => s.log.ingest(events)),
     heads: async (stream) => (await ready()).log.heads(stream),
     async readStream(stream, at) {

@@ -127,7 +127,14 @@ class ForklineLog implements Log {
     const policy = this.policyOf(stream);
 
     return this.store.write(async (tx) => {
-      const heads = (await tx.stream(stream))?.heads ?? [];
+      // One round of reads, in parallel: in IndexedDB each awaited read is a round
+      // trip to the storage process, and an append needs all of these.
+      const [streamRecord, replica, actorSeq] = await Promise.all([
+        tx.stream(stream),
+        tx.replica(),
+        tx.actorSeq(this.actor),
+      ]);
+      const heads = streamRecord?.heads ?? [];
       const parents = await this.parentsFor(
         tx,
         stream,
@@ -141,16 +148,16 @@ class ForklineLog implements Log {
             .sort(byCanonical)
             .map((n) => n.event.id);
 
-      const replica = await tx.replica();
       let gen = 0;
       let hlc = replica.hlc;
-      for (const id of parents) {
-        // Every parent was checked to be stored in this stream by parentsFor.
-        const parent = (await tx.event(id))!;
-        gen = Math.max(gen, parent.gen);
-        hlc = maxHlc(hlc, parent.event.hlc);
+      // Every parent was checked to be stored in this stream by parentsFor.
+      for (const parent of await Promise.all(
+        parents.map((id) => tx.event(id)),
+      )) {
+        gen = Math.max(gen, parent!.gen);
+        hlc = maxHlc(hlc, parent!.event.hlc);
       }
-      let seq = await tx.actorSeq(this.actor);
+      let seq = actorSeq;
       let pos = replica.lastPos;
       let previous = parents;
       const recordedAt = this.now();
@@ -177,7 +184,7 @@ class ForklineLog implements Log {
         previous = [event.id];
       }
       const last = results[results.length - 1]!.event;
-      const size = ((await tx.stream(stream))?.size ?? 0) + inputs.length;
+      const size = (streamRecord?.size ?? 0) + inputs.length;
       tx.putStream({ stream, heads: nextHeads(heads, parents, last.id), size });
       tx.putActorSeq(this.actor, seq);
       tx.putReplica({ ...replica, hlc, lastPos: pos });
@@ -203,11 +210,11 @@ class ForklineLog implements Log {
       }
       return [];
     }
-    for (const id of expected) {
-      const record = await tx.event(id);
+    const records = await Promise.all(expected.map((id) => tx.event(id)));
+    records.forEach((record, i) => {
       if (!record || record.event.stream !== stream)
-        throw new UnknownEventError(id, stream);
-    }
+        throw new UnknownEventError(expected[i]!, stream);
+    });
     if (policy === 'reject' && !sameIds(expected, heads)) {
       throw new WrongExpectedHeadsError(stream, expected, heads);
     }
