@@ -1,0 +1,152 @@
+import type { Log } from '../log/types.ts';
+import { CLOSE, decodeMessage, encodeMessage, PROTOCOL } from './messages.ts';
+import { SyncSession } from './sync-session.ts';
+
+/** The parts of a WebSocket the client uses: the browser's and the `ws` package's both fit. */
+export interface SocketLike {
+  readonly readyState: number;
+  send(text: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
+
+export type SyncState =
+  | { kind: 'connecting' }
+  | { kind: 'syncing'; outstanding: number }
+  | { kind: 'synced'; at: string }
+  | { kind: 'offline'; retryInMs: number; reason: string }
+  | { kind: 'refused'; reason: string };
+
+export interface RelayClientOptions {
+  url: string;
+  logId: string;
+  token: string;
+  createSocket(url: string): SocketLike;
+  onState?(state: SyncState): void;
+  /** Events from the relay were stored: wake local readers. */
+  onIngested?(stored: number): void;
+  /** Backoff bounds for reconnecting, in ms. */
+  minDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+export interface RelayClient {
+  /** Local events were appended: send them if connected. */
+  pushLocal(): void;
+  close(): void;
+}
+
+/**
+ * Keeps a log in sync with a relay: connects, says hello with its version vector,
+ * exchanges what each side lacks, then pushes both ways live. After any disconnect
+ * it reconnects with exponential backoff and resumes by version vector; a refused
+ * token or unknown log stops retrying and says why.
+ */
+export function connectToRelay(
+  log: Log,
+  options: RelayClientOptions,
+): RelayClient {
+  const min = options.minDelayMs ?? 500;
+  const max = options.maxDelayMs ?? 30_000;
+  let delay = min;
+  let socket: SocketLike | undefined;
+  let session: SyncSession | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const state = (s: SyncState) => options.onState?.(s);
+
+  const settle = () => {
+    if (!session) return;
+    if (session.outstanding > 0)
+      state({ kind: 'syncing', outstanding: session.outstanding });
+    else state({ kind: 'synced', at: new Date().toISOString() });
+  };
+
+  function connect(): void {
+    if (stopped) return;
+    state({ kind: 'connecting' });
+    const ws = options.createSocket(options.url);
+    socket = ws;
+    ws.onopen = () => {
+      void log
+        .versionVector()
+        .then((vector) =>
+          ws.send(
+            encodeMessage({
+              type: 'hello',
+              protocol: PROTOCOL,
+              log: options.logId,
+              token: options.token,
+              vector,
+            }),
+          ),
+        );
+    };
+    ws.onmessage = ({ data }) => {
+      const text = String(data);
+      if (session) {
+        void session.receive(text).then(settle);
+        return;
+      }
+      try {
+        const message = decodeMessage(text);
+        if (message.type !== 'welcome')
+          throw new Error(`expected welcome, got ${message.type}`);
+        delay = min;
+        session = new SyncSession(
+          log,
+          {
+            send: (t) => ws.send(t),
+            close: (code, reason) => ws.close(code, reason),
+          },
+          message.vector,
+          { onIngested: options.onIngested, onProgress: settle },
+        );
+        void session.push().then(settle);
+      } catch (error) {
+        ws.close(
+          CLOSE.badMessage,
+          String((error as Error).message).slice(0, 120),
+        );
+      }
+    };
+    ws.onerror = () => undefined;
+    ws.onclose = ({ code, reason }) => {
+      session?.close();
+      session = undefined;
+      socket = undefined;
+      if (stopped) return;
+      if (code === CLOSE.unauthorized || code === CLOSE.unknownLog) {
+        state({
+          kind: 'refused',
+          reason: reason || 'the relay refused this log',
+        });
+        return;
+      }
+      const wait = Math.round(delay * (0.5 + Math.random() / 2));
+      delay = Math.min(max, delay * 2);
+      state({
+        kind: 'offline',
+        retryInMs: wait,
+        reason: reason || `connection closed (${code})`,
+      });
+      timer = setTimeout(connect, wait);
+    };
+  }
+
+  connect();
+  return {
+    pushLocal() {
+      void session?.push().then(settle);
+    },
+    close() {
+      stopped = true;
+      clearTimeout(timer);
+      session?.close();
+      socket?.close(1000, 'closed by the user');
+    },
+  };
+}

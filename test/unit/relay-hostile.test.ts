@@ -1,0 +1,214 @@
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import {
+  computeEventId,
+  openLog,
+  toCloudEvent,
+  type LogEvent,
+} from '../../src/index.ts';
+import { openFileLog } from '../../server/file-log.ts';
+import { createRelay, type Relay } from '../../server/relay.ts';
+import { collect } from '../support/records.ts';
+
+let relay: Relay;
+let server: Server;
+let url: string;
+let dataDir: string;
+let logId: string;
+let token: string;
+let other: { logId: string; token: string };
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'forkline-hostile-'));
+  relay = await createRelay({
+    dataDir,
+    say: () => undefined,
+    messagesPerSecond: 20,
+  });
+  server = createServer();
+  relay.attach(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `ws://127.0.0.1:${(server.address() as { port: number }).port}/sync`;
+  ({ logId, token } = await relay.createLog());
+  other = await relay.createLog();
+});
+afterAll(async () => {
+  await relay.close();
+  server.closeAllConnections();
+  server.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** Opens a raw connection, sends `frames`, and resolves with how the relay closed it. */
+function attempt(
+  frames: (string | Buffer)[],
+): Promise<{ code: number; reason: string }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url);
+    ws.on('open', () => {
+      ws.send(
+        JSON.stringify({
+          type: 'hello',
+          protocol: 1,
+          log: logId,
+          token,
+          vector: {},
+        }),
+      );
+      for (const frame of frames) ws.send(frame);
+    });
+    ws.on('close', (code, reason) =>
+      resolve({ code, reason: reason.toString() }),
+    );
+    ws.on('error', () => undefined);
+  });
+}
+
+async function validEvents(): Promise<LogEvent[]> {
+  const log = await openLog({ actor: 'attacker' });
+  await log.append('doc/x', [
+    { type: 't', data: 1 },
+    { type: 't', data: 2 },
+  ]);
+  return collect(log.since({}));
+}
+
+const eventsFrame = (events: unknown[]) =>
+  JSON.stringify({ type: 'events', id: 1, events });
+
+describe('the relay under hostile input', () => {
+  it.each([
+    ['malformed JSON', async () => ['{"type":'], 4000, /malformed JSON/],
+    [
+      'an unknown message type',
+      async () => [JSON.stringify({ type: 'shell', cmd: 'rm -rf /' })],
+      4000,
+      /unknown message type/,
+    ],
+    ['a binary frame', async () => [Buffer.from([1, 2, 3])], 4000, /binary/],
+    [
+      'a forged id',
+      async () => {
+        const [a, b] = await validEvents();
+        return [
+          eventsFrame([toCloudEvent(a!), { ...toCloudEvent(b!), data: 666 }]),
+        ];
+      },
+      4003,
+      /IdMismatchError/,
+    ],
+    [
+      'an unknown parent',
+      async () => {
+        const [, b] = await validEvents();
+        return [eventsFrame([toCloudEvent(b!)])];
+      },
+      4003,
+      /MissingDependencyError/,
+    ],
+    [
+      'an event with a __proto__ key',
+      async () => {
+        const [a] = await validEvents();
+        return [
+          eventsFrame([
+            {
+              ...toCloudEvent(a!),
+              data: JSON.parse('{"__proto__":{"admin":true}}'),
+            },
+          ]),
+        ];
+      },
+      4003,
+      /__proto__/,
+    ],
+    [
+      'an oversized message',
+      async () => [eventsFrame([{ pad: 'x'.repeat(5 * 1024 * 1024) }])],
+      1009,
+      /.*/,
+    ],
+    [
+      'a flood of messages',
+      async () =>
+        Array.from({ length: 200 }, (_, i) =>
+          JSON.stringify({ type: 'events', id: i + 1, events: [] }),
+        ),
+      4004,
+      /too many messages/,
+    ],
+  ] as const)(
+    'closes only the connection that sent %s, storing nothing',
+    async (_what, frames, code, reason) => {
+      const closed = await attempt(await frames());
+      expect(
+        closed.code === code || (code === 4004 && closed.code === 4000),
+      ).toBe(true);
+      expect(closed.reason).toMatch(reason);
+      // Still serving, and nothing was stored.
+      const probe = await openLog({ actor: 'probe' });
+      const welcome = await new Promise<{ vector: Record<string, number> }>(
+        (resolve) => {
+          const ws = new WebSocket(url);
+          ws.on('open', async () =>
+            ws.send(
+              JSON.stringify({
+                type: 'hello',
+                protocol: 1,
+                log: logId,
+                token,
+                vector: await probe.versionVector(),
+              }),
+            ),
+          );
+          ws.on('message', (data) => {
+            resolve(JSON.parse(String(data)));
+            ws.close();
+          });
+        },
+      );
+      expect(welcome.vector).toEqual({});
+    },
+  );
+
+  it('refuses a client that names another log with its own token', async () => {
+    const result = await new Promise<{ code: number; reason: string }>(
+      (resolve) => {
+        const ws = new WebSocket(url);
+        ws.on('open', () =>
+          ws.send(
+            JSON.stringify({
+              type: 'hello',
+              protocol: 1,
+              log: other.logId,
+              token,
+              vector: {},
+            }),
+          ),
+        );
+        ws.on('close', (code, r) => resolve({ code, reason: r.toString() }));
+      },
+    );
+    expect(result).toEqual({ code: 4001, reason: 'wrong token for this log' });
+  });
+
+  it('cuts a torn last line at start and keeps everything before it', async () => {
+    const path = join(dataDir, 'torn.jsonl');
+    const events = await validEvents();
+    appendFileSync(
+      path,
+      events.map((e) => JSON.stringify(toCloudEvent(e)) + '\n').join('') +
+        '{"specversion":"1.0","id":"tor',
+    );
+    const said: string[] = [];
+    const file = await openFileLog(path, (m) => said.push(m));
+    expect(await file.log.versionVector()).toEqual({ attacker: 2 });
+    expect(said[0]).toMatch(/cut a torn last line/);
+    await file.close();
+    expect(readFileSync(path, 'utf8').endsWith('\n')).toBe(true);
+  });
+});

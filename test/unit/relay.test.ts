@@ -1,0 +1,171 @@
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { openLog, type Log } from '../../src/index.ts';
+import {
+  connectToRelay,
+  type RelayClient,
+  type SocketLike,
+  type SyncState,
+} from '../../src/sync/relay-client.ts';
+import { openFileLog } from '../../server/file-log.ts';
+import { createRelay, type Relay } from '../../server/relay.ts';
+import { seeded } from '../support/seeded.ts';
+import { collect } from '../support/records.ts';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function startRelay(
+  dataDir: string,
+  port = 0,
+): Promise<{
+  relay: Relay;
+  server: Server;
+  port: number;
+  stop: () => Promise<void>;
+}> {
+  const relay = await createRelay({ dataDir, say: () => undefined });
+  const server = createServer();
+  relay.attach(server);
+  await new Promise<void>((resolve) =>
+    server.listen(port, '127.0.0.1', resolve),
+  );
+  const stop = async () => {
+    await relay.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  cleanups.push(stop);
+  return {
+    relay,
+    server,
+    stop,
+    port: (server.address() as { port: number }).port,
+  };
+}
+
+function client(
+  log: Log,
+  port: number,
+  logId: string,
+  token: string,
+  states: SyncState[] = [],
+): RelayClient {
+  const c = connectToRelay(log, {
+    url: `ws://127.0.0.1:${port}/sync`,
+    logId,
+    token,
+    createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
+    onState: (s) => states.push(s),
+    minDelayMs: 20,
+    maxDelayMs: 200,
+  });
+  cleanups.push(() => c.close());
+  return c;
+}
+
+const until = async (check: () => Promise<boolean>, ms = 10_000) => {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('timed out waiting for convergence');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('sync through a relay', () => {
+  it('converges two replicas through random appends, disconnects and a relay restart', async () => {
+    const seed = Number(process.env.FC_SEED ?? Date.now() % 1_000_000);
+    const random = seeded(seed);
+    const dataDir = mkdtempSync(join(tmpdir(), 'forkline-relay-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    let { relay, port, stop } = await startRelay(dataDir);
+    const { logId, token } = await relay.createLog();
+    const replicas = [
+      await openLog({ actor: 'laptop' }),
+      await openLog({ actor: 'phone' }),
+    ];
+    let clients = replicas.map((log) => client(log, port, logId, token));
+    for (let step = 0; step < 120; step++) {
+      const r = Math.floor(random() * 2);
+      const roll = random();
+      if (roll < 0.75) {
+        const stream = random() < 0.5 ? 'doc/shared' : 'doc/other';
+        const stale = random() < 0.3 ? { expected: [] as string[] } : {};
+        await replicas[r]!.append(
+          stream,
+          { type: 'test.step', data: { step, r } },
+          stale,
+        );
+        clients[r]!.pushLocal();
+      } else if (roll < 0.9) {
+        // A dropped connection: the client reconnects and resumes by version vector.
+        clients[r]!.close();
+        clients[r] = client(replicas[r]!, port, logId, token);
+      } else if (roll < 0.95) {
+        // The relay dies mid-stream and comes back on the same port with the same data.
+        await stop();
+        ({ relay, stop } = await startRelay(dataDir, port));
+      }
+      if (random() < 0.3)
+        await new Promise((resolve) => setTimeout(resolve, random() * 15));
+    }
+    await until(async () => {
+      const [a, b] = await Promise.all(replicas.map((l) => l.versionVector()));
+      return isDeepStrictEqual(a, b) && Object.keys(a!).length === 2;
+    });
+    for (const stream of ['doc/shared', 'doc/other']) {
+      expect(await replicas[1]!.heads(stream), `seed ${seed}`).toEqual(
+        await replicas[0]!.heads(stream),
+      );
+    }
+    // The relay's file holds the same log, and verifies end to end.
+    await until(async () => {
+      await relay.close();
+      const file = await openFileLog(
+        join(dataDir, `${logId}.jsonl`),
+        () => undefined,
+      );
+      const same = isDeepStrictEqual(
+        await file.log.versionVector(),
+        await replicas[0]!.versionVector(),
+      );
+      const report = await file.log.verify();
+      await file.close();
+      expect(report.problems, `seed ${seed}`).toEqual([]);
+      return same;
+    });
+  }, 60_000);
+
+  it('refuses a wrong token and an unknown log, saying why', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'forkline-relay-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const { relay, port } = await startRelay(dataDir);
+    const { logId } = await relay.createLog();
+    const log = await openLog();
+    const wrong: SyncState[] = [];
+    const unknown: SyncState[] = [];
+    client(log, port, logId, 'not-the-token', wrong);
+    client(log, port, 'nosuchlog', 'x', unknown);
+    await until(
+      async () =>
+        wrong.some((s) => s.kind === 'refused') &&
+        unknown.some((s) => s.kind === 'refused'),
+    );
+    expect(wrong.at(-1)).toEqual({
+      kind: 'refused',
+      reason: 'wrong token for this log',
+    });
+    expect(unknown.at(-1)).toEqual({
+      kind: 'refused',
+      reason: 'no log "nosuchlog" on this relay',
+    });
+    expect(await collect(log.since({}))).toEqual([]);
+  });
+});
