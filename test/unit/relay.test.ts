@@ -85,7 +85,9 @@ describe('sync through a relay', () => {
     const random = seeded(seed);
     const dataDir = mkdtempSync(join(tmpdir(), 'forkline-relay-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    let { relay, port, stop } = await startRelay(dataDir);
+    const first = await startRelay(dataDir);
+    const port = first.port;
+    let { relay, stop } = first;
     const { logId, token } = await relay.createLog();
     const replicas = [
       await openLog({ actor: 'laptop' }),
