@@ -71,19 +71,17 @@ export function connectToRelay(
     const ws = options.createSocket(options.url);
     socket = ws;
     ws.onopen = () => {
-      void log
-        .versionVector()
-        .then((vector) =>
-          ws.send(
-            encodeMessage({
-              type: 'hello',
-              protocol: PROTOCOL,
-              log: options.logId,
-              token: options.token,
-              vector,
-            }),
-          ),
-        );
+      void log.versionVector().then((vector) =>
+        ws.send(
+          encodeMessage({
+            type: 'hello',
+            protocol: PROTOCOL,
+            log: options.logId,
+            token: options.token,
+            vector,
+          }),
+        ),
+      );
     };
     ws.onmessage = ({ data }) => {
       const text = String(data);

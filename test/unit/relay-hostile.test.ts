@@ -4,11 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import {
-  openLog,
-  toCloudEvent,
-  type LogEvent,
-} from '../../src/index.ts';
+import { openLog, toCloudEvent, type LogEvent } from '../../src/index.ts';
 import { openFileLog } from '../../server/file-log.ts';
 import { createRelay, type Relay } from '../../server/relay.ts';
 import { collect } from '../support/records.ts';

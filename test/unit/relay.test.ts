@@ -93,7 +93,7 @@ describe('sync through a relay', () => {
       await openLog({ actor: 'laptop' }),
       await openLog({ actor: 'phone' }),
     ];
-    let clients = replicas.map((log) => client(log, port, logId, token));
+    const clients = replicas.map((log) => client(log, port, logId, token));
     for (let step = 0; step < 120; step++) {
       const r = Math.floor(random() * 2);
       const roll = random();
