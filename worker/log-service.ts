@@ -1,4 +1,9 @@
 import { openLog, type Log } from '../src/index.ts';
+import {
+  connectToRelay,
+  type RelayClient,
+  type SocketLike,
+} from '../src/sync/relay-client.ts';
 import { createDocumentService } from './document-service.ts';
 import { openIdbStore, type IdbStore } from './idb-store.ts';
 import { exportToBlob, importFromFile } from './log-files.ts';
@@ -32,6 +37,7 @@ export function createLogService(
   onIgnoredError: (error: unknown) => void = reportIgnored,
 ): LogService {
   let session: Promise<Session> | undefined;
+  let relay: RelayClient | undefined;
   const watchers: ((notice: WorkerNotice) => void)[] = [];
   const tell = (notice: WorkerNotice) =>
     watchers.forEach((watch) => watch(notice));
@@ -70,9 +76,14 @@ export function createLogService(
       },
       onIgnoredError,
     );
-    const fanout = openTabFanout(database, () => subscriptions.wake());
+    // Another tab committed: wake readers here, and send it on if this tab syncs.
+    const fanout = openTabFanout(database, () => {
+      subscriptions.wake();
+      relay?.pushLocal();
+    });
     const committed = () => {
       subscriptions.wake();
+      relay?.pushLocal();
       void store
         .replica()
         .then(({ lastPos }) => fanout.announce(lastPos), onIgnoredError);
@@ -105,6 +116,7 @@ export function createLogService(
       lastPositionOf?.(result) ?? (await s.store.replica()).lastPos;
     s.subscriptions.wake();
     s.fanout.announce(lastPos);
+    relay?.pushLocal();
     return result;
   }
 
@@ -142,6 +154,25 @@ export function createLogService(
     },
     async unsubscribe(id) {
       (await ready()).subscriptions.remove(id);
+    },
+    async connectRelay(config, onState) {
+      const s = await ready();
+      relay?.close();
+      relay = connectToRelay(s.log, {
+        ...config,
+        createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
+        onState,
+        onIngested: () => {
+          s.subscriptions.wake();
+          void s.store
+            .replica()
+            .then(({ lastPos }) => s.fanout.announce(lastPos), onIgnoredError);
+        },
+      });
+    },
+    async disconnectRelay() {
+      relay?.close();
+      relay = undefined;
     },
     async watch(onNotice) {
       watchers.push(onNotice);

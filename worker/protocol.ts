@@ -2,6 +2,7 @@
 // `import type` only; everything crossing it is structured-cloneable, and callbacks
 // cross as Comlink proxies.
 import type { Progress } from './log-files.ts';
+import type { SyncState } from '../src/sync/relay-client.ts';
 import type {
   ImportResult,
   DocumentView,
@@ -94,6 +95,14 @@ export interface Delivery {
 }
 
 export type { Progress } from './log-files.ts';
+export type { SyncState } from '../src/sync/relay-client.ts';
+
+/** Where a profile syncs: the relay's WebSocket URL, the log on it, and its secret token. */
+export interface RelayConfig {
+  url: string;
+  logId: string;
+  token: string;
+}
 
 /** Something the user must hear about: the connection is gone and why. */
 export type WorkerNotice =
@@ -133,6 +142,12 @@ export interface LogService extends DocumentService {
     onEvents: (batch: Delivery[]) => void,
   ): Promise<number>;
   unsubscribe(id: number): Promise<void>;
+  /** Syncs this profile's log with a relay until disconnected; call from one tab only. */
+  connectRelay(
+    config: RelayConfig,
+    onState: (state: SyncState) => void,
+  ): Promise<void>;
+  disconnectRelay(): Promise<void>;
   /** Registers for notices (schema upgrade elsewhere, lost connection). */
   watch(onNotice: (notice: WorkerNotice) => void): Promise<void>;
   storage(): Promise<StorageInfo>;

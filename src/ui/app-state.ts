@@ -10,6 +10,7 @@ import type {
 } from '../../worker/protocol.ts';
 import { LiveDocument } from './live-document.ts';
 import { appendMoving, startLogWorker } from './log-client.ts';
+import { startRelaySync } from './relay-sync.ts';
 import { tabLabel } from './tab-label.ts';
 
 /** Everything the page shows, as signals; components read them, actions below write them. */
@@ -46,6 +47,7 @@ export async function start(): Promise<void> {
   service = worker.service;
   actor = worker.opened.actor;
   markStarted(service);
+  startRelaySync(service);
   await service.watch(proxy((n) => (notice.value = n.message)));
   // Any document changed anywhere: refresh the list (titles, deletions).
   await service.subscribe(

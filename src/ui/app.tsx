@@ -3,6 +3,7 @@ import { current, author, view } from './app-state.ts';
 import { DocumentsList } from './documents-list.tsx';
 import { HistoryView } from './history-view.tsx';
 import { LogTransfer } from './log-transfer.tsx';
+import { SyncPanel } from './sync-panel.tsx';
 import { updateReady } from './app-update.ts';
 import { StatusLine } from './status-line.tsx';
 import { TextEditor } from './text-editor.tsx';
@@ -26,6 +27,7 @@ export function App() {
         <div class="side">
           <DocumentsList />
           <LogTransfer />
+          <SyncPanel />
         </div>
         <main>
           {doc ? (

@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build, preview, type PreviewServer } from 'vite';
+import { build } from 'vite';
 import type { TestProject } from 'vitest/node';
+import { startAppServer } from '../../../server/app-server.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -10,26 +11,36 @@ declare module 'vitest' {
   }
 }
 
-/** Builds the app once and serves the build on a free loopback port for every e2e file. */
+/** Builds the app once and serves it, with the relay, on a free loopback port for every e2e file. */
 export default async function setup(project: TestProject) {
   const root = new URL('../../../', import.meta.url).pathname;
   const outDir = mkdtempSync(join(tmpdir(), 'forkline-e2e-'));
-  await build({
-    root,
-    logLevel: 'error',
-    build: { outDir, emptyOutDir: true },
+  // Vitest sets NODE_ENV=test, which would make Vite emit a development bundle:
+  // the e2e tests must exercise exactly what `npm start` serves.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({
+      root,
+      mode: 'production',
+      logLevel: 'error',
+      build: { outDir, emptyOutDir: true },
+    });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
+  // The same server `npm start` runs: the built page and the relay in one process.
+  const dataDir = mkdtempSync(join(tmpdir(), 'forkline-e2e-data-'));
+  const app = await startAppServer({
+    root: outDir,
+    dataDir,
+    port: 0,
+    say: () => undefined,
   });
-  const server: PreviewServer = await preview({
-    root,
-    logLevel: 'error',
-    build: { outDir },
-    preview: { host: '127.0.0.1', port: 0, strictPort: false },
-  });
-  project.provide('appUrl', server.resolvedUrls!.local[0]!.replace(/\/$/, ''));
+  project.provide('appUrl', app.url);
   return async () => {
-    await new Promise<void>((resolve) =>
-      server.httpServer.close(() => resolve()),
-    );
+    await app.close();
     rmSync(outDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
   };
 }

@@ -1,0 +1,128 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  newDocument,
+  openTabs,
+  text,
+  timeline,
+  title,
+  typeAtEnd,
+} from './support/app.ts';
+import { launchChromium } from './support/browser.ts';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(() => browser?.close());
+
+const status = (page: Page) => page.getByRole('status');
+
+/** Device one shares its log; device two (a separate profile) opens the link. */
+async function twoDevices() {
+  const laptop = await openTabs(browser, 1);
+  const phone = await openTabs(browser, 1);
+  const [one] = laptop.tabs as [Page];
+  const [two] = phone.tabs as [Page];
+  await newDocument(one, [], 'Shared');
+  await one.getByRole('button', { name: 'Share with another device' }).click();
+  const link = await one
+    .getByRole('textbox', { name: 'Share link', exact: true })
+    .inputValue();
+  await expect
+    .poll(() => status(one).textContent(), { timeout: 10_000 })
+    .toMatch(/Synced/);
+  await two.goto(link);
+  await expect
+    .poll(() => status(two).textContent(), { timeout: 10_000 })
+    .toMatch(/Synced/);
+  await two
+    .getByRole('list', { name: 'Documents' })
+    .getByRole('button', { name: 'Shared', exact: true })
+    .click();
+  await expect.poll(() => title(two).inputValue()).toBe('Shared');
+  return {
+    one,
+    two,
+    close: () => Promise.all([laptop.context.close(), phone.context.close()]),
+  };
+}
+
+describe('two devices through the relay', () => {
+  it('shows an edit made on one device on the other within a second', async () => {
+    const { one, two, close } = await twoDevices();
+    await typeAtEnd(one, 'Sent through the relay.');
+    const typed = Date.now();
+    await expect
+      .poll(() => text(two).inputValue(), { timeout: 1000, interval: 20 })
+      .toBe('Sent through the relay.');
+    expect(Date.now() - typed).toBeLessThan(1000);
+    await close();
+  });
+
+  it('merges edits both made offline, and both timelines show the conflicts', async () => {
+    const { one, two, close } = await twoDevices();
+    await typeAtEnd(one, 'One paragraph.');
+    await expect.poll(() => text(two).inputValue()).toBe('One paragraph.');
+    await Promise.all([
+      one.context().setOffline(true),
+      two.context().setOffline(true),
+    ]);
+    await expect.poll(() => status(one).textContent()).toContain('Offline');
+    await typeAtEnd(one, ' Laptop offline.');
+    await typeAtEnd(two, ' Phone offline.');
+    await title(one).fill('Laptop title');
+    await title(one).press('Enter');
+    await title(two).fill('Phone title');
+    await title(two).press('Enter');
+    await Promise.all([
+      one.context().setOffline(false),
+      two.context().setOffline(false),
+    ]);
+    await expect
+      .poll(
+        async () =>
+          (await text(one).inputValue()) === (await text(two).inputValue()),
+        { timeout: 15_000 },
+      )
+      .toBe(true);
+    expect(await text(one).inputValue()).toMatch(/Laptop offline\./);
+    expect(await text(one).inputValue()).toMatch(/Phone offline\./);
+    for (const page of [one, two]) {
+      await expect
+        .poll(
+          () =>
+            page
+              .getByRole('group', { name: 'Concurrent titles' })
+              .textContent(),
+          { timeout: 10_000 },
+        )
+        .toMatch(
+          /Laptop title[\s\S]*Phone title|Phone title[\s\S]*Laptop title/,
+        );
+      await expect
+        .poll(() => timeline(page).textContent())
+        .toMatch(/Text: \d+ concurrent edits/);
+      await expect
+        .poll(() => timeline(page).textContent())
+        .toMatch(/title: 2 concurrent values/);
+    }
+    await close();
+  }, 90_000);
+
+  it('tells the user clearly when the relay refuses a token', async () => {
+    const device = await openTabs(browser, 1);
+    const [page] = device.tabs as [Page];
+    const json = JSON.stringify({
+      url: inject('appUrl').replace(/^http/, 'ws') + '/sync',
+      logId: 'nosuchlog',
+      token: 'x',
+    });
+    const fragment = Buffer.from(json).toString('base64url');
+    await page.goto(`${inject('appUrl')}/#join=${fragment}`);
+    await expect
+      .poll(() => status(page).textContent(), { timeout: 10_000 })
+      .toMatch(/The relay refused to sync: no log "nosuchlog"/);
+    await device.context.close();
+  });
+});
