@@ -170,6 +170,7 @@ export function createLogService(
         },
       });
     },
+    verifyLog: async () => (await ready()).log.verify(),
     async disconnectRelay() {
       relay?.close();
       relay = undefined;

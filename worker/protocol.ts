@@ -4,6 +4,7 @@
 import type { Progress } from './log-files.ts';
 import type { SyncState } from '../src/sync/relay-client.ts';
 import type {
+  VerifyReport,
   ImportResult,
   DocumentView,
   Json,
@@ -148,6 +149,8 @@ export interface LogService extends DocumentService {
     onState: (state: SyncState) => void,
   ): Promise<void>;
   disconnectRelay(): Promise<void>;
+  /** Recomputes every id and checks every parent, seq chain and head. */
+  verifyLog(): Promise<VerifyReport>;
   /** Registers for notices (schema upgrade elsewhere, lost connection). */
   watch(onNotice: (notice: WorkerNotice) => void): Promise<void>;
   storage(): Promise<StorageInfo>;

@@ -233,6 +233,19 @@ export async function exportLog(): Promise<void> {
   }
 }
 
+/** Checks the whole log end to end and says what it found. */
+export async function verifyLog(): Promise<void> {
+  const s = await started;
+  transferResult.value = 'Verifying…';
+  const report = await s.verifyLog();
+  transferResult.value = report.ok
+    ? `Verified ${report.events} events in ${report.streams} stream${report.streams === 1 ? '' : 's'}: every id, parent and sequence checks out.`
+    : `Verification found ${report.problems.length} problem(s): ${report.problems
+        .slice(0, 3)
+        .map((p) => `${p.subject}: ${p.problem}`)
+        .join('; ')}`;
+}
+
 /** Imports a JSON Lines file: all or nothing, errors name the line. */
 export async function importLog(file: File): Promise<void> {
   const s = await started;

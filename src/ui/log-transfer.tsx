@@ -1,4 +1,10 @@
-import { exportLog, importLog, transfer, transferResult } from './app-state.ts';
+import {
+  exportLog,
+  importLog,
+  transfer,
+  transferResult,
+  verifyLog,
+} from './app-state.ts';
 
 /** Export the log as CloudEvents JSON Lines, import one, and show how far either has come. */
 export function LogTransfer() {
@@ -25,6 +31,14 @@ export function LogTransfer() {
           }}
         />
       </label>
+      <button
+        type="button"
+        class="quiet"
+        onClick={() => void verifyLog()}
+        disabled={!!running}
+      >
+        Verify log
+      </button>
       {running && (
         <label>
           <span class="label">{running.label}</span>

@@ -112,6 +112,12 @@ describe('export and import', () => {
     await expect
       .poll(() => importResult(copy).textContent(), { timeout: 10_000 })
       .toMatch(`0 new, ${lines.length} already here`);
+    await copy.getByRole('button', { name: 'Verify log' }).click();
+    await expect
+      .poll(() => importResult(copy).textContent(), { timeout: 10_000 })
+      .toBe(
+        `Verified ${lines.length} events in 1 stream: every id, parent and sequence checks out.`,
+      );
 
     // A tampered byte: refused with the line, and nothing changes.
     const tampered = join(
