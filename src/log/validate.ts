@@ -78,7 +78,11 @@ export function checkData(data: unknown, where: Where = {}): number {
     text = canonicalJson(data);
   } catch (error) {
     if (error instanceof NotJsonError)
-      throw new InvalidEventError(`data${error.path}`, error.reason, where);
+      throw new InvalidEventError(
+        `data${abbreviate(error.path)}`,
+        error.reason,
+        where,
+      );
     throw error;
   }
   // UTF-16 length bounds the UTF-8 length within a factor of 3; the exact count is not worth a pass.
@@ -175,4 +179,9 @@ function checkParents(parents: unknown, where: Where): void {
       );
     }
   }
+}
+
+/** A path 64 levels deep helps nobody: keep its start and end. */
+function abbreviate(path: string): string {
+  return path.length <= 80 ? path : `${path.slice(0, 40)}/…${path.slice(-30)}`;
 }

@@ -197,7 +197,7 @@ describe('replicas exchanging events in random order', () => {
           await Promise.all(logs.map((l) => l.close()));
         },
       ),
-      150,
+      500,
     );
   }, 120_000);
 });
