@@ -20,7 +20,12 @@ const states =
     ? undefined
     : new BroadcastChannel('forkline:sync-state');
 let releaseLeadership: (() => void) | undefined;
+let leading = false;
 let service: Remote<LogService> | undefined;
+
+/** The leader tells every tab how syncing stands; a tab that opens later asks. */
+type StateMessage =
+  { kind: 'state'; state: SyncState | null } | { kind: 'ask' };
 
 function loadConfig(): RelayConfig | undefined {
   try {
@@ -59,11 +64,15 @@ function configFromLink(link: string): RelayConfig {
  */
 export function startRelaySync(worker: Remote<LogService>): void {
   service = worker;
-  states?.addEventListener(
-    'message',
-    (e: MessageEvent<SyncState | null>) =>
-      (syncState.value = e.data ?? undefined),
-  );
+  states?.addEventListener('message', (e: MessageEvent<StateMessage>) => {
+    if (e.data.kind === 'state') syncState.value = e.data.state ?? undefined;
+    else if (leading)
+      states.postMessage({
+        kind: 'state',
+        state: syncState.value ?? null,
+      } satisfies StateMessage);
+  });
+  states?.postMessage({ kind: 'ask' } satisfies StateMessage);
   addEventListener('storage', (e: StorageEvent) => {
     if (e.key !== CONFIG_KEY) return;
     relayConfig.value = loadConfig();
@@ -91,12 +100,14 @@ function lead(): void {
     if (!config || !service) return;
     const report = (state: SyncState) => {
       syncState.value = state;
-      states?.postMessage(state);
+      states?.postMessage({ kind: 'state', state } satisfies StateMessage);
     };
+    leading = true;
     await service.connectRelay(config, proxy(report));
     // Hold the lock until this tab closes or the user disconnects.
     await new Promise<void>((resolve) => (releaseLeadership = resolve));
     releaseLeadership = undefined;
+    leading = false;
   });
 }
 
@@ -136,7 +147,7 @@ export async function disconnect(): Promise<void> {
   localStorage.removeItem(CONFIG_KEY);
   relayConfig.value = undefined;
   syncState.value = undefined;
-  states?.postMessage(null);
+  states?.postMessage({ kind: 'state', state: null } satisfies StateMessage);
   await service?.disconnectRelay();
   releaseLeadership?.();
 }

@@ -110,6 +110,30 @@ describe('two devices through the relay', () => {
     await close();
   }, 90_000);
 
+  it('hands syncing to another tab when the syncing tab closes', async () => {
+    const { one, two, close } = await twoDevices();
+    // A second tab of the first device: it waits for the Web Lock the first tab holds.
+    const sibling = await one.context().newPage();
+    await sibling.goto(inject('appUrl'));
+    await sibling
+      .getByRole('list', { name: 'Documents' })
+      .getByRole('button', { name: 'Shared', exact: true })
+      .click();
+    await expect
+      .poll(() => status(sibling).textContent(), { timeout: 10_000 })
+      .toMatch(/Synced/);
+    await one.close();
+    await typeAtEnd(two, 'After the handover.');
+    await expect
+      .poll(() => text(sibling).inputValue(), { timeout: 10_000 })
+      .toBe('After the handover.');
+    await typeAtEnd(sibling, ' And back.');
+    await expect
+      .poll(() => text(two).inputValue(), { timeout: 10_000 })
+      .toBe('After the handover. And back.');
+    await close();
+  });
+
   it('tells the user clearly when the relay refuses a token', async () => {
     const device = await openTabs(browser, 1);
     const [page] = device.tabs as [Page];
