@@ -149,5 +149,18 @@ export async function documentConflicts(
     ...(await fieldConflicts(log, stream, state)),
     ...(await textEpisodes(log, stream, state)),
   ];
-  return all.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
+  // A total order, the same on every replica whatever order events arrived in.
+  const key = (c: DocConflict) => [
+    c.from,
+    c.kind,
+    c.field ?? '',
+    c.events.join(),
+    c.resolvedBy ?? '',
+  ];
+  return all.sort((a, b) => {
+    const [x, y] = [key(a), key(b)];
+    for (let i = 0; i < x.length; i++)
+      if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+    return 0;
+  });
 }

@@ -225,3 +225,34 @@ describe('replicas of a document', () => {
     );
   });
 });
+
+describe('conflict lists', () => {
+  it('are in the same order on every replica, even when two writes resolve the same values', async () => {
+    // Found by npm run fuzz (seed -1319050581): order followed arrival, not content.
+    const a = await openLog({ actor: 'device-a' });
+    const b = await openLog({ actor: 'device-b' });
+    const [da, db] = [
+      await openDocument(a, 'd', { author: 'A' }),
+      await openDocument(b, 'd', { author: 'B' }),
+    ];
+    const base = await da.setField('colour', 'red');
+    await b.ingest(await collect(a.since({})));
+    const x = await da.setField('colour', 'green', { at: [base.event.id] });
+    const y = await db.setField('colour', 'blue', { at: [base.event.id] });
+    await a.ingest([y.event]);
+    await b.ingest([x.event]);
+    // Both now see green and blue, and each resolves them, concurrently.
+    await da.setField('colour', 'green');
+    await db.setField('colour', 'blue');
+    const fromA = await collect(a.since(await b.versionVector()));
+    const fromB = await collect(b.since(await a.versionVector()));
+    await a.ingest(fromB);
+    await b.ingest(fromA);
+    const order = async (d: typeof da) =>
+      (await d.view()).conflicts.map((c) => [c.state, c.events, c.resolvedBy]);
+    expect(await order(db)).toEqual(await order(da));
+    expect(
+      (await da.view()).conflicts.filter((c) => c.state === 'resolved'),
+    ).toHaveLength(2);
+  });
+});
