@@ -1,5 +1,5 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
   newDocument,
   openTabs,
@@ -9,17 +9,13 @@ import {
   typeAtEnd,
   typeTogether,
 } from './support/app.ts';
-import { launchChromium } from './support/browser.ts';
+import { useChromium } from './support/browser.ts';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(() => browser?.close());
+const chromium = useChromium();
 
 describe('two tabs of one browser', () => {
   it('shows typing in one tab in the other within a second', async () => {
-    const { context, tabs } = await openTabs(browser, 2);
+    const { context, tabs } = await openTabs(chromium(), 2);
     const [one, two] = tabs as [
       NonNullable<(typeof tabs)[0]>,
       NonNullable<(typeof tabs)[1]>,
@@ -35,7 +31,7 @@ describe('two tabs of one browser', () => {
   });
 
   it('merges both tabs typing in the same paragraph, and both timelines show the episode', async () => {
-    const { context, tabs } = await openTabs(browser, 2);
+    const { context, tabs } = await openTabs(chromium(), 2);
     const [one, two] = tabs as [
       NonNullable<(typeof tabs)[0]>,
       NonNullable<(typeof tabs)[1]>,
@@ -74,7 +70,7 @@ describe('two tabs of one browser', () => {
   });
 
   it('keeps the caret on its text when the other tab edits before it', async () => {
-    const { context, tabs } = await openTabs(browser, 2);
+    const { context, tabs } = await openTabs(chromium(), 2);
     const [one, two] = tabs as [Page, Page];
     await newDocument(one, [two], 'Caret');
     await typeAtEnd(one, 'alpha beta gamma');
@@ -107,7 +103,7 @@ describe('two tabs of one browser', () => {
   });
 
   it('keeps both titles set at once, and picking one in one tab resolves it in both', async () => {
-    const { context, tabs } = await openTabs(browser, 2);
+    const { context, tabs } = await openTabs(chromium(), 2);
     const [one, two] = tabs as [
       NonNullable<(typeof tabs)[0]>,
       NonNullable<(typeof tabs)[1]>,

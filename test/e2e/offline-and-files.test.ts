@@ -2,8 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, inject, it } from 'vitest';
 import {
   newDocument,
   openTabs,
@@ -13,20 +13,16 @@ import {
   typeAtEnd,
   typeTogether,
 } from './support/app.ts';
-import { launchChromium } from './support/browser.ts';
+import { useChromium } from './support/browser.ts';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(() => browser?.close());
+const chromium = useChromium();
 
 const status = (page: Page) => page.getByRole('status');
 const importResult = (page: Page) => page.locator('.transfer-result');
 
 describe('offline', () => {
   it('opens after one visit with the network gone, keeps editing, and stays consistent back online', async () => {
-    const { context, tabs } = await openTabs(browser, 1);
+    const { context, tabs } = await openTabs(chromium(), 1);
     const [page] = tabs as [Page];
     // The service worker has precached the shell once it is ready.
     await page.evaluate(() =>
@@ -60,7 +56,7 @@ describe('offline', () => {
 
 describe('export and import', () => {
   it('round-trips a log with conflicts into a fresh profile, twice without change', async () => {
-    const source = await openTabs(browser, 2);
+    const source = await openTabs(chromium(), 2);
     const [one, two] = source.tabs as [Page, Page];
     await newDocument(one, [two], 'Exported');
     await typeAtEnd(one, 'Base.');
@@ -95,7 +91,7 @@ describe('export and import', () => {
       subject: expect.stringMatching(/^doc\//),
     });
 
-    const fresh = await openTabs(browser, 1);
+    const fresh = await openTabs(chromium(), 1);
     const [copy] = fresh.tabs as [Page];
     await copy.getByLabel('Import log').setInputFiles(file);
     await expect
@@ -130,7 +126,7 @@ describe('export and import', () => {
         .map((l, i) => (i === 1 ? l.replace('"seq":"', '"seq":"9') : l))
         .join('\n'),
     );
-    const other = await openTabs(browser, 1);
+    const other = await openTabs(chromium(), 1);
     const [target] = other.tabs as [Page];
     await target.getByLabel('Import log').setInputFiles(tampered);
     await expect

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, inject, it } from 'vitest';
 import {
   newDocument,
   openTabs,
@@ -11,13 +11,9 @@ import {
   typeAtEnd,
   typeTogether,
 } from './support/app.ts';
-import { launchChromium } from './support/browser.ts';
+import { useChromium } from './support/browser.ts';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(() => browser?.close());
+const chromium = useChromium();
 
 const CORPUS = [
   '<img src=x onerror="window.__xss=1">',
@@ -29,7 +25,7 @@ const CORPUS = [
 
 describe('event data is only ever text', () => {
   it('shows markup typed as text and as a title literally, and runs none of it', async () => {
-    const { context, tabs } = await openTabs(browser, 2);
+    const { context, tabs } = await openTabs(chromium(), 2);
     const [one, two] = tabs as [Page, Page];
     const dialogs: string[] = [];
     for (const page of tabs)
@@ -96,7 +92,7 @@ async function violations(page: Page): Promise<string[]> {
 describe('accessibility (axe-core)', () => {
   it('finds no violations on the empty app, an open document, a conflict comparison and a past version', async () => {
     // axe is injected as an inline script: only this test's context bypasses the CSP to do so.
-    const context = await browser.newContext({
+    const context = await chromium().newContext({
       bypassCSP: true,
       viewport: { width: 1200, height: 900 },
     });

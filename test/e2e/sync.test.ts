@@ -1,5 +1,5 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, inject, it } from 'vitest';
 import {
   newDocument,
   openTabs,
@@ -8,20 +8,16 @@ import {
   title,
   typeAtEnd,
 } from './support/app.ts';
-import { launchChromium } from './support/browser.ts';
+import { useChromium } from './support/browser.ts';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(() => browser?.close());
+const chromium = useChromium();
 
 const status = (page: Page) => page.getByRole('status');
 
 /** Device one shares its log; device two (a separate profile) opens the link. */
 async function twoDevices() {
-  const laptop = await openTabs(browser, 1);
-  const phone = await openTabs(browser, 1);
+  const laptop = await openTabs(chromium(), 1);
+  const phone = await openTabs(chromium(), 1);
   const [one] = laptop.tabs as [Page];
   const [two] = phone.tabs as [Page];
   await newDocument(one, [], 'Shared');
@@ -135,7 +131,7 @@ describe('two devices through the relay', () => {
   });
 
   it('tells the user clearly when the relay refuses a token', async () => {
-    const device = await openTabs(browser, 1);
+    const device = await openTabs(chromium(), 1);
     const [page] = device.tabs as [Page];
     const json = JSON.stringify({
       url: inject('appUrl').replace(/^http/, 'ws') + '/sync',

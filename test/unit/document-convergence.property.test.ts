@@ -1,15 +1,10 @@
 import fc from 'fast-check';
-import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { openDocument, openLog } from '../../src/index.ts';
-import type {
-  DocumentHandle,
-  EventId,
-  Log,
-  LogEvent,
-} from '../../src/index.ts';
+import type { DocumentHandle, EventId, Log } from '../../src/index.ts';
 import { assertProperty } from '../support/property.ts';
 import { collect } from '../support/records.ts';
+import { expectOneHistoryPerClientId } from '../support/yjs-history.ts';
 
 type Op =
   | {
@@ -133,7 +128,7 @@ describe('documents on replicas exchanging events in random order', () => {
           });
           for (const view of views)
             expect(shape(view)).toEqual(shape(views[0]!));
-          await expectOneHistoryPerClientId(
+          expectOneHistoryPerClientId(
             await collect(replicas[0]!.log.read('doc/p')),
           );
         },
@@ -142,29 +137,3 @@ describe('documents on replicas exchanging events in random order', () => {
     );
   }, 120_000);
 });
-
-/** Events whose Yjs updates share a client id must form one causal chain. */
-async function expectOneHistoryPerClientId(events: LogEvent[]) {
-  const ancestors = new Map<string, Set<string>>();
-  for (const e of events) {
-    const set = new Set<string>();
-    for (const p of e.parents)
-      [p, ...ancestors.get(p)!].forEach((x) => set.add(x));
-    ancestors.set(e.id, set);
-  }
-  const lastByClient = new Map<number, LogEvent>();
-  for (const e of events) {
-    if (!(e.data instanceof Uint8Array)) continue;
-    for (const client of new Set(
-      Y.decodeUpdate(e.data).structs.map((s) => s.id.client),
-    )) {
-      const previous = lastByClient.get(client);
-      if (previous)
-        expect(
-          ancestors.get(e.id)!.has(previous.id),
-          `client ${client} has two histories`,
-        ).toBe(true);
-      lastByClient.set(client, e);
-    }
-  }
-}

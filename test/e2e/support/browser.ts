@@ -1,4 +1,5 @@
 import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { createServer, type ViteDevServer } from 'vite';
 import { chromiumLaunchOptions } from '../../../scripts/chromium.mjs';
 
@@ -20,4 +21,14 @@ export async function startDevServer(): Promise<{
 /** Debian's Chromium (or Playwright's) with the flags this offline machine needs. */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch(chromiumLaunchOptions());
+}
+
+/** One Chromium for the calling test file, launched before its tests and closed after. */
+export function useChromium(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(() => browser?.close());
+  return () => browser!;
 }
