@@ -1,25 +1,17 @@
 import { toBase64Url } from './base64url.ts';
 import { streamConflicts } from './conflicts.ts';
-import {
-  ancestorsOf,
-  concurrentWith,
-  forkOf,
-  type DagNode,
-  type NodeLookup,
-} from './dag.ts';
+import { ancestorsOf, forkOf, type DagNode, type NodeLookup } from './dag.ts';
 import {
   IdMismatchError,
   InvalidEventError,
   LogClosedError,
-  StreamNotFoundError,
   UnknownEventError,
-  WrongExpectedHeadsError,
 } from './errors.ts';
 import { computeEventId } from './event-id.ts';
 import { exportLines, importLines } from './jsonl.ts';
-import { maxHlc, tickHlc } from './hlc.ts';
 import { memoryStore } from './memory-store.ts';
-import { ingestInto, nextHeads } from './ingest.ts';
+import { ingestInto } from './ingest.ts';
+import { appendInto, normalizeExpected, sameIds } from './append.ts';
 import { foldFromSnapshot } from './snapshots.ts';
 import { verifyStore, type VerifyReport } from './verify.ts';
 import { compareCanonical, type Store, type StoreReader } from './store.ts';
@@ -29,7 +21,6 @@ import type {
   Conflict,
   EventId,
   EventInput,
-  Expected,
   ImportResult,
   IngestResult,
   Log,
@@ -89,10 +80,6 @@ function lookupIn(reader: StoreReader): NodeLookup {
   return (id) => reader.event(id);
 }
 
-function sameIds(a: EventId[], b: EventId[]): boolean {
-  return a.length === b.length && a.every((id, i) => id === b[i]);
-}
-
 const byCanonical = (a: DagNode, b: DagNode) =>
   compareCanonical(a.event, b.event);
 
@@ -126,99 +113,16 @@ class ForklineLog implements Log {
     const expected = normalizeExpected(options.expected ?? 'any');
     const policy = this.policyOf(stream);
 
-    return this.store.write(async (tx) => {
-      // One round of reads, in parallel: in IndexedDB each awaited read is a round
-      // trip to the storage process, and an append needs all of these.
-      const [streamRecord, replica, actorSeq] = await Promise.all([
-        tx.stream(stream),
-        tx.replica(),
-        tx.actorSeq(this.actor),
-      ]);
-      const heads = streamRecord?.heads ?? [];
-      const parents = await this.parentsFor(
-        tx,
+    return this.store.write((tx) =>
+      appendInto(tx, {
         stream,
-        heads,
+        inputs,
         expected,
         policy,
-      );
-      const concurrent = sameIds(parents, heads)
-        ? []
-        : (await concurrentWith(lookupIn(tx), heads, parents))
-            .sort(byCanonical)
-            .map((n) => n.event.id);
-
-      let gen = 0;
-      let hlc = replica.hlc;
-      // Every parent was checked to be stored in this stream by parentsFor.
-      for (const parent of await Promise.all(
-        parents.map((id) => tx.event(id)),
-      )) {
-        gen = Math.max(gen, parent!.gen);
-        hlc = maxHlc(hlc, parent!.event.hlc);
-      }
-      let seq = actorSeq;
-      let pos = replica.lastPos;
-      let previous = parents;
-      const recordedAt = this.now();
-      const isoTime = new Date(recordedAt).toISOString();
-      const results: AppendResult[] = [];
-      for (const input of inputs) {
-        hlc = tickHlc(hlc, recordedAt);
-        // id first so the object keeps one shape; it is filled in once the rest is hashed.
-        const event: LogEvent = {
-          id: '',
-          stream,
-          type: input.type,
-          data: input.data,
-          parents: previous,
-          actor: this.actor,
-          seq: ++seq,
-          hlc,
-          time: input.time ?? isoTime,
-        };
-        if (input.author !== undefined) event.author = input.author;
-        event.id = computeEventId(event);
-        tx.putEvent({ event, pos: ++pos, recordedAt, gen: ++gen });
-        results.push({ event, status: 'stored', position: pos, concurrent });
-        previous = [event.id];
-      }
-      const last = results[results.length - 1]!.event;
-      const size = (streamRecord?.size ?? 0) + inputs.length;
-      tx.putStream({ stream, heads: nextHeads(heads, parents, last.id), size });
-      tx.putActorSeq(this.actor, seq);
-      tx.putReplica({ ...replica, hlc, lastPos: pos });
-      return results;
-    });
-  }
-
-  private async parentsFor(
-    tx: StoreReader,
-    stream: string,
-    heads: EventId[],
-    expected: Expected,
-    policy: Policy,
-  ): Promise<EventId[]> {
-    if (expected === 'any') return heads;
-    if (expected === 'stream-exists') {
-      if (heads.length === 0) throw new StreamNotFoundError(stream);
-      return heads;
-    }
-    if (expected === 'no-stream') {
-      if (heads.length > 0 && policy === 'reject') {
-        throw new WrongExpectedHeadsError(stream, 'no-stream', heads);
-      }
-      return [];
-    }
-    const records = await Promise.all(expected.map((id) => tx.event(id)));
-    records.forEach((record, i) => {
-      if (!record || record.event.stream !== stream)
-        throw new UnknownEventError(expected[i]!, stream);
-    });
-    if (policy === 'reject' && !sameIds(expected, heads)) {
-      throw new WrongExpectedHeadsError(stream, expected, heads);
-    }
-    return expected;
+        actor: this.actor,
+        now: this.now(),
+      }),
+    );
   }
 
   /**
@@ -397,23 +301,4 @@ class ForklineLog implements Log {
   private checkOpen(): void {
     if (this.closed) throw new LogClosedError();
   }
-}
-
-function normalizeExpected(expected: Expected): Expected {
-  if (
-    expected === 'any' ||
-    expected === 'no-stream' ||
-    expected === 'stream-exists'
-  )
-    return expected;
-  if (
-    !Array.isArray(expected) ||
-    expected.some((id) => typeof id !== 'string')
-  ) {
-    throw new InvalidEventError(
-      'expected',
-      "must be a list of event ids, 'any', 'no-stream' or 'stream-exists'",
-    );
-  }
-  return [...new Set(expected)].sort();
 }

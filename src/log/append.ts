@@ -1,0 +1,154 @@
+import { concurrentWith, type DagNode } from './dag.ts';
+import {
+  InvalidEventError,
+  StreamNotFoundError,
+  UnknownEventError,
+  WrongExpectedHeadsError,
+} from './errors.ts';
+import { computeEventId } from './event-id.ts';
+import { maxHlc, tickHlc } from './hlc.ts';
+import { nextHeads } from './ingest.ts';
+import {
+  compareCanonical,
+  type StoreReader,
+  type StoreTransaction,
+} from './store.ts';
+import type {
+  AppendResult,
+  EventId,
+  EventInput,
+  Expected,
+  LogEvent,
+  Policy,
+} from './types.ts';
+
+export interface AppendRequest {
+  stream: string;
+  inputs: EventInput[];
+  expected: Expected;
+  policy: Policy;
+  actor: string;
+  /** Wall clock for the HLC and the events' default time. */
+  now: number;
+}
+
+const byCanonical = (a: DagNode, b: DagNode) =>
+  compareCanonical(a.event, b.event);
+
+export function sameIds(a: EventId[], b: EventId[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
+}
+
+/**
+ * The append rules of DESIGN §4 inside one transaction: the expected heads are
+ * checked against the stream's, the events are chained, numbered, timestamped and
+ * hashed, and heads, seq and clock are written with them.
+ */
+export async function appendInto(
+  tx: StoreTransaction,
+  request: AppendRequest,
+): Promise<AppendResult[]> {
+  const { stream, inputs, expected, policy, actor, now } = request;
+  // One round of reads, in parallel: in IndexedDB each awaited read is a round
+  // trip to the storage process, and an append needs all of these.
+  const [streamRecord, replica, actorSeq] = await Promise.all([
+    tx.stream(stream),
+    tx.replica(),
+    tx.actorSeq(actor),
+  ]);
+  const heads = streamRecord?.heads ?? [];
+  const parents = await parentsFor(tx, stream, heads, expected, policy);
+  const concurrent = sameIds(parents, heads)
+    ? []
+    : (await concurrentWith((id) => tx.event(id), heads, parents))
+        .sort(byCanonical)
+        .map((n) => n.event.id);
+
+  let gen = 0;
+  let hlc = replica.hlc;
+  // Every parent was checked to be stored in this stream by parentsFor.
+  for (const parent of await Promise.all(parents.map((id) => tx.event(id)))) {
+    gen = Math.max(gen, parent!.gen);
+    hlc = maxHlc(hlc, parent!.event.hlc);
+  }
+  let seq = actorSeq;
+  let pos = replica.lastPos;
+  let previous = parents;
+  const recordedAt = now;
+  const isoTime = new Date(recordedAt).toISOString();
+  const results: AppendResult[] = [];
+  for (const input of inputs) {
+    hlc = tickHlc(hlc, recordedAt);
+    // id first so the object keeps one shape; it is filled in once the rest is hashed.
+    const event: LogEvent = {
+      id: '',
+      stream,
+      type: input.type,
+      data: input.data,
+      parents: previous,
+      actor: actor,
+      seq: ++seq,
+      hlc,
+      time: input.time ?? isoTime,
+    };
+    if (input.author !== undefined) event.author = input.author;
+    event.id = computeEventId(event);
+    tx.putEvent({ event, pos: ++pos, recordedAt, gen: ++gen });
+    results.push({ event, status: 'stored', position: pos, concurrent });
+    previous = [event.id];
+  }
+  const last = results[results.length - 1]!.event;
+  const size = (streamRecord?.size ?? 0) + inputs.length;
+  tx.putStream({ stream, heads: nextHeads(heads, parents, last.id), size });
+  tx.putActorSeq(actor, seq);
+  tx.putReplica({ ...replica, hlc, lastPos: pos });
+  return results;
+}
+
+async function parentsFor(
+  tx: StoreReader,
+  stream: string,
+  heads: EventId[],
+  expected: Expected,
+  policy: Policy,
+): Promise<EventId[]> {
+  if (expected === 'any') return heads;
+  if (expected === 'stream-exists') {
+    if (heads.length === 0) throw new StreamNotFoundError(stream);
+    return heads;
+  }
+  if (expected === 'no-stream') {
+    if (heads.length > 0 && policy === 'reject') {
+      throw new WrongExpectedHeadsError(stream, 'no-stream', heads);
+    }
+    return [];
+  }
+  const records = await Promise.all(expected.map((id) => tx.event(id)));
+  records.forEach((record, i) => {
+    if (!record || record.event.stream !== stream)
+      throw new UnknownEventError(expected[i]!, stream);
+  });
+  if (policy === 'reject' && !sameIds(expected, heads)) {
+    throw new WrongExpectedHeadsError(stream, expected, heads);
+  }
+  return expected;
+}
+
+export function normalizeExpected(expected: Expected): Expected {
+  if (
+    expected === 'any' ||
+    expected === 'no-stream' ||
+    expected === 'stream-exists'
+  )
+    return expected;
+  if (
+    !Array.isArray(expected) ||
+    expected.some((id) => typeof id !== 'string')
+  ) {
+    throw new InvalidEventError(
+      'expected',
+      "must be a list of event ids, 'any', 'no-stream' or 'stream-exists'",
+    );
+  }
+  return [...new Set(expected)].sort();
+}
