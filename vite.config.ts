@@ -72,6 +72,9 @@ export default defineConfig({
           globalSetup: ['test/e2e/support/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          // Waiting for the UI to settle may take seconds on a loaded machine; the
+          // latency claims ("within a second") set their own tight timeouts.
+          expect: { poll: { timeout: 10_000, interval: 25 } },
           // One Chromium at a time: two cores, and the tests measure latency.
           fileParallelism: false,
         },
