@@ -8,6 +8,7 @@ import {
 import { computeEventId } from './event-id.ts';
 import { maxHlc, tickHlc } from './hlc.ts';
 import { nextHeads } from './ingest.ts';
+import { LIMITS } from './validate.ts';
 import {
   compareCanonical,
   type StoreReader,
@@ -58,6 +59,13 @@ export async function appendInto(
   ]);
   const heads = streamRecord?.heads ?? [];
   const parents = await parentsFor(tx, stream, heads, expected, policy);
+  if (parents.length > LIMITS.maxParents) {
+    // Ingest refuses such an event, so no replica could ever receive it.
+    throw new InvalidEventError(
+      'expected',
+      `${parents.length} heads exceed the ${LIMITS.maxParents} one event may name; merge some first`,
+    );
+  }
   const concurrent = sameIds(parents, heads)
     ? []
     : (await concurrentWith((id) => tx.event(id), heads, parents))

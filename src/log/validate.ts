@@ -10,7 +10,8 @@ type Where = { id?: string; index?: number };
 export const LIMITS = {
   nameLength: 256,
   actorLength: 128,
-  maxParents: 64,
+  /** Heads one event may name: append and ingest share it, so every append can be synced. */
+  maxParents: 1024,
   maxDataBytes: 1 << 20,
 } as const;
 

@@ -58,6 +58,15 @@ export function connectToRelay(
   let stopped = false;
   const state = (s: SyncState) => options.onState?.(s);
 
+  /** Reading the log failed (it was closed, or storage broke): drop the connection and retry later. */
+  const failed = (error: unknown) => {
+    if (stopped) return;
+    socket?.close(
+      1011,
+      String((error as Error)?.message ?? error).slice(0, 120),
+    );
+  };
+
   const settle = () => {
     if (!session) return;
     if (session.outstanding > 0)
@@ -84,9 +93,11 @@ export function connectToRelay(
       );
     };
     ws.onmessage = ({ data }) => {
+      // A frame can still arrive after close(): the log may be closed by then.
+      if (stopped) return;
       const text = String(data);
       if (session) {
-        void session.receive(text).then(settle);
+        void session.receive(text).then(settle, failed);
         return;
       }
       try {
@@ -103,7 +114,7 @@ export function connectToRelay(
           message.vector,
           { onIngested: options.onIngested, onProgress: settle },
         );
-        void session.push().then(settle);
+        void session.push().then(settle, failed);
       } catch (error) {
         ws.close(
           CLOSE.badMessage,
@@ -138,7 +149,7 @@ export function connectToRelay(
   connect();
   return {
     pushLocal() {
-      void session?.push().then(settle);
+      void session?.push().then(settle, failed);
     },
     close() {
       stopped = true;

@@ -192,3 +192,27 @@ describe('ingest from another replica', () => {
     expect(error.field).toBe(field);
   });
 });
+
+describe('many concurrent heads', () => {
+  it('an append that merges 70 concurrent heads can be ingested by another replica', async () => {
+    const source = await openLog({ actor: 'busy' });
+    for (let i = 0; i < 70; i++) {
+      await source.append(
+        'doc/crowd',
+        { type: 't', data: i },
+        { expected: 'no-stream' },
+      );
+    }
+    const [merge] = await source.append('doc/crowd', {
+      type: 't',
+      data: 'merge',
+    });
+    expect(merge!.event.parents).toHaveLength(70);
+    const replica = await openLog();
+    expect(await replica.ingest(await collect(source.since({})))).toEqual({
+      stored: 71,
+      duplicates: 0,
+    });
+    expect(await replica.heads('doc/crowd')).toEqual([merge!.event.id]);
+  });
+});

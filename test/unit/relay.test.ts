@@ -171,3 +171,40 @@ describe('sync through a relay', () => {
     expect(await collect(log.since({}))).toEqual([]);
   });
 });
+
+describe('a relay client after close', () => {
+  it('ignores a welcome that arrives once it and its log are closed', async () => {
+    const log = await openLog();
+    const sent: string[] = [];
+    const socket: SocketLike = {
+      readyState: 1,
+      send: (text) => void sent.push(text),
+      close: () => undefined,
+      onopen: null,
+      onmessage: null,
+      onclose: null,
+      onerror: null,
+    };
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    const c = connectToRelay(log, {
+      url: 'ws://unused',
+      logId: 'l',
+      token: 't',
+      createSocket: () => socket,
+    });
+    socket.onopen!(undefined);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(JSON.parse(sent[0]!)).toMatchObject({ type: 'hello' });
+    // A page unloading: the client and its log close before the relay's welcome lands.
+    c.close();
+    await log.close();
+    socket.onmessage!({
+      data: JSON.stringify({ type: 'welcome', vector: {} }),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    process.off('unhandledRejection', onRejection);
+    expect(rejections).toEqual([]);
+  });
+});
