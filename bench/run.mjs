@@ -7,7 +7,7 @@ import { runnerImport } from 'vite';
 
 const USAGE = `usage: npm run bench -- [--quick] [--only NAME] [--json FILE]
 
-  --quick      smoke mode: small sizes, warm-up + 2 runs, well under 20 s
+  --quick      smoke mode: small sizes, warm-up + 2 runs, about 35 s
   --only NAME  run only the scenarios whose name starts with NAME
   --json FILE  also write the report as JSON (DESIGN §13)
   --help       this text and the list of scenarios`;

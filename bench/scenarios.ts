@@ -1,6 +1,8 @@
 import { appendBatchScenario } from './append-batch.ts';
 import { appendCostScenarios } from './append-cost.ts';
 import { appendSingleScenario } from './append-single.ts';
+import { relayScenarios } from './relay-throughput.ts';
+import { exportScenario, importScenario } from './log-transfer.ts';
 import type { Scenario } from './scenario.ts';
 import { tabsPropagationScenario } from './tabs-propagation.ts';
 import { traceConcurrentScenario } from './trace-concurrent.ts';
@@ -12,4 +14,7 @@ export const SCENARIOS: Scenario[] = [
   appendBatchScenario,
   appendSingleScenario,
   tabsPropagationScenario,
+  exportScenario,
+  importScenario,
+  ...relayScenarios,
 ];

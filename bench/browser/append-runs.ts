@@ -1,4 +1,4 @@
-import { wrap } from 'comlink';
+import { wrap, type Remote } from 'comlink';
 import { deleteDB } from 'idb';
 import { startLogWorker } from '../../src/ui/log-client.ts';
 import { benchBatches, withTimeout } from './bench-data.ts';
@@ -37,7 +37,11 @@ async function openLogWriter(database: string): Promise<Writer> {
   };
 }
 
-async function openIdbWriter(database: string): Promise<Writer> {
+/** The raw idb baseline's worker, its database open. */
+export async function openIdbPutWorker(database: string): Promise<{
+  service: Remote<IdbPutService>;
+  close(): Promise<void>;
+}> {
   const worker = new Worker(new URL('./idb-put-worker.ts', import.meta.url), {
     type: 'module',
     name: 'bench-idb-put',
@@ -49,12 +53,17 @@ async function openIdbWriter(database: string): Promise<Writer> {
     'starting the idb worker',
   );
   return {
-    write: (_stream, events) => service.put(events),
+    service,
     async close() {
       await service.close();
       worker.terminate();
     },
   };
+}
+
+async function openIdbWriter(database: string): Promise<Writer> {
+  const { service, close } = await openIdbPutWorker(database);
+  return { write: (_stream, events) => service.put(events), close };
 }
 
 /** Deletes a database once every connection to it is closed. */

@@ -17,6 +17,14 @@ import {
   timeAppendsToTab,
   timeBroadcastHops,
 } from './tab-runs.ts';
+import {
+  buildSourceLog,
+  closeSourceLog,
+  timeExport,
+  timeIdbImport,
+  timeImport,
+  timeStringify,
+} from './transfer-runs.ts';
 
 const bench: BenchPage = {
   appendBatches,
@@ -30,6 +38,12 @@ const bench: BenchPage = {
   acknowledgeBroadcasts,
   timeBroadcastHops,
   stopAcknowledging,
+  buildSourceLog,
+  closeSourceLog,
+  timeExport,
+  timeStringify,
+  timeImport,
+  timeIdbImport,
   deleteDatabase,
   visibility: () => document.visibilityState,
 };

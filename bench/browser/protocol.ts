@@ -1,6 +1,7 @@
 // The contract between the Node harness, the bench page and the page's baseline
 // worker. Both sides import it with `import type` only; everything crossing it is
 // structured-cloneable.
+import type { LogEvent } from '../../src/index.ts';
 
 /** What a bench event's data looks like: ~100 bytes of JSON. A type, not an
  * interface, so that it is assignable to the log's `Json`. */
@@ -27,6 +28,23 @@ export interface SingleRun {
 
 /** Latencies in ms, in the order they were taken. */
 export type Latencies = number[];
+
+/** The log that export and import runs start from, appended once. */
+export interface SourceLog {
+  /** A database name nobody used: deleted by closeSourceLog. */
+  database: string;
+  events: number;
+  /** Events per append. */
+  batch: number;
+  /** Batches go to this many streams in turn. */
+  streams: number;
+}
+
+/** A timed run that produced text: ms, and bytes of the text. */
+export interface SizedRun {
+  ms: number;
+  bytes: number;
+}
 
 /**
  * The page's `bench` global, called by the harness through page.evaluate. The
@@ -62,6 +80,20 @@ export interface BenchPage {
   ): Promise<Latencies>;
   /** Stops acknowledging (both kinds). */
   stopAcknowledging(): void;
+
+  /** Appends the source log through a log worker kept open; resolves to the ms it took. */
+  buildSourceLog(spec: SourceLog): Promise<number>;
+  /** Closes the source log's worker and deletes its database. */
+  closeSourceLog(): Promise<void>;
+  /** `service.exportLog` of the source log to a Blob; keeps the Blob for imports. */
+  timeExport(): Promise<SizedRun>;
+  /** JSON.stringify of the source's events as the CloudEvents objects the export writes. */
+  timeStringify(): Promise<SizedRun>;
+  /** ms of `service.importLog` of the latest export into `database` by a second worker, then checked and deleted. */
+  timeImport(database: string): Promise<number>;
+  /** ms of raw idb puts of the source's events into `database`, one transaction. */
+  timeIdbImport(database: string): Promise<number>;
+
   /** Deletes a database this page's workers have closed. */
   deleteDatabase(database: string): Promise<void>;
   /** Whether the page counts as visible (hidden tabs get throttled timers). */
@@ -73,6 +105,10 @@ export interface IdbPutService {
   open(database: string): Promise<void>;
   /** Puts every record in one readwrite transaction; resolves on `tx.done`. */
   put(records: { type: string; data: BenchData }[]): Promise<void>;
+  /** Keeps records in the worker for putStaged, so a timed put leaves the copy out. */
+  stage(records: LogEvent[]): Promise<void>;
+  /** Puts the staged records as `put` does, and forgets them. */
+  putStaged(): Promise<void>;
   close(): Promise<void>;
 }
 
