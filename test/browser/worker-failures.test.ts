@@ -22,7 +22,8 @@ describe('a worker killed mid-batch', () => {
     await timing.service.append('doc/c', batch);
     const full = performance.now() - started;
     const outcomes: string[] = [];
-    for (const fraction of [0.3, 0.8, 0.9, 0.97, 1.5]) {
+    // Infinity: killed only once the batch is acknowledged, which must then survive.
+    for (const fraction of [0.3, 0.8, 0.9, 0.97, 1.5, Infinity]) {
       const database = pool.database('crash');
       const writer = await pool.start(database);
       await writer.service.append('doc/c', { type: 't', data: 'before' });
@@ -30,12 +31,15 @@ describe('a worker killed mid-batch', () => {
         () => 'acknowledged',
         () => 'killed',
       );
-      const killed = await Promise.race([
-        inFlight,
-        new Promise<string>((resolve) =>
-          setTimeout(() => resolve('timer'), fraction * full),
-        ),
-      ]);
+      const killed =
+        fraction === Infinity
+          ? await inFlight
+          : await Promise.race([
+              inFlight,
+              new Promise<string>((resolve) =>
+                setTimeout(() => resolve('timer'), fraction * full),
+              ),
+            ]);
       writer.terminate();
       const reopened = await pool.start(database);
       const stored = (await reopened.service.readStream('doc/c')).length - 1;
