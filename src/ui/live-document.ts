@@ -10,6 +10,8 @@ import {
 /** Typing is sent after this much quiet, and never held longer than MAX_DELAY_MS. */
 export const QUIET_MS = 80;
 export const MAX_DELAY_MS = 250;
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 60_000;
 
 const LOCAL = Symbol('local edit');
 const REMOTE = Symbol('remote edit');
@@ -62,6 +64,8 @@ export class LiveDocument {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private firstPendingAt = 0;
   private closed = false;
+  /** After a refused send: wait this long before trying again, doubling up to a minute. */
+  private retryMs = RETRY_MIN_MS;
 
   constructor(private readonly options: LiveDocumentOptions) {
     Y.applyUpdate(this.ydoc, options.state, REMOTE);
@@ -155,12 +159,17 @@ export class LiveDocument {
       try {
         result = await this.options.send(update, batch.base);
       } catch (error) {
-        // Kept: the batch stays first in line and is retried on the next edit or flush.
+        // Kept: the batch stays first in line, retried with backoff (or sooner, on the next edit).
         this.inFlight = undefined;
         this.options.onPendingChange?.(this.pending, error as Error);
+        clearTimeout(this.timer);
+        if (!this.closed)
+          this.timer = setTimeout(() => void this.flush(), this.retryMs);
+        this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
         return;
       }
       this.inFlight = undefined;
+      this.retryMs = RETRY_MIN_MS;
       this.acknowledge(result.event, batch);
       this.options.onPendingChange?.(this.pending);
     }

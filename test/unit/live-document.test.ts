@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { openLog, TEXT_EDITED, textUpdateOf } from '../../src/index.ts';
 import type { AppendResult, EventId, Log, LogEvent } from '../../src/index.ts';
 import {
@@ -126,6 +126,39 @@ describe('a tab editing live', () => {
     await a.live.flush();
     expect(a.live.pending).toBe(0);
     expect((await collect(log.read(STREAM))).length).toBe(2);
+  });
+
+  it('retries a refused edit by itself, with backoff, when nobody types again', async () => {
+    vi.useFakeTimers();
+    try {
+      const log = await seeded();
+      let failures = 2;
+      const a = await tab(log, 'Tab 1', {
+        send: async (update, expected) => {
+          if (failures-- > 0) throw new Error('Storage is full');
+          return (
+            await log.append(
+              STREAM,
+              { type: TEXT_EDITED, data: update, author: 'Tab 1' },
+              { expected },
+            )
+          )[0]!;
+        },
+      });
+      a.type(0, 'kept ');
+      await vi.advanceTimersByTimeAsync(250); // the typing batch is sent, and refused
+      expect(a.live.pending).toBe(1);
+      await vi.advanceTimersByTimeAsync(1000); // first retry, refused again
+      expect(a.live.pending).toBe(1);
+      await vi.advanceTimersByTimeAsync(1000); // backoff doubled: not yet
+      expect(a.live.pending).toBe(1);
+      await vi.advanceTimersByTimeAsync(1000); // second retry goes through
+      expect(a.live.pending).toBe(0);
+      expect((await collect(log.read(STREAM))).length).toBe(2);
+      a.live.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('handles the echo of its own event arriving before the append resolves', async () => {
