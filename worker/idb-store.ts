@@ -174,13 +174,20 @@ export async function openIdbStore(
       after: K | undefined,
     ) => Promise<{ records: EventRecord[]; next: K | undefined }>,
   ): AsyncIterable<EventRecord> {
-    let after: K | undefined;
+    checkOpen();
+    let page = fetch(undefined);
     for (;;) {
-      checkOpen();
-      const { records, next } = await fetch(after);
+      const { records, next } = await page;
+      const more = records.length === PAGE && next !== undefined;
+      // Ask for the next page before handing out this one: the consumer's work and
+      // the storage process's read overlap instead of taking turns.
+      if (more) {
+        checkOpen();
+        page = fetch(next);
+        page.catch(() => undefined);
+      }
       for (const record of records) yield record;
-      if (records.length < PAGE || next === undefined) return;
-      after = next;
+      if (!more) return;
     }
   }
 
