@@ -110,13 +110,3 @@ function writeObject(value: object, depth: number): string {
   }
   return out + '}';
 }
-
-/** True when `value` is a JSON value canonicalJson accepts. */
-export function isJson(value: unknown): value is Json {
-  try {
-    canonicalJson(value);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -176,27 +176,3 @@ export async function ancestorsOf(
   }
   return result;
 }
-
-/** True when `a` is reachable from `b` through parents (a happened-before b), a ≠ b. */
-export async function happenedBefore(
-  lookup: NodeLookup,
-  a: EventId,
-  b: EventId,
-): Promise<boolean> {
-  if (a === b) return false;
-  const target = await must(lookup, a);
-  const seen = new Set<EventId>([b]);
-  const stack = [b];
-  while (stack.length > 0) {
-    const node = await must(lookup, stack.pop()!);
-    for (const parent of node.event.parents) {
-      if (parent === a) return true;
-      if (seen.has(parent)) continue;
-      seen.add(parent);
-      // Generations only fall along parents: below the target's, it cannot be found.
-      const p = await must(lookup, parent);
-      if (p.gen > target.gen) stack.push(parent);
-    }
-  }
-  return false;
-}
