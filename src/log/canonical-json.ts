@@ -1,5 +1,3 @@
-import type { Json } from './types.ts';
-
 /** Deepest nesting accepted in event data; deeper input is hostile, not a document. */
 export const MAX_JSON_DEPTH = 64;
 
