@@ -1,9 +1,8 @@
-import type { Browser } from 'playwright-core';
 import type { proxy as comlinkProxy } from 'comlink';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LogWorker } from '../../src/ui/log-client.ts';
 import type { VerifyReport } from '../../src/index.ts';
-import { launchChromium, startDevServer } from './support/browser.ts';
+import { useWorkerHarness } from './support/browser.ts';
 
 type Harness = LogWorker & { verify(): Promise<VerifyReport> };
 declare const harness: Promise<Harness>;
@@ -12,25 +11,15 @@ declare const startLogWorker: (options: {
 }) => Promise<LogWorker>;
 declare const proxy: typeof comlinkProxy;
 
-let browser: Browser;
-let server: Awaited<ReturnType<typeof startDevServer>>;
-beforeAll(async () => {
-  [browser, server] = await Promise.all([launchChromium(), startDevServer()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.server.close();
-});
+const { browser, pageUrl } = useWorkerHarness();
 
 const EVENTS = 100_000;
 
 describe('a large log', () => {
   it(`exports ${EVENTS / 1000}k events and imports them into a fresh database, identical and verified`, async () => {
-    const context = await browser.newContext();
+    const context = await browser().newContext();
     const page = await context.newPage();
-    await page.goto(
-      `${server.url}/test/e2e/fixtures/worker-page.html?db=large-source`,
-    );
+    await page.goto(pageUrl('large-source'));
     const figures = await page.evaluate(async (count) => {
       const { service, verify } = await harness;
       let seen: string[] = [];

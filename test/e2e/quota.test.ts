@@ -1,21 +1,13 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { LogWorker } from '../../src/ui/log-client.ts';
 import type { VerifyReport } from '../../src/index.ts';
-import { launchChromium, startDevServer } from './support/browser.ts';
+import { useWorkerHarness } from './support/browser.ts';
 
 type Harness = LogWorker & { verify(): Promise<VerifyReport> };
 declare const harness: Promise<Harness>;
 
-let browser: Browser;
-let server: Awaited<ReturnType<typeof startDevServer>>;
-beforeAll(async () => {
-  [browser, server] = await Promise.all([launchChromium(), startDevServer()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.server.close();
-});
+const { browser, pageUrl } = useWorkerHarness();
 
 async function appendNoise(page: Page): Promise<{
   ok: boolean;
@@ -47,18 +39,16 @@ async function appendNoise(page: Page): Promise<{
 
 describe('quota exceeded', () => {
   it('rejects the append with a typed error, stores nothing of it, and appends again once space is back', async () => {
-    const context = await browser.newContext();
+    const context = await browser().newContext();
     const page = await context.newPage();
-    const origin = new URL(server.url).origin;
+    const origin = new URL(pageUrl('quota')).origin;
     const cdp = await context.newCDPSession(page);
     // Chromium reads the quota when the database's backing store opens: override first.
     await cdp.send('Storage.overrideQuotaForOrigin', {
       origin,
       quotaSize: 600_000,
     });
-    await page.goto(
-      `${server.url}/test/e2e/fixtures/worker-page.html?db=quota`,
-    );
+    await page.goto(pageUrl('quota'));
     await page.evaluate(async () =>
       (await harness).service.append('doc/q', { type: 't', data: 'kept' }),
     );

@@ -32,3 +32,27 @@ export function useChromium(): () => Browser {
   afterAll(() => browser?.close());
   return () => browser!;
 }
+
+/**
+ * Chromium plus a dev server for the bare worker page (test/e2e/fixtures), for tests
+ * that drive the log worker directly. `pageUrl(db)` opens the page on database `db`.
+ */
+export function useWorkerHarness(): {
+  browser: () => Browser;
+  pageUrl: (database: string) => string;
+} {
+  let browser: Browser | undefined;
+  let server: Awaited<ReturnType<typeof startDevServer>> | undefined;
+  beforeAll(async () => {
+    [browser, server] = await Promise.all([launchChromium(), startDevServer()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.server.close();
+  });
+  return {
+    browser: () => browser!,
+    pageUrl: (database) =>
+      `${server!.url}/test/e2e/fixtures/worker-page.html?db=${database}`,
+  };
+}
