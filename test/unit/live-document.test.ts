@@ -10,6 +10,22 @@ import { collect } from '../support/records.ts';
 
 const STREAM = 'doc/live';
 
+/** What a tab's send does: append its update as a text edit against `expected`. */
+async function appendEdit(
+  log: Log,
+  author: string,
+  update: Uint8Array,
+  expected: EventId[],
+): Promise<AppendResult> {
+  return (
+    await log.append(
+      STREAM,
+      { type: TEXT_EDITED, data: update, author },
+      { expected },
+    )
+  )[0]!;
+}
+
 /** A tab: a LiveDocument over a shared log, with deliveries pulled in position order. */
 async function tab(
   log: Log,
@@ -30,13 +46,7 @@ async function tab(
     actor: log.actor,
     author,
     send: async (update, expected) =>
-      (
-        await log.append(
-          STREAM,
-          { type: TEXT_EDITED, data: update, author },
-          { expected },
-        )
-      )[0]!,
+      await appendEdit(log, author, update, expected),
     ...overrides,
   });
   return {
@@ -108,13 +118,7 @@ describe('a tab editing live', () => {
     const a = await tab(log, 'Tab 1', {
       send: async (update, expected) => {
         if (fail) throw new Error('Storage is full');
-        return (
-          await log.append(
-            STREAM,
-            { type: TEXT_EDITED, data: update, author: 'Tab 1' },
-            { expected },
-          )
-        )[0]!;
+        return await appendEdit(log, 'Tab 1', update, expected);
       },
       onPendingChange: (_n, error) => error && errors.push(error.message),
     });
@@ -136,13 +140,7 @@ describe('a tab editing live', () => {
       const a = await tab(log, 'Tab 1', {
         send: async (update, expected) => {
           if (failures-- > 0) throw new Error('Storage is full');
-          return (
-            await log.append(
-              STREAM,
-              { type: TEXT_EDITED, data: update, author: 'Tab 1' },
-              { expected },
-            )
-          )[0]!;
+          return await appendEdit(log, 'Tab 1', update, expected);
         },
       });
       a.type(0, 'kept ');
@@ -168,14 +166,10 @@ describe('a tab editing live', () => {
     // The send callback needs the tab it belongs to, to deliver to it mid-append.
     const a: Awaited<ReturnType<typeof tab>> = await tab(log, 'Tab 1', {
       send: async (update, expected) => {
-        const [result] = await log.append(
-          STREAM,
-          { type: TEXT_EDITED, data: update, author: 'Tab 1' },
-          { expected },
-        );
+        const result = await appendEdit(log, 'Tab 1', update, expected);
         await a.deliver(); // the subscription is faster than the reply
         await gate;
-        return result as AppendResult;
+        return result;
       },
     });
     a.type(0, 'one ');
