@@ -50,7 +50,7 @@ export function createDocumentService(
       return Promise.all(
         streams.map(async (stream) => {
           const docId = docIdOf(stream);
-          const view = await (await handle(docId)).view();
+          const view = await (await handle(docId)).summary();
           const title = (view.fields.title ?? []).filter(
             (t): t is string => typeof t === 'string',
           );

@@ -44,6 +44,8 @@ export interface DocumentHandle {
     options?: AtOptions,
   ): Promise<AppendResult>;
   view(options?: AtOptions): Promise<DocumentView>;
+  /** The view without its conflicts: cheap enough for listing every document. */
+  summary(options?: AtOptions): Promise<Omit<DocumentView, 'conflicts'>>;
   /** Makes the version at `at` current, with one new event. */
   restore(at: EventId[]): Promise<AppendResult>;
   delete(): Promise<AppendResult>;
@@ -176,24 +178,18 @@ export async function openDocument(
           );
         return setRegister(name, value, options);
       }),
+    summary: (options) =>
+      serial(async () => {
+        const heads = await headsFor(options);
+        return summarise(await states.at(heads), heads);
+      }),
     view: (options) =>
       serial(async () => {
         const heads = await headsFor(options);
         const state = await states.at(heads);
-        const fields: Record<string, Json[]> = {};
-        for (const name of state.registers.fieldNames()) {
-          const values = state.registers.values(name).map((v) => v.value);
-          if (!name.startsWith('@') && values.some((v) => v !== null))
-            fields[name] = values;
-        }
         return {
-          text: state.text.toString(),
-          fields,
-          heads,
+          ...summarise(state, heads),
           conflicts: await documentConflicts(log, stream, state),
-          deleted: state.registers
-            .values(DELETED_FIELD)
-            .some((v) => v.value === true),
         };
       }),
     restore: (at) =>
@@ -235,6 +231,27 @@ export async function openDocument(
       }),
     delete: () => serial(() => setRegister(DELETED_FIELD, true)),
     undelete: () => serial(() => setRegister(DELETED_FIELD, false)),
+  };
+}
+
+/** Text, live field values (internal `@` fields left out), heads and deletion of a state. */
+function summarise(
+  state: DocState,
+  heads: EventId[],
+): Omit<DocumentView, 'conflicts'> {
+  const fields: Record<string, Json[]> = {};
+  for (const name of state.registers.fieldNames()) {
+    const values = state.registers.values(name).map((v) => v.value);
+    if (!name.startsWith('@') && values.some((v) => v !== null))
+      fields[name] = values;
+  }
+  return {
+    text: state.text.toString(),
+    fields,
+    heads,
+    deleted: state.registers
+      .values(DELETED_FIELD)
+      .some((v) => v.value === true),
   };
 }
 
