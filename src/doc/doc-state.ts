@@ -38,6 +38,29 @@ export class DocState {
         onIgnoredError(error as Error);
       }
     }
+    this.applyText(updates, onIgnoredError);
+  }
+
+  /**
+   * Folds in an event made against this state: its text change is already in the
+   * Y.Doc (applying the update again would only decode it to skip it), its field
+   * writes are not in the registers yet.
+   */
+  adopt(event: LogEvent, onIgnoredError: (error: Error) => void): void {
+    if (this.applied.has(event.id)) return;
+    this.applied.add(event.id);
+    try {
+      for (const w of fieldWritesOf(event))
+        this.registers.apply(event, w.field, w.value, w.supersedes);
+    } catch (error) {
+      onIgnoredError(error as Error);
+    }
+  }
+
+  private applyText(
+    updates: Uint8Array[],
+    onIgnoredError: (error: Error) => void,
+  ): void {
     if (updates.length === 0) return;
     this.ydoc.transact(() => {
       for (const update of updates) {

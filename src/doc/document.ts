@@ -1,4 +1,4 @@
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import { toBase64Url } from '../log/base64url.ts';
 import { InvalidEditError, InvalidEventError } from '../log/errors.ts';
 import type { AppendResult, EventId, Json, Log } from '../log/types.ts';
@@ -104,23 +104,30 @@ export async function openDocument(
       states.evict(state);
       throw error;
     }
-    state.apply([result.event], onIgnoredError);
+    state.adopt(result.event, onIgnoredError);
     state.heads = [result.event.id];
     return result;
   }
 
-  /** A Yjs update turning `state`'s text into `edit(text)`'s result, or null when nothing changed. */
+  /**
+   * The Yjs update of `edit(text)` on `state`, or null when nothing changed. It is the
+   * transaction's own update, as Yjs emits it: encodeStateAsUpdate(doc, before) would
+   * also carry the whole document's delete set, so every edit would grow with the
+   * number of deletions ever made, and so would every replica applying it.
+   */
   function textUpdate(
     state: DocState,
     edit: (text: Y.Text) => void,
   ): Uint8Array | null {
-    const before = Y.encodeStateVector(state.ydoc);
-    let changed = false;
-    const mark = () => (changed = true);
-    state.ydoc.on('update', mark);
-    state.ydoc.transact(() => edit(state.text));
-    state.ydoc.off('update', mark);
-    return changed ? Y.encodeStateAsUpdate(state.ydoc, before) : null;
+    let update: Uint8Array | null = null;
+    const keep = (made: Uint8Array) => (update = made);
+    state.ydoc.on('update', keep);
+    try {
+      state.ydoc.transact(() => edit(state.text));
+    } finally {
+      state.ydoc.off('update', keep);
+    }
+    return update;
   }
 
   async function setRegister(name: string, value: Json, options?: AtOptions) {
