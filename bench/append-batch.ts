@@ -21,9 +21,11 @@ const QUICK_TOTAL: Record<Batch, number> = {
 
 /**
  * DESIGN §13: appends through the real log worker, driven from the page by Comlink,
- * against raw idb puts of the same events from a worker of the same page, one
- * transaction per batch. In each run each writer gets a new database (deleted after
- * it) and goes through the batch sizes in turn, one stream per size.
+ * against raw idb puts from a worker of the same page, one transaction per batch,
+ * of records the size of those the log stores (the baseline: the issue's ceiling),
+ * and of the bare event inputs (`idb.put.data…`, a third the size, for reference).
+ * In each run each writer gets a new database (deleted after it) and goes through
+ * the batch sizes in turn, one stream per size.
  */
 export const appendBatchScenario: Scenario = {
   name: 'append.batch1000.throughput',
@@ -35,10 +37,18 @@ export const appendBatchScenario: Scenario = {
     try {
       const sizes = BATCHES.map((batch) => ({ batch, total: totals[batch] }));
       const samples = await sampleRuns(context.runs, async (run) => {
-        const idbMs = await callBench(page, 'idbPutBatches', {
-          database: `bench-idb-batches-${run}`,
-          sizes,
-        });
+        const idbMs = await callBench(
+          page,
+          'idbPutBatches',
+          { database: `bench-idb-batches-${run}`, sizes },
+          'stored',
+        );
+        const dataMs = await callBench(
+          page,
+          'idbPutBatches',
+          { database: `bench-idb-data-batches-${run}`, sizes },
+          'data',
+        );
         const logMs = await callBench(page, 'appendBatches', {
           database: `bench-log-batches-${run}`,
           sizes,
@@ -46,11 +56,17 @@ export const appendBatchScenario: Scenario = {
         const figures: Record<string, number> = {};
         sizes.forEach(({ batch, total }, i) => {
           figures[`idb${batch}`] = (total / idbMs[i]!) * 1000;
+          figures[`data${batch}`] = (total / dataMs[i]!) * 1000;
           figures[`log${batch}`] = (total / logMs[i]!) * 1000;
         });
         return figures;
       });
       return BATCHES.flatMap((batch): BenchResult[] => {
+        const data = toResult(
+          `idb.put.data.batch${batch}.throughput`,
+          'events/s',
+          samples[`data${batch}`]!,
+        );
         const idb = toResult(
           `idb.put.batch${batch}.throughput`,
           'events/s',
@@ -62,7 +78,7 @@ export const appendBatchScenario: Scenario = {
           samples[`log${batch}`]!,
           { baseline: idb, ...(batch === 1000 ? { goal: '>= 0.5x idb' } : {}) },
         );
-        return [idb, log];
+        return [data, idb, log];
       });
     } finally {
       await cleanUp(context.note, () => page.close());

@@ -2,16 +2,20 @@
 // records, behind the same Comlink hop as the log worker.
 import { expose } from 'comlink';
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { LogEvent } from '../../src/index.ts';
+import type { EventRecord, LogEvent } from '../../src/index.ts';
 import type { BenchData, IdbPutService } from './protocol.ts';
 
 interface PutDB extends DBSchema {
-  records: { key: number; value: { type: string; data: BenchData } | LogEvent };
+  records: {
+    key: number;
+    value: { type: string; data: BenchData } | LogEvent | EventRecord;
+  };
 }
 
 let db: IDBPDatabase<PutDB> | undefined;
 /** Records handed over before a timed put, so the timing leaves out the copy. */
 let staged: LogEvent[] = [];
+let stagedBatches: EventRecord[][] = [];
 
 async function putAll(records: PutDB['records']['value'][]): Promise<void> {
   if (!db) throw new Error('open the database first');
@@ -41,8 +45,13 @@ const service: IdbPutService = {
     staged = [];
     await putAll(records);
   },
+  async stageBatches(batches) {
+    stagedBatches = batches;
+  },
+  putStagedBatch: (index) => putAll(stagedBatches[index]!),
   async close() {
     staged = [];
+    stagedBatches = [];
     db?.close();
     db = undefined;
   },

@@ -1,7 +1,7 @@
 // The contract between the Node harness, the bench page and the page's baseline
 // worker. Both sides import it with `import type` only; everything crossing it is
 // structured-cloneable.
-import type { LogEvent } from '../../src/index.ts';
+import type { EventRecord, LogEvent } from '../../src/index.ts';
 
 /** What a bench event's data looks like: ~100 bytes of JSON. A type, not an
  * interface, so that it is assignable to the log's `Json`. */
@@ -25,6 +25,9 @@ export interface SingleRun {
   database: string;
   count: number;
 }
+
+/** What a raw idb baseline puts: the bench events, or records as the log stores them. */
+export type IdbRecords = 'data' | 'stored';
 
 /** Latencies in ms, in the order they were taken. */
 export type Latencies = number[];
@@ -54,9 +57,13 @@ export interface SizedRun {
 export interface BenchPage {
   /** Per size, ms from its first append call to its last one's resolution. */
   appendBatches(run: BatchRun): Promise<number[]>;
-  idbPutBatches(run: BatchRun): Promise<number[]>;
+  /**
+   * The same with raw idb puts: of the bench events themselves (`data`), or of the
+   * records the log stores for them (`stored`, the same size), staged untimed.
+   */
+  idbPutBatches(run: BatchRun, records: IdbRecords): Promise<number[]>;
   appendSingles(run: SingleRun): Promise<Latencies>;
-  idbPutSingles(run: SingleRun): Promise<Latencies>;
+  idbPutSingles(run: SingleRun, records: IdbRecords): Promise<Latencies>;
 
   /** Starts this tab's log worker on `database`; resolves once it is open. */
   openTab(database: string): Promise<void>;
@@ -109,6 +116,10 @@ export interface IdbPutService {
   stage(records: LogEvent[]): Promise<void>;
   /** Puts the staged records as `put` does, and forgets them. */
   putStaged(): Promise<void>;
+  /** Keeps batches of stored-shape records for putStagedBatch. */
+  stageBatches(batches: EventRecord[][]): Promise<void>;
+  /** Puts staged batch `index` in one transaction, as `put` does. */
+  putStagedBatch(index: number): Promise<void>;
   close(): Promise<void>;
 }
 
