@@ -1,5 +1,4 @@
 import { transfer } from 'comlink';
-import * as Y from 'yjs';
 import {
   openDocument,
   streamOfDoc,
@@ -7,12 +6,11 @@ import {
   randomActorId,
   TEXT_EDITED,
   DOC_PREFIX,
-  textUpdateOf,
-  type LogEvent,
   type DocumentHandle,
   type Log,
   type Store,
 } from '../src/index.ts';
+import { loadDocument, summaryOf } from './document-snapshots.ts';
 import type { DocumentService } from './protocol.ts';
 
 /**
@@ -49,12 +47,11 @@ export function createDocumentService(
       const streams = await log.streams(DOC_PREFIX);
       return Promise.all(
         streams.map(async (stream) => {
-          const docId = docIdOf(stream);
-          const view = await (await handle(docId)).summary();
-          const title = (view.fields.title ?? []).filter(
-            (t): t is string => typeof t === 'string',
-          );
-          return { docId, title, deleted: view.deleted };
+          const { registers } = await loadDocument(store, stream, {
+            text: false,
+            onIgnoredError,
+          });
+          return { docId: docIdOf(stream), ...summaryOf(registers) };
         }),
       );
     },
@@ -65,28 +62,14 @@ export function createDocumentService(
     },
     async documentSnapshot(docId) {
       const stream = streamOfDoc(docId);
-      // Position first, heads second: anything committed in between is in the state and listed.
-      const { lastPos } = await store.replica();
-      const heads = await log.heads(stream);
-      const doc = new Y.Doc();
-      const events: LogEvent[] = [];
-      for await (const event of log.read(stream, { at: heads }))
-        events.push(event);
-      doc.transact(() => {
-        for (const event of events) {
-          const update = textUpdateOf(event);
-          if (update) Y.applyUpdate(doc, update);
-        }
+      const { text, heads, position } = await loadDocument(store, stream, {
+        text: true,
+        onIgnoredError,
       });
-      const applied = new Set(events.map((e) => e.id));
-      const included = (await store.streamEventsSince(stream, lastPos))
-        .filter((r) => applied.has(r.event.id))
-        .map((r) => r.event.id);
-      const state = Y.encodeStateAsUpdate(doc);
-      return transfer(
-        { docId, stream, state, heads, position: lastPos, included },
-        [state.buffer as ArrayBuffer],
-      );
+      const state = text!;
+      return transfer({ docId, stream, state, heads, position, included: [] }, [
+        state.buffer as ArrayBuffer,
+      ]);
     },
     documentView: async (docId, at) =>
       (await handle(docId)).view(at ? { at } : {}),

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import {
+  memoryStore,
+  openDocument,
+  openLog,
+  streamOfDoc,
+  type Log,
+  type Store,
+} from '../../src/index.ts';
+import { compareCanonical } from '../../src/log/store.ts';
+import { loadDocument, summaryOf } from '../../worker/document-snapshots.ts';
+import { collect } from '../support/records.ts';
+
+const STREAM = streamOfDoc('notes');
+
+/** A log whose clock the test moves: `at(ms)` before each write. */
+async function replica(actor: string) {
+  let time = Date.UTC(2026, 0, 1);
+  const store = memoryStore();
+  const log = await openLog({ store, actor, now: () => time });
+  const doc = await openDocument(log, 'notes', { author: actor });
+  return { store, log, doc, at: (ms: number) => (time = ms) };
+}
+
+const textOf = (state: Uint8Array) => {
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, state);
+  return doc.getText('body').toString();
+};
+
+const errors: unknown[] = [];
+const load = (store: Store, every = Infinity) =>
+  loadDocument(store, STREAM, {
+    text: true,
+    every,
+    onIgnoredError: (e) => errors.push(e),
+  });
+
+/** What folding every event from scratch gives, with no snapshot to start from. */
+async function fullReplay(log: Log, store: Store) {
+  await store.clearSnapshots();
+  const loaded = await load(store);
+  expect(loaded.folded).toBe((await collect(log.read(STREAM))).length);
+  return loaded;
+}
+
+describe('opening a document from its snapshot', () => {
+  it('gives the full replay, with events that arrived after the snapshot and sort before it', async () => {
+    const desk = await replica('desk');
+    const laptop = await replica('laptop');
+    const base = Date.UTC(2026, 0, 1, 9);
+    desk.at(base);
+    await desk.doc.setField('title', 'Notes');
+    await desk.doc.editText(0, 0, 'Shared start. ');
+    await laptop.log.ingest(await collect(desk.log.since({})));
+
+    // The laptop edits offline, early; the desk goes on later and snapshots.
+    laptop.at(base + 1_000);
+    await laptop.doc.editText(0, 0, 'Laptop first. ');
+    await laptop.doc.setField('title', 'Laptop notes');
+    for (let i = 0; i < 12; i++) {
+      desk.at(base + 60_000 + i);
+      await desk.doc.editText(0, 0, `d${i} `);
+    }
+    const snapshotted = await load(desk.store, 5);
+    expect(snapshotted.folded).toBe(14);
+    const snapshot = await desk.store.getSnapshot(`${STREAM}\ndoc.open`);
+    expect(snapshot?.pos).toBe(snapshotted.position);
+
+    const fromLaptop = await collect(laptop.log.since({ desk: 14 }));
+    const [last] = await collect(desk.log.read(STREAM)).then((e) =>
+      e.slice(-1),
+    );
+    expect(fromLaptop.every((e) => compareCanonical(e, last!) < 0)).toBe(true);
+    await desk.log.ingest(fromLaptop);
+    desk.at(base + 120_000);
+    await desk.doc.editText(0, 0, 'After. ');
+
+    const opened = await load(desk.store);
+    expect(opened.folded).toBe(3);
+    const replayed = await fullReplay(desk.log, desk.store);
+    expect(textOf(opened.text!)).toBe(textOf(replayed.text!));
+    expect(opened.heads).toEqual(replayed.heads);
+    expect(opened.heads).toEqual(await desk.log.heads(STREAM));
+    expect(opened.position).toBe(replayed.position);
+    expect(summaryOf(opened.registers)).toEqual(summaryOf(replayed.registers));
+    const view = await desk.doc.view();
+    expect(textOf(opened.text!)).toBe(view.text);
+    expect(view.text).toContain('Laptop first. ');
+    expect(summaryOf(opened.registers).title.sort()).toEqual(
+      [...(view.fields.title as string[])].sort(),
+    );
+    expect(errors).toEqual([]);
+  });
+
+  it('saves a snapshot only after enough new events, and reads nothing more after it', async () => {
+    const desk = await replica('desk');
+    desk.at(Date.UTC(2026, 0, 1, 9));
+    for (let i = 0; i < 4; i++) await desk.doc.editText(0, 0, `${i}`);
+    expect((await load(desk.store, 5)).folded).toBe(4);
+    expect(await desk.store.getSnapshot(`${STREAM}\ndoc.open`)).toBeUndefined();
+    await desk.doc.editText(0, 0, '4');
+    expect((await load(desk.store, 5)).folded).toBe(5);
+    const again = await load(desk.store, 5);
+    expect(again.folded).toBe(0);
+    expect(textOf(again.text!)).toBe('43210');
+  });
+
+  it('ignores a snapshot record it did not write, and folds from scratch', async () => {
+    const desk = await replica('desk');
+    await desk.doc.editText(0, 0, 'kept');
+    await desk.store.putSnapshot({
+      key: `${STREAM}\ndoc.open`,
+      stream: STREAM,
+      pos: 99,
+      extra: [],
+      after: null,
+      state: { version: 0, garbage: true },
+      takenAt: 0,
+    });
+    const opened = await load(desk.store);
+    expect(opened.folded).toBe(1);
+    expect(textOf(opened.text!)).toBe('kept');
+  });
+});

@@ -1,0 +1,213 @@
+import * as Y from 'yjs';
+import {
+  DELETED_FIELD,
+  fieldWritesOf,
+  textUpdateOf,
+} from '../src/doc/doc-events.ts';
+import { Registers } from '../src/doc/registers.ts';
+import type {
+  EventId,
+  EventRecord,
+  Json,
+  LogEvent,
+  SnapshotRecord,
+  Store,
+} from '../src/index.ts';
+
+/** The projection name in snapshot keys: `${stream}\n${SNAPSHOT_NAME}`. */
+export const SNAPSHOT_NAME = 'doc.open';
+/** Save a new snapshot once opening had to fold this many events past the last one. */
+export const SNAPSHOT_EVERY = 500;
+
+/** A register write, with just the event fields Registers reads. */
+interface FieldWrite {
+  event: Pick<LogEvent, 'id' | 'actor' | 'author' | 'time'>;
+  field: string;
+  value: Json;
+  supersedes: EventId[];
+}
+
+/**
+ * What a snapshot record of a document holds: every event of the stream with
+ * `pos <= record.pos`, folded. Text and registers are both order-independent, so
+ * an event that arrives later and sorts before the snapshot's events is simply
+ * applied on top: unlike a generic projection's, this snapshot is never void.
+ */
+interface DocumentSnapshotState {
+  version: 1;
+  /** Y.encodeStateAsUpdate of the text. */
+  text: Uint8Array;
+  /** Every register write folded in (field sets are rare: titles, deletion). */
+  writes: FieldWrite[];
+  heads: EventId[];
+}
+
+export interface LoadedDocument {
+  /** A Yjs update holding the whole text at `heads`; undefined when not asked for. */
+  text: Uint8Array | undefined;
+  registers: Registers;
+  heads: EventId[];
+  /** Every event of the stream up to this position is folded in, and none after it. */
+  position: number;
+  /** Events folded past the snapshot (all of them when there was none). */
+  folded: number;
+}
+
+export interface LoadOptions {
+  /** Whether the caller needs the text (listing documents needs only registers). */
+  text: boolean;
+  onIgnoredError: (error: unknown) => void;
+  /** Snapshot threshold; tests lower it. */
+  every?: number;
+}
+
+const keyOf = (stream: string) => `${stream}\n${SNAPSHOT_NAME}`;
+
+/**
+ * A document as of its latest events, read in one consistent IndexedDB read: the
+ * snapshot record plus the stream's events after it, so opening costs what arrived
+ * since the snapshot, not the whole history (DESIGN §5). When that was `every`
+ * events or more, the result is saved as the new snapshot. Snapshots are caches:
+ * one that is missing, malformed or unwritable changes nothing but speed.
+ */
+export async function loadDocument(
+  store: Store,
+  stream: string,
+  options: LoadOptions,
+): Promise<LoadedDocument> {
+  const every = options.every ?? SNAPSHOT_EVERY;
+  const snapshot = snapshotState(
+    await store.getSnapshot(keyOf(stream)).catch(() => undefined),
+  );
+  const since = snapshot?.pos ?? 0;
+  const records = await store.streamEventsSince(stream, since);
+  const writes = [...(snapshot?.state.writes ?? [])];
+  const updates: Uint8Array[] = [];
+  let heads = snapshot?.state.heads ?? [];
+  let position = since;
+  for (const record of records) {
+    // Causal delivery: a parent always has the smaller position, so this leaves
+    // exactly the events no other event names.
+    heads = advance(heads, record.event);
+    position = record.pos;
+    collect(record, writes, updates, options.onIgnoredError);
+  }
+  const registers = new Registers();
+  for (const w of writes)
+    registers.apply(w.event as LogEvent, w.field, w.value, w.supersedes);
+
+  const save = records.length >= every;
+  let text: Uint8Array | undefined;
+  if (options.text || save) {
+    text =
+      updates.length === 0 && snapshot
+        ? snapshot.state.text
+        : mergeText(snapshot?.state.text, updates, options.onIgnoredError);
+  }
+  if (save && text) {
+    const state: DocumentSnapshotState = { version: 1, text, writes, heads };
+    const record: SnapshotRecord = {
+      key: keyOf(stream),
+      stream,
+      pos: position,
+      extra: [],
+      after: null,
+      state,
+      takenAt: Date.now(),
+    };
+    // IndexedDB clones the record when put is called, before anything is transferred.
+    await store.putSnapshot(record).catch(options.onIgnoredError);
+  }
+  return {
+    text: options.text ? text : undefined,
+    registers,
+    heads: [...heads].sort(),
+    position,
+    folded: records.length,
+  };
+}
+
+/** Live string values of the title, and whether the document is deleted. */
+export function summaryOf(registers: Registers): {
+  title: string[];
+  deleted: boolean;
+} {
+  return {
+    title: registers
+      .values('title')
+      .map((v) => v.value)
+      .filter((t): t is string => typeof t === 'string'),
+    deleted: registers.values(DELETED_FIELD).some((v) => v.value === true),
+  };
+}
+
+/** Heads after `event`: it replaces the parents it names. */
+function advance(heads: EventId[], event: LogEvent): EventId[] {
+  return [...heads.filter((h) => !event.parents.includes(h)), event.id];
+}
+
+/** A malformed event from another replica is reported and skipped, as DocState does. */
+function collect(
+  { event }: EventRecord,
+  writes: FieldWrite[],
+  updates: Uint8Array[],
+  onIgnoredError: (error: unknown) => void,
+): void {
+  try {
+    const update = textUpdateOf(event);
+    const fieldWrites = fieldWritesOf(event);
+    if (update) updates.push(update);
+    const { id, actor, author, time } = event;
+    for (const w of fieldWrites)
+      writes.push({
+        event: { id, actor, time, ...(author !== undefined ? { author } : {}) },
+        ...w,
+      });
+  } catch (error) {
+    onIgnoredError(error);
+  }
+}
+
+/** The text with every update applied, as one update; one Yjs transaction for the lot. */
+function mergeText(
+  base: Uint8Array | undefined,
+  updates: Uint8Array[],
+  onIgnoredError: (error: unknown) => void,
+): Uint8Array {
+  const doc = new Y.Doc();
+  try {
+    doc.transact(() => {
+      for (const update of base ? [base, ...updates] : updates) {
+        try {
+          Y.applyUpdate(doc, update);
+        } catch (error) {
+          onIgnoredError(
+            new Error(
+              `a text update could not be applied: ${(error as Error).message}`,
+            ),
+          );
+        }
+      }
+    });
+    return Y.encodeStateAsUpdate(doc);
+  } finally {
+    doc.destroy();
+  }
+}
+
+/** The record's state when it is one this module wrote; anything else is ignored. */
+function snapshotState(
+  record: SnapshotRecord | undefined,
+): (SnapshotRecord & { state: DocumentSnapshotState }) | undefined {
+  const state = record?.state as Partial<DocumentSnapshotState> | undefined;
+  if (
+    !record ||
+    state?.version !== 1 ||
+    !(state.text instanceof Uint8Array) ||
+    !Array.isArray(state.writes) ||
+    !Array.isArray(state.heads) ||
+    !Number.isSafeInteger(record.pos)
+  )
+    return undefined;
+  return record as SnapshotRecord & { state: DocumentSnapshotState };
+}
