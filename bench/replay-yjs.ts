@@ -1,6 +1,13 @@
-import type { ConcurrentTrace } from './concurrent-trace.ts';
+import type { ConcurrentTrace, TracePatch } from './concurrent-trace.ts';
 import { EditingDoc } from './editing-doc.ts';
+import type { SequentialTrace } from './editing-trace.ts';
 import type { TracePlan } from './trace-plan.ts';
+
+/** What a Yjs replay leaves: its docs and the updates it kept. */
+export interface YjsReplay {
+  editors: EditingDoc[];
+  updates: Uint8Array[];
+}
 
 /**
  * Replays a concurrent trace with Yjs alone: one Y.Doc per agent. Before each txn the
@@ -10,7 +17,30 @@ import type { TracePlan } from './trace-plan.ts';
  * missing ones; the final full sync goes by state vector.
  * @throws Error when a replica does not end with the trace's endContent.
  */
-export function replayWithYjs(trace: ConcurrentTrace, plan: TracePlan): void {
+export function replayWithYjs(
+  trace: ConcurrentTrace,
+  plan: TracePlan,
+): YjsReplay {
+  const replay = convergeWithYjs(trace, plan);
+  replay.editors.forEach((editor, agent) => {
+    if (editor.toString() !== trace.endContent) {
+      throw new Error(
+        `yjs replay: agent ${agent} does not end with the trace's endContent`,
+      );
+    }
+  });
+  return replay;
+}
+
+/**
+ * The replay of `replayWithYjs` without the check: where every replica ends, for a
+ * trace whose end is not known (a prefix of one).
+ * @throws Error naming the txn whose patches Yjs refused.
+ */
+export function convergeWithYjs(
+  trace: ConcurrentTrace,
+  plan: TracePlan,
+): YjsReplay {
   const n = trace.numAgents;
   const editors = Array.from({ length: n }, () => new EditingDoc());
   const integrated = editors.map(() => new Int32Array(n));
@@ -26,18 +56,49 @@ export function replayWithYjs(trace: ConcurrentTrace, plan: TracePlan): void {
       has[x] = Math.max(has[x]!, needs[x]!);
     }
     editors[txn.agent]!.receive(missing);
-    updates[index] = editors[txn.agent]!.edit(txn.patches);
+    updates[index] = editTxn(editors[txn.agent]!, index, txn.patches);
     has[txn.agent]!++;
   });
 
   const [hub, ...others] = editors;
   for (const editor of others) hub!.pullFrom(editor);
   for (const editor of others) editor.pullFrom(hub!);
-  editors.forEach((editor, agent) => {
-    if (editor.toString() !== trace.endContent) {
-      throw new Error(
-        `yjs replay: agent ${agent} does not end with the trace's endContent`,
-      );
-    }
+  return { editors, updates };
+}
+
+/**
+ * Replays a sequential trace with Yjs alone: one Y.Doc, each txn one transaction
+ * whose update is kept, as a provider keeps it to store or send.
+ * @throws Error naming the txn Yjs refused, or when the text differs at the end.
+ */
+export function replaySequentialWithYjs(trace: SequentialTrace): YjsReplay {
+  const editor = new EditingDoc();
+  const updates: Uint8Array[] = [];
+  if (trace.startContent !== '')
+    updates.push(editor.edit([[0, 0, trace.startContent]]));
+  trace.txns.forEach((txn, index) => {
+    updates.push(editTxn(editor, index, txn.patches));
   });
+  if (editor.toString() !== trace.endContent)
+    throw new Error(
+      "yjs replay: the text does not end with the trace's endContent",
+    );
+  return { editors: [editor], updates };
+}
+
+function editTxn(
+  editor: EditingDoc,
+  index: number,
+  patches: readonly TracePatch[],
+): Uint8Array {
+  try {
+    return editor.edit(patches);
+  } catch (error) {
+    throw new Error(
+      `txns[${index}]: Yjs refused the patches: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
 }

@@ -6,6 +6,7 @@ import { now } from './measure.ts';
 import { formatTable } from './report-table.ts';
 import type { BenchResult, ScenarioContext } from './scenario.ts';
 import { SCENARIOS } from './scenarios.ts';
+import { preloadTrace } from './trace-source.ts';
 
 export interface BenchOptions {
   /** Smoke mode: small sizes, two measured runs. */
@@ -14,6 +15,8 @@ export interface BenchOptions {
   only?: string;
   /** Where to write the JSON report (DESIGN §13). */
   json?: string;
+  /** An editing trace (editing-traces format) for the trace scenarios to replay. */
+  trace?: string;
 }
 
 export interface BenchReport {
@@ -48,7 +51,7 @@ export function describeScenarios(): string {
 export async function runBenchmarks(
   options: BenchOptions,
 ): Promise<BenchReport> {
-  const { only, json, quick } = options;
+  const { only, json, quick, trace } = options;
   const selected = SCENARIOS.filter(
     (s) => only === undefined || s.name.startsWith(only),
   );
@@ -62,9 +65,11 @@ export async function runBenchmarks(
   const context: ScenarioContext = {
     quick,
     runs: quick ? 2 : 5,
+    ...(trace !== undefined ? { trace: resolve(trace) } : {}),
     note,
     browser: () => (browser ??= startBrowser(note)),
   };
+  if (context.trace !== undefined) note(await preloadTrace(context.trace));
   const machine = describeMachine();
   const results: BenchResult[] = [];
   try {

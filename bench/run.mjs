@@ -5,11 +5,16 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runnerImport } from 'vite';
 
-const USAGE = `usage: npm run bench -- [--quick] [--only NAME] [--json FILE]
+const USAGE = `usage: npm run bench -- [--quick] [--only NAME] [--json FILE] [--trace FILE]
 
   --quick      smoke mode: small sizes, warm-up + 2 runs, about 35 s
   --only NAME  run only the scenarios whose name starts with NAME
   --json FILE  also write the report as JSON (DESIGN §13)
+  --trace FILE an editing trace (editing-traces format, gzipped JSON) for the
+               trace scenarios to replay instead of their defaults: a sequential
+               one for trace.sequential and storage.bytes-per-event, a concurrent
+               one ("kind": "concurrent") for trace.concurrent and
+               engine.trace.concurrent
   --help       this text and the list of scenarios`;
 
 let flags;
@@ -19,6 +24,7 @@ try {
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
       json: { type: 'string' },
+      trace: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   }).values;
@@ -42,6 +48,7 @@ if (flags.help) {
       quick: flags.quick,
       only: flags.only,
       json: flags.json,
+      trace: flags.trace,
     });
   } catch (error) {
     console.error(

@@ -20,6 +20,8 @@ export interface ScenarioContext {
   quick: boolean;
   /** Measured runs, after one warm-up run that is thrown away. */
   runs: number;
+  /** `--trace FILE`: the editing trace the trace scenarios replay instead of their defaults. */
+  trace?: string;
   /** Progress for whoever watches the console; not part of the report. */
   note(message: string): void;
   /**

@@ -1,13 +1,11 @@
-import { generateConcurrentTrace } from './concurrent-trace.ts';
 import { now, sampleRuns, toResult } from './measure.ts';
 import { replayWithForkline, type ReplayPhases } from './replay-forkline.ts';
 import { replayWithYjs } from './replay-yjs.ts';
 import type { BenchResult, Scenario } from './scenario.ts';
 import { planReplay } from './trace-plan.ts';
+import { concurrentTraceFor, describeTrace } from './trace-source.ts';
 
 const NAME = 'engine.trace.concurrent';
-const AGENTS = 3;
-const SEED = 0x5eed;
 
 /**
  * The issue's speed goal: ~25k txns by three writers typing concurrently (stale
@@ -19,19 +17,18 @@ export const traceConcurrentScenario: Scenario = {
   summary:
     'three concurrent writers, ~25k txns: append, ingest, fold vs Yjs alone',
   async run(context) {
-    const txns = context.quick ? 2_000 : 25_000;
-    let start = now();
-    const trace = generateConcurrentTrace({ agents: AGENTS, txns, seed: SEED });
+    const choice = await concurrentTraceFor(context);
+    if (!choice) {
+      context.note('skipped: --trace names a sequential trace');
+      return [];
+    }
+    const { trace } = choice;
     const plan = planReplay(trace);
-    const merges = trace.txns.filter((txn) => txn.parents.length > 1).length;
-    context.note(
-      `generated ${trace.txns.length} txns (${merges} merges, ${trace.endContent.length} chars) ` +
-        `in ${Math.round(now() - start)} ms`,
-    );
+    context.note(`replaying ${choice.label}: ${describeTrace(trace)}`);
 
     let staleAppends = 0;
     const samples = await sampleRuns(context.runs, async () => {
-      start = now();
+      let start = now();
       replayWithYjs(trace, plan);
       const yjs = now() - start;
       start = now();
@@ -42,7 +39,8 @@ export const traceConcurrentScenario: Scenario = {
     });
     context.note(`${staleAppends} appends had stale expected heads`);
 
-    const yjs = toResult('yjs.trace.concurrent', 'ms', samples.yjs);
+    // Not yjs.trace.concurrent: that is trace.concurrent's baseline (DESIGN §13).
+    const yjs = toResult('yjs.engine.trace.concurrent', 'ms', samples.yjs);
     const phases: (keyof ReplayPhases)[] = [
       'edit',
       'append',

@@ -25,7 +25,7 @@ export function planReplay(trace: ConcurrentTrace): TracePlan {
     for (const parent of txn.parents) {
       if (!(parent >= 0 && parent < index)) {
         throw new Error(
-          `trace txn ${index}: parent ${parent} is not an earlier txn`,
+          `txns[${index}].parents: ${parent} is not an earlier txn`,
         );
       }
       const contained = after[parent]!;
@@ -34,7 +34,7 @@ export function planReplay(trace: ConcurrentTrace): TracePlan {
     const own = txnsOf[txn.agent]!;
     if (seen[txn.agent] !== own.length) {
       throw new Error(
-        `trace txn ${index}: agent ${txn.agent}'s txns are not totally ordered`,
+        `txns[${index}].parents: they do not contain txn ${own[own.length - 1]}, agent ${txn.agent}'s latest, but an agent's txns must be totally ordered`,
       );
     }
     own.push(index);
