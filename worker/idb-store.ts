@@ -23,6 +23,11 @@ export interface IdbStoreOptions {
 
 export interface IdbStore extends Store {
   readonly name: string;
+  /**
+   * Closes the connection and fires its `close` event, as the browser does when it
+   * drops a connection (storage cleared, disk failure). For fault tests.
+   */
+  dropConnection(): void;
 }
 
 type WriteTx = IDBPTransaction<
@@ -273,6 +278,10 @@ export async function openIdbStore(
     async clearSnapshots() {
       checkOpen();
       await db.clear('snapshots');
+    },
+    dropConnection() {
+      db.close();
+      db.dispatchEvent(new Event('close'));
     },
     async close() {
       closed = true;

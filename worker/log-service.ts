@@ -58,6 +58,10 @@ export function createLogService(
             'The browser closed the connection to local storage. Reload this tab to reconnect.',
         }),
     });
+    // Fault tests reach this through the worker's global scope (Playwright's worker.evaluate).
+    Object.assign(globalThis, {
+      forklineDropStorageConnection: () => store.dropConnection(),
+    });
     const rejectPrefixes = options.rejectPrefixes ?? ['ledger/'];
     const log = await openLog({
       store,
@@ -126,6 +130,7 @@ export function createLogService(
     async open(options = {}): Promise<Opened> {
       session ??= start(options);
       const s = await session;
+      if (options.lifeLock) await holdForLife(options.lifeLock);
       return { database: s.database, actor: s.log.actor };
     },
     append: (stream, events, options) =>
@@ -145,6 +150,12 @@ export function createLogService(
     versionVector: async () => (await ready()).log.versionVector(),
     position: async () => (await (await ready()).store.replica()).lastPos,
     conflicts: async (stream) => (await ready()).log.conflicts(stream),
+    async readAfter(stream, position) {
+      const records = await (
+        await ready()
+      ).store.streamEventsSince(stream, position);
+      return records.map((r) => ({ event: r.event, position: r.pos }));
+    },
     async subscribe(
       stream,
       fromPosition,
@@ -222,6 +233,22 @@ async function collectFrom(store: IdbStore, from: number) {
   const records = [];
   for await (const record of store.eventsFrom(from)) records.push(record);
   return records;
+}
+
+/**
+ * Takes the lock `name` and never releases it: the browser releases it when this
+ * worker dies, which is how the page learns of the death. Resolves once held.
+ */
+function holdForLife(name: string): Promise<void> {
+  if (!navigator.locks) return Promise.resolve();
+  return new Promise((held, failed) => {
+    navigator.locks
+      .request(name, () => {
+        held();
+        return new Promise<never>(() => undefined);
+      })
+      .catch(failed);
+  });
 }
 
 function reportIgnored(error: unknown): void {

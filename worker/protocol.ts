@@ -27,6 +27,11 @@ export interface OpenOptions {
   rejectPrefixes?: string[];
   /** Recorded on every event this tab writes (e.g. "Tab 2"). */
   author?: string;
+  /**
+   * A Web Lock the worker holds for its whole life: the page waits on it to learn
+   * that the worker died (a worker cannot announce its own death).
+   */
+  lifeLock?: string;
 }
 
 export interface DocumentSummary {
@@ -132,6 +137,8 @@ export interface LogService extends DocumentService {
   /** Position of the last stored event: subscribe from here to get only what comes next. */
   position(): Promise<number>;
   conflicts(stream: string): Promise<Conflict[]>;
+  /** Events of `stream` stored after `position`, in position order. */
+  readAfter(stream: string, position: number): Promise<Delivery[]>;
   /**
    * Delivers every event of `stream` (all streams when null) stored after
    * `fromPosition`, then each new one as any tab commits it: in position order,

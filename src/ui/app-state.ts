@@ -1,6 +1,12 @@
 import { signal } from '@preact/signals';
 import { proxy, type Remote } from 'comlink';
-import type { DocumentView, EventId } from '../index.ts';
+import {
+  TEXT_EDITED,
+  textUpdateOf,
+  type AppendResult,
+  type DocumentView,
+  type EventId,
+} from '../index.ts';
 import type {
   Delivery,
   DocumentSummary,
@@ -9,8 +15,13 @@ import type {
   Progress,
 } from '../../worker/protocol.ts';
 import { LiveDocument } from './live-document.ts';
-import { appendMoving, startLogWorker } from './log-client.ts';
-import { startRelaySync } from './relay-sync.ts';
+import { appendMoving } from './log-client.ts';
+import {
+  superviseLogWorker,
+  WorkerStoppedError,
+  type SupervisedSubscription,
+} from './log-supervisor.ts';
+import { resumeRelaySync, startRelaySync } from './relay-sync.ts';
 import { tabLabel } from './tab-label.ts';
 
 /** Everything the page shows, as signals; components read them, actions below write them. */
@@ -22,6 +33,8 @@ export const current = signal<
 export const view = signal<DocumentView | undefined>(undefined);
 export const history = signal<HistoryEntry[]>([]);
 export const notice = signal<string | undefined>(undefined);
+/** Said briefly after the log worker was replaced. */
+export const recovered = signal<string | undefined>(undefined);
 export const saving = signal<{ pending: number; error?: string }>({
   pending: 0,
 });
@@ -31,30 +44,51 @@ export const online = signal(
 /** Bumped when the text changed under the editor because of someone else. */
 export const remoteTextVersion = signal(0);
 
-let service: Remote<LogService> | undefined;
 let actor = '';
 let markStarted!: (s: Remote<LogService>) => void;
 /** Resolves once the worker is up: actions taken during start-up wait for it instead of being lost. */
 const started = new Promise<Remote<LogService>>(
   (resolve) => (markStarted = resolve),
 );
-let docSubscription: number | undefined;
+let docSubscription: SupervisedSubscription | undefined;
+let subscribeTo: (
+  stream: string | null,
+  fromPosition: number,
+  onEvents: (batch: Delivery[]) => void,
+) => Promise<SupervisedSubscription>;
+
+const RESTARTING =
+  'Local storage stopped answering; reconnecting. Your edits are kept in this tab.';
+let recoveredTimer: ReturnType<typeof setTimeout> | undefined;
 
 export async function start(): Promise<void> {
   addEventListener('online', () => (online.value = true));
   addEventListener('offline', () => (online.value = false));
-  const worker = await startLogWorker({ author });
-  service = worker.service;
-  actor = worker.opened.actor;
+  const supervisor = await superviseLogWorker({
+    open: { author },
+    onNotice: (n) => (notice.value = n.message),
+    onRestarting: () => (notice.value ??= RESTARTING),
+    onRestartFailed: (error) =>
+      (notice.value = `${RESTARTING} (${error.message})`),
+    onRestarted: () => {
+      if (notice.value?.startsWith(RESTARTING)) notice.value = undefined;
+      recovered.value = 'Reconnected to local storage; nothing was lost.';
+      clearTimeout(recoveredTimer);
+      recoveredTimer = setTimeout(() => (recovered.value = undefined), 5000);
+      // Edits the dead worker never confirmed go again now, not after the backoff.
+      void current.value?.live.flush();
+      resumeRelaySync();
+      void refreshDocuments();
+      void refreshView();
+    },
+  });
+  const service = supervisor.service;
+  actor = supervisor.actor;
+  subscribeTo = supervisor.subscribe;
   markStarted(service);
   startRelaySync(service);
-  await service.watch(proxy((n) => (notice.value = n.message)));
   // Any document changed anywhere: refresh the list (titles, deletions).
-  await service.subscribe(
-    null,
-    await service.position(),
-    proxy((batch: Delivery[]) => onAnyDelivery(batch)),
-  );
+  await subscribeTo(null, await service.position(), onAnyDelivery);
   await refreshDocuments();
   const first = documents.value.find((d) => !d.deleted);
   if (first) await openDoc(first.docId);
@@ -103,8 +137,11 @@ export async function openDoc(docId: string): Promise<void> {
   const s = await started;
   await current.value?.live.flush();
   current.value?.live.close();
-  if (docSubscription !== undefined) await s.unsubscribe(docSubscription);
+  await docSubscription?.unsubscribe();
+  docSubscription = undefined;
   const snapshot = await s.documentSnapshot(docId);
+  // A send the worker died on may have been committed: look before sending it again.
+  let unconfirmedAfter: number | undefined;
   const live = new LiveDocument({
     state: snapshot.state,
     heads: snapshot.heads,
@@ -112,15 +149,29 @@ export async function openDoc(docId: string): Promise<void> {
     actor,
     author,
     send: async (update, expected) => {
-      const [result] = await appendMoving(
-        s,
-        snapshot.stream,
-        [{ type: 'doc.text.edited', data: update, author }],
-        {
-          expected,
-        },
-      );
-      return result!;
+      if (unconfirmedAfter !== undefined) {
+        const committed = await committedEarlier(
+          s,
+          snapshot.stream,
+          unconfirmedAfter,
+          update,
+        );
+        unconfirmedAfter = undefined;
+        if (committed) return committed;
+      }
+      const before = docSubscription?.position ?? snapshot.position;
+      try {
+        const [result] = await appendMoving(
+          s,
+          snapshot.stream,
+          [{ type: TEXT_EDITED, data: update, author }],
+          { expected },
+        );
+        return result!;
+      } catch (error) {
+        if (error instanceof WorkerStoppedError) unconfirmedAfter = before;
+        throw error;
+      }
     },
     onRemoteChange: () => remoteTextVersion.value++,
     onPendingChange: (pending, error) => {
@@ -129,16 +180,40 @@ export async function openDoc(docId: string): Promise<void> {
   });
   current.value = { docId, live };
   view.value = undefined;
-  docSubscription = await s.subscribe(
+  docSubscription = await subscribeTo(
     snapshot.stream,
     snapshot.position,
-    proxy((batch: Delivery[]) => {
+    (batch: Delivery[]) => {
       if (current.value?.live !== live) return;
       live.receive(batch.map((d) => d.event));
       refreshViewSoon();
-    }),
+    },
   );
   await refreshView();
+}
+
+/** Our edit `update`, if the log stored it after `position`: a send the dead worker did commit. */
+async function committedEarlier(
+  s: Remote<LogService>,
+  stream: string,
+  position: number,
+  update: Uint8Array,
+): Promise<AppendResult | undefined> {
+  for (const { event, position: at } of await s.readAfter(stream, position)) {
+    const data = textUpdateOf(event);
+    if (
+      event.actor === actor &&
+      event.author === author &&
+      data &&
+      sameBytes(data, update)
+    )
+      return { event, status: 'duplicate', position: at, concurrent: [] };
+  }
+  return undefined;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 export async function createDoc(): Promise<void> {

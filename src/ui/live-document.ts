@@ -20,6 +20,8 @@ interface Batch {
   /** The heads these edits were made against: exactly what they had seen. */
   base: EventId[];
   updates: Uint8Array[];
+  /** What was sent for it, once sent: its echo is recognised by these bytes. */
+  sent?: Uint8Array;
 }
 
 export interface LiveDocumentOptions {
@@ -106,9 +108,11 @@ export class LiveDocument {
       const ours =
         event.actor === this.options.actor &&
         event.author === this.options.author;
-      if (this.inFlight && ours && event.type === TEXT_EDITED) {
-        // Our own in-flight event, delivered before its append resolved.
-        this.acknowledge(event, this.inFlight);
+      const sent =
+        ours && event.type === TEXT_EDITED ? this.sentAs(event) : undefined;
+      if (sent) {
+        // Our own event, delivered before its append resolved (or after its worker died).
+        this.acknowledge(event, sent);
         continue;
       }
       this.applied.add(event.id);
@@ -150,14 +154,15 @@ export class LiveDocument {
     while (this.batches.length > 0 && !this.closed) {
       const batch = this.batches[0]!;
       if (batch === this.open) this.open = undefined;
-      const update =
+      // A retry sends the very same bytes; send gets a copy, as it may move it to the worker.
+      batch.sent ??=
         batch.updates.length === 1
           ? batch.updates[0]!
           : Y.mergeUpdates(batch.updates);
       this.inFlight = batch;
       let result: AppendResult;
       try {
-        result = await this.options.send(update, batch.base);
+        result = await this.options.send(batch.sent.slice(), batch.base);
       } catch (error) {
         // Kept: the batch stays first in line, retried with backoff (or sooner, on the next edit).
         this.inFlight = undefined;
@@ -173,6 +178,17 @@ export class LiveDocument {
       this.acknowledge(result.event, batch);
       this.options.onPendingChange?.(this.pending);
     }
+  }
+
+  private sentAs(event: LogEvent): Batch | undefined {
+    const update = textUpdateOf(event);
+    if (!update) return undefined;
+    return this.batches.find(
+      (b) =>
+        b.sent !== undefined &&
+        b.sent.length === update.length &&
+        b.sent.every((byte, i) => byte === update[i]),
+    );
   }
 
   /** Our event is in the log: its batch is done, and every later batch had seen it. */

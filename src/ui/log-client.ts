@@ -10,11 +10,18 @@ export interface LogWorker {
   service: Remote<LogService>;
   opened: Opened;
   terminate(): void;
+  /** Resolves once the worker is gone: terminated, crashed or closed by itself. */
+  gone: Promise<void>;
 }
 
-/** Starts this tab's log worker, opens its database and returns the Comlink proxy. */
+/**
+ * Starts this tab's log worker, opens its database and returns the Comlink proxy.
+ * The worker holds a Web Lock for its whole life; waiting on that lock is how the
+ * page learns the worker died, since Comlink calls to a dead worker never settle.
+ */
 export async function startLogWorker(
   options: OpenOptions = {},
+  { timeoutMs = Infinity }: { timeoutMs?: number } = {},
 ): Promise<LogWorker> {
   const worker = new Worker(
     new URL('../../worker/log-worker.ts', import.meta.url),
@@ -24,8 +31,35 @@ export async function startLogWorker(
     },
   );
   const service = wrap<LogService>(worker);
-  const opened = await service.open(options);
-  return { service, opened, terminate: () => worker.terminate() };
+  const lifeLock = navigator.locks
+    ? `forkline:log-worker:${crypto.randomUUID()}`
+    : undefined;
+  // A worker that dies before answering open() leaves the call pending forever: give up on it.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const opened = await Promise.race([
+    service.open({ ...options, ...(lifeLock ? { lifeLock } : {}) }),
+    new Promise<never>((_, reject) => {
+      if (timeoutMs === Infinity) return;
+      timer = setTimeout(() => {
+        worker.terminate();
+        reject(
+          new Error(
+            `The log worker did not start within ${timeoutMs / 1000} s.`,
+          ),
+        );
+      }, timeoutMs);
+    }),
+  ]).finally(() => clearTimeout(timer));
+  const gone = lifeLock
+    ? navigator.locks
+        .request(lifeLock, () => undefined)
+        // Without the lock, death goes unnoticed here (the page still hears of a lost connection).
+        .then(
+          () => undefined,
+          () => new Promise<void>(() => undefined),
+        )
+    : new Promise<void>(() => undefined);
+  return { service, opened, terminate: () => worker.terminate(), gone };
 }
 
 /**

@@ -22,6 +22,8 @@ const states =
 let releaseLeadership: (() => void) | undefined;
 let leading = false;
 let service: Remote<LogService> | undefined;
+/** While this tab leads: connects its (new) worker to the relay again. */
+let reconnect: (() => Promise<void>) | undefined;
 
 /** The leader tells every tab how syncing stands; a tab that opens later asks. */
 type StateMessage =
@@ -103,12 +105,27 @@ function lead(): void {
       states?.postMessage({ kind: 'state', state } satisfies StateMessage);
     };
     leading = true;
-    await service.connectRelay(config, proxy(report));
+    const worker = service;
+    reconnect = () => worker.connectRelay(config, proxy(report));
+    await reconnect();
     // Hold the lock until this tab closes or the user disconnects.
     await new Promise<void>((resolve) => (releaseLeadership = resolve));
     releaseLeadership = undefined;
+    reconnect = undefined;
     leading = false;
   });
+}
+
+/** This tab's log worker was replaced: if it was syncing, the new one takes over. */
+export function resumeRelaySync(): void {
+  void reconnect?.().catch(
+    (error: Error) =>
+      (syncState.value = {
+        kind: 'offline',
+        reason: error.message,
+        retryInMs: 0,
+      }),
+  );
 }
 
 function use(config: RelayConfig): void {

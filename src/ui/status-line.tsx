@@ -1,4 +1,4 @@
-import { notice, online, saving } from './app-state.ts';
+import { notice, online, recovered, saving } from './app-state.ts';
 import { describeSync, syncState } from './relay-sync.ts';
 
 /**
@@ -15,6 +15,7 @@ export function StatusLine() {
     text = `Not saved: ${error} Your edit is kept in this tab and will be retried.`;
   else if (pending > 0) text = 'Saving…';
   else text = 'All changes saved';
+  if (recovered.value && !notice.value) text = `${recovered.value} ${text}`;
   const problem = Boolean(
     error || notice.value || syncState.value?.kind === 'refused',
   );

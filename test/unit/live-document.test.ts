@@ -186,4 +186,50 @@ describe('a tab editing live', () => {
     expect(heads).toEqual([events[2]!.id]);
     expect(a.live.text.toString()).toBe('two one hello');
   });
+  it('re-sends the same bytes after a refusal, though the first send moved its buffer away', async () => {
+    const log = await seeded();
+    const sent: number[] = [];
+    const a = await tab(log, 'Tab 1', {
+      send: async (update, expected) => {
+        sent.push(update.byteLength);
+        // What appendMoving does: the buffer goes to the worker and is detached here.
+        const moved = structuredClone(update, { transfer: [update.buffer] });
+        if (sent.length === 1) throw new Error('Storage is full');
+        return await appendEdit(log, 'Tab 1', moved, expected);
+      },
+    });
+    a.type(0, 'kept ');
+    await a.live.flush();
+    await a.live.flush();
+    expect(sent[1]).toBe(sent[0]);
+    expect(sent[0]).toBeGreaterThan(0);
+    const b = await tab(log, 'Tab 2');
+    expect(b.live.text.toString()).toBe('kept hello');
+  });
+
+  it('takes its own edit, stored by a worker that died before answering, as sent: never twice', async () => {
+    const log = await seeded();
+    let dies = true;
+    const a = await tab(log, 'Tab 1', {
+      send: async (update, expected) => {
+        const result = await appendEdit(log, 'Tab 1', update, expected);
+        if (dies) {
+          dies = false;
+          throw new Error('The log worker stopped before confirming append');
+        }
+        return result;
+      },
+    });
+    a.type(0, 'once ');
+    await a.live.flush();
+    expect(a.live.pending).toBe(1);
+    await a.deliver(); // the new worker's subscription delivers the stored edit
+    expect(a.live.pending).toBe(0);
+    a.type(0, 'then ');
+    await a.live.flush();
+    const events = await collect(log.read(STREAM));
+    expect(events).toHaveLength(3);
+    expect(events[2]!.parents).toEqual([events[1]!.id]);
+    expect(a.live.text.toString()).toBe('then once hello');
+  });
 });

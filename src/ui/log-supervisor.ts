@@ -1,0 +1,263 @@
+import { proxy, type Remote } from 'comlink';
+import type {
+  Delivery,
+  LogService,
+  OpenOptions,
+  WorkerNotice,
+} from '../../worker/protocol.ts';
+import { startLogWorker, type LogWorker } from './log-client.ts';
+
+/** Calls that only read: cut short by a worker's death, they are asked again of the next one. */
+const RETRIED_ON_RESTART = new Set<string>([
+  'heads',
+  'readStream',
+  'readAfter',
+  'versionVector',
+  'position',
+  'conflicts',
+  'verifyLog',
+  'storage',
+  'exportLog',
+  'listDocuments',
+  'documentSnapshot',
+  'documentView',
+  'documentHistory',
+]);
+/** Restarts closer together than this back off, so a worker that dies at once cannot spin. */
+const QUICK_RESTART_MS = 10_000;
+const MAX_BACKOFF_MS = 30_000;
+/** Generous: a loaded machine may take seconds to start a worker and open its database. */
+const START_TIMEOUT_MS = 20_000;
+
+/**
+ * A write was sent to a worker that died before answering: it may or may not have
+ * been committed. The caller decides whether to look in the log and send again.
+ */
+export class WorkerStoppedError extends Error {
+  override readonly name = 'WorkerStoppedError';
+  readonly code = 'WORKER_STOPPED';
+  constructor(readonly method: string) {
+    super(
+      `The log worker stopped before confirming ${method}; it was restarted. Check the log before sending it again.`,
+    );
+  }
+}
+
+export interface LogSupervisorOptions {
+  open: OpenOptions;
+  /** Notices to show the user (a schema upgrade elsewhere). */
+  onNotice(notice: WorkerNotice): void;
+  /** The worker died or lost its database connection; a new one is starting. */
+  onRestarting?(reason: string): void;
+  /** The new worker is up and every subscription resumed where it stopped. */
+  onRestarted?(): void;
+  /** A restart failed and will be tried again; or gave up. */
+  onRestartFailed?(error: Error): void;
+}
+
+export interface SupervisedSubscription {
+  /** Position of the last event delivered. */
+  readonly position: number;
+  unsubscribe(): Promise<void>;
+}
+
+export interface LogSupervisor {
+  readonly actor: string;
+  /**
+   * The running worker's service, the same object across restarts. During a restart
+   * calls wait for the new worker. A call the dying worker never answered is asked
+   * again if it only reads; a write rejects with WorkerStoppedError.
+   */
+  readonly service: Remote<LogService>;
+  /** Like LogService.subscribe, resumed on every new worker from the last delivered position. */
+  subscribe(
+    stream: string | null,
+    fromPosition: number,
+    onEvents: (batch: Delivery[]) => void,
+  ): Promise<SupervisedSubscription>;
+  /** How many times the worker was replaced. */
+  readonly restarts: number;
+  /** Terminates the worker for good. */
+  stop(): void;
+}
+
+interface Launched {
+  worker: LogWorker;
+  /** Resolves with the reason once this worker can no longer serve. */
+  gone: Promise<string>;
+}
+
+interface Subscription {
+  stream: string | null;
+  position: number;
+  onEvents: (batch: Delivery[]) => void;
+  on: Launched | undefined;
+  id: number | undefined;
+  active: boolean;
+}
+
+const GONE: unique symbol = Symbol('worker gone');
+
+/**
+ * Runs this tab's log worker and replaces it when it dies (terminated, crashed) or
+ * when the browser closes its IndexedDB connection, resuming every subscription
+ * from its last delivered position: no gap, no duplicate.
+ */
+export async function superviseLogWorker(
+  options: LogSupervisorOptions,
+): Promise<LogSupervisor> {
+  const subscriptions = new Set<Subscription>();
+  let stopped = false;
+  let restarts = 0;
+  let lastRestartAt = -Infinity;
+  let backoffMs = 125;
+
+  async function launch(): Promise<Launched> {
+    const worker = await startLogWorker(options.open, {
+      timeoutMs: START_TIMEOUT_MS,
+    });
+    let lose!: (reason: string) => void;
+    const gone = new Promise<string>((resolve) => (lose = resolve));
+    void worker.gone.then(() => lose('The log worker stopped.'));
+    const launched: Launched = { worker, gone };
+    await Promise.race([
+      worker.service.watch(
+        proxy((notice: WorkerNotice) => {
+          if (notice.kind === 'connection-lost')
+            lose('The browser closed the connection to local storage.');
+          else options.onNotice(notice);
+        }),
+      ),
+      gone,
+    ]);
+    void gone.then((reason) => replace(launched, reason));
+    return launched;
+  }
+
+  let current = await launch();
+  let running: Promise<Launched> = Promise.resolve(current);
+
+  function replace(dead: Launched, reason: string): void {
+    if (stopped || dead !== current) return;
+    dead.worker.terminate();
+    options.onRestarting?.(reason);
+    running = (async () => {
+      for (let attempt = 0; ; attempt++) {
+        const quick = Date.now() - lastRestartAt < QUICK_RESTART_MS;
+        backoffMs =
+          attempt > 0 || quick ? Math.min(MAX_BACKOFF_MS, backoffMs * 2) : 125;
+        if (attempt > 0 || quick) await delay(backoffMs);
+        lastRestartAt = Date.now();
+        try {
+          const next = await launch();
+          current = next;
+          restarts++;
+          await Promise.all(
+            [...subscriptions].map((s) => attach(s, next).catch(() => {})),
+          );
+          return next;
+        } catch (error) {
+          options.onRestartFailed?.(error as Error);
+        }
+      }
+    })();
+    void running.then(() => options.onRestarted?.());
+  }
+
+  async function attach(subscription: Subscription, on: Launched) {
+    subscription.on = on;
+    subscription.id = undefined;
+    const deliver = proxy((batch: Delivery[]) => {
+      // A dead worker's late messages are dropped: the new subscription re-reads them.
+      if (!subscription.active || subscription.on !== on || batch.length === 0)
+        return;
+      subscription.position = batch[batch.length - 1]!.position;
+      subscription.onEvents(batch);
+    });
+    const id = await Promise.race([
+      on.worker.service.subscribe(
+        subscription.stream,
+        subscription.position,
+        deliver,
+      ),
+      on.gone.then(() => undefined),
+    ]);
+    if (subscription.on === on) subscription.id = id;
+    if (!subscription.active && id !== undefined)
+      await on.worker.service.unsubscribe(id);
+  }
+
+  async function call(method: string, args: unknown[]): Promise<unknown> {
+    for (;;) {
+      const on = await running;
+      const fn = (on.worker.service as unknown as Record<string, unknown>)[
+        method
+      ] as (...a: unknown[]) => Promise<unknown>;
+      const outcome: { value: unknown } | { error: unknown } | typeof GONE =
+        await Promise.race([
+          fn(...args).then(
+            (value) => ({ value }),
+            (error: unknown) => ({ error }),
+          ),
+          on.gone.then((): typeof GONE => GONE),
+        ]);
+      if (typeof outcome === 'symbol') {
+        if (RETRIED_ON_RESTART.has(method)) continue;
+        throw new WorkerStoppedError(method);
+      }
+      if ('error' in outcome) throw outcome.error;
+      return outcome.value;
+    }
+  }
+
+  const service = new Proxy(
+    {},
+    {
+      get(_, key) {
+        // 'then': the proxy is not a promise, so awaiting it yields it.
+        if (typeof key !== 'string' || key === 'then') return undefined;
+        return (...args: unknown[]) => call(key, args);
+      },
+    },
+  ) as Remote<LogService>;
+
+  return {
+    actor: current.worker.opened.actor,
+    service,
+    get restarts() {
+      return restarts;
+    },
+    async subscribe(stream, fromPosition, onEvents) {
+      const subscription: Subscription = {
+        stream,
+        position: fromPosition,
+        onEvents,
+        on: undefined,
+        id: undefined,
+        active: true,
+      };
+      subscriptions.add(subscription);
+      // If the worker dies meanwhile, the restart attaches it to the next one.
+      await attach(subscription, await running);
+      return {
+        get position() {
+          return subscription.position;
+        },
+        async unsubscribe() {
+          subscription.active = false;
+          subscriptions.delete(subscription);
+          const { on, id } = subscription;
+          if (on === current && id !== undefined)
+            await on.worker.service.unsubscribe(id).catch(() => undefined);
+        },
+      };
+    },
+    stop() {
+      stopped = true;
+      current.worker.terminate();
+    },
+  };
+}
+
+const delay = (ms: number) =>
+  new Promise<void>((resolve) => setTimeout(resolve, ms));

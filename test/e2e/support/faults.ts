@@ -1,0 +1,125 @@
+import type { Page, Worker } from 'playwright-core';
+import { expect } from 'vitest';
+
+/** The page's log worker (the newest, after a restart), once the page has it running. */
+export async function logWorker(page: Page): Promise<Worker> {
+  await expect
+    .poll(() => page.getByRole('status').textContent(), { timeout: 30_000 })
+    .not.toMatch(/reconnecting/);
+  let found: Worker | undefined;
+  await expect
+    .poll(() => {
+      found = page
+        .workers()
+        .filter((w) => w.url().includes('log-worker'))
+        .at(-1);
+      return found !== undefined;
+    })
+    .toBe(true);
+  return found!;
+}
+
+/** Kills the page's log worker from inside, as a crash would: no goodbye to the page. */
+export async function killLogWorker(page: Page): Promise<void> {
+  const worker = await logWorker(page);
+  const closed = new Promise<void>((resolve) =>
+    worker.once('close', () => resolve()),
+  );
+  // close() on a later task: evaluate returns before the worker is gone.
+  await worker
+    .evaluate(() => void setTimeout(() => self.close(), 0))
+    .catch(() => undefined);
+  await closed;
+}
+
+/** Makes the browser drop the worker's IndexedDB connection (the `close` event fires). */
+export async function dropStorageConnection(page: Page): Promise<void> {
+  const worker = await logWorker(page);
+  await worker.evaluate(() =>
+    (
+      globalThis as unknown as { forklineDropStorageConnection(): void }
+    ).forklineDropStorageConnection(),
+  );
+}
+
+/** Crashes the tab's renderer (and its workers) as an out-of-memory kill would. */
+export async function crashPage(page: Page): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Page.crash').catch(() => undefined);
+}
+
+/** Runs the page's "Verify log" action; resolves to the number of events it checked. */
+export async function verifyInPage(page: Page): Promise<number> {
+  const result = page.locator('.transfer-result');
+  await page.getByRole('button', { name: 'Verify log' }).click();
+  await expect
+    .poll(() => result.textContent(), { timeout: 20_000 })
+    .toMatch(/^(Verified|Verification found)/);
+  const said = (await result.textContent())!;
+  expect(said).toMatch(/^Verified \d+ events/);
+  return Number(/^Verified (\d+)/.exec(said)![1]);
+}
+
+export interface StoredEvent {
+  id: string;
+  stream: string;
+  type: string;
+  actor: string;
+  seq: number;
+  author: string | undefined;
+  pos: number;
+  /** Text-edit payloads as hex, to find the same edit stored twice. */
+  bytes: string | undefined;
+}
+
+/** Every event in the profile's database, read with the raw IndexedDB API, by position. */
+export function storedEvents(page: Page): Promise<StoredEvent[]> {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open('forkline');
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    try {
+      const records = await new Promise<
+        { pos: number; event: Record<string, unknown> }[]
+      >((resolve, reject) => {
+        const request = db.transaction('events').objectStore('events').getAll();
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      return records
+        .map(({ pos, event }) => ({
+          id: event.id as string,
+          stream: event.stream as string,
+          type: event.type as string,
+          actor: event.actor as string,
+          seq: event.seq as number,
+          author: event.author as string | undefined,
+          pos,
+          bytes:
+            event.data instanceof Uint8Array
+              ? Array.from(event.data, (b) =>
+                  b.toString(16).padStart(2, '0'),
+                ).join('')
+              : undefined,
+        }))
+        .sort((a, b) => a.pos - b.pos);
+    } finally {
+      db.close();
+    }
+  });
+}
+
+/** Text edits stored twice: the same Yjs update under two event ids. */
+export function duplicatedEdits(events: StoredEvent[]): string[] {
+  const seen = new Map<string, string>();
+  const twice: string[] = [];
+  for (const e of events) {
+    if (e.bytes === undefined) continue;
+    const first = seen.get(e.bytes);
+    if (first) twice.push(`${first} and ${e.id}`);
+    else seen.set(e.bytes, e.id);
+  }
+  return twice;
+}

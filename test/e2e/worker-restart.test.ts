@@ -1,0 +1,76 @@
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { newDocument, openTabs, text, typeAtEnd } from './support/app.ts';
+import { useChromium } from './support/browser.ts';
+import {
+  dropStorageConnection,
+  duplicatedEdits,
+  killLogWorker,
+  storedEvents,
+  verifyInPage,
+} from './support/faults.ts';
+import { seeded } from '../support/seeded.ts';
+
+const chromium = useChromium();
+const status = (page: Page) => page.getByRole('status');
+
+/**
+ * Types `chunks` into `page`, one after another, and strikes `fault` at a seeded
+ * moment while each chunk is being typed, so some faults land with an append in flight.
+ */
+async function typeThroughFaults(
+  page: Page,
+  chunks: string[],
+  fault: (page: Page) => Promise<void>,
+  seed: number,
+): Promise<void> {
+  const random = seeded(seed);
+  await text(page).click();
+  await page.keyboard.press('Control+End');
+  for (const chunk of chunks) {
+    const typing = page.keyboard.type(chunk, { delay: 12 });
+    await new Promise((r) => setTimeout(r, random() * chunk.length * 12));
+    await fault(page);
+    await typing;
+  }
+}
+
+async function expectSavedAndWhole(page: Page, expected: string) {
+  await expect
+    .poll(() => status(page).textContent(), { timeout: 20_000 })
+    .toContain('All changes saved');
+  expect(await text(page).inputValue()).toBe(expected);
+  const events = await storedEvents(page);
+  expect(duplicatedEdits(events)).toEqual([]);
+  expect(await verifyInPage(page)).toBe(events.length);
+  await page.reload();
+  await expect.poll(() => text(page).inputValue()).toBe(expected);
+}
+
+describe.each([
+  ['the log worker dies', killLogWorker],
+  ['the browser closes the IndexedDB connection', dropStorageConnection],
+])('when %s while the user types', (_, fault) => {
+  it('restarts the worker; typing goes on with nothing lost or stored twice, and the log verifies', async () => {
+    const seed = Date.now() % 100_000;
+    console.info(`worker-restart seed ${seed} (${_})`);
+    const { context, tabs } = await openTabs(chromium(), 2);
+    const [one, two] = tabs as [Page, Page];
+    await newDocument(one, [two], 'Restarts');
+    const chunks = Array.from(
+      { length: 4 },
+      (_, i) => `Chunk ${i} typed through a fault. `,
+    );
+    await typeThroughFaults(one, chunks, fault, seed);
+    await expect
+      .poll(() => status(one).textContent())
+      .toContain('Reconnected to local storage');
+    // The other tab saw every chunk once; its typing reaches the restarted tab.
+    await expect.poll(() => text(two).inputValue()).toBe(chunks.join(''));
+    await typeAtEnd(two, 'And a reply.');
+    const expected = `${chunks.join('')}And a reply.`;
+    await expect.poll(() => text(one).inputValue()).toBe(expected);
+    await expectSavedAndWhole(one, expected);
+    await context.close();
+  });
+});
