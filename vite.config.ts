@@ -1,9 +1,12 @@
 import './scripts/node20-polyfills.mjs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import preact from '@preact/preset-vite';
 import { playwright } from '@vitest/browser-playwright';
 import { VitePWA } from 'vite-plugin-pwa';
 import { defineConfig } from 'vitest/config';
 import { chromiumLaunchOptions } from './scripts/chromium.mjs';
+import { logWorkerChunk } from './scripts/log-worker-chunk.mjs';
 
 // Property-test replay settings reach browser tests through test.env.
 const propertyEnv = Object.fromEntries(
@@ -15,6 +18,7 @@ const propertyEnv = Object.fromEntries(
 export default defineConfig({
   plugins: [
     preact(),
+    logWorkerChunk(),
     // Precaches the app shell, the log worker included, so the page opens offline after
     // one visit. 'prompt': a new version waits for the user instead of reloading tabs.
     VitePWA({
@@ -38,6 +42,20 @@ export default defineConfig({
       },
     }),
   ],
+  resolve: {
+    alias: [
+      // Yjs logs a few warnings through lib0/logging, whose browser build styles them
+      // with lib0/dom and lib0/schema: ~8 KB minified, a sixth of lib0 in the bundle.
+      // lib0's other build of the module has the same exports, in plain console calls.
+      {
+        find: /^lib0\/logging$/,
+        replacement: join(
+          dirname(createRequire(import.meta.url).resolve('lib0/package.json')),
+          'logging.node.js',
+        ),
+      },
+    ],
+  },
   worker: { format: 'es' },
   // Pre-bundled up front so Vite never reloads a browser test to add one.
   optimizeDeps: {

@@ -3,6 +3,7 @@ import type { AppendOptions, AppendResult, EventInput } from '../index.ts';
 import type { LogService, OpenOptions, Opened } from '../../worker/protocol.ts';
 import { installErrorTransfer } from '../../worker/error-transfer.ts';
 import { byteBuffersOf } from '../../worker/transferables.ts';
+import logWorkerUrl from 'virtual:forkline/log-worker-url';
 
 installErrorTransfer();
 
@@ -23,13 +24,10 @@ export async function startLogWorker(
   options: OpenOptions = {},
   { timeoutMs = Infinity }: { timeoutMs?: number } = {},
 ): Promise<LogWorker> {
-  const worker = new Worker(
-    new URL('../../worker/log-worker.ts', import.meta.url),
-    {
-      type: 'module',
-      name: 'forkline-log',
-    },
-  );
+  const worker = new Worker(logWorkerUrl, {
+    type: 'module',
+    name: 'forkline-log',
+  });
   const service = wrap<LogService>(worker);
   const lifeLock = navigator.locks
     ? `forkline:log-worker:${crypto.randomUUID()}`
