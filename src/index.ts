@@ -1,4 +1,10 @@
-export { openLog, randomActorId, type OpenLogOptions } from './log/log.ts';
+export {
+  openLogOn,
+  randomActorId,
+  type LogOptions,
+  type OpenLogOptions,
+} from './log/log.ts';
+export { openLog } from './log/open-log.ts';
 export { memoryStore } from './log/memory-store.ts';
 export { computeEventId, encodeForId, EVENT_ENCODING } from './log/event-id.ts';
 export { canonicalJson } from './log/canonical-json.ts';

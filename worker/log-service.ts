@@ -1,4 +1,4 @@
-import { openLog, type Log } from '../src/index.ts';
+import { openLogOn, type Log } from '../src/index.ts';
 import {
   connectToRelay,
   type RelayClient,
@@ -63,8 +63,7 @@ export function createLogService(
       forklineDropStorageConnection: () => store.dropConnection(),
     });
     const rejectPrefixes = options.rejectPrefixes ?? ['ledger/'];
-    const log = await openLog({
-      store,
+    const log = await openLogOn(store, {
       ...(options.actor ? { actor: options.actor } : {}),
       policy: (stream) =>
         rejectPrefixes.some((prefix) => stream.startsWith(prefix))

@@ -9,7 +9,6 @@ import {
 } from './errors.ts';
 import { computeEventId } from './event-id.ts';
 import { exportLines, importLines } from './jsonl.ts';
-import { memoryStore } from './memory-store.ts';
 import { ingestInto } from './ingest.ts';
 import { appendInto, normalizeExpected, sameIds } from './append.ts';
 import { foldFromSnapshot } from './snapshots.ts';
@@ -38,8 +37,7 @@ import {
   LIMITS,
 } from './validate.ts';
 
-export interface OpenLogOptions {
-  store?: Store;
+export interface LogOptions {
   /** The replica id to write as; by default the store's own, created once and kept. */
   actor?: string;
   /** Per stream: 'keep-both' (default) records a stale write as concurrent; 'reject' refuses it. */
@@ -48,9 +46,19 @@ export interface OpenLogOptions {
   now?: () => number;
 }
 
-/** Opens a log over `store` (a fresh memory store by default). */
-export async function openLog(options: OpenLogOptions = {}): Promise<Log> {
-  const store = options.store ?? memoryStore();
+export interface OpenLogOptions extends LogOptions {
+  /** A fresh memory store by default. */
+  store?: Store;
+}
+
+/**
+ * Opens a log over `store`. openLog (./open-log.ts) is the same with a memory store
+ * by default; this one leaves the memory store out of bundles that never use it.
+ */
+export async function openLogOn(
+  store: Store,
+  options: LogOptions = {},
+): Promise<Log> {
   const actor = options.actor ?? (await ensureActor(store));
   checkName('actor', actor, LIMITS.actorLength);
   return new ForklineLog(
