@@ -8,6 +8,8 @@ import { startAppServer } from '../../../server/app-server.ts';
 declare module 'vitest' {
   export interface ProvidedContext {
     appUrl: string;
+    /** The production build the app server serves (vite build's outDir). */
+    appRoot: string;
   }
 }
 
@@ -38,6 +40,7 @@ export default async function setup(project: TestProject) {
     say: () => undefined,
   });
   project.provide('appUrl', app.url);
+  project.provide('appRoot', outDir);
   return async () => {
     await app.close();
     rmSync(outDir, { recursive: true, force: true });
