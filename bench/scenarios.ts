@@ -1,6 +1,7 @@
 import { appendBatchScenario } from './append-batch.ts';
 import { appendCostScenarios } from './append-cost.ts';
 import { appendSingleScenario } from './append-single.ts';
+import { bundleScenario } from './bundle-size.ts';
 import { relayScenarios } from './relay-throughput.ts';
 import { exportScenario, importScenario } from './log-transfer.ts';
 import type { Scenario } from './scenario.ts';
@@ -23,4 +24,5 @@ export const SCENARIOS: Scenario[] = [
   exportScenario,
   importScenario,
   ...relayScenarios,
+  bundleScenario,
 ];

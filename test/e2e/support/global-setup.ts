@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'vite';
 import type { TestProject } from 'vitest/node';
+import { productionBuild } from '../../../scripts/production-build.ts';
 import { startAppServer } from '../../../server/app-server.ts';
 
 declare module 'vitest' {
@@ -15,22 +15,9 @@ declare module 'vitest' {
 
 /** Builds the app once and serves it, with the relay, on a free loopback port for every e2e file. */
 export default async function setup(project: TestProject) {
-  const root = new URL('../../../', import.meta.url).pathname;
   const outDir = mkdtempSync(join(tmpdir(), 'forkline-e2e-'));
-  // Vitest sets NODE_ENV=test, which would make Vite emit a development bundle:
-  // the e2e tests must exercise exactly what `npm start` serves.
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    await build({
-      root,
-      mode: 'production',
-      logLevel: 'error',
-      build: { outDir, emptyOutDir: true },
-    });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
+  // The e2e tests exercise exactly what `npm start` serves.
+  await productionBuild(outDir);
   // The same server `npm start` runs: the built page and the relay in one process.
   const dataDir = mkdtempSync(join(tmpdir(), 'forkline-e2e-data-'));
   const app = await startAppServer({
