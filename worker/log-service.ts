@@ -147,6 +147,12 @@ export function createLogService(
       return events;
     },
     versionVector: async () => (await ready()).log.versionVector(),
+    async since(vector) {
+      const { log } = await ready();
+      const events = [];
+      for await (const event of log.since(vector)) events.push(event);
+      return events;
+    },
     position: async () => (await (await ready()).store.replica()).lastPos,
     conflicts: async (stream) => (await ready()).log.conflicts(stream),
     async readAfter(stream, position) {

@@ -134,6 +134,8 @@ export interface LogService extends DocumentService {
   /** The stream in canonical order, optionally as `at` heads saw it. */
   readStream(stream: string, at?: EventId[]): Promise<LogEvent[]>;
   versionVector(): Promise<VersionVector>;
+  /** Events a replica at `vector` lacks, in causal order (for sync). */
+  since(vector: VersionVector): Promise<LogEvent[]>;
   /** Position of the last stored event: subscribe from here to get only what comes next. */
   position(): Promise<number>;
   conflicts(stream: string): Promise<Conflict[]>;
