@@ -4,7 +4,10 @@ import { appendSingleScenario } from './append-single.ts';
 import { bundleScenario } from './bundle-size.ts';
 import { relayScenarios } from './relay-throughput.ts';
 import { exportScenario, importScenario } from './log-transfer.ts';
+import { storageBytesScenario } from './storage-bytes.ts';
 import type { Scenario } from './scenario.ts';
+import { openColdScenario } from './open-cold.ts';
+import { tabsKeystrokeScenario } from './tabs-keystroke.ts';
 import { tabsPropagationScenario } from './tabs-propagation.ts';
 import { traceConcurrentScenario } from './trace-concurrent.ts';
 import {
@@ -21,8 +24,11 @@ export const SCENARIOS: Scenario[] = [
   appendBatchScenario,
   appendSingleScenario,
   tabsPropagationScenario,
+  tabsKeystrokeScenario,
+  openColdScenario,
   exportScenario,
   importScenario,
+  storageBytesScenario,
   ...relayScenarios,
   bundleScenario,
 ];

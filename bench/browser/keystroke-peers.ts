@@ -1,0 +1,153 @@
+import {
+  Repo,
+  type AutomergeUrl,
+  type DocHandle,
+} from '@automerge/automerge-repo/slim';
+import { BroadcastChannelNetworkAdapter } from '@automerge/automerge-repo-network-broadcastchannel';
+import { IndexedDBStorageAdapter } from '@automerge/automerge-repo-storage-indexeddb';
+import * as A from '@automerge/automerge/slim';
+import * as Y from 'yjs';
+import type { KeystrokePeer } from './peer-protocol.ts';
+
+const LABEL = 'Document text';
+const LOCAL = 'local';
+
+type AutomergeText = {
+  text: string;
+};
+
+let unbind: (() => Promise<void>) | undefined;
+
+/** The one edit that turns `before` into `after`, the caret (`end`) bounding the common suffix. */
+function diff(before: string, after: string, caret: number) {
+  let start = 0;
+  while (
+    start < before.length &&
+    start < after.length &&
+    before[start] === after[start]
+  )
+    start++;
+  const limit = Math.min(before.length, after.length) - start;
+  let end = 0;
+  while (
+    end < limit &&
+    end < after.length - caret &&
+    before[before.length - 1 - end] === after[after.length - 1 - end]
+  )
+    end++;
+  return {
+    index: start,
+    remove: before.length - start - end,
+    insert: after.slice(start, after.length - end),
+  };
+}
+
+function textarea(): HTMLTextAreaElement {
+  const el = document.createElement('textarea');
+  el.setAttribute('aria-label', LABEL);
+  el.rows = 10;
+  el.cols = 80;
+  document.body.append(el);
+  return el;
+}
+
+/**
+ * Yjs between tabs as its docs describe for one origin: each tab's Y.Doc posts its
+ * own updates on a BroadcastChannel and applies the others' (what y-webrtc and
+ * y-websocket do between tabs of one browser); the textarea shows the Y.Text.
+ */
+function bindYjs(channelName: string): void {
+  const doc = new Y.Doc();
+  const text = doc.getText('body');
+  const channel = new BroadcastChannel(channelName);
+  const el = textarea();
+  doc.on('update', (update: Uint8Array, origin: unknown) => {
+    if (origin === LOCAL) channel.postMessage(update);
+  });
+  channel.onmessage = ({ data }: MessageEvent<Uint8Array>) =>
+    Y.applyUpdate(doc, data, channel);
+  text.observe((event) => {
+    if (event.transaction.origin !== LOCAL) el.value = text.toString();
+  });
+  el.addEventListener('input', () => {
+    const edit = diff(text.toString(), el.value, el.selectionEnd);
+    doc.transact(() => {
+      if (edit.remove > 0) text.delete(edit.index, edit.remove);
+      if (edit.insert) text.insert(edit.index, edit.insert);
+    }, LOCAL);
+  });
+  unbind = async () => {
+    channel.close();
+    doc.destroy();
+    el.remove();
+  };
+}
+
+/**
+ * automerge-repo as its docs set it up in a browser: a Repo with IndexedDB storage
+ * and the BroadcastChannel network adapter; the first tab creates the document, the
+ * second finds it by URL; the textarea shows `doc.text` on every change.
+ */
+async function bindAutomerge(
+  channelName: string,
+  database: string,
+  url: string | undefined,
+): Promise<string> {
+  const repo = new Repo({
+    storage: new IndexedDBStorageAdapter(database),
+    network: [new BroadcastChannelNetworkAdapter({ channelName })],
+  });
+  const handle: DocHandle<AutomergeText> = url
+    ? await repo.find<AutomergeText>(url as AutomergeUrl)
+    : repo.create<AutomergeText>({ text: '' });
+  const el = textarea();
+  el.value = handle.doc().text;
+  handle.on('change', ({ doc }) => {
+    if (el.value !== doc.text) el.value = doc.text;
+  });
+  el.addEventListener('input', () => {
+    const edit = diff(handle.doc().text, el.value, el.selectionEnd);
+    handle.change(
+      (d) => void A.splice(d, ['text'], edit.index, edit.remove, edit.insert),
+    );
+  });
+  unbind = async () => {
+    el.remove();
+    await repo.shutdown();
+  };
+  return handle.url;
+}
+
+/** The floor: the typing tab posts its whole text, the other copies it into its textarea. */
+function bindRawChannel(channelName: string): void {
+  const channel = new BroadcastChannel(channelName);
+  const el = textarea();
+  channel.onmessage = ({ data }: MessageEvent<string>) => (el.value = data);
+  el.addEventListener('input', () => channel.postMessage(el.value));
+  unbind = async () => {
+    channel.close();
+    el.remove();
+  };
+}
+
+export async function bindTextarea(
+  peer: KeystrokePeer,
+  options: { channel: string; database: string; url?: string },
+): Promise<string | undefined> {
+  await unbindTextarea();
+  if (peer === 'yjs-broadcastchannel') {
+    bindYjs(options.channel);
+    return undefined;
+  }
+  if (peer === 'broadcastchannel') {
+    bindRawChannel(options.channel);
+    return undefined;
+  }
+  return bindAutomerge(options.channel, options.database, options.url);
+}
+
+export async function unbindTextarea(): Promise<void> {
+  const stop = unbind;
+  unbind = undefined;
+  await stop?.();
+}

@@ -1,0 +1,69 @@
+// The contract between the Node harness and the peer page (peer-page.html), built
+// for production with the app. Both sides import it with `import type` only.
+import type { Latencies } from './protocol.ts';
+
+/** Where one edit history is stored, once per store. */
+export interface HistorySpec {
+  edits: number;
+  seed: number;
+  /** The forkline database (the app's own, for the paint figure). */
+  database: string;
+  /** y-indexeddb's document name (its database). */
+  yjsName: string;
+  /** automerge-repo's IndexedDB storage database. */
+  automergeDatabase: string;
+}
+
+export interface StoredHistory {
+  /** The forkline document. */
+  docId: string;
+  automergeUrl: string;
+  /** The text after every edit, as a Y.Doc applying them made it. */
+  text: string;
+  /** ms each step took (not part of any figure). */
+  ms: {
+    generate: number;
+    forkline: number;
+    yIndexeddb: number;
+    automerge: number;
+  };
+  /** Records y-indexeddb keeps after its provider's trim. */
+  yIndexeddbRecords: number;
+}
+
+/** A cold open: ms from starting to the text being available, and the text. */
+export interface OpenedText {
+  ms: number;
+  text: string;
+}
+
+/** What syncs the two tabs of a keystroke run; `broadcastchannel` is the floor: the raw text posted. */
+export type KeystrokePeer =
+  'yjs-broadcastchannel' | 'automerge-repo' | 'broadcastchannel';
+
+export interface PeerPage {
+  /** Stores `spec.edits` typing edits in forkline, y-indexeddb and automerge-repo (not timed). */
+  storeHistory(spec: HistorySpec): Promise<StoredHistory>;
+  /** startLogWorker + documentSnapshot + the text from a new Y.Doc. */
+  openForkline(database: string, docId: string): Promise<OpenedText>;
+  /** new Y.Doc + IndexeddbPersistence, until whenSynced. */
+  openYIndexeddb(name: string): Promise<OpenedText>;
+  /** new Repo with IndexedDB storage, until repo.find's handle has the doc. */
+  openAutomergeRepo(database: string, url: string): Promise<OpenedText>;
+  /** Deletes databases no page of this profile holds open any more. */
+  deleteDatabases(names: string[]): Promise<void>;
+
+  /**
+   * Shows a textarea labelled "Document text" bound to a document of `peer`, synced
+   * with the other tabs. Resolves to the automerge URL to pass to the second tab
+   * (undefined for Yjs, whose tabs find each other on the channel).
+   */
+  bindTextarea(
+    peer: KeystrokePeer,
+    options: { channel: string; database: string; url?: string },
+  ): Promise<string | undefined>;
+  /** Stops syncing and closes the peer's document (its database stays). */
+  unbindTextarea(): Promise<void>;
+}
+
+export type { Latencies };

@@ -1,0 +1,123 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { chromiumLaunchOptions } from '../scripts/chromium.mjs';
+import { startAppServer } from '../server/app-server.ts';
+import type { PeerPage } from './browser/peer-protocol.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const PEER_PAGE_PATH = '/bench/browser/peer-page.html';
+
+/** The production build of the app and of the peer page, served as `npm start` does. */
+export interface BuiltApp {
+  /** The app's origin, e.g. http://127.0.0.1:41234 */
+  url: string;
+  /** One on-disk profile: every page shares its IndexedDB. */
+  context: BrowserContext;
+  /** A new tab on the peer page, once its `peers` global is installed. */
+  openPeerPage(): Promise<Page>;
+  /** A new tab, not yet navigated, that reports page errors as notes. */
+  newPage(): Promise<Page>;
+  /** Closes the browser, then the server, then deletes the build and the profile. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the app and the peer page with the project's vite.config.ts (production mode,
+ * as `npm start` serves it), serves them with `startAppServer` on a free loopback port
+ * and starts Debian's Chromium on a temporary on-disk profile.
+ * @throws whatever the build, the server or the browser threw; what did start is closed first.
+ */
+export async function launchBuiltApp(
+  note: (message: string) => void,
+): Promise<BuiltApp> {
+  const scratch = await mkdtemp(join(tmpdir(), 'forkline-bench-app-'));
+  const closers: (() => Promise<unknown>)[] = [
+    () => rm(scratch, { recursive: true, force: true }),
+  ];
+  const close = async () => {
+    for (const closer of closers.splice(0).reverse())
+      await closer().catch((error: unknown) => note(`cleanup: ${error}`));
+  };
+  try {
+    const outDir = join(scratch, 'dist');
+    // The harness runs under Vite's module runner, whose NODE_ENV may not say
+    // production: the build must be exactly what `npm start` serves.
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      await build({
+        root: ROOT,
+        mode: 'production',
+        logLevel: 'error',
+        build: {
+          outDir,
+          emptyOutDir: true,
+          sourcemap: false,
+          rollupOptions: {
+            input: {
+              index: join(ROOT, 'index.html'),
+              peers: join(ROOT, PEER_PAGE_PATH),
+            },
+          },
+        },
+      });
+    } finally {
+      if (nodeEnv === undefined) delete process.env.NODE_ENV;
+      else process.env.NODE_ENV = nodeEnv;
+    }
+    const app = await startAppServer({
+      root: outDir,
+      dataDir: join(scratch, 'relay'),
+      port: 0,
+      say: () => undefined,
+    });
+    closers.push(() => app.close());
+    const context = await chromium.launchPersistentContext(
+      join(scratch, 'profile'),
+      { ...chromiumLaunchOptions(), viewport: { width: 1200, height: 900 } },
+    );
+    closers.push(() => context.close());
+    const newPage = async () => {
+      const page = await context.newPage();
+      page.on('pageerror', (error) => note(`page error: ${error.message}`));
+      page.on('console', (message) => {
+        if (message.type() === 'error') note(`page error: ${message.text()}`);
+      });
+      return page;
+    };
+    return {
+      url: app.url,
+      context,
+      newPage,
+      async openPeerPage() {
+        const page = await newPage();
+        await page.goto(app.url + PEER_PAGE_PATH);
+        await page.waitForFunction(() => 'peers' in globalThis);
+        return page;
+      },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+declare const peers: PeerPage;
+
+/** Calls the peer page's `peers.method(...args)` in the page and returns its result. */
+export function callPeers<K extends keyof PeerPage>(
+  page: Page,
+  method: K,
+  ...args: Parameters<PeerPage[K]>
+): Promise<Awaited<ReturnType<PeerPage[K]>>> {
+  return page.evaluate(
+    ([name, values]) =>
+      (peers[name] as (...values: unknown[]) => unknown)(...values),
+    [method, args] as const,
+  ) as Promise<Awaited<ReturnType<PeerPage[K]>>>;
+}

@@ -1,0 +1,195 @@
+import type { Page } from 'playwright-core';
+import { cleanUp } from './browser-session.ts';
+import { callPeers, launchBuiltApp, type BuiltApp } from './built-app.ts';
+import type { OpenedText, StoredHistory } from './browser/peer-protocol.ts';
+import { sampleRuns, toResult } from './measure.ts';
+import type { BenchResult, Scenario, ScenarioContext } from './scenario.ts';
+
+const SIZES = [10_000, 100_000, 260_000];
+const QUICK_SIZES = [2_000, 10_000];
+const SEED = 7;
+/** The app's own database: the paint figure opens the app as a user would. */
+const APP_DATABASE = 'forkline';
+const LABEL = 'Document text';
+
+const label = (edits: number) => `${edits / 1000}k`;
+
+/**
+ * In the app's page, before its scripts run: the time (ms since navigation started)
+ * of the first frame after the text area got a text `length` long.
+ */
+function watchForPaint(length: number): void {
+  const native = Object.getOwnPropertyDescriptor(
+    HTMLTextAreaElement.prototype,
+    'value',
+  )!;
+  const probe = globalThis as { painted?: Promise<number> };
+  probe.painted = new Promise<number>((resolve) => {
+    Object.defineProperty(HTMLTextAreaElement.prototype, 'value', {
+      configurable: true,
+      get() {
+        return native.get!.call(this);
+      },
+      set(this: HTMLTextAreaElement, value: string) {
+        native.set!.call(this, value);
+        if (
+          value.length === length &&
+          this.getAttribute('aria-label') === 'Document text'
+        )
+          requestAnimationFrame(() => resolve(performance.now()));
+      },
+    });
+  });
+}
+
+/** Cold: a new tab, so a new worker and nothing in memory; the tab is closed after. */
+async function inNewTab<T>(
+  open: () => Promise<Page>,
+  body: (page: Page) => Promise<T>,
+): Promise<T> {
+  const page = await open();
+  try {
+    return await body(page);
+  } finally {
+    await page.close();
+  }
+}
+
+function checkText(who: string, opened: OpenedText, expected: string): number {
+  if (opened.text !== expected)
+    throw new Error(
+      `${who} opened a ${opened.text.length}-char text, not the ${expected.length}-char text of the history`,
+    );
+  return opened.ms;
+}
+
+/** The built app, navigated to: ms from navigation start to the frame showing the text. */
+async function timePaint(
+  app: BuiltApp,
+  stored: StoredHistory,
+): Promise<number> {
+  return inNewTab(app.newPage, async (page) => {
+    await page.addInitScript(watchForPaint, stored.text.length);
+    await page.goto(app.url);
+    const ms = await page.evaluate(
+      () => (globalThis as { painted?: Promise<number> }).painted!,
+    );
+    const shown = await page.getByRole('textbox', { name: LABEL }).inputValue();
+    checkText('the app', { ms, text: shown }, stored.text);
+    return ms;
+  });
+}
+
+async function measureSize(
+  context: ScenarioContext,
+  app: BuiltApp,
+  edits: number,
+): Promise<BenchResult[]> {
+  const size = label(edits);
+  const spec = {
+    edits,
+    seed: SEED,
+    database: APP_DATABASE,
+    yjsName: `bench-open-yjs-${size}`,
+    automergeDatabase: `bench-open-automerge-${size}`,
+  };
+  const databases = [spec.database, spec.yjsName, spec.automergeDatabase];
+  try {
+    const stored = await inNewTab(app.openPeerPage, (page) =>
+      callPeers(page, 'storeHistory', spec),
+    );
+    const ms = stored.ms;
+    context.note(
+      `${size}: ${stored.text.length} chars; stored in forkline ${Math.round(ms.forkline)} ms, ` +
+        `y-indexeddb ${Math.round(ms.yIndexeddb)} ms (${stored.yIndexeddbRecords} records after its trim), ` +
+        `automerge-repo ${Math.round(ms.automerge)} ms`,
+    );
+    let first = true;
+    const samples = await sampleRuns(context.runs, async () => {
+      const peer = (
+        method: 'openYIndexeddb' | 'openAutomergeRepo' | 'openForkline',
+      ) =>
+        inNewTab(app.openPeerPage, (page) =>
+          method === 'openYIndexeddb'
+            ? callPeers(page, method, spec.yjsName)
+            : method === 'openAutomergeRepo'
+              ? callPeers(
+                  page,
+                  method,
+                  spec.automergeDatabase,
+                  stored.automergeUrl,
+                )
+              : callPeers(page, method, spec.database, stored.docId),
+        );
+      const forkline = checkText(
+        'forkline',
+        await peer('openForkline'),
+        stored.text,
+      );
+      if (first)
+        context.note(
+          `${size}: forkline's first open, which folds the whole history and saves the snapshot: ${Math.round(forkline)} ms`,
+        );
+      first = false;
+      return {
+        forkline,
+        yIndexeddb: checkText(
+          'y-indexeddb',
+          await peer('openYIndexeddb'),
+          stored.text,
+        ),
+        automerge: checkText(
+          'automerge-repo',
+          await peer('openAutomergeRepo'),
+          stored.text,
+        ),
+        paint: await timePaint(app, stored),
+      };
+    });
+    const yjs = toResult(
+      `y-indexeddb.open.cold.${size}`,
+      'ms',
+      samples.yIndexeddb,
+    );
+    const isGoal = edits === 260_000;
+    return [
+      yjs,
+      toResult(`automerge-repo.open.cold.${size}`, 'ms', samples.automerge, {
+        baseline: yjs,
+      }),
+      toResult(`open.cold.${size}`, 'ms', samples.forkline, {
+        baseline: yjs,
+        ...(isGoal ? { goal: '<= 100' } : {}),
+      }),
+      toResult(`open.cold.paint.${size}`, 'ms', samples.paint, {
+        baseline: yjs,
+      }),
+    ];
+  } finally {
+    await inNewTab(app.openPeerPage, (page) =>
+      callPeers(page, 'deleteDatabases', databases),
+    ).catch((error: unknown) => context.note(`cleanup: ${error}`));
+  }
+}
+
+/**
+ * Issue 7, scenario 2: cold open of a document with a long typing history, from
+ * starting to open until the whole text is available, in forkline (and until the
+ * built app paints it), in y-indexeddb and in automerge-repo, each in a new tab.
+ */
+export const openColdScenario: Scenario = {
+  name: 'open.cold',
+  summary:
+    'ms to open a 10k/100k/260k-edit document cold (new tab) vs y-indexeddb and automerge-repo',
+  async run(context) {
+    const app = await launchBuiltApp(context.note);
+    try {
+      const results: BenchResult[] = [];
+      for (const edits of context.quick ? QUICK_SIZES : SIZES)
+        results.push(...(await measureSize(context, app, edits)));
+      return results;
+    } finally {
+      await cleanUp(context.note, () => app.close());
+    }
+  },
+};
