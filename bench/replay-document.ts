@@ -6,9 +6,10 @@ import {
   type Log,
   type LogEvent,
 } from '../src/index.ts';
-import type { ConcurrentTrace, TracePatch } from './concurrent-trace.ts';
+import type { ConcurrentTrace } from './concurrent-trace.ts';
 import type { SequentialTrace } from './editing-trace.ts';
 import type { TracePlan } from './trace-plan.ts';
+import type { Splice } from './trace-splices.ts';
 
 const DOC_ID = 'trace';
 
@@ -20,63 +21,16 @@ export interface DocumentReplay {
   logs: Log[];
 }
 
-/** One `editText`: [index, deleteCount, insert]. */
-type Splice = [index: number, deleteCount: number, insert: string];
-
-/**
- * A txn's patches as the one splice `editText` takes: from the first position any
- * patch touches to the last, replaced by what the patches leave there. A single patch
- * is its own splice. Several need the text they apply to (`text`): the unchanged
- * characters between them are deleted and inserted again. Null when the txn changes
- * nothing, as an empty txn (a pure merge) does: `editText` refuses such an edit.
- * @throws Error naming the patch that lies past the end of `text`.
- */
-export function spliceOf(
-  patches: readonly TracePatch[],
-  text?: string,
-): Splice | null {
-  if (patches.length === 1) {
-    const [index, deleteCount, insert] = patches[0]!;
-    return deleteCount === 0 && insert === ''
-      ? null
-      : [index, deleteCount, insert];
-  }
-  if (patches.length === 0) return null;
-  if (text === undefined)
-    throw new Error('several patches need the text they apply to');
-  let after = text;
-  let head = Infinity;
-  let tail = Infinity;
-  patches.forEach(([pos, del, ins], p) => {
-    if (pos + del > after.length) {
-      throw new Error(
-        `patches[${p}]: ${pos}+${del} is past the end (length ${after.length})`,
-      );
-    }
-    head = Math.min(head, pos);
-    tail = Math.min(tail, after.length - pos - del);
-    after = after.slice(0, pos) + ins + after.slice(pos + del);
-  });
-  const deleteCount = text.length - head - tail;
-  const insert = after.slice(head, after.length - tail);
-  return deleteCount === 0 && insert === ''
-    ? null
-    : [head, deleteCount, insert];
-}
-
-/** `editText` of a txn's splice at `at`; its errors name the txn. */
+/** `editText` of a txn's splice at `at`, or null for a txn that changes nothing. */
 async function editTxn(
   doc: DocumentHandle,
   txn: number,
-  patches: readonly TracePatch[],
+  splice: Splice | null,
   at: EventId[],
 ): Promise<LogEvent | null> {
+  if (!splice) return null;
+  const [index, deleteCount, insert] = splice;
   try {
-    const text =
-      patches.length > 1 ? (await doc.summary({ at })).text : undefined;
-    const splice = spliceOf(patches, text);
-    if (!splice) return null;
-    const [index, deleteCount, insert] = splice;
     return (await doc.editText(index, deleteCount, insert, { at })).event;
   } catch (error) {
     throw new Error(`txns[${txn}]: ${(error as Error).message}`, {
@@ -87,11 +41,13 @@ async function editTxn(
 
 /**
  * Replays a sequential trace through the document API: one log, one document, each
- * txn one `editText` at the previous txn's event. Its text must end as `endContent`.
+ * txn one `editText` (its splice, `planSplices`) at the previous txn's event. Its
+ * text must end as `endContent`.
  * @throws Error naming the txn whose edit failed, or when the text differs at the end.
  */
 export async function replaySequentialThroughDocument(
   trace: SequentialTrace,
+  splices: (Splice | null)[],
 ): Promise<DocumentReplay> {
   const log = await openLog({ actor: 'trace-writer' });
   try {
@@ -103,7 +59,7 @@ export async function replaySequentialThroughDocument(
       events++;
     }
     for (let t = 0; t < trace.txns.length; t++) {
-      const event = await editTxn(doc, t, trace.txns[t]!.patches, heads);
+      const event = await editTxn(doc, t, splices[t]!, heads);
       if (!event) continue;
       heads = [event.id];
       events++;
@@ -125,7 +81,8 @@ interface Replica {
 
 /**
  * Replays a concurrent trace through the document API, one replica (log and
- * document) per agent. Each txn is one `editText` at its parents' events, on its
+ * document) per agent. Each txn is one `editText` (its splice, `planSplices`) at its
+ * parents' events, on its
  * agent's replica. Before a txn whose parents its log lacks, the replica pulls from
  * the parents' owners (`since` its version vector, then `ingest`): that may bring more
  * than the txn saw, which `at` leaves out. At the end all replicas sync; each text
@@ -135,6 +92,7 @@ interface Replica {
 export async function replayConcurrentThroughDocument(
   trace: ConcurrentTrace,
   plan: TracePlan,
+  splices: (Splice | null)[],
 ): Promise<DocumentReplay> {
   const n = trace.numAgents;
   const replicas: Replica[] = [];
@@ -175,7 +133,7 @@ export async function replayConcurrentThroughDocument(
       }
       for (const owner of owners) await pull(mine, replicas[owner]!);
       const at = parents.map((p) => eventOf[p]!);
-      const event = await editTxn(mine.doc, t, txn.patches, at);
+      const event = await editTxn(mine.doc, t, splices[t]!, at);
       if (!event) {
         madeOf[t] = parents;
         continue;

@@ -34,12 +34,14 @@ export function replayWithYjs(
 
 /**
  * The replay of `replayWithYjs` without the check: where every replica ends, for a
- * trace whose end is not known (a prefix of one).
+ * trace whose end is not known (a prefix of one). `beforeEdit` sees each txn's
+ * agent's doc as the txn's parents left it.
  * @throws Error naming the txn whose patches Yjs refused.
  */
 export function convergeWithYjs(
   trace: ConcurrentTrace,
   plan: TracePlan,
+  beforeEdit?: (txn: number, editor: EditingDoc) => void,
 ): YjsReplay {
   const n = trace.numAgents;
   const editors = Array.from({ length: n }, () => new EditingDoc());
@@ -56,6 +58,7 @@ export function convergeWithYjs(
       has[x] = Math.max(has[x]!, needs[x]!);
     }
     editors[txn.agent]!.receive(missing);
+    beforeEdit?.(index, editors[txn.agent]!);
     updates[index] = editTxn(editors[txn.agent]!, index, txn.patches);
     has[txn.agent]!++;
   });

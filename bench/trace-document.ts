@@ -10,6 +10,7 @@ import {
 import { replaySequentialWithYjs, replayWithYjs } from './replay-yjs.ts';
 import type { BenchResult, Scenario, ScenarioContext } from './scenario.ts';
 import { planReplay } from './trace-plan.ts';
+import { planSplices } from './trace-splices.ts';
 import {
   concurrentTraceFor,
   describeTrace,
@@ -87,12 +88,13 @@ export const traceSequentialScenario: Scenario = {
       return [];
     }
     const { trace } = choice;
+    const splices = planSplices(trace);
     return compareReplays(
       context,
       'trace.sequential',
       choice,
       () => replaySequentialWithYjs(trace),
-      () => replaySequentialThroughDocument(trace),
+      () => replaySequentialThroughDocument(trace, splices),
     );
   },
 };
@@ -114,12 +116,13 @@ export const traceConcurrentDocumentScenario: Scenario = {
     }
     const { trace } = choice;
     const plan = planReplay(trace);
+    const splices = planSplices(trace, plan);
     return compareReplays(
       context,
       'trace.concurrent',
       choice,
       () => replayWithYjs(trace, plan),
-      () => replayConcurrentThroughDocument(trace, plan),
+      () => replayConcurrentThroughDocument(trace, plan, splices),
     );
   },
 };

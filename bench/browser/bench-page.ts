@@ -17,6 +17,7 @@ import {
   timeAppendsToTab,
   timeBroadcastHops,
 } from './tab-runs.ts';
+import { measureImportedStorage } from './storage-runs.ts';
 import {
   buildSourceLog,
   closeSourceLog,
@@ -44,6 +45,7 @@ const bench: BenchPage = {
   timeStringify,
   timeImport,
   timeIdbImport,
+  measureImportedStorage,
   deleteDatabase,
   visibility: () => document.visibilityState,
 };

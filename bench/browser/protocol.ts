@@ -49,6 +49,23 @@ export interface SizedRun {
   bytes: number;
 }
 
+/** A JSON Lines export to import into a new database, and how many events it holds. */
+export interface StorageRun {
+  database: string;
+  jsonl: string;
+  events: number;
+}
+
+/** The origin's IndexedDB usage in bytes, as the browser reports it, at each step. */
+export interface StorageUsage {
+  before: number;
+  /** The new database open, schema made, no events. */
+  empty: number;
+  imported: number;
+  /** Reopened after the browser closed its LevelDB: fresh writes compacted into tables. */
+  atRest: number;
+}
+
 /**
  * The page's `bench` global, called by the harness through page.evaluate. The
  * forkline functions go through the real log worker (src/ui/log-client.ts); the
@@ -100,6 +117,8 @@ export interface BenchPage {
   timeImport(database: string): Promise<number>;
   /** ms of raw idb puts of the source's events into `database`, one transaction. */
   timeIdbImport(database: string): Promise<number>;
+  /** Imports a JSON Lines export into a new database and reads the usage, then at rest; the database stays. */
+  measureImportedStorage(run: StorageRun): Promise<StorageUsage>;
 
   /** Deletes a database this page's workers have closed. */
   deleteDatabase(database: string): Promise<void>;
