@@ -5,7 +5,6 @@ import { bundleScenario } from './bundle-size.ts';
 import { relayScenarios } from './relay-throughput.ts';
 import { exportScenario, importScenario } from './log-transfer.ts';
 import { storageBytesScenario } from './storage-bytes.ts';
-import { storageBytesScenario } from './storage-bytes.ts';
 import type { Scenario } from './scenario.ts';
 import { openColdScenario } from './open-cold.ts';
 import { tabsKeystrokeScenario } from './tabs-keystroke.ts';
@@ -29,7 +28,6 @@ export const SCENARIOS: Scenario[] = [
   openColdScenario,
   exportScenario,
   importScenario,
-  storageBytesScenario,
   storageBytesScenario,
   ...relayScenarios,
   bundleScenario,
