@@ -11,12 +11,19 @@ export const EMPTY_UPDATE: Uint8Array = new Uint8Array([0, 0]);
 
 const LOCAL = Symbol('local edit');
 
-/** Applies a txn's patches in order: each sees the ones before it applied. */
+/**
+ * Applies a txn's patches in order: each sees the ones before it applied.
+ * @throws RangeError for a patch past the end, which Yjs would quietly clamp.
+ */
 export function applyTracePatches(
   text: Y.Text,
   patches: readonly TracePatch[],
 ): void {
   for (const [pos, del, ins] of patches) {
+    if (pos + del > text.length)
+      throw new RangeError(
+        `${pos}+${del} is past the end of the ${text.length}-character text`,
+      );
     if (del > 0) text.delete(pos, del);
     if (ins.length > 0) text.insert(pos, ins);
   }
