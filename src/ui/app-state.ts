@@ -23,6 +23,7 @@ import {
 } from './log-supervisor.ts';
 import { resumeRelaySync, startRelaySync } from './relay-sync.ts';
 import { tabLabel } from './tab-label.ts';
+import { broadcastTyping } from './typing-share.ts';
 
 /** Everything the page shows, as signals; components read them, actions below write them. */
 export const author = tabLabel();
@@ -148,6 +149,8 @@ export async function openDoc(docId: string): Promise<void> {
     included: snapshot.included,
     actor,
     author,
+    // Other tabs show typing as it happens; the log gets it in batches.
+    shareTyping: broadcastTyping(docId),
     send: async (update, expected) => {
       if (unconfirmedAfter !== undefined) {
         const committed = await committedEarlier(

@@ -6,6 +6,12 @@ import {
   type EventId,
   type LogEvent,
 } from '../index.ts';
+import {
+  TypingShare,
+  withCarried,
+  type Carried,
+  type OpenTypingChannel,
+} from './typing-share.ts';
 
 /** Typing is sent after this much quiet, and never held longer than MAX_DELAY_MS. */
 export const QUIET_MS = 80;
@@ -15,6 +21,7 @@ const RETRY_MAX_MS = 60_000;
 
 const LOCAL = Symbol('local edit');
 const REMOTE = Symbol('remote edit');
+const EARLY = Symbol('another tab typing');
 
 interface Batch {
   /** The heads these edits were made against: exactly what they had seen. */
@@ -22,6 +29,10 @@ interface Batch {
   updates: Uint8Array[];
   /** What was sent for it, once sent: its echo is recognised by these bytes. */
   sent?: Uint8Array;
+  /** The number TypingShare gave its last update. */
+  upTo: number;
+  /** Other tabs' early updates it carries (see TypingShare). */
+  carried?: Carried;
 }
 
 export interface LiveDocumentOptions {
@@ -37,6 +48,8 @@ export interface LiveDocumentOptions {
   onRemoteChange?(): void;
   /** Whether unsent edits exist changed, or a send failed (the edit stays queued). */
   onPendingChange?(pending: number, error?: Error): void;
+  /** Shows typing in the document's other tabs as it is typed, before it is batched. */
+  shareTyping?: OpenTypingChannel;
 }
 
 /** Heads after `event`: it replaces the parents it names. */
@@ -68,19 +81,27 @@ export class LiveDocument {
   private closed = false;
   /** After a refused send: wait this long before trying again, doubling up to a minute. */
   private retryMs = RETRY_MIN_MS;
+  private readonly sharing: TypingShare | undefined;
 
   constructor(private readonly options: LiveDocumentOptions) {
     Y.applyUpdate(this.ydoc, options.state, REMOTE);
     this.seen = [...options.heads].sort();
     options.included.forEach((id) => this.applied.add(id));
+    this.sharing =
+      options.shareTyping &&
+      new TypingShare(this.ydoc.clientID, options.shareTyping, (update) => {
+        Y.applyUpdate(this.ydoc, update, EARLY);
+        this.options.onRemoteChange?.();
+      });
     this.ydoc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin !== LOCAL) return;
       if (!this.open) {
-        this.open = { base: this.seen, updates: [] };
+        this.open = { base: this.seen, updates: [], upTo: 0 };
         this.batches.push(this.open);
         this.firstPendingAt = Date.now();
       }
       this.open.updates.push(update);
+      this.open.upTo = this.sharing?.typed(update) ?? 0;
       this.schedule();
       this.options.onPendingChange?.(this.pending);
     });
@@ -138,6 +159,7 @@ export class LiveDocument {
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
+    this.sharing?.close();
     this.ydoc.destroy();
   }
 
@@ -155,10 +177,10 @@ export class LiveDocument {
       const batch = this.batches[0]!;
       if (batch === this.open) this.open = undefined;
       // A retry sends the very same bytes; send gets a copy, as it may move it to the worker.
-      batch.sent ??=
-        batch.updates.length === 1
-          ? batch.updates[0]!
-          : Y.mergeUpdates(batch.updates);
+      if (!batch.sent) {
+        batch.carried = this.sharing?.uncommitted(this.applied) ?? [];
+        batch.sent = withCarried(batch.carried, batch.updates);
+      }
       this.inFlight = batch;
       let result: AppendResult;
       try {
@@ -194,7 +216,11 @@ export class LiveDocument {
   /** Our event is in the log: its batch is done, and every later batch had seen it. */
   private acknowledge(event: LogEvent, batch: Batch): void {
     const index = this.batches.indexOf(batch);
-    if (index >= 0) this.batches.splice(index, 1);
+    if (index >= 0) {
+      this.batches.splice(index, 1);
+      this.sharing?.committed(batch.upTo, event.id);
+      this.sharing?.delivered(batch.carried ?? []);
+    }
     if (this.inFlight === batch) this.inFlight = undefined;
     if (this.applied.has(event.id)) return;
     this.applied.add(event.id);

@@ -6,6 +6,10 @@ import {
   LiveDocument,
   type LiveDocumentOptions,
 } from '../../src/ui/live-document.ts';
+import type {
+  OpenTypingChannel,
+  TypingMessage,
+} from '../../src/ui/typing-share.ts';
 import { collect } from '../support/records.ts';
 
 const STREAM = 'doc/live';
@@ -231,5 +235,91 @@ describe('a tab editing live', () => {
     expect(events).toHaveLength(3);
     expect(events[2]!.parents).toEqual([events[1]!.id]);
     expect(a.live.text.toString()).toBe('then once hello');
+  });
+});
+
+/** The tabs of one document as a BroadcastChannel joins them: each post reaches the others. */
+function typingChannels(): OpenTypingChannel {
+  const members = new Set<(message: TypingMessage) => void>();
+  return (receive) => {
+    members.add(receive);
+    return {
+      post: (message) => {
+        for (const member of members)
+          if (member !== receive) member(structuredClone(message));
+      },
+      close: () => members.delete(receive),
+    };
+  };
+}
+
+/** The Yjs client ids whose insertions an update holds. */
+const clientsIn = (update: Uint8Array) => [
+  ...Y.parseUpdateMeta(update).from.keys(),
+];
+
+describe('typing shown in other tabs before it is committed', () => {
+  async function twoTabs() {
+    const log = await seeded();
+    const shareTyping = typingChannels();
+    const a = await tab(log, 'Tab 1', { shareTyping });
+    const b = await tab(log, 'Tab 2', { shareTyping });
+    return { log, a, b };
+  }
+
+  it('shows each keystroke in the other tab at once, while the log gets one event', async () => {
+    const { log, a, b } = await twoTabs();
+    const changes = vi.fn();
+    const c = await tab(log, 'Tab 3', {
+      shareTyping: undefined,
+      onRemoteChange: changes,
+    });
+    a.type(5, ' w');
+    expect(b.live.text.toString()).toBe('hello w');
+    a.type(7, 'orld');
+    expect(b.live.text.toString()).toBe('hello world');
+    expect(await collect(log.read(STREAM))).toHaveLength(1);
+    await a.live.flush();
+    expect(await collect(log.read(STREAM))).toHaveLength(2);
+    await b.deliver();
+    await c.deliver();
+    expect(b.live.text.toString()).toBe('hello world');
+    expect(c.live.text.toString()).toBe('hello world');
+    expect(changes).toHaveBeenCalledOnce();
+  });
+
+  it('carries typing it built on whose tab died before sending it: the log never lacks it', async () => {
+    const { log, a, b } = await twoTabs();
+    a.type(5, ' big');
+    a.live.close(); // its batch was never sent
+    b.type(9, ' world');
+    await b.live.flush();
+    const events = await collect(log.read(STREAM));
+    expect(events).toHaveLength(2);
+    const update = textUpdateOf(events[1]!)!;
+    expect(clientsIn(update).sort()).toEqual(
+      [a.live.ydoc.clientID, b.live.ydoc.clientID].sort(),
+    );
+    const fold = new Y.Doc();
+    for (const event of events) Y.applyUpdate(fold, textUpdateOf(event)!);
+    expect(fold.getText('body').toString()).toBe('hello big world');
+  });
+
+  it('carries another tab’s typing until that tab’s event reached it through the log, then no more', async () => {
+    const { log, a, b } = await twoTabs();
+    a.type(5, ' big');
+    await a.live.flush(); // committed, and said so, but not delivered to b yet
+    b.type(9, ' bad');
+    await b.live.flush();
+    await b.deliver();
+    b.type(13, ' world');
+    await b.live.flush();
+    const [, fromA, carrying, own] = await collect(log.read(STREAM));
+    expect(clientsIn(textUpdateOf(fromA!)!)).toEqual([a.live.ydoc.clientID]);
+    expect(clientsIn(textUpdateOf(carrying!)!)).toContain(a.live.ydoc.clientID);
+    expect(clientsIn(textUpdateOf(own!)!)).toEqual([b.live.ydoc.clientID]);
+    await a.deliver();
+    expect(a.live.text.toString()).toBe('hello big bad world');
+    expect(b.live.text.toString()).toBe(a.live.text.toString());
   });
 });

@@ -1,0 +1,127 @@
+import * as Y from 'yjs';
+import type { EventId } from '../index.ts';
+
+/**
+ * What the tabs of one document tell each other before the log does: each Yjs
+ * update typed (`n` counts a tab's updates), and, once a batch of them is an event,
+ * which event holds the updates up to `upTo`.
+ */
+export type TypingMessage =
+  | { kind: 'typed'; tab: number; n: number; update: Uint8Array }
+  | { kind: 'committed'; tab: number; upTo: number; id: EventId };
+
+/** A channel between the tabs of one document: what one posts, the others receive. */
+export interface TypingChannel {
+  post(message: TypingMessage): void;
+  close(): void;
+}
+
+export type OpenTypingChannel = (
+  receive: (message: TypingMessage) => void,
+) => TypingChannel;
+
+/** A BroadcastChannel per document: tabs of one browser profile, one origin. */
+export function broadcastTyping(docId: string): OpenTypingChannel {
+  return (receive) => {
+    const channel = new BroadcastChannel(`forkline:typing:${docId}`);
+    channel.onmessage = ({ data }: MessageEvent<TypingMessage>) =>
+      receive(data);
+    return {
+      post: (message) => channel.postMessage(message),
+      close: () => channel.close(),
+    };
+  };
+}
+
+interface EarlyUpdate {
+  tab: number;
+  n: number;
+  update: Uint8Array;
+}
+
+/** Early updates a send carried: dropped once its event is in the log. */
+export type Carried = EarlyUpdate[];
+
+/**
+ * Typing shown in the other tabs of a document as it is typed, before its batch is
+ * committed (LiveDocument batches typing for up to MAX_DELAY_MS). Another tab's
+ * update applied early may be what this tab's next edit builds on (a character typed
+ * after it), while the event that will carry it is not in the log yet, or never will
+ * be if that tab dies first. So until this tab has received that event through the
+ * log, its own sends carry such updates too: an event never depends on text the log
+ * does not hold. Yjs ignores an update it already has, so carrying one twice is
+ * harmless.
+ */
+export class TypingShare {
+  private readonly channel: TypingChannel;
+  private typedHere = 0;
+  private early: EarlyUpdate[] = [];
+  /** Per tab: events that hold its updates up to `upTo`. */
+  private commits = new Map<number, { upTo: number; id: EventId }[]>();
+
+  constructor(
+    /** This tab's id: its Y.Doc's client id, fresh and random. */
+    private readonly tab: number,
+    open: OpenTypingChannel,
+    private readonly applyEarly: (update: Uint8Array) => void,
+  ) {
+    this.channel = open((message) => this.receive(message));
+  }
+
+  /** Posts an update typed here; returns its number, for `committed`. */
+  typed(update: Uint8Array): number {
+    const n = ++this.typedHere;
+    this.channel.post({ kind: 'typed', tab: this.tab, n, update });
+    return n;
+  }
+
+  /** Tells the other tabs that event `id` holds this tab's updates up to `upTo`. */
+  committed(upTo: number, id: EventId): void {
+    this.channel.post({ kind: 'committed', tab: this.tab, upTo, id });
+  }
+
+  /**
+   * The early updates a send must carry: those whose event this tab has not
+   * received yet (`received` holds the events it has).
+   */
+  uncommitted(received: ReadonlySet<EventId>): Carried {
+    this.early = this.early.filter((e) => {
+      const commits = this.commits.get(e.tab) ?? [];
+      return !commits.some((c) => c.upTo >= e.n && received.has(c.id));
+    });
+    const tabs = new Set(this.early.map((e) => e.tab));
+    for (const tab of this.commits.keys())
+      if (!tabs.has(tab)) this.commits.delete(tab);
+    return [...this.early];
+  }
+
+  /** `carried` went out in one of this tab's own events, which the log now holds. */
+  delivered(carried: Carried): void {
+    if (carried.length === 0) return;
+    const gone = new Set(carried);
+    this.early = this.early.filter((e) => !gone.has(e));
+  }
+
+  close(): void {
+    this.channel.close();
+  }
+
+  private receive(message: TypingMessage): void {
+    if (message.tab === this.tab) return;
+    if (message.kind === 'committed') {
+      const commits = this.commits.get(message.tab) ?? [];
+      commits.push({ upTo: message.upTo, id: message.id });
+      this.commits.set(message.tab, commits);
+      return;
+    }
+    if (!(message.update instanceof Uint8Array)) return;
+    this.early.push({ tab: message.tab, n: message.n, update: message.update });
+    this.applyEarly(message.update);
+  }
+}
+
+/** One update of the carried early ones and a batch's own, in that order. */
+export function withCarried(carried: Carried, own: Uint8Array[]): Uint8Array {
+  const all = [...carried.map((e) => e.update), ...own];
+  return all.length === 1 ? all[0]! : Y.mergeUpdates(all);
+}
