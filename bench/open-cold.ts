@@ -121,15 +121,16 @@ async function measureSize(
                 )
               : callPeers(page, method, spec.database, stored.docId),
         );
-      const forkline = checkText(
-        'forkline',
-        await peer('openForkline'),
-        stored.text,
+      const opened = await peer('openForkline');
+      const forkline = checkText('forkline', opened, stored.text);
+      const steps = Object.entries(opened.steps ?? {})
+        .map(([step, ms]) => `${step} ${ms.toFixed(1)}`)
+        .join(', ');
+      context.note(
+        first
+          ? `${size}: forkline's first open folds the whole history and saves the snapshot: ${forkline.toFixed(1)} ms (${steps})`
+          : `${size}: forkline ${forkline.toFixed(1)} ms (${steps})`,
       );
-      if (first)
-        context.note(
-          `${size}: forkline's first open, which folds the whole history and saves the snapshot: ${Math.round(forkline)} ms`,
-        );
       first = false;
       return {
         forkline,

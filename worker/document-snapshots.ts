@@ -34,8 +34,8 @@ interface FieldWrite {
  * applied on top: unlike a generic projection's, this snapshot is never void.
  */
 interface DocumentSnapshotState {
-  version: 1;
-  /** Y.encodeStateAsUpdate of the text. */
+  version: 2;
+  /** Y.encodeStateAsUpdateV2 of the text: less than half V1's size, and faster to apply. */
   text: Uint8Array;
   /** Every register write folded in (field sets are rare: titles, deletion). */
   writes: FieldWrite[];
@@ -43,7 +43,7 @@ interface DocumentSnapshotState {
 }
 
 export interface LoadedDocument {
-  /** A Yjs update holding the whole text at `heads`; undefined when not asked for. */
+  /** A Yjs V2 update holding the whole text at `heads`; undefined when not asked for. */
   text: Uint8Array | undefined;
   registers: Registers;
   heads: EventId[];
@@ -105,7 +105,7 @@ export async function loadDocument(
         : mergeText(snapshot?.state.text, updates, options.onIgnoredError);
   }
   if (save && text) {
-    const state: DocumentSnapshotState = { version: 1, text, writes, heads };
+    const state: DocumentSnapshotState = { version: 2, text, writes, heads };
     const record: SnapshotRecord = {
       key: keyOf(stream),
       stream,
@@ -168,7 +168,7 @@ function collect(
   }
 }
 
-/** The text with every update applied, as one update; one Yjs transaction for the lot. */
+/** The text with every (V1) update applied to `base` (V2), as one V2 update; one Yjs transaction. */
 function mergeText(
   base: Uint8Array | undefined,
   updates: Uint8Array[],
@@ -177,7 +177,8 @@ function mergeText(
   const doc = new Y.Doc();
   try {
     doc.transact(() => {
-      for (const update of base ? [base, ...updates] : updates) {
+      if (base) Y.applyUpdateV2(doc, base);
+      for (const update of updates) {
         try {
           Y.applyUpdate(doc, update);
         } catch (error) {
@@ -189,7 +190,7 @@ function mergeText(
         }
       }
     });
-    return Y.encodeStateAsUpdate(doc);
+    return Y.encodeStateAsUpdateV2(doc);
   } finally {
     doc.destroy();
   }
@@ -202,7 +203,7 @@ function snapshotState(
   const state = record?.state as Partial<DocumentSnapshotState> | undefined;
   if (
     !record ||
-    state?.version !== 1 ||
+    state?.version !== 2 ||
     !(state.text instanceof Uint8Array) ||
     !Array.isArray(state.writes) ||
     !Array.isArray(state.heads) ||

@@ -165,14 +165,24 @@ export async function openForkline(
 ): Promise<OpenedText> {
   const start = performance.now();
   const worker = await startLogWorker({ database });
+  const started = performance.now();
   try {
     const snapshot = await worker.service.documentSnapshot(docId);
+    const received = performance.now();
     const doc = new Y.Doc();
-    Y.applyUpdate(doc, snapshot.state);
+    Y.applyUpdateV2(doc, snapshot.state);
     const text = doc.getText(BODY).toString();
-    const ms = performance.now() - start;
+    const end = performance.now();
     doc.destroy();
-    return { ms, text };
+    return {
+      ms: end - start,
+      text,
+      steps: {
+        worker: started - start,
+        snapshot: received - started,
+        yjs: end - received,
+      },
+    };
   } finally {
     await worker.service.close();
     worker.terminate();

@@ -35,6 +35,8 @@ export interface StoredHistory {
 export interface OpenedText {
   ms: number;
   text: string;
+  /** Where forkline's time went, ms: starting the worker, documentSnapshot, the page's Y.Doc. */
+  steps?: { worker: number; snapshot: number; yjs: number };
 }
 
 /** What syncs the two tabs of a keystroke run; `broadcastchannel` is the floor: the raw text posted. */
