@@ -19,6 +19,8 @@ export interface DocumentReplay {
   events: number;
   /** One per replica (the writer's, for a sequential trace). */
   logs: Log[];
+  /** ms spent pulling from other replicas (`since` there, `ingest` here), the final sync included. */
+  pullMs: number;
 }
 
 /** `editText` of a txn's splice at `at`, or null for a txn that changes nothing. */
@@ -65,7 +67,7 @@ export async function replaySequentialThroughDocument(
       events++;
     }
     checkText('the document', (await doc.summary()).text, trace.endContent);
-    return { events, logs: [log] };
+    return { events, logs: [log], pullMs: 0 };
   } catch (error) {
     await log.close();
     throw error;
@@ -104,7 +106,16 @@ export async function replayConcurrentThroughDocument(
       const doc = await openDocument(log, DOC_ID, { author: `agent-${agent}` });
       replicas.push({ log, doc, logged: new Int32Array(n) });
     }
+    let pullMs = 0;
     const pull = async (into: Replica, from: Replica) => {
+      const start = performance.now();
+      try {
+        await pullInto(into, from);
+      } finally {
+        pullMs += performance.now() - start;
+      }
+    };
+    const pullInto = async (into: Replica, from: Replica) => {
       const events: LogEvent[] = [];
       for await (const event of from.log.since(await into.log.versionVector()))
         events.push(event);
@@ -155,7 +166,7 @@ export async function replayConcurrentThroughDocument(
       if (view.heads.join() !== heads)
         throw new Error(`agent ${agent}'s heads differ from agent 0's`);
     }
-    return { events, logs: replicas.map((r) => r.log) };
+    return { events, logs: replicas.map((r) => r.log), pullMs };
   } catch (error) {
     for (const replica of replicas) await replica.log.close();
     throw error;

@@ -38,6 +38,7 @@ async function compareReplays(
 ): Promise<BenchResult[]> {
   context.note(`replaying ${choice.label}: ${describeTrace(choice.trace)}`);
   let events = 0;
+  let pulls = false;
   const samples = await sampleRuns(context.runs, async () => {
     let start = now();
     yjsReplay();
@@ -46,8 +47,9 @@ async function compareReplays(
     const replay = await documentReplay();
     const forkline = now() - start;
     events = replay.events;
+    pulls = replay.pullMs > 0;
     await closeLogs(replay);
-    return { yjs, forkline };
+    return { yjs, forkline, pull: replay.pullMs };
   });
   const yjsHeap = await retainedMegabytes(yjsReplay);
   const forklineHeap = await retainedMegabytes(documentReplay, closeLogs);
@@ -65,6 +67,8 @@ async function compareReplays(
     yjs,
     toResult(name, 'ms', samples.forkline, { baseline: yjs, goal: GOAL }),
     toResult(`${name}.events`, 'events', summarize([events])),
+    // Of the replay's time, what syncing replicas took: since() there, ingest() here.
+    ...(pulls ? [toResult(`${name}.pull`, 'ms', samples.pull)] : []),
     yjsHeapResult,
     toResult(`${name}.heap`, 'MB', summarize([forklineHeap]), {
       baseline: yjsHeapResult,
