@@ -23,7 +23,9 @@ const QUICK_TOTAL: Record<Batch, number> = {
  * DESIGN §13: appends through the real log worker, driven from the page by Comlink,
  * against raw idb puts from a worker of the same page, one transaction per batch,
  * of records the size of those the log stores (the baseline: the issue's ceiling),
- * and of the bare event inputs (`idb.put.data…`, a third the size, for reference).
+ * and, for reference, of the bare event inputs (`idb.put.data…`, a third the size)
+ * and of the stored records into a store with the log's key and indexes
+ * (`idb.put.indexed…`: what IndexedDB alone charges for the log's layout).
  * In each run each writer gets a new database (deleted after it) and goes through
  * the batch sizes in turn, one stream per size.
  */
@@ -49,6 +51,12 @@ export const appendBatchScenario: Scenario = {
           { database: `bench-idb-data-batches-${run}`, sizes },
           'data',
         );
+        const indexedMs = await callBench(
+          page,
+          'idbPutBatches',
+          { database: `bench-idb-indexed-batches-${run}`, sizes },
+          'indexed',
+        );
         const logMs = await callBench(page, 'appendBatches', {
           database: `bench-log-batches-${run}`,
           sizes,
@@ -57,6 +65,7 @@ export const appendBatchScenario: Scenario = {
         sizes.forEach(({ batch, total }, i) => {
           figures[`idb${batch}`] = (total / idbMs[i]!) * 1000;
           figures[`data${batch}`] = (total / dataMs[i]!) * 1000;
+          figures[`indexed${batch}`] = (total / indexedMs[i]!) * 1000;
           figures[`log${batch}`] = (total / logMs[i]!) * 1000;
         });
         return figures;
@@ -78,7 +87,13 @@ export const appendBatchScenario: Scenario = {
           samples[`log${batch}`]!,
           { baseline: idb, ...(batch === 1000 ? { goal: '>= 0.5x idb' } : {}) },
         );
-        return [data, idb, log];
+        // Where the rest goes: raw puts into a store with the log's key and indexes.
+        const indexed = toResult(
+          `idb.put.indexed.batch${batch}.throughput`,
+          'events/s',
+          samples[`indexed${batch}`]!,
+        );
+        return [data, idb, indexed, log];
       });
     } finally {
       await cleanUp(context.note, () => page.close());

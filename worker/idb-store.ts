@@ -7,7 +7,12 @@ import type {
   StoreTransaction,
 } from '../src/index.ts';
 import { StorageError, StoreClosedError } from './storage-errors.ts';
-import { SCHEMA_VERSION, type ForklineDB } from './idb-schema.ts';
+import {
+  EVENT_INDEXES,
+  EVENT_KEY_PATH,
+  SCHEMA_VERSION,
+  type ForklineDB,
+} from './idb-schema.ts';
 
 const ZERO_REPLICA: ReplicaRecord = { hlc: '000000000000.0000', lastPos: 0 };
 const WRITE_SCOPE = ['events', 'streams', 'actors', 'meta'] as const;
@@ -55,21 +60,10 @@ export async function openIdbStore(
       upgrade(database, oldVersion) {
         if (oldVersion < 1) {
           const events = database.createObjectStore('events', {
-            keyPath: 'event.id',
+            keyPath: EVENT_KEY_PATH,
           });
-          events.createIndex('pos', 'pos', { unique: true });
-          events.createIndex(
-            'canonical',
-            ['event.stream', 'event.hlc', 'event.id'],
-            { unique: true },
-          );
-          events.createIndex('streamPos', ['event.stream', 'pos'], {
-            unique: true,
-          });
-          events.createIndex('actorSeq', ['event.actor', 'event.seq'], {
-            unique: true,
-          });
-          events.createIndex('time', 'event.time');
+          for (const [index, keyPath, options] of EVENT_INDEXES)
+            events.createIndex(index, keyPath, options);
           database.createObjectStore('streams', { keyPath: 'stream' });
           database.createObjectStore('actors', { keyPath: 'actor' });
           database.createObjectStore('meta');

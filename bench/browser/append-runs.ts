@@ -47,7 +47,10 @@ async function openLogWriter(database: string): Promise<Writer> {
 }
 
 /** The raw idb baseline's worker, its database open. */
-export async function openIdbPutWorker(database: string): Promise<{
+export async function openIdbPutWorker(
+  database: string,
+  indexed = false,
+): Promise<{
   service: Remote<IdbPutService>;
   close(): Promise<void>;
 }> {
@@ -57,7 +60,7 @@ export async function openIdbPutWorker(database: string): Promise<{
   });
   const service = wrap<IdbPutService>(worker);
   await withTimeout(
-    service.open(database),
+    service.open(database, indexed),
     START_TIMEOUT,
     'starting the idb worker',
   );
@@ -73,14 +76,16 @@ export async function openIdbPutWorker(database: string): Promise<{
 /**
  * The records the log's store writes for `batches` appended to `stream`: the same
  * events (ids, parents, clock, data) and bookkeeping, so the same size. Made by
- * appending them to an in-memory log of the page.
+ * appending them to an in-memory log of the page. Positions follow `lastPos`.
  */
 async function storedRecords(
   stream: string,
   batches: Events[],
+  lastPos: number,
 ): Promise<EventRecord[][]> {
   const log = await openLog();
-  let pos = 0;
+  let pos = lastPos;
+  let gen = 0;
   const records = [];
   for (const batch of batches) {
     const results = await log.append(stream, batch);
@@ -90,7 +95,7 @@ async function storedRecords(
         event,
         pos: ++pos,
         recordedAt: Date.now(),
-        gen: pos,
+        gen: ++gen,
       })),
     );
   }
@@ -102,12 +107,18 @@ async function openIdbWriter(
   database: string,
   kind: IdbRecords,
 ): Promise<Writer> {
-  const { service, close } = await openIdbPutWorker(database);
+  const { service, close } = await openIdbPutWorker(
+    database,
+    kind === 'indexed',
+  );
+  let lastPos = 0;
   return {
     async prepare(stream, batches) {
       if (kind === 'data') return (i) => service.put(batches[i]!);
+      const records = await storedRecords(stream, batches, lastPos);
+      lastPos += batches.reduce((n, batch) => n + batch.length, 0);
       // Handed over untimed: the log's worker gets only the small inputs per call.
-      await service.stageBatches(await storedRecords(stream, batches));
+      await service.stageBatches(records);
       return (i) => service.putStagedBatch(i);
     },
     close,

@@ -3,12 +3,19 @@
 import { expose } from 'comlink';
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { EventRecord, LogEvent } from '../../src/index.ts';
+import {
+  EVENT_INDEXES,
+  EVENT_KEY_PATH,
+  type ForklineDB,
+} from '../../worker/idb-schema.ts';
 import type { BenchData, IdbPutService } from './protocol.ts';
 
 interface PutDB extends DBSchema {
   records: {
-    key: number;
+    /** Auto-incremented, or the event id in a store laid out as the log's. */
+    key: number | string;
     value: { type: string; data: BenchData } | LogEvent | EventRecord;
+    indexes: ForklineDB['events']['indexes'];
   };
 }
 
@@ -29,10 +36,18 @@ async function putAll(records: PutDB['records']['value'][]): Promise<void> {
 }
 
 const service: IdbPutService = {
-  async open(database) {
+  async open(database, indexed) {
     db = await openDB<PutDB>(database, 1, {
       upgrade(database) {
-        database.createObjectStore('records', { autoIncrement: true });
+        if (!indexed) {
+          database.createObjectStore('records', { autoIncrement: true });
+          return;
+        }
+        const records = database.createObjectStore('records', {
+          keyPath: EVENT_KEY_PATH,
+        });
+        for (const [index, keyPath, options] of EVENT_INDEXES)
+          records.createIndex(index, keyPath, options);
       },
     });
   },

@@ -26,8 +26,12 @@ export interface SingleRun {
   count: number;
 }
 
-/** What a raw idb baseline puts: the bench events, or records as the log stores them. */
-export type IdbRecords = 'data' | 'stored';
+/**
+ * What a raw idb baseline puts: the bench events (`data`), or records as the log
+ * stores them (`stored`), or those into a store with the log's key and indexes
+ * (`indexed`).
+ */
+export type IdbRecords = 'data' | 'stored' | 'indexed';
 
 /** Latencies in ms, in the order they were taken. */
 export type Latencies = number[];
@@ -128,7 +132,8 @@ export interface BenchPage {
 
 /** The baseline worker: raw `idb` puts, one transaction per call. */
 export interface IdbPutService {
-  open(database: string): Promise<void>;
+  /** With `indexed`, the store has the log's key path and indexes; else none, auto-increment keys. */
+  open(database: string, indexed: boolean): Promise<void>;
   /** Puts every record in one readwrite transaction; resolves on `tx.done`. */
   put(records: { type: string; data: BenchData }[]): Promise<void>;
   /** Keeps records in the worker for putStaged, so a timed put leaves the copy out. */
