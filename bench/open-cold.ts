@@ -84,6 +84,7 @@ async function measureSize(
   context: ScenarioContext,
   app: BuiltApp,
   edits: number,
+  largest: boolean,
 ): Promise<BenchResult[]> {
   const size = label(edits);
   const spec = {
@@ -132,13 +133,15 @@ async function measureSize(
           : `${size}: forkline ${forkline.toFixed(1)} ms (${steps})`,
       );
       first = false;
+      const yIndexeddb = checkText(
+        'y-indexeddb',
+        await peer('openYIndexeddb'),
+        stored.text,
+      );
       return {
         forkline,
-        yIndexeddb: checkText(
-          'y-indexeddb',
-          await peer('openYIndexeddb'),
-          stored.text,
-        ),
+        yIndexeddb,
+        vsYIndexeddb: forkline / yIndexeddb,
         automerge: checkText(
           'automerge-repo',
           await peer('openAutomergeRepo'),
@@ -153,6 +156,12 @@ async function measureSize(
       samples.yIndexeddb,
     );
     const isGoal = edits === 260_000;
+    const vs = toResult(
+      `open.cold.${size}-vs-y-indexeddb`,
+      'ratio',
+      samples.vsYIndexeddb,
+      { goal: '<= 1' },
+    );
     return [
       yjs,
       toResult(`automerge-repo.open.cold.${size}`, 'ms', samples.automerge, {
@@ -165,6 +174,7 @@ async function measureSize(
       toResult(`open.cold.paint.${size}`, 'ms', samples.paint, {
         baseline: yjs,
       }),
+      ...(largest ? [vs] : []),
     ];
   } finally {
     await inNewTab(app.openPeerPage, (page) =>
@@ -186,8 +196,11 @@ export const openColdScenario: Scenario = {
     const app = await launchBuiltApp(context.note);
     try {
       const results: BenchResult[] = [];
-      for (const edits of context.quick ? QUICK_SIZES : SIZES)
-        results.push(...(await measureSize(context, app, edits)));
+      const sizes = context.quick ? QUICK_SIZES : SIZES;
+      for (const edits of sizes)
+        results.push(
+          ...(await measureSize(context, app, edits, edits === sizes.at(-1))),
+        );
       return results;
     } finally {
       await cleanUp(context.note, () => app.close());

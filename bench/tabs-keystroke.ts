@@ -115,7 +115,7 @@ export const tabsKeystrokeScenario: Scenario = {
   summary:
     "ms from a keystroke in one tab of the built app to the other tab's textarea vs Yjs over BroadcastChannel, automerge-repo, a raw BroadcastChannel",
   async run(context: ScenarioContext): Promise<BenchResult[]> {
-    const count = context.quick ? 50 : 500;
+    const count = context.quick ? 30 : 500;
     const app = await launchBuiltApp(context.note);
     const pairs: Partial<Record<Contender, TabPair>> = {};
     try {

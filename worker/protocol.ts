@@ -45,7 +45,7 @@ export interface DocumentSummary {
 export interface DocumentSnapshot {
   docId: string;
   stream: string;
-  /** Y.encodeStateAsUpdateV2 of the document at `heads`. */
+  /** Y.encodeStateAsUpdate of the document at `heads`. */
   state: Uint8Array;
   heads: EventId[];
   /** Subscribe from here; skip the ids in `included`, already in `state`. */

@@ -170,7 +170,7 @@ export async function openForkline(
     const snapshot = await worker.service.documentSnapshot(docId);
     const received = performance.now();
     const doc = new Y.Doc();
-    Y.applyUpdateV2(doc, snapshot.state);
+    Y.applyUpdate(doc, snapshot.state);
     const text = doc.getText(BODY).toString();
     const end = performance.now();
     doc.destroy();

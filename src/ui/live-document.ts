@@ -36,7 +36,7 @@ interface Batch {
 }
 
 export interface LiveDocumentOptions {
-  /** Y.encodeStateAsUpdateV2 of the document at `heads` (documentSnapshot's `state`). */
+  /** Y.encodeStateAsUpdate of the document at `heads`. */
   state: Uint8Array;
   heads: EventId[];
   /** Later events already in `state`, to skip when delivered. */
@@ -84,7 +84,7 @@ export class LiveDocument {
   private readonly sharing: TypingShare | undefined;
 
   constructor(private readonly options: LiveDocumentOptions) {
-    Y.applyUpdateV2(this.ydoc, options.state, REMOTE);
+    Y.applyUpdate(this.ydoc, options.state, REMOTE);
     this.seen = [...options.heads].sort();
     options.included.forEach((id) => this.applied.add(id));
     this.sharing =

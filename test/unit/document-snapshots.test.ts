@@ -25,7 +25,7 @@ async function replica(actor: string) {
 
 const textOf = (state: Uint8Array) => {
   const doc = new Y.Doc();
-  Y.applyUpdateV2(doc, state);
+  Y.applyUpdate(doc, state);
   return doc.getText('body').toString();
 };
 
@@ -116,7 +116,7 @@ describe('opening a document from its snapshot', () => {
       pos: 99,
       extra: [],
       after: null,
-      state: { version: 1, text: new Uint8Array(0), writes: [], heads: [] },
+      state: { version: 2, text: new Uint8Array(0), writes: [], heads: [] },
       takenAt: 0,
     });
     const opened = await load(desk.store);

@@ -44,7 +44,7 @@ async function tab(
   }
   let delivered = (await collect(log.since({}))).length;
   const live = new LiveDocument({
-    state: Y.encodeStateAsUpdateV2(doc),
+    state: Y.encodeStateAsUpdate(doc),
     heads: await log.heads(STREAM),
     included: [],
     actor: log.actor,
