@@ -45,7 +45,12 @@ export async function dropStorageConnection(page: Page): Promise<void> {
 /** Crashes the tab's renderer (and its workers) as an out-of-memory kill would. */
 export async function crashPage(page: Page): Promise<void> {
   const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Page.crash').catch(() => undefined);
+  const crashed = new Promise<void>((resolve) =>
+    page.once('crash', () => resolve()),
+  );
+  // The command never answers: the renderer is gone before it can.
+  void cdp.send('Page.crash').catch(() => undefined);
+  await crashed;
 }
 
 /** Runs the page's "Verify log" action; resolves to the number of events it checked. */
@@ -66,6 +71,7 @@ export interface StoredEvent {
   type: string;
   actor: string;
   seq: number;
+  parents: string[];
   author: string | undefined;
   pos: number;
   /** Text-edit payloads as hex, to find the same edit stored twice. */
@@ -95,6 +101,7 @@ export function storedEvents(page: Page): Promise<StoredEvent[]> {
           type: event.type as string,
           actor: event.actor as string,
           seq: event.seq as number,
+          parents: event.parents as string[],
           author: event.author as string | undefined,
           pos,
           bytes:
@@ -111,15 +118,30 @@ export function storedEvents(page: Page): Promise<StoredEvent[]> {
   });
 }
 
-/** Text edits stored twice: the same Yjs update under two event ids. */
+/** Heads of `stream`: its events no other event names as a parent. */
+export function headsOf(events: StoredEvent[], stream: string): string[] {
+  const of = events.filter((e) => e.stream === stream);
+  const named = new Set(of.flatMap((e) => e.parents));
+  return of
+    .map((e) => e.id)
+    .filter((id) => !named.has(id))
+    .sort();
+}
+
+/**
+ * Text edits one tab stored twice: the same Yjs update under two event ids from one
+ * author. (Another tab's event may carry the same bytes: an edit built on text shared
+ * early carries that text until its own event arrives.)
+ */
 export function duplicatedEdits(events: StoredEvent[]): string[] {
   const seen = new Map<string, string>();
   const twice: string[] = [];
   for (const e of events) {
     if (e.bytes === undefined) continue;
-    const first = seen.get(e.bytes);
+    const key = `${e.actor} ${e.author ?? ''} ${e.bytes}`;
+    const first = seen.get(key);
     if (first) twice.push(`${first} and ${e.id}`);
-    else seen.set(e.bytes, e.id);
+    else seen.set(key, e.id);
   }
   return twice;
 }

@@ -1,0 +1,109 @@
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { newDocument, openTabs, text, timeline } from './support/app.ts';
+import { useChromium } from './support/browser.ts';
+import {
+  duplicatedEdits,
+  headsOf,
+  storedEvents,
+  verifyInPage,
+} from './support/faults.ts';
+import { seeded } from '../support/seeded.ts';
+
+const chromium = useChromium();
+const TYPING_MS = 30_000;
+const status = (page: Page) => page.getByRole('status');
+
+/** Types words at random places in the text until `until`; returns everything typed. */
+async function typeAtRandom(
+  page: Page,
+  random: () => number,
+  until: number,
+): Promise<string> {
+  let typed = '';
+  await text(page).focus();
+  while (Date.now() < until) {
+    const length = (await text(page).inputValue()).length;
+    const at = Math.floor(random() * (length + 1));
+    await text(page).evaluate(
+      (el, p) => (el as HTMLTextAreaElement).setSelectionRange(p, p),
+      at,
+    );
+    const word = `${'abcdefghij'.slice(0, 2 + Math.floor(random() * 6))} `;
+    await page.keyboard.type(word, { delay: 15 });
+    typed += word;
+    await new Promise((r) => setTimeout(r, random() * 150));
+  }
+  return typed;
+}
+
+/** What a tab shows: its text, its timeline (conflicts, states, times) and the graph's tail of event ids. */
+async function shown(page: Page) {
+  return {
+    text: await text(page).inputValue(),
+    conflicts: await timeline(page).locator('ol.conflicts').innerText(),
+    graph: await timeline(page)
+      .getByRole('img', { name: /^History graph/ })
+      .getAttribute('aria-label'),
+    tail: await timeline(page)
+      .locator('svg.lanes circle title')
+      .allTextContents(),
+  };
+}
+
+const sorted = (s: string) => [...s].sort().join('');
+
+describe('five tabs typing at once', () => {
+  it(`type into one document for ${TYPING_MS / 1000} s and end identical: text, heads and timelines; the log verifies`, async () => {
+    const seed = Date.now() % 100_000;
+    console.info(`five-tabs seed ${seed}`);
+    const { context, tabs } = await openTabs(chromium(), 5);
+    await newDocument(tabs[0]!, tabs.slice(1), 'Five');
+    const until = Date.now() + TYPING_MS;
+    const typed = await Promise.all(
+      tabs.map((page, i) => typeAtRandom(page, seeded(seed + i), until)),
+    );
+    const all = typed.join('');
+    for (const page of tabs)
+      await expect
+        .poll(() => status(page).textContent(), { timeout: 30_000 })
+        .toContain('All changes saved');
+    // Every tab converges on the same text, holding every character typed anywhere.
+    await expect
+      .poll(
+        async () =>
+          new Set(await Promise.all(tabs.map((p) => text(p).inputValue())))
+            .size,
+        { timeout: 30_000 },
+      )
+      .toBe(1);
+    const finalText = await text(tabs[0]!).inputValue();
+    expect(sorted(finalText)).toBe(sorted(all));
+    // Timelines settle after the text (their refresh is debounced): same on every tab.
+    let views: Awaited<ReturnType<typeof shown>>[] = [];
+    await expect
+      .poll(
+        async () => {
+          views = await Promise.all(tabs.map(shown));
+          return views.every(
+            (v) => JSON.stringify(v) === JSON.stringify(views[0]),
+          );
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(true);
+    const events = await storedEvents(tabs[0]!);
+    const stream = events.find((e) => e.type === 'doc.text.edited')!.stream;
+    const heads = headsOf(events, stream);
+    // The graph's newest events include every head of the stream.
+    for (const head of heads) expect(views[0]!.tail).toContain(head);
+    expect(duplicatedEdits(events)).toEqual([]);
+    expect(await verifyInPage(tabs[0]!)).toBe(events.length);
+    console.info(
+      `five tabs: ${all.length} characters typed, ${events.length} events, ${heads.length} head(s), ${
+        views[0]!.conflicts.split('\n').filter((l) => l.trim()).length
+      } timeline entries, ${views[0]!.graph}`,
+    );
+    await context.close();
+  }, 120_000);
+});
