@@ -73,9 +73,8 @@ async function peerTabs(app: BuiltApp, peer: KeystrokePeer): Promise<TabPair> {
         () => callPeers(watching, 'unbindTextarea'),
         () => callPeers(typing, 'unbindTextarea'),
       );
-      await callPeers(typing, 'deleteDatabases', [options.database]).catch(
-        () => undefined,
-      );
+      // automerge-repo's storage adapter never closes its connection: the database
+      // goes with the temporary profile, not deleteDatabases (which would wait).
       await watching.close();
       await typing.close();
     },
