@@ -16,7 +16,7 @@ import type { PeerPage } from './peer-protocol.ts';
 // Automerge's documented bundler-independent start: the /slim entry, initialised
 // before any other call with its wasm, which Vite emits as an asset (no Vite plugin,
 // no install script; the base64 build would be a 5 MB script).
-await initializeWasm(fetch(automergeWasmUrl));
+await initializeWasm(automergeWasmUrl);
 
 const peers: PeerPage = {
   storeHistory,
