@@ -19,9 +19,15 @@ export async function logWorker(page: Page): Promise<Worker> {
   return found!;
 }
 
-/** Kills the page's log worker from inside, as a crash would: no goodbye to the page. */
-export async function killLogWorker(page: Page): Promise<void> {
-  const worker = await logWorker(page);
+/**
+ * Kills the page's log worker from inside, as a crash would: no goodbye to the page.
+ * Pass the worker found beforehand to kill it without first asking the page anything.
+ */
+export async function killLogWorker(
+  page: Page,
+  worker?: Worker,
+): Promise<void> {
+  worker ??= await logWorker(page);
   const closed = new Promise<void>((resolve) =>
     worker.once('close', () => resolve()),
   );
