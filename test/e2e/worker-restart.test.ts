@@ -70,6 +70,10 @@ describe.each([
     await typeAtEnd(two, 'And a reply.');
     const expected = `${chunks.join('')}And a reply.`;
     await expect.poll(() => text(one).inputValue()).toBe(expected);
+    // Tabs show each other's typing before it is committed: wait for the reply's event too.
+    await expect
+      .poll(() => status(two).textContent(), { timeout: 20_000 })
+      .toContain('All changes saved');
     await expectSavedAndWhole(one, expected);
     await context.close();
   });
