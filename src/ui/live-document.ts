@@ -178,7 +178,8 @@ export class LiveDocument {
       if (batch === this.open) this.open = undefined;
       // A retry sends the very same bytes; send gets a copy, as it may move it to the worker.
       if (!batch.sent) {
-        batch.carried = this.sharing?.uncommitted(this.applied) ?? [];
+        batch.carried =
+          this.sharing?.carriedBy(batch.updates, this.applied) ?? [];
         batch.sent = withCarried(batch.carried, batch.updates);
       }
       this.inFlight = batch;

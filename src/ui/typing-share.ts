@@ -46,11 +46,13 @@ export type Carried = EarlyUpdate[];
  * Typing shown in the other tabs of a document as it is typed, before its batch is
  * committed (LiveDocument batches typing for up to MAX_DELAY_MS). Another tab's
  * update applied early may be what this tab's next edit builds on (a character typed
- * after it), while the event that will carry it is not in the log yet, or never will
- * be if that tab dies first. So until this tab has received that event through the
- * log, its own sends carry such updates too: an event never depends on text the log
- * does not hold. Yjs ignores an update it already has, so carrying one twice is
- * harmless.
+ * next to it, or deleting it), while the event that will carry it is not in the log
+ * yet, or never will be if that tab dies first. So until this tab has received that
+ * event through the log, a send of its own that builds on such updates carries them
+ * too: an event never depends on text the log does not hold. Yjs ignores an update
+ * it already has, so carrying one twice is harmless. A send that does not build on
+ * them carries nothing: an event holds only its own text, so the conflict timeline
+ * sees where each edit really was.
  */
 export class TypingShare {
   private readonly channel: TypingChannel;
@@ -81,10 +83,16 @@ export class TypingShare {
   }
 
   /**
-   * The early updates a send must carry: those whose event this tab has not
-   * received yet (`received` holds the events it has).
+   * The early updates a send of `own` must carry: none when `own` builds on no
+   * early text, else every early update whose event this tab has not received yet
+   * (`received` holds the events it has), in the order they were typed.
    */
-  uncommitted(received: ReadonlySet<EventId>): Carried {
+  carriedBy(own: Uint8Array[], received: ReadonlySet<EventId>): Carried {
+    const pending = this.uncommitted(received);
+    return buildsOn(own, pending) ? pending : [];
+  }
+
+  private uncommitted(received: ReadonlySet<EventId>): Carried {
     this.early = this.early.filter((e) => {
       const commits = this.commits.get(e.tab) ?? [];
       return !commits.some((c) => c.upTo >= e.n && received.has(c.id));
@@ -118,6 +126,39 @@ export class TypingShare {
     this.early.push({ tab: message.tab, n: message.n, update: message.update });
     this.applyEarly(message.update);
   }
+}
+
+/**
+ * Whether `own` builds on text that only `early` holds: an insertion next to a
+ * character of it (its Yjs origin or right origin), or a deletion of one.
+ */
+function buildsOn(own: Uint8Array[], early: Carried): boolean {
+  if (early.length === 0) return false;
+  // Per client, the clock ranges [from, to) the early updates inserted.
+  const ranges = new Map<number, [number, number][]>();
+  for (const { update } of early) {
+    const { from, to } = Y.parseUpdateMeta(update);
+    for (const [client, start] of from) {
+      const list = ranges.get(client) ?? [];
+      list.push([start, to.get(client) ?? start]);
+      ranges.set(client, list);
+    }
+  }
+  const inEarly = (client: number, clock: number, length = 1) =>
+    (ranges.get(client) ?? []).some(
+      ([from, to]) => clock < to && clock + length > from,
+    );
+  return own.some((update) => {
+    const { structs, ds } = Y.decodeUpdate(update);
+    for (const struct of structs) {
+      if (!(struct instanceof Y.Item)) continue;
+      for (const id of [struct.origin, struct.rightOrigin])
+        if (id && inEarly(id.client, id.clock)) return true;
+    }
+    for (const [client, deletes] of ds.clients)
+      for (const d of deletes) if (inEarly(client, d.clock, d.len)) return true;
+    return false;
+  });
 }
 
 /** One update of the carried early ones and a batch's own, in that order. */

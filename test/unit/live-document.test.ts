@@ -305,6 +305,39 @@ describe('typing shown in other tabs before it is committed', () => {
     expect(fold.getText('body').toString()).toBe('hello big world');
   });
 
+  it('carries no early typing its own edits do not build on: events hold only their own text', async () => {
+    const { log, a, b } = await twoTabs();
+    a.type(5, ' big'); // shown in b, not sent
+    b.type(0, 'oh, '); // elsewhere: neither next to nor deleting a's early text
+    b.live.edit((t) => t.delete(4, 1)); // the 'h' of 'hello', which the log has
+    await b.live.flush();
+    const events = await collect(log.read(STREAM));
+    expect(events).toHaveLength(2);
+    expect(clientsIn(textUpdateOf(events[1]!)!)).toEqual([
+      b.live.ydoc.clientID,
+    ]);
+    await a.live.flush();
+    await a.deliver();
+    await b.deliver();
+    expect(a.live.text.toString()).toBe('oh, ello big');
+    expect(b.live.text.toString()).toBe(a.live.text.toString());
+  });
+
+  it('carries early typing its edits delete', async () => {
+    const { log, a, b } = await twoTabs();
+    a.type(5, ' big');
+    a.live.close(); // never sent
+    b.live.edit((t) => t.delete(6, 3)); // 'big', known only from a's early update
+    await b.live.flush();
+    const events = await collect(log.read(STREAM));
+    const fold = new Y.Doc();
+    for (const event of events) Y.applyUpdate(fold, textUpdateOf(event)!);
+    expect(fold.getText('body').toString()).toBe('hello ');
+    expect(clientsIn(textUpdateOf(events[1]!)!)).toEqual([
+      a.live.ydoc.clientID,
+    ]);
+  });
+
   it('carries another tab’s typing until that tab’s event reached it through the log, then no more', async () => {
     const { log, a, b } = await twoTabs();
     a.type(5, ' big');
