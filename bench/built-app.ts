@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { build } from 'vite';
 import { chromiumLaunchOptions } from '../scripts/chromium.mjs';
+import { productionBuild } from '../scripts/production-build.ts';
 import { startAppServer } from '../server/app-server.ts';
 import type { PeerPage } from './browser/peer-protocol.ts';
 
@@ -44,31 +44,16 @@ export async function launchBuiltApp(
   };
   try {
     const outDir = join(scratch, 'dist');
-    // The harness runs under Vite's module runner, whose NODE_ENV may not say
-    // production: the build must be exactly what `npm start` serves.
-    const nodeEnv = process.env.NODE_ENV;
-    process.env.NODE_ENV = 'production';
-    try {
-      await build({
-        root: ROOT,
-        mode: 'production',
-        logLevel: 'error',
-        build: {
-          outDir,
-          emptyOutDir: true,
-          sourcemap: false,
-          rollupOptions: {
-            input: {
-              index: join(ROOT, 'index.html'),
-              peers: join(ROOT, PEER_PAGE_PATH),
-            },
-          },
+    // Exactly what `npm start` serves, plus the peer page.
+    await productionBuild(outDir, {
+      sourcemap: false,
+      rollupOptions: {
+        input: {
+          index: join(ROOT, 'index.html'),
+          peers: join(ROOT, PEER_PAGE_PATH),
         },
-      });
-    } finally {
-      if (nodeEnv === undefined) delete process.env.NODE_ENV;
-      else process.env.NODE_ENV = nodeEnv;
-    }
+      },
+    });
     const app = await startAppServer({
       root: outDir,
       dataDir: join(scratch, 'relay'),
