@@ -46,13 +46,13 @@ beforeAll(async () => {
   const doc = await openDocument(log, 'crash-fixture', { author: 'Fixture' });
   await doc.setField('title', 'Fixture');
   let body = '';
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 200; i++) {
     const line = `line ${i}\n`;
     await doc.editText(body.length, 0, line);
     body += line;
   }
   // Bulk beside the document, so a kill can land in the middle of an import or a sync.
-  for (let i = 0; i < 800; i += 100)
+  for (let i = 0; i < 500; i += 100)
     await log.append(
       'log/filler',
       Array.from({ length: 100 }, (_, k) => ({
@@ -138,7 +138,7 @@ async function trial(seed: number): Promise<string> {
       }, fixture.relay);
       await page.reload();
       const worker = victim === 'worker' ? await logWorker(page) : undefined;
-      await pause(random() * 900);
+      await pause(random() * 700);
       await kill(page, victim, worker);
       page = await reopen(context, page, victim);
       // Syncing resumes by version vector and completes (the document may only arrive now).
@@ -205,7 +205,7 @@ async function importing(
 ): Promise<string> {
   const worker = victim === 'worker' ? await logWorker(page) : undefined;
   await page.getByLabel('Import log').setInputFiles(fixture.file);
-  await pause(random() * 400);
+  await pause(random() * 300);
   await kill(page, victim, worker);
   if (victim === 'page') return 'unknown';
   // The page outlived its worker: it says whether the import had been confirmed.

@@ -76,5 +76,5 @@ describe.each([
       .toContain('All changes saved');
     await expectSavedAndWhole(one, expected);
     await context.close();
-  });
+  }, 120_000);
 });
