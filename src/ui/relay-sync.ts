@@ -6,6 +6,7 @@ import type {
   RelayConfig,
   SyncState,
 } from '../../worker/protocol.ts';
+import { WorkerStoppedError } from './log-supervisor.ts';
 
 const CONFIG_KEY = 'forkline.relay';
 const LOCK = 'forkline:relay-leader';
@@ -107,7 +108,11 @@ function lead(): void {
     leading = true;
     const worker = service;
     reconnect = () => worker.connectRelay(config, proxy(report));
-    await reconnect();
+    await reconnect().catch((error: Error) => {
+      // A worker that died meanwhile is replaced, and resumeRelaySync connects the new one.
+      if (!(error instanceof WorkerStoppedError))
+        report({ kind: 'refused', reason: error.message });
+    });
     // Hold the lock until this tab closes or the user disconnects.
     await new Promise<void>((resolve) => (releaseLeadership = resolve));
     releaseLeadership = undefined;
