@@ -210,7 +210,9 @@ async function importing(
   if (victim === 'page') return 'unknown';
   // The page outlived its worker: it says whether the import had been confirmed.
   await expect
-    .poll(() => page.locator('.transfer-result').textContent())
+    .poll(() => page.locator('.transfer-result').textContent(), {
+      timeout: 30_000,
+    })
     .not.toBe('');
   const said = (await page.locator('.transfer-result').textContent()) ?? '';
   return said.startsWith('Imported') ? 'confirmed' : 'unconfirmed';
