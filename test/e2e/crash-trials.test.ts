@@ -223,8 +223,10 @@ async function afterReopen(
   scenario: Scenario,
   outcome: string,
 ): Promise<string> {
+  // Verifying goes through the app's worker, which has opened (or made) the database.
+  const verified = await verifyInPage(page);
   const events = await storedEvents(page);
-  expect(await verifyInPage(page)).toBe(events.length);
+  expect(verified).toBe(events.length);
   if (scenario === 'typing') {
     expect(duplicatedEdits(events)).toEqual([]);
     const { confirmed, rest } = JSON.parse(outcome) as Record<string, string>;

@@ -84,11 +84,19 @@ export interface StoredEvent {
   bytes: string | undefined;
 }
 
-/** Every event in the profile's database, read with the raw IndexedDB API, by position. */
+/**
+ * Every event in the profile's database, read with the raw IndexedDB API, by
+ * position. Throws if the app has not made the database yet: opening it here would
+ * make an empty one, which the app's worker would then take as already set up.
+ */
 export function storedEvents(page: Page): Promise<StoredEvent[]> {
   return page.evaluate(async () => {
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
       const request = indexedDB.open('forkline');
+      request.onupgradeneeded = () => {
+        request.transaction!.abort();
+        reject(new Error('the app has not made its database yet'));
+      };
       request.onsuccess = () => resolve(request.result);
       request.onerror = () => reject(request.error);
     });
