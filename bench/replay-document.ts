@@ -8,7 +8,7 @@ import {
 } from '../src/index.ts';
 import type { ConcurrentTrace } from './concurrent-trace.ts';
 import type { SequentialTrace } from './editing-trace.ts';
-import type { TracePlan } from './trace-plan.ts';
+import { pullMissing, type TracePlan } from './trace-plan.ts';
 import type { Splice } from './trace-splices.ts';
 
 const DOC_ID = 'trace';
@@ -110,20 +110,9 @@ export async function replayConcurrentThroughDocument(
     const pull = async (into: Replica, from: Replica) => {
       const start = performance.now();
       try {
-        await pullInto(into, from);
+        await pullMissing(into, from, agentOf);
       } finally {
         pullMs += performance.now() - start;
-      }
-    };
-    const pullInto = async (into: Replica, from: Replica) => {
-      const events: LogEvent[] = [];
-      for await (const event of from.log.since(await into.log.versionVector()))
-        events.push(event);
-      if (events.length === 0) return;
-      await into.log.ingest(events);
-      for (const { actor, seq } of events) {
-        const agent = agentOf.get(actor)!;
-        into.logged[agent] = Math.max(into.logged[agent]!, seq);
       }
     };
 

@@ -1,13 +1,8 @@
-import {
-  openLog,
-  type EventId,
-  type Log,
-  type LogEvent,
-} from '../src/index.ts';
+import { openLog, type EventId, type Log } from '../src/index.ts';
 import type { ConcurrentTrace } from './concurrent-trace.ts';
 import { EditingDoc } from './editing-doc.ts';
 import { now } from './measure.ts';
-import type { TracePlan } from './trace-plan.ts';
+import { pullMissing, type TracePlan } from './trace-plan.ts';
 import { textOf, yjsTextProjection } from './yjs-text-projection.ts';
 
 const STREAM = 'doc/trace';
@@ -81,17 +76,8 @@ export async function replayWithForkline(
   const ids: EventId[] = new Array(trace.txns.length);
   let staleAppends = 0;
 
-  const pull = async (into: Replica, from: Replica) => {
-    const events: LogEvent[] = [];
-    for await (const event of from.log.since(await into.log.versionVector()))
-      events.push(event);
-    if (events.length === 0) return;
-    await into.log.ingest(events);
-    for (const { actor, seq } of events) {
-      const agent = agentOf.get(actor)!;
-      into.logged[agent] = Math.max(into.logged[agent]!, seq);
-    }
-  };
+  const pull = (into: Replica, from: Replica) =>
+    pullMissing(into, from, agentOf);
 
   for (let index = 0; index < trace.txns.length; index++) {
     const txn = trace.txns[index]!;

@@ -1,3 +1,4 @@
+import type { Log, LogEvent } from '../src/index.ts';
 import type { ConcurrentTrace } from './concurrent-trace.ts';
 
 /**
@@ -45,4 +46,32 @@ export function planReplay(trace: ConcurrentTrace): TracePlan {
     after.push(contains);
   });
   return { txnsOf, seq, before };
+}
+
+/** An agent's replica in a replay: its log, and how many of each agent's txns it holds. */
+export interface ReplicaProgress {
+  log: Log;
+  /** logged[agent]: the highest seq of that agent's events this log holds. */
+  logged: Int32Array;
+}
+
+/**
+ * Brings into `into` every event `from` holds and it lacks (`since` its version
+ * vector, then `ingest`), and counts them in `into.logged`; `agentOf` maps an
+ * actor to its agent.
+ */
+export async function pullMissing(
+  into: ReplicaProgress,
+  from: { log: Log },
+  agentOf: ReadonlyMap<string, number>,
+): Promise<void> {
+  const events: LogEvent[] = [];
+  for await (const event of from.log.since(await into.log.versionVector()))
+    events.push(event);
+  if (events.length === 0) return;
+  await into.log.ingest(events);
+  for (const { actor, seq } of events) {
+    const agent = agentOf.get(actor)!;
+    into.logged[agent] = Math.max(into.logged[agent]!, seq);
+  }
 }
