@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   generateConcurrentTrace,
@@ -14,12 +13,9 @@ import { convergeWithYjs } from './replay-yjs.ts';
 import type { ScenarioContext } from './scenario.ts';
 import { planReplay } from './trace-plan.ts';
 
-/**
- * The real trace the sequential scenarios replay by default: in the `shared`
- * directory beside the repository, wherever the clone lives.
- */
+/** The real trace the sequential scenarios replay by default (see traces/README.md). */
 export const DEFAULT_SEQUENTIAL_TRACE = fileURLToPath(
-  new URL('../../shared/traces/sveltecomponent.json.gz', import.meta.url),
+  new URL('./traces/sveltecomponent.json.gz', import.meta.url),
 );
 
 /** The default concurrent trace: synthetic, three writers, seed fixed. */
@@ -59,17 +55,12 @@ export async function preloadTrace(file: string): Promise<string> {
  * The sequential trace to replay: `--trace FILE` when it is sequential, else the
  * svelte component trace; undefined when `--trace` names a concurrent trace. With
  * `--quick`, its first 2000 txns.
- * @throws TraceFormatError, or Error when the default trace is missing.
+ * @throws TraceFormatError, or the file system's error.
  */
 export async function sequentialTraceFor(
   context: ScenarioContext,
 ): Promise<TraceChoice<SequentialTrace> | undefined> {
   const file = context.trace ?? DEFAULT_SEQUENTIAL_TRACE;
-  if (context.trace === undefined && !existsSync(file)) {
-    throw new Error(
-      `the default sequential trace ${file} is missing: it lives in the shared directory beside the repository; pass --trace FILE to replay another`,
-    );
-  }
   const trace = await load(file);
   if (trace.kind !== 'sequential') return undefined;
   if (!context.quick || trace.txns.length <= QUICK_TXNS)

@@ -94,15 +94,18 @@ async function reopen(
   page: Page,
   victim: Victim,
 ): Promise<Page> {
+  // Generous: on a loaded 2-core CI machine a reload once took over 30 s, twice at
+  // the same moment in two trials (both passed when replayed).
+  const timeout = 90_000;
   if (victim === 'worker') {
-    await page.reload();
-    await status(page).waitFor();
+    await page.reload({ timeout });
+    await status(page).waitFor({ timeout });
     return page;
   }
   await page.close();
   const fresh = await context.newPage();
-  await fresh.goto(inject('appUrl'));
-  await status(fresh).waitFor();
+  await fresh.goto(inject('appUrl'), { timeout });
+  await status(fresh).waitFor({ timeout });
   return fresh;
 }
 
