@@ -68,7 +68,12 @@ export default defineConfig({
       '@preact/signals',
     ],
   },
-  build: { target: 'es2022', sourcemap: true },
+  build: {
+    target: 'es2022',
+    sourcemap: true,
+    // Every browser that runs ES2022 supports <link rel="modulepreload">.
+    modulePreload: { polyfill: false },
+  },
   preview: { host: '127.0.0.1', port: 4173 },
   test: {
     env: propertyEnv,
