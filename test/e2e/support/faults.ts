@@ -4,7 +4,7 @@ import { expect } from 'vitest';
 /** The page's log worker (the newest, after a restart), once the page has it running. */
 export async function logWorker(page: Page): Promise<Worker> {
   await expect
-    .poll(() => page.getByRole('status').textContent(), { timeout: 30_000 })
+    .poll(() => page.getByRole('status').textContent(), { timeout: 90_000 })
     .not.toMatch(/reconnecting/);
   let found: Worker | undefined;
   await expect
