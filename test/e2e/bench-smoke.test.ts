@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { BenchResult } from '../../bench/scenario.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -28,18 +29,6 @@ const DESIGN_NAMES = [
   'relay.propagation.p50',
 ];
 
-interface Result {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: { name: string; value: number };
-  ratio?: number;
-  goal?: string;
-  runs: number;
-  min: number;
-  max: number;
-}
-
 const scratch = mkdtempSync(join(tmpdir(), 'forkline-bench-smoke-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -57,7 +46,7 @@ describe('npm run bench -- --quick', () => {
     );
     const report = JSON.parse(readFileSync(json, 'utf8')) as {
       machine: Record<string, unknown>;
-      results: Result[];
+      results: BenchResult[];
     };
     expect(report.machine).toMatchObject({
       cpus: expect.any(Number),
