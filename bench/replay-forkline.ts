@@ -1,6 +1,5 @@
 import { openLog, type EventId, type Log } from '../src/index.ts';
 import type { ConcurrentTrace } from './concurrent-trace.ts';
-import { EditingDoc } from './editing-doc.ts';
 import { now } from './measure.ts';
 import { pullMissing, type TracePlan } from './trace-plan.ts';
 import { textOf, yjsTextProjection } from './yjs-text-projection.ts';
@@ -9,8 +8,6 @@ const STREAM = 'doc/trace';
 
 /** Where the time of a replay went, in ms. */
 export interface ReplayPhases {
-  /** Yjs in the agents' docs: taking what a txn saw, typing its patches. */
-  edit: number;
   append: number;
   /** Pulling what the log lacks before a txn: since() on the peer, ingest() here. */
   pull: number;
@@ -31,25 +28,25 @@ export interface ForklineReplay {
 interface Replica {
   agent: number;
   log: Log;
-  editor: EditingDoc;
   /** Per agent: how many of its txns the log holds. */
   logged: Int32Array;
-  /** Per agent: how many of its txns the editor has integrated. */
-  integrated: Int32Array;
 }
 
 /**
- * Replays a concurrent trace on three forkline replicas, one per agent. Each txn is
- * typed into the agent's Y.Doc and appended with `expected` = the txn's parents (the
- * agent's stale view). Before a txn whose parents the log lacks, it pulls everything
- * the parents' owners have (so the log may hold more than the agent had seen); the
- * agent's doc still takes only what the txn had seen. At the end the replicas sync
- * fully and each folds the stream.
+ * Replays a concurrent trace through the engine on three forkline replicas, one per
+ * agent: what the issue's speed goal names (append, ingest across replicas, fold).
+ * The edits themselves are Yjs's work, done once by the Yjs baseline; `updates[i]` is
+ * the Yjs update txn i produced there. Each txn's update is appended on its agent's
+ * replica with `expected` = the txn's parents (the agent's stale view). Before a txn
+ * whose parents the log lacks, the replica pulls everything the parents' owners have
+ * (so the log may hold more than the agent had seen, and the append finds concurrent
+ * events). At the end the replicas sync fully and each folds the stream into a Y.Doc.
  * @throws Error when replicas disagree or a fold does not give the trace's endContent.
  */
 export async function replayWithForkline(
   trace: ConcurrentTrace,
   plan: TracePlan,
+  updates: readonly Uint8Array[],
 ): Promise<ForklineReplay> {
   const n = trace.numAgents;
   const agentOf = new Map<string, number>();
@@ -57,22 +54,9 @@ export async function replayWithForkline(
   for (let agent = 0; agent < n; agent++) {
     const log = await openLog({ actor: `agent-${agent}` });
     agentOf.set(log.actor, agent);
-    const editor = new EditingDoc();
-    replicas.push({
-      agent,
-      log,
-      editor,
-      logged: new Int32Array(n),
-      integrated: new Int32Array(n),
-    });
+    replicas.push({ agent, log, logged: new Int32Array(n) });
   }
-  const phases: ReplayPhases = {
-    edit: 0,
-    append: 0,
-    pull: 0,
-    sync: 0,
-    fold: 0,
-  };
+  const phases: ReplayPhases = { append: 0, pull: 0, sync: 0, fold: 0 };
   const ids: EventId[] = new Array(trace.txns.length);
   let staleAppends = 0;
 
@@ -88,24 +72,13 @@ export async function replayWithForkline(
     phases.pull += now() - start;
 
     start = now();
-    const needs = plan.before[index]!;
-    const missing: Uint8Array[] = [];
-    for (let x = 0; x < n; x++) {
-      for (let k = mine.integrated[x]!; k < needs[x]!; k++) {
-        const event = await mine.log.get(ids[plan.txnsOf[x]![k]!]!);
-        missing.push(event!.data as Uint8Array);
-      }
-      mine.integrated[x] = Math.max(mine.integrated[x]!, needs[x]!);
-    }
-    mine.editor.receive(missing);
-    const update = mine.editor.edit(txn.patches);
-    mine.integrated[txn.agent]!++;
-    phases.edit += now() - start;
-
-    start = now();
     const [result] = await mine.log.append(
       STREAM,
-      { type: 'doc.text.edited', data: update, author: `agent-${txn.agent}` },
+      {
+        type: 'doc.text.edited',
+        data: updates[index]!,
+        author: `agent-${txn.agent}`,
+      },
       { expected: txn.parents.map((parent) => ids[parent]!) },
     );
     ids[index] = result!.event.id;
@@ -132,7 +105,6 @@ export async function replayWithForkline(
   for (const replica of replicas) await replica.log.close();
   return { events: trace.txns.length, staleAppends, phases };
 }
-
 /** Agents owning a parent of txn `index` that `mine`'s log does not hold yet. */
 function ownersOfMissing(
   trace: ConcurrentTrace,

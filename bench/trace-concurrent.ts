@@ -29,10 +29,10 @@ export const traceConcurrentScenario: Scenario = {
     let staleAppends = 0;
     const samples = await sampleRuns(context.runs, async () => {
       let start = now();
-      replayWithYjs(trace, plan);
+      const { updates } = replayWithYjs(trace, plan);
       const yjs = now() - start;
       start = now();
-      const replay = await replayWithForkline(trace, plan);
+      const replay = await replayWithForkline(trace, plan, updates);
       const forkline = now() - start;
       staleAppends = replay.staleAppends;
       return { yjs, forkline, events: replay.events, ...replay.phases };
@@ -41,13 +41,7 @@ export const traceConcurrentScenario: Scenario = {
 
     // Not yjs.trace.concurrent: that is trace.concurrent's baseline (DESIGN §13).
     const yjs = toResult('yjs.engine.trace.concurrent', 'ms', samples.yjs);
-    const phases: (keyof ReplayPhases)[] = [
-      'edit',
-      'append',
-      'pull',
-      'sync',
-      'fold',
-    ];
+    const phases: (keyof ReplayPhases)[] = ['append', 'pull', 'sync', 'fold'];
     return [
       yjs,
       toResult(NAME, 'ms', samples.forkline, {

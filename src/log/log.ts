@@ -147,8 +147,9 @@ class ForklineLog implements Log {
     let index = 0;
     for (const candidate of events) {
       const event = checkLogEvent(candidate, index++);
-      const { id, ...body } = event;
-      const computed = computeEventId(body);
+      const { id } = event;
+      // The id field is not hashed: no copy without it needed.
+      const computed = computeEventId(event);
       if (computed !== id) throw new IdMismatchError(id, computed);
       if (!inBatch.has(id)) {
         inBatch.add(id);
