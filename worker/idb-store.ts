@@ -57,7 +57,7 @@ export async function openIdbStore(
     name,
     SCHEMA_VERSION,
     {
-      upgrade(database, oldVersion) {
+      upgrade(database, oldVersion, _newVersion, transaction) {
         if (oldVersion < 1) {
           const events = database.createObjectStore('events', {
             keyPath: EVENT_KEY_PATH,
@@ -68,6 +68,16 @@ export async function openIdbStore(
           database.createObjectStore('actors', { keyPath: 'actor' });
           database.createObjectStore('meta');
           database.createObjectStore('snapshots', { keyPath: 'key' });
+          return;
+        }
+        if (oldVersion < 2) {
+          // Version 1 declared four indexes unique; rebuilt from the stored events,
+          // inside this upgrade transaction, so a failure leaves version 1 intact.
+          const events = transaction.objectStore('events');
+          for (const [index, keyPath, options] of EVENT_INDEXES) {
+            if (events.indexNames.contains(index)) events.deleteIndex(index);
+            events.createIndex(index, keyPath, options);
+          }
         }
       },
       blocking() {

@@ -1,6 +1,7 @@
 import { proxy } from 'comlink';
 import { openDB } from 'idb';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SCHEMA_VERSION } from '../../worker/idb-schema.ts';
 import { openIdbStore } from '../../worker/idb-store.ts';
 import { StoreClosedError } from '../../worker/storage-errors.ts';
 import { verifyDatabase, workerPool } from '../support/workers.ts';
@@ -80,7 +81,7 @@ describe('a schema upgrade while an old tab is open', () => {
     const old = await openIdbStore(database, {
       onVersionChange: () => notices.push('version-change'),
     });
-    const newer = await openDB(database, 2, {
+    const newer = await openDB(database, SCHEMA_VERSION + 1, {
       upgrade: (db) => void db.createObjectStore('future'),
     });
     expect(notices).toEqual(['version-change']);
@@ -96,7 +97,7 @@ describe('a schema upgrade while an old tab is open', () => {
       (resolve) => void tab.service.watch(proxy(resolve)),
     );
     await tab.service.heads('doc/x');
-    const newer = await openDB(database, 2);
+    const newer = await openDB(database, SCHEMA_VERSION + 1);
     expect(await notice).toMatchObject({
       kind: 'version-change',
       message: expect.stringMatching(/Reload this tab/),
