@@ -24,7 +24,6 @@ const PREFIX = 4;
 /** The worker's `events` indexes (worker/idb-store.ts), as functions of an event record. */
 const INDEXES: Record<string, (e: LogEvent, pos: number) => Key> = {
   pos: (_, pos) => pos,
-  canonical: (e) => [e.stream, e.hlc, e.id],
   streamPos: (e, pos) => [e.stream, pos],
   actorSeq: (e) => [e.actor, e.seq],
   time: (e) => e.time,

@@ -1,5 +1,6 @@
 import type { DBSchema } from 'idb';
 import type {
+  CanonicalKey,
   EventRecord,
   ReplicaRecord,
   SnapshotRecord,
@@ -8,9 +9,10 @@ import type {
 
 /**
  * Bump with a new branch in `upgradeSchema`; an old tab is asked to close on `versionchange`.
- * 1: the first layout. 2: the indexes are no longer unique (below).
+ * 1: the first layout. 3: the indexes are no longer unique, and canonical order is
+ * kept by the `late` and `tails` stores instead of an index (2 was a step on the way).
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** The events store's key: an event's id. */
 export const EVENT_KEY_PATH = 'event.id';
@@ -18,13 +20,15 @@ export const EVENT_KEY_PATH = 'event.id';
 /**
  * The events store's indexes: name, key path, options. None is declared unique:
  * each key is unique already (a position is given once, inside the writing
- * transaction; an actor's seq is checked against the actors store there; the
- * canonical key ends with the id), and Chromium checks a unique index with a read
- * per index per put, which cost a sixth of batched append throughput.
+ * transaction; an actor's seq is checked against the actors store there), and
+ * Chromium checks a unique index with a read per index per put.
+ *
+ * There is no index in canonical (hlc, id) order: most events arrive in it, so a
+ * stream's canonical order is its arrival order (`streamPos`) with the few events
+ * that arrived late merged in (the `late` store). Each index costs every put.
  */
 export const EVENT_INDEXES = [
   ['pos', 'pos', { unique: false }],
-  ['canonical', ['event.stream', 'event.hlc', 'event.id'], { unique: false }],
   ['streamPos', ['event.stream', 'pos'], { unique: false }],
   ['actorSeq', ['event.actor', 'event.seq'], { unique: false }],
   ['time', 'event.time', { unique: false }],
@@ -34,18 +38,27 @@ export const EVENT_INDEXES = [
   IDBIndexParameters,
 ][];
 
+/** A late event's key in the `late` store: its stream, then its canonical key. */
+export type LateKey = [stream: string, hlc: string, id: string];
+
 export interface ForklineDB extends DBSchema {
   events: {
     key: string;
     value: EventRecord;
     indexes: {
       pos: number;
-      canonical: [string, string, string];
       streamPos: [string, number];
       actorSeq: [string, number];
       time: string;
     };
   };
+  /**
+   * Events that arrived after an event of their stream that sorts after them (a
+   * synced event from the past): key only, the record stays in `events`.
+   */
+  late: { key: LateKey; value: 1 };
+  /** Per stream, the greatest canonical key stored: what decides lateness. */
+  tails: { key: string; value: CanonicalKey };
   streams: { key: string; value: StreamRecord };
   actors: { key: string; value: { actor: string; seq: number } };
   meta: { key: 'replica'; value: ReplicaRecord };

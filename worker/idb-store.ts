@@ -1,4 +1,10 @@
-import { openDB, type IDBPDatabase, type IDBPTransaction } from 'idb';
+import {
+  openDB,
+  type IDBPDatabase,
+  type IDBPTransaction,
+  type IndexNames,
+  type StoreNames,
+} from 'idb';
 import type {
   CanonicalKey,
   EventRecord,
@@ -6,16 +12,25 @@ import type {
   Store,
   StoreTransaction,
 } from '../src/index.ts';
+import { lateness, mergeCanonical } from './canonical-order.ts';
 import { StorageError, StoreClosedError } from './storage-errors.ts';
 import {
   EVENT_INDEXES,
   EVENT_KEY_PATH,
   SCHEMA_VERSION,
   type ForklineDB,
+  type LateKey,
 } from './idb-schema.ts';
 
 const ZERO_REPLICA: ReplicaRecord = { hlc: '000000000000.0000', lastPos: 0 };
-const WRITE_SCOPE = ['events', 'streams', 'actors', 'meta'] as const;
+const WRITE_SCOPE = [
+  'events',
+  'streams',
+  'actors',
+  'meta',
+  'late',
+  'tails',
+] as const;
 const CACHE_LIMIT = 50_000;
 const PAGE = 256;
 
@@ -68,17 +83,11 @@ export async function openIdbStore(
           database.createObjectStore('actors', { keyPath: 'actor' });
           database.createObjectStore('meta');
           database.createObjectStore('snapshots', { keyPath: 'key' });
+          database.createObjectStore('late');
+          database.createObjectStore('tails');
           return;
         }
-        if (oldVersion < 2) {
-          // Version 1 declared four indexes unique; rebuilt from the stored events,
-          // inside this upgrade transaction, so a failure leaves version 1 intact.
-          const events = transaction.objectStore('events');
-          for (const [index, keyPath, options] of EVENT_INDEXES) {
-            if (events.indexNames.contains(index)) events.deleteIndex(index);
-            events.createIndex(index, keyPath, options);
-          }
-        }
+        if (oldVersion < 3) void upgradeToVersion3(database, transaction);
       },
       blocking() {
         // A newer tab wants to upgrade: step aside rather than leave it hanging.
@@ -124,13 +133,25 @@ export async function openIdbStore(
     const noteFailure = (error: DOMException | Error) =>
       void (failure ??= error);
     const writtenById = new Map<string, EventRecord>();
+    // Each stream's greatest key, asked for as soon as the engine reads the stream,
+    // so deciding lateness at the end costs no extra round trip.
+    const tails = new Map<string, Promise<CanonicalKey | undefined>>();
+    const tailOf = (stream: string) => {
+      let tail = tails.get(stream);
+      if (!tail)
+        tails.set(stream, (tail = tx.objectStore('tails').get(stream)));
+      return tail;
+    };
     const view: StoreTransaction = {
       async event(id) {
         const own = writtenById.get(id) ?? cache.get(id);
         if (own) return own;
         return tx.objectStore('events').get(id);
       },
-      stream: (stream) => tx.objectStore('streams').get(stream),
+      stream: (stream) => {
+        void tailOf(stream).catch(() => undefined);
+        return tx.objectStore('streams').get(stream);
+      },
       actorSeq: async (actor) =>
         (await tx.objectStore('actors').get(actor))?.seq ?? 0,
       replica: async () =>
@@ -159,6 +180,7 @@ export async function openIdbStore(
     let result: T;
     try {
       result = await body(view);
+      if (written.length > 0) await recordLateness(tx, written, tailOf);
     } catch (error) {
       try {
         tx.abort();
@@ -214,26 +236,34 @@ export async function openIdbStore(
     ),
     write,
     streamEvents(stream: string, after?: CanonicalKey) {
-      // Pages of getAll keep the transaction short; each page resumes strictly after the last key.
-      return pages<[string, string, string]>(async (last) => {
-        const lower: [string, string, string] =
-          last ?? (after ? [stream, after.hlc, after.id] : [stream, '', '']);
-        const open = last !== undefined || after !== undefined;
+      // Pages of getAll keep the transactions short; each resumes strictly after the last key.
+      const arrived = pages<number>(async (last) => {
         const range = IDBKeyRange.bound(
-          lower,
-          [stream, '\uffff', '\uffff'],
-          open,
-          false,
+          [stream, last ?? 0],
+          [stream, Infinity],
+          last !== undefined,
         );
         const records = await db.getAllFromIndex(
           'events',
-          'canonical',
+          'streamPos',
           range,
           PAGE,
         );
-        const tail = records[records.length - 1]?.event;
-        return { records, next: tail && [stream, tail.hlc, tail.id] };
+        return { records, next: records[records.length - 1]?.pos };
       });
+      const late = pages<LateKey>(async (last) => {
+        const range = IDBKeyRange.bound(
+          last ?? [stream, '', ''],
+          [stream, '\uffff', '\uffff'],
+          last !== undefined,
+        );
+        const keys = await db.getAllKeys('late', range, PAGE);
+        const records = await Promise.all(
+          keys.map(async ([, , id]) => (await readEvent(id))!),
+        );
+        return { records, next: keys[keys.length - 1] };
+      });
+      return mergeCanonical(arrived, late, after);
     },
     eventsFrom(from: number) {
       return pages<number>(async (last) => {
@@ -293,4 +323,78 @@ export async function openIdbStore(
     },
   };
   return store;
+}
+
+/** Puts the late ones among `written` (in arrival order) into `late`, and new tails. */
+async function recordLateness(
+  tx: WriteTx,
+  written: readonly EventRecord[],
+  tailOf: (stream: string) => Promise<CanonicalKey | undefined>,
+): Promise<void> {
+  const streams = [...new Set(written.map((r) => r.event.stream))];
+  const before = new Map(
+    await Promise.all(streams.map(async (s) => [s, await tailOf(s)] as const)),
+  );
+  const { late, tails } = lateness(written, (s) => before.get(s));
+  for (const { event } of late)
+    void tx
+      .objectStore('late')
+      .put(1, [event.stream, event.hlc, event.id])
+      .catch(() => undefined);
+  for (const [stream, { hlc, id }] of tails)
+    void tx
+      .objectStore('tails')
+      .put({ hlc, id }, stream)
+      .catch(() => undefined);
+}
+
+/**
+ * From version 1 or 2: the indexes rebuilt as not unique, without the canonical
+ * index, and `late` and `tails` filled from the stored events, stream by stream in
+ * arrival order. All inside the upgrade transaction: if anything fails, it aborts
+ * and the database stays as it was.
+ */
+async function upgradeToVersion3(
+  database: IDBPDatabase<ForklineDB>,
+  transaction: IDBPTransaction<
+    ForklineDB,
+    StoreNames<ForklineDB>[],
+    'versionchange'
+  >,
+): Promise<void> {
+  try {
+    const events = transaction.objectStore('events');
+    for (const index of [...events.indexNames])
+      events.deleteIndex(index as IndexNames<ForklineDB, 'events'>);
+    for (const [index, keyPath, options] of EVENT_INDEXES)
+      events.createIndex(index, keyPath, options);
+    const late = database.createObjectStore('late');
+    const tails = database.createObjectStore('tails');
+    let stream: string | undefined;
+    let batch: EventRecord[] = [];
+    const flush = () => {
+      const { late: lateOnes, tails: newTails } = lateness(
+        batch,
+        () => undefined,
+      );
+      for (const { event } of lateOnes)
+        void late.put(1, [event.stream, event.hlc, event.id]);
+      for (const [name, { hlc, id }] of newTails)
+        void tails.put({ hlc, id }, name);
+      batch = [];
+    };
+    let cursor = await events.index('streamPos').openCursor();
+    while (cursor) {
+      if (cursor.value.event.stream !== stream) {
+        flush();
+        stream = cursor.value.event.stream;
+      }
+      batch.push(cursor.value);
+      cursor = await cursor.continue();
+    }
+    flush();
+  } catch (error) {
+    console.error('forkline: the schema upgrade failed', error);
+    transaction.abort();
+  }
 }

@@ -1,0 +1,91 @@
+import type { CanonicalKey, EventRecord } from '../src/index.ts';
+import { compareCanonical } from '../src/log/store.ts';
+
+/**
+ * A stream's canonical (hlc, id) order without an index kept in that order.
+ *
+ * Events nearly always arrive in canonical order: an append's clock is past
+ * everything its replica has stored. An event is *late* when an event of its stream
+ * that sorts after it was stored before it (a synced event from the past). So the
+ * events that are not late, read in arrival order, are already in canonical order,
+ * and the late ones, kept apart sorted by key, merge into them. Lateness depends
+ * only on arrival order, so a reader can tell the late events apart while it reads:
+ * they are the ones sorting before the greatest key read so far.
+ */
+
+/** Where each stream's greatest key was, and which of `records` arrived late. */
+export interface Lateness {
+  late: EventRecord[];
+  /** The new greatest key of each stream whose greatest key changed. */
+  tails: Map<string, CanonicalKey>;
+}
+
+/**
+ * Sorts `records` (in arrival order) into late and not late, given each stream's
+ * greatest stored key before them (`tailOf`, undefined for a new stream).
+ */
+export function lateness(
+  records: readonly EventRecord[],
+  tailOf: (stream: string) => CanonicalKey | undefined,
+): Lateness {
+  const late: EventRecord[] = [];
+  const current = new Map<string, CanonicalKey | undefined>();
+  const tails = new Map<string, CanonicalKey>();
+  for (const record of records) {
+    const { stream } = record.event;
+    const tail = current.has(stream) ? current.get(stream) : tailOf(stream);
+    if (tail && compareCanonical(record.event, tail) < 0) {
+      late.push(record);
+      current.set(stream, tail);
+    } else {
+      const key = { hlc: record.event.hlc, id: record.event.id };
+      current.set(stream, key);
+      tails.set(stream, key);
+    }
+  }
+  return { late, tails };
+}
+
+/**
+ * The canonical order of one stream: `arrived` (every event of the stream, in
+ * arrival order) with its late events dropped, merged with `late` (the late events,
+ * in canonical order). Events stored while this runs may or may not be seen, but
+ * what is yielded is strictly increasing: nothing twice, nothing out of order.
+ * With `after`, only what sorts strictly after it.
+ */
+export async function* mergeCanonical(
+  arrived: AsyncIterable<EventRecord>,
+  late: AsyncIterable<EventRecord>,
+  after?: CanonicalKey,
+): AsyncIterable<EventRecord> {
+  const inOrder = notLate(arrived)[Symbol.asyncIterator]();
+  const lateOnes = late[Symbol.asyncIterator]();
+  let a = await inOrder.next();
+  let b = await lateOnes.next();
+  let last: CanonicalKey | undefined = after;
+  while (!a.done || !b.done) {
+    const takeA =
+      !a.done &&
+      (b.done || compareCanonical(a.value.event, b.value.event) <= 0);
+    const record = takeA ? a.value! : b.value!;
+    // An event that arrived late while this ran, before what was yielded, is skipped.
+    if (!last || compareCanonical(record.event, last) > 0) {
+      last = record.event;
+      yield record;
+    }
+    if (takeA) a = await inOrder.next();
+    else b = await lateOnes.next();
+  }
+}
+
+/** The events of `arrived` that sort after every event that arrived before them. */
+async function* notLate(
+  arrived: AsyncIterable<EventRecord>,
+): AsyncIterable<EventRecord> {
+  let greatest: CanonicalKey | undefined;
+  for await (const record of arrived) {
+    if (greatest && compareCanonical(record.event, greatest) < 0) continue;
+    greatest = record.event;
+    yield record;
+  }
+}
