@@ -194,6 +194,7 @@ export function createLogService(
     async watch(onNotice) {
       watchers.push(onNotice);
     },
+    async ping() {},
     async storage() {
       const estimate = await navigator.storage
         ?.estimate?.()

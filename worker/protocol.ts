@@ -162,6 +162,8 @@ export interface LogService extends DocumentService {
   verifyLog(): Promise<VerifyReport>;
   /** Registers for notices (schema upgrade elsewhere, lost connection). */
   watch(onNotice: (notice: WorkerNotice) => void): Promise<void>;
+  /** Answers at once, database or not: the page's sign that this worker still runs. */
+  ping(): Promise<void>;
   storage(): Promise<StorageInfo>;
   /** The whole log as CloudEvents JSON Lines (DESIGN §8). */
   exportLog(onProgress: (progress: Progress) => void): Promise<Blob>;

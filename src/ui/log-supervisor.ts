@@ -6,6 +6,13 @@ import type {
   WorkerNotice,
 } from '../../worker/protocol.ts';
 import { startLogWorker, type LogWorker } from './log-client.ts';
+import {
+  MAX_BACKOFF_MS,
+  PING_EVERY_MS,
+  PING_TIMEOUT_MS,
+  QUICK_RESTART_MS,
+  START_TIMEOUT_MS,
+} from './supervisor-timing.ts';
 
 /** Calls that only read: cut short by a worker's death, they are asked again of the next one. */
 const RETRIED_ON_RESTART = new Set<string>([
@@ -23,11 +30,6 @@ const RETRIED_ON_RESTART = new Set<string>([
   'documentView',
   'documentHistory',
 ]);
-/** Restarts closer together than this back off, so a worker that dies at once cannot spin. */
-const QUICK_RESTART_MS = 10_000;
-const MAX_BACKOFF_MS = 30_000;
-/** Generous: a loaded machine may take seconds to start a worker and open its database. */
-const START_TIMEOUT_MS = 20_000;
 
 /**
  * A write was sent to a worker that died before answering: it may or may not have
@@ -119,6 +121,11 @@ export async function superviseLogWorker(
     let lose!: (reason: string) => void;
     const gone = new Promise<string>((resolve) => (lose = resolve));
     void worker.gone.then(() => lose('The log worker stopped.'));
+    const stopWatchdog = watchdog(worker, () => {
+      worker.terminate();
+      lose('The log worker stopped answering.');
+    });
+    void gone.then(stopWatchdog);
     const launched: Launched = { worker, gone };
     await Promise.race([
       worker.service.watch(
@@ -132,6 +139,25 @@ export async function superviseLogWorker(
     ]);
     void gone.then((reason) => replace(launched, reason));
     return launched;
+  }
+
+  /** Pings `worker` now and then; calls `silent` once a ping goes unanswered too long. */
+  function watchdog(worker: LogWorker, silent: () => void): () => void {
+    let waiting = false;
+    let deadline: ReturnType<typeof setTimeout> | undefined;
+    const timer = setInterval(() => {
+      if (waiting) return;
+      waiting = true;
+      deadline = setTimeout(silent, PING_TIMEOUT_MS);
+      void worker.service.ping().then(() => {
+        waiting = false;
+        clearTimeout(deadline);
+      });
+    }, PING_EVERY_MS);
+    return () => {
+      clearInterval(timer);
+      clearTimeout(deadline);
+    };
   }
 
   let current = await launch();

@@ -139,6 +139,7 @@ async function trial(seed: number): Promise<string> {
   const victim: Victim = random() < 0.5 ? 'page' : 'worker';
   const { context, tabs } = await openTabs(chromium(), 1);
   let page = tabs[0]!;
+  const heard = listen(context);
   try {
     let outcome: string;
     if (scenario === 'typing') outcome = await typing(page, victim, random);
@@ -173,12 +174,60 @@ async function trial(seed: number): Promise<string> {
     return `${seed} ${scenario}/${victim}: ${check}`;
   } catch (error) {
     console.error(
-      `crash trial failed; replay with CRASH_SEED=${seed} CRASH_TRIALS=1`,
+      `crash trial failed; replay with CRASH_SEED=${seed} CRASH_TRIALS=1\n${await describePage(page, heard)}`,
     );
     throw error;
   } finally {
     await context.close();
   }
+}
+
+/** The last console lines and errors of every page and worker of `context`. */
+function listen(context: BrowserContext): string[] {
+  const heard: string[] = [];
+  const note = (line: string) => {
+    heard.push(`${((Date.now() % 1e6) / 1000).toFixed(3)} ${line}`);
+    if (heard.length > 40) heard.shift();
+  };
+  const watch = (page: Page) => {
+    page.on('console', (m) => note(`console.${m.type()}: ${m.text()}`));
+    page.on('pageerror', (e) => note(`pageerror: ${e.message}`));
+    page.on('crash', () => note('page crashed'));
+    page.on('worker', (w) => {
+      note(`worker started: ${w.url()}`);
+      w.on('close', () => note(`worker closed: ${w.url()}`));
+    });
+  };
+  context.pages().forEach(watch);
+  context.on('page', watch);
+  return heard;
+}
+
+/** What a stalled trial's page shows, and what it and its workers said: for the log. */
+async function describePage(page: Page, heard: string[]): Promise<string> {
+  const silent = new Promise<string>((resolve) =>
+    setTimeout(() => resolve('the page did not answer within 5 s'), 5_000),
+  );
+  const asked = page
+    .evaluate(() =>
+      ['[role=status]', '[role=alert]', '.transfer', '.transfer-result']
+        .map((sel) =>
+          [...document.querySelectorAll(sel)]
+            .map((el) => `${sel}: ${el.textContent ?? ''}`)
+            .join('\n'),
+        )
+        .filter(Boolean)
+        .join('\n'),
+    )
+    .catch((error: Error) => `the page did not answer: ${error.message}`);
+  const shown = await Promise.race([asked, silent]);
+  const workers = page.isClosed()
+    ? 'page closed'
+    : page
+        .workers()
+        .map((w) => w.url())
+        .join(', ');
+  return `page shows:\n${shown}\nworkers: ${workers}\nheard:\n${heard.join('\n')}`;
 }
 
 /** Types a part the app confirms, then more, and kills mid-way through the rest. */

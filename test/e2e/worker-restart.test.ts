@@ -6,10 +6,15 @@ import {
   dropStorageConnection,
   duplicatedEdits,
   killLogWorker,
+  logWorker,
   storedEvents,
   verifyInPage,
 } from './support/faults.ts';
 import { seeded } from '../support/seeded.ts';
+import {
+  PING_EVERY_MS,
+  PING_TIMEOUT_MS,
+} from '../../src/ui/supervisor-timing.ts';
 
 const chromium = useChromium();
 const status = (page: Page) => page.getByRole('status');
@@ -77,4 +82,36 @@ describe.each([
     await expectSavedAndWhole(one, expected);
     await context.close();
   }, 120_000);
+});
+
+describe('when the log worker stops answering', () => {
+  it('gives it up after PING_TIMEOUT_MS, starts another, and keeps what was typed meanwhile', async () => {
+    const { context, tabs } = await openTabs(chromium(), 1);
+    const [page] = tabs as [Page];
+    await newDocument(page, [], 'Wedged');
+    await typeAtEnd(page, 'Before. ');
+    await expect
+      .poll(() => status(page).textContent())
+      .toContain('All changes saved');
+    // Alive but deaf: its thread spins, so it holds its Web Lock and answers nothing.
+    const worker = await logWorker(page);
+    void worker
+      .evaluate(() => {
+        const end = Date.now() + 120_000;
+        while (Date.now() < end);
+      })
+      .catch(() => undefined);
+    const wedgedAt = Date.now();
+    await typeAtEnd(page, 'Typed while it spins.');
+    await expect
+      .poll(() => status(page).textContent(), {
+        timeout: PING_EVERY_MS + PING_TIMEOUT_MS + 20_000,
+      })
+      .toContain('Reconnected to local storage');
+    const noticedAfter = Date.now() - wedgedAt;
+    console.info(`a spinning worker was replaced after ${noticedAfter} ms`);
+    expect(noticedAfter).toBeGreaterThanOrEqual(PING_TIMEOUT_MS - 1_000);
+    await expectSavedAndWhole(page, 'Before. Typed while it spins.');
+    await context.close();
+  }, 150_000);
 });
