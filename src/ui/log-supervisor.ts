@@ -45,6 +45,14 @@ export class WorkerStoppedError extends Error {
   }
 }
 
+/** A call made after `stop()`: no worker will serve it. */
+export class SupervisorStoppedError extends Error {
+  override readonly name = 'SupervisorStoppedError';
+  constructor(readonly method: string) {
+    super(`The log worker was stopped for good; ${method} was not sent.`);
+  }
+}
+
 export interface LogSupervisorOptions {
   open: OpenOptions;
   /** Notices to show the user (a schema upgrade elsewhere). */
@@ -55,6 +63,8 @@ export interface LogSupervisorOptions {
   onRestarted?(): void;
   /** A restart failed and will be tried again; or gave up. */
   onRestartFailed?(error: Error): void;
+  /** Starts one worker: `startLogWorker` unless a test passes its own. */
+  startWorker?: typeof startLogWorker;
 }
 
 export interface SupervisedSubscription {
@@ -87,6 +97,10 @@ interface Launched {
   worker: LogWorker;
   /** Resolves with the reason once this worker can no longer serve. */
   gone: Promise<string>;
+  /** Whether `gone` has resolved: known at once, not a microtask later. */
+  dead: boolean;
+  /** A replacement is on its way (it stays current until the new one is up). */
+  replaced: boolean;
 }
 
 interface Subscription {
@@ -114,19 +128,34 @@ export async function superviseLogWorker(
   let lastRestartAt = -Infinity;
   let backoffMs = 125;
 
+  const startWorker = options.startWorker ?? startLogWorker;
+
+  /**
+   * Starts a worker and waits for its first answer. The worker may die meanwhile:
+   * the result then says `dead`, and the caller must not make it current.
+   */
   async function launch(): Promise<Launched> {
-    const worker = await startLogWorker(options.open, {
+    const worker = await startWorker(options.open, {
       timeoutMs: START_TIMEOUT_MS,
     });
-    let lose!: (reason: string) => void;
-    const gone = new Promise<string>((resolve) => (lose = resolve));
+    let resolveGone!: (reason: string) => void;
+    const gone = new Promise<string>((resolve) => (resolveGone = resolve));
+    const lose = (reason: string) => {
+      launched.dead = true;
+      resolveGone(reason);
+    };
     void worker.gone.then(() => lose('The log worker stopped.'));
     const stopWatchdog = watchdog(worker, () => {
       worker.terminate();
       lose('The log worker stopped answering.');
     });
     void gone.then(stopWatchdog);
-    const launched: Launched = { worker, gone };
+    const launched: Launched = {
+      worker,
+      gone,
+      dead: false,
+      replaced: false,
+    };
     await Promise.race([
       worker.service.watch(
         proxy((notice: WorkerNotice) => {
@@ -160,32 +189,44 @@ export async function superviseLogWorker(
     };
   }
 
-  let current = await launch();
+  /** Launches until a worker survives its start; each failure waits longer. */
+  async function launchLive(failures: number): Promise<Launched> {
+    for (let attempt = 0; ; attempt++) {
+      const quick = Date.now() - lastRestartAt < QUICK_RESTART_MS;
+      backoffMs =
+        attempt > 0 || quick ? Math.min(MAX_BACKOFF_MS, backoffMs * 2) : 125;
+      if (attempt > 0 || quick) await delay(backoffMs);
+      lastRestartAt = Date.now();
+      try {
+        const next = await launch();
+        // Its death was noticed before it became current: replace() ignored it.
+        if (next.dead) throw new Error('The log worker stopped as it started.');
+        return next;
+      } catch (error) {
+        if (stopped || attempt + 1 >= failures) throw error;
+        options.onRestartFailed?.(error as Error);
+      }
+    }
+  }
+
+  // Declared before the first launch: a worker dying at once calls replace(), which reads it.
+  let current: Launched | undefined;
+  current = await launchLive(3);
   let running: Promise<Launched> = Promise.resolve(current);
 
   function replace(dead: Launched, reason: string): void {
-    if (stopped || dead !== current) return;
+    if (stopped || dead !== current || dead.replaced) return;
+    dead.replaced = true;
     dead.worker.terminate();
     options.onRestarting?.(reason);
     running = (async () => {
-      for (let attempt = 0; ; attempt++) {
-        const quick = Date.now() - lastRestartAt < QUICK_RESTART_MS;
-        backoffMs =
-          attempt > 0 || quick ? Math.min(MAX_BACKOFF_MS, backoffMs * 2) : 125;
-        if (attempt > 0 || quick) await delay(backoffMs);
-        lastRestartAt = Date.now();
-        try {
-          const next = await launch();
-          current = next;
-          restarts++;
-          await Promise.all(
-            [...subscriptions].map((s) => attach(s, next).catch(() => {})),
-          );
-          return next;
-        } catch (error) {
-          options.onRestartFailed?.(error as Error);
-        }
-      }
+      const next = await launchLive(Infinity);
+      current = next;
+      restarts++;
+      await Promise.all(
+        [...subscriptions].map((s) => attach(s, next).catch(() => {})),
+      );
+      return next;
     })();
     void running.then(() => options.onRestarted?.());
   }
@@ -228,8 +269,15 @@ export async function superviseLogWorker(
           on.gone.then((): typeof GONE => GONE),
         ]);
       if (typeof outcome === 'symbol') {
-        if (RETRIED_ON_RESTART.has(method)) continue;
-        throw new WorkerStoppedError(method);
+        if (stopped) throw new SupervisorStoppedError(method);
+        // Normally done already by the worker's own gone.then(); never skipped.
+        replace(on, await on.gone);
+        if (!RETRIED_ON_RESTART.has(method))
+          throw new WorkerStoppedError(method);
+        // Asked again of the next worker. After a task, not a microtask: should a
+        // dead worker ever stay current, this waits instead of freezing the page.
+        await delay(0);
+        continue;
       }
       if ('error' in outcome) throw outcome.error;
       return outcome.value;
@@ -254,6 +302,7 @@ export async function superviseLogWorker(
       return restarts;
     },
     async subscribe(stream, fromPosition, onEvents) {
+      if (stopped) throw new SupervisorStoppedError('subscribe');
       const subscription: Subscription = {
         stream,
         position: fromPosition,
@@ -273,14 +322,14 @@ export async function superviseLogWorker(
           subscription.active = false;
           subscriptions.delete(subscription);
           const { on, id } = subscription;
-          if (on === current && id !== undefined)
+          if (on && on === current && id !== undefined)
             await on.worker.service.unsubscribe(id).catch(() => undefined);
         },
       };
     },
     stop() {
       stopped = true;
-      current.worker.terminate();
+      current?.worker.terminate();
     },
   };
 }
