@@ -139,7 +139,13 @@ export async function superviseLogWorker(
       timeoutMs: START_TIMEOUT_MS,
     });
     let resolveGone!: (reason: string) => void;
-    const gone = new Promise<string>((resolve) => (resolveGone = resolve));
+    const launched: Launched = {
+      worker,
+      gone: new Promise<string>((resolve) => (resolveGone = resolve)),
+      dead: false,
+      replaced: false,
+    };
+    const { gone } = launched;
     const lose = (reason: string) => {
       launched.dead = true;
       resolveGone(reason);
@@ -150,12 +156,6 @@ export async function superviseLogWorker(
       lose('The log worker stopped answering.');
     });
     void gone.then(stopWatchdog);
-    const launched: Launched = {
-      worker,
-      gone,
-      dead: false,
-      replaced: false,
-    };
     await Promise.race([
       worker.service.watch(
         proxy((notice: WorkerNotice) => {
@@ -199,8 +199,16 @@ export async function superviseLogWorker(
       lastRestartAt = Date.now();
       try {
         const next = await launch();
-        // Its death was noticed before it became current: replace() ignored it.
-        if (next.dead) throw new Error('The log worker stopped as it started.');
+        if (stopped) {
+          next.worker.terminate();
+          throw new SupervisorStoppedError('start');
+        }
+        if (next.dead) {
+          // Noticed before it became current, so replace() ignored it. Dead, or
+          // cut off from its database: either way it serves nothing.
+          next.worker.terminate();
+          throw new Error('The log worker stopped as it started.');
+        }
         return next;
       } catch (error) {
         if (stopped || attempt + 1 >= failures) throw error;
@@ -228,7 +236,11 @@ export async function superviseLogWorker(
       );
       return next;
     })();
-    void running.then(() => options.onRestarted?.());
+    // Rejects only once stopped: the calls waiting on it reject with it.
+    void running.then(
+      () => options.onRestarted?.(),
+      () => undefined,
+    );
   }
 
   async function attach(subscription: Subscription, on: Launched) {
