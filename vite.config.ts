@@ -1,9 +1,9 @@
 import './scripts/node20-polyfills.mjs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import preact from '@preact/preset-vite';
 import { playwright } from '@vitest/browser-playwright';
 import { VitePWA } from 'vite-plugin-pwa';
+import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 import { chromiumLaunchOptions } from './scripts/chromium.mjs';
 import { logWorkerChunk } from './scripts/log-worker-chunk.mjs';
@@ -15,8 +15,29 @@ const propertyEnv = Object.fromEntries(
   ),
 );
 
+const vendor = (file: string) =>
+  fileURLToPath(new URL(`./src/vendor/${file}`, import.meta.url));
+
+/**
+ * lib0/environment, imported by Yjs and by lib0's own modules (relatively), resolves
+ * to the part of it they use: src/vendor/lib0-environment.ts.
+ */
+const lib0Environment: Plugin = {
+  name: 'forkline:lib0-environment',
+  enforce: 'pre',
+  resolveId(source, importer) {
+    if (
+      source === 'lib0/environment' ||
+      (source === './environment.js' &&
+        /[\\/]node_modules[\\/]lib0[\\/]/.test(importer ?? ''))
+    )
+      return vendor('lib0-environment.ts');
+  },
+};
+
 export default defineConfig({
   plugins: [
+    lib0Environment,
     preact(),
     logWorkerChunk(),
     // Precaches the app shell, the log worker included, so the page opens offline after
@@ -45,15 +66,9 @@ export default defineConfig({
   resolve: {
     alias: [
       // Yjs logs a few warnings through lib0/logging, whose browser build styles them
-      // with lib0/dom and lib0/schema: ~8 KB minified, a sixth of lib0 in the bundle.
-      // lib0's other build of the module has the same exports, in plain console calls.
-      {
-        find: /^lib0\/logging$/,
-        replacement: join(
-          dirname(createRequire(import.meta.url).resolve('lib0/package.json')),
-          'logging.node.js',
-        ),
-      },
+      // with lib0/dom and lib0/schema (~8 KB minified); src/vendor/lib0-logging.ts has
+      // what Yjs uses of it, in plain console calls.
+      { find: /^lib0\/logging$/, replacement: vendor('lib0-logging.ts') },
     ],
   },
   worker: { format: 'es' },

@@ -51,18 +51,16 @@ export function lateness(
  * arrival order) with its late events dropped, merged with `late` (the late events,
  * in canonical order). Events stored while this runs may or may not be seen, but
  * what is yielded is strictly increasing: nothing twice, nothing out of order.
- * With `after`, only what sorts strictly after it.
  */
 export async function* mergeCanonical(
   arrived: AsyncIterable<EventRecord>,
   late: AsyncIterable<EventRecord>,
-  after?: CanonicalKey,
 ): AsyncIterable<EventRecord> {
   const inOrder = notLate(arrived)[Symbol.asyncIterator]();
   const lateOnes = late[Symbol.asyncIterator]();
   let a = await inOrder.next();
   let b = await lateOnes.next();
-  let last: CanonicalKey | undefined = after;
+  let last: CanonicalKey | undefined;
   while (!a.done || !b.done) {
     const takeA =
       !a.done &&

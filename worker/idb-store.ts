@@ -74,19 +74,13 @@ export async function openIdbStore(
     {
       upgrade(database, oldVersion, _newVersion, transaction) {
         if (oldVersion < 1) {
-          const events = database.createObjectStore('events', {
-            keyPath: EVENT_KEY_PATH,
-          });
-          for (const [index, keyPath, options] of EVENT_INDEXES)
-            events.createIndex(index, keyPath, options);
+          database.createObjectStore('events', { keyPath: EVENT_KEY_PATH });
           database.createObjectStore('streams', { keyPath: 'stream' });
           database.createObjectStore('actors', { keyPath: 'actor' });
           database.createObjectStore('meta');
           database.createObjectStore('snapshots', { keyPath: 'key' });
-          database.createObjectStore('late');
-          database.createObjectStore('tails');
-          return;
         }
+        // A new database goes through it too, with nothing to read.
         if (oldVersion < 3) void upgradeToVersion3(database, transaction);
       },
       blocking() {
@@ -235,7 +229,7 @@ export async function openIdbStore(
       (await db.get('meta', 'replica')) ?? ZERO_REPLICA
     ),
     write,
-    streamEvents(stream: string, after?: CanonicalKey) {
+    streamEvents(stream: string) {
       // Pages of getAll keep the transactions short; each resumes strictly after the last key.
       const arrived = pages<number>(async (last) => {
         const range = IDBKeyRange.bound(
@@ -263,7 +257,7 @@ export async function openIdbStore(
         );
         return { records, next: keys[keys.length - 1] };
       });
-      return mergeCanonical(arrived, late, after);
+      return mergeCanonical(arrived, late);
     },
     eventsFrom(from: number) {
       return pages<number>(async (last) => {
@@ -349,10 +343,10 @@ async function recordLateness(
 }
 
 /**
- * From version 1 or 2: the indexes rebuilt as not unique, without the canonical
- * index, and `late` and `tails` filled from the stored events, stream by stream in
- * arrival order. All inside the upgrade transaction: if anything fails, it aborts
- * and the database stays as it was.
+ * From version 1 or 2 (or a new database): the indexes rebuilt as not unique,
+ * without the canonical index, and `late` and `tails` filled from the stored events
+ * in arrival order. All inside the upgrade transaction: if anything fails, it
+ * aborts and the database stays as it was.
  */
 async function upgradeToVersion3(
   database: IDBPDatabase<ForklineDB>,
@@ -370,29 +364,16 @@ async function upgradeToVersion3(
       events.createIndex(index, keyPath, options);
     const late = database.createObjectStore('late');
     const tails = database.createObjectStore('tails');
-    let stream: string | undefined;
-    let batch: EventRecord[] = [];
-    const flush = () => {
-      const { late: lateOnes, tails: newTails } = lateness(
-        batch,
-        () => undefined,
-      );
-      for (const { event } of lateOnes)
+    const greatest = new Map<string, CanonicalKey>();
+    let cursor = await events.index('pos').openCursor();
+    for (; cursor; cursor = await cursor.continue()) {
+      const { event } = cursor.value;
+      const found = lateness([cursor.value], (s) => greatest.get(s));
+      if (found.late.length > 0)
         void late.put(1, [event.stream, event.hlc, event.id]);
-      for (const [name, { hlc, id }] of newTails)
-        void tails.put({ hlc, id }, name);
-      batch = [];
-    };
-    let cursor = await events.index('streamPos').openCursor();
-    while (cursor) {
-      if (cursor.value.event.stream !== stream) {
-        flush();
-        stream = cursor.value.event.stream;
-      }
-      batch.push(cursor.value);
-      cursor = await cursor.continue();
+      else greatest.set(event.stream, { hlc: event.hlc, id: event.id });
     }
-    flush();
+    for (const [stream, key] of greatest) void tails.put(key, stream);
   } catch (error) {
     console.error('forkline: the schema upgrade failed', error);
     transaction.abort();

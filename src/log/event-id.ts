@@ -14,136 +14,89 @@ const utf8 = new TextEncoder();
 let scratch = new Uint8Array(4096);
 const digest = new Uint8Array(32);
 
-/**
- * The JSON half of the preimage: every field but byte data, which follows it raw.
- * The fixed fields are strings, numbers, null and an array of strings, which
- * JSON.stringify already writes exactly as RFC 8785 does; only JSON data needs the
- * key-sorting serialiser.
- */
-function header(event: Omit<LogEvent, 'id'>): string {
-  const bytes = event.data instanceof Uint8Array;
-  const fixed = JSON.stringify([
-    EVENT_ENCODING,
-    event.stream,
-    event.type,
-    event.parents,
-    event.actor,
-    event.seq,
-    event.hlc,
-    event.time,
-    event.author ?? null,
-    bytes ? 'bytes' : 'json',
-  ]);
-  const data = bytes
-    ? String((event.data as Uint8Array).byteLength)
-    : canonicalJson(event.data);
-  return `${fixed.slice(0, -1)},${data}]`;
+const COMMA = 0x2c; // ,
+/** Every preimage starts with this. */
+const PREFIX = `[${JSON.stringify(EVENT_ENCODING)},`;
+
+/** Makes room for `more` bytes after the first `at`, keeping them. */
+function reserve(at: number, more: number): void {
+  if (scratch.length >= at + more) return;
+  const grown = new Uint8Array(Math.max(at + more, scratch.length * 2));
+  grown.set(scratch.subarray(0, at));
+  scratch = grown;
 }
 
-/** `["forkline/event/v1",` as UTF-8: every preimage starts with it. */
-const PREFIX = utf8.encode(`[${JSON.stringify(EVENT_ENCODING)},`);
-const COMMA = 0x2c; // ,
-const OPEN = 0x5b; // [
-const CLOSE = 0x5d; // ]
+function writeByte(byte: number, at: number): number {
+  reserve(at, 1);
+  scratch[at] = byte;
+  return at + 1;
+}
+
+/** Writes `text`, known to be ASCII, at `at`: cheaper than encodeInto for a few bytes. */
+function writeAscii(text: string, at: number): number {
+  reserve(at, text.length);
+  for (let i = 0; i < text.length; i++) scratch[at++] = text.charCodeAt(i);
+  return at;
+}
+
+/** Writes `text` as UTF-8 at `at`; returns the offset after it. */
+function writeText(text: string, at: number): number {
+  // UTF-8 needs at most 3 bytes per UTF-16 unit.
+  reserve(at, text.length * 3);
+  return at + utf8.encodeInto(text, scratch.subarray(at)).written;
+}
 
 /**
- * Writes `"s"` at `at` when `s` is printable ASCII without `"` or `\`, whose JSON
- * form is then the string itself in quotes (and UTF-8 the same bytes); returns the
- * offset after it, or -1 when `s` needs JSON's escaping or UTF-8's multi-byte forms.
+ * Writes `value`'s JSON text at `at`, as JSON.stringify writes it inside an array
+ * (which for strings, numbers, null and arrays of strings is exactly RFC 8785).
+ * A string of printable ASCII without `"` or `\` (ids, HLCs, ISO times, names) is
+ * copied byte by byte in quotes: no JSON text is built for it.
  */
-function writePlainString(s: string, at: number): number {
+function writeJson(value: unknown, at: number): number {
+  if (typeof value === 'number' && Number.isFinite(value))
+    return writeAscii(String(value), at);
+  if (typeof value !== 'string')
+    return writeText(JSON.stringify(value) ?? 'null', at);
+  reserve(at, value.length + 2);
+  const start = at;
   scratch[at++] = 0x22;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return -1;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c)
+      return writeText(JSON.stringify(value), start);
     scratch[at++] = c;
   }
   scratch[at++] = 0x22;
   return at;
 }
 
-function writeAscii(s: string, at: number): number {
-  for (let i = 0; i < s.length; i++) scratch[at++] = s.charCodeAt(i);
-  return at;
-}
-
 /**
- * The common case of `writePreimage` without building the fixed fields' JSON text:
- * when every string field is plain ASCII (ids, HLCs and ISO times always are), the
- * preimage is written straight into the scratch buffer. Returns its length, or -1
- * when some field needs the general path. Byte-identical to it (tested).
+ * Writes the preimage into the scratch buffer (grown as needed), field by field,
+ * without building its JSON text; returns its length. Checked byte for byte against
+ * docs/event-encoding.md read literally (test/unit/event-id.test.ts).
  */
-function writePlainPreimage(event: Omit<LogEvent, 'id'>): number {
-  const { stream, type, parents, actor, hlc, time, author, data } = event;
-  const bytes = data instanceof Uint8Array ? data : undefined;
-  const json = bytes ? '' : canonicalJson(data);
-  // Punctuation, "null", the kind and two numbers of at most 16 digits fit in 96.
-  let bound = PREFIX.length + 96 + (bytes ? bytes.byteLength : json.length * 3);
-  bound += stream.length + type.length + actor.length + hlc.length;
-  bound += time.length + (author?.length ?? 0);
-  for (let i = 0; i < parents.length; i++) bound += parents[i]!.length + 3;
-  if (scratch.length < bound)
-    scratch = new Uint8Array(Math.max(bound, scratch.length * 2));
-  scratch.set(PREFIX);
-  let at = PREFIX.length;
-  if ((at = writePlainString(stream, at)) < 0) return -1;
-  scratch[at++] = COMMA;
-  if ((at = writePlainString(type, at)) < 0) return -1;
-  scratch[at++] = COMMA;
-  scratch[at++] = OPEN;
-  for (let i = 0; i < parents.length; i++) {
-    if (i > 0) scratch[at++] = COMMA;
-    if ((at = writePlainString(parents[i]!, at)) < 0) return -1;
-  }
-  scratch[at++] = CLOSE;
-  scratch[at++] = COMMA;
-  if ((at = writePlainString(actor, at)) < 0) return -1;
-  // seq is a safe integer here, which JSON writes as its decimal digits.
-  at = writeAscii(`,${event.seq},`, at);
-  if ((at = writePlainString(hlc, at)) < 0) return -1;
-  scratch[at++] = COMMA;
-  if ((at = writePlainString(time, at)) < 0) return -1;
-  scratch[at++] = COMMA;
-  if (author === undefined) at = writeAscii('null', at);
-  else if ((at = writePlainString(author, at)) < 0) return -1;
-  if (bytes) {
-    at = writeAscii(`,"bytes",${bytes.byteLength}]`, at);
-    scratch.set(bytes, at);
-    return at + bytes.byteLength;
-  }
-  at = writeAscii(',"json",', at);
-  at += utf8.encodeInto(json, scratch.subarray(at)).written;
-  scratch[at++] = CLOSE;
-  return at;
-}
-
-/** Writes the preimage into the scratch buffer (grown as needed); returns its length. */
 function writePreimage(event: Omit<LogEvent, 'id'>): number {
-  const length = Number.isSafeInteger(event.seq)
-    ? writePlainPreimage(event)
-    : -1;
-  return length >= 0
-    ? length
-    : writeJsonPreimage(
-        event,
-        event.data instanceof Uint8Array ? event.data : undefined,
-      );
-}
-
-/** The general path: the JSON text through JSON.stringify and the canonicaliser. */
-function writeJsonPreimage(
-  event: Omit<LogEvent, 'id'>,
-  data: Uint8Array | undefined,
-): number {
-  const text = header(event);
-  // UTF-8 needs at most 3 bytes per UTF-16 unit.
-  const needed = text.length * 3 + (data?.byteLength ?? 0);
-  if (scratch.length < needed)
-    scratch = new Uint8Array(Math.max(needed, scratch.length * 2));
-  const { written } = utf8.encodeInto(text, scratch);
-  if (!data) return written;
-  scratch.set(data, written);
-  return written + data.byteLength;
+  const { parents, data } = event;
+  let at = writeAscii(PREFIX, 0);
+  at = writeByte(COMMA, writeJson(event.stream, at));
+  at = writeByte(COMMA, writeJson(event.type, at));
+  if (Array.isArray(parents)) {
+    at = writeByte(0x5b, at); // [
+    for (let i = 0; i < parents.length; i++)
+      at = writeJson(parents[i], i > 0 ? writeByte(COMMA, at) : at);
+    at = writeByte(0x5d, at); // ]
+  } else at = writeJson(parents, at);
+  at = writeJson(event.actor, writeByte(COMMA, at));
+  at = writeJson(event.seq, writeByte(COMMA, at));
+  at = writeJson(event.hlc, writeByte(COMMA, at));
+  at = writeJson(event.time, writeByte(COMMA, at));
+  at = writeJson(event.author ?? null, writeByte(COMMA, at));
+  if (!(data instanceof Uint8Array))
+    return writeText(`,"json",${canonicalJson(data)}]`, at);
+  at = writeAscii(`,"bytes",${data.byteLength}]`, at);
+  reserve(at, data.byteLength);
+  scratch.set(data, at);
+  return at + data.byteLength;
 }
 
 /**

@@ -143,11 +143,11 @@ export function memoryStore(): Store {
       queue = run.catch(() => undefined);
       return run;
     },
-    async *streamEvents(stream: string, after?: CanonicalKey) {
+    async *streamEvents(stream: string) {
       const entry = committed.streams.get(stream);
       if (!entry) return;
       let list = settled(entry);
-      let i = after ? upperBound(list, after) : 0;
+      let i = 0;
       while (i < list.length) {
         const record = list[i]!;
         yield record;

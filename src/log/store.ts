@@ -80,11 +80,8 @@ export interface CanonicalKey {
 export interface Store extends StoreReader {
   /** Runs `body` in one atomic read-write transaction; transactions never interleave. */
   write<T>(body: (tx: StoreTransaction) => Promise<T>): Promise<T>;
-  /** The stream's events in canonical order, strictly after `after` when given. */
-  streamEvents(
-    stream: string,
-    after?: CanonicalKey,
-  ): AsyncIterable<EventRecord>;
+  /** The stream's events in canonical order. */
+  streamEvents(stream: string): AsyncIterable<EventRecord>;
   /** All events in arrival order, from position `from` on. */
   eventsFrom(from: number): AsyncIterable<EventRecord>;
   /** The event `actor` wrote with `seq`, if stored. */

@@ -38,18 +38,16 @@ const RETRIED_ON_RESTART = new Set<string>([
 export class WorkerStoppedError extends Error {
   override readonly name = 'WorkerStoppedError';
   readonly code = 'WORKER_STOPPED';
-  constructor(readonly method: string) {
+  /** `forGood`: stop() was called; no worker will serve this call, nothing was sent. */
+  constructor(
+    readonly method: string,
+    readonly forGood = false,
+  ) {
     super(
-      `The log worker stopped before confirming ${method}; it was restarted. Check the log before sending it again.`,
+      forGood
+        ? `The log worker was stopped for good; ${method} was not sent.`
+        : `The log worker stopped before confirming ${method}; it was restarted. Check the log before sending it again.`,
     );
-  }
-}
-
-/** A call made after `stop()`: no worker will serve it. */
-export class SupervisorStoppedError extends Error {
-  override readonly name = 'SupervisorStoppedError';
-  constructor(readonly method: string) {
-    super(`The log worker was stopped for good; ${method} was not sent.`);
   }
 }
 
@@ -201,7 +199,7 @@ export async function superviseLogWorker(
         const next = await launch();
         if (stopped) {
           next.worker.terminate();
-          throw new SupervisorStoppedError('start');
+          throw new WorkerStoppedError('start', true);
         }
         if (next.dead) {
           // Noticed before it became current, so replace() ignored it. Dead, or
@@ -281,7 +279,7 @@ export async function superviseLogWorker(
           on.gone.then((): typeof GONE => GONE),
         ]);
       if (typeof outcome === 'symbol') {
-        if (stopped) throw new SupervisorStoppedError(method);
+        if (stopped) throw new WorkerStoppedError(method, true);
         // Normally done already by the worker's own gone.then(); never skipped.
         replace(on, await on.gone);
         if (!RETRIED_ON_RESTART.has(method))
@@ -314,7 +312,7 @@ export async function superviseLogWorker(
       return restarts;
     },
     async subscribe(stream, fromPosition, onEvents) {
-      if (stopped) throw new SupervisorStoppedError('subscribe');
+      if (stopped) throw new WorkerStoppedError('subscribe', true);
       const subscription: Subscription = {
         stream,
         position: fromPosition,

@@ -76,19 +76,21 @@ describe('canonical order from arrival order and late events (worker/canonical-o
     );
   });
 
-  it('resumes strictly after a key', async () => {
+  it('tells late events apart by arrival order alone', async () => {
     const records = ['0003', '0001', '0005', '0002'].map((hlc, i) =>
       recordOf('doc/a', hlc, `id-${i}`, i + 1),
     );
     const { late } = lateness(records, () => undefined);
     expect(late.map((r) => r.event.hlc)).toEqual(['0001', '0002']);
-    const after = await collect(
-      mergeCanonical(of(records), of(late.sort(byKey)), {
-        hlc: '0002',
-        id: 'id-3',
-      }),
+    const merged = await collect(
+      mergeCanonical(of(records), of(late.sort(byKey))),
     );
-    expect(after.map((r) => r.event.hlc)).toEqual(['0003', '0005']);
+    expect(merged.map((r) => r.event.hlc)).toEqual([
+      '0001',
+      '0002',
+      '0003',
+      '0005',
+    ]);
   });
 
   it('never yields out of order when a late event lands behind the reader', async () => {
