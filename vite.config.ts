@@ -19,25 +19,28 @@ const vendor = (file: string) =>
   fileURLToPath(new URL(`./src/vendor/${file}`, import.meta.url));
 
 /**
- * lib0/environment, imported by Yjs and by lib0's own modules (relatively), resolves
- * to the part of it they use: src/vendor/lib0-environment.ts.
+ * Yjs's imports of lib0/logging and lib0/environment (and lib0's own, relative ones)
+ * resolve to the parts of them Yjs uses, in src/vendor/: lib0's logging styles its
+ * output with lib0/dom and lib0/schema, its environment parses argv, URL parameters
+ * and localStorage; ~2 KB of the gzipped bundle for three warnings and two answers.
  */
-const lib0Environment: Plugin = {
-  name: 'forkline:lib0-environment',
+const LIB0_SHIMS = ['logging', 'environment'];
+const lib0Shims: Plugin = {
+  name: 'forkline:lib0-shims',
   enforce: 'pre',
   resolveId(source, importer) {
-    if (
-      source === 'lib0/environment' ||
-      (source === './environment.js' &&
-        /[\\/]node_modules[\\/]lib0[\\/]/.test(importer ?? ''))
-    )
-      return vendor('lib0-environment.ts');
+    const bare = /^lib0\/(\w+)$/.exec(source)?.[1];
+    const relative = /[\\/]node_modules[\\/]lib0[\\/]/.test(importer ?? '')
+      ? /^\.\/(\w+)\.js$/.exec(source)?.[1]
+      : undefined;
+    const name = bare ?? relative;
+    if (name && LIB0_SHIMS.includes(name)) return vendor(`lib0-${name}.ts`);
   },
 };
 
 export default defineConfig({
   plugins: [
-    lib0Environment,
+    lib0Shims,
     preact(),
     logWorkerChunk(),
     // Precaches the app shell, the log worker included, so the page opens offline after
@@ -63,14 +66,6 @@ export default defineConfig({
       },
     }),
   ],
-  resolve: {
-    alias: [
-      // Yjs logs a few warnings through lib0/logging, whose browser build styles them
-      // with lib0/dom and lib0/schema (~8 KB minified); src/vendor/lib0-logging.ts has
-      // what Yjs uses of it, in plain console calls.
-      { find: /^lib0\/logging$/, replacement: vendor('lib0-logging.ts') },
-    ],
-  },
   worker: { format: 'es' },
   // Pre-bundled up front so Vite never reloads a browser test to add one.
   optimizeDeps: {

@@ -2,6 +2,7 @@ import type { DBSchema } from 'idb';
 import type {
   CanonicalKey,
   EventRecord,
+  LogEvent,
   ReplicaRecord,
   SnapshotRecord,
   StreamRecord,
@@ -40,6 +41,12 @@ export const EVENT_INDEXES = [
 
 /** A late event's key in the `late` store: its stream, then its canonical key. */
 export type LateKey = [stream: string, hlc: string, id: string];
+
+export const lateKeyOf = (event: LogEvent): LateKey => [
+  event.stream,
+  event.hlc,
+  event.id,
+];
 
 export interface ForklineDB extends DBSchema {
   events: {

@@ -19,6 +19,7 @@ import {
   EVENT_KEY_PATH,
   SCHEMA_VERSION,
   type ForklineDB,
+  lateKeyOf,
   type LateKey,
 } from './idb-schema.ts';
 
@@ -333,7 +334,7 @@ async function recordLateness(
   for (const { event } of late)
     void tx
       .objectStore('late')
-      .put(1, [event.stream, event.hlc, event.id])
+      .put(1, lateKeyOf(event))
       .catch(() => undefined);
   for (const [stream, { hlc, id }] of tails)
     void tx
@@ -367,11 +368,9 @@ async function upgradeToVersion3(
     const greatest = new Map<string, CanonicalKey>();
     let cursor = await events.index('pos').openCursor();
     for (; cursor; cursor = await cursor.continue()) {
-      const { event } = cursor.value;
       const found = lateness([cursor.value], (s) => greatest.get(s));
-      if (found.late.length > 0)
-        void late.put(1, [event.stream, event.hlc, event.id]);
-      else greatest.set(event.stream, { hlc: event.hlc, id: event.id });
+      for (const { event } of found.late) void late.put(1, lateKeyOf(event));
+      for (const [stream, key] of found.tails) greatest.set(stream, key);
     }
     for (const [stream, key] of greatest) void tails.put(key, stream);
   } catch (error) {
