@@ -10,6 +10,7 @@ export { computeEventId, encodeForId, EVENT_ENCODING } from './log/event-id.ts';
 export { canonicalJson } from './log/canonical-json.ts';
 export { toCloudEvent, fromCloudEvent, MAX_LINE_LENGTH } from './log/jsonl.ts';
 export { LIMITS } from './log/validate.ts';
+export { MAX_CLOCK_DRIFT } from './log/hlc.ts';
 export {
   verifyStore,
   type VerifyReport,
@@ -35,6 +36,11 @@ export {
   type AtOptions,
 } from './doc/document.ts';
 export type { DocConflict } from './doc/doc-conflicts.ts';
+export {
+  spliceBetween,
+  type TextSplice,
+  type SpliceOptions,
+} from './doc/text-splice.ts';
 export {
   TEXT_EDITED,
   FIELD_SET,

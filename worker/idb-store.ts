@@ -13,6 +13,7 @@ import type {
   StoreTransaction,
 } from '../src/index.ts';
 import { lateness, mergeCanonical } from './canonical-order.ts';
+import { vectorFrom } from '../src/log/version-vector.ts';
 import { StorageError, StoreClosedError } from './storage-errors.ts';
 import {
   EVENT_INDEXES,
@@ -44,11 +45,6 @@ export interface IdbStoreOptions {
 
 export interface IdbStore extends Store {
   readonly name: string;
-  /**
-   * Closes the connection and fires its `close` event, as the browser does when it
-   * drops a connection (storage cleared, disk failure). For fault tests.
-   */
-  dropConnection(): void;
 }
 
 type WriteTx = IDBPTransaction<
@@ -284,7 +280,7 @@ export async function openIdbStore(
     async versionVector() {
       checkOpen();
       const rows = await db.getAll('actors');
-      return Object.fromEntries(rows.map((r) => [r.actor, r.seq]));
+      return vectorFrom(rows.map((r) => [r.actor, r.seq] as const));
     },
     async streamEventsSince(stream, pos) {
       checkOpen();
@@ -307,10 +303,6 @@ export async function openIdbStore(
     async clearSnapshots() {
       checkOpen();
       await db.clear('snapshots');
-    },
-    dropConnection() {
-      db.close();
-      db.dispatchEvent(new Event('close'));
     },
     async close() {
       closed = true;

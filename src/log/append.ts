@@ -6,7 +6,7 @@ import {
   WrongExpectedHeadsError,
 } from './errors.ts';
 import { computeEventId } from './event-id.ts';
-import { maxHlc, tickHlc } from './hlc.ts';
+import { boundedClock, maxHlc, tickHlc } from './hlc.ts';
 import { nextHeads } from './ingest.ts';
 import { LIMITS } from './validate.ts';
 import {
@@ -73,10 +73,13 @@ export async function appendInto(
         .map((n) => n.event.id);
 
   let gen = 0;
-  let hlc = replica.hlc;
+  const clock = boundedClock(replica.hlc, now);
+  let hlc = clock;
   // Every parent was checked to be stored in this stream by parentsFor.
   for (const parent of await Promise.all(parents.map((id) => tx.event(id)))) {
     gen = Math.max(gen, parent!.gen);
+    // A parent stored with a runaway clock (before clocks were bounded) lifts only
+    // its own children, which must sort after it; the replica clock stays bounded.
     hlc = maxHlc(hlc, parent!.event.hlc);
   }
   let seq = actorSeq;
@@ -109,7 +112,11 @@ export async function appendInto(
   const size = (streamRecord?.size ?? 0) + inputs.length;
   tx.putStream({ stream, heads: nextHeads(heads, parents, last.id), size });
   tx.putActorSeq(actor, seq);
-  tx.putReplica({ ...replica, hlc, lastPos: pos });
+  tx.putReplica({
+    ...replica,
+    hlc: maxHlc(clock, boundedClock(hlc, now)),
+    lastPos: pos,
+  });
   return results;
 }
 

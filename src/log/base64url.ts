@@ -29,10 +29,16 @@ export function toBase64Url(bytes: Uint8Array): string {
 
 /**
  * Decodes unpadded base64url; also accepts standard base64 with padding, as
- * CloudEvents `data_base64` uses. Throws a TypeError naming the first bad character.
+ * CloudEvents `data_base64` uses. Only the canonical spelling of some bytes is
+ * accepted (RFC 4648 §3.5: unused bits zero, padding complete when present), so
+ * one content never has two encodings.
+ * @throws TypeError naming the first bad character, or why the text is not canonical.
  */
 export function fromBase64Url(text: string): Uint8Array {
-  const clean = text.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+  const unpadded = text.replace(/={1,2}$/, '');
+  if (unpadded.length !== text.length && text.length % 4 !== 0)
+    throw new TypeError('base64 text has incomplete padding');
+  const clean = unpadded.replace(/\+/g, '-').replace(/\//g, '_');
   if (clean.length % 4 === 1)
     throw new TypeError('base64 text has an impossible length');
   const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
@@ -51,5 +57,7 @@ export function fromBase64Url(text: string): Uint8Array {
       out[o++] = (acc >> bits) & 0xff;
     }
   }
+  if ((acc & ((1 << bits) - 1)) !== 0)
+    throw new TypeError('base64 text has unused bits that are not zero');
   return out;
 }

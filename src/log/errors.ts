@@ -66,6 +66,8 @@ export class IdMismatchError extends ForklineError {
   constructor(
     readonly id: EventId,
     readonly computed: EventId,
+    /** Where in the batch, when it came in one. */
+    readonly index?: number,
   ) {
     super(
       `Event ${id} fails verification: its content hashes to ${computed}. ` +
@@ -105,6 +107,38 @@ export class SeqConflictError extends ForklineError {
     super(
       `Event ${id} claims seq ${seq} of actor ${actor}, which already belongs to another ` +
         'event. Two replicas share one actor id; give each replica its own.',
+    );
+  }
+}
+
+/**
+ * An event stamped more than MAX_CLOCK_DRIFT ahead of this replica's wall clock:
+ * accepting it would drag every later local timestamp along (DESIGN §3).
+ */
+export class ClockDriftError extends ForklineError {
+  readonly code = 'CLOCK_DRIFT';
+  constructor(
+    readonly id: EventId,
+    readonly hlc: string,
+    /** The greatest HLC this replica accepts now. */
+    readonly limit: string,
+    /** Where in the batch, when it came in one. */
+    readonly index?: number,
+  ) {
+    super(
+      `Event ${id} is stamped ${hlc}, more than an hour ahead of this replica's clock ` +
+        `(it accepts up to ${limit}). Check the writer's clock; nothing was stored.`,
+    );
+  }
+}
+
+/** No HLC is left after `hlc`: the 12 + 4 hex digit format ends there. */
+export class ClockExhaustedError extends ForklineError {
+  readonly code = 'CLOCK_EXHAUSTED';
+  constructor(readonly hlc: string) {
+    super(
+      `No timestamp follows ${hlc}: the clock format ends there. An event stored with ` +
+        'such a clock (before clocks were bounded) cannot be built on; write in another stream.',
     );
   }
 }

@@ -3,21 +3,44 @@
  * counter, written as 12 + 4 lowercase hex digits around a dot, e.g.
  * "0193a1b2c3d4.0000". Fixed width, so string order is clock order.
  */
+import { ClockExhaustedError } from './errors.ts';
+
 export interface Hlc {
   wall: number;
   counter: number;
 }
 
 const MAX_COUNTER = 0xffff;
+const MAX_WALL = 0xffffffffffff;
 const HLC_PATTERN = /^[0-9a-f]{12}\.[0-9a-f]{4}$/;
 
 export const ZERO_HLC = '000000000000.0000';
+/** The last timestamp the format can hold (year 10889). */
+export const MAX_HLC = 'ffffffffffff.ffff';
+
+/**
+ * How far ahead of the receiver's wall clock an event's HLC may be (DESIGN §3).
+ * Without a bound, one event stamped in year 9999 would drag every replica's clock
+ * there, and one at MAX_HLC would leave no timestamp for the next local event.
+ */
+export const MAX_CLOCK_DRIFT = 60 * 60 * 1000;
 
 export function isHlc(text: string): boolean {
   return HLC_PATTERN.test(text);
 }
 
+/** @throws ClockExhaustedError when the fields do not fit 12 + 4 hex digits. */
 export function formatHlc({ wall, counter }: Hlc): string {
+  if (
+    !Number.isSafeInteger(wall) ||
+    wall < 0 ||
+    wall > MAX_WALL ||
+    !Number.isInteger(counter) ||
+    counter < 0 ||
+    counter > MAX_COUNTER
+  ) {
+    throw new ClockExhaustedError(`${wall}.${counter}`);
+  }
   return (
     wall.toString(16).padStart(12, '0') +
     '.' +
@@ -35,22 +58,44 @@ export function parseHlc(text: string): Hlc {
 }
 
 /**
- * The timestamp of a new local event: greater than `last` (the replica's clock,
- * already at least every stored event's HLC) and close to `now`. A wall clock
- * that jumps backwards only makes the counter grow.
+ * The timestamp of a new local event: greater than `last` (the replica's clock, or
+ * a parent's HLC) and close to `now`. A wall clock that jumps backwards only makes
+ * the counter grow.
+ * @throws ClockExhaustedError when `last` is MAX_HLC: nothing is greater.
  */
 export function tickHlc(last: string, now: number): string {
   const prev = parseHlc(last);
-  const wall = Math.max(prev.wall, Math.floor(now));
+  const wall = Math.max(prev.wall, Math.min(Math.floor(now), MAX_WALL));
   if (wall > prev.wall) return formatHlc({ wall, counter: 0 });
   // The counter is exhausted only after 65,536 events in one millisecond: borrow
   // the next millisecond rather than break monotonicity.
-  if (prev.counter >= MAX_COUNTER)
+  if (prev.counter >= MAX_COUNTER) {
+    if (wall >= MAX_WALL) throw new ClockExhaustedError(last);
     return formatHlc({ wall: wall + 1, counter: 0 });
+  }
   return formatHlc({ wall, counter: prev.counter + 1 });
 }
 
-/** The later of two HLC strings: receiving an event advances the clock to it. */
+/** The greatest HLC a replica whose wall clock reads `now` accepts or keeps. */
+export function clockLimit(now: number): string {
+  const wall = Math.min(
+    Math.max(Math.floor(now) + MAX_CLOCK_DRIFT, 0),
+    MAX_WALL,
+  );
+  return formatHlc({ wall, counter: MAX_COUNTER });
+}
+
+/** The later of two HLC strings. */
 export function maxHlc(a: string, b: string): string {
   return a >= b ? a : b;
+}
+
+/**
+ * The replica clock to build on at `now`. One beyond the limit was dragged there
+ * before clocks were bounded (or the wall clock was set back by more than the
+ * drift): it is disregarded, so new events follow the wall clock again. Nothing
+ * but an event's own parents must sort before it (DESIGN §3).
+ */
+export function boundedClock(stored: string, now: number): string {
+  return stored > clockLimit(now) ? ZERO_HLC : stored;
 }

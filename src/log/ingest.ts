@@ -3,7 +3,7 @@ import {
   MissingDependencyError,
   SeqConflictError,
 } from './errors.ts';
-import { maxHlc } from './hlc.ts';
+import { boundedClock, maxHlc } from './hlc.ts';
 import type { EventRecord, StoreTransaction, StreamRecord } from './store.ts';
 import type { EventId, IngestResult, LogEvent } from './types.ts';
 
@@ -61,7 +61,8 @@ export async function ingestInto(
       streamRecords[i] ?? { stream: s, heads: [], size: 0 },
     ]),
   );
-  let { hlc, lastPos } = replica;
+  let { lastPos } = replica;
+  let hlc = boundedClock(replica.hlc, recordedAt);
   let stored = 0;
   const waitingOnId = new Map<EventId, LogEvent[]>();
   const waitingOnSeq = new Map<string, LogEvent>();

@@ -150,18 +150,27 @@ export async function importLines(
     return { lines: events.length, ...result };
   } catch (error) {
     if (!(error instanceof ForklineError)) throw error;
-    const { id, index } = error as {
-      id?: string;
-      where?: { id?: string; index?: number };
-      index?: number;
-    };
-    const where = (error as { where?: { id?: string; index?: number } }).where;
-    const line =
-      lineById.get(id ?? where?.id ?? '') ??
-      lineOf[index ?? where?.index ?? -1] ??
-      0;
-    throw new ImportError(line, error.message);
+    throw new ImportError(lineOfError(error, lineOf, lineById), error.message);
   }
+}
+
+/**
+ * The line an ingest error is about: by batch index when the error has one (a later
+ * line may repeat an earlier line's id with other content), else by the event's id.
+ */
+function lineOfError(
+  error: ForklineError,
+  lineOf: number[],
+  lineById: Map<string, number>,
+): number {
+  const { id, index, where } = error as {
+    id?: string;
+    index?: number;
+    where?: { id?: string; index?: number };
+  };
+  const at = index ?? where?.index;
+  if (at !== undefined && lineOf[at] !== undefined) return lineOf[at];
+  return lineById.get(id ?? where?.id ?? '') ?? 0;
 }
 
 function toBase64(bytes: Uint8Array): string {

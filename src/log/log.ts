@@ -2,17 +2,20 @@ import { toBase64Url } from './base64url.ts';
 import { streamConflicts } from './conflicts.ts';
 import { ancestorsOf, forkOf, type DagNode, type NodeLookup } from './dag.ts';
 import {
+  ClockDriftError,
   IdMismatchError,
   InvalidEventError,
   LogClosedError,
   UnknownEventError,
 } from './errors.ts';
 import { computeEventId } from './event-id.ts';
+import { clockLimit } from './hlc.ts';
 import { exportLines, importLines } from './jsonl.ts';
 import { ingestInto } from './ingest.ts';
 import { appendInto, normalizeExpected, sameIds } from './append.ts';
 import { foldFromSnapshot } from './snapshots.ts';
 import { verifyStore, type VerifyReport } from './verify.ts';
+import { seqIn } from './version-vector.ts';
 import { compareCanonical, type Store, type StoreReader } from './store.ts';
 import type {
   AppendOptions,
@@ -137,20 +140,25 @@ class ForklineLog implements Log {
    * Stores events from another replica after verifying each: shape, id recomputed,
    * parents in the same stream with smaller HLCs, the actor's seq chain dense. A batch
    * may arrive in any order as long as it is causally complete with what is stored.
-   * @throws InvalidEventError, IdMismatchError, MissingDependencyError, SeqConflictError;
-   *   the whole batch is refused then.
+   * An event stamped more than MAX_CLOCK_DRIFT ahead of this replica's clock is refused.
+   * @throws InvalidEventError, IdMismatchError, ClockDriftError, MissingDependencyError,
+   *   SeqConflictError; the whole batch is refused then.
    */
   async ingest(events: Iterable<LogEvent>): Promise<IngestResult> {
     this.checkOpen();
     const batch: LogEvent[] = [];
     const inBatch = new Set<EventId>();
+    const limit = clockLimit(this.now());
     let index = 0;
     for (const candidate of events) {
-      const event = checkLogEvent(candidate, index++);
+      const event = checkLogEvent(candidate, index);
       const { id } = event;
       // The id field is not hashed: no copy without it needed.
       const computed = computeEventId(event);
-      if (computed !== id) throw new IdMismatchError(id, computed);
+      if (computed !== id) throw new IdMismatchError(id, computed, index);
+      if (event.hlc > limit)
+        throw new ClockDriftError(id, event.hlc, limit, index);
+      index++;
       if (!inBatch.has(id)) {
         inBatch.add(id);
         batch.push(event);
@@ -218,7 +226,7 @@ class ForklineLog implements Log {
     const local = await this.store.versionVector();
     let from = Infinity;
     for (const [actor, seq] of Object.entries(local)) {
-      const known = vector[actor] ?? 0;
+      const known = seqIn(vector, actor);
       if (seq > known) {
         const first = await this.store.actorEvent(actor, known + 1);
         if (first) from = Math.min(from, first.pos);
@@ -226,7 +234,7 @@ class ForklineLog implements Log {
     }
     if (from === Infinity) return;
     for await (const { event } of this.store.eventsFrom(from)) {
-      if (event.seq > (vector[event.actor] ?? 0)) yield event;
+      if (event.seq > seqIn(vector, event.actor)) yield event;
     }
   }
 

@@ -1,4 +1,5 @@
 import { ZERO_HLC } from './hlc.ts';
+import { vectorFrom } from './version-vector.ts';
 import {
   compareCanonical,
   type CanonicalKey,
@@ -165,8 +166,7 @@ export function memoryStore(): Store {
         yield byPos[i]!;
     },
     actorEvent: async (actor, seq) => byActor.get(actor)?.[seq - 1],
-    versionVector: async () =>
-      Object.fromEntries(committed.actorSeqs) as VersionVector,
+    versionVector: async () => vectorFrom(committed.actorSeqs),
     streamNames: async (prefix) =>
       [...committed.streams.keys()].filter((s) => s.startsWith(prefix)).sort(),
     async streamEventsSince(stream, pos) {

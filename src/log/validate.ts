@@ -129,7 +129,7 @@ export function checkLogEvent(value: unknown, index: number): LogEvent {
       index,
     });
   }
-  const where = { id: e.id };
+  const where = { id: e.id, index };
   checkStream(e.stream, where);
   checkName('type', e.type, LIMITS.nameLength, where);
   checkName('actor', e.actor, LIMITS.actorLength, where);

@@ -1,6 +1,7 @@
 import { computeEventId } from './event-id.ts';
 import type { Store } from './store.ts';
 import type { EventId } from './types.ts';
+import { seqIn } from './version-vector.ts';
 
 export interface VerifyProblem {
   /** The event at fault, or the stream / actor when the fault is in bookkeeping. */
@@ -76,8 +77,11 @@ export async function verifyStore(
   }
   const vector = await store.versionVector();
   for (const [actor, seq] of seqs) {
-    if (vector[actor] !== seq)
-      report(actor, `version vector says ${vector[actor]}, events say ${seq}`);
+    if (seqIn(vector, actor) !== seq)
+      report(
+        actor,
+        `version vector says ${seqIn(vector, actor)}, events say ${seq}`,
+      );
   }
   const { lastPos } = await store.replica();
   if (lastPos !== events)

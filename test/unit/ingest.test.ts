@@ -8,6 +8,7 @@ import {
   SeqConflictError,
 } from '../../src/index.ts';
 import type { Log, LogEvent } from '../../src/index.ts';
+import { tickHlc } from '../../src/log/hlc.ts';
 import { collect } from '../support/records.ts';
 
 async function history(): Promise<{ source: Log; events: LogEvent[] }> {
@@ -141,7 +142,7 @@ describe('ingest from another replica', () => {
       stream: 'doc/z',
       parents: [root.id],
       seq: 6,
-      hlc: 'ffffffffffff.0000',
+      hlc: tickHlc(events[events.length - 1]!.hlc, 0),
     });
     const replica = await openLog();
     const error = await replica.ingest([...events, stray]).catch((e) => e);

@@ -11,7 +11,7 @@ async function exported() {
   });
   await log.append('doc/a', {
     type: 'doc.text.edited',
-    data: new Uint8Array([0, 255, 7]),
+    data: new Uint8Array([0, 255]),
   });
   await log.append(
     'doc/a',
@@ -43,7 +43,7 @@ describe('export as CloudEvents JSON Lines', () => {
       author: 'Tab 1',
     });
     expect(second).toMatchObject({
-      data_base64: 'AP8H',
+      data_base64: 'AP8=',
       parents: events[0]!.id,
       seq: '2',
     });
@@ -117,6 +117,18 @@ describe('import', () => {
       (l) => [l[0]!.replace('"data":', '"data_base64":"AA","data":')],
       1,
       /both/,
+    ],
+    [
+      'base64 whose unused bits are not zero (a second spelling of the same bytes)',
+      (l) => [l[0]!, l[1]!.replace('"AP8="', '"AP9="')],
+      2,
+      /unused bits/,
+    ],
+    [
+      'a later line claiming an earlier id with other content',
+      (l) => [l[0]!, l[0]!.replace('"title":"x"', '"title":"y"')],
+      2,
+      /fails verification/,
     ],
     [
       'an oversized line',

@@ -1,0 +1,58 @@
+import type { LogEvent, VersionVector } from './types.ts';
+
+// Actor ids are chosen by other replicas, so they are data, never property names of
+// Object.prototype: a vector is a null-prototype object, and a vector from elsewhere
+// (JSON, structured clone) is read through its own properties only. Otherwise an
+// actor named "constructor" reads as a function, and one named "__proto__" cannot
+// be written at all.
+
+/** A vector with no entries and no prototype. */
+export function emptyVector(): VersionVector {
+  return Object.create(null) as VersionVector;
+}
+
+/** A null-prototype vector from (actor, seq) pairs. */
+export function vectorFrom(
+  entries: Iterable<readonly [string, number]>,
+): VersionVector {
+  const vector = emptyVector();
+  for (const [actor, seq] of entries) vector[actor] = seq;
+  return vector;
+}
+
+/** A null-prototype copy of any vector's own entries. */
+export function copyVector(vector: VersionVector): VersionVector {
+  return vectorFrom(Object.entries(vector));
+}
+
+/** The highest seq of `actor` the vector covers; 0 when it names none. */
+export function seqIn(vector: VersionVector, actor: string): number {
+  return Object.hasOwn(vector, actor) ? (vector[actor] ?? 0) : 0;
+}
+
+/** Raises `vector` (null-prototype, from this module) to cover `seq` of `actor`. */
+export function raise(vector: VersionVector, actor: string, seq: number): void {
+  if (seq > seqIn(vector, actor)) vector[actor] = seq;
+}
+
+/** A copy of `vector` raised to cover `events`. */
+export function withEvents(
+  vector: VersionVector,
+  events: Iterable<LogEvent>,
+): VersionVector {
+  const out = copyVector(vector);
+  for (const e of events) raise(out, e.actor, e.seq);
+  return out;
+}
+
+/** A copy of `a` raised to cover `b`. */
+export function joinVectors(a: VersionVector, b: VersionVector): VersionVector {
+  const out = copyVector(a);
+  for (const [actor, seq] of Object.entries(b)) raise(out, actor, seq);
+  return out;
+}
+
+/** Whether `a` holds everything `b` does. */
+export function covers(a: VersionVector, b: VersionVector): boolean {
+  return Object.entries(b).every(([actor, seq]) => seqIn(a, actor) >= seq);
+}
