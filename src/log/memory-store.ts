@@ -10,7 +10,7 @@ import {
   type StoreTransaction,
   type StreamRecord,
 } from './store.ts';
-import type { EventId, VersionVector } from './types.ts';
+import type { EventId } from './types.ts';
 
 interface StreamEntry {
   record: StreamRecord;
