@@ -29,6 +29,11 @@ export interface AppendRequest {
   expected: Expected;
   policy: Policy;
   actor: string;
+  /**
+   * Write as the store's replica id when it differs from `actor`: another tab of this
+   * profile took a fresh one after an actor fork.
+   */
+  followStore?: boolean;
   /** Wall clock for the HLC and the events' default time. */
   now: number;
 }
@@ -49,14 +54,20 @@ export async function appendInto(
   tx: StoreTransaction,
   request: AppendRequest,
 ): Promise<AppendResult[]> {
-  const { stream, inputs, expected, policy, actor, now } = request;
+  const { stream, inputs, expected, policy, now } = request;
+  let { actor } = request;
   // One round of reads, in parallel: in IndexedDB each awaited read is a round
   // trip to the storage process, and an append needs all of these.
-  const [streamRecord, replica, actorSeq] = await Promise.all([
+  const [streamRecord, replica, storedSeq] = await Promise.all([
     tx.stream(stream),
     tx.replica(),
     tx.actorSeq(actor),
   ]);
+  let actorSeq = storedSeq;
+  if (request.followStore && replica.actor && replica.actor !== actor) {
+    actor = replica.actor;
+    actorSeq = await tx.actorSeq(actor);
+  }
   const heads = streamRecord?.heads ?? [];
   const parents = await parentsFor(tx, stream, heads, expected, policy);
   if (parents.length > LIMITS.maxParents) {

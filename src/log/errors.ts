@@ -96,20 +96,40 @@ export class MissingDependencyError extends ForklineError {
   }
 }
 
-/** Two different events claim the same (actor, seq): a replica id was reused. */
-export class SeqConflictError extends ForklineError {
-  readonly code = 'SEQ_CONFLICT';
+/**
+ * An actor fork (DESIGN §3): event `id` claims (actor, seq), but this replica holds
+ * another event there (`existing`), or the actor is this replica's own and it never
+ * wrote `id`. Someone else writes under that actor id, by accident or to push the
+ * real writer's events out. When the actor was this replica's own, the log has
+ * already taken `freshActor` for its next events.
+ */
+export class ActorForkError extends ForklineError {
+  readonly code = 'ACTOR_FORK';
   constructor(
+    /** The incoming event. */
     readonly id: EventId,
     readonly actor: string,
     readonly seq: number,
+    /** The event this replica holds at (actor, seq), if it holds one. */
+    readonly existing?: EventId,
+    /** Set when the forked actor was this replica's own. */
+    readonly freshActor?: string,
   ) {
     super(
-      `Event ${id} claims seq ${seq} of actor ${actor}, which already belongs to another ` +
-        'event. Two replicas share one actor id; give each replica its own.',
+      `Actor fork: event ${id} claims seq ${seq} of actor ${actor}, ` +
+        (existing
+          ? `but this replica holds ${existing} there.`
+          : 'which is this replica and never wrote it.') +
+        (freshActor
+          ? ` This replica now writes as ${freshActor}.`
+          : ' Each replica needs its own actor id.') +
+        ' Nothing of the batch was stored.',
     );
   }
 }
+
+/** The name this error had before actor forks carried both ids. */
+export { ActorForkError as SeqConflictError };
 
 /**
  * An event stamped more than MAX_CLOCK_DRIFT ahead of this replica's wall clock:

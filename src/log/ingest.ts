@@ -1,7 +1,7 @@
 import {
   InvalidEventError,
   MissingDependencyError,
-  SeqConflictError,
+  ActorForkError,
 } from './errors.ts';
 import { boundedClock, maxHlc } from './hlc.ts';
 import type { EventRecord, StoreTransaction, StreamRecord } from './store.ts';
@@ -31,6 +31,8 @@ export async function ingestInto(
   tx: StoreTransaction,
   batch: LogEvent[],
   recordedAt: number,
+  /** This replica's own actor: nobody else may write under it. */
+  self?: string,
 ): Promise<IngestResult> {
   const existing = await Promise.all(batch.map((e) => tx.event(e.id)));
   const fresh = batch.filter((_, i) => !existing[i]);
@@ -55,6 +57,13 @@ export async function ingestInto(
     (id, i) => parentRecords[i] && records.set(id, parentRecords[i]!),
   );
   const seqs = new Map(actors.map((a, i) => [a, actorSeqs[i]!]));
+  // Once this replica has written as `self`, nobody else may: an event of its own
+  // actor that it does not hold was written elsewhere. (A store that never wrote
+  // may take its actor's events, as when restoring a backup under the same id.)
+  const impostor =
+    self && seqs.get(self) ? fresh.find((e) => e.actor === self) : undefined;
+  if (impostor)
+    throw new ActorForkError(impostor.id, impostor.actor, impostor.seq);
   const streams = new Map<string, StreamRecord>(
     streamNames.map((s, i) => [
       s,
@@ -66,6 +75,7 @@ export async function ingestInto(
   let stored = 0;
   const waitingOnId = new Map<EventId, LogEvent[]>();
   const waitingOnSeq = new Map<string, LogEvent>();
+  const storedAt = new Map<string, EventId>();
   const pending = new Set(fresh);
 
   // Returns true when stored; otherwise parks the event on the first thing it waits for.
@@ -100,8 +110,11 @@ export async function ingestInto(
       gen = Math.max(gen, parent.gen);
     }
     const seq = seqs.get(event.actor)!;
-    if (event.seq <= seq)
-      throw new SeqConflictError(event.id, event.actor, event.seq);
+    // Not stored (duplicates were set aside), yet its seq is taken: a fork.
+    if (event.seq <= seq) {
+      const twin = storedAt.get(`${event.actor}\n${event.seq}`);
+      throw new ActorForkError(event.id, event.actor, event.seq, twin);
+    }
     if (event.seq > seq + 1) {
       waitingOnSeq.set(`${event.actor}\n${event.seq - 1}`, event);
       return false;
@@ -121,6 +134,7 @@ export async function ingestInto(
       size: stream.size + 1,
     });
     seqs.set(event.actor, event.seq);
+    storedAt.set(`${event.actor}\n${event.seq}`, event.id);
     hlc = maxHlc(hlc, event.hlc);
     stored++;
     return true;

@@ -2,6 +2,7 @@ import { toBase64Url } from './base64url.ts';
 import { streamConflicts } from './conflicts.ts';
 import { ancestorsOf, forkOf, type DagNode, type NodeLookup } from './dag.ts';
 import {
+  ActorForkError,
   ClockDriftError,
   IdMismatchError,
   InvalidEventError,
@@ -67,6 +68,7 @@ export async function openLogOn(
   return new ForklineLog(
     store,
     actor,
+    options.actor === undefined,
     options.policy ?? (() => 'keep-both'),
     options.now ?? Date.now,
   );
@@ -99,10 +101,17 @@ class ForklineLog implements Log {
 
   constructor(
     private readonly store: Store,
-    readonly actor: string,
+    private currentActor: string,
+    /** The actor is the store's replica id, shared by every log (tab) over the store. */
+    private readonly followsStore: boolean,
     private readonly policyOf: (stream: string) => Policy,
     private readonly now: () => number,
   ) {}
+
+  /** The replica id new events are written as; a fresh one after an actor fork. */
+  get actor(): string {
+    return this.currentActor;
+  }
 
   /**
    * Appends events to one stream in one transaction (DESIGN §4). The first event's
@@ -124,16 +133,19 @@ class ForklineLog implements Log {
     const expected = normalizeExpected(options.expected ?? 'any');
     const policy = this.policyOf(stream);
 
-    return this.store.write((tx) =>
+    const results = await this.store.write((tx) =>
       appendInto(tx, {
         stream,
         inputs,
         expected,
         policy,
-        actor: this.actor,
+        actor: this.currentActor,
+        followStore: this.followsStore,
         now: this.now(),
       }),
     );
+    this.currentActor = results[0]!.event.actor;
+    return results;
   }
 
   /**
@@ -166,13 +178,51 @@ class ForklineLog implements Log {
     }
     const duplicatesInBatch = index - batch.length;
     if (batch.length === 0) return { stored: 0, duplicates: duplicatesInBatch };
-    return this.store.write(async (tx) => {
-      const result = await ingestInto(tx, batch, this.now());
+    try {
+      const result = await this.store.write((tx) =>
+        ingestInto(tx, batch, this.now(), this.currentActor),
+      );
       return {
         stored: result.stored,
         duplicates: result.duplicates + duplicatesInBatch,
       };
-    });
+    } catch (error) {
+      if (error instanceof ActorForkError) throw await this.forked(error);
+      throw error;
+    }
+  }
+
+  /**
+   * Completes an actor fork found by ingest with the event held at its (actor, seq)
+   * and, when the forked actor is this replica's own, moves this replica to a fresh
+   * actor id (DESIGN §3), so its next events cannot collide with the impostor's.
+   */
+  private async forked(error: ActorForkError): Promise<ActorForkError> {
+    const existing =
+      error.existing ??
+      (await this.store.actorEvent(error.actor, error.seq))?.event.id;
+    let fresh: string | undefined;
+    if (error.actor === this.currentActor) {
+      fresh = randomActorId();
+      if (this.followsStore) {
+        const forkedActor = error.actor;
+        fresh = await this.store.write(async (tx) => {
+          const replica = await tx.replica();
+          // Another tab over this store may have moved on already.
+          if (replica.actor !== forkedActor) return replica.actor ?? fresh!;
+          tx.putReplica({ ...replica, actor: fresh! });
+          return fresh!;
+        });
+      }
+      this.currentActor = fresh;
+    }
+    return new ActorForkError(
+      error.id,
+      error.actor,
+      error.seq,
+      existing,
+      fresh,
+    );
   }
 
   async get(id: EventId): Promise<LogEvent | undefined> {
