@@ -1,3 +1,4 @@
+import { spliceBetween } from '../src/doc/text-splice.ts';
 import type { ConcurrentTrace, TracePatch } from './concurrent-trace.ts';
 import { EditingDoc } from './editing-doc.ts';
 import type { EditingTrace } from './editing-trace.ts';
@@ -8,11 +9,11 @@ import { planReplay, type TracePlan } from './trace-plan.ts';
 export type Splice = [index: number, deleteCount: number, insert: string];
 
 /**
- * A txn's patches as the one splice `editText` takes: from the first position any
- * patch touches to the last, replaced by what the patches leave there. A single patch
- * is its own splice. Several need the text they apply to (`text`): the unchanged
- * characters between them are deleted and inserted again. Null when the txn changes
- * nothing, as an empty txn (a pure merge) does: `editText` refuses such an edit.
+ * A txn's patches as the one splice `editText` takes. A single patch is its own
+ * splice. Several need the text they apply to (`text`): their result is compared with
+ * it by `spliceBetween`, the splice the editor and restore make too. Null when the
+ * txn changes nothing, as an empty txn (a pure merge) does: `editText` refuses such
+ * an edit.
  * @throws Error naming the patch that lies past the end of `text`.
  */
 export function spliceOf(
@@ -29,23 +30,18 @@ export function spliceOf(
   if (text === undefined)
     throw new Error('several patches need the text they apply to');
   let after = text;
-  let head = Infinity;
-  let tail = Infinity;
   patches.forEach(([pos, del, ins], p) => {
     if (pos + del > after.length) {
       throw new Error(
         `patches[${p}]: ${pos}+${del} is past the end (length ${after.length})`,
       );
     }
-    head = Math.min(head, pos);
-    tail = Math.min(tail, after.length - pos - del);
     after = after.slice(0, pos) + ins + after.slice(pos + del);
   });
-  const deleteCount = text.length - head - tail;
-  const insert = after.slice(head, after.length - tail);
+  const { index, deleteCount, insert } = spliceBetween(text, after);
   return deleteCount === 0 && insert === ''
     ? null
-    : [head, deleteCount, insert];
+    : [index, deleteCount, insert];
 }
 
 /**

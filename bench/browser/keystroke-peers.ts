@@ -7,6 +7,7 @@ import { BroadcastChannelNetworkAdapter } from '@automerge/automerge-repo-networ
 import { IndexedDBStorageAdapter } from '@automerge/automerge-repo-storage-indexeddb';
 import * as A from '@automerge/automerge/slim';
 import * as Y from 'yjs';
+import { spliceBetween } from '../../src/doc/text-splice.ts';
 import type { KeystrokePeer } from './peer-protocol.ts';
 
 const LABEL = 'Document text';
@@ -17,30 +18,6 @@ type AutomergeText = {
 };
 
 let unbind: (() => Promise<void>) | undefined;
-
-/** The one edit that turns `before` into `after`, the caret (`end`) bounding the common suffix. */
-function diff(before: string, after: string, caret: number) {
-  let start = 0;
-  while (
-    start < before.length &&
-    start < after.length &&
-    before[start] === after[start]
-  )
-    start++;
-  const limit = Math.min(before.length, after.length) - start;
-  let end = 0;
-  while (
-    end < limit &&
-    end < after.length - caret &&
-    before[before.length - 1 - end] === after[after.length - 1 - end]
-  )
-    end++;
-  return {
-    index: start,
-    remove: before.length - start - end,
-    insert: after.slice(start, after.length - end),
-  };
-}
 
 function textarea(): HTMLTextAreaElement {
   const el = document.createElement('textarea');
@@ -70,9 +47,11 @@ function bindYjs(channelName: string): void {
     if (event.transaction.origin !== LOCAL) el.value = text.toString();
   });
   el.addEventListener('input', () => {
-    const edit = diff(text.toString(), el.value, el.selectionEnd);
+    const edit = spliceBetween(text.toString(), el.value, {
+      caret: el.selectionEnd,
+    });
     doc.transact(() => {
-      if (edit.remove > 0) text.delete(edit.index, edit.remove);
+      if (edit.deleteCount > 0) text.delete(edit.index, edit.deleteCount);
       if (edit.insert) text.insert(edit.index, edit.insert);
     }, LOCAL);
   });
@@ -106,9 +85,12 @@ async function bindAutomerge(
     if (el.value !== doc.text) el.value = doc.text;
   });
   el.addEventListener('input', () => {
-    const edit = diff(handle.doc().text, el.value, el.selectionEnd);
+    const edit = spliceBetween(handle.doc().text, el.value, {
+      caret: el.selectionEnd,
+    });
     handle.change(
-      (d) => void A.splice(d, ['text'], edit.index, edit.remove, edit.insert),
+      (d) =>
+        void A.splice(d, ['text'], edit.index, edit.deleteCount, edit.insert),
     );
   });
   unbind = async () => {

@@ -3,6 +3,7 @@ import { compareCanonical } from '../log/store.ts';
 import type { EventId, Log, LogEvent } from '../log/types.ts';
 import { fieldWritesOf, textUpdateOf } from './doc-events.ts';
 import { Registers } from './registers.ts';
+import type { TextSplice } from './text-splice.ts';
 
 export const BODY = 'body';
 
@@ -13,9 +14,51 @@ export class DocState {
   readonly registers = new Registers();
   readonly applied = new Set<EventId>();
   heads: EventId[] = [];
+  /** The text as a string, while no transaction has changed it since. */
+  private plain: string | undefined;
+
+  constructor() {
+    this.ydoc.on('afterTransaction', () => (this.plain = undefined));
+  }
 
   get text(): Y.Text {
     return this.ydoc.getText(BODY);
+  }
+
+  /**
+   * The text as a string. Reading it from Yjs walks every item, deleted ones too;
+   * edits made by `splice` keep it current instead, so that checking each edit's
+   * positions does not cost a walk of the whole document.
+   */
+  textString(): string {
+    return (this.plain ??= this.text.toString());
+  }
+
+  /**
+   * Applies `splice` in one Yjs transaction and returns that transaction's own
+   * update, as Yjs emits it, or null when nothing changed. (encodeStateAsUpdate(doc,
+   * before) would also carry the whole document's delete set, so every edit would
+   * grow with the number of deletions ever made, and so would every replica applying
+   * it.) The caller has checked that the splice cuts no surrogate pair: Yjs would
+   * turn both halves into U+FFFD here, and the string kept here would be wrong.
+   */
+  splice({ index, deleteCount, insert }: TextSplice): Uint8Array | null {
+    const before = this.plain;
+    let update: Uint8Array | null = null;
+    const keep = (made: Uint8Array) => (update = made);
+    this.ydoc.on('update', keep);
+    try {
+      this.ydoc.transact(() => {
+        if (deleteCount > 0) this.text.delete(index, deleteCount);
+        if (insert) this.text.insert(index, insert);
+      });
+    } finally {
+      this.ydoc.off('update', keep);
+    }
+    if (before !== undefined)
+      this.plain =
+        before.slice(0, index) + insert + before.slice(index + deleteCount);
+    return update;
   }
 
   /**

@@ -1,4 +1,3 @@
-import type * as Y from 'yjs';
 import { toBase64Url } from '../log/base64url.ts';
 import { InvalidEditError, InvalidEventError } from '../log/errors.ts';
 import type { AppendResult, EventId, Json, Log } from '../log/types.ts';
@@ -14,6 +13,11 @@ import {
   type RestoreData,
 } from './doc-events.ts';
 import { DocStates, type DocState } from './doc-state.ts';
+import {
+  loneSurrogateIn,
+  spliceBetween,
+  splitsSurrogatePair,
+} from './text-splice.ts';
 
 export interface DocumentView {
   text: string;
@@ -31,7 +35,18 @@ export interface AtOptions {
 
 export interface DocumentHandle {
   readonly stream: string;
-  /** Positions count UTF-16 code units in the text as of `at`. */
+  /**
+   * Deletes `deleteCount` and inserts `insert` at `index`. Positions count UTF-16
+   * code units in the text as of `at`, and fall between whole code points: a
+   * position inside a surrogate pair (between the halves of 😀) is refused, not
+   * moved, because positions that split a character were counted wrong, and Yjs would
+   * store the halves as U+FFFD. `spliceBetween` turns an old and a new text into
+   * positions that never do.
+   * @throws InvalidEditError for positions that are not whole numbers, lie past the
+   *   end or inside a surrogate pair; for an insert with a lone surrogate (Yjs
+   *   encodes it as U+FFFD, so other replicas would hold another text); for an edit
+   *   that changes nothing.
+   */
   editText(
     index: number,
     deleteCount: number,
@@ -46,7 +61,10 @@ export interface DocumentHandle {
   view(options?: AtOptions): Promise<DocumentView>;
   /** The view without its conflicts: cheap enough for listing every document. */
   summary(options?: AtOptions): Promise<Omit<DocumentView, 'conflicts'>>;
-  /** Makes the version at `at` current, with one new event. */
+  /**
+   * Makes the version at `at` current, with one new event: its text change is the
+   * `spliceBetween` of the current text and that version's.
+   */
   restore(at: EventId[]): Promise<AppendResult>;
   delete(): Promise<AppendResult>;
   undelete(): Promise<AppendResult>;
@@ -109,27 +127,6 @@ export async function openDocument(
     return result;
   }
 
-  /**
-   * The Yjs update of `edit(text)` on `state`, or null when nothing changed. It is the
-   * transaction's own update, as Yjs emits it: encodeStateAsUpdate(doc, before) would
-   * also carry the whole document's delete set, so every edit would grow with the
-   * number of deletions ever made, and so would every replica applying it.
-   */
-  function textUpdate(
-    state: DocState,
-    edit: (text: Y.Text) => void,
-  ): Uint8Array | null {
-    let update: Uint8Array | null = null;
-    const keep = (made: Uint8Array) => (update = made);
-    state.ydoc.on('update', keep);
-    try {
-      state.ydoc.transact(() => edit(state.text));
-    } finally {
-      state.ydoc.off('update', keep);
-    }
-    return update;
-  }
-
   async function setRegister(name: string, value: Json, options?: AtOptions) {
     const heads = await headsFor(options);
     const state = await states.at(heads);
@@ -158,21 +155,36 @@ export async function openDocument(
         }
         if (typeof insert !== 'string')
           throw new InvalidEditError(stream, 'insert must be a string');
-        const heads = await headsFor(options);
-        const state = await states.at(heads);
-        const length = state.text.length;
-        if (index + deleteCount > length) {
+        const lone = loneSurrogateIn(insert);
+        if (lone >= 0) {
           throw new InvalidEditError(
             stream,
-            `${index}+${deleteCount} is past the end of the ${length}-character text`,
+            `insert holds a lone surrogate (U+${insert.charCodeAt(lone).toString(16).toUpperCase()}) at ${lone}: Yjs stores it as U+FFFD, so other replicas would hold another text`,
+          );
+        }
+        const heads = await headsFor(options);
+        const state = await states.at(heads);
+        const text = state.textString();
+        if (index + deleteCount > text.length) {
+          throw new InvalidEditError(
+            stream,
+            `${index}+${deleteCount} is past the end of the ${text.length}-character text`,
           );
         }
         if (deleteCount === 0 && insert === '')
           throw new InvalidEditError(stream, 'the edit changes nothing');
-        const update = textUpdate(state, (text) => {
-          if (deleteCount > 0) text.delete(index, deleteCount);
-          if (insert) text.insert(index, insert);
-        })!;
+        for (const [name, position] of [
+          ['index', index],
+          ['index+deleteCount', index + deleteCount],
+        ] as const) {
+          if (splitsSurrogatePair(text, position)) {
+            throw new InvalidEditError(
+              stream,
+              `${name} ${position} falls inside a surrogate pair (code units ${position - 1} and ${position} are one character): positions must fall between whole code points`,
+            );
+          }
+        }
+        const update = state.splice({ index, deleteCount, insert })!;
         return commit(state, heads, TEXT_EDITED, update);
       }),
     setField: (name, value, options) =>
@@ -203,7 +215,7 @@ export async function openDocument(
       serial(async () => {
         const from = [...new Set(at)].sort();
         const target = await states.at(from);
-        const targetText = target.text.toString();
+        const targetText = target.textString();
         const targetFields = new Map(
           target.registers
             .fieldNames()
@@ -211,8 +223,8 @@ export async function openDocument(
         );
         const heads = await log.heads(stream);
         const state = await states.at(heads);
-        const update = textUpdate(state, (text) =>
-          replaceText(text, targetText),
+        const update = state.splice(
+          spliceBetween(state.textString(), targetText),
         );
         const fields: RestoreData['fields'] = {};
         for (const name of new Set([
@@ -253,35 +265,11 @@ function summarise(
       fields[name] = values;
   }
   return {
-    text: state.text.toString(),
+    text: state.textString(),
     fields,
     heads,
     deleted: state.registers
       .values(DELETED_FIELD)
       .some((v) => v.value === true),
   };
-}
-
-/** Replaces the text with `target` by one minimal edit: keep the common prefix and suffix. */
-function replaceText(text: Y.Text, target: string): void {
-  const current = text.toString();
-  let start = 0;
-  while (
-    start < current.length &&
-    start < target.length &&
-    current[start] === target[start]
-  )
-    start++;
-  let end = 0;
-  while (
-    end < current.length - start &&
-    end < target.length - start &&
-    current[current.length - 1 - end] === target[target.length - 1 - end]
-  ) {
-    end++;
-  }
-  const removed = current.length - start - end;
-  if (removed > 0) text.delete(start, removed);
-  const inserted = target.slice(start, target.length - end);
-  if (inserted) text.insert(start, inserted);
 }

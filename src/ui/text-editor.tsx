@@ -1,5 +1,6 @@
 import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import * as Y from 'yjs';
+import { spliceBetween } from '../index.ts';
 import { remoteTextVersion } from './app-state.ts';
 import type { LiveDocument } from './live-document.ts';
 
@@ -53,30 +54,14 @@ export function TextEditor({ live }: { live: LiveDocument }) {
 
   const onInput = () => {
     const el = area.current!;
-    const next = el.value;
-    const before = live.text.toString();
-    let start = 0;
-    while (
-      start < before.length &&
-      start < next.length &&
-      before[start] === next[start]
-    )
-      start++;
-    // The caret ends where typing ended: never let the common suffix reach past it.
-    const limit = Math.min(before.length, next.length) - start;
-    let end = 0;
-    while (
-      end < limit &&
-      end < next.length - el.selectionEnd &&
-      before[before.length - 1 - end] === next[next.length - 1 - end]
-    ) {
-      end++;
-    }
-    const removed = before.length - start - end;
-    const inserted = next.slice(start, next.length - end);
+    const { index, deleteCount, insert } = spliceBetween(
+      live.text.toString(),
+      el.value,
+      { caret: el.selectionEnd },
+    );
     live.edit((text) => {
-      if (removed > 0) text.delete(start, removed);
-      if (inserted) text.insert(start, inserted);
+      if (deleteCount > 0) text.delete(index, deleteCount);
+      if (insert) text.insert(index, insert);
     });
     remember();
   };
