@@ -53,6 +53,7 @@ describe('opening a document from its snapshot', () => {
     desk.at(base);
     await desk.doc.setField('title', 'Notes');
     await desk.doc.editText(0, 0, 'Shared start. ');
+    laptop.at(base);
     await laptop.log.ingest(await collect(desk.log.since({})));
 
     // The laptop edits offline, early; the desk goes on later and snapshots.
