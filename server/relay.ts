@@ -1,25 +1,89 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, Server } from 'node:http';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { LogClosedError } from '../src/log/errors.ts';
 import {
   CLOSE,
-  decodeMessage,
-  encodeMessage,
   MAX_MESSAGE_BYTES,
   ProtocolError,
 } from '../src/sync/messages.ts';
-import { SyncSession } from '../src/sync/sync-session.ts';
-import { openFileLog, type FileLog } from './file-log.ts';
+import { ByteBudget, ConnectionCount } from './flow-control.ts';
+import { LogRegistry, type LogSlot } from './log-registry.ts';
+import { LogQuotaError, StorageFailedError } from './relay-errors.ts';
+import {
+  serveConnection,
+  type ConnectionLimits,
+  type ConnectionGauges,
+} from './relay-connection.ts';
 
 export interface RelayOptions {
   dataDir: string;
-  /** Messages a connection may send per second, sustained (bursts of 4x allowed). */
+  /** Messages a connection may send per second, sustained (bursts of 4x allowed); more closes it (4004). */
   messagesPerSecond?: number;
+  /**
+   * Bytes a connection may send per second, sustained (bursts of 4x); past that the
+   * relay stops reading from it until time pays the debt back.
+   */
+  bytesPerSecond?: number;
+  /** Bytes received from one connection and not yet handled: past this its reading pauses. */
+  maxQueuedBytes?: number;
+  /** The same over every connection. */
+  maxQueuedBytesTotal?: number;
+  /** Bytes waiting in a connection's send buffer past which nothing more is sent, or read, until it drains. */
+  maxBufferedBytes?: number;
+  /** How long a send buffer may stay past maxBufferedBytes before the connection is closed (4006). */
+  stalledMs?: number;
+  /** Open connections, overall; more are refused at the upgrade with HTTP 503. */
+  maxConnections?: number;
+  /** Open connections from one remote address; more are refused with HTTP 503. */
+  maxConnectionsPerAddress?: number;
+  /** Bytes one log's file may hold; a batch past it is refused (4007). */
+  maxLogBytes?: number;
+  /** Events one log may hold; a batch past it is refused (4007). */
+  maxLogEvents?: number;
+  /** A log no client has used for this long is closed and leaves memory (reopened on demand). */
+  idleLogMs?: number;
   /** How long a connection may take to say hello. */
   helloTimeoutMs?: number;
+  /** The clock rate limits run on (ms since the epoch); tests pass their own. */
+  now?: () => number;
   say?: (message: string) => void;
+}
+
+/** Defaults of RelayOptions (docs/sync-protocol.md, "Limits"). */
+export const RELAY_DEFAULTS = {
+  messagesPerSecond: 50,
+  bytesPerSecond: 4 * 1024 * 1024,
+  maxQueuedBytes: 2 * MAX_MESSAGE_BYTES,
+  maxQueuedBytesTotal: 64 * 1024 * 1024,
+  maxBufferedBytes: 1024 * 1024,
+  stalledMs: 30_000,
+  maxConnections: 1024,
+  maxConnectionsPerAddress: 128,
+  maxLogBytes: 256 * 1024 * 1024,
+  maxLogEvents: 1_000_000,
+  idleLogMs: 60_000,
+  helloTimeoutMs: 10_000,
+} as const;
+
+/** What the relay holds now: for operators and for tests of its bounds. */
+export interface RelayStats {
+  connections: number;
+  openLogs: number;
+  /** Received, not yet handled, over every connection. */
+  queuedBytes: number;
+  /** Waiting in send buffers, over every connection. */
+  bufferedBytes: number;
+  /** The most ever received and unhandled at once, over every connection. */
+  peakQueuedBytes: number;
+  /** The largest send buffer any one connection ever had. */
+  peakBufferedBytes: number;
+  /** Connections not read from now, being over their byte rate. */
+  throttledConnections: number;
 }
 
 export interface Relay {
@@ -27,182 +91,210 @@ export interface Relay {
   createLog(): Promise<{ logId: string; token: string }>;
   /** Serves the sync protocol on `path` of an HTTP server. */
   attach(server: Server, path?: string): void;
+  stats(): RelayStats;
   /** Closes every connection and log file. */
   close(): Promise<void>;
-}
-
-interface OpenLog {
-  file: FileLog;
-  sessions: Set<SyncSession>;
 }
 
 const hashToken = (token: string) =>
   createHash('sha256').update(token, 'utf8').digest();
 
+/** Compared against when a log does not exist, so that case takes the same work. */
+const NO_LOG_HASH = hashToken(randomBytes(24).toString('base64url'));
+
+/** Writes a new file (0600) and fsyncs it: it exists, whole, before anyone is told. */
+async function createDurably(path: string, text: string): Promise<void> {
+  const file = await open(path, 'wx', 0o600);
+  try {
+    await file.writeFile(text, 'utf8');
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+}
+
+/** Makes a directory's new entries durable (the files in it are fsynced already). */
+async function syncDirectory(path: string): Promise<void> {
+  const dir = await open(path, 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
 /**
  * The relay: just another replica. Each log is a verified, append-only JSON Lines
  * file loaded into the same engine the browser runs; clients sync with it by
- * version vector and receive each other's events live.
+ * version vector and receive each other's events live. Everything a client can make
+ * it hold is bounded (RelayOptions): what it queues to read and to send, its rates,
+ * the connections, the logs' sizes and how long an unused log stays in memory.
+ * @throws whatever creating the data directory throws
  */
 export async function createRelay(options: RelayOptions): Promise<Relay> {
   const say = options.say ?? ((m: string) => console.log(`relay: ${m}`));
-  await mkdir(options.dataDir, { recursive: true });
-  const logs = new Map<string, Promise<OpenLog>>();
+  const limits = { ...RELAY_DEFAULTS, ...definedOnly(options) };
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  if (((await stat(options.dataDir)).mode & 0o077) !== 0)
+    say(
+      `${options.dataDir} is open to other users of this machine: chmod 700 it (the relay creates its data directory so)`,
+    );
+  const metaPath = (logId: string) =>
+    join(options.dataDir, `${logId}.meta.json`);
+  const logPath = (logId: string) => join(options.dataDir, `${logId}.jsonl`);
+  const registry = new LogRegistry({
+    pathOf: logPath,
+    limits: { maxBytes: limits.maxLogBytes, maxEvents: limits.maxLogEvents },
+    idleMs: limits.idleLogMs,
+    say,
+  });
+  const budget = new ByteBudget(limits.maxQueuedBytesTotal);
+  const gauges: ConnectionGauges = { peakBufferedBytes: 0, throttled: 0 };
+  const count = new ConnectionCount(
+    limits.maxConnections,
+    limits.maxConnectionsPerAddress,
+  );
   const sockets = new Set<WebSocket>();
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_MESSAGE_BYTES,
   });
-  const metaPath = (logId: string) =>
-    join(options.dataDir, `${logId}.meta.json`);
 
-  const openLogFile = (logId: string) => {
-    let entry = logs.get(logId);
-    if (!entry) {
-      entry = openFileLog(join(options.dataDir, `${logId}.jsonl`), say).then(
-        (file) => ({ file, sessions: new Set() }),
-      );
-      logs.set(logId, entry);
-      entry.catch(() => logs.delete(logId));
-    }
-    return entry;
-  };
-
+  /**
+   * An unknown log and a wrong token are one answer, reached by the same work, so a
+   * stranger cannot learn which log ids exist.
+   * @throws ProtocolError 4001; an error reading the log's metadata otherwise
+   */
   async function authorize(logId: string, token: string): Promise<void> {
-    let meta: { tokenHash: string };
+    let expected: Buffer | undefined;
     try {
-      meta = JSON.parse(await readFile(metaPath(logId), 'utf8'));
-    } catch {
-      throw new ProtocolError(
-        CLOSE.unknownLog,
-        `no log "${logId}" on this relay`,
+      const meta = JSON.parse(await readFile(metaPath(logId), 'utf8')) as {
+        tokenHash: string;
+      };
+      expected = Buffer.from(meta.tokenHash, 'hex');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    const given = hashToken(token);
+    const known = expected?.length === given.length;
+    const same = timingSafeEqual(known ? expected! : NO_LOG_HASH, given);
+    if (!known || !same)
+      throw new ProtocolError(CLOSE.unauthorized, 'unknown log or wrong token');
+  }
+
+  /** A failed ingest as the client is told it: storage and quota are not its fault. */
+  function refusalOf(error: unknown, slot: LogSlot): unknown {
+    if (error instanceof StorageFailedError) {
+      say(error.message);
+      // The file holds a fragment: drop the log, whose next load cuts it off.
+      if (!error.recovered)
+        registry.retire(
+          slot,
+          CLOSE.storageFailed,
+          'relay storage failed, retry later',
+        );
+      return new ProtocolError(
+        CLOSE.storageFailed,
+        'relay storage failed, retry later',
       );
     }
-    const expected = Buffer.from(meta.tokenHash, 'hex');
-    const given = hashToken(token);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
-      throw new ProtocolError(CLOSE.unauthorized, 'wrong token for this log');
-    }
+    if (error instanceof LogQuotaError)
+      return new ProtocolError(
+        CLOSE.logFull,
+        `log full: it may hold at most ${error.max} ${error.limit}`,
+      );
+    if (error instanceof LogClosedError)
+      return new ProtocolError(CLOSE.shuttingDown, 'log closed, reconnect');
+    return error;
   }
 
-  function serve(ws: WebSocket, request: IncomingMessage): void {
-    sockets.add(ws);
-    const rate = options.messagesPerSecond ?? 50;
-    let allowance = rate * 4;
-    let last = Date.now();
-    let session: SyncSession | undefined;
-    let entry: OpenLog | undefined;
-    let queue: Promise<void> = Promise.resolve();
-    const refuse = (error: unknown) => {
-      const e =
-        error instanceof ProtocolError
-          ? error
-          : new ProtocolError(1011, 'internal error');
-      if (!(error instanceof ProtocolError))
-        say(`internal error: ${(error as Error).stack ?? error}`);
-      ws.close(e.closeCode, e.message.slice(0, 120));
-    };
-    const helloTimer = setTimeout(
-      () => refuse(new ProtocolError(CLOSE.badMessage, 'no hello')),
-      options.helloTimeoutMs ?? 10_000,
-    );
-
-    ws.on('message', (data, isBinary) => {
-      const now = Date.now();
-      allowance = Math.min(rate * 4, allowance + ((now - last) / 1000) * rate);
-      last = now;
-      if (--allowance < 0)
-        return refuse(new ProtocolError(CLOSE.tooFast, 'too many messages'));
-      if (isBinary)
-        return refuse(
-          new ProtocolError(
-            CLOSE.badMessage,
-            'binary frames are not part of the protocol',
-          ),
-        );
-      const text = data.toString();
-      if (session) {
-        void session.receive(text);
-        return;
-      }
-      queue = queue
-        .then(async () => {
-          if (session) return void session.receive(text);
-          const hello = decodeMessage(text);
-          if (hello.type !== 'hello')
-            throw new ProtocolError(CLOSE.badMessage, 'say hello first');
-          await authorize(hello.log, hello.token);
-          clearTimeout(helloTimer);
-          entry = await openLogFile(hello.log);
-          const log = entry.file.log;
-          const mine: SyncSession = new SyncSession(
-            log,
-            {
-              send: (t) => ws.send(t),
-              close: (code, reason) => ws.close(code, reason),
-            },
-            hello.vector,
-            {
-              // Stored and durable: every other client of this log gets it now.
-              onIngested: () =>
-                entry!.sessions.forEach(
-                  (other) => other !== mine && void other.push(),
-                ),
-            },
-          );
-          session = mine;
-          entry.sessions.add(mine);
-          ws.send(
-            encodeMessage({
-              type: 'welcome',
-              vector: await log.versionVector(),
-            }),
-          );
-          await mine.push();
-        })
-        .catch(refuse);
-    });
-    ws.on('close', () => {
-      clearTimeout(helloTimer);
-      sockets.delete(ws);
-      if (session) {
-        session.close();
-        entry?.sessions.delete(session);
-      }
-    });
-    ws.on('error', (error) =>
-      say(`connection from ${request.socket.remoteAddress}: ${error.message}`),
-    );
-  }
+  const connectionLimits: ConnectionLimits = limits;
 
   return {
     async createLog() {
       const logId = randomBytes(12).toString('base64url');
       const token = randomBytes(24).toString('base64url');
-      await writeFile(
+      await createDurably(
         metaPath(logId),
         JSON.stringify({
           tokenHash: hashToken(token).toString('hex'),
           createdAt: new Date().toISOString(),
         }),
-        { flag: 'wx' },
       );
+      await createDurably(logPath(logId), '');
+      await syncDirectory(options.dataDir);
       return { logId, token };
     },
     attach(server, path = '/sync') {
-      server.on('upgrade', (request, socket, head) => {
-        if (new URL(request.url ?? '/', 'http://relay').pathname !== path)
-          return socket.destroy();
-        wss.handleUpgrade(request, socket, head, (ws) => serve(ws, request));
-      });
+      server.on(
+        'upgrade',
+        (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+          if (new URL(request.url ?? '/', 'http://relay').pathname !== path)
+            return socket.destroy();
+          socket.on('error', () => socket.destroy());
+          const address = request.socket.remoteAddress ?? 'unknown';
+          const refused = count.admit(address);
+          if (refused !== undefined) {
+            socket.end(
+              `HTTP/1.1 503 Service Unavailable\r\nretry-after: 10\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(refused)}\r\n\r\n${refused}`,
+            );
+            return;
+          }
+          // Counted until the socket closes, whether the upgrade succeeds or not.
+          socket.once('close', () => count.release(address));
+          wss.handleUpgrade(request, socket, head, (ws) => {
+            sockets.add(ws);
+            ws.once('close', () => sockets.delete(ws));
+            serveConnection(ws, socket, {
+              limits: connectionLimits,
+              budget,
+              gauges,
+              now: options.now ?? Date.now,
+              registry,
+              authorize,
+              refusalOf,
+              say: (message) => say(`connection from ${address}: ${message}`),
+            });
+          });
+        },
+      );
+    },
+    stats() {
+      let bufferedBytes = 0;
+      for (const ws of sockets) bufferedBytes += ws.bufferedAmount;
+      return {
+        connections: count.size,
+        openLogs: registry.size,
+        queuedBytes: budget.bytes,
+        bufferedBytes,
+        peakQueuedBytes: budget.peak,
+        peakBufferedBytes: gauges.peakBufferedBytes,
+        throttledConnections: gauges.throttled,
+      };
     },
     async close() {
+      const closed = [...sockets].map((ws) =>
+        once(ws, 'close').catch(() => undefined),
+      );
       for (const ws of sockets)
         ws.close(CLOSE.shuttingDown, 'relay shutting down');
       wss.close();
-      for (const entry of logs.values())
-        await (await entry.catch(() => undefined))?.file.close();
-      logs.clear();
+      // A client that does not read never answers the close: it is cut off after a grace.
+      let grace: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.all(closed),
+        new Promise((resolve) => (grace = setTimeout(resolve, 1000))),
+      ]);
+      clearTimeout(grace);
+      for (const ws of sockets) ws.terminate();
+      await registry.closeAll();
     },
   };
+}
+
+/** Options given as undefined keep their defaults. */
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(options).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
 }

@@ -1,11 +1,13 @@
-import { fromCloudEvent, toCloudEvent } from '../log/jsonl.ts';
+import { DEFAULT_SOURCE, fromCloudEvent, toCloudEvent } from '../log/jsonl.ts';
 import type { Json, LogEvent, VersionVector } from '../log/types.ts';
+import { copyVector } from '../log/version-vector.ts';
+import { LIMITS } from '../log/validate.ts';
 
 /** Version of the wire protocol (docs/sync-protocol.md). */
 export const PROTOCOL = 1;
 /** Events per `events` message: bounded, so one message never holds a whole log. */
 export const MAX_BATCH = 500;
-/** Largest message either side accepts, in bytes. */
+/** Largest message either side accepts, in bytes (UTF-8, as on the wire). */
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 export type SyncMessage =
@@ -15,6 +17,12 @@ export type SyncMessage =
       log: string;
       token: string;
       vector: VersionVector;
+      /**
+       * Actors (the client's own) whose last event, at `vector`'s seq, the client asks
+       * to be sent again: if the relay holds another event there, the client's ingest
+       * finds the actor fork instead of both sides skipping that seq forever.
+       */
+      recheck?: string[];
     }
   | { type: 'welcome'; vector: VersionVector }
   | { type: 'events'; id: number; events: LogEvent[] }
@@ -23,10 +31,20 @@ export type SyncMessage =
 /** Close codes: why a connection ended, so the other side can tell the user. */
 export const CLOSE = {
   badMessage: 4000,
+  /** An unknown log and a wrong token alike: a stranger cannot tell which log ids exist. */
   unauthorized: 4001,
+  /** No longer sent (4001 covers it); older relays send it, clients treat it as 4001. */
   unknownLog: 4002,
   invalidEvents: 4003,
   tooFast: 4004,
+  /** The relay could not make a batch durable; nothing of it was acknowledged. */
+  storageFailed: 4005,
+  /** The peer left what was sent to it unread for too long. */
+  tooSlow: 4006,
+  /** The log reached the relay's quota of events or bytes. */
+  logFull: 4007,
+  /** Two different events claim one (actor, seq): an actor fork (DESIGN §3). */
+  actorFork: 4008,
   shuttingDown: 1001,
   tooBig: 1009,
 } as const;
@@ -56,10 +74,114 @@ const isVector = (v: unknown): v is VersionVector =>
 /** Serialises a message; events travel as CloudEvents, as in an export. */
 export function encodeMessage(message: SyncMessage): string {
   if (message.type !== 'events') return JSON.stringify(message);
-  return JSON.stringify({
-    ...message,
-    events: message.events.map((e) => toCloudEvent(e)),
-  });
+  return eventsMessage(message.id, message.events.map(encodeEvent));
+}
+
+/** An event as it travels: its CloudEvent's JSON text and that text's UTF-8 size. */
+export interface EncodedEvent {
+  text: string;
+  bytes: number;
+}
+
+/**
+ * Bytes an `events` message adds around its events' texts: the envelope with the
+ * longest id, plus a comma per event (counted in `batchBytes`).
+ */
+export const EVENTS_ENVELOPE_BYTES = eventsMessage(
+  Number.MAX_SAFE_INTEGER,
+  [],
+).length;
+
+/** Size on the wire of an `events` message holding `events`. */
+export function batchBytes(events: readonly EncodedEvent[]): number {
+  let total = EVENTS_ENVELOPE_BYTES;
+  for (const e of events) total += e.bytes + 1;
+  return total;
+}
+
+/** The `events` message for already encoded events: their texts are reused as they are. */
+export function eventsMessage(
+  id: number,
+  events: readonly EncodedEvent[],
+): string {
+  return `{"type":"events","id":${id},"events":[${events.map((e) => e.text).join(',')}]}`;
+}
+
+/**
+ * Recently encoded events by id, up to a byte budget: a relay fans one batch out to
+ * every client of a log, and each would otherwise serialise the same events again.
+ * Ids are content addresses, so an id always has the same text.
+ */
+const encodedCache = new Map<string, EncodedEvent>();
+let encodedCacheBytes = 0;
+const ENCODED_CACHE_BYTES = 8 * 1024 * 1024;
+
+/** An event's CloudEvent text and UTF-8 size, serialised once while it stays recent. */
+export function encodeEvent(event: LogEvent): EncodedEvent {
+  const cached = encodedCache.get(event.id);
+  if (cached) return cached;
+  const text = JSON.stringify(toCloudEvent(event));
+  const encoded = { text, bytes: utf8Length(text) };
+  if (encoded.bytes <= ENCODED_CACHE_BYTES / 2) {
+    encodedCache.set(event.id, encoded);
+    encodedCacheBytes += encoded.bytes;
+    // Maps iterate in insertion order: the first keys are the oldest.
+    for (const [id, old] of encodedCache) {
+      if (encodedCacheBytes <= ENCODED_CACHE_BYTES) break;
+      encodedCache.delete(id);
+      encodedCacheBytes -= old.bytes;
+    }
+  }
+  return encoded;
+}
+
+/** UTF-8 length of a string, without encoding it (Buffer is Node's, TextEncoder copies). */
+export function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      // A surrogate pair: 4 bytes for 2 units.
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 2;
+        i++;
+      } else bytes += 2;
+    } else bytes += 2;
+  }
+  return bytes;
+}
+
+/**
+ * The most UTF-8 bytes one valid event can take in an `events` message, from the
+ * limits ingest enforces (LIMITS). JSON data is at most `maxDataBytes` UTF-16 units
+ * of canonical JSON, whose escapes are already counted in it and are ASCII: at most
+ * 3 bytes a unit. Bytes travel as base64. A name may hold lone surrogates, which
+ * JSON.stringify writes as 6-byte escapes.
+ */
+export function maxEncodedEventBytes(): number {
+  const { nameLength, actorLength, maxParents, maxDataBytes } = LIMITS;
+  const idLength = 22;
+  const data = Math.max(3 * maxDataBytes, 4 * Math.ceil(maxDataBytes / 3));
+  // Every attribute name, quote, colon and comma, and the longest fixed values.
+  const frame =
+    '{"specversion":"1.0","id":"","source":"","type":"","subject":"","time":"",' +
+    '"datacontenttype":"application/octet-stream","data_base64":"","parents":"",' +
+    '"actor":"","seq":"","hlc":"","author":""}';
+  return (
+    frame.length +
+    idLength +
+    DEFAULT_SOURCE.length +
+    3 * 6 * nameLength + // type, subject, author
+    6 * actorLength +
+    '9999-12-31T23:59:60.123456789+23:59'.length +
+    maxParents * (idLength + 1) +
+    String(Number.MAX_SAFE_INTEGER).length +
+    'ffffffffffff.ffff'.length +
+    data
+  );
 }
 
 /**
@@ -92,21 +214,37 @@ export function decodeMessage(text: string): SyncMessage {
         throw new ProtocolError(CLOSE.badMessage, 'hello.token missing');
       if (!isVector(m.vector))
         throw new ProtocolError(CLOSE.badMessage, 'hello.vector malformed');
+      if (
+        m.recheck !== undefined &&
+        !(
+          Array.isArray(m.recheck) &&
+          m.recheck.length <= 16 &&
+          m.recheck.every(
+            (a) => typeof a === 'string' && a.length > 0 && a.length <= 128,
+          )
+        )
+      )
+        throw new ProtocolError(CLOSE.badMessage, 'hello.recheck malformed');
       return {
         type: 'hello',
         protocol: PROTOCOL,
         log: m.log,
         token: m.token,
-        vector: m.vector,
+        vector: copyVector(m.vector),
+        ...(m.recheck ? { recheck: m.recheck as string[] } : {}),
       };
     case 'welcome':
       if (!isVector(m.vector))
         throw new ProtocolError(CLOSE.badMessage, 'welcome.vector malformed');
-      return { type: 'welcome', vector: m.vector };
+      return { type: 'welcome', vector: copyVector(m.vector) };
     case 'ack':
       if (!Number.isSafeInteger(m.id) || !isVector(m.vector))
         throw new ProtocolError(CLOSE.badMessage, 'ack malformed');
-      return { type: 'ack', id: m.id as number, vector: m.vector };
+      return {
+        type: 'ack',
+        id: m.id as number,
+        vector: copyVector(m.vector),
+      };
     case 'events': {
       if (!Number.isSafeInteger(m.id) || !Array.isArray(m.events))
         throw new ProtocolError(CLOSE.badMessage, 'events malformed');

@@ -18,6 +18,8 @@ export type SyncState =
   | { kind: 'syncing'; outstanding: number }
   | { kind: 'synced'; at: string }
   | { kind: 'offline'; retryInMs: number; reason: string }
+  /** Someone else wrote under an actor id this log holds (DESIGN §3); sync retries. */
+  | { kind: 'forked'; retryInMs: number; reason: string }
   | { kind: 'refused'; reason: string };
 
 export interface RelayClientOptions {
@@ -67,11 +69,15 @@ export function connectToRelay(
     );
   };
 
+  // "Synced" only when both vectors are covered, not when nothing is in flight.
   const settle = () => {
-    if (!session) return;
-    if (session.outstanding > 0)
-      state({ kind: 'syncing', outstanding: session.outstanding });
-    else state({ kind: 'synced', at: new Date().toISOString() });
+    const current = session;
+    if (!current) return;
+    current.caughtUp().then((done) => {
+      if (current !== session) return;
+      if (done) state({ kind: 'synced', at: new Date().toISOString() });
+      else state({ kind: 'syncing', outstanding: current.outstanding });
+    }, failed);
   };
 
   function connect(): void {
@@ -88,6 +94,9 @@ export function connectToRelay(
             log: options.logId,
             token: options.token,
             vector,
+            // Our own last event is sent back to us: if the relay holds another one
+            // at that seq, our ingest reports the actor fork.
+            recheck: [log.actor],
           }),
         ),
       );
@@ -138,7 +147,7 @@ export function connectToRelay(
       const wait = Math.round(delay * (0.5 + Math.random() / 2));
       delay = Math.min(max, delay * 2);
       state({
-        kind: 'offline',
+        kind: code === CLOSE.actorFork ? 'forked' : 'offline',
         retryInMs: wait,
         reason: reason || `connection closed (${code})`,
       });

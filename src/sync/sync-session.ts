@@ -1,11 +1,23 @@
-import { ForklineError } from '../log/errors.ts';
+import { ActorForkError, ForklineError } from '../log/errors.ts';
+import {
+  copyVector,
+  covers,
+  raise,
+  seqIn,
+  withEvents,
+} from '../log/version-vector.ts';
 import type { Log, LogEvent, VersionVector } from '../log/types.ts';
 import {
   CLOSE,
   decodeMessage,
+  encodeEvent,
   encodeMessage,
+  eventsMessage,
+  EVENTS_ENVELOPE_BYTES,
   MAX_BATCH,
+  MAX_MESSAGE_BYTES,
   ProtocolError,
+  type EncodedEvent,
   type SyncMessage,
 } from './messages.ts';
 
@@ -13,11 +25,25 @@ import {
 export interface Transport {
   send(text: string): void;
   close(code: number, reason: string): void;
+  /**
+   * Bytes the connection's send buffer has room for now. A batch is cut to fit it
+   * (it still holds at least one event); at 0 or less the session sends nothing more
+   * until `push()` is called again, e.g. when the socket drains. Absent: no bound.
+   */
+  room?(): number;
 }
+
+/** What a session needs of a log. */
+export type SyncedLog = Pick<Log, 'ingest' | 'since' | 'versionVector'>;
 
 export interface SyncSessionOptions {
   /** Batches sent but not yet acknowledged (flow control). */
   window?: number;
+  /**
+   * Actors whose event at the peer's seq is sent again even though the peer's vector
+   * covers it (hello's `recheck`): a different event there is an actor fork.
+   */
+  recheck?: string[];
   /** Events from the peer were stored (after they are durable): others may want them. */
   onIngested?(stored: number): void;
   /** Sent events the peer acknowledged, and how many remain. */
@@ -27,12 +53,6 @@ export interface SyncSessionOptions {
     outstanding: number;
   }): void;
 }
-
-const merge = (a: VersionVector, events: LogEvent[]): VersionVector => {
-  const out = { ...a };
-  for (const e of events) out[e.actor] = Math.max(out[e.actor] ?? 0, e.seq);
-  return out;
-};
 
 /**
  * One side of a sync connection after the handshake. Symmetric: each side sends
@@ -56,13 +76,17 @@ export class SyncSession {
   private receiving: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly log: Log,
+    private readonly log: SyncedLog,
     private readonly transport: Transport,
     peerVector: VersionVector,
     private readonly options: SyncSessionOptions = {},
   ) {
-    this.peer = { ...peerVector };
-    this.sent = { ...peerVector };
+    this.peer = copyVector(peerVector);
+    this.sent = copyVector(peerVector);
+    for (const actor of options.recheck ?? []) {
+      const seq = seqIn(this.sent, actor);
+      if (seq > 0) this.sent[actor] = seq - 1;
+    }
   }
 
   /** A text frame from the peer. Frames are handled one at a time, in order. */
@@ -91,23 +115,54 @@ export class SyncSession {
     return this.inFlight.size;
   }
 
+  /**
+   * Whether both sides hold the same events: every batch sent is acknowledged, the
+   * peer is known (from its acks and the events it sent) to hold all this log holds,
+   * and this log holds all the peer announced. "Synced" means this, not merely that
+   * nothing is in flight.
+   * @throws whatever reading the log's version vector throws (LogClosedError)
+   */
+  async caughtUp(): Promise<boolean> {
+    if (this.closed || this.inFlight.size > 0) return false;
+    const mine = await this.log.versionVector();
+    return (
+      !this.closed &&
+      this.inFlight.size === 0 &&
+      covers(mine, this.peer) &&
+      covers(this.peer, mine)
+    );
+  }
+
+  /**
+   * Batches are bounded by count and by encoded bytes: each is one message of at
+   * most MAX_MESSAGE_BYTES (and of the transport's room), and holds at least one
+   * event (the largest valid event fits a message: maxEncodedEventBytes). Sending
+   * stops while the window is full or the transport has no room.
+   */
   private async pushLoop(): Promise<void> {
     do {
       this.again = false;
       while (!this.closed && this.inFlight.size < (this.options.window ?? 4)) {
+        const room = this.transport.room?.() ?? Infinity;
+        if (room <= 0) break;
+        const limit = Math.min(MAX_MESSAGE_BYTES, room);
         const batch: LogEvent[] = [];
+        const encoded: EncodedEvent[] = [];
+        let bytes = EVENTS_ENVELOPE_BYTES;
         for await (const event of this.log.since(this.sent)) {
+          const text = encodeEvent(event);
+          if (batch.length > 0 && bytes + text.bytes + 1 > limit) break;
           batch.push(event);
+          encoded.push(text);
+          bytes += text.bytes + 1;
           if (batch.length >= MAX_BATCH) break;
         }
-        if (batch.length === 0) break;
+        if (batch.length === 0 || this.closed) break;
         const id = this.nextId++;
-        this.sent = merge(this.sent, batch);
+        this.sent = withEvents(this.sent, batch);
         this.inFlight.set(id, batch.length);
         this.sentCount += batch.length;
-        this.transport.send(
-          encodeMessage({ type: 'events', id, events: batch }),
-        );
+        this.transport.send(eventsMessage(id, encoded));
         this.report();
       }
     } while (this.again && !this.closed);
@@ -121,6 +176,8 @@ export class SyncSession {
       try {
         ({ stored } = await this.log.ingest(message.events));
       } catch (error) {
+        if (error instanceof ActorForkError)
+          throw new ProtocolError(CLOSE.actorFork, error.message);
         if (error instanceof ForklineError) {
           throw new ProtocolError(
             CLOSE.invalidEvents,
@@ -129,9 +186,9 @@ export class SyncSession {
         }
         throw error;
       }
-      this.peer = merge(this.peer, message.events);
+      this.peer = withEvents(this.peer, message.events);
       // The peer holds these now: never send them back.
-      this.sent = merge(this.sent, message.events);
+      this.sent = withEvents(this.sent, message.events);
       this.transport.send(
         encodeMessage({
           type: 'ack',
@@ -152,7 +209,7 @@ export class SyncSession {
       this.inFlight.delete(message.id);
       this.acknowledged += count;
       for (const [actor, seq] of Object.entries(message.vector))
-        this.peer[actor] = Math.max(this.peer[actor] ?? 0, seq);
+        raise(this.peer, actor, seq);
       this.report();
       await this.push();
       return;

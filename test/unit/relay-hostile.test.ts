@@ -188,7 +188,38 @@ describe('the relay under hostile input', () => {
         ws.on('close', (code, r) => resolve({ code, reason: r.toString() }));
       },
     );
-    expect(result).toEqual({ code: 4001, reason: 'wrong token for this log' });
+    expect(result).toEqual({
+      code: 4001,
+      reason: 'unknown log or wrong token',
+    });
+  });
+
+  it('gives the same close code and reason for an unknown log as for a wrong token', async () => {
+    const refusal = (log: string, token: string) =>
+      new Promise<{ code: number; reason: string }>((resolve) => {
+        const ws = new WebSocket(url);
+        ws.on('open', () =>
+          ws.send(
+            JSON.stringify({
+              type: 'hello',
+              protocol: 1,
+              log,
+              token,
+              vector: {},
+            }),
+          ),
+        );
+        ws.on('close', (code, r) => resolve({ code, reason: r.toString() }));
+      });
+    const wrongToken = await refusal(logId, 'not-the-token');
+    const unknownLog = await refusal('nosuchlog', 'not-the-token');
+    const unknownWithRealToken = await refusal('nosuchlog', token);
+    expect(wrongToken).toEqual({
+      code: 4001,
+      reason: 'unknown log or wrong token',
+    });
+    expect(unknownLog).toEqual(wrongToken);
+    expect(unknownWithRealToken).toEqual(wrongToken);
   });
 
   it('cuts a torn last line at start and keeps everything before it', async () => {

@@ -1,0 +1,144 @@
+import { openFileLog, type FileLog, type FileLogLimits } from './file-log.ts';
+
+/** A connection's session of a log, as the log's other sessions see it. */
+export interface LogMember {
+  /** Send what the peer lacks: another session stored events. */
+  push(): void;
+  close(code: number, reason: string): void;
+}
+
+/** One open log and who uses it. */
+export interface LogSlot {
+  readonly logId: string;
+  readonly sessions: Set<LogMember>;
+  readonly file: Promise<FileLog>;
+  /** Joins under way: a slot with any is not idle. */
+  joining: number;
+  idle: ReturnType<typeof setTimeout> | undefined;
+}
+
+export interface LogRegistryOptions {
+  pathOf(logId: string): string;
+  limits: FileLogLimits;
+  /** A log with no session for this long is closed and leaves memory. */
+  idleMs: number;
+  say(message: string): void;
+}
+
+/**
+ * The logs a relay holds open: each loaded on first use, shared by its sessions, and
+ * closed once no session has used it for `idleMs`, so memory holds only live logs.
+ * A log is never open twice: reopening waits for the previous close to finish.
+ */
+export class LogRegistry {
+  private readonly slots = new Map<string, LogSlot>();
+  private readonly closing = new Map<string, Promise<void>>();
+
+  constructor(private readonly options: LogRegistryOptions) {}
+
+  /** Logs loaded in memory. */
+  get size(): number {
+    return this.slots.size;
+  }
+
+  /**
+   * The slot of `logId`, loaded; the caller adds its session, then calls `joined`.
+   * @throws whatever openFileLog throws (ImportError for a damaged file)
+   */
+  async join(logId: string): Promise<{ slot: LogSlot; file: FileLog }> {
+    let slot = this.slots.get(logId);
+    if (!slot) {
+      const previous = this.closing.get(logId) ?? Promise.resolve();
+      slot = {
+        logId,
+        sessions: new Set(),
+        joining: 0,
+        idle: undefined,
+        file: previous.then(() =>
+          openFileLog(
+            this.options.pathOf(logId),
+            this.options.say,
+            this.options.limits,
+          ),
+        ),
+      };
+      const opened = slot;
+      this.slots.set(logId, opened);
+      opened.file.catch(() => {
+        if (this.slots.get(logId) === opened) this.slots.delete(logId);
+      });
+    }
+    clearTimeout(slot.idle);
+    slot.idle = undefined;
+    slot.joining++;
+    try {
+      return { slot, file: await slot.file };
+    } catch (error) {
+      slot.joining--;
+      throw error;
+    }
+  }
+
+  /** A session of `slot` is ready; the join is complete. */
+  joined(slot: LogSlot, member: LogMember): void {
+    slot.joining--;
+    slot.sessions.add(member);
+  }
+
+  /** A join that found its connection gone meanwhile. */
+  abandoned(slot: LogSlot): void {
+    slot.joining--;
+    this.idleLater(slot);
+  }
+
+  leave(slot: LogSlot, member: LogMember): void {
+    slot.sessions.delete(member);
+    this.idleLater(slot);
+  }
+
+  /**
+   * Drops the log from memory now, ending its sessions with `code`: a log whose file
+   * could not be cut back after a failed write is reloaded from the file.
+   */
+  retire(slot: LogSlot, code: number, reason: string): void {
+    for (const member of slot.sessions) member.close(code, reason);
+    slot.sessions.clear();
+    this.drop(slot);
+  }
+
+  /** Closes every log (the relay is shutting down); sessions are closed by then. */
+  async closeAll(): Promise<void> {
+    for (const slot of [...this.slots.values()]) this.drop(slot);
+    await Promise.all(this.closing.values());
+  }
+
+  private idleLater(slot: LogSlot): void {
+    if (slot.sessions.size > 0 || slot.joining > 0 || slot.idle) return;
+    if (this.slots.get(slot.logId) !== slot) return;
+    slot.idle = setTimeout(() => {
+      slot.idle = undefined;
+      if (slot.sessions.size === 0 && slot.joining === 0) this.drop(slot);
+    }, this.options.idleMs);
+    // An idle log alone does not keep the process alive.
+    slot.idle.unref?.();
+  }
+
+  private drop(slot: LogSlot): void {
+    clearTimeout(slot.idle);
+    slot.idle = undefined;
+    if (this.slots.get(slot.logId) !== slot) return;
+    this.slots.delete(slot.logId);
+    const previous = this.closing.get(slot.logId) ?? Promise.resolve();
+    const closed: Promise<void> = previous
+      .then(() => slot.file)
+      .then((file) => file.close())
+      .catch((error: Error) =>
+        this.options.say(`closing log ${slot.logId}: ${error.message}`),
+      )
+      .finally(() => {
+        if (this.closing.get(slot.logId) === closed)
+          this.closing.delete(slot.logId);
+      });
+    this.closing.set(slot.logId, closed);
+  }
+}

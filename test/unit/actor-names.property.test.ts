@@ -1,0 +1,127 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { openLog, type Log } from '../../src/index.ts';
+import { SyncSession } from '../../src/sync/sync-session.ts';
+import { collect } from '../support/records.ts';
+import { assertProperty } from '../support/property.ts';
+
+// Actor ids are chosen by other replicas: names that are also members of
+// Object.prototype must behave like any other name in every version vector.
+const ACTORS = [
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  '__defineGetter__',
+  'plain-actor',
+];
+
+/** Two sessions wired back to back, as a relay connection is, run until both are quiet. */
+async function syncThroughSessions(a: Log, b: Log): Promise<void> {
+  const pending = new Set<Promise<unknown>>();
+  const track = (p: Promise<unknown>) => {
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+  };
+  const closed: string[] = [];
+  const sessions: SyncSession[] = [];
+  const wire = (to: () => SyncSession) => ({
+    send: (text: string) => track(to().receive(text)),
+    close: (code: number, reason: string) => closed.push(`${code} ${reason}`),
+  });
+  const [va, vb] = [await a.versionVector(), await b.versionVector()];
+  sessions.push(
+    new SyncSession(
+      a,
+      wire(() => sessions[1]!),
+      vb,
+    ),
+  );
+  sessions.push(
+    new SyncSession(
+      b,
+      wire(() => sessions[0]!),
+      va,
+    ),
+  );
+  track(sessions[0]!.push());
+  track(sessions[1]!.push());
+  while (pending.size > 0) await Promise.all([...pending]);
+  expect(closed).toEqual([]);
+}
+
+describe('actors named like Object.prototype members', () => {
+  it('sync like any other actor: since, ingest and sessions converge', async () => {
+    await assertProperty(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.constantFrom(...ACTORS), {
+          minLength: 2,
+          maxLength: 4,
+        }),
+        fc.array(
+          fc.record({
+            writer: fc.nat(),
+            peer: fc.nat(),
+            count: fc.integer({ min: 0, max: 3 }),
+            direct: fc.boolean(),
+          }),
+          { minLength: 1, maxLength: 12 },
+        ),
+        async (actors, steps) => {
+          const logs = await Promise.all(
+            actors.map((actor) => openLog({ actor })),
+          );
+          for (const step of steps) {
+            const writer = logs[step.writer % logs.length]!;
+            const peer = logs[step.peer % logs.length]!;
+            for (let i = 0; i < step.count; i++)
+              await writer.append('doc/a', { type: 't', data: i });
+            if (writer === peer) continue;
+            if (step.direct)
+              await peer.ingest(
+                await collect(writer.since(await peer.versionVector())),
+              );
+            else await syncThroughSessions(writer, peer);
+          }
+          for (let i = 1; i < logs.length; i++)
+            await syncThroughSessions(logs[0]!, logs[i]!);
+          for (let i = 1; i < logs.length; i++)
+            await syncThroughSessions(logs[0]!, logs[i]!);
+
+          const expected = await logs[0]!.versionVector();
+          for (const log of logs) {
+            const vector = await log.versionVector();
+            expect({ ...vector }).toEqual({ ...expected });
+            expect(Object.getPrototypeOf(vector)).toBe(null);
+            expect(await collect(log.since({}))).toHaveLength(
+              Object.values(expected).reduce((sum, n) => sum + n, 0),
+            );
+            expect(await log.heads('doc/a')).toEqual(
+              await logs[0]!.heads('doc/a'),
+            );
+          }
+          await Promise.all(logs.map((log) => log.close()));
+        },
+      ),
+      60,
+    );
+  });
+
+  it('a peer vector parsed from JSON with such keys asks for exactly what it lacks', async () => {
+    const log = await openLog({ actor: 'constructor' });
+    await log.append('doc/a', [
+      { type: 't', data: 1 },
+      { type: 't', data: 2 },
+    ]);
+    const other = await openLog({ actor: '__proto__' });
+    await other.ingest(await collect(log.since({})));
+    await other.append('doc/a', { type: 't', data: 3 });
+    const peer = JSON.parse('{"constructor": 1, "__proto__": 0}');
+    const missing = await collect(other.since(peer));
+    expect(missing.map((e) => [e.actor, e.seq])).toEqual([
+      ['constructor', 2],
+      ['__proto__', 1],
+    ]);
+  });
+});

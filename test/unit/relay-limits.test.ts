@@ -1,0 +1,266 @@
+// The relay's bounds against hostile clients, each in its own test, with a relay in
+// this process: its own accounting (RelayStats) is what is checked here; the memory
+// of a relay process under all of them at once is checked in relay-memory.test.ts.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { openLog, type Log, type LogEvent } from '../../src/index.ts';
+import { CLOSE, encodeMessage } from '../../src/sync/messages.ts';
+import type { SyncState } from '../../src/sync/relay-client.ts';
+import type { RelayOptions } from '../../server/relay.ts';
+import {
+  helloFrame,
+  openPeer,
+  startRelayServer,
+  syncWithRelay,
+  type RawPeer,
+} from '../support/relay-peer.ts';
+import { collect } from '../support/records.ts';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function relayWith(options: Omit<RelayOptions, 'dataDir'>) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'forkline-limits-'));
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  const server = await startRelayServer({ dataDir, ...options });
+  cleanups.push(server.stop);
+  const log = await server.relay.createLog();
+  return { ...server, ...log, dataDir };
+}
+
+function syncClient(
+  log: Log,
+  relay: { url: string; logId: string; token: string },
+) {
+  const states: SyncState[] = [];
+  const client = syncWithRelay(log, relay, states);
+  cleanups.push(() => client.close());
+  return { client, states };
+}
+
+async function connected(
+  url: string,
+  logId: string,
+  token: string,
+): Promise<RawPeer> {
+  const peer = await openPeer(url);
+  cleanups.push(() => peer.ws.terminate());
+  peer.ws.send(helloFrame(logId, token));
+  expect(await peer.next()).toMatchObject({ message: { type: 'welcome' } });
+  return peer;
+}
+
+/** `count` events of about `size` bytes each, by one writer. */
+async function eventsOf(actor: string, count: number, size: number) {
+  const log = await openLog({ actor });
+  for (let i = 0; i < count; i++)
+    await log.append('doc/load', {
+      type: 'test.load',
+      data: { i, pad: 'x'.repeat(size) },
+    });
+  return collect(log.since({}));
+}
+
+const until = (check: () => boolean | Promise<boolean>) =>
+  expect.poll(check, { timeout: 20_000, interval: 10 }).toBe(true);
+
+/** A well-behaved pair keeps syncing through the relay: a write reaches the reader. */
+async function stillServed(relay: {
+  url: string;
+  logId: string;
+  token: string;
+}) {
+  const writer = await openLog();
+  const reader = await openLog();
+  const { client } = syncClient(writer, relay);
+  syncClient(reader, relay);
+  const [appended] = await writer.append('doc/served', {
+    type: 'test.ping',
+    data: 'still here',
+  });
+  client.pushLocal();
+  await until(async () => (await reader.get(appended!.event.id)) !== undefined);
+}
+
+describe('a relay with clients that do not read', () => {
+  it('sends each no more than its buffer bound, closes it when it makes no progress, and keeps serving the others', async () => {
+    const maxBufferedBytes = 64 * 1024;
+    const relay = await relayWith({ maxBufferedBytes, stalledMs: 1000 });
+    const sleepers = await Promise.all(
+      [1, 2, 3].map(() => connected(relay.url, relay.logId, relay.token)),
+    );
+    for (const sleeper of sleepers) sleeper.ws.pause();
+    const writer = await openLog({ actor: 'writer' });
+    const reader = await openLog({ actor: 'reader' });
+    const { client } = syncClient(writer, relay);
+    syncClient(reader, relay);
+    for (let i = 0; i < 100; i++) {
+      await writer.append('doc/load', {
+        type: 'test.load',
+        data: { i, pad: 'x'.repeat(20_000) },
+      });
+      client.pushLocal();
+    }
+    await until(async () => {
+      const [w, r] = await Promise.all([
+        writer.versionVector(),
+        reader.versionVector(),
+      ]);
+      return w.writer === r.writer;
+    });
+    // The sleepers owe acks and never send them: closed, leaving the two others.
+    await until(() => relay.relay.stats().connections === 2);
+    const largestEvent = Math.max(
+      ...(await collect(writer.since({}))).map((e) =>
+        Buffer.byteLength(JSON.stringify(e)),
+      ),
+    );
+    expect(relay.relay.stats().peakBufferedBytes).toBeLessThanOrEqual(
+      maxBufferedBytes + 2 * largestEvent,
+    );
+  });
+});
+
+describe('a relay flooded with frames', () => {
+  it('stops reading a client past its queue bound, and serves the others meanwhile', async () => {
+    const maxQueuedBytes = 128 * 1024;
+    const relay = await relayWith({
+      messagesPerSecond: 100_000,
+      maxQueuedBytes,
+      maxQueuedBytesTotal: 1024 * 1024,
+    });
+    const events = await eventsOf('flooder', 8, 8_000);
+    const frame = encodeMessage({ type: 'events', id: 1, events });
+    const flooder = await connected(relay.url, relay.logId, relay.token);
+    let acks = 0;
+    flooder.ws.on('message', (data) => {
+      if (String(data).startsWith('{"type":"ack"')) acks++;
+    });
+    for (let i = 0; i < 150; i++) flooder.ws.send(frame);
+    await stillServed(relay);
+    await until(() => acks === 150);
+    // A paused socket still hands over what ws had already read: one chunk of 64 KiB.
+    expect(relay.relay.stats().peakQueuedBytes).toBeLessThanOrEqual(
+      maxQueuedBytes + frame.length + 64 * 1024,
+    );
+    expect(relay.relay.stats().queuedBytes).toBe(0);
+  });
+
+  it('reads no faster than the byte rate from a client under the message rate', async () => {
+    let clock = 1_000_000;
+    const bytesPerSecond = 256 * 1024;
+    const relay = await relayWith({ bytesPerSecond, now: () => clock });
+    const events = await eventsOf('flooder', 8, 7_000);
+    const frame = encodeMessage({ type: 'events', id: 1, events });
+    const flooder = await connected(relay.url, relay.logId, relay.token);
+    let acks = 0;
+    flooder.ws.on('message', (data) => {
+      if (String(data).startsWith('{"type":"ack"')) acks++;
+    });
+    // 40 frames of 56 KB: under the 200-message burst, twice the 1 MiB byte burst.
+    for (let i = 0; i < 40; i++) flooder.ws.send(frame);
+    const burst = Math.floor((4 * bytesPerSecond) / frame.length);
+    const throttledAfter = async (least: number) => {
+      await until(
+        () => acks >= least && relay.relay.stats().throttledConnections === 1,
+      );
+      expect(relay.relay.stats().queuedBytes).toBe(0);
+    };
+    // A burst's worth, and the frame that overdrew the bucket; then nothing while the clock stands.
+    await throttledAfter(burst);
+    expect(acks).toBeLessThanOrEqual(burst + 1);
+    await stillServed(relay);
+    expect(acks).toBeLessThanOrEqual(burst + 1);
+    // A minute refills the bucket to its burst, never beyond.
+    clock += 60_000;
+    await throttledAfter(2 * burst - 1);
+    expect(acks).toBeLessThanOrEqual(2 * burst + 2);
+    clock += 60_000;
+    await until(() => acks === 40);
+    expect(flooder.ws.readyState).toBe(WebSocket.OPEN);
+  });
+});
+
+describe('a relay receiving many connections', () => {
+  it('refuses connections past its caps, per address and overall, at the upgrade', async () => {
+    const relay = await relayWith({
+      maxConnections: 5,
+      maxConnectionsPerAddress: 3,
+    });
+    const from = (localAddress: string) =>
+      openPeer(relay.url, { localAddress }).then((peer) => {
+        cleanups.push(() => peer.ws.terminate());
+        return peer;
+      });
+    for (let i = 0; i < 3; i++) await from('127.0.0.1');
+    await expect(from('127.0.0.1')).rejects.toMatchObject({ statusCode: 503 });
+    await from('127.0.0.2');
+    const last = await from('127.0.0.2');
+    await expect(from('127.0.0.3')).rejects.toMatchObject({ statusCode: 503 });
+    expect(relay.relay.stats().connections).toBe(5);
+    last.ws.close();
+    await until(() => relay.relay.stats().connections === 4);
+    await from('127.0.0.3');
+  });
+});
+
+describe('a relay log that nobody uses', () => {
+  it('is closed once idle, and reopened with everything in it when a client comes back', async () => {
+    const relay = await relayWith({ idleLogMs: 20 });
+    const writer = await openLog({ actor: 'writer' });
+    await writer.append('doc/a', [
+      { type: 't', data: 1 },
+      { type: 't', data: 2 },
+    ]);
+    const first = syncClient(writer, relay);
+    await until(() => first.states.at(-1)?.kind === 'synced');
+    expect(relay.relay.stats().openLogs).toBe(1);
+    first.client.close();
+    await until(() => relay.relay.stats().openLogs === 0);
+    const reader = await openLog({ actor: 'reader' });
+    const second = syncClient(reader, relay);
+    await until(() => second.states.at(-1)?.kind === 'synced');
+    expect(await reader.versionVector()).toEqual({ writer: 2 });
+    expect(relay.relay.stats().openLogs).toBe(1);
+  });
+});
+
+describe('a relay log at its quota', () => {
+  const readIds = (dataDir: string, logId: string) =>
+    readFileSync(join(dataDir, `${logId}.jsonl`), 'utf8')
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((l) => (JSON.parse(l) as LogEvent).id);
+
+  it.each([
+    ['events', { maxLogEvents: 5 }, 'log full: it may hold at most 5 events'],
+    [
+      'bytes',
+      { maxLogBytes: 3 * 2_300 },
+      'log full: it may hold at most 6900 bytes',
+    ],
+  ] as const)(
+    'refuses a batch past its %s with 4007, storing none of it',
+    async (_what, quota, reason) => {
+      const relay = await relayWith(quota);
+      const events = await eventsOf('writer', 6, 2_000);
+      const peer = await connected(relay.url, relay.logId, relay.token);
+      peer.ws.send(
+        encodeMessage({ type: 'events', id: 1, events: events.slice(0, 3) }),
+      );
+      expect(await peer.next()).toMatchObject({ message: { type: 'ack' } });
+      peer.ws.send(
+        encodeMessage({ type: 'events', id: 2, events: events.slice(3) }),
+      );
+      expect(await peer.next()).toEqual({ closed: CLOSE.logFull, reason });
+      expect(readIds(relay.dataDir, relay.logId)).toEqual(
+        events.slice(0, 3).map((e) => e.id),
+      );
+    },
+  );
+});
