@@ -8,10 +8,10 @@ import { defineConfig } from 'vitest/config';
 import { chromiumLaunchOptions } from './scripts/chromium.mjs';
 import { logWorkerChunk } from './scripts/log-worker-chunk.mjs';
 
-// Property-test replay settings reach browser tests through test.env.
+// Property-test and trial settings (replay, run counts) reach browser tests through test.env.
 const propertyEnv = Object.fromEntries(
-  ['FC_SEED', 'FC_RUNS', 'FC_PATH'].flatMap((k) =>
-    process.env[k] ? [[k, process.env[k]]] : [],
+  ['FC_SEED', 'FC_RUNS', 'FC_PATH', 'FORKLINE_TRIALS', 'FORKLINE_SEED'].flatMap(
+    (k) => (process.env[k] ? [[k, process.env[k]]] : []),
   ),
 );
 
@@ -80,7 +80,8 @@ export default defineConfig({
   },
   build: {
     target: 'es2022',
-    sourcemap: true,
+    // Source maps publish the sources beside the app: only when asked for.
+    sourcemap: process.env.FORKLINE_SOURCEMAP === '1',
     // Every browser that runs ES2022 supports <link rel="modulepreload">.
     modulePreload: { polyfill: false },
   },
@@ -94,6 +95,10 @@ export default defineConfig({
           name: 'unit',
           environment: 'node',
           include: ['test/unit/**/*.test.ts'],
+          // Safety nets, not pacing: on a loaded machine a test that opens sockets,
+          // files or child processes may legitimately take far longer than 5 s.
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
       {
@@ -103,11 +108,12 @@ export default defineConfig({
           environment: 'node',
           include: ['test/e2e/**/*.test.ts'],
           globalSetup: ['test/e2e/support/global-setup.ts'],
-          testTimeout: 60_000,
-          hookTimeout: 60_000,
-          // Waiting for the UI to settle may take seconds on a loaded machine; the
+          // Safety nets, not pacing: a loaded machine stalls at times.
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // Waiting for the UI to settle may take many seconds on a loaded machine; the
           // latency claims ("within a second") set their own tight timeouts.
-          expect: { poll: { timeout: 10_000, interval: 25 } },
+          expect: { poll: { timeout: 30_000, interval: 25 } },
           // One Chromium at a time: two cores, and the tests measure latency.
           fileParallelism: false,
         },
@@ -117,6 +123,8 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
           browser: {
             enabled: true,
             headless: true,

@@ -58,6 +58,8 @@ export async function launchBuiltApp(
       root: outDir,
       dataDir: join(scratch, 'relay'),
       port: 0,
+      // The peer page's Automerge baseline compiles WebAssembly; the app does not.
+      wasm: true,
       say: () => undefined,
     });
     closers.push(() => app.close());

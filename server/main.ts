@@ -1,12 +1,20 @@
 import { parseArgs } from 'node:util';
 import { startAppServer } from './app-server.ts';
+import { listOption } from './request-policy.ts';
 
+const env = process.env;
 const { values } = parseArgs({
   options: {
-    host: { type: 'string', default: process.env.FORKLINE_HOST ?? '127.0.0.1' },
-    port: { type: 'string', default: process.env.FORKLINE_PORT ?? '4173' },
-    data: { type: 'string', default: process.env.FORKLINE_DATA ?? 'data' },
+    host: { type: 'string', default: env.FORKLINE_HOST ?? '127.0.0.1' },
+    port: { type: 'string', default: env.FORKLINE_PORT ?? '4173' },
+    data: { type: 'string', default: env.FORKLINE_DATA ?? 'data' },
     root: { type: 'string', default: 'dist' },
+    // Relays on other servers the page may connect to: ws(s)://host[:port], comma-separated or repeated.
+    'relay-origin': { type: 'string', multiple: true },
+    // Names this server is reached by behind a proxy or DNS: host or host:port.
+    'public-host': { type: 'string', multiple: true },
+    // Prefer the environment variable: a flag shows in the process list.
+    'admin-secret': { type: 'string' },
   },
 });
 
@@ -15,6 +23,14 @@ const app = await startAppServer({
   dataDir: values.data!,
   host: values.host!,
   port: Number(values.port),
+  relayOrigins: listOption(
+    values['relay-origin'] ?? [env.FORKLINE_RELAY_ORIGINS],
+  ),
+  publicHosts: listOption(values['public-host'] ?? [env.FORKLINE_PUBLIC_HOSTS]),
+  adminSecret: values['admin-secret'] ?? env.FORKLINE_ADMIN_SECRET,
+}).catch((error: Error) => {
+  console.error(`forkline cannot start: ${error.message}`);
+  process.exit(1);
 });
 console.log(
   `forkline is running at ${app.url}/ (relay at ${app.url.replace(/^http/, 'ws')}/sync, data in ${values.data})`,

@@ -2,6 +2,7 @@ import { ConflictTimeline } from './conflict-timeline.tsx';
 import { current, author, view } from './app-state.ts';
 import { DocumentsList } from './documents-list.tsx';
 import { HistoryView } from './history-view.tsx';
+import { JoinDialog } from './join-dialog.tsx';
 import { LogTransfer } from './log-transfer.tsx';
 import { SyncPanel } from './sync-panel.tsx';
 import { updateReady } from './app-update.ts';
@@ -47,6 +48,7 @@ export function App() {
           )}
         </main>
       </div>
+      <JoinDialog />
     </>
   );
 }

@@ -1,11 +1,17 @@
 import { signal } from '@preact/signals';
 import { proxy, type Remote } from 'comlink';
-import { fromBase64Url, toBase64Url } from '../log/base64url.ts';
 import type {
   LogService,
   RelayConfig,
   SyncState,
 } from '../../worker/protocol.ts';
+import {
+  InvalidShareLinkError,
+  parseShareLink,
+  planJoin,
+  shareLinkFor,
+  type JoinPlan,
+} from './join-link.ts';
 import { WorkerStoppedError } from './log-supervisor.ts';
 
 const CONFIG_KEY = 'forkline.relay';
@@ -20,8 +26,15 @@ const states =
   typeof BroadcastChannel === 'undefined'
     ? undefined
     : new BroadcastChannel('forkline:sync-state');
+/** This tab's request for the relay lock, waiting or held; settles when it is over. */
+let leadership: Promise<void> | undefined;
+/** Set while this tab holds the lock: lets go of it. */
 let releaseLeadership: (() => void) | undefined;
 let leading = false;
+/** While this tab leads: the relay it connected to. */
+let ledWith: RelayConfig | undefined;
+/** Storage changes from other tabs, followed one at a time. */
+let following = Promise.resolve();
 let service: Remote<LogService> | undefined;
 /** While this tab leads: connects its (new) worker to the relay again. */
 let reconnect: (() => Promise<void>) | undefined;
@@ -41,23 +54,78 @@ function loadConfig(): RelayConfig | undefined {
 
 /** A link another device opens to join this log: relay, log id and token in the fragment, never sent to a server. */
 export function shareLink(config: RelayConfig): string {
-  return `${location.origin}/#join=${toBase64Url(new TextEncoder().encode(JSON.stringify(config)))}`;
+  return shareLinkFor(location.origin, config);
 }
 
-function configFromLink(link: string): RelayConfig {
-  const fragment = /#join=([A-Za-z0-9_-]+)/.exec(link)?.[1];
-  if (!fragment) throw new Error('That is not a forkline share link.');
-  const config = JSON.parse(
-    new TextDecoder().decode(fromBase64Url(fragment)),
-  ) as RelayConfig;
-  if (
-    typeof config.url !== 'string' ||
-    typeof config.logId !== 'string' ||
-    typeof config.token !== 'string'
-  ) {
-    throw new Error('The share link is incomplete.');
+/**
+ * A share link waiting for the user's answer in the "Join a shared log" dialog:
+ * what joining would do, or why the link cannot be joined.
+ */
+export type PendingJoin = { plan: JoinPlan } | { problem: string };
+
+/** The link the dialog asks about; nothing connects or changes until `confirmJoin`. */
+export const pendingJoin = signal<PendingJoin | undefined>(undefined);
+
+/**
+ * Opens the "Join a shared log" dialog for `link`; joining waits for the user.
+ * @throws InvalidShareLinkError saying what is wrong with the link
+ */
+export function offerJoin(link: string): void {
+  const config = parseShareLink(link);
+  const policy = document
+    .querySelector('meta[http-equiv="Content-Security-Policy" i]')
+    ?.getAttribute('content');
+  pendingJoin.value = { plan: planJoin(config, location, policy ?? undefined) };
+}
+
+/**
+ * A share link in the address bar (opened in a new tab, or pasted into an open one,
+ * which only changes the hash) is taken out of it at once, token included, and
+ * offered to the user.
+ */
+function offerJoinFromHash(): void {
+  if (!location.hash.startsWith('#join=')) return;
+  const link = location.hash;
+  history.replaceState(null, '', location.pathname + location.search);
+  try {
+    offerJoin(link);
+  } catch (error) {
+    pendingJoin.value = {
+      problem:
+        error instanceof InvalidShareLinkError
+          ? error.message
+          : 'That share link could not be read.',
+    };
   }
-  return config;
+}
+
+if (typeof location !== 'undefined') {
+  offerJoinFromHash();
+  addEventListener('hashchange', offerJoinFromHash);
+}
+
+/**
+ * The user pressed "Join": this profile stops syncing with its current relay, if
+ * any, and syncs with the link's from now on.
+ * @param trusted the user confirmed they trust a relay on another server
+ * @throws Error when nothing is pending, the link is blocked, or consent is missing
+ */
+export async function confirmJoin(trusted: boolean): Promise<void> {
+  const pending = pendingJoin.value;
+  if (!pending || 'problem' in pending || pending.plan.blocked)
+    throw new Error('There is no share link to join.');
+  if (pending.plan.crossOrigin && !trusted)
+    throw new Error(
+      `Joining a relay on another server needs your consent: tick "I trust ${pending.plan.host} with this log".`,
+    );
+  pendingJoin.value = undefined;
+  await disconnect();
+  use(pending.plan.config);
+}
+
+/** The user pressed "Cancel": the link is forgotten and nothing changes. */
+export function cancelJoin(): void {
+  pendingJoin.value = undefined;
 }
 
 /**
@@ -79,47 +147,63 @@ export function startRelaySync(worker: Remote<LogService>): void {
   addEventListener('storage', (e: StorageEvent) => {
     if (e.key !== CONFIG_KEY) return;
     relayConfig.value = loadConfig();
-    if (relayConfig.value) lead();
+    // Another tab joined another log or stopped syncing: if this tab leads with
+    // the old relay, it stops sending to it, and the lock goes to the new one.
+    following = following.then(async () => {
+      if (ledWith && !sameRelay(ledWith, relayConfig.value))
+        await stopLeading();
+      if (relayConfig.value) lead();
+    });
   });
-  // A share link opened in a new tab loads the page; pasted into an open tab it only changes the hash.
-  const joinFromHash = () => {
-    if (!location.hash.startsWith('#join=')) return false;
-    const link = location.hash;
-    history.replaceState(null, '', location.pathname + location.search);
-    void joinWithLink(link).catch(
-      (error: Error) =>
-        (syncState.value = { kind: 'refused', reason: error.message }),
-    );
-    return true;
-  };
-  addEventListener('hashchange', joinFromHash);
-  if (!joinFromHash() && relayConfig.value) lead();
+  if (relayConfig.value) lead();
 }
 
 function lead(): void {
-  if (releaseLeadership || !navigator.locks) return;
-  void navigator.locks.request(LOCK, async () => {
-    const config = relayConfig.value;
-    if (!config || !service) return;
-    const report = (state: SyncState) => {
-      syncState.value = state;
-      states?.postMessage({ kind: 'state', state } satisfies StateMessage);
-    };
-    leading = true;
-    const worker = service;
-    reconnect = () => worker.connectRelay(config, proxy(report));
-    await reconnect().catch((error: Error) => {
-      // A worker that died meanwhile is replaced, and resumeRelaySync connects the new one.
-      if (!(error instanceof WorkerStoppedError))
-        report({ kind: 'refused', reason: error.message });
-    });
-    // Hold the lock until this tab closes or the user disconnects.
-    await new Promise<void>((resolve) => (releaseLeadership = resolve));
-    releaseLeadership = undefined;
-    reconnect = undefined;
-    leading = false;
-  });
+  if (leadership || !navigator.locks) return;
+  leadership = navigator.locks
+    .request(LOCK, async () => {
+      const config = relayConfig.value;
+      if (!config || !service) return;
+      const released = new Promise<void>(
+        (resolve) => (releaseLeadership = resolve),
+      );
+      const report = (state: SyncState) => {
+        syncState.value = state;
+        states?.postMessage({ kind: 'state', state } satisfies StateMessage);
+      };
+      leading = true;
+      ledWith = config;
+      const worker = service;
+      reconnect = () => worker.connectRelay(config, proxy(report));
+      await reconnect().catch((error: Error) => {
+        // A worker that died meanwhile is replaced, and resumeRelaySync connects the new one.
+        if (!(error instanceof WorkerStoppedError))
+          report({ kind: 'refused', reason: error.message });
+      });
+      // Hold the lock until this tab closes, the user disconnects, or another tab changes the relay.
+      await released;
+      // This worker stops syncing before another tab may take over, even if it
+      // was still connecting when it was asked to let go.
+      await service?.disconnectRelay().catch(() => undefined);
+      releaseLeadership = undefined;
+      reconnect = undefined;
+      leading = false;
+      ledWith = undefined;
+    })
+    .catch(() => undefined)
+    .finally(() => (leadership = undefined));
 }
+
+/** If this tab leads: it lets go of the lock, and resolves once it has. */
+async function stopLeading(): Promise<void> {
+  if (!releaseLeadership) return;
+  const over = leadership;
+  releaseLeadership();
+  await over;
+}
+
+const sameRelay = (a: RelayConfig, b: RelayConfig | undefined) =>
+  a.url === b?.url && a.logId === b.logId && a.token === b.token;
 
 /** This tab's log worker was replaced: if it was syncing, the new one takes over. */
 export function resumeRelaySync(): void {
@@ -139,30 +223,39 @@ function use(config: RelayConfig): void {
   lead();
 }
 
-/** Creates a log on the relay serving this page and starts syncing to it. */
+/**
+ * Creates a log on the relay serving this page and starts syncing to it.
+ * @throws Error saying why the relay did not create one (none here, it needs its
+ *   admin secret, too many logs lately, or another refusal)
+ */
 export async function shareThroughThisRelay(): Promise<void> {
   const response = await fetch('/api/logs', { method: 'POST' }).catch(
     () => undefined,
   );
-  if (!response?.ok)
+  if (response?.status === 401)
     throw new Error(
-      'No relay answers at this address; start forkline with npm start to share.',
+      'This relay needs its admin secret to create logs: ask its operator to create one and send you its share link.',
     );
-  const { logId, token } = (await response.json()) as {
-    logId: string;
-    token: string;
-  };
-  use({
-    url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`,
-    logId,
-    token,
-  });
-}
-
-export async function joinWithLink(link: string): Promise<void> {
-  const config = configFromLink(link);
-  await disconnect();
-  use(config);
+  if (response?.status === 429)
+    throw new Error(
+      `This relay has created too many logs lately; try again in ${response.headers.get('retry-after') ?? 'a few'} s.`,
+    );
+  const answer = (await response?.json().catch(() => undefined)) as
+    { logId?: unknown; token?: unknown; error?: unknown } | undefined;
+  if (response?.ok && answer) {
+    const { logId, token } = answer;
+    if (typeof logId === 'string' && typeof token === 'string')
+      return use({
+        url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`,
+        logId,
+        token,
+      });
+  }
+  throw new Error(
+    typeof answer?.error === 'string'
+      ? `The relay refused to create a log: ${answer.error}.`
+      : 'No relay answers at this address; start forkline with npm start to share.',
+  );
 }
 
 export async function disconnect(): Promise<void> {
@@ -171,7 +264,7 @@ export async function disconnect(): Promise<void> {
   syncState.value = undefined;
   states?.postMessage({ kind: 'state', state: null } satisfies StateMessage);
   await service?.disconnectRelay();
-  releaseLeadership?.();
+  await stopLeading();
 }
 
 /** One line for the status element. */
@@ -187,6 +280,8 @@ export function describeSync(state: SyncState | undefined): string | undefined {
       return `Synced ${new Date(state.at).toLocaleTimeString()}`;
     case 'offline':
       return `Relay unreachable (${state.reason}); retrying in ${Math.ceil(state.retryInMs / 1000)} s`;
+    case 'forked':
+      return `Another device wrote under this log's device id (${state.reason}); this browser now writes under a new id and keeps syncing.`;
     case 'refused':
       return `The relay refused to sync: ${state.reason}. Check the share link.`;
   }

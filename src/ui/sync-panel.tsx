@@ -1,7 +1,7 @@
 import { signal } from '@preact/signals';
 import {
   disconnect,
-  joinWithLink,
+  offerJoin,
   relayConfig,
   shareLink,
   shareThroughThisRelay,
@@ -59,7 +59,12 @@ export function SyncPanel() {
           <button
             type="button"
             disabled={!draft.value}
-            onClick={() => attempt(() => joinWithLink(draft.value))}
+            onClick={() =>
+              attempt(async () => {
+                offerJoin(draft.value);
+                draft.value = '';
+              })
+            }
           >
             Join
           </button>

@@ -14,6 +14,13 @@ const chromium = useChromium();
 
 const status = (page: Page) => page.getByRole('status');
 
+/** Every share link asks first: the user presses "Join" in the dialog. */
+const joinInDialog = (page: Page) =>
+  page
+    .getByRole('dialog', { name: 'Join a shared log' })
+    .getByRole('button', { name: 'Join' })
+    .click();
+
 /** Device one shares its log; device two (a separate profile) opens the link. */
 async function twoDevices() {
   const laptop = await openTabs(chromium(), 1);
@@ -29,6 +36,7 @@ async function twoDevices() {
     .poll(() => status(one).textContent(), { timeout: 10_000 })
     .toMatch(/Synced/);
   await two.goto(link);
+  await joinInDialog(two);
   await expect
     .poll(() => status(two).textContent(), { timeout: 10_000 })
     .toMatch(/Synced/);
@@ -140,9 +148,10 @@ describe('two devices through the relay', () => {
     });
     const fragment = Buffer.from(json).toString('base64url');
     await page.goto(`${inject('appUrl')}/#join=${fragment}`);
+    await joinInDialog(page);
     await expect
       .poll(() => status(page).textContent(), { timeout: 10_000 })
-      .toMatch(/The relay refused to sync: no log "nosuchlog"/);
+      .toMatch(/The relay refused to sync: unknown log or wrong token/);
     await device.context.close();
   });
 });
