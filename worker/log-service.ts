@@ -58,10 +58,6 @@ export function createLogService(
             'The browser closed the connection to local storage. Reload this tab to reconnect.',
         }),
     });
-    // Fault tests reach this through the worker's global scope (Playwright's worker.evaluate).
-    Object.assign(globalThis, {
-      forklineDropStorageConnection: () => store.dropConnection(),
-    });
     const rejectPrefixes = options.rejectPrefixes ?? ['ledger/'];
     const log = await openLogOn(store, {
       ...(options.actor ? { actor: options.actor } : {}),

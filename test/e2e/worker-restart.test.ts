@@ -11,6 +11,7 @@ import {
   verifyInPage,
 } from './support/faults.ts';
 import { seeded } from '../support/seeded.ts';
+import { trialSeed } from '../support/trials.ts';
 import {
   PING_EVERY_MS,
   PING_TIMEOUT_MS,
@@ -34,6 +35,7 @@ async function typeThroughFaults(
   await page.keyboard.press('Control+End');
   for (const chunk of chunks) {
     const typing = page.keyboard.type(chunk, { delay: 12 });
+    // The fault's seeded moment within the chunk: what the test varies, not a wait.
     await new Promise((r) => setTimeout(r, random() * chunk.length * 12));
     await fault(page);
     await typing;
@@ -42,7 +44,7 @@ async function typeThroughFaults(
 
 async function expectSavedAndWhole(page: Page, expected: string) {
   await expect
-    .poll(() => status(page).textContent(), { timeout: 20_000 })
+    .poll(() => status(page).textContent(), { timeout: 60_000 })
     .toContain('All changes saved');
   expect(await text(page).inputValue()).toBe(expected);
   const events = await storedEvents(page);
@@ -57,8 +59,10 @@ describe.each([
   ['the browser closes the IndexedDB connection', dropStorageConnection],
 ])('when %s while the user types', (_, fault) => {
   it('restarts the worker; typing goes on with nothing lost or stored twice, and the log verifies', async () => {
-    const seed = Date.now() % 100_000;
-    console.info(`worker-restart seed ${seed} (${_})`);
+    const seed = trialSeed();
+    console.info(
+      `worker-restart seed ${seed} (${_}; replay: FORKLINE_SEED=${seed})`,
+    );
     const { context, tabs } = await openTabs(chromium(), 2);
     const [one, two] = tabs as [Page, Page];
     await newDocument(one, [two], 'Restarts');
@@ -77,7 +81,7 @@ describe.each([
     await expect.poll(() => text(one).inputValue()).toBe(expected);
     // Tabs show each other's typing before it is committed: wait for the reply's event too.
     await expect
-      .poll(() => status(two).textContent(), { timeout: 20_000 })
+      .poll(() => status(two).textContent(), { timeout: 60_000 })
       .toContain('All changes saved');
     await expectSavedAndWhole(one, expected);
     await context.close();

@@ -1,14 +1,5 @@
 import fc from 'fast-check';
-
-/** FC_* settings: process.env in Node; in Chromium, what vite.config.ts passes as test.env. */
-function setting(name: string): string | undefined {
-  const fromNode = (
-    globalThis as { process?: { env?: Record<string, string> } }
-  ).process?.env?.[name];
-  return (
-    fromNode ?? (import.meta.env as Record<string, string | undefined>)[name]
-  );
-}
+import { setting } from './setting.ts';
 
 /**
  * fc.assert with replay from the environment: FC_SEED (and FC_PATH) rerun one

@@ -38,7 +38,10 @@ export async function killLogWorker(
   await closed;
 }
 
-/** Makes the browser drop the worker's IndexedDB connection (the `close` event fires). */
+/**
+ * Makes the browser drop the worker's IndexedDB connection (the `close` event fires),
+ * through the fault hook that only the e2e copy of the build has (worker-fault-hooks.ts).
+ */
 export async function dropStorageConnection(page: Page): Promise<void> {
   const worker = await logWorker(page);
   await worker.evaluate(() =>
@@ -64,7 +67,7 @@ export async function verifyInPage(page: Page): Promise<number> {
   const result = page.locator('.transfer-result');
   await page.getByRole('button', { name: 'Verify log' }).click();
   await expect
-    .poll(() => result.textContent(), { timeout: 20_000 })
+    .poll(() => result.textContent(), { timeout: 60_000 })
     .toMatch(/^(Verified|Verification found)/);
   const said = (await result.textContent())!;
   expect(said).toMatch(/^Verified \d+ events/);
