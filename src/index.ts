@@ -17,6 +17,7 @@ export {
   type VerifyProblem,
 } from './log/verify.ts';
 export * from './log/errors.ts';
+export { ERROR_CODES, type ErrorCode } from './log/error-codes.ts';
 export type * from './log/types.ts';
 export type {
   Store,

@@ -5,7 +5,7 @@ import { ForklineError } from '../src/index.ts';
  * clearing storage). Nothing of it was stored; the caller still holds its input.
  */
 export class StorageError extends ForklineError {
-  readonly code: string;
+  readonly code: 'STORAGE_QUOTA_EXCEEDED' | 'STORAGE_FAILED';
   constructor(
     readonly database: string,
     override readonly cause: DOMException | Error,

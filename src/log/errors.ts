@@ -1,3 +1,4 @@
+import type { ErrorCode } from './error-codes.ts';
 import type { EventId } from './types.ts';
 
 /**
@@ -5,7 +6,8 @@ import type { EventId } from './types.ts';
  * class name so it survives Comlink, which clones only name, message and stack.
  */
 export abstract class ForklineError extends Error {
-  abstract readonly code: string;
+  /** One of ERROR_CODES (./error-codes.ts), where every code is listed with its meaning. */
+  abstract readonly code: ErrorCode;
   constructor(message: string) {
     super(message);
     this.name = new.target.name;

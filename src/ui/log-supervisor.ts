@@ -1,4 +1,5 @@
 import { proxy, type Remote } from 'comlink';
+import { ForklineError } from '../log/errors.ts';
 import type {
   Delivery,
   LogService,
@@ -35,7 +36,8 @@ const RETRIED_ON_RESTART = new Set<string>([
  * A write was sent to a worker that died before answering: it may or may not have
  * been committed. The caller decides whether to look in the log and send again.
  */
-export class WorkerStoppedError extends Error {
+export class WorkerStoppedError extends ForklineError {
+  // Spelled out: a minified build renames the class, and the page shows this name.
   override readonly name = 'WorkerStoppedError';
   readonly code = 'WORKER_STOPPED';
   /** `forGood`: stop() was called; no worker will serve this call, nothing was sent. */
