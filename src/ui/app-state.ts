@@ -45,7 +45,6 @@ export const online = signal(
 /** Bumped when the text changed under the editor because of someone else. */
 export const remoteTextVersion = signal(0);
 
-let actor = '';
 let markStarted!: (s: Remote<LogService>) => void;
 /** Resolves once the worker is up: actions taken during start-up wait for it instead of being lost. */
 const started = new Promise<Remote<LogService>>(
@@ -84,7 +83,6 @@ export async function start(): Promise<void> {
     },
   });
   const service = supervisor.service;
-  actor = supervisor.actor;
   subscribeTo = supervisor.subscribe;
   markStarted(service);
   startRelaySync(service);
@@ -147,7 +145,6 @@ export async function openDoc(docId: string): Promise<void> {
     state: snapshot.state,
     heads: snapshot.heads,
     included: snapshot.included,
-    actor,
     author,
     // Other tabs show typing as it happens; the log gets it in batches.
     shareTyping: broadcastTyping(docId),
@@ -205,7 +202,8 @@ async function committedEarlier(
   for (const { event, position: at } of await s.readAfter(stream, position)) {
     const data = textUpdateOf(event);
     if (
-      event.actor === actor &&
+      // Our exact bytes (they embed this tab's Yjs client id), whatever actor the
+      // worker wrote them under.
       event.author === author &&
       data &&
       sameBytes(data, update)

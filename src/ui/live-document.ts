@@ -41,7 +41,6 @@ export interface LiveDocumentOptions {
   heads: EventId[];
   /** Later events already in `state`, to skip when delivered. */
   included: EventId[];
-  actor: string;
   author: string;
   send(update: Uint8Array, expected: EventId[]): Promise<AppendResult>;
   /** The text changed because of someone else's edit. */
@@ -126,9 +125,10 @@ export class LiveDocument {
     let changed = false;
     for (const event of events) {
       if (this.applied.has(event.id)) continue;
-      const ours =
-        event.actor === this.options.actor &&
-        event.author === this.options.author;
+      // Ours when it carries the exact bytes of a batch this tab sent (they embed this
+      // tab's own Yjs client id). Not by actor: after an actor fork the worker writes
+      // under a fresh one the page has not been told of.
+      const ours = event.author === this.options.author;
       const sent =
         ours && event.type === TEXT_EDITED ? this.sentAs(event) : undefined;
       if (sent) {
