@@ -181,7 +181,7 @@ export class SyncSession {
         if (error instanceof ForklineError) {
           throw new ProtocolError(
             CLOSE.invalidEvents,
-            `${error.name}: ${error.message}`,
+            `${error.code}: ${error.message}`,
           );
         }
         throw error;

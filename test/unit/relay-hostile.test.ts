@@ -94,7 +94,7 @@ describe('the relay under hostile input', () => {
         ];
       },
       4003,
-      /IdMismatchError/,
+      /ID_MISMATCH/,
     ],
     [
       'an unknown parent',
@@ -103,7 +103,7 @@ describe('the relay under hostile input', () => {
         return [eventsFrame([toCloudEvent(b!)])];
       },
       4003,
-      /MissingDependencyError/,
+      /MISSING_DEPENDENCY/,
     ],
     [
       'an event with a __proto__ key',
