@@ -7,6 +7,7 @@ import { formatNumber } from './report-table.ts';
 import { replaySequentialThroughDocument } from './replay-document.ts';
 import { replaySequentialWithYjs } from './replay-yjs.ts';
 import type { Scenario } from './scenario.ts';
+import { segmentBytes, SEGMENT_EVENTS } from './segment-bytes.ts';
 import { storedFieldBytes } from './stored-fields.ts';
 import { describeTrace, sequentialTraceFor } from './trace-source.ts';
 import { planSplices } from './trace-splices.ts';
@@ -45,9 +46,11 @@ export const storageBytesScenario: Scenario = {
     const { events } = replay;
     let jsonl: string;
     let fields: string;
+    let segments: Awaited<ReturnType<typeof segmentBytes>>;
     try {
       jsonl = await exportText(log);
       fields = await storedFieldBytes(log);
+      segments = await segmentBytes(log);
     } finally {
       await log.close();
     }
@@ -60,6 +63,12 @@ export const storageBytesScenario: Scenario = {
         `Yjs: encodeStateAsUpdate ${yjsBytes} B, its txn updates ${updateLogBytes} B in all`,
     );
     context.note(`per event, as the worker stores it: ${fields}`);
+    const per = (bytes: number) => (bytes / segments.events).toFixed(1);
+    context.note(
+      `packed in columnar segments of ${SEGMENT_EVENTS} events (issue 14, not yet the ` +
+        `stored layout): ${per(segments.raw)} B raw, ${per(segments.compressed)} B deflated; ` +
+        `of the content, Yjs updates ${per(segments.updates)} B and ids ${per(segments.ids)} B`,
+    );
 
     // Not context.browser(): each measurement needs an origin whose LevelDB holds
     // nothing else (see browser/storage-runs.ts), so a new profile each time.
@@ -108,6 +117,12 @@ export const storageBytesScenario: Scenario = {
         'storage.jsonl.bytes-per-event',
         'B/event',
         summarize([jsonlBytes / events]),
+      ),
+      toResult(
+        'storage.segment.bytes-per-event',
+        'B/event',
+        summarize([segments.compressed / segments.events]),
+        { baseline, goal: '<= 32' },
       ),
     ];
   },

@@ -1,0 +1,361 @@
+import { fromBase64Url, toBase64Url } from './base64url.ts';
+import { canonicalJson } from './canonical-json.ts';
+import { formatHlc, parseHlc } from './hlc.ts';
+import type { EventId, Json, LogEvent } from './types.ts';
+
+// A segment packs a run of one stream's events into columns (issue 14): one column per
+// field, so that like sits beside like and a general-purpose compressor finds the
+// repetition (the same actor, seq + 1, a few milliseconds of HLC, Yjs updates that
+// share their client id). What an event is (DESIGN §1) does not change: decoding gives
+// back every field exactly, so ids recompute from the content as before.
+//
+// Layout: magic, version, event count, then length-prefixed sections:
+//   dictionaries (actors, types, authors), flags, ids (16 raw bytes each),
+//   actor indexes, seq deltas, type indexes, author indexes, HLC wall deltas,
+//   HLC counters, explicit times, explicit parents, data lengths, data bytes.
+// Integers are LEB128 varints; signed deltas are zigzag-encoded.
+
+const MAGIC = 0x46; // 'F'
+const VERSION = 1;
+const ID_BYTES = 16;
+
+/** Flags, one byte per event. */
+const PARENT_IS_PREVIOUS = 1; // parents == [the event before it in the segment]
+const EXPLICIT_TIME = 2; // time is not the ISO form of its HLC's wall clock
+const BYTES_DATA = 4; // data is a Uint8Array, not JSON
+const HAS_AUTHOR = 8;
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A segment that does not decode: corrupted storage, or not a segment at all. */
+export class SegmentFormatError extends Error {
+  constructor(reason: string) {
+    super(`Not a readable segment: ${reason}.`);
+    this.name = 'SegmentFormatError';
+  }
+}
+
+class ByteWriter {
+  private bytes = new Uint8Array(256);
+  length = 0;
+
+  private reserve(more: number): void {
+    if (this.length + more <= this.bytes.length) return;
+    const grown = new Uint8Array(
+      Math.max(this.length + more, this.bytes.length * 2),
+    );
+    grown.set(this.bytes.subarray(0, this.length));
+    this.bytes = grown;
+  }
+
+  byte(value: number): void {
+    this.reserve(1);
+    this.bytes[this.length++] = value;
+  }
+
+  /** Unsigned LEB128, exact for any safe integer. */
+  varint(value: number): void {
+    this.reserve(8);
+    while (value >= 0x80) {
+      this.bytes[this.length++] = (value % 0x80) | 0x80;
+      value = Math.floor(value / 0x80);
+    }
+    this.bytes[this.length++] = value;
+  }
+
+  /** Zigzag: small negative and positive deltas both stay small. */
+  signed(value: number): void {
+    this.varint(value < 0 ? -value * 2 - 1 : value * 2);
+  }
+
+  raw(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.bytes.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+
+  text(value: string): void {
+    const encoded = utf8.encode(value);
+    this.varint(encoded.length);
+    this.raw(encoded);
+  }
+
+  done(): Uint8Array {
+    return this.bytes.subarray(0, this.length);
+  }
+}
+
+class ByteReader {
+  private at = 0;
+  constructor(private readonly bytes: Uint8Array) {}
+
+  get atEnd(): boolean {
+    return this.at >= this.bytes.length;
+  }
+
+  byte(): number {
+    if (this.at >= this.bytes.length)
+      throw new SegmentFormatError('it ends early');
+    return this.bytes[this.at++]!;
+  }
+
+  varint(): number {
+    let value = 0;
+    let scale = 1;
+    for (;;) {
+      const b = this.byte();
+      value += (b & 0x7f) * scale;
+      if (b < 0x80) break;
+      scale *= 0x80;
+      if (scale > Number.MAX_SAFE_INTEGER)
+        throw new SegmentFormatError('a number is too long');
+    }
+    return value;
+  }
+
+  signed(): number {
+    const z = this.varint();
+    return z % 2 === 1 ? -(z + 1) / 2 : z / 2;
+  }
+
+  raw(length: number): Uint8Array {
+    if (this.at + length > this.bytes.length)
+      throw new SegmentFormatError('it ends early');
+    const out = this.bytes.subarray(this.at, this.at + length);
+    this.at += length;
+    return out;
+  }
+
+  text(): string {
+    return fromUtf8.decode(this.raw(this.varint()));
+  }
+
+  /** The next length-prefixed section, read by its own reader. */
+  section(): ByteReader {
+    return new ByteReader(this.raw(this.varint()));
+  }
+}
+
+/** Strings numbered in order of first use. */
+class Dictionary {
+  readonly entries: string[] = [];
+  private readonly index = new Map<string, number>();
+  indexOf(value: string): number {
+    let i = this.index.get(value);
+    if (i === undefined) {
+      i = this.entries.length;
+      this.entries.push(value);
+      this.index.set(value, i);
+    }
+    return i;
+  }
+}
+
+function idBytes(id: EventId): Uint8Array {
+  const bytes = fromBase64Url(id);
+  if (bytes.length !== ID_BYTES)
+    throw new SegmentFormatError(`event id ${id} is not ${ID_BYTES} bytes`);
+  return bytes;
+}
+
+const isoOf = (wall: number) => {
+  const date = new Date(wall);
+  return Number.isNaN(date.getTime()) || wall > 253402300799999
+    ? undefined
+    : date.toISOString();
+};
+
+/**
+ * Packs events of one stream, in the order given, into a segment. The stream's name
+ * is not stored: whoever keeps the segment knows it. Nothing else is checked here:
+ * the events were verified when they were stored.
+ * @throws SegmentFormatError when the events are not all of one stream.
+ */
+export function encodeSegment(events: readonly LogEvent[]): Uint8Array {
+  const stream = events[0]?.stream;
+  if (events.some((e) => e.stream !== stream))
+    throw new SegmentFormatError('a segment holds events of one stream');
+  const actors = new Dictionary();
+  const types = new Dictionary();
+  const authors = new Dictionary();
+  const columns = Array.from({ length: 12 }, () => new ByteWriter());
+  const [
+    flags,
+    ids,
+    actorIndexes,
+    seqDeltas,
+    typeIndexes,
+    authorIndexes,
+    walls,
+    counters,
+    times,
+    parents,
+    dataLengths,
+    data,
+  ] = columns as [
+    ByteWriter,
+    ByteWriter,
+    ByteWriter,
+    ByteWriter,
+    ByteWriter,
+    ByteWriter,
+    ByteWriter,
+    ByteWriter,
+    ByteWriter,
+    ByteWriter,
+    ByteWriter,
+    ByteWriter,
+  ];
+  const positionOf = new Map<EventId, number>();
+  const lastSeq = new Map<string, number>();
+  let lastWall = 0;
+  events.forEach((event, i) => {
+    let flag = 0;
+    const previous = i > 0 ? events[i - 1]!.id : undefined;
+    if (event.parents.length === 1 && event.parents[0] === previous)
+      flag |= PARENT_IS_PREVIOUS;
+    const { wall, counter } = parseHlc(event.hlc);
+    if (event.time !== isoOf(wall)) flag |= EXPLICIT_TIME;
+    const bytes = event.data instanceof Uint8Array ? event.data : undefined;
+    if (bytes) flag |= BYTES_DATA;
+    if (event.author !== undefined) flag |= HAS_AUTHOR;
+    flags.byte(flag);
+
+    ids.raw(idBytes(event.id));
+    positionOf.set(event.id, i);
+    const actor = actors.indexOf(event.actor);
+    actorIndexes.varint(actor);
+    seqDeltas.signed(event.seq - (lastSeq.get(event.actor) ?? 0));
+    lastSeq.set(event.actor, event.seq);
+    typeIndexes.varint(types.indexOf(event.type));
+    if (event.author !== undefined)
+      authorIndexes.varint(authors.indexOf(event.author));
+    walls.signed(wall - lastWall);
+    lastWall = wall;
+    counters.varint(counter);
+    if (flag & EXPLICIT_TIME) times.text(event.time);
+    if (!(flag & PARENT_IS_PREVIOUS)) {
+      parents.varint(event.parents.length);
+      for (const parent of event.parents) {
+        // Within the segment: its position + 1; outside it: 0, then the raw id.
+        const at = positionOf.get(parent);
+        if (at === undefined) {
+          parents.varint(0);
+          parents.raw(idBytes(parent));
+        } else parents.varint(at + 1);
+      }
+    }
+    const payload = bytes ?? utf8.encode(canonicalJson(event.data));
+    dataLengths.varint(payload.length);
+    data.raw(payload);
+  });
+
+  const out = new ByteWriter();
+  out.byte(MAGIC);
+  out.byte(VERSION);
+  out.varint(events.length);
+  const dictionaries = new ByteWriter();
+  for (const dictionary of [actors, types, authors]) {
+    dictionaries.varint(dictionary.entries.length);
+    for (const entry of dictionary.entries) dictionaries.text(entry);
+  }
+  for (const section of [dictionaries, ...columns]) {
+    const bytes = section.done();
+    out.varint(bytes.length);
+    out.raw(bytes);
+  }
+  return out.done();
+}
+
+/**
+ * The events a segment of `stream` holds, in its order, every field as it was stored.
+ * @throws SegmentFormatError when the bytes are not a segment this code wrote.
+ */
+export function decodeSegment(segment: Uint8Array, stream: string): LogEvent[] {
+  const input = new ByteReader(segment);
+  if (input.byte() !== MAGIC) throw new SegmentFormatError('wrong magic byte');
+  const version = input.byte();
+  if (version !== VERSION)
+    throw new SegmentFormatError(`unknown version ${version}`);
+  const count = input.varint();
+  const dictionaries = input.section();
+  const [actors, types, authors] = [0, 1, 2].map(() =>
+    Array.from({ length: dictionaries.varint() }, () => dictionaries.text()),
+  ) as [string[], string[], string[]];
+  const [
+    flags,
+    ids,
+    actorIndexes,
+    seqDeltas,
+    typeIndexes,
+    authorIndexes,
+    walls,
+    counters,
+    times,
+    parents,
+    dataLengths,
+    data,
+  ] = Array.from({ length: 12 }, () => input.section());
+  const entry = (list: string[], i: number, what: string) => {
+    const value = list[i];
+    if (value === undefined)
+      throw new SegmentFormatError(`${what} ${i} is not in its dictionary`);
+    return value;
+  };
+
+  const events: LogEvent[] = [];
+  const lastSeq = new Map<string, number>();
+  let lastWall = 0;
+  for (let i = 0; i < count; i++) {
+    const flag = flags!.byte();
+    const id = toBase64Url(ids!.raw(ID_BYTES));
+    const actor = entry(actors, actorIndexes!.varint(), 'actor');
+    const seq = (lastSeq.get(actor) ?? 0) + seqDeltas!.signed();
+    lastSeq.set(actor, seq);
+    const type = entry(types, typeIndexes!.varint(), 'type');
+    const author =
+      flag & HAS_AUTHOR
+        ? entry(authors, authorIndexes!.varint(), 'author')
+        : undefined;
+    const wall = lastWall + walls!.signed();
+    lastWall = wall;
+    const hlc = formatHlc({ wall, counter: counters!.varint() });
+    const time = flag & EXPLICIT_TIME ? times!.text() : isoOf(wall);
+    if (time === undefined)
+      throw new SegmentFormatError(`event ${id} has no time`);
+    let eventParents: EventId[];
+    if (flag & PARENT_IS_PREVIOUS) {
+      if (i === 0)
+        throw new SegmentFormatError('the first event names no previous one');
+      eventParents = [events[i - 1]!.id];
+    } else {
+      eventParents = Array.from({ length: parents!.varint() }, () => {
+        const at = parents!.varint();
+        if (at === 0) return toBase64Url(parents!.raw(ID_BYTES));
+        const parent = events[at - 1];
+        if (!parent || at > i)
+          throw new SegmentFormatError(`event ${id} names a later parent`);
+        return parent.id;
+      });
+    }
+    const payload = data!.raw(dataLengths!.varint());
+    const event: LogEvent = {
+      id,
+      stream,
+      type,
+      data:
+        flag & BYTES_DATA
+          ? payload.slice()
+          : (JSON.parse(fromUtf8.decode(payload)) as Json),
+      parents: eventParents,
+      actor,
+      seq,
+      hlc,
+      time,
+    };
+    if (author !== undefined) event.author = author;
+    events.push(event);
+  }
+  return events;
+}
