@@ -124,6 +124,7 @@ export async function openIdbStore(
     const noteFailure = (error: DOMException | Error) =>
       void (failure ??= error);
     const writtenById = new Map<string, EventRecord>();
+    let lastWrite: Promise<unknown> = Promise.resolve();
     // Each stream's greatest key, asked for as soon as the engine reads the stream,
     // so deciding lateness at the end costs no extra round trip.
     const tails = new Map<string, Promise<CanonicalKey | undefined>>();
@@ -150,8 +151,10 @@ export async function openIdbStore(
       putEvent(record) {
         written.push(record);
         writtenById.set(record.event.id, record);
-        void tx.objectStore('events').add(record).catch(noteFailure);
+        lastWrite = tx.objectStore('events').add(record).catch(noteFailure);
       },
+      // Requests complete in order: once the last one has, every earlier one has too.
+      settle: () => lastWrite.then(() => undefined),
       putStream: (record) =>
         void tx
           .objectStore('streams')
@@ -187,7 +190,10 @@ export async function openIdbStore(
       // Quota and disk errors surface only here: the whole transaction was rolled back.
       throw new StorageError(name, failure ?? (error as DOMException | Error));
     }
-    written.forEach(remember);
+    // Only the last CACHE_LIMIT can stay. Evicting one by one through a large import
+    // would cost more each time: a Map's iterator skips every hole deletion left.
+    if (written.length >= CACHE_LIMIT) cache.clear();
+    for (const record of written.slice(-CACHE_LIMIT)) remember(record);
     return result;
   }
 

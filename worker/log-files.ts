@@ -57,6 +57,9 @@ async function* linesOf(
         done: Math.min(read, file.size),
         total: file.size,
       });
+      // A Blob's chunks may come without a task boundary between them: let the
+      // worker answer its supervisor's pings while it parses a large file.
+      await new Promise((r) => setTimeout(r, 0));
     }
     const lines = (rest + value).split('\n');
     rest = lines.pop()!;

@@ -7,6 +7,12 @@ import { boundedClock, maxHlc } from './hlc.ts';
 import type { EventRecord, StoreTransaction, StreamRecord } from './store.ts';
 import type { EventId, IngestResult, LogEvent } from './types.ts';
 
+/**
+ * Events stored between two `tx.settle()`: a batch of any size leaves the thread free
+ * every so often (a worker's supervisor gives up on one silent for 20 s).
+ */
+const SETTLE_EVERY = 1000;
+
 /** Heads after adding `id`, whose parents are `parents`: causal delivery makes `id` a head. */
 export function nextHeads(
   heads: EventId[],
@@ -34,7 +40,13 @@ export async function ingestInto(
   /** This replica's own actor: nobody else may write under it. */
   self?: string,
 ): Promise<IngestResult> {
-  const existing = await Promise.all(batch.map((e) => tx.event(e.id)));
+  // In rounds of SETTLE_EVERY, so that asking for a large batch's ids does not hold
+  // the thread either (each round is one pipelined trip to storage).
+  const existing: (EventRecord | undefined)[] = [];
+  for (let i = 0; i < batch.length; i += SETTLE_EVERY) {
+    const round = batch.slice(i, i + SETTLE_EVERY);
+    existing.push(...(await Promise.all(round.map((e) => tx.event(e.id)))));
+  }
   const fresh = batch.filter((_, i) => !existing[i]);
   const duplicates = batch.length - fresh.length;
   if (fresh.length === 0) return { stored: 0, duplicates };
@@ -145,6 +157,7 @@ export async function ingestInto(
   while (work.length > 0) {
     const event = work.pop()!;
     if (!pending.has(event) || !tryStore(event)) continue;
+    if (tx.settle && stored % SETTLE_EVERY === 0) await tx.settle();
     pending.delete(event);
     const byId = waitingOnId.get(event.id);
     if (byId) {

@@ -89,6 +89,12 @@ export function randomActorId(): string {
   return toBase64Url(crypto.getRandomValues(new Uint8Array(12)));
 }
 
+/** Events verified between two yields of the thread in a large ingest. */
+const YIELD_EVERY = 2000;
+
+/** Lets the thread's other tasks (a supervisor's ping, a progress message) run. */
+const yieldToOthers = () => new Promise<void>((r) => setTimeout(r, 0));
+
 function lookupIn(reader: StoreReader): NodeLookup {
   return (id) => reader.event(id);
 }
@@ -163,6 +169,8 @@ class ForklineLog implements Log {
     const limit = clockLimit(this.now());
     let index = 0;
     for (const candidate of events) {
+      // Hashing is the costly part: a large import leaves the thread free now and then.
+      if (index > 0 && index % YIELD_EVERY === 0) await yieldToOthers();
       const event = checkLogEvent(candidate, index);
       const { id } = event;
       // The id field is not hashed: no copy without it needed.

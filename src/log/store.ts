@@ -44,6 +44,12 @@ export interface StoreReader {
  * transaction's methods (IndexedDB commits a transaction left idle).
  */
 export interface StoreTransaction extends StoreReader {
+  /**
+   * Resolves once the writes made so far are performed, with the transaction still
+   * open. A long write (an import of 100k events) awaits it now and then, so the
+   * thread answers other messages meanwhile; a store that writes at commit has none.
+   */
+  settle?(): Promise<void>;
   putEvent(record: EventRecord): void;
   putStream(record: StreamRecord): void;
   putActorSeq(actor: string, seq: number): void;
