@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { creationLimiter, type CreationLimits } from './creation-limit.ts';
 import { createRelay, type Relay } from './relay.ts';
+import type { RelayLimits } from './relay-limits.ts';
 import {
   bearerMatches,
   contentSecurityPolicy,
@@ -56,6 +57,8 @@ export interface AppServerOptions {
   /** When set, POST /api/logs needs `Authorization: Bearer <adminSecret>`. */
   adminSecret?: string;
   creationLimits?: CreationLimits;
+  /** The relay's limits where they differ from RELAY_DEFAULTS (server/relay.ts). */
+  relayLimits?: RelayLimits;
   /** The clock the creation limits run on (milliseconds); tests pass their own. */
   now?: () => number;
   say?: (message: string) => void;
@@ -110,6 +113,7 @@ export async function startAppServer(
   };
   const mayCreate = creationLimiter(options.creationLimits, options.now);
   const relay = await createRelay({
+    ...options.relayLimits,
     dataDir: options.dataDir,
     ...(options.say ? { say: options.say } : {}),
   });

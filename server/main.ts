@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { startAppServer } from './app-server.ts';
+import { parseRelayLimits } from './relay-limits.ts';
 import { listOption } from './request-policy.ts';
 
 const env = process.env;
@@ -15,20 +16,28 @@ const { values } = parseArgs({
     'public-host': { type: 'string', multiple: true },
     // Prefer the environment variable: a flag shows in the process list.
     'admin-secret': { type: 'string' },
+    // A relay limit other than its default (server/relay.ts): name=value, repeated.
+    'relay-limit': { type: 'string', multiple: true },
   },
 });
 
-const app = await startAppServer({
-  root: values.root!,
-  dataDir: values.data!,
-  host: values.host!,
-  port: Number(values.port),
-  relayOrigins: listOption(
-    values['relay-origin'] ?? [env.FORKLINE_RELAY_ORIGINS],
-  ),
-  publicHosts: listOption(values['public-host'] ?? [env.FORKLINE_PUBLIC_HOSTS]),
-  adminSecret: values['admin-secret'] ?? env.FORKLINE_ADMIN_SECRET,
-}).catch((error: Error) => {
+const app = await (async () =>
+  startAppServer({
+    root: values.root!,
+    dataDir: values.data!,
+    host: values.host!,
+    port: Number(values.port),
+    relayOrigins: listOption(
+      values['relay-origin'] ?? [env.FORKLINE_RELAY_ORIGINS],
+    ),
+    publicHosts: listOption(
+      values['public-host'] ?? [env.FORKLINE_PUBLIC_HOSTS],
+    ),
+    adminSecret: values['admin-secret'] ?? env.FORKLINE_ADMIN_SECRET,
+    relayLimits: parseRelayLimits(
+      listOption(values['relay-limit'] ?? [env.FORKLINE_RELAY_LIMITS]),
+    ),
+  }))().catch((error: Error) => {
   console.error(`forkline cannot start: ${error.message}`);
   process.exit(1);
 });

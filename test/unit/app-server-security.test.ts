@@ -14,6 +14,9 @@ import {
   type AppServer,
   type AppServerOptions,
 } from '../../server/app-server.ts';
+import { parseRelayLimits } from '../../server/relay-limits.ts';
+import { ServerOptionError } from '../../server/request-policy.ts';
+import { openPeer } from '../support/relay-peer.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -293,5 +296,41 @@ describe('creating a log (POST /api/logs)', () => {
     said.length = 0;
     await start({ say: (m) => said.push(m) });
     expect(said).toEqual([]);
+  });
+});
+
+describe('relay limits an operator sets', () => {
+  it('reach the relay: one connection per address refuses the second with 503', async () => {
+    const { port } = await start({
+      relayLimits: parseRelayLimits(['maxConnectionsPerAddress=1']),
+    });
+    const url = `ws://127.0.0.1:${port}/sync`;
+    const first = await openPeer(url);
+    cleanups.push(() => first.ws.terminate());
+    await expect(openPeer(url)).rejects.toMatchObject({ statusCode: 503 });
+  });
+
+  it('are named limits with whole values, or start is refused saying which', () => {
+    expect(
+      parseRelayLimits(['maxConnectionsPerAddress=4096', 'maxLogEvents=5']),
+    ).toEqual({ maxConnectionsPerAddress: 4096, maxLogEvents: 5 });
+    for (const [entry, reason] of [
+      ['maxConections=2', /the limits are .*maxConnections,/],
+      ['maxConnections=0', /whole number above zero/],
+      ['maxConnections=1.5', /whole number above zero/],
+      ['maxConnections', /name=value/],
+      ['__proto__=1', /the limits are/],
+    ] as const) {
+      const error = (() => {
+        try {
+          parseRelayLimits([entry]);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error).toBeInstanceOf(ServerOptionError);
+      expect(error).toMatchObject({ option: 'relay-limit', value: entry });
+      expect((error as Error).message).toMatch(reason);
+    }
   });
 });
