@@ -25,6 +25,30 @@ const EXPLICIT_TIME = 2; // time is not the ISO form of its HLC's wall clock
 const BYTES_DATA = 4; // data is a Uint8Array, not JSON
 const HAS_AUTHOR = 8;
 
+/** The columns after the dictionaries, in the order they are written. */
+const COLUMNS = [
+  'flags',
+  'ids',
+  'actorIndexes',
+  'seqDeltas',
+  'typeIndexes',
+  'authorIndexes',
+  'walls',
+  'counters',
+  'times',
+  'parents',
+  'dataLengths',
+  'data',
+] as const;
+type Column = (typeof COLUMNS)[number];
+
+/** One `T` per column, made in column order (reading depends on it). */
+function columnsOf<T>(make: () => T): Record<Column, T> {
+  const out = {} as Record<Column, T>;
+  for (const column of COLUMNS) out[column] = make();
+  return out;
+}
+
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -179,8 +203,8 @@ export function encodeSegment(events: readonly LogEvent[]): Uint8Array {
   const actors = new Dictionary();
   const types = new Dictionary();
   const authors = new Dictionary();
-  const columns = Array.from({ length: 12 }, () => new ByteWriter());
-  const [
+  const columns = columnsOf(() => new ByteWriter());
+  const {
     flags,
     ids,
     actorIndexes,
@@ -193,20 +217,7 @@ export function encodeSegment(events: readonly LogEvent[]): Uint8Array {
     parents,
     dataLengths,
     data,
-  ] = columns as [
-    ByteWriter,
-    ByteWriter,
-    ByteWriter,
-    ByteWriter,
-    ByteWriter,
-    ByteWriter,
-    ByteWriter,
-    ByteWriter,
-    ByteWriter,
-    ByteWriter,
-    ByteWriter,
-    ByteWriter,
-  ];
+  } = columns;
   const positionOf = new Map<EventId, number>();
   const lastSeq = new Map<string, number>();
   let lastWall = 0;
@@ -260,7 +271,7 @@ export function encodeSegment(events: readonly LogEvent[]): Uint8Array {
     dictionaries.varint(dictionary.entries.length);
     for (const entry of dictionary.entries) dictionaries.text(entry);
   }
-  for (const section of [dictionaries, ...columns]) {
+  for (const section of [dictionaries, ...COLUMNS.map((c) => columns[c])]) {
     const bytes = section.done();
     out.varint(bytes.length);
     out.raw(bytes);
@@ -283,7 +294,7 @@ export function decodeSegment(segment: Uint8Array, stream: string): LogEvent[] {
   const [actors, types, authors] = [0, 1, 2].map(() =>
     Array.from({ length: dictionaries.varint() }, () => dictionaries.text()),
   ) as [string[], string[], string[]];
-  const [
+  const {
     flags,
     ids,
     actorIndexes,
@@ -296,7 +307,7 @@ export function decodeSegment(segment: Uint8Array, stream: string): LogEvent[] {
     parents,
     dataLengths,
     data,
-  ] = Array.from({ length: 12 }, () => input.section());
+  } = columnsOf(() => input.section());
   const entry = (list: string[], i: number, what: string) => {
     const value = list[i];
     if (value === undefined)
@@ -308,20 +319,20 @@ export function decodeSegment(segment: Uint8Array, stream: string): LogEvent[] {
   const lastSeq = new Map<string, number>();
   let lastWall = 0;
   for (let i = 0; i < count; i++) {
-    const flag = flags!.byte();
-    const id = toBase64Url(ids!.raw(ID_BYTES));
-    const actor = entry(actors, actorIndexes!.varint(), 'actor');
-    const seq = (lastSeq.get(actor) ?? 0) + seqDeltas!.signed();
+    const flag = flags.byte();
+    const id = toBase64Url(ids.raw(ID_BYTES));
+    const actor = entry(actors, actorIndexes.varint(), 'actor');
+    const seq = (lastSeq.get(actor) ?? 0) + seqDeltas.signed();
     lastSeq.set(actor, seq);
-    const type = entry(types, typeIndexes!.varint(), 'type');
+    const type = entry(types, typeIndexes.varint(), 'type');
     const author =
       flag & HAS_AUTHOR
-        ? entry(authors, authorIndexes!.varint(), 'author')
+        ? entry(authors, authorIndexes.varint(), 'author')
         : undefined;
-    const wall = lastWall + walls!.signed();
+    const wall = lastWall + walls.signed();
     lastWall = wall;
-    const hlc = formatHlc({ wall, counter: counters!.varint() });
-    const time = flag & EXPLICIT_TIME ? times!.text() : isoOf(wall);
+    const hlc = formatHlc({ wall, counter: counters.varint() });
+    const time = flag & EXPLICIT_TIME ? times.text() : isoOf(wall);
     if (time === undefined)
       throw new SegmentFormatError(`event ${id} has no time`);
     let eventParents: EventId[];
@@ -330,16 +341,16 @@ export function decodeSegment(segment: Uint8Array, stream: string): LogEvent[] {
         throw new SegmentFormatError('the first event names no previous one');
       eventParents = [events[i - 1]!.id];
     } else {
-      eventParents = Array.from({ length: parents!.varint() }, () => {
-        const at = parents!.varint();
-        if (at === 0) return toBase64Url(parents!.raw(ID_BYTES));
+      eventParents = Array.from({ length: parents.varint() }, () => {
+        const at = parents.varint();
+        if (at === 0) return toBase64Url(parents.raw(ID_BYTES));
         const parent = events[at - 1];
         if (!parent || at > i)
           throw new SegmentFormatError(`event ${id} names a later parent`);
         return parent.id;
       });
     }
-    const payload = data!.raw(dataLengths!.varint());
+    const payload = data.raw(dataLengths.varint());
     const event: LogEvent = {
       id,
       stream,

@@ -7,7 +7,7 @@ import type { LogEvent, VersionVector } from './types.ts';
 // be written at all.
 
 /** A vector with no entries and no prototype. */
-export function emptyVector(): VersionVector {
+function emptyVector(): VersionVector {
   return Object.create(null) as VersionVector;
 }
 
@@ -42,13 +42,6 @@ export function withEvents(
 ): VersionVector {
   const out = copyVector(vector);
   for (const e of events) raise(out, e.actor, e.seq);
-  return out;
-}
-
-/** A copy of `a` raised to cover `b`. */
-export function joinVectors(a: VersionVector, b: VersionVector): VersionVector {
-  const out = copyVector(a);
-  for (const [actor, seq] of Object.entries(b)) raise(out, actor, seq);
   return out;
 }
 

@@ -170,47 +170,32 @@ describe('the relay under hostile input', () => {
     },
   );
 
+  /** How the relay closes a connection whose hello names `log` with `token`. */
+  const refusal = (log: string, token: string) =>
+    new Promise<{ code: number; reason: string }>((resolve) => {
+      const ws = new WebSocket(url);
+      ws.on('open', () =>
+        ws.send(
+          JSON.stringify({
+            type: 'hello',
+            protocol: 1,
+            log,
+            token,
+            vector: {},
+          }),
+        ),
+      );
+      ws.on('close', (code, r) => resolve({ code, reason: r.toString() }));
+    });
+
   it('refuses a client that names another log with its own token', async () => {
-    const result = await new Promise<{ code: number; reason: string }>(
-      (resolve) => {
-        const ws = new WebSocket(url);
-        ws.on('open', () =>
-          ws.send(
-            JSON.stringify({
-              type: 'hello',
-              protocol: 1,
-              log: other.logId,
-              token,
-              vector: {},
-            }),
-          ),
-        );
-        ws.on('close', (code, r) => resolve({ code, reason: r.toString() }));
-      },
-    );
-    expect(result).toEqual({
+    expect(await refusal(other.logId, token)).toEqual({
       code: 4001,
       reason: 'unknown log or wrong token',
     });
   });
 
   it('gives the same close code and reason for an unknown log as for a wrong token', async () => {
-    const refusal = (log: string, token: string) =>
-      new Promise<{ code: number; reason: string }>((resolve) => {
-        const ws = new WebSocket(url);
-        ws.on('open', () =>
-          ws.send(
-            JSON.stringify({
-              type: 'hello',
-              protocol: 1,
-              log,
-              token,
-              vector: {},
-            }),
-          ),
-        );
-        ws.on('close', (code, r) => resolve({ code, reason: r.toString() }));
-      });
     const wrongToken = await refusal(logId, 'not-the-token');
     const unknownLog = await refusal('nosuchlog', 'not-the-token');
     const unknownWithRealToken = await refusal('nosuchlog', token);
