@@ -1,26 +1,21 @@
-import type { Log, LogEvent } from '../src/index.ts';
+import { inflateSync } from 'fflate';
+import type { EventRecord, Log } from '../src/index.ts';
 import { encodeSegment } from '../src/log/segment-codec.ts';
 import { textUpdateOf } from '../src/doc/doc-events.ts';
 
-/** Events per segment when measuring: the order of magnitude issue 14 proposes. */
-export const SEGMENT_EVENTS = 1024;
+import { SEGMENT_EVENTS } from '../worker/idb-segments.ts';
+
+export { SEGMENT_EVENTS };
 
 export interface SegmentBytes {
   events: number;
   /** Columnar segments, before compression. */
   raw: number;
-  /** The same, each segment compressed with deflate-raw (CompressionStream). */
+  /** The same, as stored: ids raw, the other columns deflated (fflate). */
   compressed: number;
   /** Of the events' own content: Yjs update bytes, and ids (16 raw bytes each). */
   updates: number;
   ids: number;
-}
-
-async function deflate(bytes: Uint8Array): Promise<number> {
-  const stream = new Blob([bytes.slice()])
-    .stream()
-    .pipeThrough(new CompressionStream('deflate-raw'));
-  return (await new Response(stream).arrayBuffer()).byteLength;
 }
 
 /**
@@ -29,7 +24,7 @@ async function deflate(bytes: Uint8Array): Promise<number> {
  * issue 14 moves storage to, measured on the events before any store holds them.
  */
 export async function segmentBytes(log: Log): Promise<SegmentBytes> {
-  const runs = new Map<string, LogEvent[]>();
+  const runs = new Map<string, EventRecord[]>();
   const out: SegmentBytes = {
     events: 0,
     raw: 0,
@@ -37,10 +32,10 @@ export async function segmentBytes(log: Log): Promise<SegmentBytes> {
     updates: 0,
     ids: 0,
   };
-  const flush = async (run: LogEvent[]) => {
-    const segment = encodeSegment(run);
-    out.raw += segment.byteLength;
-    out.compressed += await deflate(segment);
+  const flush = (run: EventRecord[]) => {
+    const { ids, body } = encodeSegment(run);
+    out.raw += ids.byteLength + inflateSync(body).byteLength;
+    out.compressed += ids.byteLength + body.byteLength;
     run.length = 0;
   };
   for await (const event of log.since({})) {
@@ -49,9 +44,15 @@ export async function segmentBytes(log: Log): Promise<SegmentBytes> {
     out.updates += textUpdateOf(event)?.byteLength ?? 0;
     let run = runs.get(event.stream);
     if (!run) runs.set(event.stream, (run = []));
-    run.push(event);
-    if (run.length === SEGMENT_EVENTS) await flush(run);
+    // The bookkeeping a store adds, as an import would set it.
+    run.push({
+      event,
+      pos: out.events,
+      recordedAt: Date.now(),
+      gen: run.length + 1,
+    });
+    if (run.length === SEGMENT_EVENTS) flush(run);
   }
-  for (const run of runs.values()) if (run.length > 0) await flush(run);
+  for (const run of runs.values()) if (run.length > 0) flush(run);
   return out;
 }

@@ -1,4 +1,5 @@
 import type { DBSchema } from 'idb';
+import type { SegmentMeta } from '../src/log/segment-directory.ts';
 import type {
   CanonicalKey,
   EventRecord,
@@ -12,8 +13,10 @@ import type {
  * Bump with a new branch in `upgradeSchema`; an old tab is asked to close on `versionchange`.
  * 1: the first layout. 3: the indexes are no longer unique, and canonical order is
  * kept by the `late` and `tails` stores instead of an index (2 was a step on the way).
+ * 4: events are packed into `segments` (issue 14); `events` holds only the hot tail
+ * not yet packed, and loses its `time` index (nothing read it).
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** The events store's key: an event's id. */
 export const EVENT_KEY_PATH = 'event.id';
@@ -32,7 +35,6 @@ export const EVENT_INDEXES = [
   ['pos', 'pos', { unique: false }],
   ['streamPos', ['event.stream', 'pos'], { unique: false }],
   ['actorSeq', ['event.actor', 'event.seq'], { unique: false }],
-  ['time', 'event.time', { unique: false }],
 ] as const satisfies readonly [
   keyof ForklineDB['events']['indexes'],
   string | string[],
@@ -56,9 +58,15 @@ export interface ForklineDB extends DBSchema {
       pos: number;
       streamPos: [string, number];
       actorSeq: [string, number];
-      time: string;
     };
   };
+  /**
+   * Packed runs of one stream's events (src/log/segment-codec.ts), keyed by a number
+   * that is never reused: a segment is written once and only ever deleted whole.
+   */
+  segments: { key: number; value: { body: Uint8Array } };
+  /** Per segment, under the same key: its stream, positions, actors and ids. */
+  segmentMeta: { key: number; value: SegmentMeta };
   /**
    * Events that arrived after an event of their stream that sorts after them (a
    * synced event from the past): key only, the record stays in `events`.

@@ -23,6 +23,12 @@ import {
   lateKeyOf,
   type LateKey,
 } from './idb-schema.ts';
+import {
+  retryingGone,
+  Segments,
+  type SegmentTx,
+  type SegmentWriteTx,
+} from './idb-segments.ts';
 
 const ZERO_REPLICA: ReplicaRecord = { hlc: '000000000000.0000', lastPos: 0 };
 const WRITE_SCOPE = [
@@ -32,19 +38,47 @@ const WRITE_SCOPE = [
   'meta',
   'late',
   'tails',
+  'segments',
+  'segmentMeta',
 ] as const;
+const READ_SCOPE = ['events', 'segments', 'segmentMeta'] as const;
 const CACHE_LIMIT = 50_000;
 const PAGE = 256;
+
+/** A transaction writing at least this many events of one stream writes them as segments. */
+export const DIRECT_SEGMENT_MIN = 256;
+/** Hot events of one stream that make the compactor pack them without waiting for idle. */
+export const HOT_LIMIT = 512;
+/** Quiet time after the last write before the compactor packs what is left. */
+const IDLE_MS = 2_000;
 
 export interface IdbStoreOptions {
   /** Called when another tab needs a newer schema: this connection is already closed. */
   onVersionChange?: () => void;
   /** Called when the browser closed the connection (storage cleared, disk error). */
   onConnectionLost?: () => void;
+  /**
+   * Pack hot events into segments in the background (the default). Off, events stay
+   * one record each until `compact()` is called or they arrive in a large batch.
+   */
+  compaction?: boolean;
+  /** Events per full segment (SEGMENT_EVENTS); tests make it small to get many segments. */
+  segmentEvents?: number;
+  /** A transaction writing this many events of a stream writes them packed (DIRECT_SEGMENT_MIN). */
+  directSegmentMin?: number;
 }
 
 export interface IdbStore extends Store {
   readonly name: string;
+  /**
+   * Packs every hot event of `stream` (of every stream when none is named) into
+   * segments, with the stream's unfilled segments. A rewrite of storage only: each
+   * transaction either packs a run or leaves it as it was.
+   * @returns how many hot events were packed.
+   */
+  compact(stream?: string): Promise<number>;
+  /** Resolves when the background compactor has nothing left to do. */
+  compacted(): Promise<void>;
 }
 
 type WriteTx = IDBPTransaction<
@@ -53,11 +87,23 @@ type WriteTx = IDBPTransaction<
   'readwrite'
 >;
 
+const byPos = (a: EventRecord, b: EventRecord) => a.pos - b.pos;
+
 /**
- * The engine's Store over IndexedDB (through idb). Events are immutable and
- * content-addressed, so committed records are cached by id; heads, seqs and the
- * clock are always read inside the writing transaction, never from a cache, because
- * other tabs' workers write the same database.
+ * The engine's Store over IndexedDB (through idb), as a hot tail and packed segments.
+ *
+ * New events land as one record each in `events` (the hot tail), except that a
+ * transaction writing DIRECT_SEGMENT_MIN or more events of a stream (an import, a
+ * large sync) writes them packed. The compactor packs the hot tail into segments of
+ * SEGMENT_EVENTS in transactions of its own, each atomic: a crash leaves the hot
+ * records or the segment, never neither. An event keeps its position, so reads in
+ * position order merge the hot tail with the segments that overlap each page, every
+ * page inside one transaction (a compaction between pages moves nothing a reader
+ * has not yet passed, since it looks up positions, not records).
+ *
+ * Events are immutable and content-addressed, so records are cached by id; heads,
+ * seqs and the clock are always read inside the writing transaction, never from a
+ * cache, because other tabs' workers write the same database.
  * @throws StorageError when a transaction aborts (quota, disk), StoreClosedError after close.
  */
 export async function openIdbStore(
@@ -77,8 +123,9 @@ export async function openIdbStore(
           database.createObjectStore('meta');
           database.createObjectStore('snapshots', { keyPath: 'key' });
         }
-        // A new database goes through it too, with nothing to read.
+        // A new database goes through them too, with nothing to read.
         if (oldVersion < 3) void upgradeToVersion3(database, transaction);
+        if (oldVersion < 4) upgradeToVersion4(database, transaction);
       },
       blocking() {
         // A newer tab wants to upgrade: step aside rather than leave it hanging.
@@ -93,6 +140,8 @@ export async function openIdbStore(
     },
   );
 
+  const segments = new Segments(options.segmentEvents);
+  const directMin = options.directSegmentMin ?? DIRECT_SEGMENT_MIN;
   const cache = new Map<string, EventRecord>();
   const remember = (record: EventRecord) => {
     if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
@@ -101,15 +150,28 @@ export async function openIdbStore(
   const checkOpen = () => {
     if (closed) throw new StoreClosedError(name);
   };
+  const readTx = () =>
+    db.transaction([...READ_SCOPE], 'readonly') as unknown as SegmentTx;
+
+  /** The event `id` as `tx` sees it: hot record, else a segment's. */
+  const lookup = async (tx: SegmentTx, id: string) =>
+    (await tx.objectStore('events').get(id)) ??
+    (await retryingGone(() => segments.find(tx, id)));
 
   const readEvent = async (id: string) => {
     const hit = cache.get(id);
     if (hit) return hit;
     checkOpen();
-    const record = await db.get('events', id);
+    const record = await lookup(readTx(), id);
     if (record) remember(record);
     return record;
   };
+
+  const compactor = new Compactor(
+    options.compaction ?? true,
+    segments.size * 2,
+    (stream) => compactStream(stream),
+  );
 
   async function write<T>(
     body: (tx: StoreTransaction) => Promise<T>,
@@ -118,13 +180,22 @@ export async function openIdbStore(
     const tx: WriteTx = db.transaction([...WRITE_SCOPE], 'readwrite', {
       durability: 'default',
     });
+    const segmentTx = tx as unknown as SegmentWriteTx;
     const written: EventRecord[] = [];
     // The request that failed says why (ConstraintError, QuotaExceededError); tx.done only says AbortError.
     let failure: DOMException | Error | undefined;
     const noteFailure = (error: DOMException | Error) =>
       void (failure ??= error);
     const writtenById = new Map<string, EventRecord>();
-    let lastWrite: Promise<unknown> = Promise.resolve();
+    // Events not yet written, by stream: a stream's run becomes a segment once it is
+    // long enough, else hot records when the body is done.
+    const unwritten = new Map<string, EventRecord[]>();
+    const hotWritten = new Map<string, number>();
+    let requests: Promise<unknown>[] = [];
+    const track = (request: Promise<unknown>) =>
+      requests.push(request.catch(noteFailure));
+    const writeSegment = (run: EventRecord[]) =>
+      track(segments.write(segmentTx, run));
     // Each stream's greatest key, asked for as soon as the engine reads the stream,
     // so deciding lateness at the end costs no extra round trip.
     const tails = new Map<string, Promise<CanonicalKey | undefined>>();
@@ -134,11 +205,20 @@ export async function openIdbStore(
         tails.set(stream, (tail = tx.objectStore('tails').get(stream)));
       return tail;
     };
+    let segmentsSeen: Promise<void> | undefined;
     const view: StoreTransaction = {
       async event(id) {
         const own = writtenById.get(id) ?? cache.get(id);
         if (own) return own;
-        return tx.objectStore('events').get(id);
+        const hot = await tx.objectStore('events').get(id);
+        if (hot) return hot;
+        // The directory is brought up to this transaction once; after that, a miss
+        // in it is a miss in storage (this transaction's own segments are in writtenById).
+        await (segmentsSeen ??= segments.refresh(segmentTx));
+        const slot = segments.directory.locate(id);
+        return (
+          slot && (await segments.records(segmentTx, slot.key))[slot.index]
+        );
       },
       stream: (stream) => {
         void tailOf(stream).catch(() => undefined);
@@ -151,10 +231,20 @@ export async function openIdbStore(
       putEvent(record) {
         written.push(record);
         writtenById.set(record.event.id, record);
-        lastWrite = tx.objectStore('events').add(record).catch(noteFailure);
+        const { stream } = record.event;
+        let run = unwritten.get(stream);
+        if (!run) unwritten.set(stream, (run = []));
+        run.push(record);
+        if (run.length === segments.size) {
+          unwritten.set(stream, []);
+          writeSegment(run);
+        }
       },
-      // Requests complete in order: once the last one has, every earlier one has too.
-      settle: () => lastWrite.then(() => undefined),
+      async settle() {
+        const waiting = requests;
+        requests = [];
+        await Promise.all(waiting);
+      },
       putStream: (record) =>
         void tx
           .objectStore('streams')
@@ -174,6 +264,14 @@ export async function openIdbStore(
     let result: T;
     try {
       result = await body(view);
+      for (const [stream, run] of unwritten) {
+        if (run.length >= directMin) writeSegment(run);
+        else {
+          for (const record of run) track(tx.objectStore('events').add(record));
+          if (run.length > 0)
+            hotWritten.set(stream, (hotWritten.get(stream) ?? 0) + run.length);
+        }
+      }
       if (written.length > 0) await recordLateness(tx, written, tailOf);
     } catch (error) {
       try {
@@ -194,28 +292,108 @@ export async function openIdbStore(
     // would cost more each time: a Map's iterator skips every hole deletion left.
     if (written.length >= CACHE_LIMIT) cache.clear();
     for (const record of written.slice(-CACHE_LIMIT)) remember(record);
+    for (const [stream, count] of hotWritten) compactor.wrote(stream, count);
     return result;
   }
 
-  async function* pages<K extends IDBValidKey>(
-    fetch: (
-      after: K | undefined,
-    ) => Promise<{ records: EventRecord[]; next: K | undefined }>,
-  ): AsyncIterable<EventRecord> {
-    checkOpen();
-    let page = fetch(undefined);
-    for (;;) {
-      const { records, next } = await page;
-      const more = records.length === PAGE && next !== undefined;
-      // Ask for the next page before handing out this one: the consumer's work and
-      // the storage process's read overlap instead of taking turns.
-      if (more) {
-        checkOpen();
-        page = fetch(next);
-        page.catch(() => undefined);
+  /** One compaction transaction for `stream`: returns how many hot events it packed. */
+  async function compactStream(stream: string): Promise<number> {
+    if (closed) return 0;
+    const tx = db.transaction(
+      ['events', 'segments', 'segmentMeta'],
+      'readwrite',
+    );
+    const segmentTx = tx as unknown as SegmentWriteTx;
+    try {
+      await segments.refresh(segmentTx);
+      const hot = await tx
+        .objectStore('events')
+        .index('streamPos')
+        .getAll(
+          IDBKeyRange.bound([stream, 0], [stream, Infinity]),
+          segments.size * 2,
+        );
+      if (hot.length === 0) {
+        await tx.done;
+        return 0;
       }
-      for (const record of records) yield record;
-      if (!more) return;
+      // The stream's unfilled segments join the run, so segments grow to full size.
+      const unfilled = segments.directory.segments(
+        (m) => m.stream === stream && m.count < segments.size,
+      );
+      const packed = [...hot];
+      for (const [key] of unfilled)
+        packed.push(...(await segments.records(segmentTx, key)));
+      packed.sort(byPos);
+      // A failed request aborts the transaction: tx.done says so below.
+      for (const run of segments.runs(packed))
+        segments.write(segmentTx, run).catch(() => undefined);
+      for (const [key] of unfilled) segments.remove(segmentTx, key);
+      for (const record of hot)
+        void tx.objectStore('events').delete(record.event.id);
+      await tx.done;
+      return hot.length;
+    } catch (error) {
+      try {
+        tx.abort();
+      } catch {
+        // Already finished.
+      }
+      await tx.done.catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Positions after `after` in order, of one stream or of all, page by page. */
+  async function* inPositionOrder(
+    after: number,
+    stream?: string,
+  ): AsyncIterable<EventRecord> {
+    for (let last = after; last !== Infinity;) {
+      checkOpen();
+      const page = await retryingGone(async () => {
+        const tx = readTx();
+        const hot =
+          stream === undefined
+            ? await tx
+                .objectStore('events')
+                .index('pos')
+                .getAll(IDBKeyRange.lowerBound(last, true), PAGE)
+            : await tx
+                .objectStore('events')
+                .index('streamPos')
+                .getAll(
+                  IDBKeyRange.bound([stream, last], [stream, Infinity], true),
+                  PAGE,
+                );
+        return segments.page(tx, last, stream, hot, PAGE);
+      });
+      last = page.bound;
+      yield* page.records;
+    }
+  }
+
+  /** The late events of `stream`, in canonical order, page by page. */
+  async function* lateEvents(stream: string): AsyncIterable<EventRecord> {
+    let after: LateKey | undefined;
+    for (;;) {
+      checkOpen();
+      const range = IDBKeyRange.bound(
+        after ?? [stream, '', ''],
+        [stream, '\uffff', '\uffff'],
+        after !== undefined,
+      );
+      const tx = db.transaction(['late', ...READ_SCOPE], 'readonly');
+      const keys = await tx.objectStore('late').getAllKeys(range, PAGE);
+      const records = await Promise.all(
+        keys.map(
+          async ([, , id]) =>
+            cache.get(id) ?? (await lookup(tx as unknown as SegmentTx, id))!,
+        ),
+      );
+      yield* records;
+      if (keys.length < PAGE) return;
+      after = keys[keys.length - 1];
     }
   }
 
@@ -232,49 +410,21 @@ export async function openIdbStore(
       (await db.get('meta', 'replica')) ?? ZERO_REPLICA
     ),
     write,
-    streamEvents(stream: string) {
-      // Pages of getAll keep the transactions short; each resumes strictly after the last key.
-      const arrived = pages<number>(async (last) => {
-        const range = IDBKeyRange.bound(
-          [stream, last ?? 0],
-          [stream, Infinity],
-          last !== undefined,
-        );
-        const records = await db.getAllFromIndex(
-          'events',
-          'streamPos',
-          range,
-          PAGE,
-        );
-        return { records, next: records[records.length - 1]?.pos };
-      });
-      const late = pages<LateKey>(async (last) => {
-        const range = IDBKeyRange.bound(
-          last ?? [stream, '', ''],
-          [stream, '\uffff', '\uffff'],
-          last !== undefined,
-        );
-        const keys = await db.getAllKeys('late', range, PAGE);
-        const records = await Promise.all(
-          keys.map(async ([, , id]) => (await readEvent(id))!),
-        );
-        return { records, next: keys[keys.length - 1] };
-      });
-      return mergeCanonical(arrived, late);
-    },
-    eventsFrom(from: number) {
-      return pages<number>(async (last) => {
-        const range = IDBKeyRange.lowerBound(
-          last ?? Math.max(from, 1),
-          last !== undefined,
-        );
-        const records = await db.getAllFromIndex('events', 'pos', range, PAGE);
-        return { records, next: records[records.length - 1]?.pos };
-      });
-    },
+    streamEvents: (stream) =>
+      mergeCanonical(inPositionOrder(0, stream), lateEvents(stream)),
+    eventsFrom: (from) => inPositionOrder(Math.max(from, 1) - 1),
     async actorEvent(actor, seq) {
       checkOpen();
-      return db.getFromIndex('events', 'actorSeq', [actor, seq]);
+      return retryingGone(async () => {
+        const tx = readTx();
+        const hot = await tx
+          .objectStore('events')
+          .index('actorSeq')
+          .get([actor, seq]);
+        if (hot) return hot;
+        await segments.refresh(tx);
+        return segments.findSeq(tx, actor, seq);
+      });
     },
     async streamNames(prefix) {
       checkOpen();
@@ -289,14 +439,10 @@ export async function openIdbStore(
       return vectorFrom(rows.map((r) => [r.actor, r.seq] as const));
     },
     async streamEventsSince(stream, pos) {
-      checkOpen();
-      const range = IDBKeyRange.bound(
-        [stream, pos],
-        [stream, Infinity],
-        true,
-        false,
-      );
-      return db.getAllFromIndex('events', 'streamPos', range);
+      const records: EventRecord[] = [];
+      for await (const record of inPositionOrder(pos, stream))
+        records.push(record);
+      return records;
     },
     async getSnapshot(key) {
       checkOpen();
@@ -310,12 +456,120 @@ export async function openIdbStore(
       checkOpen();
       await db.clear('snapshots');
     },
+    async compact(stream) {
+      checkOpen();
+      const names =
+        stream === undefined ? await db.getAllKeys('streams') : [stream];
+      let packed = 0;
+      for (const name of names)
+        for (let n; (n = await compactStream(name)) > 0;) packed += n;
+      return packed;
+    },
+    compacted: () => compactor.idle(),
     async close() {
       closed = true;
+      compactor.stop();
       db.close();
     },
   };
+  // Whatever an earlier session, another tab or an upgrade left hot is packed at idle.
+  compactor.sweep(async () => {
+    const names = await db.getAllKeys('streams');
+    const counts = await Promise.all(
+      names.map((s) =>
+        db.countFromIndex(
+          'events',
+          'streamPos',
+          IDBKeyRange.bound([s, 0], [s, Infinity]),
+        ),
+      ),
+    );
+    return names.filter((_, i) => counts[i]! > 0);
+  });
   return store;
+}
+
+/**
+ * Runs compactions one at a time, off the path of the writes that call for them: a
+ * stream whose hot tail passed HOT_LIMIT soon, every stream written since at idle.
+ * A failed compaction loses nothing (its transaction rolled back): it is reported
+ * and tried again at the next idle.
+ */
+class Compactor {
+  private readonly hot = new Map<string, number>();
+  private readonly queue = new Set<string>();
+  private running: Promise<void> | undefined;
+  private readonly sweeping = new Set<Promise<void>>();
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly enabled: boolean,
+    /** At most this many hot events are packed per compaction transaction. */
+    private readonly batch: number,
+    private readonly compactStream: (stream: string) => Promise<number>,
+  ) {}
+
+  /** `count` hot events were written to `stream`. */
+  wrote(stream: string, count: number): void {
+    if (!this.enabled || this.stopped) return;
+    const hot = (this.hot.get(stream) ?? 0) + count;
+    this.hot.set(stream, hot);
+    if (hot >= HOT_LIMIT) this.enqueue([stream]);
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(
+      () => this.enqueue([...this.hot.keys()]),
+      IDLE_MS,
+    );
+  }
+
+  /** Finds streams with hot events (at open) and queues them. */
+  sweep(find: () => Promise<string[]>): void {
+    if (!this.enabled) return;
+    const sweeping = find()
+      .then((streams) => this.enqueue(streams))
+      .catch((error: unknown) =>
+        console.warn('forkline: compaction sweep failed', error),
+      )
+      .finally(() => this.sweeping.delete(sweeping));
+    this.sweeping.add(sweeping);
+  }
+
+  private enqueue(streams: string[]): void {
+    if (this.stopped) return;
+    for (const stream of streams) this.queue.add(stream);
+    this.running ??= this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    // A task boundary first: the write that called for this has replied by then.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    while (!this.stopped && this.queue.size > 0) {
+      const [stream] = this.queue as Set<string>;
+      this.queue.delete(stream!);
+      this.hot.delete(stream!);
+      try {
+        const packed = await this.compactStream(stream!);
+        // More than one transaction's worth: go on after other work had a turn.
+        if (packed >= this.batch) this.queue.add(stream!);
+      } catch (error) {
+        if (this.stopped) break;
+        console.warn(`forkline: compacting "${stream}" failed`, error);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    this.running = undefined;
+  }
+
+  async idle(): Promise<void> {
+    await Promise.all(this.sweeping);
+    while (this.running) await this.running;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.idleTimer);
+  }
 }
 
 /** Puts the late ones among `written` (in arrival order) into `late`, and new tails. */
@@ -375,4 +629,24 @@ async function upgradeToVersion3(
     console.error('forkline: the schema upgrade failed', error);
     transaction.abort();
   }
+}
+
+/**
+ * From version 3 (or a new database): the segment stores. The events stay where they
+ * are, as the hot tail; the compactor packs them once the store is open, a run per
+ * transaction, so the upgrade itself is quick and cannot run out of time or memory.
+ */
+function upgradeToVersion4(
+  database: IDBPDatabase<ForklineDB>,
+  transaction: IDBPTransaction<
+    ForklineDB,
+    StoreNames<ForklineDB>[],
+    'versionchange'
+  >,
+): void {
+  database.createObjectStore('segments', { autoIncrement: true });
+  database.createObjectStore('segmentMeta');
+  const events = transaction.objectStore('events');
+  if (events.indexNames.contains('time' as never))
+    events.deleteIndex('time' as never);
 }

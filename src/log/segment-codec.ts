@@ -1,6 +1,8 @@
+import { deflateSync, inflateSync } from 'fflate';
 import { fromBase64Url, toBase64Url } from './base64url.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { formatHlc, parseHlc } from './hlc.ts';
+import type { EventRecord } from './store.ts';
 import type { EventId, Json, LogEvent } from './types.ts';
 
 // A segment packs a run of one stream's events into columns (issue 14): one column per
@@ -9,15 +11,23 @@ import type { EventId, Json, LogEvent } from './types.ts';
 // share their client id). What an event is (DESIGN §1) does not change: decoding gives
 // back every field exactly, so ids recompute from the content as before.
 //
-// Layout: magic, version, event count, then length-prefixed sections:
-//   dictionaries (actors, types, authors), flags, ids (16 raw bytes each),
-//   actor indexes, seq deltas, type indexes, author indexes, HLC wall deltas,
-//   HLC counters, explicit times, explicit parents, data lengths, data bytes.
-// Integers are LEB128 varints; signed deltas are zigzag-encoded.
+// A segment holds stored records (an event plus its local position, arrival time and
+// generation), so a store can keep any run of them in one place.
+//
+// Two parts. `ids`: the events' ids, 16 raw bytes each, in order, uncompressed (hashes
+// do not compress, and a store keeps them apart to find events without decoding).
+// `body`: deflate-raw of magic, version, event count, then length-prefixed sections:
+//   dictionaries (actors, types, authors), flags, actor indexes, seq deltas, type
+//   indexes, author indexes, HLC wall deltas, HLC counters, explicit times, explicit
+//   parents, data lengths, data bytes, position deltas, arrival-time deltas,
+//   generation deltas.
+// Integers are LEB128 varints; signed deltas are zigzag-encoded. Compression is
+// synchronous (fflate) on purpose: a store reads segments inside IndexedDB
+// transactions, which commit if the code awaits anything but their own requests.
 
 const MAGIC = 0x46; // 'F'
-const VERSION = 1;
-const ID_BYTES = 16;
+const VERSION = 2;
+export const ID_BYTES = 16;
 
 /** Flags, one byte per event. */
 const PARENT_IS_PREVIOUS = 1; // parents == [the event before it in the segment]
@@ -28,7 +38,6 @@ const HAS_AUTHOR = 8;
 /** The columns after the dictionaries, in the order they are written. */
 const COLUMNS = [
   'flags',
-  'ids',
   'actorIndexes',
   'seqDeltas',
   'typeIndexes',
@@ -39,6 +48,9 @@ const COLUMNS = [
   'parents',
   'dataLengths',
   'data',
+  'positions',
+  'arrivals',
+  'gens',
 ] as const;
 type Column = (typeof COLUMNS)[number];
 
@@ -190,23 +202,31 @@ const isoOf = (wall: number) => {
     : date.toISOString();
 };
 
+/** A run of one stream's records, packed. */
+export interface PackedSegment {
+  /** The events' ids, ID_BYTES raw bytes each, in the segment's order. */
+  ids: Uint8Array;
+  /** Every other column, compressed. */
+  body: Uint8Array;
+}
+
 /**
- * Packs events of one stream, in the order given, into a segment. The stream's name
+ * Packs records of one stream, in the order given, into a segment. The stream's name
  * is not stored: whoever keeps the segment knows it. Nothing else is checked here:
  * the events were verified when they were stored.
- * @throws SegmentFormatError when the events are not all of one stream.
+ * @throws SegmentFormatError when the records are not all of one stream.
  */
-export function encodeSegment(events: readonly LogEvent[]): Uint8Array {
-  const stream = events[0]?.stream;
-  if (events.some((e) => e.stream !== stream))
+export function encodeSegment(records: readonly EventRecord[]): PackedSegment {
+  const stream = records[0]?.event.stream;
+  if (records.some((r) => r.event.stream !== stream))
     throw new SegmentFormatError('a segment holds events of one stream');
   const actors = new Dictionary();
   const types = new Dictionary();
   const authors = new Dictionary();
+  const ids = new Uint8Array(records.length * ID_BYTES);
   const columns = columnsOf(() => new ByteWriter());
   const {
     flags,
-    ids,
     actorIndexes,
     seqDeltas,
     typeIndexes,
@@ -217,13 +237,18 @@ export function encodeSegment(events: readonly LogEvent[]): Uint8Array {
     parents,
     dataLengths,
     data,
+    positions,
+    arrivals,
+    gens,
   } = columns;
   const positionOf = new Map<EventId, number>();
   const lastSeq = new Map<string, number>();
   let lastWall = 0;
-  events.forEach((event, i) => {
+  let last = { pos: 0, recordedAt: 0, gen: 0 };
+  records.forEach((record, i) => {
+    const { event } = record;
     let flag = 0;
-    const previous = i > 0 ? events[i - 1]!.id : undefined;
+    const previous = i > 0 ? records[i - 1]!.event.id : undefined;
     if (event.parents.length === 1 && event.parents[0] === previous)
       flag |= PARENT_IS_PREVIOUS;
     const { wall, counter } = parseHlc(event.hlc);
@@ -233,7 +258,7 @@ export function encodeSegment(events: readonly LogEvent[]): Uint8Array {
     if (event.author !== undefined) flag |= HAS_AUTHOR;
     flags.byte(flag);
 
-    ids.raw(idBytes(event.id));
+    ids.set(idBytes(event.id), i * ID_BYTES);
     positionOf.set(event.id, i);
     const actor = actors.indexOf(event.actor);
     actorIndexes.varint(actor);
@@ -260,12 +285,16 @@ export function encodeSegment(events: readonly LogEvent[]): Uint8Array {
     const payload = bytes ?? utf8.encode(canonicalJson(event.data));
     dataLengths.varint(payload.length);
     data.raw(payload);
+    positions.signed(record.pos - last.pos);
+    arrivals.signed(record.recordedAt - last.recordedAt);
+    gens.signed(record.gen - last.gen);
+    last = record;
   });
 
   const out = new ByteWriter();
   out.byte(MAGIC);
   out.byte(VERSION);
-  out.varint(events.length);
+  out.varint(records.length);
   const dictionaries = new ByteWriter();
   for (const dictionary of [actors, types, authors]) {
     dictionaries.varint(dictionary.entries.length);
@@ -276,27 +305,46 @@ export function encodeSegment(events: readonly LogEvent[]): Uint8Array {
     out.varint(bytes.length);
     out.raw(bytes);
   }
-  return out.done();
+  return { ids, body: deflateSync(out.done()) };
+}
+
+/** The id of the `i`th event of a segment, from its `ids` part. */
+export function segmentId(ids: Uint8Array, i: number): EventId {
+  return toBase64Url(ids.subarray(i * ID_BYTES, (i + 1) * ID_BYTES));
 }
 
 /**
- * The events a segment of `stream` holds, in its order, every field as it was stored.
+ * The records a segment of `stream` holds, in its order, every field as it was stored.
  * @throws SegmentFormatError when the bytes are not a segment this code wrote.
  */
-export function decodeSegment(segment: Uint8Array, stream: string): LogEvent[] {
-  const input = new ByteReader(segment);
+export function decodeSegment(
+  segment: PackedSegment,
+  stream: string,
+): EventRecord[] {
+  let unpacked: Uint8Array;
+  try {
+    unpacked = inflateSync(segment.body);
+  } catch (error) {
+    throw new SegmentFormatError(
+      `its body does not inflate (${String(error)})`,
+    );
+  }
+  const input = new ByteReader(unpacked);
   if (input.byte() !== MAGIC) throw new SegmentFormatError('wrong magic byte');
   const version = input.byte();
   if (version !== VERSION)
     throw new SegmentFormatError(`unknown version ${version}`);
   const count = input.varint();
+  if (segment.ids.length !== count * ID_BYTES)
+    throw new SegmentFormatError(
+      `it holds ${count} events but ${segment.ids.length} bytes of ids`,
+    );
   const dictionaries = input.section();
   const [actors, types, authors] = [0, 1, 2].map(() =>
     Array.from({ length: dictionaries.varint() }, () => dictionaries.text()),
   ) as [string[], string[], string[]];
   const {
     flags,
-    ids,
     actorIndexes,
     seqDeltas,
     typeIndexes,
@@ -307,6 +355,9 @@ export function decodeSegment(segment: Uint8Array, stream: string): LogEvent[] {
     parents,
     dataLengths,
     data,
+    positions,
+    arrivals,
+    gens,
   } = columnsOf(() => input.section());
   const entry = (list: string[], i: number, what: string) => {
     const value = list[i];
@@ -315,12 +366,13 @@ export function decodeSegment(segment: Uint8Array, stream: string): LogEvent[] {
     return value;
   };
 
-  const events: LogEvent[] = [];
+  const records: EventRecord[] = [];
   const lastSeq = new Map<string, number>();
   let lastWall = 0;
+  let last = { pos: 0, recordedAt: 0, gen: 0 };
   for (let i = 0; i < count; i++) {
     const flag = flags.byte();
-    const id = toBase64Url(ids.raw(ID_BYTES));
+    const id = segmentId(segment.ids, i);
     const actor = entry(actors, actorIndexes.varint(), 'actor');
     const seq = (lastSeq.get(actor) ?? 0) + seqDeltas.signed();
     lastSeq.set(actor, seq);
@@ -339,15 +391,15 @@ export function decodeSegment(segment: Uint8Array, stream: string): LogEvent[] {
     if (flag & PARENT_IS_PREVIOUS) {
       if (i === 0)
         throw new SegmentFormatError('the first event names no previous one');
-      eventParents = [events[i - 1]!.id];
+      eventParents = [records[i - 1]!.event.id];
     } else {
       eventParents = Array.from({ length: parents.varint() }, () => {
         const at = parents.varint();
         if (at === 0) return toBase64Url(parents.raw(ID_BYTES));
-        const parent = events[at - 1];
+        const parent = records[at - 1];
         if (!parent || at > i)
           throw new SegmentFormatError(`event ${id} names a later parent`);
-        return parent.id;
+        return parent.event.id;
       });
     }
     const payload = data.raw(dataLengths.varint());
@@ -366,7 +418,14 @@ export function decodeSegment(segment: Uint8Array, stream: string): LogEvent[] {
       time,
     };
     if (author !== undefined) event.author = author;
-    events.push(event);
+    const record: EventRecord = {
+      event,
+      pos: last.pos + positions.signed(),
+      recordedAt: last.recordedAt + arrivals.signed(),
+      gen: last.gen + gens.signed(),
+    };
+    records.push(record);
+    last = record;
   }
-  return events;
+  return records;
 }

@@ -1,0 +1,153 @@
+import { fromBase64Url } from './base64url.ts';
+import { ID_BYTES } from './segment-codec.ts';
+import type { EventRecord } from './store.ts';
+import type { EventId } from './types.ts';
+
+/** What a store keeps beside each segment to find its events without decoding it. */
+export interface SegmentSummary {
+  stream: string;
+  /** Positions of its first and last record (records are in position order). */
+  firstPos: number;
+  lastPos: number;
+  count: number;
+  /** Per actor: the least and greatest seq it holds (not every seq between). */
+  actors: [actor: string, least: number, greatest: number][];
+}
+
+export interface SegmentMeta extends SegmentSummary {
+  /** The segment's ids, ID_BYTES each, in its order. */
+  ids: Uint8Array;
+}
+
+/** Where an event sits: which segment, at which index. */
+export interface SegmentSlot {
+  key: number;
+  index: number;
+}
+
+export function summarize(records: readonly EventRecord[]): SegmentSummary {
+  const actors = new Map<string, [string, number, number]>();
+  for (const { event } of records) {
+    const range = actors.get(event.actor);
+    if (!range) actors.set(event.actor, [event.actor, event.seq, event.seq]);
+    else {
+      range[1] = Math.min(range[1], event.seq);
+      range[2] = Math.max(range[2], event.seq);
+    }
+  }
+  return {
+    stream: records[0]!.event.stream,
+    firstPos: records[0]!.pos,
+    lastPos: records[records.length - 1]!.pos,
+    count: records.length,
+    actors: [...actors.values()],
+  };
+}
+
+interface Entry {
+  meta: SegmentMeta;
+  /** The first four bytes of each id, sorted, and the index each came from. */
+  prefixes: Uint32Array;
+  order: Uint32Array;
+}
+
+const prefixAt = (ids: Uint8Array, i: number) =>
+  ((ids[i * ID_BYTES]! << 24) |
+    (ids[i * ID_BYTES + 1]! << 16) |
+    (ids[i * ID_BYTES + 2]! << 8) |
+    ids[i * ID_BYTES + 3]!) >>>
+  0;
+
+/**
+ * Every segment's summary and ids, in memory: ~24 bytes per event, so that finding an
+ * event by id or by (actor, seq) costs no storage read until the one segment that
+ * holds it. A store keeps it current by comparing its keys with the stored ones.
+ */
+export class SegmentDirectory {
+  private readonly entries = new Map<number, Entry>();
+
+  keys(): number[] {
+    return [...this.entries.keys()];
+  }
+
+  has(key: number): boolean {
+    return this.entries.has(key);
+  }
+
+  set(key: number, meta: SegmentMeta): void {
+    const order = new Uint32Array(meta.count);
+    const unsorted = new Uint32Array(meta.count);
+    for (let i = 0; i < meta.count; i++) {
+      order[i] = i;
+      unsorted[i] = prefixAt(meta.ids, i);
+    }
+    order.sort((a, b) => unsorted[a]! - unsorted[b]!);
+    const prefixes = order.map((i) => unsorted[i]!);
+    this.entries.set(key, { meta, prefixes, order });
+  }
+
+  delete(key: number): void {
+    this.entries.delete(key);
+  }
+
+  meta(key: number): SegmentMeta | undefined {
+    return this.entries.get(key)?.meta;
+  }
+
+  /** The segments whose records match, each as [key, meta], in position order of their first. */
+  segments(
+    match: (meta: SegmentMeta) => boolean = () => true,
+  ): [number, SegmentMeta][] {
+    const out: [number, SegmentMeta][] = [];
+    for (const [key, { meta }] of this.entries)
+      if (match(meta)) out.push([key, meta]);
+    return out.sort((a, b) => a[1].firstPos - b[1].firstPos);
+  }
+
+  /** Where the event `id` is, if a segment holds it. */
+  locate(id: EventId): SegmentSlot | undefined {
+    let bytes: Uint8Array;
+    try {
+      bytes = fromBase64Url(id);
+    } catch {
+      return undefined;
+    }
+    if (bytes.length !== ID_BYTES) return undefined;
+    const prefix =
+      ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>>
+      0;
+    for (const [key, { meta, prefixes, order }] of this.entries) {
+      let lo = 0;
+      let hi = prefixes.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (prefixes[mid]! < prefix) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let j = lo; j < prefixes.length && prefixes[j] === prefix; j++) {
+        const index = order[j]!;
+        if (sameId(meta.ids, index, bytes)) return { key, index };
+      }
+    }
+    return undefined;
+  }
+
+  /** Segments that may hold `actor`'s event `seq`. */
+  holding(actor: string, seq: number): number[] {
+    const out: number[] = [];
+    for (const [key, { meta }] of this.entries)
+      if (
+        meta.actors.some(
+          ([a, least, most]) => a === actor && least <= seq && seq <= most,
+        )
+      )
+        out.push(key);
+    return out;
+  }
+}
+
+function sameId(ids: Uint8Array, index: number, id: Uint8Array): boolean {
+  const at = index * ID_BYTES;
+  for (let k = 0; k < ID_BYTES; k++) if (ids[at + k] !== id[k]) return false;
+  return true;
+}

@@ -1,0 +1,170 @@
+import type { IDBPTransaction, StoreNames } from 'idb';
+import type { EventRecord } from '../src/index.ts';
+import { decodeSegment, encodeSegment } from '../src/log/segment-codec.ts';
+import { SegmentDirectory, summarize } from '../src/log/segment-directory.ts';
+import type { ForklineDB } from './idb-schema.ts';
+
+/** Events per segment: large enough to compress well, small enough to decode in a few ms. */
+export const SEGMENT_EVENTS = 2048;
+
+/** Decoded segments kept: about one per stream a read is walking at once. */
+const DECODED_LIMIT = 24;
+
+/** Any transaction whose scope includes the segment stores (and, for writes, events). */
+export type SegmentTx = IDBPTransaction<
+  ForklineDB,
+  ArrayLike<StoreNames<ForklineDB>>,
+  IDBTransactionMode
+>;
+
+export type SegmentWriteTx = IDBPTransaction<
+  ForklineDB,
+  ArrayLike<StoreNames<ForklineDB>>,
+  'readwrite'
+>;
+
+/** A segment was deleted (compacted into another) after the directory named it. */
+class SegmentGone extends Error {}
+
+/**
+ * The segments of one database as this worker sees them: their directory (kept in
+ * step with the stored keys inside whichever transaction asks) and the last few
+ * decoded. Segments are immutable under keys never reused, so a decoded one stays
+ * true for as long as it is cached; only the directory can be behind, and every
+ * read brings it up to its own transaction first.
+ */
+export class Segments {
+  readonly directory = new SegmentDirectory();
+  private readonly decoded = new Map<number, EventRecord[]>();
+
+  /** `size`: events per full segment (SEGMENT_EVENTS but in tests). */
+  constructor(readonly size = SEGMENT_EVENTS) {}
+
+  /** Cuts `records` into runs of a full segment's size. */
+  runs<T>(records: readonly T[]): T[][] {
+    const runs: T[][] = [];
+    for (let i = 0; i < records.length; i += this.size)
+      runs.push(records.slice(i, i + this.size));
+    return runs;
+  }
+
+  /** Brings the directory up to what `tx` sees: one keys read, plus the new summaries. */
+  async refresh(tx: SegmentTx): Promise<void> {
+    const metas = tx.objectStore('segmentMeta');
+    const keys = await metas.getAllKeys();
+    const present = new Set(keys);
+    for (const key of this.directory.keys())
+      if (!present.has(key)) this.directory.delete(key);
+    const added = keys.filter((key) => !this.directory.has(key));
+    const found = await Promise.all(added.map((key) => metas.get(key)));
+    added.forEach((key, i) => {
+      if (found[i]) this.directory.set(key, found[i]);
+    });
+  }
+
+  /** The records of segment `key`, read through `tx` unless cached. */
+  async records(tx: SegmentTx, key: number): Promise<EventRecord[]> {
+    const hit = this.decoded.get(key);
+    if (hit) {
+      // Most recently used last: the Map's order is the eviction order.
+      this.decoded.delete(key);
+      this.decoded.set(key, hit);
+      return hit;
+    }
+    const meta = this.directory.meta(key);
+    const row = await tx.objectStore('segments').get(key);
+    if (!meta || !row) throw new SegmentGone();
+    const records = decodeSegment(
+      { ids: meta.ids, body: row.body },
+      meta.stream,
+    );
+    if (this.decoded.size >= DECODED_LIMIT)
+      this.decoded.delete(this.decoded.keys().next().value!);
+    this.decoded.set(key, records);
+    return records;
+  }
+
+  /** The event `id` if a segment holds it, as `tx` sees the segments (refreshed first). */
+  async find(tx: SegmentTx, id: string): Promise<EventRecord | undefined> {
+    await this.refresh(tx);
+    const slot = this.directory.locate(id);
+    return slot && (await this.records(tx, slot.key))[slot.index];
+  }
+
+  /** `actor`'s event `seq` if a segment holds it (directory refreshed by the caller). */
+  async findSeq(
+    tx: SegmentTx,
+    actor: string,
+    seq: number,
+  ): Promise<EventRecord | undefined> {
+    for (const key of this.directory.holding(actor, seq)) {
+      const found = (await this.records(tx, key)).find(
+        (r) => r.event.actor === actor && r.event.seq === seq,
+      );
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /**
+   * Writes `records` (of one stream, in position order) as a new segment. Resolves
+   * once both parts are written; the directory learns of it on its next refresh.
+   */
+  write(tx: SegmentWriteTx, records: readonly EventRecord[]): Promise<unknown> {
+    const { ids, body } = encodeSegment(records);
+    const meta = { ...summarize(records), ids };
+    return tx
+      .objectStore('segments')
+      .add({ body })
+      .then((key) => tx.objectStore('segmentMeta').add(meta, key));
+  }
+
+  /** Deletes segment `key` (its records were written elsewhere in the same transaction). */
+  remove(tx: SegmentWriteTx, key: number): void {
+    void tx.objectStore('segments').delete(key);
+    void tx.objectStore('segmentMeta').delete(key);
+  }
+
+  /**
+   * One page of a read in position order, inside `tx`: the records with a position
+   * after `after` up to a bound the page picks, and that bound (Infinity once the
+   * read is complete). `hot` is the first `hotLimit` hot records after `after`.
+   * The bound is the least of the last hot position (when the hot page is full) and
+   * every pending segment's last position, so each page finishes at least one
+   * segment or hot page, and decodes only segments that overlap it.
+   */
+  async page(
+    tx: SegmentTx,
+    after: number,
+    stream: string | undefined,
+    hot: EventRecord[],
+    hotLimit: number,
+  ): Promise<{ records: EventRecord[]; bound: number }> {
+    await this.refresh(tx);
+    const pending = this.directory.segments(
+      (m) => m.lastPos > after && (stream === undefined || m.stream === stream),
+    );
+    let bound = hot.length === hotLimit ? hot[hot.length - 1]!.pos : Infinity;
+    for (const [, meta] of pending) bound = Math.min(bound, meta.lastPos);
+    const overlapping = pending.filter(([, meta]) => meta.firstPos <= bound);
+    const decoded = await Promise.all(
+      overlapping.map(([key]) => this.records(tx, key)),
+    );
+    const records = hot.filter((r) => r.pos <= bound);
+    for (const segment of decoded)
+      for (const record of segment)
+        if (record.pos > after && record.pos <= bound) records.push(record);
+    records.sort((a, b) => a.pos - b.pos);
+    return { records, bound };
+  }
+}
+
+/** Runs `read` again, once, if a segment it was about to read was compacted meanwhile. */
+export async function retryingGone<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof SegmentGone) return read();
+    throw error;
+  }
+}
