@@ -40,14 +40,24 @@ export async function ingestInto(
   /** This replica's own actor: nobody else may write under it. */
   self?: string,
 ): Promise<IngestResult> {
-  // In rounds of SETTLE_EVERY, so that asking for a large batch's ids does not hold
-  // the thread either (each round is one pipelined trip to storage).
-  const existing: (EventRecord | undefined)[] = [];
-  for (let i = 0; i < batch.length; i += SETTLE_EVERY) {
-    const round = batch.slice(i, i + SETTLE_EVERY);
-    existing.push(...(await Promise.all(round.map((e) => tx.event(e.id)))));
+  // An actor's events are stored densely by seq, 1, 2, 3 …, so an event past its
+  // actor's stored seq is new without a look-up; only the others (a duplicate, or a
+  // fork of its actor) are asked for by id, in rounds of SETTLE_EVERY so that a
+  // large batch of them does not hold the thread either.
+  const batchActors = [...new Set(batch.map((e) => e.actor))];
+  const storedSeqs = new Map(
+    await Promise.all(
+      batchActors.map(async (a) => [a, await tx.actorSeq(a)] as const),
+    ),
+  );
+  const known = batch.filter((e) => e.seq <= storedSeqs.get(e.actor)!);
+  const existing = new Set<EventId>();
+  for (let i = 0; i < known.length; i += SETTLE_EVERY) {
+    const round = known.slice(i, i + SETTLE_EVERY);
+    const found = await Promise.all(round.map((e) => tx.event(e.id)));
+    round.forEach((e, j) => found[j] && existing.add(e.id));
   }
-  const fresh = batch.filter((_, i) => !existing[i]);
+  const fresh = batch.filter((e) => !existing.has(e.id));
   const duplicates = batch.length - fresh.length;
   if (fresh.length === 0) return { stored: 0, duplicates };
 
@@ -57,9 +67,8 @@ export async function ingestInto(
   ];
   const actors = [...new Set(fresh.map((e) => e.actor))];
   const streamNames = [...new Set(fresh.map((e) => e.stream))];
-  const [parentRecords, actorSeqs, streamRecords, replica] = await Promise.all([
+  const [parentRecords, streamRecords, replica] = await Promise.all([
     Promise.all(outside.map((id) => tx.event(id))),
-    Promise.all(actors.map((a) => tx.actorSeq(a))),
     Promise.all(streamNames.map((s) => tx.stream(s))),
     tx.replica(),
   ]);
@@ -68,7 +77,7 @@ export async function ingestInto(
   outside.forEach(
     (id, i) => parentRecords[i] && records.set(id, parentRecords[i]!),
   );
-  const seqs = new Map(actors.map((a, i) => [a, actorSeqs[i]!]));
+  const seqs = new Map(actors.map((a) => [a, storedSeqs.get(a)!]));
   // Once this replica has written as `self`, nobody else may: an event of its own
   // actor that it does not hold was written elsewhere. (A store that never wrote
   // may take its actor's events, as when restoring a backup under the same id.)
