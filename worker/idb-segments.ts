@@ -1,6 +1,12 @@
 import type { IDBPTransaction, StoreNames } from 'idb';
 import type { EventRecord } from '../src/index.ts';
-import { decodeSegment, encodeSegment } from '../src/log/segment-codec.ts';
+import {
+  decodeSegment,
+  encodeSegment,
+  inflateBody,
+  segmentLines,
+  type PackedSegment,
+} from '../src/log/segment-codec.ts';
 import { SegmentDirectory, summarize } from '../src/log/segment-directory.ts';
 import type { ForklineDB } from './idb-schema.ts';
 
@@ -36,6 +42,7 @@ class SegmentGone extends Error {}
 export class Segments {
   readonly directory = new SegmentDirectory();
   private readonly decoded = new Map<number, EventRecord[]>();
+  private readonly lined = new Map<number, Positioned<string>>();
 
   /** `size`: events per full segment (SEGMENT_EVENTS but in tests). */
   constructor(readonly size = SEGMENT_EVENTS) {}
@@ -62,26 +69,52 @@ export class Segments {
     });
   }
 
-  /** The records of segment `key`, read through `tx` unless cached. */
-  async records(tx: SegmentTx, key: number): Promise<EventRecord[]> {
-    const hit = this.decoded.get(key);
-    if (hit) {
-      // Most recently used last: the Map's order is the eviction order.
-      this.decoded.delete(key);
-      this.decoded.set(key, hit);
-      return hit;
-    }
+  /**
+   * The records of segment `key`, read through `tx` unless cached. Inside a write
+   * transaction it must inflate synchronously (`inTransaction`); a read inflates
+   * natively once it has the bytes, letting its read-only transaction end.
+   */
+  records(
+    tx: SegmentTx,
+    key: number,
+    inTransaction = true,
+  ): Promise<EventRecord[]> {
+    return cached(this.decoded, key, async () => {
+      const [packed, stream] = await this.packed(tx, key);
+      const inflated = inTransaction
+        ? undefined
+        : await inflateBody(packed.body);
+      return decodeSegment(packed, stream, inflated);
+    });
+  }
+
+  /** Segment `key` as export lines, with their positions (a read: inflated natively). */
+  lines(
+    tx: SegmentTx,
+    key: number,
+    source: string,
+  ): Promise<Positioned<string>> {
+    return cached(this.lined, key, async () => {
+      const [packed, stream] = await this.packed(tx, key);
+      const inflated = await inflateBody(packed.body);
+      const { positions, lines } = segmentLines(
+        packed,
+        stream,
+        source,
+        inflated,
+      );
+      return { positions, items: lines };
+    });
+  }
+
+  private async packed(
+    tx: SegmentTx,
+    key: number,
+  ): Promise<[PackedSegment, string]> {
     const meta = this.directory.meta(key);
     const row = await tx.objectStore('segments').get(key);
     if (!meta || !row) throw new SegmentGone();
-    const records = decodeSegment(
-      { ids: meta.ids, body: row.body },
-      meta.stream,
-    );
-    if (this.decoded.size >= DECODED_LIMIT)
-      this.decoded.delete(this.decoded.keys().next().value!);
-    this.decoded.set(key, records);
-    return records;
+    return [{ ids: meta.ids, body: row.body }, meta.stream];
   }
 
   /** The event `id` if a segment holds it, as `tx` sees the segments (refreshed first). */
@@ -126,37 +159,74 @@ export class Segments {
   }
 
   /**
-   * One page of a read in position order, inside `tx`: the records with a position
+   * One page of a read in position order, inside `tx`: the items with a position
    * after `after` up to a bound the page picks, and that bound (Infinity once the
-   * read is complete). `hot` is the first `hotLimit` hot records after `after`.
+   * read is complete). `hot` is the first `hotLimit` hot records after `after`;
+   * `item` makes an item of a hot record, `open` gives a segment's items.
    * The bound is the least of the last hot position (when the hot page is full) and
    * every pending segment's last position, so each page finishes at least one
    * segment or hot page, and decodes only segments that overlap it.
    */
-  async page(
+  async page<T>(
     tx: SegmentTx,
     after: number,
     stream: string | undefined,
-    hot: EventRecord[],
-    hotLimit: number,
-  ): Promise<{ records: EventRecord[]; bound: number }> {
+    hot: { records: EventRecord[]; limit: number },
+    item: (record: EventRecord) => T,
+    open: (key: number) => Promise<Positioned<T>>,
+  ): Promise<{ items: T[]; bound: number }> {
     await this.refresh(tx);
     const pending = this.directory.segments(
       (m) => m.lastPos > after && (stream === undefined || m.stream === stream),
     );
-    let bound = hot.length === hotLimit ? hot[hot.length - 1]!.pos : Infinity;
+    const { records, limit } = hot;
+    let bound =
+      records.length === limit ? records[records.length - 1]!.pos : Infinity;
     for (const [, meta] of pending) bound = Math.min(bound, meta.lastPos);
     const overlapping = pending.filter(([, meta]) => meta.firstPos <= bound);
-    const decoded = await Promise.all(
-      overlapping.map(([key]) => this.records(tx, key)),
-    );
-    const records = hot.filter((r) => r.pos <= bound);
-    for (const segment of decoded)
-      for (const record of segment)
-        if (record.pos > after && record.pos <= bound) records.push(record);
-    records.sort((a, b) => a.pos - b.pos);
-    return { records, bound };
+    const opened = await Promise.all(overlapping.map(([key]) => open(key)));
+    const found: [number, T][] = [];
+    for (const record of records)
+      if (record.pos <= bound) found.push([record.pos, item(record)]);
+    for (const { positions, items } of opened)
+      positions.forEach((pos, i) => {
+        if (pos > after && pos <= bound) found.push([pos, items[i]!]);
+      });
+    found.sort((a, b) => a[0] - b[0]);
+    return { items: found.map(([, value]) => value), bound };
   }
+}
+
+/** Items in position order, with their positions. */
+export interface Positioned<T> {
+  positions: number[];
+  items: T[];
+}
+
+/** Records as positioned items of themselves. */
+export const positioned = (
+  records: EventRecord[],
+): Positioned<EventRecord> => ({
+  positions: records.map((r) => r.pos),
+  items: records,
+});
+
+/** `make()` once per key, the last DECODED_LIMIT kept, most recently used last. */
+async function cached<T>(
+  cache: Map<number, T>,
+  key: number,
+  make: () => Promise<T>,
+): Promise<T> {
+  const hit = cache.get(key);
+  if (hit) {
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  const value = await make();
+  if (cache.size >= DECODED_LIMIT) cache.delete(cache.keys().next().value!);
+  cache.set(key, value);
+  return value;
 }
 
 /** Runs `read` again, once, if a segment it was about to read was compacted meanwhile. */

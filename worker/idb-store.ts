@@ -13,6 +13,7 @@ import type {
   StoreTransaction,
 } from '../src/index.ts';
 import { lateness, mergeCanonical } from './canonical-order.ts';
+import { eventLine } from '../src/log/jsonl.ts';
 import { vectorFrom } from '../src/log/version-vector.ts';
 import { StorageError, StoreClosedError } from './storage-errors.ts';
 import {
@@ -24,6 +25,8 @@ import {
   type LateKey,
 } from './idb-schema.ts';
 import {
+  positioned,
+  type Positioned,
   retryingGone,
   Segments,
   type SegmentTx,
@@ -344,16 +347,26 @@ export async function openIdbStore(
     }
   }
 
-  /** Positions after `after` in order, of one stream or of all, page by page. */
-  async function* inPositionOrder(
+  /**
+   * What is stored at the positions after `after`, in order, of one stream or of
+   * all, page by page: as records, or as whatever `item` and `open` make of hot
+   * records and of segments.
+   */
+  async function* inPositionOrder<T = EventRecord>(
     after: number,
     stream?: string,
-  ): AsyncIterable<EventRecord> {
+    item: (record: EventRecord) => T = (r) => r as T,
+    open?: (tx: SegmentTx, key: number) => Promise<Positioned<T>>,
+  ): AsyncIterable<T> {
+    const opener =
+      open ??
+      (async (tx: SegmentTx, key: number) =>
+        positioned(await segments.records(tx, key, false)) as Positioned<T>);
     for (let last = after; last !== Infinity;) {
       checkOpen();
       const page = await retryingGone(async () => {
         const tx = readTx();
-        const hot =
+        const records =
           stream === undefined
             ? await tx
                 .objectStore('events')
@@ -366,10 +379,17 @@ export async function openIdbStore(
                   IDBKeyRange.bound([stream, last], [stream, Infinity], true),
                   PAGE,
                 );
-        return segments.page(tx, last, stream, hot, PAGE);
+        return segments.page(
+          tx,
+          last,
+          stream,
+          { records, limit: PAGE },
+          item,
+          (key) => opener(tx, key),
+        );
       });
       last = page.bound;
-      yield* page.records;
+      yield* page.items;
     }
   }
 
@@ -413,6 +433,14 @@ export async function openIdbStore(
     streamEvents: (stream) =>
       mergeCanonical(inPositionOrder(0, stream), lateEvents(stream)),
     eventsFrom: (from) => inPositionOrder(Math.max(from, 1) - 1),
+    // Segments become lines straight from their columns: no event objects.
+    eventLines: (from, source) =>
+      inPositionOrder(
+        Math.max(from, 1) - 1,
+        undefined,
+        (record) => eventLine(record.event, source),
+        (tx, key) => segments.lines(tx, key, source),
+      ),
     async actorEvent(actor, seq) {
       checkOpen();
       return retryingGone(async () => {

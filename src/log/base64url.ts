@@ -61,3 +61,9 @@ export function fromBase64Url(text: string): Uint8Array {
     throw new TypeError('base64 text has unused bits that are not zero');
   return out;
 }
+
+/** Standard base64 with padding, as CloudEvents `data_base64` carries bytes. */
+export function toBase64(bytes: Uint8Array): string {
+  const url = toBase64Url(bytes).replace(/-/g, '+').replace(/_/g, '/');
+  return url + '='.repeat((4 - (url.length % 4)) % 4);
+}

@@ -1,4 +1,5 @@
-import { fromBase64Url, toBase64Url } from './base64url.ts';
+import { fromBase64Url, toBase64 } from './base64url.ts';
+import { canonicalJson } from './canonical-json.ts';
 import { ForklineError, ImportError } from './errors.ts';
 import type { EventRecord } from './store.ts';
 import type { ImportResult, IngestResult, Json, LogEvent } from './types.ts';
@@ -95,13 +96,72 @@ export function fromCloudEvent(value: unknown): LogEvent {
   return event;
 }
 
+/**
+ * One export line's parts, each already spelled as JSON where it is a string
+ * (`quoted`): whoever holds an event in another form (a segment's columns) writes
+ * the same line without building the event.
+ */
+export interface LineParts {
+  id: string;
+  /** `"source":…` and `"subject":…` values, quoted. */
+  source: string;
+  subject: string;
+  type: string;
+  time: string;
+  /** `data` (JSON text, canonical) or `data_base64` (bytes). */
+  json?: string;
+  bytes?: Uint8Array;
+  /** Parent ids, space-separated. */
+  parents: string;
+  actor: string;
+  seq: number;
+  hlc: string;
+  author?: string;
+}
+
+/**
+ * The JSON Lines form of an event (DESIGN §8): toCloudEvent's object, written with
+ * its data as canonical JSON, so that every store writes the same bytes for it.
+ */
+export function cloudEventLine(p: LineParts): string {
+  const data =
+    p.bytes !== undefined
+      ? `"datacontenttype":"application/octet-stream","data_base64":"${toBase64(p.bytes)}"`
+      : `"datacontenttype":"application/json","data":${p.json!}`;
+  return (
+    `{"specversion":"1.0","id":"${p.id}","source":${p.source},"type":${p.type},` +
+    `"subject":${p.subject},"time":${p.time},${data},"parents":"${p.parents}",` +
+    `"actor":${p.actor},"seq":"${p.seq}","hlc":"${p.hlc}"` +
+    (p.author === undefined ? '}\n' : `,"author":${p.author}}\n`)
+  );
+}
+
+/** `event` as one export line. */
+export function eventLine(event: LogEvent, source = DEFAULT_SOURCE): string {
+  const bytes = event.data instanceof Uint8Array ? event.data : undefined;
+  return cloudEventLine({
+    id: event.id,
+    source: JSON.stringify(source),
+    subject: JSON.stringify(event.stream),
+    type: JSON.stringify(event.type),
+    time: JSON.stringify(event.time),
+    ...(bytes ? { bytes } : { json: canonicalJson(event.data) }),
+    parents: event.parents.join(' '),
+    actor: JSON.stringify(event.actor),
+    seq: event.seq,
+    hlc: event.hlc,
+    ...(event.author === undefined
+      ? {}
+      : { author: JSON.stringify(event.author) }),
+  });
+}
+
 /** Streams the log as JSON Lines, one event per line, holding one record at a time. */
 export async function* exportLines(
   records: AsyncIterable<EventRecord>,
   source = DEFAULT_SOURCE,
 ): AsyncIterable<string> {
-  for await (const { event } of records)
-    yield JSON.stringify(toCloudEvent(event, source)) + '\n';
+  for await (const { event } of records) yield eventLine(event, source);
 }
 
 /**
@@ -171,9 +231,4 @@ function lineOfError(
   const at = index ?? where?.index;
   if (at !== undefined && lineOf[at] !== undefined) return lineOf[at];
   return lineById.get(id ?? where?.id ?? '') ?? 0;
-}
-
-function toBase64(bytes: Uint8Array): string {
-  const url = toBase64Url(bytes).replace(/-/g, '+').replace(/_/g, '/');
-  return url + '='.repeat((4 - (url.length % 4)) % 4);
 }

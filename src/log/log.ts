@@ -11,7 +11,7 @@ import {
 } from './errors.ts';
 import { computeEventId } from './event-id.ts';
 import { clockLimit } from './hlc.ts';
-import { exportLines, importLines } from './jsonl.ts';
+import { DEFAULT_SOURCE, exportLines, importLines } from './jsonl.ts';
 import { ingestInto } from './ingest.ts';
 import { appendInto, normalizeExpected, sameIds } from './append.ts';
 import { foldFromSnapshot } from './snapshots.ts';
@@ -352,7 +352,10 @@ class ForklineLog implements Log {
 
   export(): AsyncIterable<string> {
     this.checkOpen();
-    return exportLines(this.store.eventsFrom(1));
+    return (
+      this.store.eventLines?.(1, DEFAULT_SOURCE) ??
+      exportLines(this.store.eventsFrom(1))
+    );
   }
 
   async import(

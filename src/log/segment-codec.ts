@@ -2,6 +2,7 @@ import { deflateSync, inflateSync } from 'fflate';
 import { fromBase64Url, toBase64Url } from './base64url.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { formatHlc, parseHlc } from './hlc.ts';
+import { cloudEventLine } from './jsonl.ts';
 import type { EventRecord } from './store.ts';
 import type { EventId, Json, LogEvent } from './types.ts';
 
@@ -313,22 +314,74 @@ export function segmentId(ids: Uint8Array, i: number): EventId {
   return toBase64Url(ids.subarray(i * ID_BYTES, (i + 1) * ID_BYTES));
 }
 
+/** One event's fields as a segment stores them, before any object is built from them. */
+interface Entry {
+  index: number;
+  flag: number;
+  actor: number;
+  seq: number;
+  type: number;
+  author: number;
+  wall: number;
+  counter: number;
+  /** Set only for EXPLICIT_TIME. */
+  time: string | undefined;
+  /** Parents: an index in the segment, or the raw bytes of an id outside it. */
+  parents: (number | Uint8Array)[] | undefined;
+  data: Uint8Array;
+  pos: number;
+  recordedAt: number;
+  gen: number;
+}
+
+interface Walk {
+  count: number;
+  actors: string[];
+  types: string[];
+  authors: string[];
+  /** Calls `visit` with each event's fields in order; the entry object is reused. */
+  each(visit: (entry: Entry) => void): void;
+}
+
 /**
- * The records a segment of `stream` holds, in its order, every field as it was stored.
- * @throws SegmentFormatError when the bytes are not a segment this code wrote.
+ * A segment's body inflated off the thread where the platform can (DecompressionStream:
+ * native, several times faster than inflating in JavaScript), for reads that need not
+ * stay inside a transaction.
+ * @throws SegmentFormatError when the body does not inflate.
  */
-export function decodeSegment(
-  segment: PackedSegment,
-  stream: string,
-): EventRecord[] {
-  let unpacked: Uint8Array;
+export async function inflateBody(body: Uint8Array): Promise<Uint8Array> {
+  if (typeof DecompressionStream === 'undefined') return inflateNow(body);
   try {
-    unpacked = inflateSync(segment.body);
+    // Written straight in: a Blob's stream would go through the browser's blob registry.
+    const inflating = new DecompressionStream('deflate-raw');
+    const writer = inflating.writable.getWriter();
+    void writer.write(body as Uint8Array<ArrayBuffer>).catch(() => undefined);
+    void writer.close().catch(() => undefined);
+    return new Uint8Array(await new Response(inflating.readable).arrayBuffer());
   } catch (error) {
     throw new SegmentFormatError(
       `its body does not inflate (${String(error)})`,
     );
   }
+}
+
+/** A segment's body inflated synchronously, as a read inside a transaction must. */
+function inflateNow(body: Uint8Array): Uint8Array {
+  try {
+    return inflateSync(body);
+  } catch (error) {
+    throw new SegmentFormatError(
+      `its body does not inflate (${String(error)})`,
+    );
+  }
+}
+
+/**
+ * Reads a segment's columns: the one place that knows their layout, for every output.
+ * `inflated` is its body already inflated (inflateBody), else it is inflated here.
+ */
+function walk(segment: PackedSegment, inflated?: Uint8Array): Walk {
+  const unpacked = inflated ?? inflateNow(segment.body);
   const input = new ByteReader(unpacked);
   if (input.byte() !== MAGIC) throw new SegmentFormatError('wrong magic byte');
   const version = input.byte();
@@ -343,89 +396,196 @@ export function decodeSegment(
   const [actors, types, authors] = [0, 1, 2].map(() =>
     Array.from({ length: dictionaries.varint() }, () => dictionaries.text()),
   ) as [string[], string[], string[]];
-  const {
-    flags,
-    actorIndexes,
-    seqDeltas,
-    typeIndexes,
-    authorIndexes,
-    walls,
-    counters,
-    times,
-    parents,
-    dataLengths,
-    data,
-    positions,
-    arrivals,
-    gens,
-  } = columnsOf(() => input.section());
-  const entry = (list: string[], i: number, what: string) => {
-    const value = list[i];
-    if (value === undefined)
+  const columns = columnsOf(() => input.section());
+  const check = (list: string[], i: number, what: string) => {
+    if (i >= list.length)
       throw new SegmentFormatError(`${what} ${i} is not in its dictionary`);
-    return value;
+    return i;
   };
+  return {
+    count,
+    actors,
+    types,
+    authors,
+    each(visit) {
+      const {
+        flags,
+        actorIndexes,
+        seqDeltas,
+        typeIndexes,
+        authorIndexes,
+        walls,
+        counters,
+        times,
+        parents,
+        dataLengths,
+        data,
+        positions,
+        arrivals,
+        gens,
+      } = columns;
+      const lastSeq = new Float64Array(actors.length);
+      const entry: Entry = {
+        index: 0,
+        flag: 0,
+        actor: 0,
+        seq: 0,
+        type: 0,
+        author: -1,
+        wall: 0,
+        counter: 0,
+        time: undefined,
+        parents: undefined,
+        data: new Uint8Array(0),
+        pos: 0,
+        recordedAt: 0,
+        gen: 0,
+      };
+      for (let i = 0; i < count; i++) {
+        const flag = flags.byte();
+        entry.index = i;
+        entry.flag = flag;
+        const actor = check(actors, actorIndexes.varint(), 'actor');
+        entry.actor = actor;
+        entry.seq = lastSeq[actor]! + seqDeltas.signed();
+        lastSeq[actor] = entry.seq;
+        entry.type = check(types, typeIndexes.varint(), 'type');
+        entry.author =
+          flag & HAS_AUTHOR
+            ? check(authors, authorIndexes.varint(), 'author')
+            : -1;
+        entry.wall += walls.signed();
+        entry.counter = counters.varint();
+        entry.time = flag & EXPLICIT_TIME ? times.text() : undefined;
+        if (flag & PARENT_IS_PREVIOUS) {
+          if (i === 0)
+            throw new SegmentFormatError(
+              'the first event names no previous one',
+            );
+          entry.parents = undefined;
+        } else {
+          entry.parents = Array.from({ length: parents.varint() }, () => {
+            const at = parents.varint();
+            if (at === 0) return parents.raw(ID_BYTES);
+            if (at > i)
+              throw new SegmentFormatError(`event ${i} names a later parent`);
+            return at - 1;
+          });
+        }
+        entry.data = data.raw(dataLengths.varint());
+        entry.pos += positions.signed();
+        entry.recordedAt += arrivals.signed();
+        entry.gen += gens.signed();
+        visit(entry);
+      }
+    },
+  };
+}
 
+/**
+ * The records a segment of `stream` holds, in its order, every field as it was stored.
+ * `inflated`: its body already inflated (inflateBody).
+ * @throws SegmentFormatError when the bytes are not a segment this code wrote.
+ */
+export function decodeSegment(
+  segment: PackedSegment,
+  stream: string,
+  inflated?: Uint8Array,
+): EventRecord[] {
+  const { actors, types, authors, each } = walk(segment, inflated);
+  const ids: EventId[] = [];
   const records: EventRecord[] = [];
-  const lastSeq = new Map<string, number>();
-  let lastWall = 0;
-  let last = { pos: 0, recordedAt: 0, gen: 0 };
-  for (let i = 0; i < count; i++) {
-    const flag = flags.byte();
-    const id = segmentId(segment.ids, i);
-    const actor = entry(actors, actorIndexes.varint(), 'actor');
-    const seq = (lastSeq.get(actor) ?? 0) + seqDeltas.signed();
-    lastSeq.set(actor, seq);
-    const type = entry(types, typeIndexes.varint(), 'type');
-    const author =
-      flag & HAS_AUTHOR
-        ? entry(authors, authorIndexes.varint(), 'author')
-        : undefined;
-    const wall = lastWall + walls.signed();
-    lastWall = wall;
-    const hlc = formatHlc({ wall, counter: counters.varint() });
-    const time = flag & EXPLICIT_TIME ? times.text() : isoOf(wall);
+  each((e) => {
+    const id = segmentId(segment.ids, e.index);
+    ids.push(id);
+    const time = e.time ?? isoOf(e.wall);
     if (time === undefined)
       throw new SegmentFormatError(`event ${id} has no time`);
-    let eventParents: EventId[];
-    if (flag & PARENT_IS_PREVIOUS) {
-      if (i === 0)
-        throw new SegmentFormatError('the first event names no previous one');
-      eventParents = [records[i - 1]!.event.id];
-    } else {
-      eventParents = Array.from({ length: parents.varint() }, () => {
-        const at = parents.varint();
-        if (at === 0) return toBase64Url(parents.raw(ID_BYTES));
-        const parent = records[at - 1];
-        if (!parent || at > i)
-          throw new SegmentFormatError(`event ${id} names a later parent`);
-        return parent.event.id;
-      });
-    }
-    const payload = data.raw(dataLengths.varint());
     const event: LogEvent = {
       id,
       stream,
-      type,
+      type: types[e.type]!,
       data:
-        flag & BYTES_DATA
-          ? payload.slice()
-          : (JSON.parse(fromUtf8.decode(payload)) as Json),
-      parents: eventParents,
-      actor,
-      seq,
-      hlc,
+        e.flag & BYTES_DATA
+          ? e.data.slice()
+          : (JSON.parse(fromUtf8.decode(e.data)) as Json),
+      parents: e.parents
+        ? e.parents.map((p) =>
+            typeof p === 'number' ? ids[p]! : toBase64Url(p),
+          )
+        : [ids[e.index - 1]!],
+      actor: actors[e.actor]!,
+      seq: e.seq,
+      hlc: formatHlc({ wall: e.wall, counter: e.counter }),
       time,
     };
-    if (author !== undefined) event.author = author;
-    const record: EventRecord = {
+    if (e.author >= 0) event.author = authors[e.author]!;
+    records.push({
       event,
-      pos: last.pos + positions.signed(),
-      recordedAt: last.recordedAt + arrivals.signed(),
-      gen: last.gen + gens.signed(),
-    };
-    records.push(record);
-    last = record;
-  }
+      pos: e.pos,
+      recordedAt: e.recordedAt,
+      gen: e.gen,
+    });
+  });
   return records;
+}
+
+/** A segment's events as export lines, with their positions. */
+export interface SegmentLines {
+  positions: number[];
+  lines: string[];
+}
+
+/**
+ * A segment's events as the JSON Lines an export writes (`cloudEventLine`), built
+ * from the columns without an object per event: JSON data is copied as stored.
+ * @throws SegmentFormatError when the bytes are not a segment this code wrote.
+ */
+export function segmentLines(
+  segment: PackedSegment,
+  stream: string,
+  source: string,
+  inflated?: Uint8Array,
+): SegmentLines {
+  const { actors, types, authors, each } = walk(segment, inflated);
+  const quote = (list: string[]) => list.map((v) => JSON.stringify(v));
+  const [qActors, qTypes, qAuthors] = [actors, types, authors].map(quote) as [
+    string[],
+    string[],
+    string[],
+  ];
+  const qSource = JSON.stringify(source);
+  const qStream = JSON.stringify(stream);
+  const ids: EventId[] = [];
+  const out: SegmentLines = { positions: [], lines: [] };
+  each((e) => {
+    const id = segmentId(segment.ids, e.index);
+    ids.push(id);
+    const time = e.time ?? isoOf(e.wall);
+    if (time === undefined)
+      throw new SegmentFormatError(`event ${id} has no time`);
+    out.positions.push(e.pos);
+    out.lines.push(
+      cloudEventLine({
+        id,
+        source: qSource,
+        subject: qStream,
+        type: qTypes[e.type]!,
+        time: JSON.stringify(time),
+        ...(e.flag & BYTES_DATA
+          ? { bytes: e.data }
+          : { json: fromUtf8.decode(e.data) }),
+        parents: e.parents
+          ? e.parents
+              .map((p) => (typeof p === 'number' ? ids[p]! : toBase64Url(p)))
+              .join(' ')
+          : ids[e.index - 1]!,
+        actor: qActors[e.actor]!,
+        seq: e.seq,
+        hlc: formatHlc({ wall: e.wall, counter: e.counter }),
+        ...(e.author >= 0 ? { author: qAuthors[e.author]! } : {}),
+      }),
+    );
+  });
+  return out;
 }

@@ -90,6 +90,11 @@ export interface Store extends StoreReader {
   streamEvents(stream: string): AsyncIterable<EventRecord>;
   /** All events in arrival order, from position `from` on. */
   eventsFrom(from: number): AsyncIterable<EventRecord>;
+  /**
+   * Optional: what `eventsFrom(from)` yields, as export lines (`eventLine`), for a
+   * store that can write them without an event object each (packed segments).
+   */
+  eventLines?(from: number, source: string): AsyncIterable<string>;
   /** The event `actor` wrote with `seq`, if stored. */
   actorEvent(actor: string, seq: number): Promise<EventRecord | undefined>;
   versionVector(): Promise<VersionVector>;

@@ -11,7 +11,14 @@ import {
   decodeSegment,
   encodeSegment,
   SegmentFormatError,
+  segmentLines,
 } from '../../src/log/segment-codec.ts';
+import {
+  DEFAULT_SOURCE,
+  eventLine,
+  fromCloudEvent,
+  toCloudEvent,
+} from '../../src/log/jsonl.ts';
 import { assertProperty } from '../support/property.ts';
 import { collect } from '../support/records.ts';
 
@@ -112,14 +119,40 @@ describe('a segment', () => {
             (await collect(log.since({}))).slice(from, to),
           ]) {
             const records = asRecords(run, a);
-            const back = decodeSegment(encodeSegment(records), STREAM);
+            const packed = encodeSegment(records);
+            const back = decodeSegment(packed, STREAM);
             expect(back).toEqual(records);
+            // Export lines straight from the columns: the bytes an event writes.
+            const lines = segmentLines(packed, STREAM, DEFAULT_SOURCE);
+            expect(lines.positions).toEqual(records.map((r) => r.pos));
+            expect(lines.lines).toEqual(run.map((e) => eventLine(e)));
             for (const { event } of back)
               expect(computeEventId(event)).toBe(event.id);
           }
         },
       ),
       150,
+    );
+  });
+
+  it('writes export lines that read back as the event, and mean what toCloudEvent says', async () => {
+    await assertProperty(
+      fc.asyncProperty(
+        fc.array(step, { minLength: 1, maxLength: 10 }),
+        async (steps) => {
+          const log = await history(steps);
+          for (const event of await collect(log.read(STREAM))) {
+            const line = eventLine(event);
+            expect(line.endsWith('\n')).toBe(true);
+            const parsed: unknown = JSON.parse(line);
+            expect(parsed).toEqual(
+              JSON.parse(JSON.stringify(toCloudEvent(event))),
+            );
+            expect(fromCloudEvent(parsed)).toEqual(event);
+          }
+        },
+      ),
+      100,
     );
   });
 
