@@ -46,9 +46,9 @@ export function summarize(records: readonly EventRecord[]): SegmentSummary {
 
 interface Entry {
   meta: SegmentMeta;
-  /** The first four bytes of each id, sorted, and the index each came from. */
-  prefixes: Uint32Array;
-  order: Uint32Array;
+  /** The first four bytes of each id, sorted, and the index each came from: built on first look-up. */
+  prefixes?: Uint32Array;
+  order?: Uint32Array;
 }
 
 const prefixAt = (ids: Uint8Array, i: number) =>
@@ -75,15 +75,7 @@ export class SegmentDirectory {
   }
 
   set(key: number, meta: SegmentMeta): void {
-    const order = new Uint32Array(meta.count);
-    const unsorted = new Uint32Array(meta.count);
-    for (let i = 0; i < meta.count; i++) {
-      order[i] = i;
-      unsorted[i] = prefixAt(meta.ids, i);
-    }
-    order.sort((a, b) => unsorted[a]! - unsorted[b]!);
-    const prefixes = order.map((i) => unsorted[i]!);
-    this.entries.set(key, { meta, prefixes, order });
+    this.entries.set(key, { meta });
   }
 
   delete(key: number): void {
@@ -116,7 +108,9 @@ export class SegmentDirectory {
     const prefix =
       ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>>
       0;
-    for (const [key, { meta, prefixes, order }] of this.entries) {
+    for (const [key, entry] of this.entries) {
+      const { meta } = entry;
+      const { prefixes, order } = sortedPrefixes(entry);
       let lo = 0;
       let hi = prefixes.length;
       while (lo < hi) {
@@ -144,6 +138,26 @@ export class SegmentDirectory {
         out.push(key);
     return out;
   }
+}
+
+/** An entry's sorted id prefixes, built once: a cold open that only reads positions never pays for them. */
+function sortedPrefixes(entry: Entry): {
+  prefixes: Uint32Array;
+  order: Uint32Array;
+} {
+  if (!entry.prefixes || !entry.order) {
+    const { ids, count } = entry.meta;
+    const unsorted = new Uint32Array(count);
+    const order = new Uint32Array(count);
+    for (let i = 0; i < count; i++) {
+      order[i] = i;
+      unsorted[i] = prefixAt(ids, i);
+    }
+    order.sort((a, b) => unsorted[a]! - unsorted[b]!);
+    entry.order = order;
+    entry.prefixes = order.map((i) => unsorted[i]!);
+  }
+  return { prefixes: entry.prefixes, order: entry.order };
 }
 
 function sameId(ids: Uint8Array, index: number, id: Uint8Array): boolean {
