@@ -170,10 +170,13 @@ export async function openIdbStore(
     return record;
   };
 
+  // Small enough that an append queued behind a pack waits a few milliseconds.
+  const hotBatch = Math.min(HOT_LIMIT, segments.size);
   const compactor = new Compactor(
     options.compaction ?? true,
-    segments.size * 2,
-    (stream) => compactStream(stream),
+    hotBatch,
+    (stream) => packHot(stream),
+    (stream) => mergeUnfilled(stream),
   );
 
   async function write<T>(
@@ -299,43 +302,70 @@ export async function openIdbStore(
     return result;
   }
 
-  /** One compaction transaction for `stream`: returns how many hot events it packed. */
-  async function compactStream(stream: string): Promise<number> {
-    if (closed) return 0;
-    const tx = db.transaction(
-      ['events', 'segments', 'segmentMeta'],
-      'readwrite',
-    );
-    const segmentTx = tx as unknown as SegmentWriteTx;
-    try {
-      await segments.refresh(segmentTx);
+  /**
+   * One compaction transaction for `stream`: packs its oldest hot events, at most a
+   * segment's worth, into a new segment and deletes them. It decodes nothing, so it
+   * is short: appends queued behind it wait for a few milliseconds, not for a rewrite.
+   * @returns how many hot events it packed.
+   */
+  async function packHot(stream: string): Promise<number> {
+    return rewrite(['events', 'segments', 'segmentMeta'], async (tx) => {
       const hot = await tx
         .objectStore('events')
         .index('streamPos')
-        .getAll(
-          IDBKeyRange.bound([stream, 0], [stream, Infinity]),
-          segments.size * 2,
-        );
-      if (hot.length === 0) {
-        await tx.done;
-        return 0;
-      }
-      // The stream's unfilled segments join the run, so segments grow to full size.
+        .getAll(IDBKeyRange.bound([stream, 0], [stream, Infinity]), hotBatch);
+      const written = segments.runs(hot).map((run) => segments.write(tx, run));
+      for (const record of hot)
+        void tx.objectStore('events').delete(record.event.id);
+      await Promise.all(written);
+      return hot.length;
+    });
+  }
+
+  /**
+   * One merge transaction for `stream`: its oldest unfilled segments, enough to fill
+   * at least one, rewritten as full ones. Run at idle: it decodes and re-encodes a
+   * segment's worth of events, which would hold up typing.
+   * @returns how many segments it merged (0: nothing to merge).
+   */
+  async function mergeUnfilled(stream: string): Promise<number> {
+    return rewrite(['segments', 'segmentMeta'], async (tx) => {
+      await segments.refresh(tx);
       const unfilled = segments.directory.segments(
         (m) => m.stream === stream && m.count < segments.size,
       );
-      const packed = [...hot];
-      for (const [key] of unfilled)
-        packed.push(...(await segments.records(segmentTx, key)));
-      packed.sort(byPos);
-      // A failed request aborts the transaction: tx.done says so below.
-      for (const run of segments.runs(packed))
-        segments.write(segmentTx, run).catch(() => undefined);
-      for (const [key] of unfilled) segments.remove(segmentTx, key);
-      for (const record of hot)
-        void tx.objectStore('events').delete(record.event.id);
+      const chosen: number[] = [];
+      let count = 0;
+      for (const [key, meta] of unfilled) {
+        if (count >= segments.size) break;
+        chosen.push(key);
+        count += meta.count;
+      }
+      if (chosen.length < 2) return 0;
+      const records: EventRecord[] = [];
+      for (const key of chosen)
+        records.push(...(await segments.records(tx, key)));
+      records.sort(byPos);
+      const written = segments
+        .runs(records)
+        .map((run) => segments.write(tx, run));
+      for (const key of chosen) segments.remove(tx, key);
+      await Promise.all(written);
+      return chosen.length;
+    });
+  }
+
+  /** Runs `body` in a read-write transaction of its own, all of it or nothing. */
+  async function rewrite(
+    scope: ('events' | 'segments' | 'segmentMeta')[],
+    body: (tx: SegmentWriteTx) => Promise<number>,
+  ): Promise<number> {
+    if (closed) return 0;
+    const tx = db.transaction(scope, 'readwrite');
+    try {
+      const done = await body(tx as unknown as SegmentWriteTx);
       await tx.done;
-      return hot.length;
+      return done;
     } catch (error) {
       try {
         tx.abort();
@@ -489,18 +519,21 @@ export async function openIdbStore(
       const names =
         stream === undefined ? await db.getAllKeys('streams') : [stream];
       let packed = 0;
-      for (const name of names)
-        for (let n; (n = await compactStream(name)) > 0;) packed += n;
+      for (const name of names) {
+        for (let n; (n = await packHot(name)) > 0;) packed += n;
+        while ((await mergeUnfilled(name)) > 0);
+      }
       return packed;
     },
-    compacted: () => compactor.idle(),
+    compacted: () => compactor.settled(),
     async close() {
       closed = true;
       compactor.stop();
       db.close();
     },
   };
-  // Whatever an earlier session, another tab or an upgrade left hot is packed at idle.
+  // Whatever an earlier session, another tab or an upgrade left hot or unfilled is
+  // packed and merged once the store is open.
   compactor.sweep(async () => {
     const names = await db.getAllKeys('streams');
     const counts = await Promise.all(
@@ -512,50 +545,61 @@ export async function openIdbStore(
         ),
       ),
     );
-    return names.filter((_, i) => counts[i]! > 0);
+    await segments.refresh(readTx());
+    const unfilled = new Map<string, number>();
+    for (const [, meta] of segments.directory.segments())
+      if (meta.count < segments.size)
+        unfilled.set(meta.stream, (unfilled.get(meta.stream) ?? 0) + 1);
+    return names.filter((s, i) => counts[i]! > 0 || (unfilled.get(s) ?? 0) > 1);
   });
   return store;
 }
 
 /**
- * Runs compactions one at a time, off the path of the writes that call for them: a
- * stream whose hot tail passed HOT_LIMIT soon, every stream written since at idle.
- * A failed compaction loses nothing (its transaction rolled back): it is reported
- * and tried again at the next idle.
+ * Runs compactions one at a time, off the path of the writes that call for them.
+ * Packing the hot tail is short (no decoding) and runs soon: when a stream's hot tail
+ * passes HOT_LIMIT, and at idle. Merging unfilled segments into full ones re-encodes
+ * a segment's worth of events, so it runs only once writes have paused for IDLE_MS,
+ * and yields to any write that arrives meanwhile. A failed step loses nothing (its
+ * transaction rolled back): it is reported and tried again at the next idle.
  */
 class Compactor {
   private readonly hot = new Map<string, number>();
-  private readonly queue = new Set<string>();
+  private readonly packs = new Set<string>();
+  private readonly merges = new Set<string>();
   private running: Promise<void> | undefined;
   private readonly sweeping = new Set<Promise<void>>();
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastWrite = 0;
   private stopped = false;
 
   constructor(
     private readonly enabled: boolean,
-    /** At most this many hot events are packed per compaction transaction. */
+    /** Most hot events one pack transaction takes. */
     private readonly batch: number,
-    private readonly compactStream: (stream: string) => Promise<number>,
+    private readonly pack: (stream: string) => Promise<number>,
+    private readonly merge: (stream: string) => Promise<number>,
   ) {}
 
   /** `count` hot events were written to `stream`. */
   wrote(stream: string, count: number): void {
     if (!this.enabled || this.stopped) return;
+    this.lastWrite = performance.now();
     const hot = (this.hot.get(stream) ?? 0) + count;
     this.hot.set(stream, hot);
-    if (hot >= HOT_LIMIT) this.enqueue([stream]);
+    if (hot >= HOT_LIMIT) this.enqueue([stream], []);
     clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(
-      () => this.enqueue([...this.hot.keys()]),
-      IDLE_MS,
-    );
+    this.idleTimer = setTimeout(() => {
+      const streams = [...this.hot.keys()];
+      this.enqueue(streams, streams);
+    }, IDLE_MS);
   }
 
-  /** Finds streams with hot events (at open) and queues them. */
+  /** Finds streams with hot events or unfilled segments (at open) and queues them. */
   sweep(find: () => Promise<string[]>): void {
     if (!this.enabled) return;
     const sweeping = find()
-      .then((streams) => this.enqueue(streams))
+      .then((streams) => this.enqueue(streams, streams))
       .catch((error: unknown) =>
         console.warn('forkline: compaction sweep failed', error),
       )
@@ -563,33 +607,48 @@ class Compactor {
     this.sweeping.add(sweeping);
   }
 
-  private enqueue(streams: string[]): void {
+  private enqueue(packs: string[], merges: string[]): void {
     if (this.stopped) return;
-    for (const stream of streams) this.queue.add(stream);
+    for (const stream of packs) this.packs.add(stream);
+    for (const stream of merges) this.merges.add(stream);
     this.running ??= this.drain();
   }
 
-  private async drain(): Promise<void> {
-    // A task boundary first: the write that called for this has replied by then.
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    while (!this.stopped && this.queue.size > 0) {
-      const [stream] = this.queue as Set<string>;
-      this.queue.delete(stream!);
-      this.hot.delete(stream!);
-      try {
-        const packed = await this.compactStream(stream!);
-        // More than one transaction's worth: go on after other work had a turn.
-        if (packed >= this.batch) this.queue.add(stream!);
-      } catch (error) {
-        if (this.stopped) break;
-        console.warn(`forkline: compacting "${stream}" failed`, error);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 0));
-    }
-    this.running = undefined;
+  private idle(): boolean {
+    return performance.now() - this.lastWrite >= IDLE_MS;
   }
 
-  async idle(): Promise<void> {
+  private async drain(): Promise<void> {
+    for (;;) {
+      // A task boundary first: the write that called for this has replied by then,
+      // and a write that arrived since goes before the next transaction.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (this.stopped) break;
+      const [pack] = this.packs;
+      const [merge] = this.idle() ? this.merges : [];
+      if (pack === undefined && merge === undefined) break;
+      const step = pack !== undefined ? 'packing' : 'merging';
+      const stream = (pack ?? merge)!;
+      try {
+        if (pack !== undefined) {
+          this.hot.delete(pack);
+          // A full batch: there may be more hot, taken after other work had a turn.
+          if ((await this.pack(pack)) < this.batch) this.packs.delete(pack);
+        } else if ((await this.merge(merge!)) === 0) this.merges.delete(merge!);
+      } catch (error) {
+        if (this.stopped) break;
+        this.packs.delete(stream);
+        this.merges.delete(stream);
+        console.warn(`forkline: ${step} "${stream}" failed`, error);
+      }
+    }
+    this.running = undefined;
+    // Merges left for want of quiet: the next idle timer (set by the write that broke
+    // the quiet) queues them again.
+  }
+
+  /** Resolves when nothing is queued that can run now. */
+  async settled(): Promise<void> {
     await Promise.all(this.sweeping);
     while (this.running) await this.running;
   }
