@@ -1,8 +1,9 @@
 import type { Page } from 'playwright-core';
 import { callBench, cleanUp } from './browser-session.ts';
-import { sampleRuns, toResult } from './measure.ts';
+import { sampleRuns, summarize, toResult } from './measure.ts';
 import { formatNumber } from './report-table.ts';
-import type { Scenario, ScenarioContext } from './scenario.ts';
+import type { BenchResult, Scenario, ScenarioContext } from './scenario.ts';
+import { WorkerHeapProbe, type HeapPeaks } from './worker-heap.ts';
 
 const EVENTS = 100_000;
 const QUICK_EVENTS = 10_000;
@@ -40,6 +41,40 @@ async function withSourceLog<T>(
   }
 }
 
+/**
+ * The log workers' heap while `body` runs, read from outside (worker-heap.ts). In a
+ * run of its own after the timed ones, so that the sampling cannot slow them.
+ */
+async function heapDuring(
+  page: Page,
+  body: () => Promise<unknown>,
+): Promise<HeapPeaks> {
+  const probe = await WorkerHeapProbe.attach(page);
+  try {
+    const sampling = probe.sample();
+    const failed = await body().then(
+      () => undefined,
+      (error: unknown) => ({ error }),
+    );
+    const peaks = await sampling.stop();
+    if (failed) throw failed.error;
+    return peaks;
+  } finally {
+    await probe.detach();
+  }
+}
+
+/** A figure measured once, in MB. */
+const megabytes = (name: string, mb: number, baseline?: BenchResult) =>
+  toResult(name, 'MB', summarize([mb]), baseline ? { baseline } : {});
+
+/** The one value of `values`, or an error naming what was expected. */
+function single(values: number[], what: string): number {
+  if (values.length !== 1)
+    throw new Error(`expected one ${what}, sampled ${values.length}`);
+  return values[0]!;
+}
+
 const megabytesPerSecond = (run: { ms: number; bytes: number }) =>
   run.bytes / 1e6 / (run.ms / 1000);
 
@@ -67,16 +102,28 @@ export const exportScenario: Scenario = {
         };
       });
       context.note([...sizes].join(', '));
+      const heap = await heapDuring(page, () => callBench(page, 'timeExport'));
       const floor = toResult(
         'json.stringify.export.throughput',
         'MB/s',
         samples.stringify,
       );
+      const before = megabytes(
+        'export.heap.before',
+        single(heap.first, 'log worker'),
+      );
       return [
         floor,
         toResult('export.throughput', 'MB/s', samples.export, {
           baseline: floor,
+          goal: '>= 100',
         }),
+        before,
+        megabytes(
+          'export.heap.peak',
+          single(heap.running, 'log worker'),
+          before,
+        ),
       ];
     }),
 };
@@ -110,6 +157,9 @@ export const importScenario: Scenario = {
           import: (events / importMs) * 1000,
         };
       });
+      const heap = await heapDuring(page, () =>
+        callBench(page, 'timeImport', 'bench-import-heap'),
+      );
       const idb = toResult(
         'idb.put.import.throughput',
         'events/s',
@@ -119,7 +169,12 @@ export const importScenario: Scenario = {
         idb,
         toResult('import.throughput', 'events/s', samples.import, {
           baseline: idb,
+          goal: '>= 30000',
         }),
+        megabytes(
+          'import.heap.peak',
+          single(heap.started, 'importing log worker'),
+        ),
       ];
     }),
 };

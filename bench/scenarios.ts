@@ -2,6 +2,7 @@ import { appendBatchScenario } from './append-batch.ts';
 import { appendCostScenarios } from './append-cost.ts';
 import { appendSingleScenario } from './append-single.ts';
 import { bundleScenario } from './bundle-size.ts';
+import { compactionScenario } from './compaction.ts';
 import { relayScenarios } from './relay-throughput.ts';
 import { exportScenario, importScenario } from './log-transfer.ts';
 import { storageBytesScenario } from './storage-bytes.ts';
@@ -28,6 +29,7 @@ export const SCENARIOS: Scenario[] = [
   openColdScenario,
   exportScenario,
   importScenario,
+  compactionScenario,
   storageBytesScenario,
   ...relayScenarios,
   bundleScenario,

@@ -21,18 +21,18 @@ function keyBytes(key: Key): number {
 /** A record's key prefix in LevelDB: database, object store and index ids. */
 const PREFIX = 4;
 
-/** The worker's `events` indexes (worker/idb-store.ts), as functions of an event record. */
+/** The hot tail's indexes (EVENT_INDEXES in worker/idb-schema.ts), as functions of an event record. */
 const INDEXES: Record<string, (e: LogEvent, pos: number) => Key> = {
   pos: (_, pos) => pos,
   streamPos: (e, pos) => [e.stream, pos],
   actorSeq: (e) => [e.actor, e.seq],
-  time: (e) => e.time,
 };
 
 const serialized = (value: unknown) => serialize(value).byteLength;
 
 /**
- * Where a stored event's bytes go, per event on average: each field of the record
+ * Where a hot-tail record's bytes go (an event stored as one IndexedDB record, as
+ * every event was before segments), per event on average: each field of the record
  * as V8 serializes it (the structured clone IndexedDB stores, before Chromium's own
  * compression of large values), and the primary key and index entries as Chromium's
  * key encoding writes them (each index entry repeats the primary key). An estimate

@@ -52,6 +52,8 @@ const PAGE = 256;
 export const DIRECT_SEGMENT_MIN = 256;
 /** Hot events of one stream that make the compactor pack them without waiting for idle. */
 export const HOT_LIMIT = 512;
+/** Hot events one pack takes while writes go on (HOT_LIMIT when quiet). */
+const BUSY_PACK = 64;
 /** Quiet time after the last write before the compactor packs what is left. */
 const IDLE_MS = 2_000;
 
@@ -170,12 +172,13 @@ export async function openIdbStore(
     return record;
   };
 
-  // Small enough that an append queued behind a pack waits a few milliseconds.
   const hotBatch = Math.min(HOT_LIMIT, segments.size);
   const compactor = new Compactor(
     options.compaction ?? true,
-    hotBatch,
-    (stream) => packHot(stream),
+    (stream, busy) =>
+      // While writes go on, small packs: an append queued behind one waits for a
+      // few milliseconds (deleting a hot record by id costs far more than writing one).
+      packHot(stream, busy ? Math.min(BUSY_PACK, hotBatch) : hotBatch),
     (stream) => mergeUnfilled(stream),
   );
 
@@ -308,12 +311,12 @@ export async function openIdbStore(
    * is short: appends queued behind it wait for a few milliseconds, not for a rewrite.
    * @returns how many hot events it packed.
    */
-  async function packHot(stream: string): Promise<number> {
+  async function packHot(stream: string, limit = hotBatch): Promise<number> {
     return rewrite(['events', 'segments', 'segmentMeta'], async (tx) => {
       const hot = await tx
         .objectStore('events')
         .index('streamPos')
-        .getAll(IDBKeyRange.bound([stream, 0], [stream, Infinity]), hotBatch);
+        .getAll(IDBKeyRange.bound([stream, 0], [stream, Infinity]), limit);
       const written = segments.runs(hot).map((run) => segments.write(tx, run));
       for (const record of hot)
         void tx.objectStore('events').delete(record.event.id);
@@ -575,9 +578,8 @@ class Compactor {
 
   constructor(
     private readonly enabled: boolean,
-    /** Most hot events one pack transaction takes. */
-    private readonly batch: number,
-    private readonly pack: (stream: string) => Promise<number>,
+    /** Packs some of the stream's hot tail, fewer while writes go on (`busy`): how many it took, 0 when none was left. */
+    private readonly pack: (stream: string, busy: boolean) => Promise<number>,
     private readonly merge: (stream: string) => Promise<number>,
   ) {}
 
@@ -632,8 +634,9 @@ class Compactor {
       try {
         if (pack !== undefined) {
           this.hot.delete(pack);
-          // A full batch: there may be more hot, taken after other work had a turn.
-          if ((await this.pack(pack)) < this.batch) this.packs.delete(pack);
+          // Until none is left, each pack after other work had a turn.
+          if ((await this.pack(pack, !this.idle())) === 0)
+            this.packs.delete(pack);
         } else if ((await this.merge(merge!)) === 0) this.merges.delete(merge!);
       } catch (error) {
         if (this.stopped) break;

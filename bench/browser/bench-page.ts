@@ -7,6 +7,8 @@ import {
   idbPutBatches,
   idbPutSingles,
 } from './append-runs.ts';
+import { timeCompaction, typeDuringCompaction } from './compaction-runs.ts';
+import { fillHotTail } from './hot-tail.ts';
 import type { BenchPage } from './protocol.ts';
 import {
   acknowledgeAppends,
@@ -46,6 +48,9 @@ const bench: BenchPage = {
   timeImport,
   timeIdbImport,
   measureImportedStorage,
+  fillHotTail,
+  timeCompaction,
+  typeDuringCompaction,
   deleteDatabase,
   visibility: () => document.visibilityState,
 };

@@ -53,11 +53,49 @@ export interface SizedRun {
   bytes: number;
 }
 
-/** A JSON Lines export to import into a new database, and how many events it holds. */
+/**
+ * An import into a new database of the JSON Lines export the harness set on the
+ * page's file input (`#bench-file`), and how many events it holds.
+ */
 export interface StorageRun {
   database: string;
-  jsonl: string;
   events: number;
+}
+
+/** A hot tail to write: `events` bench events to `stream`, `batch` per append, all hot. */
+export interface HotTail {
+  /** A database name nobody used. */
+  database: string;
+  stream: string;
+  events: number;
+  /** Events per append: one transaction each, none written as a segment. */
+  batch: number;
+}
+
+/** One `store.compact()` of a hot tail: ms, and how many events it packed. */
+export interface CompactionRun {
+  ms: number;
+  packed: number;
+}
+
+/** Single appends through a log worker opened on a database with a hot tail. */
+export interface TypingRun {
+  /** Holds the hot tail (`fillHotTail`); deleted after the run. */
+  database: string;
+  /** The hot tail's stream: the run types until none of it is hot. */
+  hotStream: string;
+  /** Where the single appends go. */
+  typingStream: string;
+  /** Between one append's resolution and the next append. */
+  intervalMs: number;
+}
+
+/** Latencies while the worker's compactor packed the hot tail, and after. */
+export interface TypingDuringCompaction {
+  during: Latencies;
+  idle: Latencies;
+  /** From starting the worker to seeing no hot event of the tail's stream. */
+  compactionMs: number;
 }
 
 /** The origin's IndexedDB usage in bytes, as the browser reports it, at each step. */
@@ -66,8 +104,16 @@ export interface StorageUsage {
   /** The new database open, schema made, no events. */
   empty: number;
   imported: number;
-  /** Reopened after the browser closed its LevelDB: fresh writes compacted into tables. */
+  /**
+   * After the log worker's compactor packed what the import left hot, and the
+   * database was reopened after the browser closed its LevelDB: fresh writes
+   * compacted into tables.
+   */
   atRest: number;
+  /** Events the import left hot, which the compactor then packed. */
+  hotAfterImport: number;
+  /** ms from the import's end until no event was hot. */
+  packedMs: number;
 }
 
 /**
@@ -121,8 +167,15 @@ export interface BenchPage {
   timeImport(database: string): Promise<number>;
   /** ms of raw idb puts of the source's events into `database`, one transaction. */
   timeIdbImport(database: string): Promise<number>;
-  /** Imports a JSON Lines export into a new database and reads the usage, then at rest; the database stays. */
+  /** Imports the export on the file input into a new database and reads the usage, then at rest; the database stays. */
   measureImportedStorage(run: StorageRun): Promise<StorageUsage>;
+
+  /** Appends a hot tail with background compaction off; resolves to the ms it took. */
+  fillHotTail(tail: HotTail): Promise<number>;
+  /** `store.compact()` of that hot tail, timed; the database is deleted after. */
+  timeCompaction(tail: HotTail): Promise<CompactionRun>;
+  /** Single appends through a log worker while its compactor packs the hot tail; then deleted. */
+  typeDuringCompaction(run: TypingRun): Promise<TypingDuringCompaction>;
 
   /** Deletes a database this page's workers have closed. */
   deleteDatabase(database: string): Promise<void>;
