@@ -159,7 +159,8 @@ export class Segments {
   }
 
   /**
-   * One page of a read in position order, inside `tx`: the items with a position
+   * One page of a read in position order, inside `tx`, whose directory the caller
+   * has refreshed: the items with a position
    * after `after` up to a bound the page picks, and that bound (Infinity once the
    * read is complete). `hot` is the first `hotLimit` hot records after `after`;
    * `item` makes an item of a hot record, `open` gives a segment's items.
@@ -175,7 +176,6 @@ export class Segments {
     item: (record: EventRecord) => T,
     open: (key: number) => Promise<Positioned<T>>,
   ): Promise<{ items: T[]; bound: number }> {
-    await this.refresh(tx);
     const pending = this.directory.segments(
       (m) => m.lastPos > after && (stream === undefined || m.stream === stream),
     );

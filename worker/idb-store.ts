@@ -399,19 +399,21 @@ export async function openIdbStore(
       checkOpen();
       const page = await retryingGone(async () => {
         const tx = readTx();
-        const records =
+        const events = tx.objectStore('events');
+        // Both asked at once: one round trip to the storage process, not two.
+        const [records] = await Promise.all([
           stream === undefined
-            ? await tx
-                .objectStore('events')
+            ? events
                 .index('pos')
                 .getAll(IDBKeyRange.lowerBound(last, true), PAGE)
-            : await tx
-                .objectStore('events')
+            : events
                 .index('streamPos')
                 .getAll(
                   IDBKeyRange.bound([stream, last], [stream, Infinity], true),
                   PAGE,
-                );
+                ),
+          segments.refresh(tx),
+        ]);
         return segments.page(
           tx,
           last,

@@ -2,7 +2,7 @@ import { deflateSync, inflateSync } from 'fflate';
 import { fromBase64Url, toBase64Url } from './base64url.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { formatHlc, parseHlc } from './hlc.ts';
-import { cloudEventLine } from './jsonl.ts';
+import { cloudEventLine, type LineParts } from './jsonl.ts';
 import type { EventRecord } from './store.ts';
 import type { EventId, Json, LogEvent } from './types.ts';
 
@@ -125,7 +125,12 @@ class ByteWriter {
 
 class ByteReader {
   private at = 0;
-  constructor(private readonly bytes: Uint8Array) {}
+  constructor(readonly bytes: Uint8Array) {}
+
+  /** Where the next read starts. */
+  get offset(): number {
+    return this.at;
+  }
 
   get atEnd(): boolean {
     return this.at >= this.bytes.length;
@@ -329,12 +334,16 @@ interface Entry {
   /** Parents: an index in the segment, or the raw bytes of an id outside it. */
   parents: (number | Uint8Array)[] | undefined;
   data: Uint8Array;
+  /** Where `data` starts in the data column. */
+  dataAt: number;
   pos: number;
   recordedAt: number;
   gen: number;
 }
 
 interface Walk {
+  /** The whole data column as text when it is all ASCII (then byte offsets are string offsets). */
+  asciiData(): string | undefined;
   count: number;
   actors: string[];
   types: string[];
@@ -407,6 +416,13 @@ function walk(segment: PackedSegment, inflated?: Uint8Array): Walk {
     actors,
     types,
     authors,
+    asciiData() {
+      // Byte data shares the column, and need not be text at all.
+      const { bytes } = columns.data;
+      for (let i = 0; i < bytes.length; i++)
+        if (bytes[i]! >= 0x80) return undefined;
+      return fromUtf8.decode(bytes);
+    },
     each(visit) {
       const {
         flags,
@@ -437,6 +453,7 @@ function walk(segment: PackedSegment, inflated?: Uint8Array): Walk {
         time: undefined,
         parents: undefined,
         data: new Uint8Array(0),
+        dataAt: 0,
         pos: 0,
         recordedAt: 0,
         gen: 0,
@@ -472,6 +489,7 @@ function walk(segment: PackedSegment, inflated?: Uint8Array): Walk {
             return at - 1;
           });
         }
+        entry.dataAt = data.offset;
         entry.data = data.raw(dataLengths.varint());
         entry.pos += positions.signed();
         entry.recordedAt += arrivals.signed();
@@ -547,7 +565,7 @@ export function segmentLines(
   source: string,
   inflated?: Uint8Array,
 ): SegmentLines {
-  const { actors, types, authors, each } = walk(segment, inflated);
+  const { actors, types, authors, each, asciiData } = walk(segment, inflated);
   const quote = (list: string[]) => list.map((v) => JSON.stringify(v));
   const [qActors, qTypes, qAuthors] = [actors, types, authors].map(quote) as [
     string[],
@@ -556,36 +574,41 @@ export function segmentLines(
   ];
   const qSource = JSON.stringify(source);
   const qStream = JSON.stringify(stream);
+  // One decode of the data column instead of one per event, when offsets allow.
+  const ascii = asciiData();
   const ids: EventId[] = [];
   const out: SegmentLines = { positions: [], lines: [] };
   each((e) => {
     const id = segmentId(segment.ids, e.index);
     ids.push(id);
-    const time = e.time ?? isoOf(e.wall);
-    if (time === undefined)
+    // An ISO time needs no escaping; an explicit one is quoted as JSON.
+    const iso = e.time === undefined ? isoOf(e.wall) : undefined;
+    if (e.time === undefined && iso === undefined)
       throw new SegmentFormatError(`event ${id} has no time`);
+    const parts: LineParts = {
+      id,
+      source: qSource,
+      subject: qStream,
+      type: qTypes[e.type]!,
+      time: iso === undefined ? JSON.stringify(e.time) : '"' + iso + '"',
+      parents: e.parents
+        ? e.parents
+            .map((p) => (typeof p === 'number' ? ids[p]! : toBase64Url(p)))
+            .join(' ')
+        : ids[e.index - 1]!,
+      actor: qActors[e.actor]!,
+      seq: e.seq,
+      hlc: formatHlc({ wall: e.wall, counter: e.counter }),
+    };
+    if (e.flag & BYTES_DATA) parts.bytes = e.data;
+    else
+      parts.json =
+        ascii === undefined
+          ? fromUtf8.decode(e.data)
+          : ascii.slice(e.dataAt, e.dataAt + e.data.length);
+    if (e.author >= 0) parts.author = qAuthors[e.author]!;
     out.positions.push(e.pos);
-    out.lines.push(
-      cloudEventLine({
-        id,
-        source: qSource,
-        subject: qStream,
-        type: qTypes[e.type]!,
-        time: JSON.stringify(time),
-        ...(e.flag & BYTES_DATA
-          ? { bytes: e.data }
-          : { json: fromUtf8.decode(e.data) }),
-        parents: e.parents
-          ? e.parents
-              .map((p) => (typeof p === 'number' ? ids[p]! : toBase64Url(p)))
-              .join(' ')
-          : ids[e.index - 1]!,
-        actor: qActors[e.actor]!,
-        seq: e.seq,
-        hlc: formatHlc({ wall: e.wall, counter: e.counter }),
-        ...(e.author >= 0 ? { author: qAuthors[e.author]! } : {}),
-      }),
-    );
+    out.lines.push(cloudEventLine(parts));
   });
   return out;
 }
