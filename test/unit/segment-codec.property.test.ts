@@ -26,7 +26,12 @@ const STREAM = 'doc/segment';
 
 const data = fc.oneof(
   fc.uint8Array({ maxLength: 40 }),
-  fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.parse(JSON.stringify(v))),
+  fc
+    .jsonValue({ maxDepth: 2 })
+    .map((v) => JSON.stringify(v))
+    // The log refuses a "__proto__" key (a prototype-pollution vector): not data here.
+    .filter((text) => !text.includes('"__proto__"'))
+    .map((text) => JSON.parse(text) as unknown),
 );
 
 /** One writer's step: append at its current view, or at a stale one, or sync. */
