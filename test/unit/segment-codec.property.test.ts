@@ -5,6 +5,7 @@ import {
   computeEventId,
   openLog,
   type EventRecord,
+  type Json,
   type LogEvent,
 } from '../../src/index.ts';
 import {
@@ -31,7 +32,7 @@ const data = fc.oneof(
     .map((v) => JSON.stringify(v))
     // The log refuses a "__proto__" key (a prototype-pollution vector): not data here.
     .filter((text) => !text.includes('"__proto__"'))
-    .map((text) => JSON.parse(text) as unknown),
+    .map((text) => JSON.parse(text) as Json),
 );
 
 /** One writer's step: append at its current view, or at a stale one, or sync. */
