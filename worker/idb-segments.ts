@@ -117,6 +117,16 @@ export class Segments {
     return [{ ids: meta.ids, body: row.body }, meta.stream];
   }
 
+  /**
+   * The event `id` if the directory places it in a segment decoded already: no
+   * storage read. Sound without a transaction, because a segment never changes
+   * under its key (a stale directory only misses).
+   */
+  cachedEvent(id: string): EventRecord | undefined {
+    const slot = this.directory.locate(id);
+    return slot && this.decoded.get(slot.key)?.[slot.index];
+  }
+
   /** The event `id` if a segment holds it, as `tx` sees the segments (refreshed first). */
   async find(tx: SegmentTx, id: string): Promise<EventRecord | undefined> {
     await this.refresh(tx);

@@ -164,7 +164,7 @@ export async function openIdbStore(
     (await retryingGone(() => segments.find(tx, id)));
 
   const readEvent = async (id: string) => {
-    const hit = cache.get(id);
+    const hit = cache.get(id) ?? segments.cachedEvent(id);
     if (hit) return hit;
     checkOpen();
     const record = await lookup(readTx(), id);
@@ -575,7 +575,7 @@ class Compactor {
   private running: Promise<void> | undefined;
   private readonly sweeping = new Set<Promise<void>>();
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
-  private lastWrite = 0;
+  private lastWrite = -Infinity;
   private stopped = false;
 
   constructor(

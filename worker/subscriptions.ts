@@ -1,6 +1,4 @@
-import { transfer } from 'comlink';
 import type { EventRecord } from '../src/index.ts';
-import { byteBuffersOf } from './transferables.ts';
 import type { Delivery } from './protocol.ts';
 
 export interface SubscriptionSource {
@@ -76,10 +74,9 @@ export class Subscriptions {
         if (records.length === 0 || !subscription.active) return;
         subscription.delivered = records[records.length - 1]!.pos;
         const batch = records.map((r) => ({ event: r.event, position: r.pos }));
-        // Fresh reads, never cached: their byte payloads can move to the page.
-        subscription.deliver(
-          transfer(batch, byteBuffersOf(batch.map((d) => d.event))),
-        );
+        // Copied, not transferred: packed events come from the store's cache of
+        // decoded segments, which a transfer would leave with detached payloads.
+        subscription.deliver(batch);
       })
       .catch(this.onError);
   }
