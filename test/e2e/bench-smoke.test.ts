@@ -51,42 +51,46 @@ const scenarios = fullTrials
     };
 
 describe('npm run bench -- --quick', () => {
-  it(`runs ${fullTrials ? 'every scenario' : 'the keystroke scenario'} and writes the report DESIGN §13 describes`, async () => {
-    const json = join(scratch, 'report.json');
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['bench/run.mjs', '--quick', '--json', json, ...scenarios.args],
-      { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: TIMEOUT - 20_000 },
-    );
-    const report = JSON.parse(readFileSync(json, 'utf8')) as {
-      machine: Record<string, unknown>;
-      results: BenchResult[];
-    };
-    expect(report.machine).toMatchObject({
-      cpus: expect.any(Number),
-      node: process.version,
-    });
-    const names = report.results.map((r) => r.name);
-    expect(names).toEqual(expect.arrayContaining(scenarios.names));
-    expect(new Set(names).size).toBe(names.length);
-    for (const result of report.results) {
-      const where = `result ${result.name}`;
-      expect(Number.isFinite(result.value), where).toBe(true);
-      expect(result.unit, where).toMatch(/\S/);
-      expect(result.runs, where).toBeGreaterThanOrEqual(1);
-      expect(result.min, where).toBeLessThanOrEqual(result.value);
-      expect(result.max, where).toBeGreaterThanOrEqual(result.value);
-      if (result.baseline) {
-        expect(names, where).toContain(result.baseline.name);
-        expect(result.ratio, where).toBeCloseTo(
-          result.value / result.baseline.value,
-          6,
-        );
-      } else {
-        expect(result.ratio, where).toBeUndefined();
+  it(
+    `runs ${fullTrials ? 'every scenario' : 'the keystroke scenario'} and writes the report DESIGN §13 describes`,
+    async () => {
+      const json = join(scratch, 'report.json');
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['bench/run.mjs', '--quick', '--json', json, ...scenarios.args],
+        { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: TIMEOUT - 20_000 },
+      );
+      const report = JSON.parse(readFileSync(json, 'utf8')) as {
+        machine: Record<string, unknown>;
+        results: BenchResult[];
+      };
+      expect(report.machine).toMatchObject({
+        cpus: expect.any(Number),
+        node: process.version,
+      });
+      const names = report.results.map((r) => r.name);
+      expect(names).toEqual(expect.arrayContaining(scenarios.names));
+      expect(new Set(names).size).toBe(names.length);
+      for (const result of report.results) {
+        const where = `result ${result.name}`;
+        expect(Number.isFinite(result.value), where).toBe(true);
+        expect(result.unit, where).toMatch(/\S/);
+        expect(result.runs, where).toBeGreaterThanOrEqual(1);
+        expect(result.min, where).toBeLessThanOrEqual(result.value);
+        expect(result.max, where).toBeGreaterThanOrEqual(result.value);
+        if (result.baseline) {
+          expect(names, where).toContain(result.baseline.name);
+          expect(result.ratio, where).toBeCloseTo(
+            result.value / result.baseline.value,
+            6,
+          );
+        } else {
+          expect(result.ratio, where).toBeUndefined();
+        }
+        // The table on stdout has a line for every figure.
+        expect(stdout, where).toContain(result.name);
       }
-      // The table on stdout has a line for every figure.
-      expect(stdout, where).toContain(result.name);
-    }
-  }, TIMEOUT);
+    },
+    TIMEOUT,
+  );
 });

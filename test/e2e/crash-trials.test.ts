@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Page, Worker } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
 import { openDocument, openLog } from '../../src/index.ts';
@@ -20,9 +20,18 @@ import { trialCount, trialSeed } from '../support/trials.ts';
 import { openTabs, text, title } from './support/app.ts';
 import { useChromium } from './support/browser.ts';
 import {
-  crashPage,
+  describePage,
+  kill,
+  listen,
+  LOADED,
+  pause,
+  reopen,
+  runTrials,
+  status,
+  type Victim,
+} from './support/crash-trial.ts';
+import {
   duplicatedEdits,
-  killLogWorker,
   logWorker,
   storedEvents,
   verifyInPage,
@@ -33,7 +42,6 @@ const TRIALS = trialCount(8, 'as-set');
 const SEED = trialSeed();
 /** A safety net, not pacing: a trial takes seconds, two run at a time. */
 const TIMEOUT = 120_000 + TRIALS * 15_000;
-const status = (page: Page) => page.getByRole('status');
 
 /** A document of many small edits: exported to a file for imports, pushed to the relay for syncs. */
 let fixture: {
@@ -90,48 +98,6 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 type Scenario = 'typing' | 'import' | 'sync';
-type Victim = 'page' | 'worker';
-
-/**
- * How long a step that normally takes a second or two may take. Generous: on a loaded
- * 2-core CI machine the whole machine stalls at times. (Reloads and import reports
- * that never came at all were the supervisor freezing its page, fixed; see
- * test/unit/log-supervisor.test.ts.)
- */
-const LOADED = 90_000;
-
-/** Opens the app again in `context` (a new tab after a crash, a reload otherwise). */
-async function reopen(
-  context: BrowserContext,
-  page: Page,
-  victim: Victim,
-): Promise<Page> {
-  const timeout = LOADED;
-  if (victim === 'worker') {
-    await page.reload({ timeout });
-    await status(page).waitFor({ timeout });
-    return page;
-  }
-  await page.close();
-  const fresh = await context.newPage();
-  await fresh.goto(inject('appUrl'), { timeout });
-  await status(fresh).waitFor({ timeout });
-  return fresh;
-}
-
-/** Kills without asking the page anything first: a busy page would delay the kill. */
-async function kill(
-  page: Page,
-  victim: Victim,
-  worker?: Worker,
-): Promise<void> {
-  if (victim === 'page') await crashPage(page);
-  else await killLogWorker(page, worker);
-}
-
-/** The seeded moment of a kill: what a trial varies, not a wait for anything. */
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Everything checked after a trial: returns a line for the summary. */
 async function trial(seed: number): Promise<string> {
   // Any six seeds in a row cover every scenario and victim; the rest is random.
@@ -181,54 +147,6 @@ async function trial(seed: number): Promise<string> {
   } finally {
     await context.close();
   }
-}
-
-/** The last console lines and errors of every page and worker of `context`. */
-function listen(context: BrowserContext): string[] {
-  const heard: string[] = [];
-  const note = (line: string) => {
-    heard.push(`${((Date.now() % 1e6) / 1000).toFixed(3)} ${line}`);
-    if (heard.length > 40) heard.shift();
-  };
-  const watch = (page: Page) => {
-    page.on('console', (m) => note(`console.${m.type()}: ${m.text()}`));
-    page.on('pageerror', (e) => note(`pageerror: ${e.message}`));
-    page.on('crash', () => note('page crashed'));
-    page.on('worker', (w) => {
-      note(`worker started: ${w.url()}`);
-      w.on('close', () => note(`worker closed: ${w.url()}`));
-    });
-  };
-  context.pages().forEach(watch);
-  context.on('page', watch);
-  return heard;
-}
-
-/** What a stalled trial's page shows, and what it and its workers said: for the log. */
-async function describePage(page: Page, heard: string[]): Promise<string> {
-  const silent = new Promise<string>((resolve) =>
-    setTimeout(() => resolve('the page did not answer within 5 s'), 5_000),
-  );
-  const asked = page
-    .evaluate(() =>
-      ['[role=status]', '[role=alert]', '.transfer', '.transfer-result']
-        .map((sel) =>
-          [...document.querySelectorAll(sel)]
-            .map((el) => `${sel}: ${el.textContent ?? ''}`)
-            .join('\n'),
-        )
-        .filter(Boolean)
-        .join('\n'),
-    )
-    .catch((error: Error) => `the page did not answer: ${error.message}`);
-  const shown = await Promise.race([asked, silent]);
-  const workers = page.isClosed()
-    ? 'page closed'
-    : page
-        .workers()
-        .map((w) => w.url())
-        .join(', ');
-  return `page shows:\n${shown}\nworkers: ${workers}\nheard:\n${heard.join('\n')}`;
 }
 
 /** Types a part the app confirms, then more, and kills mid-way through the rest. */
@@ -312,36 +230,6 @@ async function afterReopen(
 }
 
 describe('crash trials', { timeout: TIMEOUT }, () => {
-  it(`${TRIALS} seeded kills of a tab or its worker during typing, import and sync`, async () => {
-    console.info(`crash trials: seeds ${SEED}..${SEED + TRIALS - 1}`);
-    const started = Date.now();
-    const lines: string[] = [];
-    // Two trials at a time, each in its own browser profile.
-    const next = { i: 0 };
-    const runner = async () => {
-      while (next.i < TRIALS) {
-        const seed = SEED + next.i++;
-        const t = Date.now();
-        const line = await trial(seed).catch((error: unknown) => {
-          next.i = TRIALS; // the other runner stops after its current trial
-          throw error;
-        });
-        lines.push(`${line} (${Date.now() - t} ms)`);
-        if (process.env.CRASH_VERBOSE) console.info(lines.at(-1));
-      }
-    };
-    await Promise.all([runner(), runner()]);
-    const tally = new Map<string, number>();
-    for (const line of lines) {
-      const key = line.split(' ')[1]!.replace(/:$/, '');
-      tally.set(key, (tally.get(key) ?? 0) + 1);
-    }
-    console.info(
-      `crash trials: ${TRIALS} in ${((Date.now() - started) / 1000).toFixed(0)} s; ${[
-        ...tally,
-      ]
-        .map(([k, n]) => `${k} ${n}`)
-        .join(', ')}\n${lines.join('\n')}`,
-    );
-  });
+  it(`${TRIALS} seeded kills of a tab or its worker during typing, import and sync`, () =>
+    runTrials('crash trials', SEED, TRIALS, trial));
 });

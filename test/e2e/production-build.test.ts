@@ -2,8 +2,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 
-/** What the fault tests reach into the log worker with (test/e2e/support/faults.ts). */
-const FAULT_HOOKS = ['forklineDropStorageConnection', 'dropConnection'];
+/** What the fault tests reach into the log worker and the page with (test/e2e/support/faults.ts). */
+const FAULT_HOOKS = [
+  'forklineDropStorageConnection',
+  'dropConnection',
+  'forklineTerminateLogWorker',
+];
 
 /** `file: name` for each fault hook named in a file under `dir` (text or not). */
 function faultHooksIn(dir: string): string[] {
@@ -25,9 +29,12 @@ describe('the production build', () => {
     expect(faultHooksIn(inject('appRoot'))).toEqual([]);
   });
 
-  it('gets them only in the copy the e2e tests serve, in front of its log worker', () => {
+  it('gets them only in the copy the e2e tests serve, in front of its log worker and its page', () => {
     // So the search above finds them when they are there.
     expect(faultHooksIn(inject('servedRoot'))).toEqual([
+      expect.stringMatching(
+        /^assets\/index-[\w-]+\.js: forklineTerminateLogWorker$/,
+      ),
       expect.stringMatching(
         /^assets\/log-worker-[\w-]+\.js: forklineDropStorageConnection$/,
       ),

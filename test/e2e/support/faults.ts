@@ -1,5 +1,6 @@
-import type { Page, Worker } from 'playwright-core';
+import type { CDPSession, Page, Worker } from 'playwright-core';
 import { expect } from 'vitest';
+import { readStoredLog, type Place } from './stored-log.ts';
 
 /** The page's log worker (the newest, after a restart), once the page has it running. */
 export async function logWorker(page: Page): Promise<Worker> {
@@ -39,6 +40,19 @@ export async function killLogWorker(
 }
 
 /**
+ * Terminates the page's log worker from the page, as its supervisor terminates a
+ * stuck one: at once, even in the middle of a task (the page's fault hook, in the
+ * e2e copy of the build only: worker-fault-hooks.ts). The supervisor starts another.
+ */
+export async function terminateLogWorker(page: Page): Promise<void> {
+  await page.evaluate(() =>
+    (
+      globalThis as unknown as { forklineTerminateLogWorker(): void }
+    ).forklineTerminateLogWorker(),
+  );
+}
+
+/**
  * Makes the browser drop the worker's IndexedDB connection (the `close` event fires),
  * through the fault hook that only the e2e copy of the build has (worker-fault-hooks.ts).
  */
@@ -51,9 +65,12 @@ export async function dropStorageConnection(page: Page): Promise<void> {
   );
 }
 
-/** Crashes the tab's renderer (and its workers) as an out-of-memory kill would. */
-export async function crashPage(page: Page): Promise<void> {
-  const cdp = await page.context().newCDPSession(page);
+/**
+ * Crashes the tab's renderer (and its workers) as an out-of-memory kill would. Pass
+ * a CDP session opened beforehand to make the crash one command, with no set-up first.
+ */
+export async function crashPage(page: Page, cdp?: CDPSession): Promise<void> {
+  cdp ??= await page.context().newCDPSession(page);
   const crashed = new Promise<void>((resolve) =>
     page.once('crash', () => resolve()),
   );
@@ -80,63 +97,45 @@ export interface StoredEvent {
   type: string;
   actor: string;
   seq: number;
+  hlc: string;
   parents: string[];
   author: string | undefined;
   pos: number;
   /** Text-edit payloads as hex, to find the same edit stored twice. */
   bytes: string | undefined;
+  /** A hot record, or the key of the segment it was packed into. */
+  place: Place;
 }
 
 /**
- * Every event in the profile's database, read with the raw IndexedDB API, by
- * position. Throws if the app has not made the database yet: opening it here would
- * make an empty one, which the app's worker would then take as already set up.
+ * Every event in the profile's database, hot or packed into segments, by position
+ * (readStoredLog). Throws if the app has not made the database yet.
  */
-export function storedEvents(page: Page): Promise<StoredEvent[]> {
-  return page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const request = indexedDB.open('forkline');
-      request.onupgradeneeded = () => {
-        request.transaction!.abort();
-        reject(new Error('the app has not made its database yet'));
-      };
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-    try {
-      const records = await new Promise<
-        { pos: number; event: Record<string, unknown> }[]
-      >((resolve, reject) => {
-        const request = db.transaction('events').objectStore('events').getAll();
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
-      });
-      return records
-        .map(({ pos, event }) => ({
-          id: event.id as string,
-          stream: event.stream as string,
-          type: event.type as string,
-          actor: event.actor as string,
-          seq: event.seq as number,
-          parents: event.parents as string[],
-          author: event.author as string | undefined,
-          pos,
-          bytes:
-            event.data instanceof Uint8Array
-              ? Array.from(event.data, (b) =>
-                  b.toString(16).padStart(2, '0'),
-                ).join('')
-              : undefined,
-        }))
-        .sort((a, b) => a.pos - b.pos);
-    } finally {
-      db.close();
-    }
-  });
+export async function storedEvents(page: Page): Promise<StoredEvent[]> {
+  const { records } = await readStoredLog(page);
+  return records.map(({ event, pos, place }) => ({
+    id: event.id,
+    stream: event.stream,
+    type: event.type,
+    actor: event.actor,
+    seq: event.seq,
+    hlc: event.hlc,
+    parents: event.parents,
+    author: event.author,
+    pos,
+    bytes:
+      event.data instanceof Uint8Array
+        ? Buffer.from(event.data).toString('hex')
+        : undefined,
+    place,
+  }));
 }
 
 /** Heads of `stream`: its events no other event names as a parent. */
-export function headsOf(events: StoredEvent[], stream: string): string[] {
+export function headsOf(
+  events: Pick<StoredEvent, 'id' | 'stream' | 'parents'>[],
+  stream: string,
+): string[] {
   const of = events.filter((e) => e.stream === stream);
   const named = new Set(of.flatMap((e) => e.parents));
   return of

@@ -28,25 +28,52 @@ function installFaultHooks(): void {
 }
 
 /**
- * Gives the log worker of the built app in `dir` its fault hooks: the hook code goes
- * in front of the worker's module, which is otherwise the production build's, byte
- * for byte. Only the copy the e2e tests serve gets this; the production build has no
- * fault hook at all (test/e2e/production-build.test.ts greps it). The module body
- * runs before the worker handles any message, so the hooks are in place before the
- * worker opens its database.
- * @returns the worker module's path relative to `dir`
- * @throws Error when the build has no single log worker chunk
+ * Runs in the page, first: keeps the log workers the page starts, and gives fault
+ * tests `forklineTerminateLogWorker()`, which terminates the newest as the page's
+ * supervisor terminates a stuck one: at once, even in the middle of a task, where a
+ * worker closing itself stops only between tasks. Serialized, so globals only.
  */
-export function addFaultHooks(dir: string): string {
-  const chunks = readdirSync(join(dir, 'assets')).filter((f) =>
-    /^log-worker-[\w-]+\.js$/.test(f),
-  );
-  if (chunks.length !== 1)
+function installPageFaultHooks(): void {
+  const logWorkers: Worker[] = [];
+  const NativeWorker = globalThis.Worker;
+  globalThis.Worker = class extends NativeWorker {
+    constructor(url: string | URL, options?: WorkerOptions) {
+      super(url, options);
+      if (String(url).includes('log-worker')) logWorkers.push(this);
+    }
+  };
+  Object.assign(globalThis, {
+    forklineTerminateLogWorker() {
+      logWorkers.at(-1)?.terminate();
+    },
+  });
+}
+
+/** Puts `hook` in front of the one chunk in `dir`/assets whose name matches `chunk`. */
+function prependHook(dir: string, chunk: RegExp, hook: () => void): string {
+  const found = readdirSync(join(dir, 'assets')).filter((f) => chunk.test(f));
+  if (found.length !== 1)
     throw new Error(
-      `expected one log worker chunk in ${dir}/assets, found ${chunks.length}`,
+      `expected one ${chunk} chunk in ${dir}/assets, found ${found.length}`,
     );
-  const file = join(dir, 'assets', chunks[0]!);
-  const hooks = `(${installFaultHooks.toString()})();\n`;
-  writeFileSync(file, hooks + readFileSync(file, 'utf8'));
-  return `assets/${chunks[0]!}`;
+  const file = join(dir, 'assets', found[0]!);
+  writeFileSync(file, `(${hook.toString()})();\n` + readFileSync(file, 'utf8'));
+  return `assets/${found[0]!}`;
+}
+
+/**
+ * Gives the built app in `dir` its fault hooks: the hook code goes in front of the
+ * log worker's module and of the page's entry module, which are otherwise the
+ * production build's, byte for byte. Only the copy the e2e tests serve gets this;
+ * the production build has no fault hook at all (test/e2e/production-build.test.ts
+ * greps it). A module's body runs before the worker handles any message and before
+ * the page starts its worker, so the hooks are in place before either does anything.
+ * @returns the hooked modules' paths relative to `dir`: the worker's, the page's
+ * @throws Error when the build has no single log worker or entry chunk
+ */
+export function addFaultHooks(dir: string): [worker: string, page: string] {
+  return [
+    prependHook(dir, /^log-worker-[\w-]+\.js$/, installFaultHooks),
+    prependHook(dir, /^index-[\w-]+\.js$/, installPageFaultHooks),
+  ];
 }
