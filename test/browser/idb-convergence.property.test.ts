@@ -187,7 +187,7 @@ describe('log workers on IndexedDB exchanging events in random order', () => {
           }
         },
       ),
-      20,
+      12,
     );
   }, 120_000);
 });
