@@ -283,12 +283,7 @@ export async function openIdbStore(
       }
       if (written.length > 0) await recordLateness(tx, written, tailOf);
     } catch (error) {
-      try {
-        tx.abort();
-      } catch {
-        // Already finished or aborted by the browser.
-      }
-      await tx.done.catch(() => undefined);
+      await abandon(tx);
       throw error;
     }
     try {
@@ -370,12 +365,7 @@ export async function openIdbStore(
       await tx.done;
       return done;
     } catch (error) {
-      try {
-        tx.abort();
-      } catch {
-        // Already finished.
-      }
-      await tx.done.catch(() => undefined);
+      await abandon(tx);
       throw error;
     }
   }
@@ -662,6 +652,19 @@ class Compactor {
     this.stopped = true;
     clearTimeout(this.idleTimer);
   }
+}
+
+/** Rolls `tx` back (if the browser has not already) and waits until it has ended. */
+async function abandon(tx: {
+  abort(): void;
+  done: Promise<void>;
+}): Promise<void> {
+  try {
+    tx.abort();
+  } catch {
+    // Already finished or aborted by the browser.
+  }
+  await tx.done.catch(() => undefined);
 }
 
 /** Puts the late ones among `written` (in arrival order) into `late`, and new tails. */
