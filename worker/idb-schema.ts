@@ -15,31 +15,50 @@ import type {
  * kept by the `late` and `tails` stores instead of an index (2 was a step on the way).
  * 4: events are packed into `segments` (issue 14); `events` holds only the hot tail
  * not yet packed, and loses its `time` index (nothing read it).
+ * 5: the hot tail moves to `hot`, keyed by (stream, position), so that packing a run
+ * deletes it with one range request instead of one request per event; whatever
+ * `events` held is packed into segments by the upgrade.
  */
-export const SCHEMA_VERSION = 4;
-
-/** The events store's key: an event's id. */
-export const EVENT_KEY_PATH = 'event.id';
+export const SCHEMA_VERSION = 5;
 
 /**
- * The events store's indexes: name, key path, options. None is declared unique:
- * each key is unique already (a position is given once, inside the writing
- * transaction; an actor's seq is checked against the actors store there), and
- * Chromium checks a unique index with a read per index per put.
+ * The hot tail's key: (stream, position). A stream's oldest hot events are the first
+ * keys of its range, so a pack reads them and deletes them as one key range.
+ */
+export const HOT_KEY_PATH = ['event.stream', 'pos'];
+
+/**
+ * The hot tail's indexes: name, key path, options. None is declared unique: each key
+ * is unique already (an id is a hash of the content, whose duplicates ingest drops;
+ * a position is given once, inside the writing transaction; an actor's seq is
+ * checked against the actors store there), and Chromium checks a unique index with a
+ * read per index per put.
  *
  * There is no index in canonical (hlc, id) order: most events arrive in it, so a
- * stream's canonical order is its arrival order (`streamPos`) with the few events
- * that arrived late merged in (the `late` store). Each index costs every put.
+ * stream's canonical order is its arrival order with the few events that arrived
+ * late merged in (the `late` store). Each index costs every put.
  */
-export const EVENT_INDEXES = [
+export const HOT_INDEXES = [
+  ['id', 'event.id', { unique: false }],
   ['pos', 'pos', { unique: false }],
-  ['streamPos', ['event.stream', 'pos'], { unique: false }],
   ['actorSeq', ['event.actor', 'event.seq'], { unique: false }],
 ] as const satisfies readonly [
-  keyof ForklineDB['events']['indexes'],
+  keyof ForklineDB['hot']['indexes'],
   string | string[],
   IDBIndexParameters,
 ][];
+
+/** Version 1 to 4's events store, keyed by id, and its indexes (version 3 and 4's). */
+export const LEGACY_EVENT_KEY_PATH = 'event.id';
+export const LEGACY_EVENT_INDEXES: [
+  keyof ForklineDB['events']['indexes'],
+  string | string[],
+  IDBIndexParameters,
+][] = [
+  ['pos', 'pos', { unique: false }],
+  ['streamPos', ['event.stream', 'pos'], { unique: false }],
+  ['actorSeq', ['event.actor', 'event.seq'], { unique: false }],
+];
 
 /** A late event's key in the `late` store: its stream, then its canonical key. */
 export type LateKey = [stream: string, hlc: string, id: string];
@@ -51,6 +70,17 @@ export const lateKeyOf = (event: LogEvent): LateKey => [
 ];
 
 export interface ForklineDB extends DBSchema {
+  /** Events not yet packed, one record each, keyed by [stream, pos] (HOT_KEY_PATH). */
+  hot: {
+    key: [string, number];
+    value: EventRecord;
+    indexes: {
+      id: string;
+      pos: number;
+      actorSeq: [string, number];
+    };
+  };
+  /** Versions 1 to 4 only: every event (1–3) or the hot tail (4), keyed by id. */
   events: {
     key: string;
     value: EventRecord;

@@ -7,7 +7,11 @@ import {
   segmentLines,
   type PackedSegment,
 } from '../src/log/segment-codec.ts';
-import { SegmentDirectory, summarize } from '../src/log/segment-directory.ts';
+import {
+  SegmentDirectory,
+  summarize,
+  type SegmentMeta,
+} from '../src/log/segment-directory.ts';
 import type { ForklineDB } from './idb-schema.ts';
 
 /** Events per segment: large enough to compress well, small enough to decode in a few ms. */
@@ -28,6 +32,12 @@ export type SegmentWriteTx = IDBPTransaction<
   ArrayLike<StoreNames<ForklineDB>>,
   'readwrite'
 >;
+
+/** A segment's two records: its summary with ids, and its compressed body. */
+export interface EncodedSegment {
+  meta: SegmentMeta;
+  body: Uint8Array;
+}
 
 /** A segment was deleted (compacted into another) after the directory named it. */
 class SegmentGone extends Error {}
@@ -154,8 +164,17 @@ export class Segments {
    * once both parts are written; the directory learns of it on its next refresh.
    */
   write(tx: SegmentWriteTx, records: readonly EventRecord[]): Promise<unknown> {
+    return this.put(tx, this.encode(records));
+  }
+
+  /** `records` (of one stream, in position order) as a segment ready to `put`. */
+  encode(records: readonly EventRecord[]): EncodedSegment {
     const { ids, body } = encodeSegment(records);
-    const meta = { ...summarize(records), ids };
+    return { meta: { ...summarize(records), ids }, body };
+  }
+
+  /** Writes an encoded segment under a new key; resolves once both parts are written. */
+  put(tx: SegmentWriteTx, { meta, body }: EncodedSegment): Promise<unknown> {
     return tx
       .objectStore('segments')
       .add({ body })

@@ -17,8 +17,10 @@ import { eventLine } from '../src/log/jsonl.ts';
 import { vectorFrom } from '../src/log/version-vector.ts';
 import { StorageError, StoreClosedError } from './storage-errors.ts';
 import {
-  EVENT_INDEXES,
-  EVENT_KEY_PATH,
+  HOT_INDEXES,
+  HOT_KEY_PATH,
+  LEGACY_EVENT_INDEXES,
+  LEGACY_EVENT_KEY_PATH,
   SCHEMA_VERSION,
   type ForklineDB,
   lateKeyOf,
@@ -35,7 +37,7 @@ import {
 
 const ZERO_REPLICA: ReplicaRecord = { hlc: '000000000000.0000', lastPos: 0 };
 const WRITE_SCOPE = [
-  'events',
+  'hot',
   'streams',
   'actors',
   'meta',
@@ -44,7 +46,7 @@ const WRITE_SCOPE = [
   'segments',
   'segmentMeta',
 ] as const;
-const READ_SCOPE = ['events', 'segments', 'segmentMeta'] as const;
+const READ_SCOPE = ['hot', 'segments', 'segmentMeta'] as const;
 const CACHE_LIMIT = 50_000;
 const PAGE = 256;
 
@@ -94,6 +96,10 @@ type WriteTx = IDBPTransaction<
 
 const byPos = (a: EventRecord, b: EventRecord) => a.pos - b.pos;
 
+/** The hot keys of `stream` at positions after `after`. */
+const streamRange = (stream: string, after = 0) =>
+  IDBKeyRange.bound([stream, after], [stream, Infinity], true);
+
 /**
  * The engine's Store over IndexedDB (through idb), as a hot tail and packed segments.
  *
@@ -122,15 +128,25 @@ export async function openIdbStore(
     {
       upgrade(database, oldVersion, _newVersion, transaction) {
         if (oldVersion < 1) {
-          database.createObjectStore('events', { keyPath: EVENT_KEY_PATH });
+          database.createObjectStore('events', {
+            keyPath: LEGACY_EVENT_KEY_PATH,
+          });
           database.createObjectStore('streams', { keyPath: 'stream' });
           database.createObjectStore('actors', { keyPath: 'actor' });
           database.createObjectStore('meta');
           database.createObjectStore('snapshots', { keyPath: 'key' });
         }
-        // A new database goes through them too, with nothing to read.
-        if (oldVersion < 3) void upgradeToVersion3(database, transaction);
-        if (oldVersion < 4) upgradeToVersion4(database, transaction);
+        // A new database goes through them too, with nothing to read. All inside the
+        // upgrade transaction: if a step fails, it aborts and the database stays as
+        // it was.
+        void (async () => {
+          if (oldVersion < 3) await upgradeToVersion3(database, transaction);
+          if (oldVersion < 4) upgradeToVersion4(database);
+          if (oldVersion < 5) await upgradeToVersion5(database, transaction);
+        })().catch((error: unknown) => {
+          console.error('forkline: the schema upgrade failed', error);
+          transaction.abort();
+        });
       },
       blocking() {
         // A newer tab wants to upgrade: step aside rather than leave it hanging.
@@ -160,7 +176,7 @@ export async function openIdbStore(
 
   /** The event `id` as `tx` sees it: hot record, else a segment's. */
   const lookup = async (tx: SegmentTx, id: string) =>
-    (await tx.objectStore('events').get(id)) ??
+    (await tx.objectStore('hot').index('id').get(id)) ??
     (await retryingGone(() => segments.find(tx, id)));
 
   const readEvent = async (id: string) => {
@@ -219,7 +235,7 @@ export async function openIdbStore(
       async event(id) {
         const own = writtenById.get(id) ?? cache.get(id);
         if (own) return own;
-        const hot = await tx.objectStore('events').get(id);
+        const hot = await tx.objectStore('hot').index('id').get(id);
         if (hot) return hot;
         // The directory is brought up to this transaction once; after that, a miss
         // in it is a miss in storage (this transaction's own segments are in writtenById).
@@ -276,7 +292,7 @@ export async function openIdbStore(
       for (const [stream, run] of unwritten) {
         if (run.length >= directMin) writeSegment(run);
         else {
-          for (const record of run) track(tx.objectStore('events').add(record));
+          for (const record of run) track(tx.objectStore('hot').add(record));
           if (run.length > 0)
             hotWritten.set(stream, (hotWritten.get(stream) ?? 0) + run.length);
         }
@@ -301,20 +317,31 @@ export async function openIdbStore(
   }
 
   /**
-   * One compaction transaction for `stream`: packs its oldest hot events, at most a
-   * segment's worth, into a new segment and deletes them. It decodes nothing, so it
-   * is short: appends queued behind it wait for a few milliseconds, not for a rewrite.
-   * @returns how many hot events it packed.
+   * One compaction step for `stream`: packs its oldest hot events, at most `limit`,
+   * into new segments and deletes them. They are read and encoded first, outside any
+   * read-write transaction; the transaction that swaps them for the segments writes
+   * two records per segment and deletes one key range, so a write queued behind it
+   * waits for a millisecond or two, not for an encoding.
+   * @returns how many hot events it packed (or found packed by another tab
+   *   meanwhile); 0 when the stream had none.
    */
   async function packHot(stream: string, limit = hotBatch): Promise<number> {
-    return rewrite(['events', 'segments', 'segmentMeta'], async (tx) => {
-      const hot = await tx
-        .objectStore('events')
-        .index('streamPos')
-        .getAll(IDBKeyRange.bound([stream, 0], [stream, Infinity]), limit);
-      const written = segments.runs(hot).map((run) => segments.write(tx, run));
-      for (const record of hot)
-        void tx.objectStore('events').delete(record.event.id);
+    if (closed) return 0;
+    const hot = await db.getAll('hot', streamRange(stream), limit);
+    if (hot.length === 0) return 0;
+    const encoded = segments.runs(hot).map((run) => segments.encode(run));
+    // The stream's oldest hot events are the first keys of its range.
+    const range = IDBKeyRange.bound(
+      [stream, hot[0]!.pos],
+      [stream, hot.at(-1)!.pos],
+    );
+    return rewrite(['hot', 'segments', 'segmentMeta'], async (tx) => {
+      const store = tx.objectStore('hot');
+      // Positions are never reused, so the range can only have lost events since
+      // the read: to another tab's compactor, which packed them. Then leave it.
+      if ((await store.count(range)) !== hot.length) return hot.length;
+      const written = encoded.map((segment) => segments.put(tx, segment));
+      void store.delete(range);
       await Promise.all(written);
       return hot.length;
     });
@@ -355,7 +382,7 @@ export async function openIdbStore(
 
   /** Runs `body` in a read-write transaction of its own, all of it or nothing. */
   async function rewrite(
-    scope: ('events' | 'segments' | 'segmentMeta')[],
+    scope: ('hot' | 'segments' | 'segmentMeta')[],
     body: (tx: SegmentWriteTx) => Promise<number>,
   ): Promise<number> {
     if (closed) return 0;
@@ -389,19 +416,12 @@ export async function openIdbStore(
       checkOpen();
       const page = await retryingGone(async () => {
         const tx = readTx();
-        const events = tx.objectStore('events');
+        const hot = tx.objectStore('hot');
         // Both asked at once: one round trip to the storage process, not two.
         const [records] = await Promise.all([
           stream === undefined
-            ? events
-                .index('pos')
-                .getAll(IDBKeyRange.lowerBound(last, true), PAGE)
-            : events
-                .index('streamPos')
-                .getAll(
-                  IDBKeyRange.bound([stream, last], [stream, Infinity], true),
-                  PAGE,
-                ),
+            ? hot.index('pos').getAll(IDBKeyRange.lowerBound(last, true), PAGE)
+            : hot.getAll(streamRange(stream, last), PAGE),
           segments.refresh(tx),
         ]);
         return segments.page(
@@ -471,7 +491,7 @@ export async function openIdbStore(
       return retryingGone(async () => {
         const tx = readTx();
         const hot = await tx
-          .objectStore('events')
+          .objectStore('hot')
           .index('actorSeq')
           .get([actor, seq]);
         if (hot) return hot;
@@ -532,13 +552,7 @@ export async function openIdbStore(
   compactor.sweep(async () => {
     const names = await db.getAllKeys('streams');
     const counts = await Promise.all(
-      names.map((s) =>
-        db.countFromIndex(
-          'events',
-          'streamPos',
-          IDBKeyRange.bound([s, 0], [s, Infinity]),
-        ),
-      ),
+      names.map((s) => db.count('hot', streamRange(s))),
     );
     await segments.refresh(readTx());
     const unfilled = new Map<string, number>();
@@ -552,11 +566,14 @@ export async function openIdbStore(
 
 /**
  * Runs compactions one at a time, off the path of the writes that call for them.
- * Packing the hot tail is short (no decoding) and runs soon: when a stream's hot tail
- * passes HOT_LIMIT, and at idle. Merging unfilled segments into full ones re-encodes
- * a segment's worth of events, so it runs only once writes have paused for IDLE_MS,
- * and yields to any write that arrives meanwhile. A failed step loses nothing (its
- * transaction rolled back): it is reported and tried again at the next idle.
+ * While writes go on (within IDLE_MS of the last), it packs a few hot events right
+ * after each write: the gap after a keystroke's write is the one moment the next is
+ * least likely to arrive, and a small pack fits in it, so typing rarely waits behind
+ * one. A stream is packed once its hot tail passes HOT_LIMIT, and at idle. Once quiet,
+ * it packs in large steps and merges unfilled segments into full ones (which
+ * re-encodes a segment's worth of events), yielding to any write that arrives. A
+ * failed step loses nothing (its transaction rolled back): it is reported, and the
+ * next sweep at open finds what is left.
  */
 class Compactor {
   private readonly hot = new Map<string, number>();
@@ -565,7 +582,11 @@ class Compactor {
   private running: Promise<void> | undefined;
   private readonly sweeping = new Set<Promise<void>>();
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
-  private lastWrite = -Infinity;
+  /** Counted from the start: a page that has just opened is about to be used, not idle. */
+  private lastWrite = performance.now();
+  /** A write has ended since the last pack made while writes went on. */
+  private gap = false;
+  private readonly waiting: (() => void)[] = [];
   private stopped = false;
 
   constructor(
@@ -575,18 +596,15 @@ class Compactor {
     private readonly merge: (stream: string) => Promise<number>,
   ) {}
 
-  /** `count` hot events were written to `stream`. */
+  /** `count` hot events were written to `stream` (and the write has ended). */
   wrote(stream: string, count: number): void {
     if (!this.enabled || this.stopped) return;
     this.lastWrite = performance.now();
+    this.gap = true;
     const hot = (this.hot.get(stream) ?? 0) + count;
     this.hot.set(stream, hot);
-    if (hot >= HOT_LIMIT) this.enqueue([stream], []);
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
-      const streams = [...this.hot.keys()];
-      this.enqueue(streams, streams);
-    }, IDLE_MS);
+    this.enqueue(hot >= HOT_LIMIT ? [stream] : [], []);
+    this.armIdle();
   }
 
   /** Finds streams with hot events or unfilled segments (at open) and queues them. */
@@ -599,13 +617,23 @@ class Compactor {
       )
       .finally(() => this.sweeping.delete(sweeping));
     this.sweeping.add(sweeping);
+    this.armIdle();
+  }
+
+  /** Once writes have paused for IDLE_MS, everything left is queued. */
+  private armIdle(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      const streams = [...this.hot.keys()];
+      this.enqueue(streams, streams);
+    }, IDLE_MS);
   }
 
   private enqueue(packs: string[], merges: string[]): void {
     if (this.stopped) return;
     for (const stream of packs) this.packs.add(stream);
     for (const stream of merges) this.merges.add(stream);
-    this.running ??= this.drain();
+    if (this.packs.size + this.merges.size > 0) this.running ??= this.drain();
   }
 
   private idle(): boolean {
@@ -618,17 +646,20 @@ class Compactor {
       // and a write that arrived since goes before the next transaction.
       await new Promise((resolve) => setTimeout(resolve, 0));
       if (this.stopped) break;
+      const idle = this.idle();
+      // While writes go on, one small pack per write, in the gap after it; the
+      // next write (or the idle timer) starts this loop again.
+      if (!idle && !this.gap) break;
       const [pack] = this.packs;
-      const [merge] = this.idle() ? this.merges : [];
+      const [merge] = idle ? this.merges : [];
       if (pack === undefined && merge === undefined) break;
       const step = pack !== undefined ? 'packing' : 'merging';
       const stream = (pack ?? merge)!;
       try {
         if (pack !== undefined) {
           this.hot.delete(pack);
-          // Until none is left, each pack after other work had a turn.
-          if ((await this.pack(pack, !this.idle())) === 0)
-            this.packs.delete(pack);
+          this.gap = false;
+          if ((await this.pack(pack, !idle)) === 0) this.packs.delete(pack);
         } else if ((await this.merge(merge!)) === 0) this.merges.delete(merge!);
       } catch (error) {
         if (this.stopped) break;
@@ -638,19 +669,25 @@ class Compactor {
       }
     }
     this.running = undefined;
-    // Merges left for want of quiet: the next idle timer (set by the write that broke
-    // the quiet) queues them again.
+    if (this.stopped || this.packs.size + this.merges.size === 0)
+      for (const done of this.waiting.splice(0)) done();
   }
 
-  /** Resolves when nothing is queued that can run now. */
+  /** Resolves when nothing is left to compact (after the next quiet, if writes go on). */
   async settled(): Promise<void> {
     await Promise.all(this.sweeping);
-    while (this.running) await this.running;
+    if (
+      this.stopped ||
+      (!this.running && this.packs.size + this.merges.size === 0)
+    )
+      return;
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
   }
 
   stop(): void {
     this.stopped = true;
     clearTimeout(this.idleTimer);
+    for (const done of this.waiting.splice(0)) done();
   }
 }
 
@@ -704,44 +741,66 @@ async function upgradeToVersion3(
     'versionchange'
   >,
 ): Promise<void> {
-  try {
-    const events = transaction.objectStore('events');
-    for (const index of [...events.indexNames])
-      events.deleteIndex(index as IndexNames<ForklineDB, 'events'>);
-    for (const [index, keyPath, options] of EVENT_INDEXES)
-      events.createIndex(index, keyPath, options);
-    const late = database.createObjectStore('late');
-    const tails = database.createObjectStore('tails');
-    const greatest = new Map<string, CanonicalKey>();
-    let cursor = await events.index('pos').openCursor();
-    for (; cursor; cursor = await cursor.continue()) {
-      const found = lateness([cursor.value], (s) => greatest.get(s));
-      for (const { event } of found.late) void late.put(1, lateKeyOf(event));
-      for (const [stream, key] of found.tails) greatest.set(stream, key);
-    }
-    for (const [stream, key] of greatest) void tails.put(key, stream);
-  } catch (error) {
-    console.error('forkline: the schema upgrade failed', error);
-    transaction.abort();
+  const events = transaction.objectStore('events');
+  for (const index of [...events.indexNames])
+    events.deleteIndex(index as IndexNames<ForklineDB, 'events'>);
+  for (const [index, keyPath, options] of LEGACY_EVENT_INDEXES)
+    events.createIndex(index, keyPath, options);
+  const late = database.createObjectStore('late');
+  const tails = database.createObjectStore('tails');
+  const greatest = new Map<string, CanonicalKey>();
+  let cursor = await events.index('pos').openCursor();
+  for (; cursor; cursor = await cursor.continue()) {
+    const found = lateness([cursor.value], (s) => greatest.get(s));
+    for (const { event } of found.late) void late.put(1, lateKeyOf(event));
+    for (const [stream, key] of found.tails) greatest.set(stream, key);
   }
+  for (const [stream, key] of greatest) void tails.put(key, stream);
+}
+
+/** From version 3 (or a new database): the segment stores. */
+function upgradeToVersion4(database: IDBPDatabase<ForklineDB>): void {
+  database.createObjectStore('segments', { autoIncrement: true });
+  database.createObjectStore('segmentMeta');
 }
 
 /**
- * From version 3 (or a new database): the segment stores. The events stay where they
- * are, as the hot tail; the compactor packs them once the store is open, a run per
- * transaction, so the upgrade itself is quick and cannot run out of time or memory.
+ * From version 4 (or earlier, or a new database): the hot tail keyed by (stream,
+ * position) in `hot`, and every event the old `events` store held packed into
+ * segments, a page of one segment's size at a time in (stream, position) order, so
+ * memory stays bounded however long the log. Pages that end mid-stream leave
+ * unfilled segments, which the compactor merges at idle like any others.
  */
-function upgradeToVersion4(
+async function upgradeToVersion5(
   database: IDBPDatabase<ForklineDB>,
   transaction: IDBPTransaction<
     ForklineDB,
     StoreNames<ForklineDB>[],
     'versionchange'
   >,
-): void {
-  database.createObjectStore('segments', { autoIncrement: true });
-  database.createObjectStore('segmentMeta');
-  const events = transaction.objectStore('events');
-  if (events.indexNames.contains('time' as never))
-    events.deleteIndex('time' as never);
+): Promise<void> {
+  const hot = database.createObjectStore('hot', { keyPath: HOT_KEY_PATH });
+  for (const [index, keyPath, options] of HOT_INDEXES)
+    hot.createIndex(index, keyPath, options);
+  const byStream = transaction.objectStore('events').index('streamPos');
+  const segments = new Segments();
+  const tx = transaction as unknown as SegmentWriteTx;
+  for (let after: [string, number] | undefined; ;) {
+    const page = await byStream.getAll(
+      after && IDBKeyRange.lowerBound(after, true),
+      segments.size,
+    );
+    const runs = new Map<string, EventRecord[]>();
+    for (const record of page) {
+      const { stream } = record.event;
+      let run = runs.get(stream);
+      if (!run) runs.set(stream, (run = []));
+      run.push(record);
+    }
+    await Promise.all([...runs.values()].map((run) => segments.write(tx, run)));
+    if (page.length < segments.size) break;
+    const last = page.at(-1)!;
+    after = [last.event.stream, last.pos];
+  }
+  database.deleteObjectStore('events');
 }

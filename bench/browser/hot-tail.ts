@@ -59,13 +59,12 @@ export function hotEvents(
   db: IDBPDatabase<ForklineDB>,
   stream?: string,
 ): Promise<number> {
-  return stream === undefined
-    ? db.count('events')
-    : db.countFromIndex(
-        'events',
-        'streamPos',
-        IDBKeyRange.bound([stream, 0], [stream, Infinity]),
-      );
+  return db.count(
+    'hot',
+    stream === undefined
+      ? undefined
+      : IDBKeyRange.bound([stream, 0], [stream, Infinity]),
+  );
 }
 
 /**

@@ -4,15 +4,15 @@ import { expose } from 'comlink';
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { EventRecord, LogEvent } from '../../src/index.ts';
 import {
-  EVENT_INDEXES,
-  EVENT_KEY_PATH,
+  LEGACY_EVENT_INDEXES,
+  LEGACY_EVENT_KEY_PATH,
   type ForklineDB,
 } from '../../worker/idb-schema.ts';
 import type { BenchData, IdbPutService } from './protocol.ts';
 
 interface PutDB extends DBSchema {
   records: {
-    /** Auto-incremented, or the event id in a store laid out as the log's. */
+    /** Auto-incremented, or the event id in a store laid out as the log's was, one record per event. */
     key: number | string;
     value: { type: string; data: BenchData } | LogEvent | EventRecord;
     indexes: ForklineDB['events']['indexes'];
@@ -44,9 +44,9 @@ const service: IdbPutService = {
           return;
         }
         const records = database.createObjectStore('records', {
-          keyPath: EVENT_KEY_PATH,
+          keyPath: LEGACY_EVENT_KEY_PATH,
         });
-        for (const [index, keyPath, options] of EVENT_INDEXES)
+        for (const [index, keyPath, options] of LEGACY_EVENT_INDEXES)
           records.createIndex(index, keyPath, options);
       },
     });

@@ -245,7 +245,7 @@ describe('an IndexedDB store packing its events into segments', () => {
       // What is stored as one record per event: only the small stream's event.
       const { openDB } = await import('idb');
       const db = await openDB(name);
-      expect(await db.count('events')).toBe(1);
+      expect(await db.count('hot')).toBe(1);
       expect(await db.count('segments')).toBe(2);
       db.close();
       expect((await log.verify()).ok).toBe(true);

@@ -10,6 +10,7 @@ import {
 import { lateness } from '../../worker/canonical-order.ts';
 import { lateKeyOf, SCHEMA_VERSION } from '../../worker/idb-schema.ts';
 import { openIdbStore } from '../../worker/idb-store.ts';
+import { Segments, type SegmentWriteTx } from '../../worker/idb-segments.ts';
 import { snapshotContract } from '../contract/snapshot-contract.ts';
 import { storeContract } from '../contract/store-contract.ts';
 import { collect } from '../support/records.ts';
@@ -29,13 +30,15 @@ snapshotContract('IndexedDB', async () =>
 /**
  * A database as version `version` of forkline left it: 1 with four of the events
  * indexes unique and a canonical index; 3 with none unique, and canonical order kept
- * by the `late` and `tails` stores. Both kept every event as its own record.
+ * by the `late` and `tails` stores. Both kept every event as its own record. 4 kept
+ * a hot tail keyed by id, and packed segments: here the events of `packed`.
  */
 async function createOldDatabase(
   database: string,
-  version: 1 | 3,
+  version: 1 | 3 | 4,
   source: Store,
   records: EventRecord[],
+  packed?: string,
 ) {
   const unique = version === 1;
   const db = await openDB(database, version, {
@@ -52,30 +55,43 @@ async function createOldDatabase(
       events.createIndex('actorSeq', ['event.actor', 'event.seq'], {
         unique,
       });
-      events.createIndex('time', 'event.time', { unique: false });
+      if (version < 4)
+        events.createIndex('time', 'event.time', { unique: false });
       db.createObjectStore('streams', { keyPath: 'stream' });
       db.createObjectStore('actors', { keyPath: 'actor' });
       db.createObjectStore('meta');
       db.createObjectStore('snapshots', { keyPath: 'key' });
-      if (version === 3) {
+      if (version >= 3) {
         db.createObjectStore('late');
         db.createObjectStore('tails');
       }
+      if (version === 4) {
+        db.createObjectStore('segments', { autoIncrement: true });
+        db.createObjectStore('segmentMeta');
+      }
     },
   });
-  const stores =
-    version === 3
-      ? ['events', 'streams', 'actors', 'meta', 'late', 'tails']
-      : ['events', 'streams', 'actors', 'meta'];
+  const stores = [
+    ['events', 'streams', 'actors', 'meta'],
+    version >= 3 ? ['late', 'tails'] : [],
+    version === 4 ? ['segments', 'segmentMeta'] : [],
+  ].flat();
   const tx = db.transaction(stores, 'readwrite');
-  for (const record of records) void tx.objectStore('events').add(record);
+  const inSegment = (r: EventRecord) => r.event.stream === packed;
+  for (const record of records)
+    if (!inSegment(record)) void tx.objectStore('events').add(record);
+  if (packed !== undefined)
+    await new Segments().write(
+      tx as unknown as SegmentWriteTx,
+      records.filter(inSegment),
+    );
   const streams = [...new Set(records.map((r) => r.event.stream))];
   for (const stream of streams)
     void tx.objectStore('streams').put((await source.stream(stream))!);
   for (const [actor, seq] of Object.entries(await source.versionVector()))
     void tx.objectStore('actors').put({ actor, seq });
   void tx.objectStore('meta').put(await source.replica(), 'replica');
-  if (version === 3) {
+  if (version >= 3) {
     const { late, tails } = lateness(records, () => undefined);
     for (const { event } of late)
       void tx.objectStore('late').put(1, lateKeyOf(event));
@@ -86,10 +102,10 @@ async function createOldDatabase(
   db.close();
 }
 
-describe.each([1, 3] as const)(
+describe.each([1, 3, 4] as const)(
   'the schema upgrade from version %i',
   (version) => {
-    it('keeps every event, in canonical order, packs them into segments and rebuilds the indexes as not unique', async () => {
+    it('keeps every event, in canonical order, packs them into segments and keys the hot tail by stream and position', async () => {
       // A history with a fork, two actors, two streams and late arrivals, made by the
       // engine: b's clock is behind a's, so b's doc/y events sort before a's.
       const source = memoryStore();
@@ -115,11 +131,17 @@ describe.each([1, 3] as const)(
       expect(await a.heads('doc/x')).toHaveLength(2);
 
       const database = `upgrade-v${version}-${Date.now()}`;
-      await createOldDatabase(database, version, source, records);
+      await createOldDatabase(
+        database,
+        version,
+        source,
+        records,
+        version === 4 ? 'doc/y' : undefined,
+      );
 
-      const store = await openIdbStore(database);
-      // The compactor packs what the old layout held, once the store is open.
-      await store.compacted();
+      // The upgrade packs what the old events store held; the compactor has nothing
+      // to do (no stream has two unfilled segments).
+      const store = await openIdbStore(database, { compaction: false });
       const log = await openLogOn(store, {
         actor: 'actor-a',
         now: () => 2_000,
@@ -151,16 +173,17 @@ describe.each([1, 3] as const)(
       await log.close();
 
       const upgraded = await openDB(database, SCHEMA_VERSION);
+      expect(upgraded.objectStoreNames.contains('events')).toBe(false);
+      // One segment per stream, and the event appended since, hot.
       expect(await upgraded.count('segments')).toBe(2);
-      expect(await upgraded.count('events')).toBe(1);
-      const events = upgraded.transaction('events').objectStore('events');
-      expect([...events.indexNames].sort()).toEqual([
-        'actorSeq',
-        'pos',
-        'streamPos',
+      expect(await upgraded.getAll('hot')).toEqual([
+        expect.objectContaining({ pos: 7 }),
       ]);
-      for (const name of events.indexNames)
-        expect(events.index(name).unique, name).toBe(false);
+      const hot = upgraded.transaction('hot').objectStore('hot');
+      expect(hot.keyPath).toEqual(['event.stream', 'pos']);
+      expect([...hot.indexNames].sort()).toEqual(['actorSeq', 'id', 'pos']);
+      for (const name of hot.indexNames)
+        expect(hot.index(name).unique, name).toBe(false);
       upgraded.close();
       await deleteDB(database);
     });

@@ -130,9 +130,9 @@ async function readRaw(
       const { from, commits, settled, until } = watch;
       const seen: StorageState[] = [];
       for (;;) {
-        const tx = db.transaction(['events', 'segmentMeta'], 'readonly');
+        const tx = db.transaction(['hot', 'segmentMeta'], 'readonly');
         const [hot, segments] = await Promise.all([
-          answer<number>(tx.objectStore('events').count()),
+          answer<number>(tx.objectStore('hot').count()),
           answer<number>(tx.objectStore('segmentMeta').count()),
         ]);
         const at = Date.now();
@@ -152,7 +152,7 @@ async function readRaw(
       }
     }
     const tx = db.transaction(
-      ['events', 'segments', 'segmentMeta', 'streams'],
+      ['hot', 'segments', 'segmentMeta', 'streams'],
       'readonly',
     );
     const all = <T>(store: string) =>
@@ -161,7 +161,7 @@ async function readRaw(
       answer<number[]>(tx.objectStore(store).getAllKeys());
     const [hot, bodies, bodyKeys, metas, metaKeys, streams] = await Promise.all(
       [
-        all<EventRecord>('events'),
+        all<EventRecord>('hot'),
         all<{ body: Uint8Array }>('segments'),
         keys('segments'),
         all<SegmentMeta>('segmentMeta'),
