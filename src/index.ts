@@ -19,6 +19,7 @@ export {
 export * from './log/errors.ts';
 export { ERROR_CODES, type ErrorCode } from './log/error-codes.ts';
 export type * from './log/types.ts';
+export type { RereadableLines } from './log/import.ts';
 export type {
   Store,
   StoreReader,

@@ -57,6 +57,17 @@ export class Segments {
   /** `size`: events per full segment (SEGMENT_EVENTS but in tests). */
   constructor(readonly size = SEGMENT_EVENTS) {}
 
+  /**
+   * Forgets every segment seen and decoded: after a write transaction aborted. It
+   * may have shown the directory segments that were never stored, under keys that
+   * the store will give out again.
+   */
+  forget(): void {
+    for (const key of [...this.directory.keys()]) this.directory.delete(key);
+    this.decoded.clear();
+    this.lined.clear();
+  }
+
   /** Cuts `records` into runs of a full segment's size. */
   runs<T>(records: readonly T[]): T[][] {
     const runs: T[][] = [];

@@ -206,23 +206,25 @@ export async function openIdbStore(
       durability: 'default',
     });
     const segmentTx = tx as unknown as SegmentWriteTx;
-    const written: EventRecord[] = [];
     // The request that failed says why (ConstraintError, QuotaExceededError); tx.done only says AbortError.
     let failure: DOMException | Error | undefined;
     const noteFailure = (error: DOMException | Error) =>
       void (failure ??= error);
-    const writtenById = new Map<string, EventRecord>();
-    // Events not yet written, by stream: a stream's run becomes a segment once it is
-    // long enough, else hot records when the body is done.
+    // What this transaction holds stays bounded however many events it writes (an
+    // import streams through one): events put but not yet written, by stream, run
+    // by run; the last CACHE_LIMIT written, for the cache; those whose lateness is
+    // not yet decided. A stream's run is written as a segment once it is full,
+    // and what is left at the end as a segment or as hot records.
     const unwritten = new Map<string, EventRecord[]>();
+    const pending = new Map<string, EventRecord>();
     const hotWritten = new Map<string, number>();
+    let recent: EventRecord[] = [];
+    let undecided: EventRecord[] = [];
     let requests: Promise<unknown>[] = [];
     const track = (request: Promise<unknown>) =>
       requests.push(request.catch(noteFailure));
-    const writeSegment = (run: EventRecord[]) =>
-      track(segments.write(segmentTx, run));
     // Each stream's greatest key, asked for as soon as the engine reads the stream,
-    // so deciding lateness at the end costs no extra round trip.
+    // so deciding lateness costs no extra round trip; then as lateness moves it.
     const tails = new Map<string, Promise<CanonicalKey | undefined>>();
     const tailOf = (stream: string) => {
       let tail = tails.get(stream);
@@ -231,14 +233,38 @@ export async function openIdbStore(
       return tail;
     };
     let segmentsSeen: Promise<void> | undefined;
+    const writeRun = (run: EventRecord[], packed: boolean) => {
+      const { stream } = run[0]!.event;
+      if (packed) {
+        // Its events stay pending (found by id) until both of the segment's records
+        // are written; then a miss brings the directory up to them.
+        track(
+          segments.write(segmentTx, run).then(() => {
+            for (const record of run) pending.delete(record.event.id);
+            segmentsSeen = undefined;
+          }),
+        );
+      } else {
+        for (const record of run) {
+          track(tx.objectStore('hot').add(record));
+          pending.delete(record.event.id);
+        }
+        hotWritten.set(stream, (hotWritten.get(stream) ?? 0) + run.length);
+      }
+    };
+    const decideLateness = async () => {
+      const records = undecided;
+      undecided = [];
+      if (records.length > 0) await recordLateness(tx, records, tails, tailOf);
+    };
     const view: StoreTransaction = {
       async event(id) {
-        const own = writtenById.get(id) ?? cache.get(id);
+        const own = pending.get(id) ?? cache.get(id);
         if (own) return own;
         const hot = await tx.objectStore('hot').index('id').get(id);
         if (hot) return hot;
-        // The directory is brought up to this transaction once; after that, a miss
-        // in it is a miss in storage (this transaction's own segments are in writtenById).
+        // The directory is brought up to this transaction (and again after it wrote
+        // a segment); after that, a miss in it is a miss in storage.
         await (segmentsSeen ??= segments.refresh(segmentTx));
         const slot = segments.directory.locate(id);
         return (
@@ -254,18 +280,22 @@ export async function openIdbStore(
       replica: async () =>
         (await tx.objectStore('meta').get('replica')) ?? ZERO_REPLICA,
       putEvent(record) {
-        written.push(record);
-        writtenById.set(record.event.id, record);
+        pending.set(record.event.id, record);
+        undecided.push(record);
+        recent.push(record);
+        if (recent.length >= 2 * CACHE_LIMIT)
+          recent = recent.slice(-CACHE_LIMIT);
         const { stream } = record.event;
         let run = unwritten.get(stream);
         if (!run) unwritten.set(stream, (run = []));
         run.push(record);
         if (run.length === segments.size) {
           unwritten.set(stream, []);
-          writeSegment(run);
+          writeRun(run, true);
         }
       },
       async settle() {
+        await decideLateness();
         const waiting = requests;
         requests = [];
         await Promise.all(waiting);
@@ -289,29 +319,25 @@ export async function openIdbStore(
     let result: T;
     try {
       result = await body(view);
-      for (const [stream, run] of unwritten) {
-        if (run.length >= directMin) writeSegment(run);
-        else {
-          for (const record of run) track(tx.objectStore('hot').add(record));
-          if (run.length > 0)
-            hotWritten.set(stream, (hotWritten.get(stream) ?? 0) + run.length);
-        }
-      }
-      if (written.length > 0) await recordLateness(tx, written, tailOf);
+      for (const run of unwritten.values())
+        if (run.length > 0) writeRun(run, run.length >= directMin);
+      await decideLateness();
     } catch (error) {
       await abandon(tx);
+      segments.forget();
       throw error;
     }
     try {
       await tx.done;
     } catch (error) {
+      segments.forget();
       // Quota and disk errors surface only here: the whole transaction was rolled back.
       throw new StorageError(name, failure ?? (error as DOMException | Error));
     }
     // Only the last CACHE_LIMIT can stay. Evicting one by one through a large import
     // would cost more each time: a Map's iterator skips every hole deletion left.
-    if (written.length >= CACHE_LIMIT) cache.clear();
-    for (const record of written.slice(-CACHE_LIMIT)) remember(record);
+    if (recent.length >= CACHE_LIMIT) cache.clear();
+    for (const record of recent.slice(-CACHE_LIMIT)) remember(record);
     for (const [stream, count] of hotWritten) compactor.wrote(stream, count);
     return result;
   }
@@ -704,27 +730,33 @@ async function abandon(tx: {
   await tx.done.catch(() => undefined);
 }
 
-/** Puts the late ones among `written` (in arrival order) into `late`, and new tails. */
+/**
+ * Puts the late ones among `written` (in arrival order) into `late`, and the new
+ * tails; `tails` holds each stream's greatest key so far in this transaction.
+ */
 async function recordLateness(
   tx: WriteTx,
   written: readonly EventRecord[],
+  tails: Map<string, Promise<CanonicalKey | undefined>>,
   tailOf: (stream: string) => Promise<CanonicalKey | undefined>,
 ): Promise<void> {
   const streams = [...new Set(written.map((r) => r.event.stream))];
   const before = new Map(
     await Promise.all(streams.map(async (s) => [s, await tailOf(s)] as const)),
   );
-  const { late, tails } = lateness(written, (s) => before.get(s));
-  for (const { event } of late)
+  const found = lateness(written, (s) => before.get(s));
+  for (const { event } of found.late)
     void tx
       .objectStore('late')
       .put(1, lateKeyOf(event))
       .catch(() => undefined);
-  for (const [stream, { hlc, id }] of tails)
+  for (const [stream, { hlc, id }] of found.tails) {
+    tails.set(stream, Promise.resolve({ hlc, id }));
     void tx
       .objectStore('tails')
       .put({ hlc, id }, stream)
       .catch(() => undefined);
+  }
 }
 
 /**

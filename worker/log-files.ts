@@ -66,12 +66,40 @@ async function* linesOf(
     yield* lines;
   }
   if (rest) yield rest;
-  onProgress({ phase: 'saving', done: file.size, total: file.size });
+  onProgress({ phase: 'saving', done: 0, total: 1 });
+}
+
+/** Bytes read at a time when the import reads a file again inside its transaction. */
+const SLICE_BYTES = 4 << 20;
+
+/** A worker's synchronous file reader; the DOM lib this project compiles with lacks it. */
+type FileReaderSyncLike = new () => {
+  readAsArrayBuffer(blob: Blob): ArrayBuffer;
+};
+
+/**
+ * The lines of `file` again, read synchronously a slice at a time: the import's
+ * transaction cannot wait on an asynchronous read, and the worker may (workers have
+ * `FileReaderSync`). Decoded as `linesOf` decodes them.
+ */
+function* linesNow(file: Blob, Reader: FileReaderSyncLike): Iterable<string> {
+  const reader = new Reader();
+  const decoder = new TextDecoder();
+  let rest = '';
+  for (let at = 0; at < file.size; at += SLICE_BYTES) {
+    const bytes = reader.readAsArrayBuffer(file.slice(at, at + SLICE_BYTES));
+    const lines = (rest + decoder.decode(bytes, { stream: true })).split('\n');
+    rest = lines.pop()!;
+    yield* lines;
+  }
+  rest += decoder.decode();
+  if (rest) yield rest;
 }
 
 /**
- * Imports a JSON Lines file: every line is checked before anything is written, then
- * all events are stored in one transaction, or none.
+ * Imports a JSON Lines file: every line is checked before anything is written (read
+ * as a stream), then all events are stored in one transaction, or none (the file
+ * read again, a chunk of events at a time, so memory stays flat whatever its size).
  * @throws ImportError naming the line and the reason; the log is unchanged.
  */
 export function importFromFile(
@@ -79,5 +107,18 @@ export function importFromFile(
   file: Blob,
   onProgress: (p: Progress) => void,
 ): Promise<ImportResult> {
-  return log.import(linesOf(file, onProgress));
+  const Reader = (globalThis as { FileReaderSync?: FileReaderSyncLike })
+    .FileReaderSync;
+  const saved = (done: number, total: number) =>
+    onProgress({ phase: 'saving', done, total });
+  // Outside a worker (no synchronous reader) the lines are kept between the passes.
+  return log.import(
+    Reader
+      ? {
+          lines: () => linesOf(file, onProgress),
+          again: () => linesNow(file, Reader),
+        }
+      : linesOf(file, onProgress),
+    saved,
+  );
 }

@@ -1,8 +1,12 @@
 import {
+  ActorForkError,
+  ClockDriftError,
+  IdMismatchError,
   InvalidEventError,
   MissingDependencyError,
-  ActorForkError,
 } from './errors.ts';
+import { computeEventId } from './event-id.ts';
+import { checkLogEvent } from './validate.ts';
 import { boundedClock, maxHlc } from './hlc.ts';
 import type { EventRecord, StoreTransaction, StreamRecord } from './store.ts';
 import type { EventId, IngestResult, LogEvent } from './types.ts';
@@ -12,6 +16,26 @@ import type { EventId, IngestResult, LogEvent } from './types.ts';
  * every so often (a worker's supervisor gives up on one silent for 20 s).
  */
 const SETTLE_EVERY = 1000;
+
+/**
+ * An event from another replica, checked before anything is stored: its shape, its
+ * id recomputed from its content, its clock at most MAX_CLOCK_DRIFT ahead (`limit`,
+ * from `clockLimit`). `index` is its place in the batch, for the error.
+ * @throws InvalidEventError, IdMismatchError, ClockDriftError
+ */
+export function verifyIncoming(
+  candidate: unknown,
+  index: number,
+  limit: string,
+): LogEvent {
+  const event = checkLogEvent(candidate, index);
+  const { id } = event;
+  // The id field is not hashed: no copy without it needed.
+  const computed = computeEventId(event);
+  if (computed !== id) throw new IdMismatchError(id, computed, index);
+  if (event.hlc > limit) throw new ClockDriftError(id, event.hlc, limit, index);
+  return event;
+}
 
 /** Heads after adding `id`, whose parents are `parents`: causal delivery makes `id` a head. */
 export function nextHeads(
@@ -39,7 +63,13 @@ export async function ingestInto(
   recordedAt: number,
   /** This replica's own actor: nobody else may write under it. */
   self?: string,
-): Promise<IngestResult> {
+  /**
+   * Hand back the events still waiting for a parent or an earlier seq (`deferred`),
+   * rather than throw MissingDependencyError: a streamed import gives them again
+   * with its next chunk, where what they wait for may be.
+   */
+  defer = false,
+): Promise<IngestResult & { deferred: LogEvent[] }> {
   // An actor's events are stored densely by seq, 1, 2, 3 …, so an event past its
   // actor's stored seq is new without a look-up; only the others (a duplicate, or a
   // fork of its actor) are asked for by id, in rounds of SETTLE_EVERY so that a
@@ -59,7 +89,7 @@ export async function ingestInto(
   }
   const fresh = batch.filter((e) => !existing.has(e.id));
   const duplicates = batch.length - fresh.length;
-  if (fresh.length === 0) return { stored: 0, duplicates };
+  if (fresh.length === 0) return { stored: 0, duplicates, deferred: [] };
 
   const inBatch = new Set(fresh.map((e) => e.id));
   const outside = [
@@ -180,7 +210,7 @@ export async function ingestInto(
       work.push(bySeq);
     }
   }
-  if (pending.size > 0) {
+  if (pending.size > 0 && !defer) {
     const [stuck] = pending as Set<LogEvent>;
     const missing = stuck!.parents.filter((p) => !records.has(p));
     const seq = seqs.get(stuck!.actor)!;
@@ -193,5 +223,5 @@ export async function ingestInto(
   for (const record of streams.values()) tx.putStream(record);
   for (const [actor, seq] of seqs) tx.putActorSeq(actor, seq);
   tx.putReplica({ ...replica, hlc, lastPos });
-  return { stored, duplicates };
+  return { stored, duplicates, deferred: [...pending] };
 }

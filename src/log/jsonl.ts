@@ -1,8 +1,8 @@
 import { fromBase64Url, toBase64 } from './base64url.ts';
 import { canonicalJson } from './canonical-json.ts';
-import { ForklineError, ImportError } from './errors.ts';
+import { ImportError, type ForklineError } from './errors.ts';
 import type { EventRecord } from './store.ts';
-import type { ImportResult, IngestResult, Json, LogEvent } from './types.ts';
+import type { Json, LogEvent } from './types.ts';
 
 /** The `source` of exported events: names this log format, not a machine. */
 export const DEFAULT_SOURCE = 'urn:forkline:log';
@@ -165,63 +165,45 @@ export async function* exportLines(
 }
 
 /**
- * Parses and checks every line, then hands all events to `ingest` (one transaction).
- * Errors name the line; blank lines are skipped.
- * @throws ImportError
+ * The event on one import line, `line` counting from 1; undefined for a blank line.
+ * @throws ImportError naming the line: too long, not JSON, not an event.
  */
-export async function importLines(
-  lines: AsyncIterable<string> | Iterable<string>,
-  ingest: (events: LogEvent[]) => Promise<IngestResult>,
-): Promise<ImportResult> {
-  const events: LogEvent[] = [];
-  const lineOf: number[] = [];
-  const lineById = new Map<string, number>();
-  let count = 0;
-  for await (const raw of lines) {
-    count++;
-    const text = raw.replace(/\r?\n$/, '');
-    if (text.trim() === '') continue;
-    if (text.length > MAX_LINE_LENGTH) {
-      throw new ImportError(
-        count,
-        `the line is ${text.length} characters, over the limit of ${MAX_LINE_LENGTH}`,
-      );
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      throw new ImportError(
-        count,
-        `not valid JSON (${(error as Error).message})`,
-      );
-    }
-    try {
-      const event = fromCloudEvent(parsed);
-      events.push(event);
-      lineOf.push(count);
-      if (!lineById.has(event.id)) lineById.set(event.id, count);
-    } catch (error) {
-      throw new ImportError(count, (error as Error).message);
-    }
+export function parseLine(raw: string, line: number): LogEvent | undefined {
+  const text = raw.endsWith('\n') ? raw.replace(/\r?\n$/, '') : raw;
+  if (text.trim() === '') return undefined;
+  if (text.length > MAX_LINE_LENGTH) {
+    throw new ImportError(
+      line,
+      `the line is ${text.length} characters, over the limit of ${MAX_LINE_LENGTH}`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ImportError(line, `not valid JSON (${(error as Error).message})`);
   }
   try {
-    const result = await ingest(events);
-    return { lines: events.length, ...result };
+    return fromCloudEvent(parsed);
   } catch (error) {
-    if (!(error instanceof ForklineError)) throw error;
-    throw new ImportError(lineOfError(error, lineOf, lineById), error.message);
+    throw new ImportError(line, (error as Error).message);
   }
 }
 
+/** An event read from an import file, with the line it came from. */
+export interface LineEvent {
+  event: LogEvent;
+  line: number;
+}
+
 /**
- * The line an ingest error is about: by batch index when the error has one (a later
- * line may repeat an earlier line's id with other content), else by the event's id.
+ * The line an ingest error about `batch` is about: by batch index when the error has
+ * one (a later line may repeat an earlier line's id with other content), else by the
+ * event's id; 0 when it names neither.
  */
-function lineOfError(
+export function lineOfError(
   error: ForklineError,
-  lineOf: number[],
-  lineById: Map<string, number>,
+  batch: readonly LineEvent[],
 ): number {
   const { id, index, where } = error as {
     id?: string;
@@ -229,6 +211,7 @@ function lineOfError(
     where?: { id?: string; index?: number };
   };
   const at = index ?? where?.index;
-  if (at !== undefined && lineOf[at] !== undefined) return lineOf[at];
-  return lineById.get(id ?? where?.id ?? '') ?? 0;
+  if (at !== undefined && batch[at] !== undefined) return batch[at].line;
+  const named = id ?? where?.id;
+  return batch.find((e) => e.event.id === named)?.line ?? 0;
 }

@@ -1,3 +1,4 @@
+import type { RereadableLines } from './import.ts';
 import type { VerifyReport } from './verify.ts';
 
 /** A JSON value as it survives `JSON.parse(JSON.stringify(x))` unchanged. */
@@ -124,8 +125,13 @@ export interface Log {
   ): Promise<S>;
   conflicts(stream: string): Promise<Conflict[]>;
   export(): AsyncIterable<string>;
+  /**
+   * JSON Lines (§8). Lines that can be read twice (`RereadableLines`) stream through
+   * in chunks; `onSaved` hears the events stored so far after each.
+   */
   import(
-    lines: AsyncIterable<string> | Iterable<string>,
+    lines: AsyncIterable<string> | Iterable<string> | RereadableLines,
+    onSaved?: (done: number, total: number) => void,
   ): Promise<ImportResult>;
   /** Recomputes every id and checks every parent, seq chain and head. */
   verify(): Promise<VerifyReport>;

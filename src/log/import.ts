@@ -1,0 +1,184 @@
+import {
+  ActorForkError,
+  ForklineError,
+  ImportError,
+  MissingDependencyError,
+} from './errors.ts';
+import { clockLimit } from './hlc.ts';
+import { ingestInto, verifyIncoming } from './ingest.ts';
+import { lineOfError, parseLine, type LineEvent } from './jsonl.ts';
+import { checkLogEvent } from './validate.ts';
+import type { Store } from './store.ts';
+import type { ImportResult } from './types.ts';
+
+/**
+ * Lines an import can read twice: once, streamed, to check every line before
+ * anything is written; then again, synchronously, inside the one transaction that
+ * stores them (a transaction cannot wait on a file read). A file does this in a
+ * worker (`FileReaderSync`), so the import holds a chunk of events at a time
+ * whatever the file's size.
+ */
+export interface RereadableLines {
+  lines(): AsyncIterable<string> | Iterable<string>;
+  again(): Iterable<string>;
+}
+
+export type ImportSource =
+  RereadableLines | AsyncIterable<string> | Iterable<string>;
+
+/** Events given to `ingestInto` at a time in the second pass. */
+export const IMPORT_CHUNK = 4096;
+
+/** Events checked between two yields of the thread in the first pass. */
+const YIELD_EVERY = 2000;
+
+/** Lets the thread's other tasks (a supervisor's ping, a progress message) run. */
+const yieldToOthers = () => new Promise<void>((r) => setTimeout(r, 0));
+
+export interface ImportOptions {
+  /** The receiving replica's clock, for `recordedAt` and the drift bound. */
+  now: number;
+  /** This replica's own actor: nobody else may write under it. */
+  self?: string;
+  /** Completes an actor fork ingest found (the log moves to a fresh actor). */
+  forked(error: ActorForkError): Promise<ForklineError>;
+  /** Events stored so far of `total`, after each chunk. */
+  onSaved?(done: number, total: number): void;
+  /** Events per chunk (IMPORT_CHUNK); tests make it small. */
+  chunk?: number;
+}
+
+const isRereadable = (source: ImportSource): source is RereadableLines =>
+  typeof (source as RereadableLines).again === 'function';
+
+/**
+ * Imports JSON Lines (DESIGN §8) into `store`: every line is parsed and checked
+ * (shape, id recomputed, clock bound) before anything is written, then all of them
+ * are stored in one transaction, a chunk of IMPORT_CHUNK at a time, or none. A chunk's
+ * events still waiting for a parent or an earlier seq of their actor go on to the
+ * next chunk, so a file may list events in any causally complete order; an export
+ * lists them in causal order, and then nothing waits. Lines that cannot be read
+ * twice are kept as text between the two passes.
+ * @throws ImportError naming the line and the reason; the store is unchanged.
+ */
+export async function importInto(
+  store: Store,
+  source: ImportSource,
+  options: ImportOptions,
+): Promise<ImportResult> {
+  const kept: string[] | undefined = isRereadable(source) ? undefined : [];
+  const total = await checkLines(
+    isRereadable(source) ? source.lines() : source,
+    clockLimit(options.now),
+    kept,
+  );
+  const again = isRereadable(source) ? () => source.again() : () => kept!;
+  let failed: LineEvent[] = [];
+  try {
+    const { stored, duplicates } = await store.write(async (tx) => {
+      // Whether this replica has written as itself is decided before the import,
+      // as it would be for one batch, not anew for each chunk.
+      const self =
+        options.self && (await tx.actorSeq(options.self)) > 0
+          ? options.self
+          : undefined;
+      let stored = 0;
+      let duplicates = 0;
+      let waiting: LineEvent[] = [];
+      for (const chunk of chunks(again(), options.chunk ?? IMPORT_CHUNK)) {
+        const batch = unique([...waiting, ...chunk]);
+        duplicates += waiting.length + chunk.length - batch.length;
+        const byEvent = new Map(batch.map((e) => [e.event, e]));
+        failed = batch;
+        const result = await ingestInto(
+          tx,
+          batch.map((e) => e.event),
+          options.now,
+          self,
+          true,
+        );
+        stored += result.stored;
+        duplicates += result.duplicates;
+        waiting = result.deferred.map((event) => byEvent.get(event)!);
+        options.onSaved?.(stored + duplicates, total);
+      }
+      if (waiting.length > 0) {
+        // Nothing left can bring what they wait for: name the first one stuck.
+        failed = waiting;
+        await ingestInto(
+          tx,
+          waiting.map((e) => e.event),
+          options.now,
+          self,
+        );
+        throw new MissingDependencyError(waiting[0]!.event.id, [], undefined);
+      }
+      return { stored, duplicates };
+    });
+    return { lines: total, stored, duplicates };
+  } catch (error) {
+    const reported =
+      error instanceof ActorForkError ? await options.forked(error) : error;
+    if (!(reported instanceof ForklineError)) throw reported;
+    throw new ImportError(lineOfError(reported, failed), reported.message);
+  }
+}
+
+/**
+ * The first pass: every line parsed and checked as ingest checks an event, the
+ * thread yielded now and then (hashing is the costly part). Keeps the raw lines in
+ * `kept` when given one.
+ * @returns how many events the lines hold.
+ * @throws ImportError naming the line.
+ */
+async function checkLines(
+  lines: AsyncIterable<string> | Iterable<string>,
+  limit: string,
+  kept?: string[],
+): Promise<number> {
+  let line = 0;
+  let events = 0;
+  for await (const raw of lines) {
+    line++;
+    kept?.push(raw);
+    const candidate = parseLine(raw, line);
+    if (!candidate) continue;
+    if (events > 0 && events % YIELD_EVERY === 0) await yieldToOthers();
+    try {
+      verifyIncoming(candidate, events, limit);
+    } catch (error) {
+      if (!(error instanceof ForklineError)) throw error;
+      throw new ImportError(line, error.message);
+    }
+    events++;
+  }
+  return events;
+}
+
+/**
+ * The events of `lines`, `size` at a time, with their line numbers. The first pass
+ * verified them (ids recomputed): the same lines read again are the same bytes (a
+ * Blob cannot change; a File changed on disk fails to read), so only their shape is
+ * taken again.
+ */
+function* chunks(lines: Iterable<string>, size: number): Iterable<LineEvent[]> {
+  let chunk: LineEvent[] = [];
+  let line = 0;
+  for (const raw of lines) {
+    line++;
+    const event = parseLine(raw, line);
+    if (!event) continue;
+    chunk.push({ event: checkLogEvent(event, chunk.length), line });
+    if (chunk.length === size) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/** `batch` without later repeats of an id (a file may list an event twice). */
+function unique(batch: LineEvent[]): LineEvent[] {
+  const seen = new Set<string>();
+  return batch.filter(({ event }) => !seen.has(event.id) && seen.add(event.id));
+}
