@@ -52,7 +52,32 @@ class SegmentGone extends Error {}
 export class Segments {
   readonly directory = new SegmentDirectory();
   private readonly decoded = new Map<number, EventRecord[]>();
-  private readonly lined = new Map<number, Positioned<string>>();
+  private readonly lined = new Map<number, Positioned<Uint8Array>>();
+  /**
+   * Decodes under way, per transaction: a round of parallel look-ups that land in one
+   * segment decodes it once. Never shared across transactions: one must not wait on
+   * another's requests, or it would commit meanwhile.
+   */
+  private readonly underway = new WeakMap<
+    SegmentTx,
+    Map<number, Promise<unknown>>
+  >();
+
+  /** `make()`'s value for `key` in `cache`, made once however many ask at once through `tx`. */
+  private cachedIn<T>(
+    cache: Map<number, T>,
+    tx: SegmentTx,
+    key: number,
+    make: () => Promise<T>,
+  ): Promise<T> {
+    let inTx = this.underway.get(tx);
+    if (!inTx) this.underway.set(tx, (inTx = new Map()));
+    const running = inTx.get(key) as Promise<T> | undefined;
+    if (running && !cache.has(key)) return running;
+    const made = cached(cache, key, make);
+    inTx.set(key, made);
+    return made;
+  }
 
   /** `size`: events per full segment (SEGMENT_EVENTS but in tests). */
   constructor(readonly size = SEGMENT_EVENTS) {}
@@ -100,7 +125,7 @@ export class Segments {
     key: number,
     inTransaction = true,
   ): Promise<EventRecord[]> {
-    return cached(this.decoded, key, async () => {
+    return this.cachedIn(this.decoded, tx, key, async () => {
       const [packed, stream] = await this.packed(tx, key);
       const inflated = inTransaction
         ? undefined
@@ -109,22 +134,28 @@ export class Segments {
     });
   }
 
-  /** Segment `key` as export lines, with their positions (a read: inflated natively). */
+  /**
+   * Segment `key` as export lines, with their positions (a read: inflated natively):
+   * each item is one line's UTF-8 bytes, a view into the segment's one buffer.
+   */
   lines(
     tx: SegmentTx,
     key: number,
     source: string,
-  ): Promise<Positioned<string>> {
-    return cached(this.lined, key, async () => {
+  ): Promise<Positioned<Uint8Array>> {
+    return this.cachedIn(this.lined, tx, key, async () => {
       const [packed, stream] = await this.packed(tx, key);
       const inflated = await inflateBody(packed.body);
-      const { positions, lines } = segmentLines(
+      const { positions, bytes, ends } = segmentLines(
         packed,
         stream,
         source,
         inflated,
       );
-      return { positions, items: lines };
+      const items = positions.map((_, i) =>
+        bytes.subarray(i === 0 ? 0 : ends[i - 1]!, ends[i]!),
+      );
+      return { positions, items };
     });
   }
 

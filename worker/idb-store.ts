@@ -95,6 +95,20 @@ type WriteTx = IDBPTransaction<
 >;
 
 const byPos = (a: EventRecord, b: EventRecord) => a.pos - b.pos;
+const utf8 = new TextEncoder();
+
+/** `parts` as one new array (parts may be views of cached segment lines). */
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
 
 /** The hot keys of `stream` at positions after `after`. */
 const streamRange = (stream: string, after = 0) =>
@@ -261,15 +275,13 @@ export async function openIdbStore(
       async event(id) {
         const own = pending.get(id) ?? cache.get(id);
         if (own) return own;
-        const hot = await tx.objectStore('hot').index('id').get(id);
-        if (hot) return hot;
-        // The directory is brought up to this transaction (and again after it wrote
-        // a segment); after that, a miss in it is a miss in storage.
+        // The directory first, as most events are packed: it costs no request once
+        // brought up to this transaction (and again after it wrote a segment).
         await (segmentsSeen ??= segments.refresh(segmentTx));
         const slot = segments.directory.locate(id);
-        return (
-          slot && (await segments.records(segmentTx, slot.key))[slot.index]
-        );
+        if (slot)
+          return (await segments.records(segmentTx, slot.key))[slot.index];
+        return tx.objectStore('hot').index('id').get(id);
       },
       stream: (stream) => {
         void tailOf(stream).catch(() => undefined);
@@ -428,16 +440,12 @@ export async function openIdbStore(
    * all, page by page: as records, or as whatever `item` and `open` make of hot
    * records and of segments.
    */
-  async function* inPositionOrder<T = EventRecord>(
+  async function* pagesInPositionOrder<T>(
     after: number,
-    stream?: string,
-    item: (record: EventRecord) => T = (r) => r as T,
-    open?: (tx: SegmentTx, key: number) => Promise<Positioned<T>>,
-  ): AsyncIterable<T> {
-    const opener =
-      open ??
-      (async (tx: SegmentTx, key: number) =>
-        positioned(await segments.records(tx, key, false)) as Positioned<T>);
+    stream: string | undefined,
+    item: (record: EventRecord) => T,
+    open: (tx: SegmentTx, key: number) => Promise<Positioned<T>>,
+  ): AsyncIterable<T[]> {
     for (let last = after; last !== Infinity;) {
       checkOpen();
       const page = await retryingGone(async () => {
@@ -456,12 +464,26 @@ export async function openIdbStore(
           stream,
           { records, limit: PAGE },
           item,
-          (key) => opener(tx, key),
+          (key) => open(tx, key),
         );
       });
       last = page.bound;
-      yield* page.items;
+      if (page.items.length > 0) yield page.items;
     }
+  }
+
+  /** The records at the positions after `after`, of one stream or of all. */
+  async function* inPositionOrder(
+    after: number,
+    stream?: string,
+  ): AsyncIterable<EventRecord> {
+    for await (const page of pagesInPositionOrder(
+      after,
+      stream,
+      (record) => record,
+      async (tx, key) => positioned(await segments.records(tx, key, false)),
+    ))
+      yield* page;
   }
 
   /** The late events of `stream`, in canonical order, page by page. */
@@ -504,14 +526,17 @@ export async function openIdbStore(
     streamEvents: (stream) =>
       mergeCanonical(inPositionOrder(0, stream), lateEvents(stream)),
     eventsFrom: (from) => inPositionOrder(Math.max(from, 1) - 1),
-    // Segments become lines straight from their columns: no event objects.
-    eventLines: (from, source) =>
-      inPositionOrder(
+    // Segments become lines straight from their columns: no event objects, no
+    // strings; each page is one chunk.
+    async *eventLineBytes(from, source) {
+      for await (const page of pagesInPositionOrder(
         Math.max(from, 1) - 1,
         undefined,
-        (record) => eventLine(record.event, source),
+        (record) => utf8.encode(eventLine(record.event, source)),
         (tx, key) => segments.lines(tx, key, source),
-      ),
+      ))
+        yield concatBytes(page);
+    },
     async actorEvent(actor, seq) {
       checkOpen();
       return retryingGone(async () => {

@@ -7,13 +7,11 @@ export interface Progress {
   total: number;
 }
 
-/** Lines are gathered into parts of about this size: few Blob parts, never the whole log as one string. */
-const PART_CHARS = 1 << 20;
-
 /**
- * The whole log as a JSON Lines Blob. It is built from parts of about 1 MiB, so the
- * worker never holds more than one part as a string; Chromium keeps large Blobs on
- * disk rather than in memory.
+ * The whole log as a JSON Lines Blob, from the log's UTF-8 chunks of whole lines (a
+ * segment's worth each, for packed events): each becomes a Blob part as it comes, so
+ * the worker holds one chunk at a time; Chromium keeps large Blobs out of the
+ * worker's heap, on disk when they are large.
  */
 export async function exportToBlob(
   log: Log,
@@ -21,20 +19,22 @@ export async function exportToBlob(
   onProgress: (p: Progress) => void,
 ): Promise<Blob> {
   const parts: Blob[] = [];
-  let part = '';
   let done = 0;
-  for await (const line of log.export()) {
-    part += line;
-    done++;
-    if (part.length >= PART_CHARS) {
-      parts.push(new Blob([part]));
-      part = '';
-      onProgress({ phase: 'exporting', done, total });
-    }
+  for await (const chunk of log.exportBytes()) {
+    parts.push(new Blob([chunk as Uint8Array<ArrayBuffer>]));
+    done += newlines(chunk);
+    onProgress({ phase: 'exporting', done, total });
   }
-  if (part) parts.push(new Blob([part]));
   onProgress({ phase: 'exporting', done, total: done });
   return new Blob(parts, { type: 'application/jsonl' });
+}
+
+/** How many lines a chunk of whole lines holds. */
+function newlines(chunk: Uint8Array): number {
+  let count = 0;
+  for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1))
+    count++;
+  return count;
 }
 
 /** Lines of a file, read as a stream and decoded as UTF-8, with progress by bytes. */

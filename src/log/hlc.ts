@@ -10,8 +10,8 @@ export interface Hlc {
   counter: number;
 }
 
-const MAX_COUNTER = 0xffff;
-const MAX_WALL = 0xffffffffffff;
+export const MAX_COUNTER = 0xffff;
+export const MAX_WALL = 0xffffffffffff;
 const HLC_PATTERN = /^[0-9a-f]{12}\.[0-9a-f]{4}$/;
 
 export const ZERO_HLC = '000000000000.0000';

@@ -156,12 +156,40 @@ export function eventLine(event: LogEvent, source = DEFAULT_SOURCE): string {
   });
 }
 
-/** Streams the log as JSON Lines, one event per line, holding one record at a time. */
-export async function* exportLines(
+/** Lines gathered into one chunk of UTF-8 by `exportLineBytes`. */
+const CHUNK_LINES = 1024;
+const utf8 = new TextEncoder();
+
+/** The log as JSON Lines in UTF-8, a chunk of whole lines at a time, from its records. */
+export async function* exportLineBytes(
   records: AsyncIterable<EventRecord>,
   source = DEFAULT_SOURCE,
+): AsyncIterable<Uint8Array> {
+  let lines = '';
+  let count = 0;
+  for await (const { event } of records) {
+    lines += eventLine(event, source);
+    if (++count % CHUNK_LINES === 0) {
+      yield utf8.encode(lines);
+      lines = '';
+    }
+  }
+  if (lines) yield utf8.encode(lines);
+}
+
+/** Chunks of whole UTF-8 lines (`exportLineBytes`) as one string per line, newline kept. */
+export async function* linesOf(
+  chunks: AsyncIterable<Uint8Array>,
 ): AsyncIterable<string> {
-  for await (const { event } of records) yield eventLine(event, source);
+  const decoder = new TextDecoder();
+  for await (const chunk of chunks) {
+    const text = decoder.decode(chunk);
+    for (let at = 0; at < text.length;) {
+      const end = text.indexOf('\n', at) + 1 || text.length;
+      yield text.slice(at, end);
+      at = end;
+    }
+  }
 }
 
 /**

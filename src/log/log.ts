@@ -8,7 +8,7 @@ import {
   UnknownEventError,
 } from './errors.ts';
 import { clockLimit } from './hlc.ts';
-import { DEFAULT_SOURCE, exportLines } from './jsonl.ts';
+import { DEFAULT_SOURCE, exportLineBytes, linesOf } from './jsonl.ts';
 import { importInto, type ImportSource } from './import.ts';
 import { ingestInto, verifyIncoming } from './ingest.ts';
 import { appendInto, normalizeExpected, sameIds } from './append.ts';
@@ -339,9 +339,14 @@ class ForklineLog implements Log {
 
   export(): AsyncIterable<string> {
     this.checkOpen();
+    return linesOf(this.exportBytes());
+  }
+
+  exportBytes(): AsyncIterable<Uint8Array> {
+    this.checkOpen();
     return (
-      this.store.eventLines?.(1, DEFAULT_SOURCE) ??
-      exportLines(this.store.eventsFrom(1))
+      this.store.eventLineBytes?.(1, DEFAULT_SOURCE) ??
+      exportLineBytes(this.store.eventsFrom(1))
     );
   }
 

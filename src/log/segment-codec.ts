@@ -1,8 +1,8 @@
 import { deflateSync, inflateSync } from 'fflate';
 import { fromBase64Url, toBase64Url } from './base64url.ts';
 import { canonicalJson } from './canonical-json.ts';
-import { formatHlc, parseHlc } from './hlc.ts';
-import { cloudEventLine, type LineParts } from './jsonl.ts';
+import { formatHlc, MAX_COUNTER, MAX_WALL, parseHlc } from './hlc.ts';
+import { IsoTimes, LineWriter, utf8Bytes } from './line-writer.ts';
 import type { EventRecord } from './store.ts';
 import type { EventId, Json, LogEvent } from './types.ts';
 
@@ -548,15 +548,43 @@ export function decodeSegment(
   return records;
 }
 
-/** A segment's events as export lines, with their positions. */
+/** A segment's events as export lines: their positions, and where each line ends. */
 export interface SegmentLines {
   positions: number[];
-  lines: string[];
+  /** Every line, UTF-8, each ending in a newline. */
+  bytes: Uint8Array;
+  /** `ends[i]`: the offset just past line i in `bytes`. */
+  ends: Uint32Array;
 }
 
+// The constant pieces of a line, in `cloudEventLine`'s order.
+const PIECE = {
+  openId: utf8Bytes('{"specversion":"1.0","id":"'),
+  source: utf8Bytes('","source":'),
+  type: utf8Bytes(',"type":'),
+  subject: utf8Bytes(',"subject":'),
+  time: utf8Bytes(',"time":'),
+  json: utf8Bytes(',"datacontenttype":"application/json","data":'),
+  bytes: utf8Bytes(
+    ',"datacontenttype":"application/octet-stream","data_base64":"',
+  ),
+  parents: utf8Bytes(',"parents":"'),
+  actor: utf8Bytes('","actor":'),
+  seq: utf8Bytes(',"seq":"'),
+  hlc: utf8Bytes('","hlc":"'),
+  author: utf8Bytes('","author":'),
+  close: utf8Bytes('}\n'),
+};
+
+const QUOTE = 0x22;
+const SPACE = 0x20;
+const DOT = 0x2e;
+
 /**
- * A segment's events as the JSON Lines an export writes (`cloudEventLine`), built
- * from the columns without an object per event: JSON data is copied as stored.
+ * A segment's events as the JSON Lines an export writes, byte for byte what
+ * `cloudEventLine` writes for each event, but straight from the columns into one
+ * UTF-8 buffer: no object and no string per event. JSON data is copied as stored
+ * (it is canonical JSON already), bytes are base64-encoded in place.
  * @throws SegmentFormatError when the bytes are not a segment this code wrote.
  */
 export function segmentLines(
@@ -565,50 +593,76 @@ export function segmentLines(
   source: string,
   inflated?: Uint8Array,
 ): SegmentLines {
-  const { actors, types, authors, each, asciiData } = walk(segment, inflated);
-  const quote = (list: string[]) => list.map((v) => JSON.stringify(v));
-  const [qActors, qTypes, qAuthors] = [actors, types, authors].map(quote) as [
-    string[],
-    string[],
-    string[],
+  const { count, actors, types, authors, each } = walk(segment, inflated);
+  const quoted = (list: string[]) =>
+    list.map((v) => utf8Bytes(JSON.stringify(v)));
+  const [qActors, qTypes, qAuthors] = [actors, types, authors].map(quoted) as [
+    Uint8Array[],
+    Uint8Array[],
+    Uint8Array[],
   ];
-  const qSource = JSON.stringify(source);
-  const qStream = JSON.stringify(stream);
-  // One decode of the data column instead of one per event, when offsets allow.
-  const ascii = asciiData();
-  const ids: EventId[] = [];
-  const out: SegmentLines = { positions: [], lines: [] };
+  const qSource = utf8Bytes(JSON.stringify(source));
+  const qStream = utf8Bytes(JSON.stringify(stream));
+  const { ids } = segment;
+  const out = new LineWriter(count * 400);
+  const times = new IsoTimes();
+  const positions: number[] = [];
+  const ends = new Uint32Array(count);
+  const id = (index: number) => out.base64url(ids, index * ID_BYTES, ID_BYTES);
   each((e) => {
-    const id = segmentId(segment.ids, e.index);
-    ids.push(id);
-    // An ISO time needs no escaping; an explicit one is quoted as JSON.
-    const iso = e.time === undefined ? isoOf(e.wall) : undefined;
-    if (e.time === undefined && iso === undefined)
-      throw new SegmentFormatError(`event ${id} has no time`);
-    const parts: LineParts = {
-      id,
-      source: qSource,
-      subject: qStream,
-      type: qTypes[e.type]!,
-      time: iso === undefined ? JSON.stringify(e.time) : '"' + iso + '"',
-      parents: e.parents
-        ? e.parents
-            .map((p) => (typeof p === 'number' ? ids[p]! : toBase64Url(p)))
-            .join(' ')
-        : ids[e.index - 1]!,
-      actor: qActors[e.actor]!,
-      seq: e.seq,
-      hlc: formatHlc({ wall: e.wall, counter: e.counter }),
-    };
-    if (e.flag & BYTES_DATA) parts.bytes = e.data;
+    out.bytes(PIECE.openId);
+    id(e.index);
+    out.bytes(PIECE.source);
+    out.bytes(qSource);
+    out.bytes(PIECE.type);
+    out.bytes(qTypes[e.type]!);
+    out.bytes(PIECE.subject);
+    out.bytes(qStream);
+    out.bytes(PIECE.time);
+    if (e.time !== undefined) out.bytes(utf8Bytes(JSON.stringify(e.time)));
+    else {
+      out.byte(QUOTE);
+      if (!times.write(out, e.wall))
+        throw new SegmentFormatError(
+          `event ${segmentId(ids, e.index)} has no time`,
+        );
+      out.byte(QUOTE);
+    }
+    if (e.flag & BYTES_DATA) {
+      out.bytes(PIECE.bytes);
+      out.base64(e.data);
+      out.byte(QUOTE);
+    } else {
+      out.bytes(PIECE.json);
+      out.bytes(e.data);
+    }
+    out.bytes(PIECE.parents);
+    if (!e.parents) id(e.index - 1);
     else
-      parts.json =
-        ascii === undefined
-          ? fromUtf8.decode(e.data)
-          : ascii.slice(e.dataAt, e.dataAt + e.data.length);
-    if (e.author >= 0) parts.author = qAuthors[e.author]!;
-    out.positions.push(e.pos);
-    out.lines.push(cloudEventLine(parts));
+      e.parents.forEach((p, k) => {
+        if (k > 0) out.byte(SPACE);
+        if (typeof p === 'number') id(p);
+        else out.base64url(p, 0, p.length);
+      });
+    out.bytes(PIECE.actor);
+    out.bytes(qActors[e.actor]!);
+    out.bytes(PIECE.seq);
+    out.decimal(e.seq);
+    out.bytes(PIECE.hlc);
+    if (!(e.wall >= 0 && e.wall <= MAX_WALL && e.counter <= MAX_COUNTER))
+      throw new SegmentFormatError(
+        `event ${segmentId(ids, e.index)} has an HLC out of range`,
+      );
+    out.hex(e.wall, 12);
+    out.byte(DOT);
+    out.hex(e.counter, 4);
+    if (e.author >= 0) {
+      out.bytes(PIECE.author);
+      out.bytes(qAuthors[e.author]!);
+    } else out.byte(QUOTE);
+    out.bytes(PIECE.close);
+    positions.push(e.pos);
+    ends[e.index] = out.length;
   });
-  return out;
+  return { positions, bytes: out.written(), ends };
 }

@@ -91,10 +91,11 @@ export interface Store extends StoreReader {
   /** All events in arrival order, from position `from` on. */
   eventsFrom(from: number): AsyncIterable<EventRecord>;
   /**
-   * Optional: what `eventsFrom(from)` yields, as export lines (`eventLine`), for a
-   * store that can write them without an event object each (packed segments).
+   * Optional: what `eventsFrom(from)` yields, as export lines (`eventLine`) in UTF-8,
+   * each chunk a run of whole lines: for a store that can write them without an
+   * event object or a string each (packed segments).
    */
-  eventLines?(from: number, source: string): AsyncIterable<string>;
+  eventLineBytes?(from: number, source: string): AsyncIterable<Uint8Array>;
   /** The event `actor` wrote with `seq`, if stored. */
   actorEvent(actor: string, seq: number): Promise<EventRecord | undefined>;
   versionVector(): Promise<VersionVector>;

@@ -125,6 +125,8 @@ export interface Log {
   ): Promise<S>;
   conflicts(stream: string): Promise<Conflict[]>;
   export(): AsyncIterable<string>;
+  /** The same JSON Lines as UTF-8, each chunk a run of whole lines: no string per line. */
+  exportBytes(): AsyncIterable<Uint8Array>;
   /**
    * JSON Lines (§8). Lines that can be read twice (`RereadableLines`) stream through
    * in chunks; `onSaved` hears the events stored so far after each.

@@ -13,7 +13,7 @@ import {
   type LogEvent,
   type Store,
 } from '../../src/index.ts';
-import { exportLines } from '../../src/log/jsonl.ts';
+import { eventLine } from '../../src/log/jsonl.ts';
 import { openIdbStore, type IdbStore } from '../../worker/idb-store.ts';
 import { storeContract } from '../contract/store-contract.ts';
 import { assertProperty } from '../support/property.ts';
@@ -192,8 +192,9 @@ describe('an IndexedDB store packing its events into segments', () => {
               await exported(twins[0]!),
             );
             // Lines written from the columns are those written from the events.
+            const records = await collect(plain.eventsFrom(1));
             expect(await exported(twins[1]!)).toEqual(
-              await collect(exportLines(plain.eventsFrom(1))),
+              records.map((r) => eventLine(r.event)),
             );
             expect((await twins[1]!.verify()).ok).toBe(true);
 

@@ -106,6 +106,8 @@ function asRecords(events: LogEvent[], seed: number): EventRecord[] {
   }));
 }
 
+const utf8Length = (text: string) => new TextEncoder().encode(text).length;
+
 describe('a segment', () => {
   it('gives back every event exactly, in its order, with ids that recompute', async () => {
     await assertProperty(
@@ -131,7 +133,14 @@ describe('a segment', () => {
             // Export lines straight from the columns: the bytes an event writes.
             const lines = segmentLines(packed, STREAM, DEFAULT_SOURCE);
             expect(lines.positions).toEqual(records.map((r) => r.pos));
-            expect(lines.lines).toEqual(run.map((e) => eventLine(e)));
+            const expected = run.map((e) => eventLine(e));
+            const text = new TextDecoder().decode(lines.bytes);
+            expect(text).toBe(expected.join(''));
+            expect([...lines.ends]).toEqual(
+              expected.map((_, i) =>
+                utf8Length(expected.slice(0, i + 1).join('')),
+              ),
+            );
             for (const { event } of back)
               expect(computeEventId(event)).toBe(event.id);
           }

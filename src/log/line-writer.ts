@@ -1,0 +1,151 @@
+/**
+ * Export lines written as UTF-8 straight into one growing buffer: no string per line
+ * and no encoding pass after. A segment's events become their lines this way
+ * (`segmentLineBytes`): the ids, parents, HLCs and times are formatted from numbers
+ * and raw bytes, the JSON data is copied as stored, and every other piece is a
+ * constant or a dictionary entry encoded once per segment.
+ */
+
+const BASE64URL =
+  'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const BASE64 =
+  'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const codes = (alphabet: string) =>
+  Uint8Array.from(alphabet, (c) => c.charCodeAt(0));
+const URL_CODES = codes(BASE64URL);
+const STD_CODES = codes(BASE64);
+const HEX_CODES = codes('0123456789abcdef');
+const EQUALS = 0x3d;
+
+const utf8 = new TextEncoder();
+
+/** `text` as UTF-8 bytes (for the constant and per-segment pieces of a line). */
+export const utf8Bytes = (text: string): Uint8Array => utf8.encode(text);
+
+export class LineWriter {
+  private buffer: Uint8Array;
+  private at = 0;
+
+  constructor(capacity = 1 << 16) {
+    this.buffer = new Uint8Array(capacity);
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.at;
+  }
+
+  private room(n: number): void {
+    if (this.at + n <= this.buffer.length) return;
+    const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.at + n));
+    grown.set(this.buffer.subarray(0, this.at));
+    this.buffer = grown;
+  }
+
+  bytes(bytes: Uint8Array): void {
+    this.room(bytes.length);
+    this.buffer.set(bytes, this.at);
+    this.at += bytes.length;
+  }
+
+  byte(value: number): void {
+    this.room(1);
+    this.buffer[this.at++] = value;
+  }
+
+  /** Text known to be ASCII (digits, ISO times): one byte per character. */
+  ascii(text: string): void {
+    this.room(text.length);
+    const { buffer } = this;
+    for (let i = 0; i < text.length; i++)
+      buffer[this.at++] = text.charCodeAt(i);
+  }
+
+  /** A non-negative integer in decimal. */
+  decimal(value: number): void {
+    this.ascii(String(value));
+  }
+
+  /** `value` in lowercase hexadecimal, zero-padded to `width` digits (it must fit). */
+  hex(value: number, width: number): void {
+    this.room(width);
+    const { buffer } = this;
+    let v = value;
+    for (let i = width - 1; i >= 0; i--) {
+      buffer[this.at + i] = HEX_CODES[v % 16]!;
+      v = Math.floor(v / 16);
+    }
+    this.at += width;
+  }
+
+  /** `n` bytes of `source` from `from` as base64url without padding (RFC 4648 §5). */
+  base64url(source: Uint8Array, from: number, n: number): void {
+    this.base64Of(source, from, n, URL_CODES, false);
+  }
+
+  /** `source` as standard base64 with padding, as CloudEvents `data_base64` carries it. */
+  base64(source: Uint8Array): void {
+    this.base64Of(source, 0, source.length, STD_CODES, true);
+  }
+
+  private base64Of(
+    source: Uint8Array,
+    from: number,
+    n: number,
+    alphabet: Uint8Array,
+    pad: boolean,
+  ): void {
+    this.room(Math.ceil(n / 3) * 4);
+    const { buffer } = this;
+    const end = from + n;
+    let i = from;
+    for (; i + 2 < end; i += 3) {
+      const v = (source[i]! << 16) | (source[i + 1]! << 8) | source[i + 2]!;
+      buffer[this.at++] = alphabet[v >> 18]!;
+      buffer[this.at++] = alphabet[(v >> 12) & 63]!;
+      buffer[this.at++] = alphabet[(v >> 6) & 63]!;
+      buffer[this.at++] = alphabet[v & 63]!;
+    }
+    const rest = end - i;
+    if (rest === 0) return;
+    const v = (source[i]! << 16) | (rest === 2 ? source[i + 1]! << 8 : 0);
+    buffer[this.at++] = alphabet[v >> 18]!;
+    buffer[this.at++] = alphabet[(v >> 12) & 63]!;
+    if (rest === 2) buffer[this.at++] = alphabet[(v >> 6) & 63]!;
+    else if (pad) buffer[this.at++] = EQUALS;
+    if (pad) buffer[this.at++] = EQUALS;
+  }
+
+  /** Everything written, as a view of the buffer (valid until the next write). */
+  written(): Uint8Array {
+    return this.buffer.subarray(0, this.at);
+  }
+}
+
+/**
+ * The ISO form of a wall clock (`Date.prototype.toISOString`), written from a cached
+ * prefix per second: consecutive events mostly share their second.
+ */
+export class IsoTimes {
+  private second = NaN;
+  private prefix = '';
+
+  /** Writes `wall`'s ISO time; false (nothing written) outside years 0–9999. */
+  write(out: LineWriter, wall: number): boolean {
+    if (!(wall >= 0 && wall <= 253402300799999) || !Number.isInteger(wall))
+      return false;
+    const second = Math.floor(wall / 1000);
+    if (second !== this.second) {
+      this.second = second;
+      // "YYYY-MM-DDTHH:MM:SS."
+      this.prefix = new Date(second * 1000).toISOString().slice(0, 20);
+    }
+    out.ascii(this.prefix);
+    const ms = wall - second * 1000;
+    out.byte(0x30 + Math.floor(ms / 100));
+    out.byte(0x30 + (Math.floor(ms / 10) % 10));
+    out.byte(0x30 + (ms % 10));
+    out.byte(0x5a); // Z
+    return true;
+  }
+}
