@@ -152,10 +152,17 @@ export class Segments {
         source,
         inflated,
       );
-      const items = positions.map((_, i) =>
-        bytes.subarray(i === 0 ? 0 : ends[i - 1]!, ends[i]!),
-      );
-      return { positions, items };
+      // One view per line only if a page takes part of the segment.
+      let items: Uint8Array[] | undefined;
+      return {
+        positions,
+        whole: [bytes],
+        get items() {
+          return (items ??= positions.map((_, i) =>
+            bytes.subarray(i === 0 ? 0 : ends[i - 1]!, ends[i]!),
+          ));
+        },
+      };
     });
   }
 
@@ -231,40 +238,54 @@ export class Segments {
 
   /**
    * One page of a read in position order, inside `tx`, whose directory the caller
-   * has refreshed: the items with a position
-   * after `after` up to a bound the page picks, and that bound (Infinity once the
-   * read is complete). `hot` is the first `hotLimit` hot records after `after`;
-   * `item` makes an item of a hot record, `open` gives a segment's items.
-   * The bound is the least of the last hot position (when the hot page is full) and
-   * every pending segment's last position, so each page finishes at least one
-   * segment or hot page, and decodes only segments that overlap it.
+   * has refreshed: the bound the page picks (Infinity once the read is complete),
+   * known at once, and the items with a position after `after` up to it, once the
+   * segments they need are read. `hot` is the first `limit` hot records after
+   * `after`; `item` makes an item of a hot record, `open` gives a segment's items
+   * (its requests issued before it returns, while `tx` is active). `upTo` fixes the
+   * bound (a page read again). Otherwise the bound is the least of the last hot
+   * position (when the hot page is full) and every pending segment's last position,
+   * so each page finishes at least one segment or hot page, and decodes only
+   * segments that overlap it.
    */
-  async page<T>(
-    tx: SegmentTx,
+  page<T>(
     after: number,
     stream: string | undefined,
     hot: { records: EventRecord[]; limit: number },
     item: (record: EventRecord) => T,
     open: (key: number) => Promise<Positioned<T>>,
-  ): Promise<{ items: T[]; bound: number }> {
+    upTo?: number,
+  ): { bound: number; items: Promise<T[]> } {
     const pending = this.directory.segments(
       (m) => m.lastPos > after && (stream === undefined || m.stream === stream),
     );
     const { records, limit } = hot;
-    let bound =
-      records.length === limit ? records[records.length - 1]!.pos : Infinity;
-    for (const [, meta] of pending) bound = Math.min(bound, meta.lastPos);
+    let bound = upTo ?? Infinity;
+    if (upTo === undefined) {
+      if (records.length === limit) bound = records[records.length - 1]!.pos;
+      for (const [, meta] of pending) bound = Math.min(bound, meta.lastPos);
+    }
     const overlapping = pending.filter(([, meta]) => meta.firstPos <= bound);
-    const opened = await Promise.all(overlapping.map(([key]) => open(key)));
-    const found: [number, T][] = [];
-    for (const record of records)
-      if (record.pos <= bound) found.push([record.pos, item(record)]);
-    for (const { positions, items } of opened)
-      positions.forEach((pos, i) => {
-        if (pos > after && pos <= bound) found.push([pos, items[i]!]);
-      });
-    found.sort((a, b) => a[0] - b[0]);
-    return { items: found.map(([, value]) => value), bound };
+    const opening = Promise.all(overlapping.map(([key]) => open(key)));
+    const items = opening.then((opened) => {
+      // A page that is one segment, whole: its items as they are.
+      const [only] = opened;
+      if (opened.length === 1 && !records.some((r) => r.pos <= bound)) {
+        const { positions } = only!;
+        if (positions[0]! > after && positions[positions.length - 1]! <= bound)
+          return only!.whole ?? only!.items;
+      }
+      const found: [number, T][] = [];
+      for (const record of records)
+        if (record.pos <= bound) found.push([record.pos, item(record)]);
+      for (const { positions, items } of opened)
+        positions.forEach((pos, i) => {
+          if (pos > after && pos <= bound) found.push([pos, items[i]!]);
+        });
+      found.sort((a, b) => a[0] - b[0]);
+      return found.map(([, value]) => value);
+    });
+    return { bound, items };
   }
 }
 
@@ -272,6 +293,8 @@ export class Segments {
 export interface Positioned<T> {
   positions: number[];
   items: T[];
+  /** The same items as fewer (one buffer of every line), for a page that takes all of them. */
+  whole?: T[];
 }
 
 /** Records as positioned items of themselves. */
@@ -300,12 +323,18 @@ async function cached<T>(
   return value;
 }
 
-/** Runs `read` again, once, if a segment it was about to read was compacted meanwhile. */
-export async function retryingGone<T>(read: () => Promise<T>): Promise<T> {
+/**
+ * Runs `read` again, once (or `again` instead), if a segment it was about to read
+ * was compacted meanwhile.
+ */
+export async function retryingGone<T>(
+  read: () => Promise<T>,
+  again: () => Promise<T> = read,
+): Promise<T> {
   try {
     return await read();
   } catch (error) {
-    if (error instanceof SegmentGone) return read();
+    if (error instanceof SegmentGone) return again();
     throw error;
   }
 }

@@ -7,11 +7,14 @@ export interface Progress {
   total: number;
 }
 
+/** Chunks gathered into one Blob part: few parts (each costs a copy into the browser's blob store), never the whole log. */
+const PART_BYTES = 8 << 20;
+
 /**
  * The whole log as a JSON Lines Blob, from the log's UTF-8 chunks of whole lines (a
- * segment's worth each, for packed events): each becomes a Blob part as it comes, so
- * the worker holds one chunk at a time; Chromium keeps large Blobs out of the
- * worker's heap, on disk when they are large.
+ * segment's worth each, for packed events), gathered into parts of about 8 MiB: the
+ * worker holds one part at a time; Chromium keeps large Blobs out of the worker's
+ * heap, on disk when they are large.
  */
 export async function exportToBlob(
   log: Log,
@@ -19,12 +22,21 @@ export async function exportToBlob(
   onProgress: (p: Progress) => void,
 ): Promise<Blob> {
   const parts: Blob[] = [];
+  let part: Uint8Array<ArrayBuffer>[] = [];
+  let bytes = 0;
   let done = 0;
   for await (const chunk of log.exportBytes()) {
-    parts.push(new Blob([chunk as Uint8Array<ArrayBuffer>]));
+    part.push(chunk as Uint8Array<ArrayBuffer>);
+    bytes += chunk.length;
     done += newlines(chunk);
-    onProgress({ phase: 'exporting', done, total });
+    if (bytes >= PART_BYTES) {
+      parts.push(new Blob(part));
+      part = [];
+      bytes = 0;
+      onProgress({ phase: 'exporting', done, total });
+    }
   }
+  parts.push(new Blob(part));
   onProgress({ phase: 'exporting', done, total: done });
   return new Blob(parts, { type: 'application/jsonl' });
 }

@@ -43,9 +43,20 @@ export class LineWriter {
   }
 
   bytes(bytes: Uint8Array): void {
-    this.room(bytes.length);
-    this.buffer.set(bytes, this.at);
-    this.at += bytes.length;
+    this.range(bytes, 0, bytes.length);
+  }
+
+  /** `n` bytes of `source` from `from`. */
+  range(source: Uint8Array, from: number, n: number): void {
+    this.room(n);
+    // TypedArray.set costs far more per call than a short loop (a line has a dozen
+    // short pieces); it wins only for long ones.
+    if (n > 1024) this.buffer.set(source.subarray(from, from + n), this.at);
+    else {
+      const { buffer, at } = this;
+      for (let i = 0; i < n; i++) buffer[at + i] = source[from + i]!;
+    }
+    this.at += n;
   }
 
   byte(value: number): void {
@@ -83,9 +94,9 @@ export class LineWriter {
     this.base64Of(source, from, n, URL_CODES, false);
   }
 
-  /** `source` as standard base64 with padding, as CloudEvents `data_base64` carries it. */
-  base64(source: Uint8Array): void {
-    this.base64Of(source, 0, source.length, STD_CODES, true);
+  /** `n` bytes of `source` from `from` as standard base64 with padding, as CloudEvents `data_base64` carries bytes. */
+  base64(source: Uint8Array, from: number, n: number): void {
+    this.base64Of(source, from, n, STD_CODES, true);
   }
 
   private base64Of(

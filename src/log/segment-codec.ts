@@ -162,11 +162,17 @@ class ByteReader {
   }
 
   raw(length: number): Uint8Array {
+    const at = this.skip(length);
+    return this.bytes.subarray(at, at + length);
+  }
+
+  /** Passes over `length` bytes without a view of them: where they start. */
+  skip(length: number): number {
     if (this.at + length > this.bytes.length)
       throw new SegmentFormatError('it ends early');
-    const out = this.bytes.subarray(this.at, this.at + length);
+    const at = this.at;
     this.at += length;
-    return out;
+    return at;
   }
 
   text(): string {
@@ -333,15 +339,17 @@ interface Entry {
   time: string | undefined;
   /** Parents: an index in the segment, or the raw bytes of an id outside it. */
   parents: (number | Uint8Array)[] | undefined;
-  data: Uint8Array;
-  /** Where `data` starts in the data column. */
+  /** Where the event's data starts in the data column, and its length in bytes. */
   dataAt: number;
+  dataLength: number;
   pos: number;
   recordedAt: number;
   gen: number;
 }
 
 interface Walk {
+  /** The data column: each event's data at `dataAt`, `dataLength` bytes. */
+  dataColumn: Uint8Array;
   /** The whole data column as text when it is all ASCII (then byte offsets are string offsets). */
   asciiData(): string | undefined;
   count: number;
@@ -416,6 +424,7 @@ function walk(segment: PackedSegment, inflated?: Uint8Array): Walk {
     actors,
     types,
     authors,
+    dataColumn: columns.data.bytes,
     asciiData() {
       // Byte data shares the column, and need not be text at all.
       const { bytes } = columns.data;
@@ -452,8 +461,8 @@ function walk(segment: PackedSegment, inflated?: Uint8Array): Walk {
         counter: 0,
         time: undefined,
         parents: undefined,
-        data: new Uint8Array(0),
         dataAt: 0,
+        dataLength: 0,
         pos: 0,
         recordedAt: 0,
         gen: 0,
@@ -489,8 +498,8 @@ function walk(segment: PackedSegment, inflated?: Uint8Array): Walk {
             return at - 1;
           });
         }
-        entry.dataAt = data.offset;
-        entry.data = data.raw(dataLengths.varint());
+        entry.dataLength = dataLengths.varint();
+        entry.dataAt = data.skip(entry.dataLength);
         entry.pos += positions.signed();
         entry.recordedAt += arrivals.signed();
         entry.gen += gens.signed();
@@ -510,7 +519,12 @@ export function decodeSegment(
   stream: string,
   inflated?: Uint8Array,
 ): EventRecord[] {
-  const { actors, types, authors, each } = walk(segment, inflated);
+  const { actors, types, authors, each, dataColumn, asciiData } = walk(
+    segment,
+    inflated,
+  );
+  // One decode of the data column instead of one per event, when offsets allow.
+  const ascii = asciiData();
   const ids: EventId[] = [];
   const records: EventRecord[] = [];
   each((e) => {
@@ -525,8 +539,14 @@ export function decodeSegment(
       type: types[e.type]!,
       data:
         e.flag & BYTES_DATA
-          ? e.data.slice()
-          : (JSON.parse(fromUtf8.decode(e.data)) as Json),
+          ? dataColumn.slice(e.dataAt, e.dataAt + e.dataLength)
+          : (JSON.parse(
+              ascii === undefined
+                ? fromUtf8.decode(
+                    dataColumn.subarray(e.dataAt, e.dataAt + e.dataLength),
+                  )
+                : ascii.slice(e.dataAt, e.dataAt + e.dataLength),
+            ) as Json),
       parents: e.parents
         ? e.parents.map((p) =>
             typeof p === 'number' ? ids[p]! : toBase64Url(p),
@@ -560,17 +580,11 @@ export interface SegmentLines {
 // The constant pieces of a line, in `cloudEventLine`'s order.
 const PIECE = {
   openId: utf8Bytes('{"specversion":"1.0","id":"'),
-  source: utf8Bytes('","source":'),
-  type: utf8Bytes(',"type":'),
-  subject: utf8Bytes(',"subject":'),
-  time: utf8Bytes(',"time":'),
   json: utf8Bytes(',"datacontenttype":"application/json","data":'),
   bytes: utf8Bytes(
     ',"datacontenttype":"application/octet-stream","data_base64":"',
   ),
   parents: utf8Bytes(',"parents":"'),
-  actor: utf8Bytes('","actor":'),
-  seq: utf8Bytes(',"seq":"'),
   hlc: utf8Bytes('","hlc":"'),
   author: utf8Bytes('","author":'),
   close: utf8Bytes('}\n'),
@@ -584,7 +598,8 @@ const DOT = 0x2e;
  * A segment's events as the JSON Lines an export writes, byte for byte what
  * `cloudEventLine` writes for each event, but straight from the columns into one
  * UTF-8 buffer: no object and no string per event. JSON data is copied as stored
- * (it is canonical JSON already), bytes are base64-encoded in place.
+ * (it is canonical JSON already), bytes are base64-encoded in place, and what lies
+ * between two variable fields is composed once per segment (per type, per actor).
  * @throws SegmentFormatError when the bytes are not a segment this code wrote.
  */
 export function segmentLines(
@@ -593,16 +608,22 @@ export function segmentLines(
   source: string,
   inflated?: Uint8Array,
 ): SegmentLines {
-  const { count, actors, types, authors, each } = walk(segment, inflated);
-  const quoted = (list: string[]) =>
-    list.map((v) => utf8Bytes(JSON.stringify(v)));
-  const [qActors, qTypes, qAuthors] = [actors, types, authors].map(quoted) as [
-    Uint8Array[],
-    Uint8Array[],
-    Uint8Array[],
-  ];
-  const qSource = utf8Bytes(JSON.stringify(source));
-  const qStream = utf8Bytes(JSON.stringify(stream));
+  const { count, actors, types, authors, each, dataColumn } = walk(
+    segment,
+    inflated,
+  );
+  const q = JSON.stringify;
+  // `","source":…,"type":…,"subject":…,"time":` per type.
+  const afterId = types.map((type) =>
+    utf8Bytes(
+      `","source":${q(source)},"type":${q(type)},"subject":${q(stream)},"time":`,
+    ),
+  );
+  // `","actor":…,"seq":"` per actor (the parents' closing quote first).
+  const afterParents = actors.map((actor) =>
+    utf8Bytes(`","actor":${q(actor)},"seq":"`),
+  );
+  const authorNames = authors.map((author) => utf8Bytes(q(author)));
   const { ids } = segment;
   const out = new LineWriter(count * 400);
   const times = new IsoTimes();
@@ -612,14 +633,8 @@ export function segmentLines(
   each((e) => {
     out.bytes(PIECE.openId);
     id(e.index);
-    out.bytes(PIECE.source);
-    out.bytes(qSource);
-    out.bytes(PIECE.type);
-    out.bytes(qTypes[e.type]!);
-    out.bytes(PIECE.subject);
-    out.bytes(qStream);
-    out.bytes(PIECE.time);
-    if (e.time !== undefined) out.bytes(utf8Bytes(JSON.stringify(e.time)));
+    out.bytes(afterId[e.type]!);
+    if (e.time !== undefined) out.bytes(utf8Bytes(q(e.time)));
     else {
       out.byte(QUOTE);
       if (!times.write(out, e.wall))
@@ -630,11 +645,11 @@ export function segmentLines(
     }
     if (e.flag & BYTES_DATA) {
       out.bytes(PIECE.bytes);
-      out.base64(e.data);
+      out.base64(dataColumn, e.dataAt, e.dataLength);
       out.byte(QUOTE);
     } else {
       out.bytes(PIECE.json);
-      out.bytes(e.data);
+      out.range(dataColumn, e.dataAt, e.dataLength);
     }
     out.bytes(PIECE.parents);
     if (!e.parents) id(e.index - 1);
@@ -644,9 +659,7 @@ export function segmentLines(
         if (typeof p === 'number') id(p);
         else out.base64url(p, 0, p.length);
       });
-    out.bytes(PIECE.actor);
-    out.bytes(qActors[e.actor]!);
-    out.bytes(PIECE.seq);
+    out.bytes(afterParents[e.actor]!);
     out.decimal(e.seq);
     out.bytes(PIECE.hlc);
     if (!(e.wall >= 0 && e.wall <= MAX_WALL && e.counter <= MAX_COUNTER))
@@ -658,7 +671,7 @@ export function segmentLines(
     out.hex(e.counter, 4);
     if (e.author >= 0) {
       out.bytes(PIECE.author);
-      out.bytes(qAuthors[e.author]!);
+      out.bytes(authorNames[e.author]!);
     } else out.byte(QUOTE);
     out.bytes(PIECE.close);
     positions.push(e.pos);

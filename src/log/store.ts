@@ -93,7 +93,8 @@ export interface Store extends StoreReader {
   /**
    * Optional: what `eventsFrom(from)` yields, as export lines (`eventLine`) in UTF-8,
    * each chunk a run of whole lines: for a store that can write them without an
-   * event object or a string each (packed segments).
+   * event object or a string each (packed segments). A chunk may be a view of the
+   * store's cache: read it, never write or transfer it.
    */
   eventLineBytes?(from: number, source: string): AsyncIterable<Uint8Array>;
   /** The event `actor` wrote with `seq`, if stored. */
