@@ -48,6 +48,11 @@ const WRITE_SCOPE = [
 ] as const;
 const READ_SCOPE = ['hot', 'segments', 'segmentMeta'] as const;
 const CACHE_LIMIT = 50_000;
+/**
+ * Records a write leaves in the cache, its last ones: what the next appends and
+ * folds read. An import of any size keeps no more than these.
+ */
+const REMEMBERED = 4096;
 const PAGE = 256;
 /** Pages of a read in position order under way at once. */
 const PAGES_AHEAD = 3;
@@ -245,7 +250,7 @@ export async function openIdbStore(
       void (failure ??= error);
     // What this transaction holds stays bounded however many events it writes (an
     // import streams through one): events put but not yet written, by stream, run
-    // by run; the last CACHE_LIMIT written, for the cache; those whose lateness is
+    // by run; the last REMEMBERED written, for the cache; those whose lateness is
     // not yet decided. A stream's run is written as a segment once it is full,
     // and what is left at the end as a segment or as hot records.
     const unwritten = new Map<string, EventRecord[]>();
@@ -314,8 +319,7 @@ export async function openIdbStore(
         pending.set(record.event.id, record);
         undecided.push(record);
         recent.push(record);
-        if (recent.length >= 2 * CACHE_LIMIT)
-          recent = recent.slice(-CACHE_LIMIT);
+        if (recent.length >= 2 * REMEMBERED) recent = recent.slice(-REMEMBERED);
         const { stream } = record.event;
         let run = unwritten.get(stream);
         if (!run) unwritten.set(stream, (run = []));
@@ -365,10 +369,7 @@ export async function openIdbStore(
       // Quota and disk errors surface only here: the whole transaction was rolled back.
       throw new StorageError(name, failure ?? (error as DOMException | Error));
     }
-    // Only the last CACHE_LIMIT can stay. Evicting one by one through a large import
-    // would cost more each time: a Map's iterator skips every hole deletion left.
-    if (recent.length >= CACHE_LIMIT) cache.clear();
-    for (const record of recent.slice(-CACHE_LIMIT)) remember(record);
+    for (const record of recent.slice(-REMEMBERED)) remember(record);
     for (const [stream, count] of hotWritten) compactor.wrote(stream, count);
     return result;
   }
