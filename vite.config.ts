@@ -88,9 +88,6 @@ export default defineConfig({
   preview: { host: '127.0.0.1', port: 4173 },
   test: {
     env: propertyEnv,
-    // Three test files at once on two cores: the suite mostly waits (on browsers,
-    // storage, sockets), using about 40 % of the CPU with two. 371 s -> 321 s.
-    maxWorkers: 3,
     projects: [
       {
         extends: true,
@@ -117,9 +114,9 @@ export default defineConfig({
           // Waiting for the UI to settle may take many seconds on a loaded machine; the
           // latency claims ("within a second") set their own tight timeouts.
           expect: { poll: { timeout: 30_000, interval: 25 } },
-          // Several files at once: every wait is on an event, and the latency claims
-          // ("within a second") hold beside another Chromium, as they do beside the
-          // browser project's. One at a time took 386 s of 461.
+          // Two files at once (one per core): every wait is on an event, and the
+          // latency claims ("within a second") hold beside another Chromium, as they
+          // do beside the browser project's. One at a time took 386 s of 461.
           fileParallelism: true,
         },
       },
