@@ -54,8 +54,8 @@ const CACHE_LIMIT = 50_000;
  */
 const REMEMBERED = 4096;
 const PAGE = 256;
-/** Pages of a read in position order under way at once. */
-const PAGES_AHEAD = 3;
+/** Pages of a read in position order planned in one transaction. */
+const PAGES_PER_PLAN = 4;
 
 /** A transaction writing at least this many events of one stream writes them as segments. */
 export const DIRECT_SEGMENT_MIN = 256;
@@ -387,7 +387,7 @@ export async function openIdbStore(
     if (closed) return 0;
     const hot = await db.getAll('hot', streamRange(stream), limit);
     if (hot.length === 0) return 0;
-    const encoded = segments.runs(hot).map((run) => segments.encode(run));
+    const encoded = segments.runs(hot).flatMap((run) => segments.encode(run));
     // The stream's oldest hot events are the first keys of its range.
     const range = IDBKeyRange.bound(
       [stream, hot[0]!.pos],
@@ -406,32 +406,26 @@ export async function openIdbStore(
   }
 
   /**
-   * One merge transaction for `stream`: its oldest unfilled segments, enough to fill
-   * at least one, rewritten as full ones. Run at idle: it decodes and re-encodes a
-   * segment's worth of events, which would hold up typing.
+   * One merge transaction for `stream`: the first of its unfilled segments that fit
+   * in one full segment together (by events and by body bytes), rewritten as one.
+   * Run at idle: it decodes and re-encodes a segment's worth of events, which would
+   * hold up typing.
    * @returns how many segments it merged (0: nothing to merge).
    */
   async function mergeUnfilled(stream: string): Promise<number> {
     return rewrite(['segments', 'segmentMeta'], async (tx) => {
       await segments.refresh(tx);
-      const unfilled = segments.directory.segments(
-        (m) => m.stream === stream && m.count < segments.size,
-      );
-      const chosen: number[] = [];
-      let count = 0;
-      for (const [key, meta] of unfilled) {
-        if (count >= segments.size) break;
-        chosen.push(key);
-        count += meta.count;
-      }
+      const chosen = segments.mergeable(stream);
       if (chosen.length < 2) return 0;
       const records: EventRecord[] = [];
       for (const key of chosen)
         records.push(...(await segments.records(tx, key)));
       records.sort(byPos);
-      const written = segments
-        .runs(records)
-        .map((run) => segments.write(tx, run));
+      const merged = segments.encode(records);
+      // Bodies measured before this code kept their size can misjudge the fit: a
+      // merge that would not make fewer segments is not done.
+      if (merged.length >= chosen.length) return 0;
+      const written = merged.map((segment) => segments.put(tx, segment));
       for (const key of chosen) segments.remove(tx, key);
       await Promise.all(written);
       return chosen.length;
@@ -466,7 +460,33 @@ export async function openIdbStore(
     item: (record: EventRecord) => T,
     open: (tx: SegmentTx, key: number) => Promise<Positioned<T>>,
   ): AsyncIterable<T[]> {
-    /** Page (last, bound], in a transaction of its own: its bound at once, its items later. */
+    // The segments this read has opened and not yet passed. Streams written in turns
+    // have segments whose positions interleave, so one segment serves several pages:
+    // it is read and decoded once, and dropped once the read is past its last
+    // position. Memory: about one segment per stream the log interleaves here.
+    const opened = new Map<number, Promise<Positioned<T>>>();
+    const openOnce = (tx: SegmentTx, key: number) => {
+      let opening = opened.get(key);
+      if (!opening) {
+        opening = open(tx, key);
+        opening.catch(() => undefined);
+        opened.set(key, opening);
+      }
+      return opening;
+    };
+    const passed = (bound: number) => {
+      for (const key of opened.keys()) {
+        const meta = segments.directory.meta(key);
+        if (!meta || meta.lastPos <= bound) opened.delete(key);
+      }
+    };
+    /**
+     * The next pages after `last`, in a transaction of their own: their bounds at
+     * once, their items later. Several pages share the transaction and the directory
+     * refresh, and their segments are asked for at once, so that reading and
+     * inflating them overlaps the work on the pages before. `upTo`: the one page
+     * (last, upTo], read again.
+     */
     const plan = async (last: number, upTo?: number) => {
       const tx = readTx();
       const hot = tx.objectStore('hot');
@@ -477,41 +497,62 @@ export async function openIdbStore(
           : hot.getAll(streamRange(stream, last), PAGE),
         segments.refresh(tx),
       ]);
-      const page = segments.page(
-        last,
-        stream,
-        { records, limit: PAGE },
-        item,
-        (key) => open(tx, key),
-        upTo,
+      // A full page of hot records may be followed by more: no page goes past it.
+      const hotEnd =
+        records.length === PAGE ? records[PAGE - 1]!.pos : Infinity;
+      const pages = [];
+      let from = last;
+      do {
+        const page = segments.page(
+          from,
+          stream,
+          { records, limit: PAGE },
+          item,
+          (key) => openOnce(tx, key),
+          upTo,
+        );
+        // Handled here as well: a reader that stops early leaves pages unread.
+        page.items.catch(() => undefined);
+        pages.push({ last: from, ...page });
+        from = page.bound;
+      } while (
+        upTo === undefined &&
+        pages.length < PAGES_PER_PLAN &&
+        from < hotEnd
       );
-      // Handled here as well: a reader that stops early leaves pages unread.
-      page.items.catch(() => undefined);
-      return { last, ...page };
+      return pages;
     };
     type Planned = Awaited<ReturnType<typeof plan>>;
     checkOpen();
-    // Up to PAGES_AHEAD pages are under way at once: the next pages' storage round
-    // trips and inflating (off the thread) overlap the work on this one. A page's
-    // bound is known before its segments are read, so the next can start at once.
-    const ahead: Promise<Planned | undefined>[] = [plan(after)];
+    // The next plan starts as soon as this one's bounds are known: up to two plans'
+    // pages are under way while the reader works on the first.
+    const plans: Promise<Planned | undefined>[] = [plan(after)];
+    const queue: Planned = [];
     for (;;) {
-      while (ahead.length < PAGES_AHEAD) {
-        const previous = ahead[ahead.length - 1]!;
-        const next = previous.then((p) =>
-          p && p.bound !== Infinity ? plan(p.bound) : undefined,
-        );
+      if (plans.length < 2) {
+        const next = plans[plans.length - 1]!.then((pages) => {
+          const bound = pages?.[pages.length - 1]!.bound ?? Infinity;
+          return bound === Infinity ? undefined : plan(bound);
+        });
         next.catch(() => undefined);
-        ahead.push(next);
+        plans.push(next);
       }
-      const page = await ahead.shift()!;
-      if (!page) return;
+      if (queue.length === 0) {
+        const pages = await plans.shift()!;
+        if (!pages) return;
+        queue.push(...pages);
+      }
+      const page = queue.shift()!;
       const items = await retryingGone(
         () => page.items,
         // A segment was merged away after this page's directory named it: the
-        // same positions again, in a new transaction.
-        async () => (await plan(page.last, page.bound)).items,
+        // same positions again, in a new transaction, every segment read afresh.
+        async () => {
+          opened.clear();
+          return (await plan(page.last, page.bound))[0]!.items;
+        },
       );
+      passed(page.bound);
       if (items.length > 0) yield items;
       if (page.bound === Infinity) return;
       checkOpen();
@@ -655,7 +696,7 @@ export async function openIdbStore(
     await segments.refresh(readTx());
     const unfilled = new Map<string, number>();
     for (const [, meta] of segments.directory.segments())
-      if (meta.count < segments.size)
+      if (segments.unfilled(meta))
         unfilled.set(meta.stream, (unfilled.get(meta.stream) ?? 0) + 1);
     return names.filter((s, i) => counts[i]! > 0 || (unfilled.get(s) ?? 0) > 1);
   });

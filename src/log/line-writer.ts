@@ -49,9 +49,10 @@ export class LineWriter {
   /** `n` bytes of `source` from `from`. */
   range(source: Uint8Array, from: number, n: number): void {
     this.room(n);
-    // TypedArray.set costs far more per call than a short loop (a line has a dozen
-    // short pieces); it wins only for long ones.
-    if (n > 1024) this.buffer.set(source.subarray(from, from + n), this.at);
+    // TypedArray.set costs more per call than a short loop (a line has a dozen
+    // short pieces); past 32 bytes it wins (measured in V8: 32 is 18% faster than
+    // 1024 over whole segments' lines, 8 and 16 slower).
+    if (n > 32) this.buffer.set(source.subarray(from, from + n), this.at);
     else {
       const { buffer, at } = this;
       for (let i = 0; i < n; i++) buffer[at + i] = source[from + i]!;

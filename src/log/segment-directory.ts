@@ -17,6 +17,8 @@ export interface SegmentSummary {
 export interface SegmentMeta extends SegmentSummary {
   /** The segment's ids, ID_BYTES each, in its order. */
   ids: Uint8Array;
+  /** Its compressed body's length in bytes; absent in segments written before it was kept. */
+  bytes?: number;
 }
 
 /** Where an event sits: which segment, at which index. */

@@ -14,6 +14,7 @@ import {
   type Store,
 } from '../../src/index.ts';
 import { eventLine } from '../../src/log/jsonl.ts';
+import { MAX_BODY_BYTES } from '../../worker/idb-segments.ts';
 import { openIdbStore, type IdbStore } from '../../worker/idb-store.ts';
 import { storeContract } from '../contract/store-contract.ts';
 import { assertProperty } from '../support/property.ts';
@@ -106,6 +107,16 @@ async function everything(store: Store, events: LogEvent[]) {
     unknown: await store.event('AAAAAAAAAAAAAAAAAAAAAA'),
     beyond: await store.actorEvent(ACTORS[0]!, 10_000),
   };
+}
+
+async function segmentCount(name: string): Promise<number> {
+  const { openDB } = await import('idb');
+  const db = await openDB(name);
+  try {
+    return await db.count('segments');
+  } finally {
+    db.close();
+  }
 }
 
 describe('an IndexedDB store packing its events into segments', () => {
@@ -249,6 +260,55 @@ describe('an IndexedDB store packing its events into segments', () => {
       expect(await db.count('hot')).toBe(1);
       expect(await db.count('segments')).toBe(2);
       db.close();
+      expect((await log.verify()).ok).toBe(true);
+    } finally {
+      await store.close();
+      await deleteDB(name);
+    }
+  });
+
+  it('keeps every segment body under the size IndexedDB stores inline, and merges without churn', async () => {
+    const name = fresh('bounded');
+    const store = await openIdbStore(name, { compaction: false });
+    try {
+      const log = await openLogOn(store, { actor: 'desk' });
+      // Incompressible text: about 70 bytes of body per event, 2048 events are 140 KB.
+      const text = () =>
+        Array.from(crypto.getRandomValues(new Uint8Array(60)), (b) =>
+          b.toString(16).padStart(2, '0'),
+        ).join('');
+      const appended = await log.append(
+        'doc/big',
+        Array.from({ length: 3000 }, (_, i) => ({
+          type: 't',
+          data: { i, text: text() },
+        })),
+      );
+      const direct = await segmentCount(name);
+      // Small appends, each packed alone, then merged into one segment.
+      for (let i = 0; i < 40; i++) {
+        await log.append('doc/big', { type: 't', data: { i, text: text() } });
+        await store.compact();
+      }
+      expect(await segmentCount(name)).toBe(direct + 1);
+      const { openDB } = await import('idb');
+      const db = await openDB(name);
+      const sizes = async () =>
+        (await db.getAll('segments')).map(
+          (s: { body: Uint8Array }) => s.body.length,
+        );
+      const first = await sizes();
+      expect(first.length).toBeGreaterThan(3);
+      for (const size of first)
+        expect(size).toBeLessThanOrEqual(MAX_BODY_BYTES);
+      await store.compact();
+      expect(await sizes()).toEqual(first);
+      db.close();
+      const stored = await collect(store.eventsFrom(1));
+      expect(stored.slice(0, 3000).map((r) => r.event)).toEqual(
+        appended.map((r) => r.event),
+      );
+      expect(stored).toHaveLength(3040);
       expect((await log.verify()).ok).toBe(true);
     } finally {
       await store.close();
