@@ -21,6 +21,9 @@ export class NotJsonError extends Error {
  */
 export function canonicalJson(value: unknown): string {
   try {
+    // Most data is already in canonical shape (keys in sorted order, as JSON.parse
+    // of canonical text gives them): then the engine's own serialiser writes it.
+    if (inCanonicalOrder(value, 0)) return JSON.stringify(value);
     return write(value, 0);
   } catch (error) {
     if (error instanceof NotJsonError) throw locate(value, error.reason);
@@ -54,6 +57,47 @@ function locate(value: unknown, reason: string): NotJsonError {
     }
   };
   return new NotJsonError(visit(value, '', 0) ?? '', reason);
+}
+
+/**
+ * Whether JSON.stringify writes `value` exactly as `write` would: only JSON values,
+ * within MAX_JSON_DEPTH, plain objects whose own keys already come in sorted order
+ * (V8 lists integer-like keys first, numerically: such objects are sorted only when
+ * that order is also the code-unit order) and without `__proto__` keys. A `toJSON`
+ * key cannot hold a function here, so JSON.stringify calls none.
+ */
+function inCanonicalOrder(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (depth >= MAX_JSON_DEPTH) return false;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++)
+          if (!inCanonicalOrder(value[i], depth + 1)) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      const keys = Object.keys(value);
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
+        if (key === '__proto__' || (i > 0 && !(keys[i - 1]! < key)))
+          return false;
+        if (
+          !inCanonicalOrder((value as Record<string, unknown>)[key], depth + 1)
+        )
+          return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
 }
 
 function write(value: unknown, depth: number): string {

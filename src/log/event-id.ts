@@ -75,7 +75,7 @@ function writeJson(value: unknown, at: number): number {
  * without building its JSON text; returns its length. Checked byte for byte against
  * docs/event-encoding.md read literally (test/unit/event-id.test.ts).
  */
-function writePreimage(event: Omit<LogEvent, 'id'>): number {
+function writePreimage(event: Omit<LogEvent, 'id'>, json?: string): number {
   const { parents, data } = event;
   let at = writeAscii(PREFIX, 0);
   at = writeByte(COMMA, writeJson(event.stream, at));
@@ -92,7 +92,7 @@ function writePreimage(event: Omit<LogEvent, 'id'>): number {
   at = writeJson(event.time, writeByte(COMMA, at));
   at = writeJson(event.author ?? null, writeByte(COMMA, at));
   if (!(data instanceof Uint8Array))
-    return writeText(`,"json",${canonicalJson(data)}]`, at);
+    return writeText(`,"json",${json ?? canonicalJson(data)}]`, at);
   at = writeAscii(`,"bytes",${data.byteLength}]`, at);
   reserve(at, data.byteLength);
   scratch.set(data, at);
@@ -113,8 +113,14 @@ export function encodeForId(event: Omit<LogEvent, 'id'>): Uint8Array {
   return scratch.slice(0, length);
 }
 
-/** The content address of an event: base64url(SHA-256(encodeForId(event))[0..16]). */
-export function computeEventId(event: Omit<LogEvent, 'id'>): EventId {
-  const length = writePreimage(event);
+/**
+ * The content address of an event: base64url(SHA-256(encodeForId(event))[0..16]).
+ * `json`: its data's canonical JSON when the caller has it already (canonicalData).
+ */
+export function computeEventId(
+  event: Omit<LogEvent, 'id'>,
+  json?: string,
+): EventId {
+  const length = writePreimage(event, json);
   return toBase64Url(sha256Into(scratch, length, digest).subarray(0, ID_BYTES));
 }

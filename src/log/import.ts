@@ -7,7 +7,7 @@ import {
 import { clockLimit } from './hlc.ts';
 import { ingestInto, verifyIncoming } from './ingest.ts';
 import { lineOfError, parseLine, type LineEvent } from './jsonl.ts';
-import { checkLogEvent } from './validate.ts';
+import { checkEventFields } from './validate.ts';
 import type { Store } from './store.ts';
 import type { ImportResult } from './types.ts';
 
@@ -157,9 +157,9 @@ async function checkLines(
 
 /**
  * The events of `lines`, `size` at a time, with their line numbers. The first pass
- * verified them (ids recomputed): the same lines read again are the same bytes (a
- * Blob cannot change; a File changed on disk fails to read), so only their shape is
- * taken again.
+ * verified them (ids recomputed, data checked): the same lines read again are the
+ * same bytes (a Blob cannot change; a File changed on disk fails to read), so only
+ * the fields ingest reads are checked again.
  */
 function* chunks(lines: Iterable<string>, size: number): Iterable<LineEvent[]> {
   let chunk: LineEvent[] = [];
@@ -168,7 +168,7 @@ function* chunks(lines: Iterable<string>, size: number): Iterable<LineEvent[]> {
     line++;
     const event = parseLine(raw, line);
     if (!event) continue;
-    chunk.push({ event: checkLogEvent(event, chunk.length), line });
+    chunk.push({ event: checkEventFields(event, chunk.length), line });
     if (chunk.length === size) {
       yield chunk;
       chunk = [];

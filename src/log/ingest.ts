@@ -6,7 +6,7 @@ import {
   MissingDependencyError,
 } from './errors.ts';
 import { computeEventId } from './event-id.ts';
-import { checkLogEvent } from './validate.ts';
+import { canonicalData, checkEventFields } from './validate.ts';
 import { boundedClock, maxHlc } from './hlc.ts';
 import type { EventRecord, StoreTransaction, StreamRecord } from './store.ts';
 import type { EventId, IngestResult, LogEvent } from './types.ts';
@@ -28,10 +28,14 @@ export function verifyIncoming(
   index: number,
   limit: string,
 ): LogEvent {
-  const event = checkLogEvent(candidate, index);
+  const event = checkEventFields(candidate, index);
   const { id } = event;
+  const data = canonicalData(event.data, { id, index });
   // The id field is not hashed: no copy without it needed.
-  const computed = computeEventId(event);
+  const computed = computeEventId(
+    event,
+    typeof data === 'string' ? data : undefined,
+  );
   if (computed !== id) throw new IdMismatchError(id, computed, index);
   if (event.hlc > limit) throw new ClockDriftError(id, event.hlc, limit, index);
   return event;

@@ -207,11 +207,25 @@ function idBytes(id: EventId): Uint8Array {
   return bytes;
 }
 
-const isoOf = (wall: number) => {
-  const date = new Date(wall);
-  return Number.isNaN(date.getTime()) || wall > 253402300799999
-    ? undefined
-    : date.toISOString();
+/** The ISO prefix ("YYYY-MM-DDTHH:MM:SS.") of the last second asked for: a segment's events mostly share their second. */
+let isoSecond = NaN;
+let isoPrefix = '';
+
+/** `wall`'s time as Date#toISOString writes it; undefined outside years 0–9999. */
+export const isoOf = (wall: number): string | undefined => {
+  if (!(wall >= 0 && wall <= 253402300799999 && Number.isInteger(wall))) {
+    const date = new Date(wall);
+    return Number.isNaN(date.getTime()) || wall > 253402300799999
+      ? undefined
+      : date.toISOString();
+  }
+  const second = Math.floor(wall / 1000);
+  if (second !== isoSecond) {
+    isoSecond = second;
+    isoPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+  }
+  const ms = wall - second * 1000;
+  return `${isoPrefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
 };
 
 /** A run of one stream's records, packed. */

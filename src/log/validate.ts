@@ -64,6 +64,18 @@ export function checkTime(time: unknown, where: Where = {}): string {
 
 /** Checks data is bytes or JSON within the size limit; returns its canonical size in bytes. */
 export function checkData(data: unknown, where: Where = {}): number {
+  return canonicalData(data, where).length;
+}
+
+/**
+ * Checks data is bytes or JSON within the size limit, and returns it as an id hashes
+ * it: the bytes, or the canonical JSON text (computeEventId takes it, so that
+ * checking and hashing build it once).
+ */
+export function canonicalData(
+  data: unknown,
+  where: Where = {},
+): string | Uint8Array {
   if (data instanceof Uint8Array) {
     if (data.byteLength > LIMITS.maxDataBytes) {
       throw new InvalidEventError(
@@ -72,7 +84,7 @@ export function checkData(data: unknown, where: Where = {}): number {
         where,
       );
     }
-    return data.byteLength;
+    return data;
   }
   let text: string;
   try {
@@ -94,7 +106,7 @@ export function checkData(data: unknown, where: Where = {}): number {
       where,
     );
   }
-  return text.length;
+  return text;
 }
 
 /** Validates what a local writer supplies to `append`. */
@@ -120,6 +132,16 @@ export function checkEventInput(input: unknown, index: number): EventInput {
 
 /** Validates the shape of an event from another replica (ids are checked separately). */
 export function checkLogEvent(value: unknown, index: number): LogEvent {
+  const event = checkEventFields(value, index);
+  checkData(event.data, { id: event.id, index });
+  return event;
+}
+
+/**
+ * `checkLogEvent` but for the data, which need only be present: for a caller that
+ * checks it on its own (`canonicalData`), or checked it before.
+ */
+export function checkEventFields(value: unknown, index: number): LogEvent {
   if (typeof value !== 'object' || value === null) {
     throw new InvalidEventError('event', 'must be an object', { index });
   }
@@ -149,7 +171,6 @@ export function checkLogEvent(value: unknown, index: number): LogEvent {
   checkParents(e.parents, where);
   if (e.data === undefined)
     throw new InvalidEventError('data', 'is missing', where);
-  checkData(e.data, where);
   return value as LogEvent;
 }
 

@@ -11,6 +11,7 @@ import {
 import {
   decodeSegment,
   encodeSegment,
+  isoOf,
   SegmentFormatError,
   segmentLines,
 } from '../../src/log/segment-codec.ts';
@@ -169,6 +170,26 @@ describe('a segment', () => {
       ),
       100,
     );
+  });
+
+  it('writes a wall clock as Date#toISOString does, second after second', async () => {
+    await assertProperty(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.integer({ min: 0, max: 253402300799999 }),
+            fc.integer({ min: 1_700_000_000_000, max: 1_700_000_002_000 }),
+          ),
+          { minLength: 1, maxLength: 20 },
+        ),
+        async (walls) => {
+          for (const wall of walls)
+            expect(isoOf(wall)).toBe(new Date(wall).toISOString());
+        },
+      ),
+      300,
+    );
+    expect(isoOf(253402300800000)).toBeUndefined();
   });
 
   it('holds the events of one stream only', async () => {
