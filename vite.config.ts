@@ -75,6 +75,7 @@ export default defineConfig({
       'yjs',
       'fast-check',
       'preact',
+      'preact/hooks',
       '@preact/signals',
     ],
   },

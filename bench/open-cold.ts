@@ -150,6 +150,7 @@ async function measureSize(
       );
       return {
         forkline,
+        editable: opened.editableMs!,
         worker: opened.steps!.worker,
         yIndexeddb,
         vsYIndexeddb: forkline / yIndexeddb,
@@ -184,6 +185,10 @@ async function measureSize(
       }),
       // Apart: the part of open.cold that starting the log worker takes.
       toResult(`open.cold.${size}.worker`, 'ms', samples.worker),
+      // Until a Y.Doc holds the text as well: the page can edit it.
+      toResult(`open.cold.${size}.editable`, 'ms', samples.editable, {
+        baseline: yjs,
+      }),
       toResult(`open.cold.paint.${size}`, 'ms', samples.paint, {
         baseline: yjs,
       }),

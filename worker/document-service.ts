@@ -62,14 +62,16 @@ export function createDocumentService(
     },
     async documentSnapshot(docId) {
       const stream = streamOfDoc(docId);
-      const { text, heads, position } = await loadDocument(store, stream, {
-        text: true,
-        onIgnoredError,
-      });
+      const { text, plain, heads, position } = await loadDocument(
+        store,
+        stream,
+        { text: true, onIgnoredError },
+      );
       const state = text!;
-      return transfer({ docId, stream, state, heads, position, included: [] }, [
-        state.buffer as ArrayBuffer,
-      ]);
+      return transfer(
+        { docId, stream, state, text: plain!, heads, position, included: [] },
+        [state.buffer as ArrayBuffer],
+      );
     },
     documentView: async (docId, at) =>
       (await handle(docId)).view(at ? { at } : {}),

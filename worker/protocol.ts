@@ -47,6 +47,8 @@ export interface DocumentSnapshot {
   stream: string;
   /** Y.encodeStateAsUpdate of the document at `heads`. */
   state: Uint8Array;
+  /** The same text as a string: to show before a Y.Doc has taken `state` in. */
+  text: string;
   heads: EventId[];
   /** Subscribe from here; skip the ids in `included`, already in `state`. */
   position: number;

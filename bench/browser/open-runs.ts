@@ -158,7 +158,10 @@ async function storeInAutomergeRepo(
   }
 }
 
-/** The forkline page's path to a document's text: a new worker, its snapshot, a Y.Doc. */
+/**
+ * The forkline page's path to a document's text: a new worker, its snapshot (whose
+ * text the app shows at once), then a Y.Doc taking its state in (editable).
+ */
 export async function openForkline(
   database: string,
   docId: string,
@@ -171,12 +174,15 @@ export async function openForkline(
     const received = performance.now();
     const doc = new Y.Doc();
     Y.applyUpdate(doc, snapshot.state);
-    const text = doc.getText(BODY).toString();
+    const editable = doc.getText(BODY).toString();
     const end = performance.now();
     doc.destroy();
+    if (editable !== snapshot.text)
+      throw new Error("the snapshot's text is not its Y.Doc's text");
     return {
-      ms: end - start,
-      text,
+      ms: received - start,
+      text: snapshot.text,
+      editableMs: end - start,
       steps: {
         worker: started - start,
         snapshot: received - started,

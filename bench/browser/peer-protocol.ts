@@ -35,6 +35,8 @@ export interface StoredHistory {
 export interface OpenedText {
   ms: number;
   text: string;
+  /** Forkline: ms until a Y.Doc holds the text too (it can be edited). */
+  editableMs?: number;
   /** Where forkline's time went, ms: starting the worker, documentSnapshot, the page's Y.Doc. */
   steps?: { worker: number; snapshot: number; yjs: number };
 }
@@ -46,7 +48,7 @@ export type KeystrokePeer =
 export interface PeerPage {
   /** Stores `spec.edits` typing edits in forkline, y-indexeddb and automerge-repo (not timed). */
   storeHistory(spec: HistorySpec): Promise<StoredHistory>;
-  /** startLogWorker + documentSnapshot + the text from a new Y.Doc. */
+  /** startLogWorker + documentSnapshot (its text), then a new Y.Doc of its state. */
   openForkline(database: string, docId: string): Promise<OpenedText>;
   /** new Y.Doc + IndexeddbPersistence, until whenSynced. */
   openYIndexeddb(name: string): Promise<OpenedText>;

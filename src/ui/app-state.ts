@@ -31,6 +31,14 @@ export const documents = signal<DocumentSummary[]>([]);
 export const current = signal<
   { docId: string; live: LiveDocument } | undefined
 >(undefined);
+/**
+ * The document being opened, with its text from the snapshot: shown (and typed into)
+ * before its LiveDocument exists, since a Y.Doc takes a long history's state in
+ * slowly (180 ms for 260k edits).
+ */
+export const opening = signal<{ docId: string; text: string } | undefined>(
+  undefined,
+);
 export const view = signal<DocumentView | undefined>(undefined);
 export const history = signal<HistoryEntry[]>([]);
 export const notice = signal<string | undefined>(undefined);
@@ -139,6 +147,11 @@ export async function openDoc(docId: string): Promise<void> {
   await docSubscription?.unsubscribe();
   docSubscription = undefined;
   const snapshot = await s.documentSnapshot(docId);
+  const shown = { docId, text: snapshot.text };
+  opening.value = shown;
+  await afterPaint();
+  // Another document was asked for meanwhile: it is the one opening now.
+  if (opening.value !== shown) return;
   // A send the worker died on may have been committed: look before sending it again.
   let unconfirmedAfter: number | undefined;
   const live = new LiveDocument({
@@ -179,6 +192,7 @@ export async function openDoc(docId: string): Promise<void> {
     },
   });
   current.value = { docId, live };
+  opening.value = undefined;
   view.value = undefined;
   docSubscription = await subscribeTo(
     snapshot.stream,
@@ -190,6 +204,18 @@ export async function openDoc(docId: string): Promise<void> {
     },
   );
   await refreshView();
+}
+
+/**
+ * Resolves once the browser has painted what is rendered now: a frame, then a task.
+ * A hidden tab paints no frames; it goes on after a task, or 100 ms at most.
+ */
+function afterPaint(): Promise<void> {
+  return new Promise((resolve) => {
+    if (document.visibilityState === 'hidden') return void setTimeout(resolve);
+    requestAnimationFrame(() => setTimeout(resolve));
+    setTimeout(resolve, 100);
+  });
 }
 
 /** Our edit `update`, if the log stored it after `position`: a send the dead worker did commit. */

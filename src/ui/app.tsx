@@ -1,5 +1,5 @@
 import { ConflictTimeline } from './conflict-timeline.tsx';
-import { current, author, view } from './app-state.ts';
+import { current, author, opening, view } from './app-state.ts';
 import { DocumentsList } from './documents-list.tsx';
 import { HistoryView } from './history-view.tsx';
 import { JoinDialog } from './join-dialog.tsx';
@@ -12,6 +12,9 @@ import { TitleField } from './title-field.tsx';
 
 export function App() {
   const doc = current.value;
+  // A document being opened shows its text at once; the rest comes with it.
+  const pending = opening.value;
+  const shown = pending ?? doc;
   return (
     <>
       <header>
@@ -31,17 +34,21 @@ export function App() {
           <SyncPanel />
         </div>
         <main>
-          {doc ? (
+          {shown ? (
             <>
-              <TitleField />
-              {view.value?.deleted && (
+              {!pending && <TitleField />}
+              {!pending && view.value?.deleted && (
                 <p class="deleted">
                   This document is deleted. Restore it from the list.
                 </p>
               )}
-              <TextEditor live={doc.live} key={doc.docId} />
-              <HistoryView />
-              <ConflictTimeline />
+              <TextEditor
+                key={shown.docId}
+                live={pending ? undefined : doc!.live}
+                {...(pending ? { text: pending.text } : {})}
+              />
+              {!pending && <HistoryView />}
+              {!pending && <ConflictTimeline />}
             </>
           ) : (
             <p>Create a document to start writing.</p>

@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import * as Y from 'yjs';
 import { spliceBetween } from '../index.ts';
 import { remoteTextVersion } from './app-state.ts';
@@ -7,9 +7,18 @@ import type { LiveDocument } from './live-document.ts';
 /**
  * A plain textarea bound to the tab's Y.Text. Typing becomes Yjs edits at once;
  * someone else's edit rewrites the value and puts the caret and selection back
- * where the text they belong to moved (Yjs relative positions).
+ * where the text they belong to moved (Yjs relative positions). While the document
+ * opens (`live` not yet there) it shows `text`, the snapshot's, and keeps what is
+ * typed into it: once `live` comes, that typing becomes its first edit.
  */
-export function TextEditor({ live }: { live: LiveDocument }) {
+export function TextEditor({
+  live,
+  text,
+}: {
+  live: LiveDocument | undefined;
+  /** The text to show until `live` comes. */
+  text?: string;
+}) {
   const area = useRef<HTMLTextAreaElement>(null);
   const anchors = useRef<
     { start: Y.RelativePosition; end: Y.RelativePosition } | undefined
@@ -17,7 +26,7 @@ export function TextEditor({ live }: { live: LiveDocument }) {
 
   const remember = () => {
     const el = area.current;
-    if (!el) return;
+    if (!el || !live) return;
     anchors.current = {
       start: Y.createRelativePositionFromTypeIndex(
         live.text,
@@ -27,9 +36,16 @@ export function TextEditor({ live }: { live: LiveDocument }) {
     };
   };
 
-  useEffect(() => {
-    const el = area.current!;
-    el.value = live.text.toString();
+  // Before the first frame: the text is on screen in the frame the editor appears in.
+  useLayoutEffect(() => {
+    area.current!.value = live ? live.text.toString() : (text ?? '');
+  }, []);
+
+  // Before the next effect, which would take any difference for someone else's edit.
+  useLayoutEffect(() => {
+    if (!live) return;
+    // Typed while the document was opening: the difference from its text.
+    if (area.current!.value !== live.text.toString()) onInput();
     remember();
   }, [live]);
 
@@ -37,7 +53,7 @@ export function TextEditor({ live }: { live: LiveDocument }) {
   // layout effect runs right after the render, not a frame later (~8 ms on average).
   useLayoutEffect(() => {
     const el = area.current;
-    if (!el || el.value === live.text.toString()) return;
+    if (!el || !live || el.value === live.text.toString()) return;
     const focused = document.activeElement === el;
     const saved = anchors.current;
     el.value = live.text.toString();
@@ -54,6 +70,7 @@ export function TextEditor({ live }: { live: LiveDocument }) {
 
   const onInput = () => {
     const el = area.current!;
+    if (!live) return;
     const { index, deleteCount, insert } = spliceBetween(
       live.text.toString(),
       el.value,
@@ -77,7 +94,7 @@ export function TextEditor({ live }: { live: LiveDocument }) {
       onKeyUp={remember}
       onMouseUp={remember}
       onFocus={remember}
-      onBlur={() => void live.flush()}
+      onBlur={() => void live?.flush()}
     />
   );
 }

@@ -82,6 +82,8 @@ describe('opening a document from its snapshot', () => {
     expect(opened.folded).toBe(3);
     const replayed = await fullReplay(desk.log, desk.store);
     expect(textOf(opened.text!)).toBe(textOf(replayed.text!));
+    expect(opened.plain).toBe(textOf(opened.text!));
+    expect(replayed.plain).toBe(textOf(replayed.text!));
     expect(opened.heads).toEqual(replayed.heads);
     expect(opened.heads).toEqual(await desk.log.heads(STREAM));
     expect(opened.position).toBe(replayed.position);
@@ -106,6 +108,27 @@ describe('opening a document from its snapshot', () => {
     const again = await load(desk.store, 5);
     expect(again.folded).toBe(0);
     expect(textOf(again.text!)).toBe('43210');
+    // The string comes from the snapshot itself: no Y.Doc needed to show it.
+    const saved = await desk.store.getSnapshot(`${STREAM}\ndoc.open`);
+    expect(saved?.state).toMatchObject({ version: 4, plain: '43210' });
+    expect(again.plain).toBe('43210');
+  });
+
+  it('opens a snapshot written before the string was kept, and gives the string too', async () => {
+    const desk = await replica('desk');
+    for (let i = 0; i < 5; i++) await desk.doc.editText(0, 0, `${i}`);
+    await load(desk.store, 5);
+    const key = `${STREAM}\ndoc.open`;
+    const saved = (await desk.store.getSnapshot(key))!;
+    const { plain, ...older } = saved.state as Record<string, unknown>;
+    expect(plain).toBe('43210');
+    await desk.store.putSnapshot({
+      ...saved,
+      state: { ...older, version: 3 } as never,
+    });
+    const opened = await load(desk.store, 5);
+    expect(opened.folded).toBe(0);
+    expect(opened.plain).toBe('43210');
   });
 
   it('ignores a snapshot record it did not write, and folds from scratch', async () => {
