@@ -60,12 +60,17 @@ export function createDocumentService(
       await writing((await handle(docId)).setField('title', title));
       return docId;
     },
-    async documentSnapshot(docId) {
+    async documentSnapshot(docId, onText) {
       const stream = streamOfDoc(docId);
       const { text, plain, heads, position } = await loadDocument(
         store,
         stream,
-        { text: true, onIgnoredError },
+        {
+          text: true,
+          onIgnoredError,
+          // Not awaited: the page's answer must not hold up reading the state.
+          ...(onText ? { onText: (t: string) => void onText(t) } : {}),
+        },
       );
       const state = text!;
       return transfer(

@@ -688,18 +688,23 @@ export async function openIdbStore(
   };
   // Whatever an earlier session, another tab or an upgrade left hot or unfilled is
   // packed and merged once the store is open.
-  compactor.sweep(async () => {
-    const names = await db.getAllKeys('streams');
-    const counts = await Promise.all(
-      names.map((s) => db.count('hot', streamRange(s))),
-    );
-    await segments.refresh(readTx());
-    const unfilled = new Map<string, number>();
-    for (const [, meta] of segments.directory.segments())
-      if (segments.unfilled(meta))
-        unfilled.set(meta.stream, (unfilled.get(meta.stream) ?? 0) + 1);
-    return names.filter((s, i) => counts[i]! > 0 || (unfilled.get(s) ?? 0) > 1);
-  });
+  compactor.sweep(
+    async () => {
+      const names = await db.getAllKeys('streams');
+      const counts = await Promise.all(
+        names.map((s) => db.count('hot', streamRange(s))),
+      );
+      return names.filter((_, i) => counts[i]! > 0);
+    },
+    async () => {
+      await segments.refresh(readTx());
+      const unfilled = new Map<string, number>();
+      for (const [, meta] of segments.directory.segments())
+        if (segments.unfilled(meta))
+          unfilled.set(meta.stream, (unfilled.get(meta.stream) ?? 0) + 1);
+      return [...unfilled].filter(([, n]) => n > 1).map(([stream]) => stream);
+    },
+  );
   return store;
 }
 
@@ -746,17 +751,38 @@ class Compactor {
     this.armIdle();
   }
 
-  /** Finds streams with hot events or unfilled segments (at open) and queues them. */
-  sweep(find: () => Promise<string[]>): void {
+  /**
+   * At open: queues the streams `findHot` finds with hot events at once, and those
+   * `findUnfilled` finds with unfilled segments to merge once the store has been
+   * quiet for IDLE_MS (merges wait for it anyway): finding those reads every
+   * segment's summary (4 MB of ids for 260k events), which would hold up the
+   * page's first reads.
+   */
+  sweep(
+    findHot: () => Promise<string[]>,
+    findUnfilled: () => Promise<string[]>,
+  ): void {
     if (!this.enabled) return;
-    const sweeping = find()
-      .then((streams) => this.enqueue(streams, streams))
+    const sweeping = (async () => {
+      const hot = await findHot();
+      this.enqueue(hot, hot);
+      await this.quiet();
+      if (!this.stopped) this.enqueue([], await findUnfilled());
+    })()
       .catch((error: unknown) =>
         console.warn('forkline: compaction sweep failed', error),
       )
       .finally(() => this.sweeping.delete(sweeping));
     this.sweeping.add(sweeping);
     this.armIdle();
+  }
+
+  /** Resolves once no write has come for IDLE_MS (or the compactor is stopped). */
+  private async quiet(): Promise<void> {
+    while (this.enabled && !this.stopped && !this.idle())
+      await new Promise((resolve) =>
+        setTimeout(resolve, IDLE_MS - (performance.now() - this.lastWrite)),
+      );
   }
 
   /** Once writes have paused for IDLE_MS, everything left is queued. */

@@ -207,8 +207,8 @@ export function createLogService(
       committing((s) => importFromFile(s.log, file, onProgress)),
     listDocuments: async () => (await documents()).listDocuments(),
     createDocument: async (title) => (await documents()).createDocument(title),
-    documentSnapshot: async (docId) =>
-      (await documents()).documentSnapshot(docId),
+    documentSnapshot: async (docId, onText) =>
+      (await documents()).documentSnapshot(docId, onText),
     documentView: async (docId, at) =>
       (await documents()).documentView(docId, at),
     appendTextUpdate: async (docId, update, expected) =>

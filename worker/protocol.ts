@@ -69,7 +69,14 @@ export interface DocumentService {
   listDocuments(): Promise<DocumentSummary[]>;
   /** Creates a document with a title; resolves to its id. */
   createDocument(title: string): Promise<string>;
-  documentSnapshot(docId: string): Promise<DocumentSnapshot>;
+  /**
+   * `onText` hears the text as soon as it is known (from the snapshot, before its Yjs
+   * state is read), so that a page can show it at once.
+   */
+  documentSnapshot(
+    docId: string,
+    onText?: (text: string) => void,
+  ): Promise<DocumentSnapshot>;
   /** Text, fields, conflicts (and deletion) at the current heads or at `at`. */
   documentView(docId: string, at?: EventId[]): Promise<DocumentView>;
   /** Appends a Yjs update the page made against the document at `expected`. */

@@ -2,6 +2,7 @@ import { Repo } from '@automerge/automerge-repo/slim';
 import { IndexedDBStorageAdapter } from '@automerge/automerge-repo-storage-indexeddb';
 import type { AutomergeUrl } from '@automerge/automerge-repo/slim';
 import * as A from '@automerge/automerge/slim';
+import { proxy } from 'comlink';
 import { openDB } from 'idb';
 import { IndexeddbPersistence, storeState } from 'y-indexeddb';
 import * as Y from 'yjs';
@@ -170,23 +171,34 @@ export async function openForkline(
   const worker = await startLogWorker({ database });
   const started = performance.now();
   try {
-    const snapshot = await worker.service.documentSnapshot(docId);
-    const received = performance.now();
+    // The text as the app gets it first: before the worker has read its Yjs state.
+    let text: string | undefined;
+    let received = 0;
+    const snapshot = await worker.service.documentSnapshot(
+      docId,
+      proxy((t: string) => {
+        received = performance.now();
+        text = t;
+      }),
+    );
+    const answered = performance.now();
+    if (text === undefined) throw new Error('documentSnapshot gave no text');
     const doc = new Y.Doc();
     Y.applyUpdate(doc, snapshot.state);
     const editable = doc.getText(BODY).toString();
     const end = performance.now();
     doc.destroy();
-    if (editable !== snapshot.text)
+    if (editable !== snapshot.text || text !== snapshot.text)
       throw new Error("the snapshot's text is not its Y.Doc's text");
     return {
       ms: received - start,
-      text: snapshot.text,
+      text,
       editableMs: end - start,
       steps: {
         worker: started - start,
-        snapshot: received - started,
-        yjs: end - received,
+        text: received - started,
+        state: answered - received,
+        yjs: end - answered,
       },
     };
   } finally {

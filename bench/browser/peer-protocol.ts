@@ -37,8 +37,11 @@ export interface OpenedText {
   text: string;
   /** Forkline: ms until a Y.Doc holds the text too (it can be edited). */
   editableMs?: number;
-  /** Where forkline's time went, ms: starting the worker, documentSnapshot, the page's Y.Doc. */
-  steps?: { worker: number; snapshot: number; yjs: number };
+  /**
+   * Where forkline's time went, ms: starting the worker, until documentSnapshot's
+   * text, until its answer (the Yjs state read), the page's Y.Doc.
+   */
+  steps?: { worker: number; text: number; state: number; yjs: number };
 }
 
 /** What syncs the two tabs of a keystroke run; `broadcastchannel` is the floor: the raw text posted. */

@@ -146,11 +146,14 @@ export async function openDoc(docId: string): Promise<void> {
   current.value?.live.close();
   await docSubscription?.unsubscribe();
   docSubscription = undefined;
-  const snapshot = await s.documentSnapshot(docId);
-  const shown = { docId, text: snapshot.text };
-  opening.value = shown;
-  await afterPaint();
+  // The text comes first, while the worker still reads its Yjs state.
+  let shown: { docId: string; text: string } | undefined;
+  const show = (text: string) => void (opening.value = shown = { docId, text });
+  const snapshot = await s.documentSnapshot(docId, proxy(show));
   // Another document was asked for meanwhile: it is the one opening now.
+  if (shown && opening.value !== shown) return;
+  if (snapshot.text !== shown?.text) show(snapshot.text);
+  await afterPaint();
   if (opening.value !== shown) return;
   // A send the worker died on may have been committed: look before sending it again.
   let unconfirmedAfter: number | undefined;

@@ -36,18 +36,36 @@ export function TextEditor({
     };
   };
 
-  // Before the first frame: the text is on screen in the frame the editor appears in.
+  // While the document opens: the text shown, to tell typing from it.
+  const shown = useRef<string | undefined>(undefined);
+  // A layout effect: the text is on screen in the frame the editor appears in. And
+  // before the next one, which would take any difference for someone else's edit.
   useLayoutEffect(() => {
-    area.current!.value = live ? live.text.toString() : (text ?? '');
-  }, []);
-
-  // Before the next effect, which would take any difference for someone else's edit.
-  useLayoutEffect(() => {
-    if (!live) return;
-    // Typed while the document was opening: the difference from its text.
-    if (area.current!.value !== live.text.toString()) onInput();
+    const el = area.current!;
+    if (!live) {
+      // A newer text while opening replaces the shown one, unless typed into.
+      if (shown.current === undefined || el.value === shown.current) {
+        el.value = text ?? '';
+        shown.current = el.value;
+      }
+      return;
+    }
+    const base = shown.current;
+    shown.current = undefined;
+    // Typed while the document was opening: the difference from what was shown.
+    if (base !== undefined && el.value !== base) {
+      const { index, deleteCount, insert } = spliceBetween(base, el.value, {
+        caret: el.selectionEnd,
+      });
+      live.edit((t) => {
+        if (deleteCount > 0) t.delete(index, deleteCount);
+        if (insert) t.insert(index, insert);
+      });
+    }
+    const current = live.text.toString();
+    if (el.value !== current) el.value = current;
     remember();
-  }, [live]);
+  }, [text, live]);
 
   // Someone else's edit: show it without moving the user's caret off their text. A
   // layout effect runs right after the render, not a frame later (~8 ms on average).

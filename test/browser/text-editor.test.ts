@@ -30,6 +30,18 @@ describe('the text editor while its document opens', () => {
       // Effects run after the frame is painted.
       await expect.poll(() => area.value).toBe('Shared start.');
 
+      // A newer text while opening (nothing typed yet) replaces the shown one.
+      render(
+        h(TextEditor, { live: undefined, text: 'Shared start' }),
+        container,
+      );
+      await expect.poll(() => area.value).toBe('Shared start');
+      render(
+        h(TextEditor, { live: undefined, text: 'Shared start.' }),
+        container,
+      );
+      await expect.poll(() => area.value).toBe('Shared start.');
+
       // Typed at the end while the document opens: only the textarea has it.
       area.focus();
       area.setSelectionRange(area.value.length, area.value.length);

@@ -108,23 +108,61 @@ describe('opening a document from its snapshot', () => {
     const again = await load(desk.store, 5);
     expect(again.folded).toBe(0);
     expect(textOf(again.text!)).toBe('43210');
-    // The string comes from the snapshot itself: no Y.Doc needed to show it.
+    // The string comes from the snapshot record itself, heard before the state is read.
     const saved = await desk.store.getSnapshot(`${STREAM}\ndoc.open`);
-    expect(saved?.state).toMatchObject({ version: 4, plain: '43210' });
-    expect(again.plain).toBe('43210');
+    expect(saved?.state).toMatchObject({ version: 5, plain: '43210' });
+    expect(saved?.state).not.toHaveProperty('text');
+    const heard: string[] = [];
+    const reads: string[] = [];
+    const watched: Store = {
+      ...desk.store,
+      getSnapshot: (key) => {
+        reads.push(key.split('\n')[1]!);
+        return desk.store.getSnapshot(key);
+      },
+    };
+    const opened = await loadDocument(watched, STREAM, {
+      text: true,
+      onIgnoredError: (e) => errors.push(e),
+      onText: (text) => {
+        heard.push(text);
+        reads.push('(text heard)');
+      },
+    });
+    expect(heard).toEqual(['43210']);
+    expect(reads).toEqual(['doc.open', '(text heard)', 'doc.open.state']);
+    expect(textOf(opened.text!)).toBe('43210');
   });
 
-  it('opens a snapshot written before the string was kept, and gives the string too', async () => {
+  it('folds from scratch when the state record is missing or of another snapshot', async () => {
+    const desk = await replica('desk');
+    for (let i = 0; i < 5; i++) await desk.doc.editText(0, 0, `${i}`);
+    await load(desk.store, 5);
+    const stateKey = `${STREAM}\ndoc.open.state`;
+    const state = (await desk.store.getSnapshot(stateKey))!;
+    await desk.store.putSnapshot({ ...state, takenAt: state.takenAt - 1 });
+    const opened = await load(desk.store);
+    expect(opened.folded).toBe(5);
+    expect(textOf(opened.text!)).toBe('43210');
+    expect(opened.plain).toBe('43210');
+  });
+
+  it('opens a snapshot of version 3 (state inside, no string), and gives the string too', async () => {
     const desk = await replica('desk');
     for (let i = 0; i < 5; i++) await desk.doc.editText(0, 0, `${i}`);
     await load(desk.store, 5);
     const key = `${STREAM}\ndoc.open`;
     const saved = (await desk.store.getSnapshot(key))!;
+    const text = (
+      (await desk.store.getSnapshot(`${key}.state`))!.state as {
+        text: Uint8Array;
+      }
+    ).text;
     const { plain, ...older } = saved.state as Record<string, unknown>;
     expect(plain).toBe('43210');
     await desk.store.putSnapshot({
       ...saved,
-      state: { ...older, version: 3 } as never,
+      state: { ...older, text, version: 3 } as never,
     });
     const opened = await load(desk.store, 5);
     expect(opened.folded).toBe(0);
