@@ -1,4 +1,5 @@
 import type { ImportResult, Log } from '../src/index.ts';
+import { countNewlines } from '../src/log/line-writer.ts';
 
 /** How far an export or import has come: `done` of `total` (events, or bytes while reading a file). */
 export interface Progress {
@@ -28,7 +29,7 @@ export async function exportToBlob(
   for await (const chunk of log.exportBytes()) {
     part.push(chunk as Uint8Array<ArrayBuffer>);
     bytes += chunk.length;
-    done += newlines(chunk);
+    done += countNewlines(chunk);
     if (bytes >= PART_BYTES) {
       parts.push(new Blob(part));
       part = [];
@@ -39,14 +40,6 @@ export async function exportToBlob(
   parts.push(new Blob(part));
   onProgress({ phase: 'exporting', done, total: done });
   return new Blob(parts, { type: 'application/jsonl' });
-}
-
-/** How many lines a chunk of whole lines holds. */
-function newlines(chunk: Uint8Array): number {
-  let count = 0;
-  for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1))
-    count++;
-  return count;
 }
 
 /** Lines of a file, read as a stream and decoded as UTF-8, with progress by bytes. */
