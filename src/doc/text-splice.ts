@@ -21,7 +21,9 @@ export interface SpliceOptions {
    * Where an editor's caret stands in the new text (a textarea's `selectionEnd`). The
    * edit ends no earlier: what was typed is recorded where it was typed, not matched
    * against equal text it replaced ("xyz" selected and overtyped with "z" deletes
-   * all three and inserts "z", rather than deleting "xy").
+   * all three and inserts "z", rather than deleting "xy"). And it starts no later
+   * than the caret less what the text grew by: a space typed after a space is the
+   * second one.
    */
   caret?: number;
 }
@@ -113,9 +115,17 @@ export function spliceBetween(
   options: SpliceOptions = {},
 ): TextSplice {
   const shorter = Math.min(before.length, after.length);
+  const caret = Math.min(Math.max(options.caret ?? 0, 0), after.length);
+  // What was typed ends at the caret, so it began no later than the caret less what
+  // the text grew by: typing a space after a space is the second space, not the first
+  // (which matters once someone else's text sits between them).
+  const startLimit =
+    options.caret === undefined
+      ? shorter
+      : Math.min(shorter, Math.max(0, caret - (after.length - before.length)));
   let start = 0;
   while (
-    start < shorter &&
+    start < startLimit &&
     before.charCodeAt(start) === after.charCodeAt(start)
   )
     start++;
@@ -124,7 +134,6 @@ export function spliceBetween(
   while (!(isCut(before, start) && isCut(after, start)))
     start -= unitsBefore(before, start);
 
-  const caret = Math.min(Math.max(options.caret ?? 0, 0), after.length);
   const limit = Math.min(shorter - start, after.length - caret);
   let end = 0;
   while (

@@ -24,15 +24,22 @@ export function TextEditor({
     { start: Y.RelativePosition; end: Y.RelativePosition } | undefined
   >(undefined);
 
+  // A caret sticks to the character before it (assoc -1), as in any collaborative
+  // editor: text someone else inserts at the same place goes after the caret, so
+  // each person's run of typing stays whole instead of interleaving by keystroke. A
+  // selection keeps its own characters: its start sticks to the first, its end to
+  // the last.
   const remember = () => {
     const el = area.current;
     if (!el || !live) return;
+    const { selectionStart: start, selectionEnd: end } = el;
     anchors.current = {
       start: Y.createRelativePositionFromTypeIndex(
         live.text,
-        el.selectionStart,
+        start,
+        start === end ? -1 : 0,
       ),
-      end: Y.createRelativePositionFromTypeIndex(live.text, el.selectionEnd),
+      end: Y.createRelativePositionFromTypeIndex(live.text, end, -1),
     };
   };
 

@@ -30,7 +30,7 @@ describe('two tabs of one browser', () => {
     await context.close();
   });
 
-  it('merges both tabs typing in the same paragraph, and both timelines show the episode', async () => {
+  it('merges both tabs typing at the same place, each sentence whole, and both timelines show the episode', async () => {
     const { context, tabs } = await openTabs(chromium(), 2);
     const [one, two] = tabs as [
       NonNullable<(typeof tabs)[0]>,
@@ -51,6 +51,10 @@ describe('two tabs of one browser', () => {
     expect(merged.length).toBe(
       'A shared paragraph.'.length + 2 * ' One types here.'.length,
     );
+    // Each caret sticks to its own last character: neither sentence is interleaved
+    // with the other, keystroke by keystroke.
+    expect(merged).toContain(' One types here.');
+    expect(merged).toContain(' Two types here.');
     for (const page of [one, two]) {
       await expect
         .poll(

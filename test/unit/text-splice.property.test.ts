@@ -132,6 +132,30 @@ describe('spliceBetween (src/doc/text-splice.ts)', () => {
     );
   });
 
+  it('records a typed insertion where it was typed, even beside equal characters', async () => {
+    await assertProperty(
+      fc.asyncProperty(
+        fc.array(fc.constantFrom(...ALPHABET), { maxLength: 8 }),
+        fc.nat(),
+        fc.array(fc.constantFrom(...ALPHABET), { minLength: 1, maxLength: 3 }),
+        async (chars, cut, typed) => {
+          const at = chars.slice(0, cut % (chars.length + 1)).join('');
+          const before = chars.join('');
+          const insert = typed.join('');
+          const after = at + insert + before.slice(at.length);
+          const caret = at.length + insert.length;
+          const splice = spliceBetween(before, after, { caret });
+          expect(apply(before, splice)).toBe(after);
+          expect(splice.index).toBeLessThanOrEqual(at.length);
+          expect(splice.index + splice.insert.length).toBeGreaterThanOrEqual(
+            caret,
+          );
+        },
+      ),
+      500,
+    );
+  });
+
   it('as a Yjs edit, leaves the same text on the replica that made it and on one that receives it', async () => {
     await assertProperty(
       fc.asyncProperty(pair, async ([before, after]) => {
