@@ -9,6 +9,7 @@ import {
 } from '../../src/index.ts';
 import type { Log, LogEvent } from '../../src/index.ts';
 import { tickHlc } from '../../src/log/hlc.ts';
+import { LIMITS } from '../../src/log/validate.ts';
 import { collect } from '../support/records.ts';
 
 async function history(): Promise<{ source: Log; events: LogEvent[] }> {
@@ -183,6 +184,20 @@ describe('ingest from another replica', () => {
     ['a malformed time', { time: 'now' }, 'time'],
     ['an empty actor', { actor: '' }, 'actor'],
     ['data that is not JSON', { data: { when: new Date() } }, 'data/when'],
+    // Already-canonical data is written by JSON.stringify after a walk: these must
+    // still be refused by that walk, as by the full serialiser.
+    [
+      'a __proto__ key in data',
+      { data: JSON.parse('{"a":{"__proto__":{"polluted":true}}}') },
+      'data/a',
+    ],
+    ['data with a non-finite number', { data: { n: Infinity } }, 'data/n'],
+    ['missing data', { data: undefined }, 'data'],
+    [
+      'data over the size limit',
+      { data: 'x'.repeat(LIMITS.maxDataBytes + 1) },
+      'data',
+    ],
   ])('refuses %s with the field named', async (_what, change, field) => {
     const { events } = await history();
     const bad =
