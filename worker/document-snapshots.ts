@@ -6,6 +6,7 @@ import {
 } from '../src/doc/doc-events.ts';
 import { BODY } from '../src/doc/doc-state.ts';
 import { Registers } from '../src/doc/registers.ts';
+import { sameIds } from '../src/log/append.ts';
 import type {
   EventId,
   EventRecord,
@@ -118,7 +119,9 @@ export async function loadDocument(
   // descendants, stored later still: the same heads mean nothing came since, and
   // then no event is read (reading the stream's segments has a cost of its own).
   const records =
-    snapshot && sameSet(snapshot.state.heads, streamRecord?.heads ?? [])
+    // A stream record's heads are sorted.
+    snapshot &&
+    sameIds([...snapshot.state.heads].sort(), streamRecord?.heads ?? [])
       ? []
       : await store.streamEventsSince(stream, since);
   const writes = [...(snapshot?.state.writes ?? [])];
@@ -140,8 +143,9 @@ export async function loadDocument(
   let text: Uint8Array | undefined;
   let plain: string | undefined;
   if (options.text || save) {
-    if (updates.length === 0 && snapshot?.state.plain !== undefined)
-      options.onText?.(snapshot.state.plain);
+    // Nothing came since and the snapshot has the string: heard before the state is read.
+    const early = updates.length === 0 ? snapshot?.state.plain : undefined;
+    if (early !== undefined) options.onText?.(early);
     const base = snapshot && (await snapshotText(store, snapshot));
     // The state record is missing or of another snapshot: fold from scratch.
     if (snapshot && !base) return loadDocument(store, stream, options, false);
@@ -149,8 +153,7 @@ export async function loadDocument(
       updates.length === 0 && base
         ? { text: base, plain: snapshot!.state.plain ?? plainOf(base) }
         : mergeText(base, updates, options.onIgnoredError));
-    if (!(updates.length === 0 && snapshot?.state.plain !== undefined))
-      options.onText?.(plain);
+    if (early === undefined) options.onText?.(plain);
   }
   if (save && text) {
     const takenAt = Date.now();
@@ -214,9 +217,6 @@ export function summaryOf(registers: Registers): {
     deleted: registers.values(DELETED_FIELD).some((v) => v.value === true),
   };
 }
-
-const sameSet = (a: readonly string[], b: readonly string[]) =>
-  a.length === b.length && a.every((x) => b.includes(x));
 
 /** Heads after `event`: it replaces the parents it names. */
 function advance(heads: EventId[], event: LogEvent): EventId[] {
