@@ -66,6 +66,7 @@ function appendingStore(
           putStream: (record) => tx.putStream(record),
           putActorSeq: (actor, seq) => tx.putActorSeq(actor, seq),
           putReplica: (record) => tx.putReplica(record),
+          putConflict: (record) => tx.putConflict(record),
         };
         const result = await body(recording);
         if (added.length > 0) await appendRecords(file, state, added);

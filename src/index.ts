@@ -27,6 +27,7 @@ export type {
   EventRecord,
   StreamRecord,
   ReplicaRecord,
+  ConflictRecord,
   SnapshotRecord,
   CanonicalKey,
 } from './log/store.ts';

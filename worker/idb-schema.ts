@@ -2,6 +2,7 @@ import type { DBSchema } from 'idb';
 import type { SegmentMeta } from '../src/log/segment-directory.ts';
 import type {
   CanonicalKey,
+  ConflictRecord,
   EventRecord,
   LogEvent,
   ReplicaRecord,
@@ -18,8 +19,13 @@ import type {
  * 5: the hot tail moves to `hot`, keyed by (stream, position), so that packing a run
  * deletes it with one range request instead of one request per event; whatever
  * `events` held is packed into segments by the upgrade.
+ * 6: the conflict index (`conflicts`), written by appends and ingests; a store from
+ * before it builds it once, on the first ask (src/log/conflicts.ts).
  */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
+
+/** A recorded conflict's key: its stream, then its merge's canonical key. */
+export const CONFLICT_KEY_PATH = ['stream', 'hlc', 'resolvedBy'];
 
 /**
  * The hot tail's key: (stream, position). A stream's oldest hot events are the first
@@ -108,4 +114,6 @@ export interface ForklineDB extends DBSchema {
   actors: { key: string; value: { actor: string; seq: number } };
   meta: { key: 'replica'; value: ReplicaRecord };
   snapshots: { key: string; value: SnapshotRecord };
+  /** Resolved conflicts, keyed by CONFLICT_KEY_PATH: a stream's in canonical order. */
+  conflicts: { key: [string, string, string]; value: ConflictRecord };
 }

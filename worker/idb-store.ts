@@ -17,6 +17,7 @@ import { eventLine } from '../src/log/jsonl.ts';
 import { vectorFrom } from '../src/log/version-vector.ts';
 import { StorageError, StoreClosedError } from './storage-errors.ts';
 import {
+  CONFLICT_KEY_PATH,
   HOT_INDEXES,
   HOT_KEY_PATH,
   LEGACY_EVENT_INDEXES,
@@ -45,6 +46,7 @@ const WRITE_SCOPE = [
   'tails',
   'segments',
   'segmentMeta',
+  'conflicts',
 ] as const;
 const READ_SCOPE = ['hot', 'segments', 'segmentMeta'] as const;
 const CACHE_LIMIT = 50_000;
@@ -181,6 +183,10 @@ export async function openIdbStore(
           if (oldVersion < 3) await upgradeToVersion3(database, transaction);
           if (oldVersion < 4) upgradeToVersion4(database);
           if (oldVersion < 5) await upgradeToVersion5(database, transaction);
+          if (oldVersion < 6)
+            database.createObjectStore('conflicts', {
+              keyPath: CONFLICT_KEY_PATH,
+            });
         })().catch((error: unknown) => {
           console.error('forkline: the schema upgrade failed', error);
           transaction.abort();
@@ -350,6 +356,7 @@ export async function openIdbStore(
           .objectStore('meta')
           .put(record, 'replica')
           .catch(() => undefined),
+      putConflict: (record) => track(tx.objectStore('conflicts').put(record)),
     };
     let result: T;
     try {
@@ -655,6 +662,10 @@ export async function openIdbStore(
       for await (const record of inPositionOrder(pos, stream))
         records.push(record);
       return records;
+    },
+    async conflicts(stream) {
+      checkOpen();
+      return db.getAll('conflicts', IDBKeyRange.bound([stream], [stream, []]));
     },
     async getSnapshot(key) {
       checkOpen();

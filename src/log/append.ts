@@ -1,3 +1,4 @@
+import { mergeConflict } from './conflicts.ts';
 import { concurrentWith, type DagNode } from './dag.ts';
 import {
   InvalidEventError,
@@ -11,6 +12,8 @@ import { nextHeads } from './ingest.ts';
 import { LIMITS } from './validate.ts';
 import {
   compareCanonical,
+  replicaAfter,
+  type EventRecord,
   type StoreReader,
   type StoreTransaction,
 } from './store.ts';
@@ -99,6 +102,7 @@ export async function appendInto(
   const recordedAt = now;
   const isoTime = new Date(recordedAt).toISOString();
   const results: AppendResult[] = [];
+  let first: EventRecord | undefined;
   for (const input of inputs) {
     hlc = tickHlc(hlc, recordedAt);
     // id first so the object keeps one shape; it is filled in once the rest is hashed.
@@ -115,19 +119,22 @@ export async function appendInto(
     };
     if (input.author !== undefined) event.author = input.author;
     event.id = computeEventId(event);
-    tx.putEvent({ event, pos: ++pos, recordedAt, gen: ++gen });
+    const record = { event, pos: ++pos, recordedAt, gen: ++gen };
+    tx.putEvent(record);
+    first ??= record;
     results.push({ event, status: 'stored', position: pos, concurrent });
     previous = [event.id];
   }
+  // Only the first event can merge: the rest each follow the one before.
+  const conflict = await mergeConflict((id) => tx.event(id), first!);
+  if (conflict) tx.putConflict(conflict);
   const last = results[results.length - 1]!.event;
   const size = (streamRecord?.size ?? 0) + inputs.length;
   tx.putStream({ stream, heads: nextHeads(heads, parents, last.id), size });
   tx.putActorSeq(actor, seq);
-  tx.putReplica({
-    ...replica,
-    hlc: maxHlc(clock, boundedClock(hlc, now)),
-    lastPos: pos,
-  });
+  tx.putReplica(
+    replicaAfter(replica, maxHlc(clock, boundedClock(hlc, now)), pos),
+  );
   return results;
 }
 

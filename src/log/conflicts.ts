@@ -1,5 +1,12 @@
 import { forkOf, type DagNode, type NodeLookup } from './dag.ts';
-import { compareCanonical, type EventRecord } from './store.ts';
+import {
+  compareCanonical,
+  CONFLICT_INDEX,
+  type ConflictRecord,
+  type EventRecord,
+  type Store,
+  type StoreTransaction,
+} from './store.ts';
 import type { Conflict, EventId } from './types.ts';
 
 const ids = (nodes: DagNode[]) =>
@@ -8,40 +15,65 @@ const ids = (nodes: DagNode[]) =>
     .map((n) => n.event.id);
 
 /**
- * The generic conflicts of a stream, from its DAG alone: every merge (an event with
- * several parents) resolves the concurrent sides it joined, and several current heads
- * are an unresolved conflict. The document model refines these per field and text range.
+ * The fork of several tips, when at least two of them are concurrent: the events on
+ * their sides since the fork point, and the fork point. Costs the events since the
+ * fork point, not the history.
+ */
+async function concurrentFork(
+  lookup: NodeLookup,
+  tips: EventId[],
+): Promise<{ events: EventId[]; forkPoint: EventId[] } | undefined> {
+  const fork = await forkOf(lookup, tips);
+  const forkIds = new Set(fork.forkPoint.map((n) => n.event.id));
+  // A tip inside the fork point was seen by the others: not concurrent with them.
+  const concurrentTips = tips.filter((t) => !forkIds.has(t)).length;
+  if (concurrentTips < 2) return undefined;
+  return { events: ids(fork.sides), forkPoint: ids(fork.forkPoint) };
+}
+
+/**
+ * The conflict a newly stored event resolves, if it is a merge of concurrent
+ * events: what an append or ingest records in the same transaction.
+ */
+export async function mergeConflict(
+  lookup: NodeLookup,
+  record: EventRecord,
+): Promise<ConflictRecord | undefined> {
+  const { event } = record;
+  if (event.parents.length < 2) return undefined;
+  const found = await concurrentFork(lookup, event.parents);
+  return (
+    found && {
+      stream: event.stream,
+      resolvedBy: event.id,
+      hlc: event.hlc,
+      ...found,
+    }
+  );
+}
+
+/**
+ * The generic conflicts of a stream (DESIGN §7) from its conflict index: every merge
+ * resolved the concurrent sides it joined, and several current heads are an
+ * unresolved conflict. The cost is the conflicts' own events, not the stream's. The
+ * document model refines these per field and text range.
  */
 export async function streamConflicts(
   stream: string,
   heads: EventId[],
-  events: AsyncIterable<EventRecord>,
+  index: ConflictRecord[],
   lookup: NodeLookup,
 ): Promise<Conflict[]> {
-  const conflicts: Conflict[] = [];
-  const describe = async (tips: EventId[]) => {
-    const fork = await forkOf(lookup, tips);
-    const forkIds = new Set(fork.forkPoint.map((n) => n.event.id));
-    // A tip inside the fork point was seen by the others: not concurrent with them.
-    const concurrentTips = tips.filter((t) => !forkIds.has(t)).length;
-    if (concurrentTips < 2) return undefined;
-    return { events: ids(fork.sides), forkPoint: ids(fork.forkPoint) };
-  };
-  for await (const { event } of events) {
-    if (event.parents.length < 2) continue;
-    const found = await describe(event.parents);
-    if (found) {
-      conflicts.push({
-        stream,
-        kind: 'concurrent-appends',
-        ...found,
-        state: 'resolved',
-        resolvedBy: event.id,
-      });
-    }
-  }
+  const conflicts: Conflict[] = index.map((r) => ({
+    stream,
+    kind: 'concurrent-appends',
+    events: r.events,
+    forkPoint: r.forkPoint,
+    state: 'resolved',
+    resolvedBy: r.resolvedBy,
+  }));
   if (heads.length >= 2) {
-    const found = await describe(heads);
+    const found = await concurrentFork(lookup, heads);
     if (found)
       conflicts.push({
         stream,
@@ -51,4 +83,35 @@ export async function streamConflicts(
       });
   }
   return conflicts;
+}
+
+/** Merges recorded per write transaction of the index build, so that none runs long. */
+const BUILD_CHUNK = 256;
+
+/**
+ * Brings a store written before the conflict index (CONFLICT_INDEX) up to it, once:
+ * every stored merge is found by one pass over the events, then recorded. A merge
+ * stored meanwhile by another writer was recorded by that writer (records are keyed
+ * by their merge, so recording one twice changes nothing).
+ */
+export async function buildConflictIndex(store: Store): Promise<void> {
+  if ((await store.replica()).conflictIndex === CONFLICT_INDEX) return;
+  const merges: EventId[] = [];
+  for await (const { event } of store.eventsFrom(1))
+    if (event.parents.length >= 2) merges.push(event.id);
+  const record = async (tx: StoreTransaction, id: EventId) => {
+    const merge = await tx.event(id);
+    const conflict = merge && (await mergeConflict((i) => tx.event(i), merge));
+    if (conflict) tx.putConflict(conflict);
+  };
+  for (let i = 0; i < merges.length; i += BUILD_CHUNK) {
+    const chunk = merges.slice(i, i + BUILD_CHUNK);
+    await store.write(async (tx) => {
+      for (const id of chunk) await record(tx, id);
+    });
+  }
+  await store.write(async (tx) => {
+    const replica = await tx.replica();
+    tx.putReplica({ ...replica, conflictIndex: CONFLICT_INDEX });
+  });
 }

@@ -8,7 +8,13 @@ import {
 import { computeEventId } from './event-id.ts';
 import { canonicalData, checkEventFields } from './validate.ts';
 import { boundedClock, maxHlc } from './hlc.ts';
-import type { EventRecord, StoreTransaction, StreamRecord } from './store.ts';
+import { mergeConflict } from './conflicts.ts';
+import {
+  replicaAfter,
+  type EventRecord,
+  type StoreTransaction,
+  type StreamRecord,
+} from './store.ts';
 import type { EventId, IngestResult, LogEvent } from './types.ts';
 
 /**
@@ -132,6 +138,7 @@ export async function ingestInto(
   const waitingOnSeq = new Map<string, LogEvent>();
   const storedAt = new Map<string, EventId>();
   const pending = new Set(fresh);
+  const merges: EventRecord[] = [];
 
   // Returns true when stored; otherwise parks the event on the first thing it waits for.
   const tryStore = (event: LogEvent): boolean => {
@@ -182,6 +189,7 @@ export async function ingestInto(
     };
     tx.putEvent(record);
     records.set(event.id, record);
+    if (event.parents.length >= 2) merges.push(record);
     const stream = streams.get(event.stream)!;
     streams.set(event.stream, {
       stream: event.stream,
@@ -224,8 +232,15 @@ export async function ingestInto(
         : undefined;
     throw new MissingDependencyError(stuck!.id, missing, missingSeq);
   }
+  // The conflicts these merges resolve, from what the batch and the store hold: each
+  // walk costs the events since its fork point.
+  const lookup = async (id: EventId) => records.get(id) ?? tx.event(id);
+  for (const merge of merges) {
+    const conflict = await mergeConflict(lookup, merge);
+    if (conflict) tx.putConflict(conflict);
+  }
   for (const record of streams.values()) tx.putStream(record);
   for (const [actor, seq] of seqs) tx.putActorSeq(actor, seq);
-  tx.putReplica({ ...replica, hlc, lastPos });
+  tx.putReplica(replicaAfter(replica, hlc, lastPos));
   return { stored, duplicates, deferred: [...pending] };
 }

@@ -1,5 +1,5 @@
 import { toBase64Url } from './base64url.ts';
-import { streamConflicts } from './conflicts.ts';
+import { buildConflictIndex, streamConflicts } from './conflicts.ts';
 import { ancestorsOf, forkOf, type DagNode, type NodeLookup } from './dag.ts';
 import {
   ActorForkError,
@@ -96,6 +96,8 @@ const byCanonical = (a: DagNode, b: DagNode) =>
 
 class ForklineLog implements Log {
   private closed = false;
+  /** The one-time build of an older store's conflict index, under way or done. */
+  private conflictIndex: Promise<void> | undefined;
 
   constructor(
     private readonly store: Store,
@@ -328,13 +330,17 @@ class ForklineLog implements Log {
   async conflicts(stream: string): Promise<Conflict[]> {
     this.checkOpen();
     checkStream(stream);
+    await (this.conflictIndex ??= buildConflictIndex(this.store).catch(
+      (error: unknown) => {
+        this.conflictIndex = undefined;
+        throw error;
+      },
+    ));
+    // Heads before the index: a merge landing in between then shows as both the
+    // unresolved conflict it was and the resolved one it is, never as neither.
     const heads = (await this.store.stream(stream))?.heads ?? [];
-    return streamConflicts(
-      stream,
-      heads,
-      this.store.streamEvents(stream),
-      lookupIn(this.store),
-    );
+    const index = await this.store.conflicts(stream);
+    return streamConflicts(stream, heads, index, lookupIn(this.store));
   }
 
   export(): AsyncIterable<string> {

@@ -3,6 +3,7 @@ import { vectorFrom } from './version-vector.ts';
 import {
   compareCanonical,
   type CanonicalKey,
+  type ConflictRecord,
   type EventRecord,
   type ReplicaRecord,
   type SnapshotRecord,
@@ -28,6 +29,8 @@ interface Committed {
   streams: Map<string, StreamEntry>;
   actorSeqs: Map<string, number>;
   replica: ReplicaRecord;
+  /** Per stream, by merge id; sorted when read. */
+  conflicts: Map<string, Map<EventId, ConflictRecord>>;
 }
 
 /**
@@ -39,6 +42,7 @@ class MemoryTransaction implements StoreTransaction {
   readonly byId = new Map<EventId, EventRecord>();
   readonly streams = new Map<string, StreamRecord>();
   readonly seqs = new Map<string, number>();
+  readonly conflicts: ConflictRecord[] = [];
   replicaRecord: ReplicaRecord | undefined;
 
   constructor(private readonly committed: Committed) {}
@@ -68,6 +72,9 @@ class MemoryTransaction implements StoreTransaction {
   putReplica(record: ReplicaRecord) {
     this.replicaRecord = record;
   }
+  putConflict(record: ConflictRecord) {
+    this.conflicts.push(record);
+  }
 }
 
 /** An in-memory Store for Node, tests and servers. */
@@ -77,6 +84,7 @@ export function memoryStore(): Store {
     streams: new Map(),
     actorSeqs: new Map(),
     replica: { hlc: ZERO_HLC, lastPos: 0 },
+    conflicts: new Map(),
   };
   const byPos: EventRecord[] = [];
   const byActor = new Map<string, EventRecord[]>();
@@ -110,6 +118,11 @@ export function memoryStore(): Store {
       committed.streams.get(name)!.record = record;
     for (const [actor, seq] of tx.seqs) committed.actorSeqs.set(actor, seq);
     if (tx.replicaRecord) committed.replica = tx.replicaRecord;
+    for (const record of tx.conflicts) {
+      let index = committed.conflicts.get(record.stream);
+      if (!index) committed.conflicts.set(record.stream, (index = new Map()));
+      index.set(record.resolvedBy, structuredClone(record));
+    }
   }
 
   async function runWrite<T>(
@@ -172,6 +185,15 @@ export function memoryStore(): Store {
     async streamEventsSince(stream, pos) {
       return byPos.slice(pos).filter((r) => r.event.stream === stream);
     },
+    conflicts: async (stream) =>
+      [...(committed.conflicts.get(stream)?.values() ?? [])]
+        .map((r) => structuredClone(r))
+        .sort((a, b) =>
+          compareCanonical(
+            { hlc: a.hlc, id: a.resolvedBy },
+            { hlc: b.hlc, id: b.resolvedBy },
+          ),
+        ),
     // Cloned both ways, as IndexedDB does, so a fold that mutates its state cannot corrupt the cache.
     getSnapshot: async (key) => structuredClone(snapshots.get(key)),
     putSnapshot: async (record) =>

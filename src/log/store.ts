@@ -27,6 +27,43 @@ export interface ReplicaRecord {
   lastPos: number;
   /** The replica id this store writes as by default, once one was chosen. */
   actor?: string;
+  /**
+   * Set once every merge stored is in the conflict index (CONFLICT_INDEX): from the
+   * first write on for a new store, after a one-time build for an older one.
+   */
+  conflictIndex?: number;
+}
+
+/** The conflict index's version: a store whose replica record holds another one builds it. */
+export const CONFLICT_INDEX = 1;
+
+/**
+ * The replica record a write leaves: the new clock and position, and, for a store
+ * written for the first time, the mark that its conflict index is complete.
+ */
+export function replicaAfter(
+  replica: ReplicaRecord,
+  hlc: string,
+  lastPos: number,
+): ReplicaRecord {
+  return replica.lastPos === 0
+    ? { ...replica, hlc, lastPos, conflictIndex: CONFLICT_INDEX }
+    : { ...replica, hlc, lastPos };
+}
+
+/**
+ * A resolved conflict of a stream (DESIGN §7), recorded in the transaction that
+ * stores its merge: the event whose parents were concurrent with each other.
+ */
+export interface ConflictRecord {
+  stream: string;
+  /** The merge event, and its HLC: the index is in the merges' canonical order. */
+  resolvedBy: EventId;
+  hlc: string;
+  /** The concurrent events the merge joined, in canonical order. */
+  events: EventId[];
+  /** Their latest common ancestors, in canonical order. */
+  forkPoint: EventId[];
 }
 
 /** Reads that see a consistent state: inside a transaction, its own writes too. */
@@ -54,6 +91,8 @@ export interface StoreTransaction extends StoreReader {
   putStream(record: StreamRecord): void;
   putActorSeq(actor: string, seq: number): void;
   putReplica(record: ReplicaRecord): void;
+  /** Idempotent: a record is keyed by its stream and merge event. */
+  putConflict(record: ConflictRecord): void;
 }
 
 /**
@@ -104,6 +143,8 @@ export interface Store extends StoreReader {
   streamNames(prefix: string): Promise<string[]>;
   /** The stream's events with a position after `pos`, in one consistent read. */
   streamEventsSince(stream: string, pos: number): Promise<EventRecord[]>;
+  /** The stream's recorded conflicts, in the canonical order of their merges. */
+  conflicts(stream: string): Promise<ConflictRecord[]>;
   getSnapshot(key: string): Promise<SnapshotRecord | undefined>;
   /** Best effort: a cache write may be skipped, never half-applied. */
   putSnapshot(record: SnapshotRecord): Promise<void>;

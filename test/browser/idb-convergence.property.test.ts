@@ -3,7 +3,12 @@
 // on the same database, events exchanged with since/ingest in random order.
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AppendResult, EventId, LogEvent } from '../../src/index.ts';
+import {
+  openLog,
+  type AppendResult,
+  type EventId,
+  type LogEvent,
+} from '../../src/index.ts';
 import type { LogWorker } from '../../src/ui/log-client.ts';
 import {
   ancestorsBruteForce,
@@ -159,11 +164,23 @@ describe('log workers on IndexedDB exchanging events in random order', () => {
 
             const reference = tabs[0]!.worker.service;
             const vector = await reference.versionVector();
+            // The conflict index each database kept as events arrived, against one
+            // a memory log keeps when given everything at once.
+            const memory = await openLog();
+            await memory.ingest(
+              (
+                await Promise.all(STREAMS.map((s) => reference.readStream(s)))
+              ).flat(),
+            );
             for (const stream of STREAMS) {
               const events = await reference.readStream(stream);
               const heads = await reference.heads(stream);
+              const conflicts = await memory.conflicts(stream);
               for (const tab of tabs) {
                 expect(await tab.worker.service.heads(stream)).toEqual(heads);
+                expect(await tab.worker.service.conflicts(stream)).toEqual(
+                  conflicts,
+                );
                 expect(
                   (await tab.worker.service.readStream(stream)).map(
                     (e) => e.data,

@@ -90,7 +90,9 @@ async function createOldDatabase(
     void tx.objectStore('streams').put((await source.stream(stream))!);
   for (const [actor, seq] of Object.entries(await source.versionVector()))
     void tx.objectStore('actors').put({ actor, seq });
-  void tx.objectStore('meta').put(await source.replica(), 'replica');
+  // Written before the conflict index (version 6): no mark that it is complete.
+  const { conflictIndex: _, ...replica } = await source.replica();
+  void tx.objectStore('meta').put(replica, 'replica');
   if (version >= 3) {
     const { late, tails } = lateness(records, () => undefined);
     for (const { event } of late)
@@ -124,10 +126,12 @@ describe.each([1, 3, 4] as const)(
       await a.append('doc/x', { type: 't', data: 'a' });
       await b.append('doc/x', { type: 't', data: new Uint8Array([1, 2]) });
       await a.ingest(await collect(b.since({})));
+      // doc/y began as two concurrent roots: a merges them.
+      await a.append('doc/y', { type: 't', data: 'merge' });
       const records = await collect(source.eventsFrom(1));
-      expect(records).toHaveLength(6);
+      expect(records).toHaveLength(7);
       const yOrder = (await collect(a.read('doc/y'))).map((e) => e.actor);
-      expect(yOrder).toEqual(['actor-b', 'actor-b', 'actor-a']);
+      expect(yOrder).toEqual(['actor-b', 'actor-b', 'actor-a', 'actor-a']);
       expect(await a.heads('doc/x')).toHaveLength(2);
 
       const database = `upgrade-v${version}-${Date.now()}`;
@@ -153,6 +157,9 @@ describe.each([1, 3, 4] as const)(
           ids(await collect(a.read(stream))),
         );
         expect(await log.heads(stream)).toEqual(await a.heads(stream));
+        // The conflict index, built on the first ask: doc/y's resolved fork, doc/x's open one.
+        expect(await log.conflicts(stream)).toEqual(await a.conflicts(stream));
+        expect(await log.conflicts(stream)).toHaveLength(1);
       }
       expect(await collect(store.eventsFrom(1))).toEqual(records);
       for (const { event } of records) {
@@ -168,7 +175,7 @@ describe.each([1, 3, 4] as const)(
       );
       // The log goes on where it was: the next position and seq follow densely.
       const [next] = await log.append('doc/y', { type: 't', data: 4 });
-      expect(next).toMatchObject({ position: 7, event: { seq: 4 } });
+      expect(next).toMatchObject({ position: 8, event: { seq: 5 } });
       expect((await log.verify()).ok).toBe(true);
       await log.close();
 
@@ -177,7 +184,7 @@ describe.each([1, 3, 4] as const)(
       // One segment per stream, and the event appended since, hot.
       expect(await upgraded.count('segments')).toBe(2);
       expect(await upgraded.getAll('hot')).toEqual([
-        expect.objectContaining({ pos: 7 }),
+        expect.objectContaining({ pos: 8 }),
       ]);
       const hot = upgraded.transaction('hot').objectStore('hot');
       expect(hot.keyPath).toEqual(['event.stream', 'pos']);

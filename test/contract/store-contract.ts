@@ -70,6 +70,38 @@ export function storeContract(
       expect(await collect(store.eventsFrom(1))).toEqual([]);
     });
 
+    it('keeps conflict records per stream in canonical order, once each, with their transaction', async () => {
+      const conflict = (stream: string, hlc: string, resolvedBy: string) => ({
+        stream,
+        resolvedBy,
+        hlc,
+        events: ['side-x', 'side-y'],
+        forkPoint: ['base'],
+      });
+      const later = conflict('doc/a', '000000000002.0000', 'merge-a');
+      const earlier = conflict('doc/a', '000000000001.0000', 'merge-z');
+      const tie = conflict('doc/a', '000000000002.0000', 'merge-b');
+      const elsewhere = conflict('doc/b', '000000000001.0000', 'merge-c');
+      await store.write(async (tx) => {
+        tx.putConflict(later);
+        tx.putConflict(elsewhere);
+      });
+      await expect(
+        store.write(async (tx) => {
+          tx.putConflict(conflict('doc/a', '000000000000.0001', 'lost'));
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      await store.write(async (tx) => {
+        tx.putConflict(tie);
+        tx.putConflict(earlier);
+        tx.putConflict(later);
+      });
+      expect(await store.conflicts('doc/a')).toEqual([earlier, later, tie]);
+      expect(await store.conflicts('doc/b')).toEqual([elsewhere]);
+      expect(await store.conflicts('doc')).toEqual([]);
+    });
+
     it('shows a transaction its own writes before they commit', async () => {
       const record = makeRecord({ pos: 1 });
       const seen = await store.write(async (tx) => {
