@@ -10,6 +10,7 @@ import {
   type Log,
   type Store,
 } from '../src/index.ts';
+import { conflictChanges } from '../src/doc/conflict-changes.ts';
 import { loadDocument, summaryOf } from './document-snapshots.ts';
 import type { DocumentService } from './protocol.ts';
 
@@ -80,6 +81,15 @@ export function createDocumentService(
     },
     documentView: async (docId, at) =>
       (await handle(docId)).view(at ? { at } : {}),
+    async conflictChanges(docId, forkPoint, mergedAt) {
+      const stream = streamOfDoc(docId);
+      return conflictChanges(
+        log,
+        stream,
+        forkPoint,
+        mergedAt ?? (await log.heads(stream)),
+      );
+    },
     async appendTextUpdate(docId, update, expected) {
       const [result] = await writing(
         log.append(

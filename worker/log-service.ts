@@ -211,6 +211,8 @@ export function createLogService(
       (await documents()).documentSnapshot(docId, onText),
     documentView: async (docId, at) =>
       (await documents()).documentView(docId, at),
+    conflictChanges: async (docId, forkPoint, mergedAt) =>
+      (await documents()).conflictChanges(docId, forkPoint, mergedAt),
     appendTextUpdate: async (docId, update, expected) =>
       (await documents()).appendTextUpdate(docId, update, expected),
     setDocumentField: async (docId, name, value, at) =>

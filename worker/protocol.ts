@@ -1,6 +1,7 @@
 // The contract between a page and its log worker. Pages import this file with
 // `import type` only; everything crossing it is structured-cloneable, and callbacks
 // cross as Comlink proxies.
+import type { ConflictChanges } from '../src/doc/conflict-changes.ts';
 import type { Progress } from './log-files.ts';
 import type { SyncState } from '../src/sync/relay-client.ts';
 import type {
@@ -79,6 +80,15 @@ export interface DocumentService {
   ): Promise<DocumentSnapshot>;
   /** Text, fields, conflicts (and deletion) at the current heads or at `at`. */
   documentView(docId: string, at?: EventId[]): Promise<DocumentView>;
+  /**
+   * What each writer changed in the text from `forkPoint` to `mergedAt` (the current
+   * heads when omitted), and all of it merged: a conflict's sides.
+   */
+  conflictChanges(
+    docId: string,
+    forkPoint: EventId[],
+    mergedAt?: EventId[],
+  ): Promise<ConflictChanges>;
   /** Appends a Yjs update the page made against the document at `expected`. */
   appendTextUpdate(
     docId: string,

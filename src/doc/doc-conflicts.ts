@@ -81,14 +81,31 @@ async function textEpisodes(
   const groups = (await log.conflicts(stream)).filter((c) =>
     c.events.every((id) => state.applied.has(id)),
   );
-  // Union groups that share an event: one stretch of concurrency is one episode.
-  const episodes: { events: Set<EventId>; last: Conflict }[] = [];
+  // One stretch of concurrency is one episode: groups that share an event, and a
+  // group that forked from within an episode (from one of its events, or from the
+  // merge that ended it) while both went on typing.
+  const episodes: {
+    events: Set<EventId>;
+    members: Set<EventId>;
+    last: Conflict;
+  }[] = [];
   for (const group of groups) {
+    const links = [...group.events, ...group.forkPoint];
     const touching = episodes.filter((ep) =>
-      group.events.some((id) => ep.events.has(id)),
+      links.some((id) => ep.members.has(id)),
     );
-    const merged = { events: new Set(group.events), last: group };
-    for (const ep of touching) ep.events.forEach((id) => merged.events.add(id));
+    const merged = {
+      events: new Set(group.events),
+      members: new Set([
+        ...group.events,
+        ...(group.resolvedBy ? [group.resolvedBy] : []),
+      ]),
+      last: group,
+    };
+    for (const ep of touching) {
+      ep.events.forEach((id) => merged.events.add(id));
+      ep.members.forEach((id) => merged.members.add(id));
+    }
     episodes.splice(
       0,
       episodes.length,

@@ -14,6 +14,7 @@ import type {
   LogService,
   Progress,
 } from '../../worker/protocol.ts';
+import type { ConflictChanges } from '../doc/conflict-changes.ts';
 import { LiveDocument } from './live-document.ts';
 import { appendMoving } from './log-client.ts';
 import {
@@ -270,6 +271,16 @@ export async function restoreVersion(at: EventId[]): Promise<void> {
   const s = await started;
   await doc.live.flush();
   await guarded(() => s.restoreDocument(doc.docId, at));
+}
+
+/** What each writer of a text conflict changed since its fork point, and merged. */
+export async function changesSince(
+  forkPoint: EventId[],
+  mergedAt?: EventId[],
+): Promise<ConflictChanges | undefined> {
+  const doc = current.value;
+  if (!doc) return undefined;
+  return (await started).conflictChanges(doc.docId, forkPoint, mergedAt);
 }
 
 export async function viewAt(at: EventId[]): Promise<DocumentView | undefined> {

@@ -1,15 +1,34 @@
 import { signal } from '@preact/signals';
-import type { DocConflict, DocumentView } from '../index.ts';
-import { history, restoreVersion, view, viewAt } from './app-state.ts';
+import type { DocConflict, DocumentView, Json } from '../index.ts';
+import { diffText, type DiffPart } from '../doc/text-diff.ts';
+import type { ConflictChanges } from '../doc/conflict-changes.ts';
+import {
+  changesSince,
+  history,
+  restoreVersion,
+  view,
+  viewAt,
+} from './app-state.ts';
 import { layOutLanes } from './dag-lanes.ts';
 
 const ROWS_SHOWN = 300;
 const ROW = 16;
 const LANE = 16;
 
-const selected = signal<
-  { conflict: DocConflict; sides: (DocumentView | undefined)[] } | undefined
->(undefined);
+/** Unchanged text kept around a change in a comparison; the rest is elided. */
+const CONTEXT = 60;
+
+interface Comparison {
+  conflict: DocConflict;
+  /** The document at the fork point, at each side's heads, and merged: once read. */
+  fork?: DocumentView;
+  sides: (DocumentView | undefined)[];
+  merged?: DocumentView;
+  /** For text: what each writer changed, by Yjs item, and all of it merged. */
+  changes?: ConflictChanges;
+}
+
+const selected = signal<Comparison | undefined>(undefined);
 
 const time = (iso: string) => (iso ? new Date(iso).toLocaleTimeString() : '');
 
@@ -32,9 +51,74 @@ function stateOf(c: DocConflict): string {
 
 async function compare(conflict: DocConflict) {
   selected.value = { conflict, sides: conflict.sides.map(() => undefined) };
-  const sides = await Promise.all(conflict.sides.map((heads) => viewAt(heads)));
+  // Merged: as the event that joined the sides left it, or as it is now.
+  const mergedAt = conflict.resolvedBy ? [conflict.resolvedBy] : undefined;
+  const [fork, merged, changes, ...sides] = await Promise.all([
+    viewAt(conflict.forkPoint),
+    mergedAt ? viewAt(mergedAt) : Promise.resolve(view.value),
+    conflict.kind === 'text'
+      ? changesSince(conflict.forkPoint, mergedAt)
+      : Promise.resolve(undefined),
+    ...conflict.sides.map((heads) => viewAt(heads)),
+  ]);
   if (selected.value?.conflict === conflict)
-    selected.value = { conflict, sides };
+    selected.value = {
+      conflict,
+      sides,
+      ...(fork ? { fork } : {}),
+      ...(merged ? { merged } : {}),
+      ...(changes ? { changes } : {}),
+    };
+}
+
+const titleOf = (v: DocumentView | undefined) =>
+  (v?.fields.title ?? []).map((t: Json) => String(t)).join(' / ') || 'Untitled';
+
+/** A long unchanged run shows only its ends. */
+function kept(text: string, first: boolean, last: boolean): string {
+  const head = first ? 0 : CONTEXT;
+  const tail = last ? 0 : CONTEXT;
+  if (text.length <= head + tail + 3) return text;
+  const cut = (i: number) =>
+    // Not inside a surrogate pair.
+    i > 0 && /[\udc00-\udfff]/.test(text[i] ?? '') ? i + 1 : i;
+  return `${text.slice(0, cut(head))} … ${text.slice(cut(text.length - tail))}`;
+}
+
+/** What was added and removed marked, the rest elided. */
+function Changes(props: { parts: DiffPart[] }) {
+  const { parts } = props;
+  if (!parts.some((p) => p.kind !== 'same'))
+    return <p class="unchanged">No change to the text.</p>;
+  return (
+    <pre class="side-text">
+      {parts.map((p, i) =>
+        p.kind === 'added' ? (
+          <ins key={i}>{p.text}</ins>
+        ) : p.kind === 'removed' ? (
+          <del key={i}>{p.text}</del>
+        ) : (
+          kept(p.text, i === 0, i === parts.length - 1)
+        ),
+      )}
+    </pre>
+  );
+}
+
+function Title(props: { before?: DocumentView; after?: DocumentView }) {
+  const [before, after] = [titleOf(props.before), titleOf(props.after)];
+  return (
+    <p class="side-title">
+      Title:{' '}
+      {before === after ? (
+        after
+      ) : (
+        <>
+          <del>{before}</del> <ins>{after}</ins>
+        </>
+      )}
+    </p>
+  );
 }
 
 function Lanes() {
@@ -79,44 +163,72 @@ function Lanes() {
 function Comparison() {
   const chosen = selected.value;
   if (!chosen) return null;
+  const { conflict, fork, changes } = chosen;
+  const loading = <p>Loading…</p>;
+  // Text: a side per writer, from who made each Yjs item. Fields: a side per value.
+  const sides = changes
+    ? changes.sides.map((side) => ({
+        key: side.writer,
+        who: side.writer,
+        parts: side.parts,
+        title: undefined,
+        heads: undefined,
+      }))
+    : conflict.sides.map((heads, i) => {
+        const side = chosen.sides[i];
+        return {
+          key: heads.join(),
+          who: undefined,
+          parts: side && fork ? diffText(fork.text, side.text) : undefined,
+          title: side && fork ? <Title before={fork} after={side} /> : null,
+          heads,
+        };
+      });
+  const merged = changes
+    ? changes.merged
+    : chosen.merged && fork && diffText(fork.text, chosen.merged.text);
   return (
     <section class="comparison" aria-label="Compare versions">
-      <h3>{describe(chosen.conflict)}</h3>
+      <h3>{describe(conflict)}</h3>
+      <p class="legend">
+        Each side shows what it changed since the fork point: <ins>added</ins>,{' '}
+        <del>removed</del>.
+      </p>
       <div class="sides">
-        {chosen.conflict.sides.map((heads, i) => {
-          const side = chosen.sides[i];
-          return (
-            <article key={heads.join()} aria-label={`Side ${i + 1}`}>
-              <h4>As side {i + 1} saw it</h4>
-              {side ? (
-                <>
-                  <p class="side-title">
-                    Title:{' '}
-                    {(side.fields.title ?? []).map(String).join(' / ') ||
-                      'Untitled'}
-                  </p>
-                  <pre class="side-text">{side.text}</pre>
+        {sides.map((side, i) => (
+          <article key={side.key} aria-label={`Side ${i + 1}`}>
+            <h4>
+              Side {i + 1}
+              {side.who ? `: ${side.who}` : ''}
+            </h4>
+            {side.parts ? (
+              <>
+                {side.title}
+                <Changes parts={side.parts} />
+                {side.heads && (
                   <button
                     type="button"
-                    onClick={() => void restoreVersion(heads)}
+                    onClick={() => void restoreVersion(side.heads)}
                   >
                     Restore this version
                   </button>
-                </>
-              ) : (
-                <p>Loading…</p>
-              )}
-            </article>
-          );
-        })}
+                )}
+              </>
+            ) : (
+              loading
+            )}
+          </article>
+        ))}
         <article aria-label="Merged result">
           <h4>Merged result</h4>
-          <p class="side-title">
-            Title:{' '}
-            {(view.value?.fields.title ?? []).map(String).join(' / ') ||
-              'Untitled'}
-          </p>
-          <pre class="side-text">{view.value?.text}</pre>
+          {merged && fork ? (
+            <>
+              <Title before={fork} after={chosen.merged} />
+              <Changes parts={merged} />
+            </>
+          ) : (
+            loading
+          )}
         </article>
       </div>
       <button

@@ -29,6 +29,7 @@ const RETRIED_ON_RESTART = new Set<string>([
   'listDocuments',
   'documentSnapshot',
   'documentView',
+  'conflictChanges',
   'documentHistory',
 ]);
 

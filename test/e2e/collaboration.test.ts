@@ -70,6 +70,27 @@ describe('two tabs of one browser', () => {
         .poll(() => timeline(page).getByRole('listitem').first().textContent())
         .toMatch(/auto-merged/);
     }
+    // Each side of the episode is what that tab typed: its own sentence, added
+    // against the fork point, and nothing of the other's.
+    await timeline(one)
+      .getByRole('listitem')
+      .filter({ hasText: 'Text:' })
+      .first()
+      .getByRole('button', { name: 'Compare' })
+      .click();
+    const comparison = one.getByRole('region', { name: 'Compare versions' });
+    const added = (name: string) =>
+      comparison
+        .getByRole('article', { name })
+        .locator('ins')
+        .allTextContents()
+        .then((runs) => runs.join(''));
+    await expect
+      .poll(async () => [await added('Side 1'), await added('Side 2')].sort())
+      .toEqual([' One types here.', ' Two types here.']);
+    expect(await added('Merged result')).toHaveLength(
+      2 * ' One types here.'.length,
+    );
     await context.close();
   });
 

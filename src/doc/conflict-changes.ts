@@ -1,0 +1,136 @@
+import * as Y from 'yjs';
+import type { EventId, Log, LogEvent } from '../log/types.ts';
+import { textUpdateOf } from './doc-events.ts';
+import { BODY } from './doc-state.ts';
+import type { DiffPart } from './text-diff.ts';
+
+/** What one writer changed in the text since a fork point, and the merged change. */
+export interface ConflictChanges {
+  /** One per writer of the events since the fork point, in order of first edit. */
+  sides: { writer: string; parts: DiffPart[] }[];
+  /** Every writer's change together, as the merge left the text. */
+  merged: DiffPart[];
+}
+
+const writerOf = (e: LogEvent) => e.author ?? e.actor;
+
+/** Yjs ids (client, clock range) a writer's updates deleted. */
+type Deletions = Map<number, [from: number, to: number][]>;
+
+function deletes(deletions: Deletions, client: number, clock: number): boolean {
+  return (deletions.get(client) ?? []).some(
+    ([from, to]) => clock >= from && clock < to,
+  );
+}
+
+/**
+ * Who changed what in a document's text between `forkPoint` and `mergedAt`, by
+ * Yjs item: each insertion is its Yjs client's writer's (a tab draws a fresh
+ * client id), each deletion is the writer's whose update deleted it. So a side is what that writer did, however the events that
+ * carried it were batched or which other edits they had seen. A run kept from the
+ * fork point stays in every side; a side shows only its own insertions and its own
+ * deletions against it.
+ */
+export async function conflictChanges(
+  log: Log,
+  stream: string,
+  forkPoint: EventId[],
+  mergedAt: EventId[],
+): Promise<ConflictChanges> {
+  const atFork = new Set<EventId>();
+  const fork = new Y.Doc();
+  for await (const event of log.read(stream, { at: forkPoint })) {
+    atFork.add(event.id);
+    const update = textUpdateOf(event);
+    if (update) Y.applyUpdate(fork, update);
+  }
+  // The merged document keeps deleted text (gc off), so a side's deletions show.
+  const merged = new Y.Doc({ gc: false });
+  Y.applyUpdate(merged, Y.encodeStateAsUpdate(fork));
+  /** Per Yjs client, per writer: how much of that client's text their events held. */
+  const held = new Map<number, Map<string, number>>();
+  /** `${client}\n${writer}`: an event of the writer held that client's text alone. */
+  const alone = new Set<string>();
+  const deleted = new Map<string, Deletions>();
+  const writers: string[] = [];
+  for await (const event of log.read(stream, { at: mergedAt })) {
+    if (atFork.has(event.id)) continue;
+    const update = textUpdateOf(event);
+    if (!update) continue;
+    const writer = writerOf(event);
+    if (!writers.includes(writer)) writers.push(writer);
+    const { from, to } = Y.parseUpdateMeta(update);
+    if (from.size === 1) alone.add(`${[...from.keys()][0]}\n${writer}`);
+    for (const [client, start] of from) {
+      const byWriter = held.get(client) ?? new Map<string, number>();
+      held.set(client, byWriter);
+      byWriter.set(
+        writer,
+        (byWriter.get(writer) ?? 0) + (to.get(client) ?? start) - start,
+      );
+    }
+    const mine = deleted.get(writer) ?? new Map();
+    deleted.set(writer, mine);
+    for (const [client, ranges] of Y.decodeUpdate(update).ds.clients)
+      for (const d of ranges) {
+        const list = mine.get(client) ?? [];
+        list.push([d.clock, d.clock + d.len]);
+        mine.set(client, list);
+      }
+    Y.applyUpdate(merged, update);
+  }
+  // A tab's typing shown early in another may be carried by that other's events
+  // too (src/ui/typing-share.ts), but only what it built on: the writer whose events
+  // held the most of a client's text typed it; of equals, one whose event held that
+  // client's text alone; then the first, in canonical order.
+  const clients = new Map<number, string>();
+  for (const [client, byWriter] of held) {
+    const rank = (writer: string, span: number) =>
+      span * 2 + (alone.has(`${client}\n${writer}`) ? 1 : 0);
+    let best: [string, number] | undefined;
+    for (const [writer, span] of byWriter) {
+      const r = rank(writer, span);
+      if (!best || r > best[1]) best = [writer, r];
+    }
+    clients.set(client, best![0]);
+  }
+  const before = Y.snapshot(fork);
+  const sides = writers.map((writer) => ({ writer, parts: [] as DiffPart[] }));
+  const all: DiffPart[] = [];
+  const push = (parts: DiffPart[], kind: DiffPart['kind'], text: string) => {
+    const last = parts[parts.length - 1];
+    if (last?.kind === kind) last.text += text;
+    else parts.push({ kind, text });
+  };
+  // Item by item, unit by unit: Yjs joins neighbouring items of one client, so one
+  // item may hold text from before the fork and after it, or deleted by two writers.
+  for (
+    let item = merged.getText(BODY)._start;
+    item !== null;
+    item = item.right
+  ) {
+    if (!(item.content instanceof Y.ContentString)) continue;
+    const { str } = item.content;
+    const { client, clock } = item.id;
+    const isThere = !item.deleted;
+    const forkClock = before.sv.get(client) ?? 0;
+    for (let i = 0; i < str.length; i++) {
+      const unit = str[i]!;
+      const at = clock + i;
+      const wasThere =
+        at < forkClock && !Y.isDeleted(before.ds, Y.createID(client, at));
+      if (wasThere) push(all, isThere ? 'same' : 'removed', unit);
+      else if (isThere) push(all, 'added', unit);
+      for (const { writer, parts } of sides) {
+        const removedHere =
+          !isThere && deletes(deleted.get(writer)!, client, at);
+        if (wasThere) push(parts, removedHere ? 'removed' : 'same', unit);
+        else if (clients.get(client) === writer && !removedHere)
+          push(parts, 'added', unit);
+      }
+    }
+  }
+  fork.destroy();
+  merged.destroy();
+  return { sides, merged: all };
+}

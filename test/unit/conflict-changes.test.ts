@@ -1,0 +1,91 @@
+import * as Y from 'yjs';
+import { describe, expect, it } from 'vitest';
+import { openLog, TEXT_EDITED, type EventId } from '../../src/index.ts';
+import { conflictChanges } from '../../src/doc/conflict-changes.ts';
+
+const STREAM = 'doc/compare';
+
+/** A writer: its own Y.Doc (fresh client id), appending its own updates. */
+function writer(name: string) {
+  const doc = new Y.Doc();
+  const updates: Uint8Array[] = [];
+  doc.on('update', (u: Uint8Array) => updates.push(u));
+  return {
+    name,
+    doc,
+    text: doc.getText('body'),
+    /** Everything it did since the last take, as one update. */
+    take: (): Uint8Array => Y.mergeUpdates(updates.splice(0)),
+  };
+}
+
+describe('what each side of a conflict changed', () => {
+  it('shows each writer its own insertions and deletions against the fork point, even when an event carried the other’s text', async () => {
+    const log = await openLog();
+    const one = writer('One');
+    const two = writer('Two');
+    const append = async (
+      w: ReturnType<typeof writer>,
+      update: Uint8Array,
+      expected: EventId[],
+    ) =>
+      (
+        await log.append(
+          STREAM,
+          { type: TEXT_EDITED, data: update, author: w.name },
+          { expected },
+        )
+      )[0]!.event.id;
+
+    one.text.insert(0, 'A shared paragraph.');
+    const base = await append(one, one.take(), []);
+    Y.applyUpdate(two.doc, Y.encodeStateAsUpdate(one.doc));
+    two.take();
+
+    // Both type at the end at once; two also deletes "shared ".
+    one.text.insert(19, ' One types here.');
+    const early = one.take();
+    Y.applyUpdate(two.doc, early); // shown early in two's tab
+    two.text.insert(19, ' Two types here.');
+    two.text.delete(2, 7);
+    // Two's event carries one's early update (one's tab died, say) ...
+    const carried = await append(two, Y.mergeUpdates([early, two.take()]), [
+      base,
+    ]);
+    // ... and one's own event holds it too, concurrently.
+    const own = await append(one, early, [base]);
+    const merge = await append(one, new Uint8Array([0, 0]), [carried, own]);
+
+    const changes = await conflictChanges(log, STREAM, [base], [merge]);
+    const added = (parts: { kind: string; text: string }[]) =>
+      parts.filter((p) => p.kind === 'added').map((p) => p.text);
+    const removed = (parts: { kind: string; text: string }[]) =>
+      parts.filter((p) => p.kind === 'removed').map((p) => p.text);
+    const [first, second] = changes.sides;
+    expect(first!.writer).toBe('Two'); // its event sorts first
+    expect(added(first!.parts)).toEqual([' Two types here.']);
+    expect(removed(first!.parts)).toEqual(['shared ']);
+    expect(second!.writer).toBe('One');
+    expect(added(second!.parts)).toEqual([' One types here.']);
+    expect(removed(second!.parts)).toEqual([]);
+    // Each side is the fork's text with only its own change.
+    const text = (parts: { kind: string; text: string }[], drop: string) =>
+      parts
+        .filter((p) => p.kind !== drop)
+        .map((p) => p.text)
+        .join('');
+    expect(text(second!.parts, 'removed')).toBe(
+      'A shared paragraph. One types here.',
+    );
+    expect(text(first!.parts, 'added')).toBe('A shared paragraph.');
+    const together = new Y.Doc();
+    for (const e of [one, two])
+      Y.applyUpdate(together, Y.encodeStateAsUpdate(e.doc));
+    expect(text(changes.merged, 'removed')).toBe(
+      together.getText('body').toString(),
+    );
+    expect(added(changes.merged).join('')).toBe(
+      ' Two types here. One types here.',
+    );
+  });
+});
