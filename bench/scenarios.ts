@@ -3,6 +3,7 @@ import { appendCostScenarios } from './append-cost.ts';
 import { appendSingleScenario } from './append-single.ts';
 import { bundleScenario } from './bundle-size.ts';
 import { compactionScenario } from './compaction.ts';
+import { conflictsQueryScenario } from './conflicts-query.ts';
 import { relayScenarios } from './relay-throughput.ts';
 import { exportScenario, importScenario } from './log-transfer.ts';
 import { storageBytesScenario } from './storage-bytes.ts';
@@ -22,6 +23,7 @@ export const SCENARIOS: Scenario[] = [
   traceConcurrentScenario,
   traceSequentialScenario,
   traceConcurrentDocumentScenario,
+  conflictsQueryScenario,
   appendBatchScenario,
   appendSingleScenario,
   tabsPropagationScenario,

@@ -29,8 +29,8 @@ interface Committed {
   streams: Map<string, StreamEntry>;
   actorSeqs: Map<string, number>;
   replica: ReplicaRecord;
-  /** Per stream, by merge id; sorted when read. */
-  conflicts: Map<string, Map<EventId, ConflictRecord>>;
+  /** Per stream, in the canonical order of their merges. */
+  conflicts: Map<string, ConflictRecord[]>;
 }
 
 /**
@@ -120,8 +120,13 @@ export function memoryStore(): Store {
     if (tx.replicaRecord) committed.replica = tx.replicaRecord;
     for (const record of tx.conflicts) {
       let index = committed.conflicts.get(record.stream);
-      if (!index) committed.conflicts.set(record.stream, (index = new Map()));
-      index.set(record.resolvedBy, structuredClone(record));
+      if (!index) committed.conflicts.set(record.stream, (index = []));
+      const key = conflictKey(record);
+      const at = upperBound(index, key, conflictKey);
+      // Keyed by its merge: recorded again, it replaces itself.
+      const same =
+        at > 0 && compareCanonical(conflictKey(index[at - 1]!), key) === 0;
+      index.splice(same ? at - 1 : at, same ? 1 : 0, copyConflict(record));
     }
   }
 
@@ -170,7 +175,7 @@ export function memoryStore(): Store {
         i =
           current === list && list[i] === record
             ? i + 1
-            : upperBound(current, record.event);
+            : upperBound(current, record.event, (r) => r.event);
         list = current;
       }
     },
@@ -186,14 +191,7 @@ export function memoryStore(): Store {
       return byPos.slice(pos).filter((r) => r.event.stream === stream);
     },
     conflicts: async (stream) =>
-      [...(committed.conflicts.get(stream)?.values() ?? [])]
-        .map((r) => structuredClone(r))
-        .sort((a, b) =>
-          compareCanonical(
-            { hlc: a.hlc, id: a.resolvedBy },
-            { hlc: b.hlc, id: b.resolvedBy },
-          ),
-        ),
+      (committed.conflicts.get(stream) ?? []).map(copyConflict),
     // Cloned both ways, as IndexedDB does, so a fold that mutates its state cannot corrupt the cache.
     getSnapshot: async (key) => structuredClone(snapshots.get(key)),
     putSnapshot: async (record) =>
@@ -206,13 +204,29 @@ export function memoryStore(): Store {
   };
 }
 
-/** Index of the first record strictly after `key`. */
-function upperBound(list: EventRecord[], key: CanonicalKey): number {
+const conflictKey = (r: ConflictRecord): CanonicalKey => ({
+  hlc: r.hlc,
+  id: r.resolvedBy,
+});
+
+/** Copied both ways, as IndexedDB does: what a caller does with one stays its own. */
+const copyConflict = (r: ConflictRecord): ConflictRecord => ({
+  ...r,
+  events: [...r.events],
+  forkPoint: [...r.forkPoint],
+});
+
+/** Index of the first item whose key is strictly after `key`. */
+function upperBound<T>(
+  list: T[],
+  key: CanonicalKey,
+  keyOf: (item: T) => CanonicalKey,
+): number {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (compareCanonical(list[mid]!.event, key) <= 0) lo = mid + 1;
+    if (compareCanonical(keyOf(list[mid]!), key) <= 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;
