@@ -254,15 +254,20 @@ export async function createDoc(): Promise<void> {
 }
 
 /** Sets a field as of `at`: the heads the user was looking at when they began editing it. */
+/** Sets a field of the open document; resolves to the event that did, if it was stored. */
 export async function setField(
   name: string,
   value: string,
   at?: EventId[],
-): Promise<void> {
+): Promise<EventId | undefined> {
   const doc = current.value;
-  if (!doc) return;
+  if (!doc) return undefined;
   const s = await started;
-  await guarded(() => s.setDocumentField(doc.docId, name, value, at));
+  let stored: EventId | undefined;
+  await guarded(async () => {
+    stored = (await s.setDocumentField(doc.docId, name, value, at)).event.id;
+  });
+  return stored;
 }
 
 export async function restoreVersion(at: EventId[]): Promise<void> {

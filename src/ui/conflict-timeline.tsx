@@ -245,17 +245,34 @@ function Comparison() {
 /** The stream's DAG as lanes, and each conflict or editing episode beside it. */
 export function ConflictTimeline() {
   const conflicts = view.value?.conflicts ?? [];
+  // Every conflict, however old: the unresolved first, each part newest first.
+  const newest = [...conflicts].reverse();
+  const unresolved = newest.filter((c) => c.state === 'unresolved');
+  const listed = [
+    ...unresolved,
+    ...newest.filter((c) => c.state !== 'unresolved'),
+  ];
+  const open = unresolved.length;
   return (
     <section class="timeline" aria-label="Conflict timeline">
       <h2>Conflict timeline</h2>
       <div class="timeline-body">
         <Lanes />
         <div>
-          {conflicts.length === 0 && <p>No concurrent edits yet.</p>}
+          {conflicts.length === 0 ? (
+            <p>No concurrent edits yet.</p>
+          ) : (
+            <p class="count">
+              {conflicts.length === 1
+                ? '1 conflict'
+                : `${conflicts.length} conflicts`}
+              {open > 0 ? `, ${open} unresolved` : ''}
+            </p>
+          )}
           <ol class="conflicts">
-            {[...conflicts].reverse().map((c) => (
+            {listed.map((c) => (
               <li
-                key={`${c.kind}-${c.events.join()}`}
+                key={`${c.kind}-${c.field ?? ''}-${c.events.join()}`}
                 class={`conflict ${c.state}`}
               >
                 <span class="what">{describe(c)}</span>{' '}

@@ -1,14 +1,31 @@
 import { useEffect, useRef } from 'preact/hooks';
 import type { EventId } from '../index.ts';
 import { current, setField, view } from './app-state.ts';
+import { MAX_DELAY_MS, QUIET_MS } from './live-document.ts';
+
+/** One stretch of renaming, from focus to blur. */
+interface Renaming {
+  /**
+   * The heads it builds on: those the user saw when they began, then its own last
+   * save. So each save replaces the one before it, but never a rename another tab
+   * made meanwhile (a multi-value register keeps both until one is picked).
+   */
+  at: EventId[] | undefined;
+  /** Saves, one after the other. */
+  saving: Promise<void>;
+  /** The last value saved, or shown when it began: nothing to save if unchanged. */
+  saved: string;
+  timer?: ReturnType<typeof setTimeout>;
+  firstPendingAt?: number;
+}
 
 /**
- * The title: a multi-value register. Editing records the heads the user saw when
- * they began, so two people renaming at once keep both names until one is picked.
+ * The title: a multi-value register, saved as it is typed (after QUIET_MS of quiet,
+ * never held longer than MAX_DELAY_MS, as text is) and at once on Enter or blur.
  */
 export function TitleField() {
   const input = useRef<HTMLInputElement>(null);
-  const seenWhenEditing = useRef<EventId[] | undefined>(undefined);
+  const renaming = useRef<Renaming | undefined>(undefined);
   const values = (view.value?.fields.title ?? []).map((v) => String(v));
 
   useEffect(() => {
@@ -17,12 +34,45 @@ export function TitleField() {
     if (el && document.activeElement !== el) el.value = values[0] ?? '';
   }, [values.join('\u0000')]);
 
-  const commit = () => {
-    const el = input.current!;
-    const at = seenWhenEditing.current;
-    seenWhenEditing.current = undefined;
-    if (values.length === 1 && el.value === values[0]) return;
-    void setField('title', el.value, at);
+  const begin = () =>
+    (renaming.current ??= {
+      at: current.value?.live.heads,
+      saving: Promise.resolve(),
+      saved: input.current!.value,
+    });
+
+  const save = () => {
+    const r = renaming.current;
+    if (!r) return Promise.resolve();
+    clearTimeout(r.timer);
+    r.firstPendingAt = undefined;
+    const value = input.current!.value;
+    r.saving = r.saving.then(async () => {
+      if (value === r.saved) return;
+      const id = await setField('title', value, r.at);
+      if (id) [r.at, r.saved] = [[id], value];
+    });
+    return r.saving;
+  };
+
+  const onInput = () => {
+    const r = begin();
+    const now = Date.now();
+    r.firstPendingAt ??= now;
+    clearTimeout(r.timer);
+    const wait = Math.max(
+      0,
+      Math.min(QUIET_MS, r.firstPendingAt + MAX_DELAY_MS - now),
+    );
+    r.timer = setTimeout(() => void save(), wait);
+  };
+
+  const end = () => {
+    const r = renaming.current;
+    void save().then(() => {
+      if (renaming.current === r && document.activeElement !== input.current)
+        renaming.current = undefined;
+    });
   };
 
   return (
@@ -32,8 +82,9 @@ export function TitleField() {
         <input
           ref={input}
           type="text"
-          onFocus={() => (seenWhenEditing.current = current.value?.live.heads)}
-          onChange={commit}
+          onFocus={begin}
+          onInput={onInput}
+          onBlur={end}
           onKeyDown={(e) => e.key === 'Enter' && input.current!.blur()}
         />
       </label>

@@ -150,7 +150,9 @@ describe('two tabs of one browser', () => {
         .toMatch(/Plan A[\s\S]*Plan B|Plan B[\s\S]*Plan A/);
       await expect
         .poll(() => timeline(page).textContent())
-        .toMatch(/title: 2 concurrent values[\s\S]*unresolved/);
+        .toMatch(
+          /1 unresolved[\s\S]*title: 2 concurrent values[\s\S]*unresolved/,
+        );
     }
     await two.getByRole('button', { name: 'Use “Plan A”' }).click();
     for (const page of [one, two]) {
@@ -163,6 +165,36 @@ describe('two tabs of one browser', () => {
       await expect
         .poll(() => timeline(page).textContent())
         .toMatch(/resolved by/);
+    }
+    await context.close();
+  });
+
+  it('saves a title as it is typed, each save replacing its own last one but never a rename made meanwhile', async () => {
+    const { context, tabs } = await openTabs(chromium(), 2);
+    const [one, two] = tabs as [Page, Page];
+    await newDocument(one, [two], 'Draft');
+    const documents = (page: Page) =>
+      page.getByRole('list', { name: 'Documents' });
+    // Tab one renames without leaving the field: tab two sees each save.
+    await title(one).click();
+    await title(one).press('Control+A');
+    await one.keyboard.type('Plan');
+    await expect.poll(() => title(two).inputValue()).toBe('Plan');
+    expect(
+      await title(one).evaluate((el) => el === document.activeElement),
+    ).toBe(true);
+    // Tab two renames meanwhile; tab one, still typing, keeps both.
+    await title(two).fill('Other');
+    await title(two).press('Enter');
+    await expect.poll(() => documents(one).textContent()).toContain('Other');
+    await one.keyboard.type(' A');
+    for (const page of [one, two]) {
+      const choices = page.getByRole('group', { name: 'Concurrent titles' });
+      await expect
+        .poll(() => choices.textContent(), { timeout: 5000 })
+        .toMatch(/Other[\s\S]*Plan A|Plan A[\s\S]*Other/);
+      // "Plan" was replaced by its own next save: only two values.
+      await expect.poll(() => choices.getByRole('listitem').count()).toBe(2);
     }
     await context.close();
   });

@@ -228,4 +228,34 @@ describe('conflict lists', () => {
       (await da.view()).conflicts.filter((c) => c.state === 'resolved'),
     ).toHaveLength(2);
   });
+
+  it('list a field conflict 5,000 events back, still unresolved, and the text episode after it', async () => {
+    const a = await openLog({ actor: 'device-a' });
+    const b = await openLog({ actor: 'device-b' });
+    const [da, db] = [
+      await openDocument(a, 'd', { author: 'A' }),
+      await openDocument(b, 'd', { author: 'B' }),
+    ];
+    const base = await da.setField('title', 'Draft');
+    await b.ingest(await collect(a.since({})));
+    await da.setField('title', 'Plan A', { at: [base.event.id] });
+    await db.setField('title', 'Plan B', { at: [base.event.id] });
+    await a.ingest(await collect(b.since(await a.versionVector())));
+    // Typing goes on for 5,000 events: the stream merges, the title stays two-valued.
+    for (let i = 0; i < 5000; i++) await da.editText(i, 0, 'x');
+    await b.ingest(await collect(a.since(await b.versionVector())));
+    await da.editText(0, 0, 'a');
+    await db.editText(5000, 0, 'b');
+    await a.ingest(await collect(b.since(await a.versionVector())));
+    const { conflicts } = await da.view();
+    expect(conflicts.map((c) => [c.kind, c.field, c.state])).toEqual([
+      ['field', 'title', 'unresolved'],
+      ['text', undefined, 'auto-merged'],
+    ]);
+    expect(conflicts[0]!.authors).toEqual(['A', 'B']);
+    expect((await a.conflicts('doc/d')).map((c) => c.state)).toEqual([
+      'resolved',
+      'unresolved',
+    ]);
+  });
 });
