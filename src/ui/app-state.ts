@@ -23,11 +23,12 @@ import {
   type SupervisedSubscription,
 } from './log-supervisor.ts';
 import { resumeRelaySync, startRelaySync } from './relay-sync.ts';
-import { tabLabel } from './tab-label.ts';
+import { claimTabLabel } from './tab-label.ts';
 import { broadcastTyping } from './typing-share.ts';
 
 /** Everything the page shows, as signals; components read them, actions below write them. */
-export const author = tabLabel();
+/** This tab's label, "Tab N", claimed at start: what its events name as their author. */
+export const author = signal('');
 export const documents = signal<DocumentSummary[]>([]);
 export const current = signal<
   { docId: string; live: LiveDocument } | undefined
@@ -73,8 +74,9 @@ let recoveredTimer: ReturnType<typeof setTimeout> | undefined;
 export async function start(): Promise<void> {
   addEventListener('online', () => (online.value = true));
   addEventListener('offline', () => (online.value = false));
+  author.value = await claimTabLabel();
   const supervisor = await superviseLogWorker({
-    open: { author },
+    open: { author: author.value },
     onNotice: (n) => (notice.value = n.message),
     onRestarting: () => (notice.value ??= RESTARTING),
     onRestartFailed: (error) =>
@@ -162,7 +164,6 @@ export async function openDoc(docId: string): Promise<void> {
     state: snapshot.state,
     heads: snapshot.heads,
     included: snapshot.included,
-    author,
     // Other tabs show typing as it happens; the log gets it in batches.
     shareTyping: broadcastTyping(docId),
     send: async (update, expected) => {
@@ -181,7 +182,7 @@ export async function openDoc(docId: string): Promise<void> {
         const [result] = await appendMoving(
           s,
           snapshot.stream,
-          [{ type: TEXT_EDITED, data: update, author }],
+          [{ type: TEXT_EDITED, data: update, author: author.value }],
           { expected },
         );
         return result!;
@@ -233,8 +234,7 @@ async function committedEarlier(
     const data = textUpdateOf(event);
     if (
       // Our exact bytes (they embed this tab's Yjs client id), whatever actor the
-      // worker wrote them under.
-      event.author === author &&
+      // worker wrote them under and whatever label another tab shares with us.
       data &&
       sameBytes(data, update)
     )
@@ -253,7 +253,6 @@ export async function createDoc(): Promise<void> {
   await openDoc(docId);
 }
 
-/** Sets a field as of `at`: the heads the user was looking at when they began editing it. */
 /** Sets a field of the open document; resolves to the event that did, if it was stored. */
 export async function setField(
   name: string,

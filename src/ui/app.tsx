@@ -19,7 +19,7 @@ export function App() {
     <>
       <header>
         <h1>forkline</h1>
-        <span class="author">You are {author}</span>
+        <span class="author">You are {author.value}</span>
         <StatusLine />
         {updateReady.value && (
           <button type="button" onClick={updateReady.value}>

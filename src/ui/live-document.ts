@@ -41,7 +41,6 @@ export interface LiveDocumentOptions {
   heads: EventId[];
   /** Later events already in `state`, to skip when delivered. */
   included: EventId[];
-  author: string;
   send(update: Uint8Array, expected: EventId[]): Promise<AppendResult>;
   /** The text changed because of someone else's edit. */
   onRemoteChange?(): void;
@@ -127,10 +126,9 @@ export class LiveDocument {
       if (this.applied.has(event.id)) continue;
       // Ours when it carries the exact bytes of a batch this tab sent (they embed this
       // tab's own Yjs client id). Not by actor: after an actor fork the worker writes
-      // under a fresh one the page has not been told of.
-      const ours = event.author === this.options.author;
-      const sent =
-        ours && event.type === TEXT_EDITED ? this.sentAs(event) : undefined;
+      // under a fresh one the page has not been told of. Not by author: a duplicated
+      // tab starts with its original's label.
+      const sent = event.type === TEXT_EDITED ? this.sentAs(event) : undefined;
       if (sent) {
         // Our own event, delivered before its append resolved (or after its worker died).
         this.acknowledge(event, sent);

@@ -52,7 +52,6 @@ describe('the text editor while its document opens', () => {
         state: Y.encodeStateAsUpdate(seed),
         heads: await log.heads(STREAM),
         included: [],
-        author: 'desk',
         send: async (update, expected) =>
           (
             await log.append(

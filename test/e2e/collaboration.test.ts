@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import {
   newDocument,
   openTabs,
@@ -196,6 +196,31 @@ describe('two tabs of one browser', () => {
       // "Plan" was replaced by its own next save: only two values.
       await expect.poll(() => choices.getByRole('listitem').count()).toBe(2);
     }
+    await context.close();
+  });
+
+  it('gives a duplicated tab a label of its own, and a reloaded tab its old one', async () => {
+    const { context, tabs } = await openTabs(chromium(), 1);
+    const one = tabs[0]!;
+    const label = await one.evaluate(() =>
+      sessionStorage.getItem('forkline.tab'),
+    );
+    // Duplicating a tab copies its sessionStorage, label included.
+    const copy = await context.newPage();
+    await copy.addInitScript((l) => {
+      if (!sessionStorage.getItem('forkline.tab'))
+        sessionStorage.setItem('forkline.tab', l!);
+    }, label);
+    await copy.goto(inject('appUrl'));
+    await copy.getByRole('status').waitFor();
+    const said = (page: Page) =>
+      page.getByText(/^You are Tab \d+$/).textContent();
+    expect(await said(one)).toBe(`You are ${label}`);
+    await expect.poll(() => said(copy)).not.toBe(`You are ${label}`);
+    // Reloading keeps a tab's label.
+    await one.reload();
+    await one.getByRole('status').waitFor();
+    await expect.poll(() => said(one)).toBe(`You are ${label}`);
     await context.close();
   });
 });

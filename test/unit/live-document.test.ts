@@ -47,7 +47,6 @@ async function tab(
     state: Y.encodeStateAsUpdate(doc),
     heads: await log.heads(STREAM),
     included: [],
-    author,
     send: async (update, expected) =>
       await appendEdit(log, author, update, expected),
     ...overrides,
