@@ -6,6 +6,7 @@ import {
   type AppendResult,
   type DocumentView,
   type EventId,
+  type LogEvent,
 } from '../index.ts';
 import type {
   Delivery,
@@ -15,6 +16,7 @@ import type {
   Progress,
 } from '../../worker/protocol.ts';
 import type { ConflictChanges } from '../doc/conflict-changes.ts';
+import { addToHistory, changesMoreThanText } from './document-feed.ts';
 import { LiveDocument } from './live-document.ts';
 import { appendMoving } from './log-client.ts';
 import {
@@ -42,7 +44,13 @@ export const opening = signal<{ docId: string; text: string } | undefined>(
   undefined,
 );
 export const view = signal<DocumentView | undefined>(undefined);
+/**
+ * The open document's events in canonical order, kept current from deliveries in
+ * place (a 100k-event history is not copied per keystroke): read `historyVersion`
+ * to hear of changes.
+ */
 export const history = signal<HistoryEntry[]>([]);
+export const historyVersion = signal(0);
 export const notice = signal<string | undefined>(undefined);
 /** Said briefly after the log worker was replaced. */
 export const recovered = signal<string | undefined>(undefined);
@@ -91,6 +99,7 @@ export async function start(): Promise<void> {
       resumeRelaySync();
       void refreshDocuments();
       void refreshView();
+      void loadHistory();
     },
   });
   const service = supervisor.service;
@@ -130,17 +139,28 @@ export async function refreshDocuments(): Promise<void> {
   documents.value = await s.listDocuments();
 }
 
+/** The document's fields, conflicts and deletion, asked for again. */
 export async function refreshView(): Promise<void> {
   const doc = current.value;
   if (!doc) return;
-  const s = await started;
-  const [v, h] = await Promise.all([
-    s.documentView(doc.docId),
-    s.documentHistory(doc.docId),
-  ]);
+  const v = await (await started).documentView(doc.docId);
+  if (current.value === doc) view.value = v;
+}
+
+/** Events delivered while the history is being read: added to it once it is in. */
+let deliveredWhileLoading: LogEvent[] | undefined;
+
+/** The whole history, read once when a document opens (and after a worker restart). */
+async function loadHistory(): Promise<void> {
+  const doc = current.value;
+  if (!doc) return;
+  const meanwhile: LogEvent[] = (deliveredWhileLoading = []);
+  const h = await (await started).documentHistory(doc.docId);
+  if (deliveredWhileLoading === meanwhile) deliveredWhileLoading = undefined;
   if (current.value !== doc) return;
-  view.value = v;
+  addToHistory(h, meanwhile);
   history.value = h;
+  historyVersion.value++;
 }
 
 export async function openDoc(docId: string): Promise<void> {
@@ -199,16 +219,24 @@ export async function openDoc(docId: string): Promise<void> {
   current.value = { docId, live };
   opening.value = undefined;
   view.value = undefined;
+  history.value = [];
   docSubscription = await subscribeTo(
     snapshot.stream,
     snapshot.position,
     (batch: Delivery[]) => {
       if (current.value?.live !== live) return;
-      live.receive(batch.map((d) => d.event));
-      refreshViewSoon();
+      const events = batch.map((d) => d.event);
+      // Text that follows on is the LiveDocument's alone: fields and conflicts are
+      // asked for only when something else may have changed them.
+      const more = changesMoreThanText(live.heads, events);
+      live.receive(events);
+      deliveredWhileLoading?.push(...events);
+      addToHistory(history.value, events);
+      historyVersion.value++;
+      if (more) refreshViewSoon();
     },
   );
-  await refreshView();
+  await Promise.all([refreshView(), loadHistory()]);
 }
 
 /**

@@ -4,7 +4,9 @@ import { diffText, type DiffPart } from '../doc/text-diff.ts';
 import type { ConflictChanges } from '../doc/conflict-changes.ts';
 import {
   changesSince,
+  current,
   history,
+  historyVersion,
   restoreVersion,
   view,
   viewAt,
@@ -55,7 +57,7 @@ async function compare(conflict: DocConflict) {
   const mergedAt = conflict.resolvedBy ? [conflict.resolvedBy] : undefined;
   const [fork, merged, changes, ...sides] = await Promise.all([
     viewAt(conflict.forkPoint),
-    mergedAt ? viewAt(mergedAt) : Promise.resolve(view.value),
+    viewAt(mergedAt ?? current.value?.live.heads ?? []),
     conflict.kind === 'text'
       ? changesSince(conflict.forkPoint, mergedAt)
       : Promise.resolve(undefined),
@@ -122,6 +124,7 @@ function Title(props: { before?: DocumentView; after?: DocumentView }) {
 }
 
 function Lanes() {
+  void historyVersion.value; // kept current in place
   const events = history.value.slice(-ROWS_SHOWN);
   const { placed, lanes } = layOutLanes(events);
   const width = lanes * LANE + 8;

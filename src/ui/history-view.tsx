@@ -1,6 +1,11 @@
 import { signal } from '@preact/signals';
 import type { DocumentView, EventId } from '../index.ts';
-import { history, restoreVersion, viewAt } from './app-state.ts';
+import {
+  history,
+  historyVersion,
+  restoreVersion,
+  viewAt,
+} from './app-state.ts';
 
 /** The version being looked at: how many events of the canonical order, and what they show. */
 const looking = signal<
@@ -21,6 +26,7 @@ function headsOfPrefix(
 }
 
 export function HistoryView() {
+  void historyVersion.value; // kept current in place
   const entries = history.value;
   if (entries.length === 0) return null;
   const state = looking.value;
