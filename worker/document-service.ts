@@ -11,7 +11,10 @@ import {
   type Store,
 } from '../src/index.ts';
 import { conflictChanges } from '../src/doc/conflict-changes.ts';
-import { loadDocument, summaryOf } from './document-snapshots.ts';
+import {
+  loadDocument,
+  summaryOf,
+} from '../src/doc/document-snapshots.ts';
 import type { DocumentService } from './protocol.ts';
 
 /**

@@ -12,7 +12,7 @@ import type {
   Store,
   StoreTransaction,
 } from '../src/index.ts';
-import { lateness, mergeCanonical } from './canonical-order.ts';
+import { lateness, mergeCanonical } from '../src/log/canonical-order.ts';
 import { eventLine } from '../src/log/jsonl.ts';
 import { vectorFrom } from '../src/log/version-vector.ts';
 import { StorageError, StoreClosedError } from './storage-errors.ts';

@@ -1,3 +1,4 @@
+import { lateness, mergeSorted } from './canonical-order.ts';
 import { ZERO_HLC } from './hlc.ts';
 import { vectorFrom } from './version-vector.ts';
 import {
@@ -93,6 +94,12 @@ export function memoryStore(): Store {
   let closed = false;
 
   function apply(tx: MemoryTransaction): void {
+    // Late: sorts before an event of its stream stored earlier (src/log/canonical-order.ts).
+    const { late } = lateness(tx.events, (stream) => {
+      const canonical = committed.streams.get(stream)?.canonical;
+      return canonical?.[canonical.length - 1]?.event;
+    });
+    const isLate = new Set(late);
     for (const record of tx.events) {
       committed.events.set(record.event.id, record);
       byPos[record.pos - 1] = record;
@@ -106,10 +113,7 @@ export function memoryStore(): Store {
         };
         committed.streams.set(stream, entry);
       }
-      const last = entry.canonical[entry.canonical.length - 1];
-      if (!last || compareCanonical(last.event, record.event) < 0)
-        entry.canonical.push(record);
-      else entry.late.push(record);
+      (isLate.has(record) ? entry.late : entry.canonical).push(record);
       let own = byActor.get(actor);
       if (!own) byActor.set(actor, (own = []));
       own[record.event.seq - 1] = record;
@@ -230,18 +234,4 @@ function upperBound<T>(
     else hi = mid;
   }
   return lo;
-}
-
-function mergeSorted(a: EventRecord[], b: EventRecord[]): EventRecord[] {
-  const out = new Array<EventRecord>(a.length + b.length);
-  let i = 0;
-  let j = 0;
-  let k = 0;
-  while (i < a.length && j < b.length) {
-    out[k++] =
-      compareCanonical(a[i]!.event, b[j]!.event) <= 0 ? a[i++]! : b[j++]!;
-  }
-  while (i < a.length) out[k++] = a[i++]!;
-  while (j < b.length) out[k++] = b[j++]!;
-  return out;
 }

@@ -7,7 +7,7 @@ import {
   type LogEvent,
   type Store,
 } from '../../src/index.ts';
-import { lateness } from '../../worker/canonical-order.ts';
+import { lateness } from '../../src/log/canonical-order.ts';
 import { lateKeyOf, SCHEMA_VERSION } from '../../worker/idb-schema.ts';
 import { openIdbStore } from '../../worker/idb-store.ts';
 import { Segments, type SegmentWriteTx } from '../../worker/idb-segments.ts';

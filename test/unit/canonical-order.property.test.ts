@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EventRecord } from '../../src/index.ts';
 import { compareCanonical } from '../../src/log/store.ts';
-import { lateness, mergeCanonical } from '../../worker/canonical-order.ts';
+import { lateness, mergeCanonical } from '../../src/log/canonical-order.ts';
 import { assertProperty } from '../support/property.ts';
 import { collect } from '../support/records.ts';
 
@@ -37,7 +37,7 @@ const arrivals = fc
     ),
   );
 
-describe('canonical order from arrival order and late events (worker/canonical-order.ts)', () => {
+describe('canonical order from arrival order and late events (src/log/canonical-order.ts)', () => {
   it('gives every stream exactly its events sorted by (hlc, id), however they arrived and were committed', async () => {
     await assertProperty(
       fc.asyncProperty(

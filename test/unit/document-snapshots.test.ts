@@ -9,7 +9,7 @@ import {
   type Store,
 } from '../../src/index.ts';
 import { compareCanonical } from '../../src/log/store.ts';
-import { loadDocument, summaryOf } from '../../worker/document-snapshots.ts';
+import { loadDocument, summaryOf } from '../../src/doc/document-snapshots.ts';
 import { collect } from '../support/records.ts';
 
 const STREAM = streamOfDoc('notes');

@@ -3,18 +3,12 @@ import {
   DELETED_FIELD,
   fieldWritesOf,
   textUpdateOf,
-} from '../src/doc/doc-events.ts';
-import { BODY } from '../src/doc/doc-state.ts';
-import { Registers } from '../src/doc/registers.ts';
-import { sameIds } from '../src/log/append.ts';
-import type {
-  EventId,
-  EventRecord,
-  Json,
-  LogEvent,
-  SnapshotRecord,
-  Store,
-} from '../src/index.ts';
+} from './doc-events.ts';
+import { BODY } from './doc-state.ts';
+import { Registers } from './registers.ts';
+import { sameIds } from '../log/append.ts';
+import type { EventRecord, SnapshotRecord, Store } from '../log/store.ts';
+import type { EventId, Json, LogEvent } from '../log/types.ts';
 
 /** The projection name in snapshot keys: `${stream}\n${SNAPSHOT_NAME}`. */
 export const SNAPSHOT_NAME = 'doc.open';

@@ -1,5 +1,8 @@
-import type { CanonicalKey, EventRecord } from '../src/index.ts';
-import { compareCanonical } from '../src/log/store.ts';
+import {
+  compareCanonical,
+  type CanonicalKey,
+  type EventRecord,
+} from './store.ts';
 
 /**
  * A stream's canonical (hlc, id) order without an index kept in that order.
@@ -86,4 +89,19 @@ async function* notLate(
     greatest = record.event;
     yield record;
   }
+}
+
+/** Two runs of records, each in canonical order, as one. */
+export function mergeSorted(a: EventRecord[], b: EventRecord[]): EventRecord[] {
+  const out = new Array<EventRecord>(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) {
+    out[k++] =
+      compareCanonical(a[i]!.event, b[j]!.event) <= 0 ? a[i++]! : b[j++]!;
+  }
+  while (i < a.length) out[k++] = a[i++]!;
+  while (j < b.length) out[k++] = b[j++]!;
+  return out;
 }
