@@ -11,10 +11,7 @@ import {
   type Store,
 } from '../src/index.ts';
 import { conflictChanges } from '../src/doc/conflict-changes.ts';
-import {
-  loadDocument,
-  summaryOf,
-} from '../src/doc/document-snapshots.ts';
+import { loadDocument, summaryOf } from '../src/doc/document-snapshots.ts';
 import type { DocumentService } from './protocol.ts';
 
 /**

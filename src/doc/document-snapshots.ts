@@ -1,9 +1,5 @@
 import * as Y from 'yjs';
-import {
-  DELETED_FIELD,
-  fieldWritesOf,
-  textUpdateOf,
-} from './doc-events.ts';
+import { DELETED_FIELD, fieldWritesOf, textUpdateOf } from './doc-events.ts';
 import { BODY } from './doc-state.ts';
 import { Registers } from './registers.ts';
 import { sameIds } from '../log/append.ts';
