@@ -88,6 +88,7 @@ export function createDocumentService(
         stream,
         forkPoint,
         mergedAt ?? (await log.heads(stream)),
+        onIgnoredError,
       );
     },
     async appendTextUpdate(docId, update, expected) {

@@ -36,13 +36,25 @@ export async function conflictChanges(
   stream: string,
   forkPoint: EventId[],
   mergedAt: EventId[],
+  /** An event from another replica whose text cannot be read is left out, and told here. */
+  onIgnoredError: (error: Error) => void = () => undefined,
 ): Promise<ConflictChanges> {
+  const ignore = (event: LogEvent, error: unknown) =>
+    onIgnoredError(
+      new Error(
+        `event ${event.id}: its text could not be compared: ${(error as Error).message}`,
+      ),
+    );
   const atFork = new Set<EventId>();
   const fork = new Y.Doc();
   for await (const event of log.read(stream, { at: forkPoint })) {
     atFork.add(event.id);
-    const update = textUpdateOf(event);
-    if (update) Y.applyUpdate(fork, update);
+    try {
+      const update = textUpdateOf(event);
+      if (update) Y.applyUpdate(fork, update);
+    } catch (error) {
+      ignore(event, error);
+    }
   }
   // The merged document keeps deleted text (gc off), so a side's deletions show.
   const merged = new Y.Doc({ gc: false });
@@ -55,11 +67,22 @@ export async function conflictChanges(
   const writers: string[] = [];
   for await (const event of log.read(stream, { at: mergedAt })) {
     if (atFork.has(event.id)) continue;
-    const update = textUpdateOf(event);
-    if (!update) continue;
+    let update: Uint8Array | undefined;
+    let meta: ReturnType<typeof Y.parseUpdateMeta>;
+    let ds: ReturnType<typeof Y.decodeUpdate>['ds'];
+    try {
+      update = textUpdateOf(event);
+      if (!update) continue;
+      meta = Y.parseUpdateMeta(update);
+      ds = Y.decodeUpdate(update).ds;
+      Y.applyUpdate(merged, update);
+    } catch (error) {
+      ignore(event, error);
+      continue;
+    }
     const writer = writerOf(event);
     if (!writers.includes(writer)) writers.push(writer);
-    const { from, to } = Y.parseUpdateMeta(update);
+    const { from, to } = meta;
     if (from.size === 1) alone.add(`${[...from.keys()][0]}\n${writer}`);
     for (const [client, start] of from) {
       const byWriter = held.get(client) ?? new Map<string, number>();
@@ -71,13 +94,12 @@ export async function conflictChanges(
     }
     const mine = deleted.get(writer) ?? new Map();
     deleted.set(writer, mine);
-    for (const [client, ranges] of Y.decodeUpdate(update).ds.clients)
+    for (const [client, ranges] of ds.clients)
       for (const d of ranges) {
         const list = mine.get(client) ?? [];
         list.push([d.clock, d.clock + d.len]);
         mine.set(client, list);
       }
-    Y.applyUpdate(merged, update);
   }
   // A tab's typing shown early in another may be carried by that other's events
   // too (src/ui/typing-share.ts), but only what it built on: the writer whose events

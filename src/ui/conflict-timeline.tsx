@@ -28,6 +28,8 @@ interface Comparison {
   merged?: DocumentView;
   /** For text: what each writer changed, by Yjs item, and all of it merged. */
   changes?: ConflictChanges;
+  /** Why the comparison could not be made. */
+  error?: string;
 }
 
 const selected = signal<Comparison | undefined>(undefined);
@@ -55,14 +57,28 @@ async function compare(conflict: DocConflict) {
   selected.value = { conflict, sides: conflict.sides.map(() => undefined) };
   // Merged: as the event that joined the sides left it, or as it is now.
   const mergedAt = conflict.resolvedBy ? [conflict.resolvedBy] : undefined;
-  const [fork, merged, changes, ...sides] = await Promise.all([
-    viewAt(conflict.forkPoint),
-    viewAt(mergedAt ?? current.value?.live.heads ?? []),
-    conflict.kind === 'text'
-      ? changesSince(conflict.forkPoint, mergedAt)
-      : Promise.resolve(undefined),
-    ...conflict.sides.map((heads) => viewAt(heads)),
-  ]);
+  const text = conflict.kind === 'text';
+  let found;
+  try {
+    found = await Promise.all([
+      viewAt(conflict.forkPoint),
+      viewAt(mergedAt ?? current.value?.live.heads ?? []),
+      text
+        ? changesSince(conflict.forkPoint, mergedAt)
+        : Promise.resolve(undefined),
+      // A text conflict's sides are its writers'; a field conflict's, its values'.
+      ...(text ? [] : conflict.sides.map((heads) => viewAt(heads))),
+    ]);
+  } catch (error) {
+    if (selected.value?.conflict === conflict)
+      selected.value = {
+        conflict,
+        sides: [],
+        error: (error as Error).message,
+      };
+    return;
+  }
+  const [fork, merged, changes, ...sides] = found;
   if (selected.value?.conflict === conflict)
     selected.value = {
       conflict,
@@ -166,7 +182,24 @@ function Lanes() {
 function Comparison() {
   const chosen = selected.value;
   if (!chosen) return null;
-  const { conflict, fork, changes } = chosen;
+  const { conflict, fork, changes, error } = chosen;
+  const close = (
+    <button
+      type="button"
+      class="quiet"
+      onClick={() => (selected.value = undefined)}
+    >
+      Close comparison
+    </button>
+  );
+  if (error)
+    return (
+      <section class="comparison" aria-label="Compare versions">
+        <h3>{describe(conflict)}</h3>
+        <p role="alert">Could not compare: {error}</p>
+        {close}
+      </section>
+    );
   const loading = <p>Loading…</p>;
   // Text: a side per writer, from who made each Yjs item. Fields: a side per value.
   const sides = changes
@@ -234,13 +267,7 @@ function Comparison() {
           )}
         </article>
       </div>
-      <button
-        type="button"
-        class="quiet"
-        onClick={() => (selected.value = undefined)}
-      >
-        Close comparison
-      </button>
+      {close}
     </section>
   );
 }

@@ -88,4 +88,50 @@ describe('what each side of a conflict changed', () => {
       ' Two types here. One types here.',
     );
   });
+
+  it('leaves out, and tells of, another replica’s event whose text is not a Yjs update', async () => {
+    const log = await openLog();
+    const one = writer('One');
+    one.text.insert(0, 'Kept.');
+    const [base] = await log.append(STREAM, {
+      type: TEXT_EDITED,
+      data: one.take(),
+      author: 'One',
+    });
+    const hostile = await openLog({ actor: 'hostile' });
+    await hostile.ingest([base!.event]);
+    await hostile.append(STREAM, {
+      type: TEXT_EDITED,
+      data: new Uint8Array([255, 1, 2, 3, 250, 9]),
+      author: 'Mallory',
+    });
+    await log.ingest(
+      await (async () => {
+        const out = [];
+        for await (const e of hostile.since(await log.versionVector()))
+          out.push(e);
+        return out;
+      })(),
+    );
+    one.text.insert(5, ' More.');
+    const [after] = await log.append(STREAM, {
+      type: TEXT_EDITED,
+      data: one.take(),
+      author: 'One',
+    });
+    const ignored: Error[] = [];
+    const changes = await conflictChanges(
+      log,
+      STREAM,
+      [base!.event.id],
+      [after!.event.id],
+      (error) => ignored.push(error),
+    );
+    expect(ignored).toHaveLength(1);
+    expect(ignored[0]!.message).toMatch(/could not be compared/);
+    expect(changes.merged).toEqual([
+      { kind: 'same', text: 'Kept.' },
+      { kind: 'added', text: ' More.' },
+    ]);
+  });
 });
