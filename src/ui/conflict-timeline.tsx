@@ -12,6 +12,7 @@ import {
   viewAt,
 } from './app-state.ts';
 import { layOutLanes } from './dag-lanes.ts';
+import { looking } from './history-view.tsx';
 
 const ROWS_SHOWN = 300;
 const ROW = 16;
@@ -139,9 +140,16 @@ function Title(props: { before?: DocumentView; after?: DocumentView }) {
   );
 }
 
+/** The DAG around the version being looked at (the latest by default): the rows on screen. */
 function Lanes() {
   void historyVersion.value; // kept current in place
-  const events = history.value.slice(-ROWS_SHOWN);
+  const all = history.value;
+  const at = looking.value?.count ?? all.length;
+  const start = Math.max(
+    0,
+    Math.min(at - Math.ceil(ROWS_SHOWN / 2), all.length - ROWS_SHOWN),
+  );
+  const events = all.slice(start, start + ROWS_SHOWN);
   const { placed, lanes } = layOutLanes(events);
   const width = lanes * LANE + 8;
   const height = placed.length * ROW + 8;
@@ -153,7 +161,7 @@ function Lanes() {
       width={width}
       height={height}
       role="img"
-      aria-label={`History graph: ${events.length} events in ${lanes} lanes`}
+      aria-label={`History graph: events ${start + 1} to ${start + events.length} of ${all.length}, in ${lanes} lanes`}
     >
       {placed.map((p) =>
         p.from.map((f, i) => (
@@ -169,10 +177,12 @@ function Lanes() {
           key={p.id}
           cx={x(p.lane)}
           cy={y(p.row)}
-          r={4}
-          class={`node lane-${p.lane % 6}`}
+          r={start + p.row === at - 1 ? 6 : 4}
+          class={`node lane-${p.lane % 6}${start + p.row === at - 1 ? ' here' : ''}`}
         >
-          <title>{p.id}</title>
+          <title>
+            {`${events[p.row]!.author}, ${time(events[p.row]!.time)}: ${p.id}`}
+          </title>
         </circle>
       ))}
     </svg>

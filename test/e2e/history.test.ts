@@ -1,0 +1,84 @@
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import {
+  newDocument,
+  openTabs,
+  text,
+  timeline,
+  title,
+  typeAtEnd,
+} from './support/app.ts';
+import { useChromium } from './support/browser.ts';
+
+const chromium = useChromium();
+
+describe('the version history', () => {
+  it('jumps back to an early conflict and by author, compares it, and restores a version from there', async () => {
+    const { context, tabs } = await openTabs(chromium(), 2);
+    const [one, two] = tabs as [Page, Page];
+    await newDocument(one, [two], 'Early');
+    await typeAtEnd(one, 'First words.');
+    await expect.poll(() => text(two).inputValue()).toBe('First words.');
+    // Two renames at once, early in the history.
+    await title(one).click();
+    await title(two).fill('Plan B');
+    await title(two).press('Enter');
+    await expect
+      .poll(() => one.getByRole('list', { name: 'Documents' }).textContent())
+      .toContain('Plan B');
+    await title(one).fill('Plan A');
+    await title(one).press('Enter');
+    // Then a long stretch of typing in one tab only.
+    for (const word of [' And', ' then', ' much', ' more', ' text.'])
+      await typeAtEnd(two, word);
+    await expect
+      .poll(() => text(one).inputValue())
+      .toBe('First words. And then much more text.');
+
+    const versions = one.getByRole('region', { name: 'Version history' });
+    const version = () =>
+      versions.getByText(/^Version \d+ of \d+/).textContent();
+    const latest = await version();
+    await versions.getByRole('button', { name: 'Previous conflict' }).click();
+    await expect.poll(version).toMatch(/field\.set by Tab \d/);
+    const past = versions.getByRole('textbox', {
+      name: 'Text at this version',
+    });
+    await expect.poll(() => past.inputValue()).toBe('First words.');
+    // Compared from the timeline, however far back.
+    await timeline(one)
+      .getByRole('listitem')
+      .filter({ hasText: 'title:' })
+      .getByRole('button', { name: 'Compare' })
+      .click();
+    const comparison = one.getByRole('region', { name: 'Compare versions' });
+    for (const side of ['Side 1', 'Side 2'])
+      await expect
+        .poll(() =>
+          comparison
+            .getByRole('article', { name: side })
+            .locator('ins')
+            .allTextContents(),
+        )
+        .toEqual([expect.stringMatching(/^Plan [AB]$/)]);
+    // By author: the next edit by the other tab is a text edit.
+    await versions.getByRole('combobox', { name: 'Author' }).selectOption(
+      await two
+        .getByText(/^You are Tab \d+$/)
+        .textContent()
+        .then((t) => t!.slice(8)),
+    );
+    await versions.getByRole('button', { name: 'Next edit by them' }).click();
+    await expect.poll(version).toMatch(/text\.edited by Tab \d/);
+    // Restoring the version at the conflict makes its text current.
+    await versions.getByRole('button', { name: 'Previous conflict' }).click();
+    await expect.poll(() => past.inputValue()).toBe('First words.');
+    await versions
+      .getByRole('button', { name: 'Restore this version' })
+      .click();
+    for (const page of [one, two])
+      await expect.poll(() => text(page).inputValue()).toBe('First words.');
+    expect(await version()).not.toBe(latest);
+    await context.close();
+  });
+});
