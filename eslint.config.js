@@ -47,4 +47,22 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The page reaches its worker through the contract (src/contract) only: nothing
+    // of the worker's own code is loaded into the page.
+    files: ['src/ui/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/worker/**'],
+              message: 'Import the worker contract from src/contract instead.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -12,7 +12,7 @@ import {
 } from '../src/index.ts';
 import { conflictChanges } from '../src/doc/conflict-changes.ts';
 import { loadDocument, summaryOf } from '../src/doc/document-snapshots.ts';
-import type { DocumentService } from './protocol.ts';
+import type { DocumentService } from '../src/contract/index.ts';
 
 /**
  * Documents over the worker's log: one DocumentHandle per document, kept open so

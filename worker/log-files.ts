@@ -1,12 +1,7 @@
 import type { ImportResult, Log } from '../src/index.ts';
 import { countNewlines } from '../src/log/line-writer.ts';
 
-/** How far an export or import has come: `done` of `total` (events, or bytes while reading a file). */
-export interface Progress {
-  phase: 'exporting' | 'reading' | 'saving';
-  done: number;
-  total: number;
-}
+import type { Progress } from '../src/contract/files.ts';
 
 /** Chunks gathered into one Blob part: few parts (each costs a copy into the browser's blob store), never the whole log. */
 const PART_BYTES = 8 << 20;

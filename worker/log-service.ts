@@ -14,7 +14,7 @@ import type {
   OpenOptions,
   Opened,
   WorkerNotice,
-} from './protocol.ts';
+} from '../src/contract/index.ts';
 import { Subscriptions } from './subscriptions.ts';
 import { openTabFanout, type TabFanout } from './tab-fanout.ts';
 

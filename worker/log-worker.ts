@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 import { expose } from 'comlink';
-import { installErrorTransfer } from './error-transfer.ts';
+import { installErrorTransfer } from '../src/contract/error-transfer.ts';
 import { createLogService } from './log-service.ts';
 
 installErrorTransfer();

@@ -1,5 +1,5 @@
 import type { EventRecord } from '../src/index.ts';
-import type { Delivery } from './protocol.ts';
+import type { Delivery } from '../src/contract/index.ts';
 
 export interface SubscriptionSource {
   /** Events of `stream` (every stream when null) after `position`, in position order. */

@@ -1,6 +1,6 @@
 import { proxy } from 'comlink';
 import { startLogWorker, type LogWorker } from '../../src/ui/log-client.ts';
-import type { Delivery } from '../../worker/protocol.ts';
+import type { Delivery } from '../../src/contract/index.ts';
 import {
   benchData,
   EVENT_TYPE,

@@ -4,7 +4,7 @@ import { proxy } from 'comlink';
 import { toCloudEvent } from '../../src/log/jsonl.ts';
 import type { Json, LogEvent } from '../../src/index.ts';
 import { startLogWorker, type LogWorker } from '../../src/ui/log-client.ts';
-import type { Progress } from '../../worker/protocol.ts';
+import type { Progress } from '../../src/contract/index.ts';
 import { deleteDatabase, openIdbPutWorker } from './append-runs.ts';
 import { benchBatches, withTimeout } from './bench-data.ts';
 import type { SizedRun, SourceLog } from './protocol.ts';

@@ -14,7 +14,7 @@ import type {
   HistoryEntry,
   LogService,
   Progress,
-} from '../../worker/protocol.ts';
+} from '../contract/index.ts';
 import type { ConflictChanges } from '../doc/conflict-changes.ts';
 import { addToHistory, changesMoreThanText } from './document-feed.ts';
 import { LiveDocument } from './live-document.ts';

@@ -1,6 +1,6 @@
 import { compareCanonical } from '../log/store.ts';
 import { TEXT_EDITED, type EventId, type LogEvent } from '../index.ts';
-import type { HistoryEntry } from '../../worker/protocol.ts';
+import type { HistoryEntry } from '../contract/index.ts';
 
 export const entryOf = (e: LogEvent): HistoryEntry => ({
   id: e.id,

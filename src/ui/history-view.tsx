@@ -1,6 +1,6 @@
 import { signal } from '@preact/signals';
 import type { DocumentView, EventId } from '../index.ts';
-import type { HistoryEntry } from '../../worker/protocol.ts';
+import type { HistoryEntry } from '../contract/index.ts';
 import {
   history,
   historyVersion,

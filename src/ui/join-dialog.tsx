@@ -1,6 +1,6 @@
 import { useSignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
-import type { RelayConfig } from '../../worker/protocol.ts';
+import type { RelayConfig } from '../contract/index.ts';
 import type { JoinPlan } from './join-link.ts';
 import {
   cancelJoin,

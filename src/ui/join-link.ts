@@ -1,6 +1,6 @@
 import { fromBase64Url, toBase64Url } from '../log/base64url.ts';
 import { ForklineError } from '../log/errors.ts';
-import type { RelayConfig } from '../../worker/protocol.ts';
+import type { RelayConfig } from '../contract/index.ts';
 
 const LOG_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const TOKEN = /^[A-Za-z0-9_-]{1,512}$/;

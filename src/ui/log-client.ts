@@ -1,8 +1,8 @@
 import { transfer, wrap, type Remote } from 'comlink';
 import type { AppendOptions, AppendResult, EventInput } from '../index.ts';
-import type { LogService, OpenOptions, Opened } from '../../worker/protocol.ts';
-import { installErrorTransfer } from '../../worker/error-transfer.ts';
-import { byteBuffersOf } from '../../worker/transferables.ts';
+import type { LogService, OpenOptions, Opened } from '../contract/index.ts';
+import { installErrorTransfer } from '../contract/error-transfer.ts';
+import { byteBuffersOf } from '../contract/transferables.ts';
 import logWorkerUrl from 'virtual:forkline/log-worker-url';
 
 installErrorTransfer();

@@ -5,7 +5,7 @@ import type {
   LogService,
   OpenOptions,
   WorkerNotice,
-} from '../../worker/protocol.ts';
+} from '../contract/index.ts';
 import { startLogWorker, type LogWorker } from './log-client.ts';
 import {
   MAX_BACKOFF_MS,

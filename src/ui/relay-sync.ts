@@ -1,10 +1,6 @@
 import { signal } from '@preact/signals';
 import { proxy, type Remote } from 'comlink';
-import type {
-  LogService,
-  RelayConfig,
-  SyncState,
-} from '../../worker/protocol.ts';
+import type { LogService, RelayConfig, SyncState } from '../contract/index.ts';
 import {
   InvalidShareLinkError,
   parseShareLink,

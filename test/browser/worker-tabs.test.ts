@@ -2,7 +2,7 @@ import { proxy } from 'comlink';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppendResult, EventId, LogEvent } from '../../src/index.ts';
 import { openIdbStore } from '../../worker/idb-store.ts';
-import type { Delivery } from '../../worker/protocol.ts';
+import type { Delivery } from '../../src/contract/index.ts';
 import { appendMoving } from '../../src/ui/log-client.ts';
 import { seeded, verifyDatabase, workerPool } from '../support/workers.ts';
 

@@ -1,7 +1,7 @@
 import { deleteDB } from 'idb';
 import { releaseProxy } from 'comlink';
 import { startLogWorker, type LogWorker } from '../../src/ui/log-client.ts';
-import type { OpenOptions } from '../../worker/protocol.ts';
+import type { OpenOptions } from '../../src/contract/index.ts';
 import { openIdbStore } from '../../worker/idb-store.ts';
 import { verifyStore } from '../../src/index.ts';
 

@@ -7,7 +7,7 @@ import {
   entryOf,
 } from '../../src/ui/document-feed.ts';
 import { compareCanonical } from '../../src/log/store.ts';
-import type { HistoryEntry } from '../../worker/protocol.ts';
+import type { HistoryEntry } from '../../src/contract/index.ts';
 import { assertProperty } from '../support/property.ts';
 
 const event = (

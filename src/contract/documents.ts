@@ -1,0 +1,77 @@
+// The documents part of the page–worker contract (see ./index.ts).
+import type { ConflictChanges } from '../doc/conflict-changes.ts';
+import type { DocumentView } from '../doc/document.ts';
+import type { AppendResult, EventId, Json } from '../log/types.ts';
+
+export interface DocumentSummary {
+  docId: string;
+  /** Live title values: several while a concurrent rename is unresolved. */
+  title: string[];
+  deleted: boolean;
+}
+
+/** What a page needs to start editing: the Yjs state, and where live delivery resumes. */
+export interface DocumentSnapshot {
+  docId: string;
+  stream: string;
+  /** Y.encodeStateAsUpdate of the document at `heads`. */
+  state: Uint8Array;
+  /** The same text as a string: to show before a Y.Doc has taken `state` in. */
+  text: string;
+  heads: EventId[];
+  /** Subscribe from here; skip the ids in `included`, already in `state`. */
+  position: number;
+  included: EventId[];
+}
+
+/** One event of a document's history, as the timeline draws it. */
+export interface HistoryEntry {
+  id: EventId;
+  parents: EventId[];
+  type: string;
+  author: string;
+  time: string;
+  hlc: string;
+}
+
+export interface DocumentService {
+  listDocuments(): Promise<DocumentSummary[]>;
+  /** Creates a document with a title; resolves to its id. */
+  createDocument(title: string): Promise<string>;
+  /**
+   * `onText` hears the text as soon as it is known (from the snapshot, before its Yjs
+   * state is read), so that a page can show it at once.
+   */
+  documentSnapshot(
+    docId: string,
+    onText?: (text: string) => void,
+  ): Promise<DocumentSnapshot>;
+  /** Text, fields, conflicts (and deletion) at the current heads or at `at`. */
+  documentView(docId: string, at?: EventId[]): Promise<DocumentView>;
+  /**
+   * What each writer changed in the text from `forkPoint` to `mergedAt` (the current
+   * heads when omitted), and all of it merged: a conflict's sides.
+   */
+  conflictChanges(
+    docId: string,
+    forkPoint: EventId[],
+    mergedAt?: EventId[],
+  ): Promise<ConflictChanges>;
+  /** Appends a Yjs update the page made against the document at `expected`. */
+  appendTextUpdate(
+    docId: string,
+    update: Uint8Array,
+    expected: EventId[],
+  ): Promise<AppendResult>;
+  setDocumentField(
+    docId: string,
+    name: string,
+    value: Json,
+    at?: EventId[],
+  ): Promise<AppendResult>;
+  restoreDocument(docId: string, at: EventId[]): Promise<AppendResult>;
+  deleteDocument(docId: string): Promise<AppendResult>;
+  undeleteDocument(docId: string): Promise<AppendResult>;
+  /** Every event of the document in canonical order. */
+  documentHistory(docId: string): Promise<HistoryEntry[]>;
+}

@@ -1,0 +1,92 @@
+// The log part of the page–worker contract (see ./index.ts): the log itself,
+// subscriptions, the worker's life.
+import type {
+  AppendOptions,
+  AppendResult,
+  Conflict,
+  EventId,
+  EventInput,
+  IngestResult,
+  LogEvent,
+  VersionVector,
+} from '../log/types.ts';
+import type { VerifyReport } from '../log/verify.ts';
+
+export interface OpenOptions {
+  /** IndexedDB database name; tabs of one origin share the default. */
+  database?: string;
+  /** Write as this replica id instead of the profile's persisted one (tests). */
+  actor?: string;
+  /** Streams under these prefixes refuse stale writes (default ['ledger/']). */
+  rejectPrefixes?: string[];
+  /** Recorded on every event this tab writes (e.g. "Tab 2"). */
+  author?: string;
+  /**
+   * A Web Lock the worker holds for its whole life: the page waits on it to learn
+   * that the worker died (a worker cannot announce its own death).
+   */
+  lifeLock?: string;
+}
+
+export interface Opened {
+  database: string;
+  actor: string;
+}
+
+/** An event as delivered to a subscriber, with its position on this replica. */
+export interface Delivery {
+  event: LogEvent;
+  position: number;
+}
+
+/** Something the user must hear about: the connection is gone and why. */
+export type WorkerNotice =
+  | { kind: 'version-change'; message: string }
+  | { kind: 'connection-lost'; message: string };
+
+export interface StorageInfo {
+  usage: number | undefined;
+  quota: number | undefined;
+  persisted: boolean;
+}
+
+export interface LogCore {
+  /** Opens the database; every other call waits for it. Idempotent. */
+  open(options?: OpenOptions): Promise<Opened>;
+  append(
+    stream: string,
+    events: EventInput | EventInput[],
+    options?: AppendOptions,
+  ): Promise<AppendResult[]>;
+  ingest(events: LogEvent[]): Promise<IngestResult>;
+  heads(stream: string): Promise<EventId[]>;
+  /** The stream in canonical order, optionally as `at` heads saw it. */
+  readStream(stream: string, at?: EventId[]): Promise<LogEvent[]>;
+  versionVector(): Promise<VersionVector>;
+  /** Events a replica at `vector` lacks, in causal order (for sync). */
+  since(vector: VersionVector): Promise<LogEvent[]>;
+  /** Position of the last stored event: subscribe from here to get only what comes next. */
+  position(): Promise<number>;
+  conflicts(stream: string): Promise<Conflict[]>;
+  /** Events of `stream` stored after `position`, in position order. */
+  readAfter(stream: string, position: number): Promise<Delivery[]>;
+  /**
+   * Delivers every event of `stream` (all streams when null) stored after
+   * `fromPosition`, then each new one as any tab commits it: in position order,
+   * with no gap and no duplicate. Resolves to an id for `unsubscribe`.
+   */
+  subscribe(
+    stream: string | null,
+    fromPosition: number,
+    onEvents: (batch: Delivery[]) => void,
+  ): Promise<number>;
+  unsubscribe(id: number): Promise<void>;
+  /** Recomputes every id and checks every parent, seq chain and head. */
+  verifyLog(): Promise<VerifyReport>;
+  /** Registers for notices (schema upgrade elsewhere, lost connection). */
+  watch(onNotice: (notice: WorkerNotice) => void): Promise<void>;
+  /** Answers at once, database or not: the page's sign that this worker still runs. */
+  ping(): Promise<void>;
+  storage(): Promise<StorageInfo>;
+  close(): Promise<void>;
+}
