@@ -8,14 +8,14 @@ import { streamOfDoc } from '../src/doc/doc-events.ts';
 import { now, sampleRuns, toResult } from './measure.ts';
 import type { BenchResult, Scenario } from './scenario.ts';
 
-const DOC = 'bench-conflicts';
+export const DOC = 'bench-conflicts';
 const STREAM = streamOfDoc(DOC);
 const EPISODES = 300;
 /** One episode in this many also renames the document on both sides at once. */
 const TITLE_EVERY = 30;
 const QUERIES = 200;
 
-interface Replica {
+export interface Replica {
   log: Log;
   doc: DocumentHandle;
 }
@@ -36,7 +36,7 @@ async function syncInto(from: Log, to: Log): Promise<void> {
  * concurrent episodes spread through it, each a second writer's edit made without
  * seeing the first's latest (and, now and then, two renames at once).
  */
-async function documentWithConflicts(size: number): Promise<Replica> {
+export async function documentWithConflicts(size: number): Promise<Replica> {
   const a = await replica('writer-a');
   const b = await replica('writer-b');
   const every = Math.floor(size / EPISODES);

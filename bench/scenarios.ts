@@ -10,6 +10,7 @@ import { storageBytesScenario } from './storage-bytes.ts';
 import type { Scenario } from './scenario.ts';
 import { openColdScenario } from './open-cold.ts';
 import { tabsKeystrokeScenario } from './tabs-keystroke.ts';
+import { tabsKeystrokeLargeScenario } from './tabs-keystroke-large.ts';
 import { tabsPropagationScenario } from './tabs-propagation.ts';
 import { traceConcurrentScenario } from './trace-concurrent.ts';
 import {
@@ -28,6 +29,7 @@ export const SCENARIOS: Scenario[] = [
   appendSingleScenario,
   tabsPropagationScenario,
   tabsKeystrokeScenario,
+  tabsKeystrokeLargeScenario,
   openColdScenario,
   exportScenario,
   importScenario,

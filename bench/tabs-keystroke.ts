@@ -13,7 +13,7 @@ const KEYSTROKE_TIMEOUT = 10_000;
 type Contender = 'forkline' | KeystrokePeer;
 
 /** Two tabs showing one document's text in a textarea labelled "Document text". */
-interface TabPair {
+export interface TabPair {
   typing: Page;
   watching: Page;
   close(): Promise<void>;
@@ -53,7 +53,10 @@ async function appTabs(app: BuiltApp): Promise<TabPair> {
 }
 
 /** Two tabs of the peer page, each with a textarea bound to one document of `peer`. */
-async function peerTabs(app: BuiltApp, peer: KeystrokePeer): Promise<TabPair> {
+export async function peerTabs(
+  app: BuiltApp,
+  peer: KeystrokePeer,
+): Promise<TabPair> {
   const [typing, watching] = [
     await app.openPeerPage(),
     await app.openPeerPage(),
@@ -82,7 +85,10 @@ async function peerTabs(app: BuiltApp, peer: KeystrokePeer): Promise<TabPair> {
 }
 
 /** `count` keystrokes typed in one tab, each timed until the other tab's textarea shows it. */
-async function timeKeystrokes(pair: TabPair, count: number): Promise<number[]> {
+export async function timeKeystrokes(
+  pair: TabPair,
+  count: number,
+): Promise<number[]> {
   await pair.watching.evaluate(watchTextarea, {
     label: LABEL,
     ackChannel: ACK_CHANNEL,

@@ -12,7 +12,10 @@ import {
 } from '../src/index.ts';
 import { conflictChanges } from '../src/doc/conflict-changes.ts';
 import { loadDocument, summaryOf } from '../src/doc/document-snapshots.ts';
-import type { DocumentService } from '../src/contract/index.ts';
+import {
+  historyEntryOf,
+  type DocumentService,
+} from '../src/contract/documents.ts';
 
 /**
  * Documents over the worker's log: one DocumentHandle per document, kept open so
@@ -110,16 +113,8 @@ export function createDocumentService(
       writing((await handle(docId)).undelete()),
     async documentHistory(docId) {
       const entries = [];
-      for await (const e of log.read(streamOfDoc(docId))) {
-        entries.push({
-          id: e.id,
-          parents: e.parents,
-          type: e.type,
-          author: e.author ?? e.actor,
-          time: e.time,
-          hlc: e.hlc,
-        });
-      }
+      for await (const e of log.read(streamOfDoc(docId)))
+        entries.push(historyEntryOf(e));
       return entries;
     },
   };

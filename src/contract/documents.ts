@@ -1,7 +1,7 @@
 // The documents part of the page–worker contract (see ./index.ts).
 import type { ConflictChanges } from '../doc/conflict-changes.ts';
 import type { DocumentView } from '../doc/document.ts';
-import type { AppendResult, EventId, Json } from '../log/types.ts';
+import type { AppendResult, EventId, Json, LogEvent } from '../log/types.ts';
 
 export interface DocumentSummary {
   docId: string;
@@ -33,6 +33,16 @@ export interface HistoryEntry {
   time: string;
   hlc: string;
 }
+
+/** An event as the history and the timeline show it: worker and page alike. */
+export const historyEntryOf = (e: LogEvent): HistoryEntry => ({
+  id: e.id,
+  parents: e.parents,
+  type: e.type,
+  author: e.author ?? e.actor,
+  time: e.time,
+  hlc: e.hlc,
+});
 
 export interface DocumentService {
   listDocuments(): Promise<DocumentSummary[]>;

@@ -1,15 +1,9 @@
 import { compareCanonical } from '../log/store.ts';
 import { TEXT_EDITED, type EventId, type LogEvent } from '../index.ts';
-import type { HistoryEntry } from '../contract/index.ts';
-
-export const entryOf = (e: LogEvent): HistoryEntry => ({
-  id: e.id,
-  parents: e.parents,
-  type: e.type,
-  author: e.author ?? e.actor,
-  time: e.time,
-  hlc: e.hlc,
-});
+import {
+  historyEntryOf as entryOf,
+  type HistoryEntry,
+} from '../contract/documents.ts';
 
 /**
  * Adds delivered events to a history kept in canonical order, in place: most go at

@@ -4,8 +4,8 @@ import { FIELD_SET, TEXT_EDITED, type LogEvent } from '../../src/index.ts';
 import {
   addToHistory,
   changesMoreThanText,
-  entryOf,
 } from '../../src/ui/document-feed.ts';
+import { historyEntryOf as entryOf } from '../../src/contract/documents.ts';
 import { compareCanonical } from '../../src/log/store.ts';
 import type { HistoryEntry } from '../../src/contract/index.ts';
 import { assertProperty } from '../support/property.ts';

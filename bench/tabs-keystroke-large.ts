@@ -1,0 +1,174 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { cleanUp } from './browser-session.ts';
+import { launchBuiltApp, type BuiltApp } from './built-app.ts';
+import { documentWithConflicts } from './conflicts-query.ts';
+import { percentile, sampleRuns, toResult } from './measure.ts';
+import type { BenchResult, Scenario } from './scenario.ts';
+import { peerTabs, timeKeystrokes, type TabPair } from './tabs-keystroke.ts';
+
+const LABEL = 'Document text';
+const TITLE = 'Long document';
+
+/** A document of `size` events with 300 concurrent episodes, exported as JSON Lines. */
+async function exportedDocument(
+  dir: string,
+  size: number,
+): Promise<{ file: string; length: number }> {
+  const { log, doc } = await documentWithConflicts(size);
+  await doc.setField('title', TITLE);
+  const { text } = await doc.summary();
+  const file = join(dir, `document-${size}.jsonl`);
+  const out = createWriteStream(file);
+  for await (const line of log.export()) out.write(line + '\n');
+  await new Promise<void>((resolve, reject) =>
+    out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+  );
+  await log.close();
+  return { file, length: text.length };
+}
+
+async function openLongDocument(page: Page, length: number): Promise<void> {
+  await page
+    .getByRole('list', { name: 'Documents' })
+    .getByRole('button', { name: TITLE, exact: true })
+    .click();
+  await page.waitForFunction(
+    ({ label, length }) =>
+      document.querySelector<HTMLTextAreaElement>(
+        `textarea[aria-label="${label}"]`,
+      )?.value.length === length,
+    { label: LABEL, length },
+    { timeout: 120_000 },
+  );
+}
+
+/** Two tabs of the built app on the imported long document. */
+async function longDocumentTabs(
+  app: BuiltApp,
+  file: string,
+  length: number,
+): Promise<TabPair> {
+  const [typing, watching] = [await app.newPage(), await app.newPage()];
+  for (const page of [typing, watching]) {
+    await page.goto(app.url);
+    await page.getByRole('status').waitFor();
+  }
+  await typing.getByLabel('Import log').setInputFiles(file);
+  await typing.getByText(/^Imported \d+ events/).waitFor({ timeout: 300_000 });
+  for (const page of [typing, watching]) await openLongDocument(page, length);
+  return {
+    typing,
+    watching,
+    close: async () => {
+      await watching.close();
+      await typing.close();
+    },
+  };
+}
+
+/** In the watching tab: every main-thread task over 50 ms from now on. */
+function watchLongTasks(): void {
+  const seen: number[] = [];
+  (globalThis as { longTasks?: number[] }).longTasks = seen;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) seen.push(entry.duration);
+  }).observe({ type: 'longtask' });
+}
+
+/**
+ * Issue 15: a keystroke typed in one tab until the other tab's textarea shows it, on
+ * a document of 10k and of 100k events (sequential typing with 300 concurrent
+ * episodes, imported through the page), and the watching tab's main-thread tasks
+ * over 50 ms meanwhile. Baseline: Yjs over a BroadcastChannel, in the same run.
+ */
+export const tabsKeystrokeLargeScenario: Scenario = {
+  name: 'tabs.keystroke.100k',
+  summary:
+    'keystroke to the other tab on documents of 10k and 100k events, and long tasks meanwhile, vs Yjs over BroadcastChannel',
+  async run(context): Promise<BenchResult[]> {
+    const sizes = context.quick ? [10_000] : [10_000, 100_000];
+    const count = context.quick ? 30 : 300;
+    const dir = await mkdtemp(join(tmpdir(), 'forkline-keystroke-'));
+    const app = await launchBuiltApp(context.note);
+    const pairs: Record<string, TabPair> = {};
+    try {
+      for (const size of sizes) {
+        const { file, length } = await exportedDocument(dir, size);
+        const label = `${size / 1000}k`;
+        pairs[label] = await longDocumentTabs(app, file, length);
+        context.note(
+          `${label}: ${length} characters, imported and open in two tabs`,
+        );
+      }
+      pairs.yjs = await peerTabs(app, 'yjs-broadcastchannel');
+      const samples = await sampleRuns(context.runs, async () => {
+        const figures: Record<string, number> = {};
+        for (const [name, pair] of Object.entries(pairs)) {
+          if (name !== 'yjs') await pair.watching.evaluate(watchLongTasks);
+          const latencies = await timeKeystrokes(pair, count);
+          figures[`${name}.p50`] = percentile(latencies, 50);
+          figures[`${name}.p99`] = percentile(latencies, 99);
+          if (name !== 'yjs')
+            figures[`${name}.long`] = await pair.watching.evaluate(
+              () => (globalThis as { longTasks?: number[] }).longTasks!.length,
+            );
+        }
+        return figures;
+      });
+      const yjs = {
+        p50: toResult(
+          'yjs-broadcastchannel.keystroke.p50',
+          'ms',
+          samples['yjs.p50']!,
+        ),
+        p99: toResult(
+          'yjs-broadcastchannel.keystroke.p99',
+          'ms',
+          samples['yjs.p99']!,
+        ),
+      };
+      const results: BenchResult[] = [yjs.p50, yjs.p99];
+      for (const size of sizes) {
+        const label = `${size / 1000}k`;
+        const goals =
+          size === 100_000
+            ? { p50: '<= 4', p99: '<= 16' }
+            : { p50: undefined, p99: undefined };
+        for (const p of ['p50', 'p99'] as const)
+          results.push(
+            toResult(
+              `tabs.keystroke.${label}.${p}`,
+              'ms',
+              samples[`${label}.${p}`]!,
+              {
+                baseline: yjs[p],
+                ...(goals[p] ? { goal: goals[p] } : {}),
+              },
+            ),
+          );
+        results.push(
+          toResult(
+            `tabs.keystroke.${label}.long-tasks`,
+            'tasks',
+            samples[`${label}.long`]!,
+            {
+              goal: '<= 0',
+            },
+          ),
+        );
+      }
+      return results;
+    } finally {
+      await cleanUp(
+        context.note,
+        ...Object.values(pairs).map((pair) => () => pair.close()),
+        () => app.close(),
+        () => rm(dir, { recursive: true, force: true }),
+      );
+    }
+  },
+};
