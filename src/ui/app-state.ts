@@ -205,6 +205,9 @@ export async function openDoc(docId: string): Promise<void> {
           [{ type: TEXT_EDITED, data: update, author: author.value }],
           { expected },
         );
+        // Stored beside events this tab had not seen: a fork, which only the
+        // document's view (its conflicts) shows.
+        if (result!.concurrent.length > 0) refreshViewSoon();
         return result!;
       } catch (error) {
         if (error instanceof WorkerStoppedError) unconfirmedAfter = before;
