@@ -20,9 +20,9 @@ export interface Replica {
   doc: DocumentHandle;
 }
 
-async function replica(actor: string): Promise<Replica> {
+async function replica(actor: string, docId: string): Promise<Replica> {
   const log = await openLog({ actor });
-  return { log, doc: await openDocument(log, DOC, { author: actor }) };
+  return { log, doc: await openDocument(log, docId, { author: actor }) };
 }
 
 async function syncInto(from: Log, to: Log): Promise<void> {
@@ -36,9 +36,13 @@ async function syncInto(from: Log, to: Log): Promise<void> {
  * concurrent episodes spread through it, each a second writer's edit made without
  * seeing the first's latest (and, now and then, two renames at once).
  */
-export async function documentWithConflicts(size: number): Promise<Replica> {
-  const a = await replica('writer-a');
-  const b = await replica('writer-b');
+export async function documentWithConflicts(
+  size: number,
+  docId = DOC,
+): Promise<Replica> {
+  // Actors named after the document: several such documents can share one profile.
+  const a = await replica(`${docId}-a`, docId);
+  const b = await replica(`${docId}-b`, docId);
   const every = Math.floor(size / EPISODES);
   let typed = 0;
   let length = 0;

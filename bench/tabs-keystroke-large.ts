@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -11,15 +11,15 @@ import type { BenchResult, Scenario } from './scenario.ts';
 import { peerTabs, timeKeystrokes, type TabPair } from './tabs-keystroke.ts';
 
 const LABEL = 'Document text';
-const TITLE = 'Long document';
+const titleOf = (size: number) => `Long document, ${size / 1000}k events`;
 
 /** A document of `size` events with 300 concurrent episodes, exported as JSON Lines. */
 async function exportedDocument(
   dir: string,
   size: number,
 ): Promise<{ file: string; length: number }> {
-  const { log, doc } = await documentWithConflicts(size);
-  await doc.setField('title', TITLE);
+  const { log, doc } = await documentWithConflicts(size, `long-${size}`);
+  await doc.setField('title', titleOf(size));
   const { text } = await doc.summary();
   const file = join(dir, `document-${size}.jsonl`);
   const out = createWriteStream(file);
@@ -31,10 +31,14 @@ async function exportedDocument(
   return { file, length: text.length };
 }
 
-async function openLongDocument(page: Page, length: number): Promise<void> {
+async function openLongDocument(
+  page: Page,
+  size: number,
+  length: number,
+): Promise<void> {
   await page
     .getByRole('list', { name: 'Documents' })
-    .getByRole('button', { name: TITLE, exact: true })
+    .getByRole('button', { name: titleOf(size), exact: true })
     .click();
   await page.waitForFunction(
     ({ label, length }) =>
@@ -49,6 +53,7 @@ async function openLongDocument(page: Page, length: number): Promise<void> {
 /** Two tabs of the built app on the imported long document. */
 async function longDocumentTabs(
   app: BuiltApp,
+  size: number,
   file: string,
   length: number,
 ): Promise<TabPair> {
@@ -58,8 +63,14 @@ async function longDocumentTabs(
     await page.getByRole('status').waitFor();
   }
   await typing.getByLabel('Import log').setInputFiles(file);
-  await typing.getByText(/^Imported \d+ events/).waitFor({ timeout: 300_000 });
-  for (const page of [typing, watching]) await openLongDocument(page, length);
+  // The page says how the import went, or why it failed, in one paragraph.
+  const said = typing.locator('.transfer-result');
+  await said.waitFor({ timeout: 300_000 });
+  const result = (await said.textContent()) ?? '';
+  if (!result.startsWith('Imported'))
+    throw new Error(`importing the ${size}-event document: ${result}`);
+  for (const page of [typing, watching])
+    await openLongDocument(page, size, length);
   return {
     typing,
     watching,
@@ -67,6 +78,20 @@ async function longDocumentTabs(
       await watching.close();
       await typing.close();
     },
+  };
+}
+
+/** Starts a CPU profile of `page`'s main thread; the function returned writes it to a file. */
+async function profileMainThread(
+  page: Page,
+): Promise<(file: string) => Promise<void>> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.start');
+  return async (file) => {
+    const { profile } = await cdp.send('Profiler.stop');
+    await writeFile(file, JSON.stringify(profile));
+    await cdp.detach();
   };
 }
 
@@ -99,17 +124,27 @@ export const tabsKeystrokeLargeScenario: Scenario = {
       for (const size of sizes) {
         const { file, length } = await exportedDocument(dir, size);
         const label = `${size / 1000}k`;
-        pairs[label] = await longDocumentTabs(app, file, length);
+        pairs[label] = await longDocumentTabs(app, size, file, length);
         context.note(
           `${label}: ${length} characters, imported and open in two tabs`,
         );
       }
       pairs.yjs = await peerTabs(app, 'yjs-broadcastchannel');
-      const samples = await sampleRuns(context.runs, async () => {
+      const profiles = process.env.FORKLINE_PROFILE_DIR;
+      const samples = await sampleRuns(context.runs, async (run) => {
         const figures: Record<string, number> = {};
         for (const [name, pair] of Object.entries(pairs)) {
           if (name !== 'yjs') await pair.watching.evaluate(watchLongTasks);
+          // FORKLINE_PROFILE_DIR: the watching tab's main thread, last run.
+          const profiling =
+            profiles && name !== 'yjs' && run === context.runs
+              ? await profileMainThread(pair.watching)
+              : undefined;
           const latencies = await timeKeystrokes(pair, count);
+          if (profiling)
+            await profiling(
+              join(profiles!, `keystroke-${name}-watching.cpuprofile`),
+            );
           figures[`${name}.p50`] = percentile(latencies, 50);
           figures[`${name}.p99`] = percentile(latencies, 99);
           if (name !== 'yjs')

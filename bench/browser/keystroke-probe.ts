@@ -28,6 +28,8 @@ export function watchTextarea({ label, ackChannel }: ProbeOptions): void {
     'value',
   )!;
   const ack = new BroadcastChannel(ackChannel);
+  const report = (length: number) =>
+    ack.postMessage({ length, at: performance.timeOrigin + performance.now() });
   Object.defineProperty(el, 'value', {
     configurable: true,
     get() {
@@ -35,14 +37,18 @@ export function watchTextarea({ label, ackChannel }: ProbeOptions): void {
     },
     set(value: string) {
       native.set!.call(this, value);
-      ack.postMessage({
-        length: value.length,
-        at: performance.timeOrigin + performance.now(),
-      });
+      report(value.length);
     },
   });
+  // An editor may replace only the changed run rather than the whole value.
+  const setRangeText = HTMLTextAreaElement.prototype.setRangeText;
+  el.setRangeText = function (this: HTMLTextAreaElement, ...args: unknown[]) {
+    (setRangeText as (...a: unknown[]) => void).apply(this, args);
+    report(native.get!.call(this).length);
+  } as HTMLTextAreaElement['setRangeText'];
   probe.stopWatchingTextarea = () => {
     delete (el as { value?: string }).value;
+    delete (el as { setRangeText?: unknown }).setRangeText;
     ack.close();
     probe.stopWatchingTextarea = undefined;
   };

@@ -78,10 +78,17 @@ export function TextEditor({
   // layout effect runs right after the render, not a frame later (~8 ms on average).
   useLayoutEffect(() => {
     const el = area.current;
-    if (!el || !live || el.value === live.text.toString()) return;
+    if (!el || !live) return;
+    const [before, after] = [el.value, live.text.toString()];
+    if (before === after) return;
     const focused = document.activeElement === el;
     const saved = anchors.current;
-    el.value = live.text.toString();
+    // Only the changed run is replaced: assigning the whole value of a long
+    // document would have the browser lay all of it out again, every keystroke.
+    const { index, deleteCount, insert } = spliceBetween(before, after, {
+      caret: el.selectionEnd,
+    });
+    el.setRangeText(insert, index, index + deleteCount, 'preserve');
     if (focused && saved) {
       const start =
         Y.createAbsolutePositionFromRelativePosition(saved.start, live.ydoc)
