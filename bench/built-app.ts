@@ -47,6 +47,8 @@ export async function launchBuiltApp(
     // Exactly what `npm start` serves, plus the peer page.
     await productionBuild(outDir, {
       sourcemap: false,
+      // FORKLINE_PROFILE_DIR: readable function names in the profiles.
+      ...(process.env.FORKLINE_PROFILE_DIR ? { minify: false } : {}),
       rollupOptions: {
         input: {
           index: join(ROOT, 'index.html'),
