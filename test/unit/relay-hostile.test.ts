@@ -222,4 +222,39 @@ describe('the relay under hostile input', () => {
     await file.close();
     expect(readFileSync(path, 'utf8').endsWith('\n')).toBe(true);
   });
+
+  it('keeps the conflicts of merges peers sent, and lists the same ones after a restart', async () => {
+    const path = join(dataDir, 'merges.jsonl');
+    const a = await openLog({ actor: 'peer-a' });
+    const b = await openLog({ actor: 'peer-b' });
+    const [base] = await a.append('doc/x', { type: 't', data: 0 });
+    await b.ingest(await collect(a.since({})));
+    await a.append('doc/x', { type: 't', data: 1 });
+    await b.append('doc/x', { type: 't', data: 2 });
+    await a.ingest(await collect(b.since(await a.versionVector())));
+    await a.append('doc/x', { type: 't', data: 'merge' });
+    // One peer's fork is left open: a second, unresolved conflict.
+    await b.append(
+      'doc/x',
+      { type: 't', data: 3 },
+      { expected: [base!.event.id] },
+    );
+    const events = [
+      ...(await collect(a.since({}))),
+      ...(await collect(b.since(await a.versionVector()))),
+    ];
+    const expected = await (async () => {
+      const reference = await openLog({ actor: 'reference' });
+      await reference.ingest(events);
+      return reference.conflicts('doc/x');
+    })();
+    expect(expected.map((c) => c.state)).toEqual(['resolved', 'unresolved']);
+    const first = await openFileLog(path, () => undefined);
+    await first.log.ingest(events);
+    expect(await first.log.conflicts('doc/x')).toEqual(expected);
+    await first.close();
+    const reopened = await openFileLog(path, () => undefined);
+    expect(await reopened.log.conflicts('doc/x')).toEqual(expected);
+    await reopened.close();
+  });
 });
