@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import type { EventId, LogEvent } from '../../src/index.ts';
+import type { AppendResult, EventId, Log, LogEvent } from '../../src/index.ts';
+import { collect } from './records.ts';
 
 // The random replica workload shared by the convergence properties (memory store in
 // Node and Chromium, IndexedDB workers in Chromium).
@@ -78,4 +79,79 @@ export function permute<T>(items: T[], seeds: number[]): T[] {
     [out[a], out[b]] = [out[b]!, out[a]!];
   });
   return out;
+}
+
+export interface WorkloadHooks {
+  /** After an append: what the writer's stream held before it, and what it stored. */
+  appended?(
+    results: AppendResult[],
+    expected: EventId[],
+    before: Map<EventId, LogEvent>,
+  ): void | Promise<void>;
+  /** After a sync or resend delivered into `to`. */
+  synced?(to: Log): void | Promise<void>;
+}
+
+/**
+ * Runs the random workload on in-memory replicas: appends against each replica's
+ * stale views of its streams, partial and shuffled syncs, and resends.
+ */
+export async function runCommands(
+  logs: Log[],
+  commands: Command[],
+  hooks: WorkloadHooks = {},
+): Promise<void> {
+  const n = logs.length;
+  // Heads each replica has observed per stream, oldest first: the stale views writers use.
+  const views = logs.map(() => STREAMS.map(() => [[]] as EventId[][]));
+  let counter = 0;
+  for (const c of commands) {
+    if (c.kind === 'append') {
+      const log = logs[c.replica % n]!;
+      const s = c.stream % STREAMS.length;
+      const stream = STREAMS[s]!;
+      const seen = views[c.replica % n]![s]!;
+      const expected = seen[Math.max(0, seen.length - 1 - c.staleness)]!;
+      const before = hooks.appended
+        ? new Map((await collect(log.read(stream))).map((e) => [e.id, e]))
+        : new Map<EventId, LogEvent>();
+      const results = await log.append(
+        stream,
+        Array.from({ length: c.batch }, () => ({
+          type: 'test.appended',
+          data: { n: counter++ },
+        })),
+        { expected },
+      );
+      await hooks.appended?.(results, expected, before);
+      seen.push(await log.heads(stream));
+    } else {
+      const to = logs[c.to % n]!;
+      const missing = await collect(
+        logs[c.from % n]!.since(await to.versionVector()),
+      );
+      await to.ingest(
+        c.kind === 'sync'
+          ? permute(
+              missing.slice(0, Math.ceil(missing.length * c.prefix)),
+              c.shuffle,
+            )
+          : [...missing, ...missing],
+      );
+      for (let s = 0; s < STREAMS.length; s++)
+        views[c.to % n]![s]!.push(await to.heads(STREAMS[s]!));
+      await hooks.synced?.(to);
+    }
+  }
+}
+
+/** Everything everywhere: two passes round a ring reach every replica with everything. */
+export async function syncAll(logs: Log[]): Promise<void> {
+  for (let pass = 0; pass < 2; pass++) {
+    for (let i = 0; i < logs.length; i++) {
+      const from = logs[i]!;
+      const to = logs[(i + 1) % logs.length]!;
+      await to.ingest(await collect(from.since(await to.versionVector())));
+    }
+  }
 }

@@ -16,7 +16,9 @@ import {
   ancestorsBruteForce,
   command,
   permute,
+  runCommands,
   STREAMS,
+  syncAll,
 } from '../support/convergence.ts';
 
 const canonical = (events: Map<EventId, LogEvent>, ids: Iterable<EventId>) =>
@@ -119,49 +121,10 @@ describe('the conflict index', () => {
               openLog({ actor: `replica-${i}` }),
             ),
           );
-          const views = logs.map(() => STREAMS.map(() => [[]] as EventId[][]));
-          let counter = 0;
-          for (const c of commands) {
-            if (c.kind === 'append') {
-              const r = c.replica % n;
-              const s = c.stream % STREAMS.length;
-              const seen = views[r]![s]!;
-              await logs[r]!.append(
-                STREAMS[s]!,
-                Array.from({ length: c.batch }, () => ({
-                  type: 'test.appended',
-                  data: { n: counter++ },
-                })),
-                { expected: seen[Math.max(0, seen.length - 1 - c.staleness)]! },
-              );
-              seen.push(await logs[r]!.heads(STREAMS[s]!));
-            } else {
-              const to = logs[c.to % n]!;
-              const missing = await collect(
-                logs[c.from % n]!.since(await to.versionVector()),
-              );
-              await to.ingest(
-                c.kind === 'sync'
-                  ? permute(
-                      missing.slice(0, Math.ceil(missing.length * c.prefix)),
-                      c.shuffle,
-                    )
-                  : [...missing, ...missing],
-              );
-              for (let s = 0; s < STREAMS.length; s++)
-                views[c.to % n]![s]!.push(await to.heads(STREAMS[s]!));
-              // Part way through, as each replica holds a different part of the DAG.
-              await expectIndexed(to);
-            }
-          }
+          // Part way through, as each replica holds a different part of the DAG.
+          await runCommands(logs, commands, { synced: expectIndexed });
           // Everything everywhere: each replica received the others' merges by ingest.
-          for (let pass = 0; pass < 2; pass++)
-            for (let i = 0; i < n; i++) {
-              const to = logs[(i + 1) % n]!;
-              await to.ingest(
-                await collect(logs[i]!.since(await to.versionVector())),
-              );
-            }
+          await syncAll(logs);
           for (const log of logs) await expectIndexed(log);
 
           // A store written before the index had it builds it on the first ask.
