@@ -19,6 +19,18 @@ describe('the version history', () => {
     await newDocument(one, [two], 'Early');
     await typeAtEnd(one, 'First words.');
     await expect.poll(() => text(two).inputValue()).toBe('First words.');
+    // Stored, not only shown early: the renames fork after the text, so neither side
+    // of their conflict holds it.
+    await expect
+      .poll(() => one.getByRole('status').textContent())
+      .toContain('All changes saved');
+    const versionIn = (page: Page) =>
+      page
+        .getByRole('region', { name: 'Version history' })
+        .getByText(/^Version \d+ of \d+/)
+        .textContent();
+    const stored = await versionIn(one);
+    await expect.poll(() => versionIn(two)).toBe(stored);
     // Two renames at once, early in the history.
     await title(one).click();
     await title(two).fill('Plan B');
@@ -36,8 +48,7 @@ describe('the version history', () => {
       .toBe('First words. And then much more text.');
 
     const versions = one.getByRole('region', { name: 'Version history' });
-    const version = () =>
-      versions.getByText(/^Version \d+ of \d+/).textContent();
+    const version = () => versionIn(one);
     const latest = await version();
     await versions.getByRole('button', { name: 'Previous conflict' }).click();
     await expect.poll(version).toMatch(/field\.set by Tab \d/);
