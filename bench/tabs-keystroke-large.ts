@@ -17,18 +17,22 @@ const titleOf = (size: number) => `Long document, ${size / 1000}k events`;
 async function exportedDocument(
   dir: string,
   size: number,
-): Promise<{ file: string; length: number }> {
+): Promise<{ file: string; length: number; events: number }> {
   const { log, doc } = await documentWithConflicts(size, `long-${size}`);
   await doc.setField('title', titleOf(size));
   const { text } = await doc.summary();
   const file = join(dir, `document-${size}.jsonl`);
   const out = createWriteStream(file);
-  for await (const line of log.export()) out.write(line + '\n');
+  let events = 0;
+  for await (const line of log.export()) {
+    out.write(line + '\n');
+    events++;
+  }
   await new Promise<void>((resolve, reject) =>
     out.end((error?: Error | null) => (error ? reject(error) : resolve())),
   );
   await log.close();
-  return { file, length: text.length };
+  return { file, length: text.length, events };
 }
 
 async function openLongDocument(
@@ -47,6 +51,68 @@ async function openLongDocument(
       )?.value.length === length,
     { label: LABEL, length },
     { timeout: 120_000 },
+  );
+}
+
+/** The figures of one open: from the click on the document in the list. */
+interface OpenTimes {
+  /** Until the textarea holds the whole text. */
+  text: number;
+  /** Until the conflict timeline shows the history graph up to the last event and the conflict count. */
+  timeline: number;
+}
+
+/**
+ * Reloads `page` (a new worker, nothing cached in the page) and opens the document,
+ * timing in the page itself: the click, then each animation frame until the text and
+ * the timeline are there. A frame callback runs just before that frame is painted.
+ */
+async function timeOpen(
+  page: Page,
+  url: string,
+  size: number,
+  { length, events }: { length: number; events: number },
+): Promise<OpenTimes> {
+  await page.goto(url);
+  const button = page
+    .getByRole('list', { name: 'Documents' })
+    .getByRole('button', { name: titleOf(size), exact: true });
+  await button.waitFor();
+  return button.evaluate(
+    (element, { label, length, events }) =>
+      new Promise<OpenTimes>((resolve, reject) => {
+        const times: Partial<OpenTimes> = {};
+        const start = performance.now();
+        const deadline = start + 120_000;
+        const frame = () => {
+          const at = performance.now() - start;
+          const area = document.querySelector<HTMLTextAreaElement>(
+            `textarea[aria-label="${label}"]`,
+          );
+          if (times.text === undefined && area?.value.length === length)
+            times.text = at;
+          const graph = document
+            .querySelector('section[aria-label="Conflict timeline"] svg')
+            ?.getAttribute('aria-label');
+          const counted = document.querySelector(
+            'section[aria-label="Conflict timeline"] .count',
+          );
+          if (
+            times.timeline === undefined &&
+            counted &&
+            new RegExp(` of ${events}, in \\d+ lanes$`).test(graph ?? '')
+          )
+            times.timeline = at;
+          if (times.text !== undefined && times.timeline !== undefined)
+            resolve(times as OpenTimes);
+          else if (performance.now() > deadline)
+            reject(new Error(`opening: only ${JSON.stringify(times)}`));
+          else requestAnimationFrame(frame);
+        };
+        (element as HTMLButtonElement).click();
+        requestAnimationFrame(frame);
+      }),
+    { label: LABEL, length, events },
   );
 }
 
@@ -121,14 +187,31 @@ export const tabsKeystrokeLargeScenario: Scenario = {
     const app = await launchBuiltApp(context.note);
     const pairs: Record<string, TabPair> = {};
     try {
+      const documents: Record<
+        string,
+        { size: number; length: number; events: number }
+      > = {};
       for (const size of sizes) {
-        const { file, length } = await exportedDocument(dir, size);
+        const { file, length, events } = await exportedDocument(dir, size);
         const label = `${size / 1000}k`;
+        documents[label] = { size, length, events };
         pairs[label] = await longDocumentTabs(app, size, file, length);
         context.note(
-          `${label}: ${length} characters, imported and open in two tabs`,
+          `${label}: ${events} events, ${length} characters, imported and open in two tabs`,
         );
       }
+      // Opening, in a third tab: reloaded each time, sizes taking turns.
+      const opener = await app.newPage();
+      const opens = await sampleRuns(context.runs, async () => {
+        const figures: Record<string, number> = {};
+        for (const [label, doc] of Object.entries(documents)) {
+          const times = await timeOpen(opener, app.url, doc.size, doc);
+          figures[`${label}.text`] = times.text;
+          figures[`${label}.timeline`] = times.timeline;
+        }
+        return figures;
+      });
+      await opener.close();
       pairs.yjs = await peerTabs(app, 'yjs-broadcastchannel');
       const profiles = process.env.FORKLINE_PROFILE_DIR;
       const samples = await sampleRuns(context.runs, async (run) => {
@@ -167,6 +250,18 @@ export const tabsKeystrokeLargeScenario: Scenario = {
         ),
       };
       const results: BenchResult[] = [yjs.p50, yjs.p99];
+      // DESIGN §13's open.text.100k and open.timeline.100k, each beside the 10k figure.
+      for (const part of ['text', 'timeline'] as const) {
+        const small = toResult(`open.${part}.10k`, 'ms', opens[`10k.${part}`]!);
+        results.push(small);
+        if (opens[`100k.${part}`])
+          results.push(
+            toResult(`open.${part}.100k`, 'ms', opens[`100k.${part}`]!, {
+              baseline: small,
+              goal: '<= 100',
+            }),
+          );
+      }
       for (const size of sizes) {
         const label = `${size / 1000}k`;
         const goals =
