@@ -77,10 +77,16 @@ async function textEpisodes(
   log: Log,
   stream: string,
   state: DocState,
+  heldBy: HeldBy,
 ): Promise<DocConflict[]> {
-  const groups = (await log.conflicts(stream)).filter((c) =>
-    c.events.every((id) => state.applied.has(id)),
-  );
+  const all = await log.conflicts(stream);
+  const held = await heldBy(state);
+  const groups: Conflict[] = [];
+  for (const c of all) {
+    let every = true;
+    for (const id of c.events) if (!(every = await held(id))) break;
+    if (every) groups.push(c);
+  }
   // One stretch of concurrency is one episode: groups that share an event, and a
   // group that forked from within an episode (from one of its events, or from the
   // merge that ended it) while both went on typing.
@@ -156,15 +162,24 @@ async function textEpisodes(
   return out;
 }
 
+/**
+ * Whether `state` holds an event: a test made now, for events stored before now
+ * (DocStates.heldBy).
+ */
+export type HeldBy = (
+  state: DocState,
+) => Promise<(id: EventId) => boolean | Promise<boolean>>;
+
 /** Field conflicts and text episodes of a document as `state` holds it, oldest first. */
 export async function documentConflicts(
   log: Log,
   stream: string,
   state: DocState,
+  heldBy: HeldBy,
 ): Promise<DocConflict[]> {
   const all = [
     ...(await fieldConflicts(log, stream, state)),
-    ...(await textEpisodes(log, stream, state)),
+    ...(await textEpisodes(log, stream, state, heldBy)),
   ];
   // A total order, the same on every replica whatever order events arrived in.
   const key = (c: DocConflict) => [

@@ -1,17 +1,33 @@
 import * as Y from 'yjs';
-import { compareCanonical } from '../log/store.ts';
+import { sameIds } from '../log/append.ts';
+import {
+  compareCanonical,
+  type EventRecord,
+  type Store,
+} from '../log/store.ts';
 import type { EventId, Log, LogEvent } from '../log/types.ts';
 import { fieldWritesOf, textUpdateOf } from './doc-events.ts';
-import { Registers } from './registers.ts';
+import { Registers, type FieldWrite } from './registers.ts';
 import type { TextSplice } from './text-splice.ts';
 
 export const BODY = 'body';
 
-/** A document folded at some heads: its Yjs text, its registers, and what it holds. */
+/**
+ * A document folded at some heads: its Yjs text, its registers, and what it holds.
+ * The one fold of a document: a snapshot (./document-snapshots.ts) is a DocState's
+ * parts, and a state opened from one folds what came since with `apply`, as a state
+ * folded from the first event does.
+ */
 export class DocState {
   /** A new Y.Doc draws a fresh random client id: no two producers ever share one. */
   readonly ydoc = new Y.Doc();
   readonly registers = new Registers();
+  /**
+   * Every event of the stream stored at a position up to this one is folded in (a
+   * state opened from a snapshot); 0 for a state folded event by event.
+   */
+  position = 0;
+  /** The events folded in beyond `position`. */
   readonly applied = new Set<EventId>();
   heads: EventId[] = [];
   /** The text as a string, while no transaction has changed it since. */
@@ -19,6 +35,35 @@ export class DocState {
 
   constructor() {
     this.ydoc.on('afterTransaction', () => (this.plain = undefined));
+  }
+
+  /**
+   * A state from a snapshot's parts: its text's Yjs state (and the same as a string,
+   * when known), its register writes, its heads, and the position it covers.
+   */
+  static restore(
+    parts: {
+      text: Uint8Array | undefined;
+      plain?: string | undefined;
+      writes: readonly FieldWrite[];
+      heads: EventId[];
+      position: number;
+    },
+    onIgnoredError: (error: Error) => void,
+  ): DocState {
+    const state = new DocState();
+    for (const w of parts.writes)
+      state.registers.apply(w.event, w.field, w.value, w.supersedes);
+    if (parts.text) state.applyText([parts.text], onIgnoredError);
+    if (parts.plain !== undefined) state.plain = parts.plain;
+    state.heads = [...parts.heads].sort();
+    state.position = parts.position;
+    return state;
+  }
+
+  /** Whether the event stored as `record` is folded in. */
+  holds(record: EventRecord): boolean {
+    return record.pos <= this.position || this.applied.has(record.event.id);
   }
 
   get text(): Y.Text {
@@ -127,16 +172,21 @@ const MAX_CATCH_UP = 50_000;
 
 /**
  * A few recent DocStates. Asked for the state at some heads, it advances a cached
- * state those heads descend from (cost: the events since), or folds from scratch.
- * A state lives under exactly one heads key; advancing it moves it.
+ * state those heads descend from (cost: the events since); else, for the stream's
+ * current heads, it opens the document's snapshot (cost: the events since it);
+ * else it folds the events those heads hold. A state lives under exactly one heads
+ * key; advancing it moves it.
  */
 export class DocStates {
   private states: DocState[] = [];
 
   constructor(
+    private readonly store: Store,
     private readonly log: Log,
     private readonly stream: string,
     private readonly onIgnoredError: (error: Error) => void,
+    /** Opens the document at its current heads from its snapshot. */
+    private readonly openLatest: () => Promise<DocState>,
   ) {}
 
   async at(heads: EventId[]): Promise<DocState> {
@@ -151,6 +201,19 @@ export class DocStates {
         return this.touch(candidate);
       }
     }
+    const current = (await this.store.stream(this.stream))?.heads ?? [];
+    if (sameIds(current, heads)) {
+      const latest = await this.openLatest();
+      // Opened at heads that moved on meanwhile: from there, as from any state.
+      const missing = sameIds(latest.heads, heads)
+        ? []
+        : await this.missingFrom(latest, heads);
+      if (missing) {
+        latest.apply(missing, this.onIgnoredError);
+        latest.heads = heads;
+        return this.touch(latest);
+      }
+    }
     const fresh = new DocState();
     const events: LogEvent[] = [];
     for await (const event of this.log.read(this.stream, { at: heads }))
@@ -159,6 +222,24 @@ export class DocStates {
     fresh.heads = heads;
     return this.touch(fresh);
   }
+
+  /**
+   * A test of whether `state` holds an event stored before now. At the stream's
+   * current heads it holds every stored event (they are all the heads' ancestors),
+   * and nothing is read; otherwise an event it did not fold one by one is looked up
+   * for its position.
+   */
+  readonly heldBy = async (
+    state: DocState,
+  ): Promise<(id: EventId) => boolean | Promise<boolean>> => {
+    const current = (await this.store.stream(this.stream))?.heads ?? [];
+    if (sameIds(current, state.heads)) return () => true;
+    return async (id) => {
+      if (state.applied.has(id)) return true;
+      const record = await this.store.event(id);
+      return record !== undefined && state.holds(record);
+    };
+  };
 
   /** A state that made an edit which did not reach the log no longer matches any heads. */
   evict(state: DocState): void {
@@ -195,11 +276,15 @@ export class DocStates {
         if (baseHeads.has(id)) met++;
         continue;
       }
-      const event = await this.log.get(id);
-      if (!event || event.stream !== this.stream) return undefined;
-      missing.push(event);
+      const record = await this.store.event(id);
+      if (!record || record.event.stream !== this.stream) return undefined;
+      if (base.holds(record)) {
+        if (baseHeads.has(id)) met++;
+        continue;
+      }
+      missing.push(record.event);
       if (missing.length > MAX_CATCH_UP) return undefined;
-      stack.push(...event.parents);
+      stack.push(...record.event.parents);
     }
     return met === baseHeads.size ? missing : undefined;
   }

@@ -1,23 +1,20 @@
 import * as Y from 'yjs';
-import { DELETED_FIELD, fieldWritesOf, textUpdateOf } from './doc-events.ts';
-import { BODY } from './doc-state.ts';
-import { Registers } from './registers.ts';
+import {
+  DELETED_FIELD,
+  fieldWritesOf,
+  TEXT_EDITED,
+  VERSION_RESTORED,
+} from './doc-events.ts';
+import { BODY, DocState } from './doc-state.ts';
+import { Registers, type FieldWrite } from './registers.ts';
 import { sameIds } from '../log/append.ts';
 import type { EventRecord, SnapshotRecord, Store } from '../log/store.ts';
-import type { EventId, Json, LogEvent } from '../log/types.ts';
+import type { EventId } from '../log/types.ts';
 
 /** The projection name in snapshot keys: `${stream}\n${SNAPSHOT_NAME}`. */
 export const SNAPSHOT_NAME = 'doc.open';
 /** Save a new snapshot once opening had to fold this many events past the last one. */
 export const SNAPSHOT_EVERY = 500;
-
-/** A register write, with just the event fields Registers reads. */
-interface FieldWrite {
-  event: Pick<LogEvent, 'id' | 'actor' | 'author' | 'time'>;
-  field: string;
-  value: Json;
-  supersedes: EventId[];
-}
 
 /**
  * What a snapshot record of a document holds: every event of the stream with
@@ -83,20 +80,14 @@ export interface LoadOptions {
 const keyOf = (stream: string) => `${stream}\n${SNAPSHOT_NAME}`;
 const stateKeyOf = (stream: string) => `${stream}\n${SNAPSHOT_NAME}.state`;
 
-/**
- * A document as of its latest events: the snapshot record plus the stream's events
- * after it, so opening costs what arrived since the snapshot, not the whole history
- * (DESIGN §5). When that was `every` events or more, the result is saved as the new
- * snapshot. Snapshots are caches: one that is missing, malformed or unwritable (or
- * whose state record is) changes nothing but speed.
- */
-export async function loadDocument(
+type DocumentSnapshot = SnapshotRecord & { state: DocumentSnapshotState };
+
+/** The latest snapshot of `stream` (when one is to be used) and the events stored after it. */
+async function snapshotAndSince(
   store: Store,
   stream: string,
-  options: LoadOptions,
-  useSnapshot = true,
-): Promise<LoadedDocument> {
-  const every = options.every ?? SNAPSHOT_EVERY;
+  useSnapshot: boolean,
+): Promise<{ snapshot?: DocumentSnapshot; records: EventRecord[] }> {
   const [saved, streamRecord] = await Promise.all([
     useSnapshot
       ? store.getSnapshot(keyOf(stream)).catch(() => undefined)
@@ -104,7 +95,6 @@ export async function loadDocument(
     store.stream(stream),
   ]);
   const snapshot = snapshotState(saved);
-  const since = snapshot?.pos ?? 0;
   // Every event stored after the snapshot is a head or has one among its
   // descendants, stored later still: the same heads mean nothing came since, and
   // then no event is read (reading the stream's segments has a cost of its own).
@@ -113,72 +103,186 @@ export async function loadDocument(
     snapshot &&
     sameIds([...snapshot.state.heads].sort(), streamRecord?.heads ?? [])
       ? []
-      : await store.streamEventsSince(stream, since);
-  const writes = [...(snapshot?.state.writes ?? [])];
-  const updates: Uint8Array[] = [];
-  let heads = snapshot?.state.heads ?? [];
-  let position = since;
-  for (const record of records) {
-    // Causal delivery: a parent always has the smaller position, so this leaves
-    // exactly the events no other event names.
-    heads = advance(heads, record.event);
-    position = record.pos;
-    collect(record, writes, updates, options.onIgnoredError);
-  }
-  const registers = new Registers();
-  for (const w of writes)
-    registers.apply(w.event as LogEvent, w.field, w.value, w.supersedes);
+      : await store.streamEventsSince(stream, snapshot?.pos ?? 0);
+  return { ...(snapshot ? { snapshot } : {}), records };
+}
 
-  const save = records.length >= every;
-  let text: Uint8Array | undefined;
-  let plain: string | undefined;
-  if (options.text || save) {
-    // Nothing came since and the snapshot has the string: heard before the state is read.
-    const early = updates.length === 0 ? snapshot?.state.plain : undefined;
-    if (early !== undefined) options.onText?.(early);
-    const base = snapshot && (await snapshotText(store, snapshot));
-    // The state record is missing or of another snapshot: fold from scratch.
-    if (snapshot && !base) return loadDocument(store, stream, options, false);
-    ({ text, plain } =
-      updates.length === 0 && base
-        ? { text: base, plain: snapshot!.state.plain ?? plainOf(base) }
-        : mergeText(base, updates, options.onIgnoredError));
-    if (early === undefined) options.onText?.(plain);
-  }
-  if (save && text) {
-    const takenAt = Date.now();
-    const record = (key: string, state: unknown): SnapshotRecord => ({
-      key,
+/**
+ * The document at its latest events, as a DocState: the snapshot's parts, then the
+ * events stored after it folded in by `DocState.apply`, as any state folds. The
+ * cost is the snapshot's Yjs state and what arrived since, not the whole history.
+ * When that was `every` events or more, the result is saved as the new snapshot.
+ * `folded` counts the events folded past the snapshot (all of them without one).
+ */
+export async function openDocState(
+  store: Store,
+  stream: string,
+  options: Pick<LoadOptions, 'every'> & {
+    onIgnoredError: (error: Error) => void;
+  },
+  useSnapshot = true,
+): Promise<{ state: DocState; folded: number }> {
+  const { snapshot, records } = await snapshotAndSince(
+    store,
+    stream,
+    useSnapshot,
+  );
+  const base = snapshot && (await snapshotText(store, snapshot));
+  // The state record is missing or of another snapshot: fold from scratch.
+  if (snapshot && !base) return openDocState(store, stream, options, false);
+  const state = DocState.restore(
+    {
+      text: base,
+      plain: snapshot?.state.plain,
+      writes: snapshot?.state.writes ?? [],
+      heads: snapshot?.state.heads ?? [],
+      position: snapshot?.pos ?? 0,
+    },
+    options.onIgnoredError,
+  );
+  if (records.length === 0) return { state, folded: 0 };
+  state.apply(
+    records.map((r) => r.event),
+    options.onIgnoredError,
+  );
+  // One consistent read of every event after the snapshot: all of them are at or
+  // before the last one's position now.
+  state.position = records[records.length - 1]!.pos;
+  state.applied.clear();
+  state.heads = headsAfter(snapshot?.state.heads ?? [], records);
+  if (records.length >= (options.every ?? SNAPSHOT_EVERY))
+    await saveSnapshot(
+      store,
       stream,
-      pos: position,
-      extra: [],
-      after: null,
       state,
-      takenAt,
-    });
-    const textState: TextStateRecordState = { version: 5, text };
-    const state: DocumentSnapshotState = { version: 5, plain, writes, heads };
-    // The state first: a snapshot record never names a state that was not written.
-    // IndexedDB clones a record when put is called, before anything is transferred.
-    await store
-      .putSnapshot(record(stateKeyOf(stream), textState))
-      .then(() => store.putSnapshot(record(keyOf(stream), state)))
-      .catch(options.onIgnoredError);
-  }
-  return {
-    text: options.text ? text : undefined,
-    plain: options.text ? plain : undefined,
-    registers,
-    heads: [...heads].sort(),
-    position,
-    folded: records.length,
+      Y.encodeStateAsUpdate(state.ydoc),
+      options.onIgnoredError,
+    );
+  return { state, folded: records.length };
+}
+
+/**
+ * A document as of its latest events, for showing it: its text as a Yjs update and
+ * a string, its registers, heads and position. When nothing came since the snapshot
+ * these are the snapshot's, read without building a Y.Doc; else the same fold as
+ * `openDocState`. Listing documents asks for registers alone, and then no text is
+ * read or folded. Snapshots are caches: one that is missing, malformed or
+ * unwritable (or whose state record is) changes nothing but speed.
+ */
+export async function loadDocument(
+  store: Store,
+  stream: string,
+  options: LoadOptions,
+): Promise<LoadedDocument> {
+  const every = options.every ?? SNAPSHOT_EVERY;
+  const onIgnoredError = (e: Error) => options.onIgnoredError(e);
+  const { snapshot, records } = await snapshotAndSince(store, stream, true);
+  const heads = headsAfter(snapshot?.state.heads ?? [], records);
+  const position = records[records.length - 1]?.pos ?? snapshot?.pos ?? 0;
+  const registersOnly = () => {
+    const registers = new Registers();
+    for (const w of snapshot?.state.writes ?? [])
+      registers.apply(w.event, w.field, w.value, w.supersedes);
+    for (const { event } of records) {
+      try {
+        for (const w of fieldWritesOf(event))
+          registers.apply(event, w.field, w.value, w.supersedes);
+      } catch (error) {
+        onIgnoredError(error as Error);
+      }
+    }
+    return registers;
   };
+  if (!options.text && records.length < every)
+    return {
+      text: undefined,
+      plain: undefined,
+      registers: registersOnly(),
+      heads,
+      position,
+      folded: records.length,
+    };
+  // No text came since the snapshot: its text is current, read without a Y.Doc.
+  if (
+    snapshot &&
+    records.length < every &&
+    records.every(
+      ({ event }) =>
+        event.type !== TEXT_EDITED && event.type !== VERSION_RESTORED,
+    )
+  ) {
+    // The snapshot has the string: heard before the state is read.
+    const early = snapshot.state.plain;
+    if (early !== undefined) options.onText?.(early);
+    const base = await snapshotText(store, snapshot);
+    if (base) {
+      const plain = early ?? plainOf(base);
+      if (early === undefined) options.onText?.(plain);
+      return {
+        text: base,
+        plain,
+        registers: registersOnly(),
+        heads,
+        position,
+        folded: records.length,
+      };
+    }
+  }
+  const { state, folded } = await openDocState(store, stream, {
+    every,
+    onIgnoredError,
+  });
+  const plain = state.textString();
+  options.onText?.(plain);
+  const text = options.text ? Y.encodeStateAsUpdate(state.ydoc) : undefined;
+  state.ydoc.destroy();
+  return {
+    text,
+    plain: options.text ? plain : undefined,
+    registers: state.registers,
+    heads: state.heads,
+    position: state.position,
+    folded,
+  };
+}
+
+/** Saves `state` (whose text's Yjs state is `text`) as the stream's snapshot: best effort. */
+async function saveSnapshot(
+  store: Store,
+  stream: string,
+  state: DocState,
+  text: Uint8Array,
+  onIgnoredError: (error: Error) => void,
+): Promise<void> {
+  const takenAt = Date.now();
+  const record = (key: string, value: unknown): SnapshotRecord => ({
+    key,
+    stream,
+    pos: state.position,
+    extra: [],
+    after: null,
+    state: value,
+    takenAt,
+  });
+  const textState: TextStateRecordState = { version: 5, text };
+  const snapshot: DocumentSnapshotState = {
+    version: 5,
+    plain: state.textString(),
+    writes: [...state.registers.writes],
+    heads: state.heads,
+  };
+  // The state first: a snapshot record never names a state that was not written.
+  // IndexedDB clones a record when put is called, before anything is transferred.
+  await store
+    .putSnapshot(record(stateKeyOf(stream), textState))
+    .then(() => store.putSnapshot(record(keyOf(stream), snapshot)))
+    .catch(onIgnoredError);
 }
 
 /** The Yjs state of `snapshot`'s text: in it (versions 3, 4) or in its own record of the same `pos` and `takenAt`. */
 async function snapshotText(
   store: Store,
-  snapshot: SnapshotRecord & { state: DocumentSnapshotState },
+  snapshot: DocumentSnapshot,
 ): Promise<Uint8Array | undefined> {
   if (snapshot.state.text) return snapshot.state.text;
   const record = await store
@@ -208,31 +312,18 @@ export function summaryOf(registers: Registers): {
   };
 }
 
-/** Heads after `event`: it replaces the parents it names. */
-function advance(heads: EventId[], event: LogEvent): EventId[] {
-  return [...heads.filter((h) => !event.parents.includes(h)), event.id];
-}
-
-/** A malformed event from another replica is reported and skipped, as DocState does. */
-function collect(
-  { event }: EventRecord,
-  writes: FieldWrite[],
-  updates: Uint8Array[],
-  onIgnoredError: (error: unknown) => void,
-): void {
-  try {
-    const update = textUpdateOf(event);
-    const fieldWrites = fieldWritesOf(event);
-    if (update) updates.push(update);
-    const { id, actor, author, time } = event;
-    for (const w of fieldWrites)
-      writes.push({
-        event: { id, actor, time, ...(author !== undefined ? { author } : {}) },
-        ...w,
-      });
-  } catch (error) {
-    onIgnoredError(error);
+/**
+ * Sorted heads after `records`, stored after a state whose heads were `heads`: by
+ * causal delivery a parent always has the smaller position, so each event replaces
+ * the parents it names.
+ */
+function headsAfter(heads: EventId[], records: EventRecord[]): EventId[] {
+  const now = new Set(heads);
+  for (const { event } of records) {
+    event.parents.forEach((p) => now.delete(p));
+    now.add(event.id);
   }
+  return [...now].sort();
 }
 
 /** The string of a text's Yjs update. */
@@ -246,44 +337,10 @@ function plainOf(text: Uint8Array): string {
   }
 }
 
-/**
- * The text with every update applied, as one update and as a string; one Yjs
- * transaction for the lot.
- */
-function mergeText(
-  base: Uint8Array | undefined,
-  updates: Uint8Array[],
-  onIgnoredError: (error: unknown) => void,
-): { text: Uint8Array; plain: string } {
-  const doc = new Y.Doc();
-  try {
-    doc.transact(() => {
-      if (base) Y.applyUpdate(doc, base);
-      for (const update of updates) {
-        try {
-          Y.applyUpdate(doc, update);
-        } catch (error) {
-          onIgnoredError(
-            new Error(
-              `a text update could not be applied: ${(error as Error).message}`,
-            ),
-          );
-        }
-      }
-    });
-    return {
-      text: Y.encodeStateAsUpdate(doc),
-      plain: doc.getText(BODY).toString(),
-    };
-  } finally {
-    doc.destroy();
-  }
-}
-
 /** The record's state when it is one this module wrote; anything else is ignored. */
 function snapshotState(
   record: SnapshotRecord | undefined,
-): (SnapshotRecord & { state: DocumentSnapshotState }) | undefined {
+): DocumentSnapshot | undefined {
   const state = record?.state as Partial<DocumentSnapshotState> | undefined;
   if (
     !record ||
@@ -298,5 +355,5 @@ function snapshotState(
     !Number.isSafeInteger(record.pos)
   )
     return undefined;
-  return record as SnapshotRecord & { state: DocumentSnapshotState };
+  return record as DocumentSnapshot;
 }

@@ -13,6 +13,8 @@ import {
   type RestoreData,
 } from './doc-events.ts';
 import { DocStates, type DocState } from './doc-state.ts';
+import { openDocState } from './document-snapshots.ts';
+import { storeOf } from '../log/log.ts';
 import {
   loneSurrogateIn,
   spliceBetween,
@@ -74,6 +76,11 @@ export interface OpenDocumentOptions {
   author?: string;
   /** Malformed events from other replicas are skipped and reported here. */
   onIgnoredError?: (error: Error) => void;
+  /**
+   * Opening folds the document from its snapshot in the log's store (DESIGN §5) and
+   * saves a new one once it folded this many events past it: 500 by default.
+   */
+  snapshotEvery?: number;
 }
 
 /**
@@ -92,7 +99,15 @@ export async function openDocument(
   const onIgnoredError =
     options.onIgnoredError ??
     ((e: Error) => console.warn(`forkline: ${stream}:`, e.message));
-  const states = new DocStates(log, stream, onIgnoredError);
+  const store = storeOf(log);
+  const states = new DocStates(store, log, stream, onIgnoredError, () =>
+    openDocState(store, stream, {
+      onIgnoredError,
+      ...(options.snapshotEvery !== undefined
+        ? { every: options.snapshotEvery }
+        : {}),
+    }).then((o) => o.state),
+  );
   const author = options.author !== undefined ? { author: options.author } : {};
   // One operation at a time: an edit mutates the cached state it was made against.
   let queue: Promise<unknown> = Promise.resolve();
@@ -208,7 +223,7 @@ export async function openDocument(
         const state = await states.at(heads);
         return {
           ...summarise(state, heads),
-          conflicts: await documentConflicts(log, stream, state),
+          conflicts: await documentConflicts(log, stream, state, states.heldBy),
         };
       }),
     restore: (at) =>

@@ -7,6 +7,14 @@ export interface RegisterValue {
   time: string;
 }
 
+/** A register write, with just the event fields Registers reads: what a snapshot keeps. */
+export interface FieldWrite {
+  event: Pick<LogEvent, 'id' | 'actor' | 'author' | 'time'>;
+  field: string;
+  value: Json;
+  supersedes: EventId[];
+}
+
 /** A field write that replaced two or more concurrent values: a resolved conflict. */
 export interface Resolution {
   field: string;
@@ -24,13 +32,22 @@ export class Registers {
   private readonly live = new Map<string, Map<EventId, RegisterValue>>();
   private readonly replaced = new Set<EventId>();
   readonly resolutions: Resolution[] = [];
+  /** Every write applied, in the order applied: field sets are rare (titles, deletion). */
+  readonly writes: FieldWrite[] = [];
 
   apply(
-    event: LogEvent,
+    event: FieldWrite['event'],
     field: string,
     value: Json,
     supersedes: EventId[],
   ): void {
+    const { id, actor, author, time } = event;
+    this.writes.push({
+      event: { id, actor, time, ...(author !== undefined ? { author } : {}) },
+      field,
+      value,
+      supersedes,
+    });
     let values = this.live.get(field);
     if (!values) this.live.set(field, (values = new Map()));
     for (const id of supersedes) {
@@ -77,6 +94,7 @@ export class Registers {
       copy.live.set(field, new Map(values));
     this.replaced.forEach((id) => copy.replaced.add(id));
     copy.resolutions.push(...this.resolutions);
+    copy.writes.push(...this.writes);
     return copy;
   }
 }

@@ -57,13 +57,28 @@ export async function openLogOn(
 ): Promise<Log> {
   const actor = options.actor ?? (await ensureActor(store));
   checkName('actor', actor, LIMITS.actorLength);
-  return new ForklineLog(
+  const log = new ForklineLog(
     store,
     actor,
     options.actor === undefined,
     options.policy ?? (() => 'keep-both'),
     options.now ?? Date.now,
   );
+  stores.set(log, store);
+  return log;
+}
+
+const stores = new WeakMap<Log, Store>();
+
+/**
+ * The store under a log this module opened: what projections kept beside the log
+ * (a document's snapshot, src/doc) read and write their cached folds in (DESIGN §5).
+ * @throws TypeError for any other object.
+ */
+export function storeOf(log: Log): Store {
+  const store = stores.get(log);
+  if (!store) throw new TypeError('not a log opened by openLog or openLogOn');
+  return store;
 }
 
 async function ensureActor(store: Store): Promise<string> {

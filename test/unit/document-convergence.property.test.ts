@@ -16,7 +16,8 @@ type Op =
       text: string;
     }
   | { kind: 'field'; replica: number; stale: number; value: string }
-  | { kind: 'sync'; from: number; to: number; share: number; reverse: boolean };
+  | { kind: 'sync'; from: number; to: number; share: number; reverse: boolean }
+  | { kind: 'reopen'; replica: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -49,7 +50,21 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       reverse: fc.boolean(),
     }),
   },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('reopen' as const),
+      replica: fc.nat(),
+    }),
+  },
 );
+
+/**
+ * A document handle that opens from the snapshot in the log's store and saves one
+ * whenever it folded an event past it: snapshots at random points of the history.
+ */
+const reopen = (log: Log, i: number) =>
+  openDocument(log, 'p', { author: `writer ${i}`, snapshotEvery: 1 });
 
 interface Replica {
   log: Log;
@@ -89,6 +104,10 @@ describe('documents on replicas exchanging events in random order', () => {
               continue;
             }
             const r = replicas[o.replica % n]!;
+            if (o.kind === 'reopen') {
+              r.doc = await reopen(r.log, o.replica % n);
+              continue;
+            }
             const at = r.views[Math.max(0, r.views.length - 1 - o.stale)]!;
             if (o.kind === 'field') {
               await r.doc.setField('colour', o.value, { at });
@@ -128,6 +147,11 @@ describe('documents on replicas exchanging events in random order', () => {
           });
           for (const view of views)
             expect(shape(view)).toEqual(shape(views[0]!));
+          // Opened afresh, from the snapshots taken along the way: the same view.
+          for (const [i, r] of replicas.entries())
+            expect(shape(await (await reopen(r.log, i)).view())).toEqual(
+              shape(views[0]!),
+            );
           expectOneHistoryPerClientId(
             await collect(replicas[0]!.log.read('doc/p')),
           );

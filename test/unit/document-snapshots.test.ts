@@ -186,3 +186,24 @@ describe('opening a document from its snapshot', () => {
     expect(textOf(opened.text!)).toBe('kept');
   });
 });
+
+describe('a document handle opened from its snapshot', () => {
+  it('lists no conflict at a version whose heads hold none of its events, though the stream has one now', async () => {
+    const desk = await replica('desk');
+    const phone = await replica('phone');
+    await desk.doc.editText(0, 0, 'abc');
+    await phone.log.ingest(await collect(desk.log.read(STREAM)));
+    // Folded from the snapshot, which the first view saves: positions, not ids.
+    const opened = await openDocument(desk.log, 'notes', { snapshotEvery: 1 });
+    const before = await opened.view();
+    expect(before.conflicts).toEqual([]);
+    // Then both write at once, and the desk merges the two.
+    await phone.doc.editText(3, 0, ' phone');
+    await desk.doc.editText(0, 0, 'desk ');
+    await desk.log.ingest(await collect(phone.log.read(STREAM)));
+    await desk.doc.editText(0, 0, '!');
+    expect((await opened.view()).conflicts).toHaveLength(1);
+    // The cached state at the earlier heads holds neither side.
+    expect((await opened.view({ at: before.heads })).conflicts).toEqual([]);
+  });
+});
