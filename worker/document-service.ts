@@ -12,10 +12,11 @@ import {
 } from '../src/index.ts';
 import { conflictChanges } from '../src/doc/conflict-changes.ts';
 import { loadDocument, summaryOf } from '../src/doc/document-snapshots.ts';
-import {
-  historyEntryOf,
-  type DocumentService,
-} from '../src/contract/documents.ts';
+import { HistoryIndex } from '../src/doc/history-index.ts';
+import type { DocumentService } from '../src/contract/documents.ts';
+
+/** Histories kept at once: the open document's in each tab, and a few more. */
+const HISTORIES = 4;
 
 /**
  * Documents over the worker's log: one DocumentHandle per document, kept open so
@@ -39,6 +40,22 @@ export function createDocumentService(
       handles.set(docId, h);
     }
     return h;
+  };
+  // The most recently asked for last; each caught up on every ask.
+  const histories = new Map<string, Promise<HistoryIndex>>();
+  const history = async (docId: string) => {
+    let h = histories.get(docId);
+    histories.delete(docId);
+    if (!h) {
+      h = HistoryIndex.open(store, streamOfDoc(docId));
+      h.catch(() => histories.delete(docId));
+    }
+    histories.set(docId, h);
+    for (const old of [...histories.keys()].slice(0, -HISTORIES))
+      histories.delete(old);
+    const index = await h;
+    await index.catchUp();
+    return index;
   };
   const writing = async <T>(work: Promise<T>) => {
     const result = await work;
@@ -111,11 +128,9 @@ export function createDocumentService(
     deleteDocument: async (docId) => writing((await handle(docId)).delete()),
     undeleteDocument: async (docId) =>
       writing((await handle(docId)).undelete()),
-    async documentHistory(docId) {
-      const entries = [];
-      for await (const e of log.read(streamOfDoc(docId)))
-        entries.push(historyEntryOf(e));
-      return entries;
-    },
+    historyPage: async (docId, start, count) =>
+      (await history(docId)).page(start, count),
+    historyHeads: async (docId, count) => (await history(docId)).heads(count),
+    historyJump: async (docId, jump) => (await history(docId)).jump(jump),
   };
 }

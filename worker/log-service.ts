@@ -222,8 +222,12 @@ export function createLogService(
     deleteDocument: async (docId) => (await documents()).deleteDocument(docId),
     undeleteDocument: async (docId) =>
       (await documents()).undeleteDocument(docId),
-    documentHistory: async (docId) =>
-      (await documents()).documentHistory(docId),
+    historyPage: async (docId, start, count) =>
+      (await documents()).historyPage(docId, start, count),
+    historyHeads: async (docId, count) =>
+      (await documents()).historyHeads(docId, count),
+    historyJump: async (docId, jump) =>
+      (await documents()).historyJump(docId, jump),
     async close() {
       if (!session) return;
       const s = await session;

@@ -1,7 +1,8 @@
 // The documents part of the page–worker contract (see ./index.ts).
 import type { ConflictChanges } from '../doc/conflict-changes.ts';
 import type { DocumentView } from '../doc/document.ts';
-import type { AppendResult, EventId, Json, LogEvent } from '../log/types.ts';
+import type { HistoryJump, HistoryPage } from '../doc/history-index.ts';
+import type { AppendResult, EventId, Json } from '../log/types.ts';
 
 export interface DocumentSummary {
   docId: string;
@@ -24,25 +25,11 @@ export interface DocumentSnapshot {
   included: EventId[];
 }
 
-/** One event of a document's history, as the timeline draws it. */
-export interface HistoryEntry {
-  id: EventId;
-  parents: EventId[];
-  type: string;
-  author: string;
-  time: string;
-  hlc: string;
-}
-
-/** An event as the history and the timeline show it: worker and page alike. */
-export const historyEntryOf = (e: LogEvent): HistoryEntry => ({
-  id: e.id,
-  parents: e.parents,
-  type: e.type,
-  author: e.author ?? e.actor,
-  time: e.time,
-  hlc: e.hlc,
-});
+export type {
+  HistoryEntry,
+  HistoryJump,
+  HistoryPage,
+} from '../doc/history-index.ts';
 
 export interface DocumentService {
   listDocuments(): Promise<DocumentSummary[]>;
@@ -82,6 +69,17 @@ export interface DocumentService {
   restoreDocument(docId: string, at: EventId[]): Promise<AppendResult>;
   deleteDocument(docId: string): Promise<AppendResult>;
   undeleteDocument(docId: string): Promise<AppendResult>;
-  /** Every event of the document in canonical order. */
-  documentHistory(docId: string): Promise<HistoryEntry[]>;
+  /**
+   * `count` events of the document's history in canonical order, from `start` (the
+   * last `count` for 'end'), at most MAX_PAGE: a page never reads the whole history.
+   */
+  historyPage(
+    docId: string,
+    start: number | 'end',
+    count: number,
+  ): Promise<HistoryPage>;
+  /** The heads of the version made of the history's first `count` events. */
+  historyHeads(docId: string, count: number): Promise<EventId[]>;
+  /** The version (an event count) a jump in the history goes to; undefined when none. */
+  historyJump(docId: string, jump: HistoryJump): Promise<number | undefined>;
 }

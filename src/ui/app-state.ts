@@ -6,17 +6,17 @@ import {
   type AppendResult,
   type DocumentView,
   type EventId,
-  type LogEvent,
 } from '../index.ts';
 import type {
   Delivery,
   DocumentSummary,
-  HistoryEntry,
+  HistoryJump,
+  HistoryPage,
   LogService,
   Progress,
 } from '../contract/index.ts';
 import type { ConflictChanges } from '../doc/conflict-changes.ts';
-import { addToHistory, changesMoreThanText } from './document-feed.ts';
+import { addToPage, changesMoreThanText } from './document-feed.ts';
 import { LiveDocument } from './live-document.ts';
 import { appendMoving } from './log-client.ts';
 import {
@@ -45,12 +45,15 @@ export const opening = signal<{ docId: string; text: string } | undefined>(
 );
 export const view = signal<DocumentView | undefined>(undefined);
 /**
- * The open document's events in canonical order, kept current from deliveries in
- * place (a 100k-event history is not copied per keystroke): read `historyVersion`
- * to hear of changes.
+ * The rows of the open document's history the page shows (the latest, or those
+ * around the version being looked at), and how many there are in all: a page of
+ * it, never the whole. Kept current from deliveries in place: read
+ * `historyVersion` to hear of changes.
  */
-export const history = signal<HistoryEntry[]>([]);
+export const history = signal<HistoryPage | undefined>(undefined);
 export const historyVersion = signal(0);
+/** The rows read at a time, and kept while following the latest edits. */
+export const HISTORY_PAGE = 600;
 export const notice = signal<string | undefined>(undefined);
 /** Said briefly after the log worker was replaced. */
 export const recovered = signal<string | undefined>(undefined);
@@ -78,6 +81,9 @@ let subscribeTo: (
 const RESTARTING =
   'Local storage stopped answering; reconnecting. Your edits are kept in this tab.';
 let recoveredTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** Per tab (sessionStorage): the document open in it, opened again on reload. */
+const OPEN_KEY = 'forkline.open';
 
 export async function start(): Promise<void> {
   addEventListener('online', () => (online.value = true));
@@ -109,7 +115,10 @@ export async function start(): Promise<void> {
   // Any document changed anywhere: refresh the list (titles, deletions).
   await subscribeTo(null, await service.position(), onAnyDelivery);
   await refreshDocuments();
-  const first = documents.value.find((d) => !d.deleted);
+  // The document this tab had open before a reload, else the first one.
+  const remembered = sessionStorage.getItem(OPEN_KEY);
+  const live = documents.value.filter((d) => !d.deleted);
+  const first = live.find((d) => d.docId === remembered) ?? live[0];
   if (first) await openDoc(first.docId);
 }
 
@@ -147,20 +156,63 @@ export async function refreshView(): Promise<void> {
   if (current.value === doc) view.value = v;
 }
 
-/** Events delivered while the history is being read: added to it once it is in. */
-let deliveredWhileLoading: LogEvent[] | undefined;
+/** Events delivered while a page of the history is being read: added to it once it is in. */
+let deliveredWhileLoading: Delivery[] | undefined;
 
-/** The whole history, read once when a document opens (and after a worker restart). */
-async function loadHistory(): Promise<void> {
+/**
+ * Reads the page of the history around version `around` (the latest rows when
+ * omitted): on open, after a worker restart, and when the version looked at leaves
+ * the rows held.
+ */
+async function loadHistory(around?: number): Promise<void> {
   const doc = current.value;
   if (!doc) return;
-  const meanwhile: LogEvent[] = (deliveredWhileLoading = []);
-  const h = await (await started).documentHistory(doc.docId);
+  const meanwhile: Delivery[] = (deliveredWhileLoading = []);
+  const page = await (
+    await started
+  ).historyPage(
+    doc.docId,
+    around === undefined
+      ? 'end'
+      : Math.max(0, around - Math.floor(HISTORY_PAGE / 2)),
+    HISTORY_PAGE,
+  );
   if (deliveredWhileLoading === meanwhile) deliveredWhileLoading = undefined;
   if (current.value !== doc) return;
-  addToHistory(h, meanwhile);
-  history.value = h;
+  addToPage(page, meanwhile, HISTORY_PAGE);
+  history.value = page;
   historyVersion.value++;
+}
+
+/** Makes sure the rows around version `count` are held, reading them if not. */
+export async function showHistoryAround(count: number): Promise<void> {
+  const page = history.value;
+  const half = Math.floor(HISTORY_PAGE / 4);
+  if (
+    page &&
+    page.start <= Math.max(0, count - half) &&
+    page.start + page.entries.length >= Math.min(page.total, count + half)
+  )
+    return;
+  await loadHistory(count);
+}
+
+/** The heads of the version made of the open document's first `count` events. */
+export async function historyHeadsAt(
+  count: number,
+): Promise<EventId[] | undefined> {
+  const doc = current.value;
+  if (!doc) return undefined;
+  return (await started).historyHeads(doc.docId, count);
+}
+
+/** The version a jump in the open document's history goes to. */
+export async function historyJump(
+  jump: HistoryJump,
+): Promise<number | undefined> {
+  const doc = current.value;
+  if (!doc) return undefined;
+  return (await started).historyJump(doc.docId, jump);
 }
 
 export async function openDoc(docId: string): Promise<void> {
@@ -220,9 +272,10 @@ export async function openDoc(docId: string): Promise<void> {
     },
   });
   current.value = { docId, live };
+  sessionStorage.setItem(OPEN_KEY, docId);
   opening.value = undefined;
   view.value = undefined;
-  history.value = [];
+  history.value = undefined;
   docSubscription = await subscribeTo(
     snapshot.stream,
     snapshot.position,
@@ -233,9 +286,9 @@ export async function openDoc(docId: string): Promise<void> {
       // asked for only when something else may have changed them.
       const more = changesMoreThanText(live.heads, events);
       live.receive(events);
-      deliveredWhileLoading?.push(...events);
-      addToHistory(history.value, events);
-      historyVersion.value++;
+      deliveredWhileLoading?.push(...batch);
+      if (history.value && addToPage(history.value, batch, HISTORY_PAGE))
+        historyVersion.value++;
       if (more) refreshViewSoon();
     },
   );

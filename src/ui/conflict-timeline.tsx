@@ -143,13 +143,19 @@ function Title(props: { before?: DocumentView; after?: DocumentView }) {
 /** The DAG around the version being looked at (the latest by default): the rows on screen. */
 function Lanes() {
   void historyVersion.value; // kept current in place
-  const all = history.value;
-  const at = looking.value?.count ?? all.length;
-  const start = Math.max(
-    0,
-    Math.min(at - Math.ceil(ROWS_SHOWN / 2), all.length - ROWS_SHOWN),
+  const page = history.value;
+  if (!page) return null;
+  const at = looking.value?.count ?? page.total;
+  // The rows held around it: all of them once the page around it is read.
+  const first = Math.max(
+    page.start,
+    Math.min(at - Math.ceil(ROWS_SHOWN / 2), page.total - ROWS_SHOWN),
   );
-  const events = all.slice(start, start + ROWS_SHOWN);
+  const start = Math.min(first, page.start + page.entries.length);
+  const events = page.entries.slice(
+    start - page.start,
+    start - page.start + ROWS_SHOWN,
+  );
   const { placed, lanes } = layOutLanes(events);
   const width = lanes * LANE + 8;
   const height = placed.length * ROW + 8;
@@ -161,7 +167,7 @@ function Lanes() {
       width={width}
       height={height}
       role="img"
-      aria-label={`History graph: events ${start + 1} to ${start + events.length} of ${all.length}, in ${lanes} lanes`}
+      aria-label={`History graph: events ${start + 1} to ${start + events.length} of ${page.total}, in ${lanes} lanes`}
     >
       {placed.map((p) =>
         p.from.map((f, i) => (

@@ -1,34 +1,48 @@
 import { compareCanonical } from '../log/store.ts';
 import { TEXT_EDITED, type EventId, type LogEvent } from '../index.ts';
+import type { Delivery } from '../contract/index.ts';
 import {
-  historyEntryOf as entryOf,
-  type HistoryEntry,
-} from '../contract/documents.ts';
+  historyEntryOf,
+  placeOf,
+  type HistoryPage,
+} from '../doc/history-index.ts';
 
 /**
- * Adds delivered events to a history kept in canonical order, in place: most go at
- * the end; one from the past (a synced device's) is put where it sorts. Events it
- * already holds are skipped. Costs the new events, not the history.
+ * Takes delivered events into a page of the history, in place. Each one stored after
+ * the page's position is new to the history: one that sorts within the page goes
+ * where it sorts, one before the page moves it along, one after it joins it only
+ * when the page reaches the end of the history (the rows a page shows while
+ * following the latest edits). A page at the end keeps its last `keep` entries.
+ * Returns whether anything changed.
  */
-export function addToHistory(
-  history: HistoryEntry[],
-  events: LogEvent[],
-): void {
-  for (const event of [...events].sort(compareCanonical)) {
-    const last = history[history.length - 1];
-    if (!last || compareCanonical(last, event) < 0) {
-      history.push(entryOf(event));
-      continue;
-    }
-    let lo = 0;
-    let hi = history.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareCanonical(history[mid]!, event) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    if (history[lo]?.id !== event.id) history.splice(lo, 0, entryOf(event));
+export function addToPage(
+  page: HistoryPage,
+  deliveries: readonly Delivery[],
+  keep: number,
+): boolean {
+  const fresh = deliveries
+    .filter((d) => d.position > page.position)
+    .sort((a, b) => compareCanonical(a.event, b.event));
+  for (const { event, position } of fresh) {
+    const atEnd = page.start + page.entries.length === page.total;
+    page.total++;
+    page.position = Math.max(page.position, position);
+    const author = event.author ?? event.actor;
+    if (!page.authors.includes(author)) page.authors.push(author);
+    const at = placeOf(page.entries, event);
+    if (at === 0 && page.start > 0) page.start++;
+    else if (at < page.entries.length || atEnd)
+      page.entries.splice(at, 0, historyEntryOf(event));
   }
+  if (
+    page.entries.length > keep &&
+    page.start + page.entries.length === page.total
+  ) {
+    const drop = page.entries.length - keep;
+    page.entries.splice(0, drop);
+    page.start += drop;
+  }
+  return fresh.length > 0;
 }
 
 /**

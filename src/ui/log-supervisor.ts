@@ -30,7 +30,9 @@ const RETRIED_ON_RESTART = new Set<string>([
   'documentSnapshot',
   'documentView',
   'conflictChanges',
-  'documentHistory',
+  'historyPage',
+  'historyHeads',
+  'historyJump',
 ]);
 
 /**

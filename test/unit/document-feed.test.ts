@@ -1,13 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FIELD_SET, TEXT_EDITED, type LogEvent } from '../../src/index.ts';
+import { addToPage, changesMoreThanText } from '../../src/ui/document-feed.ts';
 import {
-  addToHistory,
-  changesMoreThanText,
-} from '../../src/ui/document-feed.ts';
-import { historyEntryOf as entryOf } from '../../src/contract/documents.ts';
+  historyEntryOf as entryOf,
+  type HistoryPage,
+} from '../../src/doc/history-index.ts';
 import { compareCanonical } from '../../src/log/store.ts';
-import type { HistoryEntry } from '../../src/contract/index.ts';
 import { assertProperty } from '../support/property.ts';
 
 const event = (
@@ -26,31 +25,68 @@ const event = (
   time: '2026-11-30T00:00:00.000Z',
 });
 
-describe('a history kept from deliveries', () => {
-  it('ends in canonical order with each event once, however deliveries are cut, ordered and repeated', async () => {
+describe('a page of the history kept from deliveries', () => {
+  it('stays the rows it held (or the latest, when it was at the end), in canonical order, with the right total, however deliveries come', async () => {
     await assertProperty(
       fc.asyncProperty(
         fc.integer({ min: 0, max: 40 }),
-        fc.array(fc.nat(), { maxLength: 60 }),
+        fc.integer({ min: 0, max: 40 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 12 }),
+        fc.nat(),
         fc.array(fc.integer({ min: 1, max: 5 }), { maxLength: 20 }),
-        async (count, order, cuts) => {
-          const events = Array.from({ length: count }, (_, i) => event(i));
-          // Delivered in some order, in batches, some twice.
-          const delivered = [...events, ...events.slice(0, count >> 2)];
-          order.forEach((s, i) => {
-            const [a, b] = [i % delivered.length, s % delivered.length];
-            if (delivered.length > 1)
-              [delivered[a], delivered[b]] = [delivered[b]!, delivered[a]!];
-          });
-          const history: HistoryEntry[] = [];
+        fc.integer({ min: 1, max: 30 }),
+        async (known, later, from, size, again, cuts, keep) => {
+          // Positions are arrival order; canonical order is another (hlc, id).
+          const all = Array.from({ length: known + later }, (_, i) => ({
+            event: event(i),
+            position: i + 1,
+          }));
+          const sorted = (ds: typeof all) =>
+            ds
+              .map((d) => d.event)
+              .sort(compareCanonical)
+              .map(entryOf);
+          const before = sorted(all.slice(0, known));
+          const start = known === 0 ? 0 : from % known;
+          const atEnd = start + size >= known;
+          const page: HistoryPage = {
+            total: known,
+            start,
+            entries: before.slice(start, start + size),
+            authors: known > 0 ? ['a'] : [],
+            position: known,
+          };
+          const first = page.entries[0];
+          const last = page.entries[page.entries.length - 1];
+          // Delivered in position order (as a subscription does), in batches,
+          // from a point before the page's position: some held already come again.
+          const delivered = all.slice(again % (known + 1));
           for (let i = 0, c = 0; i < delivered.length; c++) {
-            const size = cuts[c % Math.max(1, cuts.length)] ?? 3;
-            addToHistory(history, delivered.slice(i, i + size));
-            i += size;
+            const n = cuts[c % Math.max(1, cuts.length)] ?? 3;
+            addToPage(page, delivered.slice(i, i + n), Math.max(keep, size));
+            i += n;
           }
-          expect(history).toEqual(
-            [...events].sort(compareCanonical).map(entryOf),
+          const whole = sorted(all);
+          expect(page.total).toBe(whole.length);
+          expect(page.position).toBe(all.length);
+          // Whatever it holds is the whole history's rows from its start.
+          expect(page.entries).toEqual(
+            whole.slice(page.start, page.start + page.entries.length),
           );
+          if (atEnd) {
+            // It followed the latest: it ends at the end, keeping what it may.
+            expect(page.start + page.entries.length).toBe(whole.length);
+            const held = Math.min(size, known - start);
+            expect(page.entries.length).toBeLessThanOrEqual(
+              Math.max(keep, size, held),
+            );
+            expect(page.entries.length).toBeGreaterThanOrEqual(held);
+          } else {
+            // It still begins and ends where it did, and holds what sorts between.
+            expect(page.entries[0]).toEqual(first);
+            expect(page.entries[page.entries.length - 1]).toEqual(last);
+          }
         },
       ),
       300,
