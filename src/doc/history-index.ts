@@ -1,4 +1,8 @@
-import { compareCanonical, type Store } from '../log/store.ts';
+import {
+  compareCanonical,
+  type SnapshotRecord,
+  type Store,
+} from '../log/store.ts';
 import type { EventId, LogEvent } from '../log/types.ts';
 
 /** One event of a document's history, as the timeline draws it. */
@@ -89,16 +93,144 @@ export type HistoryJump =
 /** The most entries one page carries. */
 export const MAX_PAGE = 2000;
 
+/** The snapshot's name in its key: `${stream}\n${HISTORY_SNAPSHOT}`. */
+export const HISTORY_SNAPSHOT = 'history';
+/** Save a new snapshot once this many events were taken in past the last one. */
+export const HISTORY_SNAPSHOT_EVERY = 500;
+
+/**
+ * A history index as a snapshot record holds it: columns, so that reading 100k
+ * entries back is a few strings and typed arrays, not 100k objects. Ids and HLCs
+ * have formats without spaces and are joined by one; times (RFC 3339, free in
+ * form) are a JSON array. A parent is named by its entry's index: it always sorts
+ * before its child.
+ */
+interface HistorySnapshotState {
+  version: 1;
+  ids: string;
+  hlcs: string;
+  times: string;
+  types: string[];
+  typeOf: Uint32Array;
+  authors: string[];
+  authorOf: Uint32Array;
+  parentCount: Uint32Array;
+  parents: Uint32Array;
+}
+
+function encodeHistory(
+  entries: readonly HistoryEntry[],
+  authors: Iterable<string>,
+): HistorySnapshotState | undefined {
+  const indexOf = new Map<EventId, number>();
+  const types: string[] = [];
+  const typeIndex = new Map<string, number>();
+  const authorList = [...authors];
+  const authorIndex = new Map(authorList.map((a, i) => [a, i]));
+  const typeOf = new Uint32Array(entries.length);
+  const authorOf = new Uint32Array(entries.length);
+  const parentCount = new Uint32Array(entries.length);
+  const parents: number[] = [];
+  for (const [i, e] of entries.entries()) {
+    let t = typeIndex.get(e.type);
+    if (t === undefined) typeIndex.set(e.type, (t = types.push(e.type) - 1));
+    typeOf[i] = t;
+    authorOf[i] = authorIndex.get(e.author) ?? 0;
+    parentCount[i] = e.parents.length;
+    for (const p of e.parents) {
+      const at = indexOf.get(p);
+      // A parent outside the stream, or after its child: not this format's.
+      if (at === undefined) return undefined;
+      parents.push(at);
+    }
+    indexOf.set(e.id, i);
+  }
+  return {
+    version: 1,
+    ids: entries.map((e) => e.id).join(' '),
+    hlcs: entries.map((e) => e.hlc).join(' '),
+    times: JSON.stringify(entries.map((e) => e.time)),
+    types,
+    typeOf,
+    authors: authorList,
+    authorOf,
+    parentCount,
+    parents: Uint32Array.from(parents),
+  };
+}
+
+/** The entries a snapshot holds, or undefined for a record this module did not write. */
+function decodeHistory(
+  state: unknown,
+): { entries: HistoryEntry[]; authors: string[] } | undefined {
+  const s = state as Partial<HistorySnapshotState> | undefined;
+  if (
+    s?.version !== 1 ||
+    typeof s.ids !== 'string' ||
+    typeof s.hlcs !== 'string' ||
+    typeof s.times !== 'string' ||
+    !Array.isArray(s.types) ||
+    !Array.isArray(s.authors) ||
+    !(s.typeOf instanceof Uint32Array) ||
+    !(s.authorOf instanceof Uint32Array) ||
+    !(s.parentCount instanceof Uint32Array) ||
+    !(s.parents instanceof Uint32Array)
+  )
+    return undefined;
+  const ids = s.ids === '' ? [] : s.ids.split(' ');
+  const hlcs = s.hlcs === '' ? [] : s.hlcs.split(' ');
+  const times = JSON.parse(s.times) as unknown;
+  const n = ids.length;
+  if (
+    hlcs.length !== n ||
+    !Array.isArray(times) ||
+    times.length !== n ||
+    s.typeOf.length !== n ||
+    s.authorOf.length !== n ||
+    s.parentCount.length !== n
+  )
+    return undefined;
+  const entries: HistoryEntry[] = new Array(n);
+  let next = 0;
+  for (let i = 0; i < n; i++) {
+    const parents: EventId[] = [];
+    for (let k = s.parentCount[i]!; k > 0; k--) {
+      const at = s.parents[next++];
+      if (at === undefined || at >= i) return undefined;
+      parents.push(ids[at]!);
+    }
+    const type = s.types[s.typeOf[i]!];
+    const author = s.authors[s.authorOf[i]!];
+    if (typeof type !== 'string' || typeof author !== 'string')
+      return undefined;
+    entries[i] = {
+      id: ids[i]!,
+      parents,
+      type,
+      author,
+      time: String(times[i]),
+      hlc: hlcs[i]!,
+    };
+  }
+  return next === s.parents.length
+    ? { entries, authors: s.authors.map(String) }
+    : undefined;
+}
+
 /**
  * A document's whole history in canonical order, kept beside the log by whoever
  * serves pages of it (the worker), so a page is sent the rows it shows and never
- * the history. Read once, then kept current from what the store holds past its
- * position: the cost of a request is the events stored since the last one.
+ * the history. It opens from its snapshot in the store (DESIGN §5: saved once 500
+ * events came past the last one) and takes in what was stored after it: the cost of
+ * opening and of each request is the events stored since. An event that arrives
+ * late is put where it sorts, so the snapshot is never void.
  */
 export class HistoryIndex {
-  private readonly entries: HistoryEntry[] = [];
+  private entries: HistoryEntry[] = [];
   private readonly authors = new Set<string>();
   private position = 0;
+  /** Events taken in since the last snapshot was saved or read. */
+  private taken = 0;
   /** Catching up one at a time: each reads from the position the last one left. */
   private caughtUp: Promise<void> = Promise.resolve();
   /** Entry index by id, for jumps to groups: dropped when an entry is inserted. */
@@ -107,18 +239,45 @@ export class HistoryIndex {
   private constructor(
     private readonly store: Store,
     private readonly stream: string,
+    private readonly every: number,
   ) {}
 
-  static async open(store: Store, stream: string): Promise<HistoryIndex> {
-    const index = new HistoryIndex(store, stream);
-    // Everything stored up to here; what comes meanwhile is caught up next time.
-    const upTo = (await store.replica()).lastPos;
-    for await (const record of store.streamEvents(stream)) {
-      if (record.pos > upTo) continue;
-      index.entries.push(historyEntryOf(record.event));
-      index.authors.add(index.entries[index.entries.length - 1]!.author);
+  static async open(
+    store: Store,
+    stream: string,
+    options: { every?: number } = {},
+  ): Promise<HistoryIndex> {
+    const index = new HistoryIndex(
+      store,
+      stream,
+      options.every ?? HISTORY_SNAPSHOT_EVERY,
+    );
+    const record = await store
+      .getSnapshot(`${stream}\n${HISTORY_SNAPSHOT}`)
+      .catch(() => undefined);
+    let decoded: ReturnType<typeof decodeHistory>;
+    try {
+      if (record && Number.isSafeInteger(record.pos))
+        decoded = decodeHistory(record.state);
+    } catch {
+      // Unreadable (its times are not JSON): a cache, read from the events instead.
     }
-    index.position = upTo;
+    if (record && decoded) {
+      index.entries = decoded.entries;
+      decoded.authors.forEach((a) => index.authors.add(a));
+      index.position = record.pos;
+    } else {
+      // Everything stored up to here; what comes meanwhile is caught up next time.
+      const upTo = (await store.replica()).lastPos;
+      for await (const r of store.streamEvents(stream)) {
+        if (r.pos > upTo) continue;
+        index.entries.push(historyEntryOf(r.event));
+        index.authors.add(index.entries[index.entries.length - 1]!.author);
+      }
+      index.position = upTo;
+      index.taken = index.entries.length;
+    }
+    await index.catchUp();
     return index;
   }
 
@@ -126,19 +285,39 @@ export class HistoryIndex {
   catchUp(): Promise<void> {
     const run = this.caughtUp.then(async () => {
       const upTo = (await this.store.replica()).lastPos;
-      if (upTo <= this.position) return;
-      const records = await this.store.streamEventsSince(
-        this.stream,
-        this.position,
-      );
-      const events = records.filter((r) => r.pos <= upTo).map((r) => r.event);
-      const added = addToHistory(this.entries, events);
-      for (const e of added) this.authors.add(e.author ?? e.actor);
-      if (added.length > 0) this.indexOfId = undefined;
-      this.position = upTo;
+      if (upTo > this.position) {
+        const records = await this.store.streamEventsSince(
+          this.stream,
+          this.position,
+        );
+        const events = records.filter((r) => r.pos <= upTo).map((r) => r.event);
+        const added = addToHistory(this.entries, events);
+        for (const e of added) this.authors.add(e.author ?? e.actor);
+        if (added.length > 0) this.indexOfId = undefined;
+        this.taken += added.length;
+        this.position = upTo;
+      }
+      if (this.taken >= this.every) await this.save();
     });
     this.caughtUp = run.catch(() => undefined);
     return run;
+  }
+
+  /** Saves the index as its stream's snapshot: best effort, a cache. */
+  private async save(): Promise<void> {
+    this.taken = 0;
+    const state = encodeHistory(this.entries, this.authors);
+    if (!state) return;
+    const record: SnapshotRecord = {
+      key: `${this.stream}\n${HISTORY_SNAPSHOT}`,
+      stream: this.stream,
+      pos: this.position,
+      extra: [],
+      after: null,
+      state,
+      takenAt: Date.now(),
+    };
+    await this.store.putSnapshot(record).catch(() => undefined);
   }
 
   get total(): number {

@@ -1,7 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { memoryStore, openLog, type LogEvent } from '../../src/index.ts';
-import { HistoryIndex, historyEntryOf } from '../../src/doc/history-index.ts';
+import {
+  HistoryIndex,
+  historyEntryOf,
+  MAX_PAGE,
+} from '../../src/doc/history-index.ts';
 import { compareCanonical } from '../../src/log/store.ts';
 import { collect } from '../support/records.ts';
 import { assertProperty } from '../support/property.ts';
@@ -29,7 +33,8 @@ describe("a document's history index", () => {
           minLength: 3,
           maxLength: 3,
         }),
-        async (n, commands, openAfter, asks, lags) => {
+        fc.integer({ min: 1, max: 6 }),
+        async (n, commands, openAfter, asks, lags, every) => {
           // Clocks behind by up to a minute: a replica's events reach the others
           // from the past, and sort before events they hold.
           const clock = (i: number) => () => Date.now() - lags[i]!;
@@ -47,12 +52,19 @@ describe("a document's history index", () => {
           /** The index, opened part way through, then asked after every delivery. */
           const check = async () => {
             if (step++ < openAfter) return;
-            index ??= await HistoryIndex.open(store, STREAM);
+            index ??= await HistoryIndex.open(store, STREAM, { every });
             await index.catchUp();
             const events = (await collect(logs[0]!.read(STREAM))).sort(
               compareCanonical,
             );
             const whole = events.map(historyEntryOf);
+            // Opened again: from the snapshot the last one saved, if any, and what came since.
+            const again = await HistoryIndex.open(store, STREAM, { every });
+            const everything = again.page(0, MAX_PAGE);
+            expect(everything.entries).toEqual(whole);
+            expect([...everything.authors].sort()).toEqual(
+              [...new Set(whole.map((e) => e.author))].sort(),
+            );
             for (const [from, count] of asks) {
               const start = whole.length === 0 ? 0 : from % whole.length;
               const page = index.page(start, count);
