@@ -14,6 +14,8 @@ import {
 } from './doc-events.ts';
 import { DocStates, type DocState } from './doc-state.ts';
 import { openDocState } from './document-snapshots.ts';
+import { ConflictMemo } from './conflict-memo.ts';
+import { sameIds } from '../log/append.ts';
 import { storeOf } from '../log/log.ts';
 import {
   loneSurrogateIn,
@@ -100,6 +102,7 @@ export async function openDocument(
     options.onIgnoredError ??
     ((e: Error) => console.warn(`forkline: ${stream}:`, e.message));
   const store = storeOf(log);
+  const conflicts = new ConflictMemo(store, stream);
   const states = new DocStates(store, log, stream, onIgnoredError, () =>
     openDocState(store, stream, {
       onIgnoredError,
@@ -221,9 +224,12 @@ export async function openDocument(
       serial(async () => {
         const heads = await headsFor(options);
         const state = await states.at(heads);
+        const current = !options?.at || sameIds(heads, await log.heads(stream));
         return {
           ...summarise(state, heads),
-          conflicts: await documentConflicts(log, stream, state, states.heldBy),
+          conflicts: await conflicts.at(heads, current, () =>
+            documentConflicts(log, stream, state, states.heldBy),
+          ),
         };
       }),
     restore: (at) =>

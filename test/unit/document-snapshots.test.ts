@@ -207,3 +207,56 @@ describe('a document handle opened from its snapshot', () => {
     expect((await opened.view({ at: before.heads })).conflicts).toEqual([]);
   });
 });
+
+describe("a document's conflicts, remembered at its current heads", () => {
+  it('are read back, with no event looked up, by a handle opened later on the same heads; and computed again once the heads move', async () => {
+    const desk = await replica('desk');
+    const phone = await replica('phone');
+    await desk.doc.editText(0, 0, 'abc');
+    await phone.log.ingest(await collect(desk.log.read(STREAM)));
+    await phone.doc.editText(3, 0, ' phone');
+    await phone.doc.setField('title', 'Phone');
+    await desk.doc.editText(0, 0, 'desk ');
+    await desk.doc.setField('title', 'Desk');
+    await desk.log.ingest(await collect(phone.log.read(STREAM)));
+    const first = await desk.doc.view();
+    expect(first.conflicts.map((c) => c.kind).sort()).toEqual([
+      'field',
+      'text',
+    ]);
+    // A second handle over the same store, counting what it looks up.
+    let lookups = 0;
+    const counted: Store = {
+      ...desk.store,
+      event: (id) => (lookups++, desk.store.event(id)),
+    };
+    const log = await openLog({ store: counted, actor: 'desk' });
+    const again = await openDocument(log, 'notes');
+    expect((await again.view()).conflicts).toEqual(first.conflicts);
+    expect(lookups).toBe(0);
+    // Moved on: the title conflict is resolved, and that is what it shows.
+    await again.setField('title', 'Both');
+    const moved = await again.view();
+    expect(moved.conflicts.find((c) => c.kind === 'field')?.state).toBe(
+      'resolved',
+    );
+    expect(lookups).toBeGreaterThan(0);
+  });
+
+  it('are computed when the remembered record is not one this module wrote', async () => {
+    const desk = await replica('desk');
+    await desk.doc.editText(0, 0, 'abc');
+    const heads = await desk.log.heads(STREAM);
+    await desk.store.putSnapshot({
+      key: `${STREAM}\ndoc.conflicts`,
+      stream: STREAM,
+      pos: 0,
+      extra: [],
+      after: null,
+      state: { version: 1, heads, conflicts: [{ kind: 'bogus' }] },
+      takenAt: 0,
+    });
+    const opened = await openDocument(desk.log, 'notes');
+    expect((await opened.view()).conflicts).toEqual([]);
+  });
+});
