@@ -45,26 +45,6 @@ export function placeOf(
   return lo;
 }
 
-/**
- * Adds events to a history kept in canonical order, in place: most go at the end;
- * one from the past (a synced device's) is put where it sorts. Events it already
- * holds are skipped. Costs the new events, not the history. Returns the events added.
- */
-export function addToHistory(
-  history: HistoryEntry[],
-  events: LogEvent[],
-): LogEvent[] {
-  const added: LogEvent[] = [];
-  for (const event of [...events].sort(compareCanonical)) {
-    const at = placeOf(history, event);
-    if (history[at]?.id === event.id) continue;
-    if (at === history.length) history.push(historyEntryOf(event));
-    else history.splice(at, 0, historyEntryOf(event));
-    added.push(event);
-  }
-  return added;
-}
-
 /** A run of a document's history, and what a page needs to move through the rest. */
 export interface HistoryPage {
   /** Events in the whole history. */
@@ -118,22 +98,141 @@ interface HistorySnapshotState {
   parents: Uint32Array;
 }
 
+/** A snapshot's columns as read back: entries are made of them only when asked for. */
+interface Columns {
+  ids: string[];
+  hlcs: string[];
+  times: string[];
+  types: string[];
+  typeOf: Uint32Array;
+  authors: string[];
+  authorOf: Uint32Array;
+  /** Entry i's parents are `parents[parentStart[i]]` up to `parentStart[i + 1]`. */
+  parentStart: Uint32Array;
+  parents: Uint32Array;
+}
+
+/**
+ * A history's entries in canonical order: the columns of the snapshot it was read
+ * from, then the entries taken in since. An entry object is made when asked for,
+ * so reading 100k entries back makes none; putting one among the columns (an event
+ * from the past, rare) turns them into entries first.
+ */
+class Entries {
+  private tail: HistoryEntry[] = [];
+
+  constructor(private cols?: Columns) {}
+
+  private get colCount(): number {
+    return this.cols?.ids.length ?? 0;
+  }
+
+  get length(): number {
+    return this.colCount + this.tail.length;
+  }
+
+  id(i: number): EventId {
+    const c = this.cols;
+    return c && i < c.ids.length ? c.ids[i]! : this.tail[i - this.colCount]!.id;
+  }
+
+  hlc(i: number): string {
+    const c = this.cols;
+    return c && i < c.ids.length
+      ? c.hlcs[i]!
+      : this.tail[i - this.colCount]!.hlc;
+  }
+
+  time(i: number): string {
+    const c = this.cols;
+    return c && i < c.ids.length
+      ? c.times[i]!
+      : this.tail[i - this.colCount]!.time;
+  }
+
+  author(i: number): string {
+    const c = this.cols;
+    return c && i < c.ids.length
+      ? c.authors[c.authorOf[i]!]!
+      : this.tail[i - this.colCount]!.author;
+  }
+
+  parents(i: number): EventId[] {
+    const c = this.cols;
+    if (!c || i >= c.ids.length) return this.tail[i - this.colCount]!.parents;
+    const out: EventId[] = [];
+    for (let k = c.parentStart[i]!; k < c.parentStart[i + 1]!; k++)
+      out.push(c.ids[c.parents[k]!]!);
+    return out;
+  }
+
+  entry(i: number): HistoryEntry {
+    const c = this.cols;
+    if (!c || i >= c.ids.length) return this.tail[i - this.colCount]!;
+    return {
+      id: c.ids[i]!,
+      parents: this.parents(i),
+      type: c.types[c.typeOf[i]!]!,
+      author: c.authors[c.authorOf[i]!]!,
+      time: c.times[i]!,
+      hlc: c.hlcs[i]!,
+    };
+  }
+
+  /** Where `key` goes: the index of the first entry that does not sort before it. */
+  placeOf(key: Pick<LogEvent, 'hlc' | 'id'>): number {
+    const sortsBefore = (i: number) =>
+      compareCanonical({ hlc: this.hlc(i), id: this.id(i) }, key) < 0;
+    const n = this.length;
+    if (n === 0 || sortsBefore(n - 1)) return n;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sortsBefore(mid)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  insert(at: number, entry: HistoryEntry): void {
+    if (at === this.length) {
+      this.tail.push(entry);
+      return;
+    }
+    if (at < this.colCount) {
+      const all = Array.from({ length: this.length }, (_, i) => this.entry(i));
+      this.cols = undefined;
+      this.tail = all;
+    }
+    this.tail.splice(at - this.colCount, 0, entry);
+  }
+}
+
 function encodeHistory(
-  entries: readonly HistoryEntry[],
+  entries: Entries,
   authors: Iterable<string>,
 ): HistorySnapshotState | undefined {
+  const n = entries.length;
   const indexOf = new Map<EventId, number>();
   const types: string[] = [];
   const typeIndex = new Map<string, number>();
   const authorList = [...authors];
   const authorIndex = new Map(authorList.map((a, i) => [a, i]));
-  const typeOf = new Uint32Array(entries.length);
-  const authorOf = new Uint32Array(entries.length);
-  const parentCount = new Uint32Array(entries.length);
+  const ids: string[] = new Array(n);
+  const hlcs: string[] = new Array(n);
+  const times: string[] = new Array(n);
+  const typeOf = new Uint32Array(n);
+  const authorOf = new Uint32Array(n);
+  const parentCount = new Uint32Array(n);
   const parents: number[] = [];
-  for (const [i, e] of entries.entries()) {
+  for (let i = 0; i < n; i++) {
+    const e = entries.entry(i);
     let t = typeIndex.get(e.type);
     if (t === undefined) typeIndex.set(e.type, (t = types.push(e.type) - 1));
+    ids[i] = e.id;
+    hlcs[i] = e.hlc;
+    times[i] = e.time;
     typeOf[i] = t;
     authorOf[i] = authorIndex.get(e.author) ?? 0;
     parentCount[i] = e.parents.length;
@@ -147,9 +246,9 @@ function encodeHistory(
   }
   return {
     version: 1,
-    ids: entries.map((e) => e.id).join(' '),
-    hlcs: entries.map((e) => e.hlc).join(' '),
-    times: JSON.stringify(entries.map((e) => e.time)),
+    ids: ids.join(' '),
+    hlcs: hlcs.join(' '),
+    times: JSON.stringify(times),
     types,
     typeOf,
     authors: authorList,
@@ -159,10 +258,8 @@ function encodeHistory(
   };
 }
 
-/** The entries a snapshot holds, or undefined for a record this module did not write. */
-function decodeHistory(
-  state: unknown,
-): { entries: HistoryEntry[]; authors: string[] } | undefined {
+/** A snapshot's columns, or undefined for a record this module did not write. */
+function decodeHistory(state: unknown): Columns | undefined {
   const s = state as Partial<HistorySnapshotState> | undefined;
   if (
     s?.version !== 1 ||
@@ -170,7 +267,9 @@ function decodeHistory(
     typeof s.hlcs !== 'string' ||
     typeof s.times !== 'string' ||
     !Array.isArray(s.types) ||
+    !s.types.every((t) => typeof t === 'string') ||
     !Array.isArray(s.authors) ||
+    !s.authors.every((a) => typeof a === 'string') ||
     !(s.typeOf instanceof Uint32Array) ||
     !(s.authorOf instanceof Uint32Array) ||
     !(s.parentCount instanceof Uint32Array) ||
@@ -185,36 +284,33 @@ function decodeHistory(
     hlcs.length !== n ||
     !Array.isArray(times) ||
     times.length !== n ||
+    !times.every((t) => typeof t === 'string') ||
     s.typeOf.length !== n ||
     s.authorOf.length !== n ||
     s.parentCount.length !== n
   )
     return undefined;
-  const entries: HistoryEntry[] = new Array(n);
-  let next = 0;
+  const parentStart = new Uint32Array(n + 1);
   for (let i = 0; i < n; i++) {
-    const parents: EventId[] = [];
-    for (let k = s.parentCount[i]!; k > 0; k--) {
-      const at = s.parents[next++];
-      if (at === undefined || at >= i) return undefined;
-      parents.push(ids[at]!);
-    }
-    const type = s.types[s.typeOf[i]!];
-    const author = s.authors[s.authorOf[i]!];
-    if (typeof type !== 'string' || typeof author !== 'string')
+    parentStart[i + 1] = parentStart[i]! + s.parentCount[i]!;
+    if (s.typeOf[i]! >= s.types.length || s.authorOf[i]! >= s.authors.length)
       return undefined;
-    entries[i] = {
-      id: ids[i]!,
-      parents,
-      type,
-      author,
-      time: String(times[i]),
-      hlc: hlcs[i]!,
-    };
+    // A parent sorts before its child.
+    for (let k = parentStart[i]!; k < parentStart[i + 1]!; k++)
+      if (!(s.parents[k]! < i)) return undefined;
   }
-  return next === s.parents.length
-    ? { entries, authors: s.authors.map(String) }
-    : undefined;
+  if (parentStart[n] !== s.parents.length) return undefined;
+  return {
+    ids,
+    hlcs,
+    times: times as string[],
+    types: s.types,
+    typeOf: s.typeOf,
+    authors: s.authors,
+    authorOf: s.authorOf,
+    parentStart,
+    parents: s.parents,
+  };
 }
 
 /**
@@ -226,7 +322,7 @@ function decodeHistory(
  * late is put where it sorts, so the snapshot is never void.
  */
 export class HistoryIndex {
-  private entries: HistoryEntry[] = [];
+  private entries = new Entries();
   private readonly authors = new Set<string>();
   private position = 0;
   /** Events taken in since the last snapshot was saved or read. */
@@ -255,24 +351,25 @@ export class HistoryIndex {
     const record = await store
       .getSnapshot(`${stream}\n${HISTORY_SNAPSHOT}`)
       .catch(() => undefined);
-    let decoded: ReturnType<typeof decodeHistory>;
+    let columns: Columns | undefined;
     try {
       if (record && Number.isSafeInteger(record.pos))
-        decoded = decodeHistory(record.state);
+        columns = decodeHistory(record.state);
     } catch {
       // Unreadable (its times are not JSON): a cache, read from the events instead.
     }
-    if (record && decoded) {
-      index.entries = decoded.entries;
-      decoded.authors.forEach((a) => index.authors.add(a));
+    if (record && columns) {
+      index.entries = new Entries(columns);
+      columns.authors.forEach((a) => index.authors.add(a));
       index.position = record.pos;
     } else {
       // Everything stored up to here; what comes meanwhile is caught up next time.
       const upTo = (await store.replica()).lastPos;
       for await (const r of store.streamEvents(stream)) {
         if (r.pos > upTo) continue;
-        index.entries.push(historyEntryOf(r.event));
-        index.authors.add(index.entries[index.entries.length - 1]!.author);
+        const entry = historyEntryOf(r.event);
+        index.entries.insert(index.entries.length, entry);
+        index.authors.add(entry.author);
       }
       index.position = upTo;
       index.taken = index.entries.length;
@@ -290,11 +387,20 @@ export class HistoryIndex {
           this.stream,
           this.position,
         );
-        const events = records.filter((r) => r.pos <= upTo).map((r) => r.event);
-        const added = addToHistory(this.entries, events);
-        for (const e of added) this.authors.add(e.author ?? e.actor);
-        if (added.length > 0) this.indexOfId = undefined;
-        this.taken += added.length;
+        const events = records
+          .filter((r) => r.pos <= upTo)
+          .map((r) => r.event)
+          .sort(compareCanonical);
+        for (const event of events) {
+          const at = this.entries.placeOf(event);
+          if (at < this.entries.length && this.entries.id(at) === event.id)
+            continue;
+          const entry = historyEntryOf(event);
+          this.entries.insert(at, entry);
+          this.authors.add(entry.author);
+          this.indexOfId = undefined;
+          this.taken++;
+        }
         this.position = upTo;
       }
       if (this.taken >= this.every) await this.save();
@@ -332,10 +438,13 @@ export class HistoryIndex {
       start === 'end'
         ? Math.max(0, total - n)
         : Math.max(0, Math.min(Math.floor(start) || 0, total));
+    const entries: HistoryEntry[] = [];
+    for (let i = from; i < Math.min(total, from + n); i++)
+      entries.push(this.entries.entry(i));
     return {
       total,
       start: from,
-      entries: this.entries.slice(from, from + n),
+      entries,
       authors: [...this.authors],
       position: this.position,
     };
@@ -346,9 +455,8 @@ export class HistoryIndex {
     const heads = new Set<EventId>();
     const n = Math.max(0, Math.min(count, this.entries.length));
     for (let i = 0; i < n; i++) {
-      const e = this.entries[i]!;
-      e.parents.forEach((p) => heads.delete(p));
-      heads.add(e.id);
+      for (const p of this.entries.parents(i)) heads.delete(p);
+      heads.add(this.entries.id(i));
     }
     return [...heads].sort();
   }
@@ -356,31 +464,28 @@ export class HistoryIndex {
   /** The version a jump goes to, or undefined when there is none that way. */
   jump(jump: HistoryJump): number | undefined {
     const entries = this.entries;
+    const n = entries.length;
     if (jump.to === 'time') {
       // Canonical order follows the hybrid clocks, close to time order: a binary search.
       let lo = 0;
-      let hi = entries.length;
+      let hi = n;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (Date.parse(entries[mid]!.time) < jump.time) lo = mid + 1;
+        if (Date.parse(entries.time(mid)) < jump.time) lo = mid + 1;
         else hi = mid;
       }
-      return entries.length === 0
-        ? undefined
-        : Math.min(lo + 1, entries.length);
+      return n === 0 ? undefined : Math.min(lo + 1, n);
     }
     if (jump.to === 'author') {
-      for (
-        let i = jump.from - 1 + jump.step;
-        i >= 0 && i < entries.length;
-        i += jump.step
-      )
-        if (entries[i]!.author === jump.author) return i + 1;
+      for (let i = jump.from - 1 + jump.step; i >= 0 && i < n; i += jump.step)
+        if (entries.author(i) === jump.author) return i + 1;
       return undefined;
     }
-    const index = (this.indexOfId ??= new Map(
-      entries.map((e, i) => [e.id, i]),
-    ));
+    if (!this.indexOfId) {
+      this.indexOfId = new Map();
+      for (let i = 0; i < n; i++) this.indexOfId.set(entries.id(i), i);
+    }
+    const index = this.indexOfId;
     const starts = jump.groups
       .map((ids) => Math.min(...ids.map((id) => index.get(id) ?? Infinity)))
       .filter(Number.isFinite)

@@ -152,36 +152,64 @@ export async function refreshDocuments(): Promise<void> {
 export async function refreshView(): Promise<void> {
   const doc = current.value;
   if (!doc) return;
-  const v = await (await started).documentView(doc.docId);
-  if (current.value === doc) view.value = v;
+  await showView(doc.docId, (await started).documentView(doc.docId));
+}
+
+/** Shows a view asked for, if its document is still the open one. */
+async function showView(
+  docId: string,
+  asked: Promise<DocumentView>,
+): Promise<void> {
+  const v = await asked;
+  if (current.value?.docId === docId) view.value = v;
 }
 
 /** Events delivered while a page of the history is being read: added to it once it is in. */
 let deliveredWhileLoading: Delivery[] | undefined;
 
 /**
- * Reads the page of the history around version `around` (the latest rows when
- * omitted): on open, after a worker restart, and when the version looked at leaves
- * the rows held.
+ * Asks for the page of the history around version `around` (the latest rows when
+ * omitted), and keeps what is delivered meanwhile to add to it.
  */
-async function loadHistory(around?: number): Promise<void> {
-  const doc = current.value;
-  if (!doc) return;
+function askHistory(
+  s: Remote<LogService>,
+  docId: string,
+  around?: number,
+): { page: Promise<HistoryPage>; meanwhile: Delivery[] } {
   const meanwhile: Delivery[] = (deliveredWhileLoading = []);
-  const page = await (
-    await started
-  ).historyPage(
-    doc.docId,
+  const page = s.historyPage(
+    docId,
     around === undefined
       ? 'end'
       : Math.max(0, around - Math.floor(HISTORY_PAGE / 2)),
     HISTORY_PAGE,
   );
-  if (deliveredWhileLoading === meanwhile) deliveredWhileLoading = undefined;
-  if (current.value !== doc) return;
-  addToPage(page, meanwhile, HISTORY_PAGE);
+  return { page, meanwhile };
+}
+
+/** Shows a page of the history asked for, if its document is still the open one. */
+async function showHistory(
+  docId: string,
+  asked: ReturnType<typeof askHistory>,
+): Promise<void> {
+  const page = await asked.page;
+  if (deliveredWhileLoading === asked.meanwhile)
+    deliveredWhileLoading = undefined;
+  if (current.value?.docId !== docId) return;
+  addToPage(page, asked.meanwhile, HISTORY_PAGE);
   history.value = page;
   historyVersion.value++;
+}
+
+/**
+ * Reads the page of the history around version `around` (the latest rows when
+ * omitted): after a worker restart, and when the version looked at leaves the rows
+ * held.
+ */
+async function loadHistory(around?: number): Promise<void> {
+  const doc = current.value;
+  if (!doc) return;
+  await showHistory(doc.docId, askHistory(await started, doc.docId, around));
 }
 
 /** Makes sure the rows around version `count` are held, reading them if not. */
@@ -228,6 +256,14 @@ export async function openDoc(docId: string): Promise<void> {
   // Another document was asked for meanwhile: it is the one opening now.
   if (shown && opening.value !== shown) return;
   if (snapshot.text !== shown?.text) show(snapshot.text);
+  // The timeline's parts, asked for now: the worker reads them while this page
+  // paints the text and builds its Y.Doc.
+  const asked = {
+    view: s.documentView(docId),
+    history: askHistory(s, docId),
+  };
+  asked.view.catch(() => undefined);
+  asked.history.page.catch(() => undefined);
   await afterPaint();
   if (opening.value !== shown) return;
   // A send the worker died on may have been committed: look before sending it again.
@@ -292,7 +328,10 @@ export async function openDoc(docId: string): Promise<void> {
       if (more) refreshViewSoon();
     },
   );
-  await Promise.all([refreshView(), loadHistory()]);
+  await Promise.all([
+    showView(docId, asked.view),
+    showHistory(docId, asked.history),
+  ]);
 }
 
 /**
