@@ -13,7 +13,10 @@ import {
 import { conflictChanges } from '../src/doc/conflict-changes.ts';
 import { loadDocument, summaryOf } from '../src/doc/document-snapshots.ts';
 import { HistoryIndex } from '../src/doc/history-index.ts';
+import { followsOnAsText } from '../src/doc/doc-events.ts';
 import type { DocumentService } from '../src/contract/documents.ts';
+import type { EventId } from '../src/index.ts';
+import type { Accompany } from './subscriptions.ts';
 
 /** Histories kept at once: the open document's in each tab, and a few more. */
 const HISTORIES = 4;
@@ -101,6 +104,10 @@ export function createDocumentService(
     },
     documentView: async (docId, at) =>
       (await handle(docId)).view(at ? { at } : {}),
+    async documentFacts(docId) {
+      const { text: _, ...facts } = await (await handle(docId)).view();
+      return facts;
+    },
     async conflictChanges(docId, forkPoint, mergedAt) {
       const stream = streamOfDoc(docId);
       return conflictChanges(
@@ -132,5 +139,33 @@ export function createDocumentService(
       (await history(docId)).page(start, count),
     historyHeads: async (docId, count) => (await history(docId)).heads(count),
     historyJump: async (docId, jump) => (await history(docId)).jump(jump),
+  };
+}
+
+/**
+ * What a subscription to a document's stream brings with its batches: the
+ * document's facts with the first, then with each that may have changed more than
+ * the text (the heads it tracks say whether text follows on). Conflicts at the same
+ * heads are remembered, so a batch already taken into account costs little.
+ */
+export function accompanyWithFacts(
+  documents: DocumentService,
+  docId: string,
+): Accompany {
+  let heads: EventId[] | undefined;
+  return async (records) => {
+    const after =
+      heads &&
+      followsOnAsText(
+        heads,
+        records.map((r) => r.event),
+      );
+    if (after) {
+      heads = after;
+      return undefined;
+    }
+    const facts = await documents.documentFacts(docId);
+    heads = facts.heads;
+    return facts;
   };
 }

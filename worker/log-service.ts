@@ -4,11 +4,15 @@ import {
   type RelayClient,
   type SocketLike,
 } from '../src/sync/relay-client.ts';
-import { createDocumentService } from './document-service.ts';
+import {
+  accompanyWithFacts,
+  createDocumentService,
+} from './document-service.ts';
 import { openIdbStore, type IdbStore } from './idb-store.ts';
 import { exportToBlob, importFromFile } from './log-files.ts';
 import type {
   Delivery,
+  DocumentFacts,
   DocumentService,
   LogService,
   OpenOptions,
@@ -160,9 +164,19 @@ export function createLogService(
     async subscribe(
       stream,
       fromPosition,
-      onEvents: (batch: Delivery[]) => void,
+      onEvents: (batch: Delivery[], facts?: DocumentFacts) => void,
+      options = {},
     ) {
-      return (await ready()).subscriptions.add(stream, fromPosition, onEvents);
+      const s = await ready();
+      const docId = options.document;
+      return s.subscriptions.add(
+        stream,
+        fromPosition,
+        onEvents,
+        docId === undefined
+          ? undefined
+          : accompanyWithFacts(s.documents, docId),
+      );
     },
     async unsubscribe(id) {
       (await ready()).subscriptions.remove(id);
@@ -209,6 +223,7 @@ export function createLogService(
     createDocument: async (title) => (await documents()).createDocument(title),
     documentSnapshot: async (docId, onText) =>
       (await documents()).documentSnapshot(docId, onText),
+    documentFacts: async (docId) => (await documents()).documentFacts(docId),
     documentView: async (docId, at) =>
       (await documents()).documentView(docId, at),
     conflictChanges: async (docId, forkPoint, mergedAt) =>

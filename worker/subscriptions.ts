@@ -1,15 +1,21 @@
 import type { EventRecord } from '../src/index.ts';
-import type { Delivery } from '../src/contract/index.ts';
+import type { Delivery, DocumentFacts } from '../src/contract/index.ts';
 
 export interface SubscriptionSource {
   /** Events of `stream` (every stream when null) after `position`, in position order. */
   after(stream: string | null, position: number): Promise<EventRecord[]>;
 }
 
+/** What comes with a batch besides its events: a document's facts, when they may have changed. */
+export type Accompany = (
+  records: EventRecord[],
+) => Promise<DocumentFacts | undefined>;
+
 interface Subscription {
   stream: string | null;
   delivered: number;
-  deliver: (batch: Delivery[]) => void;
+  deliver: (batch: Delivery[], facts?: DocumentFacts) => void;
+  accompany: Accompany | undefined;
   /** Pumps run one at a time per subscription: the invariant behind "no gap, no duplicate". */
   running: Promise<void>;
   again: boolean;
@@ -33,13 +39,15 @@ export class Subscriptions {
   add(
     stream: string | null,
     fromPosition: number,
-    deliver: (batch: Delivery[]) => void,
+    deliver: (batch: Delivery[], facts?: DocumentFacts) => void,
+    accompany?: Accompany,
   ): number {
     const id = this.next++;
     const subscription: Subscription = {
       stream,
       delivered: fromPosition,
       deliver,
+      accompany,
       running: Promise.resolve(),
       again: false,
       active: true,
@@ -74,9 +82,11 @@ export class Subscriptions {
         if (records.length === 0 || !subscription.active) return;
         subscription.delivered = records[records.length - 1]!.pos;
         const batch = records.map((r) => ({ event: r.event, position: r.pos }));
+        const facts = await subscription.accompany?.(records);
+        if (!subscription.active) return;
         // Copied, not transferred: packed events come from the store's cache of
         // decoded segments, which a transfer would leave with detached payloads.
-        subscription.deliver(batch);
+        subscription.deliver(batch, facts);
       })
       .catch(this.onError);
   }

@@ -31,6 +31,9 @@ export type {
   HistoryPage,
 } from '../doc/history-index.ts';
 
+/** A document's view without its text, which a page keeps itself (its LiveDocument). */
+export type DocumentFacts = Omit<DocumentView, 'text'>;
+
 export interface DocumentService {
   listDocuments(): Promise<DocumentSummary[]>;
   /** Creates a document with a title; resolves to its id. */
@@ -45,6 +48,8 @@ export interface DocumentService {
   ): Promise<DocumentSnapshot>;
   /** Text, fields, conflicts (and deletion) at the current heads or at `at`. */
   documentView(docId: string, at?: EventId[]): Promise<DocumentView>;
+  /** Fields, conflicts, deletion and heads now: the view less its text. */
+  documentFacts(docId: string): Promise<DocumentFacts>;
   /**
    * What each writer changed in the text from `forkPoint` to `mergedAt` (the current
    * heads when omitted), and all of it merged: a conflict's sides.

@@ -11,6 +11,7 @@ import type {
   VersionVector,
 } from '../log/types.ts';
 import type { VerifyReport } from '../log/verify.ts';
+import type { DocumentFacts } from './documents.ts';
 
 export interface OpenOptions {
   /** IndexedDB database name; tabs of one origin share the default. */
@@ -31,6 +32,16 @@ export interface OpenOptions {
 export interface Opened {
   database: string;
   actor: string;
+}
+
+export interface SubscribeOptions {
+  /**
+   * The document (by id) whose stream this is: a batch that may have changed more
+   * than its text (a field, a deletion, a fork or a merge) comes with the
+   * document's facts after it, and the first batch always does. What changed is
+   * pushed; the page never asks for the document again.
+   */
+  document?: string;
 }
 
 /** An event as delivered to a subscriber, with its position on this replica. */
@@ -78,7 +89,8 @@ export interface LogCore {
   subscribe(
     stream: string | null,
     fromPosition: number,
-    onEvents: (batch: Delivery[]) => void,
+    onEvents: (batch: Delivery[], facts?: DocumentFacts) => void,
+    options?: SubscribeOptions,
   ): Promise<number>;
   unsubscribe(id: number): Promise<void>;
   /** Recomputes every id and checks every parent, seq chain and head. */

@@ -89,3 +89,29 @@ export function textUpdateOf(event: LogEvent): Uint8Array | undefined {
   }
   return undefined;
 }
+
+/**
+ * The heads after `events` when they are text edits that follow on from `heads`,
+ * one after another (what sequential typing stores): they change only the text.
+ * Undefined when they may change more (a field, a deletion, a fork or a merge: the
+ * conflicts). Events already among `heads` (a writer's own echo) are skipped.
+ */
+export function followsOnAsText(
+  heads: readonly EventId[],
+  events: readonly LogEvent[],
+): EventId[] | undefined {
+  const current = new Set(heads);
+  for (const e of events) {
+    if (current.has(e.id)) continue;
+    if (
+      e.type !== TEXT_EDITED ||
+      e.parents.length !== 1 ||
+      !current.has(e.parents[0]!) ||
+      current.size !== 1
+    )
+      return undefined;
+    current.delete(e.parents[0]!);
+    current.add(e.id);
+  }
+  return [...current];
+}

@@ -9,6 +9,7 @@ import {
 } from '../index.ts';
 import type {
   Delivery,
+  DocumentFacts,
   DocumentSummary,
   HistoryJump,
   HistoryPage,
@@ -16,12 +17,13 @@ import type {
   Progress,
 } from '../contract/index.ts';
 import type { ConflictChanges } from '../doc/conflict-changes.ts';
-import { addToPage, changesMoreThanText } from './document-feed.ts';
+import { addToPage } from './document-feed.ts';
 import { LiveDocument } from './live-document.ts';
 import { appendMoving } from './log-client.ts';
 import {
   superviseLogWorker,
   WorkerStoppedError,
+  type LogSupervisor,
   type SupervisedSubscription,
 } from './log-supervisor.ts';
 import { resumeRelaySync, startRelaySync } from './relay-sync.ts';
@@ -43,7 +45,8 @@ export const current = signal<
 export const opening = signal<{ docId: string; text: string } | undefined>(
   undefined,
 );
-export const view = signal<DocumentView | undefined>(undefined);
+/** The open document's fields, conflicts and deletion: pushed with its deliveries. */
+export const view = signal<DocumentFacts | undefined>(undefined);
 /**
  * The rows of the open document's history the page shows (the latest, or those
  * around the version being looked at), and how many there are in all: a page of
@@ -72,11 +75,7 @@ const started = new Promise<Remote<LogService>>(
   (resolve) => (markStarted = resolve),
 );
 let docSubscription: SupervisedSubscription | undefined;
-let subscribeTo: (
-  stream: string | null,
-  fromPosition: number,
-  onEvents: (batch: Delivery[]) => void,
-) => Promise<SupervisedSubscription>;
+let subscribeTo: LogSupervisor['subscribe'];
 
 const RESTARTING =
   'Local storage stopped answering; reconnecting. Your edits are kept in this tab.';
@@ -131,7 +130,6 @@ const debounced = (fn: () => void, ms: number) => {
 };
 
 const refreshSoon = debounced(() => void refreshDocuments(), 150);
-const refreshViewSoon = debounced(() => void refreshView(), 120);
 
 function onAnyDelivery(batch: Delivery[]): void {
   if (
@@ -152,16 +150,21 @@ export async function refreshDocuments(): Promise<void> {
 export async function refreshView(): Promise<void> {
   const doc = current.value;
   if (!doc) return;
-  await showView(doc.docId, (await started).documentView(doc.docId));
+  await showView(doc.docId, (await started).documentFacts(doc.docId));
 }
 
-/** Shows a view asked for, if its document is still the open one. */
+/** Facts pushed with deliveries so far: an answer asked for before one is older. */
+let pushedFacts = 0;
+
+/** Shows facts asked for, if their document is still the open one and none newer came. */
 async function showView(
   docId: string,
-  asked: Promise<DocumentView>,
+  asked: Promise<DocumentFacts>,
 ): Promise<void> {
-  const v = await asked;
-  if (current.value?.docId === docId) view.value = v;
+  const before = pushedFacts;
+  const facts = await asked;
+  if (current.value?.docId === docId && pushedFacts === before)
+    view.value = facts;
 }
 
 /** Events delivered while a page of the history is being read: added to it once it is in. */
@@ -259,7 +262,7 @@ export async function openDoc(docId: string): Promise<void> {
   // The timeline's parts, asked for now: the worker reads them while this page
   // paints the text and builds its Y.Doc.
   const asked = {
-    view: s.documentView(docId),
+    view: s.documentFacts(docId),
     history: askHistory(s, docId),
   };
   asked.view.catch(() => undefined);
@@ -293,9 +296,6 @@ export async function openDoc(docId: string): Promise<void> {
           [{ type: TEXT_EDITED, data: update, author: author.value }],
           { expected },
         );
-        // Stored beside events this tab had not seen: a fork, which only the
-        // document's view (its conflicts) shows.
-        if (result!.concurrent.length > 0) refreshViewSoon();
         return result!;
       } catch (error) {
         if (error instanceof WorkerStoppedError) unconfirmedAfter = before;
@@ -315,18 +315,20 @@ export async function openDoc(docId: string): Promise<void> {
   docSubscription = await subscribeTo(
     snapshot.stream,
     snapshot.position,
-    (batch: Delivery[]) => {
+    (batch, facts) => {
       if (current.value?.live !== live) return;
-      const events = batch.map((d) => d.event);
-      // Text that follows on is the LiveDocument's alone: fields and conflicts are
-      // asked for only when something else may have changed them.
-      const more = changesMoreThanText(live.heads, events);
-      live.receive(events);
+      live.receive(batch.map((d) => d.event));
       deliveredWhileLoading?.push(...batch);
       if (history.value && addToPage(history.value, batch, HISTORY_PAGE))
         historyVersion.value++;
-      if (more) refreshViewSoon();
+      // Text that follows on is the LiveDocument's alone; the worker pushes the
+      // fields and conflicts with a batch that may have changed them.
+      if (facts) {
+        pushedFacts++;
+        view.value = facts;
+      }
     },
+    { document: docId },
   );
   await Promise.all([
     showView(docId, asked.view),

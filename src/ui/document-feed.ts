@@ -1,5 +1,4 @@
 import { compareCanonical } from '../log/store.ts';
-import { TEXT_EDITED, type EventId, type LogEvent } from '../index.ts';
 import type { Delivery } from '../contract/index.ts';
 import {
   historyEntryOf,
@@ -43,31 +42,4 @@ export function addToPage(
     page.start += drop;
   }
   return fresh.length > 0;
-}
-
-/**
- * Whether delivered events can have changed more than the text: a field, a
- * deletion, a conflict. Text edits that follow on from the heads the page had
- * change only the text, which the page's LiveDocument already shows; anything else
- * (another event type, a merge, an edit that forks from older heads) asks for the
- * document's view again.
- */
-export function changesMoreThanText(
-  heads: readonly EventId[],
-  events: LogEvent[],
-): boolean {
-  const current = new Set(heads);
-  for (const e of events) {
-    if (current.has(e.id)) continue;
-    if (
-      e.type !== TEXT_EDITED ||
-      e.parents.length !== 1 ||
-      !current.has(e.parents[0]!) ||
-      current.size !== 1
-    )
-      return true;
-    current.delete(e.parents[0]!);
-    current.add(e.id);
-  }
-  return false;
 }

@@ -2,8 +2,10 @@ import { proxy, type Remote } from 'comlink';
 import { ForklineError } from '../log/errors.ts';
 import type {
   Delivery,
+  DocumentFacts,
   LogService,
   OpenOptions,
+  SubscribeOptions,
   WorkerNotice,
 } from '../contract/index.ts';
 import { startLogWorker, type LogWorker } from './log-client.ts';
@@ -29,6 +31,7 @@ const RETRIED_ON_RESTART = new Set<string>([
   'listDocuments',
   'documentSnapshot',
   'documentView',
+  'documentFacts',
   'conflictChanges',
   'historyPage',
   'historyHeads',
@@ -88,7 +91,8 @@ export interface LogSupervisor {
   subscribe(
     stream: string | null,
     fromPosition: number,
-    onEvents: (batch: Delivery[]) => void,
+    onEvents: (batch: Delivery[], facts?: DocumentFacts) => void,
+    options?: SubscribeOptions,
   ): Promise<SupervisedSubscription>;
   /** How many times the worker was replaced. */
   readonly restarts: number;
@@ -109,7 +113,8 @@ interface Launched {
 interface Subscription {
   stream: string | null;
   position: number;
-  onEvents: (batch: Delivery[]) => void;
+  onEvents: (batch: Delivery[], facts?: DocumentFacts) => void;
+  options: SubscribeOptions;
   on: Launched | undefined;
   id: number | undefined;
   active: boolean;
@@ -249,18 +254,19 @@ export async function superviseLogWorker(
   async function attach(subscription: Subscription, on: Launched) {
     subscription.on = on;
     subscription.id = undefined;
-    const deliver = proxy((batch: Delivery[]) => {
+    const deliver = proxy((batch: Delivery[], facts?: DocumentFacts) => {
       // A dead worker's late messages are dropped: the new subscription re-reads them.
       if (!subscription.active || subscription.on !== on || batch.length === 0)
         return;
       subscription.position = batch[batch.length - 1]!.position;
-      subscription.onEvents(batch);
+      subscription.onEvents(batch, facts);
     });
     const id = await Promise.race([
       on.worker.service.subscribe(
         subscription.stream,
         subscription.position,
         deliver,
+        subscription.options,
       ),
       on.gone.then(() => undefined),
     ]);
@@ -316,12 +322,13 @@ export async function superviseLogWorker(
     get restarts() {
       return restarts;
     },
-    async subscribe(stream, fromPosition, onEvents) {
+    async subscribe(stream, fromPosition, onEvents, options = {}) {
       if (stopped) throw new WorkerStoppedError('subscribe', true);
       const subscription: Subscription = {
         stream,
         position: fromPosition,
         onEvents,
+        options,
         on: undefined,
         id: undefined,
         active: true,

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FIELD_SET, TEXT_EDITED, type LogEvent } from '../../src/index.ts';
-import { addToPage, changesMoreThanText } from '../../src/ui/document-feed.ts';
+import { followsOnAsText } from '../../src/doc/doc-events.ts';
+import { addToPage } from '../../src/ui/document-feed.ts';
 import {
   historyEntryOf as entryOf,
   type HistoryPage,
@@ -92,25 +93,23 @@ describe('a page of the history kept from deliveries', () => {
       300,
     );
   });
+});
 
-  it('asks for the view again only when more than the text may have changed', () => {
+describe('text that follows on', () => {
+  it('is told apart from what may change more than the text: fields, forks, merges', () => {
     const base = event(0);
     const next = event(1, [base.id]);
-    expect(changesMoreThanText([base.id], [next])).toBe(false);
-    expect(changesMoreThanText([base.id], [next, event(2, [next.id])])).toBe(
-      false,
-    );
+    const more = (heads: string[], events: LogEvent[]) =>
+      followsOnAsText(heads, events) === undefined;
+    expect(followsOnAsText([base.id], [next])).toEqual([next.id]);
+    expect(followsOnAsText([base.id], [next, event(2, [next.id])])).toEqual([
+      event(2, [next.id]).id,
+    ]);
     // Already held (our own echo): nothing.
-    expect(changesMoreThanText([next.id], [next])).toBe(false);
-    expect(
-      changesMoreThanText([base.id], [event(1, [base.id], FIELD_SET)]),
-    ).toBe(true);
-    expect(changesMoreThanText([next.id], [event(2, [base.id])])).toBe(true);
-    expect(
-      changesMoreThanText([base.id, next.id], [event(2, [base.id, next.id])]),
-    ).toBe(true);
-    expect(changesMoreThanText([base.id, next.id], [event(2, [next.id])])).toBe(
-      true,
-    );
+    expect(followsOnAsText([next.id], [next])).toEqual([next.id]);
+    expect(more([base.id], [event(1, [base.id], FIELD_SET)])).toBe(true);
+    expect(more([next.id], [event(2, [base.id])])).toBe(true);
+    expect(more([base.id, next.id], [event(2, [base.id, next.id])])).toBe(true);
+    expect(more([base.id, next.id], [event(2, [next.id])])).toBe(true);
   });
 });

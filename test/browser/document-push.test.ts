@@ -1,0 +1,59 @@
+import { proxy } from 'comlink';
+import * as Y from 'yjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Delivery, DocumentFacts } from '../../src/contract/index.ts';
+import { streamOfDoc } from '../../src/index.ts';
+import { workerPool } from '../support/workers.ts';
+
+const pool = workerPool();
+afterEach(() => pool.cleanup());
+
+/** Deliveries as they come, each awaited in turn. */
+function inbox() {
+  const queue: { batch: Delivery[]; facts?: DocumentFacts }[] = [];
+  let wake: (() => void) | undefined;
+  return {
+    deliver: proxy((batch: Delivery[], facts?: DocumentFacts) => {
+      queue.push({ batch, ...(facts ? { facts } : {}) });
+      wake?.();
+    }),
+    async next() {
+      while (queue.length === 0) await new Promise<void>((r) => (wake = r));
+      return queue.shift()!;
+    },
+  };
+}
+
+describe("a document's subscription", () => {
+  it('is pushed the facts with its first batch and with what changes them, not with text that follows on', async () => {
+    const tab = await pool.start(pool.database('push'));
+    const docId = await tab.service.createDocument('First');
+    const stream = streamOfDoc(docId);
+    const got = inbox();
+    await tab.service.subscribe(stream, 0, got.deliver, { document: docId });
+    const first = await got.next();
+    expect(first.facts?.fields.title).toEqual(['First']);
+
+    // Typing that follows on: the text only, which the page keeps itself.
+    const ydoc = new Y.Doc();
+    ydoc.getText('body').insert(0, 'abc');
+    await tab.service.appendTextUpdate(
+      docId,
+      Y.encodeStateAsUpdate(ydoc),
+      await tab.service.heads(stream),
+    );
+    const typed = await got.next();
+    expect(typed.batch.map((d) => d.event.type)).toEqual(['doc.text.edited']);
+    expect(typed.facts).toBeUndefined();
+
+    // Two renames at once, from the same heads: both values, pushed.
+    const heads = await tab.service.heads(stream);
+    await tab.service.setDocumentField(docId, 'title', 'Left', heads);
+    await tab.service.setDocumentField(docId, 'title', 'Right', heads);
+    let facts: DocumentFacts | undefined;
+    while (!facts || facts.fields.title?.length !== 2)
+      facts = (await got.next()).facts ?? facts;
+    expect([...facts.fields.title!].sort()).toEqual(['Left', 'Right']);
+    expect(facts.conflicts.map((c) => c.kind)).toEqual(['field']);
+  });
+});
