@@ -226,14 +226,16 @@ export class DocStates {
   /**
    * A test of whether `state` holds an event stored before now. At the stream's
    * current heads it holds every stored event (they are all the heads' ancestors),
-   * and nothing is read; otherwise an event it did not fold one by one is looked up
-   * for its position.
+   * and nothing is read; a state folded event by event knows its events by id;
+   * otherwise an event it did not fold one by one is looked up for its position.
    */
   readonly heldBy = async (
     state: DocState,
   ): Promise<(id: EventId) => boolean | Promise<boolean>> => {
     const current = (await this.store.stream(this.stream))?.heads ?? [];
     if (sameIds(current, state.heads)) return () => true;
+    // Folded event by event: it knows every event it holds by id.
+    if (state.position === 0) return (id) => state.applied.has(id);
     return async (id) => {
       if (state.applied.has(id)) return true;
       const record = await this.store.event(id);
