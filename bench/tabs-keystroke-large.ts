@@ -11,10 +11,10 @@ import type { BenchResult, Scenario } from './scenario.ts';
 import { peerTabs, timeKeystrokes, type TabPair } from './tabs-keystroke.ts';
 
 const LABEL = 'Document text';
-const titleOf = (size: number) => `Long document, ${size / 1000}k events`;
+export const titleOf = (size: number) => `Long document, ${size / 1000}k events`;
 
 /** A document of `size` events with 300 concurrent episodes, exported as JSON Lines. */
-async function exportedDocument(
+export async function exportedDocument(
   dir: string,
   size: number,
 ): Promise<{ file: string; length: number; events: number }> {

@@ -56,9 +56,15 @@ function stateOf(c: DocConflict): string {
 
 async function compare(conflict: DocConflict) {
   selected.value = { conflict, sides: conflict.sides.map(() => undefined) };
-  // Merged: as the event that joined the sides left it, or as it is now.
-  const mergedAt = conflict.resolvedBy ? [conflict.resolvedBy] : undefined;
   const text = conflict.kind === 'text';
+  // Merged: text as both sides left it, joined (the event that joined them made an
+  // edit of its own, no side's); a field as the write that resolved it left it; an
+  // open conflict as it is now.
+  const mergedAt = !conflict.resolvedBy
+    ? undefined
+    : text
+      ? [...new Set(conflict.sides.flat())].sort()
+      : [conflict.resolvedBy];
   let found;
   try {
     found = await Promise.all([

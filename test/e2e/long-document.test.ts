@@ -1,0 +1,112 @@
+// Issue 15: a long document, imported, is whole to work with: it opens, takes typing
+// in two tabs, shows its timeline at the end, and its history can be walked back to
+// an early conflict, compared and restored from there.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { exportedDocument, titleOf } from '../../bench/tabs-keystroke-large.ts';
+import { openTabs, text, timeline, typeAtEnd } from './support/app.ts';
+import { useChromium } from './support/browser.ts';
+
+const chromium = useChromium();
+/** Sequential typing with 300 concurrent episodes (bench/conflicts-query.ts). */
+const SIZE = 100_000;
+
+const dir = await mkdtemp(join(tmpdir(), 'forkline-long-'));
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+async function open(page: Page, length: number): Promise<void> {
+  await page
+    .getByRole('list', { name: 'Documents' })
+    .getByRole('button', { name: titleOf(SIZE), exact: true })
+    .click();
+  await expect
+    .poll(() =>
+      text(page)
+        .inputValue()
+        .then((t) => t.length),
+    )
+    .toBe(length);
+}
+
+describe(`a document of ${SIZE} events, imported`, () => {
+  it('opens in two tabs, takes typing, and is walked back to an early conflict, compared and restored', async () => {
+    const { file, length, events } = await exportedDocument(dir, SIZE);
+    const { context, tabs } = await openTabs(chromium(), 2);
+    const [one, two] = tabs as [Page, Page];
+    await one.getByLabel('Import log').setInputFiles(file);
+    await expect
+      .poll(() => one.locator('.transfer-result').textContent(), {
+        timeout: 120_000,
+      })
+      .toMatch(/^Imported/);
+    for (const page of [one, two]) await open(page, length);
+
+    // The timeline at its end: the graph reaches the last event, every conflict is listed.
+    const graph = () =>
+      timeline(one).getByRole('img').getAttribute('aria-label');
+    await expect
+      .poll(graph)
+      .toMatch(new RegExp(` of ${events}, in \\d+ lanes$`));
+    const listed = await timeline(one).getByRole('listitem').count();
+    expect(listed).toBeGreaterThan(300);
+    await expect
+      .poll(() => timeline(one).locator('.count').textContent())
+      .toMatch(new RegExp(`^${listed} conflicts`));
+
+    // Typing in both tabs reaches the other.
+    await typeAtEnd(one, ' One.');
+    await expect.poll(() => text(two).inputValue()).toMatch(/ One\.$/);
+    await typeAtEnd(two, ' Two.');
+    await expect.poll(() => text(one).inputValue()).toMatch(/ One\. Two\.$/);
+
+    // Far back: the first conflict after version 100.
+    const versions = one.getByRole('region', { name: 'Version history' });
+    await versions.getByRole('slider').fill('100');
+    await versions.getByRole('button', { name: 'Next conflict' }).click();
+    const version = () =>
+      versions.getByText(/^Version \d+ of \d+/).textContent();
+    await expect
+      .poll(async () => Number(/^Version (\d+)/.exec((await version())!)![1]))
+      .toBeGreaterThan(100);
+    const at = Number(/^Version (\d+)/.exec((await version())!)![1]);
+    expect(at).toBeLessThan(events / 10);
+    const past = versions.getByRole('textbox', {
+      name: 'Text at this version',
+    });
+    await expect.poll(() => past.inputValue()).not.toBe('Loading…');
+    const earlier = await past.inputValue();
+    // An early version: its text is a small part of today's.
+    expect(earlier.length).toBeGreaterThan(0);
+    expect(earlier.length).toBeLessThanOrEqual(at);
+    expect(earlier.length).toBeLessThan(length / 10);
+
+    // The earliest conflict listed, compared: each writer's own character.
+    await timeline(one)
+      .getByRole('listitem')
+      .filter({ hasText: 'Text:' })
+      .last()
+      .getByRole('button', { name: 'Compare' })
+      .click();
+    const comparison = one.getByRole('region', { name: 'Compare versions' });
+    const added = (side: string) =>
+      comparison
+        .getByRole('article', { name: side })
+        .locator('ins')
+        .allTextContents()
+        .then((runs) => runs.join(''));
+    await expect
+      .poll(async () => [await added('Side 1'), await added('Side 2')].sort())
+      .toEqual(['a', 'b']);
+
+    // Restored from there: both tabs hold that version's text.
+    await versions
+      .getByRole('button', { name: 'Restore this version' })
+      .click();
+    for (const page of [one, two])
+      await expect.poll(() => text(page).inputValue()).toBe(earlier);
+    await context.close();
+  }, 300_000);
+});
