@@ -11,7 +11,8 @@ import type { BenchResult, Scenario } from './scenario.ts';
 import { peerTabs, timeKeystrokes, type TabPair } from './tabs-keystroke.ts';
 
 const LABEL = 'Document text';
-export const titleOf = (size: number) => `Long document, ${size / 1000}k events`;
+export const titleOf = (size: number) =>
+  `Long document, ${size / 1000}k events`;
 
 /** A document of `size` events with 300 concurrent episodes, exported as JSON Lines. */
 export async function exportedDocument(

@@ -122,3 +122,33 @@ function expectHeads(
       .sort(),
   );
 }
+
+describe("a history index's snapshot", () => {
+  it('is read from the events again when it is malformed, whatever is wrong with it', async () => {
+    const store = memoryStore();
+    const log = await openLog({ store, actor: 'desk' });
+    for (let i = 0; i < 5; i++)
+      await log.append(STREAM, { type: 'test.appended', data: { i } });
+    const whole = (await collect(log.read(STREAM))).map(historyEntryOf);
+    const saved = await HistoryIndex.open(store, STREAM, { every: 1 });
+    expect(saved.page(0, MAX_PAGE).entries).toEqual(whole);
+    const key = `${STREAM}\nhistory`;
+    const good = (await store.getSnapshot(key))!;
+    const state = good.state as Record<string, unknown>;
+    for (const broken of [
+      { ...state, version: 2 },
+      { ...state, times: '[not json' },
+      { ...state, ids: 'one two' },
+      // A parent that sorts after its child.
+      { ...state, parents: new Uint32Array([4, 4, 4, 4]) },
+      { ...state, typeOf: new Uint32Array([9, 9, 9, 9, 9]) },
+      null,
+    ]) {
+      await store.putSnapshot({ ...good, state: broken });
+      const index = await HistoryIndex.open(store, STREAM, {
+        every: 1_000,
+      });
+      expect(index.page(0, MAX_PAGE).entries).toEqual(whole);
+    }
+  });
+});
