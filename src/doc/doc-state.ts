@@ -8,7 +8,9 @@ import {
 import type { EventId, Log, LogEvent } from '../log/types.ts';
 import { fieldWritesOf, textUpdateOf } from './doc-events.ts';
 import { Registers, type FieldWrite } from './registers.ts';
-import type { TextSplice } from './text-splice.ts';
+import { splitsSurrogatePair, type TextSplice } from './text-splice.ts';
+
+const SURROGATE = /[\ud800-\udfff]/;
 
 export const BODY = 'body';
 
@@ -32,6 +34,11 @@ export class DocState {
   heads: EventId[] = [];
   /** The text as a string, while no transaction has changed it since. */
   private plain: string | undefined;
+  /**
+   * Whether the text holds a surrogate code unit (an emoji, say): undefined until
+   * looked at, then kept by `splice`; text folded in from elsewhere clears it.
+   */
+  private surrogates: boolean | undefined;
 
   constructor() {
     this.ydoc.on('afterTransaction', () => (this.plain = undefined));
@@ -70,13 +77,25 @@ export class DocState {
     return this.ydoc.getText(BODY);
   }
 
-  /**
-   * The text as a string. Reading it from Yjs walks every item, deleted ones too;
-   * edits made by `splice` keep it current instead, so that checking each edit's
-   * positions does not cost a walk of the whole document.
-   */
+  /** The text as a string. Reading it from Yjs walks every item, deleted ones too. */
   textString(): string {
     return (this.plain ??= this.text.toString());
+  }
+
+  /** The text's length in UTF-16 code units, without a walk. */
+  get length(): number {
+    return this.text.length;
+  }
+
+  /**
+   * Whether a text position falls inside a surrogate pair. Most texts hold no
+   * surrogate at all, and then no edit can split one: the first look at the text
+   * notes that, and each splice keeps the note, so an edit costs no walk of the
+   * text. A text that holds one is kept as a string as well, edit by edit.
+   */
+  splitsPair(position: number): boolean {
+    this.surrogates ??= SURROGATE.test(this.textString());
+    return this.surrogates && splitsSurrogatePair(this.textString(), position);
   }
 
   /**
@@ -100,7 +119,11 @@ export class DocState {
     } finally {
       this.ydoc.off('update', keep);
     }
-    if (before !== undefined)
+    if (this.surrogates === false && SURROGATE.test(insert))
+      this.surrogates = true;
+    // Kept as a string only where positions are checked against it: slicing a long
+    // string copies it, every edit.
+    if (before !== undefined && this.surrogates)
       this.plain =
         before.slice(0, index) + insert + before.slice(index + deleteCount);
     return update;
@@ -150,6 +173,7 @@ export class DocState {
     onIgnoredError: (error: Error) => void,
   ): void {
     if (updates.length === 0) return;
+    this.surrogates = undefined;
     this.ydoc.transact(() => {
       for (const update of updates) {
         try {

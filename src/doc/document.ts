@@ -17,11 +17,7 @@ import { openDocState } from './document-snapshots.ts';
 import { ConflictMemo } from './conflict-memo.ts';
 import { sameIds } from '../log/append.ts';
 import { storeOf } from '../log/log.ts';
-import {
-  loneSurrogateIn,
-  spliceBetween,
-  splitsSurrogatePair,
-} from './text-splice.ts';
+import { loneSurrogateIn, spliceBetween } from './text-splice.ts';
 
 export interface DocumentView {
   text: string;
@@ -182,11 +178,10 @@ export async function openDocument(
         }
         const heads = await headsFor(options);
         const state = await states.at(heads);
-        const text = state.textString();
-        if (index + deleteCount > text.length) {
+        if (index + deleteCount > state.length) {
           throw new InvalidEditError(
             stream,
-            `${index}+${deleteCount} is past the end of the ${text.length}-character text`,
+            `${index}+${deleteCount} is past the end of the ${state.length}-character text`,
           );
         }
         if (deleteCount === 0 && insert === '')
@@ -195,7 +190,7 @@ export async function openDocument(
           ['index', index],
           ['index+deleteCount', index + deleteCount],
         ] as const) {
-          if (splitsSurrogatePair(text, position)) {
+          if (state.splitsPair(position)) {
             throw new InvalidEditError(
               stream,
               `${name} ${position} falls inside a surrogate pair (code units ${position - 1} and ${position} are one character): positions must fall between whole code points`,

@@ -134,6 +134,40 @@ describe('editing text with emoji (issue 13, finding 9)', () => {
     await log.close();
   });
 
+  it('refuses a split pair however the pair came: synced from another replica, or typed after plain text', async () => {
+    const laptop = await openLog({ actor: 'laptop' });
+    const phone = await openLog({ actor: 'phone' });
+    const doc = await openDocument(laptop, 'notes');
+    // Plain text first: edits checked without a look at the text.
+    for (const word of ['plain', ' text', ' only']) {
+      const { length } = (await doc.view()).text;
+      await doc.editText(length, 0, word);
+    }
+    // A pair another replica typed, folded into the state this one edits.
+    const other = await openDocument(phone, 'notes');
+    await pull(phone, laptop);
+    await other.editText(0, 0, '🇫🇷');
+    await pull(laptop, phone);
+    await expect(doc.editText(1, 0, 'x')).rejects.toMatchObject({
+      code: 'INVALID_EDIT',
+      reason: expect.stringMatching(/^index 1 falls inside a surrogate pair/),
+    });
+    // One typed here, into text that had none.
+    const fresh = await openDocument(laptop, 'fresh');
+    await fresh.editText(0, 0, 'plain');
+    await fresh.editText(5, 0, ' text');
+    await fresh.editText(5, 0, '😁');
+    await expect(fresh.editText(6, 0, 'x')).rejects.toMatchObject({
+      code: 'INVALID_EDIT',
+      reason: expect.stringMatching(/^index 6 falls inside a surrogate pair/),
+    });
+    await doc.editText(4, 0, ' ');
+    expect((await doc.view()).text).toBe('🇫🇷 plain text only');
+    expect((await fresh.view()).text).toBe('plain😁 text');
+    await laptop.close();
+    await phone.close();
+  });
+
   it('refuses an insert holding a lone surrogate, which Yjs would store as U+FFFD', async () => {
     const log = await openLog({ actor: 'laptop' });
     const doc = await openDocument(log, 'notes');
