@@ -50,8 +50,9 @@ describe(`a document of ${SIZE} events, imported`, () => {
     await expect
       .poll(graph)
       .toMatch(new RegExp(` of ${events}, in \\d+ lanes$`));
-    const listed = await timeline(one).getByRole('listitem').count();
-    expect(listed).toBeGreaterThan(300);
+    const items = timeline(one).getByRole('listitem');
+    await expect.poll(() => items.count()).toBeGreaterThan(300);
+    const listed = await items.count();
     await expect
       .poll(() => timeline(one).locator('.count').textContent())
       .toMatch(new RegExp(`^${listed} conflicts`));
