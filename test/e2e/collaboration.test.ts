@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
 import {
+  addedIn,
   newDocument,
   openTabs,
   text,
@@ -78,13 +79,7 @@ describe('two tabs of one browser', () => {
       .first()
       .getByRole('button', { name: 'Compare' })
       .click();
-    const comparison = one.getByRole('region', { name: 'Compare versions' });
-    const added = (name: string) =>
-      comparison
-        .getByRole('article', { name })
-        .locator('ins')
-        .allTextContents()
-        .then((runs) => runs.join(''));
+    const added = (group: string) => addedIn(one, group);
     // The fork point is the last event both had seen: on a loaded machine a tab's
     // first keystrokes may be stored and delivered before the other types, so a
     // side holds the rest of its sentence, never any of the other's.

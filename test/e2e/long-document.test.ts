@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportedDocument, titleOf } from '../../bench/tabs-keystroke-large.ts';
-import { openTabs, text, timeline, typeAtEnd } from './support/app.ts';
+import { addedIn, openTabs, text, timeline, typeAtEnd } from './support/app.ts';
 import { useChromium } from './support/browser.ts';
 
 const chromium = useChromium();
@@ -91,13 +91,7 @@ describe(`a document of ${SIZE} events, imported`, () => {
       .last()
       .getByRole('button', { name: 'Compare' })
       .click();
-    const comparison = one.getByRole('region', { name: 'Compare versions' });
-    const added = (side: string) =>
-      comparison
-        .getByRole('article', { name: side })
-        .locator('ins')
-        .allTextContents()
-        .then((runs) => runs.join(''));
+    const added = (group: string) => addedIn(one, group);
     await expect
       .poll(async () => [await added('Side 1'), await added('Side 2')].sort())
       .toEqual(['a', 'b']);

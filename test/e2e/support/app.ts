@@ -29,6 +29,15 @@ export const title = (page: Page) =>
 export const timeline = (page: Page) =>
   page.getByRole('region', { name: 'Conflict timeline' });
 
+/** What one group of the open comparison ("Side 1", "Merged result") marks as added. */
+export const addedIn = (page: Page, group: string): Promise<string> =>
+  page
+    .getByRole('region', { name: 'Compare versions' })
+    .getByRole('article', { name: group })
+    .locator('ins')
+    .allTextContents()
+    .then((runs) => runs.join(''));
+
 /** Creates a document in `page` and waits until every other tab has it open. */
 export async function newDocument(
   page: Page,
