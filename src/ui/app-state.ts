@@ -378,18 +378,21 @@ export async function createDoc(): Promise<void> {
   await openDoc(docId);
 }
 
-/** Sets a field of the open document; resolves to the event that did, if it was stored. */
+/**
+ * Sets a field of document `docId` (the open one by default); resolves to the event
+ * that did, if it was stored.
+ */
 export async function setField(
   name: string,
   value: string,
   at?: EventId[],
+  docId = current.value?.docId,
 ): Promise<EventId | undefined> {
-  const doc = current.value;
-  if (!doc) return undefined;
+  if (docId === undefined) return undefined;
   const s = await started;
   let stored: EventId | undefined;
   await guarded(async () => {
-    stored = (await s.setDocumentField(doc.docId, name, value, at)).event.id;
+    stored = (await s.setDocumentField(docId, name, value, at)).event.id;
   });
   return stored;
 }

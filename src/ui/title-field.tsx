@@ -5,6 +5,10 @@ import { MAX_DELAY_MS, QUIET_MS } from './live-document.ts';
 
 /** One stretch of renaming, from focus to blur. */
 interface Renaming {
+  /** The document renamed: another may be open by the time a save runs. */
+  docId: string;
+  /** What was typed last: saved even once the field is gone. */
+  typed: string;
   /**
    * The heads it builds on: those the user saw when they began, then its own last
    * save. So each save replaces the one before it, but never a rename another tab
@@ -34,29 +38,39 @@ export function TitleField() {
     if (el && document.activeElement !== el) el.value = values[0] ?? '';
   }, [values.join('\u0000')]);
 
-  const begin = () =>
-    (renaming.current ??= {
-      at: current.value?.live.heads,
+  const begin = () => {
+    const doc = current.value;
+    if (!doc) return undefined;
+    return (renaming.current ??= {
+      docId: doc.docId,
+      typed: input.current!.value,
+      at: doc.live.heads,
       saving: Promise.resolve(),
       saved: input.current!.value,
     });
+  };
 
   const save = () => {
     const r = renaming.current;
     if (!r) return Promise.resolve();
     clearTimeout(r.timer);
     r.firstPendingAt = undefined;
-    const value = input.current!.value;
+    const value = r.typed;
     r.saving = r.saving.then(async () => {
       if (value === r.saved) return;
-      const id = await setField('title', value, r.at);
+      const id = await setField('title', value, r.at, r.docId);
       if (id) [r.at, r.saved] = [[id], value];
     });
     return r.saving;
   };
 
+  // Leaving the document (the field goes) saves what was typed, to that document.
+  useEffect(() => () => void save(), []);
+
   const onInput = () => {
     const r = begin();
+    if (!r) return;
+    r.typed = input.current!.value;
     const now = Date.now();
     r.firstPendingAt ??= now;
     clearTimeout(r.timer);

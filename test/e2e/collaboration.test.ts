@@ -203,6 +203,24 @@ describe('two tabs of one browser', () => {
     await context.close();
   });
 
+  it('saves a title typed just before another document is opened, to the document it was typed in', async () => {
+    const { context, tabs } = await openTabs(chromium(), 1);
+    const one = tabs[0]!;
+    await newDocument(one, [], 'First');
+    await newDocument(one, [], 'Second');
+    const documents = one.getByRole('list', { name: 'Documents' });
+    await title(one).click();
+    await one.keyboard.press('End');
+    await one.keyboard.type(' draft');
+    // At once, well within the quiet time a save waits for.
+    await documents.getByRole('button', { name: 'First', exact: true }).click();
+    await expect.poll(() => title(one).inputValue()).toBe('First');
+    await expect
+      .poll(() => documents.getByRole('button').allTextContents())
+      .toEqual(expect.arrayContaining(['First', 'Second draft']));
+    await context.close();
+  });
+
   it('gives a duplicated tab a label of its own, and a reloaded tab its old one', async () => {
     const { context, tabs } = await openTabs(chromium(), 1);
     const one = tabs[0]!;
