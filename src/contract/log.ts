@@ -38,8 +38,9 @@ export interface SubscribeOptions {
   /**
    * The document (by id) whose stream this is: a batch that may have changed more
    * than its text (a field, a deletion, a fork or a merge) comes with the
-   * document's facts after it, and the first batch always does. What changed is
-   * pushed; the page never asks for the document again.
+   * document's facts after it, and the first batch always does: what changed is
+   * pushed, and a page asks for the document only when it opens it (or its worker
+   * was replaced).
    */
   document?: string;
 }

@@ -150,20 +150,27 @@ export async function refreshDocuments(): Promise<void> {
 export async function refreshView(): Promise<void> {
   const doc = current.value;
   if (!doc) return;
-  await showView(doc.docId, (await started).documentFacts(doc.docId));
+  await showFacts(doc.docId, askFacts(await started, doc.docId));
 }
 
 /** Facts pushed with deliveries so far: an answer asked for before one is older. */
 let pushedFacts = 0;
 
-/** Shows facts asked for, if their document is still the open one and none newer came. */
-async function showView(
+/** Asks for a document's facts, noting how many were pushed before the asking. */
+function askFacts(
+  s: Remote<LogService>,
   docId: string,
-  asked: Promise<DocumentFacts>,
+): { facts: Promise<DocumentFacts>; pushedBefore: number } {
+  return { facts: s.documentFacts(docId), pushedBefore: pushedFacts };
+}
+
+/** Shows facts asked for, if their document is still the open one and none newer came. */
+async function showFacts(
+  docId: string,
+  asked: ReturnType<typeof askFacts>,
 ): Promise<void> {
-  const before = pushedFacts;
-  const facts = await asked;
-  if (current.value?.docId === docId && pushedFacts === before)
+  const facts = await asked.facts;
+  if (current.value?.docId === docId && pushedFacts === asked.pushedBefore)
     view.value = facts;
 }
 
@@ -262,10 +269,10 @@ export async function openDoc(docId: string): Promise<void> {
   // The timeline's parts, asked for now: the worker reads them while this page
   // paints the text and builds its Y.Doc.
   const asked = {
-    view: s.documentFacts(docId),
+    view: askFacts(s, docId),
     history: askHistory(s, docId),
   };
-  asked.view.catch(() => undefined);
+  asked.view.facts.catch(() => undefined);
   asked.history.page.catch(() => undefined);
   await afterPaint();
   if (opening.value !== shown) return;
@@ -331,7 +338,7 @@ export async function openDoc(docId: string): Promise<void> {
     { document: docId },
   );
   await Promise.all([
-    showView(docId, asked.view),
+    showFacts(docId, asked.view),
     showHistory(docId, asked.history),
   ]);
 }
