@@ -116,6 +116,13 @@ async function startingDocument(page: Page, url: string): Promise<string> {
   await page.getByRole('status').waitFor();
   await page.getByRole('button', { name: 'New document' }).click();
   const title = page.getByRole('textbox', { name: 'Title', exact: true });
+  // The new document, not the one the tab opened on start (a long one: renaming
+  // that one instead left this one "Untitled").
+  for (const deadline = Date.now() + 30_000; ;) {
+    if ((await title.inputValue()) === 'Untitled') break;
+    if (Date.now() > deadline) throw new Error('the new document did not open');
+    await page.waitForTimeout(20);
+  }
   await title.fill('Starting document');
   await title.press('Enter');
   await page

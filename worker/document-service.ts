@@ -137,7 +137,10 @@ export function createDocumentService(
       writing((await handle(docId)).undelete()),
     historyPage: async (docId, start, count) =>
       (await history(docId)).page(start, count),
-    historyHeads: async (docId, count) => (await history(docId)).heads(count),
+    async historyVersion(docId, count) {
+      const heads = (await history(docId)).heads(count);
+      return { heads, view: await (await handle(docId)).view({ at: heads }) };
+    },
     historyJump: async (docId, jump) => (await history(docId)).jump(jump),
   };
 }

@@ -239,8 +239,8 @@ export function createLogService(
       (await documents()).undeleteDocument(docId),
     historyPage: async (docId, start, count) =>
       (await documents()).historyPage(docId, start, count),
-    historyHeads: async (docId, count) =>
-      (await documents()).historyHeads(docId, count),
+    historyVersion: async (docId, count) =>
+      (await documents()).historyVersion(docId, count),
     historyJump: async (docId, jump) =>
       (await documents()).historyJump(docId, jump),
     async close() {

@@ -83,8 +83,14 @@ export interface DocumentService {
     start: number | 'end',
     count: number,
   ): Promise<HistoryPage>;
-  /** The heads of the version made of the history's first `count` events. */
-  historyHeads(docId: string, count: number): Promise<EventId[]>;
+  /**
+   * The version made of the history's first `count` events: its heads, and the
+   * document as they left it. One call, as the slider moves.
+   */
+  historyVersion(
+    docId: string,
+    count: number,
+  ): Promise<{ heads: EventId[]; view: DocumentView }>;
   /** The version (an event count) a jump in the history goes to; undefined when none. */
   historyJump(docId: string, jump: HistoryJump): Promise<number | undefined>;
 }

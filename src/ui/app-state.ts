@@ -235,13 +235,13 @@ export async function showHistoryAround(count: number): Promise<void> {
   await loadHistory(count);
 }
 
-/** The heads of the version made of the open document's first `count` events. */
-export async function historyHeadsAt(
+/** The version made of the open document's first `count` events: its heads and view. */
+export async function historyVersionAt(
   count: number,
-): Promise<EventId[] | undefined> {
+): Promise<{ heads: EventId[]; view: DocumentView } | undefined> {
   const doc = current.value;
   if (!doc) return undefined;
-  return (await started).historyHeads(doc.docId, count);
+  return (await started).historyVersion(doc.docId, count);
 }
 
 /** The version a jump in the open document's history goes to. */

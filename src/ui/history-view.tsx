@@ -3,13 +3,12 @@ import type { DocumentView, EventId } from '../index.ts';
 import type { HistoryJump } from '../contract/index.ts';
 import {
   history,
-  historyHeadsAt,
+  historyVersionAt,
   historyJump,
   historyVersion,
   restoreVersion,
   showHistoryAround,
   view,
-  viewAt,
 } from './app-state.ts';
 
 /**
@@ -30,12 +29,9 @@ export async function lookAt(count: number): Promise<void> {
   }
   looking.value = { count };
   void showHistoryAround(count);
-  const heads = await historyHeadsAt(count);
-  if (looking.value?.count !== count || !heads) return;
-  looking.value = { count, heads };
-  const v = await viewAt(heads);
-  if (looking.value?.count === count)
-    looking.value = { count, heads, ...(v ? { view: v } : {}) };
+  const version = await historyVersionAt(count);
+  if (looking.value?.count === count && version)
+    looking.value = { count, ...version };
 }
 
 /** Jumps to where `jump` goes, if anywhere: the worker searches the whole history. */

@@ -34,7 +34,7 @@ const RETRIED_ON_RESTART = new Set<string>([
   'documentFacts',
   'conflictChanges',
   'historyPage',
-  'historyHeads',
+  'historyVersion',
   'historyJump',
 ]);
 
