@@ -1,10 +1,11 @@
 import { sameIds } from '../log/append.ts';
-import type { SnapshotRecord, Store } from '../log/store.ts';
+import { orderFreeSnapshot, putQuietly } from '../log/snapshots.ts';
+import type { Store } from '../log/store.ts';
 import type { EventId } from '../log/types.ts';
 import type { DocConflict } from './doc-conflicts.ts';
 
 /** The snapshot's name in its key: `${stream}\n${CONFLICTS_SNAPSHOT}`. */
-export const CONFLICTS_SNAPSHOT = 'doc.conflicts';
+const CONFLICTS_SNAPSHOT = 'doc.conflicts';
 
 interface ConflictsState {
   version: 1;
@@ -77,16 +78,11 @@ export class ConflictMemo {
       return this.last.conflicts;
     const conflicts = await compute();
     this.last = { version: 1, heads, conflicts };
-    const record: SnapshotRecord = {
-      key: this.key,
-      stream: this.stream,
-      pos: 0,
-      extra: [],
-      after: null,
-      state: this.last,
-      takenAt: Date.now(),
-    };
-    await this.store.putSnapshot(record).catch(() => undefined);
+    // Valid by its heads, not by a position: 0 claims none.
+    await putQuietly(
+      this.store,
+      orderFreeSnapshot(this.key, this.stream, 0, this.last),
+    );
     return conflicts;
   }
 

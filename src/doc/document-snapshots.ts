@@ -8,6 +8,7 @@ import {
 import { BODY, DocState } from './doc-state.ts';
 import { Registers, type FieldWrite } from './registers.ts';
 import { sameIds } from '../log/append.ts';
+import { orderFreeSnapshot } from '../log/snapshots.ts';
 import type { EventRecord, SnapshotRecord, Store } from '../log/store.ts';
 import type { EventId } from '../log/types.ts';
 
@@ -255,15 +256,8 @@ async function saveSnapshot(
   onIgnoredError: (error: Error) => void,
 ): Promise<void> {
   const takenAt = Date.now();
-  const record = (key: string, value: unknown): SnapshotRecord => ({
-    key,
-    stream,
-    pos: state.position,
-    extra: [],
-    after: null,
-    state: value,
-    takenAt,
-  });
+  const record = (key: string, value: unknown) =>
+    orderFreeSnapshot(key, stream, state.position, value, takenAt);
   const textState: TextStateRecordState = { version: 5, text };
   const snapshot: DocumentSnapshotState = {
     version: 5,

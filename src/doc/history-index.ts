@@ -1,8 +1,5 @@
-import {
-  compareCanonical,
-  type SnapshotRecord,
-  type Store,
-} from '../log/store.ts';
+import { orderFreeSnapshot, putQuietly } from '../log/snapshots.ts';
+import { compareCanonical, type Store } from '../log/store.ts';
 import type { EventId, LogEvent } from '../log/types.ts';
 
 /** One event of a document's history, as the timeline draws it. */
@@ -76,7 +73,7 @@ export const MAX_PAGE = 2000;
 /** The snapshot's name in its key: `${stream}\n${HISTORY_SNAPSHOT}`. */
 export const HISTORY_SNAPSHOT = 'history';
 /** Save a new snapshot once this many events were taken in past the last one. */
-export const HISTORY_SNAPSHOT_EVERY = 500;
+const HISTORY_SNAPSHOT_EVERY = 500;
 
 /**
  * A history index as a snapshot record holds it: columns, so that reading 100k
@@ -414,16 +411,15 @@ export class HistoryIndex {
     this.taken = 0;
     const state = encodeHistory(this.entries, this.authors);
     if (!state) return;
-    const record: SnapshotRecord = {
-      key: `${this.stream}\n${HISTORY_SNAPSHOT}`,
-      stream: this.stream,
-      pos: this.position,
-      extra: [],
-      after: null,
-      state,
-      takenAt: Date.now(),
-    };
-    await this.store.putSnapshot(record).catch(() => undefined);
+    await putQuietly(
+      this.store,
+      orderFreeSnapshot(
+        `${this.stream}\n${HISTORY_SNAPSHOT}`,
+        this.stream,
+        this.position,
+        state,
+      ),
+    );
   }
 
   get total(): number {

@@ -2,6 +2,7 @@ import {
   compareCanonical,
   type CanonicalKey,
   type EventRecord,
+  type SnapshotRecord,
   type Store,
 } from './store.ts';
 import type { EventId, Projection, SnapshotOptions } from './types.ts';
@@ -41,7 +42,7 @@ export async function foldFromSnapshot<S>(
       if (newer.length >= every) {
         const last = newer[newer.length - 1]!;
         const pos = Math.max(snapshot.pos, ...newer.map((r) => r.pos));
-        await save(store, {
+        await putQuietly(store, {
           key,
           stream,
           pos,
@@ -66,7 +67,7 @@ export async function foldFromSnapshot<S>(
     count++;
   }
   if (count >= every) {
-    await save(store, {
+    await putQuietly(store, {
       key,
       stream,
       pos: startPos,
@@ -84,8 +85,23 @@ const keyOf = (record: EventRecord): CanonicalKey => ({
   id: record.event.id,
 });
 
+/**
+ * The record of a fold that holds every event of `stream` up to position `pos` and
+ * that no later arrival voids, because its order does not matter (a document's
+ * text and registers, its history index, its conflicts at its heads).
+ */
+export function orderFreeSnapshot(
+  key: string,
+  stream: string,
+  pos: number,
+  state: unknown,
+  takenAt = Date.now(),
+): SnapshotRecord {
+  return { key, stream, pos, extra: [], after: null, state, takenAt };
+}
+
 // Snapshots are caches: failing to write one (quota, a closing tab) must not fail the fold.
-async function save(
+export async function putQuietly(
   store: Store,
   record: Parameters<Store['putSnapshot']>[0],
 ): Promise<void> {

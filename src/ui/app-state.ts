@@ -56,7 +56,7 @@ export const view = signal<DocumentFacts | undefined>(undefined);
 export const history = signal<HistoryPage | undefined>(undefined);
 export const historyVersion = signal(0);
 /** The rows read at a time, and kept while following the latest edits. */
-export const HISTORY_PAGE = 600;
+const HISTORY_PAGE = 600;
 export const notice = signal<string | undefined>(undefined);
 /** Said briefly after the log worker was replaced. */
 export const recovered = signal<string | undefined>(undefined);
