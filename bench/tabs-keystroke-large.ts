@@ -283,7 +283,11 @@ function busyMs(profile: {
  * DevTools session attached to them; the function returned stops it and gives the
  * milliseconds the workers were busy (not idle) meanwhile.
  */
-async function profileWorkers(page: Page): Promise<() => Promise<number>> {
+async function profileWorkers(
+  page: Page,
+  /** Where to write the workers' profiles as well (a suffix per worker added). */
+  file?: string,
+): Promise<() => Promise<number>> {
   const cdp = await page.context().newCDPSession(page);
   const sessions: string[] = [];
   const answers = new Map<number, (result: unknown) => void>();
@@ -327,6 +331,11 @@ async function profileWorkers(page: Page): Promise<() => Promise<number>> {
         profile: Parameters<typeof busyMs>[0];
       }>(session, 'Profiler.stop');
       busy += busyMs(profile);
+      if (file)
+        await writeFile(
+          file.replace(/\.cpuprofile$/, `-${session}.cpuprofile`),
+          JSON.stringify(profile),
+        );
     }
     await cdp.detach();
     return busy;
@@ -375,7 +384,8 @@ export const tabsKeystrokeLargeScenario: Scenario = {
       // Opening, in a third tab: reloaded each time, sizes taking turns.
       const opener = await app.newPage();
       const starting = await startingDocument(opener, app.url);
-      const opens = await sampleRuns(context.runs, async () => {
+      const profiles = process.env.FORKLINE_PROFILE_DIR;
+      const opens = await sampleRuns(context.runs, async (run) => {
         const figures: Record<string, number> = {};
         for (const [label, doc] of Object.entries(documents)) {
           const times = await timeOpen(
@@ -387,14 +397,27 @@ export const tabsKeystrokeLargeScenario: Scenario = {
           );
           figures[`${label}.text`] = times.text;
           figures[`${label}.timeline`] = times.timeline;
-          if (doc.events > JUMP_BACK)
+          if (doc.events > JUMP_BACK) {
+            // FORKLINE_PROFILE_DIR: the opening tab's main thread and worker, last run.
+            const profiled = profiles && run === context.runs;
+            const stopMain = profiled
+              ? await profileMainThread(opener)
+              : undefined;
+            const stopWorker = profiled
+              ? await profileWorkers(
+                  opener,
+                  join(profiles, `jump-${label}-worker.cpuprofile`),
+                )
+              : undefined;
             figures[`${label}.jump`] = await timeJump(opener, doc.events);
+            await stopWorker?.();
+            await stopMain?.(join(profiles!, `jump-${label}-main.cpuprofile`));
+          }
         }
         return figures;
       });
       await opener.close();
       pairs.yjs = await peerTabs(app, 'yjs-broadcastchannel');
-      const profiles = process.env.FORKLINE_PROFILE_DIR;
       const samples = await sampleRuns(context.runs, async (run) => {
         const figures: Record<string, number> = {};
         for (const [name, pair] of Object.entries(pairs)) {

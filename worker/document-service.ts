@@ -139,7 +139,10 @@ export function createDocumentService(
       (await history(docId)).page(start, count),
     async historyVersion(docId, count) {
       const heads = (await history(docId)).heads(count);
-      return { heads, view: await (await handle(docId)).view({ at: heads }) };
+      return {
+        heads,
+        view: await (await handle(docId)).summary({ at: heads }),
+      };
     },
     historyJump: async (docId, jump) => (await history(docId)).jump(jump),
   };

@@ -645,6 +645,31 @@ export async function openIdbStore(
         return segments.findSeq(tx, actor, seq);
       });
     },
+    async storedBy(id, pos) {
+      const hit = cache.get(id) ?? segments.cachedEvent(id);
+      if (hit) return hit.pos <= pos;
+      checkOpen();
+      // A segment's records are in position order, and most segments lie wholly on
+      // one side of `pos`. The directory as it is answers for the segments it knows,
+      // with no request: a segment never changes under its key.
+      const spans = () => {
+        const slot = segments.directory.locate(id);
+        const meta = slot && segments.directory.meta(slot.key);
+        if (meta && meta.lastPos <= pos) return true;
+        if (meta && meta.firstPos > pos) return false;
+        return undefined;
+      };
+      const known = spans();
+      if (known !== undefined) return known;
+      return retryingGone(async () => {
+        const tx = readTx();
+        await segments.refresh(tx);
+        const now = spans();
+        if (now !== undefined) return now;
+        const record = await lookup(tx, id);
+        return record !== undefined && record.pos <= pos;
+      });
+    },
     async streamNames(prefix) {
       checkOpen();
       return db.getAllKeys(

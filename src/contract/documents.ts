@@ -85,12 +85,13 @@ export interface DocumentService {
   ): Promise<HistoryPage>;
   /**
    * The version made of the history's first `count` events: its heads, and the
-   * document as they left it. One call, as the slider moves.
+   * document as they left it (its text and fields; not its conflicts, which cost a
+   * look at each event they name). One call, as the slider moves.
    */
   historyVersion(
     docId: string,
     count: number,
-  ): Promise<{ heads: EventId[]; view: DocumentView }>;
+  ): Promise<{ heads: EventId[]; view: Omit<DocumentView, 'conflicts'> }>;
   /** The version (an event count) a jump in the history goes to; undefined when none. */
   historyJump(docId: string, jump: HistoryJump): Promise<number | undefined>;
 }

@@ -2,6 +2,7 @@ import * as Y from 'yjs';
 import { sameIds } from '../log/append.ts';
 import {
   compareCanonical,
+  type CanonicalKey,
   type EventRecord,
   type Store,
 } from '../log/store.ts';
@@ -193,11 +194,17 @@ export class DocState {
 const MAX_CACHED = 4;
 /** Beyond this many missing events, folding from scratch is as cheap as catching up. */
 const MAX_CATCH_UP = 50_000;
+/**
+ * A walk down from a checkpoint gives up past this many events (checkpoints are a
+ * few thousand apart): heads that do not hold the checkpoint are read from the start.
+ */
+const MAX_FROM_CHECKPOINT = 20_000;
 
 /**
  * A few recent DocStates. Asked for the state at some heads, it advances a cached
  * state those heads descend from (cost: the events since); else, for the stream's
  * current heads, it opens the document's snapshot (cost: the events since it);
+ * else, from the latest checkpoint those heads hold (cost: the events since it);
  * else it folds the events those heads hold. A state lives under exactly one heads
  * key; advancing it moves it.
  */
@@ -211,6 +218,10 @@ export class DocStates {
     private readonly onIgnoredError: (error: Error) => void,
     /** Opens the document at its current heads from its snapshot. */
     private readonly openLatest: () => Promise<DocState>,
+    /** Opens the latest checkpoint whose events all sort up to `last`, if any. */
+    private readonly openCheckpoint: (
+      last: CanonicalKey,
+    ) => Promise<DocState | undefined>,
   ) {}
 
   async at(heads: EventId[]): Promise<DocState> {
@@ -238,6 +249,22 @@ export class DocStates {
         return this.touch(latest);
       }
     }
+    // An older version: from the latest checkpoint that all sorts before its last
+    // event, when the heads hold all of that checkpoint (the history's versions do).
+    const last = await this.lastOf(heads);
+    const checkpoint = last && (await this.openCheckpoint(last));
+    if (checkpoint) {
+      const missing = await this.missingFrom(
+        checkpoint,
+        heads,
+        MAX_FROM_CHECKPOINT,
+      );
+      if (missing) {
+        checkpoint.apply(missing, this.onIgnoredError);
+        checkpoint.heads = heads;
+        return this.touch(checkpoint);
+      }
+    }
     const fresh = new DocState();
     const events: LogEvent[] = [];
     for await (const event of this.log.read(this.stream, { at: heads }))
@@ -251,7 +278,8 @@ export class DocStates {
    * A test of whether `state` holds an event stored before now. At the stream's
    * current heads it holds every stored event (they are all the heads' ancestors),
    * and nothing is read; a state folded event by event knows its events by id;
-   * otherwise an event it did not fold one by one is looked up for its position.
+   * otherwise the store says whether an event it did not fold one by one is stored
+   * up to its position (from a segment's span, mostly: nothing decoded).
    */
   readonly heldBy = async (
     state: DocState,
@@ -260,12 +288,21 @@ export class DocStates {
     if (sameIds(current, state.heads)) return () => true;
     // Folded event by event: it knows every event it holds by id.
     if (state.position === 0) return (id) => state.applied.has(id);
-    return async (id) => {
-      if (state.applied.has(id)) return true;
-      const record = await this.store.event(id);
-      return record !== undefined && state.holds(record);
-    };
+    return async (id) =>
+      state.applied.has(id) || this.store.storedBy(id, state.position);
   };
+
+  /** The last of `heads` in canonical order; undefined if one is not of this stream. */
+  private async lastOf(heads: EventId[]): Promise<CanonicalKey | undefined> {
+    let last: CanonicalKey | undefined;
+    for (const id of heads) {
+      const record = await this.store.event(id);
+      if (!record || record.event.stream !== this.stream) return undefined;
+      if (!last || compareCanonical(last, record.event) < 0)
+        last = record.event;
+    }
+    return last;
+  }
 
   /** A state that made an edit which did not reach the log no longer matches any heads. */
   evict(state: DocState): void {
@@ -288,28 +325,37 @@ export class DocStates {
   private async missingFrom(
     base: DocState,
     heads: EventId[],
+    limit = MAX_CATCH_UP,
   ): Promise<LogEvent[] | undefined> {
     const baseHeads = new Set(base.heads);
     let met = 0;
     const seen = new Set<EventId>();
     const stack = [...heads];
     const missing: LogEvent[] = [];
+    // A parent is of its child's stream; heads are checked for theirs. Whether the
+    // base holds a parent is asked of the store, which knows it without decoding the
+    // event, mostly: a walk that stops at the base decodes only what it takes in.
+    const held = async (id: EventId) =>
+      base.applied.has(id) ||
+      (base.position > 0 && (await this.store.storedBy(id, base.position)));
+    const tips = new Set(heads);
     while (stack.length > 0) {
       const id = stack.pop()!;
       if (seen.has(id)) continue;
       seen.add(id);
-      if (base.applied.has(id)) {
+      let record: EventRecord | undefined;
+      if (tips.has(id)) {
+        record = await this.store.event(id);
+        if (!record || record.event.stream !== this.stream) return undefined;
+      }
+      if (record ? base.holds(record) : await held(id)) {
         if (baseHeads.has(id)) met++;
         continue;
       }
-      const record = await this.store.event(id);
+      record ??= await this.store.event(id);
       if (!record || record.event.stream !== this.stream) return undefined;
-      if (base.holds(record)) {
-        if (baseHeads.has(id)) met++;
-        continue;
-      }
       missing.push(record.event);
-      if (missing.length > MAX_CATCH_UP) return undefined;
+      if (missing.length > limit) return undefined;
       stack.push(...record.event.parents);
     }
     return met === baseHeads.size ? missing : undefined;

@@ -9,13 +9,25 @@ import { BODY, DocState } from './doc-state.ts';
 import { Registers, type FieldWrite } from './registers.ts';
 import { sameIds } from '../log/append.ts';
 import { orderFreeSnapshot } from '../log/snapshots.ts';
-import type { EventRecord, SnapshotRecord, Store } from '../log/store.ts';
+import {
+  compareCanonical,
+  type CanonicalKey,
+  type EventRecord,
+  type SnapshotRecord,
+  type Store,
+} from '../log/store.ts';
 import type { EventId } from '../log/types.ts';
 
 /** The projection name in snapshot keys: `${stream}\n${SNAPSHOT_NAME}`. */
 export const SNAPSHOT_NAME = 'doc.open';
 /** Save a new snapshot once opening had to fold this many events past the last one. */
 export const SNAPSHOT_EVERY = 500;
+/**
+ * Keep a snapshot as a checkpoint of the document's past once this many events came
+ * past the last one: looking at an old version then folds what came after the
+ * checkpoint before it (a few thousand events), not the history up to it.
+ */
+export const CHECKPOINT_EVERY = 4096;
 
 /**
  * What a snapshot record of a document holds: every event of the stream with
@@ -44,6 +56,8 @@ interface DocumentSnapshotState {
   /** Every register write folded in (field sets are rare: titles, deletion). */
   writes: FieldWrite[];
   heads: EventId[];
+  /** Events folded in past the last checkpoint (absent before checkpoints: 0). */
+  sinceCheckpoint?: number;
 }
 
 /** Version 5's text state, in its own record. */
@@ -71,6 +85,8 @@ export interface LoadOptions {
   onIgnoredError: (error: unknown) => void;
   /** Snapshot threshold; tests lower it. */
   every?: number;
+  /** Checkpoint spacing (CHECKPOINT_EVERY); tests lower it. */
+  checkpointEvery?: number;
   /**
    * Hears the text as a string as soon as it is known: from the snapshot when nothing
    * came since, before the text's Yjs state is read.
@@ -118,7 +134,7 @@ async function snapshotAndSince(
 export async function openDocState(
   store: Store,
   stream: string,
-  options: Pick<LoadOptions, 'every'> & {
+  options: Pick<LoadOptions, 'every' | 'checkpointEvery'> & {
     onIgnoredError: (error: Error) => void;
   },
   useSnapshot = true,
@@ -142,21 +158,35 @@ export async function openDocState(
     options.onIgnoredError,
   );
   if (records.length === 0) return { state, folded: 0 };
-  state.apply(
-    records.map((r) => r.event),
-    options.onIgnoredError,
-  );
-  // One consistent read of every event after the snapshot: all of them are at or
-  // before the last one's position now.
-  state.position = records[records.length - 1]!.pos;
-  state.applied.clear();
-  state.heads = headsAfter(snapshot?.state.heads ?? [], records);
+  // Folded in runs that end where a checkpoint is due. One consistent read of every
+  // event after the snapshot, in position order: after a run, the state holds every
+  // event of the stream up to the run's last position.
+  const checkpointEvery = options.checkpointEvery ?? CHECKPOINT_EVERY;
+  const kept = snapshot?.state.sinceCheckpoint;
+  let since = Number.isSafeInteger(kept) && kept! > 0 ? kept! : 0;
+  for (let i = 0; i < records.length;) {
+    const run = records.slice(i, i + Math.max(1, checkpointEvery - since));
+    i += run.length;
+    since += run.length;
+    state.apply(
+      run.map((r) => r.event),
+      options.onIgnoredError,
+    );
+    state.position = run[run.length - 1]!.pos;
+    state.applied.clear();
+    state.heads = headsAfter(state.heads, run);
+    if (since >= checkpointEvery) {
+      await saveCheckpoint(store, stream, state, options.onIgnoredError);
+      since = 0;
+    }
+  }
   if (records.length >= (options.every ?? SNAPSHOT_EVERY))
     await saveSnapshot(
       store,
       stream,
       state,
       Y.encodeStateAsUpdate(state.ydoc),
+      since,
       options.onIgnoredError,
     );
   return { state, folded: records.length };
@@ -231,6 +261,9 @@ export async function loadDocument(
   }
   const { state, folded } = await openDocState(store, stream, {
     every,
+    ...(options.checkpointEvery !== undefined
+      ? { checkpointEvery: options.checkpointEvery }
+      : {}),
     onIgnoredError,
   });
   const plain = state.textString();
@@ -253,6 +286,7 @@ async function saveSnapshot(
   stream: string,
   state: DocState,
   text: Uint8Array,
+  sinceCheckpoint: number,
   onIgnoredError: (error: Error) => void,
 ): Promise<void> {
   const takenAt = Date.now();
@@ -264,6 +298,7 @@ async function saveSnapshot(
     plain: state.textString(),
     writes: [...state.registers.writes],
     heads: state.heads,
+    sinceCheckpoint,
   };
   // The state first: a snapshot record never names a state that was not written.
   // IndexedDB clones a record when put is called, before anything is transferred.
@@ -271,6 +306,133 @@ async function saveSnapshot(
     .putSnapshot(record(stateKeyOf(stream), textState))
     .then(() => store.putSnapshot(record(keyOf(stream), snapshot)))
     .catch(onIgnoredError);
+}
+
+const checkpointsKeyOf = (stream: string) => `${stream}\ndoc.checkpoints`;
+const checkpointKeyOf = (stream: string, pos: number) =>
+  `${stream}\ndoc.checkpoint.${pos}`;
+
+/**
+ * The list of a document's checkpoints, oldest first: where each is (its position)
+ * and the last of its events in canonical order, which no event it holds sorts after.
+ */
+interface CheckpointsState {
+  version: 1;
+  checkpoints: (CanonicalKey & { pos: number })[];
+}
+
+/** A checkpoint: a snapshot kept, the document holding every event up to `pos`. */
+interface CheckpointState {
+  version: 1;
+  text: Uint8Array;
+  writes: FieldWrite[];
+  heads: EventId[];
+}
+
+/**
+ * Keeps `state` (every event of the stream up to `state.position`) as a checkpoint,
+ * then names it in the list: the list never names a checkpoint that was not written.
+ * Best effort, like every snapshot.
+ */
+async function saveCheckpoint(
+  store: Store,
+  stream: string,
+  state: DocState,
+  onIgnoredError: (error: Error) => void,
+): Promise<void> {
+  try {
+    let last: CanonicalKey | undefined;
+    for (const id of state.heads) {
+      const record = await store.event(id);
+      if (!record) return;
+      if (!last || compareCanonical(last, record.event) < 0)
+        last = { hlc: record.event.hlc, id: record.event.id };
+    }
+    if (!last) return;
+    const checkpoint: CheckpointState = {
+      version: 1,
+      text: Y.encodeStateAsUpdate(state.ydoc),
+      writes: [...state.registers.writes],
+      heads: [...state.heads],
+    };
+    const pos = state.position;
+    await store.putSnapshot(
+      orderFreeSnapshot(checkpointKeyOf(stream, pos), stream, pos, checkpoint),
+    );
+    const list = (await checkpointsOf(store, stream)).filter(
+      (c) => c.pos !== pos,
+    );
+    list.push({ pos, hlc: last.hlc, id: last.id });
+    list.sort((a, b) => a.pos - b.pos);
+    const listed: CheckpointsState = { version: 1, checkpoints: list };
+    await store.putSnapshot(
+      orderFreeSnapshot(checkpointsKeyOf(stream), stream, pos, listed),
+    );
+  } catch (error) {
+    onIgnoredError(error as Error);
+  }
+}
+
+/** The checkpoints listed for `stream`; none when the list is missing or not this module's. */
+async function checkpointsOf(
+  store: Store,
+  stream: string,
+): Promise<CheckpointsState['checkpoints']> {
+  const record = await store
+    .getSnapshot(checkpointsKeyOf(stream))
+    .catch(() => undefined);
+  const state = record?.state as Partial<CheckpointsState> | undefined;
+  if (state?.version !== 1 || !Array.isArray(state.checkpoints)) return [];
+  return state.checkpoints.filter(
+    (c: unknown) =>
+      typeof c === 'object' &&
+      c !== null &&
+      Number.isSafeInteger((c as { pos: unknown }).pos) &&
+      typeof (c as { hlc: unknown }).hlc === 'string' &&
+      typeof (c as { id: unknown }).id === 'string',
+  );
+}
+
+/**
+ * The latest checkpoint of `stream` whose events all sort up to `last` (the last,
+ * in canonical order, of the heads a version is wanted at), as a DocState: a
+ * version that holds every event up to `last` (the history's versions do) holds
+ * all of it. Undefined when there is none, or it is unreadable.
+ */
+export async function openCheckpoint(
+  store: Store,
+  stream: string,
+  last: CanonicalKey,
+  onIgnoredError: (error: Error) => void,
+): Promise<DocState | undefined> {
+  const usable = (await checkpointsOf(store, stream)).filter(
+    (c) => compareCanonical(c, last) <= 0,
+  );
+  const chosen = usable[usable.length - 1];
+  if (!chosen) return undefined;
+  const record = await store
+    .getSnapshot(checkpointKeyOf(stream, chosen.pos))
+    .catch(() => undefined);
+  const state = record?.state as Partial<CheckpointState> | undefined;
+  if (
+    !record ||
+    record.pos !== chosen.pos ||
+    state?.version !== 1 ||
+    !(state.text instanceof Uint8Array) ||
+    !Array.isArray(state.writes) ||
+    !Array.isArray(state.heads) ||
+    !state.heads.every((h) => typeof h === 'string')
+  )
+    return undefined;
+  return DocState.restore(
+    {
+      text: state.text,
+      writes: state.writes,
+      heads: state.heads,
+      position: record.pos,
+    },
+    onIgnoredError,
+  );
 }
 
 /** The Yjs state of `snapshot`'s text: in it (versions 3, 4) or in its own record of the same `pos` and `takenAt`. */

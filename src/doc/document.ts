@@ -13,7 +13,7 @@ import {
   type RestoreData,
 } from './doc-events.ts';
 import { DocStates, type DocState } from './doc-state.ts';
-import { openDocState } from './document-snapshots.ts';
+import { openCheckpoint, openDocState } from './document-snapshots.ts';
 import { ConflictMemo } from './conflict-memo.ts';
 import { sameIds } from '../log/append.ts';
 import { storeOf } from '../log/log.ts';
@@ -79,6 +79,12 @@ export interface OpenDocumentOptions {
    * saves a new one once it folded this many events past it: 500 by default.
    */
   snapshotEvery?: number;
+  /**
+   * Of those snapshots, one is kept as a checkpoint each time this many events came
+   * past the last (4096 by default), so that reading an old version folds what came
+   * after the checkpoint before it, not the history up to it.
+   */
+  checkpointEvery?: number;
 }
 
 /**
@@ -99,13 +105,22 @@ export async function openDocument(
     ((e: Error) => console.warn(`forkline: ${stream}:`, e.message));
   const store = storeOf(log);
   const conflicts = new ConflictMemo(store, stream);
-  const states = new DocStates(store, log, stream, onIgnoredError, () =>
-    openDocState(store, stream, {
-      onIgnoredError,
-      ...(options.snapshotEvery !== undefined
-        ? { every: options.snapshotEvery }
-        : {}),
-    }).then((o) => o.state),
+  const states = new DocStates(
+    store,
+    log,
+    stream,
+    onIgnoredError,
+    () =>
+      openDocState(store, stream, {
+        onIgnoredError,
+        ...(options.snapshotEvery !== undefined
+          ? { every: options.snapshotEvery }
+          : {}),
+        ...(options.checkpointEvery !== undefined
+          ? { checkpointEvery: options.checkpointEvery }
+          : {}),
+      }).then((o) => o.state),
+    (last) => openCheckpoint(store, stream, last, onIgnoredError),
   );
   const author = options.author !== undefined ? { author: options.author } : {};
   // One operation at a time: an edit mutates the cached state it was made against.

@@ -176,6 +176,28 @@ class Entries {
     };
   }
 
+  /** The heads of the first `n` entries, sorted: those none of the others names as a parent. */
+  heads(n: number): EventId[] {
+    const c = this.cols;
+    const inCols = Math.min(n, this.colCount);
+    // Among the columns, a parent is an index: marked in one typed array.
+    const named = new Uint8Array(inCols);
+    if (c)
+      for (let k = 0; k < c.parentStart[inCols]!; k++) named[c.parents[k]!] = 1;
+    const tailIds = new Set<EventId>();
+    for (let i = inCols; i < n; i++) {
+      const entry = this.tail[i - this.colCount]!;
+      for (const p of entry.parents) tailIds.add(p);
+    }
+    const heads: EventId[] = [];
+    for (let i = 0; i < n; i++) {
+      if (i < inCols && named[i]) continue;
+      const id = this.id(i);
+      if (!tailIds.has(id)) heads.push(id);
+    }
+    return heads.sort();
+  }
+
   /** Where `key` goes: the index of the first entry that does not sort before it. */
   placeOf(key: Pick<LogEvent, 'hlc' | 'id'>): number {
     const sortsBefore = (i: number) =>
@@ -448,13 +470,9 @@ export class HistoryIndex {
 
   /** The heads of version `count`: its events that none of its later events names. */
   heads(count: number): EventId[] {
-    const heads = new Set<EventId>();
-    const n = Math.max(0, Math.min(count, this.entries.length));
-    for (let i = 0; i < n; i++) {
-      for (const p of this.entries.parents(i)) heads.delete(p);
-      heads.add(this.entries.id(i));
-    }
-    return [...heads].sort();
+    return this.entries.heads(
+      Math.max(0, Math.min(count, this.entries.length)),
+    );
   }
 
   /** The version a jump goes to, or undefined when there is none that way. */

@@ -155,24 +155,3 @@ export async function forkOf(
   }
   return { forkPoint, sides };
 }
-
-/** Every event reachable from `tips`, tips included, in no particular order. */
-export async function ancestorsOf(
-  lookup: NodeLookup,
-  tips: EventId[],
-): Promise<DagNode[]> {
-  const seen = new Set<EventId>(tips);
-  const stack = [...seen];
-  const result: DagNode[] = [];
-  while (stack.length > 0) {
-    const node = await must(lookup, stack.pop()!);
-    result.push(node);
-    for (const parent of node.event.parents) {
-      if (!seen.has(parent)) {
-        seen.add(parent);
-        stack.push(parent);
-      }
-    }
-  }
-  return result;
-}

@@ -1,6 +1,6 @@
 import { toBase64Url } from './base64url.ts';
 import { buildConflictIndex, streamConflicts } from './conflicts.ts';
-import { ancestorsOf, forkOf, type DagNode, type NodeLookup } from './dag.ts';
+import { forkOf, type DagNode, type NodeLookup } from './dag.ts';
 import {
   ActorForkError,
   InvalidEventError,
@@ -271,15 +271,32 @@ class ForklineLog implements Log {
         yield record.event;
       return;
     }
+    let last: LogEvent | undefined;
     for (const id of at) {
       const record = await this.store.event(id);
       if (!record || record.event.stream !== stream)
         throw new UnknownEventError(id, stream);
+      if (!last || compareCanonical(last, record.event) < 0)
+        last = record.event;
     }
-    const nodes = (await ancestorsOf(lookupIn(this.store), at)).sort(
-      byCanonical,
-    );
-    for (const node of nodes) yield node.event;
+    if (!last) return; // no heads: the stream before its first event
+    // A parent sorts before its child, so everything the heads hold sorts up to the
+    // last of them: read the stream in order up to there (a few segments, not an
+    // event lookup per ancestor), then keep, walking back, what the heads reach.
+    const before: LogEvent[] = [];
+    for await (const record of this.store.streamEvents(stream)) {
+      before.push(record.event);
+      if (record.event.id === last.id) break;
+    }
+    const reached = new Set<EventId>(at);
+    const held: LogEvent[] = [];
+    for (let i = before.length - 1; i >= 0; i--) {
+      const event = before[i]!;
+      if (!reached.has(event.id)) continue;
+      held.push(event);
+      for (const parent of event.parents) reached.add(parent);
+    }
+    for (let i = held.length - 1; i >= 0; i--) yield held[i]!;
   }
 
   /** What a peer holding `vector` lacks, in arrival order here (which is causal). */

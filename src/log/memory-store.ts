@@ -191,6 +191,10 @@ export function memoryStore(): Store {
     versionVector: async () => vectorFrom(committed.actorSeqs),
     streamNames: async (prefix) =>
       [...committed.streams.keys()].filter((s) => s.startsWith(prefix)).sort(),
+    async storedBy(id, pos) {
+      const record = committed.events.get(id);
+      return record !== undefined && record.pos <= pos;
+    },
     async streamEventsSince(stream, pos) {
       return byPos.slice(pos).filter((r) => r.event.stream === stream);
     },

@@ -138,6 +138,12 @@ export interface Store extends StoreReader {
   eventLineBytes?(from: number, source: string): AsyncIterable<Uint8Array>;
   /** The event `actor` wrote with `seq`, if stored. */
   actorEvent(actor: string, seq: number): Promise<EventRecord | undefined>;
+  /**
+   * Whether event `id` is stored at a position up to `pos`: what a fold that holds
+   * every event up to `pos` asks of an event. A store that packs events answers from
+   * the positions a pack spans, without unpacking it, where it can.
+   */
+  storedBy(id: EventId, pos: number): Promise<boolean>;
   versionVector(): Promise<VersionVector>;
   /** Names of the streams that start with `prefix`, sorted. */
   streamNames(prefix: string): Promise<string[]>;

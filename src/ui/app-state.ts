@@ -235,10 +235,12 @@ export async function showHistoryAround(count: number): Promise<void> {
   await loadHistory(count);
 }
 
-/** The version made of the open document's first `count` events: its heads and view. */
+/** The version made of the open document's first `count` events: its heads, text and fields. */
 export async function historyVersionAt(
   count: number,
-): Promise<{ heads: EventId[]; view: DocumentView } | undefined> {
+): Promise<
+  { heads: EventId[]; view: Omit<DocumentView, 'conflicts'> } | undefined
+> {
   const doc = current.value;
   if (!doc) return undefined;
   return (await started).historyVersion(doc.docId, count);

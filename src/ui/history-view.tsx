@@ -17,7 +17,12 @@ import {
  * around it.
  */
 export const looking = signal<
-  { count: number; heads?: EventId[]; view?: DocumentView } | undefined
+  | {
+      count: number;
+      heads?: EventId[];
+      view?: Omit<DocumentView, 'conflicts'>;
+    }
+  | undefined
 >(undefined);
 
 /** Shows the version made of the first `count` events (all of them: the current one). */

@@ -196,3 +196,35 @@ describe.each([1, 3, 4] as const)(
     });
   },
 );
+
+describe('whether an event is stored up to a position', () => {
+  it('is answered from the packs a reopened store has not decoded, and from its hot tail', async () => {
+    const database = `stored-by-${Date.now()}`;
+    const options = {
+      segmentEvents: 4,
+      directSegmentMin: 5,
+      compaction: false,
+    };
+    const writer = await openIdbStore(database, options);
+    const log = await openLogOn(writer, { actor: 'actor-a' });
+    // doc/a and doc/b take turns, so a pack of doc/a spans positions doc/b holds.
+    for (let i = 0; i < 10; i++)
+      await log.append(i % 2 ? 'doc/b' : 'doc/a', { type: 't', data: i });
+    expect(await writer.compact()).toBeGreaterThan(0);
+    await log.append('doc/a', { type: 't', data: 'hot' });
+    const records = await collect(writer.eventsFrom(1));
+    await log.close();
+
+    for (const pos of [0, 2, 3, 5, 6, 9, 11]) {
+      // A new store each time: nothing decoded or cached yet.
+      const store = await openIdbStore(database, options);
+      for (const record of records)
+        expect(
+          await store.storedBy(record.event.id, pos),
+          `${record.pos}`,
+        ).toBe(record.pos <= pos);
+      await store.close();
+    }
+    await deleteDB(database);
+  });
+});

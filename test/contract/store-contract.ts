@@ -162,6 +162,30 @@ export function storeContract(
       expect(ids(await collect(store.streamEvents('doc/none')))).toEqual([]);
     });
 
+    it('says whether an event is stored up to a position', async () => {
+      const records = Array.from({ length: 12 }, (_, i) =>
+        makeRecord({
+          pos: i + 1,
+          stream: i % 3 === 2 ? 'doc/b' : 'doc/a',
+          hlc: `00000000000${i.toString(16)}.0000`,
+          seq: i + 1,
+        }),
+      );
+      // In a few writes, so that a store that packs events holds several packs.
+      for (let i = 0; i < records.length; i += 4)
+        await store.write(async (tx) => {
+          for (const record of records.slice(i, i + 4)) tx.putEvent(record);
+        });
+      for (const record of records)
+        for (let pos = 0; pos <= 13; pos++)
+          expect(await store.storedBy(record.event.id, pos)).toBe(
+            record.pos <= pos,
+          );
+      expect(await store.storedBy(makeRecord({ pos: 99 }).event.id, 99)).toBe(
+        false,
+      );
+    });
+
     it('reads forward without duplicates while events are inserted mid-iteration', async () => {
       const records = [1, 3, 5].map((n, i) =>
         makeRecord({ pos: i + 1, seq: i + 1, hlc: `00000000000${n}.0000` }),

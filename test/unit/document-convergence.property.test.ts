@@ -64,7 +64,11 @@ const op: fc.Arbitrary<Op> = fc.oneof(
  * whenever it folded an event past it: snapshots at random points of the history.
  */
 const reopen = (log: Log, i: number) =>
-  openDocument(log, 'p', { author: `writer ${i}`, snapshotEvery: 1 });
+  openDocument(log, 'p', {
+    author: `writer ${i}`,
+    snapshotEvery: 1,
+    checkpointEvery: 2,
+  });
 
 interface Replica {
   log: Log;
@@ -152,6 +156,37 @@ describe('documents on replicas exchanging events in random order', () => {
             expect(shape(await (await reopen(r.log, i)).view())).toEqual(
               shape(views[0]!),
             );
+          // Every version a writer saw, read again from the checkpoints kept on the
+          // way, is that version as a replica that never kept any folds it.
+          const fresh = await openLog({ actor: 'fresh' });
+          await fresh.ingest(await collect(replicas[0]!.log.since({})));
+          const reference = await openDocument(fresh, 'p');
+          // And one that took the events in another order, then folded them all
+          // with a checkpoint every two.
+          const late = await openLog({ actor: 'late' });
+          await late.ingest(await collect(replicas[n - 1]!.log.since({})));
+          await (await reopen(late, 0)).view();
+          for (const [i, r] of [
+            ...replicas.entries(),
+            [
+              n,
+              { log: late, views: replicas.flatMap((r) => r.views) },
+            ] as const,
+          ]) {
+            for (const at of r.views) {
+              // A new handle each time: nothing cached to start from.
+              const reopened = await reopen(r.log, i);
+              const { conflicts: _, ...expected } = shape({
+                ...(await reference.summary({ at })),
+                conflicts: [],
+              });
+              const { conflicts: __, ...actual } = shape({
+                ...(await reopened.summary({ at })),
+                conflicts: [],
+              });
+              expect(actual).toEqual(expected);
+            }
+          }
           expectOneHistoryPerClientId(
             await collect(replicas[0]!.log.read('doc/p')),
           );

@@ -187,6 +187,81 @@ describe('opening a document from its snapshot', () => {
   });
 });
 
+describe("a document's checkpoints", () => {
+  /** A document of ten one-character edits, folded with a checkpoint every four. */
+  async function typed() {
+    const desk = await replica('desk');
+    const versions: string[][] = [];
+    for (let i = 0; i < 10; i++) {
+      await desk.doc.editText(i, 0, `${i}`);
+      versions.push(await desk.log.heads(STREAM));
+    }
+    const open = () =>
+      openDocument(desk.log, 'notes', {
+        snapshotEvery: 5,
+        checkpointEvery: 4,
+      });
+    await (await open()).view();
+    return { ...desk, versions, open };
+  }
+
+  it('are kept each time enough events came past the last, and an old version is read from the latest one before it', async () => {
+    const { store, versions, open } = await typed();
+    const list = await store.getSnapshot(`${STREAM}\ndoc.checkpoints`);
+    expect(
+      (list?.state as { checkpoints: { pos: number }[] }).checkpoints.map(
+        (c) => c.pos,
+      ),
+    ).toEqual([4, 8]);
+    // Version 7 (seven edits): the checkpoint at 4, then the three events after it
+    // looked up one by one; the stream is not read.
+    const reads: string[] = [];
+    const doc = await openDocument(
+      await openLog({
+        store: {
+          ...store,
+          streamEvents: (stream) => (
+            reads.push(stream),
+            store.streamEvents(stream)
+          ),
+        },
+        actor: 'desk',
+      }),
+      'notes',
+    );
+    expect((await doc.summary({ at: versions[6]! })).text).toBe('0123456');
+    expect(reads).toEqual([]);
+    for (const [i, heads] of versions.entries())
+      expect((await (await open()).summary({ at: heads })).text).toBe(
+        '0123456789'.slice(0, i + 1),
+      );
+  });
+
+  it('are ignored when their list or a record is not one this module wrote', async () => {
+    const { store, versions, open } = await typed();
+    await store.putSnapshot({
+      key: `${STREAM}\ndoc.checkpoint.8`,
+      stream: STREAM,
+      pos: 8,
+      extra: [],
+      after: null,
+      state: { version: 1, text: 'not bytes', writes: [], heads: [] },
+      takenAt: 0,
+    });
+    expect((await (await open()).summary({ at: versions[8]! })).text).toBe(
+      '012345678',
+    );
+    const list = (await store.getSnapshot(`${STREAM}\ndoc.checkpoints`))!;
+    await store.putSnapshot({
+      ...list,
+      state: { version: 1, checkpoints: [{ pos: 'x' }, null, 7] },
+    });
+    expect((await (await open()).summary({ at: versions[5]! })).text).toBe(
+      '012345',
+    );
+  });
+});
+
 describe('a document handle opened from its snapshot', () => {
   it('lists no conflict at a version whose heads hold none of its events, though the stream has one now', async () => {
     const desk = await replica('desk');

@@ -74,7 +74,10 @@ describe("a document's history index", () => {
                 whole.slice(Math.max(0, whole.length - count)),
               );
               const version = start + 1;
-              if (whole.length > 0) expectHeads(index, events, version);
+              if (whole.length > 0) {
+                expectHeads(index, events, version);
+                expectHeads(again, events, version);
+              }
               // Jumps: to the next version ending with an event by that author.
               const author = whole[start]?.author;
               if (author !== undefined) {
