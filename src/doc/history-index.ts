@@ -75,18 +75,25 @@ export const HISTORY_SNAPSHOT = 'history';
 /** Save a new snapshot once this many events were taken in past the last one. */
 const HISTORY_SNAPSHOT_EVERY = 500;
 
+/** An event id's length (EVENT_ID_PATTERN) and an HLC's: fixed, checked on the way in. */
+const ID_LENGTH = 22;
+const HLC_LENGTH = 17;
+
 /**
  * A history index as a snapshot record holds it: columns, so that reading 100k
- * entries back is a few strings and typed arrays, not 100k objects. Ids and HLCs
- * have formats without spaces and are joined by one; times (RFC 3339, free in
- * form) are a JSON array. A parent is named by its entry's index: it always sorts
- * before its child.
+ * entries back is a few strings and typed arrays, not 100k objects, and an entry's
+ * fields are cut from them when asked for. Ids and HLCs have fixed lengths and are
+ * joined by a space; times (RFC 3339, free in length) are concatenated, each ending
+ * where `timeEnds` says. A parent is named by its entry's index: it always sorts
+ * before its child. (Version 1 split every column on reading: not read any more,
+ * a cache, rebuilt from the events.)
  */
 interface HistorySnapshotState {
-  version: 1;
+  version: 2;
   ids: string;
   hlcs: string;
   times: string;
+  timeEnds: Uint32Array;
   types: string[];
   typeOf: Uint32Array;
   authors: string[];
@@ -97,9 +104,11 @@ interface HistorySnapshotState {
 
 /** A snapshot's columns as read back: entries are made of them only when asked for. */
 interface Columns {
-  ids: string[];
-  hlcs: string[];
-  times: string[];
+  count: number;
+  ids: string;
+  hlcs: string;
+  times: string;
+  timeEnds: Uint32Array;
   types: string[];
   typeOf: Uint32Array;
   authors: string[];
@@ -108,6 +117,13 @@ interface Columns {
   parentStart: Uint32Array;
   parents: Uint32Array;
 }
+
+const idIn = (c: Columns, i: number) =>
+  c.ids.slice(i * (ID_LENGTH + 1), i * (ID_LENGTH + 1) + ID_LENGTH);
+const hlcIn = (c: Columns, i: number) =>
+  c.hlcs.slice(i * (HLC_LENGTH + 1), i * (HLC_LENGTH + 1) + HLC_LENGTH);
+const timeIn = (c: Columns, i: number) =>
+  c.times.slice(i === 0 ? 0 : c.timeEnds[i - 1]!, c.timeEnds[i]!);
 
 /**
  * A history's entries in canonical order: the columns of the snapshot it was read
@@ -121,7 +137,7 @@ class Entries {
   constructor(private cols?: Columns) {}
 
   private get colCount(): number {
-    return this.cols?.ids.length ?? 0;
+    return this.cols?.count ?? 0;
   }
 
   get length(): number {
@@ -130,49 +146,45 @@ class Entries {
 
   id(i: number): EventId {
     const c = this.cols;
-    return c && i < c.ids.length ? c.ids[i]! : this.tail[i - this.colCount]!.id;
+    return c && i < c.count ? idIn(c, i) : this.tail[i - this.colCount]!.id;
   }
 
   hlc(i: number): string {
     const c = this.cols;
-    return c && i < c.ids.length
-      ? c.hlcs[i]!
-      : this.tail[i - this.colCount]!.hlc;
+    return c && i < c.count ? hlcIn(c, i) : this.tail[i - this.colCount]!.hlc;
   }
 
   time(i: number): string {
     const c = this.cols;
-    return c && i < c.ids.length
-      ? c.times[i]!
-      : this.tail[i - this.colCount]!.time;
+    return c && i < c.count ? timeIn(c, i) : this.tail[i - this.colCount]!.time;
   }
 
   author(i: number): string {
     const c = this.cols;
-    return c && i < c.ids.length
+    return c && i < c.count
       ? c.authors[c.authorOf[i]!]!
       : this.tail[i - this.colCount]!.author;
   }
 
   parents(i: number): EventId[] {
     const c = this.cols;
-    if (!c || i >= c.ids.length) return this.tail[i - this.colCount]!.parents;
+    if (!c || i >= c.count) return this.tail[i - this.colCount]!.parents;
     const out: EventId[] = [];
     for (let k = c.parentStart[i]!; k < c.parentStart[i + 1]!; k++)
-      out.push(c.ids[c.parents[k]!]!);
+      out.push(idIn(c, c.parents[k]!));
     return out;
   }
 
   entry(i: number): HistoryEntry {
     const c = this.cols;
-    if (!c || i >= c.ids.length) return this.tail[i - this.colCount]!;
+    if (!c || i >= c.count) return this.tail[i - this.colCount]!;
     return {
-      id: c.ids[i]!,
+      id: idIn(c, i),
       parents: this.parents(i),
       type: c.types[c.typeOf[i]!]!,
       author: c.authors[c.authorOf[i]!]!,
-      time: c.times[i]!,
-      hlc: c.hlcs[i]!,
+      time: timeIn(c, i),
+      hlc: hlcIn(c, i),
     };
   }
 
@@ -241,17 +253,23 @@ function encodeHistory(
   const ids: string[] = new Array(n);
   const hlcs: string[] = new Array(n);
   const times: string[] = new Array(n);
+  const timeEnds = new Uint32Array(n);
   const typeOf = new Uint32Array(n);
   const authorOf = new Uint32Array(n);
   const parentCount = new Uint32Array(n);
   const parents: number[] = [];
+  let timeEnd = 0;
   for (let i = 0; i < n; i++) {
     const e = entries.entry(i);
+    // Not this format's (a stored event always has them): no snapshot, a cache.
+    if (e.id.length !== ID_LENGTH || e.hlc.length !== HLC_LENGTH)
+      return undefined;
     let t = typeIndex.get(e.type);
     if (t === undefined) typeIndex.set(e.type, (t = types.push(e.type) - 1));
     ids[i] = e.id;
     hlcs[i] = e.hlc;
     times[i] = e.time;
+    timeEnds[i] = timeEnd += e.time.length;
     typeOf[i] = t;
     authorOf[i] = authorIndex.get(e.author) ?? 0;
     parentCount[i] = e.parents.length;
@@ -264,10 +282,11 @@ function encodeHistory(
     indexOf.set(e.id, i);
   }
   return {
-    version: 1,
+    version: 2,
     ids: ids.join(' '),
     hlcs: hlcs.join(' '),
-    times: JSON.stringify(times),
+    times: times.join(''),
+    timeEnds,
     types,
     typeOf,
     authors: authorList,
@@ -277,14 +296,23 @@ function encodeHistory(
   };
 }
 
+/** Whether `joined` is `n` strings of `length` characters joined by a space. */
+function fixedWidth(joined: string, n: number, length: number): boolean {
+  if (joined.length !== (n === 0 ? 0 : n * (length + 1) - 1)) return false;
+  for (let at = length; at < joined.length; at += length + 1)
+    if (joined.charCodeAt(at) !== 32) return false;
+  return true;
+}
+
 /** A snapshot's columns, or undefined for a record this module did not write. */
 function decodeHistory(state: unknown): Columns | undefined {
   const s = state as Partial<HistorySnapshotState> | undefined;
   if (
-    s?.version !== 1 ||
+    s?.version !== 2 ||
     typeof s.ids !== 'string' ||
     typeof s.hlcs !== 'string' ||
     typeof s.times !== 'string' ||
+    !(s.timeEnds instanceof Uint32Array) ||
     !Array.isArray(s.types) ||
     !s.types.every((t) => typeof t === 'string') ||
     !Array.isArray(s.authors) ||
@@ -295,16 +323,12 @@ function decodeHistory(state: unknown): Columns | undefined {
     !(s.parents instanceof Uint32Array)
   )
     return undefined;
-  const ids = s.ids === '' ? [] : s.ids.split(' ');
-  const hlcs = s.hlcs === '' ? [] : s.hlcs.split(' ');
-  const times = JSON.parse(s.times) as unknown;
-  const n = ids.length;
+  const n = s.typeOf.length;
   if (
-    hlcs.length !== n ||
-    !Array.isArray(times) ||
-    times.length !== n ||
-    !times.every((t) => typeof t === 'string') ||
-    s.typeOf.length !== n ||
+    !fixedWidth(s.ids, n, ID_LENGTH) ||
+    !fixedWidth(s.hlcs, n, HLC_LENGTH) ||
+    s.timeEnds.length !== n ||
+    (n > 0 && s.timeEnds[n - 1] !== s.times.length) ||
     s.authorOf.length !== n ||
     s.parentCount.length !== n
   )
@@ -312,7 +336,11 @@ function decodeHistory(state: unknown): Columns | undefined {
   const parentStart = new Uint32Array(n + 1);
   for (let i = 0; i < n; i++) {
     parentStart[i + 1] = parentStart[i]! + s.parentCount[i]!;
-    if (s.typeOf[i]! >= s.types.length || s.authorOf[i]! >= s.authors.length)
+    if (
+      s.typeOf[i]! >= s.types.length ||
+      s.authorOf[i]! >= s.authors.length ||
+      (i > 0 && s.timeEnds[i]! < s.timeEnds[i - 1]!)
+    )
       return undefined;
     // A parent sorts before its child.
     for (let k = parentStart[i]!; k < parentStart[i + 1]!; k++)
@@ -320,9 +348,11 @@ function decodeHistory(state: unknown): Columns | undefined {
   }
   if (parentStart[n] !== s.parents.length) return undefined;
   return {
-    ids,
-    hlcs,
-    times: times as string[],
+    count: n,
+    ids: s.ids,
+    hlcs: s.hlcs,
+    times: s.times,
+    timeEnds: s.timeEnds,
     types: s.types,
     typeOf: s.typeOf,
     authors: s.authors,
@@ -375,7 +405,7 @@ export class HistoryIndex {
       if (record && Number.isSafeInteger(record.pos))
         columns = decodeHistory(record.state);
     } catch {
-      // Unreadable (its times are not JSON): a cache, read from the events instead.
+      // Unreadable: a cache, read from the events instead.
     }
     if (record && columns) {
       index.entries = new Entries(columns);

@@ -139,9 +139,15 @@ describe("a history index's snapshot", () => {
     const good = (await store.getSnapshot(key))!;
     const state = good.state as Record<string, unknown>;
     for (const broken of [
-      { ...state, version: 2 },
-      { ...state, times: '[not json' },
+      { ...state, version: 1 },
+      { ...state, version: 3 },
+      // Columns cut wrong: ids or HLCs of another length, times that end elsewhere.
       { ...state, ids: 'one two' },
+      { ...state, ids: (state.ids as string).replace(' ', '_') },
+      { ...state, hlcs: (state.hlcs as string).slice(1) },
+      { ...state, times: (state.times as string).slice(1) },
+      { ...state, timeEnds: new Uint32Array([24, 48, 12, 96, 120]) },
+      { ...state, timeEnds: [24, 48, 72, 96, 120] },
       // A parent that sorts after its child.
       { ...state, parents: new Uint32Array([4, 4, 4, 4]) },
       { ...state, typeOf: new Uint32Array([9, 9, 9, 9, 9]) },
