@@ -18,7 +18,7 @@ export const titleOf = (size: number) =>
 export async function exportedDocument(
   dir: string,
   size: number,
-): Promise<{ file: string; length: number; events: number }> {
+): Promise<{ file: string; length: number; events: number; text: string }> {
   const { log, doc } = await documentWithConflicts(size, `long-${size}`);
   await doc.setField('title', titleOf(size));
   const { text } = await doc.summary();
@@ -33,7 +33,7 @@ export async function exportedDocument(
     out.end((error?: Error | null) => (error ? reject(error) : resolve())),
   );
   await log.close();
-  return { file, length: text.length, events };
+  return { file, length: text.length, events, text };
 }
 
 async function openLongDocument(
@@ -372,10 +372,15 @@ export const tabsKeystrokeLargeScenario: Scenario = {
         string,
         { size: number; length: number; events: number }
       > = {};
+      const texts: Record<string, string> = {};
       for (const size of sizes) {
-        const { file, length, events } = await exportedDocument(dir, size);
+        const { file, length, events, text } = await exportedDocument(
+          dir,
+          size,
+        );
         const label = `${size / 1000}k`;
         documents[label] = { size, length, events };
+        texts[label] = text;
         pairs[label] = await longDocumentTabs(app, size, file, length);
         context.note(
           `${label}: ${events} events, ${length} characters, imported and open in two tabs`,
@@ -418,13 +423,21 @@ export const tabsKeystrokeLargeScenario: Scenario = {
       });
       await opener.close();
       pairs.yjs = await peerTabs(app, 'yjs-broadcastchannel');
+      // The baseline at each length: Yjs tabs whose textarea holds the same text.
+      for (const [label, text] of Object.entries(texts))
+        pairs[`yjs-${label}`] = await peerTabs(
+          app,
+          'yjs-broadcastchannel',
+          text,
+        );
       const samples = await sampleRuns(context.runs, async (run) => {
         const figures: Record<string, number> = {};
         for (const [name, pair] of Object.entries(pairs)) {
-          if (name !== 'yjs') await pair.watching.evaluate(watchLongTasks);
+          const forkline = !name.startsWith('yjs');
+          if (forkline) await pair.watching.evaluate(watchLongTasks);
           // FORKLINE_PROFILE_DIR: the watching tab's main thread, last run.
           const profiling =
-            profiles && name !== 'yjs' && run === context.runs
+            profiles && forkline && run === context.runs
               ? await profileMainThread(pair.watching)
               : undefined;
           const latencies = await timeKeystrokes(pair, count);
@@ -434,7 +447,7 @@ export const tabsKeystrokeLargeScenario: Scenario = {
             );
           figures[`${name}.p50`] = percentile(latencies, 50);
           figures[`${name}.p99`] = percentile(latencies, 99);
-          if (name !== 'yjs')
+          if (forkline)
             figures[`${name}.long`] = await pair.watching.evaluate(
               () => (globalThis as { longTasks?: number[] }).longTasks!.length,
             );
@@ -445,7 +458,7 @@ export const tabsKeystrokeLargeScenario: Scenario = {
       // worker profiled, until it has delivered every event the round stored.
       const workerCpu: Record<string, number> = {};
       for (const [name, pair] of Object.entries(pairs)) {
-        if (name === 'yjs') continue;
+        if (name.startsWith('yjs')) continue;
         const stop = await profileWorkers(pair.watching);
         await timeKeystrokes(pair, count);
         await pair.typing.getByText('All changes saved').waitFor();
@@ -491,6 +504,20 @@ export const tabsKeystrokeLargeScenario: Scenario = {
         );
       for (const size of sizes) {
         const label = `${size / 1000}k`;
+        // Yjs over BroadcastChannel, its textarea holding the same text: the baseline.
+        const same = {
+          p50: toResult(
+            `yjs-broadcastchannel.keystroke.${label}.p50`,
+            'ms',
+            samples[`yjs-${label}.p50`]!,
+          ),
+          p99: toResult(
+            `yjs-broadcastchannel.keystroke.${label}.p99`,
+            'ms',
+            samples[`yjs-${label}.p99`]!,
+          ),
+        };
+        results.push(same.p50, same.p99);
         const goals =
           size === 100_000
             ? { p50: '<= 4', p99: '<= 16' }
@@ -502,7 +529,7 @@ export const tabsKeystrokeLargeScenario: Scenario = {
               'ms',
               samples[`${label}.${p}`]!,
               {
-                baseline: yjs[p],
+                baseline: same[p],
                 ...(goals[p] ? { goal: goals[p] } : {}),
               },
             ),

@@ -56,12 +56,18 @@ async function appTabs(app: BuiltApp): Promise<TabPair> {
 export async function peerTabs(
   app: BuiltApp,
   peer: KeystrokePeer,
+  /** Yjs only: the text both tabs start from. */
+  text?: string,
 ): Promise<TabPair> {
   const [typing, watching] = [
     await app.openPeerPage(),
     await app.openPeerPage(),
   ];
-  const options = { channel: `bench:${peer}`, database: `bench-keys-${peer}` };
+  const options = {
+    channel: `bench:${peer}${text ? `:${text.length}` : ''}`,
+    database: `bench-keys-${peer}`,
+    ...(text ? { text } : {}),
+  };
   const url = await callPeers(typing, 'bindTextarea', peer, options);
   await callPeers(watching, 'bindTextarea', peer, {
     ...options,

@@ -33,11 +33,21 @@ function textarea(): HTMLTextAreaElement {
  * own updates on a BroadcastChannel and applies the others' (what y-webrtc and
  * y-websocket do between tabs of one browser); the textarea shows the Y.Text.
  */
-function bindYjs(channelName: string): void {
+function bindYjs(channelName: string, initial = ''): void {
   const doc = new Y.Doc();
   const text = doc.getText('body');
+  if (initial) {
+    // The same starting text in every tab: one writer's insert (a fixed client id),
+    // made and applied in each, so both hold the same items without a sync.
+    const writer = new Y.Doc();
+    writer.clientID = 1;
+    writer.getText('body').insert(0, initial);
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(writer));
+    writer.destroy();
+  }
   const channel = new BroadcastChannel(channelName);
   const el = textarea();
+  el.value = text.toString();
   doc.on('update', (update: Uint8Array, origin: unknown) => {
     if (origin === LOCAL) channel.postMessage(update);
   });
@@ -114,11 +124,11 @@ function bindRawChannel(channelName: string): void {
 
 export async function bindTextarea(
   peer: KeystrokePeer,
-  options: { channel: string; database: string; url?: string },
+  options: { channel: string; database: string; url?: string; text?: string },
 ): Promise<string | undefined> {
   await unbindTextarea();
   if (peer === 'yjs-broadcastchannel') {
-    bindYjs(options.channel);
+    bindYjs(options.channel, options.text);
     return undefined;
   }
   if (peer === 'broadcastchannel') {

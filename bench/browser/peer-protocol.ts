@@ -63,11 +63,12 @@ export interface PeerPage {
   /**
    * Shows a textarea labelled "Document text" bound to a document of `peer`, synced
    * with the other tabs. Resolves to the automerge URL to pass to the second tab
-   * (undefined for Yjs, whose tabs find each other on the channel).
+   * (undefined for Yjs, whose tabs find each other on the channel). `text` (Yjs
+   * only): the text both tabs start from, as one writer's insert.
    */
   bindTextarea(
     peer: KeystrokePeer,
-    options: { channel: string; database: string; url?: string },
+    options: { channel: string; database: string; url?: string; text?: string },
   ): Promise<string | undefined>;
   /** Stops syncing and closes the peer's document (its database stays). */
   unbindTextarea(): Promise<void>;

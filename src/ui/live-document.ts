@@ -13,6 +13,9 @@ import {
   type OpenTypingChannel,
 } from './typing-share.ts';
 
+/** A change to a Y.Text: retain, insert and delete runs from its start. */
+export type TextDelta = Y.YTextEvent['delta'];
+
 /** Typing is sent after this much quiet, and never held longer than MAX_DELAY_MS. */
 export const QUIET_MS = 80;
 export const MAX_DELAY_MS = 250;
@@ -81,8 +84,14 @@ export class LiveDocument {
   private retryMs = RETRY_MIN_MS;
   private readonly sharing: TypingShare | undefined;
 
+  /** Changes to the text that were not typed here, not yet taken (`takeRemoteChanges`). */
+  private remote: TextDelta[] = [];
+
   constructor(private readonly options: LiveDocumentOptions) {
     Y.applyUpdate(this.ydoc, options.state, REMOTE);
+    this.text.observe((event) => {
+      if (event.transaction.origin !== LOCAL) this.remote.push(event.delta);
+    });
     this.seen = [...options.heads].sort();
     options.included.forEach((id) => this.applied.add(id));
     this.sharing =
@@ -107,6 +116,17 @@ export class LiveDocument {
 
   get heads(): EventId[] {
     return this.seen;
+  }
+
+  /**
+   * Someone else's changes to the text since the last call, oldest first, as Yjs
+   * deltas: what a view holding the text as of the last call applies to be current,
+   * without comparing the whole text.
+   */
+  takeRemoteChanges(): TextDelta[] {
+    const taken = this.remote;
+    this.remote = [];
+    return taken;
   }
 
   /** Events typed here that the log has not acknowledged yet. */

@@ -70,6 +70,7 @@ export function TextEditor({
       });
     }
     const current = live.text.toString();
+    live.takeRemoteChanges(); // in `current` already
     if (el.value !== current) el.value = current;
     remember();
   }, [text, live]);
@@ -79,16 +80,34 @@ export function TextEditor({
   useLayoutEffect(() => {
     const el = area.current;
     if (!el || !live) return;
-    const [before, after] = [el.value, live.text.toString()];
-    if (before === after) return;
+    const changes = live.takeRemoteChanges();
+    if (changes.length === 0) return;
     const focused = document.activeElement === el;
     const saved = anchors.current;
-    // Only the changed run is replaced: assigning the whole value of a long
-    // document would have the browser lay all of it out again, every keystroke.
-    const { index, deleteCount, insert } = spliceBetween(before, after, {
-      caret: el.selectionEnd,
-    });
-    el.setRangeText(insert, index, index + deleteCount, 'preserve');
+    // Only the changed runs are replaced, as Yjs reports them: assigning the whole
+    // value of a long document would have the browser lay all of it out again, and
+    // comparing the whole text costs a walk of it, every keystroke.
+    for (const delta of changes) {
+      let at = 0;
+      for (const op of delta) {
+        if (op.retain) at += op.retain;
+        else if (typeof op.insert === 'string') {
+          el.setRangeText(op.insert, at, at, 'preserve');
+          at += op.insert.length;
+        } else if (op.delete)
+          el.setRangeText('', at, at + op.delete, 'preserve');
+      }
+    }
+    // The textarea held other than the text before (a line break it normalised):
+    // the difference, found by comparing.
+    if (el.textLength !== live.text.length) {
+      const { index, deleteCount, insert } = spliceBetween(
+        el.value,
+        live.text.toString(),
+        { caret: el.selectionEnd },
+      );
+      el.setRangeText(insert, index, index + deleteCount, 'preserve');
+    }
     if (focused && saved) {
       const start =
         Y.createAbsolutePositionFromRelativePosition(saved.start, live.ydoc)

@@ -79,7 +79,43 @@ function textDoc(text: string): Y.Doc {
   return doc;
 }
 
+/** A view of the text kept as a textarea keeps it: own typing in place, the rest from `takeRemoteChanges`. */
+function applyDeltas(
+  shown: string,
+  deltas: ReturnType<LiveDocument['takeRemoteChanges']>,
+): string {
+  for (const delta of deltas) {
+    let at = 0;
+    for (const op of delta) {
+      if (op.retain) at += op.retain;
+      else if (typeof op.insert === 'string') {
+        shown = shown.slice(0, at) + op.insert + shown.slice(at);
+        at += op.insert.length;
+      } else if (op.delete)
+        shown = shown.slice(0, at) + shown.slice(at + op.delete);
+    }
+  }
+  return shown;
+}
+
 describe('a tab editing live', () => {
+  it("gives someone else's changes as deltas that bring a view from what it showed to the text, its own typing left out", async () => {
+    const log = await seeded();
+    const [a, b] = [await tab(log, 'Tab 1'), await tab(log, 'Tab 2')];
+    let shown = a.live.text.toString();
+    expect(a.live.takeRemoteChanges()).toEqual([]);
+    b.type(0, '<< ');
+    b.live.edit((t) => t.delete(4, 2));
+    await b.live.flush();
+    a.type(5, '!'); // typed here: already in the view
+    shown = shown.slice(0, 5) + '!' + shown.slice(5);
+    await a.deliver();
+    shown = applyDeltas(shown, a.live.takeRemoteChanges());
+    expect(shown).toBe(a.live.text.toString());
+    expect(shown).toBe('<< hlo!');
+    expect(a.live.takeRemoteChanges()).toEqual([]);
+  });
+
   it('sends typing as one event against the heads it saw, and another tab receives it', async () => {
     const log = await seeded();
     const [a, b] = [await tab(log, 'Tab 1'), await tab(log, 'Tab 2')];
