@@ -100,6 +100,8 @@ export default defineConfig({
           name: 'unit',
           environment: 'node',
           include: ['test/unit/**/*.test.ts'],
+          // A real PostgreSQL for the relay's store (test/support/postgres.ts).
+          globalSetup: ['test/support/postgres-setup.ts'],
           // Safety nets, not pacing: on a loaded machine a test that opens sockets,
           // files or child processes may legitimately take far longer than 5 s.
           testTimeout: 60_000,

@@ -2,7 +2,8 @@
 // Runs before `npm start` and `npm test`: installs what a fresh clone lacks.
 // Dependency-free on purpose, since it runs before node_modules exists.
 import { execSync } from 'node:child_process';
-import { existsSync, statSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { findChromium } from './chromium.mjs';
 
 const run = (command) => execSync(command, { stdio: 'inherit' });
@@ -46,6 +47,46 @@ if (!findChromium() && !playwrightHasChromium()) {
   } else {
     console.log('setup: installing Chromium for Playwright');
     run('npx playwright install chromium');
+  }
+}
+
+/** Whether something accepts connections on PostgreSQL's port on this machine. */
+function postgresListens() {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port: 5432 });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(2000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+const hasPostgresServer = () =>
+  existsSync('/usr/lib/postgresql') &&
+  readdirSync('/usr/lib/postgresql').some((v) =>
+    existsSync(`/usr/lib/postgresql/${v}/bin/initdb`),
+  );
+
+// The relay's tests run against a real PostgreSQL (test/support/postgres.ts): the
+// one named by FORKLINE_TEST_DATABASE, one on 127.0.0.1:5432, or a throwaway
+// cluster the tests start from Debian's packages.
+if (
+  process.env.npm_lifecycle_event === 'pretest' &&
+  !process.env.FORKLINE_TEST_DATABASE &&
+  !hasPostgresServer() &&
+  !(await postgresListens())
+) {
+  if (isDebianRoot()) {
+    console.log('setup: installing PostgreSQL from Debian (apt-get)');
+    run('apt-get update');
+    run('DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql');
+  } else {
+    console.log(
+      'setup: the relay tests need PostgreSQL: set FORKLINE_TEST_DATABASE to a database URL, run one on 127.0.0.1:5432 (user postgres, trust authentication), or install the "postgresql" package',
+    );
   }
 }
 
