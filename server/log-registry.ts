@@ -1,4 +1,10 @@
-import { openFileLog, type FileLog, type FileLogLimits } from './file-log.ts';
+import type { Log } from '../src/index.ts';
+
+/** A log a relay has open, over whichever storage it keeps logs in. */
+export interface OpenedLog {
+  log: Log;
+  close(): Promise<void>;
+}
 
 /** A connection's session of a log, as the log's other sessions see it. */
 export interface LogMember {
@@ -11,15 +17,15 @@ export interface LogMember {
 export interface LogSlot {
   readonly logId: string;
   readonly sessions: Set<LogMember>;
-  readonly file: Promise<FileLog>;
+  readonly opened: Promise<OpenedLog>;
   /** Joins under way: a slot with any is not idle. */
   joining: number;
   idle: ReturnType<typeof setTimeout> | undefined;
 }
 
 export interface LogRegistryOptions {
-  pathOf(logId: string): string;
-  limits: FileLogLimits;
+  /** Opens a log: loads its file, or names its rows in the database. */
+  open(logId: string): Promise<OpenedLog>;
   /** A log with no session for this long is closed and leaves memory. */
   idleMs: number;
   say(message: string): void;
@@ -41,11 +47,16 @@ export class LogRegistry {
     return this.slots.size;
   }
 
+  /** The sessions of `logId` in this process, if it is open here. */
+  sessionsOf(logId: string): Set<LogMember> | undefined {
+    return this.slots.get(logId)?.sessions;
+  }
+
   /**
    * The slot of `logId`, loaded; the caller adds its session, then calls `joined`.
-   * @throws whatever openFileLog throws (ImportError for a damaged file)
+   * @throws whatever opening throws (ImportError for a damaged file)
    */
-  async join(logId: string): Promise<{ slot: LogSlot; file: FileLog }> {
+  async join(logId: string): Promise<{ slot: LogSlot; opened: OpenedLog }> {
     let slot = this.slots.get(logId);
     if (!slot) {
       const previous = this.closing.get(logId) ?? Promise.resolve();
@@ -54,17 +65,11 @@ export class LogRegistry {
         sessions: new Set(),
         joining: 0,
         idle: undefined,
-        file: previous.then(() =>
-          openFileLog(
-            this.options.pathOf(logId),
-            this.options.say,
-            this.options.limits,
-          ),
-        ),
+        opened: previous.then(() => this.options.open(logId)),
       };
       const opened = slot;
       this.slots.set(logId, opened);
-      opened.file.catch(() => {
+      opened.opened.catch(() => {
         if (this.slots.get(logId) === opened) this.slots.delete(logId);
       });
     }
@@ -72,7 +77,7 @@ export class LogRegistry {
     slot.idle = undefined;
     slot.joining++;
     try {
-      return { slot, file: await slot.file };
+      return { slot, opened: await slot.opened };
     } catch (error) {
       slot.joining--;
       throw error;
@@ -130,8 +135,8 @@ export class LogRegistry {
     this.slots.delete(slot.logId);
     const previous = this.closing.get(slot.logId) ?? Promise.resolve();
     const closed: Promise<void> = previous
-      .then(() => slot.file)
-      .then((file) => file.close())
+      .then(() => slot.opened)
+      .then((opened) => opened.close())
       .catch((error: Error) =>
         this.options.say(`closing log ${slot.logId}: ${error.message}`),
       )

@@ -1,8 +1,15 @@
-import { readdir, readFile } from 'node:fs/promises';
 import type pg from 'pg';
 
-/** Where the schema's versions are: `NNNN-name.sql`, applied in order, each once. */
-const MIGRATIONS = new URL('./migrations/', import.meta.url);
+/**
+ * The schema's versions, `migrations/NNNN-name.sql`, applied in order, each once.
+ * Read in at build time (Vite's glob import), so the relay carries them wherever it
+ * is bundled or run from.
+ */
+const FILES = import.meta.glob<string>('./migrations/*.sql', {
+  query: '?raw',
+  import: 'default',
+  eager: true,
+});
 
 /** Held while migrating: two relays starting at once apply each version once. */
 const LOCK = 'forkline:migrations';
@@ -14,18 +21,14 @@ export interface Migration {
 }
 
 /** The migration files, in version order. */
-export async function migrations(): Promise<Migration[]> {
+export function migrations(): Migration[] {
   const out: Migration[] = [];
-  for (const file of (await readdir(MIGRATIONS)).sort()) {
-    const match = /^(\d{4})-([a-z0-9-]+)\.sql$/.exec(file);
-    if (!match) continue;
-    out.push({
-      version: Number(match[1]),
-      name: match[2]!,
-      sql: await readFile(new URL(file, MIGRATIONS), 'utf8'),
-    });
+  for (const [path, sql] of Object.entries(FILES)) {
+    const match = /\/(\d{4})-([a-z0-9-]+)\.sql$/.exec(path);
+    if (!match) throw new Error(`${path} is not named NNNN-name.sql`);
+    out.push({ version: Number(match[1]), name: match[2]!, sql });
   }
-  return out;
+  return out.sort((a, b) => a.version - b.version);
 }
 
 /**
@@ -51,7 +54,7 @@ export async function migrate(pool: pg.Pool): Promise<number[]> {
         'SELECT version FROM forkline_migrations',
       );
       const done = new Set(rows.map((r) => r.version));
-      for (const m of await migrations()) {
+      for (const m of migrations()) {
         if (done.has(m.version)) continue;
         await client.query('BEGIN');
         try {

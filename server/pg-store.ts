@@ -15,6 +15,15 @@ import type {
 import type { EventId } from '../src/log/types.ts';
 import { vectorFrom } from '../src/log/version-vector.ts';
 import { encodeEvent } from '../src/sync/messages.ts';
+import type { FileLogLimits } from './file-log.ts';
+import { LogQuotaError } from './relay-errors.ts';
+
+export interface PgStoreOptions {
+  /** Most events and bytes (of their CloudEvent text) the log may hold: a relay's quota. */
+  limits?: FileLogLimits;
+  /** Announce each write that stored events on this channel, as `${from}\n${logId}`. */
+  announce?: { channel: string; from: string };
+}
 
 /** Rows a read takes at a time: memory holds a page, never a whole stream. */
 const PAGE = 500;
@@ -168,6 +177,11 @@ class PgTransaction implements StoreTransaction {
     this.conflicts.set(`${record.stream}\n${record.resolvedBy}`, record);
   }
 
+  /** The events this transaction stores. */
+  get added(): readonly EventRecord[] {
+    return this.events;
+  }
+
   /** Sends every write held; the caller commits. */
   async flush(): Promise<void> {
     const { client, logId } = this;
@@ -266,7 +280,13 @@ class PgTransaction implements StoreTransaction {
  * log take turns across every relay process, and a reader sees whole writes only.
  * The pool is the caller's: closing the store ends its use of it.
  */
-export function pgStore(pool: pg.Pool, logId: string): Store {
+export function pgStore(
+  pool: pg.Pool,
+  logId: string,
+  options: PgStoreOptions = {},
+): Store {
+  const maxEvents = options.limits?.maxEvents ?? Infinity;
+  const maxBytes = options.limits?.maxBytes ?? Infinity;
   let closed = false;
   // Writes of this process take turns here, holding one connection at a time.
   let queue: Promise<unknown> = Promise.resolve();
@@ -287,6 +307,8 @@ export function pgStore(pool: pg.Pool, logId: string): Store {
       const tx = new PgTransaction(client, logId);
       const result = await body(tx);
       await tx.flush();
+      const added = tx.added;
+      if (added.length > 0) await account(client, added);
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -295,6 +317,33 @@ export function pgStore(pool: pg.Pool, logId: string): Store {
     } finally {
       client.release();
     }
+  }
+
+  /**
+   * Within the write's transaction: counts what it stores against the log's quota
+   * (refusing the whole batch past it), and announces the log, which PostgreSQL
+   * delivers when the transaction commits.
+   */
+  async function account(client: pg.PoolClient, added: readonly EventRecord[]) {
+    if (maxEvents !== Infinity || maxBytes !== Infinity) {
+      let bytes = 0;
+      for (const r of added) bytes += encodeEvent(r.event).bytes + 1;
+      const { rows } = await client.query<{ events: string; bytes: string }>(
+        `UPDATE forkline_logs SET events = events + $2, bytes = bytes + $3
+          WHERE log_id = $1 RETURNING events, bytes`,
+        [logId, added.length, bytes],
+      );
+      const now = rows[0];
+      if (now && Number(now.events) > maxEvents)
+        throw new LogQuotaError(logId, 'events', maxEvents);
+      if (now && Number(now.bytes) > maxBytes)
+        throw new LogQuotaError(logId, 'bytes', maxBytes);
+    }
+    if (options.announce)
+      await client.query('SELECT pg_notify($1, $2)', [
+        options.announce.channel,
+        `${options.announce.from}\n${logId}`,
+      ]);
   }
 
   /** Rows of `sql` page by page; `after` makes the next page's parameters from the last row. */

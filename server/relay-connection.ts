@@ -178,21 +178,21 @@ export function serveConnection(
       throw new ProtocolError(CLOSE.badMessage, 'say hello first');
     await context.authorize(message.log, message.token);
     clearTimeout(helloTimer);
-    const { slot, file } = await registry.join(message.log);
+    const { slot, opened } = await registry.join(message.log);
     if (ended) return registry.abandoned(slot);
     let vector;
     try {
-      vector = await file.log.versionVector();
+      vector = await opened.log.versionVector();
     } catch (error) {
       registry.abandoned(slot);
       throw context.refusalOf(error, slot);
     }
     if (ended) return registry.abandoned(slot);
     const log: SyncedLog = {
-      since: (v) => file.log.since(v),
-      versionVector: () => file.log.versionVector(),
+      since: (v) => opened.log.since(v),
+      versionVector: () => opened.log.versionVector(),
       ingest: (events) =>
-        file.log.ingest(events).catch((error: unknown) => {
+        opened.log.ingest(events).catch((error: unknown) => {
           throw context.refusalOf(error, slot);
         }),
     };

@@ -1,8 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, Server } from 'node:http';
-import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { LogClosedError } from '../src/log/errors.ts';
@@ -14,6 +12,7 @@ import {
 import { ByteBudget, ConnectionCount } from './flow-control.ts';
 import { LogRegistry, type LogSlot } from './log-registry.ts';
 import { LogQuotaError, StorageFailedError } from './relay-errors.ts';
+import { fileStorage, postgresStorage } from './relay-storage.ts';
 import {
   serveConnection,
   type ConnectionLimits,
@@ -21,7 +20,13 @@ import {
 } from './relay-connection.ts';
 
 export interface RelayOptions {
+  /** Where logs are kept as files, when no database is given. */
   dataDir: string;
+  /**
+   * A PostgreSQL connection URL: logs and tokens are kept there instead, and any
+   * number of relays over the same database serve the same logs.
+   */
+  database?: string;
   /** Messages a connection may send per second, sustained (bursts of 4x allowed); more closes it (4004). */
   messagesPerSecond?: number;
   /**
@@ -102,27 +107,6 @@ const hashToken = (token: string) =>
 /** Compared against when a log does not exist, so that case takes the same work. */
 const NO_LOG_HASH = hashToken(randomBytes(24).toString('base64url'));
 
-/** Writes a new file (0600) and fsyncs it: it exists, whole, before anyone is told. */
-async function createDurably(path: string, text: string): Promise<void> {
-  const file = await open(path, 'wx', 0o600);
-  try {
-    await file.writeFile(text, 'utf8');
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-}
-
-/** Makes a directory's new entries durable (the files in it are fsynced already). */
-async function syncDirectory(path: string): Promise<void> {
-  const dir = await open(path, 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
-}
-
 /**
  * The relay: just another replica. Each log is a verified, append-only JSON Lines
  * file loaded into the same engine the browser runs; clients sync with it by
@@ -134,19 +118,22 @@ async function syncDirectory(path: string): Promise<void> {
 export async function createRelay(options: RelayOptions): Promise<Relay> {
   const say = options.say ?? ((m: string) => console.log(`relay: ${m}`));
   const limits = { ...RELAY_DEFAULTS, ...definedOnly(options) };
-  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
-  if (((await stat(options.dataDir)).mode & 0o077) !== 0)
-    say(
-      `${options.dataDir} is open to other users of this machine: chmod 700 it (the relay creates its data directory so)`,
-    );
-  const metaPath = (logId: string) =>
-    join(options.dataDir, `${logId}.meta.json`);
-  const logPath = (logId: string) => join(options.dataDir, `${logId}.jsonl`);
+  const logLimits = {
+    maxBytes: limits.maxLogBytes,
+    maxEvents: limits.maxLogEvents,
+  };
+  const storage = options.database
+    ? await postgresStorage(options.database, logLimits, say)
+    : await fileStorage(options.dataDir, logLimits, say);
   const registry = new LogRegistry({
-    pathOf: logPath,
-    limits: { maxBytes: limits.maxLogBytes, maxEvents: limits.maxLogEvents },
+    open: (logId) => storage.open(logId),
     idleMs: limits.idleLogMs,
     say,
+  });
+  // Another relay over the same database stored events: this one's sessions of the
+  // log are sent what they lack.
+  await storage.watch((logId) => {
+    for (const member of registry.sessionsOf(logId) ?? []) member.push();
   });
   const budget = new ByteBudget(limits.maxQueuedBytesTotal);
   const gauges: ConnectionGauges = { peakBufferedBytes: 0, throttled: 0 };
@@ -166,15 +153,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
    * @throws ProtocolError 4001; an error reading the log's metadata otherwise
    */
   async function authorize(logId: string, token: string): Promise<void> {
-    let expected: Buffer | undefined;
-    try {
-      const meta = JSON.parse(await readFile(metaPath(logId), 'utf8')) as {
-        tokenHash: string;
-      };
-      expected = Buffer.from(meta.tokenHash, 'hex');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
+    const expected = await storage.tokenHash(logId);
     const given = hashToken(token);
     const known = expected?.length === given.length;
     const same = timingSafeEqual(known ? expected! : NO_LOG_HASH, given);
@@ -214,15 +193,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     async createLog() {
       const logId = randomBytes(12).toString('base64url');
       const token = randomBytes(24).toString('base64url');
-      await createDurably(
-        metaPath(logId),
-        JSON.stringify({
-          tokenHash: hashToken(token).toString('hex'),
-          createdAt: new Date().toISOString(),
-        }),
-      );
-      await createDurably(logPath(logId), '');
-      await syncDirectory(options.dataDir);
+      await storage.createLog(logId, hashToken(token));
       return { logId, token };
     },
     attach(server, path = '/sync') {
@@ -288,6 +259,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       clearTimeout(grace);
       for (const ws of sockets) ws.terminate();
       await registry.closeAll();
+      await storage.close();
     },
   };
 }

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { openLog } from '../../src/index.ts';
 import { dropLog, pgStore } from '../../server/pg-store.ts';
-import { migrate } from '../../server/pg-migrate.ts';
+import { migrate, migrations } from '../../server/pg-migrate.ts';
 import { storeContract } from '../contract/store-contract.ts';
 import { snapshotContract } from '../contract/snapshot-contract.ts';
 import { collect } from '../support/records.ts';
@@ -61,6 +61,14 @@ describe('the PostgreSQL store', () => {
   });
 
   it('applies its schema once, however many relays migrate at once', async () => {
+    expect(migrations().map((m) => `${m.version}-${m.name}`)).toEqual([
+      '1-logs',
+      '2-log-quota',
+    ]);
+    const { rows } = await pool.query<{ version: number }>(
+      'SELECT version FROM forkline_migrations ORDER BY version',
+    );
+    expect(rows.map((r) => r.version)).toEqual([1, 2]);
     expect((await Promise.all([migrate(pool), migrate(pool)])).flat()).toEqual(
       [],
     );

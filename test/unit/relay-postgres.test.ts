@@ -1,0 +1,181 @@
+import { isDeepStrictEqual } from 'node:util';
+import pg from 'pg';
+import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
+import { openLog, type LogEvent } from '../../src/index.ts';
+import { ActorForkError } from '../../src/log/errors.ts';
+import type { RelayClient } from '../../src/sync/relay-client.ts';
+import { dropLog, pgStore } from '../../server/pg-store.ts';
+import {
+  startRelayServer,
+  syncWithRelay,
+  type RelayServer,
+} from '../support/relay-peer.ts';
+import { seeded } from '../support/seeded.ts';
+import { collect } from '../support/records.ts';
+
+const database = inject('databaseUrl');
+const pool = new pg.Pool({ connectionString: database, max: 4 });
+const logs: string[] = [];
+afterAll(async () => {
+  for (const logId of logs) await dropLog(pool, logId);
+  await pool.end();
+});
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A relay over the tests' database: its own pool and listener, as another process would have. */
+async function relayOnDatabase(port = 0): Promise<RelayServer> {
+  const server = await startRelayServer(
+    { dataDir: '/nonexistent', database },
+    port,
+  );
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await server.stop();
+  };
+  cleanups.push(stop);
+  return { ...server, stop };
+}
+
+const until = async (check: () => Promise<boolean>, what: string) => {
+  const end = Date.now() + 20_000;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('relays over one PostgreSQL database', () => {
+  it('serve one log to clients on either, who converge through appends, disconnects, switches of relay and a relay restart', async () => {
+    const seed = Number(process.env.FC_SEED ?? Date.now() % 1_000_000);
+    const random = seeded(seed);
+    const relays = [await relayOnDatabase(), await relayOnDatabase()];
+    // Created through one relay, used through both: the token is in the database.
+    const { logId, token } = await relays[0]!.relay.createLog();
+    logs.push(logId);
+    const replicas = await Promise.all(
+      ['laptop', 'phone', 'tablet'].map((actor) => openLog({ actor })),
+    );
+    const on = replicas.map((_, i) => i % 2);
+    const connect = (i: number): RelayClient => {
+      const c = syncWithRelay(replicas[i]!, {
+        url: relays[on[i]!]!.url,
+        logId,
+        token,
+      });
+      cleanups.push(() => c.close());
+      return c;
+    };
+    const clients = replicas.map((_, i) => connect(i));
+    for (let step = 0; step < 90; step++) {
+      const r = Math.floor(random() * replicas.length);
+      const roll = random();
+      if (roll < 0.75) {
+        const stream = random() < 0.5 ? 'doc/shared' : 'doc/other';
+        const stale = random() < 0.3 ? { expected: [] as string[] } : {};
+        await replicas[r]!.append(
+          stream,
+          { type: 'test.step', data: { step, r } },
+          stale,
+        );
+        clients[r]!.pushLocal();
+      } else if (roll < 0.9) {
+        // Reconnects, to the other relay: any relay serves any log.
+        clients[r]!.close();
+        on[r] = 1 - on[r]!;
+        clients[r] = connect(r);
+      } else if (roll < 0.95) {
+        // A relay stops and comes back on its port, holding nothing of its own.
+        const which = Math.floor(random() * 2);
+        const port = relays[which]!.port;
+        await relays[which]!.stop();
+        relays[which] = await relayOnDatabase(port);
+      }
+      if (random() < 0.3)
+        await new Promise((resolve) => setTimeout(resolve, random() * 15));
+    }
+    await until(async () => {
+      const vectors = await Promise.all(replicas.map((l) => l.versionVector()));
+      return (
+        vectors.every((v) => isDeepStrictEqual(v, vectors[0])) &&
+        Object.keys(vectors[0]!).length === replicas.length
+      );
+    }, `seed ${seed}: every replica holding every event`);
+    for (const stream of ['doc/shared', 'doc/other'])
+      for (const replica of replicas.slice(1))
+        expect(await replica.heads(stream), `seed ${seed}`).toEqual(
+          await replicas[0]!.heads(stream),
+        );
+    // The database holds the same log, and it verifies end to end.
+    const stored = await openLog({
+      store: pgStore(pool, logId),
+      actor: 'check',
+    });
+    expect(await stored.versionVector()).toEqual(
+      await replicas[0]!.versionVector(),
+    );
+    expect((await stored.verify()).problems, `seed ${seed}`).toEqual([]);
+    await stored.close();
+    await Promise.all(replicas.map((l) => l.close()));
+  }, 60_000);
+
+  it('store a batch two relays ingest at once exactly once', async () => {
+    const logId = `test-same-${Date.now()}`;
+    logs.push(logId);
+    const writer = await openLog({ actor: 'writer' });
+    for (let i = 0; i < 50; i++)
+      await writer.append('doc/x', { type: 't', data: i });
+    const batch = await collect(writer.since({}));
+    const [a, b] = await Promise.all(
+      ['relay-a', 'relay-b'].map((actor) =>
+        openLog({ store: pgStore(pool, logId), actor }),
+      ),
+    );
+    await Promise.all([a!.ingest(batch), b!.ingest(batch)]);
+    const events = await collect(a!.read('doc/x'));
+    expect(events.map((e) => e.id)).toEqual(batch.map((e) => e.id));
+    expect((await a!.verify()).ok).toBe(true);
+    await Promise.all([a!.close(), b!.close(), writer.close()]);
+  });
+
+  it('store one of two conflicting batches for an actor at once, and report the other as an actor fork', async () => {
+    const logId = `test-fork-${Date.now()}`;
+    logs.push(logId);
+    // One actor id on two devices: each wrote its own seq 1..3.
+    const devices = await Promise.all(
+      [1, 2].map(async (n) => {
+        const log = await openLog({ actor: 'cloned', now: () => n * 1000 });
+        for (let i = 0; i < 3; i++)
+          await log.append('doc/x', { type: 't', data: `${n}.${i}` });
+        return collect(log.since({}));
+      }),
+    );
+    const [a, b] = await Promise.all(
+      ['relay-a', 'relay-b'].map((actor) =>
+        openLog({ store: pgStore(pool, logId), actor }),
+      ),
+    );
+    const results = await Promise.allSettled([
+      a!.ingest(devices[0]!),
+      b!.ingest(devices[1]!),
+    ]);
+    const kept = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(kept).toHaveLength(1);
+    expect(refused).toHaveLength(1);
+    expect((refused[0] as PromiseRejectedResult).reason).toBeInstanceOf(
+      ActorForkError,
+    );
+    const events: LogEvent[] = await collect(a!.read('doc/x'));
+    expect(events).toHaveLength(3);
+    const winner = results.indexOf(kept[0]!);
+    expect(events.map((e) => e.id)).toEqual(devices[winner]!.map((e) => e.id));
+    expect((await a!.verify()).ok).toBe(true);
+    await Promise.all([a!.close(), b!.close()]);
+  });
+});
