@@ -39,7 +39,10 @@ const MIN_SECRET_LENGTH = 16;
 export interface AppServerOptions {
   /** The built app (vite build's outDir). */
   root: string;
+  /** Where the relay keeps logs as files, when no database is given. */
   dataDir: string;
+  /** A PostgreSQL connection URL: the relay keeps logs and tokens there instead. */
+  database?: string;
   host?: string;
   port?: number;
   /**
@@ -115,6 +118,7 @@ export async function startAppServer(
   const relay = await createRelay({
     ...options.relayLimits,
     dataDir: options.dataDir,
+    ...(options.database ? { database: options.database } : {}),
     ...(options.say ? { say: options.say } : {}),
   });
   // Known once listening: the port is part of every loopback name.

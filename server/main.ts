@@ -9,6 +9,9 @@ const { values } = parseArgs({
     host: { type: 'string', default: env.FORKLINE_HOST ?? '127.0.0.1' },
     port: { type: 'string', default: env.FORKLINE_PORT ?? '4173' },
     data: { type: 'string', default: env.FORKLINE_DATA ?? 'data' },
+    // PostgreSQL for the relay's logs (else files in --data). Prefer the environment
+    // variable when the URL holds a password: a flag shows in the process list.
+    database: { type: 'string', default: env.FORKLINE_DATABASE },
     root: { type: 'string', default: 'dist' },
     // Relays on other servers the page may connect to: ws(s)://host[:port], comma-separated or repeated.
     'relay-origin': { type: 'string', multiple: true },
@@ -25,6 +28,7 @@ const app = await (async () =>
   startAppServer({
     root: values.root!,
     dataDir: values.data!,
+    ...(values.database ? { database: values.database } : {}),
     host: values.host!,
     port: Number(values.port),
     relayOrigins: listOption(
@@ -42,7 +46,7 @@ const app = await (async () =>
   process.exit(1);
 });
 console.log(
-  `forkline is running at ${app.url}/ (relay at ${app.url.replace(/^http/, 'ws')}/sync, data in ${values.data})`,
+  `forkline is running at ${app.url}/ (relay at ${app.url.replace(/^http/, 'ws')}/sync, ${values.database ? `logs in PostgreSQL at ${new URL(values.database).host || 'its socket'}` : `data in ${values.data}`})`,
 );
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => void app.close().then(() => process.exit(0)));
