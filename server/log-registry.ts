@@ -47,9 +47,13 @@ export class LogRegistry {
     return this.slots.size;
   }
 
-  /** The sessions of `logId` in this process, if it is open here. */
-  sessionsOf(logId: string): Set<LogMember> | undefined {
-    return this.slots.get(logId)?.sessions;
+  /** The sessions of `logId` in this process (of every log open here, without one). */
+  *sessionsOf(logId?: string): Iterable<LogMember> {
+    if (logId !== undefined) {
+      yield* this.slots.get(logId)?.sessions ?? [];
+      return;
+    }
+    for (const slot of this.slots.values()) yield* slot.sessions;
   }
 
   /**

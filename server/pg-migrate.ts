@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { checkout } from './pg-store.ts';
 
 /**
  * The schema's versions, `migrations/NNNN-name.sql`, applied in order, each once.
@@ -38,7 +39,7 @@ export function migrations(): Migration[] {
  * the first's work done. Returns the versions it applied.
  */
 export async function migrate(pool: pg.Pool): Promise<number[]> {
-  const client = await pool.connect();
+  const client = await checkout(pool);
   const applied: number[] = [];
   try {
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [LOCK]);

@@ -16,7 +16,8 @@ import type { EventId } from '../src/log/types.ts';
 import { vectorFrom } from '../src/log/version-vector.ts';
 import { encodeEvent } from '../src/sync/messages.ts';
 import type { FileLogLimits } from './file-log.ts';
-import { LogQuotaError } from './relay-errors.ts';
+import { LogQuotaError, StorageFailedError } from './relay-errors.ts';
+import { ForklineError } from '../src/log/errors.ts';
 
 export interface PgStoreOptions {
   /** Most events and bytes (of their CloudEvent text) the log may hold: a relay's quota. */
@@ -298,7 +299,11 @@ export function pgStore(
     body: (tx: StoreTransaction) => Promise<T>,
   ): Promise<T> {
     checkOpen();
-    const client = await pool.connect();
+    const client = await checkout(pool).catch((error: unknown) => {
+      throw failed(error);
+    });
+    // A connection that could not even roll back is broken: the pool drops it.
+    let broken = false;
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
@@ -309,13 +314,39 @@ export function pgStore(
       await tx.flush();
       const added = tx.added;
       if (added.length > 0) await account(client, added);
+      // A COMMIT that fails with the connection may have committed: the client is
+      // told nothing was kept, sends the batch again, and ingest skips what is stored.
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
+      await client.query('ROLLBACK').catch(() => (broken = true));
+      throw failed(error);
     } finally {
-      client.release();
+      client.release(broken);
+    }
+  }
+
+  /**
+   * What the engine is told of a failure: its own errors (a refused event, a quota)
+   * as they are; the database's (gone, restarting, refusing) as a storage failure of
+   * the whole operation, which nothing was kept of and which may be retried.
+   */
+  function failed(error: unknown): Error {
+    if (error instanceof ForklineError) return error;
+    return new StorageFailedError(
+      `PostgreSQL (log ${logId})`,
+      error instanceof Error ? error.message : String(error),
+      true,
+    );
+  }
+
+  /** A read, its database errors told as storage failures. */
+  async function reading<T>(read: () => Promise<T>): Promise<T> {
+    checkOpen();
+    try {
+      return await read();
+    } catch (error) {
+      throw failed(error);
     }
   }
 
@@ -354,8 +385,7 @@ export function pgStore(
   ): AsyncIterable<EventRecord> {
     let params = first;
     for (;;) {
-      checkOpen();
-      const { rows } = await pool.query<R>(sql, params);
+      const { rows } = await reading(() => pool.query<R>(sql, params));
       for (const row of rows) yield recordOf(row);
       if (rows.length < PAGE) return;
       params = after(rows[rows.length - 1]!);
@@ -363,10 +393,10 @@ export function pgStore(
   }
 
   return {
-    event: async (id) => (checkOpen(), readEvent(pool, logId, id)),
-    stream: async (name) => (checkOpen(), readStream(pool, logId, name)),
-    actorSeq: async (actor) => (checkOpen(), readActorSeq(pool, logId, actor)),
-    replica: async () => (checkOpen(), readReplica(pool, logId)),
+    event: (id) => reading(() => readEvent(pool, logId, id)),
+    stream: (name) => reading(() => readStream(pool, logId, name)),
+    actorSeq: (actor) => reading(() => readActorSeq(pool, logId, actor)),
+    replica: () => reading(() => readReplica(pool, logId)),
     write(body) {
       const run = queue.then(() => runWrite(body));
       queue = run.catch(() => undefined);
@@ -389,82 +419,82 @@ export function pgStore(
         [logId, Math.max(from, 1)],
         (last) => [logId, Number(last.pos) + 1],
       ),
-    async actorEvent(actor, seq) {
-      checkOpen();
-      const { rows } = await pool.query<EventRow>(
-        `SELECT ${EVENT_COLUMNS} FROM forkline_events
-          WHERE log_id = $1 AND actor = $2 AND seq = $3`,
-        [logId, actor, seq],
-      );
-      return rows[0] && recordOf(rows[0]);
-    },
-    async versionVector() {
-      checkOpen();
-      const { rows } = await pool.query<{ actor: string; seq: string }>(
-        'SELECT actor, seq FROM forkline_actors WHERE log_id = $1',
-        [logId],
-      );
-      return vectorFrom(rows.map((r) => [r.actor, Number(r.seq)] as const));
-    },
-    async streamNames(prefix) {
-      checkOpen();
-      const { rows } = await pool.query<{ stream: string }>(
-        `SELECT stream FROM forkline_streams
-          WHERE log_id = $1 AND starts_with(stream, $2) ORDER BY stream`,
-        [logId, prefix],
-      );
-      return rows.map((r) => r.stream);
-    },
-    async storedBy(id, pos) {
-      checkOpen();
-      const { rows } = await pool.query(
-        `SELECT 1 FROM forkline_events
-          WHERE log_id = $1 AND id = $2 AND pos <= $3`,
-        [logId, id, pos],
-      );
-      return rows.length > 0;
-    },
-    async streamEventsSince(stream, pos) {
-      checkOpen();
-      const { rows } = await pool.query<EventRow>(
-        `SELECT ${EVENT_COLUMNS} FROM forkline_events
-          WHERE log_id = $1 AND stream = $2 AND pos > $3 ORDER BY pos`,
-        [logId, stream, pos],
-      );
-      return rows.map(recordOf);
-    },
-    async conflicts(stream) {
-      checkOpen();
-      const { rows } = await pool.query<ConflictRow>(
-        `SELECT stream, hlc, resolved_by, events, fork_point
-           FROM forkline_conflicts WHERE log_id = $1 AND stream = $2
-          ORDER BY hlc, resolved_by`,
-        [logId, stream],
-      );
-      return rows.map(conflictOf);
-    },
-    async getSnapshot(key) {
-      checkOpen();
-      const { rows } = await pool.query<{ record: Buffer }>(
-        'SELECT record FROM forkline_snapshots WHERE log_id = $1 AND key = $2',
-        [logId, key],
-      );
-      return rows[0] && (deserialize(rows[0].record) as SnapshotRecord);
-    },
-    async putSnapshot(record) {
-      checkOpen();
-      await pool.query(
-        `INSERT INTO forkline_snapshots (log_id, key, record) VALUES ($1, $2, $3)
-         ON CONFLICT (log_id, key) DO UPDATE SET record = excluded.record`,
-        [logId, record.key, serialize(record)],
-      );
-    },
-    async clearSnapshots() {
-      checkOpen();
-      await pool.query('DELETE FROM forkline_snapshots WHERE log_id = $1', [
-        logId,
-      ]);
-    },
+    actorEvent: (actor, seq) =>
+      reading(async () => {
+        const { rows } = await pool.query<EventRow>(
+          `SELECT ${EVENT_COLUMNS} FROM forkline_events
+            WHERE log_id = $1 AND actor = $2 AND seq = $3`,
+          [logId, actor, seq],
+        );
+        return rows[0] && recordOf(rows[0]);
+      }),
+    versionVector: () =>
+      reading(async () => {
+        const { rows } = await pool.query<{ actor: string; seq: string }>(
+          'SELECT actor, seq FROM forkline_actors WHERE log_id = $1',
+          [logId],
+        );
+        return vectorFrom(rows.map((r) => [r.actor, Number(r.seq)] as const));
+      }),
+    streamNames: (prefix) =>
+      reading(async () => {
+        const { rows } = await pool.query<{ stream: string }>(
+          `SELECT stream FROM forkline_streams
+            WHERE log_id = $1 AND starts_with(stream, $2) ORDER BY stream`,
+          [logId, prefix],
+        );
+        return rows.map((r) => r.stream);
+      }),
+    storedBy: (id, pos) =>
+      reading(async () => {
+        const { rows } = await pool.query(
+          `SELECT 1 FROM forkline_events
+            WHERE log_id = $1 AND id = $2 AND pos <= $3`,
+          [logId, id, pos],
+        );
+        return rows.length > 0;
+      }),
+    streamEventsSince: (stream, pos) =>
+      reading(async () => {
+        const { rows } = await pool.query<EventRow>(
+          `SELECT ${EVENT_COLUMNS} FROM forkline_events
+            WHERE log_id = $1 AND stream = $2 AND pos > $3 ORDER BY pos`,
+          [logId, stream, pos],
+        );
+        return rows.map(recordOf);
+      }),
+    conflicts: (stream) =>
+      reading(async () => {
+        const { rows } = await pool.query<ConflictRow>(
+          `SELECT stream, hlc, resolved_by, events, fork_point
+             FROM forkline_conflicts WHERE log_id = $1 AND stream = $2
+            ORDER BY hlc, resolved_by`,
+          [logId, stream],
+        );
+        return rows.map(conflictOf);
+      }),
+    getSnapshot: (key) =>
+      reading(async () => {
+        const { rows } = await pool.query<{ record: Buffer }>(
+          'SELECT record FROM forkline_snapshots WHERE log_id = $1 AND key = $2',
+          [logId, key],
+        );
+        return rows[0] && (deserialize(rows[0].record) as SnapshotRecord);
+      }),
+    putSnapshot: (record) =>
+      reading(async () => {
+        await pool.query(
+          `INSERT INTO forkline_snapshots (log_id, key, record) VALUES ($1, $2, $3)
+           ON CONFLICT (log_id, key) DO UPDATE SET record = excluded.record`,
+          [logId, record.key, serialize(record)],
+        );
+      }),
+    clearSnapshots: () =>
+      reading(async () => {
+        await pool.query('DELETE FROM forkline_snapshots WHERE log_id = $1', [
+          logId,
+        ]);
+      }),
     async close() {
       closed = true;
       await queue;
@@ -472,9 +502,26 @@ export function pgStore(
   };
 }
 
+/**
+ * A connection of `pool`, for a transaction. A connection that breaks while checked
+ * out (the database restarts) emits an error besides failing its query: heard here,
+ * so it fails the query alone and not the process. Released as usual.
+ */
+export async function checkout(pool: pg.Pool): Promise<pg.PoolClient> {
+  const client = await pool.connect();
+  const ignore = () => undefined;
+  client.on('error', ignore);
+  const release = client.release.bind(client);
+  client.release = (error?: Error | boolean) => {
+    client.off('error', ignore);
+    release(error);
+  };
+  return client;
+}
+
 /** Deletes everything kept of log `logId`, in one transaction. */
 export async function dropLog(pool: pg.Pool, logId: string): Promise<void> {
-  const client = await pool.connect();
+  const client = await checkout(pool);
   try {
     await client.query('BEGIN');
     for (const table of [

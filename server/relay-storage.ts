@@ -22,9 +22,11 @@ export interface RelayStorage {
   open(logId: string): Promise<OpenedLog>;
   /**
    * Calls `moved` with each log another relay process stored events in, from now
-   * on: its sessions here are sent what they lack. Files have no other process.
+   * on: its sessions here are sent what they lack. With no log id: any log may have
+   * moved (the announcements were not heard for a while). Files have no other
+   * process.
    */
-  watch(moved: (logId: string) => void): Promise<void>;
+  watch(moved: (logId?: string) => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -164,7 +166,11 @@ export async function postgresStorage(
         await client.connect();
         await client.query(`LISTEN ${MOVED}`);
         listener = client;
+        // Listening again after a loss: what was announced meanwhile went unheard.
+        if (heard) moved();
+        heard = true;
       };
+      let heard = false;
       const retry = (error: Error) => {
         say(`database listener: ${error.message}; retrying`);
         setTimeout(() => void listen().catch(retry), 1000).unref();

@@ -133,7 +133,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   // Another relay over the same database stored events: this one's sessions of the
   // log are sent what they lack.
   await storage.watch((logId) => {
-    for (const member of registry.sessionsOf(logId) ?? []) member.push();
+    for (const member of registry.sessionsOf(logId)) member.push();
   });
   const budget = new ByteBudget(limits.maxQueuedBytesTotal);
   const gauges: ConnectionGauges = { peakBufferedBytes: 0, throttled: 0 };

@@ -17,6 +17,14 @@ export interface TestDatabase {
   stop(): void;
 }
 
+/** A cluster of the tests' own, which a test may also restart. */
+export interface Cluster extends TestDatabase {
+  /** Stops the server at once, as a crash would. */
+  down(): void;
+  /** Starts it again on the same data. */
+  up(): void;
+}
+
 /** Whether `url` answers a query within a few seconds. */
 async function answers(url: string): Promise<boolean> {
   const client = new pg.Client({
@@ -49,7 +57,7 @@ function serverBinaries(): string | undefined {
  * only. PostgreSQL refuses to run as root: then as the `postgres` user Debian's
  * package creates.
  */
-function startCluster(bin: string): TestDatabase {
+function startCluster(bin: string): Cluster {
   const dir = mkdtempSync(join(tmpdir(), 'forkline-pg-'));
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {
@@ -69,18 +77,24 @@ function startCluster(bin: string): TestDatabase {
   };
   const data = join(dir, 'data');
   run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust']);
-  run(join(bin, 'pg_ctl'), [
-    '-D',
-    data,
-    '-w',
-    '-l',
-    join(dir, 'log'),
-    '-o',
-    `-k ${dir} -c listen_addresses='' -p 5432`,
-    'start',
-  ]);
+  const start = () =>
+    run(join(bin, 'pg_ctl'), [
+      '-D',
+      data,
+      '-w',
+      '-l',
+      join(dir, 'log'),
+      '-o',
+      `-k ${dir} -c listen_addresses='' -p 5432`,
+      'start',
+    ]);
+  start();
   return {
     url: `postgres://postgres@/postgres?host=${encodeURIComponent(dir)}`,
+    down() {
+      run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
+    },
+    up: start,
     stop() {
       try {
         run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
@@ -89,6 +103,21 @@ function startCluster(bin: string): TestDatabase {
       }
     },
   };
+}
+
+/**
+ * A throwaway cluster of the caller's own (one it may restart), from Debian's
+ * packages; undefined when they are not installed.
+ */
+export async function throwawayCluster(): Promise<Cluster | undefined> {
+  const bin = serverBinaries();
+  if (!bin) return undefined;
+  const cluster = startCluster(bin);
+  if (!(await answers(cluster.url))) {
+    cluster.stop();
+    throw new Error(`a PostgreSQL cluster started from ${bin} does not answer`);
+  }
+  return cluster;
 }
 
 /**
@@ -115,10 +144,5 @@ export async function testDatabase(): Promise<TestDatabase> {
     throw new Error(
       'the relay tests need PostgreSQL: set FORKLINE_TEST_DATABASE to a database URL, run one on 127.0.0.1:5432 (user postgres, trust), or install Debian\'s "postgresql" package (the setup does as root)',
     );
-  const cluster = startCluster(bin);
-  if (!(await answers(cluster.url))) {
-    cluster.stop();
-    throw new Error(`a PostgreSQL cluster started from ${bin} does not answer`);
-  }
-  return cluster;
+  return (await throwawayCluster())!;
 }
