@@ -5,6 +5,7 @@ import { bundleScenario } from './bundle-size.ts';
 import { compactionScenario } from './compaction.ts';
 import { conflictsQueryScenario } from './conflicts-query.ts';
 import { relayScenarios } from './relay-throughput.ts';
+import { relayFanoutScenario } from './relay-fanout.ts';
 import { exportScenario, importScenario } from './log-transfer.ts';
 import { storageBytesScenario } from './storage-bytes.ts';
 import type { Scenario } from './scenario.ts';
@@ -36,5 +37,6 @@ export const SCENARIOS: Scenario[] = [
   compactionScenario,
   storageBytesScenario,
   ...relayScenarios,
+  relayFanoutScenario,
   bundleScenario,
 ];

@@ -1,4 +1,5 @@
 import type { Log } from '../src/index.ts';
+import { LogFeed } from './log-feed.ts';
 
 /** A log a relay has open, over whichever storage it keeps logs in. */
 export interface OpenedLog {
@@ -13,11 +14,14 @@ export interface LogMember {
   close(code: number, reason: string): void;
 }
 
+/** A log open in this relay, with the feed its sessions send from. */
+export type LiveLog = OpenedLog & { feed: LogFeed };
+
 /** One open log and who uses it. */
 export interface LogSlot {
   readonly logId: string;
   readonly sessions: Set<LogMember>;
-  readonly opened: Promise<OpenedLog>;
+  readonly opened: Promise<LiveLog>;
   /** Joins under way: a slot with any is not idle. */
   joining: number;
   idle: ReturnType<typeof setTimeout> | undefined;
@@ -47,20 +51,29 @@ export class LogRegistry {
     return this.slots.size;
   }
 
-  /** The sessions of `logId` in this process (of every log open here, without one). */
-  *sessionsOf(logId?: string): Iterable<LogMember> {
-    if (logId !== undefined) {
-      yield* this.slots.get(logId)?.sessions ?? [];
-      return;
-    }
-    for (const slot of this.slots.values()) yield* slot.sessions;
+  /**
+   * Events were stored in `logId` (in every log open here, without one): its feed
+   * takes them in, then each of its sessions is sent what its peer lacks.
+   */
+  moved(logId?: string): Promise<void> {
+    const slots =
+      logId === undefined
+        ? [...this.slots.values()]
+        : [this.slots.get(logId)].filter((s) => s !== undefined);
+    return Promise.all(
+      slots.map(async (slot) => {
+        const { feed } = await slot.opened;
+        await feed.refresh();
+        for (const member of slot.sessions) member.push();
+      }),
+    ).then(() => undefined);
   }
 
   /**
    * The slot of `logId`, loaded; the caller adds its session, then calls `joined`.
    * @throws whatever opening throws (ImportError for a damaged file)
    */
-  async join(logId: string): Promise<{ slot: LogSlot; opened: OpenedLog }> {
+  async join(logId: string): Promise<{ slot: LogSlot; opened: LiveLog }> {
     let slot = this.slots.get(logId);
     if (!slot) {
       const previous = this.closing.get(logId) ?? Promise.resolve();
@@ -69,7 +82,15 @@ export class LogRegistry {
         sessions: new Set(),
         joining: 0,
         idle: undefined,
-        opened: previous.then(() => this.options.open(logId)),
+        opened: previous.then(async () => {
+          const opened = await this.options.open(logId);
+          try {
+            return { ...opened, feed: await LogFeed.open(opened.log) };
+          } catch (error) {
+            await opened.close();
+            throw error;
+          }
+        }),
       };
       const opened = slot;
       this.slots.set(logId, opened);

@@ -189,7 +189,7 @@ export function serveConnection(
     }
     if (ended) return registry.abandoned(slot);
     const log: SyncedLog = {
-      since: (v) => opened.log.since(v),
+      since: opened.feed.reader(),
       versionVector: () => opened.log.versionVector(),
       ingest: (events) =>
         opened.log.ingest(events).catch((error: unknown) => {
@@ -211,9 +211,12 @@ export function serveConnection(
           acked = acknowledged;
         },
         ...(message.recheck ? { recheck: message.recheck } : {}),
-        // Stored and durable: every other client of this log gets it now.
+        // Stored and durable: the feed reads it once, and every client of this log
+        // gets it now.
         onIngested: () => {
-          for (const other of slot.sessions) if (other !== member) other.push();
+          registry
+            .moved(slot.logId)
+            .catch((error: unknown) => refuse(context.refusalOf(error, slot)));
         },
       },
     );

@@ -133,7 +133,11 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   // Another relay over the same database stored events: this one's sessions of the
   // log are sent what they lack.
   await storage.watch((logId) => {
-    for (const member of registry.sessionsOf(logId)) member.push();
+    registry
+      .moved(logId)
+      .catch((error: Error) =>
+        say(`reading what another relay stored: ${error.message}`),
+      );
   });
   const budget = new ByteBudget(limits.maxQueuedBytesTotal);
   const gauges: ConnectionGauges = { peakBufferedBytes: 0, throttled: 0 };

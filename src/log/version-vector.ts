@@ -35,6 +35,18 @@ export function raise(vector: VersionVector, actor: string, seq: number): void {
   if (seq > seqIn(vector, actor)) vector[actor] = seq;
 }
 
+/**
+ * Raises `vector` (null-prototype, from this module) in place to cover `events`:
+ * for a vector its owner alone holds, where a copy per batch would cost the whole
+ * vector each time (a relay's session, per push, with a hundred writers).
+ */
+export function raiseTo(
+  vector: VersionVector,
+  events: Iterable<LogEvent>,
+): void {
+  for (const e of events) raise(vector, e.actor, e.seq);
+}
+
 /** A copy of `vector` raised to cover `events`. */
 export function withEvents(
   vector: VersionVector,

@@ -4,7 +4,7 @@ import {
   covers,
   raise,
   seqIn,
-  withEvents,
+  raiseTo,
 } from '../log/version-vector.ts';
 import type { Log, LogEvent, VersionVector } from '../log/types.ts';
 import {
@@ -159,7 +159,7 @@ export class SyncSession {
         }
         if (batch.length === 0 || this.closed) break;
         const id = this.nextId++;
-        this.sent = withEvents(this.sent, batch);
+        raiseTo(this.sent, batch);
         this.inFlight.set(id, batch.length);
         this.sentCount += batch.length;
         this.transport.send(eventsMessage(id, encoded));
@@ -186,9 +186,9 @@ export class SyncSession {
         }
         throw error;
       }
-      this.peer = withEvents(this.peer, message.events);
+      raiseTo(this.peer, message.events);
       // The peer holds these now: never send them back.
-      this.sent = withEvents(this.sent, message.events);
+      raiseTo(this.sent, message.events);
       this.transport.send(
         encodeMessage({
           type: 'ack',

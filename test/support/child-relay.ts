@@ -86,7 +86,21 @@ export async function startChildRelay(
   // SIGXFSZ would kill the process at the limit; ignored, the write fails with EFBIG.
   const proc =
     child.fileSizeLimitKiB === undefined
-      ? spawn(process.execPath, ['--expose-gc', file], { env, stdio })
+      ? spawn(
+          process.execPath,
+          [
+            '--expose-gc',
+            // FORKLINE_RELAY_PROFILE_DIR: a CPU profile of the relay, written as it exits.
+            ...(process.env.FORKLINE_RELAY_PROFILE_DIR
+              ? [
+                  '--cpu-prof',
+                  `--cpu-prof-dir=${process.env.FORKLINE_RELAY_PROFILE_DIR}`,
+                ]
+              : []),
+            file,
+          ],
+          { env, stdio },
+        )
       : spawn(
           'bash',
           [

@@ -1,0 +1,90 @@
+import type { Log, LogEvent, VersionVector } from '../src/index.ts';
+import { storeOf } from '../src/log/log.ts';
+import type { Store } from '../src/log/store.ts';
+import { seqIn } from '../src/log/version-vector.ts';
+
+/** Recent events kept for the log's sessions: the live part of every push. */
+const TAIL_EVENTS = 4096;
+
+interface Entry {
+  event: LogEvent;
+  pos: number;
+}
+
+/**
+ * What a relay holds of one open log for its sessions: the events stored lately, in
+ * position order, read from the store once however many sessions send them. A
+ * session's reader remembers how far into the feed it has looked, so a push costs
+ * the events that came since, not a look at the whole log's vector and a scan from
+ * the oldest event any peer lacks (which, with a hundred sessions, each push did). A
+ * reader that is new, or fell behind the feed's start, asks the log, as before.
+ */
+export class LogFeed {
+  private tail: Entry[] = [];
+  private lastPos = 0;
+  private reading: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly log: Log,
+    private readonly store: Store,
+  ) {}
+
+  static async open(log: Log): Promise<LogFeed> {
+    const store = storeOf(log);
+    const feed = new LogFeed(log, store);
+    feed.lastPos = (await store.replica()).lastPos;
+    return feed;
+  }
+
+  /** Takes in what was stored since the last look (by this relay or another). One at a time. */
+  refresh(): Promise<void> {
+    const run = this.reading.then(async () => {
+      let tail = this.tail;
+      for await (const record of this.store.eventsFrom(this.lastPos + 1)) {
+        tail.push({ event: record.event, pos: record.pos });
+        this.lastPos = record.pos;
+      }
+      // A new array: readers walking the old one are not shifted under.
+      if (tail.length > TAIL_EVENTS) tail = tail.slice(-TAIL_EVENTS);
+      this.tail = tail;
+    });
+    this.reading = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * A session's `since`: the events a peer holding `vector` lacks, in position order.
+   * Events the peer turned out to have, and events the session took, are not looked
+   * at again; one it stopped before (its batch was full) is offered again next time.
+   */
+  reader(): (vector: VersionVector) => AsyncIterable<LogEvent> {
+    let cursor: number | undefined;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const feed = this;
+    return async function* (vector: VersionVector) {
+      const tail = feed.tail;
+      const first = tail[0]?.pos ?? feed.lastPos + 1;
+      if (cursor === undefined || cursor < first - 1) {
+        // From the store, whatever its age. Everything stored by now is covered once
+        // the walk completes; the feed's later events are met after it.
+        const upTo = feed.lastPos;
+        yield* feed.log.since(vector);
+        cursor = upTo;
+        return;
+      }
+      let lo = 0;
+      let hi = tail.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (tail[mid]!.pos <= cursor) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let i = lo; i < tail.length; i++) {
+        const { event, pos } = tail[i]!;
+        if (event.seq > seqIn(vector, event.actor)) yield event;
+        // Taken (the session asked for the next), or held by the peer already.
+        cursor = pos;
+      }
+    };
+  }
+}

@@ -1,0 +1,82 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { openLog, type LogEvent, type VersionVector } from '../../src/index.ts';
+import { withEvents } from '../../src/log/version-vector.ts';
+import { LogFeed } from '../../server/log-feed.ts';
+import { collect } from '../support/records.ts';
+import { assertProperty } from '../support/property.ts';
+
+const step = fc.oneof(
+  fc.record({
+    kind: fc.constant('append' as const),
+    n: fc.integer({ min: 1, max: 30 }),
+    actor: fc.nat(2),
+  }),
+  fc.record({ kind: fc.constant('refresh' as const) }),
+  // A push that takes at most `take` events, as a session whose batch filled up.
+  fc.record({
+    kind: fc.constant('push' as const),
+    take: fc.integer({ min: 0, max: 40 }),
+  }),
+);
+
+describe("a relay's feed of a log", () => {
+  it('gives a session every event its peer lacks exactly once, in position order, however its pushes stop and the feed lags', async () => {
+    await assertProperty(
+      fc.asyncProperty(
+        fc.array(step, { maxLength: 40 }),
+        fc.nat(50),
+        async (steps, early) => {
+          const log = await openLog({ actor: 'relay' });
+          const writers = await Promise.all(
+            [0, 1, 2].map((i) => openLog({ actor: `w${i}` })),
+          );
+          const write = async (actor: number, n: number) => {
+            const w = writers[actor]!;
+            for (let k = 0; k < n; k++)
+              await w.append('doc/x', { type: 't', data: k });
+            await log.ingest(await collect(w.since(await log.versionVector())));
+          };
+          // Some events stored before the feed opened: a new reader catches up from the log.
+          for (let i = 0; i < early; i++) await write(i % 3, 1);
+          const feed = await LogFeed.open(log);
+          const since = feed.reader();
+          let sent: VersionVector = {};
+          const taken: LogEvent[] = [];
+          const push = async (take: number) => {
+            let got = 0;
+            for await (const event of since(sent)) {
+              if (got === take) break;
+              taken.push(event);
+              sent = withEvents(sent, [event]);
+              got++;
+            }
+          };
+          for (const s of steps) {
+            if (s.kind === 'append') {
+              const w = writers[s.actor]!;
+              const made = [];
+              for (let i = 0; i < s.n; i++)
+                made.push(
+                  (await w.append('doc/x', { type: 't', data: i }))[0]!.event,
+                );
+              await log.ingest(
+                await collect(w.since(await log.versionVector())),
+              );
+            } else if (s.kind === 'refresh') await feed.refresh();
+            else await push(s.take);
+          }
+          await feed.refresh();
+          await push(Infinity);
+          const all = await collect(log.since({}));
+          expect(taken.map((e) => e.id).sort()).toEqual(
+            all.map((e) => e.id).sort(),
+          );
+          expect(new Set(taken.map((e) => e.id)).size).toBe(taken.length);
+          await Promise.all([log, ...writers].map((l) => l.close()));
+        },
+      ),
+      100,
+    );
+  }, 120_000);
+});
