@@ -1,16 +1,18 @@
 import { once } from 'node:events';
-import { isDeepStrictEqual } from 'node:util';
 import pg from 'pg';
-import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, describe, inject, it } from 'vitest';
 import { openLog } from '../../src/index.ts';
-import type { RelayClient } from '../../src/sync/relay-client.ts';
-import { dropLog, pgStore } from '../../server/pg-store.ts';
+import { dropLog } from '../../server/pg-store.ts';
 import {
   removeRelayBundle,
   startChildRelay,
   type ChildRelay,
 } from '../support/child-relay.ts';
-import { syncWithRelay } from '../support/relay-peer.ts';
+import {
+  clientsOnRelays,
+  converged,
+  expectStoredWhole,
+} from '../support/relay-clusters.ts';
 import { seeded } from '../support/seeded.ts';
 
 const database = inject('databaseUrl');
@@ -55,17 +57,12 @@ describe('relay processes over one PostgreSQL database', () => {
     const replicas = await Promise.all(
       ['laptop', 'phone', 'tablet', 'desk'].map((actor) => openLog({ actor })),
     );
-    const on = replicas.map((_, i) => i % 2);
-    const connect = (i: number): RelayClient => {
-      const c = syncWithRelay(replicas[i]!, {
-        url: relays[on[i]!]!.url,
-        logId,
-        token,
-      });
-      cleanups.push(() => c.close());
-      return c;
-    };
-    const clients = replicas.map((_, i) => connect(i));
+    const { clients, switchRelay } = clientsOnRelays(
+      replicas,
+      () => relays.map((r) => r.url),
+      { logId, token },
+      cleanups,
+    );
     for (let step = 0; step < 60; step++) {
       const r = Math.floor(random() * replicas.length);
       const roll = random();
@@ -81,9 +78,7 @@ describe('relay processes over one PostgreSQL database', () => {
         );
         clients[r]!.pushLocal();
       } else if (roll < 0.9) {
-        clients[r]!.close();
-        on[r] = 1 - on[r]!;
-        clients[r] = connect(r);
+        switchRelay(r);
       } else {
         const which = Math.floor(random() * 2);
         const port = relays[which]!.port;
@@ -93,32 +88,14 @@ describe('relay processes over one PostgreSQL database', () => {
       if (random() < 0.5)
         await new Promise((resolve) => setTimeout(resolve, random() * 10));
     }
-    const end = Date.now() + 30_000;
-    for (;;) {
-      const vectors = await Promise.all(replicas.map((l) => l.versionVector()));
-      if (
-        vectors.every((v) => isDeepStrictEqual(v, vectors[0])) &&
-        Object.keys(vectors[0]!).length === replicas.length
-      )
-        break;
-      if (Date.now() > end)
-        throw new Error(`seed ${seed}: the replicas did not converge`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    for (const stream of ['doc/shared', 'doc/other'])
-      for (const replica of replicas.slice(1))
-        expect(await replica.heads(stream), `seed ${seed}`).toEqual(
-          await replicas[0]!.heads(stream),
-        );
-    const stored = await openLog({
-      store: pgStore(pool, logId),
-      actor: 'check',
-    });
-    expect(await stored.versionVector(), `seed ${seed}`).toEqual(
-      await replicas[0]!.versionVector(),
+    await converged(replicas, `seed ${seed}`, replicas.length);
+    await expectStoredWhole(
+      pool,
+      logId,
+      replicas,
+      ['doc/shared', 'doc/other'],
+      `seed ${seed}`,
     );
-    expect((await stored.verify()).problems, `seed ${seed}`).toEqual([]);
-    await stored.close();
     await Promise.all(replicas.map((l) => l.close()));
   }, 120_000);
 });

@@ -1,10 +1,10 @@
-import { isDeepStrictEqual } from 'node:util';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { openLog, type Log } from '../../src/index.ts';
+import { openLog } from '../../src/index.ts';
 import { pgStore } from '../../server/pg-store.ts';
 import { throwawayCluster } from '../support/postgres.ts';
 import { collect } from '../support/records.ts';
+import { converged } from '../support/relay-clusters.ts';
 import { startRelayServer, syncWithRelay } from '../support/relay-peer.ts';
 
 // A cluster of this file's own: restarting the shared database would break the
@@ -16,16 +16,6 @@ const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function converged(replicas: Log[], what: string): Promise<void> {
-  const end = Date.now() + 30_000;
-  for (;;) {
-    const vectors = await Promise.all(replicas.map((l) => l.versionVector()));
-    if (vectors.every((v) => isDeepStrictEqual(v, vectors[0]))) return;
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 // Without Debian's PostgreSQL binaries there is no cluster to restart; the suite's
 // setup installs them when run as root.

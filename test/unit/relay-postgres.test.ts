@@ -1,15 +1,14 @@
-import { isDeepStrictEqual } from 'node:util';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { openLog, type LogEvent } from '../../src/index.ts';
 import { ActorForkError } from '../../src/log/errors.ts';
-import type { RelayClient } from '../../src/sync/relay-client.ts';
 import { dropLog, pgStore } from '../../server/pg-store.ts';
 import {
-  startRelayServer,
-  syncWithRelay,
-  type RelayServer,
-} from '../support/relay-peer.ts';
+  clientsOnRelays,
+  converged,
+  expectStoredWhole,
+} from '../support/relay-clusters.ts';
+import { startRelayServer, type RelayServer } from '../support/relay-peer.ts';
 import { seeded } from '../support/seeded.ts';
 import { collect } from '../support/records.ts';
 
@@ -42,14 +41,6 @@ async function relayOnDatabase(port = 0): Promise<RelayServer> {
   return { ...server, stop };
 }
 
-const until = async (check: () => Promise<boolean>, what: string) => {
-  const end = Date.now() + 20_000;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
-
 describe('relays over one PostgreSQL database', () => {
   it('serve one log to clients on either, who converge through appends, disconnects, switches of relay and a relay restart', async () => {
     const seed = Number(process.env.FC_SEED ?? Date.now() % 1_000_000);
@@ -61,17 +52,12 @@ describe('relays over one PostgreSQL database', () => {
     const replicas = await Promise.all(
       ['laptop', 'phone', 'tablet'].map((actor) => openLog({ actor })),
     );
-    const on = replicas.map((_, i) => i % 2);
-    const connect = (i: number): RelayClient => {
-      const c = syncWithRelay(replicas[i]!, {
-        url: relays[on[i]!]!.url,
-        logId,
-        token,
-      });
-      cleanups.push(() => c.close());
-      return c;
-    };
-    const clients = replicas.map((_, i) => connect(i));
+    const { clients, switchRelay } = clientsOnRelays(
+      replicas,
+      () => relays.map((r) => r.url),
+      { logId, token },
+      cleanups,
+    );
     for (let step = 0; step < 90; step++) {
       const r = Math.floor(random() * replicas.length);
       const roll = random();
@@ -86,9 +72,7 @@ describe('relays over one PostgreSQL database', () => {
         clients[r]!.pushLocal();
       } else if (roll < 0.9) {
         // Reconnects, to the other relay: any relay serves any log.
-        clients[r]!.close();
-        on[r] = 1 - on[r]!;
-        clients[r] = connect(r);
+        switchRelay(r);
       } else if (roll < 0.95) {
         // A relay stops and comes back on its port, holding nothing of its own.
         const which = Math.floor(random() * 2);
@@ -99,28 +83,14 @@ describe('relays over one PostgreSQL database', () => {
       if (random() < 0.3)
         await new Promise((resolve) => setTimeout(resolve, random() * 15));
     }
-    await until(async () => {
-      const vectors = await Promise.all(replicas.map((l) => l.versionVector()));
-      return (
-        vectors.every((v) => isDeepStrictEqual(v, vectors[0])) &&
-        Object.keys(vectors[0]!).length === replicas.length
-      );
-    }, `seed ${seed}: every replica holding every event`);
-    for (const stream of ['doc/shared', 'doc/other'])
-      for (const replica of replicas.slice(1))
-        expect(await replica.heads(stream), `seed ${seed}`).toEqual(
-          await replicas[0]!.heads(stream),
-        );
-    // The database holds the same log, and it verifies end to end.
-    const stored = await openLog({
-      store: pgStore(pool, logId),
-      actor: 'check',
-    });
-    expect(await stored.versionVector()).toEqual(
-      await replicas[0]!.versionVector(),
+    await converged(replicas, `seed ${seed}`, replicas.length);
+    await expectStoredWhole(
+      pool,
+      logId,
+      replicas,
+      ['doc/shared', 'doc/other'],
+      `seed ${seed}`,
     );
-    expect((await stored.verify()).problems, `seed ${seed}`).toEqual([]);
-    await stored.close();
     await Promise.all(replicas.map((l) => l.close()));
   }, 60_000);
 
