@@ -114,7 +114,10 @@ export default defineConfig({
           name: 'e2e',
           environment: 'node',
           include: ['test/e2e/**/*.test.ts'],
-          globalSetup: ['test/e2e/support/global-setup.ts'],
+          globalSetup: [
+            'test/e2e/support/global-setup.ts',
+            'test/support/postgres-setup.ts',
+          ],
           // Safety nets, not pacing: a loaded machine stalls at times.
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startAppServer, type AppServer } from '../../server/app-server.ts';
+import { dropLog } from '../../server/pg-store.ts';
+import {
+  removeRelayBundle,
+  startChildRelay,
+  type ChildRelay,
+} from '../support/child-relay.ts';
+import {
+  newDocument,
+  openTabs,
+  text,
+  title,
+  typeAtEnd,
+} from './support/app.ts';
+import { useChromium } from './support/browser.ts';
+
+const chromium = useChromium();
+const database = inject('databaseUrl');
+
+/**
+ * The page and one relay in this process, and a second relay in a process of its
+ * own, both over the tests' database; the page's operator allows the second relay.
+ */
+let app: AppServer;
+let other: ChildRelay;
+const dataDir = mkdtempSync(join(tmpdir(), 'forkline-relays-'));
+beforeAll(async () => {
+  other = await startChildRelay({ dataDir, database });
+  app = await startAppServer({
+    root: inject('appRoot'),
+    dataDir,
+    database,
+    port: 0,
+    relayOrigins: [other.url.replace(/\/sync$/, '')],
+    say: () => undefined,
+  });
+});
+const logs: string[] = [];
+afterAll(async () => {
+  await app?.close();
+  await other?.stop();
+  await removeRelayBundle();
+  const pool = new pg.Pool({ connectionString: database, max: 1 });
+  for (const logId of logs) await dropLog(pool, logId);
+  await pool.end();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const status = (page: Page) => page.getByRole('status');
+
+/** A share link's fragment, its relay replaced: the same log through another relay. */
+function through(link: string, relay: string): string {
+  const at = link.indexOf('#join=');
+  const config = JSON.parse(
+    Buffer.from(link.slice(at + '#join='.length), 'base64url').toString(),
+  ) as { url: string; logId: string; token: string };
+  logs.push(config.logId);
+  const moved = { ...config, url: relay };
+  return `${link.slice(0, at)}#join=${Buffer.from(JSON.stringify(moved)).toString('base64url')}`;
+}
+
+describe('two devices, each on its own relay process over one database', () => {
+  it('show what one types on the other within a second', async () => {
+    const laptop = await openTabs(chromium(), 0);
+    const phone = await openTabs(chromium(), 0);
+    const one = await laptop.context.newPage();
+    const two = await phone.context.newPage();
+    for (const page of [one, two]) {
+      await page.goto(app.url);
+      await status(page).waitFor();
+    }
+    await newDocument(one, [], 'Across relays');
+    await one
+      .getByRole('button', { name: 'Share with another device' })
+      .click();
+    const link = await one
+      .getByRole('textbox', { name: 'Share link', exact: true })
+      .inputValue();
+    await expect
+      .poll(() => status(one).textContent(), { timeout: 10_000 })
+      .toMatch(/Synced/);
+    // The phone joins the log the laptop made, through the other relay.
+    await two.goto(through(link, other.url));
+    const dialog = two.getByRole('dialog', { name: 'Join a shared log' });
+    // Another server than the page's: the user says they trust it first.
+    await dialog.getByRole('checkbox', { name: /I trust/ }).check();
+    await dialog.getByRole('button', { name: 'Join' }).click();
+    await expect
+      .poll(() => status(two).textContent(), { timeout: 10_000 })
+      .toMatch(/Synced/);
+    await two
+      .getByRole('list', { name: 'Documents' })
+      .getByRole('button', { name: 'Across relays', exact: true })
+      .click();
+    await expect.poll(() => title(two).inputValue()).toBe('Across relays');
+
+    await typeAtEnd(one, 'Written through one relay.');
+    const typed = Date.now();
+    await expect
+      .poll(() => text(two).inputValue(), { timeout: 1000, interval: 20 })
+      .toBe('Written through one relay.');
+    expect(Date.now() - typed).toBeLessThan(1000);
+    await typeAtEnd(two, ' Answered through the other.');
+    await expect
+      .poll(() => text(one).inputValue(), { timeout: 1000, interval: 20 })
+      .toBe('Written through one relay. Answered through the other.');
+    await Promise.all([laptop.context.close(), phone.context.close()]);
+  });
+});
