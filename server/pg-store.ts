@@ -28,6 +28,8 @@ export interface PgStoreOptions {
 
 /** Rows a read takes at a time: memory holds a page, never a whole stream. */
 const PAGE = 500;
+/** Event text a page holds at most (past its first event). */
+const PAGE_BYTES = 1024 * 1024;
 /** Rows one INSERT carries (as arrays: one statement, one round trip). */
 const INSERT_ROWS = 2000;
 
@@ -377,18 +379,36 @@ export function pgStore(
       ]);
   }
 
-  /** Rows of `sql` page by page; `after` makes the next page's parameters from the last row. */
+  /**
+   * The log's events matching `where`, in `order`, page by page: a page is at most
+   * PAGE rows and about PAGE_BYTES of event text (always at least one event), so a
+   * catch-up of any size holds one page in memory. `after` gives the next page's
+   * parameters from the last row read.
+   */
   async function* paged<R extends EventRow>(
-    sql: string,
+    where: string,
+    order: string,
+    columns: string,
     first: unknown[],
     after: (last: R) => unknown[],
   ): AsyncIterable<EventRecord> {
+    const budget = `$${first.length + 1}`;
+    const sql = `SELECT * FROM (
+        SELECT ${EVENT_COLUMNS}${columns},
+               sum(octet_length(body)) OVER (ORDER BY ${order}) AS running
+          FROM forkline_events WHERE ${where} ORDER BY ${order} LIMIT ${PAGE}
+      ) page WHERE running - octet_length(body) < ${budget} ORDER BY ${order}`;
     let params = first;
     for (;;) {
-      const { rows } = await reading(() => pool.query<R>(sql, params));
+      const { rows } = await reading(() =>
+        pool.query<R & { running: string }>(sql, [...params, PAGE_BYTES]),
+      );
       for (const row of rows) yield recordOf(row);
-      if (rows.length < PAGE) return;
-      params = after(rows[rows.length - 1]!);
+      const last = rows[rows.length - 1];
+      // Done once a page ended short of both bounds.
+      if (!last || (rows.length < PAGE && Number(last.running) < PAGE_BYTES))
+        return;
+      params = after(last);
     }
   }
 
@@ -406,16 +426,17 @@ export function pgStore(
     // once each, in order, or not at all.
     streamEvents: (stream) =>
       paged<EventRow & { hlc: string; id: string }>(
-        `SELECT ${EVENT_COLUMNS}, hlc, id FROM forkline_events
-          WHERE log_id = $1 AND stream = $2 AND (hlc, id) > ($3, $4)
-          ORDER BY hlc, id LIMIT ${PAGE}`,
+        'log_id = $1 AND stream = $2 AND (hlc, id) > ($3, $4)',
+        'hlc, id',
+        ', hlc, id',
         [logId, stream, '', ''],
         (last) => [logId, stream, last.hlc, last.id],
       ),
     eventsFrom: (from) =>
       paged<EventRow>(
-        `SELECT ${EVENT_COLUMNS} FROM forkline_events
-          WHERE log_id = $1 AND pos >= $2 ORDER BY pos LIMIT ${PAGE}`,
+        'log_id = $1 AND pos >= $2',
+        'pos',
+        '',
         [logId, Math.max(from, 1)],
         (last) => [logId, Number(last.pos) + 1],
       ),

@@ -60,6 +60,46 @@ describe('the PostgreSQL store', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('reads a log back in pages bounded by bytes as well as rows, every event once and in order', async () => {
+    const logId = fresh();
+    const pages: number[] = [];
+    // The pool, counting the rows of each page read.
+    const counting = new Proxy(pool, {
+      get(target, key) {
+        if (key === 'query')
+          return async (...args: Parameters<pg.Pool['query']>) => {
+            const result = await (
+              target.query as (...a: unknown[]) => Promise<pg.QueryResult>
+            )(...args);
+            if (String(args[0]).includes('running'))
+              pages.push(result.rows.length);
+            return result;
+          };
+        const value = Reflect.get(target, key) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const log = await openLog({
+      store: pgStore(counting, logId),
+      actor: 'big',
+    });
+    // 24 events of ~300 KB: three or four to a 1 MB page.
+    for (let i = 0; i < 24; i++)
+      await log.append('doc/x', {
+        type: 't',
+        data: { i, text: 'x'.repeat(300_000) },
+      });
+    const read = await collect(log.since({}));
+    expect(read.map((e) => (e.data as { i: number }).i)).toEqual(
+      Array.from({ length: 24 }, (_, i) => i),
+    );
+    expect(Math.max(...pages)).toBeLessThanOrEqual(4);
+    expect(pages.reduce((a, b) => a + b, 0)).toBe(24);
+    const stream = await collect(log.read('doc/x'));
+    expect(stream).toHaveLength(24);
+    await log.close();
+  });
+
   it('applies its schema once, however many relays migrate at once', async () => {
     expect(migrations().map((m) => `${m.version}-${m.name}`)).toEqual([
       '1-logs',
