@@ -6,6 +6,7 @@ import { compactionScenario } from './compaction.ts';
 import { conflictsQueryScenario } from './conflicts-query.ts';
 import { relayScenarios } from './relay-throughput.ts';
 import { relayFanoutScenario } from './relay-fanout.ts';
+import { relayRssScenario } from './relay-rss.ts';
 import { exportScenario, importScenario } from './log-transfer.ts';
 import { storageBytesScenario } from './storage-bytes.ts';
 import type { Scenario } from './scenario.ts';
@@ -38,5 +39,6 @@ export const SCENARIOS: Scenario[] = [
   storageBytesScenario,
   ...relayScenarios,
   relayFanoutScenario,
+  relayRssScenario,
   bundleScenario,
 ];
