@@ -108,12 +108,15 @@ const hashToken = (token: string) =>
 const NO_LOG_HASH = hashToken(randomBytes(24).toString('base64url'));
 
 /**
- * The relay: just another replica. Each log is a verified, append-only JSON Lines
- * file loaded into the same engine the browser runs; clients sync with it by
- * version vector and receive each other's events live. Everything a client can make
- * it hold is bounded (RelayOptions): what it queues to read and to send, its rates,
- * the connections, the logs' sizes and how long an unused log stays in memory.
- * @throws whatever creating the data directory throws
+ * The relay: just another replica. Its logs are verified, append-only JSON Lines
+ * files loaded into the same engine the browser runs, or, given `database`, rows in
+ * PostgreSQL that the engine reads through (any number of relays over one database
+ * serve the same logs). Clients sync with it by version vector and receive each
+ * other's events live. Everything a client can make it hold is bounded
+ * (RelayOptions): what it queues to read and to send, its rates, the connections,
+ * the logs' sizes and how long an unused log stays open.
+ * @throws whatever creating the data directory, or connecting to and migrating the
+ *   database, throws
  */
 export async function createRelay(options: RelayOptions): Promise<Relay> {
   const say = options.say ?? ((m: string) => console.log(`relay: ${m}`));
