@@ -2,10 +2,12 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
 import { openLog, toCloudEvent, type LogEvent } from '../../src/index.ts';
 import { openFileLog } from '../../server/file-log.ts';
+import { dropLog } from '../../server/pg-store.ts';
 import { createRelay, type Relay } from '../../server/relay.ts';
 import { collect } from '../support/records.ts';
 
@@ -16,27 +18,6 @@ let dataDir: string;
 let logId: string;
 let token: string;
 let other: { logId: string; token: string };
-
-beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'forkline-hostile-'));
-  relay = await createRelay({
-    dataDir,
-    say: () => undefined,
-    messagesPerSecond: 20,
-  });
-  server = createServer();
-  relay.attach(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `ws://127.0.0.1:${(server.address() as { port: number }).port}/sync`;
-  ({ logId, token } = await relay.createLog());
-  other = await relay.createLog();
-});
-afterAll(async () => {
-  await relay.close();
-  server.closeAllConnections();
-  server.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
 
 /** Opens a raw connection, sends `frames`, and resolves with how the relay closed it. */
 function attempt(
@@ -75,186 +56,229 @@ async function validEvents(): Promise<LogEvent[]> {
 const eventsFrame = (events: unknown[]) =>
   JSON.stringify({ type: 'events', id: 1, events });
 
-describe('the relay under hostile input', () => {
-  it.each([
-    ['malformed JSON', async () => ['{"type":'], 4000, /malformed JSON/],
-    [
-      'an unknown message type',
-      async () => [JSON.stringify({ type: 'shell', cmd: 'rm -rf /' })],
-      4000,
-      /unknown message type/,
-    ],
-    ['a binary frame', async () => [Buffer.from([1, 2, 3])], 4000, /binary/],
-    [
-      'a forged id',
-      async () => {
-        const [a, b] = await validEvents();
-        return [
-          eventsFrame([toCloudEvent(a!), { ...toCloudEvent(b!), data: 666 }]),
-        ];
-      },
-      4003,
-      /ID_MISMATCH/,
-    ],
-    [
-      'an unknown parent',
-      async () => {
-        const [, b] = await validEvents();
-        return [eventsFrame([toCloudEvent(b!)])];
-      },
-      4003,
-      /MISSING_DEPENDENCY/,
-    ],
-    [
-      'an event with a __proto__ key',
-      async () => {
-        const [a] = await validEvents();
-        return [
-          eventsFrame([
-            {
-              ...toCloudEvent(a!),
-              data: JSON.parse('{"__proto__":{"admin":true}}'),
-            },
-          ]),
-        ];
-      },
-      4003,
-      /__proto__/,
-    ],
-    [
-      'an oversized message',
-      async () => [eventsFrame([{ pad: 'x'.repeat(5 * 1024 * 1024) }])],
-      1009,
-      /.*/,
-    ],
-    [
-      'a flood of messages',
-      async () =>
-        Array.from({ length: 200 }, (_, i) =>
-          JSON.stringify({ type: 'events', id: i + 1, events: [] }),
-        ),
-      4004,
-      /too many messages/,
-    ],
-  ] as const)(
-    'closes only the connection that sent %s, storing nothing',
-    async (_what, frames, code, reason) => {
-      const closed = await attempt(await frames());
-      expect(
-        closed.code === code || (code === 4004 && closed.code === 4000),
-      ).toBe(true);
-      expect(closed.reason).toMatch(reason);
-      // Still serving, and nothing was stored.
-      const probe = await openLog({ actor: 'probe' });
-      const welcome = await new Promise<{ vector: Record<string, number> }>(
-        (resolve) => {
-          const ws = new WebSocket(url);
-          ws.on('open', async () =>
-            ws.send(
-              JSON.stringify({
-                type: 'hello',
-                protocol: 1,
-                log: logId,
-                token,
-                vector: await probe.versionVector(),
-              }),
-            ),
-          );
-          ws.on('message', (data) => {
-            resolve(JSON.parse(String(data)));
-            ws.close();
-          });
+// The same refusals over each store a relay keeps logs in.
+const database = inject('databaseUrl');
+describe.each(['files', 'postgres'] as const)(
+  'the relay under hostile input (%s)',
+  (store) => {
+    beforeAll(async () => {
+      dataDir = mkdtempSync(join(tmpdir(), 'forkline-hostile-'));
+      relay = await createRelay({
+        dataDir,
+        ...(store === 'postgres' ? { database } : {}),
+        say: () => undefined,
+        messagesPerSecond: 20,
+      });
+      server = createServer();
+      relay.attach(server);
+      await new Promise<void>((resolve) =>
+        server.listen(0, '127.0.0.1', resolve),
+      );
+      url = `ws://127.0.0.1:${(server.address() as { port: number }).port}/sync`;
+      ({ logId, token } = await relay.createLog());
+      other = await relay.createLog();
+    });
+    afterAll(async () => {
+      await relay.close();
+      server.closeAllConnections();
+      server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      if (store === 'postgres') {
+        const pool = new pg.Pool({ connectionString: database, max: 1 });
+        for (const id of [logId, other.logId]) await dropLog(pool, id);
+        await pool.end();
+      }
+    });
+
+    it.each([
+      ['malformed JSON', async () => ['{"type":'], 4000, /malformed JSON/],
+      [
+        'an unknown message type',
+        async () => [JSON.stringify({ type: 'shell', cmd: 'rm -rf /' })],
+        4000,
+        /unknown message type/,
+      ],
+      ['a binary frame', async () => [Buffer.from([1, 2, 3])], 4000, /binary/],
+      [
+        'a forged id',
+        async () => {
+          const [a, b] = await validEvents();
+          return [
+            eventsFrame([toCloudEvent(a!), { ...toCloudEvent(b!), data: 666 }]),
+          ];
         },
-      );
-      expect(welcome.vector).toEqual({});
-    },
-  );
-
-  /** How the relay closes a connection whose hello names `log` with `token`. */
-  const refusal = (log: string, token: string) =>
-    new Promise<{ code: number; reason: string }>((resolve) => {
-      const ws = new WebSocket(url);
-      ws.on('open', () =>
-        ws.send(
-          JSON.stringify({
-            type: 'hello',
-            protocol: 1,
-            log,
-            token,
-            vector: {},
-          }),
-        ),
-      );
-      ws.on('close', (code, r) => resolve({ code, reason: r.toString() }));
-    });
-
-  it('refuses a client that names another log with its own token', async () => {
-    expect(await refusal(other.logId, token)).toEqual({
-      code: 4001,
-      reason: 'unknown log or wrong token',
-    });
-  });
-
-  it('gives the same close code and reason for an unknown log as for a wrong token', async () => {
-    const wrongToken = await refusal(logId, 'not-the-token');
-    const unknownLog = await refusal('nosuchlog', 'not-the-token');
-    const unknownWithRealToken = await refusal('nosuchlog', token);
-    expect(wrongToken).toEqual({
-      code: 4001,
-      reason: 'unknown log or wrong token',
-    });
-    expect(unknownLog).toEqual(wrongToken);
-    expect(unknownWithRealToken).toEqual(wrongToken);
-  });
-
-  it('cuts a torn last line at start and keeps everything before it', async () => {
-    const path = join(dataDir, 'torn.jsonl');
-    const events = await validEvents();
-    appendFileSync(
-      path,
-      events.map((e) => JSON.stringify(toCloudEvent(e)) + '\n').join('') +
-        '{"specversion":"1.0","id":"tor',
+        4003,
+        /ID_MISMATCH/,
+      ],
+      [
+        'an unknown parent',
+        async () => {
+          const [, b] = await validEvents();
+          return [eventsFrame([toCloudEvent(b!)])];
+        },
+        4003,
+        /MISSING_DEPENDENCY/,
+      ],
+      [
+        'an event with a __proto__ key',
+        async () => {
+          const [a] = await validEvents();
+          return [
+            eventsFrame([
+              {
+                ...toCloudEvent(a!),
+                data: JSON.parse('{"__proto__":{"admin":true}}'),
+              },
+            ]),
+          ];
+        },
+        4003,
+        /__proto__/,
+      ],
+      [
+        'an oversized message',
+        async () => [eventsFrame([{ pad: 'x'.repeat(5 * 1024 * 1024) }])],
+        1009,
+        /.*/,
+      ],
+      [
+        'a flood of messages',
+        async () =>
+          Array.from({ length: 200 }, (_, i) =>
+            JSON.stringify({ type: 'events', id: i + 1, events: [] }),
+          ),
+        4004,
+        /too many messages/,
+      ],
+    ] as const)(
+      'closes only the connection that sent %s, storing nothing',
+      async (_what, frames, code, reason) => {
+        const closed = await attempt(await frames());
+        expect(
+          closed.code === code || (code === 4004 && closed.code === 4000),
+        ).toBe(true);
+        expect(closed.reason).toMatch(reason);
+        // Still serving, and nothing was stored.
+        const probe = await openLog({ actor: 'probe' });
+        const welcome = await new Promise<{ vector: Record<string, number> }>(
+          (resolve) => {
+            const ws = new WebSocket(url);
+            ws.on('open', async () =>
+              ws.send(
+                JSON.stringify({
+                  type: 'hello',
+                  protocol: 1,
+                  log: logId,
+                  token,
+                  vector: await probe.versionVector(),
+                }),
+              ),
+            );
+            ws.on('message', (data) => {
+              resolve(JSON.parse(String(data)));
+              ws.close();
+            });
+          },
+        );
+        expect(welcome.vector).toEqual({});
+      },
     );
-    const said: string[] = [];
-    const file = await openFileLog(path, (m) => said.push(m));
-    expect(await file.log.versionVector()).toEqual({ attacker: 2 });
-    expect(said[0]).toMatch(/cut a torn last line/);
-    await file.close();
-    expect(readFileSync(path, 'utf8').endsWith('\n')).toBe(true);
-  });
 
-  it('keeps the conflicts of merges peers sent, and lists the same ones after a restart', async () => {
-    const path = join(dataDir, 'merges.jsonl');
-    const a = await openLog({ actor: 'peer-a' });
-    const b = await openLog({ actor: 'peer-b' });
-    const [base] = await a.append('doc/x', { type: 't', data: 0 });
-    await b.ingest(await collect(a.since({})));
-    await a.append('doc/x', { type: 't', data: 1 });
-    await b.append('doc/x', { type: 't', data: 2 });
-    await a.ingest(await collect(b.since(await a.versionVector())));
-    await a.append('doc/x', { type: 't', data: 'merge' });
-    // One peer's fork is left open: a second, unresolved conflict.
-    await b.append(
-      'doc/x',
-      { type: 't', data: 3 },
-      { expected: [base!.event.id] },
+    /** How the relay closes a connection whose hello names `log` with `token`. */
+    const refusal = (log: string, token: string) =>
+      new Promise<{ code: number; reason: string }>((resolve) => {
+        const ws = new WebSocket(url);
+        ws.on('open', () =>
+          ws.send(
+            JSON.stringify({
+              type: 'hello',
+              protocol: 1,
+              log,
+              token,
+              vector: {},
+            }),
+          ),
+        );
+        ws.on('close', (code, r) => resolve({ code, reason: r.toString() }));
+      });
+
+    it('refuses a client that names another log with its own token', async () => {
+      expect(await refusal(other.logId, token)).toEqual({
+        code: 4001,
+        reason: 'unknown log or wrong token',
+      });
+    });
+
+    it('gives the same close code and reason for an unknown log as for a wrong token', async () => {
+      const wrongToken = await refusal(logId, 'not-the-token');
+      const unknownLog = await refusal('nosuchlog', 'not-the-token');
+      const unknownWithRealToken = await refusal('nosuchlog', token);
+      expect(wrongToken).toEqual({
+        code: 4001,
+        reason: 'unknown log or wrong token',
+      });
+      expect(unknownLog).toEqual(wrongToken);
+      expect(unknownWithRealToken).toEqual(wrongToken);
+    });
+
+    it.runIf(store === 'files')(
+      'cuts a torn last line at start and keeps everything before it',
+      async () => {
+        const path = join(dataDir, 'torn.jsonl');
+        const events = await validEvents();
+        appendFileSync(
+          path,
+          events.map((e) => JSON.stringify(toCloudEvent(e)) + '\n').join('') +
+            '{"specversion":"1.0","id":"tor',
+        );
+        const said: string[] = [];
+        const file = await openFileLog(path, (m) => said.push(m));
+        expect(await file.log.versionVector()).toEqual({ attacker: 2 });
+        expect(said[0]).toMatch(/cut a torn last line/);
+        await file.close();
+        expect(readFileSync(path, 'utf8').endsWith('\n')).toBe(true);
+      },
     );
-    const events = [
-      ...(await collect(a.since({}))),
-      ...(await collect(b.since(await a.versionVector()))),
-    ];
-    const expected = await (async () => {
-      const reference = await openLog({ actor: 'reference' });
-      await reference.ingest(events);
-      return reference.conflicts('doc/x');
-    })();
-    expect(expected.map((c) => c.state)).toEqual(['resolved', 'unresolved']);
-    const first = await openFileLog(path, () => undefined);
-    await first.log.ingest(events);
-    expect(await first.log.conflicts('doc/x')).toEqual(expected);
-    await first.close();
-    const reopened = await openFileLog(path, () => undefined);
-    expect(await reopened.log.conflicts('doc/x')).toEqual(expected);
-    await reopened.close();
-  });
-});
+
+    it.runIf(store === 'files')(
+      'keeps the conflicts of merges peers sent, and lists the same ones after a restart',
+      async () => {
+        const path = join(dataDir, 'merges.jsonl');
+        const a = await openLog({ actor: 'peer-a' });
+        const b = await openLog({ actor: 'peer-b' });
+        const [base] = await a.append('doc/x', { type: 't', data: 0 });
+        await b.ingest(await collect(a.since({})));
+        await a.append('doc/x', { type: 't', data: 1 });
+        await b.append('doc/x', { type: 't', data: 2 });
+        await a.ingest(await collect(b.since(await a.versionVector())));
+        await a.append('doc/x', { type: 't', data: 'merge' });
+        // One peer's fork is left open: a second, unresolved conflict.
+        await b.append(
+          'doc/x',
+          { type: 't', data: 3 },
+          { expected: [base!.event.id] },
+        );
+        const events = [
+          ...(await collect(a.since({}))),
+          ...(await collect(b.since(await a.versionVector()))),
+        ];
+        const expected = await (async () => {
+          const reference = await openLog({ actor: 'reference' });
+          await reference.ingest(events);
+          return reference.conflicts('doc/x');
+        })();
+        expect(expected.map((c) => c.state)).toEqual([
+          'resolved',
+          'unresolved',
+        ]);
+        const first = await openFileLog(path, () => undefined);
+        await first.log.ingest(events);
+        expect(await first.log.conflicts('doc/x')).toEqual(expected);
+        await first.close();
+        const reopened = await openFileLog(path, () => undefined);
+        expect(await reopened.log.conflicts('doc/x')).toEqual(expected);
+        await reopened.close();
+      },
+    );
+  },
+);

@@ -4,12 +4,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
 import { openLog, type Log, type LogEvent } from '../../src/index.ts';
 import { CLOSE, encodeMessage } from '../../src/sync/messages.ts';
 import type { SyncState } from '../../src/sync/relay-client.ts';
 import type { RelayOptions } from '../../server/relay.ts';
+import { dropLog, pgStore } from '../../server/pg-store.ts';
 import {
   helloFrame,
   openPeer,
@@ -19,6 +21,7 @@ import {
 } from '../support/relay-peer.ts';
 import { collect } from '../support/records.ts';
 
+const database = inject('databaseUrl');
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -230,37 +233,62 @@ describe('a relay log that nobody uses', () => {
   });
 });
 
-describe('a relay log at its quota', () => {
-  const readIds = (dataDir: string, logId: string) =>
-    readFileSync(join(dataDir, `${logId}.jsonl`), 'utf8')
-      .split('\n')
-      .filter((l) => l.length > 0)
-      .map((l) => (JSON.parse(l) as LogEvent).id);
+describe.each(['files', 'postgres'] as const)(
+  'a relay log at its quota (%s)',
+  (store) => {
+    /** The ids the relay stored in the log, read from its file or its rows. */
+    async function storedIds(relay: {
+      dataDir: string;
+      logId: string;
+    }): Promise<string[]> {
+      if (store === 'files')
+        return readFileSync(join(relay.dataDir, `${relay.logId}.jsonl`), 'utf8')
+          .split('\n')
+          .filter((l) => l.length > 0)
+          .map((l) => (JSON.parse(l) as LogEvent).id);
+      const pool = new pg.Pool({ connectionString: database, max: 1 });
+      try {
+        const log = await openLog({
+          store: pgStore(pool, relay.logId),
+          actor: 'check',
+        });
+        const ids = (await collect(log.since({}))).map((e) => e.id);
+        await log.close();
+        return ids;
+      } finally {
+        await dropLog(pool, relay.logId);
+        await pool.end();
+      }
+    }
 
-  it.each([
-    ['events', { maxLogEvents: 5 }, 'log full: it may hold at most 5 events'],
-    [
-      'bytes',
-      { maxLogBytes: 3 * 2_300 },
-      'log full: it may hold at most 6900 bytes',
-    ],
-  ] as const)(
-    'refuses a batch past its %s with 4007, storing none of it',
-    async (_what, quota, reason) => {
-      const relay = await relayWith(quota);
-      const events = await eventsOf('writer', 6, 2_000);
-      const peer = await connected(relay.url, relay.logId, relay.token);
-      peer.ws.send(
-        encodeMessage({ type: 'events', id: 1, events: events.slice(0, 3) }),
-      );
-      expect(await peer.next()).toMatchObject({ message: { type: 'ack' } });
-      peer.ws.send(
-        encodeMessage({ type: 'events', id: 2, events: events.slice(3) }),
-      );
-      expect(await peer.next()).toEqual({ closed: CLOSE.logFull, reason });
-      expect(readIds(relay.dataDir, relay.logId)).toEqual(
-        events.slice(0, 3).map((e) => e.id),
-      );
-    },
-  );
-});
+    it.each([
+      ['events', { maxLogEvents: 5 }, 'log full: it may hold at most 5 events'],
+      [
+        'bytes',
+        { maxLogBytes: 3 * 2_300 },
+        'log full: it may hold at most 6900 bytes',
+      ],
+    ] as const)(
+      'refuses a batch past its %s with 4007, storing none of it',
+      async (_what, quota, reason) => {
+        const relay = await relayWith({
+          ...quota,
+          ...(store === 'postgres' ? { database } : {}),
+        });
+        const events = await eventsOf('writer', 6, 2_000);
+        const peer = await connected(relay.url, relay.logId, relay.token);
+        peer.ws.send(
+          encodeMessage({ type: 'events', id: 1, events: events.slice(0, 3) }),
+        );
+        expect(await peer.next()).toMatchObject({ message: { type: 'ack' } });
+        peer.ws.send(
+          encodeMessage({ type: 'events', id: 2, events: events.slice(3) }),
+        );
+        expect(await peer.next()).toEqual({ closed: CLOSE.logFull, reason });
+        expect(await storedIds(relay)).toEqual(
+          events.slice(0, 3).map((e) => e.id),
+        );
+      },
+    );
+  },
+);
