@@ -2,13 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import WebSocket from 'ws';
 import { openLog } from '../src/index.ts';
 import {
   encodeEvent,
-  encodeMessage,
   eventsMessage,
-  PROTOCOL,
   type EncodedEvent,
 } from '../src/sync/messages.ts';
 import { dropLog } from '../server/pg-store.ts';
@@ -19,6 +16,7 @@ import {
 } from '../test/support/child-relay.ts';
 import { testDatabase } from '../test/support/postgres.ts';
 import { BENCH_MESSAGES_PER_SECOND } from './local-relay.ts';
+import { rawPeer } from './raw-peer.ts';
 import { now, percentile, sampleRuns, toResult } from './measure.ts';
 import type { BenchResult, Scenario } from './scenario.ts';
 
@@ -74,11 +72,11 @@ function runClient(
   sentAt: Map<string, number>,
   latencies: number[],
 ): { ready: Promise<void>; go(): Promise<void>; close(): void } {
-  const ws = new WebSocket(url);
   let welcomed!: () => void;
+  let failed!: (error: Error) => void;
   const ready = new Promise<void>((resolve, reject) => {
     welcomed = resolve;
-    ws.once('error', reject);
+    failed = reject;
   });
   let next = 0;
   let done!: () => void;
@@ -91,19 +89,7 @@ function runClient(
     ws.send(eventsMessage(next, writer.batches[next]!));
     next++;
   };
-  ws.on('open', () =>
-    ws.send(
-      encodeMessage({
-        type: 'hello',
-        protocol: PROTOCOL,
-        log: target.logId,
-        token: target.token,
-        vector: {},
-      }),
-    ),
-  );
-  ws.on('message', (data) => {
-    const text = String(data);
+  const ws = rawPeer(url, target, (text) => {
     if (text.startsWith('{"type":"welcome"')) return welcomed();
     if (text.startsWith('{"type":"ack"')) return send();
     if (text.startsWith('{"type":"events"')) {
@@ -113,10 +99,9 @@ function runClient(
         if (at !== undefined && seen++ % SAMPLE_EVERY === 0)
           latencies.push(arrived - at);
       }
-      const id = /"id":(\d+)/.exec(text)![1];
-      ws.send(`{"type":"ack","id":${id},"vector":{}}`);
     }
   });
+  ws.once('error', failed);
   ws.on('close', (code, reason) => {
     if (next < writer.batches.length)
       throw new Error(`the relay closed a client: ${code} ${String(reason)}`);

@@ -2,9 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import WebSocket from 'ws';
 import { openLog, type Log } from '../src/index.ts';
-import { encodeMessage, PROTOCOL } from '../src/sync/messages.ts';
 import { dropLog, pgStore } from '../server/pg-store.ts';
 import {
   removeRelayBundle,
@@ -12,6 +10,7 @@ import {
   type ChildRelay,
 } from '../test/support/child-relay.ts';
 import { testDatabase } from '../test/support/postgres.ts';
+import { rawPeer } from './raw-peer.ts';
 import type { BenchResult, Scenario } from './scenario.ts';
 
 const LOGS = 1000;
@@ -35,25 +34,10 @@ function openOnce(
   events: number,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
     let got = 0;
-    ws.on('open', () =>
-      ws.send(
-        encodeMessage({
-          type: 'hello',
-          protocol: PROTOCOL,
-          log: target.logId,
-          token: target.token,
-          vector: {},
-        }),
-      ),
-    );
-    ws.on('message', (data) => {
-      const text = String(data);
+    const ws = rawPeer(url, target, (text) => {
       if (!text.startsWith('{"type":"events"')) return;
       got += (text.match(/"specversion"/g) ?? []).length;
-      const id = /"id":(\d+)/.exec(text)![1];
-      ws.send(`{"type":"ack","id":${id},"vector":{}}`);
       if (got >= events) ws.close();
     });
     ws.on('close', () =>

@@ -2,6 +2,7 @@ import * as Y from 'yjs';
 import { sameIds } from '../log/append.ts';
 import {
   compareCanonical,
+  lastOfIds,
   type CanonicalKey,
   type EventRecord,
   type Store,
@@ -251,8 +252,8 @@ export class DocStates {
     }
     // An older version: from the latest checkpoint that all sorts before its last
     // event, when the heads hold all of that checkpoint (the history's versions do).
-    const last = await this.lastOf(heads);
-    const checkpoint = last && (await this.openCheckpoint(last));
+    const { last, missing } = await lastOfIds(this.store, heads, this.stream);
+    const checkpoint = last && !missing && (await this.openCheckpoint(last));
     if (checkpoint) {
       const missing = await this.missingFrom(
         checkpoint,
@@ -291,18 +292,6 @@ export class DocStates {
     return async (id) =>
       state.applied.has(id) || this.store.storedBy(id, state.position);
   };
-
-  /** The last of `heads` in canonical order; undefined if one is not of this stream. */
-  private async lastOf(heads: EventId[]): Promise<CanonicalKey | undefined> {
-    let last: CanonicalKey | undefined;
-    for (const id of heads) {
-      const record = await this.store.event(id);
-      if (!record || record.event.stream !== this.stream) return undefined;
-      if (!last || compareCanonical(last, record.event) < 0)
-        last = record.event;
-    }
-    return last;
-  }
 
   /** A state that made an edit which did not reach the log no longer matches any heads. */
   evict(state: DocState): void {

@@ -11,6 +11,7 @@ import { sameIds } from '../log/append.ts';
 import { orderFreeSnapshot } from '../log/snapshots.ts';
 import {
   compareCanonical,
+  lastOfIds,
   type CanonicalKey,
   type EventRecord,
   type SnapshotRecord,
@@ -341,14 +342,8 @@ async function saveCheckpoint(
   onIgnoredError: (error: Error) => void,
 ): Promise<void> {
   try {
-    let last: CanonicalKey | undefined;
-    for (const id of state.heads) {
-      const record = await store.event(id);
-      if (!record) return;
-      if (!last || compareCanonical(last, record.event) < 0)
-        last = { hlc: record.event.hlc, id: record.event.id };
-    }
-    if (!last) return;
+    const { last, missing } = await lastOfIds(store, state.heads, stream);
+    if (!last || missing) return;
     const checkpoint: CheckpointState = {
       version: 1,
       text: Y.encodeStateAsUpdate(state.ydoc),

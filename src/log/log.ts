@@ -15,7 +15,12 @@ import { appendInto, normalizeExpected, sameIds } from './append.ts';
 import { foldFromSnapshot } from './snapshots.ts';
 import { verifyStore, type VerifyReport } from './verify.ts';
 import { seqIn } from './version-vector.ts';
-import { compareCanonical, type Store, type StoreReader } from './store.ts';
+import {
+  compareCanonical,
+  lastOfIds,
+  type Store,
+  type StoreReader,
+} from './store.ts';
 import type {
   AppendOptions,
   AppendResult,
@@ -271,14 +276,8 @@ class ForklineLog implements Log {
         yield record.event;
       return;
     }
-    let last: LogEvent | undefined;
-    for (const id of at) {
-      const record = await this.store.event(id);
-      if (!record || record.event.stream !== stream)
-        throw new UnknownEventError(id, stream);
-      if (!last || compareCanonical(last, record.event) < 0)
-        last = record.event;
-    }
+    const { last, missing } = await lastOfIds(this.store, at, stream);
+    if (missing) throw new UnknownEventError(missing, stream);
     if (!last) return; // no heads: the stream before its first event
     // A parent sorts before its child, so everything the heads hold sorts up to the
     // last of them: read the stream in order up to there (a few segments, not an

@@ -163,3 +163,22 @@ export function compareCanonical(a: CanonicalKey, b: CanonicalKey): number {
   if (a.hlc !== b.hlc) return a.hlc < b.hlc ? -1 : 1;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
+
+/**
+ * The last of `ids` in canonical order, each looked up in `reader`; `missing` names
+ * one that is not an event of `stream`, if any (then `last` means nothing). Whatever
+ * a set of heads holds sorts up to its last: a parent sorts before its child.
+ */
+export async function lastOfIds(
+  reader: StoreReader,
+  ids: readonly EventId[],
+  stream: string,
+): Promise<{ last?: LogEvent; missing?: EventId }> {
+  let last: LogEvent | undefined;
+  for (const id of ids) {
+    const record = await reader.event(id);
+    if (!record || record.event.stream !== stream) return { missing: id };
+    if (!last || compareCanonical(last, record.event) < 0) last = record.event;
+  }
+  return last ? { last } : {};
+}
