@@ -12,10 +12,11 @@ import {
   type ChildRelay,
 } from '../support/child-relay.ts';
 import {
+  joinLog,
   newDocument,
   openTabs,
+  shareLog,
   text,
-  title,
   typeAtEnd,
 } from './support/app.ts';
 import { useChromium } from './support/browser.ts';
@@ -76,29 +77,16 @@ describe('two devices, each on its own relay process over one database', () => {
       await status(page).waitFor();
     }
     await newDocument(one, [], 'Across relays');
-    await one
-      .getByRole('button', { name: 'Share with another device' })
-      .click();
-    const link = await one
-      .getByRole('textbox', { name: 'Share link', exact: true })
-      .inputValue();
-    await expect
-      .poll(() => status(one).textContent(), { timeout: 10_000 })
-      .toMatch(/Synced/);
-    // The phone joins the log the laptop made, through the other relay.
-    await two.goto(through(link, other.url));
-    const dialog = two.getByRole('dialog', { name: 'Join a shared log' });
-    // Another server than the page's: the user says they trust it first.
-    await dialog.getByRole('checkbox', { name: /I trust/ }).check();
-    await dialog.getByRole('button', { name: 'Join' }).click();
-    await expect
-      .poll(() => status(two).textContent(), { timeout: 10_000 })
-      .toMatch(/Synced/);
-    await two
-      .getByRole('list', { name: 'Documents' })
-      .getByRole('button', { name: 'Across relays', exact: true })
-      .click();
-    await expect.poll(() => title(two).inputValue()).toBe('Across relays');
+    // The phone joins the log the laptop made, through the other relay: another
+    // server than the page's, which the user says they trust first.
+    await joinLog(
+      two,
+      through(await shareLog(one), other.url),
+      'Across relays',
+      {
+        trust: true,
+      },
+    );
 
     await typeAtEnd(one, 'Written through one relay.');
     const typed = Date.now();

@@ -1,7 +1,10 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
 import {
+  joinInDialog,
+  joinLog,
   newDocument,
+  shareLog,
   openTabs,
   text,
   timeline,
@@ -14,13 +17,6 @@ const chromium = useChromium();
 
 const status = (page: Page) => page.getByRole('status');
 
-/** Every share link asks first: the user presses "Join" in the dialog. */
-const joinInDialog = (page: Page) =>
-  page
-    .getByRole('dialog', { name: 'Join a shared log' })
-    .getByRole('button', { name: 'Join' })
-    .click();
-
 /** Device one shares its log; device two (a separate profile) opens the link. */
 async function twoDevices() {
   const laptop = await openTabs(chromium(), 1);
@@ -28,23 +24,8 @@ async function twoDevices() {
   const [one] = laptop.tabs as [Page];
   const [two] = phone.tabs as [Page];
   await newDocument(one, [], 'Shared');
-  await one.getByRole('button', { name: 'Share with another device' }).click();
-  const link = await one
-    .getByRole('textbox', { name: 'Share link', exact: true })
-    .inputValue();
-  await expect
-    .poll(() => status(one).textContent(), { timeout: 10_000 })
-    .toMatch(/Synced/);
-  await two.goto(link);
-  await joinInDialog(two);
-  await expect
-    .poll(() => status(two).textContent(), { timeout: 10_000 })
-    .toMatch(/Synced/);
-  await two
-    .getByRole('list', { name: 'Documents' })
-    .getByRole('button', { name: 'Shared', exact: true })
-    .click();
-  await expect.poll(() => title(two).inputValue()).toBe('Shared');
+  // Every share link asks first: the user presses "Join" in the dialog.
+  await joinLog(two, await shareLog(one), 'Shared');
   return {
     one,
     two,

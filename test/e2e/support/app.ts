@@ -81,3 +81,49 @@ export async function typeTogether(
     }
   }
 }
+
+const status = (page: Page) => page.getByRole('status');
+
+/** Shares the page's log ("Share with another device"): the link, once the page is synced. */
+export async function shareLog(page: Page): Promise<string> {
+  await page.getByRole('button', { name: 'Share with another device' }).click();
+  const link = await page
+    .getByRole('textbox', { name: 'Share link', exact: true })
+    .inputValue();
+  await expect
+    .poll(() => status(page).textContent(), { timeout: 10_000 })
+    .toMatch(/Synced/);
+  return link;
+}
+
+/**
+ * Presses "Join" in the "Join a shared log" dialog, having ticked "I trust …" first
+ * when told to (a relay on another server than the page's asks for it).
+ */
+export async function joinInDialog(
+  page: Page,
+  { trust = false }: { trust?: boolean } = {},
+): Promise<void> {
+  const dialog = page.getByRole('dialog', { name: 'Join a shared log' });
+  if (trust) await dialog.getByRole('checkbox', { name: /I trust/ }).check();
+  await dialog.getByRole('button', { name: 'Join' }).click();
+}
+
+/** Opens a share link, joins it, waits until synced, and opens document `name`. */
+export async function joinLog(
+  page: Page,
+  link: string,
+  name: string,
+  options: { trust?: boolean } = {},
+): Promise<void> {
+  await page.goto(link);
+  await joinInDialog(page, options);
+  await expect
+    .poll(() => status(page).textContent(), { timeout: 10_000 })
+    .toMatch(/Synced/);
+  await page
+    .getByRole('list', { name: 'Documents' })
+    .getByRole('button', { name, exact: true })
+    .click();
+  await expect.poll(() => title(page).inputValue()).toBe(name);
+}
