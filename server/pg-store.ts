@@ -30,6 +30,8 @@ export interface PgStoreOptions {
 const PAGE = 500;
 /** Event text a page holds at most (past its first event). */
 const PAGE_BYTES = 1024 * 1024;
+/** Most writes sent in one transaction. */
+const GROUP_WRITES = 64;
 /** Rows one INSERT carries (as arrays: one statement, one round trip). */
 const INSERT_ROWS = 2000;
 
@@ -71,43 +73,69 @@ const conflictOf = (row: ConflictRow): ConflictRecord => ({
 /** What reads need: a pool outside a transaction, the transaction's client inside one. */
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
-async function readEvent(
+/** The records of `ids` that the log holds, by id: one query however many. */
+async function readEvents(
   db: Queryable,
   logId: string,
-  id: EventId,
-): Promise<EventRecord | undefined> {
-  const { rows } = await db.query<EventRow>(
-    `SELECT ${EVENT_COLUMNS} FROM forkline_events WHERE log_id = $1 AND id = $2`,
-    [logId, id],
+  ids: readonly EventId[],
+): Promise<Map<string, EventRecord>> {
+  const { rows } = await db.query<EventRow & { id: string }>(
+    `SELECT id, ${EVENT_COLUMNS} FROM forkline_events
+      WHERE log_id = $1 AND id = ANY($2::text[])`,
+    [logId, ids],
   );
-  return rows[0] && recordOf(rows[0]);
+  return new Map(rows.map((row) => [row.id, recordOf(row)]));
 }
 
-async function readStream(
+async function readStreams(
   db: Queryable,
   logId: string,
-  stream: string,
-): Promise<StreamRecord | undefined> {
-  const { rows } = await db.query<{ heads: string[]; size: string }>(
-    'SELECT heads, size FROM forkline_streams WHERE log_id = $1 AND stream = $2',
-    [logId, stream],
+  streams: readonly string[],
+): Promise<Map<string, StreamRecord>> {
+  const { rows } = await db.query<{
+    stream: string;
+    heads: string[];
+    size: string;
+  }>(
+    `SELECT stream, heads, size FROM forkline_streams
+      WHERE log_id = $1 AND stream = ANY($2::text[])`,
+    [logId, streams],
   );
-  return (
-    rows[0] && { stream, heads: rows[0].heads, size: Number(rows[0].size) }
+  return new Map(
+    rows.map((r) => [
+      r.stream,
+      { stream: r.stream, heads: r.heads, size: Number(r.size) },
+    ]),
   );
 }
 
-async function readActorSeq(
+async function readActorSeqs(
   db: Queryable,
   logId: string,
-  actor: string,
-): Promise<number> {
-  const { rows } = await db.query<{ seq: string }>(
-    'SELECT seq FROM forkline_actors WHERE log_id = $1 AND actor = $2',
-    [logId, actor],
+  actors: readonly string[],
+): Promise<Map<string, number>> {
+  const { rows } = await db.query<{ actor: string; seq: string }>(
+    `SELECT actor, seq FROM forkline_actors
+      WHERE log_id = $1 AND actor = ANY($2::text[])`,
+    [logId, actors],
   );
-  return rows[0] ? Number(rows[0].seq) : 0;
+  return new Map(rows.map((r) => [r.actor, Number(r.seq)]));
 }
+
+/** One key's look-up through a by-keys read. */
+const one =
+  <V>(
+    read: (
+      db: Queryable,
+      logId: string,
+      keys: string[],
+    ) => Promise<Map<string, V>>,
+  ) =>
+  async (db: Queryable, logId: string, key: string): Promise<V | undefined> =>
+    (await read(db, logId, [key])).get(key);
+const readEvent = one(readEvents);
+const readStream = one(readStreams);
+const readActorSeq = one(readActorSeqs);
 
 async function readReplica(
   db: Queryable,
@@ -135,143 +163,277 @@ async function readReplica(
 }
 
 /**
- * A write in PostgreSQL: reads go to the database (its own writes first, which it
- * holds until commit), writes are sent at the end as a few array INSERTs.
+ * Look-ups of one kind asked for while the connection is busy, sent as one query
+ * when it is free. The engine asks for a batch's events, streams and actors all at
+ * once, and a connection runs one query at a time: ten look-ups are one round trip.
+ */
+function coalesced<V>(
+  line: QueryLine,
+  read: (keys: string[]) => Promise<Map<string, V>>,
+): (key: string) => Promise<V | undefined> {
+  let open: { keys: Set<string>; read: Promise<Map<string, V>> } | undefined;
+  return async (key) => {
+    if (!open) {
+      const keys = new Set<string>();
+      const batch = {
+        keys,
+        read: line.run(() => {
+          // Sent: later look-ups wait for the next query.
+          if (open === batch) open = undefined;
+          return read([...keys]);
+        }),
+      };
+      open = batch;
+    }
+    open.keys.add(key);
+    return (await open.read).get(key);
+  };
+}
+
+/** A connection's queries, one after another, in the order asked. */
+class QueryLine {
+  private tail: Promise<unknown> = Promise.resolve();
+  constructor(readonly client: pg.PoolClient) {}
+
+  private failure: { error: unknown } | undefined;
+
+  /** Runs `query` (which uses `client`) once every query asked before it has ended. */
+  run<T>(query: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(query);
+    this.tail = result.catch((error: unknown) => {
+      // The transaction is aborted now: whatever is asked after fails as well.
+      this.failure ??= { error };
+    });
+    return result;
+  }
+
+  /** Whether a query on this line failed: the transaction is lost. */
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  /** @throws the first error of a query on this line */
+  check(): void {
+    if (this.failure) throw this.failure.error;
+  }
+
+  query<R extends pg.QueryResultRow>(sql: string, params?: unknown[]) {
+    return this.run(() => this.client.query<R>(sql, params));
+  }
+}
+
+/** A write waiting for its group. */
+interface Waiting {
+  body: (tx: StoreTransaction) => Promise<unknown>;
+  resolve(result: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** Memoised: each key's look-up made once. */
+function once<V>(
+  load: (key: string) => Promise<V>,
+): (key: string) => Promise<V> {
+  const made = new Map<string, Promise<V>>();
+  return (key) => {
+    let value = made.get(key);
+    if (!value) made.set(key, (value = load(key)));
+    return value;
+  };
+}
+
+/**
+ * Writes held until they are sent: one write's own, or its group's. Nothing reaches
+ * the database before the group's end, so a write refused by the engine is dropped
+ * by forgetting it.
+ */
+class HeldWrites {
+  readonly events: EventRecord[] = [];
+  readonly byId = new Map<EventId, EventRecord>();
+  readonly streams = new Map<string, StreamRecord>();
+  readonly seqs = new Map<string, number>();
+  readonly conflicts = new Map<string, ConflictRecord>();
+  replica: ReplicaRecord | undefined;
+
+  /** Takes on `later`'s writes, made after its own. */
+  adopt(later: HeldWrites): void {
+    for (const record of later.events) {
+      this.events.push(record);
+      this.byId.set(record.event.id, record);
+    }
+    for (const [k, v] of later.streams) this.streams.set(k, v);
+    for (const [k, v] of later.seqs) this.seqs.set(k, v);
+    for (const [k, v] of later.conflicts) this.conflicts.set(k, v);
+    if (later.replica) this.replica = later.replica;
+  }
+}
+
+/**
+ * What a group of writes reads of the database, which nothing changes while the
+ * group holds the log's lock: each key once, and look-ups asked for together as one
+ * query per kind.
+ */
+class StoredState {
+  readonly event: (id: string) => Promise<EventRecord | undefined>;
+  readonly stream: (name: string) => Promise<StreamRecord | undefined>;
+  readonly actorSeq: (actor: string) => Promise<number | undefined>;
+  readonly replica: () => Promise<ReplicaRecord>;
+
+  constructor(line: QueryLine, logId: string) {
+    const { client } = line;
+    this.event = once(coalesced(line, (ids) => readEvents(client, logId, ids)));
+    this.stream = once(
+      coalesced(line, (names) => readStreams(client, logId, names)),
+    );
+    this.actorSeq = once(
+      coalesced(line, (actors) => readActorSeqs(client, logId, actors)),
+    );
+    const replica = once(() => line.run(() => readReplica(client, logId)));
+    this.replica = () => replica('');
+  }
+}
+
+/**
+ * One write of a group: reads its own writes, then the group's earlier writes, then
+ * the database.
  */
 class PgTransaction implements StoreTransaction {
-  private readonly events: EventRecord[] = [];
-  private readonly byId = new Map<EventId, EventRecord>();
-  private readonly streams = new Map<string, StreamRecord>();
-  private readonly seqs = new Map<string, number>();
-  private readonly conflicts = new Map<string, ConflictRecord>();
-  private replicaRecord: ReplicaRecord | undefined;
+  readonly own = new HeldWrites();
 
   constructor(
-    private readonly client: pg.PoolClient,
-    private readonly logId: string,
+    private readonly group: HeldWrites,
+    private readonly stored: StoredState,
   ) {}
 
   async event(id: EventId) {
-    return this.byId.get(id) ?? readEvent(this.client, this.logId, id);
+    return (
+      this.own.byId.get(id) ?? this.group.byId.get(id) ?? this.stored.event(id)
+    );
   }
   async stream(name: string) {
-    return this.streams.get(name) ?? readStream(this.client, this.logId, name);
+    return (
+      this.own.streams.get(name) ??
+      this.group.streams.get(name) ??
+      this.stored.stream(name)
+    );
   }
   async actorSeq(actor: string) {
-    return this.seqs.get(actor) ?? readActorSeq(this.client, this.logId, actor);
+    return (
+      this.own.seqs.get(actor) ??
+      this.group.seqs.get(actor) ??
+      (await this.stored.actorSeq(actor)) ??
+      0
+    );
   }
   async replica() {
-    return this.replicaRecord ?? readReplica(this.client, this.logId);
+    return this.own.replica ?? this.group.replica ?? this.stored.replica();
   }
   putEvent(record: EventRecord) {
-    this.events.push(record);
-    this.byId.set(record.event.id, record);
+    this.own.events.push(record);
+    this.own.byId.set(record.event.id, record);
   }
   putStream(record: StreamRecord) {
-    this.streams.set(record.stream, record);
+    this.own.streams.set(record.stream, record);
   }
   putActorSeq(actor: string, seq: number) {
-    this.seqs.set(actor, seq);
+    this.own.seqs.set(actor, seq);
   }
   putReplica(record: ReplicaRecord) {
-    this.replicaRecord = record;
+    this.own.replica = record;
   }
   putConflict(record: ConflictRecord) {
-    this.conflicts.set(`${record.stream}\n${record.resolvedBy}`, record);
+    this.own.conflicts.set(`${record.stream}\n${record.resolvedBy}`, record);
   }
+}
 
-  /** The events this transaction stores. */
-  get added(): readonly EventRecord[] {
-    return this.events;
+/** Sends every write held, as a few array INSERTs; the caller commits. */
+async function sendWrites(
+  line: QueryLine,
+  logId: string,
+  held: HeldWrites,
+): Promise<void> {
+  for (let i = 0; i < held.events.length; i += INSERT_ROWS) {
+    const rows = held.events.slice(i, i + INSERT_ROWS);
+    await line.query(
+      `INSERT INTO forkline_events
+         (log_id, pos, id, stream, actor, seq, hlc, recorded_at, gen, body)
+       SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[],
+         $6::bigint[], $7::text[], $8::bigint[], $9::bigint[], $10::text[])`,
+      [
+        logId,
+        rows.map((r) => r.pos),
+        rows.map((r) => r.event.id),
+        rows.map((r) => r.event.stream),
+        rows.map((r) => r.event.actor),
+        rows.map((r) => r.event.seq),
+        rows.map((r) => r.event.hlc),
+        rows.map((r) => r.recordedAt),
+        rows.map((r) => r.gen),
+        // The text every client of the log is then sent: encoded once.
+        rows.map((r) => encodeEvent(r.event).text),
+      ],
+    );
   }
-
-  /** Sends every write held; the caller commits. */
-  async flush(): Promise<void> {
-    const { client, logId } = this;
-    for (let i = 0; i < this.events.length; i += INSERT_ROWS) {
-      const rows = this.events.slice(i, i + INSERT_ROWS);
-      await client.query(
-        `INSERT INTO forkline_events
-           (log_id, pos, id, stream, actor, seq, hlc, recorded_at, gen, body)
-         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[],
-           $6::bigint[], $7::text[], $8::bigint[], $9::bigint[], $10::text[])`,
-        [
-          logId,
-          rows.map((r) => r.pos),
-          rows.map((r) => r.event.id),
-          rows.map((r) => r.event.stream),
-          rows.map((r) => r.event.actor),
-          rows.map((r) => r.event.seq),
-          rows.map((r) => r.event.hlc),
-          rows.map((r) => r.recordedAt),
-          rows.map((r) => r.gen),
-          // The text every client of the log is then sent: encoded once.
-          rows.map((r) => encodeEvent(r.event).text),
-        ],
-      );
-    }
-    if (this.streams.size > 0) {
-      const rows = [...this.streams.values()];
-      await client.query(
-        `INSERT INTO forkline_streams (log_id, stream, heads, size)
-         SELECT $1, s, string_to_array(h, ' '), n
-           FROM unnest($2::text[], $3::text[], $4::bigint[]) AS t(s, h, n)
-         ON CONFLICT (log_id, stream) DO UPDATE
-           SET heads = excluded.heads, size = excluded.size`,
-        [
-          logId,
-          rows.map((r) => r.stream),
-          // Ids hold no space (base64url): heads as one string each.
-          rows.map((r) => r.heads.join(' ')),
-          rows.map((r) => r.size),
-        ],
-      );
-    }
-    if (this.seqs.size > 0) {
-      await client.query(
-        `INSERT INTO forkline_actors (log_id, actor, seq)
-         SELECT $1, * FROM unnest($2::text[], $3::bigint[])
-         ON CONFLICT (log_id, actor) DO UPDATE SET seq = excluded.seq`,
-        [logId, [...this.seqs.keys()], [...this.seqs.values()]],
-      );
-    }
-    if (this.conflicts.size > 0) {
-      const rows = [...this.conflicts.values()];
-      await client.query(
-        `INSERT INTO forkline_conflicts
-           (log_id, stream, hlc, resolved_by, events, fork_point)
-         SELECT $1, s, h, r, string_to_array(e, ' '), string_to_array(f, ' ')
-           FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
-             AS t(s, h, r, e, f)
-         ON CONFLICT (log_id, stream, hlc, resolved_by) DO UPDATE
-           SET events = excluded.events, fork_point = excluded.fork_point`,
-        [
-          logId,
-          rows.map((r) => r.stream),
-          rows.map((r) => r.hlc),
-          rows.map((r) => r.resolvedBy),
-          rows.map((r) => r.events.join(' ')),
-          rows.map((r) => r.forkPoint.join(' ')),
-        ],
-      );
-    }
-    const replica = this.replicaRecord;
-    if (replica) {
-      await client.query(
-        `INSERT INTO forkline_replicas (log_id, hlc, last_pos, actor, conflict_index)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (log_id) DO UPDATE SET hlc = excluded.hlc,
-           last_pos = excluded.last_pos, actor = excluded.actor,
-           conflict_index = excluded.conflict_index`,
-        [
-          logId,
-          replica.hlc,
-          replica.lastPos,
-          replica.actor ?? null,
-          replica.conflictIndex ?? null,
-        ],
-      );
-    }
+  if (held.streams.size > 0) {
+    const rows = [...held.streams.values()];
+    await line.query(
+      `INSERT INTO forkline_streams (log_id, stream, heads, size)
+       SELECT $1, s, string_to_array(h, ' '), n
+         FROM unnest($2::text[], $3::text[], $4::bigint[]) AS t(s, h, n)
+       ON CONFLICT (log_id, stream) DO UPDATE
+         SET heads = excluded.heads, size = excluded.size`,
+      [
+        logId,
+        rows.map((r) => r.stream),
+        // Ids hold no space (base64url): heads as one string each.
+        rows.map((r) => r.heads.join(' ')),
+        rows.map((r) => r.size),
+      ],
+    );
+  }
+  if (held.seqs.size > 0) {
+    await line.query(
+      `INSERT INTO forkline_actors (log_id, actor, seq)
+       SELECT $1, * FROM unnest($2::text[], $3::bigint[])
+       ON CONFLICT (log_id, actor) DO UPDATE SET seq = excluded.seq`,
+      [logId, [...held.seqs.keys()], [...held.seqs.values()]],
+    );
+  }
+  if (held.conflicts.size > 0) {
+    const rows = [...held.conflicts.values()];
+    await line.query(
+      `INSERT INTO forkline_conflicts
+         (log_id, stream, hlc, resolved_by, events, fork_point)
+       SELECT $1, s, h, r, string_to_array(e, ' '), string_to_array(f, ' ')
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+           AS t(s, h, r, e, f)
+       ON CONFLICT (log_id, stream, hlc, resolved_by) DO UPDATE
+         SET events = excluded.events, fork_point = excluded.fork_point`,
+      [
+        logId,
+        rows.map((r) => r.stream),
+        rows.map((r) => r.hlc),
+        rows.map((r) => r.resolvedBy),
+        rows.map((r) => r.events.join(' ')),
+        rows.map((r) => r.forkPoint.join(' ')),
+      ],
+    );
+  }
+  const replica = held.replica;
+  if (replica) {
+    await line.query(
+      `INSERT INTO forkline_replicas (log_id, hlc, last_pos, actor, conflict_index)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (log_id) DO UPDATE SET hlc = excluded.hlc,
+         last_pos = excluded.last_pos, actor = excluded.actor,
+         conflict_index = excluded.conflict_index`,
+      [
+        logId,
+        replica.hlc,
+        replica.lastPos,
+        replica.actor ?? null,
+        replica.conflictIndex ?? null,
+      ],
+    );
   }
 }
 
@@ -291,41 +453,110 @@ export function pgStore(
   const maxEvents = options.limits?.maxEvents ?? Infinity;
   const maxBytes = options.limits?.maxBytes ?? Infinity;
   let closed = false;
-  // Writes of this process take turns here, holding one connection at a time.
-  let queue: Promise<unknown> = Promise.resolve();
+  // Writes of this process wait here. They are sent in groups, one group at a time.
+  const waiting: Waiting[] = [];
+  let writing: Promise<void> | undefined;
   const checkOpen = () => {
     if (closed) throw new LogClosedError();
   };
 
-  async function runWrite<T>(
-    body: (tx: StoreTransaction) => Promise<T>,
-  ): Promise<T> {
-    checkOpen();
-    const client = await checkout(pool).catch((error: unknown) => {
-      throw failed(error);
-    });
+  /** Sends every write waiting, in groups. */
+  async function drain(): Promise<void> {
+    while (waiting.length > 0) {
+      const group = waiting.splice(0, GROUP_WRITES);
+      if (closed) for (const w of group) w.reject(new LogClosedError());
+      else await writeGroup(group);
+    }
+    writing = undefined;
+  }
+
+  /**
+   * Writes that waited together, as one transaction holding the log's lock: each
+   * runs in turn over what the ones before it wrote, the engine's refusal drops
+   * that write alone, and all the rest are sent at once and committed once. A
+   * database error fails the writes run so far; those not yet run wait again.
+   */
+  async function writeGroup(group: Waiting[]): Promise<void> {
+    let client: pg.PoolClient;
+    try {
+      client = await checkout(pool);
+    } catch (error) {
+      for (const w of group) w.reject(failed(error));
+      return;
+    }
+    // Every query of the group, the engine's parallel look-ups too, one at a time.
+    const line = new QueryLine(client);
+    const done: { write: Waiting; result: unknown }[] = [];
+    let next = 0;
     // A connection that could not even roll back is broken: the pool drops it.
     let broken = false;
     try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+      await line.query('BEGIN');
+      await line.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
         `forkline:log:${logId}`,
       ]);
-      const tx = new PgTransaction(client, logId);
-      const result = await body(tx);
-      await tx.flush();
-      const added = tx.added;
-      if (added.length > 0) await account(client, added);
+      const held = new HeldWrites();
+      const stored = new StoredState(line, logId);
+      const quota = await usage(line);
+      for (; next < group.length; next++) {
+        const write = group[next]!;
+        const tx = new PgTransaction(held, stored);
+        try {
+          const result = await write.body(tx);
+          line.check();
+          quota?.take(tx.own.events);
+          held.adopt(tx.own);
+          done.push({ write, result });
+        } catch (error) {
+          if (!(error instanceof ForklineError)) throw error;
+          // Refused by the engine, the transaction intact: nothing of it was sent.
+          line.check();
+          write.reject(error);
+        }
+      }
+      await sendWrites(line, logId, held);
+      if (held.events.length > 0) await account(line, held.events);
       // A COMMIT that fails with the connection may have committed: the client is
       // told nothing was kept, sends the batch again, and ingest skips what is stored.
-      await client.query('COMMIT');
-      return result;
+      await line.query('COMMIT');
+      for (const { write, result } of done) write.resolve(result);
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => (broken = true));
-      throw failed(error);
+      await line.query('ROLLBACK').catch(() => (broken = true));
+      // Those not yet run try again, unless the database is what failed.
+      const rest = line.failed ? group.length : next + 1;
+      for (const { write } of done) write.reject(failed(error));
+      for (const write of group.slice(next, rest)) write.reject(failed(error));
+      waiting.unshift(...group.slice(rest));
     } finally {
       client.release(broken);
     }
+  }
+
+  /**
+   * What the log holds against its quota, when it has one: read once a group, under
+   * the log's lock; each write of the group takes its share or is refused.
+   */
+  async function usage(line: QueryLine) {
+    if (maxEvents === Infinity && maxBytes === Infinity) return undefined;
+    const { rows } = await line.query<{ events: string; bytes: string }>(
+      'SELECT events, bytes FROM forkline_logs WHERE log_id = $1',
+      [logId],
+    );
+    if (!rows[0]) return undefined;
+    let events = Number(rows[0].events);
+    let bytes = Number(rows[0].bytes);
+    return {
+      take(added: readonly EventRecord[]) {
+        let size = 0;
+        for (const r of added) size += encodeEvent(r.event).bytes + 1;
+        if (events + added.length > maxEvents)
+          throw new LogQuotaError(logId, 'events', maxEvents);
+        if (bytes + size > maxBytes)
+          throw new LogQuotaError(logId, 'bytes', maxBytes);
+        events += added.length;
+        bytes += size;
+      },
+    };
   }
 
   /**
@@ -353,27 +584,21 @@ export function pgStore(
   }
 
   /**
-   * Within the write's transaction: counts what it stores against the log's quota
-   * (refusing the whole batch past it), and announces the log, which PostgreSQL
-   * delivers when the transaction commits.
+   * Within the group's transaction: counts what it stores against the log's quota,
+   * and announces the log, which PostgreSQL delivers when the transaction commits.
    */
-  async function account(client: pg.PoolClient, added: readonly EventRecord[]) {
+  async function account(line: QueryLine, added: readonly EventRecord[]) {
     if (maxEvents !== Infinity || maxBytes !== Infinity) {
       let bytes = 0;
       for (const r of added) bytes += encodeEvent(r.event).bytes + 1;
-      const { rows } = await client.query<{ events: string; bytes: string }>(
+      await line.query(
         `UPDATE forkline_logs SET events = events + $2, bytes = bytes + $3
-          WHERE log_id = $1 RETURNING events, bytes`,
+          WHERE log_id = $1`,
         [logId, added.length, bytes],
       );
-      const now = rows[0];
-      if (now && Number(now.events) > maxEvents)
-        throw new LogQuotaError(logId, 'events', maxEvents);
-      if (now && Number(now.bytes) > maxBytes)
-        throw new LogQuotaError(logId, 'bytes', maxBytes);
     }
     if (options.announce)
-      await client.query('SELECT pg_notify($1, $2)', [
+      await line.query('SELECT pg_notify($1, $2)', [
         options.announce.channel,
         `${options.announce.from}\n${logId}`,
       ]);
@@ -415,12 +640,19 @@ export function pgStore(
   return {
     event: (id) => reading(() => readEvent(pool, logId, id)),
     stream: (name) => reading(() => readStream(pool, logId, name)),
-    actorSeq: (actor) => reading(() => readActorSeq(pool, logId, actor)),
+    actorSeq: (actor) =>
+      reading(async () => (await readActorSeq(pool, logId, actor)) ?? 0),
     replica: () => reading(() => readReplica(pool, logId)),
-    write(body) {
-      const run = queue.then(() => runWrite(body));
-      queue = run.catch(() => undefined);
-      return run;
+    write<T>(body: (tx: StoreTransaction) => Promise<T>) {
+      checkOpen();
+      return new Promise<T>((resolve, reject) => {
+        waiting.push({
+          body,
+          resolve: resolve as (result: unknown) => void,
+          reject,
+        });
+        writing ??= drain();
+      });
     },
     // Resumed strictly after the last key read: writes landing meanwhile are met
     // once each, in order, or not at all.
@@ -518,7 +750,7 @@ export function pgStore(
       }),
     async close() {
       closed = true;
-      await queue;
+      await writing;
     },
   };
 }

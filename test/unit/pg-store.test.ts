@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { openLog } from '../../src/index.ts';
+import {
+  MissingDependencyError,
+  openLog,
+  type LogEvent,
+} from '../../src/index.ts';
+import { LogQuotaError } from '../../server/relay-errors.ts';
 import { dropLog, pgStore } from '../../server/pg-store.ts';
 import { migrate, migrations } from '../../server/pg-migrate.ts';
 import { storeContract } from '../contract/store-contract.ts';
@@ -20,6 +25,31 @@ const fresh = () => {
 afterAll(async () => {
   for (const logId of used) await dropLog(pool, logId);
 });
+
+/** A pool of its own, whose connections record the queries sent on them. */
+function watchedPool() {
+  const watched = {
+    pool: new pg.Pool({ connectionString: inject('databaseUrl'), max: 2 }),
+    sent: [] as string[],
+    mostAtOnce: 0,
+  };
+  let running = 0;
+  watched.pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (
+      ...args: unknown[]
+    ) => Promise<unknown>;
+    client.query = (async (...args: unknown[]) => {
+      watched.sent.push(String(args[0]));
+      watched.mostAtOnce = Math.max(watched.mostAtOnce, ++running);
+      try {
+        return await query(...args);
+      } finally {
+        running--;
+      }
+    }) as typeof client.query;
+  });
+  return watched;
+}
 
 let current = '';
 storeContract(
@@ -98,6 +128,101 @@ describe('the PostgreSQL store', () => {
     const stream = await collect(log.read('doc/x'));
     expect(stream).toHaveLength(24);
     await log.close();
+  });
+
+  it("sends an ingest's look-ups one query at a time, a query per kind for the whole batch", async () => {
+    const watched = watchedPool();
+    try {
+      const writer = await openLog({ actor: 'writer' });
+      for (let i = 0; i < 30; i++)
+        await writer.append(`doc/${i % 3}`, { type: 't', data: i });
+      const batch = await collect(writer.since({}));
+      const log = await openLog({
+        store: pgStore(watched.pool, fresh()),
+        actor: 'relay',
+      });
+      await log.ingest(batch.slice(0, 12));
+      watched.sent.length = 0;
+      expect((await log.ingest(batch)).stored).toBe(18);
+      expect(watched.mostAtOnce).toBe(1);
+      const lookUps = (table: string) =>
+        watched.sent.filter(
+          (sql) => sql.startsWith('SELECT') && sql.includes(table),
+        ).length;
+      // The 30 ids (which are stored?), then the parents outside the batch.
+      expect(lookUps('forkline_events')).toBeLessThanOrEqual(2);
+      expect(lookUps('forkline_streams')).toBe(1);
+      expect(lookUps('forkline_actors')).toBe(1);
+      expect((await log.verify()).ok).toBe(true);
+      expect(await collect(log.since({}))).toEqual(batch);
+      await Promise.all([log.close(), writer.close()]);
+    } finally {
+      await watched.pool.end();
+    }
+  });
+
+  it('commits writes that waited together at once, and drops one the engine or the quota refuses alone', async () => {
+    const watched = watchedPool();
+    const logId = fresh();
+    // A quota of 40 events, counted in the log's row as the relay keeps it.
+    await pool.query(
+      "INSERT INTO forkline_logs (log_id, token_hash) VALUES ($1, '\\x00')",
+      [logId],
+    );
+    try {
+      const log = await openLog({
+        store: pgStore(watched.pool, logId, {
+          limits: { maxEvents: 40, maxBytes: Infinity },
+        }),
+        actor: 'relay',
+      });
+      const batches: LogEvent[][] = [];
+      for (let w = 0; w < 6; w++) {
+        const writer = await openLog({ actor: `writer-${w}` });
+        for (let i = 0; i < 8; i++)
+          await writer.append(`doc/${w}`, { type: 't', data: i });
+        batches.push(await collect(writer.since({})));
+        await writer.close();
+      }
+      // Missing its first event, so its parent: refused by the engine.
+      const orphaned = batches[1]!.slice(1);
+      const commits = () =>
+        watched.sent.filter((sql) => sql === 'COMMIT').length;
+      const outcomes = await Promise.allSettled([
+        log.ingest(batches[0]!),
+        log.ingest(orphaned),
+        ...batches.slice(2).map((b) => log.ingest(b)),
+        // 8 events past the 40 the others hold: refused, with the others kept.
+        log.ingest(batches[1]!),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual([
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+      ]);
+      const reasons = outcomes.map(
+        (o) => (o as PromiseRejectedResult).reason as unknown,
+      );
+      expect(reasons[1]).toBeInstanceOf(MissingDependencyError);
+      expect(reasons[6]).toBeInstanceOf(LogQuotaError);
+      // The first write went alone; the six that waited meanwhile, together.
+      expect(commits()).toBe(2);
+      const held = await collect(log.since({}));
+      expect(held).toHaveLength(40);
+      expect((await log.verify()).ok).toBe(true);
+      const { rows } = await pool.query<{ events: string }>(
+        'SELECT events FROM forkline_logs WHERE log_id = $1',
+        [logId],
+      );
+      expect(Number(rows[0]!.events)).toBe(40);
+      await log.close();
+    } finally {
+      await watched.pool.end();
+    }
   });
 
   it('applies its schema once, however many relays migrate at once', async () => {
