@@ -1,4 +1,5 @@
 import type { VersionVector } from '../src/index.ts';
+import { raise } from '../src/log/version-vector.ts';
 import { now } from './measure.ts';
 
 /**
@@ -43,11 +44,19 @@ export class ArrivalTracker {
     this.startedAt.get(actor)![seq - this.first] = now();
   }
 
-  /** The relay acknowledged a batch, reporting what it holds. */
+  /** What the relay's acks showed it to hold. */
+  private readonly relay: VersionVector = {};
+
+  /**
+   * The relay acknowledged a batch, reporting what it holds of the batch's actors
+   * (an ack may name only those).
+   */
   relayHolds(vector: VersionVector): void {
     if (this.acceptedAt !== undefined) return;
+    for (const [actor, seq] of Object.entries(vector))
+      raise(this.relay, actor, seq);
     for (const actor of this.startedAt.keys())
-      if ((vector[actor] ?? 0) < this.last) return;
+      if ((this.relay[actor] ?? 0) < this.last) return;
     this.acceptedAt = now();
   }
 
