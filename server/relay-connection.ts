@@ -153,8 +153,9 @@ export function serveConnection(
     }
     updateReading();
   };
-  const send = (text: string) => {
-    ws.send(text);
+  const send = (message: string | Uint8Array) => {
+    // Bytes go as they are, in a text frame: they are a batch's UTF-8 text.
+    ws.send(message, { binary: false });
     gauges.peakBufferedBytes = Math.max(
       gauges.peakBufferedBytes,
       ws.bufferedAmount,
@@ -201,6 +202,7 @@ export function serveConnection(
       log,
       {
         send,
+        sendUtf8: send,
         close: end,
         room: () => limits.maxBufferedBytes - ws.bufferedAmount,
       },

@@ -81,6 +81,15 @@ export function encodeMessage(message: SyncMessage): string {
 export interface EncodedEvent {
   text: string;
   bytes: number;
+  /** The text's UTF-8 bytes, once `utf8Of` made them. */
+  utf8?: Uint8Array;
+}
+
+const utf8Encoder = new TextEncoder();
+
+/** An event's text as UTF-8 bytes, encoded once however many peers are sent it. */
+export function utf8Of(event: EncodedEvent): Uint8Array {
+  return (event.utf8 ??= utf8Encoder.encode(event.text));
 }
 
 /**
@@ -108,7 +117,33 @@ export function eventsMessage(
 }
 
 /**
- * Recently encoded events by id, up to a byte budget: a relay fans one batch out to
+ * The `events` message for already encoded events, as UTF-8 bytes: each event's
+ * bytes are copied in, never encoded again, so a relay sending one event to a
+ * hundred peers encodes it once.
+ */
+export function eventsMessageUtf8(
+  id: number,
+  events: readonly EncodedEvent[],
+): Uint8Array {
+  const head = utf8Encoder.encode(`{"type":"events","id":${id},"events":[`);
+  let size = head.length + 2 + Math.max(events.length - 1, 0);
+  for (const e of events) size += e.bytes;
+  const out = new Uint8Array(size);
+  out.set(head);
+  let at = head.length;
+  events.forEach((e, i) => {
+    if (i > 0) out[at++] = 0x2c; // ,
+    out.set(utf8Of(e), at);
+    at += e.bytes;
+  });
+  out[at++] = 0x5d; // ]
+  out[at] = 0x7d; // }
+  return out;
+}
+
+/**
+ * Recently encoded events by id, up to a byte budget (of their texts; a relay's
+ * entries hold their UTF-8 bytes as well): a relay fans one batch out to
  * every client of a log, and each would otherwise serialise the same events again.
  * Ids are content addresses, so an id always has the same text.
  */

@@ -13,6 +13,7 @@ import {
   encodeEvent,
   encodeMessage,
   eventsMessage,
+  eventsMessageUtf8,
   EVENTS_ENVELOPE_BYTES,
   MAX_BATCH,
   MAX_MESSAGE_BYTES,
@@ -24,6 +25,11 @@ import {
 /** What a session needs of a connection: text frames out, and a way to end it. */
 export interface Transport {
   send(text: string): void;
+  /**
+   * Optional: sends a text frame given as its UTF-8 bytes. A batch is then made of
+   * its events' bytes, which are encoded once for every peer they are sent to.
+   */
+  sendUtf8?(bytes: Uint8Array): void;
   close(code: number, reason: string): void;
   /**
    * Bytes the connection's send buffer has room for now. A batch is cut to fit it
@@ -163,7 +169,9 @@ export class SyncSession {
         raiseTo(this.sent, batch);
         this.inFlight.set(id, batch.length);
         this.sentCount += batch.length;
-        this.transport.send(eventsMessage(id, encoded));
+        if (this.transport.sendUtf8)
+          this.transport.sendUtf8(eventsMessageUtf8(id, encoded));
+        else this.transport.send(eventsMessage(id, encoded));
         this.report();
       }
     } while (this.again && !this.closed);

@@ -1,0 +1,51 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { openLog } from '../../src/index.ts';
+import {
+  decodeMessage,
+  encodeEvent,
+  eventsMessage,
+  eventsMessageUtf8,
+} from '../../src/sync/messages.ts';
+import { collect } from '../support/records.ts';
+import { assertProperty } from '../support/property.ts';
+
+describe('an events message made of its events’ UTF-8 bytes', () => {
+  it('is byte for byte the UTF-8 of the message text, whatever the events hold', async () => {
+    // Any UTF-16 units, lone surrogates too: JSON escapes those as ASCII.
+    const text = fc.string({ unit: 'binary', maxLength: 40 });
+    await assertProperty(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            type: fc.constantFrom('t', 'note.édité', '文字', 'emoji.🙂'),
+            data: text,
+          }),
+          { maxLength: 6 },
+        ),
+        fc.nat(),
+        async (items, id) => {
+          const log = await openLog({ actor: 'writer' });
+          for (const { type, data } of items)
+            await log.append('doc/x', { type, data });
+          const events = await collect(log.since({}));
+          const encoded = events.map(encodeEvent);
+          const bytes = eventsMessageUtf8(id, encoded);
+          const text = eventsMessage(id, encoded);
+          expect(Buffer.from(bytes).equals(Buffer.from(text, 'utf8'))).toBe(
+            true,
+          );
+          // Made again from the same events (their bytes now kept): the same.
+          expect(eventsMessageUtf8(id, encoded)).toEqual(bytes);
+          expect(decodeMessage(new TextDecoder().decode(bytes))).toEqual({
+            type: 'events',
+            id,
+            events,
+          });
+          await log.close();
+        },
+      ),
+      100,
+    );
+  });
+});
