@@ -6,8 +6,9 @@ import {
   type EventRecord,
   type Log,
   type Store,
-  type StoreTransaction,
 } from '../src/index.ts';
+import { BufferedTransaction } from '../src/log/buffered-transaction.ts';
+import { groupCommit } from '../src/log/group-commit.ts';
 import { encodeEvent } from '../src/sync/messages.ts';
 import { LogQuotaError, StorageFailedError } from './relay-errors.ts';
 
@@ -42,45 +43,52 @@ interface FileState {
  * Wraps a store so every committed transaction's events are appended to `file` as
  * JSON Lines (the export format) and fsynced before the transaction commits: when a
  * write resolves, its events survive a crash. If the file write fails, the
- * transaction fails and memory stays as it was.
+ * transaction fails and memory stays as it was. Writes that arrive during an fsync
+ * go together in the next one (groupCommit).
  */
 function appendingStore(
   inner: Store,
   file: FileHandle,
   state: FileState,
 ): Store {
-  return {
-    ...inner,
-    write(body) {
-      return inner.write(async (tx) => {
-        const added: EventRecord[] = [];
-        const recording: StoreTransaction = {
-          event: (id) => tx.event(id),
-          stream: (name) => tx.stream(name),
-          actorSeq: (actor) => tx.actorSeq(actor),
-          replica: () => tx.replica(),
-          putEvent: (record) => {
-            added.push(record);
-            tx.putEvent(record);
-          },
-          putStream: (record) => tx.putStream(record),
-          putActorSeq: (actor, seq) => tx.putActorSeq(actor, seq),
-          putReplica: (record) => tx.putReplica(record),
-          putConflict: (record) => tx.putConflict(record),
-        };
-        const result = await body(recording);
-        if (added.length > 0) await appendRecords(file, state, added);
-        return result;
-      });
-    },
+  const writes = groupCommit(
+    (runWrites) =>
+      inner.write(async (tx) => {
+        const group = new BufferedTransaction(tx);
+        await runWrites(group, admitting(state));
+        if (group.events.length > 0)
+          await appendRecords(file, state, group.events);
+        group.applyTo(tx);
+      }),
+    { maxWrites: 256 },
+  );
+  return { ...inner, write: writes.write };
+}
+
+/**
+ * The quota check of one group: each write's events are counted after those of the
+ * writes before it, and one that would pass a bound is refused alone.
+ */
+function admitting(state: FileState) {
+  let events = state.events;
+  let size = state.size;
+  return (added: readonly EventRecord[]) => {
+    let bytes = 0;
+    for (const r of added) bytes += encodeEvent(r.event).bytes + 1;
+    if (events + added.length > state.maxEvents)
+      throw new LogQuotaError(state.path, 'events', state.maxEvents);
+    if (size + bytes > state.maxBytes)
+      throw new LogQuotaError(state.path, 'bytes', state.maxBytes);
+    events += added.length;
+    size += bytes;
   };
 }
 
 /**
  * Appends the records at the file's last good length, every byte of them, and
  * fsyncs. Positions are explicit: after a failure the file position says nothing.
- * @throws LogQuotaError before writing anything; StorageFailedError after the file
- *   was cut back to its last good length (or could not be, and the log is broken).
+ * @throws StorageFailedError after the file was cut back to its last good length (or
+ *   could not be, and the log is broken).
  */
 async function appendRecords(
   file: FileHandle,
@@ -93,15 +101,11 @@ async function appendRecords(
       'an earlier failed write could not be undone',
       false,
     );
-  if (state.events + added.length > state.maxEvents)
-    throw new LogQuotaError(state.path, 'events', state.maxEvents);
   // The same text the relay then sends to every client of the log: encoded once.
   const bytes = Buffer.from(
     added.map((r) => encodeEvent(r.event).text + '\n').join(''),
     'utf8',
   );
-  if (state.size + bytes.length > state.maxBytes)
-    throw new LogQuotaError(state.path, 'bytes', state.maxBytes);
   try {
     let done = 0;
     while (done < bytes.length) {

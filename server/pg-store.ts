@@ -2,14 +2,16 @@ import { deserialize, serialize } from 'node:v8';
 import type pg from 'pg';
 import { ZERO_HLC } from '../src/log/hlc.ts';
 import { fromCloudEvent } from '../src/log/jsonl.ts';
+import { BufferedTransaction } from '../src/log/buffered-transaction.ts';
 import { LogClosedError } from '../src/log/errors.ts';
+import { groupCommit, type RunWrites } from '../src/log/group-commit.ts';
 import type {
   ConflictRecord,
   EventRecord,
   ReplicaRecord,
   SnapshotRecord,
   Store,
-  StoreTransaction,
+  StoreReader,
   StreamRecord,
 } from '../src/log/store.ts';
 import type { EventId } from '../src/log/types.ts';
@@ -30,8 +32,6 @@ export interface PgStoreOptions {
 const PAGE = 500;
 /** Event text a page holds at most (past its first event). */
 const PAGE_BYTES = 1024 * 1024;
-/** Most writes sent in one transaction. */
-const GROUP_WRITES = 64;
 /** Rows one INSERT carries (as arrays: one statement, one round trip). */
 const INSERT_ROWS = 2000;
 
@@ -222,13 +222,6 @@ class QueryLine {
   }
 }
 
-/** A write waiting for its group. */
-interface Waiting {
-  body: (tx: StoreTransaction) => Promise<unknown>;
-  resolve(result: unknown): void;
-  reject(error: unknown): void;
-}
-
 /** Memoised: each key's look-up made once. */
 function once<V>(
   load: (key: string) => Promise<V>,
@@ -242,41 +235,15 @@ function once<V>(
 }
 
 /**
- * Writes held until they are sent: one write's own, or its group's. Nothing reaches
- * the database before the group's end, so a write refused by the engine is dropped
- * by forgetting it.
- */
-class HeldWrites {
-  readonly events: EventRecord[] = [];
-  readonly byId = new Map<EventId, EventRecord>();
-  readonly streams = new Map<string, StreamRecord>();
-  readonly seqs = new Map<string, number>();
-  readonly conflicts = new Map<string, ConflictRecord>();
-  replica: ReplicaRecord | undefined;
-
-  /** Takes on `later`'s writes, made after its own. */
-  adopt(later: HeldWrites): void {
-    for (const record of later.events) {
-      this.events.push(record);
-      this.byId.set(record.event.id, record);
-    }
-    for (const [k, v] of later.streams) this.streams.set(k, v);
-    for (const [k, v] of later.seqs) this.seqs.set(k, v);
-    for (const [k, v] of later.conflicts) this.conflicts.set(k, v);
-    if (later.replica) this.replica = later.replica;
-  }
-}
-
-/**
  * What a group of writes reads of the database, which nothing changes while the
  * group holds the log's lock: each key once, and look-ups asked for together as one
  * query per kind.
  */
-class StoredState {
+class StoredState implements StoreReader {
   readonly event: (id: string) => Promise<EventRecord | undefined>;
   readonly stream: (name: string) => Promise<StreamRecord | undefined>;
-  readonly actorSeq: (actor: string) => Promise<number | undefined>;
-  readonly replica: () => Promise<ReplicaRecord>;
+  private readonly seqOf: (actor: string) => Promise<number | undefined>;
+  private readonly replicaOnce: (key: string) => Promise<ReplicaRecord>;
 
   constructor(line: QueryLine, logId: string) {
     const { client } = line;
@@ -284,64 +251,17 @@ class StoredState {
     this.stream = once(
       coalesced(line, (names) => readStreams(client, logId, names)),
     );
-    this.actorSeq = once(
+    this.seqOf = once(
       coalesced(line, (actors) => readActorSeqs(client, logId, actors)),
     );
-    const replica = once(() => line.run(() => readReplica(client, logId)));
-    this.replica = () => replica('');
+    this.replicaOnce = once(() => line.run(() => readReplica(client, logId)));
   }
-}
 
-/**
- * One write of a group: reads its own writes, then the group's earlier writes, then
- * the database.
- */
-class PgTransaction implements StoreTransaction {
-  readonly own = new HeldWrites();
-
-  constructor(
-    private readonly group: HeldWrites,
-    private readonly stored: StoredState,
-  ) {}
-
-  async event(id: EventId) {
-    return (
-      this.own.byId.get(id) ?? this.group.byId.get(id) ?? this.stored.event(id)
-    );
-  }
-  async stream(name: string) {
-    return (
-      this.own.streams.get(name) ??
-      this.group.streams.get(name) ??
-      this.stored.stream(name)
-    );
-  }
   async actorSeq(actor: string) {
-    return (
-      this.own.seqs.get(actor) ??
-      this.group.seqs.get(actor) ??
-      (await this.stored.actorSeq(actor)) ??
-      0
-    );
+    return (await this.seqOf(actor)) ?? 0;
   }
-  async replica() {
-    return this.own.replica ?? this.group.replica ?? this.stored.replica();
-  }
-  putEvent(record: EventRecord) {
-    this.own.events.push(record);
-    this.own.byId.set(record.event.id, record);
-  }
-  putStream(record: StreamRecord) {
-    this.own.streams.set(record.stream, record);
-  }
-  putActorSeq(actor: string, seq: number) {
-    this.own.seqs.set(actor, seq);
-  }
-  putReplica(record: ReplicaRecord) {
-    this.own.replica = record;
-  }
-  putConflict(record: ConflictRecord) {
-    this.own.conflicts.set(`${record.stream}\n${record.resolvedBy}`, record);
+  replica() {
+    return this.replicaOnce('');
   }
 }
 
@@ -349,7 +269,7 @@ class PgTransaction implements StoreTransaction {
 async function sendWrites(
   line: QueryLine,
   logId: string,
-  held: HeldWrites,
+  held: BufferedTransaction,
 ): Promise<void> {
   for (let i = 0; i < held.events.length; i += INSERT_ROWS) {
     const rows = held.events.slice(i, i + INSERT_ROWS);
@@ -398,8 +318,16 @@ async function sendWrites(
       [logId, [...held.seqs.keys()], [...held.seqs.values()]],
     );
   }
-  if (held.conflicts.size > 0) {
-    const rows = [...held.conflicts.values()];
+  if (held.conflicts.length > 0) {
+    // One row each: an INSERT may not update a row twice.
+    const rows = [
+      ...new Map(
+        held.conflicts.map((r) => [
+          `${r.stream}\n${r.hlc}\n${r.resolvedBy}`,
+          r,
+        ]),
+      ).values(),
+    ];
     await line.query(
       `INSERT INTO forkline_conflicts
          (log_id, stream, hlc, resolved_by, events, fork_point)
@@ -418,7 +346,7 @@ async function sendWrites(
       ],
     );
   }
-  const replica = held.replica;
+  const replica = held.replicaRecord;
   if (replica) {
     await line.query(
       `INSERT INTO forkline_replicas (log_id, hlc, last_pos, actor, conflict_index)
@@ -453,41 +381,18 @@ export function pgStore(
   const maxEvents = options.limits?.maxEvents ?? Infinity;
   const maxBytes = options.limits?.maxBytes ?? Infinity;
   let closed = false;
-  // Writes of this process wait here. They are sent in groups, one group at a time.
-  const waiting: Waiting[] = [];
-  let writing: Promise<void> | undefined;
   const checkOpen = () => {
     if (closed) throw new LogClosedError();
   };
 
-  /** Sends every write waiting, in groups. */
-  async function drain(): Promise<void> {
-    while (waiting.length > 0) {
-      const group = waiting.splice(0, GROUP_WRITES);
-      if (closed) for (const w of group) w.reject(new LogClosedError());
-      else await writeGroup(group);
-    }
-    writing = undefined;
-  }
-
   /**
-   * Writes that waited together, as one transaction holding the log's lock: each
-   * runs in turn over what the ones before it wrote, the engine's refusal drops
-   * that write alone, and all the rest are sent at once and committed once. A
-   * database error fails the writes run so far; those not yet run wait again.
+   * Writes that waited together (see groupCommit) as one transaction holding the
+   * log's lock: sent as a few array INSERTs and committed once.
    */
-  async function writeGroup(group: Waiting[]): Promise<void> {
-    let client: pg.PoolClient;
-    try {
-      client = await checkout(pool);
-    } catch (error) {
-      for (const w of group) w.reject(failed(error));
-      return;
-    }
+  async function transact(runWrites: RunWrites): Promise<void> {
+    const client = await checkout(pool);
     // Every query of the group, the engine's parallel look-ups too, one at a time.
     const line = new QueryLine(client);
-    const done: { write: Waiting; result: unknown }[] = [];
-    let next = 0;
     // A connection that could not even roll back is broken: the pool drops it.
     let broken = false;
     try {
@@ -495,42 +400,24 @@ export function pgStore(
       await line.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
         `forkline:log:${logId}`,
       ]);
-      const held = new HeldWrites();
-      const stored = new StoredState(line, logId);
+      const held = new BufferedTransaction(new StoredState(line, logId));
       const quota = await usage(line);
-      for (; next < group.length; next++) {
-        const write = group[next]!;
-        const tx = new PgTransaction(held, stored);
-        try {
-          const result = await write.body(tx);
-          line.check();
-          quota?.take(tx.own.events);
-          held.adopt(tx.own);
-          done.push({ write, result });
-        } catch (error) {
-          if (!(error instanceof ForklineError)) throw error;
-          // Refused by the engine, the transaction intact: nothing of it was sent.
-          line.check();
-          write.reject(error);
-        }
-      }
+      await runWrites(held, quota);
+      // A query that failed aborted the transaction, whatever the writes made of it.
+      line.check();
       await sendWrites(line, logId, held);
       if (held.events.length > 0) await account(line, held.events);
       // A COMMIT that fails with the connection may have committed: the client is
       // told nothing was kept, sends the batch again, and ingest skips what is stored.
       await line.query('COMMIT');
-      for (const { write, result } of done) write.resolve(result);
     } catch (error) {
       await line.query('ROLLBACK').catch(() => (broken = true));
-      // Those not yet run try again, unless the database is what failed.
-      const rest = line.failed ? group.length : next + 1;
-      for (const { write } of done) write.reject(failed(error));
-      for (const write of group.slice(next, rest)) write.reject(failed(error));
-      waiting.unshift(...group.slice(rest));
+      throw error;
     } finally {
       client.release(broken);
     }
   }
+  const writes = groupCommit(transact, { failure: failed });
 
   /**
    * What the log holds against its quota, when it has one: read once a group, under
@@ -545,17 +432,15 @@ export function pgStore(
     if (!rows[0]) return undefined;
     let events = Number(rows[0].events);
     let bytes = Number(rows[0].bytes);
-    return {
-      take(added: readonly EventRecord[]) {
-        let size = 0;
-        for (const r of added) size += encodeEvent(r.event).bytes + 1;
-        if (events + added.length > maxEvents)
-          throw new LogQuotaError(logId, 'events', maxEvents);
-        if (bytes + size > maxBytes)
-          throw new LogQuotaError(logId, 'bytes', maxBytes);
-        events += added.length;
-        bytes += size;
-      },
+    return (added: readonly EventRecord[]) => {
+      let size = 0;
+      for (const r of added) size += encodeEvent(r.event).bytes + 1;
+      if (events + added.length > maxEvents)
+        throw new LogQuotaError(logId, 'events', maxEvents);
+      if (bytes + size > maxBytes)
+        throw new LogQuotaError(logId, 'bytes', maxBytes);
+      events += added.length;
+      bytes += size;
     };
   }
 
@@ -643,16 +528,9 @@ export function pgStore(
     actorSeq: (actor) =>
       reading(async () => (await readActorSeq(pool, logId, actor)) ?? 0),
     replica: () => reading(() => readReplica(pool, logId)),
-    write<T>(body: (tx: StoreTransaction) => Promise<T>) {
+    write(body) {
       checkOpen();
-      return new Promise<T>((resolve, reject) => {
-        waiting.push({
-          body,
-          resolve: resolve as (result: unknown) => void,
-          reject,
-        });
-        writing ??= drain();
-      });
+      return writes.write(body);
     },
     // Resumed strictly after the last key read: writes landing meanwhile are met
     // once each, in order, or not at all.
@@ -750,7 +628,7 @@ export function pgStore(
       }),
     async close() {
       closed = true;
-      await writing;
+      await writes.idle();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { BufferedTransaction } from './buffered-transaction.ts';
 import { lateness, mergeSorted } from './canonical-order.ts';
 import { ZERO_HLC } from './hlc.ts';
 import { vectorFrom } from './version-vector.ts';
@@ -9,6 +10,7 @@ import {
   type ReplicaRecord,
   type SnapshotRecord,
   type Store,
+  type StoreReader,
   type StoreTransaction,
   type StreamRecord,
 } from './store.ts';
@@ -34,50 +36,6 @@ interface Committed {
   conflicts: Map<string, ConflictRecord[]>;
 }
 
-/**
- * A transaction buffers its writes and applies them on success, so a failed append
- * leaves nothing behind. Reads see its own writes first.
- */
-class MemoryTransaction implements StoreTransaction {
-  readonly events: EventRecord[] = [];
-  readonly byId = new Map<EventId, EventRecord>();
-  readonly streams = new Map<string, StreamRecord>();
-  readonly seqs = new Map<string, number>();
-  readonly conflicts: ConflictRecord[] = [];
-  replicaRecord: ReplicaRecord | undefined;
-
-  constructor(private readonly committed: Committed) {}
-
-  async event(id: EventId) {
-    return this.byId.get(id) ?? this.committed.events.get(id);
-  }
-  async stream(name: string) {
-    return this.streams.get(name) ?? this.committed.streams.get(name)?.record;
-  }
-  async actorSeq(actor: string) {
-    return this.seqs.get(actor) ?? this.committed.actorSeqs.get(actor) ?? 0;
-  }
-  async replica() {
-    return this.replicaRecord ?? this.committed.replica;
-  }
-  putEvent(record: EventRecord) {
-    this.events.push(record);
-    this.byId.set(record.event.id, record);
-  }
-  putStream(record: StreamRecord) {
-    this.streams.set(record.stream, record);
-  }
-  putActorSeq(actor: string, seq: number) {
-    this.seqs.set(actor, seq);
-  }
-  putReplica(record: ReplicaRecord) {
-    this.replicaRecord = record;
-  }
-  putConflict(record: ConflictRecord) {
-    this.conflicts.push(record);
-  }
-}
-
 /** An in-memory Store for Node, tests and servers. */
 export function memoryStore(): Store {
   const committed: Committed = {
@@ -93,7 +51,16 @@ export function memoryStore(): Store {
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
 
-  function apply(tx: MemoryTransaction): void {
+  /** Committed state, under every transaction. */
+  const reader: StoreReader = {
+    event: async (id) => committed.events.get(id),
+    stream: async (name) => committed.streams.get(name)?.record,
+    actorSeq: async (actor) => committed.actorSeqs.get(actor) ?? 0,
+    replica: async () => committed.replica,
+  };
+
+  /** A transaction's writes, applied once its body succeeded: a failed one leaves nothing. */
+  function apply(tx: BufferedTransaction): void {
     // Late: sorts before an event of its stream stored earlier (src/log/canonical-order.ts).
     const { late } = lateness(tx.events, (stream) => {
       const canonical = committed.streams.get(stream)?.canonical;
@@ -137,7 +104,7 @@ export function memoryStore(): Store {
   async function runWrite<T>(
     body: (tx: StoreTransaction) => Promise<T>,
   ): Promise<T> {
-    const tx = new MemoryTransaction(committed);
+    const tx = new BufferedTransaction(reader);
     const result = await body(tx);
     apply(tx);
     return result;
@@ -156,10 +123,7 @@ export function memoryStore(): Store {
   }
 
   return {
-    event: async (id) => committed.events.get(id),
-    stream: async (name) => committed.streams.get(name)?.record,
-    actorSeq: async (actor) => committed.actorSeqs.get(actor) ?? 0,
-    replica: async () => committed.replica,
+    ...reader,
     write(body) {
       if (closed) return Promise.reject(new Error('memory store is closed'));
       const run = queue.then(() => runWrite(body));

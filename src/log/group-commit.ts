@@ -1,0 +1,104 @@
+import { BufferedTransaction } from './buffered-transaction.ts';
+import { ForklineError } from './errors.ts';
+import type { EventRecord, Store, StoreTransaction } from './store.ts';
+
+/**
+ * Runs the writes of one group inside a store's transaction `tx`. `admit`, when
+ * given, is shown each write's events before they join the group: throwing a
+ * ForklineError (a quota) refuses that write alone.
+ */
+export type RunWrites = (
+  tx: StoreTransaction,
+  admit?: (added: readonly EventRecord[]) => void,
+) => Promise<void>;
+
+export interface GroupCommitOptions {
+  /** Most writes in one group. */
+  maxWrites?: number;
+  /** What a write of a failed group is told (a storage failure, say). */
+  failure?(error: unknown): unknown;
+}
+
+interface Waiting {
+  body: (tx: StoreTransaction) => Promise<unknown>;
+  resolve(result: unknown): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * `Store.write` for a store whose commit costs the same for one write as for many
+ * (an fsync, a database round trip under a lock): writes that arrive while a group
+ * commits wait, and then go together as the next group, in one transaction.
+ *
+ * `transact` opens the store's transaction, calls `runWrites` in it, then makes it
+ * durable. Each write runs in turn over the ones before it (a buffered transaction
+ * over the group's), so it sees them as if they had committed; one the engine
+ * refuses (a ForklineError) is dropped alone and the rest go on. Each write resolves
+ * once the group is durable. If the group fails, so do the writes it ran; the ones
+ * it had not run yet wait for the next group, unless the failure was the store's
+ * own (its transaction, not a write), which they are told as well.
+ */
+export function groupCommit(
+  transact: (runWrites: RunWrites) => Promise<void>,
+  options: GroupCommitOptions = {},
+): { write: Store['write']; idle(): Promise<void> } {
+  const maxWrites = options.maxWrites ?? 64;
+  const failure = options.failure ?? ((error: unknown) => error);
+  const waiting: Waiting[] = [];
+  let draining: Promise<void> | undefined;
+
+  async function drain(): Promise<void> {
+    while (waiting.length > 0) await commit(waiting.splice(0, maxWrites));
+    draining = undefined;
+  }
+
+  async function commit(group: Waiting[]): Promise<void> {
+    const done: { write: Waiting; result: unknown }[] = [];
+    let next = 0;
+    let failedInWrite = false;
+    try {
+      await transact(async (tx, admit) => {
+        for (; next < group.length; next++) {
+          const write = group[next]!;
+          const own = new BufferedTransaction(tx);
+          try {
+            const result = await write.body(own);
+            admit?.(own.events);
+            own.applyTo(tx);
+            done.push({ write, result });
+          } catch (error) {
+            if (!(error instanceof ForklineError)) {
+              failedInWrite = true;
+              throw error;
+            }
+            write.reject(error);
+          }
+        }
+      });
+    } catch (error) {
+      const told = failure(error);
+      for (const { write } of done) write.reject(told);
+      const rest = failedInWrite ? next + 1 : group.length;
+      for (const write of group.slice(next, rest)) write.reject(told);
+      waiting.unshift(...group.slice(rest));
+      return;
+    }
+    for (const { write, result } of done) write.resolve(result);
+  }
+
+  return {
+    write<T>(body: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        waiting.push({
+          body,
+          resolve: resolve as (result: unknown) => void,
+          reject,
+        });
+        draining ??= drain();
+      });
+    },
+    async idle() {
+      await draining;
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import {
+  InvalidEventError,
+  memoryStore,
+  openLog,
+  type Store,
+} from '../../src/index.ts';
+import { groupCommit, type RunWrites } from '../../src/log/group-commit.ts';
+import { collect } from '../support/records.ts';
+
+/**
+ * A memory store whose writes go through groupCommit, counting its transactions;
+ * `after` runs inside each, after the group's writes (a failing fsync, say).
+ */
+function grouped(after: () => void = () => undefined) {
+  const inner = memoryStore();
+  const seen = { transactions: 0, sizes: [] as number[] };
+  const writes = groupCommit(
+    (runWrites: RunWrites) =>
+      inner.write(async (tx) => {
+        seen.transactions++;
+        let writes = 0;
+        await runWrites(tx, () => writes++);
+        seen.sizes.push(writes);
+        after();
+      }),
+    { maxWrites: 4 },
+  );
+  const store: Store = { ...inner, write: writes.write };
+  return { store, seen };
+}
+
+describe('group commit', () => {
+  it('runs writes that waited together in one transaction, each seeing those before it', async () => {
+    const { store, seen } = grouped();
+    const log = await openLog({ store, actor: 'a' });
+    const appends = Array.from({ length: 9 }, (_, i) =>
+      log.append('doc/x', { type: 't', data: i }),
+    );
+    const results = await Promise.all(appends);
+    // The first alone, then the eight that waited, four to a group.
+    expect(seen.sizes).toEqual([1, 4, 4]);
+    expect(results.map((r) => r[0]!.event.seq)).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8, 9,
+    ]);
+    const events = await collect(log.read('doc/x'));
+    expect(events.map((e) => e.data)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    // Each event's parent is the one before it: every write saw the last.
+    events
+      .slice(1)
+      .forEach((e, i) => expect(e.parents).toEqual([events[i]!.id]));
+    expect((await log.verify()).ok).toBe(true);
+  });
+
+  it('drops a write the engine refuses alone; one that fails otherwise fails with those run, and the rest try again', async () => {
+    const { store, seen } = grouped();
+    const write = (n: number) =>
+      store.write(async (tx) => {
+        const replica = await tx.replica();
+        tx.putReplica({ ...replica, lastPos: replica.lastPos + n });
+        return n;
+      });
+    const refused = store.write(async () => {
+      throw new InvalidEventError('type', 'refused', {});
+    });
+    const broken = () =>
+      store.write(async () => {
+        throw new TypeError('a bug');
+      });
+    // Group 1: [refused]. Group 2: [1, broken, 2, 4]: 1 is lost with the failure,
+    // 2 and 4 wait for group 3.
+    const outcomes = await Promise.allSettled([
+      refused,
+      write(1),
+      broken(),
+      write(2),
+      write(4),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual([
+      'rejected',
+      'rejected',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    expect((outcomes[0] as PromiseRejectedResult).reason).toBeInstanceOf(
+      InvalidEventError,
+    );
+    expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(
+      TypeError,
+    );
+    expect(seen.sizes).toEqual([0, 2]);
+    expect((await store.replica()).lastPos).toBe(6);
+  });
+
+  it('fails every write of a group whose transaction fails, and keeps none of them', async () => {
+    let fail = true;
+    const { store } = grouped(() => {
+      if (fail) throw new Error('disk full');
+    });
+    const log = await openLog({ store, actor: 'a' });
+    const outcomes = await Promise.allSettled(
+      [0, 1, 2].map((i) => log.append('doc/x', { type: 't', data: i })),
+    );
+    expect(outcomes.every((o) => o.status === 'rejected')).toBe(true);
+    expect(await collect(log.read('doc/x'))).toEqual([]);
+    fail = false;
+    await log.append('doc/x', { type: 't', data: 'after' });
+    expect((await collect(log.read('doc/x'))).map((e) => e.data)).toEqual([
+      'after',
+    ]);
+  });
+});
