@@ -5,6 +5,7 @@ import { bundleScenario } from './bundle-size.ts';
 import { compactionScenario } from './compaction.ts';
 import { conflictsQueryScenario } from './conflicts-query.ts';
 import { relayScenarios } from './relay-throughput.ts';
+import { relayClusterScenario } from './relay-cluster.ts';
 import { relayFanoutScenario } from './relay-fanout.ts';
 import { relayRssScenario } from './relay-rss.ts';
 import { exportScenario, importScenario } from './log-transfer.ts';
@@ -39,6 +40,7 @@ export const SCENARIOS: Scenario[] = [
   storageBytesScenario,
   ...relayScenarios,
   relayFanoutScenario,
+  relayClusterScenario,
   relayRssScenario,
   bundleScenario,
 ];
