@@ -137,34 +137,139 @@ const readEvent = one(readEvents);
 const readStream = one(readStreams);
 const readActorSeq = one(readActorSeqs);
 
+interface ReplicaRow {
+  hlc: string;
+  last_pos: string;
+  actor: string | null;
+  conflict_index: number | null;
+}
+
+const replicaOf = (row: ReplicaRow | undefined): ReplicaRecord =>
+  row
+    ? {
+        hlc: row.hlc,
+        lastPos: Number(row.last_pos),
+        ...(row.actor !== null ? { actor: row.actor } : {}),
+        ...(row.conflict_index !== null
+          ? { conflictIndex: row.conflict_index }
+          : {}),
+      }
+    : { hlc: ZERO_HLC, lastPos: 0 };
+
 async function readReplica(
   db: Queryable,
   logId: string,
 ): Promise<ReplicaRecord> {
-  const { rows } = await db.query<{
-    hlc: string;
-    last_pos: string;
-    actor: string | null;
-    conflict_index: number | null;
-  }>(
+  const { rows } = await db.query<ReplicaRow>(
     'SELECT hlc, last_pos, actor, conflict_index FROM forkline_replicas WHERE log_id = $1',
     [logId],
   );
-  const row = rows[0];
-  if (!row) return { hlc: ZERO_HLC, lastPos: 0 };
-  return {
-    hlc: row.hlc,
-    lastPos: Number(row.last_pos),
-    ...(row.actor !== null ? { actor: row.actor } : {}),
-    ...(row.conflict_index !== null
-      ? { conflictIndex: row.conflict_index }
-      : {}),
-  };
+  return replicaOf(rows[0]);
+}
+
+/** The columns of readState's rows; each kind fills its own. */
+const STATE_COLUMNS = {
+  key: 'text',
+  n: 'bigint',
+  body: 'text',
+  recorded_at: 'bigint',
+  gen: 'bigint',
+  heads: 'text[]',
+  hlc: 'text',
+  actor: 'text',
+  conflict_index: 'integer',
+} as const;
+
+type StateRow = { key: string; n: string } & EventRow &
+  ReplicaRow & { heads: string[] };
+
+/**
+ * What a write asks of the stored state, by tagged key: `e` + an event id, `s` + a
+ * stream, `a` + an actor, `r` for the replica. One query (a UNION ALL of each kind's
+ * look-up) however many keys of however many kinds: a round trip each would be
+ * most of a write's time.
+ */
+async function readState(
+  db: Queryable,
+  logId: string,
+  tagged: readonly string[],
+): Promise<Map<string, unknown>> {
+  const params: unknown[] = [logId];
+  const p = (value: unknown) => `$${params.push(value)}`;
+  const keysOf = (tag: string) =>
+    tagged.filter((k) => k[0] === tag).map((k) => k.slice(1));
+  const selects: string[] = [];
+  /** One kind's look-up, every column typed: the kinds may come in any order. */
+  const select = (
+    columns: Partial<Record<keyof typeof STATE_COLUMNS, string>>,
+    from: string,
+  ) =>
+    selects.push(
+      `SELECT ${Object.entries(STATE_COLUMNS)
+        .map(
+          ([name, type]) =>
+            `${columns[name as keyof typeof STATE_COLUMNS] ?? 'NULL'}::${type} AS ${name}`,
+        )
+        .join(', ')} FROM ${from}`,
+    );
+  const [ids, streams, actors] = [keysOf('e'), keysOf('s'), keysOf('a')];
+  if (ids.length > 0)
+    select(
+      {
+        key: "'e' || id",
+        n: 'pos',
+        body: 'body',
+        recorded_at: 'recorded_at',
+        gen: 'gen',
+      },
+      `forkline_events WHERE log_id = $1 AND id = ANY(${p(ids)}::text[])`,
+    );
+  if (streams.length > 0)
+    select(
+      { key: "'s' || stream", n: 'size', heads: 'heads' },
+      `forkline_streams WHERE log_id = $1 AND stream = ANY(${p(streams)}::text[])`,
+    );
+  if (actors.length > 0)
+    select(
+      { key: "'a' || actor", n: 'seq' },
+      `forkline_actors WHERE log_id = $1 AND actor = ANY(${p(actors)}::text[])`,
+    );
+  if (tagged.includes('r'))
+    select(
+      {
+        key: "'r'",
+        n: 'last_pos',
+        hlc: 'hlc',
+        actor: 'actor',
+        conflict_index: 'conflict_index',
+      },
+      'forkline_replicas WHERE log_id = $1',
+    );
+  const { rows } = await db.query<StateRow>(
+    selects.join('\nUNION ALL\n'),
+    params,
+  );
+  const found = new Map<string, unknown>();
+  for (const row of rows) {
+    const key = row.key;
+    if (key[0] === 'e') found.set(key, recordOf({ ...row, pos: row.n }));
+    else if (key[0] === 's')
+      found.set(key, {
+        stream: key.slice(1),
+        heads: row.heads,
+        size: Number(row.n),
+      });
+    else if (key[0] === 'a') found.set(key, Number(row.n));
+    else found.set(key, replicaOf({ ...row, last_pos: row.n }));
+  }
+  if (tagged.includes('r') && !found.has('r'))
+    found.set('r', replicaOf(undefined));
+  return found;
 }
 
 /**
- * Look-ups of one kind asked for while the connection is busy, sent as one query
- * when it is free. The engine asks for a batch's events, streams and actors all at
+ * Look-ups asked for while the connection is busy, sent as one query when it is
+ * free. The engine asks for a batch's events, streams, actors and replica all at
  * once, and a connection runs one query at a time: ten look-ups are one round trip.
  */
 function coalesced<V>(
@@ -236,90 +341,88 @@ function once<V>(
 
 /**
  * What a group of writes reads of the database, which nothing changes while the
- * group holds the log's lock: each key once, and look-ups asked for together as one
- * query per kind.
+ * group holds the log's lock: each key once, and look-ups asked for together (of
+ * any kinds) as one query.
  */
 class StoredState implements StoreReader {
-  readonly event: (id: string) => Promise<EventRecord | undefined>;
-  readonly stream: (name: string) => Promise<StreamRecord | undefined>;
-  private readonly seqOf: (actor: string) => Promise<number | undefined>;
-  private readonly replicaOnce: (key: string) => Promise<ReplicaRecord>;
+  private readonly lookUp: (key: string) => Promise<unknown>;
 
   constructor(line: QueryLine, logId: string) {
-    const { client } = line;
-    this.event = once(coalesced(line, (ids) => readEvents(client, logId, ids)));
-    this.stream = once(
-      coalesced(line, (names) => readStreams(client, logId, names)),
+    this.lookUp = once(
+      coalesced(line, (keys) => readState(line.client, logId, keys)),
     );
-    this.seqOf = once(
-      coalesced(line, (actors) => readActorSeqs(client, logId, actors)),
-    );
-    this.replicaOnce = once(() => line.run(() => readReplica(client, logId)));
   }
 
-  async actorSeq(actor: string) {
-    return (await this.seqOf(actor)) ?? 0;
+  async event(id: EventId) {
+    return (await this.lookUp(`e${id}`)) as EventRecord | undefined;
   }
-  replica() {
-    return this.replicaOnce('');
+  async stream(name: string) {
+    return (await this.lookUp(`s${name}`)) as StreamRecord | undefined;
+  }
+  async actorSeq(actor: string) {
+    return ((await this.lookUp(`a${actor}`)) as number | undefined) ?? 0;
+  }
+  async replica() {
+    return (await this.lookUp('r')) as ReplicaRecord;
   }
 }
 
-/** Sends every write held, as a few array INSERTs; the caller commits. */
+/**
+ * Every write held, as one statement: array INSERTs chained as data-modifying CTEs,
+ * the log's counts (for its quota) raised by what it adds, and the announcement of
+ * the log when it adds events (delivered at commit). One round trip for a group of
+ * any size; the caller commits.
+ */
 async function sendWrites(
   line: QueryLine,
   logId: string,
   held: BufferedTransaction,
+  announce: PgStoreOptions['announce'],
 ): Promise<void> {
-  for (let i = 0; i < held.events.length; i += INSERT_ROWS) {
-    const rows = held.events.slice(i, i + INSERT_ROWS);
-    await line.query(
-      `INSERT INTO forkline_events
-         (log_id, pos, id, stream, actor, seq, hlc, recorded_at, gen, body)
-       SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[],
-         $6::bigint[], $7::text[], $8::bigint[], $9::bigint[], $10::text[])`,
-      [
-        logId,
-        rows.map((r) => r.pos),
-        rows.map((r) => r.event.id),
-        rows.map((r) => r.event.stream),
-        rows.map((r) => r.event.actor),
-        rows.map((r) => r.event.seq),
-        rows.map((r) => r.event.hlc),
-        rows.map((r) => r.recordedAt),
-        rows.map((r) => r.gen),
-        // The text every client of the log is then sent: encoded once.
-        rows.map((r) => encodeEvent(r.event).text),
-      ],
-    );
+  const params: unknown[] = [logId];
+  /** A placeholder for `value`. */
+  const p = (value: unknown) => `$${params.push(value)}`;
+  const parts: string[] = [];
+  const { events } = held;
+  for (let i = 0; i < events.length; i += INSERT_ROWS) {
+    const rows = events.slice(i, i + INSERT_ROWS);
+    parts.push(`INSERT INTO forkline_events
+        (log_id, pos, id, stream, actor, seq, hlc, recorded_at, gen, body)
+      SELECT $1, * FROM unnest(
+        ${p(rows.map((r) => r.pos))}::bigint[],
+        ${p(rows.map((r) => r.event.id))}::text[],
+        ${p(rows.map((r) => r.event.stream))}::text[],
+        ${p(rows.map((r) => r.event.actor))}::text[],
+        ${p(rows.map((r) => r.event.seq))}::bigint[],
+        ${p(rows.map((r) => r.event.hlc))}::text[],
+        ${p(rows.map((r) => r.recordedAt))}::bigint[],
+        ${p(rows.map((r) => r.gen))}::bigint[],
+        ${
+          // The text every client of the log is then sent: encoded once.
+          p(rows.map((r) => encodeEvent(r.event).text))
+        }::text[])`);
   }
   if (held.streams.size > 0) {
     const rows = [...held.streams.values()];
-    await line.query(
-      `INSERT INTO forkline_streams (log_id, stream, heads, size)
-       SELECT $1, s, string_to_array(h, ' '), n
-         FROM unnest($2::text[], $3::text[], $4::bigint[]) AS t(s, h, n)
-       ON CONFLICT (log_id, stream) DO UPDATE
-         SET heads = excluded.heads, size = excluded.size`,
-      [
-        logId,
-        rows.map((r) => r.stream),
-        // Ids hold no space (base64url): heads as one string each.
-        rows.map((r) => r.heads.join(' ')),
-        rows.map((r) => r.size),
-      ],
-    );
+    parts.push(`INSERT INTO forkline_streams (log_id, stream, heads, size)
+      SELECT $1, s, string_to_array(h, ' '), n
+        FROM unnest(${p(rows.map((r) => r.stream))}::text[],
+          ${
+            // Ids hold no space (base64url): heads as one string each.
+            p(rows.map((r) => r.heads.join(' ')))
+          }::text[],
+          ${p(rows.map((r) => r.size))}::bigint[]) AS t(s, h, n)
+      ON CONFLICT (log_id, stream) DO UPDATE
+        SET heads = excluded.heads, size = excluded.size`);
   }
   if (held.seqs.size > 0) {
-    await line.query(
-      `INSERT INTO forkline_actors (log_id, actor, seq)
-       SELECT $1, * FROM unnest($2::text[], $3::bigint[])
-       ON CONFLICT (log_id, actor) DO UPDATE SET seq = excluded.seq`,
-      [logId, [...held.seqs.keys()], [...held.seqs.values()]],
-    );
+    parts.push(`INSERT INTO forkline_actors (log_id, actor, seq)
+      SELECT $1, * FROM unnest(${p([...held.seqs.keys()])}::text[],
+        ${p([...held.seqs.values()])}::bigint[])
+      ON CONFLICT (log_id, actor) DO UPDATE SET seq = excluded.seq`);
   }
   if (held.conflicts.length > 0) {
-    // One row each: an INSERT may not update a row twice.
+    // One row each: a statement may not update a row twice.
     const rows = [
       ...new Map(
         held.conflicts.map((r) => [
@@ -328,41 +431,44 @@ async function sendWrites(
         ]),
       ).values(),
     ];
-    await line.query(
-      `INSERT INTO forkline_conflicts
-         (log_id, stream, hlc, resolved_by, events, fork_point)
-       SELECT $1, s, h, r, string_to_array(e, ' '), string_to_array(f, ' ')
-         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
-           AS t(s, h, r, e, f)
-       ON CONFLICT (log_id, stream, hlc, resolved_by) DO UPDATE
-         SET events = excluded.events, fork_point = excluded.fork_point`,
-      [
-        logId,
-        rows.map((r) => r.stream),
-        rows.map((r) => r.hlc),
-        rows.map((r) => r.resolvedBy),
-        rows.map((r) => r.events.join(' ')),
-        rows.map((r) => r.forkPoint.join(' ')),
-      ],
-    );
+    parts.push(`INSERT INTO forkline_conflicts
+        (log_id, stream, hlc, resolved_by, events, fork_point)
+      SELECT $1, s, h, r, string_to_array(e, ' '), string_to_array(f, ' ')
+        FROM unnest(${p(rows.map((r) => r.stream))}::text[],
+          ${p(rows.map((r) => r.hlc))}::text[],
+          ${p(rows.map((r) => r.resolvedBy))}::text[],
+          ${p(rows.map((r) => r.events.join(' ')))}::text[],
+          ${p(rows.map((r) => r.forkPoint.join(' ')))}::text[])
+          AS t(s, h, r, e, f)
+      ON CONFLICT (log_id, stream, hlc, resolved_by) DO UPDATE
+        SET events = excluded.events, fork_point = excluded.fork_point`);
   }
   const replica = held.replicaRecord;
   if (replica) {
-    await line.query(
-      `INSERT INTO forkline_replicas (log_id, hlc, last_pos, actor, conflict_index)
-       VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (log_id) DO UPDATE SET hlc = excluded.hlc,
-         last_pos = excluded.last_pos, actor = excluded.actor,
-         conflict_index = excluded.conflict_index`,
-      [
-        logId,
-        replica.hlc,
-        replica.lastPos,
-        replica.actor ?? null,
-        replica.conflictIndex ?? null,
-      ],
-    );
+    parts.push(`INSERT INTO forkline_replicas
+        (log_id, hlc, last_pos, actor, conflict_index)
+      VALUES ($1, ${p(replica.hlc)}, ${p(replica.lastPos)},
+        ${p(replica.actor ?? null)}, ${p(replica.conflictIndex ?? null)}::integer)
+      ON CONFLICT (log_id) DO UPDATE SET hlc = excluded.hlc,
+        last_pos = excluded.last_pos, actor = excluded.actor,
+        conflict_index = excluded.conflict_index`);
   }
+  if (events.length > 0) {
+    let bytes = 0;
+    for (const r of events) bytes += encodeEvent(r.event).bytes + 1;
+    parts.push(`UPDATE forkline_logs
+      SET events = events + ${p(events.length)}, bytes = bytes + ${p(bytes)}
+      WHERE log_id = $1`);
+  }
+  if (parts.length === 0) return;
+  const last =
+    announce && events.length > 0
+      ? `SELECT pg_notify(${p(announce.channel)}, ${p(`${announce.from}\n${logId}`)})`
+      : 'SELECT 1';
+  await line.query(
+    `WITH ${parts.map((sql, i) => `w${i} AS (${sql})`).join(',\n')}\n${last}`,
+    params,
+  );
 }
 
 /**
@@ -405,8 +511,7 @@ export function pgStore(
       await runWrites(held, quota);
       // A query that failed aborted the transaction, whatever the writes made of it.
       line.check();
-      await sendWrites(line, logId, held);
-      if (held.events.length > 0) await account(line, held.events);
+      await sendWrites(line, logId, held, options.announce);
       // A COMMIT that fails with the connection may have committed: the client is
       // told nothing was kept, sends the batch again, and ingest skips what is stored.
       await line.query('COMMIT');
@@ -466,27 +571,6 @@ export function pgStore(
     } catch (error) {
       throw failed(error);
     }
-  }
-
-  /**
-   * Within the group's transaction: counts what it stores against the log's quota,
-   * and announces the log, which PostgreSQL delivers when the transaction commits.
-   */
-  async function account(line: QueryLine, added: readonly EventRecord[]) {
-    if (maxEvents !== Infinity || maxBytes !== Infinity) {
-      let bytes = 0;
-      for (const r of added) bytes += encodeEvent(r.event).bytes + 1;
-      await line.query(
-        `UPDATE forkline_logs SET events = events + $2, bytes = bytes + $3
-          WHERE log_id = $1`,
-        [logId, added.length, bytes],
-      );
-    }
-    if (options.announce)
-      await line.query('SELECT pg_notify($1, $2)', [
-        options.announce.channel,
-        `${options.announce.from}\n${logId}`,
-      ]);
   }
 
   /**

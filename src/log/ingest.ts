@@ -84,38 +84,46 @@ export async function ingestInto(
   // actor's stored seq is new without a look-up; only the others (a duplicate, or a
   // fork of its actor) are asked for by id, in rounds of SETTLE_EVERY so that a
   // large batch of them does not hold the thread either.
+  // One round of look-ups for the whole batch: its actors' seqs, the parents it
+  // names outside itself, its streams and the replica. (A duplicate's are looked up
+  // too: duplicates are rare, and a round trip costs more than a look-up.)
+  const batchIds = new Set(batch.map((e) => e.id));
   const batchActors = [...new Set(batch.map((e) => e.actor))];
-  const storedSeqs = new Map(
-    await Promise.all(
-      batchActors.map(async (a) => [a, await tx.actorSeq(a)] as const),
-    ),
+  const outside = [
+    ...new Set(batch.flatMap((e) => e.parents).filter((p) => !batchIds.has(p))),
+  ];
+  const batchStreams = [...new Set(batch.map((e) => e.stream))];
+  const [seqList, parentRecords, streamRecords, replica] = await Promise.all([
+    Promise.all(batchActors.map((a) => tx.actorSeq(a))),
+    Promise.all(outside.map((id) => tx.event(id))),
+    Promise.all(batchStreams.map((s) => tx.stream(s))),
+    tx.replica(),
+  ]);
+  const storedSeqs = new Map(batchActors.map((a, i) => [a, seqList[i]!]));
+  const records = new Map<EventId, EventRecord>();
+  outside.forEach(
+    (id, i) => parentRecords[i] && records.set(id, parentRecords[i]!),
   );
   const known = batch.filter((e) => e.seq <= storedSeqs.get(e.actor)!);
   const existing = new Set<EventId>();
   for (let i = 0; i < known.length; i += SETTLE_EVERY) {
     const round = known.slice(i, i + SETTLE_EVERY);
     const found = await Promise.all(round.map((e) => tx.event(e.id)));
-    round.forEach((e, j) => found[j] && existing.add(e.id));
+    round.forEach((e, j) => {
+      const record = found[j];
+      if (!record) return;
+      existing.add(e.id);
+      // Stored already: a parent of the batch's fresh events, maybe.
+      records.set(e.id, record);
+    });
   }
   const fresh = batch.filter((e) => !existing.has(e.id));
   const duplicates = batch.length - fresh.length;
   if (fresh.length === 0) return { stored: 0, duplicates, deferred: [] };
 
-  const inBatch = new Set(fresh.map((e) => e.id));
-  const outside = [
-    ...new Set(fresh.flatMap((e) => e.parents).filter((p) => !inBatch.has(p))),
-  ];
   const actors = [...new Set(fresh.map((e) => e.actor))];
-  const streamNames = [...new Set(fresh.map((e) => e.stream))];
-  const [parentRecords, streamRecords, replica] = await Promise.all([
-    Promise.all(outside.map((id) => tx.event(id))),
-    Promise.all(streamNames.map((s) => tx.stream(s))),
-    tx.replica(),
-  ]);
-
-  const records = new Map<EventId, EventRecord>();
-  outside.forEach(
-    (id, i) => parentRecords[i] && records.set(id, parentRecords[i]!),
+  const storedStreams = new Map(
+    batchStreams.map((name, i) => [name, streamRecords[i]] as const),
   );
   const seqs = new Map(actors.map((a) => [a, storedSeqs.get(a)!]));
   // Once this replica has written as `self`, nobody else may: an event of its own
@@ -126,9 +134,9 @@ export async function ingestInto(
   if (impostor)
     throw new ActorForkError(impostor.id, impostor.actor, impostor.seq);
   const streams = new Map<string, StreamRecord>(
-    streamNames.map((s, i) => [
+    [...new Set(fresh.map((e) => e.stream))].map((s) => [
       s,
-      streamRecords[i] ?? { stream: s, heads: [], size: 0 },
+      storedStreams.get(s) ?? { stream: s, heads: [], size: 0 },
     ]),
   );
   let { lastPos } = replica;
