@@ -78,7 +78,18 @@ async function writers(count: number, batches: number): Promise<Writer[]> {
 class Tally {
   received = 0;
   latencies: number[] | undefined;
-  private waiting: { count: number; done: () => void }[] = [];
+  private waiting: {
+    count: number;
+    done: () => void;
+    failed: (error: Error) => void;
+  }[] = [];
+  private failure: Error | undefined;
+
+  /** A client was closed: whatever waits fails with `error`. */
+  fail(error: Error): void {
+    this.failure ??= error;
+    for (const w of this.waiting.splice(0)) w.failed(error);
+  }
 
   add(events: number): void {
     this.received += events;
@@ -89,6 +100,7 @@ class Tally {
 
   /** Resolves once `count` events have been received, or fails after two minutes. */
   reach(count: number): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
     if (this.received >= count) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
@@ -103,6 +115,10 @@ class Tally {
         done: () => {
           clearTimeout(timer);
           resolve();
+        },
+        failed: (error) => {
+          clearTimeout(timer);
+          reject(error);
         },
       });
     });
@@ -165,8 +181,10 @@ function runClient(
   });
   ws.once('error', failed);
   ws.on('close', (code, reason) => {
-    if (!closing && next < writer.batches.length)
-      throw new Error(`the relay closed a client: ${code} ${String(reason)}`);
+    if (!closing)
+      tally.fail(
+        new Error(`the relay closed a client: ${code} ${String(reason)}`),
+      );
   });
   return {
     ready,

@@ -17,7 +17,8 @@ interface Entry {
  * session's reader remembers how far into the feed it has looked, so a push costs
  * the events that came since, not a look at the whole log's vector and a scan from
  * the oldest event any peer lacks (which, with a hundred sessions, each push did). A
- * reader that is new, or fell behind the feed's start, asks the log, as before.
+ * new reader asks the log what its peer lacks; one that fell behind the feed's start
+ * (its peer reads slowly) reads the store on from where it stopped.
  */
 export class LogFeed {
   private tail: Entry[] = [];
@@ -27,11 +28,16 @@ export class LogFeed {
   private constructor(
     private readonly log: Log,
     private readonly store: Store,
+    private readonly tailEvents: number,
   ) {}
 
-  static async open(log: Log): Promise<LogFeed> {
+  /** `tail`: the recent events kept (TAIL_EVENTS); tests make it small. */
+  static async open(
+    log: Log,
+    options: { tail?: number } = {},
+  ): Promise<LogFeed> {
     const store = storeOf(log);
-    const feed = new LogFeed(log, store);
+    const feed = new LogFeed(log, store, options.tail ?? TAIL_EVENTS);
     feed.lastPos = (await store.replica()).lastPos;
     return feed;
   }
@@ -45,7 +51,7 @@ export class LogFeed {
         this.lastPos = record.pos;
       }
       // A new array: readers walking the old one are not shifted under.
-      if (tail.length > TAIL_EVENTS) tail = tail.slice(-TAIL_EVENTS);
+      if (tail.length > this.tailEvents) tail = tail.slice(-this.tailEvents);
       this.tail = tail;
     });
     this.reading = run.catch(() => undefined);
@@ -62,15 +68,25 @@ export class LogFeed {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const feed = this;
     return async function* (vector: VersionVector) {
-      const tail = feed.tail;
-      const first = tail[0]?.pos ?? feed.lastPos + 1;
-      if (cursor === undefined || cursor < first - 1) {
-        // From the store, whatever its age. Everything stored by now is covered once
+      if (cursor === undefined) {
+        // From the log, whatever its age. Everything stored by now is covered once
         // the walk completes; the feed's later events are met after it.
         const upTo = feed.lastPos;
         yield* feed.log.since(vector);
         cursor = upTo;
         return;
+      }
+      const tail = feed.tail;
+      const first = tail[0]?.pos ?? feed.lastPos + 1;
+      if (cursor < first - 1) {
+        // Fell behind the tail (its peer read slowly): the store from where it
+        // stopped, up to the tail. No look-up per writer, as a new reader makes:
+        // the cursor says where to go on.
+        for await (const { event, pos } of feed.store.eventsFrom(cursor + 1)) {
+          if (pos >= first) break;
+          if (event.seq > seqIn(vector, event.actor)) yield event;
+          cursor = pos;
+        }
       }
       let lo = 0;
       let hi = tail.length;

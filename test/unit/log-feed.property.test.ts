@@ -21,12 +21,14 @@ const step = fc.oneof(
 );
 
 describe("a relay's feed of a log", () => {
-  it('gives a session every event its peer lacks exactly once, in position order, however its pushes stop and the feed lags', async () => {
+  it('gives a session every event its peer lacks exactly once, in position order, however its pushes stop, the feed lags and the session falls behind the feed', async () => {
     await assertProperty(
       fc.asyncProperty(
         fc.array(step, { maxLength: 40 }),
         fc.nat(50),
-        async (steps, early) => {
+        // A tail this short, against pushes of up to 40: readers fall behind it.
+        fc.integer({ min: 1, max: 64 }),
+        async (steps, early, tailEvents) => {
           const log = await openLog({ actor: 'relay' });
           const writers = await Promise.all(
             [0, 1, 2].map((i) => openLog({ actor: `w${i}` })),
@@ -39,7 +41,7 @@ describe("a relay's feed of a log", () => {
           };
           // Some events stored before the feed opened: a new reader catches up from the log.
           for (let i = 0; i < early; i++) await write(i % 3, 1);
-          const feed = await LogFeed.open(log);
+          const feed = await LogFeed.open(log, { tail: tailEvents });
           const since = feed.reader();
           let sent: VersionVector = {};
           const taken: LogEvent[] = [];
@@ -73,6 +75,10 @@ describe("a relay's feed of a log", () => {
             all.map((e) => e.id).sort(),
           );
           expect(new Set(taken.map((e) => e.id)).size).toBe(taken.length);
+          // In the order stored.
+          const at = new Map(all.map((e, i) => [e.id, i]));
+          const order = taken.map((e) => at.get(e.id)!);
+          expect(order).toEqual([...order].sort((a, b) => a - b));
           await Promise.all([log, ...writers].map((l) => l.close()));
         },
       ),
