@@ -81,16 +81,9 @@ export function encodeMessage(message: SyncMessage): string {
 export interface EncodedEvent {
   text: string;
   bytes: number;
-  /** The text's UTF-8 bytes, once `utf8Of` made them. */
-  utf8?: Uint8Array;
 }
 
 const utf8Encoder = new TextEncoder();
-
-/** An event's text as UTF-8 bytes, encoded once however many peers are sent it. */
-export function utf8Of(event: EncodedEvent): Uint8Array {
-  return (event.utf8 ??= utf8Encoder.encode(event.text));
-}
 
 /**
  * Bytes an `events` message adds around its events' texts: the envelope with the
@@ -117,9 +110,12 @@ export function eventsMessage(
 }
 
 /**
- * The `events` message for already encoded events, as UTF-8 bytes: each event's
- * bytes are copied in, never encoded again, so a relay sending one event to a
- * hundred peers encodes it once.
+ * The `events` message for already encoded events, as UTF-8 bytes: one buffer of the
+ * size their known lengths add up to, each text encoded straight into it. No joined
+ * string is made, measured or encoded again by the socket, which for a relay sending
+ * every batch to a hundred peers was a quarter of its time. (Keeping each event's
+ * bytes instead cost a small off-heap buffer per event, which the relay's resident
+ * memory kept after they were freed.)
  */
 export function eventsMessageUtf8(
   id: number,
@@ -133,8 +129,7 @@ export function eventsMessageUtf8(
   let at = head.length;
   events.forEach((e, i) => {
     if (i > 0) out[at++] = 0x2c; // ,
-    out.set(utf8Of(e), at);
-    at += e.bytes;
+    at += utf8Encoder.encodeInto(e.text, out.subarray(at)).written;
   });
   out[at++] = 0x5d; // ]
   out[at] = 0x7d; // }
@@ -142,8 +137,7 @@ export function eventsMessageUtf8(
 }
 
 /**
- * Recently encoded events by id, up to a byte budget (of their texts; a relay's
- * entries hold their UTF-8 bytes as well): a relay fans one batch out to
+ * Recently encoded events by id, up to a byte budget: a relay fans one batch out to
  * every client of a log, and each would otherwise serialise the same events again.
  * Ids are content addresses, so an id always has the same text.
  */
