@@ -50,6 +50,7 @@ function appendingStore(
   inner: Store,
   file: FileHandle,
   state: FileState,
+  stored?: (records: readonly EventRecord[]) => void,
 ): Store {
   const writes = groupCommit(
     (runWrites) =>
@@ -60,7 +61,7 @@ function appendingStore(
           await appendRecords(file, state, group.events);
         group.applyTo(tx);
       }),
-    { maxWrites: 256 },
+    { maxWrites: 256, ...(stored ? { committed: stored } : {}) },
   );
   return { ...inner, write: writes.write };
 }
@@ -165,6 +166,8 @@ export async function openFileLog(
   path: string,
   say: (message: string) => void = console.log,
   limits: FileLogLimits = {},
+  /** Told the events of each write, once they are durable. */
+  stored?: (records: readonly EventRecord[]) => void,
 ): Promise<FileLog> {
   const file = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
   try {
@@ -200,7 +203,7 @@ export async function openFileLog(
       maxEvents: limits.maxEvents ?? Infinity,
     };
     const log = await openLog({
-      store: appendingStore(memory, file, state),
+      store: appendingStore(memory, file, state, stored),
       actor: 'relay',
     });
     return {

@@ -1,6 +1,6 @@
 import type { Log, LogEvent, VersionVector } from '../src/index.ts';
 import { storeOf } from '../src/log/log.ts';
-import type { Store } from '../src/log/store.ts';
+import type { EventRecord, Store } from '../src/log/store.ts';
 import { seqIn } from '../src/log/version-vector.ts';
 
 /** Recent events kept for the log's sessions: the live part of every push. */
@@ -45,17 +45,34 @@ export class LogFeed {
   /** Takes in what was stored since the last look (by this relay or another). One at a time. */
   refresh(): Promise<void> {
     const run = this.reading.then(async () => {
-      let tail = this.tail;
-      for await (const record of this.store.eventsFrom(this.lastPos + 1)) {
-        tail.push({ event: record.event, pos: record.pos });
-        this.lastPos = record.pos;
-      }
-      // A new array: readers walking the old one are not shifted under.
-      if (tail.length > this.tailEvents) tail = tail.slice(-this.tailEvents);
-      this.tail = tail;
+      for await (const record of this.store.eventsFrom(this.lastPos + 1))
+        this.take(record);
     });
     this.reading = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Events this process just stored, in position order: taken without reading them
+   * back when they follow what the feed holds. Returns false when they do not (a
+   * write of another process came between): the caller refreshes.
+   */
+  written(records: readonly EventRecord[]): boolean {
+    for (const record of records) if (!this.take(record)) return false;
+    return true;
+  }
+
+  /** Adds the event at `lastPos + 1` (skips one it holds); false for a gap. */
+  private take(record: EventRecord): boolean {
+    if (record.pos <= this.lastPos) return true;
+    if (record.pos !== this.lastPos + 1) return false;
+    this.tail.push({ event: record.event, pos: record.pos });
+    this.lastPos = record.pos;
+    // A new array: readers walking the old one are not shifted under. Cut at twice
+    // the bound, so the copy is paid once per tailEvents events.
+    if (this.tail.length > 2 * this.tailEvents)
+      this.tail = this.tail.slice(-this.tailEvents);
+    return true;
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Log } from '../src/index.ts';
+import type { EventRecord, Log } from '../src/index.ts';
 import { LogFeed } from './log-feed.ts';
 
 /** A log a relay has open, over whichever storage it keeps logs in. */
@@ -28,8 +28,14 @@ export interface LogSlot {
 }
 
 export interface LogRegistryOptions {
-  /** Opens a log: loads its file, or names its rows in the database. */
-  open(logId: string): Promise<OpenedLog>;
+  /**
+   * Opens a log: loads its file, or names its rows in the database. `stored` is
+   * told the events each write through it stored, once durable.
+   */
+  open(
+    logId: string,
+    stored: (records: readonly EventRecord[]) => void,
+  ): Promise<OpenedLog>;
   /** A log with no session for this long is closed and leaves memory. */
   idleMs: number;
   say(message: string): void;
@@ -52,8 +58,16 @@ export class LogRegistry {
   }
 
   /**
+   * A session of `logId` stored events, which its feed took as they were committed:
+   * each of its sessions is sent what its peer lacks.
+   */
+  pushTo(logId: string): void {
+    for (const member of this.slots.get(logId)?.sessions ?? []) member.push();
+  }
+
+  /**
    * Events were stored in `logId` (in every log open here, without one): its feed
-   * takes them in, then each of its sessions is sent what its peer lacks.
+   * reads them in, then each of its sessions is sent what its peer lacks.
    */
   moved(logId?: string): Promise<void> {
     const slots =
@@ -83,9 +97,15 @@ export class LogRegistry {
         joining: 0,
         idle: undefined,
         opened: previous.then(async () => {
-          const opened = await this.options.open(logId);
+          let feed: LogFeed | undefined;
+          // Its own writes go to the feed as they are committed, unread; what it
+          // cannot take (another process wrote in between) is read.
+          const opened = await this.options.open(logId, (records) => {
+            if (feed && !feed.written(records)) void this.moved(logId);
+          });
           try {
-            return { ...opened, feed: await LogFeed.open(opened.log) };
+            feed = await LogFeed.open(opened.log);
+            return { ...opened, feed };
           } catch (error) {
             await opened.close();
             throw error;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
 import type pg from 'pg';
 import { ZERO_HLC } from '../src/log/hlc.ts';
@@ -26,6 +27,8 @@ export interface PgStoreOptions {
   limits?: FileLogLimits;
   /** Announce each write that stored events on this channel, as `${from}\n${logId}`. */
   announce?: { channel: string; from: string };
+  /** The events each write stored here, once committed (groupCommit's `committed`). */
+  stored?(records: readonly EventRecord[]): void;
 }
 
 /** Rows a read takes at a time: memory holds a page, never a whole stream. */
@@ -472,6 +475,18 @@ async function sendWrites(
 }
 
 /**
+ * The advisory lock key of a log's writes: the first 8 bytes of SHA-256 of its id,
+ * as a signed 64-bit integer in decimal. Every relay computes the same key.
+ */
+export function logLockKey(logId: string): string {
+  return createHash('sha256')
+    .update(`forkline:log:${logId}`, 'utf8')
+    .digest()
+    .readBigInt64BE(0)
+    .toString();
+}
+
+/**
  * The log `logId` kept in PostgreSQL (schema: server/migrations, applied by
  * `migrate`): the engine's Store, so the relay runs the same engine over it as over
  * memory or IndexedDB, and it passes the same contract suite. Every query names the
@@ -484,6 +499,7 @@ export function pgStore(
   logId: string,
   options: PgStoreOptions = {},
 ): Store {
+  const lockKey = logLockKey(logId);
   const maxEvents = options.limits?.maxEvents ?? Infinity;
   const maxBytes = options.limits?.maxBytes ?? Infinity;
   let closed = false;
@@ -502,10 +518,9 @@ export function pgStore(
     // A connection that could not even roll back is broken: the pool drops it.
     let broken = false;
     try {
-      await line.query('BEGIN');
-      await line.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
-        `forkline:log:${logId}`,
-      ]);
+      // One round trip: the simple protocol takes two statements at once, and the
+      // key is a number of ours, never the client's text.
+      await line.query(`BEGIN; SELECT pg_advisory_xact_lock(${lockKey})`);
       const held = new BufferedTransaction(new StoredState(line, logId));
       const quota = await usage(line);
       await runWrites(held, quota);
@@ -522,7 +537,10 @@ export function pgStore(
       client.release(broken);
     }
   }
-  const writes = groupCommit(transact, { failure: failed });
+  const writes = groupCommit(transact, {
+    failure: failed,
+    ...(options.stored ? { committed: options.stored } : {}),
+  });
 
   /**
    * What the log holds against its quota, when it has one: read once a group, under

@@ -213,13 +213,9 @@ export function serveConnection(
           acked = acknowledged;
         },
         ...(message.recheck ? { recheck: message.recheck } : {}),
-        // Stored and durable: the feed reads it once, and every client of this log
-        // gets it now.
-        onIngested: () => {
-          registry
-            .moved(slot.logId)
-            .catch((error: unknown) => refuse(context.refusalOf(error, slot)));
-        },
+        // Stored and durable: the feed took it as it was committed, and every
+        // client of this log gets it now.
+        onIngested: () => registry.pushTo(slot.logId),
       },
     );
     joined = { slot, member };

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { openLog } from '../src/index.ts';
+import { openLog, type EventRecord } from '../src/index.ts';
 import { openFileLog, type FileLogLimits } from './file-log.ts';
 import type { OpenedLog } from './log-registry.ts';
 import { migrate } from './pg-migrate.ts';
@@ -18,8 +18,14 @@ export interface RelayStorage {
   createLog(logId: string, tokenHash: Buffer): Promise<void>;
   /** The hash of the log's token; undefined when there is no such log. */
   tokenHash(logId: string): Promise<Buffer | undefined>;
-  /** Opens a log for the sessions of this process. */
-  open(logId: string): Promise<OpenedLog>;
+  /**
+   * Opens a log for the sessions of this process. `stored` is told the events each
+   * write through it stored, once they are durable.
+   */
+  open(
+    logId: string,
+    stored: (records: readonly EventRecord[]) => void,
+  ): Promise<OpenedLog>;
   /**
    * Calls `moved` with each log another relay process stored events in, from now
    * on: its sessions here are sent what they lack. With no log id: any log may have
@@ -92,7 +98,7 @@ export async function fileStorage(
         throw error;
       }
     },
-    open: (logId) => openFileLog(logPath(logId), say, limits),
+    open: (logId, stored) => openFileLog(logPath(logId), say, limits, stored),
     watch: async () => undefined,
     close: async () => undefined,
   };
@@ -135,11 +141,12 @@ export async function postgresStorage(
       );
       return rows[0]?.token_hash;
     },
-    async open(logId) {
+    async open(logId, stored) {
       const log = await openLog({
         store: pgStore(pool, logId, {
           limits,
           announce: { channel: MOVED, from: self },
+          stored,
         }),
         actor: 'relay',
       });

@@ -129,7 +129,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     ? await postgresStorage(options.database, logLimits, say)
     : await fileStorage(options.dataDir, logLimits, say);
   const registry = new LogRegistry({
-    open: (logId) => storage.open(logId),
+    open: (logId, stored) => storage.open(logId, stored),
     idleMs: limits.idleLogMs,
     say,
   });

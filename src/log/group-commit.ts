@@ -17,6 +17,11 @@ export interface GroupCommitOptions {
   maxWrites?: number;
   /** What a write of a failed group is told (a storage failure, say). */
   failure?(error: unknown): unknown;
+  /**
+   * The events a group stored, in position order, once it is durable and before
+   * its writes resolve: whoever sends them on has them without reading them back.
+   */
+  committed?(records: readonly EventRecord[]): void;
 }
 
 interface Waiting {
@@ -53,7 +58,11 @@ export function groupCommit(
   }
 
   async function commit(group: Waiting[]): Promise<void> {
-    const done: { write: Waiting; result: unknown }[] = [];
+    const done: {
+      write: Waiting;
+      result: unknown;
+      events: readonly EventRecord[];
+    }[] = [];
     let next = 0;
     let failedInWrite = false;
     try {
@@ -65,7 +74,7 @@ export function groupCommit(
             const result = await write.body(own);
             admit?.(own.events);
             own.applyTo(tx);
-            done.push({ write, result });
+            done.push({ write, result, events: own.events });
           } catch (error) {
             if (!(error instanceof ForklineError)) {
               failedInWrite = true;
@@ -83,6 +92,8 @@ export function groupCommit(
       waiting.unshift(...group.slice(rest));
       return;
     }
+    const stored = done.flatMap((d) => d.events);
+    if (stored.length > 0) options.committed?.(stored);
     for (const { write, result } of done) write.resolve(result);
   }
 

@@ -14,7 +14,11 @@ import { collect } from '../support/records.ts';
  */
 function grouped(after: () => void = () => undefined) {
   const inner = memoryStore();
-  const seen = { transactions: 0, sizes: [] as number[] };
+  const seen = {
+    transactions: 0,
+    sizes: [] as number[],
+    committed: [] as number[][],
+  };
   const writes = groupCommit(
     (runWrites: RunWrites) =>
       inner.write(async (tx) => {
@@ -24,7 +28,10 @@ function grouped(after: () => void = () => undefined) {
         seen.sizes.push(writes);
         after();
       }),
-    { maxWrites: 4 },
+    {
+      maxWrites: 4,
+      committed: (records) => seen.committed.push(records.map((r) => r.pos)),
+    },
   );
   const store: Store = { ...inner, write: writes.write };
   return { store, seen };
@@ -40,6 +47,8 @@ describe('group commit', () => {
     const results = await Promise.all(appends);
     // The first alone, then the eight that waited, four to a group.
     expect(seen.sizes).toEqual([1, 4, 4]);
+    // Each group's events, once durable, in position order.
+    expect(seen.committed).toEqual([[1], [2, 3, 4, 5], [6, 7, 8, 9]]);
     expect(results.map((r) => r[0]!.event.seq)).toEqual([
       1, 2, 3, 4, 5, 6, 7, 8, 9,
     ]);
@@ -95,7 +104,7 @@ describe('group commit', () => {
 
   it('fails every write of a group whose transaction fails, and keeps none of them', async () => {
     let fail = true;
-    const { store } = grouped(() => {
+    const { store, seen } = grouped(() => {
       if (fail) throw new Error('disk full');
     });
     const log = await openLog({ store, actor: 'a' });
@@ -104,6 +113,7 @@ describe('group commit', () => {
     );
     expect(outcomes.every((o) => o.status === 'rejected')).toBe(true);
     expect(await collect(log.read('doc/x'))).toEqual([]);
+    expect(seen.committed).toEqual([]);
     fail = false;
     await log.append('doc/x', { type: 't', data: 'after' });
     expect((await collect(log.read('doc/x'))).map((e) => e.data)).toEqual([

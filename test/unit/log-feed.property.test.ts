@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { openLog, type LogEvent, type VersionVector } from '../../src/index.ts';
 import { withEvents } from '../../src/log/version-vector.ts';
+import { storeOf } from '../../src/log/log.ts';
 import { LogFeed } from '../../server/log-feed.ts';
 import { collect } from '../support/records.ts';
 import { assertProperty } from '../support/property.ts';
@@ -11,6 +12,9 @@ const step = fc.oneof(
     kind: fc.constant('append' as const),
     n: fc.integer({ min: 1, max: 30 }),
     actor: fc.nat(2),
+    // What the feed is told: nothing (another process wrote: a refresh reads it),
+    // the records stored (this process wrote), or them past a gap.
+    told: fc.constantFrom('nothing', 'written', 'after a gap'),
   }),
   fc.record({ kind: fc.constant('refresh' as const) }),
   // A push that takes at most `take` events, as a session whose batch filled up.
@@ -21,7 +25,7 @@ const step = fc.oneof(
 );
 
 describe("a relay's feed of a log", () => {
-  it('gives a session every event its peer lacks exactly once, in position order, however its pushes stop, the feed lags and the session falls behind the feed', async () => {
+  it('gives a session every event its peer lacks exactly once, in position order, however its pushes stop, the feed lags or is handed writes, and the session falls behind the feed', async () => {
     await assertProperty(
       fc.asyncProperty(
         fc.array(step, { maxLength: 40 }),
@@ -42,6 +46,7 @@ describe("a relay's feed of a log", () => {
           // Some events stored before the feed opened: a new reader catches up from the log.
           for (let i = 0; i < early; i++) await write(i % 3, 1);
           const feed = await LogFeed.open(log, { tail: tailEvents });
+          const store = storeOf(log);
           const since = feed.reader();
           let sent: VersionVector = {};
           const taken: LogEvent[] = [];
@@ -62,9 +67,18 @@ describe("a relay's feed of a log", () => {
                 made.push(
                   (await w.append('doc/x', { type: 't', data: i }))[0]!.event,
                 );
+              const before = (await store.replica()).lastPos;
               await log.ingest(
                 await collect(w.since(await log.versionVector())),
               );
+              const records = await collect(store.eventsFrom(before + 1));
+              const told =
+                s.told === 'written'
+                  ? records
+                  : s.told === 'after a gap'
+                    ? records.slice(1)
+                    : undefined;
+              if (told && !feed.written(told)) await feed.refresh();
             } else if (s.kind === 'refresh') await feed.refresh();
             else await push(s.take);
           }
