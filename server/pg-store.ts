@@ -661,6 +661,24 @@ export function pgStore(
         );
         return rows[0] && recordOf(rows[0]);
       }),
+    // One query, not a look-up per writer: a client new to a log of 400 writers
+    // would otherwise cost 400 round trips.
+    firstLacking: (vector) =>
+      reading(async () => {
+        const entries = Object.entries(vector);
+        const { rows } = await pool.query<{ pos: string | null }>(
+          `SELECT min(e.pos) AS pos
+             FROM forkline_actors a
+             LEFT JOIN unnest($2::text[], $3::bigint[]) AS v(actor, seq)
+               ON v.actor = a.actor
+             JOIN forkline_events e ON e.log_id = a.log_id AND e.actor = a.actor
+               AND e.seq = coalesce(v.seq, 0) + 1
+            WHERE a.log_id = $1 AND a.seq > coalesce(v.seq, 0)`,
+          [logId, entries.map(([actor]) => actor), entries.map(([, n]) => n)],
+        );
+        const pos = rows[0]?.pos;
+        return pos === null || pos === undefined ? undefined : Number(pos);
+      }),
     versionVector: () =>
       reading(async () => {
         const { rows } = await pool.query<{ actor: string; seq: string }>(

@@ -17,6 +17,7 @@ import { verifyStore, type VerifyReport } from './verify.ts';
 import { seqIn } from './version-vector.ts';
 import {
   compareCanonical,
+  firstLacking,
   lastOfIds,
   type Store,
   type StoreReader,
@@ -301,16 +302,8 @@ class ForklineLog implements Log {
   /** What a peer holding `vector` lacks, in arrival order here (which is causal). */
   async *since(vector: VersionVector): AsyncIterable<LogEvent> {
     this.checkOpen();
-    const local = await this.store.versionVector();
-    let from = Infinity;
-    for (const [actor, seq] of Object.entries(local)) {
-      const known = seqIn(vector, actor);
-      if (seq > known) {
-        const first = await this.store.actorEvent(actor, known + 1);
-        if (first) from = Math.min(from, first.pos);
-      }
-    }
-    if (from === Infinity) return;
+    const from = await firstLacking(this.store, vector);
+    if (from === undefined) return;
     for await (const { event } of this.store.eventsFrom(from)) {
       if (event.seq > seqIn(vector, event.actor)) yield event;
     }

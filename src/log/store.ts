@@ -1,4 +1,5 @@
 import type { EventId, LogEvent, VersionVector } from './types.ts';
+import { seqIn } from './version-vector.ts';
 
 /** An event as stored: the event plus local bookkeeping that is never hashed. */
 export interface EventRecord {
@@ -139,6 +140,13 @@ export interface Store extends StoreReader {
   /** The event `actor` wrote with `seq`, if stored. */
   actorEvent(actor: string, seq: number): Promise<EventRecord | undefined>;
   /**
+   * Optional: the position of the first event a peer holding `vector` lacks
+   * (undefined: none), for a store that answers it at once. Without it, `since`
+   * looks up each writer's first lacking event (`firstLacking` below), which for a
+   * database is a round trip per writer of the log.
+   */
+  firstLacking?(vector: VersionVector): Promise<number | undefined>;
+  /**
    * Whether event `id` is stored at a position up to `pos`: what a fold that holds
    * every event up to `pos` asks of an event. A store that packs events answers from
    * the positions a pack spans, without unpacking it, where it can.
@@ -181,4 +189,25 @@ export async function lastOfIds(
     if (!last || compareCanonical(last, record.event) < 0) last = record.event;
   }
   return last ? { last } : {};
+}
+
+/**
+ * The position of the first event a peer holding `vector` lacks, from the store's
+ * own answer or, without one, a look-up of each writer's first lacking event.
+ */
+export async function firstLacking(
+  store: Store,
+  vector: VersionVector,
+): Promise<number | undefined> {
+  if (store.firstLacking) return store.firstLacking(vector);
+  const local = await store.versionVector();
+  let from = Infinity;
+  for (const [actor, seq] of Object.entries(local)) {
+    const known = seqIn(vector, actor);
+    if (seq > known) {
+      const first = await store.actorEvent(actor, known + 1);
+      if (first) from = Math.min(from, first.pos);
+    }
+  }
+  return from === Infinity ? undefined : from;
 }

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ZERO_HLC } from '../../src/log/hlc.ts';
-import type { Store } from '../../src/log/store.ts';
+import { openLog, type VersionVector } from '../../src/index.ts';
+import { firstLacking, type Store } from '../../src/log/store.ts';
 import { collect, makeRecord } from '../support/records.ts';
 
 /**
@@ -233,6 +234,36 @@ export function storeContract(
         'doc/b',
         'ledger/1',
       ]);
+    });
+
+    it('finds the first event a peer lacks, whatever the peer holds', async () => {
+      const log = await openLog({ store, actor: 'holder' });
+      const writers = await Promise.all(
+        ['w0', 'w1', 'w2'].map((actor) => openLog({ actor })),
+      );
+      // Interleaved: each writer's events spread over the log's positions.
+      for (let round = 0; round < 4; round++)
+        for (const [i, w] of writers.entries()) {
+          await w.append(`doc/${i}`, { type: 't', data: round });
+          await log.ingest(await collect(w.since(await log.versionVector())));
+        }
+      const records = await collect(store.eventsFrom(1));
+      const brute = (vector: VersionVector) =>
+        records.find((r) => r.event.seq > (vector[r.event.actor] ?? 0))?.pos;
+      const vectors: VersionVector[] = [
+        {},
+        { w0: 4, w1: 4, w2: 4 },
+        { w0: 4, w1: 2, w2: 4 },
+        { w0: 1, w2: 3 },
+        { w1: 9, unknown: 3 },
+        { w0: 4, w1: 4, w2: 4, unknown: 1 },
+      ];
+      for (const vector of vectors) {
+        expect(await firstLacking(store, vector), JSON.stringify(vector)).toBe(
+          brute(vector),
+        );
+      }
+      await Promise.all(writers.map((w) => w.close()));
     });
 
     it('round-trips byte data exactly', async () => {
