@@ -1,17 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { dropLog } from '../server/pg-store.ts';
 import {
-  removeRelayBundle,
   startChildRelay,
   type ChildRelay,
 } from '../test/support/child-relay.ts';
-import { testDatabase } from '../test/support/postgres.ts';
 import { runLoad, type Placement } from './fanout-load.ts';
 import { BENCH_MESSAGES_PER_SECOND } from './local-relay.ts';
 import { sampleRuns, summarize, toResult } from './measure.ts';
+import { inRelayBench } from './relay-bench.ts';
 import type { BenchResult, Scenario } from './scenario.ts';
 
 const CLIENTS = 400;
@@ -49,35 +43,31 @@ export const relayClusterScenario: Scenario = {
     const logs = context.quick ? 100 : LOGS;
     const [flood, paced] = context.quick ? [1, 2] : [FLOOD, PACED];
     const runs = context.quick ? context.runs : Math.min(context.runs, RUNS);
-    const dir = await mkdtemp(join(tmpdir(), 'forkline-cluster-'));
-    const database = await testDatabase();
-    const pool = new pg.Pool({ connectionString: database.url, max: 2 });
-    const options = {
-      dataDir: dir,
-      messagesPerSecond: BENCH_MESSAGES_PER_SECOND,
-      maxConnections: 2 * logs + 64,
-      maxConnectionsPerAddress: 2 * logs + 64,
-      // The harness, reading 400 clients' deliveries, may fall behind: that is not
-      // a client the relay should drop.
-      stalledMs: 300_000,
-    };
     const results: BenchResult[] = [];
-    const made: string[] = [];
-    /** The relays of one store: two over PostgreSQL, one over files. */
-    const start = (store: 'files' | 'postgres') =>
-      Promise.all(
-        Array.from({ length: store === 'postgres' ? 2 : 1 }, () =>
-          startChildRelay({
-            ...options,
-            ...(store === 'postgres' ? { database: database.url } : {}),
-          }),
-        ),
-      );
-    const on = (relays: ChildRelay[], i: number) => ({
-      url: relays[i % relays.length]!.url,
-      relay: i % relays.length,
-    });
-    try {
+    await inRelayBench('cluster', async ({ dir, databaseUrl, made }) => {
+      const options = {
+        dataDir: dir,
+        messagesPerSecond: BENCH_MESSAGES_PER_SECOND,
+        maxConnections: 2 * logs + 64,
+        maxConnectionsPerAddress: 2 * logs + 64,
+        // The harness, reading 400 clients' deliveries, may fall behind: that is not
+        // a client the relay should drop.
+        stalledMs: 300_000,
+      };
+      /** The relays of one store: two over PostgreSQL, one over files. */
+      const start = (store: 'files' | 'postgres') =>
+        Promise.all(
+          Array.from({ length: store === 'postgres' ? 2 : 1 }, () =>
+            startChildRelay({
+              ...options,
+              ...(store === 'postgres' ? { database: databaseUrl } : {}),
+            }),
+          ),
+        );
+      const on = (relays: ChildRelay[], i: number) => ({
+        url: relays[i % relays.length]!.url,
+        relay: i % relays.length,
+      });
       for (const store of ['files', 'postgres'] as const) {
         const relays = await start(store);
         const name = (group: string, figure: string) =>
@@ -164,13 +154,7 @@ export const relayClusterScenario: Scenario = {
           await Promise.all(relays.map((r) => r.stop()));
         }
       }
-    } finally {
-      for (const logId of made) await dropLog(pool, logId);
-      await pool.end();
-      database.stop();
-      await removeRelayBundle();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
     return results;
   },
 };

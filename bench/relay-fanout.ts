@@ -1,16 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { dropLog } from '../server/pg-store.ts';
-import {
-  removeRelayBundle,
-  startChildRelay,
-} from '../test/support/child-relay.ts';
-import { testDatabase } from '../test/support/postgres.ts';
+import { startChildRelay } from '../test/support/child-relay.ts';
 import { runLoad } from './fanout-load.ts';
 import { BENCH_MESSAGES_PER_SECOND } from './local-relay.ts';
 import { sampleRuns, toResult } from './measure.ts';
+import { inRelayBench } from './relay-bench.ts';
 import type { BenchResult, Scenario } from './scenario.ts';
 
 const CLIENTS = 100;
@@ -33,20 +25,17 @@ export const relayFanoutScenario: Scenario = {
   summary: `events/s a relay accepts from ${CLIENTS} clients on one log, each receiving all others' events, and the latency at ${OFFERED} events/s, over files and over PostgreSQL`,
   async run(context) {
     const batches = context.quick ? 2 : BATCHES;
-    const dir = await mkdtemp(join(tmpdir(), 'forkline-fanout-'));
-    const database = await testDatabase();
-    const pool = new pg.Pool({ connectionString: database.url, max: 2 });
     const results: BenchResult[] = [];
     const limits = {
       messagesPerSecond: BENCH_MESSAGES_PER_SECOND,
       maxConnectionsPerAddress: 1024,
     };
-    try {
+    await inRelayBench('fanout', async ({ dir, databaseUrl, made }) => {
       for (const store of ['files', 'postgres'] as const) {
         const relay = await startChildRelay({
           dataDir: dir,
           ...limits,
-          ...(store === 'postgres' ? { database: database.url } : {}),
+          ...(store === 'postgres' ? { database: databaseUrl } : {}),
         });
         try {
           const samples = await sampleRuns(context.runs, async () => {
@@ -61,7 +50,7 @@ export const relayFanoutScenario: Scenario = {
               paced: batches,
               offered: OFFERED,
             });
-            if (store === 'postgres') await dropLog(pool, target.logId);
+            if (store === 'postgres') made.push(target.logId);
             return { throughput: run.throughput, p50: run.p50, p99: run.p99 };
           });
           const prefix =
@@ -90,12 +79,7 @@ export const relayFanoutScenario: Scenario = {
           await relay.stop();
         }
       }
-    } finally {
-      await pool.end();
-      database.stop();
-      await removeRelayBundle();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
     return results;
   },
 };

@@ -1,16 +1,13 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pg from 'pg';
 import { openLog, type Log } from '../src/index.ts';
-import { dropLog, pgStore } from '../server/pg-store.ts';
+import { pgStore } from '../server/pg-store.ts';
 import {
-  removeRelayBundle,
   startChildRelay,
   type ChildRelay,
 } from '../test/support/child-relay.ts';
-import { testDatabase } from '../test/support/postgres.ts';
 import { rawPeer } from './raw-peer.ts';
+import { inRelayBench } from './relay-bench.ts';
 import type { BenchResult, Scenario } from './scenario.ts';
 
 const LOGS = 1000;
@@ -60,18 +57,14 @@ export const relayRssScenario: Scenario = {
   async run(context) {
     const logs = context.quick ? 50 : LOGS;
     const sizes = context.quick ? [20] : [20, 200];
-    const dir = await mkdtemp(join(tmpdir(), 'forkline-rss-'));
-    const database = await testDatabase();
-    const pool = new pg.Pool({ connectionString: database.url, max: 4 });
     const results: BenchResult[] = [];
-    const made: string[] = [];
-    try {
+    await inRelayBench('rss', async ({ dir, databaseUrl, pool, made }) => {
       for (const events of sizes) {
         for (const store of ['files', 'postgres'] as const) {
           const relay: ChildRelay = await startChildRelay({
             dataDir: dir,
             maxConnectionsPerAddress: 4096,
-            ...(store === 'postgres' ? { database: database.url } : {}),
+            ...(store === 'postgres' ? { database: databaseUrl } : {}),
           });
           try {
             const targets = [];
@@ -121,13 +114,7 @@ export const relayRssScenario: Scenario = {
           }
         }
       }
-    } finally {
-      for (const logId of made) await dropLog(pool, logId);
-      await pool.end();
-      database.stop();
-      await removeRelayBundle();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
     return results;
   },
 };

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { openLog, type Log } from '../../src/index.ts';
-import { SyncSession } from '../../src/sync/sync-session.ts';
 import { collect } from '../support/records.ts';
+import { wireSessions } from '../support/sessions.ts';
 import { assertProperty } from '../support/property.ts';
 
 // Actor ids are chosen by other replicas: names that are also members of
@@ -19,36 +19,8 @@ const ACTORS = [
 
 /** Two sessions wired back to back, as a relay connection is, run until both are quiet. */
 async function syncThroughSessions(a: Log, b: Log): Promise<void> {
-  const pending = new Set<Promise<unknown>>();
-  const track = (p: Promise<unknown>) => {
-    pending.add(p);
-    void p.finally(() => pending.delete(p));
-  };
-  const closed: string[] = [];
-  const sessions: SyncSession[] = [];
-  const wire = (to: () => SyncSession) => ({
-    send: (text: string) => track(to().receive(text)),
-    close: (code: number, reason: string) => closed.push(`${code} ${reason}`),
-  });
   const [va, vb] = [await a.versionVector(), await b.versionVector()];
-  sessions.push(
-    new SyncSession(
-      a,
-      wire(() => sessions[1]!),
-      vb,
-    ),
-  );
-  sessions.push(
-    new SyncSession(
-      b,
-      wire(() => sessions[0]!),
-      va,
-    ),
-  );
-  track(sessions[0]!.push());
-  track(sessions[1]!.push());
-  while (pending.size > 0) await Promise.all([...pending]);
-  expect(closed).toEqual([]);
+  await wireSessions(a, b, va, vb).run();
 }
 
 describe('actors named like Object.prototype members', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { openLog, type Log, type VersionVector } from '../../src/index.ts';
-import { decodeMessage, type SyncMessage } from '../../src/sync/messages.ts';
-import { SyncSession, type SyncedLog } from '../../src/sync/sync-session.ts';
+import { openLog, type Log } from '../../src/index.ts';
+import type { SyncedLog } from '../../src/sync/sync-session.ts';
 import { collect } from '../support/records.ts';
+import { wireSessions } from '../support/sessions.ts';
 
 /** A log with `count` events from each of `actors` writers named `name`-N. */
 async function withWriters(
@@ -19,54 +19,6 @@ async function withWriters(
     await writer.close();
   }
   return log;
-}
-
-/** Two sessions back to back, with every message either sends kept in order. */
-function wired(
-  a: SyncedLog,
-  b: SyncedLog,
-  va: VersionVector,
-  vb: VersionVector,
-) {
-  const pending = new Set<Promise<unknown>>();
-  const track = (p: Promise<unknown>) => {
-    pending.add(p);
-    void p.finally(() => pending.delete(p));
-  };
-  const sent: { from: 'a' | 'b'; message: SyncMessage }[] = [];
-  const closed: string[] = [];
-  const sessions: SyncSession[] = [];
-  const wire = (from: 'a' | 'b', to: () => SyncSession) => ({
-    send: (text: string) => {
-      sent.push({ from, message: decodeMessage(text) });
-      track(to().receive(text));
-    },
-    close: (code: number, reason: string) => closed.push(`${code} ${reason}`),
-  });
-  sessions.push(
-    new SyncSession(
-      a,
-      wire('a', () => sessions[1]!),
-      vb,
-    ),
-  );
-  sessions.push(
-    new SyncSession(
-      b,
-      wire('b', () => sessions[0]!),
-      va,
-    ),
-  );
-  return {
-    sessions,
-    sent,
-    async run() {
-      track(sessions[0]!.push());
-      track(sessions[1]!.push());
-      while (pending.size > 0) await Promise.all([...pending]);
-      expect(closed).toEqual([]);
-    },
-  };
 }
 
 describe('a sync session', () => {
@@ -86,7 +38,7 @@ describe('a sync session', () => {
     };
     // The client already holds everything the relay holds: only its events move.
     await client.ingest(await collect(relay.since({})));
-    const link = wired(
+    const link = wireSessions(
       counted,
       client,
       await relay.versionVector(),
@@ -108,7 +60,12 @@ describe('a sync session', () => {
     const b = await withWriters('b-writer', 3, 2);
     for (let i = 0; i < 700; i++)
       await b.append('doc/long', { type: 't', data: i });
-    const link = wired(a, b, await a.versionVector(), await b.versionVector());
+    const link = wireSessions(
+      a,
+      b,
+      await a.versionVector(),
+      await b.versionVector(),
+    );
     await link.run();
     expect(await a.versionVector()).toEqual(await b.versionVector());
     expect(await Promise.all(link.sessions.map((s) => s.caughtUp()))).toEqual([

@@ -1,0 +1,41 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { dropLog } from '../server/pg-store.ts';
+import { removeRelayBundle } from '../test/support/child-relay.ts';
+import { testDatabase } from '../test/support/postgres.ts';
+
+/** What a relay scenario runs in. */
+export interface RelayBench {
+  /** A data directory for relays over files. */
+  dir: string;
+  /** The tests' database (FORKLINE_TEST_DATABASE, 127.0.0.1:5432 or a throwaway cluster). */
+  databaseUrl: string;
+  pool: pg.Pool;
+  /** Logs made in the database: dropped at the end. */
+  made: string[];
+}
+
+/**
+ * Runs a relay scenario's `body` with a data directory and the tests' database, and
+ * then removes what it made there, the directory and the relay bundle.
+ */
+export async function inRelayBench<T>(
+  name: string,
+  body: (bench: RelayBench) => Promise<T>,
+): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), `forkline-${name}-`));
+  const database = await testDatabase();
+  const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+  const bench: RelayBench = { dir, databaseUrl: database.url, pool, made: [] };
+  try {
+    return await body(bench);
+  } finally {
+    for (const logId of bench.made) await dropLog(pool, logId);
+    await pool.end();
+    database.stop();
+    await removeRelayBundle();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
