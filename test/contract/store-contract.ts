@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ZERO_HLC } from '../../src/log/hlc.ts';
 import { openLog, type VersionVector } from '../../src/index.ts';
 import { firstLacking, type Store } from '../../src/log/store.ts';
+import { seqIn } from '../../src/log/version-vector.ts';
 import { collect, makeRecord } from '../support/records.ts';
 
 /**
@@ -249,7 +250,7 @@ export function storeContract(
         }
       const records = await collect(store.eventsFrom(1));
       const brute = (vector: VersionVector) =>
-        records.find((r) => r.event.seq > (vector[r.event.actor] ?? 0))?.pos;
+        records.find((r) => r.event.seq > seqIn(vector, r.event.actor))?.pos;
       const vectors: VersionVector[] = [
         {},
         { w0: 4, w1: 4, w2: 4 },
@@ -257,6 +258,13 @@ export function storeContract(
         { w0: 1, w2: 3 },
         { w1: 9, unknown: 3 },
         { w0: 4, w1: 4, w2: 4, unknown: 1 },
+        // A peer's vector is its own: odd names and the largest seqs are data.
+        Object.fromEntries([
+          ["w0'; DROP TABLE forkline_events; --", 2],
+          ['__proto__', 1],
+          ['w1', Number.MAX_SAFE_INTEGER],
+          ['w2', 2],
+        ]),
       ];
       for (const vector of vectors) {
         expect(await firstLacking(store, vector), JSON.stringify(vector)).toBe(
