@@ -1,6 +1,9 @@
 import type { EventRecord, Log } from '../src/index.ts';
 import { LogFeed } from './log-feed.ts';
 
+/** How long a feed's failed read waits before it is tried again. */
+const RETRY_MS = 1000;
+
 /** A log a relay has open, over whichever storage it keeps logs in. */
 export interface OpenedLog {
   log: Log;
@@ -67,20 +70,34 @@ export class LogRegistry {
 
   /**
    * Events were stored in `logId` (in every log open here, without one): its feed
-   * reads them in, then each of its sessions is sent what its peer lacks.
+   * reads them in, then each of its sessions is sent what its peer lacks. A read
+   * that fails (the database is away) is tried again a second later while the log
+   * is open here, so its sessions are not left behind; it never rejects.
    */
   moved(logId?: string): Promise<void> {
     const slots =
       logId === undefined
         ? [...this.slots.values()]
         : [this.slots.get(logId)].filter((s) => s !== undefined);
-    return Promise.all(
-      slots.map(async (slot) => {
-        const { feed } = await slot.opened;
-        await feed.refresh();
-        for (const member of slot.sessions) member.push();
-      }),
-    ).then(() => undefined);
+    return Promise.all(slots.map((slot) => this.refresh(slot))).then(
+      () => undefined,
+    );
+  }
+
+  private async refresh(slot: LogSlot): Promise<void> {
+    try {
+      const { feed } = await slot.opened;
+      await feed.refresh();
+      for (const member of slot.sessions) member.push();
+    } catch (error) {
+      if (this.slots.get(slot.logId) !== slot) return;
+      this.options.say(
+        `reading log ${slot.logId}: ${(error as Error)?.message ?? error}; trying again in ${RETRY_MS} ms`,
+      );
+      setTimeout(() => {
+        if (this.slots.get(slot.logId) === slot) void this.refresh(slot);
+      }, RETRY_MS).unref();
+    }
   }
 
   /**

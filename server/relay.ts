@@ -135,13 +135,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   });
   // Another relay over the same database stored events: this one's sessions of the
   // log are sent what they lack.
-  await storage.watch((logId) => {
-    registry
-      .moved(logId)
-      .catch((error: Error) =>
-        say(`reading what another relay stored: ${error.message}`),
-      );
-  });
+  await storage.watch((logId) => void registry.moved(logId));
   const budget = new ByteBudget(limits.maxQueuedBytesTotal);
   const gauges: ConnectionGauges = { peakBufferedBytes: 0, throttled: 0 };
   const count = new ConnectionCount(

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { memoryStore, openLog, type Store } from '../../src/index.ts';
+import { LogRegistry } from '../../server/log-registry.ts';
+import { collect } from '../support/records.ts';
+
+describe("a relay's open logs", () => {
+  it("read a log's new events again after a read fails, and then send them to its sessions", async () => {
+    // A memory store whose next read from a position fails once, as a database
+    // that went away would.
+    const inner = memoryStore();
+    let failNext = false;
+    const store: Store = {
+      ...inner,
+      eventsFrom(from) {
+        if (!failNext) return inner.eventsFrom(from);
+        failNext = false;
+        return (async function* () {
+          yield* [];
+          throw new Error('connection terminated');
+        })();
+      },
+    };
+    const log = await openLog({ store, actor: 'relay' });
+    const said: string[] = [];
+    const registry = new LogRegistry({
+      open: async () => ({ log, close: () => log.close() }),
+      idleMs: 60_000,
+      say: (message) => said.push(message),
+    });
+    const { slot } = await registry.join('log-1');
+    let pushed!: () => void;
+    const push = new Promise<void>((resolve) => (pushed = resolve));
+    registry.joined(slot, { push: () => pushed(), close: () => undefined });
+
+    // Another process stored an event: the feed must read it.
+    const writer = await openLog({ actor: 'writer' });
+    await writer.append('doc/x', { type: 't', data: 1 });
+    await log.ingest(await collect(writer.since({})));
+    failNext = true;
+    await registry.moved('log-1');
+    expect(said).toEqual([
+      expect.stringMatching(/^reading log log-1: connection terminated/),
+    ]);
+    // Tried again a second later: the read succeeds, then the session is pushed.
+    await push;
+    await registry.closeAll();
+    await writer.close();
+  });
+});
