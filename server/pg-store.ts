@@ -9,6 +9,7 @@ import { groupCommit, type RunWrites } from '../src/log/group-commit.ts';
 import type {
   ConflictRecord,
   EventRecord,
+  ReadAhead,
   ReplicaRecord,
   SnapshotRecord,
   Store,
@@ -365,6 +366,21 @@ class StoredState implements StoreReader {
   async actorSeq(actor: string) {
     return ((await this.lookUp(`a${actor}`)) as number | undefined) ?? 0;
   }
+
+  /**
+   * Asks now for what writes said they will look up (and the replica, which every
+   * write reads): asked together, they go as one query, and each write then finds
+   * them known. A failed read fails the transaction (its line says so).
+   */
+  fetchAhead(ahead: readonly ReadAhead[]): void {
+    const keys = new Set<string>(['r']);
+    for (const { events = [], streams = [], actors = [] } of ahead) {
+      for (const id of events) keys.add(`e${id}`);
+      for (const name of streams) keys.add(`s${name}`);
+      for (const actor of actors) keys.add(`a${actor}`);
+    }
+    for (const key of keys) this.lookUp(key).catch(() => undefined);
+  }
   async replica() {
     return (await this.lookUp('r')) as ReplicaRecord;
   }
@@ -511,7 +527,10 @@ export function pgStore(
    * Writes that waited together (see groupCommit) as one transaction holding the
    * log's lock: sent as a few array INSERTs and committed once.
    */
-  async function transact(runWrites: RunWrites): Promise<void> {
+  async function transact(
+    runWrites: RunWrites,
+    ahead: ReadAhead[],
+  ): Promise<void> {
     const client = await checkout(pool);
     // Every query of the group, the engine's parallel look-ups too, one at a time.
     const line = new QueryLine(client);
@@ -521,7 +540,10 @@ export function pgStore(
       // One round trip: the simple protocol takes two statements at once, and the
       // key is a number of ours, never the client's text.
       await line.query(`BEGIN; SELECT pg_advisory_xact_lock(${lockKey})`);
-      const held = new BufferedTransaction(new StoredState(line, logId));
+      const stored = new StoredState(line, logId);
+      // Every write's first look-ups, in one query.
+      stored.fetchAhead(ahead);
+      const held = new BufferedTransaction(stored);
       const quota = await usage(line);
       await runWrites(held, quota);
       // A query that failed aborted the transaction, whatever the writes made of it.
@@ -630,9 +652,9 @@ export function pgStore(
     actorSeq: (actor) =>
       reading(async () => (await readActorSeq(pool, logId, actor)) ?? 0),
     replica: () => reading(() => readReplica(pool, logId)),
-    write(body) {
+    write(body, ahead) {
       checkOpen();
-      return writes.write(body);
+      return writes.write(body, ahead);
     },
     // Resumed strictly after the last key read: writes landing meanwhile are met
     // once each, in order, or not at all.

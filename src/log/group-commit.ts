@@ -1,6 +1,11 @@
 import { BufferedTransaction } from './buffered-transaction.ts';
 import { ForklineError } from './errors.ts';
-import type { EventRecord, Store, StoreTransaction } from './store.ts';
+import type {
+  EventRecord,
+  ReadAhead,
+  Store,
+  StoreTransaction,
+} from './store.ts';
 
 /**
  * Runs the writes of one group inside a store's transaction `tx`. `admit`, when
@@ -26,6 +31,7 @@ export interface GroupCommitOptions {
 
 interface Waiting {
   body: (tx: StoreTransaction) => Promise<unknown>;
+  ahead: ReadAhead | undefined;
   resolve(result: unknown): void;
   reject(error: unknown): void;
 }
@@ -36,7 +42,8 @@ interface Waiting {
  * commits wait, and then go together as the next group, in one transaction.
  *
  * `transact` opens the store's transaction, calls `runWrites` in it, then makes it
- * durable. Each write runs in turn over the ones before it (a buffered transaction
+ * durable; it is given what the group's writes said they will look up (`ahead`),
+ * to fetch at once. Each write runs in turn over the ones before it (a buffered transaction
  * over the group's), so it sees them as if they had committed; one the engine
  * refuses (a ForklineError) is dropped alone and the rest go on. Each write resolves
  * once the group is durable. If the group fails, so do the writes it ran; the ones
@@ -44,7 +51,7 @@ interface Waiting {
  * own (its transaction, not a write), which they are told as well.
  */
 export function groupCommit(
-  transact: (runWrites: RunWrites) => Promise<void>,
+  transact: (runWrites: RunWrites, ahead: ReadAhead[]) => Promise<void>,
   options: GroupCommitOptions = {},
 ): { write: Store['write']; idle(): Promise<void> } {
   const maxWrites = options.maxWrites ?? 64;
@@ -66,6 +73,7 @@ export function groupCommit(
     let next = 0;
     let failedInWrite = false;
     try {
+      const ahead = group.flatMap((w) => (w.ahead ? [w.ahead] : []));
       await transact(async (tx, admit) => {
         for (; next < group.length; next++) {
           const write = group[next]!;
@@ -83,7 +91,7 @@ export function groupCommit(
             write.reject(error);
           }
         }
-      });
+      }, ahead);
     } catch (error) {
       const told = failure(error);
       for (const { write } of done) write.reject(told);
@@ -98,10 +106,14 @@ export function groupCommit(
   }
 
   return {
-    write<T>(body: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    write<T>(
+      body: (tx: StoreTransaction) => Promise<T>,
+      ahead?: ReadAhead,
+    ): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         waiting.push({
           body,
+          ahead,
           resolve: resolve as (result: unknown) => void,
           reject,
         });

@@ -12,6 +12,7 @@ import { mergeConflict } from './conflicts.ts';
 import {
   replicaAfter,
   type EventRecord,
+  type ReadAhead,
   type StoreTransaction,
   type StreamRecord,
 } from './store.ts';
@@ -59,6 +60,21 @@ export function nextHeads(
 }
 
 /**
+ * What `ingestInto` looks up for `batch` in its first round: its writers, the
+ * parents it names outside itself, its streams (and the replica).
+ */
+export function readsOf(batch: readonly LogEvent[]): Required<ReadAhead> {
+  const ids = new Set(batch.map((e) => e.id));
+  return {
+    actors: [...new Set(batch.map((e) => e.actor))],
+    events: [
+      ...new Set(batch.flatMap((e) => e.parents).filter((p) => !ids.has(p))),
+    ],
+    streams: [...new Set(batch.map((e) => e.stream))],
+  };
+}
+
+/**
  * Stores a verified batch in causal order inside `tx`: each event waits until its
  * parents and its actor's previous seq are stored or accepted from the batch.
  *
@@ -87,12 +103,11 @@ export async function ingestInto(
   // One round of look-ups for the whole batch: its actors' seqs, the parents it
   // names outside itself, its streams and the replica. (A duplicate's are looked up
   // too: duplicates are rare, and a round trip costs more than a look-up.)
-  const batchIds = new Set(batch.map((e) => e.id));
-  const batchActors = [...new Set(batch.map((e) => e.actor))];
-  const outside = [
-    ...new Set(batch.flatMap((e) => e.parents).filter((p) => !batchIds.has(p))),
-  ];
-  const batchStreams = [...new Set(batch.map((e) => e.stream))];
+  const {
+    actors: batchActors,
+    events: outside,
+    streams: batchStreams,
+  } = readsOf(batch);
   const [seqList, parentRecords, streamRecords, replica] = await Promise.all([
     Promise.all(batchActors.map((a) => tx.actorSeq(a))),
     Promise.all(outside.map((id) => tx.event(id))),

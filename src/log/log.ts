@@ -10,7 +10,7 @@ import {
 import { clockLimit } from './hlc.ts';
 import { DEFAULT_SOURCE, exportLineBytes, linesOf } from './jsonl.ts';
 import { importInto, type ImportSource } from './import.ts';
-import { ingestInto, verifyIncoming } from './ingest.ts';
+import { ingestInto, readsOf, verifyIncoming } from './ingest.ts';
 import { appendInto, normalizeExpected, sameIds } from './append.ts';
 import { foldFromSnapshot } from './snapshots.ts';
 import { verifyStore, type VerifyReport } from './verify.ts';
@@ -197,8 +197,9 @@ class ForklineLog implements Log {
     const duplicatesInBatch = index - batch.length;
     if (batch.length === 0) return { stored: 0, duplicates: duplicatesInBatch };
     try {
-      const result = await this.store.write((tx) =>
-        ingestInto(tx, batch, this.now(), this.currentActor),
+      const result = await this.store.write(
+        (tx) => ingestInto(tx, batch, this.now(), this.currentActor),
+        readsOf(batch),
       );
       return {
         stored: result.stored,

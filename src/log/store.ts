@@ -124,8 +124,15 @@ export interface CanonicalKey {
  * in worker/. Both pass test/contract/store-contract.ts.
  */
 export interface Store extends StoreReader {
-  /** Runs `body` in one atomic read-write transaction; transactions never interleave. */
-  write<T>(body: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+  /**
+   * Runs `body` in one atomic read-write transaction; transactions never interleave.
+   * `ahead` names what the body will look up, which a store whose reads are round
+   * trips may fetch before the body asks (with other writes' look-ups, in one go).
+   */
+  write<T>(
+    body: (tx: StoreTransaction) => Promise<T>,
+    ahead?: ReadAhead,
+  ): Promise<T>;
   /** The stream's events in canonical order. */
   streamEvents(stream: string): AsyncIterable<EventRecord>;
   /** All events in arrival order, from position `from` on. */
@@ -164,6 +171,13 @@ export interface Store extends StoreReader {
   putSnapshot(record: SnapshotRecord): Promise<void>;
   clearSnapshots(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Keys a write will look up: a hint, never a promise that it reads nothing else. */
+export interface ReadAhead {
+  events?: readonly EventId[];
+  streams?: readonly string[];
+  actors?: readonly string[];
 }
 
 /** Canonical order: (hlc, id), both compared as strings. */
