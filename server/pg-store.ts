@@ -175,6 +175,7 @@ async function readReplica(
 const STATE_COLUMNS = {
   key: 'text',
   n: 'bigint',
+  bytes: 'bigint',
   body: 'text',
   recorded_at: 'bigint',
   gen: 'bigint',
@@ -184,12 +185,12 @@ const STATE_COLUMNS = {
   conflict_index: 'integer',
 } as const;
 
-type StateRow = { key: string; n: string } & EventRow &
+type StateRow = { key: string; n: string; bytes: string } & EventRow &
   ReplicaRow & { heads: string[] };
 
 /**
  * What a write asks of the stored state, by tagged key: `e` + an event id, `s` + a
- * stream, `a` + an actor, `r` for the replica. One query (a UNION ALL of each kind's
+ * stream, `a` + an actor, `r` for the replica, `q` for the log's counts (its quota). One query (a UNION ALL of each kind's
  * look-up) however many keys of however many kinds: a round trip each would be
  * most of a write's time.
  */
@@ -249,6 +250,11 @@ async function readState(
       },
       'forkline_replicas WHERE log_id = $1',
     );
+  if (tagged.includes('q'))
+    select(
+      { key: "'q'", n: 'events', bytes: 'bytes' },
+      'forkline_logs WHERE log_id = $1',
+    );
   const { rows } = await db.query<StateRow>(
     selects.join('\nUNION ALL\n'),
     params,
@@ -264,6 +270,8 @@ async function readState(
         size: Number(row.n),
       });
     else if (key[0] === 'a') found.set(key, Number(row.n));
+    else if (key[0] === 'q')
+      found.set(key, { events: Number(row.n), bytes: Number(row.bytes) });
     else found.set(key, replicaOf({ ...row, last_pos: row.n }));
   }
   if (tagged.includes('r') && !found.has('r'))
@@ -372,8 +380,8 @@ class StoredState implements StoreReader {
    * write reads): asked together, they go as one query, and each write then finds
    * them known. A failed read fails the transaction (its line says so).
    */
-  fetchAhead(ahead: readonly ReadAhead[]): void {
-    const keys = new Set<string>(['r']);
+  fetchAhead(ahead: readonly ReadAhead[], counts: boolean): void {
+    const keys = new Set<string>(counts ? ['r', 'q'] : ['r']);
     for (const { events = [], streams = [], actors = [] } of ahead) {
       for (const id of events) keys.add(`e${id}`);
       for (const name of streams) keys.add(`s${name}`);
@@ -383,6 +391,11 @@ class StoredState implements StoreReader {
   }
   async replica() {
     return (await this.lookUp('r')) as ReplicaRecord;
+  }
+  /** The log's counts of events and bytes, for its quota; undefined with no row. */
+  async counts() {
+    return (await this.lookUp('q')) as
+      { events: number; bytes: number } | undefined;
   }
 }
 
@@ -518,6 +531,7 @@ export function pgStore(
   const lockKey = logLockKey(logId);
   const maxEvents = options.limits?.maxEvents ?? Infinity;
   const maxBytes = options.limits?.maxBytes ?? Infinity;
+  const limited = maxEvents !== Infinity || maxBytes !== Infinity;
   let closed = false;
   const checkOpen = () => {
     if (closed) throw new LogClosedError();
@@ -541,10 +555,10 @@ export function pgStore(
       // key is a number of ours, never the client's text.
       await line.query(`BEGIN; SELECT pg_advisory_xact_lock(${lockKey})`);
       const stored = new StoredState(line, logId);
-      // Every write's first look-ups, in one query.
-      stored.fetchAhead(ahead);
+      // Every write's first look-ups, and the counts a quota needs, in one query.
+      stored.fetchAhead(ahead, limited);
       const held = new BufferedTransaction(stored);
-      const quota = await usage(line);
+      const quota = limited ? admitting(await stored.counts()) : undefined;
       await runWrites(held, quota);
       // A query that failed aborted the transaction, whatever the writes made of it.
       line.check();
@@ -565,18 +579,13 @@ export function pgStore(
   });
 
   /**
-   * What the log holds against its quota, when it has one: read once a group, under
-   * the log's lock; each write of the group takes its share or is refused.
+   * The quota check of one group, from the log's counts (read once a group, under
+   * its lock): each write's events are
+   * counted after those of the writes before it, and one past a bound is refused.
    */
-  async function usage(line: QueryLine) {
-    if (maxEvents === Infinity && maxBytes === Infinity) return undefined;
-    const { rows } = await line.query<{ events: string; bytes: string }>(
-      'SELECT events, bytes FROM forkline_logs WHERE log_id = $1',
-      [logId],
-    );
-    if (!rows[0]) return undefined;
-    let events = Number(rows[0].events);
-    let bytes = Number(rows[0].bytes);
+  function admitting(counts: { events: number; bytes: number } | undefined) {
+    if (!counts) return undefined;
+    let { events, bytes } = counts;
     return (added: readonly EventRecord[]) => {
       let size = 0;
       for (const r of added) size += encodeEvent(r.event).bytes + 1;

@@ -210,12 +210,12 @@ describe('the PostgreSQL store', () => {
       expect(reasons[6]).toBeInstanceOf(LogQuotaError);
       // The first write went alone; the six that waited meanwhile, together.
       expect(commits()).toBe(2);
-      // Each group's look-ups, every write's at once, in one query (the quota's
-      // count is read apart).
+      // Each group reads once: every write's look-ups and the log's counts at once.
       const reads = watched.sent.filter(
-        (sql) => sql.startsWith('SELECT') && sql.includes(' AS key'),
+        (sql) => sql.startsWith('SELECT') && sql.includes(' FROM forkline_'),
       );
       expect(reads).toHaveLength(2);
+      expect(reads[1]).toMatch(/forkline_logs/);
       const held = await collect(log.since({}));
       expect(held).toHaveLength(40);
       expect((await log.verify()).ok).toBe(true);
