@@ -375,10 +375,20 @@ class StoredState implements StoreReader {
     return ((await this.lookUp(`a${actor}`)) as number | undefined) ?? 0;
   }
 
+  async replica() {
+    return (await this.lookUp('r')) as ReplicaRecord;
+  }
+  /** The log's counts of events and bytes, for its quota; undefined with no row. */
+  async counts() {
+    return (await this.lookUp('q')) as
+      { events: number; bytes: number } | undefined;
+  }
+
   /**
-   * Asks now for what writes said they will look up (and the replica, which every
-   * write reads): asked together, they go as one query, and each write then finds
-   * them known. A failed read fails the transaction (its line says so).
+   * Asks now for what writes said they will look up, the replica (every write
+   * reads it) and, with a quota, the counts: asked together, they go as one query,
+   * and each write then finds them known. A failed read fails the transaction (its
+   * line says so).
    */
   fetchAhead(ahead: readonly ReadAhead[], counts: boolean): void {
     const keys = new Set<string>(counts ? ['r', 'q'] : ['r']);
@@ -388,14 +398,6 @@ class StoredState implements StoreReader {
       for (const actor of actors) keys.add(`a${actor}`);
     }
     for (const key of keys) this.lookUp(key).catch(() => undefined);
-  }
-  async replica() {
-    return (await this.lookUp('r')) as ReplicaRecord;
-  }
-  /** The log's counts of events and bytes, for its quota; undefined with no row. */
-  async counts() {
-    return (await this.lookUp('q')) as
-      { events: number; bytes: number } | undefined;
   }
 }
 

@@ -43,8 +43,8 @@ interface Waiting {
  *
  * `transact` opens the store's transaction, calls `runWrites` in it, then makes it
  * durable; it is given what the group's writes said they will look up (`ahead`),
- * to fetch at once. Each write runs in turn over the ones before it (a buffered transaction
- * over the group's), so it sees them as if they had committed; one the engine
+ * to fetch at once. Each write runs in turn over the ones before it (a buffered
+ * transaction over the group's), so it sees them as if they had committed; one the engine
  * refuses (a ForklineError) is dropped alone and the rest go on. Each write resolves
  * once the group is durable. If the group fails, so do the writes it ran; the ones
  * it had not run yet wait for the next group, unless the failure was the store's
