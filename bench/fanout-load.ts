@@ -4,7 +4,7 @@ import {
   eventsMessage,
   type EncodedEvent,
 } from '../src/sync/messages.ts';
-import { rawPeer } from './raw-peer.ts';
+import { countEvents, isMessage, rawPeer } from './raw-peer.ts';
 import { now, percentile } from './measure.ts';
 
 /** Events a client sends in one batch. */
@@ -13,8 +13,6 @@ export const BATCH = 10;
 const SAMPLE_EVERY = 7;
 /** An event id in an events message: quoted, 22 characters (the batch id is a number). */
 const EVENT_ID = /"id":"([A-Za-z0-9_-]{22})"/g;
-/** What each event of a message starts with. */
-const EVENT_MARK = '{"specversion"';
 
 /** Where a client connects: a relay, and a log on it. */
 export interface Placement {
@@ -155,29 +153,26 @@ function runClient(
     ws.send(eventsMessage(next, writer.batches[next]!));
     next++;
   };
-  const ws = rawPeer(at.url, at.target, (text) => {
-    if (text.startsWith('{"type":"welcome"')) return welcomed();
-    if (text.startsWith('{"type":"ack"')) {
+  const ws = rawPeer(at.url, at.target, (message) => {
+    if (isMessage(message, 'welcome')) return welcomed();
+    if (isMessage(message, 'ack')) {
       if (!flooding) return;
       if (next < flooding.until) return sendNext();
       flooding.done();
       flooding = undefined;
       return;
     }
-    if (!text.startsWith('{"type":"events"')) return;
+    if (!isMessage(message, 'events')) return;
     const latencies = tally.latencies;
     if (latencies) {
       const arrived = now();
-      for (const [, id] of text.matchAll(EVENT_ID)) {
+      for (const [, id] of message.toString().matchAll(EVENT_ID)) {
         const sent = sentAt.get(id!);
         if (!sent || (crossRelay && sent.relay === at.relay)) continue;
         if (seen++ % SAMPLE_EVERY === 0) latencies.push(arrived - sent.at);
       }
     }
-    let events = 0;
-    for (let i = text.indexOf(EVENT_MARK); i >= 0; events++)
-      i = text.indexOf(EVENT_MARK, i + EVENT_MARK.length);
-    tally.add(events);
+    tally.add(countEvents(message));
   });
   ws.once('error', failed);
   ws.on('close', (code, reason) => {

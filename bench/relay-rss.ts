@@ -6,7 +6,7 @@ import {
   startChildRelay,
   type ChildRelay,
 } from '../test/support/child-relay.ts';
-import { rawPeer } from './raw-peer.ts';
+import { countEvents, rawPeer } from './raw-peer.ts';
 import { inRelayBench } from './relay-bench.ts';
 import type { BenchResult, Scenario } from './scenario.ts';
 
@@ -32,9 +32,8 @@ function openOnce(
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     let got = 0;
-    const ws = rawPeer(url, target, (text) => {
-      if (!text.startsWith('{"type":"events"')) return;
-      got += (text.match(/"specversion"/g) ?? []).length;
+    const ws = rawPeer(url, target, (message) => {
+      got += countEvents(message);
       if (got >= events) ws.close();
     });
     ws.on('close', () =>
