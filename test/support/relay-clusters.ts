@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type pg from 'pg';
 import { expect } from 'vitest';
-import { openLog, type Log } from '../../src/index.ts';
+import { openLog, type Json, type Log } from '../../src/index.ts';
 import type { RelayClient } from '../../src/sync/relay-client.ts';
 import { pgStore } from '../../server/pg-store.ts';
 import { syncWithRelay } from './relay-peer.ts';
@@ -80,4 +80,32 @@ export async function expectStoredWhole(
   );
   expect((await stored.verify()).problems, what).toEqual([]);
   await stored.close();
+}
+
+/** The streams a random run writes. */
+export const RUN_STREAMS = ['doc/shared', 'doc/other'];
+
+/**
+ * A step of a random run: `log` appends `data` to one of RUN_STREAMS, now and then
+ * as a writer that saw nothing of it (a stale append, kept beside the others).
+ */
+export async function appendRandomly(
+  log: Log,
+  random: () => number,
+  data: Json,
+): Promise<void> {
+  const stream = random() < 0.5 ? RUN_STREAMS[0]! : RUN_STREAMS[1]!;
+  const stale = random() < 0.3 ? { expected: [] as string[] } : {};
+  await log.append(stream, { type: 'test.step', data }, stale);
+}
+
+/** The end of a random run: the replicas converge, and the database holds it all. */
+export async function convergedAndStored(
+  pool: pg.Pool,
+  logId: string,
+  replicas: Log[],
+  what: string,
+): Promise<void> {
+  await converged(replicas, what, replicas.length);
+  await expectStoredWhole(pool, logId, replicas, RUN_STREAMS, what);
 }

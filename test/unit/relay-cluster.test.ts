@@ -10,8 +10,7 @@ import {
 } from '../support/child-relay.ts';
 import {
   clientsOnRelays,
-  converged,
-  expectStoredWhole,
+  convergedAndStored,
 } from '../support/relay-clusters.ts';
 import { seeded } from '../support/seeded.ts';
 
@@ -88,14 +87,7 @@ describe('relay processes over one PostgreSQL database', () => {
       if (random() < 0.5)
         await new Promise((resolve) => setTimeout(resolve, random() * 10));
     }
-    await converged(replicas, `seed ${seed}`, replicas.length);
-    await expectStoredWhole(
-      pool,
-      logId,
-      replicas,
-      ['doc/shared', 'doc/other'],
-      `seed ${seed}`,
-    );
+    await convergedAndStored(pool, logId, replicas, `seed ${seed}`);
     await Promise.all(replicas.map((l) => l.close()));
   }, 120_000);
 });

@@ -10,6 +10,7 @@ import { openFileLog } from '../../server/file-log.ts';
 import { dropLog } from '../../server/pg-store.ts';
 import { createRelay, type Relay } from '../../server/relay.ts';
 import { collect } from '../support/records.ts';
+import { helloFrame } from '../support/relay-peer.ts';
 
 let relay: Relay;
 let server: Server;
@@ -26,15 +27,7 @@ function attempt(
   return new Promise((resolve) => {
     const ws = new WebSocket(url);
     ws.on('open', () => {
-      ws.send(
-        JSON.stringify({
-          type: 'hello',
-          protocol: 1,
-          log: logId,
-          token,
-          vector: {},
-        }),
-      );
+      ws.send(helloFrame(logId, token));
       for (const frame of frames) ws.send(frame);
     });
     ws.on('close', (code, reason) =>
@@ -164,15 +157,7 @@ describe.each(['files', 'postgres'] as const)(
           (resolve) => {
             const ws = new WebSocket(url);
             ws.on('open', async () =>
-              ws.send(
-                JSON.stringify({
-                  type: 'hello',
-                  protocol: 1,
-                  log: logId,
-                  token,
-                  vector: await probe.versionVector(),
-                }),
-              ),
+              ws.send(helloFrame(logId, token, await probe.versionVector())),
             );
             ws.on('message', (data) => {
               resolve(JSON.parse(String(data)));
@@ -188,17 +173,7 @@ describe.each(['files', 'postgres'] as const)(
     const refusal = (log: string, token: string) =>
       new Promise<{ code: number; reason: string }>((resolve) => {
         const ws = new WebSocket(url);
-        ws.on('open', () =>
-          ws.send(
-            JSON.stringify({
-              type: 'hello',
-              protocol: 1,
-              log,
-              token,
-              vector: {},
-            }),
-          ),
-        );
+        ws.on('open', () => ws.send(helloFrame(log, token)));
         ws.on('close', (code, r) => resolve({ code, reason: r.toString() }));
       });
 

@@ -4,9 +4,9 @@ import { openLog, type LogEvent } from '../../src/index.ts';
 import { ActorForkError } from '../../src/log/errors.ts';
 import { dropLog, pgStore } from '../../server/pg-store.ts';
 import {
+  appendRandomly,
   clientsOnRelays,
-  converged,
-  expectStoredWhole,
+  convergedAndStored,
 } from '../support/relay-clusters.ts';
 import { startRelayServer, type RelayServer } from '../support/relay-peer.ts';
 import { seeded } from '../support/seeded.ts';
@@ -62,13 +62,7 @@ describe('relays over one PostgreSQL database', () => {
       const r = Math.floor(random() * replicas.length);
       const roll = random();
       if (roll < 0.75) {
-        const stream = random() < 0.5 ? 'doc/shared' : 'doc/other';
-        const stale = random() < 0.3 ? { expected: [] as string[] } : {};
-        await replicas[r]!.append(
-          stream,
-          { type: 'test.step', data: { step, r } },
-          stale,
-        );
+        await appendRandomly(replicas[r]!, random, { step, r });
         clients[r]!.pushLocal();
       } else if (roll < 0.9) {
         // Reconnects, to the other relay: any relay serves any log.
@@ -83,14 +77,7 @@ describe('relays over one PostgreSQL database', () => {
       if (random() < 0.3)
         await new Promise((resolve) => setTimeout(resolve, random() * 15));
     }
-    await converged(replicas, `seed ${seed}`, replicas.length);
-    await expectStoredWhole(
-      pool,
-      logId,
-      replicas,
-      ['doc/shared', 'doc/other'],
-      `seed ${seed}`,
-    );
+    await convergedAndStored(pool, logId, replicas, `seed ${seed}`);
     await Promise.all(replicas.map((l) => l.close()));
   }, 60_000);
 

@@ -16,6 +16,7 @@ import { createRelay, type Relay } from '../../server/relay.ts';
 import { syncWithRelay } from '../support/relay-peer.ts';
 import { seeded } from '../support/seeded.ts';
 import { collect } from '../support/records.ts';
+import { appendRandomly } from '../support/relay-clusters.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -91,13 +92,7 @@ describe('sync through a relay', () => {
       const r = Math.floor(random() * 2);
       const roll = random();
       if (roll < 0.75) {
-        const stream = random() < 0.5 ? 'doc/shared' : 'doc/other';
-        const stale = random() < 0.3 ? { expected: [] as string[] } : {};
-        await replicas[r]!.append(
-          stream,
-          { type: 'test.step', data: { step, r } },
-          stale,
-        );
+        await appendRandomly(replicas[r]!, random, { step, r });
         clients[r]!.pushLocal();
       } else if (roll < 0.9) {
         // A dropped connection: the client reconnects and resumes by version vector.
