@@ -8,9 +8,10 @@ import {
   type Store,
 } from '../src/index.ts';
 import { BufferedTransaction } from '../src/log/buffered-transaction.ts';
+import { admitting } from './log-quota.ts';
 import { groupCommit } from '../src/log/group-commit.ts';
 import { encodeEvent } from '../src/sync/messages.ts';
-import { LogQuotaError, StorageFailedError } from './relay-errors.ts';
+import { StorageFailedError } from './relay-errors.ts';
 
 export interface FileLogLimits {
   /** Most bytes the file may grow to; a batch that would pass it is refused. */
@@ -56,7 +57,14 @@ function appendingStore(
     (runWrites) =>
       inner.write(async (tx) => {
         const group = new BufferedTransaction(tx);
-        await runWrites(group, admitting(state));
+        await runWrites(
+          group,
+          admitting(
+            { events: state.events, bytes: state.size },
+            state,
+            state.path,
+          ),
+        );
         if (group.events.length > 0)
           await appendRecords(file, state, group.events);
         group.applyTo(tx);
@@ -64,25 +72,6 @@ function appendingStore(
     { maxWrites: 256, ...(stored ? { committed: stored } : {}) },
   );
   return { ...inner, write: writes.write };
-}
-
-/**
- * The quota check of one group: each write's events are counted after those of the
- * writes before it, and one that would pass a bound is refused alone.
- */
-function admitting(state: FileState) {
-  let events = state.events;
-  let size = state.size;
-  return (added: readonly EventRecord[]) => {
-    let bytes = 0;
-    for (const r of added) bytes += encodeEvent(r.event).bytes + 1;
-    if (events + added.length > state.maxEvents)
-      throw new LogQuotaError(state.path, 'events', state.maxEvents);
-    if (size + bytes > state.maxBytes)
-      throw new LogQuotaError(state.path, 'bytes', state.maxBytes);
-    events += added.length;
-    size += bytes;
-  };
 }
 
 /**

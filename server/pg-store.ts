@@ -20,7 +20,8 @@ import type { EventId } from '../src/log/types.ts';
 import { vectorFrom } from '../src/log/version-vector.ts';
 import { encodeEvent } from '../src/sync/messages.ts';
 import type { FileLogLimits } from './file-log.ts';
-import { LogQuotaError, StorageFailedError } from './relay-errors.ts';
+import { admitting, quotaBytes } from './log-quota.ts';
+import { StorageFailedError } from './relay-errors.ts';
 import { ForklineError } from '../src/log/errors.ts';
 
 export interface PgStoreOptions {
@@ -488,10 +489,8 @@ async function sendWrites(
         conflict_index = excluded.conflict_index`);
   }
   if (events.length > 0) {
-    let bytes = 0;
-    for (const r of events) bytes += encodeEvent(r.event).bytes + 1;
     parts.push(`UPDATE forkline_logs
-      SET events = events + ${p(events.length)}, bytes = bytes + ${p(bytes)}
+      SET events = events + ${p(events.length)}, bytes = bytes + ${p(quotaBytes(events))}
       WHERE log_id = $1`);
   }
   if (parts.length === 0) return;
@@ -560,7 +559,8 @@ export function pgStore(
       // Every write's first look-ups, and the counts a quota needs, in one query.
       stored.fetchAhead(ahead, limited);
       const held = new BufferedTransaction(stored);
-      const quota = limited ? admitting(await stored.counts()) : undefined;
+      const counts = limited ? await stored.counts() : undefined;
+      const quota = counts && admitting(counts, { maxEvents, maxBytes }, logId);
       await runWrites(held, quota);
       // A query that failed aborted the transaction, whatever the writes made of it.
       line.check();
@@ -579,26 +579,6 @@ export function pgStore(
     failure: failed,
     ...(options.stored ? { committed: options.stored } : {}),
   });
-
-  /**
-   * The quota check of one group, from the log's counts (read once a group, under
-   * its lock): each write's events are
-   * counted after those of the writes before it, and one past a bound is refused.
-   */
-  function admitting(counts: { events: number; bytes: number } | undefined) {
-    if (!counts) return undefined;
-    let { events, bytes } = counts;
-    return (added: readonly EventRecord[]) => {
-      let size = 0;
-      for (const r of added) size += encodeEvent(r.event).bytes + 1;
-      if (events + added.length > maxEvents)
-        throw new LogQuotaError(logId, 'events', maxEvents);
-      if (bytes + size > maxBytes)
-        throw new LogQuotaError(logId, 'bytes', maxBytes);
-      events += added.length;
-      bytes += size;
-    };
-  }
 
   /**
    * What the engine is told of a failure: its own errors (a refused event, a quota)
