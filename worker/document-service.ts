@@ -14,9 +14,16 @@ import { conflictChanges } from '../src/doc/conflict-changes.ts';
 import { loadDocument, summaryOf } from '../src/doc/document-snapshots.ts';
 import { HistoryIndex } from '../src/doc/history-index.ts';
 import { followsOnAsText } from '../src/doc/doc-events.ts';
-import type { DocumentService } from '../src/contract/documents.ts';
-import type { EventId } from '../src/index.ts';
-import type { Accompany } from './subscriptions.ts';
+import type {
+  DocumentFacts,
+  DocumentService,
+} from '../src/contract/documents.ts';
+import type { EventId, EventRecord } from '../src/index.ts';
+
+/** What comes with a batch besides its events: a document's facts, when they may have changed. */
+export type Accompany = (
+  records: EventRecord[],
+) => Promise<DocumentFacts | undefined>;
 
 /** Histories kept at once: the open document's in each tab, and a few more. */
 const HISTORIES = 4;

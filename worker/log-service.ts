@@ -1,4 +1,6 @@
 import { openLogOn, type Log } from '../src/index.ts';
+import { subscribeRecords, wakeSubscribers } from '../src/log/log.ts';
+import { logPagesAfter, streamPagesAfter } from '../src/log/subscriptions.ts';
 import {
   connectToRelay,
   type RelayClient,
@@ -19,7 +21,6 @@ import type {
   Opened,
   WorkerNotice,
 } from '../src/contract/index.ts';
-import { Subscriptions } from './subscriptions.ts';
 import { openTabFanout, type TabFanout } from './tab-fanout.ts';
 
 export const DEFAULT_DATABASE = 'forkline';
@@ -29,7 +30,8 @@ interface Session {
   store: IdbStore;
   log: Log;
   fanout: TabFanout;
-  subscriptions: Subscriptions;
+  /** Each subscription's stop, by the id the page was given. */
+  subscriptions: Map<number, () => Promise<void>>;
   documents: DocumentService;
 }
 
@@ -41,6 +43,7 @@ export function createLogService(
   onIgnoredError: (error: unknown) => void = reportIgnored,
 ): LogService {
   let session: Promise<Session> | undefined;
+  let nextSubscription = 1;
   let relay: RelayClient | undefined;
   const watchers: ((notice: WorkerNotice) => void)[] = [];
   const tell = (notice: WorkerNotice) =>
@@ -64,28 +67,20 @@ export function createLogService(
     });
     const rejectPrefixes = options.rejectPrefixes ?? ['ledger/'];
     const log = await openLogOn(store, {
+      onIgnoredError,
       ...(options.actor ? { actor: options.actor } : {}),
       policy: (stream) =>
         rejectPrefixes.some((prefix) => stream.startsWith(prefix))
           ? 'reject'
           : 'keep-both',
     });
-    const subscriptions = new Subscriptions(
-      {
-        after: (stream, position) =>
-          stream === null
-            ? collectFrom(store, position + 1)
-            : store.streamEventsSince(stream, position),
-      },
-      onIgnoredError,
-    );
     // Another tab committed: wake readers here, and send it on if this tab syncs.
     const fanout = openTabFanout(database, () => {
-      subscriptions.wake();
+      wakeSubscribers(log);
       relay?.pushLocal();
     });
+    // The log wakes its own subscribers: the other tabs and the relay are told here.
     const committed = () => {
-      subscriptions.wake();
       relay?.pushLocal();
       void store
         .replica()
@@ -100,14 +95,21 @@ export function createLogService(
     );
     // Ask once to be exempt from eviction; the answer is shown by storage().
     void navigator.storage?.persist?.().catch(onIgnoredError);
-    return { database, store, log, fanout, subscriptions, documents };
+    return {
+      database,
+      store,
+      log,
+      fanout,
+      subscriptions: new Map(),
+      documents,
+    };
   }
 
   const ready = () => (session ??= start({}));
 
   /**
-   * Runs a write, then wakes local subscribers and tells other tabs where the log now
-   * ends: from the write's own results when it reports positions, else read back.
+   * Runs a write, then tells other tabs where the log now ends (from the write's own
+   * results when it reports positions, else read back) and the relay to send it.
    */
   async function committing<T>(
     write: (s: Session) => Promise<T>,
@@ -117,7 +119,6 @@ export function createLogService(
     const result = await write(s);
     const lastPos =
       lastPositionOf?.(result) ?? (await s.store.replica()).lastPos;
-    s.subscriptions.wake();
     s.fanout.announce(lastPos);
     relay?.pushLocal();
     return result;
@@ -169,17 +170,37 @@ export function createLogService(
     ) {
       const s = await ready();
       const docId = options.document;
-      return s.subscriptions.add(
-        stream,
-        fromPosition,
-        onEvents,
+      const accompany =
         docId === undefined
           ? undefined
-          : accompanyWithFacts(s.documents, docId),
+          : accompanyWithFacts(s.documents, docId);
+      const id = nextSubscription++;
+      s.subscriptions.set(
+        id,
+        subscribeRecords(s.log, {
+          after: fromPosition,
+          read:
+            stream === null
+              ? logPagesAfter(s.store)
+              : streamPagesAfter(s.store, stream),
+          async deliver(records) {
+            const facts = await accompany?.(records);
+            // Copied, not transferred: packed events come from the store's cache of
+            // decoded segments, which a transfer would leave with detached payloads.
+            onEvents(
+              records.map((r) => ({ event: r.event, position: r.pos })),
+              facts,
+            );
+          },
+        }),
       );
+      return id;
     },
     async unsubscribe(id) {
-      (await ready()).subscriptions.remove(id);
+      const s = await ready();
+      const stop = s.subscriptions.get(id);
+      s.subscriptions.delete(id);
+      await stop?.();
     },
     async connectRelay(config, onState) {
       const s = await ready();
@@ -189,7 +210,6 @@ export function createLogService(
         createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
         onState,
         onIngested: () => {
-          s.subscriptions.wake();
           void s.store
             .replica()
             .then(({ lastPos }) => s.fanout.announce(lastPos), onIgnoredError);
@@ -250,12 +270,6 @@ export function createLogService(
       await s.log.close();
     },
   };
-}
-
-async function collectFrom(store: IdbStore, from: number) {
-  const records = [];
-  for await (const record of store.eventsFrom(from)) records.push(record);
-  return records;
 }
 
 /**

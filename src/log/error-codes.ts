@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   LOG_CLOSED: 'the log was used after close()',
   IMPORT_INVALID: 'an import line cannot be applied; nothing was imported',
   INVALID_EDIT: 'a text edit does not fit the text it is made against',
+  INVALID_QUERY:
+    'a subscribe, query or project call was given an option it cannot use: which, and why',
   // The IndexedDB store (worker/storage-errors.ts)
   STORAGE_QUOTA_EXCEEDED: 'the browser refused to store more: storage is full',
   STORAGE_FAILED:

@@ -206,3 +206,14 @@ export class InvalidEditError extends ForklineError {
     super(`Edit refused on "${stream}": ${reason}.`);
   }
 }
+
+/** An option of `subscribe`, `query` or `project` that cannot be used as given. */
+export class InvalidQueryError extends ForklineError {
+  readonly code = 'INVALID_QUERY';
+  constructor(
+    readonly option: string,
+    readonly reason: string,
+  ) {
+    super(`Invalid option ${option}: ${reason}.`);
+  }
+}

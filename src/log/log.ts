@@ -1,9 +1,11 @@
 import { toBase64Url } from './base64url.ts';
 import { buildConflictIndex, streamConflicts } from './conflicts.ts';
 import { forkOf, type DagNode, type NodeLookup } from './dag.ts';
+import { checkEventFilter, checkFrom, matcherOf } from './event-filter.ts';
 import {
   ActorForkError,
   InvalidEventError,
+  InvalidQueryError,
   LogClosedError,
   UnknownEventError,
 } from './errors.ts';
@@ -16,9 +18,15 @@ import { foldFromSnapshot } from './snapshots.ts';
 import { verifyStore, type VerifyReport } from './verify.ts';
 import { seqIn } from './version-vector.ts';
 import {
+  logPagesAfter,
+  Subscriptions,
+  type RecordSubscription,
+} from './subscriptions.ts';
+import {
   compareCanonical,
   firstLacking,
   lastOfIds,
+  type EventRecord,
   type Store,
   type StoreReader,
 } from './store.ts';
@@ -35,6 +43,7 @@ import type {
   Policy,
   Projection,
   ReadOptions,
+  SubscribeOptions,
   VersionVector,
 } from './types.ts';
 import { checkEventInput, checkName, checkStream, LIMITS } from './validate.ts';
@@ -46,6 +55,11 @@ export interface LogOptions {
   policy?: (stream: string) => Policy;
   /** Wall clock in ms, for tests that make time jump. */
   now?: () => number;
+  /**
+   * Hears errors that stop nothing: a subscription's read that failed (tried
+   * again at the next commit) or a subscriber's callback that threw.
+   */
+  onIgnoredError?: (error: unknown) => void;
 }
 
 export interface OpenLogOptions extends LogOptions {
@@ -69,12 +83,44 @@ export async function openLogOn(
     options.actor === undefined,
     options.policy ?? (() => 'keep-both'),
     options.now ?? Date.now,
+    options.onIgnoredError ?? reportIgnored,
   );
   stores.set(log, store);
   return log;
 }
 
 const stores = new WeakMap<Log, Store>();
+
+function reportIgnored(error: unknown): void {
+  console.warn('forkline: ignored error', error);
+}
+
+/**
+ * Subscribes to the records of a log this module opened, from a position on: what
+ * the worker's subscriptions (a document's stream, with its facts) are made of.
+ * @throws TypeError for any other object.
+ */
+export function subscribeRecords(
+  log: Log,
+  subscription: RecordSubscription,
+): () => Promise<void> {
+  return logOf(log).subscriptions.add(subscription);
+}
+
+/**
+ * Tells a log's subscribers that something was committed by another writer over
+ * its store (another tab, announced on a channel); its own commits wake them.
+ * @throws TypeError for any other object.
+ */
+export function wakeSubscribers(log: Log): void {
+  logOf(log).subscriptions.wake();
+}
+
+function logOf(log: Log): ForklineLog {
+  if (!(log instanceof ForklineLog))
+    throw new TypeError('not a log opened by openLog or openLogOn');
+  return log;
+}
 
 /**
  * The store under a log this module opened: what projections kept beside the log
@@ -119,6 +165,7 @@ class ForklineLog implements Log {
   private closed = false;
   /** The one-time build of an older store's conflict index, under way or done. */
   private conflictIndex: Promise<void> | undefined;
+  readonly subscriptions: Subscriptions;
 
   constructor(
     private readonly store: Store,
@@ -127,7 +174,10 @@ class ForklineLog implements Log {
     private readonly followsStore: boolean,
     private readonly policyOf: (stream: string) => Policy,
     private readonly now: () => number,
-  ) {}
+    onIgnoredError: (error: unknown) => void,
+  ) {
+    this.subscriptions = new Subscriptions(onIgnoredError);
+  }
 
   /** The replica id new events are written as; a fresh one after an actor fork. */
   get actor(): string {
@@ -166,6 +216,7 @@ class ForklineLog implements Log {
       }),
     );
     this.currentActor = results[0]!.event.actor;
+    this.subscriptions.wake();
     return results;
   }
 
@@ -201,6 +252,7 @@ class ForklineLog implements Log {
         (tx) => ingestInto(tx, batch, this.now(), this.currentActor),
         readsOf(batch),
       );
+      if (result.stored > 0) this.subscriptions.wake();
       return {
         stored: result.stored,
         duplicates: result.duplicates + duplicatesInBatch,
@@ -393,11 +445,43 @@ class ForklineLog implements Log {
     onSaved?: (done: number, total: number) => void,
   ): Promise<ImportResult> {
     this.checkOpen();
-    return importInto(this.store, lines, {
-      now: this.now(),
-      self: this.currentActor,
-      forked: (error) => this.forked(error),
-      ...(onSaved ? { onSaved } : {}),
+    try {
+      return await importInto(this.store, lines, {
+        now: this.now(),
+        self: this.currentActor,
+        forked: (error) => this.forked(error),
+        ...(onSaved ? { onSaved } : {}),
+      });
+    } finally {
+      this.subscriptions.wake();
+    }
+  }
+
+  async subscribe(
+    options: SubscribeOptions,
+    onEvents: (events: LogEvent[]) => void,
+    onCaughtUp?: () => void,
+  ): Promise<() => Promise<void>> {
+    this.checkOpen();
+    if (typeof options !== 'object' || options === null)
+      throw new InvalidQueryError('options', 'must be an object');
+    const from = checkFrom(options.from);
+    const wanted = matcherOf(checkEventFilter(options, ['streams', 'types']));
+    const { lastPos } = await this.store.replica();
+    // From a vector: the first event it lacks on; events it holds are passed over.
+    const first =
+      from === 'now' ? undefined : await firstLacking(this.store, from);
+    const accept =
+      from === 'now'
+        ? (r: EventRecord) => wanted(r.event)
+        : (r: EventRecord) =>
+            r.event.seq > seqIn(from, r.event.actor) && wanted(r.event);
+    return this.subscriptions.add({
+      after: first === undefined ? lastPos : first - 1,
+      read: logPagesAfter(this.store),
+      accept,
+      deliver: (records) => onEvents(records.map((r) => r.event)),
+      ...(onCaughtUp ? { caughtUp: onCaughtUp } : {}),
     });
   }
 
@@ -409,6 +493,7 @@ class ForklineLog implements Log {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.subscriptions.close();
     await this.store.close();
   }
 

@@ -137,5 +137,26 @@ export interface Log {
   ): Promise<ImportResult>;
   /** Recomputes every id and checks every parent, seq chain and head. */
   verify(): Promise<VerifyReport>;
+  /**
+   * Delivers, in this replica's arrival order (which is causal), every event stored
+   * that `from` does not cover and that passes the filter: first those already
+   * stored (then `onCaughtUp`, once), then each as it is stored, with no gap and no
+   * duplicate. Resolves to a function that stops the subscription.
+   * @throws InvalidQueryError for an option it cannot use.
+   */
+  subscribe(
+    options: SubscribeOptions,
+    onEvents: (events: LogEvent[]) => void,
+    onCaughtUp?: () => void,
+  ): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+export interface SubscribeOptions {
+  /** What the subscriber holds already: a version vector, or 'now' for everything stored. */
+  from: VersionVector | 'now';
+  /** Only streams whose name starts with this. */
+  streams?: string;
+  /** Only events of these types. */
+  types?: string[];
 }

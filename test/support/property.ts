@@ -9,6 +9,8 @@ import { setting } from './setting.ts';
 export async function assertProperty<T>(
   property: fc.IAsyncPropertyWithHooks<T>,
   runs: number,
+  /** `timeout`: ms one run may take; a run that hangs fails, with its seed. */
+  options: { timeout?: number } = {},
 ): Promise<void> {
   const seed = setting('FC_SEED')
     ? Number(setting('FC_SEED'))
@@ -17,6 +19,7 @@ export async function assertProperty<T>(
     seed,
     numRuns: setting('FC_RUNS') ? Number(setting('FC_RUNS')) : runs,
     ...(setting('FC_PATH') ? { path: setting('FC_PATH')! } : {}),
+    ...options,
   };
   try {
     await fc.assert(property, params);

@@ -1,0 +1,121 @@
+import type { EventRecord, Store } from './store.ts';
+
+/** Records stored after a position, in position order, a page at a time. */
+export type PagesAfter = (position: number) => AsyncIterable<EventRecord[]>;
+
+export interface RecordSubscription {
+  /** The last position already delivered, or passed over. */
+  after: number;
+  read: PagesAfter;
+  /** Which records the subscriber wants; the rest are passed over. */
+  accept?: (record: EventRecord) => boolean;
+  /** Awaited: the next page is read once it returns. */
+  deliver: (records: EventRecord[]) => void | Promise<void>;
+  /** Once, when everything stored before the subscription began was delivered. */
+  caughtUp?: () => void;
+}
+
+interface Running extends RecordSubscription {
+  /** Pumps run one at a time per subscription: the invariant behind "no gap, no duplicate". */
+  running: Promise<void>;
+  again: boolean;
+  active: boolean;
+  caughtUpSaid: boolean;
+}
+
+/** Records a page holds at most, so catching up over a long log never holds all of it. */
+export const PAGE_RECORDS = 500;
+
+/**
+ * Live subscriptions fed from the store. Every wake-up (a commit through this log,
+ * another tab's announcement) reads what lies past each subscriber's cursor;
+ * positions are assigned in commit order, so reading past it can neither skip nor
+ * repeat. A read that fails is reported and tried again at the next wake-up.
+ */
+export class Subscriptions {
+  private readonly all = new Set<Running>();
+
+  constructor(private readonly onError: (error: unknown) => void) {}
+
+  /** Starts delivering; the returned function stops it (see `stop`). */
+  add(subscription: RecordSubscription): () => Promise<void> {
+    const running: Running = {
+      ...subscription,
+      running: Promise.resolve(),
+      again: false,
+      active: true,
+      caughtUpSaid: false,
+    };
+    this.all.add(running);
+    this.pump(running);
+    return () => this.stop(running);
+  }
+
+  /** Something was committed: every subscriber catches up. */
+  wake(): void {
+    for (const subscription of this.all) this.pump(subscription);
+  }
+
+  /** Stops every subscription, as `stop` does each. */
+  async close(): Promise<void> {
+    await Promise.all([...this.all].map((s) => this.stop(s)));
+  }
+
+  /**
+   * Nothing is delivered once this is called; resolves when a delivery under way
+   * has returned.
+   */
+  private async stop(subscription: Running): Promise<void> {
+    subscription.active = false;
+    this.all.delete(subscription);
+    await subscription.running;
+  }
+
+  private pump(s: Running): void {
+    if (s.again) return;
+    s.again = true;
+    s.running = s.running
+      .then(async () => {
+        s.again = false;
+        for await (const page of s.read(s.after)) {
+          if (!s.active) return;
+          if (page.length === 0) continue;
+          const wanted = s.accept ? page.filter(s.accept) : page;
+          s.after = page[page.length - 1]!.pos;
+          if (wanted.length > 0) await s.deliver(wanted);
+        }
+        if (s.active && !s.caughtUpSaid) {
+          s.caughtUpSaid = true;
+          s.caughtUp?.();
+        }
+      })
+      .catch(this.onError);
+  }
+}
+
+/** The log's records after a position, in pages. */
+export function logPagesAfter(store: Store): PagesAfter {
+  return (after) => pagesOf(store.eventsFrom(after + 1), PAGE_RECORDS);
+}
+
+/** One stream's records after a position: read through the stream's own index. */
+export function streamPagesAfter(store: Store, stream: string): PagesAfter {
+  return async function* (after) {
+    yield await store.streamEventsSince(stream, after);
+  };
+}
+
+async function* pagesOf<T>(
+  items: AsyncIterable<T>,
+  size: number,
+): AsyncIterable<T[]> {
+  let page: T[] = [];
+  for await (const item of items) {
+    page.push(item);
+    if (page.length >= size) {
+      yield page;
+      page = [];
+    }
+  }
+  if (page.length > 0) yield page;
+}
