@@ -8,11 +8,20 @@ import {
   type PackedSegment,
 } from '../src/log/segment-codec.ts';
 import {
+  mayHold,
   SegmentDirectory,
   summarize,
   type SegmentMeta,
 } from '../src/log/segment-directory.ts';
 import { mergeRuns, type Positioned } from '../src/log/merge-runs.ts';
+import type { EventFilter } from '../src/log/event-filter.ts';
+
+/** What a read in position order covers: one stream or all; all events, or a filter's. */
+export interface ReadScope {
+  stream?: string | undefined;
+  /** Segments that cannot hold an event passing it are not read. */
+  only?: EventFilter | undefined;
+}
 import type { ForklineDB } from './idb-schema.ts';
 
 export type { Positioned };
@@ -308,18 +317,23 @@ export class Segments {
    * bound (a page read again). Otherwise the bound is the least of the last hot
    * position (when the hot page is full) and every pending segment's last position,
    * so each page finishes at least one segment or hot page, and decodes only
-   * segments that overlap it.
+   * segments that overlap it. `scope` keeps to one stream's segments, and passes
+   * over those whose summary rules out its filter (`only`).
    */
   page<T>(
     after: number,
-    stream: string | undefined,
+    scope: ReadScope,
     hot: { records: EventRecord[]; limit: number },
     item: (record: EventRecord) => T,
     open: (key: number) => Promise<Positioned<T>>,
     upTo?: number,
   ): { bound: number; items: Promise<T[]> } {
+    const { stream, only } = scope;
     const pending = this.directory.segments(
-      (m) => m.lastPos > after && (stream === undefined || m.stream === stream),
+      (m) =>
+        m.lastPos > after &&
+        (stream === undefined || m.stream === stream) &&
+        (only === undefined || mayHold(m, only)),
     );
     const { records, limit } = hot;
     let bound = upTo ?? Infinity;

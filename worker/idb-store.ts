@@ -30,6 +30,7 @@ import {
 import {
   positioned,
   type Positioned,
+  type ReadScope,
   retryingGone,
   Segments,
   type SegmentTx,
@@ -458,12 +459,12 @@ export async function openIdbStore(
 
   /**
    * What is stored at the positions after `after`, in order, of one stream or of
-   * all, page by page: as records, or as whatever `item` and `open` make of hot
-   * records and of segments.
+   * all (`scope`), page by page: as records, or as whatever `item` and `open` make
+   * of hot records and of segments.
    */
   async function* pagesInPositionOrder<T>(
     after: number,
-    stream: string | undefined,
+    scope: ReadScope,
     item: (record: EventRecord) => T,
     open: (tx: SegmentTx, key: number) => Promise<Positioned<T>>,
   ): AsyncIterable<T[]> {
@@ -497,6 +498,7 @@ export async function openIdbStore(
     const plan = async (last: number, upTo?: number) => {
       const tx = readTx();
       const hot = tx.objectStore('hot');
+      const { stream } = scope;
       // Both asked at once: one round trip to the storage process, not two.
       const [records] = await Promise.all([
         stream === undefined
@@ -512,7 +514,7 @@ export async function openIdbStore(
       do {
         const page = segments.page(
           from,
-          stream,
+          scope,
           { records, limit: PAGE },
           item,
           (key) => openOnce(tx, key),
@@ -569,11 +571,11 @@ export async function openIdbStore(
   /** The records at the positions after `after`, of one stream or of all. */
   async function* inPositionOrder(
     after: number,
-    stream?: string,
+    scope: ReadScope = {},
   ): AsyncIterable<EventRecord> {
     for await (const page of pagesInPositionOrder(
       after,
-      stream,
+      scope,
       (record) => record,
       async (tx, key) => positioned(await segments.records(tx, key, false)),
     ))
@@ -618,15 +620,16 @@ export async function openIdbStore(
     ),
     write,
     streamEvents: (stream) =>
-      mergeCanonical(inPositionOrder(0, stream), lateEvents(stream)),
-    eventsFrom: (from) => inPositionOrder(Math.max(from, 1) - 1),
+      mergeCanonical(inPositionOrder(0, { stream }), lateEvents(stream)),
+    eventsFrom: (from, only) =>
+      inPositionOrder(Math.max(from, 1) - 1, { only }),
     // Segments become lines straight from their columns: no event objects, no
     // strings; each page is one chunk, a view of cached lines when it is one
     // segment's (to be read, never written or transferred).
     async *eventLineBytes(from, source) {
       for await (const page of pagesInPositionOrder(
         Math.max(from, 1) - 1,
-        undefined,
+        {},
         (record) => utf8.encode(eventLine(record.event, source)),
         (tx, key) => segments.lines(tx, key, source),
       ))
@@ -684,7 +687,7 @@ export async function openIdbStore(
     },
     async streamEventsSince(stream, pos) {
       const records: EventRecord[] = [];
-      for await (const record of inPositionOrder(pos, stream))
+      for await (const record of inPositionOrder(pos, { stream }))
         records.push(record);
       return records;
     },

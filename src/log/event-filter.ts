@@ -1,4 +1,5 @@
 import { InvalidQueryError } from './errors.ts';
+import { isRfc3339 } from './validate.ts';
 import type { LogEvent, VersionVector } from './types.ts';
 import { copyVector } from './version-vector.ts';
 
@@ -44,13 +45,10 @@ export function checkEventFilter(
       out.types = [...(value as string[])];
     } else if (typeof value !== 'string') {
       throw new InvalidQueryError(key, 'must be a string');
-    } else if (
-      (key === 'from' || key === 'to') &&
-      Number.isNaN(Date.parse(value))
-    ) {
+    } else if ((key === 'from' || key === 'to') && !isRfc3339(value)) {
       throw new InvalidQueryError(
         key,
-        `${JSON.stringify(value)} is not an RFC 3339 date-time`,
+        `${JSON.stringify(value).slice(0, 60)} is not an RFC 3339 date-time`,
       );
     } else {
       out[key] = value;

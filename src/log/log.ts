@@ -14,6 +14,7 @@ import { DEFAULT_SOURCE, exportLineBytes, linesOf } from './jsonl.ts';
 import { importInto, type ImportSource } from './import.ts';
 import { ingestInto, readsOf, verifyIncoming } from './ingest.ts';
 import { appendInto, normalizeExpected, sameIds } from './append.ts';
+import { queryEvents } from './query.ts';
 import { foldFromSnapshot } from './snapshots.ts';
 import { verifyStore, type VerifyReport } from './verify.ts';
 import { seqIn } from './version-vector.ts';
@@ -42,6 +43,9 @@ import type {
   LogEvent,
   Policy,
   Projection,
+  EventFilter,
+  QueryPage,
+  QueryResult,
   ReadOptions,
   SubscribeOptions,
   VersionVector,
@@ -457,6 +461,11 @@ class ForklineLog implements Log {
     }
   }
 
+  query(filter: EventFilter, page?: QueryPage): Promise<QueryResult> {
+    this.checkOpen();
+    return queryEvents(this.store, filter, page);
+  }
+
   async subscribe(
     options: SubscribeOptions,
     onEvents: (events: LogEvent[]) => void,
@@ -466,7 +475,8 @@ class ForklineLog implements Log {
     if (typeof options !== 'object' || options === null)
       throw new InvalidQueryError('options', 'must be an object');
     const from = checkFrom(options.from);
-    const wanted = matcherOf(checkEventFilter(options, ['streams', 'types']));
+    const filter = checkEventFilter(options, ['streams', 'types']);
+    const wanted = matcherOf(filter);
     const { lastPos } = await this.store.replica();
     // From a vector: the first event it lacks on; events it holds are passed over.
     const first =
@@ -478,7 +488,7 @@ class ForklineLog implements Log {
             r.event.seq > seqIn(from, r.event.actor) && wanted(r.event);
     return this.subscriptions.add({
       after: first === undefined ? lastPos : first - 1,
-      read: logPagesAfter(this.store),
+      read: logPagesAfter(this.store, filter),
       accept,
       deliver: (records) => onEvents(records.map((r) => r.event)),
       ...(onCaughtUp ? { caughtUp: onCaughtUp } : {}),

@@ -1,4 +1,5 @@
 import { fromBase64Url } from './base64url.ts';
+import { authorOf, type EventFilter } from './event-filter.ts';
 import { ID_BYTES } from './segment-codec.ts';
 import type { EventRecord } from './store.ts';
 import type { EventId } from './types.ts';
@@ -12,6 +13,14 @@ export interface SegmentSummary {
   count: number;
   /** Per actor: the least and greatest seq it holds (not every seq between). */
   actors: [actor: string, least: number, greatest: number][];
+  /**
+   * What a query may rule the segment out by, unread (absent in segments written
+   * before they were kept): its events' types, their authors (an event without one
+   * is its actor's), and the least and greatest of their times, in ms.
+   */
+  types?: string[];
+  authors?: string[];
+  times?: [least: number, greatest: number];
 }
 
 export interface SegmentMeta extends SegmentSummary {
@@ -29,7 +38,16 @@ export interface SegmentSlot {
 
 export function summarize(records: readonly EventRecord[]): SegmentSummary {
   const actors = new Map<string, [string, number, number]>();
+  const types = new Set<string>();
+  const authors = new Set<string>();
+  let least = Infinity;
+  let greatest = -Infinity;
   for (const { event } of records) {
+    types.add(event.type);
+    authors.add(authorOf(event));
+    const at = Date.parse(event.time);
+    if (at < least) least = at;
+    if (at > greatest) greatest = at;
     const range = actors.get(event.actor);
     if (!range) actors.set(event.actor, [event.actor, event.seq, event.seq]);
     else {
@@ -43,7 +61,46 @@ export function summarize(records: readonly EventRecord[]): SegmentSummary {
     lastPos: records[records.length - 1]!.pos,
     count: records.length,
     actors: [...actors.values()],
+    types: [...types],
+    authors: [...authors],
+    // Times are checked RFC 3339 on the way in; were one unreadable, no bound holds.
+    ...(Number.isFinite(least) && Number.isFinite(greatest)
+      ? { times: [least, greatest] as [number, number] }
+      : {}),
   };
+}
+
+/**
+ * Whether the segment may hold an event that passes `filter`: false only where its
+ * summary rules every one out. What the summary does not keep is assumed to match.
+ */
+export function mayHold(meta: SegmentSummary, filter: EventFilter): boolean {
+  if (filter.streams !== undefined && !meta.stream.startsWith(filter.streams))
+    return false;
+  if (
+    filter.actor !== undefined &&
+    !meta.actors.some(([a]) => a === filter.actor)
+  )
+    return false;
+  if (
+    filter.types !== undefined &&
+    meta.types &&
+    !meta.types.some((t) => filter.types!.includes(t))
+  )
+    return false;
+  if (
+    filter.author !== undefined &&
+    meta.authors &&
+    !meta.authors.includes(filter.author)
+  )
+    return false;
+  if (meta.times) {
+    const [least, greatest] = meta.times;
+    if (filter.from !== undefined && greatest < Date.parse(filter.from))
+      return false;
+    if (filter.to !== undefined && least > Date.parse(filter.to)) return false;
+  }
+  return true;
 }
 
 interface Entry {

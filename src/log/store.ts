@@ -1,3 +1,4 @@
+import type { EventFilter } from './event-filter.ts';
 import type { EventId, LogEvent, VersionVector } from './types.ts';
 import { seqIn } from './version-vector.ts';
 
@@ -135,8 +136,13 @@ export interface Store extends StoreReader {
   ): Promise<T>;
   /** The stream's events in canonical order. */
   streamEvents(stream: string): AsyncIterable<EventRecord>;
-  /** All events in arrival order, from position `from` on. */
-  eventsFrom(from: number): AsyncIterable<EventRecord>;
+  /**
+   * All events in arrival order, from position `from` on. With `only`, the store
+   * may pass over events that cannot match that filter, where it knows so without
+   * reading them (a packed run whose summary rules them out); it may still yield
+   * any, so the reader filters.
+   */
+  eventsFrom(from: number, only?: EventFilter): AsyncIterable<EventRecord>;
   /**
    * Optional: what `eventsFrom(from)` yields, as export lines (`eventLine`) in UTF-8,
    * each chunk a run of whole lines: for a store that can write them without an

@@ -1,3 +1,4 @@
+import type { EventFilter } from './event-filter.ts';
 import type { EventRecord, Store } from './store.ts';
 
 /** Records stored after a position, in position order, a page at a time. */
@@ -93,9 +94,12 @@ export class Subscriptions {
   }
 }
 
-/** The log's records after a position, in pages. */
-export function logPagesAfter(store: Store): PagesAfter {
-  return (after) => pagesOf(store.eventsFrom(after + 1), PAGE_RECORDS);
+/**
+ * The log's records after a position, in pages; with `only`, the store may pass
+ * over records that cannot match it (see `Store.eventsFrom`).
+ */
+export function logPagesAfter(store: Store, only?: EventFilter): PagesAfter {
+  return (after) => pagesOf(store.eventsFrom(after + 1, only), PAGE_RECORDS);
 }
 
 /** One stream's records after a position: read through the stream's own index. */

@@ -1,5 +1,8 @@
 import type { RereadableLines } from './import.ts';
+import type { EventFilter } from './event-filter.ts';
 import type { VerifyReport } from './verify.ts';
+
+export type { EventFilter };
 
 /** A JSON value as it survives `JSON.parse(JSON.stringify(x))` unchanged. */
 export type Json =
@@ -149,7 +152,24 @@ export interface Log {
     onEvents: (events: LogEvent[]) => void,
     onCaughtUp?: () => void,
   ): Promise<() => Promise<void>>;
+  /**
+   * The events that pass `filter`, in this replica's arrival order, a page at a
+   * time: `next` (present while more may follow) is the `after` of the next page.
+   * @throws InvalidQueryError for a filter, limit or cursor it cannot use.
+   */
+  query(filter: EventFilter, page?: QueryPage): Promise<QueryResult>;
   close(): Promise<void>;
+}
+
+/** A page of a query: at most `limit` events (1 to 1000, default 100) after the cursor `after`. */
+export interface QueryPage {
+  limit?: number;
+  after?: string;
+}
+
+export interface QueryResult {
+  events: LogEvent[];
+  next?: string;
 }
 
 export interface SubscribeOptions {

@@ -51,8 +51,12 @@ export function checkStream(stream: unknown, where: Where = {}): string {
   return checkName('stream', stream, LIMITS.nameLength, where);
 }
 
+/** Whether `time` is an RFC 3339 date-time, as event times and query bounds must be. */
+export const isRfc3339 = (time: unknown): time is string =>
+  typeof time === 'string' && RFC3339.test(time);
+
 export function checkTime(time: unknown, where: Where = {}): string {
-  if (typeof time !== 'string' || !RFC3339.test(time)) {
+  if (!isRfc3339(time)) {
     throw new InvalidEventError(
       'time',
       `${JSON.stringify(time)} is not an RFC 3339 date-time`,

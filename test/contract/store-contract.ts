@@ -274,6 +274,89 @@ export function storeContract(
       await Promise.all(writers.map((w) => w.close()));
     });
 
+    it('answers log queries by stream, type, actor, author and time, page by page', async () => {
+      const log = await openLog({ store, actor: 'holder' });
+      const writers = await Promise.all(
+        ['w0', 'w1'].map((actor) => openLog({ actor })),
+      );
+      const authors = ['Ada', 'Grace', undefined];
+      const types = ['edit', 'title', 'note'];
+      let k = 0;
+      for (let round = 0; round < 6; round++) {
+        for (const [i, writer] of [log, ...writers].entries()) {
+          const batch = Array.from({ length: 1 + ((round + i) % 3) }, () => {
+            k++;
+            const author = authors[k % 3];
+            return {
+              type: types[(k * 7) % 3]!,
+              data: k,
+              time: new Date(
+                Date.UTC(2026, 0, 1 + (k % 9), k % 24),
+              ).toISOString(),
+              ...(author ? { author } : {}),
+            };
+          });
+          await writer.append(
+            `${i === 2 ? 'notes' : 'doc'}/${round % 2}`,
+            batch,
+          );
+          if (writer !== log)
+            await log.ingest(
+              await collect(writer.since(await log.versionVector())),
+            );
+        }
+      }
+      const all = (await collect(store.eventsFrom(1))).map((r) => r.event);
+      const filters: Parameters<typeof log.query>[0][] = [
+        {},
+        { streams: 'doc/' },
+        { streams: 'doc/1' },
+        { streams: 'none/' },
+        { types: ['title'] },
+        { types: ['edit', 'note'], streams: 'notes/' },
+        { types: [] },
+        { actor: 'w1' },
+        { author: 'Grace' },
+        { author: 'w0' },
+        { from: '2026-01-03T00:00:00Z', to: '2026-01-05T12:00:00.000Z' },
+        { from: '2026-01-08T00:00:00+02:00', author: 'Ada' },
+        { to: '2025-12-31T23:59:59Z' },
+      ];
+      for (const filter of filters) {
+        const at = (e: (typeof all)[number]) => Date.parse(e.time);
+        const expected = all.filter(
+          (e) =>
+            (filter.streams === undefined ||
+              e.stream.startsWith(filter.streams)) &&
+            (filter.types === undefined || filter.types.includes(e.type)) &&
+            (filter.actor === undefined || e.actor === filter.actor) &&
+            (filter.author === undefined ||
+              (e.author ?? e.actor) === filter.author) &&
+            (filter.from === undefined || at(e) >= Date.parse(filter.from)) &&
+            (filter.to === undefined || at(e) <= Date.parse(filter.to)),
+        );
+        for (const limit of [1, 4, 1000]) {
+          const got = [];
+          let after: string | undefined;
+          for (let pages = 0; pages < 200; pages++) {
+            const page = await log.query(filter, {
+              limit,
+              ...(after !== undefined ? { after } : {}),
+            });
+            expect(page.events.length).toBeLessThanOrEqual(limit);
+            got.push(...page.events);
+            if (page.next === undefined) break;
+            after = page.next;
+          }
+          expect(
+            got.map((e) => e.id),
+            `${JSON.stringify(filter)} by ${limit}`,
+          ).toEqual(expected.map((e) => e.id));
+        }
+      }
+      await Promise.all(writers.map((w) => w.close()));
+    });
+
     it('round-trips byte data exactly', async () => {
       const record = makeRecord({
         pos: 1,
