@@ -14,6 +14,7 @@ import { DEFAULT_SOURCE, exportLineBytes, linesOf } from './jsonl.ts';
 import { importInto, type ImportSource } from './import.ts';
 import { ingestInto, readsOf, verifyIncoming } from './ingest.ts';
 import { appendInto, normalizeExpected, sameIds } from './append.ts';
+import { openProjection } from './projections.ts';
 import { queryEvents } from './query.ts';
 import { foldFromSnapshot } from './snapshots.ts';
 import { verifyStore, type VerifyReport } from './verify.ts';
@@ -44,6 +45,8 @@ import type {
   Policy,
   Projection,
   EventFilter,
+  ProjectionHandle,
+  ProjectOptions,
   QueryPage,
   QueryResult,
   ReadOptions,
@@ -178,7 +181,7 @@ class ForklineLog implements Log {
     private readonly followsStore: boolean,
     private readonly policyOf: (stream: string) => Policy,
     private readonly now: () => number,
-    onIgnoredError: (error: unknown) => void,
+    private readonly onIgnoredError: (error: unknown) => void,
   ) {
     this.subscriptions = new Subscriptions(onIgnoredError);
   }
@@ -459,6 +462,39 @@ class ForklineLog implements Log {
     } finally {
       this.subscriptions.wake();
     }
+  }
+
+  async project<S>(
+    name: string,
+    projection: Projection<S>,
+    options: ProjectOptions = {},
+  ): Promise<ProjectionHandle<S>> {
+    this.checkOpen();
+    if (typeof name !== 'string' || name.length === 0 || name.length > 256)
+      throw new InvalidQueryError(
+        'name',
+        'must be a string of 1 to 256 characters',
+      );
+    if (
+      typeof projection?.initial !== 'function' ||
+      typeof projection.evolve !== 'function'
+    )
+      throw new InvalidQueryError(
+        'projection',
+        'must have initial() and evolve()',
+      );
+    const filter = checkEventFilter(options, ['streams']);
+    return openProjection(
+      {
+        store: this.store,
+        subscribe: (subscription) => this.subscriptions.add(subscription),
+        now: this.now,
+        onError: this.onIgnoredError,
+      },
+      name,
+      projection,
+      filter,
+    );
   }
 
   query(filter: EventFilter, page?: QueryPage): Promise<QueryResult> {

@@ -14,6 +14,8 @@ export interface RecordSubscription {
   deliver: (records: EventRecord[]) => void | Promise<void>;
   /** Once, when everything stored before the subscription began was delivered. */
   caughtUp?: () => void;
+  /** Hears this subscription's failures (a read, a delivery); by default the log's handler. */
+  failed?: (error: unknown) => void;
 }
 
 interface Running extends RecordSubscription {
@@ -90,7 +92,7 @@ export class Subscriptions {
           s.caughtUp?.();
         }
       })
-      .catch(this.onError);
+      .catch((error: unknown) => (s.failed ?? this.onError)(error));
   }
 }
 

@@ -158,7 +158,46 @@ export interface Log {
    * @throws InvalidQueryError for a filter, limit or cursor it cannot use.
    */
   query(filter: EventFilter, page?: QueryPage): Promise<QueryResult>;
+  /**
+   * A projection the log keeps current: the fold, in canonical order, of every
+   * event of `streams` (a prefix; all when omitted), caught up when this resolves
+   * and then as events are stored. Checkpointed under `name` every `every` events
+   * (`projection.snapshot`, default 500), so reopening folds what came since.
+   * @throws InvalidQueryError for a name or option it cannot use.
+   */
+  project<S>(
+    name: string,
+    projection: Projection<S>,
+    options?: ProjectOptions,
+  ): Promise<ProjectionHandle<S>>;
   close(): Promise<void>;
+}
+
+export interface ProjectOptions {
+  /** Only streams whose name starts with this. */
+  streams?: string;
+}
+
+export interface ProjectionHandle<S> {
+  /** The fold of every event of its streams the log has stored, as of `vector`. */
+  readonly state: S;
+  /** The log's events it has taken in (of every stream), per actor. */
+  readonly vector: VersionVector;
+  /** How much folding it did: in order, and again after an early-sorting arrival. */
+  readonly stats: ProjectionStats;
+  /** Hears the new state after each change; returns a function to stop hearing. */
+  onChange(listener: (state: S) => void): () => void;
+  /** Stops following the log and saves a checkpoint of what it folded. */
+  close(): Promise<void>;
+}
+
+export interface ProjectionStats {
+  /** Events folded into the current state. */
+  folded: number;
+  /** Times an arrival sorted before what was folded, so the fold was made again. */
+  refolds: number;
+  /** Events folded again over all refolds. */
+  refolded: number;
 }
 
 /** A page of a query: at most `limit` events (1 to 1000, default 100) after the cursor `after`. */

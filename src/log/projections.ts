@@ -1,0 +1,246 @@
+import { matcherOf, type EventFilter } from './event-filter.ts';
+import { putQuietly } from './snapshots.ts';
+import { compareCanonical, type CanonicalKey, type Store } from './store.ts';
+import { logPagesAfter, type RecordSubscription } from './subscriptions.ts';
+import type {
+  LogEvent,
+  Projection,
+  ProjectionHandle,
+  ProjectionStats,
+  VersionVector,
+} from './types.ts';
+import { copyVector, seqIn } from './version-vector.ts';
+
+/** Events folded in order between two checkpoints, saved and kept in memory. */
+const DEFAULT_EVERY = 500;
+/** Checkpoints kept in memory to refold from when an event arrives that sorts before what was folded. */
+const KEPT = 4;
+/** A projection checkpoint's snapshot key: no stream name holds a control character. */
+const keyOf = (name: string) => `\u0000project\n${name}`;
+
+/** What a checkpoint's snapshot record holds as its state. */
+interface Checkpoint {
+  version: 1;
+  vector: VersionVector;
+  state: unknown;
+}
+
+/** A state to start again from: the fold of every event up to `after`. */
+interface Restart {
+  after: CanonicalKey | null;
+  /** Encoded and copied: a fold that mutates its state cannot reach it. */
+  state: unknown;
+  /** Where the events folded after it start in `recent`. */
+  index: number;
+}
+
+export interface ProjectionSource {
+  store: Store;
+  /** Starts a subscription over the log's records (it wakes on every commit). */
+  subscribe(subscription: RecordSubscription): () => Promise<void>;
+  now: () => number;
+  /** Hears a failure once the projection is open (before, `openProjection` rejects). */
+  onError: (error: unknown) => void;
+}
+
+/**
+ * A projection the log keeps current (DESIGN §11): its state is the fold, in
+ * canonical order, of every event of its streams stored so far. It opens from its
+ * checkpoint (a snapshot saved every `every` events folded) and folds what arrived
+ * since, then each event as it is stored.
+ *
+ * Arrival order is not canonical order: an event synced from another replica may
+ * sort before events already folded. The projection then refolds from the last
+ * state it kept (in memory, one every `every` events) that sorts before it, with
+ * the events since; if it kept none that early, from the start, reading its streams
+ * in canonical order. `stats` counts how often.
+ */
+export async function openProjection<S>(
+  source: ProjectionSource,
+  name: string,
+  projection: Projection<S>,
+  filter: EventFilter,
+): Promise<ProjectionHandle<S>> {
+  const { store } = source;
+  const every = projection.snapshot?.every ?? DEFAULT_EVERY;
+  const encode = projection.snapshot?.encode ?? ((s: S) => s as unknown);
+  const decode = projection.snapshot?.decode ?? ((v: unknown) => v as S);
+  const copyOut = (s: S) => structuredClone(encode(s));
+  const copyIn = (v: unknown) => decode(structuredClone(v));
+  const matches = matcherOf(filter);
+  const key = keyOf(name);
+
+  let state = projection.initial();
+  let vector: VersionVector = copyVector({});
+  let after: CanonicalKey | null = null;
+  /** Every record at a position up to here has been seen. */
+  let position = 0;
+  /** Events folded since the oldest restart, in canonical order. */
+  let recent: LogEvent[] = [];
+  let restarts: Restart[] = [{ after: null, state: copyOut(state), index: 0 }];
+  let sinceSaved = 0;
+  const stats: ProjectionStats = { folded: 0, refolds: 0, refolded: 0 };
+  const listeners = new Set<(state: S) => void>();
+
+  const saved = await store.getSnapshot(key).catch(() => undefined);
+  const checkpoint = saved?.state as Partial<Checkpoint> | undefined;
+  if (
+    saved &&
+    checkpoint?.version === 1 &&
+    Number.isSafeInteger(saved.pos) &&
+    typeof checkpoint.vector === 'object' &&
+    checkpoint.vector !== null &&
+    isKeyOrNull(saved.after)
+  ) {
+    try {
+      state = copyIn(checkpoint.state);
+      vector = copyVector(checkpoint.vector);
+      after = saved.after;
+      position = saved.pos;
+      restarts = [{ after, state: checkpoint.state, index: 0 }];
+    } catch {
+      // Unreadable: a cache; the fold starts over.
+      state = projection.initial();
+    }
+  }
+
+  const foldInOrder = (events: LogEvent[]) => {
+    for (const event of events) {
+      state = projection.evolve(state, event);
+      recent.push(event);
+      after = { hlc: event.hlc, id: event.id };
+      stats.folded++;
+      if (recent.length - restarts[restarts.length - 1]!.index >= every) {
+        restarts.push({ after, state: copyOut(state), index: recent.length });
+        if (restarts.length > KEPT) {
+          const drop = restarts.shift()!.index;
+          const first = restarts[0]!.index;
+          recent = recent.slice(first - drop);
+          for (const r of restarts) r.index -= first;
+        }
+      }
+    }
+  };
+
+  /** Folds again from the last restart before `first`, or from the start. */
+  const refold = async (late: LogEvent[]) => {
+    const first = late[0]!;
+    stats.refolds++;
+    let at = restarts.length - 1;
+    while (at >= 0 && !sortsBefore(restarts[at]!.after, first)) at--;
+    if (at >= 0) {
+      const from = restarts[at]!;
+      const events = [...recent.slice(from.index), ...late].sort(
+        compareCanonical,
+      );
+      state = copyIn(from.state);
+      recent = recent.slice(0, from.index);
+      restarts = restarts.slice(0, at + 1);
+      stats.refolded += events.length;
+      stats.folded -= events.length - late.length;
+      foldInOrder(events);
+      return;
+    }
+    // Earlier than anything kept: every event of the streams up to `position`.
+    state = projection.initial();
+    recent = [];
+    restarts = [{ after: null, state: copyOut(state), index: 0 }];
+    after = null;
+    stats.folded = 0;
+    const all: LogEvent[] = [];
+    for (const stream of await store.streamNames(filter.streams ?? ''))
+      for await (const record of store.streamEvents(stream))
+        if (record.pos <= position && matches(record.event))
+          all.push(record.event);
+    all.sort(compareCanonical);
+    stats.refolded += all.length;
+    foldInOrder(all);
+  };
+
+  const save = async () => {
+    sinceSaved = 0;
+    const record: Checkpoint = {
+      version: 1,
+      vector: copyVector(vector),
+      state: encode(state),
+    };
+    await putQuietly(store, {
+      key,
+      stream: '',
+      pos: position,
+      extra: [],
+      after,
+      state: record,
+      takenAt: source.now(),
+    });
+  };
+
+  let opened = false;
+  let caughtUp!: () => void;
+  let failed!: (error: unknown) => void;
+  const ready = new Promise<void>((resolve, reject) => {
+    caughtUp = resolve;
+    failed = reject;
+  });
+  const stop = source.subscribe({
+    after: position,
+    // Every record, not only its streams': the vector counts them all.
+    read: logPagesAfter(store),
+    deliver: async (records) => {
+      const wanted: LogEvent[] = [];
+      for (const { event, pos } of records) {
+        if (event.seq > seqIn(vector, event.actor))
+          vector[event.actor] = event.seq;
+        position = pos;
+        if (matches(event)) wanted.push(event);
+      }
+      if (wanted.length === 0) return;
+      wanted.sort(compareCanonical);
+      if (sortsBefore(after, wanted[0]!)) foldInOrder(wanted);
+      else await refold(wanted);
+      sinceSaved += wanted.length;
+      if (sinceSaved >= every) await save();
+      for (const listener of listeners) listener(state);
+    },
+    caughtUp: () => caughtUp(),
+    failed: (error) => (opened ? source.onError(error) : failed(error)),
+  });
+  try {
+    await ready;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  opened = true;
+
+  return {
+    get state() {
+      return state;
+    },
+    get vector() {
+      return copyVector(vector);
+    },
+    get stats() {
+      return { ...stats };
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    async close() {
+      listeners.clear();
+      await stop();
+      if (sinceSaved > 0) await save();
+    },
+  };
+}
+
+function isKeyOrNull(key: unknown): key is CanonicalKey | null {
+  if (key === null) return true;
+  const k = key as Partial<CanonicalKey> | undefined;
+  return typeof k?.hlc === 'string' && typeof k.id === 'string';
+}
+
+/** Whether `key` (null: before everything) sorts before `event`. */
+const sortsBefore = (key: CanonicalKey | null, event: LogEvent) =>
+  key === null || compareCanonical(key, event) < 0;

@@ -1,0 +1,253 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  InvalidQueryError,
+  memoryStore,
+  openLog,
+  type Log,
+  type LogEvent,
+  type ProjectionHandle,
+  type Projection,
+} from '../../src/index.ts';
+import { compareCanonical } from '../../src/log/store.ts';
+import { assertProperty } from '../support/property.ts';
+import { collect } from '../support/records.ts';
+
+const STREAMS = ['doc/1', 'doc/2', 'notes/1'];
+const PREFIXES = [undefined, 'doc/', 'notes/', 'doc/2'];
+
+/** Order matters, and the state is mutated in place: the hardest kind to keep. */
+const ids = (every: number): Projection<{ ids: string[] }> => ({
+  initial: () => ({ ids: [] }),
+  evolve: (state, event) => {
+    state.ids.push(event.id);
+    return state;
+  },
+  snapshot: { name: 'ids', every },
+});
+
+type Step =
+  | { kind: 'append'; replica: number; stream: number; count: number }
+  | { kind: 'sync'; from: number; to: number; chunk: number }
+  | { kind: 'project'; prefix: number }
+  | { kind: 'reopen'; which: number };
+
+const step: fc.Arbitrary<Step> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('append' as const),
+      replica: fc.nat(2),
+      stream: fc.nat(2),
+      count: fc.integer({ min: 1, max: 5 }),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('sync' as const),
+      from: fc.nat(2),
+      to: fc.nat(2),
+      chunk: fc.integer({ min: 1, max: 6 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('project' as const),
+      prefix: fc.nat(PREFIXES.length - 1),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('reopen' as const),
+      which: fc.nat(9),
+    }),
+  },
+);
+
+/** The fold from nothing: every event of the prefix, in canonical order. */
+async function brute(log: Log, prefix: string | undefined) {
+  const all = await collect(log.since({}));
+  return all
+    .filter((e) => prefix === undefined || e.stream.startsWith(prefix))
+    .sort(compareCanonical)
+    .map((e: LogEvent) => e.id);
+}
+
+/** Until the handle has taken in everything the log holds: turns of the event loop, not time. */
+async function caughtUp(handle: ProjectionHandle<unknown>, log: Log) {
+  const target = JSON.stringify(
+    Object.entries(await log.versionVector()).sort(),
+  );
+  for (let turn = 0; turn < 10_000; turn++) {
+    if (JSON.stringify(Object.entries(handle.vector).sort()) === target) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error('the projection never caught up with the log');
+}
+
+describe('log.project', () => {
+  it('keeps the state a fresh fold gives, under any arrival order, live and reopened', async () => {
+    await assertProperty(
+      fc.asyncProperty(
+        fc.array(step, { maxLength: 40 }),
+        fc.integer({ min: 1, max: 6 }),
+        async (steps, every) => {
+          const store = memoryStore();
+          const replicas = [
+            await openLog({ store, actor: 'here' }),
+            await openLog({ actor: 'there' }),
+            await openLog({ actor: 'yonder' }),
+          ];
+          const here = replicas[0]!;
+          const open: {
+            prefix: string | undefined;
+            name: string;
+            handle: ProjectionHandle<{ ids: string[] }>;
+          }[] = [];
+          const project = (name: string, prefix: string | undefined) =>
+            here.project(name, ids(every), prefix ? { streams: prefix } : {});
+          for (const s of steps) {
+            if (s.kind === 'append') {
+              await replicas[s.replica]!.append(
+                STREAMS[s.stream]!,
+                Array.from({ length: s.count }, (_, i) => ({
+                  type: 't',
+                  data: i,
+                })),
+              );
+            } else if (s.kind === 'sync') {
+              const to = replicas[s.to]!;
+              const lacking = await collect(
+                replicas[s.from]!.since(await to.versionVector()),
+              );
+              for (let i = 0; i < lacking.length; i += s.chunk)
+                await to.ingest(lacking.slice(i, i + s.chunk));
+            } else if (s.kind === 'project') {
+              const prefix = PREFIXES[s.prefix];
+              const name = `p${open.length}`;
+              open.push({ prefix, name, handle: await project(name, prefix) });
+              expect(open.at(-1)!.handle.state.ids).toEqual(
+                await brute(here, prefix),
+              );
+            } else if (open.length > 0) {
+              const p = open[s.which % open.length]!;
+              await p.handle.close();
+              p.handle = await project(p.name, p.prefix);
+              expect(p.handle.state.ids).toEqual(await brute(here, p.prefix));
+            }
+          }
+          // Everything from everyone, in chunks: arrivals that sort early.
+          for (const from of replicas.slice(1)) {
+            const lacking = await collect(
+              from.since(await here.versionVector()),
+            );
+            for (let i = 0; i < lacking.length; i += 3)
+              await here.ingest(lacking.slice(i, i + 3));
+          }
+          for (const p of open) {
+            await caughtUp(p.handle, here);
+            expect(p.handle.state.ids).toEqual(await brute(here, p.prefix));
+            await p.handle.close();
+            const again = await project(p.name, p.prefix);
+            expect(again.state.ids).toEqual(await brute(here, p.prefix));
+            await again.close();
+          }
+          await Promise.all(replicas.map((r) => r.close()));
+        },
+      ),
+      80,
+      { timeout: 10_000 },
+    );
+  });
+
+  it('reopens from its checkpoint: folding only what came since', async () => {
+    const store = memoryStore();
+    const log = await openLog({ store });
+    let evolved = 0;
+    const counting: Projection<number> = {
+      initial: () => 0,
+      evolve: (n) => (evolved++, n + 1),
+      snapshot: { name: 'count', every: 100 },
+    };
+    for (let i = 0; i < 10; i++)
+      await log.append(
+        'doc/a',
+        Array.from({ length: 100 }, () => ({ type: 't', data: i })),
+      );
+    const first = await log.project('count', counting);
+    expect(first.state).toBe(1000);
+    await first.close();
+    await log.append(
+      'doc/a',
+      Array.from({ length: 7 }, () => ({ type: 't', data: 0 })),
+    );
+    evolved = 0;
+    const again = await log.project('count', counting);
+    expect(again.state).toBe(1007);
+    expect(evolved).toBe(7);
+    await again.close();
+    await log.close();
+  });
+
+  it('tells listeners of each change, and stops when closed', async () => {
+    const log = await openLog();
+    const handle = await log.project(
+      'count',
+      { initial: () => 0, evolve: (n: number) => n + 1 },
+      { streams: 'doc/' },
+    );
+    const heard: number[] = [];
+    let next!: () => void;
+    handle.onChange((n) => {
+      heard.push(n);
+      next();
+    });
+    const changed = () => new Promise<void>((resolve) => (next = resolve));
+    let change = changed();
+    await log.append('doc/a', { type: 't', data: 1 });
+    await change;
+    change = changed();
+    await log.append('notes/a', { type: 't', data: 1 });
+    await log.append('doc/b', { type: 't', data: 1 });
+    await change;
+    expect(heard).toEqual([1, 2]);
+    await handle.close();
+    await log.append('doc/a', { type: 't', data: 1 });
+    expect(handle.state).toBe(2);
+    await log.close();
+  });
+
+  it('ignores a checkpoint it did not write, and refuses names and options it cannot use', async () => {
+    const store = memoryStore();
+    const log = await openLog({ store });
+    await log.append('doc/a', { type: 't', data: 1 });
+    const counting = { initial: () => 0, evolve: (n: number) => n + 1 };
+    for (const state of [null, 7, { version: 1, vector: null }, { version: 2 }])
+      await store.putSnapshot({
+        key: '\u0000project\nbad',
+        stream: '',
+        pos: 1,
+        extra: [],
+        after: { hlc: 'x', id: 'y' },
+        state,
+        takenAt: 0,
+      });
+    const handle = await log.project('bad', counting);
+    expect(handle.state).toBe(1);
+    await handle.close();
+    for (const [name, projection, options, option] of [
+      ['', counting, {}, 'name'],
+      ['x'.repeat(257), counting, {}, 'name'],
+      ['ok', { initial: 1 }, {}, 'projection'],
+      ['ok', counting, { streams: 3 }, 'streams'],
+    ] as const) {
+      const attempt = log.project(name, projection as never, options as never);
+      await expect(attempt).rejects.toBeInstanceOf(InvalidQueryError);
+      await expect(attempt).rejects.toMatchObject({ option });
+    }
+    await log.close();
+  });
+});
