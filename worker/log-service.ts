@@ -10,6 +10,7 @@ import {
   accompanyWithFacts,
   createDocumentService,
 } from './document-service.ts';
+import { createExplorerService } from './explorer-service.ts';
 import { openIdbStore, type IdbStore } from './idb-store.ts';
 import { exportToBlob, importFromFile } from './log-files.ts';
 import type {
@@ -125,6 +126,10 @@ export function createLogService(
   }
 
   const documents = async () => (await ready()).documents;
+  const explorer = async () => {
+    const s = await ready();
+    return createExplorerService(s.log, s.store);
+  };
 
   return {
     async open(options = {}): Promise<Opened> {
@@ -263,6 +268,9 @@ export function createLogService(
       (await documents()).historyVersion(docId, count),
     historyJump: async (docId, jump) =>
       (await documents()).historyJump(docId, jump),
+    queryEvents: async (filter, page) =>
+      (await explorer()).queryEvents(filter, page),
+    eventDetail: async (id) => (await explorer()).eventDetail(id),
     async close() {
       if (!session) return;
       const s = await session;

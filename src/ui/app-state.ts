@@ -131,7 +131,14 @@ const debounced = (fn: () => void, ms: number) => {
 
 const refreshSoon = debounced(() => void refreshDocuments(), 150);
 
+/** Hear every event this replica stores, as it is stored (the explorer, the insights). */
+export const everyDelivery = new Set<(batch: Delivery[]) => void>();
+
+/** The worker's service, once it is up. */
+export const logService = (): Promise<Remote<LogService>> => started;
+
 function onAnyDelivery(batch: Delivery[]): void {
+  for (const listener of everyDelivery) listener(batch);
   if (
     batch.some(
       (d) =>

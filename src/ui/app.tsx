@@ -1,4 +1,6 @@
 import { ConflictTimeline } from './conflict-timeline.tsx';
+import { EventExplorer } from './event-explorer.tsx';
+import { screen, type Screen } from './screens.ts';
 import { current, author, opening, view } from './app-state.ts';
 import { DocumentsList } from './documents-list.tsx';
 import { HistoryView } from './history-view.tsx';
@@ -10,6 +12,11 @@ import { StatusLine } from './status-line.tsx';
 import { TextEditor } from './text-editor.tsx';
 import { TitleField } from './title-field.tsx';
 
+const SCREENS: [Screen, string][] = [
+  ['document', 'Document'],
+  ['explorer', 'Event explorer'],
+];
+
 export function App() {
   const doc = current.value;
   // A document being opened shows its text at once; the rest comes with it.
@@ -20,6 +27,18 @@ export function App() {
       <header>
         <h1>forkline</h1>
         <span class="author">You are {author.value}</span>
+        <nav class="screens" aria-label="Views">
+          {SCREENS.map(([name, label]) => (
+            <button
+              key={name}
+              type="button"
+              aria-pressed={screen.value === name}
+              onClick={() => (screen.value = name)}
+            >
+              {label}
+            </button>
+          ))}
+        </nav>
         <StatusLine />
         {updateReady.value && (
           <button type="button" onClick={updateReady.value}>
@@ -34,7 +53,9 @@ export function App() {
           <SyncPanel />
         </div>
         <main>
-          {shown ? (
+          {screen.value === 'explorer' ? (
+            <EventExplorer />
+          ) : shown ? (
             <>
               {!pending && <TitleField />}
               {!pending && view.value?.deleted && (

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
 import {
@@ -11,6 +9,7 @@ import {
   typeAtEnd,
   typeTogether,
 } from './support/app.ts';
+import { violations } from './support/axe.ts';
 import { useChromium } from './support/browser.ts';
 
 const chromium = useChromium();
@@ -64,30 +63,6 @@ describe('event data is only ever text', () => {
     );
   });
 });
-
-const axeSource = readFileSync(
-  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
-  'utf8',
-);
-
-async function violations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axeSource });
-  const result = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run(): Promise<{
-            violations: { id: string; nodes: { target: string[] }[] }[];
-          }>;
-        };
-      }
-    ).axe;
-    return (await axe.run()).violations.map(
-      (v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-    );
-  });
-  return result;
-}
 
 describe('accessibility (axe-core)', () => {
   it('finds no violations on the empty app, an open document, a conflict comparison and a past version', async () => {

@@ -1,0 +1,315 @@
+import { signal } from '@preact/signals';
+import { useEffect, useRef } from 'preact/hooks';
+import {
+  DOC_PREFIX,
+  FIELD_SET,
+  TEXT_EDITED,
+  VERSION_RESTORED,
+  docIdOf,
+} from '../index.ts';
+import type { EventFilter } from '../log/event-filter.ts';
+import { documents } from './app-state.ts';
+import {
+  filter,
+  follow,
+  loading,
+  loadMore,
+  more,
+  problem,
+  query,
+  rows,
+  rowsVersion,
+  select,
+  selected,
+} from './explorer-state.ts';
+import { openDocAtEvent } from './screens.ts';
+
+/** Every row has this height (CSS `.events tr`), so the rows on screen follow from the scroll. */
+const ROW_HEIGHT = 28;
+/** Rows drawn beyond the visible ones, above and below. */
+const OVERSCAN = 20;
+const TYPES: [string, string][] = [
+  ['', 'Any type'],
+  [TEXT_EDITED, 'Text edits'],
+  [FIELD_SET, 'Field changes'],
+  [VERSION_RESTORED, 'Restores'],
+];
+
+const scrollTop = signal(0);
+/** An author being typed: the query waits for a pause. */
+let typing: ReturnType<typeof setTimeout> | undefined;
+const viewport = signal(600);
+
+const titleOf = (title: string[]) =>
+  title.length === 0 ? 'Untitled' : title.join(' / ');
+
+/** A date-time field's value (local time) as RFC 3339, or nothing. */
+const instant = (local: string, end: boolean) =>
+  local
+    ? new Date(new Date(local).getTime() + (end ? 59_999 : 0)).toISOString()
+    : undefined;
+
+/**
+ * Every event of the log in a table, filtered by stream, type, author and time,
+ * read a page at a time as it scrolls and drawn only where it is on screen.
+ */
+export function EventExplorer() {
+  useEffect(() => {
+    const stop = follow();
+    void query(filter.value);
+    return stop;
+  }, []);
+  return (
+    <section class="explorer" aria-label="Event explorer">
+      <h2>Event explorer</h2>
+      <Filters />
+      {problem.value && (
+        <p class="problem" role="alert">
+          {problem.value}
+        </p>
+      )}
+      <div class="explorer-body">
+        <EventsTable />
+        {selected.value && <EventPanel />}
+      </div>
+    </section>
+  );
+}
+
+function Filters() {
+  const f = filter.value;
+  const change = (patch: Partial<EventFilter>) => {
+    const next: EventFilter = { ...f, ...patch };
+    for (const key of Object.keys(next) as (keyof EventFilter)[])
+      if (next[key] === undefined || next[key] === '') delete next[key];
+    void query(next);
+  };
+  const value = (e: Event) => (e.target as HTMLInputElement).value;
+  return (
+    <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
+      <label>
+        <span class="label">Stream</span>
+        <select
+          value={f.streams ?? ''}
+          onChange={(e) => change({ streams: value(e) || undefined })}
+        >
+          <option value="">All streams</option>
+          <option value={DOC_PREFIX}>All documents</option>
+          {documents.value.map((d) => (
+            <option key={d.docId} value={`${DOC_PREFIX}${d.docId}`}>
+              {titleOf(d.title)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        <span class="label">Type</span>
+        <select
+          value={f.types?.[0] ?? ''}
+          onChange={(e) => change({ types: value(e) ? [value(e)] : undefined })}
+        >
+          {TYPES.map(([type, name]) => (
+            <option key={type} value={type}>
+              {name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        <span class="label">Author</span>
+        <input
+          type="text"
+          value={f.author ?? ''}
+          placeholder="Anyone"
+          onInput={(e) => {
+            const author = value(e).trim() || undefined;
+            clearTimeout(typing);
+            typing = setTimeout(() => change({ author }), 250);
+          }}
+        />
+      </label>
+      <label>
+        <span class="label">From</span>
+        <input
+          type="datetime-local"
+          onChange={(e) => change({ from: instant(value(e), false) })}
+        />
+      </label>
+      <label>
+        <span class="label">To</span>
+        <input
+          type="datetime-local"
+          onChange={(e) => change({ to: instant(value(e), true) })}
+        />
+      </label>
+    </form>
+  );
+}
+
+function EventsTable() {
+  void rowsVersion.value;
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = box.current!;
+    const measure = () => (viewport.value = el.clientHeight || 600);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+  const total = rows.length;
+  const first = Math.max(
+    0,
+    Math.floor(scrollTop.value / ROW_HEIGHT) - OVERSCAN,
+  );
+  const last = Math.min(
+    total,
+    Math.ceil((scrollTop.value + viewport.value) / ROW_HEIGHT) + OVERSCAN,
+  );
+  // Near the end of what is read: the next page, before it is needed.
+  if (more.value !== undefined && !loading.value && last + OVERSCAN >= total)
+    queueMicrotask(() => void loadMore());
+  const shownId = selected.value?.row.id;
+  return (
+    <div
+      class="events-box"
+      ref={box}
+      onScroll={(e) => (scrollTop.value = (e.target as HTMLElement).scrollTop)}
+    >
+      <table
+        class="events"
+        aria-label="Events"
+        aria-rowcount={more.value === undefined ? total + 1 : -1}
+      >
+        <thead>
+          <tr aria-rowindex={1}>
+            <th scope="col">Time</th>
+            <th scope="col">Author</th>
+            <th scope="col">Actor</th>
+            <th scope="col">Stream</th>
+            <th scope="col">Type</th>
+            <th scope="col">Summary</th>
+          </tr>
+        </thead>
+        <tbody>
+          {first > 0 && (
+            <tr aria-hidden="true" style={{ height: first * ROW_HEIGHT }} />
+          )}
+          {rows.slice(first, last).map((row, i) => (
+            <tr
+              key={row.id}
+              aria-rowindex={first + i + 2}
+              aria-selected={row.id === shownId}
+            >
+              <td>
+                <button
+                  type="button"
+                  class="link"
+                  aria-label={`Open event ${row.id} of ${new Date(row.time).toLocaleString()}`}
+                  onClick={() => void select(row.id)}
+                >
+                  {new Date(row.time).toLocaleString()}
+                </button>
+              </td>
+              <td>{row.author}</td>
+              <td class="mono">{row.actor}</td>
+              <td>{streamName(row.stream)}</td>
+              <td>{row.type}</td>
+              <td>{row.summary}</td>
+            </tr>
+          ))}
+          {last < total && (
+            <tr
+              aria-hidden="true"
+              style={{ height: (total - last) * ROW_HEIGHT }}
+            />
+          )}
+        </tbody>
+      </table>
+      <p class="hint" aria-live="polite">
+        {loading.value
+          ? 'Reading events…'
+          : more.value === undefined
+            ? `${total} ${total === 1 ? 'event' : 'events'}`
+            : `${total} events so far; more as you scroll`}
+      </p>
+    </div>
+  );
+}
+
+/** A stream as people know it: a document by its title. */
+function streamName(stream: string): string {
+  if (!stream.startsWith(DOC_PREFIX)) return stream;
+  const doc = documents.value.find((d) => d.docId === docIdOf(stream));
+  return doc ? titleOf(doc.title) : stream;
+}
+
+function EventPanel() {
+  const detail = selected.value!;
+  const { row } = detail;
+  const isDocument = row.stream.startsWith(DOC_PREFIX);
+  const links = (ids: string[], empty: string) =>
+    ids.length === 0 ? (
+      <p>{empty}</p>
+    ) : (
+      <ul>
+        {ids.map((id) => (
+          <li key={id}>
+            <button
+              type="button"
+              class="link mono"
+              onClick={() => void select(id)}
+            >
+              {id}
+            </button>
+          </li>
+        ))}
+      </ul>
+    );
+  return (
+    <section class="event-panel" aria-label="Event">
+      <h3>
+        {row.type} by {row.author}
+      </h3>
+      <p>
+        {new Date(row.time).toLocaleString()} in {streamName(row.stream)}
+      </p>
+      <h4>Parents</h4>
+      {links(detail.parents, 'None: the first event of its stream.')}
+      <h4>Children</h4>
+      {links(detail.children, 'None yet: a head of its stream.')}
+      <h4>Conflicts</h4>
+      {detail.conflicts.length === 0 ? (
+        <p>Not part of a conflict.</p>
+      ) : (
+        <ul>
+          {detail.conflicts.map((c) => (
+            <li key={c.events.join()}>
+              {c.kind}, {c.state}, with {c.events.length - 1} other{' '}
+              {c.events.length === 2 ? 'event' : 'events'}
+            </li>
+          ))}
+        </ul>
+      )}
+      {isDocument && (
+        <button
+          type="button"
+          onClick={() => void openDocAtEvent(docIdOf(row.stream), row.id)}
+        >
+          Open the document at this event
+        </button>
+      )}
+      <h4>As a CloudEvent</h4>
+      <pre class="cloud-event" tabIndex={0} aria-label="CloudEvent">
+        {detail.cloudEvent}
+      </pre>
+      <button
+        type="button"
+        class="quiet"
+        onClick={() => (selected.value = undefined)}
+      >
+        Close the event
+      </button>
+    </section>
+  );
+}

@@ -1,0 +1,109 @@
+import { signal } from '@preact/signals';
+import { rowOf, type EventRow } from '../doc/event-rows.ts';
+import { matcherOf, type EventFilter } from '../log/event-filter.ts';
+import type { EventId } from '../index.ts';
+import type { Delivery, EventDetail } from '../contract/index.ts';
+import { everyDelivery, logService } from './app-state.ts';
+
+/** The rows read at a time: a few screens. */
+const PAGE = 200;
+
+/** The filter as the explorer's fields hold it. */
+export const filter = signal<EventFilter>({});
+/**
+ * The rows read so far, in the log's arrival order: grown in place (a long log's
+ * rows are not copied at every new event); `rowsVersion` says when.
+ */
+export let rows: EventRow[] = [];
+export const rowsVersion = signal(0);
+const known = new Set<EventId>();
+
+function addRows(added: EventRow[]): void {
+  let grew = false;
+  for (const row of added)
+    if (!known.has(row.id)) {
+      known.add(row.id);
+      rows.push(row);
+      grew = true;
+    }
+  if (grew) rowsVersion.value++;
+}
+/** Where the next page starts; undefined once every row is read. */
+export const more = signal<string | undefined>(undefined);
+export const loading = signal(false);
+export const problem = signal<string | undefined>(undefined);
+export const selected = signal<EventDetail | undefined>(undefined);
+
+let generation = 0;
+/** Events delivered while a first page was being read: added if it ends the rows. */
+let heldBack: Delivery[] | undefined;
+
+/** Reads the first page for `next` (a new filter); rows from an older filter are dropped. */
+export async function query(next: EventFilter): Promise<void> {
+  const mine = ++generation;
+  filter.value = next;
+  rows = [];
+  known.clear();
+  rowsVersion.value++;
+  more.value = undefined;
+  problem.value = undefined;
+  loading.value = true;
+  heldBack = [];
+  try {
+    const page = await (await logService()).queryEvents(next, { limit: PAGE });
+    if (mine !== generation) return;
+    addRows(page.rows);
+    more.value = page.next;
+    const waiting = heldBack;
+    heldBack = undefined;
+    if (page.next === undefined) take(waiting);
+  } catch (error) {
+    if (mine === generation) problem.value = (error as Error).message;
+  } finally {
+    if (mine === generation) loading.value = false;
+  }
+}
+
+/** Reads the page after the rows read so far. */
+export async function loadMore(): Promise<void> {
+  const after = more.value;
+  if (after === undefined || loading.value) return;
+  const mine = generation;
+  loading.value = true;
+  try {
+    const page = await (
+      await logService()
+    ).queryEvents(filter.value, { limit: PAGE, after });
+    if (mine !== generation) return;
+    addRows(page.rows);
+    more.value = page.next;
+  } catch (error) {
+    if (mine === generation) problem.value = (error as Error).message;
+  } finally {
+    if (mine === generation) loading.value = false;
+  }
+}
+
+/** New events that pass the filter join the rows, once every earlier row is read. */
+function take(batch: Delivery[]): void {
+  if (heldBack) {
+    heldBack.push(...batch);
+    return;
+  }
+  if (more.value !== undefined) return; // they come with the pages still to read
+  const passes = matcherOf(filter.value);
+  addRows(batch.filter((d) => passes(d.event)).map((d) => rowOf(d.event)));
+}
+
+/** Follows new events while the explorer is open; returns the way to stop. */
+export function follow(): () => void {
+  everyDelivery.add(take);
+  return () => void everyDelivery.delete(take);
+}
+
+/** Opens event `id` (from a row, a parent or a child). */
+export async function select(id: EventId): Promise<void> {
+  const detail = await (await logService()).eventDetail(id);
+  selected.value = detail;
+  if (!detail) problem.value = `Event ${id} is not stored on this device.`;
+}

@@ -1,0 +1,27 @@
+import { signal } from '@preact/signals';
+import type { EventId } from '../index.ts';
+import { historyJump, openDoc } from './app-state.ts';
+import { lookAt } from './history-view.tsx';
+
+/** What the main area shows: the open document, or a view of the whole log. */
+export type Screen = 'document' | 'explorer' | 'insights';
+export const screen = signal<Screen>('document');
+
+/**
+ * Opens document `docId` at the version that ends with event `id` in its history:
+ * the first version (in canonical order) that holds the event.
+ */
+export async function openDocAtEvent(
+  docId: string,
+  id: EventId,
+): Promise<void> {
+  screen.value = 'document';
+  await openDoc(docId);
+  const count = await historyJump({
+    to: 'group',
+    groups: [[id]],
+    from: 0,
+    step: 1,
+  });
+  if (count !== undefined) await lookAt(count);
+}

@@ -1,0 +1,96 @@
+import type { Page } from 'playwright-core';
+import { describe, expect, inject, it } from 'vitest';
+import { newDocument, text, typeAtEnd } from './support/app.ts';
+import { violations } from './support/axe.ts';
+import { useChromium } from './support/browser.ts';
+
+const chromium = useChromium();
+
+/** The tab's own label, as its header says ("You are Tab 2"). */
+const labelOf = async (page: Page) =>
+  (await page.locator('header .author').textContent())!.replace('You are ', '');
+
+const explorer = (page: Page) =>
+  page.getByRole('region', { name: 'Event explorer' });
+const events = (page: Page) =>
+  explorer(page).getByRole('table', { name: 'Events' });
+/** The Author column of the rows drawn. */
+const authors = async (page: Page) =>
+  await events(page)
+    .locator('tbody tr:not([aria-hidden]) td:nth-child(2)')
+    .allTextContents();
+
+describe('the event explorer', () => {
+  it('lists one author’s events live, opens one as its CloudEvent, and opens the document at it', async () => {
+    const context = await chromium().newContext({
+      bypassCSP: true,
+      viewport: { width: 1400, height: 900 },
+    });
+    const [one, two] = [await context.newPage(), await context.newPage()];
+    for (const page of [one, two]) {
+      await page.goto(inject('appUrl'));
+      await page.getByRole('status').waitFor();
+    }
+    await newDocument(one, [two], 'Explored');
+    await typeAtEnd(two, 'Written by two.');
+    await expect.poll(() => text(one).inputValue()).toBe('Written by two.');
+    const other = await labelOf(two);
+
+    await one.getByRole('button', { name: 'Event explorer' }).click();
+    await explorer(one).getByLabel('Author').fill(other);
+    // The filter applies once typing pauses.
+    await expect
+      .poll(async () => [...new Set(await authors(one))])
+      .toEqual([other]);
+    const before = (await authors(one)).length;
+
+    // Two types on: the explorer, filtered to two, grows without being asked.
+    await typeAtEnd(two, ' More.');
+    await expect
+      .poll(async () => (await authors(one)).length, { timeout: 5000 })
+      .toBeGreaterThan(before);
+    expect(new Set(await authors(one))).toEqual(new Set([other]));
+    expect(await violations(one)).toEqual([]);
+
+    // The first of two's events: its CloudEvent, parents and children.
+    await events(one)
+      .getByRole('button', { name: /^Open event/ })
+      .first()
+      .click();
+    const panel = one.getByRole('region', { name: 'Event' });
+    const cloudEvent = JSON.parse(
+      (await panel.getByLabel('CloudEvent').textContent())!,
+    ) as { specversion: string; source: string; id: string };
+    expect(cloudEvent.specversion).toBe('1.0');
+    expect(
+      await panel.getByRole('heading', { level: 3 }).textContent(),
+    ).toMatch(`by ${other}`);
+    // Its parent (the title set by one) is one click away.
+    await panel.getByRole('listitem').getByRole('button').first().click();
+    await expect
+      .poll(async () => panel.getByLabel('CloudEvent').textContent())
+      .not.toContain(cloudEvent.id);
+    expect(await violations(one)).toEqual([]);
+
+    await panel
+      .getByRole('button', { name: 'Open the document at this event' })
+      .click();
+    await one.getByRole('textbox', { name: 'Text at this version' }).waitFor();
+    await context.close();
+  });
+
+  it('finds nothing in a time range after the last event', async () => {
+    const context = await chromium().newContext();
+    const page = await context.newPage();
+    await page.goto(inject('appUrl'));
+    await page.getByRole('status').waitFor();
+    await newDocument(page, [], 'Alone');
+    await typeAtEnd(page, 'Text.');
+    await page.getByRole('button', { name: 'Event explorer' }).click();
+    await expect.poll(() => authors(page)).not.toEqual([]);
+    await explorer(page).getByLabel('From').fill('2999-01-01T00:00');
+    await expect.poll(() => authors(page)).toEqual([]);
+    await explorer(page).getByText('0 events', { exact: true }).waitFor();
+    await context.close();
+  });
+});
