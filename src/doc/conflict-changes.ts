@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { ClientOwners } from './client-owners.ts';
 import type { EventId, Log, LogEvent } from '../log/types.ts';
 import { textUpdateOf } from './doc-events.ts';
 import { BODY } from './doc-state.ts';
@@ -59,10 +60,7 @@ export async function conflictChanges(
   // The merged document keeps deleted text (gc off), so a side's deletions show.
   const merged = new Y.Doc({ gc: false });
   Y.applyUpdate(merged, Y.encodeStateAsUpdate(fork));
-  /** Per Yjs client, per writer: how much of that client's text their events held. */
-  const held = new Map<number, Map<string, number>>();
-  /** `${client}\n${writer}`: an event of the writer held that client's text alone. */
-  const alone = new Set<string>();
+  const owners = new ClientOwners();
   const deleted = new Map<string, Deletions>();
   const writers: string[] = [];
   for await (const event of log.read(stream, { at: mergedAt })) {
@@ -83,15 +81,13 @@ export async function conflictChanges(
     const writer = writerOf(event);
     if (!writers.includes(writer)) writers.push(writer);
     const { from, to } = meta;
-    if (from.size === 1) alone.add(`${[...from.keys()][0]}\n${writer}`);
-    for (const [client, start] of from) {
-      const byWriter = held.get(client) ?? new Map<string, number>();
-      held.set(client, byWriter);
-      byWriter.set(
+    for (const [client, start] of from)
+      owners.hold(
+        client,
         writer,
-        (byWriter.get(writer) ?? 0) + (to.get(client) ?? start) - start,
+        (to.get(client) ?? start) - start,
+        from.size === 1,
       );
-    }
     const mine = deleted.get(writer) ?? new Map();
     deleted.set(writer, mine);
     for (const [client, ranges] of ds.clients)
@@ -100,21 +96,6 @@ export async function conflictChanges(
         list.push([d.clock, d.clock + d.len]);
         mine.set(client, list);
       }
-  }
-  // A tab's typing shown early in another may be carried by that other's events
-  // too (src/ui/typing-share.ts), but only what it built on: the writer whose events
-  // held the most of a client's text typed it; of equals, one whose event held that
-  // client's text alone; then the first, in canonical order.
-  const clients = new Map<number, string>();
-  for (const [client, byWriter] of held) {
-    const rank = (writer: string, span: number) =>
-      span * 2 + (alone.has(`${client}\n${writer}`) ? 1 : 0);
-    let best: [string, number] | undefined;
-    for (const [writer, span] of byWriter) {
-      const r = rank(writer, span);
-      if (!best || r > best[1]) best = [writer, r];
-    }
-    clients.set(client, best![0]);
   }
   const before = Y.snapshot(fork);
   const sides = writers.map((writer) => ({ writer, parts: [] as DiffPart[] }));
@@ -147,7 +128,7 @@ export async function conflictChanges(
         const removedHere =
           !isThere && deletes(deleted.get(writer)!, client, at);
         if (wasThere) push(parts, removedHere ? 'removed' : 'same', unit);
-        else if (clients.get(client) === writer && !removedHere)
+        else if (owners.owner(client) === writer && !removedHere)
           push(parts, 'added', unit);
       }
     }

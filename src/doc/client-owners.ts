@@ -1,0 +1,55 @@
+/**
+ * Who typed each Yjs client's text. A tab's typing shown early in another tab may
+ * be carried by that other tab's events too (src/ui/typing-share.ts), but only what
+ * it built on: the writer whose events held the most of a client's text typed it;
+ * of equals, one whose event held that client's text alone; then the first seen.
+ * Attribution goes by Yjs client, never by which event carried an update.
+ */
+export class ClientOwners {
+  /** Per client, per writer: how much of the client's text their events held. */
+  private readonly held = new Map<number, Map<string, number>>();
+  /** `${client}\n${writer}`: an event of the writer held that client's text alone. */
+  private readonly alone = new Set<string>();
+  /** Owners worked out since their client's last `hold`. */
+  private readonly known = new Map<number, string>();
+
+  /** An event of `writer` held `span` clocks of `client`'s text (`alone`: no other client's). */
+  hold(client: number, writer: string, span: number, alone: boolean): void {
+    let byWriter = this.held.get(client);
+    if (!byWriter) this.held.set(client, (byWriter = new Map()));
+    byWriter.set(writer, (byWriter.get(writer) ?? 0) + span);
+    if (alone) this.alone.add(`${client}\n${writer}`);
+    this.known.delete(client);
+  }
+
+  /** The writer who typed `client`'s text, if any event held it. */
+  owner(client: number): string | undefined {
+    const known = this.known.get(client);
+    if (known !== undefined) return known;
+    const byWriter = this.held.get(client);
+    if (!byWriter) return undefined;
+    let best: [string, number] | undefined;
+    for (const [writer, span] of byWriter) {
+      const rank = span * 2 + (this.alone.has(`${client}\n${writer}`) ? 1 : 0);
+      if (!best || rank > best[1]) best = [writer, rank];
+    }
+    this.known.set(client, best![0]);
+    return best![0];
+  }
+
+  /** The parts, to keep as a snapshot's state (structured-cloneable). */
+  toJSON(): { held: [number, [string, number][]][]; alone: string[] } {
+    return {
+      held: [...this.held].map(([c, w]) => [c, [...w]]),
+      alone: [...this.alone],
+    };
+  }
+
+  static from(parts: ReturnType<ClientOwners['toJSON']>): ClientOwners {
+    const owners = new ClientOwners();
+    for (const [client, writers] of parts.held)
+      owners.held.set(client, new Map(writers));
+    for (const key of parts.alone) owners.alone.add(key);
+    return owners;
+  }
+}
