@@ -8,11 +8,18 @@ import {
   DOC_PREFIX,
   type DocumentHandle,
   type Log,
+  type ProjectionHandle,
   type Store,
 } from '../src/index.ts';
 import { conflictChanges } from '../src/doc/conflict-changes.ts';
 import { loadDocument, summaryOf } from '../src/doc/document-snapshots.ts';
 import { HistoryIndex } from '../src/doc/history-index.ts';
+import {
+  attribute,
+  authorshipProjection,
+  type AuthorshipIndex,
+} from '../src/doc/authorship.ts';
+import { readTextAt } from '../src/doc/document.ts';
 import { followsOnAsText } from '../src/doc/doc-events.ts';
 import type {
   DocumentFacts,
@@ -66,6 +73,46 @@ export function createDocumentService(
     const index = await h;
     await index.catchUp();
     return index;
+  };
+  // Each document's authorship index, kept by the log (log.project), for the
+  // documents asked about most recently.
+  const authorships = new Map<
+    string,
+    Promise<ProjectionHandle<AuthorshipIndex>>
+  >();
+  const authorshipOf = async (docId: string) => {
+    const stream = streamOfDoc(docId);
+    let h = authorships.get(docId);
+    authorships.delete(docId);
+    if (!h) {
+      h = log.project(`authorship\n${stream}`, authorshipProjection(stream), {
+        streams: stream,
+      });
+      h.catch(() => authorships.delete(docId));
+    }
+    authorships.set(docId, h);
+    for (const old of [...authorships.keys()].slice(0, -HISTORIES)) {
+      void authorships.get(old)!.then((p) => p.close(), onIgnoredError);
+      authorships.delete(old);
+    }
+    const index = await h;
+    // Live, but a commit's delivery may still be on its way: wait for the heads.
+    for (;;) {
+      const heads = await log.heads(stream);
+      const missing = [];
+      for (const id of heads) {
+        const event = await log.get(id);
+        if (event && event.seq > (index.vector[event.actor] ?? 0))
+          missing.push(id);
+      }
+      if (missing.length === 0) return index;
+      await new Promise<void>((resolve) => {
+        const stop = index.onChange(() => {
+          stop();
+          resolve();
+        });
+      });
+    }
   };
   const writing = async <T>(work: Promise<T>) => {
     const result = await work;
@@ -152,6 +199,12 @@ export function createDocumentService(
       };
     },
     historyJump: async (docId, jump) => (await history(docId)).jump(jump),
+    async authorship(docId, at) {
+      const index = await authorshipOf(docId);
+      return readTextAt(await handle(docId), at, (text) =>
+        attribute(text, index.state),
+      );
+    },
   };
 }
 

@@ -268,6 +268,7 @@ export function createLogService(
       (await documents()).historyVersion(docId, count),
     historyJump: async (docId, jump) =>
       (await documents()).historyJump(docId, jump),
+    authorship: async (docId, at) => (await documents()).authorship(docId, at),
     queryEvents: async (filter, page) =>
       (await explorer()).queryEvents(filter, page),
     eventDetail: async (id) => (await explorer()).eventDetail(id),

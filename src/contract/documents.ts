@@ -1,4 +1,5 @@
 // The documents part of the page–worker contract (see ./index.ts).
+import type { Authorship } from '../doc/authorship.ts';
 import type { ConflictChanges } from '../doc/conflict-changes.ts';
 import type { DocumentView } from '../doc/document.ts';
 import type { HistoryJump, HistoryPage } from '../doc/history-index.ts';
@@ -25,6 +26,7 @@ export interface DocumentSnapshot {
   included: EventId[];
 }
 
+export type { Authorship, AuthorRun, AuthorTotals } from '../doc/authorship.ts';
 export type {
   HistoryEntry,
   HistoryJump,
@@ -94,4 +96,9 @@ export interface DocumentService {
   ): Promise<{ heads: EventId[]; view: Omit<DocumentView, 'conflicts'> }>;
   /** The version (an event count) a jump in the history goes to; undefined when none. */
   historyJump(docId: string, jump: HistoryJump): Promise<number | undefined>;
+  /**
+   * Who wrote each run of the text at `at` (the current heads when omitted), and
+   * each writer's characters in it, inserted and deleted.
+   */
+  authorship(docId: string, at?: EventId[]): Promise<Authorship>;
 }

@@ -1,3 +1,4 @@
+import type * as Y from 'yjs';
 import { toBase64Url } from '../log/base64url.ts';
 import { InvalidEditError, InvalidEventError } from '../log/errors.ts';
 import type { AppendResult, EventId, Json, Log } from '../log/types.ts';
@@ -167,7 +168,7 @@ export async function openDocument(
     return commit(state, heads, FIELD_SET, data as unknown as Json);
   }
 
-  return {
+  const handle: DocumentHandle = {
     stream,
     editText: (index, deleteCount, insert, options) =>
       serial(async () => {
@@ -282,6 +283,32 @@ export async function openDocument(
     delete: () => serial(() => setRegister(DELETED_FIELD, true)),
     undelete: () => serial(() => setRegister(DELETED_FIELD, false)),
   };
+  readers.set(handle, (at, read) =>
+    serial(async () => read((await states.at(await headsFor({ at }))).text)),
+  );
+  return handle;
+}
+
+type TextReader = <T>(
+  at: EventId[] | undefined,
+  read: (text: Y.Text) => T,
+) => Promise<T>;
+const readers = new WeakMap<DocumentHandle, TextReader>();
+
+/**
+ * Runs `read` on the document's Y.Text at `at` (the current heads when undefined),
+ * between the handle's own operations, so that no edit changes it meanwhile. For
+ * what reads Yjs items themselves (authorship); `read` must not keep the text.
+ * @throws TypeError for a handle openDocument did not make.
+ */
+export function readTextAt<T>(
+  handle: DocumentHandle,
+  at: EventId[] | undefined,
+  read: (text: Y.Text) => T,
+): Promise<T> {
+  const reader = readers.get(handle);
+  if (!reader) throw new TypeError('not a handle made by openDocument');
+  return reader(at, read);
 }
 
 /** Text, live field values (internal `@` fields left out), heads and deletion of a state. */

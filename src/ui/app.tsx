@@ -1,5 +1,10 @@
 import { ConflictTimeline } from './conflict-timeline.tsx';
 import { EventExplorer } from './event-explorer.tsx';
+import {
+  AuthorshipToggle,
+  AuthorshipView,
+  showing as showingAuthorship,
+} from './authorship-view.tsx';
 import { screen, type Screen } from './screens.ts';
 import { current, author, opening, view } from './app-state.ts';
 import { DocumentsList } from './documents-list.tsx';
@@ -68,6 +73,8 @@ export function App() {
                 live={pending ? undefined : doc!.live}
                 {...(pending ? { text: pending.text } : {})}
               />
+              {!pending && <AuthorshipToggle />}
+              {!pending && showingAuthorship.value && <AuthorshipView />}
               {!pending && <HistoryView />}
               {!pending && <ConflictTimeline />}
             </>

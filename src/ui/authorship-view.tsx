@@ -1,0 +1,118 @@
+import { signal } from '@preact/signals';
+import { useEffect } from 'preact/hooks';
+import type { Authorship } from '../contract/index.ts';
+import { current, historyVersion, logService } from './app-state.ts';
+import { looking } from './history-view.tsx';
+
+/** Whether the open document shows who wrote what. */
+export const showing = signal(false);
+const shown = signal<{ key: string; authorship: Authorship } | undefined>(
+  undefined,
+);
+const problem = signal<string | undefined>(undefined);
+
+/** Authors get colours in the order they are listed: as many as people tell apart easily. */
+const COLOURS = 6;
+
+/** The "Show authorship" button, beside the open document. */
+export function AuthorshipToggle() {
+  return (
+    <button
+      type="button"
+      aria-pressed={showing.value}
+      onClick={() => (showing.value = !showing.value)}
+    >
+      {showing.value ? 'Hide authorship' : 'Show authorship'}
+    </button>
+  );
+}
+
+/**
+ * The text shown (the current version, or the one being looked at in the history)
+ * with each run of characters marked with who typed it, and each writer's totals.
+ */
+export function AuthorshipView() {
+  const doc = current.value;
+  const at = looking.value?.heads;
+  const version = historyVersion.value;
+  const key = `${doc?.docId}\n${at?.join() ?? 'now'}\n${version}`;
+  useEffect(() => {
+    if (!doc) return;
+    let stale = false;
+    // While typing goes on, once it pauses.
+    const timer = setTimeout(async () => {
+      try {
+        const authorship = await (await logService()).authorship(doc.docId, at);
+        if (!stale) {
+          shown.value = { key, authorship };
+          problem.value = undefined;
+        }
+      } catch (error) {
+        if (!stale) problem.value = (error as Error).message;
+      }
+    }, 150);
+    return () => {
+      stale = true;
+      clearTimeout(timer);
+    };
+  }, [key]);
+  const authorship = shown.value?.authorship;
+  const colour = new Map(
+    (authorship?.authors ?? []).map((a, i) => [a.author, i % COLOURS]),
+  );
+  return (
+    <section class="authorship" aria-label="Authorship">
+      <h2>Authorship{at ? ' of this version' : ''}</h2>
+      {problem.value && <p class="problem">{problem.value}</p>}
+      {!authorship ? (
+        <p>Reading who wrote what…</p>
+      ) : (
+        <>
+          <table class="authors">
+            <caption>Characters per author</caption>
+            <thead>
+              <tr>
+                <th scope="col">Author</th>
+                <th scope="col">In this text</th>
+                <th scope="col">Inserted</th>
+                <th scope="col">Deleted</th>
+              </tr>
+            </thead>
+            <tbody>
+              {authorship.authors.map((a) => (
+                <tr key={a.author}>
+                  <th scope="row">
+                    <span class={`swatch by-${colour.get(a.author)}`} />{' '}
+                    {a.author}
+                  </th>
+                  <td>{a.current}</td>
+                  <td>{a.inserted}</td>
+                  <td>{a.deleted}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <p class="attributed">
+            {authorship.runs.map((run, i) => (
+              <span
+                key={i}
+                class={`run by-${colour.get(run.author) ?? 0}`}
+                data-author={run.author}
+                title={`${run.author}, ${when(run.from, run.to)}`}
+              >
+                <span class="run-author">{run.author}</span>
+                {run.text}
+              </span>
+            ))}
+          </p>
+        </>
+      )}
+    </section>
+  );
+}
+
+const when = (from: string, to: string) => {
+  if (!from) return 'time unknown';
+  const first = new Date(from).toLocaleString();
+  return from === to ? first : `${first} to ${new Date(to).toLocaleString()}`;
+};

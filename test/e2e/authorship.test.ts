@@ -1,0 +1,79 @@
+import type { Page } from 'playwright-core';
+import { describe, expect, inject, it } from 'vitest';
+import { newDocument, text, typeAtEnd } from './support/app.ts';
+import { violations } from './support/axe.ts';
+import { useChromium } from './support/browser.ts';
+
+const chromium = useChromium();
+
+const labelOf = async (page: Page) =>
+  (await page.locator('header .author').textContent())!.replace('You are ', '');
+
+/** Per author, the characters the Authorship region marks as theirs. */
+async function marked(page: Page): Promise<Record<string, string>> {
+  const runs = page
+    .getByRole('region', { name: 'Authorship' })
+    .locator('.run[data-author]');
+  const out: Record<string, string> = {};
+  for (const run of await runs.all()) {
+    const author = (await run.getAttribute('data-author'))!;
+    const label = (await run.locator('.run-author').textContent()) ?? '';
+    const all = (await run.textContent()) ?? '';
+    out[author] = (out[author] ?? '') + all.slice(label.length);
+  }
+  return out;
+}
+
+describe('authorship', () => {
+  it('marks each tab’s characters as its own, live and at a past version', async () => {
+    const context = await chromium().newContext({
+      bypassCSP: true,
+      viewport: { width: 1400, height: 900 },
+    });
+    const [one, two] = [await context.newPage(), await context.newPage()];
+    for (const page of [one, two]) {
+      await page.goto(inject('appUrl'));
+      await page.getByRole('status').waitFor();
+    }
+    const [first, second] = [await labelOf(one), await labelOf(two)];
+    await newDocument(one, [two], 'Whose words');
+    await typeAtEnd(one, 'Words of one.');
+    await expect.poll(() => text(two).inputValue()).toBe('Words of one.');
+    await typeAtEnd(two, ' Words of two.');
+    await expect
+      .poll(() => text(one).inputValue())
+      .toBe('Words of one. Words of two.');
+
+    await one.getByRole('button', { name: 'Show authorship' }).click();
+    await expect
+      .poll(() => marked(one))
+      .toEqual({ [first]: 'Words of one.', [second]: ' Words of two.' });
+    const totals = one
+      .getByRole('region', { name: 'Authorship' })
+      .getByRole('table', { name: 'Characters per author' });
+    await expect
+      .poll(() =>
+        totals.getByRole('row', { name: new RegExp(second) }).textContent(),
+      )
+      .toMatch(/14.*14.*0/);
+    expect(await violations(one)).toEqual([]);
+
+    // Live: two deletes "of two" and types on; one's view follows.
+    await text(two).click();
+    await two.keyboard.press('Control+End');
+    for (let i = 0; i < 7; i++) await two.keyboard.press('Backspace');
+    await two.keyboard.type('again.');
+    await expect
+      .poll(() => marked(one))
+      .toEqual({ [first]: 'Words of one.', [second]: ' Words again.' });
+
+    // At the first version with text: only one's words.
+    await one.getByRole('slider', { name: 'History' }).fill('3');
+    const past = one.getByRole('textbox', { name: 'Text at this version' });
+    await expect.poll(() => past.inputValue()).toMatch(/^Words/);
+    await expect
+      .poll(async () => marked(one), { timeout: 5000 })
+      .toEqual({ [first]: await past.inputValue() });
+    await context.close();
+  });
+});
