@@ -11,6 +11,7 @@ import {
   createDocumentService,
 } from './document-service.ts';
 import { createExplorerService } from './explorer-service.ts';
+import { createInsightsService } from './insights-service.ts';
 import { openIdbStore, type IdbStore } from './idb-store.ts';
 import { exportToBlob, importFromFile } from './log-files.ts';
 import type {
@@ -129,6 +130,11 @@ export function createLogService(
   const explorer = async () => {
     const s = await ready();
     return createExplorerService(s.log, s.store);
+  };
+  let insights: ReturnType<typeof createInsightsService> | undefined;
+  const insightsService = async () => {
+    const s = await ready();
+    return (insights ??= createInsightsService(s.log, s.documents));
   };
 
   return {
@@ -272,6 +278,7 @@ export function createLogService(
     queryEvents: async (filter, page) =>
       (await explorer()).queryEvents(filter, page),
     eventDetail: async (id) => (await explorer()).eventDetail(id),
+    insights: async (docId) => (await insightsService()).insights(docId),
     async close() {
       if (!session) return;
       const s = await session;

@@ -1,5 +1,6 @@
 import { ConflictTimeline } from './conflict-timeline.tsx';
 import { EventExplorer } from './event-explorer.tsx';
+import { InsightsScreen } from './insights-screen.tsx';
 import {
   AuthorshipToggle,
   AuthorshipView,
@@ -20,6 +21,7 @@ import { TitleField } from './title-field.tsx';
 const SCREENS: [Screen, string][] = [
   ['document', 'Document'],
   ['explorer', 'Event explorer'],
+  ['insights', 'Insights'],
 ];
 
 export function App() {
@@ -60,6 +62,8 @@ export function App() {
         <main>
           {screen.value === 'explorer' ? (
             <EventExplorer />
+          ) : screen.value === 'insights' ? (
+            <InsightsScreen />
           ) : shown ? (
             <>
               {!pending && <TitleField />}

@@ -1,0 +1,314 @@
+// The Insights view: loaded on first use (src/ui/insights-screen.tsx), with its
+// charting library, so that the main bundle carries neither.
+import { signal } from '@preact/signals';
+import { useEffect, useRef } from 'preact/hooks';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { InsightsData } from '../contract/index.ts';
+import { documents, everyDelivery, logService } from './app-state.ts';
+
+/** Which document (by id) the insights are of; '' for the whole log. */
+const scope = signal('');
+const data = signal<InsightsData | undefined>(undefined);
+const problem = signal<string | undefined>(undefined);
+
+/** One colour per series, in order; dark enough on white for lines and bars. */
+const COLOURS = [
+  '#1f5fbf',
+  '#b34700',
+  '#1b7a3a',
+  '#a3217a',
+  '#5b3fb5',
+  '#6b6b00',
+];
+
+type Cell = string | number;
+
+const titleOf = (docId: string) => {
+  const doc = documents.value.find((d) => d.docId === docId);
+  return doc ? doc.title.join(' / ') || 'Untitled' : docId;
+};
+const hourText = (hour: number) => new Date(hour).toLocaleString();
+const duration = (ms: number | undefined) =>
+  ms === undefined
+    ? 'unresolved'
+    : ms < 60_000
+      ? `${Math.round(ms / 1000)} s`
+      : ms < 3_600_000
+        ? `${Math.round(ms / 60_000)} min`
+        : `${(ms / 3_600_000).toFixed(1)} h`;
+
+async function load(): Promise<void> {
+  const asked = scope.value;
+  try {
+    const next = await (await logService()).insights(asked || undefined);
+    if (scope.value === asked) {
+      data.value = next;
+      problem.value = undefined;
+    }
+  } catch (error) {
+    problem.value = (error as Error).message;
+  }
+}
+
+export function InsightsView() {
+  useEffect(() => {
+    void load();
+    // Live: what other tabs and devices write shows once they pause.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const soon = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => void load(), 400);
+    };
+    everyDelivery.add(soon);
+    return () => {
+      clearTimeout(timer);
+      everyDelivery.delete(soon);
+    };
+  }, []);
+  const d = data.value;
+  return (
+    <section class="insights" aria-label="Insights">
+      <h2>Insights</h2>
+      <label>
+        <span class="label">Scope</span>
+        <select
+          value={scope.value}
+          onChange={(e) => {
+            scope.value = (e.target as HTMLSelectElement).value;
+            data.value = undefined;
+            void load();
+          }}
+        >
+          <option value="">The whole log</option>
+          {documents.value.map((doc) => (
+            <option key={doc.docId} value={doc.docId}>
+              {titleOf(doc.docId)}
+            </option>
+          ))}
+        </select>
+      </label>
+      {problem.value && <p class="problem">{problem.value}</p>}
+      {!d ? <p>Reading the log…</p> : <Figures data={d} />}
+    </section>
+  );
+}
+
+function Figures({ data: d }: { data: InsightsData }) {
+  const authors = [...new Set(d.edits.map((e) => e.author))].sort();
+  const hours = [...new Set(d.edits.map((e) => e.hour))].sort((a, b) => a - b);
+  const count = new Map(
+    d.edits.map((e) => [`${e.hour}\n${e.author}`, e.count]),
+  );
+  const kinds = ['register', 'overlapping text', 'auto-merged'] as const;
+  const conflictHours = [
+    ...new Set(d.conflicts.map((c) => floorHour(Date.parse(c.time)))),
+  ].sort((a, b) => a - b);
+  return (
+    <div class="figures">
+      <Figure
+        name="Edits over time per author"
+        file="edits-over-time"
+        columns={['Hour', 'Author', 'Edits']}
+        rows={d.edits.map((e) => [hourText(e.hour), e.author, e.count])}
+        plot={{
+          x: hours,
+          series: authors.map((a) => ({
+            label: a,
+            values: hours.map((h) => count.get(`${h}\n${a}`) ?? 0),
+          })),
+          time: true,
+        }}
+      />
+      <Figure
+        name="Conflicts over time by kind"
+        file="conflicts"
+        columns={['Time', 'Document', 'Kind', 'State', 'Time to resolution']}
+        rows={d.conflicts.map((c) => [
+          new Date(c.time).toLocaleString(),
+          titleOf(c.docId),
+          c.kind,
+          c.state,
+          duration(c.resolvedAfter),
+        ])}
+        plot={{
+          x: conflictHours,
+          series: kinds.map((kind) => ({
+            label: kind,
+            values: conflictHours.map(
+              (h) =>
+                d.conflicts.filter(
+                  (c) => c.kind === kind && floorHour(Date.parse(c.time)) === h,
+                ).length,
+            ),
+          })),
+          time: true,
+          bars: true,
+        }}
+      />
+      <Figure
+        name="Document size over time"
+        file="size-over-time"
+        columns={['Hour', 'Characters']}
+        rows={d.sizes.map((s) => [hourText(s.hour), s.characters])}
+        plot={{
+          x: d.sizes.map((s) => s.hour),
+          series: [
+            { label: 'Characters', values: d.sizes.map((s) => s.characters) },
+          ],
+          time: true,
+        }}
+      />
+      <Figure
+        name="Busiest documents"
+        file="busiest-documents"
+        columns={['Document', 'Events']}
+        rows={d.busiestDocuments.map((b) => [titleOf(b.docId), b.events])}
+        plot={{
+          x: d.busiestDocuments.map((_, i) => i + 1),
+          series: [
+            {
+              label: 'Events',
+              values: d.busiestDocuments.map((b) => b.events),
+            },
+          ],
+          bars: true,
+        }}
+      />
+      <Figure
+        name="Busiest hours of the day (UTC)"
+        file="busiest-hours"
+        columns={['Hour of the day (UTC)', 'Events']}
+        rows={d.busiestHours.map((b) => [b.hour, b.events])}
+        plot={{
+          x: d.busiestHours.map((b) => b.hour),
+          series: [
+            { label: 'Events', values: d.busiestHours.map((b) => b.events) },
+          ],
+          bars: true,
+        }}
+      />
+    </div>
+  );
+}
+
+const floorHour = (ms: number) => Math.floor(ms / 3_600_000) * 3_600_000;
+
+interface Plot {
+  x: number[];
+  series: { label: string; values: number[] }[];
+  /** x is a time in ms. */
+  time?: boolean;
+  bars?: boolean;
+}
+
+/** A chart, the same numbers as a table (what a screen reader reads), and their CSV. */
+function Figure(props: {
+  name: string;
+  file: string;
+  columns: string[];
+  rows: Cell[][];
+  plot: Plot;
+}) {
+  const { name, file, columns, rows, plot } = props;
+  const id = `figure-${file}`;
+  return (
+    <figure class="figure" aria-labelledby={id}>
+      <figcaption id={id}>
+        <h3>{name}</h3>
+      </figcaption>
+      {plot.x.length === 0 ? <p>Nothing yet.</p> : <Chart plot={plot} />}
+      <div
+        class="figure-table"
+        tabIndex={0}
+        role="group"
+        aria-label={`${name}: the numbers`}
+      >
+        <table aria-label={name}>
+          <thead>
+            <tr>
+              {columns.map((c) => (
+                <th key={c} scope="col">
+                  {c}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((row, i) => (
+              <tr key={i}>
+                {row.map((cell, k) => (
+                  <td key={k}>{cell}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <button
+        type="button"
+        aria-label={`Download CSV: ${name}`}
+        onClick={() => download(`${file}.csv`, toCsv(columns, rows))}
+      >
+        Download CSV
+      </button>
+    </figure>
+  );
+}
+
+/** RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. */
+export function toCsv(columns: string[], rows: Cell[][]): string {
+  const field = (cell: Cell) => {
+    const text = String(cell);
+    return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  };
+  return (
+    [columns, ...rows].map((r) => r.map(field).join(',')).join('\r\n') + '\r\n'
+  );
+}
+
+function download(name: string, csv: string): void {
+  const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+function Chart({ plot }: { plot: Plot }) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = box.current!;
+    const chart = new uPlot(
+      {
+        width: Math.max(320, el.clientWidth),
+        height: 200,
+        scales: { x: { time: plot.time ?? false } },
+        series: [
+          {},
+          ...plot.series.map((s, i) => ({
+            label: s.label,
+            stroke: COLOURS[i % COLOURS.length]!,
+            width: 2,
+            ...(plot.bars
+              ? {
+                  fill: `${COLOURS[i % COLOURS.length]!}99`,
+                  paths: uPlot.paths.bars!({ size: [0.7, 40] }),
+                }
+              : {}),
+          })),
+        ],
+      },
+      [
+        // uPlot's time scale is in seconds.
+        plot.time ? plot.x.map((ms) => ms / 1000) : plot.x,
+        ...plot.series.map((s) => s.values),
+      ],
+      el,
+    );
+    return () => chart.destroy();
+  }, [plot]);
+  // The table below says the same to a screen reader.
+  return <div class="chart" ref={box} aria-hidden="true" />;
+}

@@ -1,0 +1,107 @@
+import { readFile } from 'node:fs/promises';
+import type { Page } from 'playwright-core';
+import { describe, expect, inject, it } from 'vitest';
+import {
+  newDocument,
+  text,
+  timeline,
+  typeAtEnd,
+  typeTogether,
+} from './support/app.ts';
+import { violations } from './support/axe.ts';
+import { useChromium } from './support/browser.ts';
+
+const chromium = useChromium();
+
+const labelOf = async (page: Page) =>
+  (await page.locator('header .author').textContent())!.replace('You are ', '');
+
+const insights = (page: Page) => page.getByRole('region', { name: 'Insights' });
+const table = (page: Page, name: string) =>
+  insights(page).getByRole('table', { name });
+/** A table's body, cell by cell. */
+const cells = (page: Page, name: string) =>
+  table(page, name)
+    .locator('tbody tr')
+    .evaluateAll((rows) =>
+      rows.map((r) =>
+        [...r.querySelectorAll('td')].map((td) => td.textContent ?? ''),
+      ),
+    );
+
+describe('insights', () => {
+  it('plots both tabs’ edits and the conflict they made, live, and downloads each table as CSV', async () => {
+    const context = await chromium().newContext({
+      bypassCSP: true,
+      acceptDownloads: true,
+      viewport: { width: 1400, height: 1000 },
+    });
+    const [one, two] = [await context.newPage(), await context.newPage()];
+    for (const page of [one, two]) {
+      await page.goto(inject('appUrl'));
+      await page.getByRole('status').waitFor();
+    }
+    const [first, second] = [await labelOf(one), await labelOf(two)];
+    await newDocument(one, [two], 'Measured');
+    await typeAtEnd(one, 'Start.');
+    await expect.poll(() => text(two).inputValue()).toBe('Start.');
+    await typeTogether([one, two], [' One here.', ' Two here.']);
+    await expect
+      .poll(() => timeline(one).getByRole('listitem').count(), {
+        timeout: 5000,
+      })
+      .toBeGreaterThan(0);
+
+    await one.getByRole('button', { name: 'Insights' }).click();
+    const edits = 'Edits over time per author';
+    await expect
+      .poll(async () => new Set((await cells(one, edits)).map((r) => r[1])), {
+        timeout: 10_000,
+      })
+      .toEqual(new Set([first, second]));
+    await expect
+      .poll(
+        async () => (await cells(one, 'Conflicts over time by kind')).length,
+      )
+      .toBeGreaterThan(0);
+    expect((await cells(one, 'Conflicts over time by kind'))[0]![1]).toBe(
+      'Measured',
+    );
+    const size = await cells(one, 'Document size over time');
+    expect(size.at(-1)![1]).toBe(String('Start. One here. Two here.'.length));
+    expect(await insights(one).locator('canvas').count()).toBeGreaterThan(0);
+    expect(await violations(one)).toEqual([]);
+
+    // Live: two writes on; the counts follow without a reload.
+    const before = (await cells(one, edits))
+      .filter((r) => r[1] === second)
+      .reduce((n, r) => n + Number(r[2]), 0);
+    await typeAtEnd(two, ' And more.');
+    await expect
+      .poll(
+        async () =>
+          (await cells(one, edits))
+            .filter((r) => r[1] === second)
+            .reduce((n, r) => n + Number(r[2]), 0),
+        { timeout: 5000 },
+      )
+      .toBeGreaterThan(before);
+
+    // The CSV is the table.
+    const downloading = one.waitForEvent('download');
+    await insights(one)
+      .getByRole('button', { name: `Download CSV: ${edits}` })
+      .click();
+    const csv = await readFile((await (await downloading).path())!, 'utf8');
+    const rows = await cells(one, edits);
+    expect(csv.trimEnd().split('\r\n')).toEqual([
+      'Hour,Author,Edits',
+      ...rows.map((r) =>
+        r
+          .map((c) => (/[",\r\n]/.test(c) ? `"${c.replaceAll('"', '""')}"` : c))
+          .join(','),
+      ),
+    ]);
+    await context.close();
+  });
+});

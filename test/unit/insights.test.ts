@@ -1,0 +1,73 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { openDocument, openLog, type Log } from '../../src/index.ts';
+import { insightsOf, insightsProjection } from '../../src/doc/insights.ts';
+import { assertProperty } from '../support/property.ts';
+import { collect } from '../support/records.ts';
+
+const edit = fc.record({
+  writer: fc.nat(1),
+  doc: fc.constantFrom('a', 'b'),
+  at: fc.double({ min: 0, max: 1, noNaN: true }),
+  remove: fc.nat(4),
+  insert: fc.string({ maxLength: 6 }),
+  sync: fc.boolean(),
+});
+
+async function syncInto(to: Log, from: Log) {
+  await to.ingest(await collect(from.since(await to.versionVector())));
+}
+
+describe('the insights projection', () => {
+  it('counts each document’s characters and each author’s edits as the documents hold them', async () => {
+    await assertProperty(
+      fc.asyncProperty(
+        fc.array(edit, { minLength: 1, maxLength: 25 }),
+        async (edits) => {
+          const logs = [
+            await openLog({ actor: 'w0' }),
+            await openLog({ actor: 'w1' }),
+          ];
+          const names = ['Ada', 'Bo'];
+          for (const e of edits) {
+            const log = logs[e.writer]!;
+            const doc = await openDocument(log, e.doc, {
+              author: names[e.writer]!,
+            });
+            const { text } = await doc.view();
+            const index = Math.floor(e.at * text.length);
+            const remove = Math.min(e.remove, text.length - index);
+            // Whole characters only: the property is about counting, not splitting pairs.
+            if (/[\ud800-\udfff]/.test(e.insert + text)) continue;
+            if (remove === 0 && e.insert === '') continue;
+            await doc.editText(index, remove, e.insert);
+            if (e.sync) {
+              await syncInto(logs[0]!, logs[1]!);
+              await syncInto(logs[1]!, logs[0]!);
+            }
+          }
+          await syncInto(logs[0]!, logs[1]!);
+          const [log] = logs as [Log];
+          const handle = await log.project('insights', insightsProjection(), {
+            streams: 'doc/',
+          });
+          for (const docId of ['a', 'b']) {
+            const data = insightsOf(handle.state, [], [docId]);
+            const events = await collect(log.read(`doc/${docId}`));
+            const { text } = await (await openDocument(log, docId)).view();
+            expect(data.sizes.at(-1)?.characters ?? 0).toBe(text.length);
+            for (const name of names)
+              expect(
+                data.edits
+                  .filter((r) => r.author === name)
+                  .reduce((n, r) => n + r.count, 0),
+              ).toBe(events.filter((ev) => ev.author === name).length);
+          }
+          await handle.close();
+          await Promise.all(logs.map((l) => l.close()));
+        },
+      ),
+      40,
+    );
+  });
+});
