@@ -97,22 +97,21 @@ export function createDocumentService(
     }
     const index = await h;
     // Live, but a commit's delivery may still be on its way: wait for the heads.
-    for (;;) {
-      const heads = await log.heads(stream);
-      const missing = [];
-      for (const id of heads) {
-        const event = await log.get(id);
-        if (event && event.seq > (index.vector[event.actor] ?? 0))
-          missing.push(id);
-      }
-      if (missing.length === 0) return index;
+    // (Checked and listened for in one step: a fold in between is not missed.)
+    const heads = await Promise.all(
+      (await log.heads(stream)).map((id) => log.get(id)),
+    );
+    const covered = () =>
+      heads.every((e) => !e || e.seq <= (index.vector[e.actor] ?? 0));
+    if (!covered())
       await new Promise<void>((resolve) => {
         const stop = index.onChange(() => {
+          if (!covered()) return;
           stop();
           resolve();
         });
       });
-    }
+    return index;
   };
   const writing = async <T>(work: Promise<T>) => {
     const result = await work;

@@ -1,11 +1,9 @@
 import { ConflictTimeline } from './conflict-timeline.tsx';
-import { EventExplorer } from './event-explorer.tsx';
-import { InsightsScreen } from './insights-screen.tsx';
 import {
   AuthorshipToggle,
-  AuthorshipView,
   showing as showingAuthorship,
-} from './authorship-view.tsx';
+} from './authorship-toggle.tsx';
+import { lazyView } from './lazy-view.tsx';
 import { screen, type Screen } from './screens.ts';
 import { current, author, opening, view } from './app-state.ts';
 import { DocumentsList } from './documents-list.tsx';
@@ -17,6 +15,17 @@ import { updateReady } from './app-update.ts';
 import { StatusLine } from './status-line.tsx';
 import { TextEditor } from './text-editor.tsx';
 import { TitleField } from './title-field.tsx';
+
+// Views of the whole log, and authorship: fetched when first opened.
+const EventExplorer = lazyView('Event explorer', () =>
+  import('./event-explorer.tsx').then((m) => m.EventExplorer),
+);
+const InsightsView = lazyView('Insights', () =>
+  import('./insights-view.tsx').then((m) => m.InsightsView),
+);
+const AuthorshipView = lazyView('Authorship', () =>
+  import('./authorship-view.tsx').then((m) => m.AuthorshipView),
+);
 
 const SCREENS: [Screen, string][] = [
   ['document', 'Document'],
@@ -63,7 +72,7 @@ export function App() {
           {screen.value === 'explorer' ? (
             <EventExplorer />
           ) : screen.value === 'insights' ? (
-            <InsightsScreen />
+            <InsightsView />
           ) : shown ? (
             <>
               {!pending && <TitleField />}

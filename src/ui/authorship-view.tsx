@@ -4,8 +4,6 @@ import type { Authorship } from '../contract/index.ts';
 import { current, historyVersion, logService } from './app-state.ts';
 import { looking } from './history-view.tsx';
 
-/** Whether the open document shows who wrote what. */
-export const showing = signal(false);
 const shown = signal<{ key: string; authorship: Authorship } | undefined>(
   undefined,
 );
@@ -13,19 +11,6 @@ const problem = signal<string | undefined>(undefined);
 
 /** Authors get colours in the order they are listed: as many as people tell apart easily. */
 const COLOURS = 6;
-
-/** The "Show authorship" button, beside the open document. */
-export function AuthorshipToggle() {
-  return (
-    <button
-      type="button"
-      aria-pressed={showing.value}
-      onClick={() => (showing.value = !showing.value)}
-    >
-      {showing.value ? 'Hide authorship' : 'Show authorship'}
-    </button>
-  );
-}
 
 /**
  * The text shown (the current version, or the one being looked at in the history)

@@ -1,4 +1,4 @@
-// The Insights view: loaded on first use (src/ui/insights-screen.tsx), with its
+// The Insights view: loaded on first use (lazyView in ./app.tsx), with its
 // charting library, so that the main bundle carries neither.
 import { signal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';

@@ -72,7 +72,7 @@ describe('authorship', () => {
     const past = one.getByRole('textbox', { name: 'Text at this version' });
     await expect.poll(() => past.inputValue()).toMatch(/^Words/);
     await expect
-      .poll(async () => marked(one), { timeout: 5000 })
+      .poll(async () => marked(one), { timeout: 15_000 })
       .toEqual({ [first]: await past.inputValue() });
     await context.close();
   });
