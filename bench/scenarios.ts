@@ -9,6 +9,7 @@ import { relayClusterScenario } from './relay-cluster.ts';
 import { relayFanoutScenario } from './relay-fanout.ts';
 import { relayRssScenario } from './relay-rss.ts';
 import { exportScenario, importScenario } from './log-transfer.ts';
+import { insightsScenario } from './insights.ts';
 import { storageBytesScenario } from './storage-bytes.ts';
 import type { Scenario } from './scenario.ts';
 import { openColdScenario } from './open-cold.ts';
@@ -37,6 +38,7 @@ export const SCENARIOS: Scenario[] = [
   exportScenario,
   importScenario,
   compactionScenario,
+  insightsScenario,
   storageBytesScenario,
   ...relayScenarios,
   relayFanoutScenario,

@@ -134,7 +134,7 @@ export function createLogService(
   let insights: ReturnType<typeof createInsightsService> | undefined;
   const insightsService = async () => {
     const s = await ready();
-    return (insights ??= createInsightsService(s.log, s.documents));
+    return (insights ??= createInsightsService(s.log));
   };
 
   return {

@@ -3,6 +3,7 @@
 // harness through the `peers` global (PeerPage in peer-protocol.ts).
 import { initializeWasm } from '@automerge/automerge/slim';
 import automergeWasmUrl from '@automerge/automerge/automerge.wasm?url';
+import { insightsRuns } from './insights-runs.ts';
 import { bindTextarea, unbindTextarea } from './keystroke-peers.ts';
 import {
   deleteDatabases,
@@ -26,5 +27,6 @@ const peers: PeerPage = {
   deleteDatabases,
   bindTextarea,
   unbindTextarea,
+  insightsRuns,
 };
 Object.assign(globalThis, { peers });

@@ -48,7 +48,44 @@ export interface OpenedText {
 export type KeystrokePeer =
   'yjs-broadcastchannel' | 'automerge-repo' | 'broadcastchannel';
 
+/** The insights figures' inputs: the app's database, after the log was imported into it. */
+export interface InsightsSpec {
+  database: string;
+  /** A document edited to time appends (one with few events of its own). */
+  quietDocId: string;
+  /** Edits appended for the per-event figure, with and without a live projection. */
+  appendEvents: number;
+  /** Edits appended after a checkpoint, for the reopen figure. */
+  reopenEvents: number;
+}
+
+/** ms, unless said otherwise (bench/browser/insights-runs.ts). */
+export interface InsightsFigures {
+  events: number;
+  /** Every event read once. */
+  read: number;
+  /** The first computation of the whole log's insights, and a second one. */
+  full: number;
+  again: number;
+  /** Worker time per event a live insights projection adds to appending, and appending's own. */
+  perEvent: number;
+  appendPerEvent: number;
+  /** The insights asked for again after those appends. */
+  refresh: number;
+  /** Reopening the projection from its checkpoint, and folding the events since it alone. */
+  reopen: number;
+  foldSince: number;
+  reopenEvents: number;
+  /** The longest document: its authorship index from nothing, then its attributed text. */
+  authorshipIndex: number;
+  authorship: number;
+  characters: number;
+  conflicts: number;
+}
+
 export interface PeerPage {
+  /** The insights, projection and authorship figures over the app's imported log. */
+  insightsRuns(spec: InsightsSpec): Promise<InsightsFigures>;
   /** Stores `spec.edits` typing edits in forkline, y-indexeddb and automerge-repo (not timed). */
   storeHistory(spec: HistorySpec): Promise<StoredHistory>;
   /** startLogWorker + documentSnapshot (its text), then a new Y.Doc of its state. */

@@ -2,7 +2,7 @@ import * as Y from 'yjs';
 import { authorOf } from '../log/event-filter.ts';
 import type { LogEvent, Projection } from '../log/types.ts';
 import { countOnce } from './authorship.ts';
-import { DOC_PREFIX, docIdOf, textUpdateOf } from './doc-events.ts';
+import { DOC_PREFIX, FIELD_SET, docIdOf, textUpdateOf } from './doc-events.ts';
 
 const HOUR = 3_600_000;
 
@@ -22,6 +22,25 @@ export interface DocumentInsights {
    */
   insertedIds: Map<number, number[]>;
   deletedIds: Map<number, number[]>;
+  /** The stream's heads as folded so far: id, and whether the head sets a field. */
+  heads: Map<string, { field: boolean; time: string }>;
+  /** The episode under way while the stream has more than one head. */
+  open?: Episode;
+  episodes: Episode[];
+}
+
+/**
+ * A stretch of concurrency in a document: from the first event written without
+ * seeing another head to the event that saw them all again (DESIGN §3, §7).
+ */
+export interface Episode {
+  /** The earliest and latest writer time of its concurrent events. */
+  from: string;
+  to: string;
+  /** Whether any side set a field (a register conflict) rather than only typing. */
+  register: boolean;
+  /** The time of the event that merged every side, once one did. */
+  resolvedAt?: string;
 }
 
 /** The insights projection's state: per document. */
@@ -50,6 +69,8 @@ export function insightsProjection(): Projection<InsightsState> {
           sizes: [],
           insertedIds: new Map(),
           deletedIds: new Map(),
+          heads: new Map(),
+          episodes: [],
         };
         state.set(docId, doc);
       }
@@ -60,6 +81,7 @@ export function insightsProjection(): Projection<InsightsState> {
       if (!byAuthor) doc.edits.set(hour, (byAuthor = new Map()));
       const author = authorOf(event);
       byAuthor.set(author, (byAuthor.get(author) ?? 0) + 1);
+      followHeads(doc, event);
       const change = sizeChange(event, doc);
       if (change !== 0) {
         doc.size += change;
@@ -69,8 +91,42 @@ export function insightsProjection(): Projection<InsightsState> {
       }
       return state;
     },
-    snapshot: { name: 'insights.v1', every: 2000 },
+    snapshot: { name: 'insights.v2', every: 2000 },
   };
+}
+
+/**
+ * Keeps the stream's heads as the fold goes (canonical order is topological): an
+ * event that leaves a head unnamed was written without seeing it, so the stream
+ * forked; one that leaves a single head merged every side.
+ */
+function followHeads(doc: DocumentInsights, event: LogEvent): void {
+  const { heads } = doc;
+  const named = event.parents.filter((p) => heads.has(p));
+  const unseen = heads.size - named.length;
+  for (const p of named) heads.delete(p);
+  heads.set(event.id, { field: event.type === FIELD_SET, time: event.time });
+  if (unseen > 0) {
+    const sides = [...heads.values()];
+    const times = sides.map((h) => h.time).sort();
+    const register = sides.some((h) => h.field);
+    if (doc.open) {
+      if (times[0]! < doc.open.from) doc.open.from = times[0]!;
+      if (times[times.length - 1]! > doc.open.to)
+        doc.open.to = times[times.length - 1]!;
+      doc.open.register ||= register;
+    } else {
+      doc.open = {
+        from: times[0]!,
+        to: times[times.length - 1]!,
+        register,
+      };
+      doc.episodes.push(doc.open);
+    }
+  } else if (doc.open && heads.size === 1) {
+    doc.open.resolvedAt = event.time;
+    delete doc.open;
+  }
 }
 
 /** Characters an event's text update is first to insert, less those it is first to delete. */
@@ -111,14 +167,15 @@ function countedOf(all: Map<number, number[]>, client: number): number[] {
   return counted;
 }
 
-/** One conflict as the insights plot it. */
+/** One episode of concurrency as the insights plot it. */
 export interface ConflictPoint {
   docId: string;
-  /** When its first event was written. */
+  /** When its first concurrent event was written. */
   time: string;
-  kind: 'register' | 'overlapping text' | 'auto-merged';
-  state: 'unresolved' | 'auto-merged' | 'resolved';
-  /** From its last event to the event that resolved it (ms); absent while unresolved. */
+  /** 'register': a side set a field; 'text': the sides only typed (Yjs merged them). */
+  kind: 'register' | 'text';
+  state: 'unresolved' | 'resolved';
+  /** From its last concurrent event to the event that merged every side (ms). */
   resolvedAfter?: number;
 }
 
@@ -138,7 +195,6 @@ export interface InsightsData {
 /** The insights of `docIds` (every document when undefined) from the projection's state. */
 export function insightsOf(
   state: InsightsState,
-  conflicts: ConflictPoint[],
   docIds?: readonly string[],
 ): InsightsData {
   const docs = [...state].filter(
@@ -178,12 +234,26 @@ export function insightsOf(
       (a, b) => a.hour - b.hour || (a.author < b.author ? -1 : 1),
     ),
     sizes,
-    conflicts: conflicts
-      .filter((c) => docIds === undefined || docIds.includes(c.docId))
+    conflicts: docs
+      .flatMap(([docId, doc]) => doc.episodes.map((e) => pointOf(docId, e)))
       .sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0)),
     busiestDocuments: docs
       .map(([docId, doc]) => ({ docId, events: doc.events }))
       .sort((a, b) => b.events - a.events),
     busiestHours: hours.map((events, hour) => ({ hour, events })),
+  };
+}
+
+function pointOf(docId: string, episode: Episode): ConflictPoint {
+  const after =
+    episode.resolvedAt === undefined
+      ? NaN
+      : Date.parse(episode.resolvedAt) - Date.parse(episode.to);
+  return {
+    docId,
+    time: episode.from,
+    kind: episode.register ? 'register' : 'text',
+    state: episode.resolvedAt === undefined ? 'unresolved' : 'resolved',
+    ...(Number.isFinite(after) ? { resolvedAfter: Math.max(0, after) } : {}),
   };
 }

@@ -100,7 +100,7 @@ function Figures({ data: d }: { data: InsightsData }) {
   const count = new Map(
     d.edits.map((e) => [`${e.hour}\n${e.author}`, e.count]),
   );
-  const kinds = ['register', 'overlapping text', 'auto-merged'] as const;
+  const kinds = ['register', 'text'] as const;
   const conflictHours = [
     ...new Set(d.conflicts.map((c) => floorHour(Date.parse(c.time)))),
   ].sort((a, b) => a - b);

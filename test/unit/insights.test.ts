@@ -52,10 +52,31 @@ describe('the insights projection', () => {
             streams: 'doc/',
           });
           for (const docId of ['a', 'b']) {
-            const data = insightsOf(handle.state, [], [docId]);
+            const data = insightsOf(handle.state, [docId]);
             const events = await collect(log.read(`doc/${docId}`));
             const { text } = await (await openDocument(log, docId)).view();
             expect(data.sizes.at(-1)?.characters ?? 0).toBe(text.length);
+            // Episodes against brute force: some pair of events saw neither the
+            // other; one is open exactly while the document has several heads.
+            const ancestors = new Map<string, Set<string>>();
+            for (const ev of events)
+              ancestors.set(
+                ev.id,
+                new Set(ev.parents.flatMap((p) => [p, ...ancestors.get(p)!])),
+              );
+            const concurrent = events.some((x, i) =>
+              events
+                .slice(i + 1)
+                .some(
+                  (y) =>
+                    !ancestors.get(y.id)!.has(x.id) &&
+                    !ancestors.get(x.id)!.has(y.id),
+                ),
+            );
+            expect(data.conflicts.length > 0).toBe(concurrent);
+            expect(
+              data.conflicts.filter((c) => c.state === 'unresolved').length,
+            ).toBe((await log.heads(`doc/${docId}`)).length > 1 ? 1 : 0);
             for (const name of names)
               expect(
                 data.edits

@@ -1,0 +1,144 @@
+// The insights figures (issue 17), in the peer page: the engine and the worker's
+// own services over the app's IndexedDB database, on this page's thread (what the
+// worker runs, without the hop to it). The harness imported the log through the
+// app first, and closed the app's tabs.
+import {
+  openDocument,
+  openLogOn,
+  type Log,
+  type ProjectionHandle,
+} from '../../src/index.ts';
+import { attribute, authorshipProjection } from '../../src/doc/authorship.ts';
+import { readTextAt } from '../../src/doc/document.ts';
+import {
+  insightsProjection,
+  type InsightsState,
+} from '../../src/doc/insights.ts';
+import { createInsightsService } from '../../worker/insights-service.ts';
+import { openIdbStore } from '../../worker/idb-store.ts';
+import type { InsightsFigures, InsightsSpec } from './peer-protocol.ts';
+
+/** Until `handle` has taken in everything `log` holds. */
+async function caughtUp(handle: ProjectionHandle<unknown>, log: Log) {
+  const target = await log.versionVector();
+  const covered = () =>
+    Object.entries(target).every(([a, s]) => (handle.vector[a] ?? 0) >= s);
+  if (covered()) return;
+  await new Promise<void>((resolve) => {
+    const stop = handle.onChange(() => {
+      if (!covered()) return;
+      stop();
+      resolve();
+    });
+  });
+}
+
+/** `count` edits at the end of document `docId`, one event each, timed. */
+async function appendEdits(
+  log: Log,
+  docId: string,
+  count: number,
+): Promise<number> {
+  const doc = await openDocument(log, docId, { author: 'Bench' });
+  const { text } = await doc.summary();
+  let length = text.length;
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    await doc.editText(length, 0, 'x');
+    length++;
+  }
+  return performance.now() - started;
+}
+
+export async function insightsRuns(
+  spec: InsightsSpec,
+): Promise<InsightsFigures> {
+  const store = await openIdbStore(spec.database);
+  const log = await openLogOn(store);
+  try {
+    // The baseline: every event of the log read once, in arrival order.
+    let started = performance.now();
+    let events = 0;
+    for await (const event of log.since({})) if (event) events++;
+    const read = performance.now() - started;
+
+    // The first computation: the projection from nothing.
+    const insights = createInsightsService(log);
+    started = performance.now();
+    const data = await insights.insights();
+    const full = performance.now() - started;
+    started = performance.now();
+    await insights.insights();
+    const again = performance.now() - started;
+
+    // Per event: appends with a live projection open, less the same appends without.
+    const plain = await appendEdits(log, spec.quietDocId, spec.appendEvents);
+    const live = await log.project('insights-live', insightsProjection(), {
+      streams: 'doc/',
+    });
+    await caughtUp(live, log);
+    started = performance.now();
+    await appendEdits(log, spec.quietDocId, spec.appendEvents);
+    await caughtUp(live, log);
+    const withProjection = performance.now() - started;
+    started = performance.now();
+    await insights.insights();
+    const refresh = performance.now() - started;
+
+    // Reopening from a checkpoint, against folding just the events since it.
+    await live.close();
+    const since = await log.versionVector();
+    await appendEdits(log, spec.quietDocId, spec.reopenEvents);
+    started = performance.now();
+    const reopened = await log.project('insights-live', insightsProjection(), {
+      streams: 'doc/',
+    });
+    const reopen = performance.now() - started;
+    await reopened.close();
+    const projection = insightsProjection();
+    started = performance.now();
+    let state: InsightsState = projection.initial();
+    for await (const event of log.since(since))
+      state = projection.evolve(state, event);
+    const foldSince = performance.now() - started;
+
+    // Authorship of the longest document: its index from nothing (kept after), then shown.
+    const longest = data.busiestDocuments[0]?.docId ?? spec.quietDocId;
+    const stream = `doc/${longest}`;
+    started = performance.now();
+    const index = await log.project(
+      `authorship\n${stream}`,
+      authorshipProjection(stream),
+      { streams: stream },
+    );
+    const authorshipIndex = performance.now() - started;
+    const handle = await openDocument(log, longest);
+    await handle.summary(); // the text itself, opened: not authorship's cost
+    started = performance.now();
+    const attributed = await readTextAt(handle, undefined, (text) =>
+      attribute(text, index.state),
+    );
+    const authorship = performance.now() - started;
+    await index.close();
+    const characters = attributed.runs.reduce((n, r) => n + r.text.length, 0);
+
+    return {
+      events,
+      read,
+      full,
+      again,
+      perEvent: (withProjection - plain) / spec.appendEvents,
+      appendPerEvent: plain / spec.appendEvents,
+      refresh,
+      reopen,
+      foldSince,
+      reopenEvents: spec.reopenEvents,
+      authorshipIndex,
+      authorship,
+      characters,
+      conflicts: data.conflicts.length,
+    };
+  } finally {
+    await log.close();
+  }
+}

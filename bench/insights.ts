@@ -1,0 +1,225 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { callPeers, launchBuiltApp } from './built-app.ts';
+import { insightsLog } from './insights-log.ts';
+import { sampleRuns, summarize, toResult } from './measure.ts';
+import type { BenchResult, Scenario } from './scenario.ts';
+import type { InsightsFigures } from './browser/peer-protocol.ts';
+
+/** The app's own database: the log is imported through the app, as a person would. */
+const DATABASE = 'forkline';
+const FIELD_SET = 'doc.field.set';
+const VERSION_RESTORED = 'doc.version.restored';
+
+/** A filter as the explorer's fields set it: which field, and the value chosen. */
+type FilterStep = {
+  label: string;
+  field: 'Stream' | 'Type' | 'From';
+  value: string;
+};
+
+/**
+ * In the app's page, the explorer open: sets each field in turn (then back to
+ * nothing) and times, from the change, the frame that first paints the rows the
+ * filter gives. The explorer says "Reading events…" until they come.
+ */
+async function timeFilters(page: Page, steps: FilterStep[]): Promise<number[]> {
+  return page.evaluate(async (steps) => {
+    const region = document.querySelector('[aria-label="Event explorer"]')!;
+    const field = (label: string) =>
+      [...region.querySelectorAll('label')]
+        .find((l) => l.querySelector('.label')?.textContent === label)!
+        .querySelector('select, input') as HTMLSelectElement | HTMLInputElement;
+    const hint = () => region.querySelector('.events-box .hint')!;
+    const painted = (started: number) =>
+      new Promise<number>((resolve) => {
+        let seenReading = false;
+        const check = () => {
+          const text = hint().textContent ?? '';
+          if (text.startsWith('Reading')) seenReading = true;
+          else if (seenReading) {
+            observer.disconnect();
+            requestAnimationFrame(() => resolve(performance.now() - started));
+          }
+        };
+        const observer = new MutationObserver(check);
+        observer.observe(region, {
+          subtree: true,
+          characterData: true,
+          childList: true,
+        });
+        check();
+      });
+    const set = async (label: string, value: string) => {
+      const el = field(label);
+      const started = performance.now();
+      const done = painted(started);
+      el.value = value;
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+      return done;
+    };
+    const times: number[] = [];
+    for (const step of steps) {
+      times.push(await set(step.field, step.value));
+      times.push(await set(step.field, ''));
+    }
+    return times;
+  }, steps);
+}
+
+async function importThroughApp(page: Page, url: string, file: string) {
+  await page.goto(url);
+  await page.getByRole('status').waitFor();
+  await page.getByLabel('Import log').setInputFiles(file);
+  const said = page.locator('.transfer-result');
+  await said.waitFor({ timeout: 900_000 });
+  const result = (await said.textContent()) ?? '';
+  if (!result.startsWith('Imported')) throw new Error(`import: ${result}`);
+}
+
+export const insightsScenario: Scenario = {
+  name: 'insights',
+  summary:
+    'explorer first page, insights of the whole log (vs a plain read), per event, checkpointed reopen, authorship',
+  async run(context): Promise<BenchResult[]> {
+    const size = context.quick ? 26_000 : 260_000;
+    const dir = await mkdtemp(join(tmpdir(), 'forkline-insights-'));
+    const app = await launchBuiltApp(context.note);
+    try {
+      const started = performance.now();
+      const log = await insightsLog(dir, size);
+      context.note(
+        `${log.events} events over ${log.docIds.length} documents by 5 authors, made in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+      );
+      const page = await app.newPage();
+      await importThroughApp(page, app.url, log.file);
+      context.note('imported through the app');
+
+      await page.getByRole('button', { name: 'Event explorer' }).click();
+      await page
+        .getByRole('table', { name: 'Events' })
+        .locator('tbody tr:not([aria-hidden])')
+        .first()
+        .waitFor({ timeout: 60_000 });
+      const firstTime = await page.evaluate(() => {
+        const cell = document.querySelector('table.events tbody tr td button');
+        return cell?.getAttribute('aria-label') ?? '';
+      });
+      context.note(`explorer open: ${firstTime.slice(0, 60)}`);
+      const middle = new Date(Date.now() - 30 * 60_000)
+        .toISOString()
+        .slice(0, 16);
+      const steps: FilterStep[] = [
+        {
+          label: 'the busiest document',
+          field: 'Stream',
+          value: `doc/${log.docIds[0]}`,
+        },
+        {
+          label: 'a quiet document',
+          field: 'Stream',
+          value: `doc/${log.docIds[log.docIds.length - 1]}`,
+        },
+        { label: 'field changes (1 in 100)', field: 'Type', value: FIELD_SET },
+        { label: 'restores (none)', field: 'Type', value: VERSION_RESTORED },
+        { label: 'from half an hour ago', field: 'From', value: middle },
+      ];
+      const explorer = await sampleRuns(context.runs, async () => ({
+        'explorer.first-page': Math.max(...(await timeFilters(page, steps))),
+      }));
+      const each = await timeFilters(page, steps);
+      context.note(
+        `explorer, per filter then back to none: ${steps
+          .map(
+            (s, i) =>
+              `${s.label} ${each[2 * i]!.toFixed(1)} / ${each[2 * i + 1]!.toFixed(1)}`,
+          )
+          .join('; ')} ms`,
+      );
+      await page.close();
+
+      const figures: InsightsFigures[] = [];
+      const peer = await app.openPeerPage();
+      for (let run = 0; run < (context.quick ? 1 : 2); run++)
+        figures.push(
+          await callPeers(peer, 'insightsRuns', {
+            database: DATABASE,
+            quietDocId: log.docIds[log.docIds.length - 1]!,
+            appendEvents: context.quick ? 100 : 300,
+            reopenEvents: context.quick ? 500 : 2000,
+          }),
+        );
+      await peer.close();
+      const f = (pick: (x: InsightsFigures) => number) =>
+        summarize(figures.map(pick));
+      const last = figures[figures.length - 1]!;
+      context.note(
+        `${last.events} events read; ${last.conflicts} conflicts; insights again ${last.again.toFixed(0)} ms, ` +
+          `after the appends ${last.refresh.toFixed(0)} ms; the longest document has ${last.characters} characters, its authorship index from nothing ${last.authorshipIndex.toFixed(0)} ms`,
+      );
+      const read = toResult(
+        'read.whole-log',
+        'ms',
+        f((x) => x.read),
+      );
+      const append = toResult(
+        'append.per-event',
+        'ms',
+        f((x) => x.appendPerEvent),
+      );
+      const foldSince = toResult(
+        'projection.fold-since-checkpoint',
+        'ms',
+        f((x) => x.foldSince),
+      );
+      return [
+        toResult('explorer.first-page', 'ms', explorer['explorer.first-page'], {
+          goal: '<= 50',
+        }),
+        read,
+        toResult(
+          'insights.full',
+          'ms',
+          f((x) => x.full),
+          {
+            baseline: read,
+            goal: '<= 1.5x read.whole-log',
+          },
+        ),
+        append,
+        toResult(
+          'insights.per-event',
+          'ms',
+          f((x) => x.perEvent),
+          {
+            baseline: append,
+            goal: '<= 1',
+          },
+        ),
+        foldSince,
+        toResult(
+          'projection.reopen',
+          'ms',
+          f((x) => x.reopen),
+          {
+            baseline: foldSince,
+            goal: '<= 1.2x projection.fold-since-checkpoint',
+          },
+        ),
+        toResult(
+          'authorship.longest-document',
+          'ms',
+          f((x) => x.authorship),
+          {
+            goal: '<= 100',
+          },
+        ),
+      ];
+    } finally {
+      await app.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+};
