@@ -25,11 +25,12 @@ import type {
   DocumentFacts,
   DocumentService,
 } from '../src/contract/documents.ts';
-import type { EventId, EventRecord } from '../src/index.ts';
+import type { EventId } from '../src/index.ts';
+import type { Stored } from '../src/log/subscriptions.ts';
 
 /** What comes with a batch besides its events: a document's facts, when they may have changed. */
 export type Accompany = (
-  records: EventRecord[],
+  records: Stored[],
 ) => Promise<DocumentFacts | undefined>;
 
 /** Histories kept at once: the open document's in each tab, and a few more. */

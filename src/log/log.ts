@@ -23,12 +23,12 @@ import {
   logPagesAfter,
   Subscriptions,
   type RecordSubscription,
+  type Stored,
 } from './subscriptions.ts';
 import {
   compareCanonical,
   firstLacking,
   lastOfIds,
-  type EventRecord,
   type Store,
   type StoreReader,
 } from './store.ts';
@@ -223,7 +223,11 @@ class ForklineLog implements Log {
       }),
     );
     this.currentActor = results[0]!.event.actor;
-    this.subscriptions.wake();
+    this.subscriptions.committed(
+      results
+        .filter((r) => r.status === 'stored')
+        .map((r) => ({ event: r.event, pos: r.position })),
+    );
     return results;
   }
 
@@ -519,8 +523,8 @@ class ForklineLog implements Log {
       from === 'now' ? undefined : await firstLacking(this.store, from);
     const accept =
       from === 'now'
-        ? (r: EventRecord) => wanted(r.event)
-        : (r: EventRecord) =>
+        ? (r: Stored) => wanted(r.event)
+        : (r: Stored) =>
             r.event.seq > seqIn(from, r.event.actor) && wanted(r.event);
     return this.subscriptions.add({
       after: first === undefined ? lastPos : first - 1,

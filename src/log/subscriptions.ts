@@ -1,17 +1,20 @@
 import type { EventFilter } from './event-filter.ts';
 import type { EventRecord, Store } from './store.ts';
 
+/** An event and where it was stored: what a subscription delivers. */
+export type Stored = Pick<EventRecord, 'event' | 'pos'>;
+
 /** Records stored after a position, in position order, a page at a time. */
-export type PagesAfter = (position: number) => AsyncIterable<EventRecord[]>;
+export type PagesAfter = (position: number) => AsyncIterable<Stored[]>;
 
 export interface RecordSubscription {
   /** The last position already delivered, or passed over. */
   after: number;
   read: PagesAfter;
   /** Which records the subscriber wants; the rest are passed over. */
-  accept?: (record: EventRecord) => boolean;
+  accept?: (record: Stored) => boolean;
   /** Awaited: the next page is read once it returns. */
-  deliver: (records: EventRecord[]) => void | Promise<void>;
+  deliver: (records: Stored[]) => void | Promise<void>;
   /** Once, when everything stored before the subscription began was delivered. */
   caughtUp?: () => void;
   /** Hears this subscription's failures (a read, a delivery); by default the log's handler. */
@@ -59,6 +62,16 @@ export class Subscriptions {
     for (const subscription of this.all) this.pump(subscription);
   }
 
+  /**
+   * This log just stored `records` (in position order, one transaction's): a
+   * subscriber whose cursor ends right before them is handed them, with no read;
+   * any other catches up by reading, as on a wake.
+   */
+  committed(records: Stored[]): void {
+    if (records.length === 0) return;
+    for (const s of this.all) this.hand(s, records);
+  }
+
   /** Stops every subscription, as `stop` does each. */
   async close(): Promise<void> {
     await Promise.all([...this.all].map((s) => this.stop(s)));
@@ -77,22 +90,48 @@ export class Subscriptions {
   private pump(s: Running): void {
     if (s.again) return;
     s.again = true;
+    this.then(s, async () => {
+      s.again = false;
+      await this.drain(s);
+    });
+  }
+
+  private hand(s: Running, records: Stored[]): void {
+    // A read is waiting to run: it reads these too.
+    if (s.again) return;
+    this.then(s, async () => {
+      if (!s.active || s.after >= records[records.length - 1]!.pos) return;
+      // Something else was stored after the cursor first (another tab): read.
+      if (s.after !== records[0]!.pos - 1 || !s.caughtUpSaid)
+        return this.drain(s);
+      await this.take(s, records);
+    });
+  }
+
+  /** Runs `step` after the subscription's steps so far: one at a time, in order. */
+  private then(s: Running, step: () => Promise<void>): void {
     s.running = s.running
-      .then(async () => {
-        s.again = false;
-        for await (const page of s.read(s.after)) {
-          if (!s.active) return;
-          if (page.length === 0) continue;
-          const wanted = s.accept ? page.filter(s.accept) : page;
-          s.after = page[page.length - 1]!.pos;
-          if (wanted.length > 0) await s.deliver(wanted);
-        }
-        if (s.active && !s.caughtUpSaid) {
-          s.caughtUpSaid = true;
-          s.caughtUp?.();
-        }
-      })
+      .then(step)
       .catch((error: unknown) => (s.failed ?? this.onError)(error));
+  }
+
+  /** Reads and delivers everything after the cursor. */
+  private async drain(s: Running): Promise<void> {
+    for await (const page of s.read(s.after)) {
+      if (!s.active) return;
+      if (page.length > 0) await this.take(s, page);
+    }
+    if (s.active && !s.caughtUpSaid) {
+      s.caughtUpSaid = true;
+      s.caughtUp?.();
+    }
+  }
+
+  /** Moves the cursor past `page` and delivers what the subscriber wants of it. */
+  private async take(s: Running, page: Stored[]): Promise<void> {
+    const wanted = s.accept ? page.filter(s.accept) : page;
+    s.after = page[page.length - 1]!.pos;
+    if (wanted.length > 0) await s.deliver(wanted);
   }
 }
 

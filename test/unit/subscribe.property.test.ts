@@ -2,11 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   InvalidQueryError,
+  memoryStore,
   openLog,
+  openLogOn,
   type Log,
   type LogEvent,
   type VersionVector,
 } from '../../src/index.ts';
+import { wakeSubscribers } from '../../src/log/log.ts';
 import { assertProperty } from '../support/property.ts';
 import { collect } from '../support/records.ts';
 
@@ -16,6 +19,7 @@ const TYPES = ['edit', 'title', 'note'];
 type Step =
   | { kind: 'append'; stream: number; type: number; count: number }
   | { kind: 'peer-append'; stream: number; type: number; count: number }
+  | { kind: 'tab-append'; stream: number; type: number; count: number }
   | { kind: 'sync'; chunk: number }
   | {
       kind: 'subscribe';
@@ -33,6 +37,12 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   }),
   fc.record({
     kind: fc.constant('peer-append' as const),
+    stream: fc.nat(2),
+    type: fc.nat(2),
+    count: fc.integer({ min: 1, max: 4 }),
+  }),
+  fc.record({
+    kind: fc.constant('tab-append' as const),
     stream: fc.nat(2),
     type: fc.nat(2),
     count: fc.integer({ min: 1, max: 4 }),
@@ -82,13 +92,28 @@ describe('log.subscribe', () => {
   it('delivers catch-up then live, in store order, with no gap and no duplicate', async () => {
     await assertProperty(
       fc.asyncProperty(fc.array(step, { maxLength: 30 }), async (steps) => {
-        const log = await openLog({ actor: 'here' });
+        const store = memoryStore();
+        const log = await openLog({ store, actor: 'here' });
+        // Another tab over the same store: its commits are announced, as the
+        // worker's tab channel does, after they land.
+        const tab = await openLogOn(store, { actor: 'tab' });
         const peer = await openLog({ actor: 'peer' });
         const watchers: Watcher[] = [];
         const stops: (() => Promise<void>)[] = [];
         const pending: Promise<unknown>[] = [];
         for (const s of steps) {
-          if (s.kind === 'append' || s.kind === 'peer-append') {
+          if (s.kind === 'tab-append') {
+            pending.push(
+              tab
+                .append(STREAMS[s.stream]!, {
+                  type: TYPES[s.type]!,
+                  data: s.count,
+                })
+                // A channel message comes in a later task, after this log's own commits.
+                .then(() => new Promise((resolve) => setImmediate(resolve)))
+                .then(() => wakeSubscribers(log)),
+            );
+          } else if (s.kind === 'append' || s.kind === 'peer-append') {
             const writer = s.kind === 'append' ? log : peer;
             const events = Array.from({ length: s.count }, (_, i) => ({
               type: TYPES[s.type]!,
