@@ -126,9 +126,14 @@ export const insightsScenario: Scenario = {
         { label: 'restores (none)', field: 'Type', value: VERSION_RESTORED },
         { label: 'from half an hour ago', field: 'From', value: middle },
       ];
-      const explorer = await sampleRuns(context.runs, async () => ({
-        'explorer.first-page': Math.max(...(await timeFilters(page, steps))),
-      }));
+      // Every filter's time of every run is a sample: the median says how the
+      // explorer usually answers, the max how it answers its worst filter.
+      const filterTimes: number[] = [];
+      await sampleRuns(context.runs, async (run) => {
+        const times = await timeFilters(page, steps);
+        if (run > 0) filterTimes.push(...times);
+        return { filters: Math.max(...times) };
+      });
       const each = await timeFilters(page, steps);
       context.note(
         `explorer, per filter then back to none: ${steps
@@ -157,7 +162,8 @@ export const insightsScenario: Scenario = {
       const last = figures[figures.length - 1]!;
       context.note(
         `${last.events} events read; ${last.conflicts} conflicts; insights again ${last.again.toFixed(0)} ms, ` +
-          `after the appends ${last.refresh.toFixed(0)} ms; the longest document has ${last.characters} characters, its authorship index from nothing ${last.authorshipIndex.toFixed(0)} ms`,
+          `after the appends ${last.refresh.toFixed(0)} ms; first computation folded ${last.stats.folded} events, ` +
+          `refolded ${last.stats.refolds} times (${last.stats.refolded} events again); the longest document has ${last.characters} characters, its authorship index from nothing ${last.authorshipIndex.toFixed(0)} ms`,
       );
       const read = toResult(
         'read.whole-log',
@@ -175,7 +181,7 @@ export const insightsScenario: Scenario = {
         f((x) => x.foldSince),
       );
       return [
-        toResult('explorer.first-page', 'ms', explorer['explorer.first-page'], {
+        toResult('explorer.first-page', 'ms', summarize(filterTimes), {
           goal: '<= 50',
         }),
         read,

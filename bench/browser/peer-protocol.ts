@@ -81,6 +81,8 @@ export interface InsightsFigures {
   authorship: number;
   characters: number;
   conflicts: number;
+  /** The first computation's folding: in order, refolds, events folded again. */
+  stats: { folded: number; refolds: number; refolded: number };
 }
 
 export interface PeerPage {

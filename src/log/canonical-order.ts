@@ -105,3 +105,30 @@ export function mergeSorted(a: EventRecord[], b: EventRecord[]): EventRecord[] {
   while (j < b.length) out[k++] = b[j++]!;
   return out;
 }
+
+/**
+ * Several streams, each in canonical order, as one run in canonical order: the
+ * least next event of them all, each time (a linear pick: streams are few next to
+ * their events).
+ */
+export async function* mergeStreams(
+  streams: AsyncIterable<EventRecord>[],
+): AsyncIterable<EventRecord> {
+  const its = streams.map((s) => s[Symbol.asyncIterator]());
+  const next = await Promise.all(its.map((it) => it.next()));
+  for (;;) {
+    let least = -1;
+    for (let i = 0; i < next.length; i++) {
+      const r = next[i]!;
+      if (r.done) continue;
+      if (
+        least < 0 ||
+        compareCanonical(r.value.event, next[least]!.value!.event) < 0
+      )
+        least = i;
+    }
+    if (least < 0) return;
+    yield next[least]!.value!;
+    next[least] = await its[least]!.next();
+  }
+}

@@ -1,5 +1,6 @@
 import { matcherOf, type EventFilter } from './event-filter.ts';
 import { putQuietly } from './snapshots.ts';
+import { mergeStreams } from './canonical-order.ts';
 import { compareCanonical, type CanonicalKey, type Store } from './store.ts';
 import { logPagesAfter, type RecordSubscription } from './subscriptions.ts';
 import type {
@@ -104,18 +105,30 @@ export async function openProjection<S>(
     }
   }
 
+  /**
+   * Events folded before this many take no restart and are not kept: a fold of a
+   * whole history keeps only its last KEPT restarts, so it copies no state before.
+   */
+  let restartFrom = 0;
+
   const foldInOrder = (events: LogEvent[]) => {
     for (const event of events) {
       state = projection.evolve(state, event);
-      recent.push(event);
       after = { hlc: event.hlc, id: event.id };
       stats.folded++;
+      if (stats.folded < restartFrom) continue;
+      if (stats.folded === restartFrom) {
+        restarts = [{ after, state: copyOut(state), index: 0 }];
+        recent = [];
+        continue;
+      }
+      recent.push(event);
       if (recent.length - restarts[restarts.length - 1]!.index >= every) {
         restarts.push({ after, state: copyOut(state), index: recent.length });
         if (restarts.length > KEPT) {
-          const drop = restarts.shift()!.index;
+          restarts.shift();
           const first = restarts[0]!.index;
-          recent = recent.slice(first - drop);
+          recent = recent.slice(first);
           for (const r of restarts) r.index -= first;
         }
       }
@@ -142,19 +155,41 @@ export async function openProjection<S>(
       return;
     }
     // Earlier than anything kept: every event of the streams up to `position`.
+    stats.refolded += await foldStreamsUpTo(position);
+  };
+
+  /**
+   * Folds, from the initial state, every event of the streams stored up to
+   * `upTo`, read in canonical order; returns how many.
+   */
+  const foldStreamsUpTo = async (upTo: number) => {
+    const names = await store.streamNames(filter.streams ?? '');
+    let total = 0;
+    for (const name of names) total += (await store.stream(name))?.size ?? 0;
     state = projection.initial();
-    recent = [];
-    restarts = [{ after: null, state: copyOut(state), index: 0 }];
     after = null;
+    recent = [];
     stats.folded = 0;
-    const all: LogEvent[] = [];
-    for (const stream of await store.streamNames(filter.streams ?? ''))
-      for await (const record of store.streamEvents(stream))
-        if (record.pos <= position && matches(record.event))
-          all.push(record.event);
-    all.sort(compareCanonical);
-    stats.refolded += all.length;
-    foldInOrder(all);
+    restartFrom = Math.max(0, total - KEPT * every);
+    restarts =
+      restartFrom > 0 ? [] : [{ after: null, state: copyOut(state), index: 0 }];
+    const batch: LogEvent[] = [];
+    for await (const record of mergeStreams(
+      names.map((name) => store.streamEvents(name)),
+    )) {
+      if (record.pos > upTo || !matches(record.event)) continue;
+      batch.push(record.event);
+      if (batch.length >= 1000) foldInOrder(batch.splice(0));
+    }
+    foldInOrder(batch);
+    restartFrom = 0;
+    // Fewer events than the streams' sizes said: a restart where the fold ended.
+    if (restarts.length === 0) {
+      restarts = [{ after, state: copyOut(state), index: 0 }];
+      recent = [];
+    }
+
+    return stats.folded;
   };
 
   const save = async () => {
@@ -174,6 +209,23 @@ export async function openProjection<S>(
       takenAt: source.now(),
     });
   };
+
+  // From nothing: the streams read in canonical order up to a position whose
+  // vector is known (nothing was stored between the reads), so that no arrival
+  // order makes the fold start over. What comes after is followed live.
+  if (position === 0) {
+    for (let tries = 0; tries < 3; tries++) {
+      const upTo = (await store.replica()).lastPos;
+      const at = await store.versionVector();
+      if ((await store.replica()).lastPos !== upTo) continue;
+      await foldStreamsUpTo(upTo);
+      vector = copyVector(at);
+      position = upTo;
+      sinceSaved = stats.folded;
+      break;
+    }
+    if (sinceSaved >= every) await save();
+  }
 
   let opened = false;
   let caughtUp!: () => void;

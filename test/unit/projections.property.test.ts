@@ -158,7 +158,7 @@ describe('log.project', () => {
           await Promise.all(replicas.map((r) => r.close()));
         },
       ),
-      80,
+      400,
       { timeout: 10_000 },
     );
   });
