@@ -132,3 +132,55 @@ export async function* mergeStreams(
     next[least] = await its[least]!.next();
   }
 }
+
+/**
+ * `records` (in arrival order) in canonical order, as far as a window of `window`
+ * records can put them there: each record waits in a heap until `window` others
+ * came after it. Arrival order is nearly canonical (an event is late only against
+ * what a sync brought just before it), so a read in arrival order, which is the
+ * cheapest there is, comes out sorted; a record later than the window comes out
+ * after records that sort after it, which the reader sees and deals with.
+ */
+export async function* reorderCanonical(
+  records: AsyncIterable<EventRecord>,
+  window: number,
+): AsyncIterable<EventRecord> {
+  const heap: EventRecord[] = [];
+  const less = (i: number, j: number) =>
+    compareCanonical(heap[i]!.event, heap[j]!.event) < 0;
+  const swap = (i: number, j: number) => {
+    [heap[i], heap[j]] = [heap[j]!, heap[i]!];
+  };
+  const push = (record: EventRecord) => {
+    heap.push(record);
+    for (let i = heap.length - 1; i > 0;) {
+      const parent = (i - 1) >> 1;
+      if (!less(i, parent)) break;
+      swap(i, parent);
+      i = parent;
+    }
+  };
+  const pop = (): EventRecord => {
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    if (heap.length > 0) {
+      heap[0] = last;
+      for (let i = 0; ;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < heap.length && less(l, m)) m = l;
+        if (r < heap.length && less(r, m)) m = r;
+        if (m === i) break;
+        swap(i, m);
+        i = m;
+      }
+    }
+    return top;
+  };
+  for await (const record of records) {
+    push(record);
+    if (heap.length > window) yield pop();
+  }
+  while (heap.length > 0) yield pop();
+}

@@ -1,7 +1,12 @@
 import { matcherOf, type EventFilter } from './event-filter.ts';
 import { putQuietly } from './snapshots.ts';
-import { mergeStreams } from './canonical-order.ts';
-import { compareCanonical, type CanonicalKey, type Store } from './store.ts';
+import { mergeStreams, reorderCanonical } from './canonical-order.ts';
+import {
+  compareCanonical,
+  type CanonicalKey,
+  type EventRecord,
+  type Store,
+} from './store.ts';
 import { logPagesAfter, type RecordSubscription } from './subscriptions.ts';
 import type {
   LogEvent,
@@ -16,6 +21,12 @@ import { copyVector, seqIn } from './version-vector.ts';
 const DEFAULT_EVERY = 500;
 /** Checkpoints kept in memory to refold from when an event arrives that sorts before what was folded. */
 const KEPT = 4;
+/**
+ * Records a read in arrival order holds back to sort them: an event arriving more
+ * than this many records late (in the projection's streams or not) makes the first
+ * fold read again, stream by stream.
+ */
+const REORDER_WINDOW = 8192;
 /** A projection checkpoint's snapshot key: no stream name holds a control character. */
 const keyOf = (name: string) => `\u0000project\n${name}`;
 
@@ -155,14 +166,18 @@ export async function openProjection<S>(
       return;
     }
     // Earlier than anything kept: every event of the streams up to `position`.
-    stats.refolded += await foldStreamsUpTo(position);
+    stats.refolded += (await foldUpTo(position, 'streams')) ?? 0;
   };
 
   /**
    * Folds, from the initial state, every event of the streams stored up to
-   * `upTo`, read in canonical order; returns how many.
+   * `upTo`, in canonical order; returns how many, or undefined when the records
+   * did not come in canonical order (then the state is partial: fold again).
+   * `read`: 'arrival' reads the log in arrival order, sorted in a window (the
+   * cheapest read, nearly always enough); 'streams' merges the streams, each read
+   * in canonical order (exact, and slower: every late event is a look-up).
    */
-  const foldStreamsUpTo = async (upTo: number) => {
+  const foldUpTo = async (upTo: number, read: 'arrival' | 'streams') => {
     const names = await store.streamNames(filter.streams ?? '');
     let total = 0;
     for (const name of names) total += (await store.stream(name))?.size ?? 0;
@@ -173,11 +188,26 @@ export async function openProjection<S>(
     restartFrom = Math.max(0, total - KEPT * every);
     restarts =
       restartFrom > 0 ? [] : [{ after: null, state: copyOut(state), index: 0 }];
+    async function* wanted(records: AsyncIterable<EventRecord>) {
+      for await (const record of records)
+        if (record.pos <= upTo && matches(record.event)) yield record;
+    }
+    const records =
+      read === 'arrival'
+        ? reorderCanonical(wanted(store.eventsFrom(1, filter)), REORDER_WINDOW)
+        : wanted(mergeStreams(names.map((name) => store.streamEvents(name))));
     const batch: LogEvent[] = [];
-    for await (const record of mergeStreams(
-      names.map((name) => store.streamEvents(name)),
-    )) {
-      if (record.pos > upTo || !matches(record.event)) continue;
+    let inOrder = true;
+    for await (const record of records) {
+      const last = batch[batch.length - 1] ?? after;
+      if (
+        read === 'arrival' &&
+        last &&
+        compareCanonical(last, record.event) >= 0
+      ) {
+        inOrder = false;
+        break;
+      }
       batch.push(record.event);
       if (batch.length >= 1000) foldInOrder(batch.splice(0));
     }
@@ -188,8 +218,7 @@ export async function openProjection<S>(
       restarts = [{ after, state: copyOut(state), index: 0 }];
       recent = [];
     }
-
-    return stats.folded;
+    return inOrder ? stats.folded : undefined;
   };
 
   const save = async () => {
@@ -218,7 +247,10 @@ export async function openProjection<S>(
       const upTo = (await store.replica()).lastPos;
       const at = await store.versionVector();
       if ((await store.replica()).lastPos !== upTo) continue;
-      await foldStreamsUpTo(upTo);
+      if ((await foldUpTo(upTo, 'arrival')) === undefined) {
+        stats.refolds++;
+        stats.refolded += (await foldUpTo(upTo, 'streams')) ?? 0;
+      }
       vector = copyVector(at);
       position = upTo;
       sinceSaved = stats.folded;
@@ -239,17 +271,22 @@ export async function openProjection<S>(
     // Every record, not only its streams': the vector counts them all.
     read: logPagesAfter(store),
     deliver: async (records) => {
+      // The vector moves with the state, once the batch is folded: a reader never
+      // sees a vector that claims events a refold under way has not yet taken in.
+      const next = copyVector(vector);
       const wanted: LogEvent[] = [];
       for (const { event, pos } of records) {
-        if (event.seq > seqIn(vector, event.actor))
-          vector[event.actor] = event.seq;
+        if (event.seq > seqIn(next, event.actor)) next[event.actor] = event.seq;
         position = pos;
         if (matches(event)) wanted.push(event);
       }
+      if (wanted.length > 0) {
+        wanted.sort(compareCanonical);
+        if (sortsBefore(after, wanted[0]!)) foldInOrder(wanted);
+        else await refold(wanted);
+      }
+      vector = next;
       if (wanted.length === 0) return;
-      wanted.sort(compareCanonical);
-      if (sortsBefore(after, wanted[0]!)) foldInOrder(wanted);
-      else await refold(wanted);
       sinceSaved += wanted.length;
       if (sinceSaved >= every) await save();
       for (const listener of listeners) listener(state);
