@@ -3,7 +3,7 @@
 // harness through the `peers` global (PeerPage in peer-protocol.ts).
 import { initializeWasm } from '@automerge/automerge/slim';
 import automergeWasmUrl from '@automerge/automerge/automerge.wasm?url';
-import { insightsRuns } from './insights-runs.ts';
+import { compactDatabase, insightsRuns } from './insights-runs.ts';
 import { bindTextarea, unbindTextarea } from './keystroke-peers.ts';
 import {
   deleteDatabases,
@@ -28,5 +28,6 @@ const peers: PeerPage = {
   bindTextarea,
   unbindTextarea,
   insightsRuns,
+  compactDatabase,
 };
 Object.assign(globalThis, { peers });

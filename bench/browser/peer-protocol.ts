@@ -86,6 +86,8 @@ export interface InsightsFigures {
 }
 
 export interface PeerPage {
+  /** Packs what the app's worker left unpacked in the database; resolves to how many events. */
+  compactDatabase(database: string): Promise<number>;
   /** The insights, projection and authorship figures over the app's imported log. */
   insightsRuns(spec: InsightsSpec): Promise<InsightsFigures>;
   /** Stores `spec.edits` typing edits in forkline, y-indexeddb and automerge-repo (not timed). */
