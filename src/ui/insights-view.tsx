@@ -5,6 +5,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { InsightsData } from '../contract/index.ts';
+import { toCsv, type Cell } from './csv.ts';
 import { documents, everyDelivery, logService } from './app-state.ts';
 
 /** Which document (by id) the insights are of; '' for the whole log. */
@@ -21,8 +22,6 @@ const COLOURS = [
   '#5b3fb5',
   '#6b6b00',
 ];
-
-type Cell = string | number;
 
 const titleOf = (docId: string) => {
   const doc = documents.value.find((d) => d.docId === docId);
@@ -253,17 +252,6 @@ function Figure(props: {
         Download CSV
       </button>
     </figure>
-  );
-}
-
-/** RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. */
-export function toCsv(columns: string[], rows: Cell[][]): string {
-  const field = (cell: Cell) => {
-    const text = String(cell);
-    return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-  };
-  return (
-    [columns, ...rows].map((r) => r.map(field).join(',')).join('\r\n') + '\r\n'
   );
 }
 

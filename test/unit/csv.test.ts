@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { toCsv } from '../../src/ui/csv.ts';
+
+describe('CSV downloads', () => {
+  it('quotes what would start a new field or row (RFC 4180), and keeps a spreadsheet from running text as a formula', () => {
+    const csv = toCsv(
+      ['Document', 'Events'],
+      [
+        ['Plain', 3],
+        ['With, comma', 1],
+        ['Said "hi"', 2],
+        ['Two\nlines', 4],
+        ['=HYPERLINK("http://x")', 5],
+        ['@SUM(A1)', 6],
+        [-1, 7],
+      ],
+    );
+    expect(csv.split('\r\n')).toEqual([
+      'Document,Events',
+      'Plain,3',
+      '"With, comma",1',
+      '"Said ""hi""",2',
+      '"Two\nlines",4',
+      `"'=HYPERLINK(""http://x"")",5`,
+      `'@SUM(A1),6`,
+      '-1,7',
+      '',
+    ]);
+  });
+});
