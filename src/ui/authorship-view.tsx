@@ -19,8 +19,11 @@ const COLOURS = 6;
 export function AuthorshipView() {
   const doc = current.value;
   const at = looking.value?.heads;
-  const version = historyVersion.value;
-  const key = `${doc?.docId}\n${at?.join() ?? 'now'}\n${version}`;
+  // A past version never changes: only the current one is asked for again as
+  // events arrive (`historyVersion` moves with every delivery).
+  const key = at
+    ? `${doc?.docId}\nat ${at.join()}`
+    : `${doc?.docId}\nnow ${historyVersion.value}`;
   useEffect(() => {
     if (!doc) return;
     let stale = false;
@@ -41,7 +44,14 @@ export function AuthorshipView() {
       clearTimeout(timer);
     };
   }, [key]);
-  const authorship = shown.value?.authorship;
+  // An answer for another version is not shown; the current text's last answer
+  // is, while the next one comes.
+  const now = `${doc?.docId}\nnow `;
+  const fits = (k: string | undefined) =>
+    k === key || (!at && k?.startsWith(now) === true);
+  const authorship = fits(shown.value?.key)
+    ? shown.value?.authorship
+    : undefined;
   const colour = new Map(
     (authorship?.authors ?? []).map((a, i) => [a.author, i % COLOURS]),
   );
