@@ -166,9 +166,10 @@ export const insightsScenario: Scenario = {
       await peer.close();
       const f = (pick: (x: InsightsFigures) => number) =>
         summarize(figures.map(pick));
-      const last = figures[figures.length - 1]!;
+      // The first run: its indexes were built from nothing (later runs reopen them).
+      const last = figures[0]!;
       context.note(
-        `${last.events} events read; ${last.conflicts} conflicts; insights again ${last.again.toFixed(0)} ms, ` +
+        `${last.events} events read; ${last.conflicts} conflicts; the worker's service asked first (its own projection) ${last.again.toFixed(0)} ms, ` +
           `after the appends ${last.refresh.toFixed(0)} ms; first computation folded ${last.stats.folded} events, ` +
           `refolded ${last.stats.refolds} times (${last.stats.refolded} events again); the longest document has ${last.characters} characters, its authorship index from nothing ${last.authorshipIndex.toFixed(0)} ms`,
       );

@@ -65,9 +65,12 @@ export async function insightsRuns(
 
     // The first computation: the projection from nothing, as the worker's service opens it.
     started = performance.now();
-    const first = await log.project('insights', insightsProjection(), {
-      streams: 'doc/',
-    });
+    // A name no run used: a checkpoint an earlier run saved would be reopened.
+    const first = await log.project(
+      `insights-first-${crypto.randomUUID()}`,
+      insightsProjection(),
+      { streams: 'doc/' },
+    );
     const data = insightsOf(first.state);
     const full = performance.now() - started;
     const stats = first.stats;
@@ -79,7 +82,8 @@ export async function insightsRuns(
 
     // Per event: appends with a live projection open, less the same appends without.
     const plain = await appendEdits(log, spec.quietDocId, spec.appendEvents);
-    const live = await log.project('insights-live', insightsProjection(), {
+    const liveName = `insights-live-${crypto.randomUUID()}`;
+    const live = await log.project(liveName, insightsProjection(), {
       streams: 'doc/',
     });
     await caughtUp(live, log);
@@ -96,7 +100,7 @@ export async function insightsRuns(
     const since = await log.versionVector();
     await appendEdits(log, spec.quietDocId, spec.reopenEvents);
     started = performance.now();
-    const reopened = await log.project('insights-live', insightsProjection(), {
+    const reopened = await log.project(liveName, insightsProjection(), {
       streams: 'doc/',
     });
     const reopen = performance.now() - started;
