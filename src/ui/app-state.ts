@@ -129,7 +129,30 @@ const debounced = (fn: () => void, ms: number) => {
   };
 };
 
-const refreshSoon = debounced(() => void refreshDocuments(), 150);
+/**
+ * One listing at a time, and one more after it if anything changed meanwhile: a
+ * long catch-up arrives in many batches, and listing a long document that has no
+ * snapshot yet costs the worker a fold of its fields each time.
+ */
+let listing: Promise<void> | undefined;
+let listAgain = false;
+function refreshOnce(): void {
+  if (listing) {
+    listAgain = true;
+    return;
+  }
+  listing = refreshDocuments()
+    .catch(() => undefined)
+    .finally(() => {
+      listing = undefined;
+      if (listAgain) {
+        listAgain = false;
+        refreshOnce();
+      }
+    });
+}
+
+const refreshSoon = debounced(refreshOnce, 150);
 
 /** Hear every event this replica stores, as it is stored (the explorer, the insights). */
 export const everyDelivery = new Set<(batch: Delivery[]) => void>();
