@@ -207,6 +207,22 @@ export function createLogService(
       );
       return id;
     },
+    async subscribeLog(options, onEvents, onCaughtUp) {
+      const s = await ready();
+      const id = nextSubscription++;
+      // Held at once: an unsubscribe that comes while the catch-up starts waits for it.
+      const stopping = s.log.subscribe(
+        options,
+        (events) => void onEvents(events),
+        onCaughtUp ? () => void onCaughtUp() : undefined,
+      );
+      s.subscriptions.set(id, async () => (await stopping)());
+      await stopping.catch((error: unknown) => {
+        s.subscriptions.delete(id);
+        throw error;
+      });
+      return id;
+    },
     async unsubscribe(id) {
       const s = await ready();
       const stop = s.subscriptions.get(id);

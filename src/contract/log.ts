@@ -8,6 +8,7 @@ import type {
   EventInput,
   IngestResult,
   LogEvent,
+  SubscribeOptions as LogSubscribeOptions,
   VersionVector,
 } from '../log/types.ts';
 import type { VerifyReport } from '../log/verify.ts';
@@ -94,6 +95,17 @@ export interface LogCore {
     options?: SubscribeOptions,
   ): Promise<number>;
   unsubscribe(id: number): Promise<void>;
+  /**
+   * log.subscribe through the worker (DESIGN §11): every event `options.from` does
+   * not cover that passes the filter, then `onCaughtUp` once, then each as any tab
+   * stores it. Resolves to an id for `unsubscribe`.
+   * @throws InvalidQueryError for an option it cannot use.
+   */
+  subscribeLog(
+    options: LogSubscribeOptions,
+    onEvents: (events: LogEvent[]) => void,
+    onCaughtUp?: () => void,
+  ): Promise<number>;
   /** Recomputes every id and checks every parent, seq chain and head. */
   verifyLog(): Promise<VerifyReport>;
   /** Registers for notices (schema upgrade elsewhere, lost connection). */

@@ -122,6 +122,44 @@ describe('subscriptions', () => {
     );
   }, 60_000);
 
+  it('serve log.subscribe: what a vector lacks, filtered, caught up, then live from another tab', async () => {
+    const database = pool.database('subscribe-log');
+    const [a, b] = [await pool.start(database), await pool.start(database)];
+    await a.service.append(
+      'doc/x',
+      Array.from({ length: 20 }, (_, i) => ({ type: 'edit', data: i })),
+    );
+    await a.service.append('notes/y', { type: 'edit', data: 'elsewhere' });
+    const vector = await a.service.versionVector();
+    const [actor] = Object.keys(vector) as [string];
+    const seen: LogEvent[] = [];
+    let caughtUpAt = -1;
+    let more!: () => void;
+    const live = new Promise<void>((resolve) => (more = resolve));
+    const id = await a.service.subscribeLog(
+      // Holding the first 15 of a's events: the 5 after them, and what comes.
+      { from: { [actor]: 15 }, streams: 'doc/', types: ['edit'] },
+      proxy((events: LogEvent[]) => {
+        seen.push(...events);
+        if (seen.some((e) => e.data === 'from b')) more();
+      }),
+      proxy(() => (caughtUpAt = seen.length)),
+    );
+    await b.service.append('doc/x', { type: 'note', data: 'not this type' });
+    await b.service.append('doc/x', { type: 'edit', data: 'from b' });
+    await live;
+    // Caught up once everything stored before it was delivered (what came meanwhile may be in).
+    expect(caughtUpAt).toBeGreaterThanOrEqual(5);
+    expect(seen.map((e) => e.data)).toEqual([15, 16, 17, 18, 19, 'from b']);
+    await a.service.unsubscribe(id);
+    await expect(
+      a.service.subscribeLog(
+        { from: 'later' as 'now' },
+        proxy(() => undefined),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidQueryError' });
+  }, 60_000);
+
   it('carries a typed error with its fields across the thread boundary', async () => {
     const tab = await pool.start(pool.database('errors'));
     const [first] = await tab.service.append('ledger/1', {
