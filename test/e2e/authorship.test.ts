@@ -1,13 +1,16 @@
 import type { Page } from 'playwright-core';
-import { describe, expect, inject, it } from 'vitest';
-import { newDocument, text, typeAtEnd } from './support/app.ts';
+import { describe, expect, it } from 'vitest';
+import {
+  newDocument,
+  openTabs,
+  tabLabel,
+  text,
+  typeAtEnd,
+} from './support/app.ts';
 import { violations } from './support/axe.ts';
 import { useChromium } from './support/browser.ts';
 
 const chromium = useChromium();
-
-const labelOf = async (page: Page) =>
-  (await page.locator('header .author').textContent())!.replace('You are ', '');
 
 /** Per author, the characters the Authorship region marks as theirs. */
 async function marked(page: Page): Promise<Record<string, string>> {
@@ -26,16 +29,11 @@ async function marked(page: Page): Promise<Record<string, string>> {
 
 describe('authorship', () => {
   it('marks each tab’s characters as its own, live and at a past version', async () => {
-    const context = await chromium().newContext({
+    const { context, tabs } = await openTabs(chromium(), 2, {
       bypassCSP: true,
-      viewport: { width: 1400, height: 900 },
     });
-    const [one, two] = [await context.newPage(), await context.newPage()];
-    for (const page of [one, two]) {
-      await page.goto(inject('appUrl'));
-      await page.getByRole('status').waitFor();
-    }
-    const [first, second] = [await labelOf(one), await labelOf(two)];
+    const [one, two] = tabs as [Page, Page];
+    const [first, second] = [await tabLabel(one), await tabLabel(two)];
     await newDocument(one, [two], 'Whose words');
     await typeAtEnd(one, 'Words of one.');
     await expect.poll(() => text(two).inputValue()).toBe('Words of one.');

@@ -1,14 +1,16 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
-import { newDocument, text, typeAtEnd } from './support/app.ts';
+import {
+  newDocument,
+  openTabs,
+  tabLabel,
+  text,
+  typeAtEnd,
+} from './support/app.ts';
 import { violations } from './support/axe.ts';
 import { useChromium } from './support/browser.ts';
 
 const chromium = useChromium();
-
-/** The tab's own label, as its header says ("You are Tab 2"). */
-const labelOf = async (page: Page) =>
-  (await page.locator('header .author').textContent())!.replace('You are ', '');
 
 const explorer = (page: Page) =>
   page.getByRole('region', { name: 'Event explorer' });
@@ -22,19 +24,14 @@ const authors = async (page: Page) =>
 
 describe('the event explorer', () => {
   it('lists one author’s events live, opens one as its CloudEvent, and opens the document at it', async () => {
-    const context = await chromium().newContext({
+    const { context, tabs } = await openTabs(chromium(), 2, {
       bypassCSP: true,
-      viewport: { width: 1400, height: 900 },
     });
-    const [one, two] = [await context.newPage(), await context.newPage()];
-    for (const page of [one, two]) {
-      await page.goto(inject('appUrl'));
-      await page.getByRole('status').waitFor();
-    }
+    const [one, two] = tabs as [Page, Page];
     await newDocument(one, [two], 'Explored');
     await typeAtEnd(two, 'Written by two.');
     await expect.poll(() => text(one).inputValue()).toBe('Written by two.');
-    const other = await labelOf(two);
+    const other = await tabLabel(two);
 
     await one.getByRole('button', { name: 'Event explorer' }).click();
     await explorer(one).getByLabel('Author').fill(other);

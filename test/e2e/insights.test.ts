@@ -1,20 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   newDocument,
   text,
   timeline,
   typeAtEnd,
   typeTogether,
+  openTabs,
+  tabLabel,
 } from './support/app.ts';
 import { violations } from './support/axe.ts';
 import { useChromium } from './support/browser.ts';
 
 const chromium = useChromium();
-
-const labelOf = async (page: Page) =>
-  (await page.locator('header .author').textContent())!.replace('You are ', '');
 
 const insights = (page: Page) => page.getByRole('region', { name: 'Insights' });
 const table = (page: Page, name: string) =>
@@ -31,17 +30,12 @@ const cells = (page: Page, name: string) =>
 
 describe('insights', () => {
   it('plots both tabs’ edits and the conflict they made, live, and downloads each table as CSV', async () => {
-    const context = await chromium().newContext({
+    const { context, tabs } = await openTabs(chromium(), 2, {
       bypassCSP: true,
       acceptDownloads: true,
-      viewport: { width: 1400, height: 1000 },
     });
-    const [one, two] = [await context.newPage(), await context.newPage()];
-    for (const page of [one, two]) {
-      await page.goto(inject('appUrl'));
-      await page.getByRole('status').waitFor();
-    }
-    const [first, second] = [await labelOf(one), await labelOf(two)];
+    const [one, two] = tabs as [Page, Page];
+    const [first, second] = [await tabLabel(one), await tabLabel(two)];
     await newDocument(one, [two], 'Measured');
     await typeAtEnd(one, 'Start.');
     await expect.poll(() => text(two).inputValue()).toBe('Start.');

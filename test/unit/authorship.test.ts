@@ -13,25 +13,13 @@ import {
   countOnce,
 } from '../../src/doc/authorship.ts';
 import { assertProperty } from '../support/property.ts';
+import { yjsWriter, type YjsWriter } from '../support/yjs-writer.ts';
 
 const STREAM = 'doc/who';
 
-/** A writer: its own Y.Doc (fresh client id), appending its own updates. */
-function writer(name: string) {
-  const doc = new Y.Doc();
-  const updates: Uint8Array[] = [];
-  doc.on('update', (u: Uint8Array) => updates.push(u));
-  return {
-    name,
-    doc,
-    text: doc.getText('body'),
-    take: (): Uint8Array => Y.mergeUpdates(updates.splice(0)),
-  };
-}
-
 async function append(
   log: Log,
-  w: ReturnType<typeof writer>,
+  w: YjsWriter,
   update: Uint8Array,
   expected: EventId[],
   time: string,
@@ -47,8 +35,8 @@ async function append(
 describe('authorship', () => {
   it('attributes each run to who typed it, by Yjs client, even when another’s event carried it', async () => {
     const log = await openLog();
-    const ada = writer('Ada');
-    const bo = writer('Bo');
+    const ada = yjsWriter('Ada');
+    const bo = yjsWriter('Bo');
     ada.text.insert(0, 'Hello world.');
     const base = await append(log, ada, ada.take(), [], '2026-01-01T10:00:00Z');
     Y.applyUpdate(bo.doc, Y.encodeStateAsUpdate(ada.doc));
@@ -95,7 +83,7 @@ describe('authorship', () => {
 
   it('passes over events whose update does not decode, and says "unknown" for text no event holds', async () => {
     const log = await openLog();
-    const ada = writer('Ada');
+    const ada = yjsWriter('Ada');
     ada.text.insert(0, 'Kept.');
     await append(log, ada, ada.take(), [], '2026-01-01T10:00:00Z');
     await log.append(STREAM, {
@@ -117,7 +105,7 @@ describe('authorship', () => {
       ['Ada', 'Kept. Not yet stored.'],
     ]);
     expect(authors.map((a) => a.author)).toEqual(['Ada']);
-    const stranger = writer('Stranger');
+    const stranger = yjsWriter('Stranger');
     stranger.text.insert(0, 'Who?');
     expect(attribute(stranger.text, handle.state).runs).toEqual([
       { text: 'Who?', author: 'unknown', from: '', to: '' },

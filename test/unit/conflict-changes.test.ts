@@ -2,30 +2,17 @@ import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { openLog, TEXT_EDITED, type EventId } from '../../src/index.ts';
 import { conflictChanges } from '../../src/doc/conflict-changes.ts';
+import { yjsWriter, type YjsWriter } from '../support/yjs-writer.ts';
 
 const STREAM = 'doc/compare';
-
-/** A writer: its own Y.Doc (fresh client id), appending its own updates. */
-function writer(name: string) {
-  const doc = new Y.Doc();
-  const updates: Uint8Array[] = [];
-  doc.on('update', (u: Uint8Array) => updates.push(u));
-  return {
-    name,
-    doc,
-    text: doc.getText('body'),
-    /** Everything it did since the last take, as one update. */
-    take: (): Uint8Array => Y.mergeUpdates(updates.splice(0)),
-  };
-}
 
 describe('what each side of a conflict changed', () => {
   it('shows each writer its own insertions and deletions against the fork point, even when an event carried the other’s text', async () => {
     const log = await openLog();
-    const one = writer('One');
-    const two = writer('Two');
+    const one = yjsWriter('One');
+    const two = yjsWriter('Two');
     const append = async (
-      w: ReturnType<typeof writer>,
+      w: YjsWriter,
       update: Uint8Array,
       expected: EventId[],
     ) =>
@@ -91,7 +78,7 @@ describe('what each side of a conflict changed', () => {
 
   it('leaves out, and tells of, another replica’s event whose text is not a Yjs update', async () => {
     const log = await openLog();
-    const one = writer('One');
+    const one = yjsWriter('One');
     one.text.insert(0, 'Kept.');
     const [base] = await log.append(STREAM, {
       type: TEXT_EDITED,

@@ -5,9 +5,12 @@ import { expect, inject } from 'vitest';
 export async function openTabs(
   browser: Browser,
   count: number,
+  /** `bypassCSP`: for a test that injects axe-core as an inline script. */
+  options: { bypassCSP?: boolean; acceptDownloads?: boolean } = {},
 ): Promise<{ context: BrowserContext; tabs: Page[] }> {
   const context = await browser.newContext({
-    viewport: { width: 1200, height: 900 },
+    viewport: { width: 1400, height: 1000 },
+    ...options,
   });
   const tabs: Page[] = [];
   for (let i = 0; i < count; i++) {
@@ -21,6 +24,10 @@ export async function openTabs(
   }
   return { context, tabs };
 }
+
+/** The tab's own label, as its header says ("You are Tab 2"): its events' author. */
+export const tabLabel = async (page: Page): Promise<string> =>
+  (await page.locator('header .author').textContent())!.replace('You are ', '');
 
 export const text = (page: Page) =>
   page.getByRole('textbox', { name: 'Document text' });
