@@ -1,6 +1,11 @@
 import { openLogOn, type Log } from '../src/index.ts';
 import { subscribeRecords, wakeSubscribers } from '../src/log/log.ts';
-import { logPagesAfter, streamPagesAfter } from '../src/log/subscriptions.ts';
+import {
+  logPagesAfter,
+  streamPagesAfter,
+  type PagesAfter,
+  type Stored,
+} from '../src/log/subscriptions.ts';
 import {
   connectToRelay,
   type RelayClient,
@@ -190,9 +195,11 @@ export function createLogService(
         id,
         subscribeRecords(s.log, {
           after: fromPosition,
+          // One delivery for what is there, as a stream's is: a page's listeners
+          // (the documents list) act once on a catch-up, not once per page.
           read:
             stream === null
-              ? logPagesAfter(s.store)
+              ? wholeAfter(logPagesAfter(s.store))
               : streamPagesAfter(s.store, stream),
           async deliver(records) {
             const facts = await accompany?.(records);
@@ -301,6 +308,15 @@ export function createLogService(
       s.fanout.close();
       await s.log.close();
     },
+  };
+}
+
+/** Everything `pages` holds after a position, as one page. */
+function wholeAfter(pages: PagesAfter): PagesAfter {
+  return async function* (after) {
+    const all: Stored[] = [];
+    for await (const page of pages(after)) all.push(...page);
+    if (all.length > 0) yield all;
   };
 }
 
