@@ -29,6 +29,9 @@ const DESIGN_NAMES = [
   'bundle.gzip',
   'relay.throughput',
   'relay.propagation.p50',
+  'explorer.first-page',
+  'insights.full',
+  'insights.per-event',
 ];
 
 /** Every scenario at smoke sizes takes several minutes on a 2-core machine. */
