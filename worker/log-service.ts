@@ -23,6 +23,8 @@ import type {
   Delivery,
   DocumentFacts,
   DocumentService,
+  ExplorerService,
+  InsightsService,
   LogService,
   OpenOptions,
   Opened,
@@ -40,6 +42,8 @@ interface Session {
   /** Each subscription's stop, by the id the page was given. */
   subscriptions: Map<number, () => Promise<void>>;
   documents: DocumentService;
+  explorer: ExplorerService;
+  insights: InsightsService;
 }
 
 /**
@@ -109,6 +113,8 @@ export function createLogService(
       fanout,
       subscriptions: new Map(),
       documents,
+      explorer: createExplorerService(log, store),
+      insights: createInsightsService(log),
     };
   }
 
@@ -132,16 +138,6 @@ export function createLogService(
   }
 
   const documents = async () => (await ready()).documents;
-  const explorer = async () => {
-    const s = await ready();
-    return createExplorerService(s.log, s.store);
-  };
-  let insights: ReturnType<typeof createInsightsService> | undefined;
-  const insightsService = async () => {
-    const s = await ready();
-    return (insights ??= createInsightsService(s.log));
-  };
-
   return {
     async open(options = {}): Promise<Opened> {
       session ??= start(options);
@@ -299,9 +295,9 @@ export function createLogService(
       (await documents()).historyJump(docId, jump),
     authorship: async (docId, at) => (await documents()).authorship(docId, at),
     queryEvents: async (filter, page) =>
-      (await explorer()).queryEvents(filter, page),
-    eventDetail: async (id) => (await explorer()).eventDetail(id),
-    insights: async (docId) => (await insightsService()).insights(docId),
+      (await ready()).explorer.queryEvents(filter, page),
+    eventDetail: async (id) => (await ready()).explorer.eventDetail(id),
+    insights: async (docId) => (await ready()).insights.insights(docId),
     async close() {
       if (!session) return;
       const s = await session;
