@@ -5,6 +5,7 @@ import {
   encodeSegment,
   inflateBody,
   segmentLines,
+  segmentRuns,
   type PackedSegment,
 } from '../src/log/segment-codec.ts';
 import {
@@ -152,6 +153,25 @@ export class Segments {
         : await inflateBody(packed.body);
       return decodeSegment(packed, stream, inflated);
     });
+  }
+
+  /**
+   * Segment `key` for a read in position order across streams (`segmentRuns`): its
+   * records built only for the runs the read takes, and with `only`, only for those
+   * whose columns can match it. The first page of a log touches a segment of every
+   * stream, a few events of each: decoding each whole made that page cost about a
+   * full decode per stream. Not cached (a cached decode is used when there is one):
+   * a reader holds the segments it is walking.
+   */
+  async across(
+    tx: SegmentTx,
+    key: number,
+    only?: EventFilter,
+  ): Promise<Positioned<EventRecord>> {
+    const decoded = this.decoded.get(key);
+    if (decoded) return positioned(decoded);
+    const [packed, stream] = await this.packed(tx, key);
+    return segmentRuns(packed, stream, await inflateBody(packed.body), only);
   }
 
   /**
@@ -310,8 +330,8 @@ export class Segments {
   /**
    * One page of a read in position order, inside `tx`, whose directory the caller
    * has refreshed: the bound the page picks (Infinity once the read is complete),
-   * known at once, and the items with a position after `after` up to it, once the
-   * segments they need are read. `hot` is the first `limit` hot records after
+   * known at once, and the items with a position after `after` up to it, run by
+   * run, once the segments they need are read. `hot` is the first `limit` hot records after
    * `after`; `item` makes an item of a hot record, `open` gives a segment's items
    * (its requests issued before it returns, while `tx` is active). `upTo` fixes the
    * bound (a page read again). Otherwise the bound is the least of the last hot
@@ -327,7 +347,7 @@ export class Segments {
     item: (record: EventRecord) => T,
     open: (key: number) => Promise<Positioned<T>>,
     upTo?: number,
-  ): { bound: number; items: Promise<T[]> } {
+  ): { bound: number; items: Promise<Iterable<T[]>> } {
     const { stream, only } = scope;
     const pending = this.directory.segments(
       (m) =>
@@ -343,6 +363,7 @@ export class Segments {
     }
     const overlapping = pending.filter(([, meta]) => meta.firstPos <= bound);
     const opening = Promise.all(overlapping.map(([key]) => open(key)));
+    // Once the segments are in, the items are made run by run as the reader takes them.
     const items = opening.then((opened) =>
       mergeRuns([positionedHot(records, item), ...opened], after, bound),
     );

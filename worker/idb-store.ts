@@ -552,7 +552,7 @@ export async function openIdbStore(
         queue.push(...pages);
       }
       const page = queue.shift()!;
-      const items = await retryingGone(
+      const runs = await retryingGone(
         () => page.items,
         // A segment was merged away after this page's directory named it: the
         // same positions again, in a new transaction, every segment read afresh.
@@ -561,8 +561,9 @@ export async function openIdbStore(
           return (await plan(page.last, page.bound))[0]!.items;
         },
       );
+      // Run by run: a reader that stops early has had no more built.
+      for (const run of runs) yield run;
       passed(page.bound);
-      if (items.length > 0) yield items;
       if (page.bound === Infinity) return;
       checkOpen();
     }
@@ -577,7 +578,12 @@ export async function openIdbStore(
       after,
       scope,
       (record) => record,
-      async (tx, key) => positioned(await segments.records(tx, key, false)),
+      // One stream's segments are read whole and kept (a document opened is read
+      // again); across streams, a few events of each are built as the read takes them.
+      async (tx, key) =>
+        scope.stream === undefined
+          ? segments.across(tx, key, scope.only)
+          : positioned(await segments.records(tx, key, false)),
     ))
       yield* page;
   }

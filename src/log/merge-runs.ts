@@ -31,13 +31,15 @@ function firstAbove(positions: number[], pos: number): number {
  * The items of `sources` at positions in (after, bound], merged in position order as
  * runs: while one source holds the next positions, they are taken as one run. Streams
  * written in turns interleave in long runs, so a page is a few runs, not one item per
- * event.
+ * event. Lazy: a run is made only when the reader comes to it, so a reader that
+ * stops early (a query's first page over segments that each span most of the log)
+ * has not had the rest built.
  */
-export function mergeRuns<T>(
+export function* mergeRuns<T>(
   sources: Positioned<T>[],
   after: number,
   bound: number,
-): T[] {
+): Generator<T[], void, undefined> {
   const cursors = sources
     .map((source) => ({
       source,
@@ -45,7 +47,6 @@ export function mergeRuns<T>(
       end: firstAbove(source.positions, bound),
     }))
     .filter((c) => c.at < c.end);
-  const out: T[] = [];
   while (cursors.length > 0) {
     // The cursor with the least next position, and the least next position of the others.
     let best = 0;
@@ -62,9 +63,9 @@ export function mergeRuns<T>(
     const { positions } = cursor.source;
     let to = cursor.at + 1;
     while (to < cursor.end && positions[to]! < others) to++;
-    for (const value of cursor.source.run(cursor.at, to)) out.push(value);
+    const run = cursor.source.run(cursor.at, to);
     cursor.at = to;
     if (to === cursor.end) cursors.splice(best, 1);
+    if (run.length > 0) yield run;
   }
-  return out;
 }

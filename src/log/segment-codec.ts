@@ -3,6 +3,8 @@ import { fromBase64Url, toBase64Url } from './base64url.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { formatHlc, MAX_COUNTER, MAX_WALL, parseHlc } from './hlc.ts';
 import { IsoTimes, LineWriter, utf8Bytes } from './line-writer.ts';
+import type { EventFilter } from './event-filter.ts';
+import type { Positioned } from './merge-runs.ts';
 import type { EventRecord } from './store.ts';
 import type { EventId, Json, LogEvent } from './types.ts';
 
@@ -372,6 +374,14 @@ interface Walk {
   authors: string[];
   /** Calls `visit` with each event's fields in order; the entry object is reused. */
   each(visit: (entry: Entry) => void): void;
+  /**
+   * A walk of its own over the columns: each call gives the next event's fields
+   * (the entry object is reused), `count` calls at most. A reader that wants a few
+   * events builds objects for those alone.
+   */
+  cursor(): () => Entry;
+  /** Every event's position, from that column alone. */
+  positions(): number[];
 }
 
 /**
@@ -433,7 +443,7 @@ function walk(segment: PackedSegment, inflated?: Uint8Array): Walk {
       throw new SegmentFormatError(`${what} ${i} is not in its dictionary`);
     return i;
   };
-  return {
+  const self: Walk = {
     count,
     actors,
     types,
@@ -447,6 +457,21 @@ function walk(segment: PackedSegment, inflated?: Uint8Array): Walk {
       return fromUtf8.decode(bytes);
     },
     each(visit) {
+      const next = self.cursor();
+      for (let i = 0; i < count; i++) visit(next());
+    },
+    positions() {
+      const reader = new ByteReader(columns.positions.bytes);
+      const out = new Array<number>(count);
+      let pos = 0;
+      for (let i = 0; i < count; i++) out[i] = pos += reader.signed();
+      return out;
+    },
+    cursor() {
+      // Readers of its own over the sections: cursors do not disturb each other.
+      const own = {} as Record<Column, ByteReader>;
+      for (const column of COLUMNS)
+        own[column] = new ByteReader(columns[column].bytes);
       const {
         flags,
         actorIndexes,
@@ -462,10 +487,10 @@ function walk(segment: PackedSegment, inflated?: Uint8Array): Walk {
         positions,
         arrivals,
         gens,
-      } = columns;
+      } = own;
       const lastSeq = new Float64Array(actors.length);
       const entry: Entry = {
-        index: 0,
+        index: -1,
         flag: 0,
         actor: 0,
         seq: 0,
@@ -481,7 +506,9 @@ function walk(segment: PackedSegment, inflated?: Uint8Array): Walk {
         recordedAt: 0,
         gen: 0,
       };
-      for (let i = 0; i < count; i++) {
+      return () => {
+        const i = entry.index + 1;
+        if (i >= count) throw new RangeError('past the last event');
         const flag = flags.byte();
         entry.index = i;
         entry.flag = flag;
@@ -517,33 +544,30 @@ function walk(segment: PackedSegment, inflated?: Uint8Array): Walk {
         entry.pos += positions.signed();
         entry.recordedAt += arrivals.signed();
         entry.gen += gens.signed();
-        visit(entry);
-      }
+        return entry;
+      };
     },
   };
+  return self;
 }
 
 /**
- * The records a segment of `stream` holds, in its order, every field as it was stored.
- * `inflated`: its body already inflated (inflateBody).
- * @throws SegmentFormatError when the bytes are not a segment this code wrote.
+ * Builds a segment's records from its walk's entries, every field as it was stored.
+ * `wholeAscii`: decode the data column once up front (a reader of every event);
+ * else each event's data is decoded alone (a reader of a few).
  */
-export function decodeSegment(
+function recordMaker(
   segment: PackedSegment,
   stream: string,
-  inflated?: Uint8Array,
-): EventRecord[] {
-  const { actors, types, authors, each, dataColumn, asciiData } = walk(
-    segment,
-    inflated,
-  );
+  { count, actors, types, authors, dataColumn, asciiData }: Walk,
+  wholeAscii: boolean,
+): (e: Entry) => EventRecord {
   // One decode of the data column instead of one per event, when offsets allow.
-  const ascii = asciiData();
-  const ids: EventId[] = [];
-  const records: EventRecord[] = [];
-  each((e) => {
-    const id = segmentId(segment.ids, e.index);
-    ids.push(id);
+  const ascii = wholeAscii ? asciiData() : undefined;
+  const ids = new Array<EventId | undefined>(count);
+  const idOf = (i: number) => (ids[i] ??= segmentId(segment.ids, i));
+  return (e) => {
+    const id = idOf(e.index);
     const time = e.time ?? isoOf(e.wall);
     if (time === undefined)
       throw new SegmentFormatError(`event ${id} has no time`);
@@ -563,23 +587,113 @@ export function decodeSegment(
             ) as Json),
       parents: e.parents
         ? e.parents.map((p) =>
-            typeof p === 'number' ? ids[p]! : toBase64Url(p),
+            typeof p === 'number' ? idOf(p) : toBase64Url(p),
           )
-        : [ids[e.index - 1]!],
+        : [idOf(e.index - 1)],
       actor: actors[e.actor]!,
       seq: e.seq,
       hlc: formatHlc({ wall: e.wall, counter: e.counter }),
       time,
     };
     if (e.author >= 0) event.author = authors[e.author]!;
-    records.push({
-      event,
-      pos: e.pos,
-      recordedAt: e.recordedAt,
-      gen: e.gen,
-    });
-  });
+    return { event, pos: e.pos, recordedAt: e.recordedAt, gen: e.gen };
+  };
+}
+
+/**
+ * The records a segment of `stream` holds, in its order, every field as it was stored.
+ * `inflated`: its body already inflated (inflateBody).
+ * @throws SegmentFormatError when the bytes are not a segment this code wrote.
+ */
+export function decodeSegment(
+  segment: PackedSegment,
+  stream: string,
+  inflated?: Uint8Array,
+): EventRecord[] {
+  const w = walk(segment, inflated);
+  const make = recordMaker(segment, stream, w, true);
+  const records: EventRecord[] = [];
+  w.each((e) => records.push(make(e)));
   return records;
+}
+
+/**
+ * A segment of `stream` for a read in position order across streams, which wants a
+ * few of its events at a time (streams written in turns interleave, so the first
+ * page of a log touches a segment of every stream): its positions at once, from
+ * their column alone, and records built only for the runs asked for. A run resumes
+ * the walk where the last ended (a reader asks in order); one before it walks again
+ * from the start. With `only`, an event its columns rule out is passed over
+ * without an object (so a run may hold fewer records than it spans); a record
+ * built may still not match, so the reader filters.
+ * @throws SegmentFormatError when the bytes are not a segment this code wrote.
+ */
+export function segmentRuns(
+  segment: PackedSegment,
+  stream: string,
+  inflated: Uint8Array,
+  only?: EventFilter,
+): Positioned<EventRecord> {
+  const w = walk(segment, inflated);
+  const make = recordMaker(segment, stream, w, false);
+  const keep = only && entryMatcher(w, stream, only);
+  let next = w.cursor();
+  let at = 0;
+  return {
+    positions: w.positions(),
+    run(from, to) {
+      if (from < at) {
+        next = w.cursor();
+        at = 0;
+      }
+      for (; at < from; at++) next();
+      const out: EventRecord[] = [];
+      for (; at < to; at++) {
+        const e = next();
+        if (!keep || keep(e)) out.push(make(e));
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * Whether an entry can pass `filter`, from its columns: dictionary indexes compared
+ * as numbers, times from the HLC wall clock unless stored apart. Never false for an
+ * event the filter matches (`matcherOf`).
+ */
+function entryMatcher(
+  { actors, types, authors }: Walk,
+  stream: string,
+  filter: EventFilter,
+): (e: Entry) => boolean {
+  if (filter.streams !== undefined && !stream.startsWith(filter.streams))
+    return () => false;
+  const typeOk = types.map((t) => !filter.types || filter.types.includes(t));
+  const actorOk = actors.map(
+    (a) => filter.actor === undefined || a === filter.actor,
+  );
+  // An event's author is its `author`, else its actor (authorOf).
+  const authorOk = authors.map(
+    (a) => filter.author === undefined || a === filter.author,
+  );
+  const actorAuthorOk = actors.map(
+    (a) => filter.author === undefined || a === filter.author,
+  );
+  const timed = filter.from !== undefined || filter.to !== undefined;
+  const from = filter.from === undefined ? -Infinity : Date.parse(filter.from);
+  const to = filter.to === undefined ? Infinity : Date.parse(filter.to);
+  return (e) => {
+    if (!typeOk[e.type] || !actorOk[e.actor]) return false;
+    if (!(e.author >= 0 ? authorOk[e.author] : actorAuthorOk[e.actor]))
+      return false;
+    if (timed) {
+      // An implicit time is the ISO form of the wall clock: it parses back to it.
+      const time = e.time === undefined ? e.wall : Date.parse(e.time);
+      if (!(time >= from && time <= to)) return false;
+    }
+    return true;
+  };
 }
 
 /** A segment's events as export lines: their positions, and where each line ends. */

@@ -54,11 +54,13 @@ describe('merging positioned runs', () => {
         async ({ d, after, span }) => {
           const bound = after + span;
           const asked: [number, number][] = [];
-          const merged = mergeRuns(
-            d.lists.map((list) => source(list, asked)),
-            after,
-            bound,
-          );
+          const merged = [
+            ...mergeRuns(
+              d.lists.map((list) => source(list, asked)),
+              after,
+              bound,
+            ),
+          ].flat();
           const expected = Array.from(
             { length: Math.max(0, Math.min(bound, d.last) - after) },
             (_, i) => after + 1 + i,
@@ -74,6 +76,14 @@ describe('merging positioned runs', () => {
                 d.lists.findIndex((l) => l.includes(expected[i - 1]!)),
           ).length;
           expect(asked).toHaveLength(stretches);
+          // Lazy: a reader that takes the first run has had only it made.
+          const first: [number, number][] = [];
+          mergeRuns(
+            d.lists.map((list) => source(list, first)),
+            after,
+            bound,
+          ).next();
+          expect(first).toHaveLength(Math.min(1, stretches));
         },
       ),
       500,

@@ -14,7 +14,9 @@ import {
   isoOf,
   SegmentFormatError,
   segmentLines,
+  segmentRuns,
 } from '../../src/log/segment-codec.ts';
+import { matcherOf, type EventFilter } from '../../src/log/event-filter.ts';
 import {
   DEFAULT_SOURCE,
   eventLine,
@@ -25,6 +27,7 @@ import { assertProperty } from '../support/property.ts';
 import { collect } from '../support/records.ts';
 
 const STREAM = 'doc/segment';
+const ACTORS = ['desk', 'laptop', 'phone'];
 
 const data = fc.oneof(
   fc.uint8Array({ maxLength: 40 }),
@@ -64,9 +67,7 @@ type Step = typeof step extends fc.Arbitrary<infer T> ? T : never;
 async function history(steps: Step[]) {
   let now = Date.UTC(2026, 10, 30);
   const logs = await Promise.all(
-    ['desk', 'laptop', 'phone'].map((actor) =>
-      openLog({ actor, now: () => now }),
-    ),
+    ACTORS.map((actor) => openLog({ actor, now: () => now })),
   );
   const views: string[][][] = logs.map(() => [[]]);
   for (const s of steps) {
@@ -144,6 +145,77 @@ describe('a segment', () => {
             );
             for (const { event } of back)
               expect(computeEventId(event)).toBe(event.id);
+          }
+        },
+      ),
+      150,
+    );
+  });
+
+  it('read a few runs at a time, gives the records a whole decode gives there, and every one a filter matches', async () => {
+    const keys = {
+      streams: fc.constantFrom('doc/', 'doc/segment', 'other/'),
+      types: fc.subarray(['doc.text.edited', 'doc.field.set', 'x.é'], {
+        minLength: 1,
+      }),
+      actor: fc.constantFrom(...ACTORS),
+      author: fc.constantFrom('Tab 1', 'Ana', ...ACTORS),
+      from: fc.constantFrom('2026-01-01T00:00:00Z', '2026-11-30T00:00:02Z'),
+      // The first events are written at 00:00:00 exactly: a bound on them.
+      to: fc.constantFrom(
+        '2026-11-30T00:00:00Z',
+        '2026-11-30T00:00:05Z',
+        '2026-11-30T11:00:00.5Z',
+      ),
+    };
+    // One field at a time mostly (each rules out a part), sometimes several.
+    const filter = fc.oneof(
+      ...Object.entries(keys).map(([key, value]) =>
+        (value as fc.Arbitrary<unknown>).map((v) => ({ [key]: v })),
+      ),
+      fc.record(keys, { requiredKeys: [] }),
+    );
+    await assertProperty(
+      fc.asyncProperty(
+        fc.array(step, { minLength: 1, maxLength: 20 }),
+        fc.nat(),
+        fc.option(filter, { nil: undefined }),
+        fc.array(fc.tuple(fc.nat(), fc.nat()), { minLength: 1, maxLength: 8 }),
+        // A time bound at an event's own time: where an off-by-one shows.
+        fc.option(fc.tuple(fc.constantFrom('from', 'to'), fc.nat()), {
+          nil: undefined,
+        }),
+        async (steps, seed, chosen, cuts, at) => {
+          const log = await history(steps);
+          const records = asRecords(await collect(log.since({})), seed);
+          const only: EventFilter | undefined = at
+            ? {
+                ...chosen,
+                [at[0]]: records[at[1] % records.length]!.event.time,
+              }
+            : chosen;
+          const packed = encodeSegment(records);
+          const whole = decodeSegment(packed, STREAM);
+          const reader = segmentRuns(
+            packed,
+            STREAM,
+            inflateSync(packed.body),
+            only,
+          );
+          expect(reader.positions).toEqual(records.map((r) => r.pos));
+          // Runs mostly in order, as a reader asks; a run before the last walks again.
+          const n = records.length;
+          for (const [a, b] of cuts) {
+            const [from, to] = [a % (n + 1), b % (n + 1)].sort((x, y) => x - y);
+            const run = reader.run(from!, to!);
+            const span = whole.slice(from, to);
+            const matches = only ? matcherOf(only) : () => true;
+            // Never drops a match; whatever it builds is the record as stored.
+            expect(run.filter((r) => matches(r.event))).toEqual(
+              span.filter((r) => matches(r.event)),
+            );
+            for (const r of run) expect(span).toContainEqual(r);
+            if (!only) expect(run).toEqual(span);
           }
         },
       ),
