@@ -40,6 +40,12 @@ export const MAX_BODY_BYTES = 60 << 10;
 /** What a segment cut for size aims at: under MAX_BODY_BYTES with room for misjudging. */
 const BODY_TARGET_BYTES = 52 << 10;
 
+/**
+ * Inflated segment bodies kept, in bytes: a page across 50 streams opens 50 segments
+ * (about 8 MB of full ones); the same again costs no storage read and no inflating.
+ */
+const INFLATED_BYTES = 16 << 20;
+
 /** Decoded segments kept: about one per stream a read is walking at once. */
 const DECODED_LIMIT = 24;
 
@@ -112,6 +118,8 @@ export class Segments {
   forget(): void {
     for (const key of [...this.directory.keys()]) this.directory.delete(key);
     this.decoded.clear();
+    this.inflatedBodies.clear();
+    this.inflatedBytes = 0;
   }
 
   /** Cuts `records` into runs of a full segment's size. */
@@ -147,11 +155,11 @@ export class Segments {
     inTransaction = true,
   ): Promise<EventRecord[]> {
     return this.cachedIn(this.decoded, tx, key, async () => {
-      const [packed, stream] = await this.packed(tx, key);
-      const inflated = inTransaction
-        ? undefined
-        : await inflateBody(packed.body);
-      return decodeSegment(packed, stream, inflated);
+      if (inTransaction) {
+        const [packed, stream] = await this.packed(tx, key);
+        return decodeSegment(packed, stream);
+      }
+      return decodeSegment(...(await this.inflated(tx, key)));
     });
   }
 
@@ -170,8 +178,8 @@ export class Segments {
   ): Promise<Positioned<EventRecord>> {
     const decoded = this.decoded.get(key);
     if (decoded) return positioned(decoded);
-    const [packed, stream] = await this.packed(tx, key);
-    return segmentRuns(packed, stream, await inflateBody(packed.body), only);
+    const [packed, stream, inflated] = await this.inflated(tx, key);
+    return segmentRuns(packed, stream, inflated, only);
   }
 
   /**
@@ -184,8 +192,7 @@ export class Segments {
     key: number,
     source: string,
   ): Promise<Positioned<Uint8Array>> {
-    const [packed, stream] = await this.packed(tx, key);
-    const inflated = await inflateBody(packed.body);
+    const [packed, stream, inflated] = await this.inflated(tx, key);
     const { positions, bytes, ends } = segmentLines(
       packed,
       stream,
@@ -200,6 +207,46 @@ export class Segments {
       ],
     };
   }
+
+  /**
+   * Segment `key` with its body inflated, from the last INFLATED_BYTES inflated if
+   * there: no storage read then, since the directory (brought up to the reader's
+   * transaction) names only segments that are there, and a segment never changes
+   * under its key. Reads across streams open a segment of every stream for a few
+   * events each, and readers such as the event explorer read the same ones again
+   * with each filter: inflating them was most of a page's cost.
+   */
+  private async inflated(
+    tx: SegmentTx,
+    key: number,
+  ): Promise<[PackedSegment, string, Uint8Array]> {
+    const meta = this.directory.meta(key);
+    const hit = this.inflatedBodies.get(key);
+    if (meta && hit) {
+      this.inflatedBodies.delete(key);
+      this.inflatedBodies.set(key, hit);
+      return [{ ids: meta.ids, body: hit.body }, meta.stream, hit.inflated];
+    }
+    const [packed, stream] = await this.packed(tx, key);
+    const inflated = await inflateBody(packed.body);
+    if (!this.inflatedBodies.has(key)) {
+      this.inflatedBodies.set(key, { body: packed.body, inflated });
+      this.inflatedBytes += inflated.length;
+      for (const [oldest, { inflated: bytes }] of this.inflatedBodies) {
+        if (this.inflatedBytes <= INFLATED_BYTES) break;
+        this.inflatedBodies.delete(oldest);
+        this.inflatedBytes -= bytes.length;
+      }
+    }
+    return [packed, stream, inflated];
+  }
+
+  /** Inflated bodies, most recently used last, and their bytes in all. */
+  private readonly inflatedBodies = new Map<
+    number,
+    { body: Uint8Array; inflated: Uint8Array }
+  >();
+  private inflatedBytes = 0;
 
   private async packed(
     tx: SegmentTx,
