@@ -7,6 +7,9 @@ import {
 } from '../src/doc/insights.ts';
 import type { InsightsService } from '../src/contract/index.ts';
 
+/** The checkpoint's name: a new one when the projection's state changes shape. */
+const INSIGHTS = 'insights.v3';
+
 /**
  * Insights over the worker's log, from one projection the log keeps current and
  * checkpointed (DESIGN §11 `project`): asking costs what arrived since the last ask.
@@ -14,7 +17,7 @@ import type { InsightsService } from '../src/contract/index.ts';
 export function createInsightsService(log: Log): InsightsService {
   let projection: Promise<ProjectionHandle<InsightsState>> | undefined;
   const kept = () =>
-    (projection ??= log.project('insights', insightsProjection(), {
+    (projection ??= log.project(INSIGHTS, insightsProjection(), {
       streams: DOC_PREFIX,
     })).catch((error: unknown) => {
       projection = undefined;

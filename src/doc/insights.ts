@@ -27,7 +27,41 @@ export interface DocumentInsights {
   /** The episode under way while the stream has more than one head. */
   open?: Episode;
   episodes: Episode[];
+  /**
+   * What the last RECENT text edits touched, in fold order: an episode opens at its
+   * first event to leave a head unnamed, and the other side may have typed since
+   * the fork point before that.
+   */
+  recent: Recent;
 }
+
+/** What one event did to the text, by Yjs id: see `touchesOf`. */
+interface Touch {
+  writer: string;
+  /** [client, from, to) triples, flat. */
+  spans: number[];
+}
+
+/**
+ * Touches of several events in a few flat arrays, not an object each: the state is
+ * copied at every restart point of the projection, and many small objects made
+ * that copy three times slower.
+ */
+interface Recent {
+  ids: string[];
+  writers: string[];
+  spans: number[];
+  /** `ends[i]`: where event i's spans end in `spans`. */
+  ends: number[];
+}
+
+/**
+ * Text edits whose touches are kept for an episode that opens later. When one side
+ * wrote more than this many edits after the fork point, before the other's first
+ * (a device offline for long), only the last of them are compared. Few, since the
+ * state is copied at every restart point of the projection (every 2,000 events).
+ */
+const RECENT = 64;
 
 /**
  * A stretch of concurrency in a document: from the first event written without
@@ -39,6 +73,13 @@ export interface Episode {
   to: string;
   /** Whether any side set a field (a register conflict) rather than only typing. */
   register: boolean;
+  /** Whether two writers touched the same or neighbouring characters (`touchesOf`). */
+  overlapping: boolean;
+  /**
+   * While open and not yet found overlapping: per writer, per Yjs client, the clock
+   * ranges its events touched, merged.
+   */
+  touched?: Map<string, Map<number, [number, number][]>>;
   /** The time of the event that merged every side, once one did. */
   resolvedAt?: string;
 }
@@ -71,6 +112,7 @@ export function insightsProjection(): Projection<InsightsState> {
           deletedIds: new Map(),
           heads: new Map(),
           episodes: [],
+          recent: { ids: [], writers: [], spans: [], ends: [] },
         };
         state.set(docId, doc);
       }
@@ -81,8 +123,9 @@ export function insightsProjection(): Projection<InsightsState> {
       if (!byAuthor) doc.edits.set(hour, (byAuthor = new Map()));
       const author = authorOf(event);
       byAuthor.set(author, (byAuthor.get(author) ?? 0) + 1);
-      followHeads(doc, event);
-      const change = sizeChange(event, doc);
+      const update = decodedUpdate(event);
+      followHeads(doc, event, update ? touchesOf(event, update) : undefined);
+      const change = update ? sizeChange(update, doc) : 0;
       if (change !== 0) {
         doc.size += change;
         const last = doc.sizes[doc.sizes.length - 1];
@@ -91,16 +134,21 @@ export function insightsProjection(): Projection<InsightsState> {
       }
       return state;
     },
-    snapshot: { name: 'insights.v2', every: 2000 },
+    snapshot: { name: 'insights.v3', every: 2000 },
   };
 }
 
 /**
  * Keeps the stream's heads as the fold goes (canonical order is topological): an
  * event that leaves a head unnamed was written without seeing it, so the stream
- * forked; one that leaves a single head merged every side.
+ * forked; one that leaves a single head merged every side. `touch`: what the event
+ * did to the text, if it is a text edit.
  */
-function followHeads(doc: DocumentInsights, event: LogEvent): void {
+function followHeads(
+  doc: DocumentInsights,
+  event: LogEvent,
+  touch: Touch | undefined,
+): void {
   const { heads } = doc;
   const named = event.parents.filter((p) => heads.has(p));
   const unseen = heads.size - named.length;
@@ -120,29 +168,132 @@ function followHeads(doc: DocumentInsights, event: LogEvent): void {
         from: times[0]!,
         to: times[times.length - 1]!,
         register,
+        overlapping: false,
+        touched: new Map(),
       };
       doc.episodes.push(doc.open);
+      // The other sides' edits since the fork point: the recent events after the
+      // last this one saw (before it the stream had one head, so they form a line).
+      const { ids, writers, spans, ends } = doc.recent;
+      let seen = ids.length - 1;
+      while (seen >= 0 && !event.parents.includes(ids[seen]!)) seen--;
+      for (let i = seen + 1; i < ids.length; i++)
+        touchEpisode(doc.open, {
+          writer: writers[i]!,
+          spans: spans.slice(i === 0 ? 0 : ends[i - 1], ends[i]),
+        });
     }
-  } else if (doc.open && heads.size === 1) {
+  }
+  if (touch) {
+    if (doc.open) touchEpisode(doc.open, touch);
+    remember(doc.recent, event.id, touch);
+  }
+  if (unseen === 0 && doc.open && heads.size === 1) {
     doc.open.resolvedAt = event.time;
+    delete doc.open.touched;
     delete doc.open;
+  }
+}
+
+/** Adds an event's touches to `recent`, dropping the oldest past RECENT. */
+function remember(recent: Recent, id: string, { writer, spans }: Touch): void {
+  recent.ids.push(id);
+  recent.writers.push(writer);
+  for (const n of spans) recent.spans.push(n);
+  recent.ends.push(recent.spans.length);
+  if (recent.ids.length > RECENT) {
+    const cut = recent.ends.shift()!;
+    recent.ids.shift();
+    recent.writers.shift();
+    recent.spans.splice(0, cut);
+    for (let i = 0; i < recent.ends.length; i++) recent.ends[i]! -= cut;
+  }
+}
+
+/**
+ * What a text edit touched, by Yjs id: the characters it inserted, the neighbours it
+ * inserted them between (Yjs's origin and right origin), and the characters it
+ * deleted. Two writers touch the same or neighbouring characters exactly when they
+ * share an id here: typing at one place shares the neighbours, typing next to the
+ * other's new text names one of its characters, deleting it names it too.
+ */
+function touchesOf(event: LogEvent, update: DecodedUpdate): Touch {
+  const spans: number[] = [];
+  const point = (id: Y.ID | null) => {
+    if (id) spans.push(id.client, id.clock, id.clock + 1);
+  };
+  for (const struct of update.structs)
+    if (struct instanceof Y.Item) {
+      spans.push(
+        struct.id.client,
+        struct.id.clock,
+        struct.id.clock + struct.length,
+      );
+      point(struct.origin);
+      point(struct.rightOrigin);
+    }
+  for (const [client, ranges] of update.ds.clients)
+    for (const d of ranges) spans.push(client, d.clock, d.clock + d.len);
+  return { writer: `${event.actor}\n${authorOf(event)}`, spans };
+}
+
+/** Adds an event's touches to an open episode, noting when they meet another writer's. */
+function touchEpisode(episode: Episode, { writer, spans }: Touch): void {
+  const touched = episode.touched;
+  if (!touched) return; // overlapping already: nothing more to learn
+  for (let i = 0; i < spans.length; i += 3) {
+    const [client, from, to] = [spans[i]!, spans[i + 1]!, spans[i + 2]!];
+    for (const [other, byClient] of touched)
+      if (
+        other !== writer &&
+        byClient.get(client)?.some(([a, b]) => a < to && from < b)
+      ) {
+        episode.overlapping = true;
+        delete episode.touched;
+        return;
+      }
+  }
+  let mine = touched.get(writer);
+  if (!mine) touched.set(writer, (mine = new Map()));
+  for (let i = 0; i < spans.length; i += 3)
+    addRange(mine, spans[i]!, spans[i + 1]!, spans[i + 2]!);
+}
+
+/** Adds [from, to) to `client`'s ranges, merged with one it meets (typing runs on). */
+function addRange(
+  byClient: Map<number, [number, number][]>,
+  client: number,
+  from: number,
+  to: number,
+): void {
+  let ranges = byClient.get(client);
+  if (!ranges) byClient.set(client, (ranges = []));
+  for (const r of ranges)
+    if (r[0] <= to && from <= r[1]) {
+      r[0] = Math.min(r[0], from);
+      r[1] = Math.max(r[1], to);
+      return;
+    }
+  ranges.push([from, to]);
+}
+
+type DecodedUpdate = ReturnType<typeof Y.decodeUpdate>;
+
+/** An event's text update, decoded; undefined for other events and ones that do not decode. */
+function decodedUpdate(event: LogEvent): DecodedUpdate | undefined {
+  try {
+    const update = textUpdateOf(event);
+    return update ? Y.decodeUpdate(update) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
 /** Characters an event's text update is first to insert, less those it is first to delete. */
 function sizeChange(
-  event: LogEvent,
+  decoded: DecodedUpdate,
   { insertedIds, deletedIds }: DocumentInsights,
 ): number {
-  let update: Uint8Array | undefined;
-  let decoded: ReturnType<typeof Y.decodeUpdate>;
-  try {
-    update = textUpdateOf(event);
-    if (!update) return 0;
-    decoded = Y.decodeUpdate(update);
-  } catch {
-    return 0;
-  }
   let change = 0;
   for (const struct of decoded.structs)
     if (struct instanceof Y.Item && struct.content instanceof Y.ContentString) {
@@ -167,13 +318,20 @@ function countedOf(all: Map<number, number[]>, client: number): number[] {
   return counted;
 }
 
+/** The kinds of conflict the insights tell apart. */
+export type ConflictKind = 'register' | 'overlapping text' | 'auto-merged';
+
 /** One episode of concurrency as the insights plot it. */
 export interface ConflictPoint {
   docId: string;
   /** When its first concurrent event was written. */
   time: string;
-  /** 'register': a side set a field; 'text': the sides only typed (Yjs merged them). */
-  kind: 'register' | 'text';
+  /**
+   * 'register': a side set a field; else the sides only typed and Yjs merged them:
+   * 'overlapping text' where two writers touched the same or neighbouring
+   * characters (the merged result is worth a look), 'auto-merged' where not.
+   */
+  kind: ConflictKind;
   state: 'unresolved' | 'resolved';
   /** From its last concurrent event to the event that merged every side (ms). */
   resolvedAfter?: number;
@@ -252,7 +410,11 @@ function pointOf(docId: string, episode: Episode): ConflictPoint {
   return {
     docId,
     time: episode.from,
-    kind: episode.register ? 'register' : 'text',
+    kind: episode.register
+      ? 'register'
+      : episode.overlapping
+        ? 'overlapping text'
+        : 'auto-merged',
     state: episode.resolvedAt === undefined ? 'unresolved' : 'resolved',
     ...(Number.isFinite(after) ? { resolvedAfter: Math.max(0, after) } : {}),
   };

@@ -4,7 +4,7 @@ import { signal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { InsightsData } from '../contract/index.ts';
+import type { ConflictKind, InsightsData } from '../contract/index.ts';
 import { toCsv, type Cell } from './csv.ts';
 import { documents, everyDelivery, logService } from './app-state.ts';
 
@@ -99,7 +99,7 @@ function Figures({ data: d }: { data: InsightsData }) {
   const count = new Map(
     d.edits.map((e) => [`${e.hour}\n${e.author}`, e.count]),
   );
-  const kinds = ['register', 'text'] as const;
+  const kinds: ConflictKind[] = ['register', 'overlapping text', 'auto-merged'];
   const conflictHours = [
     ...new Set(d.conflicts.map((c) => floorHour(Date.parse(c.time)))),
   ].sort((a, b) => a - b);

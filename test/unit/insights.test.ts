@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { openDocument, openLog, type Log } from '../../src/index.ts';
+import {
+  openDocument,
+  openLog,
+  type DocumentHandle,
+  type Log,
+} from '../../src/index.ts';
 import { insightsOf, insightsProjection } from '../../src/doc/insights.ts';
 import { assertProperty } from '../support/property.ts';
 import { collect } from '../support/records.ts';
@@ -90,5 +95,95 @@ describe('the insights projection', () => {
       ),
       40,
     );
+  });
+
+  describe('tells the kinds of conflict apart', () => {
+    const base = 'First paragraph, long enough to keep apart.\n\nSecond one.';
+    /** Two replicas with `base`, synced; `edits` run on each without syncing; then synced. */
+    async function kindOf(
+      one: (doc: DocumentHandle, text: string) => Promise<unknown>,
+      two: (doc: DocumentHandle, text: string) => Promise<unknown>,
+    ) {
+      const [a, b] = [
+        await openLog({ actor: 'w0' }),
+        await openLog({ actor: 'w1' }),
+      ];
+      await (
+        await openDocument(a, 'd', { author: 'Ada' })
+      ).editText(0, 0, base);
+      await syncInto(b, a);
+      for (const [log, edit, author] of [
+        [a, one, 'Ada'],
+        [b, two, 'Bo'],
+      ] as const) {
+        const doc = await openDocument(log, 'd', { author });
+        await edit(doc, (await doc.view()).text);
+      }
+      await syncInto(a, b);
+      await syncInto(b, a);
+      // A later edit that saw both sides resolves the episode.
+      await (await openDocument(a, 'd', { author: 'Ada' })).editText(0, 0, '>');
+      const handle = await a.project('insights', insightsProjection(), {
+        streams: 'doc/',
+      });
+      const { conflicts } = insightsOf(handle.state);
+      await handle.close();
+      return conflicts.map((c) => [c.kind, c.state]);
+    }
+    const typeAt =
+      (where: (text: string) => number, words: string[]) =>
+      async (doc: DocumentHandle, text: string) => {
+        let at = where(text);
+        for (const word of words) {
+          await doc.editText(at, 0, word);
+          at += word.length;
+        }
+      };
+    const end = (text: string) => text.length;
+
+    it('typing at one place is overlapping text', async () => {
+      expect(
+        await kindOf(typeAt(end, [' One', ' two.']), typeAt(end, [' Three.'])),
+      ).toEqual([['overlapping text', 'resolved']]);
+    });
+
+    it('typing in different paragraphs is auto-merged', async () => {
+      expect(
+        await kindOf(
+          typeAt(() => 5, [' A', 'B']),
+          typeAt(end, [' C', 'D']),
+        ),
+      ).toEqual([['auto-merged', 'resolved']]);
+    });
+
+    it('deleting the characters the other types beside is overlapping text', async () => {
+      expect(
+        await kindOf(
+          (doc, text) => doc.editText(text.indexOf('Second'), 6, ''),
+          typeAt((text) => text.indexOf(' one.'), [' long']),
+        ),
+      ).toEqual([['overlapping text', 'resolved']]);
+    });
+
+    it('finds the overlap when one side typed long before the other began', async () => {
+      // In canonical order the episode opens at the later side's first edit: the
+      // earlier side's edits since the fork point count too.
+      const many = Array.from({ length: 40 }, (_, i) => ` w${i}`);
+      expect(
+        await kindOf(typeAt(end, many), async (doc, text) => {
+          await new Promise((r) => setTimeout(r, 5));
+          await typeAt(end, [' late'])(doc, text);
+        }),
+      ).toEqual([['overlapping text', 'resolved']]);
+    });
+
+    it('a field set on both sides is a register conflict', async () => {
+      expect(
+        await kindOf(
+          (doc) => doc.setField('title', 'One'),
+          (doc) => doc.setField('title', 'Two'),
+        ),
+      ).toEqual([['register', 'resolved']]);
+    });
   });
 });
