@@ -62,6 +62,19 @@ describe('a large log', { timeout: TIMEOUT }, () => {
           await new Promise((r) => setTimeout(r, 25));
         }
       })();
+      // The control: the page's own longest stall meanwhile. A loaded machine stalls
+      // the whole browser now and then (a ping waited 1 s beside a CPU hog while the
+      // import took 3.5 s); a worker that holds its thread stalls only itself.
+      let pageStallMs = 0;
+      const watching = (async () => {
+        let last = performance.now();
+        while (importing) {
+          await new Promise((r) => setTimeout(r, 10));
+          const now = performance.now();
+          pageStallMs = Math.max(pageStallMs, now - last - 10);
+          last = now;
+        }
+      })();
       const imported = await target.service
         .importLog(
           blob,
@@ -69,7 +82,7 @@ describe('a large log', { timeout: TIMEOUT }, () => {
         )
         .finally(() => (importing = false));
       const importMs = performance.now() - started;
-      await pinging;
+      await Promise.all([pinging, watching]);
       const again = await target.service.importLog(
         blob,
         proxy(() => undefined),
@@ -85,6 +98,7 @@ describe('a large log', { timeout: TIMEOUT }, () => {
         exportMs,
         importMs,
         longestPingMs,
+        pageStallMs,
         imported,
         again,
         sameHeads:
@@ -98,13 +112,16 @@ describe('a large log', { timeout: TIMEOUT }, () => {
     }, EVENTS);
     console.info(
       `${EVENTS} events appended in ${figures.appendMs.toFixed(0)} ms, ${(figures.bytes / 1e6).toFixed(1)} MB: export ${(figures.bytes / 1e6 / (figures.exportMs / 1000)).toFixed(1)} MB/s ` +
-        `(${figures.exportMs.toFixed(0)} ms), import with verification ${(EVENTS / (figures.importMs / 1000)).toFixed(0)} events/s (${figures.importMs.toFixed(0)} ms), longest unanswered ping ${figures.longestPingMs.toFixed(0)} ms`,
+        `(${figures.exportMs.toFixed(0)} ms), import with verification ${(EVENTS / (figures.importMs / 1000)).toFixed(0)} events/s (${figures.importMs.toFixed(0)} ms), longest unanswered ping ${figures.longestPingMs.toFixed(0)} ms (the page's own longest stall ${figures.pageStallMs.toFixed(0)} ms)`,
     );
     // The worker answers throughout: never near the supervisor's limit, and never
-    // held for a large share of the import (before, a 20k import held it for over a
-    // third, and the 259k one past the limit, so the page restarted the worker).
+    // held for a large share of the import beyond what held the page too (before,
+    // a 20k import held it for over a third, and the 259k one past the limit, so
+    // the page restarted the worker).
     expect(figures.longestPingMs).toBeLessThan(PING_TIMEOUT_MS / 4);
-    expect(figures.longestPingMs).toBeLessThan(figures.importMs / 4);
+    expect(figures.longestPingMs).toBeLessThan(
+      figures.importMs / 4 + figures.pageStallMs,
+    );
     expect(figures.imported).toEqual({
       lines: EVENTS,
       stored: EVENTS,
