@@ -35,13 +35,6 @@ export interface DocumentInsights {
   recent: Recent;
 }
 
-/** What one event did to the text, by Yjs id: see `touchesOf`. */
-interface Touch {
-  writer: string;
-  /** [client, from, to) triples, flat. */
-  spans: number[];
-}
-
 /**
  * Touches of several events in a few flat arrays, not an object each: the state is
  * copied at every restart point of the projection, and many small objects made
@@ -56,9 +49,9 @@ interface Recent {
 }
 
 /**
- * Text edits whose touches are kept for an episode that opens later. When one side
- * wrote more than this many edits after the fork point, before the other's first
- * (a device offline for long), only the last of them are compared. Few, since the
+ * Text edits whose touches are kept, at least, for an episode that opens later.
+ * When one side wrote more than this many edits after the fork point, before the
+ * other's first (a device offline for long), only the last of them are compared. Few, since the
  * state is copied at every restart point of the projection (every 2,000 events).
  */
 const RECENT = 64;
@@ -79,7 +72,7 @@ export interface Episode {
    * While open and not yet found overlapping: per writer, per Yjs client, the clock
    * ranges its events touched, merged.
    */
-  touched?: Map<string, Map<number, [number, number][]>>;
+  touched?: Map<string, Map<number, [number, number][]>> | undefined;
   /** The time of the event that merged every side, once one did. */
   resolvedAt?: string;
 }
@@ -124,7 +117,7 @@ export function insightsProjection(): Projection<InsightsState> {
       const author = authorOf(event);
       byAuthor.set(author, (byAuthor.get(author) ?? 0) + 1);
       const update = decodedUpdate(event);
-      followHeads(doc, event, update ? touchesOf(event, update) : undefined);
+      followHeads(doc, event, update);
       const change = update ? sizeChange(update, doc) : 0;
       if (change !== 0) {
         doc.size += change;
@@ -141,13 +134,13 @@ export function insightsProjection(): Projection<InsightsState> {
 /**
  * Keeps the stream's heads as the fold goes (canonical order is topological): an
  * event that leaves a head unnamed was written without seeing it, so the stream
- * forked; one that leaves a single head merged every side. `touch`: what the event
- * did to the text, if it is a text edit.
+ * forked; one that leaves a single head merged every side. `update`: the event's
+ * text update, decoded, if it is a text edit.
  */
 function followHeads(
   doc: DocumentInsights,
   event: LogEvent,
-  touch: Touch | undefined,
+  update: DecodedUpdate | undefined,
 ): void {
   const { heads } = doc;
   const named = event.parents.filter((p) => heads.has(p));
@@ -178,84 +171,102 @@ function followHeads(
       let seen = ids.length - 1;
       while (seen >= 0 && !event.parents.includes(ids[seen]!)) seen--;
       for (let i = seen + 1; i < ids.length; i++)
-        touchEpisode(doc.open, {
-          writer: writers[i]!,
-          spans: spans.slice(i === 0 ? 0 : ends[i - 1], ends[i]),
-        });
+        touchEpisode(
+          doc.open,
+          writers[i]!,
+          spans,
+          i === 0 ? 0 : ends[i - 1]!,
+          ends[i]!,
+        );
     }
   }
-  if (touch) {
-    if (doc.open) touchEpisode(doc.open, touch);
-    remember(doc.recent, event.id, touch);
+  if (update) {
+    const { recent } = doc;
+    const writer = `${event.actor}\n${authorOf(event)}`;
+    const from = recent.spans.length;
+    touchesOf(update, recent.spans);
+    recent.ids.push(event.id);
+    recent.writers.push(writer);
+    recent.ends.push(recent.spans.length);
+    if (doc.open)
+      touchEpisode(doc.open, writer, recent.spans, from, recent.spans.length);
+    forgetOldest(recent);
   }
   if (unseen === 0 && doc.open && heads.size === 1) {
     doc.open.resolvedAt = event.time;
-    delete doc.open.touched;
+    doc.open.touched = undefined;
     delete doc.open;
   }
 }
 
-/** Adds an event's touches to `recent`, dropping the oldest past RECENT. */
-function remember(recent: Recent, id: string, { writer, spans }: Touch): void {
-  recent.ids.push(id);
-  recent.writers.push(writer);
-  for (const n of spans) recent.spans.push(n);
-  recent.ends.push(recent.spans.length);
-  if (recent.ids.length > RECENT) {
-    const cut = recent.ends.shift()!;
-    recent.ids.shift();
-    recent.writers.shift();
-    recent.spans.splice(0, cut);
-    for (let i = 0; i < recent.ends.length; i++) recent.ends[i]! -= cut;
-  }
+/**
+ * Past twice RECENT edits, drops all but the last RECENT at once (dropping one per
+ * event moved every kept span along each time).
+ */
+function forgetOldest(recent: Recent): void {
+  if (recent.ids.length <= 2 * RECENT) return;
+  const drop = recent.ids.length - RECENT;
+  const cut = recent.ends[drop - 1]!;
+  recent.ids.splice(0, drop);
+  recent.writers.splice(0, drop);
+  recent.ends.splice(0, drop);
+  recent.spans.splice(0, cut);
+  for (let i = 0; i < recent.ends.length; i++) recent.ends[i]! -= cut;
 }
 
 /**
- * What a text edit touched, by Yjs id: the characters it inserted, the neighbours it
- * inserted them between (Yjs's origin and right origin), and the characters it
- * deleted. Two writers touch the same or neighbouring characters exactly when they
- * share an id here: typing at one place shares the neighbours, typing next to the
- * other's new text names one of its characters, deleting it names it too.
+ * What a text edit touched, by Yjs id, as [client, from, to) triples added to
+ * `spans`: the characters it inserted, the neighbours it inserted them between
+ * (Yjs's origin and right origin), and the characters it deleted. Two writers touch
+ * the same or neighbouring characters exactly when they share an id here: typing at
+ * one place shares the neighbours, typing next to the other's new text names one of
+ * its characters, deleting it names it too.
  */
-function touchesOf(event: LogEvent, update: DecodedUpdate): Touch {
-  const spans: number[] = [];
-  const point = (id: Y.ID | null) => {
-    if (id) spans.push(id.client, id.clock, id.clock + 1);
-  };
-  for (const struct of update.structs)
-    if (struct instanceof Y.Item) {
-      spans.push(
-        struct.id.client,
-        struct.id.clock,
-        struct.id.clock + struct.length,
-      );
-      point(struct.origin);
-      point(struct.rightOrigin);
-    }
+function touchesOf(update: DecodedUpdate, spans: number[]): void {
+  for (const struct of update.structs) {
+    if (!(struct instanceof Y.Item)) continue;
+    const { id, origin, rightOrigin } = struct;
+    spans.push(id.client, id.clock, id.clock + struct.length);
+    if (origin) spans.push(origin.client, origin.clock, origin.clock + 1);
+    if (rightOrigin)
+      spans.push(rightOrigin.client, rightOrigin.clock, rightOrigin.clock + 1);
+  }
   for (const [client, ranges] of update.ds.clients)
     for (const d of ranges) spans.push(client, d.clock, d.clock + d.len);
-  return { writer: `${event.actor}\n${authorOf(event)}`, spans };
 }
 
-/** Adds an event's touches to an open episode, noting when they meet another writer's. */
-function touchEpisode(episode: Episode, { writer, spans }: Touch): void {
+/**
+ * Adds an edit's touches (`spans` from..to) to an open episode, noting when they
+ * meet another writer's.
+ */
+function touchEpisode(
+  episode: Episode,
+  writer: string,
+  spans: number[],
+  start: number,
+  end: number,
+): void {
   const touched = episode.touched;
   if (!touched) return; // overlapping already: nothing more to learn
-  for (let i = 0; i < spans.length; i += 3) {
-    const [client, from, to] = [spans[i]!, spans[i + 1]!, spans[i + 2]!];
-    for (const [other, byClient] of touched)
-      if (
-        other !== writer &&
-        byClient.get(client)?.some(([a, b]) => a < to && from < b)
-      ) {
-        episode.overlapping = true;
-        delete episode.touched;
-        return;
-      }
+  for (let i = start; i < end; i += 3) {
+    const client = spans[i]!;
+    const from = spans[i + 1]!;
+    const to = spans[i + 2]!;
+    for (const [other, byClient] of touched) {
+      if (other === writer) continue;
+      const ranges = byClient.get(client);
+      if (ranges)
+        for (const [a, b] of ranges)
+          if (a < to && from < b) {
+            episode.overlapping = true;
+            episode.touched = undefined;
+            return;
+          }
+    }
   }
   let mine = touched.get(writer);
   if (!mine) touched.set(writer, (mine = new Map()));
-  for (let i = 0; i < spans.length; i += 3)
+  for (let i = start; i < end; i += 3)
     addRange(mine, spans[i]!, spans[i + 1]!, spans[i + 2]!);
 }
 
