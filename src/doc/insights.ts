@@ -57,6 +57,12 @@ interface Recent {
 const RECENT = 64;
 
 /**
+ * Pieces (insertions, neighbours, deletions) of one edit compared at most, and
+ * separate ranges kept per writer and Yjs client in an episode: typing makes a few.
+ */
+const MAX_SPANS = 256;
+
+/**
  * A stretch of concurrency in a document: from the first event written without
  * seeing another head to the event that saw them all again (DESIGN §3, §7).
  */
@@ -223,6 +229,7 @@ function forgetOldest(recent: Recent): void {
  * its characters, deleting it names it too.
  */
 function touchesOf(update: DecodedUpdate, spans: number[]): void {
+  const start = spans.length;
   for (const struct of update.structs) {
     if (!(struct instanceof Y.Item)) continue;
     const { id, origin, rightOrigin } = struct;
@@ -233,6 +240,10 @@ function touchesOf(update: DecodedUpdate, spans: number[]): void {
   }
   for (const [client, ranges] of update.ds.clients)
     for (const d of ranges) spans.push(client, d.clock, d.clock + d.len);
+  // Updates come from other replicas: one of a thousand scattered pieces must not
+  // make every later edit of its episode compare against each of them.
+  if (spans.length - start > 3 * MAX_SPANS)
+    spans.length = start + 3 * MAX_SPANS;
 }
 
 /**
@@ -279,6 +290,7 @@ function addRange(
 ): void {
   let ranges = byClient.get(client);
   if (!ranges) byClient.set(client, (ranges = []));
+  if (ranges.length >= MAX_SPANS) return; // scattered beyond reason: see touchesOf
   for (const r of ranges)
     if (r[0] <= to && from <= r[1]) {
       r[0] = Math.min(r[0], from);

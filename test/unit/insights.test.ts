@@ -1,10 +1,12 @@
 import fc from 'fast-check';
+import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import {
   openDocument,
   openLog,
   type DocumentHandle,
   type Log,
+  type LogEvent,
 } from '../../src/index.ts';
 import { insightsOf, insightsProjection } from '../../src/doc/insights.ts';
 import { assertProperty } from '../support/property.ts';
@@ -185,5 +187,52 @@ describe('the insights projection', () => {
         ),
       ).toEqual([['register', 'resolved']]);
     });
+  });
+
+  it('keeps what an episode compares bounded, whatever an update from another replica holds', () => {
+    // Scattered deletions make one range each: a hostile update can hold thousands.
+    const base = new Y.Doc();
+    base.getText('body').insert(0, 'x'.repeat(4000));
+    const scattered = (from: number) => {
+      const doc = new Y.Doc();
+      Y.applyUpdate(doc, Y.encodeStateAsUpdate(base));
+      const before = Y.encodeStateVector(doc);
+      doc.transact(() => {
+        for (let i = 3999 - from; i >= 0; i -= 2)
+          doc.getText('body').delete(i, 1);
+      });
+      return Y.encodeStateAsUpdate(doc, before);
+    };
+    const event = (
+      id: string,
+      actor: string,
+      parents: string[],
+      data: Uint8Array,
+    ) =>
+      ({
+        id,
+        stream: 'doc/d',
+        type: 'doc.text.edited',
+        data,
+        parents,
+        actor,
+        seq: 1,
+        hlc: '0',
+        time: '2026-12-01T00:00:00.000Z',
+      }) as LogEvent;
+    const projection = insightsProjection();
+    let state = projection.initial();
+    for (const e of [
+      event('e0', 'w0', [], Y.encodeStateAsUpdate(base)),
+      event('e1', 'w1', ['e0'], scattered(0)),
+      event('e2', 'w2', ['e0'], scattered(1)),
+    ])
+      state = projection.evolve(state, e);
+    const open = state.get('d')!.open!;
+    expect(open.touched?.size).toBe(2);
+    for (const byClient of open.touched?.values() ?? [])
+      for (const ranges of byClient.values())
+        expect(ranges.length).toBeLessThanOrEqual(256);
+    expect(insightsOf(state).conflicts).toHaveLength(1);
   });
 });
