@@ -1,8 +1,12 @@
 /**
  * Who typed each Yjs client's text. A tab's typing shown early in another tab may
- * be carried by that other tab's events too (src/ui/typing-share.ts), but only what
- * it built on: the writer whose events held the most of a client's text typed it;
- * of equals, one whose event held that client's text alone; then the first seen.
+ * be carried by that other tab's events too (src/ui/typing-share.ts), but only with
+ * typing of the carrier's own, never alone: so a writer one of whose events held a
+ * client's text alone typed it. Failing that (every event that held it also built
+ * on another tab's text), the writer whose events held the most of it; of equals,
+ * the first seen. Counting first went wrong under load: a tab's first event held
+ * two characters of its sentence, the other tab's carried all of it, and its next
+ * event lay past the comparison, so the carrier "held more" and was named.
  * Attribution goes by Yjs client, never by which event carried an update.
  */
 export class ClientOwners {
@@ -30,7 +34,9 @@ export class ClientOwners {
     if (!byWriter) return undefined;
     let best: [string, number] | undefined;
     for (const [writer, span] of byWriter) {
-      const rank = span * 2 + (this.alone.has(`${client}\n${writer}`) ? 1 : 0);
+      const alone = this.alone.has(`${client}\n${writer}`);
+      // Alone outranks any amount held: spans are counts of characters.
+      const rank = (alone ? Number.MAX_SAFE_INTEGER / 2 : 0) + span;
       if (!best || rank > best[1]) best = [writer, rank];
     }
     this.known.set(client, best![0]);

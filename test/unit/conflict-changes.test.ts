@@ -76,6 +76,55 @@ describe('what each side of a conflict changed', () => {
     );
   });
 
+  it('gives a writer its own text when the other’s event carried more of it than its own first event held', async () => {
+    // Two tabs under load: one's first keystrokes go in a small event; two, which
+    // had all of one's typing early, carries it with its own; one's next event saw
+    // both and merges them, so it lies past the comparison.
+    const log = await openLog();
+    const one = yjsWriter('One');
+    const two = yjsWriter('Two');
+    const append = async (
+      w: YjsWriter,
+      update: Uint8Array,
+      expected: EventId[],
+    ) =>
+      (
+        await log.append(
+          STREAM,
+          { type: TEXT_EDITED, data: update, author: w.name },
+          { expected },
+        )
+      )[0]!.event.id;
+    one.text.insert(0, 'Base.');
+    const base = await append(one, one.take(), []);
+    Y.applyUpdate(two.doc, Y.encodeStateAsUpdate(one.doc));
+    two.take();
+
+    one.text.insert(5, ' O');
+    const first = one.take();
+    one.text.insert(7, 'ne types here.');
+    const rest = one.take();
+    Y.applyUpdate(two.doc, first);
+    Y.applyUpdate(two.doc, rest);
+    two.text.insert(21, ' Two.');
+    const carried = await append(
+      two,
+      Y.mergeUpdates([first, rest, two.take()]),
+      [base],
+    );
+    const own = await append(one, first, [base]);
+
+    const changes = await conflictChanges(log, STREAM, [base], [carried, own]);
+    const added = (writer: string) =>
+      changes.sides
+        .find((side) => side.writer === writer)!
+        .parts.filter((p) => p.kind === 'added')
+        .map((p) => p.text)
+        .join('');
+    expect(added('One')).toBe(' One types here.');
+    expect(added('Two')).toBe(' Two.');
+  });
+
   it('leaves out, and tells of, another replica’s event whose text is not a Yjs update', async () => {
     const log = await openLog();
     const one = yjsWriter('One');
