@@ -6,23 +6,27 @@ import { yjsWriter, type YjsWriter } from '../support/yjs-writer.ts';
 
 const STREAM = 'doc/compare';
 
+/** A log and two writers, each with a Y.Doc of its own (a tab each), appending text edits. */
+async function twoWriters() {
+  const log = await openLog();
+  const append = async (
+    w: YjsWriter,
+    update: Uint8Array,
+    expected: EventId[],
+  ) =>
+    (
+      await log.append(
+        STREAM,
+        { type: TEXT_EDITED, data: update, author: w.name },
+        { expected },
+      )
+    )[0]!.event.id;
+  return { log, one: yjsWriter('One'), two: yjsWriter('Two'), append };
+}
+
 describe('what each side of a conflict changed', () => {
   it('shows each writer its own insertions and deletions against the fork point, even when an event carried the other’s text', async () => {
-    const log = await openLog();
-    const one = yjsWriter('One');
-    const two = yjsWriter('Two');
-    const append = async (
-      w: YjsWriter,
-      update: Uint8Array,
-      expected: EventId[],
-    ) =>
-      (
-        await log.append(
-          STREAM,
-          { type: TEXT_EDITED, data: update, author: w.name },
-          { expected },
-        )
-      )[0]!.event.id;
+    const { log, one, two, append } = await twoWriters();
 
     one.text.insert(0, 'A shared paragraph.');
     const base = await append(one, one.take(), []);
@@ -80,21 +84,7 @@ describe('what each side of a conflict changed', () => {
     // Two tabs under load: one's first keystrokes go in a small event; two, which
     // had all of one's typing early, carries it with its own; one's next event saw
     // both and merges them, so it lies past the comparison.
-    const log = await openLog();
-    const one = yjsWriter('One');
-    const two = yjsWriter('Two');
-    const append = async (
-      w: YjsWriter,
-      update: Uint8Array,
-      expected: EventId[],
-    ) =>
-      (
-        await log.append(
-          STREAM,
-          { type: TEXT_EDITED, data: update, author: w.name },
-          { expected },
-        )
-      )[0]!.event.id;
+    const { log, one, two, append } = await twoWriters();
     one.text.insert(0, 'Base.');
     const base = await append(one, one.take(), []);
     Y.applyUpdate(two.doc, Y.encodeStateAsUpdate(one.doc));
