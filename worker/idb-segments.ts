@@ -41,8 +41,9 @@ export const MAX_BODY_BYTES = 60 << 10;
 const BODY_TARGET_BYTES = 52 << 10;
 
 /**
- * Inflated segment bodies kept, in bytes: a page across 50 streams opens 50 segments
- * (about 8 MB of full ones); the same again costs no storage read and no inflating.
+ * Bytes of segment bodies kept with their inflated bytes (both counted): a page
+ * across 50 streams opens 50 segments (about 8 MB of full ones); the same again
+ * costs no storage read and no inflating.
  */
 const INFLATED_BYTES = 16 << 20;
 
@@ -231,17 +232,17 @@ export class Segments {
     const inflated = await inflateBody(packed.body);
     if (!this.inflatedBodies.has(key)) {
       this.inflatedBodies.set(key, { body: packed.body, inflated });
-      this.inflatedBytes += inflated.length;
-      for (const [oldest, { inflated: bytes }] of this.inflatedBodies) {
+      this.inflatedBytes += packed.body.length + inflated.length;
+      for (const [oldest, kept] of this.inflatedBodies) {
         if (this.inflatedBytes <= INFLATED_BYTES) break;
         this.inflatedBodies.delete(oldest);
-        this.inflatedBytes -= bytes.length;
+        this.inflatedBytes -= kept.body.length + kept.inflated.length;
       }
     }
     return [packed, stream, inflated];
   }
 
-  /** Inflated bodies, most recently used last, and their bytes in all. */
+  /** Bodies with their inflated bytes, most recently used last, and both sizes in all. */
   private readonly inflatedBodies = new Map<
     number,
     { body: Uint8Array; inflated: Uint8Array }
