@@ -431,9 +431,20 @@ export async function setField(
   const s = await started;
   let stored: EventId | undefined;
   await guarded(async () => {
-    stored = (await s.setDocumentField(docId, name, value, at)).event.id;
+    stored = written(docId, await s.setDocumentField(docId, name, value, at));
   });
   return stored;
+}
+
+/**
+ * This page's own write to `docId`, handed to its open copy at once: what the page
+ * writes next builds on it, even before the subscription delivers it. (Otherwise a
+ * title typed right after a rename was saved beside it, as if by another writer.)
+ */
+function written(docId: string, result: AppendResult): EventId {
+  const doc = current.value;
+  if (doc?.docId === docId) doc.live.receive([result.event]);
+  return result.event.id;
 }
 
 export async function restoreVersion(at: EventId[]): Promise<void> {
@@ -441,7 +452,9 @@ export async function restoreVersion(at: EventId[]): Promise<void> {
   if (!doc) return;
   const s = await started;
   await doc.live.flush();
-  await guarded(() => s.restoreDocument(doc.docId, at));
+  await guarded(async () =>
+    written(doc.docId, await s.restoreDocument(doc.docId, at)),
+  );
 }
 
 /** What each writer of a text conflict changed since its fork point, and merged. */
@@ -465,8 +478,11 @@ export async function setDeleted(
   deleted: boolean,
 ): Promise<void> {
   const s = await started;
-  await guarded(() =>
-    deleted ? s.deleteDocument(docId) : s.undeleteDocument(docId),
+  await guarded(async () =>
+    written(
+      docId,
+      await (deleted ? s.deleteDocument(docId) : s.undeleteDocument(docId)),
+    ),
   );
   await refreshDocuments();
 }
