@@ -135,52 +135,95 @@ export async function* mergeStreams(
 
 /**
  * `records` (in arrival order) in canonical order, as far as a window of `window`
- * records can put them there: each record waits in a heap until `window` others
- * came after it. Arrival order is nearly canonical (an event is late only against
- * what a sync brought just before it), so a read in arrival order, which is the
- * cheapest there is, comes out sorted; a record later than the window comes out
- * after records that sort after it, which the reader sees and deals with.
+ * records can put them there: each record waits until `window` others came after
+ * it, and the least of those waiting goes first. Arrival order is nearly canonical
+ * (an event is late only against what a sync brought just before it), so a read in
+ * arrival order, which is the cheapest there is, comes out sorted; a record later
+ * than the window comes out after records that sort after it, which the reader sees
+ * and deals with.
+ *
+ * The records waiting are kept as a sorted run (each one that sorts after every
+ * other waiting joins its end: nearly all) and a heap of the rest, so a record costs
+ * a comparison or two, not a heap's climb through the whole window.
  */
 export async function* reorderCanonical(
   records: AsyncIterable<EventRecord>,
   window: number,
 ): AsyncIterable<EventRecord> {
-  const heap: EventRecord[] = [];
-  const less = (i: number, j: number) =>
-    compareCanonical(heap[i]!.event, heap[j]!.event) < 0;
-  const swap = (i: number, j: number) => {
-    [heap[i], heap[j]] = [heap[j]!, heap[i]!];
-  };
-  const push = (record: EventRecord) => {
-    heap.push(record);
-    for (let i = heap.length - 1; i > 0;) {
-      const parent = (i - 1) >> 1;
-      if (!less(i, parent)) break;
-      swap(i, parent);
-      i = parent;
+  const run: EventRecord[] = [];
+  let head = 0;
+  const late = new RecordHeap();
+  /** The least waiting record, taken out. */
+  const take = (): EventRecord => {
+    const first = late.peek();
+    if (
+      first &&
+      (head === run.length ||
+        compareCanonical(first.event, run[head]!.event) < 0)
+    )
+      return late.pop();
+    const record = run[head]!;
+    run[head++] = undefined!;
+    // Drops what was taken now and then, not at every record.
+    if (head >= 1024 && head * 2 >= run.length) {
+      run.splice(0, head);
+      head = 0;
     }
-  };
-  const pop = (): EventRecord => {
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
-      for (let i = 0; ;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < heap.length && less(l, m)) m = l;
-        if (r < heap.length && less(r, m)) m = r;
-        if (m === i) break;
-        swap(i, m);
-        i = m;
-      }
-    }
-    return top;
+    return record;
   };
   for await (const record of records) {
-    push(record);
-    if (heap.length > window) yield pop();
+    const last = run[run.length - 1];
+    if (head === run.length || compareCanonical(record.event, last!.event) >= 0)
+      run.push(record);
+    else late.push(record);
+    if (run.length - head + late.size > window) yield take();
   }
-  while (heap.length > 0) yield pop();
+  while (run.length - head + late.size > 0) yield take();
+}
+
+/** A binary min-heap of records by canonical key. */
+class RecordHeap {
+  private readonly heap: EventRecord[] = [];
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  peek(): EventRecord | undefined {
+    return this.heap[0];
+  }
+
+  push(record: EventRecord): void {
+    const heap = this.heap;
+    let i = heap.length;
+    heap.push(record);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (compareCanonical(record.event, heap[parent]!.event) >= 0) break;
+      heap[i] = heap[parent]!;
+      i = parent;
+    }
+    heap[i] = record;
+  }
+
+  pop(): EventRecord {
+    const heap = this.heap;
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    const n = heap.length;
+    if (n === 0) return top;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const m =
+        r < n && compareCanonical(heap[r]!.event, heap[l]!.event) < 0 ? r : l;
+      if (compareCanonical(heap[m]!.event, last.event) >= 0) break;
+      heap[i] = heap[m]!;
+      i = m;
+    }
+    heap[i] = last;
+    return top;
+  }
 }
