@@ -1,8 +1,8 @@
-import * as Y from 'yjs';
 import { authorOf } from '../log/event-filter.ts';
 import type { LogEvent, Projection } from '../log/types.ts';
 import { countOnce } from './authorship.ts';
 import { DOC_PREFIX, FIELD_SET, docIdOf, textUpdateOf } from './doc-events.ts';
+import { ITEM_STRIDE, scanUpdate, type ScannedUpdate } from './update-scan.ts';
 
 const HOUR = 3_600_000;
 
@@ -22,11 +22,11 @@ export interface DocumentInsights {
    */
   insertedIds: Map<number, number[]>;
   deletedIds: Map<number, number[]>;
-  /** The stream's heads as folded so far: id, and whether the head sets a field. */
-  heads: Map<string, { field: boolean; time: string }>;
+  /** The stream's heads as folded so far: id, whether it sets a field, its time (ms). */
+  heads: Map<string, { field: boolean; time: number }>;
   /** The episode under way while the stream has more than one head. */
-  open?: Episode;
-  episodes: Episode[];
+  open?: OpenEpisode;
+  episodes: Episodes;
   /**
    * What the last RECENT text edits touched, in fold order: an episode opens at its
    * first event to leave a head unnamed, and the other side may have typed since
@@ -63,24 +63,38 @@ const RECENT = 64;
 const MAX_SPANS = 256;
 
 /**
- * A stretch of concurrency in a document: from the first event written without
- * seeing another head to the event that saw them all again (DESIGN §3, §7).
+ * A document's stretches of concurrency, each from the first event written without
+ * seeing another head to the event that saw them all again (DESIGN §3, §7), in the
+ * order they opened. In columns of numbers, not an object each: a long history has
+ * thousands, and the state is copied at every restart point and checkpoint (as
+ * objects, they were two thirds of that copy).
  */
-export interface Episode {
-  /** The earliest and latest writer time of its concurrent events. */
-  from: string;
-  to: string;
-  /** Whether any side set a field (a register conflict) rather than only typing. */
-  register: boolean;
-  /** Whether two writers touched the same or neighbouring characters (`touchesOf`). */
-  overlapping: boolean;
+export interface Episodes {
+  count: number;
   /**
-   * While open and not yet found overlapping: per writer, per Yjs client, the clock
-   * ranges its events touched, merged.
+   * Per episode, three times (ms): the earliest and latest writer time of its
+   * concurrent events, and the time of the event that merged every side (NaN while
+   * none has).
+   */
+  times: Float64Array;
+  /** Per episode: REGISTER and OVERLAPPING, or neither. */
+  kinds: Uint8Array;
+}
+
+/** An episode's kind bit: a side set a field (a register conflict), not only typed. */
+const REGISTER = 1;
+/** An episode's kind bit: two writers touched the same or neighbouring characters (`touchesOf`). */
+const OVERLAPPING = 2;
+
+/** The episode under way in a document. */
+export interface OpenEpisode {
+  /** Its place in the document's `episodes`. */
+  index: number;
+  /**
+   * Until found overlapping: per writer, per Yjs client, the clock ranges its
+   * events touched, merged.
    */
   touched?: Map<string, Map<number, [number, number][]>> | undefined;
-  /** The time of the event that merged every side, once one did. */
-  resolvedAt?: string;
 }
 
 /** The insights projection's state: per document. */
@@ -90,7 +104,7 @@ export type InsightsState = Map<string, DocumentInsights>;
  * The projection behind the Insights view (DESIGN §11 `project`, over `doc/`): per
  * document, events per hour and author, and the text's size over time. The size
  * is counted from each event's Yjs update (characters inserted, less those deleted
- * for the first time), not by applying it: an update is decoded, never folded into
+ * for the first time), not by applying it: an update is scanned (`scanUpdate`), never folded into
  * a Y.Doc. Events come from other replicas: one that does not decode still counts
  * as an edit, and changes no size.
  */
@@ -110,7 +124,11 @@ export function insightsProjection(): Projection<InsightsState> {
           insertedIds: new Map(),
           deletedIds: new Map(),
           heads: new Map(),
-          episodes: [],
+          episodes: {
+            count: 0,
+            times: new Float64Array(3 * 4),
+            kinds: new Uint8Array(4),
+          },
           recent: { ids: [], writers: [], spans: [], ends: [] },
         };
         state.set(docId, doc);
@@ -122,8 +140,8 @@ export function insightsProjection(): Projection<InsightsState> {
       if (!byAuthor) doc.edits.set(hour, (byAuthor = new Map()));
       const author = authorOf(event);
       byAuthor.set(author, (byAuthor.get(author) ?? 0) + 1);
-      const update = decodedUpdate(event);
-      followHeads(doc, event, update);
+      const update = scannedUpdate(event);
+      followHeads(doc, event, at, update);
       const change = update ? sizeChange(update, doc) : 0;
       if (change !== 0) {
         doc.size += change;
@@ -133,44 +151,47 @@ export function insightsProjection(): Projection<InsightsState> {
       }
       return state;
     },
-    snapshot: { name: 'insights.v3', every: 2000 },
+    snapshot: { name: 'insights.v4', every: 2000 },
   };
 }
 
 /**
  * Keeps the stream's heads as the fold goes (canonical order is topological): an
  * event that leaves a head unnamed was written without seeing it, so the stream
- * forked; one that leaves a single head merged every side. `update`: the event's
- * text update, decoded, if it is a text edit.
+ * forked; one that leaves a single head merged every side. `time`: the event's
+ * time (ms); `update`: its text update, scanned, if it is a text edit.
  */
 function followHeads(
   doc: DocumentInsights,
   event: LogEvent,
-  update: DecodedUpdate | undefined,
+  time: number,
+  update: ScannedUpdate | undefined,
 ): void {
-  const { heads } = doc;
+  const { heads, episodes } = doc;
   const named = event.parents.filter((p) => heads.has(p));
   const unseen = heads.size - named.length;
   for (const p of named) heads.delete(p);
-  heads.set(event.id, { field: event.type === FIELD_SET, time: event.time });
+  heads.set(event.id, { field: event.type === FIELD_SET, time });
   if (unseen > 0) {
-    const sides = [...heads.values()];
-    const times = sides.map((h) => h.time).sort();
-    const register = sides.some((h) => h.field);
+    let from = NaN;
+    let to = NaN;
+    let register = 0;
+    for (const head of heads.values()) {
+      from = earliest(from, head.time);
+      to = latest(to, head.time);
+      if (head.field) register = REGISTER;
+    }
     if (doc.open) {
-      if (times[0]! < doc.open.from) doc.open.from = times[0]!;
-      if (times[times.length - 1]! > doc.open.to)
-        doc.open.to = times[times.length - 1]!;
-      doc.open.register ||= register;
+      const at = 3 * doc.open.index;
+      const { times } = episodes;
+      times[at] = earliest(times[at]!, from);
+      times[at + 1] = latest(times[at + 1]!, to);
+      episodes.kinds[doc.open.index]! |= register;
     } else {
       doc.open = {
-        from: times[0]!,
-        to: times[times.length - 1]!,
-        register,
-        overlapping: false,
+        index: addEpisode(episodes, from, to, register),
         touched: new Map(),
       };
-      doc.episodes.push(doc.open);
       // The other sides' edits since the fork point: the recent events after the
       // last this one saw (before it the stream had one head, so they form a line).
       const { ids, writers, spans, ends } = doc.recent;
@@ -178,7 +199,7 @@ function followHeads(
       while (seen >= 0 && !event.parents.includes(ids[seen]!)) seen--;
       for (let i = seen + 1; i < ids.length; i++)
         touchEpisode(
-          doc.open,
+          doc,
           writers[i]!,
           spans,
           i === 0 ? 0 : ends[i - 1]!,
@@ -194,15 +215,39 @@ function followHeads(
     recent.ids.push(event.id);
     recent.writers.push(writer);
     recent.ends.push(recent.spans.length);
-    if (doc.open)
-      touchEpisode(doc.open, writer, recent.spans, from, recent.spans.length);
+    touchEpisode(doc, writer, recent.spans, from, recent.spans.length);
     forgetOldest(recent);
   }
   if (unseen === 0 && doc.open && heads.size === 1) {
-    doc.open.resolvedAt = event.time;
-    doc.open.touched = undefined;
+    episodes.times[3 * doc.open.index + 2] = time;
     delete doc.open;
   }
+}
+
+/** The earlier of two times, passing over NaN (a time no Date parses). */
+const earliest = (a: number, b: number) => (a <= b || b !== b ? a : b);
+/** The later of two times, passing over NaN. */
+const latest = (a: number, b: number) => (a >= b || b !== b ? a : b);
+
+/** Adds an episode; returns its index. */
+function addEpisode(
+  episodes: Episodes,
+  from: number,
+  to: number,
+  kind: number,
+): number {
+  const index = episodes.count++;
+  if (3 * episodes.count > episodes.times.length) {
+    const times = new Float64Array(2 * episodes.times.length);
+    times.set(episodes.times);
+    episodes.times = times;
+    const kinds = new Uint8Array(2 * episodes.kinds.length);
+    kinds.set(episodes.kinds);
+    episodes.kinds = kinds;
+  }
+  episodes.times.set([from, to, NaN], 3 * index);
+  episodes.kinds[index] = kind;
+  return index;
 }
 
 /**
@@ -228,18 +273,19 @@ function forgetOldest(recent: Recent): void {
  * one place shares the neighbours, typing next to the other's new text names one of
  * its characters, deleting it names it too.
  */
-function touchesOf(update: DecodedUpdate, spans: number[]): void {
+function touchesOf({ items, deletes }: ScannedUpdate, spans: number[]): void {
   const start = spans.length;
-  for (const struct of update.structs) {
-    if (!(struct instanceof Y.Item)) continue;
-    const { id, origin, rightOrigin } = struct;
-    spans.push(id.client, id.clock, id.clock + struct.length);
-    if (origin) spans.push(origin.client, origin.clock, origin.clock + 1);
-    if (rightOrigin)
-      spans.push(rightOrigin.client, rightOrigin.clock, rightOrigin.clock + 1);
+  for (let i = 0; i < items.length; i += ITEM_STRIDE) {
+    const client = items[i]!;
+    const clock = items[i + 1]!;
+    spans.push(client, clock, clock + items[i + 2]!);
+    const origin = items[i + 4]!;
+    if (origin >= 0) spans.push(origin, items[i + 5]!, items[i + 5]! + 1);
+    const right = items[i + 6]!;
+    if (right >= 0) spans.push(right, items[i + 7]!, items[i + 7]! + 1);
   }
-  for (const [client, ranges] of update.ds.clients)
-    for (const d of ranges) spans.push(client, d.clock, d.clock + d.len);
+  for (let i = 0; i < deletes.length; i += 3)
+    spans.push(deletes[i]!, deletes[i + 1]!, deletes[i + 1]! + deletes[i + 2]!);
   // Updates come from other replicas: one of a thousand scattered pieces must not
   // make every later edit of its episode compare against each of them.
   if (spans.length - start > 3 * MAX_SPANS)
@@ -247,18 +293,19 @@ function touchesOf(update: DecodedUpdate, spans: number[]): void {
 }
 
 /**
- * Adds an edit's touches (`spans` from..to) to an open episode, noting when they
- * meet another writer's.
+ * Adds an edit's touches (`spans` from..to) to the document's open episode, if
+ * any, noting when they meet another writer's.
  */
 function touchEpisode(
-  episode: Episode,
+  doc: DocumentInsights,
   writer: string,
   spans: number[],
   start: number,
   end: number,
 ): void {
-  const touched = episode.touched;
-  if (!touched) return; // overlapping already: nothing more to learn
+  const episode = doc.open;
+  const touched = episode?.touched;
+  if (!touched) return; // none open, or overlapping already: nothing more to learn
   for (let i = start; i < end; i += 3) {
     const client = spans[i]!;
     const from = spans[i + 1]!;
@@ -269,7 +316,7 @@ function touchEpisode(
       if (ranges)
         for (const [a, b] of ranges)
           if (a < to && from < b) {
-            episode.overlapping = true;
+            doc.episodes.kinds[episode.index]! |= OVERLAPPING;
             episode.touched = undefined;
             return;
           }
@@ -300,13 +347,17 @@ function addRange(
   ranges.push([from, to]);
 }
 
-type DecodedUpdate = ReturnType<typeof Y.decodeUpdate>;
+/** Where each event's update is scanned into: one at a time, read before the next. */
+const scanned: ScannedUpdate = { items: [], deletes: [] };
 
-/** An event's text update, decoded; undefined for other events and ones that do not decode. */
-function decodedUpdate(event: LogEvent): DecodedUpdate | undefined {
+/**
+ * An event's text update, scanned (into `scanned`, valid until the next call);
+ * undefined for other events and ones that do not decode.
+ */
+function scannedUpdate(event: LogEvent): ScannedUpdate | undefined {
   try {
     const update = textUpdateOf(event);
-    return update ? Y.decodeUpdate(update) : undefined;
+    return update ? scanUpdate(update, scanned) : undefined;
   } catch {
     return undefined;
   }
@@ -314,23 +365,27 @@ function decodedUpdate(event: LogEvent): DecodedUpdate | undefined {
 
 /** Characters an event's text update is first to insert, less those it is first to delete. */
 function sizeChange(
-  decoded: DecodedUpdate,
+  { items, deletes }: ScannedUpdate,
   { insertedIds, deletedIds }: DocumentInsights,
 ): number {
   let change = 0;
-  for (const struct of decoded.structs)
-    if (struct instanceof Y.Item && struct.content instanceof Y.ContentString) {
-      const { client, clock } = struct.id;
+  for (let i = 0; i < items.length; i += ITEM_STRIDE)
+    if (items[i + 3] === 1) {
+      const client = items[i]!;
+      const clock = items[i + 1]!;
       change += countOnce(
         countedOf(insertedIds, client),
         clock,
-        clock + struct.length,
+        clock + items[i + 2]!,
       );
     }
-  for (const [client, ranges] of decoded.ds.clients) {
-    const counted = countedOf(deletedIds, client);
-    for (const d of ranges)
-      change -= countOnce(counted, d.clock, d.clock + d.len);
+  for (let i = 0; i < deletes.length; i += 3) {
+    const clock = deletes[i + 1]!;
+    change -= countOnce(
+      countedOf(deletedIds, deletes[i]!),
+      clock,
+      clock + deletes[i + 2]!,
+    );
   }
   return change;
 }
@@ -416,7 +471,7 @@ export function insightsOf(
     ),
     sizes,
     conflicts: docs
-      .flatMap(([docId, doc]) => doc.episodes.map((e) => pointOf(docId, e)))
+      .flatMap(([docId, doc]) => pointsOf(docId, doc.episodes))
       .sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0)),
     busiestDocuments: docs
       .map(([docId, doc]) => ({ docId, events: doc.events }))
@@ -425,20 +480,24 @@ export function insightsOf(
   };
 }
 
-function pointOf(docId: string, episode: Episode): ConflictPoint {
-  const after =
-    episode.resolvedAt === undefined
-      ? NaN
-      : Date.parse(episode.resolvedAt) - Date.parse(episode.to);
-  return {
-    docId,
-    time: episode.from,
-    kind: episode.register
-      ? 'register'
-      : episode.overlapping
-        ? 'overlapping text'
-        : 'auto-merged',
-    state: episode.resolvedAt === undefined ? 'unresolved' : 'resolved',
-    ...(Number.isFinite(after) ? { resolvedAfter: Math.max(0, after) } : {}),
-  };
+function pointsOf(docId: string, episodes: Episodes): ConflictPoint[] {
+  const points: ConflictPoint[] = [];
+  for (let i = 0; i < episodes.count; i++) {
+    const [from, to, resolvedAt] = episodes.times.subarray(3 * i, 3 * i + 3);
+    const kind = episodes.kinds[i]!;
+    const after = resolvedAt! - to!;
+    points.push({
+      docId,
+      time: Number.isFinite(from) ? new Date(from!).toISOString() : '',
+      kind:
+        kind & REGISTER
+          ? 'register'
+          : kind & OVERLAPPING
+            ? 'overlapping text'
+            : 'auto-merged',
+      state: Number.isNaN(resolvedAt) ? 'unresolved' : 'resolved',
+      ...(Number.isFinite(after) ? { resolvedAfter: Math.max(0, after) } : {}),
+    });
+  }
+  return points;
 }

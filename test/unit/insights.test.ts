@@ -81,6 +81,17 @@ describe('the insights projection', () => {
                 ),
             );
             expect(data.conflicts.length > 0).toBe(concurrent);
+            // Each opened when one of the document's events was written; a resolved
+            // one took a time (>= 0) to resolve, an open one has none yet.
+            const times = new Set(events.map((ev) => ev.time));
+            for (const c of data.conflicts) {
+              expect(times).toContain(c.time);
+              expect(c.resolvedAfter === undefined).toBe(
+                c.state === 'unresolved',
+              );
+              if (c.resolvedAfter !== undefined)
+                expect(c.resolvedAfter).toBeGreaterThanOrEqual(0);
+            }
             expect(
               data.conflicts.filter((c) => c.state === 'unresolved').length,
             ).toBe((await log.heads(`doc/${docId}`)).length > 1 ? 1 : 0);
