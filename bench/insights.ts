@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { callPeers, launchBuiltApp } from './built-app.ts';
+import { profileMainThread } from './cpu-profile.ts';
 import { insightsLog } from './insights-log.ts';
 import { sampleRuns, summarize, toResult } from './measure.ts';
 import type { BenchResult, Scenario } from './scenario.ts';
@@ -154,7 +155,12 @@ export const insightsScenario: Scenario = {
 
       const figures: InsightsFigures[] = [];
       const peer = await app.openPeerPage();
-      for (let run = 0; run < (context.quick ? 1 : 2); run++)
+      // FORKLINE_PROFILE_DIR: the peer page's main thread, which runs the worker's
+      // services, through the first run (the first computation comes first in it).
+      const profiles = process.env.FORKLINE_PROFILE_DIR;
+      for (let run = 0; run < (context.quick ? 1 : 2); run++) {
+        const profiling =
+          profiles && run === 0 ? await profileMainThread(peer) : undefined;
         figures.push(
           await callPeers(peer, 'insightsRuns', {
             database: DATABASE,
@@ -163,6 +169,8 @@ export const insightsScenario: Scenario = {
             reopenEvents: context.quick ? 500 : 2000,
           }),
         );
+        await profiling?.(join(profiles!, 'insights-peer.cpuprofile'));
+      }
       await peer.close();
       const f = (pick: (x: InsightsFigures) => number) =>
         summarize(figures.map(pick));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { cleanUp } from './browser-session.ts';
 import { launchBuiltApp, type BuiltApp } from './built-app.ts';
+import { profileMainThread } from './cpu-profile.ts';
 import { documentWithConflicts } from './conflicts-query.ts';
 import { percentile, sampleRuns, toResult } from './measure.ts';
 import type { BenchResult, Scenario } from './scenario.ts';
@@ -234,20 +235,6 @@ async function longDocumentTabs(
       await watching.close();
       await typing.close();
     },
-  };
-}
-
-/** Starts a CPU profile of `page`'s main thread; the function returned writes it to a file. */
-async function profileMainThread(
-  page: Page,
-): Promise<(file: string) => Promise<void>> {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Profiler.enable');
-  await cdp.send('Profiler.start');
-  return async (file) => {
-    const { profile } = await cdp.send('Profiler.stop');
-    await writeFile(file, JSON.stringify(profile));
-    await cdp.detach();
   };
 }
 
