@@ -37,10 +37,16 @@ interface Checkpoint {
   state: unknown;
 }
 
+/** A restart's state when it is the checkpoint the projection opened from: read again when wanted. */
+const STORED = Symbol('the stored checkpoint');
+
 /** A state to start again from: the fold of every event up to `after`. */
 interface Restart {
   after: CanonicalKey | null;
-  /** Encoded and copied: a fold that mutates its state cannot reach it. */
+  /**
+   * Encoded and copied: a fold that mutates its state cannot reach it. STORED: the
+   * checkpoint's, still in the store (so opening copies no state: refolds are rare).
+   */
   state: unknown;
   /** Where the events folded after it start in `recent`. */
   index: number;
@@ -94,22 +100,30 @@ export async function openProjection<S>(
   const stats: ProjectionStats = { folded: 0, refolds: 0, refolded: 0 };
   const listeners = new Set<(state: S) => void>();
 
-  const saved = await store.getSnapshot(key).catch(() => undefined);
-  const checkpoint = saved?.state as Partial<Checkpoint> | undefined;
-  if (
-    saved &&
-    checkpoint?.version === 1 &&
-    Number.isSafeInteger(saved.pos) &&
-    typeof checkpoint.vector === 'object' &&
-    checkpoint.vector !== null &&
-    isKeyOrNull(saved.after)
-  ) {
+  /** The checkpoint in the store, if readable: a copy of its own (Store.getSnapshot). */
+  const readCheckpoint = async () => {
+    const saved = await store.getSnapshot(key).catch(() => undefined);
+    const checkpoint = saved?.state as Partial<Checkpoint> | undefined;
+    return saved &&
+      checkpoint?.version === 1 &&
+      Number.isSafeInteger(saved.pos) &&
+      typeof checkpoint.vector === 'object' &&
+      checkpoint.vector !== null &&
+      isKeyOrNull(saved.after)
+      ? { pos: saved.pos, after: saved.after, ...(checkpoint as Checkpoint) }
+      : undefined;
+  };
+  /** Where the checkpoint opened from ends, while a restart is STORED. */
+  let storedPos = -1;
+  const checkpoint = await readCheckpoint();
+  if (checkpoint) {
     try {
-      state = copyIn(checkpoint.state);
+      // The store's copy is this projection's own: no copy made.
+      state = decode(checkpoint.state);
       vector = copyVector(checkpoint.vector);
-      after = saved.after;
-      position = saved.pos;
-      restarts = [{ after, state: checkpoint.state, index: 0 }];
+      after = checkpoint.after;
+      position = storedPos = checkpoint.pos;
+      restarts = [{ after, state: STORED, index: 0 }];
     } catch {
       // Unreadable: a cache; the fold starts over.
       state = projection.initial();
@@ -146,18 +160,36 @@ export async function openProjection<S>(
     }
   };
 
+  /**
+   * A restart's state, encoded: the checkpoint's read again if STORED, or undefined
+   * when the store holds another by now (saved by another opening of this name).
+   */
+  const encodedOf = async (restart: Restart) => {
+    if (restart.state !== STORED) return restart.state;
+    const again = await readCheckpoint();
+    return again?.pos === storedPos &&
+      (again.after === null
+        ? restart.after === null
+        : restart.after !== null &&
+          compareCanonical(again.after, restart.after) === 0)
+      ? again.state
+      : undefined;
+  };
+
   /** Folds again from the last restart before `first`, or from the start. */
   const refold = async (late: LogEvent[]) => {
     const first = late[0]!;
     stats.refolds++;
     let at = restarts.length - 1;
     while (at >= 0 && !sortsBefore(restarts[at]!.after, first)) at--;
-    if (at >= 0) {
-      const from = restarts[at]!;
+    const from = at >= 0 ? restarts[at]! : undefined;
+    const encoded = from && (await encodedOf(from));
+    if (from && encoded !== undefined) {
       const events = [...recent.slice(from.index), ...late].sort(
         compareCanonical,
       );
-      state = copyIn(from.state);
+      // Read again from the store (its copy is ours), or kept here (copied).
+      state = from.state === STORED ? decode(encoded) : copyIn(encoded);
       recent = recent.slice(0, from.index);
       restarts = restarts.slice(0, at + 1);
       stats.refolded += events.length;
@@ -223,6 +255,17 @@ export async function openProjection<S>(
 
   const save = async () => {
     sinceSaved = 0;
+    // The checkpoint a restart reads again is about to be replaced: keep it here.
+    const stored = restarts.findIndex((r) => r.state === STORED);
+    if (stored >= 0) {
+      const encoded = await encodedOf(restarts[stored]!);
+      if (encoded !== undefined) restarts[stored]!.state = encoded;
+      else {
+        // Gone: the state now is where the next refold can start.
+        restarts = [{ after, state: copyOut(state), index: 0 }];
+        recent = [];
+      }
+    }
     const record: Checkpoint = {
       version: 1,
       vector: copyVector(vector),

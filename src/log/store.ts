@@ -172,6 +172,7 @@ export interface Store extends StoreReader {
   streamEventsSince(stream: string, pos: number): Promise<EventRecord[]>;
   /** The stream's recorded conflicts, in the canonical order of their merges. */
   conflicts(stream: string): Promise<ConflictRecord[]>;
+  /** A copy the caller owns: changing it changes nothing stored. */
   getSnapshot(key: string): Promise<SnapshotRecord | undefined>;
   /** Best effort: a cache write may be skipped, never half-applied. */
   putSnapshot(record: SnapshotRecord): Promise<void>;

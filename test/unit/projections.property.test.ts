@@ -30,7 +30,9 @@ type Step =
   | { kind: 'append'; replica: number; stream: number; count: number }
   | { kind: 'sync'; from: number; to: number; chunk: number }
   | { kind: 'project'; prefix: number }
-  | { kind: 'reopen'; which: number };
+  | { kind: 'reopen'; which: number }
+  /** A second handle of an open projection's name: both save its one checkpoint. */
+  | { kind: 'twin'; which: number };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   {
@@ -62,6 +64,13 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({
       kind: fc.constant('reopen' as const),
+      which: fc.nat(9),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('twin' as const),
       which: fc.nat(9),
     }),
   },
@@ -132,7 +141,13 @@ describe('log.project', () => {
               expect(open.at(-1)!.handle.state.ids).toEqual(
                 await brute(here, prefix),
               );
-            } else if (open.length > 0) {
+            } else if (s.kind === 'twin' && open.length > 0) {
+              const { name, prefix } = open[s.which % open.length]!;
+              open.push({ prefix, name, handle: await project(name, prefix) });
+              expect(open.at(-1)!.handle.state.ids).toEqual(
+                await brute(here, prefix),
+              );
+            } else if (s.kind === 'reopen' && open.length > 0) {
               const p = open[s.which % open.length]!;
               await p.handle.close();
               p.handle = await project(p.name, p.prefix);
@@ -190,6 +205,68 @@ describe('log.project', () => {
     expect(evolved).toBe(7);
     await again.close();
     await log.close();
+  });
+
+  it('refolds from the checkpoint it opened from, read again, and never from one saved over it', async () => {
+    const store = memoryStore();
+    const here = await openLog({ store, actor: 'here' });
+    const there = await openLog({ actor: 'there' });
+    const append = (log: Log, stream: string, count: number) =>
+      log.append(
+        stream,
+        Array.from({ length: count }, (_, i) => ({ type: 't', data: i })),
+      );
+    await append(here, 'doc/1', 10);
+    const every = 5;
+    await (await here.project('p', ids(every))).close(); // checkpoint: 10 events
+    // Two late events from another replica, each written after everything here
+    // so far (it takes in here's events first, and with them its clock) and before
+    // what comes next: a third replica that saw it sends here an event of its own
+    // first, which brings here's clock past it.
+    const yonder = await openLog({ actor: 'yonder' });
+    const late = async () => {
+      await there.ingest(
+        await collect(here.since(await there.versionVector())),
+      );
+      await append(there, 'doc/2', 1);
+      await yonder.ingest(
+        await collect(there.since(await yonder.versionVector())),
+      );
+      await append(yonder, 'notes/1', 1);
+      const mine = await collect(yonder.since(await here.versionVector()));
+      await here.ingest(mine.filter((e) => e.actor === 'yonder'));
+      return (await collect(there.since({}))).at(-1)!;
+    };
+    const first = await late();
+    await append(here, 'doc/1', 3);
+
+    // Opened from the checkpoint; a second opening of the name saves over it.
+    const a = await here.project('p', ids(every));
+    const b = await here.project('p', ids(every));
+    await b.close();
+    await here.ingest([first]);
+    await caughtUp(a, here);
+    expect(a.state.ids).toEqual(await brute(here, undefined));
+    await a.close();
+
+    // A late event refolds from the checkpoint it opened from, not from the
+    // start: read again from the store, or, once its own save replaced it there,
+    // kept from before that save.
+    const c = await here.project('p', ids(every));
+    const refoldsFew = async (event: LogEvent) => {
+      await caughtUp(c, here);
+      const before = c.stats.refolded;
+      await here.ingest([event]);
+      await caughtUp(c, here);
+      expect(c.state.ids).toEqual(await brute(here, undefined));
+      expect(c.stats.refolded - before).toBeLessThan(c.state.ids.length / 2);
+    };
+    await refoldsFew(await late());
+    const third = await late();
+    await append(here, 'doc/1', every);
+    await refoldsFew(third);
+    await c.close();
+    await Promise.all([here.close(), there.close(), yonder.close()]);
   });
 
   it('tells listeners of each change, and stops when closed', async () => {
