@@ -8,7 +8,7 @@ import {
 import type { InsightsService } from '../src/contract/index.ts';
 
 /** The checkpoint's name: a new one when the projection's state changes shape. */
-const INSIGHTS = 'insights.v4';
+const INSIGHTS = 'insights.v5';
 
 /**
  * Insights over the worker's log, from one projection the log keeps current and

@@ -36,16 +36,52 @@ export interface DocumentInsights {
 }
 
 /**
- * Touches of several events in a few flat arrays, not an object each: the state is
- * copied at every restart point of the projection, and many small objects made
- * that copy three times slower.
+ * Touches of several events in a string and columns of numbers, not an object or a
+ * string each: the state is copied at every restart point and checkpoint of the
+ * projection, and many small values made that copy several times slower.
  */
 interface Recent {
-  ids: string[];
+  /** How many edits are kept. */
+  count: number;
+  /** Their ids, each followed by a newline. */
+  ids: string;
+  /** The writers (actor, newline, author) the kept edits name. */
   writers: string[];
-  spans: number[];
-  /** `ends[i]`: where event i's spans end in `spans`. */
-  ends: number[];
+  /** Per edit, two numbers: its writer's index in `writers`, where its spans end. */
+  edits: Column;
+  /** What the edits touched, as [client, from, to) triples (`touchesOf`). */
+  spans: Column;
+}
+
+/**
+ * A growable column of numbers: the first `length` of `values`. A typed array is
+ * copied whole at once, where an array of numbers is copied number by number.
+ */
+interface Column {
+  length: number;
+  values: Float64Array;
+}
+
+const column = (): Column => ({ length: 0, values: new Float64Array(16) });
+
+/** Room in `c` for `more` numbers after its `length`. */
+function reserve(c: Column, more: number): Float64Array {
+  if (c.length + more > c.values.length) {
+    const values = new Float64Array(
+      Math.max(2 * c.values.length, c.length + more),
+    );
+    values.set(c.values.subarray(0, c.length));
+    c.values = values;
+  }
+  return c.values;
+}
+
+function push3(c: Column, a: number, b: number, d: number): void {
+  const v = reserve(c, 3);
+  v[c.length] = a;
+  v[c.length + 1] = b;
+  v[c.length + 2] = d;
+  c.length += 3;
 }
 
 /**
@@ -129,7 +165,13 @@ export function insightsProjection(): Projection<InsightsState> {
             times: new Float64Array(3 * 4),
             kinds: new Uint8Array(4),
           },
-          recent: { ids: [], writers: [], spans: [], ends: [] },
+          recent: {
+            count: 0,
+            ids: '',
+            writers: [],
+            edits: column(),
+            spans: column(),
+          },
         };
         state.set(docId, doc);
       }
@@ -151,7 +193,7 @@ export function insightsProjection(): Projection<InsightsState> {
       }
       return state;
     },
-    snapshot: { name: 'insights.v4', every: 2000 },
+    snapshot: { name: 'insights.v5', every: 2000 },
   };
 }
 
@@ -194,28 +236,31 @@ function followHeads(
       };
       // The other sides' edits since the fork point: the recent events after the
       // last this one saw (before it the stream had one head, so they form a line).
-      const { ids, writers, spans, ends } = doc.recent;
-      let seen = ids.length - 1;
-      while (seen >= 0 && !event.parents.includes(ids[seen]!)) seen--;
-      for (let i = seen + 1; i < ids.length; i++)
+      const { count, writers, edits, spans } = doc.recent;
+      for (let i = lastSeen(doc.recent, event) + 1; i < count; i++)
         touchEpisode(
           doc,
-          writers[i]!,
-          spans,
-          i === 0 ? 0 : ends[i - 1]!,
-          ends[i]!,
+          writers[edits.values[2 * i]!]!,
+          spans.values,
+          i === 0 ? 0 : edits.values[2 * i - 1]!,
+          edits.values[2 * i + 1]!,
         );
     }
   }
   if (update) {
     const { recent } = doc;
     const writer = `${event.actor}\n${authorOf(event)}`;
-    const from = recent.spans.length;
-    touchesOf(update, recent.spans);
-    recent.ids.push(event.id);
-    recent.writers.push(writer);
-    recent.ends.push(recent.spans.length);
-    touchEpisode(doc, writer, recent.spans, from, recent.spans.length);
+    let w = recent.writers.indexOf(writer);
+    if (w < 0) w = recent.writers.push(writer) - 1;
+    const { spans, edits } = recent;
+    const from = spans.length;
+    touchesOf(update, spans);
+    recent.ids += `${event.id}\n`;
+    const e = reserve(edits, 2);
+    e[edits.length++] = w;
+    e[edits.length++] = spans.length;
+    recent.count++;
+    touchEpisode(doc, writer, spans.values, from, spans.length);
     forgetOldest(recent);
   }
   if (unseen === 0 && doc.open && heads.size === 1) {
@@ -250,19 +295,56 @@ function addEpisode(
   return index;
 }
 
+/** The index of the last kept edit `event` names as a parent, or -1. */
+function lastSeen({ ids }: Recent, event: LogEvent): number {
+  let at = -1;
+  for (const parent of event.parents) {
+    const key = `${parent}\n`;
+    let found = ids.lastIndexOf(key);
+    // Only where an id starts: one id may end with another.
+    while (found > 0 && ids[found - 1] !== '\n')
+      found = ids.lastIndexOf(key, found - 1);
+    if (found > at) at = found;
+  }
+  if (at < 0) return -1;
+  let index = 0;
+  for (
+    let i = ids.indexOf('\n');
+    i >= 0 && i < at;
+    i = ids.indexOf('\n', i + 1)
+  )
+    index++;
+  return index;
+}
+
 /**
  * Past twice RECENT edits, drops all but the last RECENT at once (dropping one per
- * event moved every kept span along each time).
+ * event moved every kept span along each time), and the writers no kept edit names.
  */
 function forgetOldest(recent: Recent): void {
-  if (recent.ids.length <= 2 * RECENT) return;
-  const drop = recent.ids.length - RECENT;
-  const cut = recent.ends[drop - 1]!;
-  recent.ids.splice(0, drop);
-  recent.writers.splice(0, drop);
-  recent.ends.splice(0, drop);
-  recent.spans.splice(0, cut);
-  for (let i = 0; i < recent.ends.length; i++) recent.ends[i]! -= cut;
+  if (recent.count <= 2 * RECENT) return;
+  const drop = recent.count - RECENT;
+  const { edits, spans } = recent;
+  const cut = edits.values[2 * drop - 1]!;
+  let idsCut = 0;
+  for (let i = 0; i < drop; i++) idsCut = recent.ids.indexOf('\n', idsCut) + 1;
+  recent.ids = recent.ids.slice(idsCut);
+  spans.values.copyWithin(0, cut, spans.length);
+  // What is past the end now is stale: nothing may read it as a touch.
+  spans.values.fill(NaN, spans.length - cut, spans.length);
+  spans.length -= cut;
+  edits.values.copyWithin(0, 2 * drop, edits.length);
+  edits.length -= 2 * drop;
+  recent.count = RECENT;
+  const kept: string[] = [];
+  for (let i = 0; i < edits.length; i += 2) {
+    const name = recent.writers[edits.values[i]!]!;
+    let w = kept.indexOf(name);
+    if (w < 0) w = kept.push(name) - 1;
+    edits.values[i] = w;
+    edits.values[i + 1]! -= cut;
+  }
+  recent.writers = kept;
 }
 
 /**
@@ -273,19 +355,24 @@ function forgetOldest(recent: Recent): void {
  * one place shares the neighbours, typing next to the other's new text names one of
  * its characters, deleting it names it too.
  */
-function touchesOf({ items, deletes }: ScannedUpdate, spans: number[]): void {
+function touchesOf({ items, deletes }: ScannedUpdate, spans: Column): void {
   const start = spans.length;
   for (let i = 0; i < items.length; i += ITEM_STRIDE) {
     const client = items[i]!;
     const clock = items[i + 1]!;
-    spans.push(client, clock, clock + items[i + 2]!);
+    push3(spans, client, clock, clock + items[i + 2]!);
     const origin = items[i + 4]!;
-    if (origin >= 0) spans.push(origin, items[i + 5]!, items[i + 5]! + 1);
+    if (origin >= 0) push3(spans, origin, items[i + 5]!, items[i + 5]! + 1);
     const right = items[i + 6]!;
-    if (right >= 0) spans.push(right, items[i + 7]!, items[i + 7]! + 1);
+    if (right >= 0) push3(spans, right, items[i + 7]!, items[i + 7]! + 1);
   }
   for (let i = 0; i < deletes.length; i += 3)
-    spans.push(deletes[i]!, deletes[i + 1]!, deletes[i + 1]! + deletes[i + 2]!);
+    push3(
+      spans,
+      deletes[i]!,
+      deletes[i + 1]!,
+      deletes[i + 1]! + deletes[i + 2]!,
+    );
   // Updates come from other replicas: one of a thousand scattered pieces must not
   // make every later edit of its episode compare against each of them.
   if (spans.length - start > 3 * MAX_SPANS)
@@ -299,7 +386,7 @@ function touchesOf({ items, deletes }: ScannedUpdate, spans: number[]): void {
 function touchEpisode(
   doc: DocumentInsights,
   writer: string,
-  spans: number[],
+  spans: Float64Array,
   start: number,
   end: number,
 ): void {

@@ -190,6 +190,35 @@ describe('the insights projection', () => {
       ).toEqual([['overlapping text', 'resolved']]);
     });
 
+    it('compares the last of many edits one side made first, past those it forgot', async () => {
+      // 100 edits, a deletion, 40 more: the kept edits were trimmed to the last
+      // ones (and their touches moved along) after the deletion, before the other
+      // side's first edit.
+      const many = async (doc: DocumentHandle, text: string) => {
+        for (let i = 0; i < 100; i++) await doc.editText(0, 0, 'x');
+        await doc.editText(100 + text.length - 1, 1, '');
+        for (let i = 0; i < 40; i++) await doc.editText(0, 0, 'y');
+      };
+      const later =
+        (at: (text: string) => number) =>
+        async (doc: DocumentHandle, text: string) => {
+          await new Promise((r) => setTimeout(r, 5));
+          await doc.editText(at(text), 1, '');
+        };
+      expect(
+        await kindOf(
+          many,
+          later((text) => text.length - 1),
+        ),
+      ).toEqual([['overlapping text', 'resolved']]);
+      expect(
+        await kindOf(
+          many,
+          later(() => 10),
+        ),
+      ).toEqual([['auto-merged', 'resolved']]);
+    });
+
     it('a field set on both sides is a register conflict', async () => {
       expect(
         await kindOf(
