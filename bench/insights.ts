@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { callPeers, launchBuiltApp } from './built-app.ts';
-import { profileMainThread } from './cpu-profile.ts';
+import { profileMainThread, profileWorkers } from './cpu-profile.ts';
 import { insightsLog } from './insights-log.ts';
 import { sampleRuns, summarize, toResult } from './measure.ts';
 import type { BenchResult, Scenario } from './scenario.ts';
@@ -142,7 +142,18 @@ export const insightsScenario: Scenario = {
         if (run > 0) filterTimes.push(...times);
         return { filters: Math.max(...times) };
       });
+      // FORKLINE_PROFILE_DIR: the page's log worker and main thread through one more pass.
+      const profiles = process.env.FORKLINE_PROFILE_DIR;
+      const stopWorker = profiles
+        ? await profileWorkers(
+            page,
+            join(profiles, 'explorer-worker.cpuprofile'),
+          )
+        : undefined;
+      const stopMain = profiles ? await profileMainThread(page) : undefined;
       const each = await timeFilters(page, steps);
+      await stopWorker?.();
+      await stopMain?.(join(profiles!, 'explorer-main.cpuprofile'));
       context.note(
         `explorer, per filter then back to none: ${steps
           .map(
@@ -157,7 +168,6 @@ export const insightsScenario: Scenario = {
       const peer = await app.openPeerPage();
       // FORKLINE_PROFILE_DIR: the peer page's main thread, which runs the worker's
       // services, through the first run (the first computation comes first in it).
-      const profiles = process.env.FORKLINE_PROFILE_DIR;
       for (let run = 0; run < (context.quick ? 1 : 2); run++) {
         const profiling =
           profiles && run === 0 ? await profileMainThread(peer) : undefined;

@@ -1,11 +1,11 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { cleanUp } from './browser-session.ts';
 import { launchBuiltApp, type BuiltApp } from './built-app.ts';
-import { profileMainThread } from './cpu-profile.ts';
+import { profileMainThread, profileWorkers } from './cpu-profile.ts';
 import { documentWithConflicts } from './conflicts-query.ts';
 import { percentile, sampleRuns, toResult } from './measure.ts';
 import type { BenchResult, Scenario } from './scenario.ts';
@@ -245,88 +245,6 @@ async function eventsShown(page: Page): Promise<number> {
     .getByRole('img')
     .getAttribute('aria-label');
   return Number(/ of (\d+),/.exec(label ?? '')?.[1] ?? 0);
-}
-
-/** A CPU profile's time in samples that were not idle, in ms. */
-function busyMs(profile: {
-  nodes: { id: number; callFrame: { functionName: string } }[];
-  samples?: number[];
-  timeDeltas?: number[];
-}): number {
-  const idle = new Set(
-    profile.nodes
-      .filter((n) => n.callFrame.functionName === '(idle)')
-      .map((n) => n.id),
-  );
-  let busy = 0;
-  (profile.samples ?? []).forEach((node, i) => {
-    if (!idle.has(node)) busy += profile.timeDeltas?.[i] ?? 0;
-  });
-  return busy / 1000;
-}
-
-/**
- * Starts a CPU profile of `page`'s workers (its log worker), through the page's
- * DevTools session attached to them; the function returned stops it and gives the
- * milliseconds the workers were busy (not idle) meanwhile.
- */
-async function profileWorkers(
-  page: Page,
-  /** Where to write the workers' profiles as well (a suffix per worker added). */
-  file?: string,
-): Promise<() => Promise<number>> {
-  const cdp = await page.context().newCDPSession(page);
-  const sessions: string[] = [];
-  const answers = new Map<number, (result: unknown) => void>();
-  let next = 1;
-  cdp.on('Target.attachedToTarget', ({ sessionId, targetInfo }) => {
-    if (targetInfo.type === 'worker') sessions.push(sessionId);
-  });
-  cdp.on('Target.receivedMessageFromTarget', ({ message }) => {
-    const { id, result } = JSON.parse(message) as {
-      id?: number;
-      result?: unknown;
-    };
-    if (id !== undefined) answers.get(id)?.(result);
-  });
-  const send = <T>(sessionId: string, method: string): Promise<T> =>
-    new Promise<T>((resolve) => {
-      const id = next++;
-      answers.set(id, (result) => resolve(result as T));
-      void cdp.send('Target.sendMessageToTarget', {
-        sessionId,
-        message: JSON.stringify({ id, method, params: {} }),
-      });
-    });
-  await cdp.send('Target.setAutoAttach', {
-    autoAttach: true,
-    waitForDebuggerOnStart: false,
-    flatten: false,
-  });
-  // The running workers are announced just after: wait for them, a while at most.
-  for (let i = 0; sessions.length === 0 && i < 100; i++)
-    await page.waitForTimeout(20);
-  if (sessions.length === 0) throw new Error('no worker to profile');
-  for (const session of sessions) {
-    await send(session, 'Profiler.enable');
-    await send(session, 'Profiler.start');
-  }
-  return async () => {
-    let busy = 0;
-    for (const session of sessions) {
-      const { profile } = await send<{
-        profile: Parameters<typeof busyMs>[0];
-      }>(session, 'Profiler.stop');
-      busy += busyMs(profile);
-      if (file)
-        await writeFile(
-          file.replace(/\.cpuprofile$/, `-${session}.cpuprofile`),
-          JSON.stringify(profile),
-        );
-    }
-    await cdp.detach();
-    return busy;
-  };
 }
 
 /** In the watching tab: every main-thread task over 50 ms from now on. */
