@@ -12,6 +12,8 @@
  * writes they agree exactly (test/unit/update-scan.property.test.ts).
  */
 
+import { ByteReader } from '../log/byte-reader.ts';
+
 /** One item's numbers in `ScannedUpdate.items`. */
 export const ITEM_STRIDE = 8;
 /**
@@ -27,55 +29,26 @@ export interface ScannedUpdate {
   deletes: number[];
 }
 
-class Reader {
-  pos = 0;
-  constructor(private readonly bytes: Uint8Array) {}
-
-  byte(): number {
-    if (this.pos >= this.bytes.length)
-      throw new RangeError('update ends early');
-    return this.bytes[this.pos++]!;
-  }
-
-  /** lib0's var uint: 7 bits a byte, least significant first. */
-  uint(): number {
-    let value = 0;
-    let scale = 1;
-    for (;;) {
-      const b = this.byte();
-      value += (b & 0x7f) * scale;
-      if (b < 0x80) return value;
-      scale *= 128;
-      if (value > Number.MAX_SAFE_INTEGER)
-        throw new RangeError('number out of range');
-    }
-  }
-
-  /** Skips `n` bytes. */
-  skip(n: number): void {
-    if (n > this.bytes.length - this.pos)
-      throw new RangeError('update ends early');
-    this.pos += n;
+/** An update's bytes, read: anything out of place is a RangeError. */
+class Reader extends ByteReader {
+  constructor(bytes: Uint8Array) {
+    super(bytes, (problem) => new RangeError(`the update: ${problem}`));
   }
 
   /** A var string's length in UTF-16 code units, as Yjs's decoded string has. */
   stringLength(): number {
-    const n = this.uint();
-    const start = this.pos;
-    this.skip(n);
+    const n = this.varint();
+    const start = this.skip(n);
     return utf16Length(this.bytes, start, start + n);
   }
 
   string(): string {
-    const n = this.uint();
-    const start = this.pos;
-    this.skip(n);
-    return decoder.decode(this.bytes.subarray(start, start + n));
+    return decoder.decode(this.raw(this.varint()));
   }
 
   /** Skips one value of lib0's `any` encoding. */
   any(depth = 0): void {
-    if (depth > 64) throw new RangeError('values nested too deep');
+    if (depth > 64) throw this.fail('values nested too deep');
     const tag = this.byte();
     switch (tag) {
       case 127: // undefined
@@ -87,27 +60,29 @@ class Reader {
         while (this.byte() >= 0x80);
         return;
       case 124:
-        return this.skip(4);
+        this.skip(4);
+        return;
       case 123:
       case 122:
-        return this.skip(8);
+        this.skip(8);
+        return;
       case 119:
-        return this.skip(this.uint());
+      case 116:
+        this.skip(this.varint());
+        return;
       case 118: {
-        for (let i = this.uint(); i > 0; i--) {
-          this.skip(this.uint());
+        for (let i = this.varint(); i > 0; i--) {
+          this.skip(this.varint());
           this.any(depth + 1);
         }
         return;
       }
       case 117: {
-        for (let i = this.uint(); i > 0; i--) this.any(depth + 1);
+        for (let i = this.varint(); i > 0; i--) this.any(depth + 1);
         return;
       }
-      case 116:
-        return this.skip(this.uint());
       default:
-        throw new RangeError(`unknown value tag ${tag}`);
+        throw this.fail(`unknown value tag ${tag}`);
     }
   }
 }
@@ -163,27 +138,27 @@ export function scanUpdate(
   items.length = 0;
   deletes.length = 0;
   const r = new Reader(update);
-  for (let clients = r.uint(); clients > 0; clients--) {
-    let structs = r.uint();
-    const client = r.uint();
-    let clock = r.uint();
+  for (let clients = r.varint(); clients > 0; clients--) {
+    let structs = r.varint();
+    const client = r.varint();
+    let clock = r.varint();
     for (; structs > 0; structs--) {
       const info = r.byte();
       if (info === 10 || (info & 0x1f) === 0) {
         // A skip, or a garbage-collected range: no item.
-        clock += r.uint();
+        clock += r.varint();
         continue;
       }
-      const originClient = info & 0x80 ? r.uint() : -1;
-      const originClock = originClient >= 0 ? r.uint() : -1;
-      const rightClient = info & 0x40 ? r.uint() : -1;
-      const rightClock = rightClient >= 0 ? r.uint() : -1;
+      const originClient = info & 0x80 ? r.varint() : -1;
+      const originClock = originClient >= 0 ? r.varint() : -1;
+      const rightClient = info & 0x40 ? r.varint() : -1;
+      const rightClock = rightClient >= 0 ? r.varint() : -1;
       if ((info & 0xc0) === 0) {
         // Its parent, named: a root type's name, or an item's id.
-        if (r.uint() === 1) r.string();
+        if (r.varint() === 1) r.string();
         else {
-          r.uint();
-          r.uint();
+          r.varint();
+          r.varint();
         }
         if (info & 0x20) r.string(); // a map key
       }
@@ -201,10 +176,10 @@ export function scanUpdate(
       clock += length;
     }
   }
-  for (let clients = r.uint(); clients > 0; clients--) {
-    const client = r.uint();
-    for (let ranges = r.uint(); ranges > 0; ranges--)
-      deletes.push(client, r.uint(), r.uint());
+  for (let clients = r.varint(); clients > 0; clients--) {
+    const client = r.varint();
+    for (let ranges = r.varint(); ranges > 0; ranges--)
+      deletes.push(client, r.varint(), r.varint());
   }
   return into;
 }
@@ -213,10 +188,10 @@ export function scanUpdate(
 function content(r: Reader, kind: number): [number, number] {
   switch (kind) {
     case 1: // deleted
-      return [r.uint(), 0];
+      return [r.varint(), 0];
     case 2: {
       // JSON values, each a string that parses (or 'undefined')
-      const n = r.uint();
+      const n = r.varint();
       for (let i = 0; i < n; i++) {
         const value = r.string();
         if (value !== 'undefined') JSON.parse(value);
@@ -224,7 +199,7 @@ function content(r: Reader, kind: number): [number, number] {
       return [n, 0];
     }
     case 3: // binary
-      r.skip(r.uint());
+      r.skip(r.varint());
       return [1, 0];
     case 4:
       return [r.stringLength(), 1];
@@ -237,13 +212,13 @@ function content(r: Reader, kind: number): [number, number] {
       return [1, 0];
     case 7: {
       // a nested type; XML elements and hooks carry a name
-      const ref = r.uint();
+      const ref = r.varint();
       if (ref > 6) throw new RangeError(`unknown type ${ref}`);
       if (ref === 3 || ref === 5) r.string();
       return [1, 0];
     }
     case 8: {
-      const n = r.uint();
+      const n = r.varint();
       for (let i = 0; i < n; i++) r.any();
       return [n, 0];
     }

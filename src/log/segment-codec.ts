@@ -1,3 +1,4 @@
+import { ByteReader } from './byte-reader.ts';
 import { deflateSync, inflateSync } from 'fflate';
 import { fromBase64Url, toBase64Url } from './base64url.ts';
 import { canonicalJson } from './canonical-json.ts';
@@ -125,37 +126,10 @@ class ByteWriter {
   }
 }
 
-class ByteReader {
-  private at = 0;
-  constructor(readonly bytes: Uint8Array) {}
-
-  /** Where the next read starts. */
-  get offset(): number {
-    return this.at;
-  }
-
-  get atEnd(): boolean {
-    return this.at >= this.bytes.length;
-  }
-
-  byte(): number {
-    if (this.at >= this.bytes.length)
-      throw new SegmentFormatError('it ends early');
-    return this.bytes[this.at++]!;
-  }
-
-  varint(): number {
-    let value = 0;
-    let scale = 1;
-    for (;;) {
-      const b = this.byte();
-      value += (b & 0x7f) * scale;
-      if (b < 0x80) break;
-      scale *= 0x80;
-      if (scale > Number.MAX_SAFE_INTEGER)
-        throw new SegmentFormatError('a number is too long');
-    }
-    return value;
+/** A segment's bytes, read: anything out of place is a SegmentFormatError. */
+class SegmentReader extends ByteReader {
+  constructor(bytes: Uint8Array) {
+    super(bytes, (problem) => new SegmentFormatError(problem));
   }
 
   signed(): number {
@@ -163,27 +137,13 @@ class ByteReader {
     return z % 2 === 1 ? -(z + 1) / 2 : z / 2;
   }
 
-  raw(length: number): Uint8Array {
-    const at = this.skip(length);
-    return this.bytes.subarray(at, at + length);
-  }
-
-  /** Passes over `length` bytes without a view of them: where they start. */
-  skip(length: number): number {
-    if (this.at + length > this.bytes.length)
-      throw new SegmentFormatError('it ends early');
-    const at = this.at;
-    this.at += length;
-    return at;
-  }
-
   text(): string {
     return fromUtf8.decode(this.raw(this.varint()));
   }
 
   /** The next length-prefixed section, read by its own reader. */
-  section(): ByteReader {
-    return new ByteReader(this.raw(this.varint()));
+  section(): SegmentReader {
+    return new SegmentReader(this.raw(this.varint()));
   }
 }
 
@@ -423,7 +383,7 @@ function inflateNow(body: Uint8Array): Uint8Array {
  */
 function walk(segment: PackedSegment, inflated?: Uint8Array): Walk {
   const unpacked = inflated ?? inflateNow(segment.body);
-  const input = new ByteReader(unpacked);
+  const input = new SegmentReader(unpacked);
   if (input.byte() !== MAGIC) throw new SegmentFormatError('wrong magic byte');
   const version = input.byte();
   if (version !== VERSION)
@@ -461,7 +421,7 @@ function walk(segment: PackedSegment, inflated?: Uint8Array): Walk {
       for (let i = 0; i < count; i++) visit(next());
     },
     positions() {
-      const reader = new ByteReader(columns.positions.bytes);
+      const reader = new SegmentReader(columns.positions.bytes);
       const out = new Array<number>(count);
       let pos = 0;
       for (let i = 0; i < count; i++) out[i] = pos += reader.signed();
@@ -469,9 +429,9 @@ function walk(segment: PackedSegment, inflated?: Uint8Array): Walk {
     },
     cursor() {
       // Readers of its own over the sections: cursors do not disturb each other.
-      const own = {} as Record<Column, ByteReader>;
+      const own = {} as Record<Column, SegmentReader>;
       for (const column of COLUMNS)
-        own[column] = new ByteReader(columns[column].bytes);
+        own[column] = new SegmentReader(columns[column].bytes);
       const {
         flags,
         actorIndexes,
