@@ -119,7 +119,10 @@ export interface Episodes {
 
 /** An episode's kind bit: a side set a field (a register conflict), not only typed. */
 const REGISTER = 1;
-/** An episode's kind bit: two writers touched the same or neighbouring characters (`touchesOf`). */
+/**
+ * An episode's kind bit: two writers touched the same or neighbouring characters
+ * (`touchesOf`).
+ */
 const OVERLAPPING = 2;
 
 /** The episode under way in a document. */
@@ -140,9 +143,9 @@ export type InsightsState = Map<string, DocumentInsights>;
  * The projection behind the Insights view (DESIGN §11 `project`, over `doc/`): per
  * document, events per hour and author, and the text's size over time. The size
  * is counted from each event's Yjs update (characters inserted, less those deleted
- * for the first time), not by applying it: an update is scanned (`scanUpdate`), never folded into
- * a Y.Doc. Events come from other replicas: one that does not decode still counts
- * as an edit, and changes no size.
+ * for the first time), not by applying it: an update is scanned (`scanUpdate`),
+ * never folded into a Y.Doc. Events come from other replicas: one that does not
+ * decode still counts as an edit, and changes no size.
  */
 export function insightsProjection(): Projection<InsightsState> {
   return {

@@ -24,7 +24,7 @@ export class ByteReader {
     return this.bytes[this.at++]!;
   }
 
-  /** An unsigned LEB128 number (lib0's var uint): 7 bits a byte, least significant first. */
+  /** An unsigned LEB128 number (lib0's var uint): 7 bits a byte, lowest first. */
   varint(): number {
     let value = 0;
     let scale = 1;

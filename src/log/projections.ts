@@ -37,7 +37,10 @@ interface Checkpoint {
   state: unknown;
 }
 
-/** A restart's state when it is the checkpoint the projection opened from: read again when wanted. */
+/**
+ * A restart's state when it is the checkpoint the projection opened from: read
+ * again when wanted.
+ */
 const STORED = Symbol('the stored checkpoint');
 
 /** A state to start again from: the fold of every event up to `after`. */
