@@ -1,11 +1,16 @@
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
+import * as Y from 'yjs';
 import {
+  docIdOf,
   openDocument,
   openLog,
   type DocumentHandle,
   type Log,
+  type LogEvent,
 } from '../src/index.ts';
+import { textUpdateOf } from '../src/doc/doc-events.ts';
+import { BODY } from '../src/doc/doc-state.ts';
 import { seededRandom } from './seeded-random.ts';
 
 export const AUTHORS = ['Ada', 'Bo', 'Cy', 'Di', 'Ed'];
@@ -14,10 +19,36 @@ export const DOCUMENTS = 50;
 const SYNC_EVERY = 40;
 const WORDS = ['log ', 'fold ', 'event ', 'head ', 'fork ', 'merge ', 'state '];
 
-async function syncInto(to: Log, from: Log): Promise<void> {
+/** The events `to` lacks, taken in from `from`; returns them. */
+async function syncInto(to: Log, from: Log): Promise<LogEvent[]> {
   const missing = [];
   for await (const e of from.since(await to.versionVector())) missing.push(e);
   if (missing.length > 0) await to.ingest(missing);
+  return missing;
+}
+
+/**
+ * Each replica's documents' texts as Y.Docs the harness keeps beside the logs, fed
+ * the same updates: where to type next is the text's length, which a document's
+ * summary would give by building the whole text at every edit (quadratic at 260k).
+ */
+function mirrors(replicas: number) {
+  const docs = Array.from({ length: replicas }, () => new Map<string, Y.Doc>());
+  const of = (replica: number, docId: string) => {
+    let doc = docs[replica]!.get(docId);
+    if (!doc) docs[replica]!.set(docId, (doc = new Y.Doc()));
+    return doc;
+  };
+  return {
+    take(replica: number, events: LogEvent[]) {
+      for (const event of events) {
+        const update = textUpdateOf(event);
+        if (update) Y.applyUpdate(of(replica, docIdOf(event.stream)), update);
+      }
+    },
+    length: (replica: number, docId: string) =>
+      of(replica, docId).getText(BODY).length,
+  };
 }
 
 /**
@@ -44,12 +75,11 @@ export async function insightsLog(
       ),
     ),
   );
-  const lengths = new Map<string, number>();
-  for (const [d, id] of docIds.entries()) {
+  for (const d of docIds.keys())
     await handles[0]![d]!.setField('title', `Document ${d + 1}`);
-    lengths.set(id, 0);
-  }
-  for (const log of logs.slice(1)) await syncInto(log, logs[0]!);
+  const texts = mirrors(logs.length);
+  for (const [r, log] of logs.entries())
+    if (r > 0) texts.take(r, await syncInto(log, logs[0]!));
   let written = DOCUMENTS;
   while (written < events) {
     const a = random.int(0, AUTHORS.length - 1);
@@ -59,19 +89,19 @@ export async function insightsLog(
       Math.floor(DOCUMENTS * random.next() ** 3),
     );
     const doc = handles[a]![d]!;
-    const { text } = await doc.summary();
+    const length = texts.length(a, docIds[d]!);
     if (random.chance(0.01))
       await doc.setField('title', `Document ${d + 1} by ${AUTHORS[a]}`);
-    else if (text.length > 10 && random.chance(0.15))
-      await doc.editText(text.length - 3, 3, '');
-    else await doc.editText(text.length, 0, random.pick(WORDS));
+    else if (length > 10 && random.chance(0.15))
+      texts.take(a, [(await doc.editText(length - 3, 3, '')).event]);
+    else
+      texts.take(a, [
+        (await doc.editText(length, 0, random.pick(WORDS))).event,
+      ]);
     written++;
-    if (written % SYNC_EVERY === 0)
-      for (const to of logs)
-        for (const from of logs) if (to !== from) await syncInto(to, from);
+    if (written % SYNC_EVERY === 0) await syncAll(logs, texts);
   }
-  for (const to of logs)
-    for (const from of logs) if (to !== from) await syncInto(to, from);
+  await syncAll(logs, texts);
   const file = join(dir, `insights-${events}.jsonl`);
   const out = createWriteStream(file);
   let lines = 0;
@@ -84,4 +114,10 @@ export async function insightsLog(
   );
   await Promise.all(logs.map((l) => l.close()));
   return { file, events: lines, docIds };
+}
+
+async function syncAll(logs: Log[], texts: ReturnType<typeof mirrors>) {
+  for (const [t, to] of logs.entries())
+    for (const from of logs)
+      if (to !== from) texts.take(t, await syncInto(to, from));
 }
