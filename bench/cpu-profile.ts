@@ -50,6 +50,11 @@ export async function profileWorkers(
   cdp.on('Target.attachedToTarget', ({ sessionId, targetInfo }) => {
     if (targetInfo.type === 'worker') sessions.push(sessionId);
   });
+  // A worker that ends (one the page replaced) takes its session with it.
+  cdp.on('Target.detachedFromTarget', ({ sessionId }) => {
+    const at = sessions.indexOf(sessionId!);
+    if (at >= 0) sessions.splice(at, 1);
+  });
   cdp.on('Target.receivedMessageFromTarget', ({ message }) => {
     const { id, result } = JSON.parse(message) as {
       id?: number;
@@ -57,14 +62,17 @@ export async function profileWorkers(
     };
     if (id !== undefined) answers.get(id)?.(result);
   });
-  const send = <T>(sessionId: string, method: string): Promise<T> =>
-    new Promise<T>((resolve) => {
+  /** The worker's answer, or undefined once its session is gone. */
+  const send = <T>(sessionId: string, method: string): Promise<T | undefined> =>
+    new Promise<T | undefined>((resolve) => {
       const id = next++;
       answers.set(id, (result) => resolve(result as T));
-      void cdp.send('Target.sendMessageToTarget', {
-        sessionId,
-        message: JSON.stringify({ id, method, params: {} }),
-      });
+      cdp
+        .send('Target.sendMessageToTarget', {
+          sessionId,
+          message: JSON.stringify({ id, method, params: {} }),
+        })
+        .catch(() => resolve(undefined));
     });
   await cdp.send('Target.setAutoAttach', {
     autoAttach: true,
@@ -81,10 +89,12 @@ export async function profileWorkers(
   }
   return async () => {
     let busy = 0;
-    for (const session of sessions) {
-      const { profile } = await send<{
+    for (const session of [...sessions]) {
+      const stopped = await send<{
         profile: Parameters<typeof busyMs>[0];
       }>(session, 'Profiler.stop');
+      if (!stopped) continue;
+      const { profile } = stopped;
       busy += busyMs(profile);
       if (file)
         await writeFile(
