@@ -1,5 +1,16 @@
+import { execFileSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import {
+  mkdir,
+  mkdtemp,
+  readFile,
+  rename,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as Y from 'yjs';
 import {
   docIdOf,
@@ -120,4 +131,77 @@ async function syncAll(logs: Log[], texts: ReturnType<typeof mirrors>) {
   for (const [t, to] of logs.entries())
     for (const from of logs)
       if (to !== from) texts.take(t, await syncInto(to, from));
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CACHE = join(ROOT, 'node_modules', '.cache', 'forkline-bench');
+
+/**
+ * `insightsLog(…, events)`, made once and kept in node_modules/.cache for as long
+ * as what makes it is unchanged: the 260k log takes 12–14 minutes to make. Keyed by
+ * the committed trees of src/ and this file; with either changed and not committed
+ * (or outside git), it is made afresh every time, as before.
+ */
+export async function cachedInsightsLog(events: number): Promise<{
+  file: string;
+  events: number;
+  docIds: string[];
+  /** Whether it was made before, and read from the cache. */
+  cached: boolean;
+  /** Deletes the file unless it is kept in the cache. */
+  done: () => Promise<void>;
+}> {
+  const key = sourceKey();
+  if (!key) {
+    const dir = await mkdtemp(join(tmpdir(), 'forkline-insights-'));
+    const made = await insightsLog(dir, events);
+    return {
+      ...made,
+      cached: false,
+      done: () => rm(dir, { recursive: true, force: true }),
+    };
+  }
+  const kept = async () => undefined;
+  const base = join(CACHE, `insights-${events}-${key}`);
+  try {
+    const made = JSON.parse(await readFile(`${base}.json`, 'utf8')) as {
+      events: number;
+      docIds: string[];
+    };
+    return { file: `${base}.jsonl`, ...made, cached: true, done: kept };
+  } catch {
+    // Not made yet (or unreadable): made now.
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'forkline-insights-'));
+  try {
+    const made = await insightsLog(dir, events);
+    await mkdir(CACHE, { recursive: true });
+    await rename(made.file, `${base}.jsonl`).catch(async () => {
+      // Another file system: copied by writing it again.
+      await writeFile(`${base}.jsonl`, await readFile(made.file));
+    });
+    await writeFile(
+      `${base}.json`,
+      JSON.stringify({ events: made.events, docIds: made.docIds }),
+    );
+    return { ...made, file: `${base}.jsonl`, cached: false, done: kept };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The committed trees of src/ and this file, if neither has changes: else undefined. */
+function sourceKey(): string | undefined {
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+  try {
+    const paths = ['src', 'bench/insights-log.ts'];
+    if (git('status', '--porcelain', '--', ...paths) !== '') return undefined;
+    return git('rev-parse', ...paths.map((p) => `HEAD:${p}`))
+      .split('\n')
+      .map((hash) => hash.slice(0, 10))
+      .join('-');
+  } catch {
+    return undefined;
+  }
 }
