@@ -132,15 +132,8 @@ export const insightsScenario: Scenario = {
         { label: 'restores (none)', field: 'Type', value: VERSION_RESTORED },
         { label: 'from half an hour ago', field: 'From', value: middle },
       ];
-      // Every filter's time of every run is a sample: the median says how the
-      // explorer usually answers, the max how it answers its worst filter.
-      const filterTimes: number[] = [];
-      await sampleRuns(context.runs, async (run) => {
-        const times = await timeFilters(page, steps);
-        if (run > 0) filterTimes.push(...times);
-        return { filters: Math.max(...times) };
-      });
-      // FORKLINE_PROFILE_DIR: the page's log worker and main thread through one more pass.
+      // FORKLINE_PROFILE_DIR: the page's log worker and main thread through every
+      // pass (a stall may come in any).
       const profiles = process.env.FORKLINE_PROFILE_DIR;
       const stopWorker = profiles
         ? await profileWorkers(
@@ -149,6 +142,14 @@ export const insightsScenario: Scenario = {
           )
         : undefined;
       const stopMain = profiles ? await profileMainThread(page) : undefined;
+      // Every filter's time of every run is a sample: the median says how the
+      // explorer usually answers, the max how it answers its worst filter.
+      const filterTimes: number[] = [];
+      await sampleRuns(context.runs, async (run) => {
+        const times = await timeFilters(page, steps);
+        if (run > 0) filterTimes.push(...times);
+        return { filters: Math.max(...times) };
+      });
       const each = await timeFilters(page, steps);
       await stopWorker?.();
       await stopMain?.(join(profiles!, 'explorer-main.cpuprofile'));
