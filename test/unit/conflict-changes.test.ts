@@ -21,17 +21,24 @@ async function twoWriters() {
         { expected },
       )
     )[0]!.event.id;
-  return { log, one: yjsWriter('One'), two: yjsWriter('Two'), append };
+  const one = yjsWriter('One');
+  const two = yjsWriter('Two');
+  /** One writes `text` as the first event, and two takes it in: the fork point. */
+  const fork = async (text: string) => {
+    one.text.insert(0, text);
+    const base = await append(one, one.take(), []);
+    Y.applyUpdate(two.doc, Y.encodeStateAsUpdate(one.doc));
+    two.take();
+    return base;
+  };
+  return { log, one, two, append, fork };
 }
 
 describe('what each side of a conflict changed', () => {
   it('shows each writer its own insertions and deletions against the fork point, even when an event carried the other’s text', async () => {
-    const { log, one, two, append } = await twoWriters();
+    const { log, one, two, append, fork } = await twoWriters();
 
-    one.text.insert(0, 'A shared paragraph.');
-    const base = await append(one, one.take(), []);
-    Y.applyUpdate(two.doc, Y.encodeStateAsUpdate(one.doc));
-    two.take();
+    const base = await fork('A shared paragraph.');
 
     // Both type at the end at once; two also deletes "shared ".
     one.text.insert(19, ' One types here.');
@@ -84,11 +91,8 @@ describe('what each side of a conflict changed', () => {
     // Two tabs under load: one's first keystrokes go in a small event; two, which
     // had all of one's typing early, carries it with its own; one's next event saw
     // both and merges them, so it lies past the comparison.
-    const { log, one, two, append } = await twoWriters();
-    one.text.insert(0, 'Base.');
-    const base = await append(one, one.take(), []);
-    Y.applyUpdate(two.doc, Y.encodeStateAsUpdate(one.doc));
-    two.take();
+    const { log, one, two, append, fork } = await twoWriters();
+    const base = await fork('Base.');
 
     one.text.insert(5, ' O');
     const first = one.take();
