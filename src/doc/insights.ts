@@ -186,7 +186,7 @@ export function insightsProjection(): Projection<InsightsState> {
       const author = authorOf(event);
       byAuthor.set(author, (byAuthor.get(author) ?? 0) + 1);
       const update = scannedUpdate(event);
-      followHeads(doc, event, at, update);
+      followHeads(doc, event, at, author, update);
       const change = update ? sizeChange(update, doc) : 0;
       if (change !== 0) {
         doc.size += change;
@@ -204,12 +204,14 @@ export function insightsProjection(): Projection<InsightsState> {
  * Keeps the stream's heads as the fold goes (canonical order is topological): an
  * event that leaves a head unnamed was written without seeing it, so the stream
  * forked; one that leaves a single head merged every side. `time`: the event's
- * time (ms); `update`: its text update, scanned, if it is a text edit.
+ * time (ms); `author`: its author; `update`: its text update, scanned, if it is a
+ * text edit.
  */
 function followHeads(
   doc: DocumentInsights,
   event: LogEvent,
   time: number,
+  author: string,
   update: ScannedUpdate | undefined,
 ): void {
   const { heads, episodes } = doc;
@@ -252,7 +254,7 @@ function followHeads(
   }
   if (update) {
     const { recent } = doc;
-    const writer = `${event.actor}\n${authorOf(event)}`;
+    const writer = `${event.actor}\n${author}`;
     let w = recent.writers.indexOf(writer);
     if (w < 0) w = recent.writers.push(writer) - 1;
     const { spans, edits } = recent;
