@@ -100,15 +100,28 @@ describe('two tabs of one browser', () => {
       }
       return undefined;
     };
-    for (const [i, label] of labels.entries())
+    for (const [i, label] of labels.entries()) {
+      let last: string | undefined;
       await expect
         .poll(async () => {
           const side = await sideOf(label);
+          last = side;
           return (
             side !== undefined && side !== '' && sentences[i]!.endsWith(side)
           );
         })
-        .toBe(true);
+        .toBe(true)
+        .catch(async (error: Error) => {
+          // What the comparison showed, for the next time this fails under load.
+          const shown = await one
+            .getByRole('region', { name: 'Compare versions' })
+            .textContent();
+          throw new Error(
+            `${label}'s side was ${JSON.stringify(last)}, not a suffix of ${JSON.stringify(sentences[i])}; the comparison read: ${shown}`,
+            { cause: error },
+          );
+        });
+    }
     expect(await added('Merged result')).toHaveLength(
       (await added('Side 1')).length + (await added('Side 2')).length,
     );
