@@ -48,9 +48,11 @@ async function openLongDocument(
     .click();
   await page.waitForFunction(
     ({ label, length }) =>
-      document.querySelector<HTMLTextAreaElement>(
-        `textarea[aria-label="${label}"]`,
-      )?.value.length === length,
+      (
+        document.querySelector(`[aria-label="${label}"]`) as {
+          cmTile?: { root?: { view?: { state: { doc: { length: number } } } } };
+        } | null
+      )?.cmTile?.root?.view?.state.doc.length === length,
     { label: LABEL, length },
     { timeout: 120_000 },
   );
@@ -58,7 +60,7 @@ async function openLongDocument(
 
 /** The figures of one open: from the click on the document in the list. */
 interface OpenTimes {
-  /** Until the textarea holds the whole text. */
+  /** Until the editor holds the whole text. */
   text: number;
   /** Until the conflict timeline shows the history graph up to the last event and the conflict count. */
   timeline: number;
@@ -177,10 +179,16 @@ async function timeOpen(
         const deadline = start + 120_000;
         const frame = () => {
           const at = performance.now() - start;
-          const area = document.querySelector<HTMLTextAreaElement>(
-            `textarea[aria-label="${label}"]`,
-          );
-          if (times.text === undefined && area?.value.length === length)
+          // The editor (CodeMirror keeps its view on its content element).
+          const editor = document.querySelector(`[aria-label="${label}"]`) as {
+            cmTile?: {
+              root?: { view?: { state: { doc: { length: number } } } };
+            };
+          } | null;
+          if (
+            times.text === undefined &&
+            editor?.cmTile?.root?.view?.state.doc.length === length
+          )
             times.text = at;
           const graph = document
             .querySelector('section[aria-label="Conflict timeline"] svg')

@@ -11,25 +11,59 @@ export interface ProbeOptions {
 }
 
 /**
- * In the watching tab: reports every value its textarea is given, with the time on
- * the shared clock (timeOrigin + now), on `ackChannel`. The value setter of this one
- * element is wrapped: an editor shows text by setting `value`, so this is the moment
- * the text reaches the DOM, without a polling interval's delay. Idempotent.
+ * In the watching tab: reports what its editor shows, with the time on the shared
+ * clock (timeOrigin + now), on `ackChannel`, once the browser has laid the change
+ * out (a forced layout: what a person waits for before the next frame can paint it,
+ * without the wait for that frame). A textarea's value setter and setRangeText are
+ * wrapped, the moment an editor puts text in it; a CodeMirror view is watched for
+ * changes to the lines it draws, having been scrolled to the end, where the typing
+ * happens, as a person watching would. Idempotent.
  */
 export function watchTextarea({ label, ackChannel }: ProbeOptions): void {
-  const el = document.querySelector<HTMLTextAreaElement>(
-    `textarea[aria-label="${label}"]`,
-  );
-  if (!el) throw new Error(`no textarea labelled "${label}" in this tab`);
+  const el = document.querySelector<HTMLElement>(`[aria-label="${label}"]`);
+  if (!el) throw new Error(`no editor labelled "${label}" in this tab`);
   const probe = globalThis as { stopWatchingTextarea?: () => void };
   probe.stopWatchingTextarea?.();
+  const ack = new BroadcastChannel(ackChannel);
+  const report = (length: number) => {
+    void el.offsetHeight; // laid out
+    ack.postMessage({ length, at: performance.timeOrigin + performance.now() });
+  };
+  if (!(el instanceof HTMLTextAreaElement)) {
+    // CodeMirror keeps its view on the content element (EditorView.findFromDOM).
+    const view = (
+      el as {
+        cmTile?: {
+          root?: {
+            view?: {
+              state: { doc: { length: number } };
+              dispatch(spec: object): void;
+            };
+          };
+        };
+      }
+    ).cmTile?.root?.view;
+    if (!view)
+      throw new Error(`"${label}" is neither a textarea nor an editor`);
+    const end = view.state.doc.length;
+    view.dispatch({ selection: { anchor: end }, scrollIntoView: true });
+    const observer = new MutationObserver(() => report(view.state.doc.length));
+    observer.observe(el, {
+      childList: true,
+      characterData: true,
+      subtree: true,
+    });
+    probe.stopWatchingTextarea = () => {
+      observer.disconnect();
+      ack.close();
+      probe.stopWatchingTextarea = undefined;
+    };
+    return;
+  }
   const native = Object.getOwnPropertyDescriptor(
     HTMLTextAreaElement.prototype,
     'value',
   )!;
-  const ack = new BroadcastChannel(ackChannel);
-  const report = (length: number) =>
-    ack.postMessage({ length, at: performance.timeOrigin + performance.now() });
   Object.defineProperty(el, 'value', {
     configurable: true,
     get() {
@@ -55,10 +89,12 @@ export function watchTextarea({ label, ackChannel }: ProbeOptions): void {
 }
 
 /**
- * In the typing tab: `count` keystrokes at the end of the textarea, each an insertText
- * input event as a browser fires for a key, after the previous one reached the
- * watching tab (so nothing queues). A latency runs from just before the input to the
- * watcher's report of a value that long. Rejects when one takes over `timeoutMs`.
+ * In the typing tab: `count` keystrokes at the end of the editor, each an insertText
+ * input as a browser makes for a key, after the previous one reached the watching
+ * tab (so nothing queues). A textarea's text is changed and its input event fired;
+ * a CodeMirror view gets the browser's own `insertText` command on its content, which
+ * it reads as typing. A latency runs from just before the input to the watcher's
+ * report of a text that long. Rejects when one takes over `timeoutMs`.
  */
 export async function typeIntoTextarea({
   label,
@@ -66,10 +102,23 @@ export async function typeIntoTextarea({
   count,
   timeoutMs,
 }: ProbeOptions & { count: number; timeoutMs: number }): Promise<number[]> {
-  const el = document.querySelector<HTMLTextAreaElement>(
-    `textarea[aria-label="${label}"]`,
-  );
-  if (!el) throw new Error(`no textarea labelled "${label}" in this tab`);
+  const el = document.querySelector<HTMLElement>(`[aria-label="${label}"]`);
+  if (!el) throw new Error(`no editor labelled "${label}" in this tab`);
+  const view = (
+    el as {
+      cmTile?: {
+        root?: {
+          view?: {
+            state: { doc: { length: number } };
+            dispatch(spec: object): void;
+          };
+        };
+      };
+    }
+  ).cmTile?.root?.view;
+  const area = el instanceof HTMLTextAreaElement ? el : undefined;
+  if (!view && !area)
+    throw new Error(`"${label}" is neither a textarea nor an editor`);
   const ack = new BroadcastChannel(ackChannel);
   let waiting: { length: number; resolve: (at: number) => void } | undefined;
   ack.onmessage = ({ data }: MessageEvent<{ length: number; at: number }>) => {
@@ -80,7 +129,7 @@ export async function typeIntoTextarea({
   const latencies: number[] = [];
   try {
     for (let i = 0; i < count; i++) {
-      const end = el.value.length;
+      const end = area ? area.value.length : view!.state.doc.length;
       const key = letters[i % letters.length]!;
       let timer: ReturnType<typeof setTimeout> | undefined;
       const acked = new Promise<number>((resolve, reject) => {
@@ -92,14 +141,19 @@ export async function typeIntoTextarea({
         );
       });
       const start = performance.timeOrigin + performance.now();
-      el.setRangeText(key, end, end, 'end');
-      el.dispatchEvent(
-        new InputEvent('input', {
-          bubbles: true,
-          inputType: 'insertText',
-          data: key,
-        }),
-      );
+      if (area) {
+        area.setRangeText(key, end, end, 'end');
+        area.dispatchEvent(
+          new InputEvent('input', {
+            bubbles: true,
+            inputType: 'insertText',
+            data: key,
+          }),
+        );
+      } else {
+        view!.dispatch({ selection: { anchor: end } });
+        document.execCommand('insertText', false, key);
+      }
       try {
         latencies.push((await acked) - start);
       } finally {

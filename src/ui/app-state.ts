@@ -66,8 +66,6 @@ export const saving = signal<{ pending: number; error?: string }>({
 export const online = signal(
   typeof navigator === 'undefined' ? true : navigator.onLine,
 );
-/** Bumped when the text changed under the editor because of someone else. */
-export const remoteTextVersion = signal(0);
 
 let markStarted!: (s: Remote<LogService>) => void;
 /** Resolves once the worker is up: actions taken during start-up wait for it instead of being lost. */
@@ -341,7 +339,6 @@ export async function openDoc(docId: string): Promise<void> {
         throw error;
       }
     },
-    onRemoteChange: () => remoteTextVersion.value++,
     onPendingChange: (pending, error) => {
       saving.value = { pending, ...(error ? { error: error.message } : {}) };
     },

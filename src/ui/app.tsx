@@ -13,7 +13,6 @@ import { LogTransfer } from './log-transfer.tsx';
 import { SyncPanel } from './sync-panel.tsx';
 import { updateReady } from './app-update.ts';
 import { StatusLine } from './status-line.tsx';
-import { TextEditor } from './text-editor.tsx';
 import { TitleField } from './title-field.tsx';
 
 // Views of the whole log, and authorship: fetched when first opened.
@@ -22,6 +21,11 @@ const EventExplorer = lazyView('Event explorer', () =>
 );
 const InsightsView = lazyView('Insights', () =>
   import('./insights-view.tsx').then((m) => m.InsightsView),
+);
+// CodeMirror is most of the page's script: fetched while the log opens, not before
+// the page can paint.
+const TextEditor = lazyView('Editor', () =>
+  import('./text-editor.tsx').then((m) => m.TextEditor),
 );
 const AuthorshipView = lazyView('Authorship', () =>
   import('./authorship-view.tsx').then((m) => m.AuthorshipView),

@@ -6,13 +6,15 @@ import { useEffect, useState } from 'preact/hooks';
  * out of what every page load runs. Until it comes, a region of the same name says
  * so; if it cannot come (offline before it was ever cached), it says why.
  */
-export function lazyView(
+export function lazyView<Props extends object = object>(
   name: string,
-  load: () => Promise<ComponentType>,
-): ComponentType {
-  let loaded: ComponentType | undefined;
-  return function LazyView() {
-    const [View, setView] = useState<ComponentType | undefined>(() => loaded);
+  load: () => Promise<ComponentType<Props>>,
+): ComponentType<Props> {
+  let loaded: ComponentType<Props> | undefined;
+  return function LazyView(props: Props) {
+    const [View, setView] = useState<ComponentType<Props> | undefined>(
+      () => loaded,
+    );
     const [failed, setFailed] = useState<string | undefined>(undefined);
     useEffect(() => {
       if (View) return;
@@ -21,7 +23,7 @@ export function lazyView(
         (error: Error) => setFailed(error.message),
       );
     }, []);
-    if (View) return <View />;
+    if (View) return <View {...props} />;
     return (
       <section aria-label={name}>
         <h2>{name}</h2>

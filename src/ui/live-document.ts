@@ -86,6 +86,7 @@ export class LiveDocument {
 
   /** Changes to the text that were not typed here, not yet taken (`takeRemoteChanges`). */
   private remote: TextDelta[] = [];
+  private readonly watchers = new Set<() => void>();
 
   constructor(private readonly options: LiveDocumentOptions) {
     Y.applyUpdate(this.ydoc, options.state, REMOTE);
@@ -98,7 +99,7 @@ export class LiveDocument {
       options.shareTyping &&
       new TypingShare(this.ydoc.clientID, options.shareTyping, (update) => {
         Y.applyUpdate(this.ydoc, update, EARLY);
-        this.options.onRemoteChange?.();
+        this.changedElsewhere();
       });
     this.ydoc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin !== LOCAL) return;
@@ -127,6 +128,21 @@ export class LiveDocument {
     const taken = this.remote;
     this.remote = [];
     return taken;
+  }
+
+  /**
+   * Calls `watcher` right after each change to the text not typed here (the changes:
+   * `takeRemoteChanges`), before anything else can run: a view that takes them then
+   * is never behind the text when its user types. Returns the function that stops it.
+   */
+  watch(watcher: () => void): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
+  }
+
+  private changedElsewhere(): void {
+    this.options.onRemoteChange?.();
+    for (const watcher of this.watchers) watcher();
   }
 
   /** Events typed here that the log has not acknowledged yet. */
@@ -164,7 +180,7 @@ export class LiveDocument {
         changed = true;
       }
     }
-    if (changed) this.options.onRemoteChange?.();
+    if (changed) this.changedElsewhere();
   }
 
   /** Sends every queued batch now, one at a time, in order. */

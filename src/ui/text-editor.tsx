@@ -1,15 +1,35 @@
+import {
+  Annotation,
+  EditorSelection,
+  EditorState,
+  type Transaction,
+  type ChangeSpec,
+} from '@codemirror/state';
+import { EditorView, keymap } from '@codemirror/view';
 import { useLayoutEffect, useRef } from 'preact/hooks';
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import { spliceBetween } from '../index.ts';
-import { remoteTextVersion } from './app-state.ts';
-import type { LiveDocument } from './live-document.ts';
+import type { LiveDocument, TextDelta } from './live-document.ts';
+
+/** Marks a change the editor did not make itself: someone else's, or the opened text. */
+const notTyped = Annotation.define<true>();
 
 /**
- * A plain textarea bound to the tab's Y.Text. Typing becomes Yjs edits at once;
- * someone else's edit rewrites the value and puts the caret and selection back
- * where the text they belong to moved (Yjs relative positions). While the document
- * opens (`live` not yet there) it shows `text`, the snapshot's, and keeps what is
- * typed into it: once `live` comes, that typing becomes its first edit.
+ * The document's text in a CodeMirror view bound to the tab's Y.Text. CodeMirror
+ * draws only the lines (and the parts of long lines) on screen, so a keystroke, here
+ * or in another tab, costs the same in a document of 100k characters as in one of
+ * 100: a textarea lays all of its text out again on every change.
+ *
+ * Typing becomes Yjs edits at once; someone else's edit arrives as Yjs deltas and
+ * is applied as a CodeMirror change, which maps the caret and selection through it.
+ * A caret sticks to the character before it (CodeMirror maps an empty selection
+ * with assoc -1), as in any collaborative editor: text someone else inserts at the
+ * same place goes after the caret, so each person's run of typing stays whole
+ * instead of interleaving by keystroke. A selection keeps its own characters.
+ *
+ * While the document opens (`live` not yet there) it shows `text`, the snapshot's,
+ * and keeps what is typed into it: once `live` comes, that typing becomes its first
+ * edit.
  */
 export function TextEditor({
   live,
@@ -19,133 +39,161 @@ export function TextEditor({
   /** The text to show until `live` comes. */
   text?: string;
 }) {
-  const area = useRef<HTMLTextAreaElement>(null);
-  const anchors = useRef<
-    { start: Y.RelativePosition; end: Y.RelativePosition } | undefined
-  >(undefined);
-
-  // A caret sticks to the character before it (assoc -1), as in any collaborative
-  // editor: text someone else inserts at the same place goes after the caret, so
-  // each person's run of typing stays whole instead of interleaving by keystroke. A
-  // selection keeps its own characters: its start sticks to the first, its end to
-  // the last.
-  const remember = () => {
-    const el = area.current;
-    if (!el || !live) return;
-    const { selectionStart: start, selectionEnd: end } = el;
-    anchors.current = {
-      start: Y.createRelativePositionFromTypeIndex(
-        live.text,
-        start,
-        start === end ? -1 : 0,
-      ),
-      end: Y.createRelativePositionFromTypeIndex(live.text, end, -1),
-    };
-  };
-
+  const host = useRef<HTMLDivElement>(null);
+  const editor = useRef<EditorView | undefined>(undefined);
+  // The view's handlers outlive renders: they read the document through this.
+  const bound = useRef<LiveDocument | undefined>(undefined);
   // While the document opens: the text shown, to tell typing from it.
   const shown = useRef<string | undefined>(undefined);
-  // A layout effect: the text is on screen in the frame the editor appears in. And
-  // before the next one, which would take any difference for someone else's edit.
+
   useLayoutEffect(() => {
-    const el = area.current!;
+    const view = new EditorView({
+      parent: host.current!,
+      state: EditorState.create({ extensions: EXTENSIONS }),
+      dispatchTransactions(transactions, view) {
+        const doc = bound.current;
+        if (doc) typed(doc, transactions);
+        view.update(transactions);
+        // A change the text and the view disagree on (never expected): the text is
+        // the truth, so the view takes it.
+        if (doc && view.state.doc.length !== doc.text.length)
+          replaceText(view, doc.text.toString());
+      },
+    });
+    editor.current = view;
+    return () => {
+      editor.current = undefined;
+      view.destroy();
+    };
+  }, []);
+
+  // A layout effect: the text is on screen in the frame the editor appears in.
+  useLayoutEffect(() => {
+    const view = editor.current!;
     if (!live) {
       // A newer text while opening replaces the shown one, unless typed into.
-      if (shown.current === undefined || el.value === shown.current) {
-        el.value = text ?? '';
-        shown.current = el.value;
+      const now = view.state.doc.toString();
+      if (shown.current === undefined || now === shown.current) {
+        replaceText(view, text ?? '');
+        shown.current = text ?? '';
       }
       return;
     }
     const base = shown.current;
     shown.current = undefined;
     // Typed while the document was opening: the difference from what was shown.
-    if (base !== undefined && el.value !== base) {
-      const { index, deleteCount, insert } = spliceBetween(base, el.value, {
-        caret: el.selectionEnd,
+    const now = view.state.doc.toString();
+    if (base !== undefined && now !== base) {
+      const { index, deleteCount, insert } = spliceBetween(base, now, {
+        caret: view.state.selection.main.head,
       });
       live.edit((t) => {
         if (deleteCount > 0) t.delete(index, deleteCount);
         if (insert) t.insert(index, insert);
       });
     }
-    const current = live.text.toString();
-    live.takeRemoteChanges(); // in `current` already
-    if (el.value !== current) el.value = current;
-    remember();
+    live.takeRemoteChanges(); // in the text taken next
+    replaceText(view, live.text.toString());
+    bound.current = live;
+    // Someone else's edits, shown as they happen: only the changed runs, as Yjs
+    // reports them.
+    const stop = live.watch(() => {
+      for (const delta of live.takeRemoteChanges())
+        view.dispatch({
+          changes: changesOf(delta),
+          annotations: notTyped.of(true),
+        });
+    });
+    return () => {
+      stop();
+      bound.current = undefined;
+    };
   }, [text, live]);
 
-  // Someone else's edit: show it without moving the user's caret off their text. A
-  // layout effect runs right after the render, not a frame later (~8 ms on average).
-  useLayoutEffect(() => {
-    const el = area.current;
-    if (!el || !live) return;
-    const changes = live.takeRemoteChanges();
-    if (changes.length === 0) return;
-    const focused = document.activeElement === el;
-    const saved = anchors.current;
-    // Only the changed runs are replaced, as Yjs reports them: assigning the whole
-    // value of a long document would have the browser lay all of it out again, and
-    // comparing the whole text costs a walk of it, every keystroke.
-    for (const delta of changes) {
-      let at = 0;
-      for (const op of delta) {
-        if (op.retain) at += op.retain;
-        else if (typeof op.insert === 'string') {
-          el.setRangeText(op.insert, at, at, 'preserve');
-          at += op.insert.length;
-        } else if (op.delete)
-          el.setRangeText('', at, at + op.delete, 'preserve');
-      }
-    }
-    // The textarea held other than the text before (a line break it normalised):
-    // the difference, found by comparing.
-    if (el.textLength !== live.text.length) {
-      const { index, deleteCount, insert } = spliceBetween(
-        el.value,
-        live.text.toString(),
-        { caret: el.selectionEnd },
-      );
-      el.setRangeText(insert, index, index + deleteCount, 'preserve');
-    }
-    if (focused && saved) {
-      const start =
-        Y.createAbsolutePositionFromRelativePosition(saved.start, live.ydoc)
-          ?.index ?? 0;
-      const end =
-        Y.createAbsolutePositionFromRelativePosition(saved.end, live.ydoc)
-          ?.index ?? start;
-      el.setSelectionRange(start, end);
-    }
-  }, [remoteTextVersion.value, live]);
+  return <div ref={host} class="body" onFocusOut={() => void live?.flush()} />;
+}
 
-  const onInput = () => {
-    const el = area.current!;
-    if (!live) return;
-    const { index, deleteCount, insert } = spliceBetween(
-      live.text.toString(),
-      el.value,
-      { caret: el.selectionEnd },
-    );
-    live.edit((text) => {
-      if (deleteCount > 0) text.delete(index, deleteCount);
-      if (insert) text.insert(index, insert);
-    });
-    remember();
-  };
+const EXTENSIONS = [
+  // Positions are Y.Text's: UTF-16 code units, with "\r" a character like any other.
+  // CodeMirror's default would read "\r\n" as one line break, a position fewer.
+  EditorState.lineSeparator.of('\n'),
+  EditorView.lineWrapping,
+  EditorView.contentAttributes.of({
+    'aria-label': 'Document text',
+    spellcheck: 'true',
+  }),
+  // CodeMirror draws only the lines on screen, so the browser's own Ctrl+End would
+  // stop at the last line drawn: these go to the document's ends.
+  keymap.of([
+    {
+      key: 'Mod-End',
+      run: (view) => moveTo(view, view.state.doc.length, false),
+      shift: (view) => moveTo(view, view.state.doc.length, true),
+    },
+    {
+      key: 'Mod-Home',
+      run: (view) => moveTo(view, 0, false),
+      shift: (view) => moveTo(view, 0, true),
+    },
+  ]),
+];
 
-  return (
-    <textarea
-      ref={area}
-      aria-label="Document text"
-      class="body"
-      spellcheck={true}
-      onInput={onInput}
-      onSelect={remember}
-      onKeyUp={remember}
-      onMouseUp={remember}
-      onFocus={remember}
-      onBlur={() => void live?.flush()}
-    />
+function moveTo(view: EditorView, at: number, extend: boolean): boolean {
+  view.dispatch({
+    selection: extend
+      ? EditorSelection.range(view.state.selection.main.anchor, at)
+      : EditorSelection.cursor(at),
+    scrollIntoView: true,
+    userEvent: 'select',
+  });
+  return true;
+}
+
+/** The edits typed into the view, made to the Y.Text in one transaction. */
+function typed(live: LiveDocument, transactions: readonly Transaction[]): void {
+  const changed = transactions.filter(
+    (tr) => tr.docChanged && !tr.annotation(notTyped),
   );
+  if (changed.length === 0) return;
+  live.edit((text: Y.Text) => {
+    for (const tr of changed) {
+      // Each change's position in the text as earlier changes of this transaction
+      // left it.
+      let shift = 0;
+      tr.changes.iterChanges((from, to, _fromB, _toB, inserted) => {
+        const at = from + shift;
+        if (to > from) text.delete(at, to - from);
+        const insert = inserted.toString();
+        if (insert) text.insert(at, insert);
+        shift += insert.length - (to - from);
+      });
+    }
+  });
+}
+
+/** A Yjs delta as one CodeMirror change: positions are in the text before it. */
+function changesOf(delta: TextDelta): ChangeSpec[] {
+  const changes: ChangeSpec[] = [];
+  let at = 0;
+  for (const op of delta) {
+    if (op.retain) at += op.retain;
+    else if (typeof op.insert === 'string')
+      changes.push({ from: at, insert: op.insert });
+    else if (op.delete) {
+      changes.push({ from: at, to: at + op.delete });
+      at += op.delete;
+    }
+  }
+  return changes;
+}
+
+/** Makes the view show `text`, changing only the run that differs. */
+function replaceText(view: EditorView, text: string): void {
+  const now = view.state.doc.toString();
+  if (now === text) return;
+  const { index, deleteCount, insert } = spliceBetween(now, text);
+  view.dispatch({
+    changes: { from: index, to: index + deleteCount, insert },
+    annotations: notTyped.of(true),
+  });
 }

@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
+  documentText,
   newDocument,
   openTabs,
   tabLabel,
@@ -36,10 +37,10 @@ describe('authorship', () => {
     const [first, second] = [await tabLabel(one), await tabLabel(two)];
     await newDocument(one, [two], 'Whose words');
     await typeAtEnd(one, 'Words of one.');
-    await expect.poll(() => text(two).inputValue()).toBe('Words of one.');
+    await expect.poll(() => documentText(two)).toBe('Words of one.');
     await typeAtEnd(two, ' Words of two.');
     await expect
-      .poll(() => text(one).inputValue())
+      .poll(() => documentText(one))
       .toBe('Words of one. Words of two.');
 
     await one.getByRole('button', { name: 'Show authorship' }).click();

@@ -2,14 +2,17 @@ import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
 import {
   addedIn,
+  documentText,
   newDocument,
   openTabs,
+  selectInText,
+  tabLabel,
   text,
+  textSelection,
   timeline,
   title,
   typeAtEnd,
   typeTogether,
-  tabLabel,
 } from './support/app.ts';
 import { useChromium } from './support/browser.ts';
 
@@ -26,7 +29,7 @@ describe('two tabs of one browser', () => {
     await typeAtEnd(one, 'Hello from the first tab');
     const typed = Date.now();
     await expect
-      .poll(() => text(two).inputValue(), { timeout: 1000, interval: 20 })
+      .poll(() => documentText(two), { timeout: 1000, interval: 20 })
       .toBe('Hello from the first tab');
     expect(Date.now() - typed).toBeLessThan(1000);
     await context.close();
@@ -40,16 +43,13 @@ describe('two tabs of one browser', () => {
     ];
     await newDocument(one, [two], 'Together');
     await typeAtEnd(one, 'A shared paragraph.');
-    await expect.poll(() => text(two).inputValue()).toBe('A shared paragraph.');
+    await expect.poll(() => documentText(two)).toBe('A shared paragraph.');
     // Both type at once, each into the same sentence.
     await typeTogether([one, two], [' One types here.', ' Two types here.']);
     await expect
-      .poll(
-        async () =>
-          (await text(one).inputValue()) === (await text(two).inputValue()),
-      )
+      .poll(async () => (await documentText(one)) === (await documentText(two)))
       .toBe(true);
-    const merged = await text(one).inputValue();
+    const merged = await documentText(one);
     expect(merged.length).toBe(
       'A shared paragraph.'.length + 2 * ' One types here.'.length,
     );
@@ -133,31 +133,16 @@ describe('two tabs of one browser', () => {
     const [one, two] = tabs as [Page, Page];
     await newDocument(one, [two], 'Caret');
     await typeAtEnd(one, 'alpha beta gamma');
-    await expect.poll(() => text(two).inputValue()).toBe('alpha beta gamma');
+    await expect.poll(() => documentText(two)).toBe('alpha beta gamma');
     // Tab two's caret sits just before "gamma"; tab one inserts at the very start.
-    await text(two).click();
-    await two.evaluate(() => {
-      const area = document.querySelector(
-        'textarea[aria-label="Document text"]',
-      ) as HTMLTextAreaElement;
-      area.setSelectionRange(11, 11);
-      area.dispatchEvent(new KeyboardEvent('keyup'));
-    });
+    await selectInText(two, 11);
     await text(one).click();
     await one.keyboard.press('Control+Home');
     await one.keyboard.type('>> ');
-    await expect.poll(() => text(two).inputValue()).toBe('>> alpha beta gamma');
-    const caret = await two.evaluate(() => {
-      const area = document.querySelector(
-        'textarea[aria-label="Document text"]',
-      ) as HTMLTextAreaElement;
-      return [area.selectionStart, area.selectionEnd];
-    });
-    expect(caret).toEqual([14, 14]);
+    await expect.poll(() => documentText(two)).toBe('>> alpha beta gamma');
+    expect(await textSelection(two)).toEqual([14, 14]);
     await two.keyboard.type('and ');
-    await expect
-      .poll(() => text(one).inputValue())
-      .toBe('>> alpha beta and gamma');
+    await expect.poll(() => documentText(one)).toBe('>> alpha beta and gamma');
     await context.close();
   });
 

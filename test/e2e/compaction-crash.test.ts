@@ -24,7 +24,7 @@ import { DIRECT_SEGMENT_MIN, HOT_LIMIT } from '../../worker/idb-store.ts';
 import { collect } from '../support/records.ts';
 import { seeded } from '../support/seeded.ts';
 import { trialCount, trialSeed } from '../support/trials.ts';
-import { openTabs, text } from './support/app.ts';
+import { documentText, openTabs } from './support/app.ts';
 import { useChromium } from './support/browser.ts';
 import {
   armKill,
@@ -366,7 +366,7 @@ async function expectConfirmedOnce(page: Page): Promise<void> {
     .getByRole('button', { name: TITLE, exact: true })
     .click({ timeout: LOADED });
   await expect
-    .poll(() => text(page).inputValue(), { timeout: LOADED })
+    .poll(() => documentText(page), { timeout: LOADED })
     .toBe(fixture.text);
 }
 

@@ -17,7 +17,7 @@ import {
 import { collect } from '../support/records.ts';
 import { seeded } from '../support/seeded.ts';
 import { trialCount, trialSeed } from '../support/trials.ts';
-import { openTabs, text, title } from './support/app.ts';
+import { documentText, openTabs, text, title } from './support/app.ts';
 import { useChromium } from './support/browser.ts';
 import {
   describePage,
@@ -127,7 +127,7 @@ async function trial(seed: number): Promise<string> {
         .getByRole('button', { name: 'Fixture', exact: true })
         .click({ timeout: LOADED });
       await expect
-        .poll(() => text(page).inputValue(), { timeout: LOADED })
+        .poll(() => documentText(page), { timeout: LOADED })
         .toBe(fixture.text);
       await expect
         .poll(async () => (await storedEvents(page)).length, {
@@ -173,7 +173,7 @@ async function typing(
     await expect
       .poll(() => status(page).textContent(), { timeout: LOADED })
       .toContain('All changes saved');
-    expect(await text(page).inputValue()).toBe(confirmed + rest);
+    expect(await documentText(page)).toBe(confirmed + rest);
   }
   return JSON.stringify({ confirmed, rest });
 }
@@ -210,8 +210,8 @@ async function afterReopen(
   if (scenario === 'typing') {
     expect(duplicatedEdits(events)).toEqual([]);
     const { confirmed, rest } = JSON.parse(outcome) as Record<string, string>;
-    await expect.poll(() => text(page).inputValue()).toMatch(/^confirmed \d+ /);
-    const shown = await text(page).inputValue();
+    await expect.poll(() => documentText(page)).toMatch(/^confirmed \d+ /);
+    const shown = await documentText(page);
     // Every confirmed keystroke is there; what follows is a prefix of what was typed.
     expect(shown.startsWith(confirmed!)).toBe(true);
     expect((confirmed! + rest!).startsWith(shown)).toBe(true);
@@ -222,7 +222,7 @@ async function afterReopen(
     expect([0, fixture.lines]).toContain(events.length);
     if (outcome === 'confirmed') expect(events.length).toBe(fixture.lines);
     if (events.length > 0)
-      await expect.poll(() => text(page).inputValue()).toBe(fixture.text);
+      await expect.poll(() => documentText(page)).toBe(fixture.text);
     return `${events.length === 0 ? 'none' : 'all'} of ${fixture.lines} (${outcome})`;
   }
   expect(events.length).toBe(fixture.lines);

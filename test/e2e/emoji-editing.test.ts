@@ -1,6 +1,12 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { newDocument, openTabs, text, typeAtEnd } from './support/app.ts';
+import {
+  documentText,
+  newDocument,
+  openTabs,
+  selectInText,
+  typeAtEnd,
+} from './support/app.ts';
 import { useChromium } from './support/browser.ts';
 
 const chromium = useChromium();
@@ -15,15 +21,10 @@ async function replaceWith(
   target: string,
   value: string,
 ): Promise<void> {
-  const current = await text(page).inputValue();
+  const current = await documentText(page);
   const from = current.indexOf(target);
   expect(from, `${JSON.stringify(target)} in ${current}`).toBeGreaterThan(-1);
-  await text(page).click();
-  await text(page).evaluate(
-    (el, [start, end]) =>
-      (el as HTMLTextAreaElement).setSelectionRange(start!, end!),
-    [from, from + target.length],
-  );
+  await selectInText(page, from, from + target.length);
   await page.keyboard.insertText(value);
 }
 
@@ -64,7 +65,7 @@ describe('editing emoji in two tabs (issue 13, finding 9)', () => {
     await newDocument(one, [two], 'Emoji');
     const both = async (expected: string) => {
       for (const page of [one, two])
-        await expect.poll(() => text(page).inputValue()).toBe(expected);
+        await expect.poll(() => documentText(page)).toBe(expected);
     };
 
     await typeAtEnd(one, 'a😁b');
@@ -95,9 +96,9 @@ describe('editing emoji in two tabs (issue 13, finding 9)', () => {
     // What the log folds to, not only what the live tabs hold.
     await one.reload();
     await one.getByRole('status').waitFor();
-    await expect.poll(() => text(one).inputValue()).toBe(first);
+    await expect.poll(() => documentText(one)).toBe(first);
     for (const page of [one, two])
-      expectWholeCharacters(await text(page).inputValue());
+      expectWholeCharacters(await documentText(page));
     await context.close();
   });
 });

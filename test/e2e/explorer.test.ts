@@ -1,10 +1,10 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
 import {
+  documentText,
   newDocument,
   openTabs,
   tabLabel,
-  text,
   typeAtEnd,
 } from './support/app.ts';
 import { violations } from './support/axe.ts';
@@ -30,7 +30,7 @@ describe('the event explorer', () => {
     const [one, two] = tabs as [Page, Page];
     await newDocument(one, [two], 'Explored');
     await typeAtEnd(two, 'Written by two.');
-    await expect.poll(() => text(one).inputValue()).toBe('Written by two.');
+    await expect.poll(() => documentText(one)).toBe('Written by two.');
     const other = await tabLabel(two);
 
     await one.getByRole('button', { name: 'Event explorer' }).click();

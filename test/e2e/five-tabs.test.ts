@@ -1,6 +1,13 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { newDocument, openTabs, text, timeline } from './support/app.ts';
+import {
+  documentText,
+  newDocument,
+  openTabs,
+  selectInText,
+  text,
+  timeline,
+} from './support/app.ts';
 import { useChromium } from './support/browser.ts';
 import {
   duplicatedEdits,
@@ -25,12 +32,9 @@ async function typeAtRandom(
   let typed = '';
   await text(page).focus();
   while (Date.now() < until) {
-    const length = (await text(page).inputValue()).length;
+    const length = (await documentText(page)).length;
     const at = Math.floor(random() * (length + 1));
-    await text(page).evaluate(
-      (el, p) => (el as HTMLTextAreaElement).setSelectionRange(p, p),
-      at,
-    );
+    await selectInText(page, at);
     const word = `${'abcdefghij'.slice(0, 2 + Math.floor(random() * 6))} `;
     await page.keyboard.type(word, { delay: 15 });
     typed += word;
@@ -42,7 +46,7 @@ async function typeAtRandom(
 /** What a tab shows: its text, its timeline (conflicts, states, times) and the graph's tail (author, time, id). */
 async function shown(page: Page) {
   return {
-    text: await text(page).inputValue(),
+    text: await documentText(page),
     conflicts: await timeline(page).locator('ol.conflicts').innerText(),
     graph: await timeline(page)
       .getByRole('img', { name: /^History graph/ })
@@ -76,12 +80,11 @@ describe('five tabs typing at once', () => {
       await expect
         .poll(
           async () =>
-            new Set(await Promise.all(tabs.map((p) => text(p).inputValue())))
-              .size,
+            new Set(await Promise.all(tabs.map((p) => documentText(p)))).size,
           { timeout: 30_000 },
         )
         .toBe(1);
-      const finalText = await text(tabs[0]!).inputValue();
+      const finalText = await documentText(tabs[0]!);
       expect(sorted(finalText)).toBe(sorted(all));
       // Timelines settle after the text (their refresh is debounced): same on every tab.
       let views: Awaited<ReturnType<typeof shown>>[] = [];

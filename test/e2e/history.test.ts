@@ -1,9 +1,9 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
+  documentText,
   newDocument,
   openTabs,
-  text,
   timeline,
   title,
   typeAtEnd,
@@ -18,7 +18,7 @@ describe('the version history', () => {
     const [one, two] = tabs as [Page, Page];
     await newDocument(one, [two], 'Early');
     await typeAtEnd(one, 'First words.');
-    await expect.poll(() => text(two).inputValue()).toBe('First words.');
+    await expect.poll(() => documentText(two)).toBe('First words.');
     // Stored, not only shown early: the renames fork after the text, so neither side
     // of their conflict holds it.
     await expect
@@ -44,7 +44,7 @@ describe('the version history', () => {
     for (const word of [' And', ' then', ' much', ' more', ' text.'])
       await typeAtEnd(two, word);
     await expect
-      .poll(() => text(one).inputValue())
+      .poll(() => documentText(one))
       .toBe('First words. And then much more text.');
 
     const versions = one.getByRole('region', { name: 'Version history' });
@@ -88,7 +88,7 @@ describe('the version history', () => {
       .getByRole('button', { name: 'Restore this version' })
       .click();
     for (const page of [one, two])
-      await expect.poll(() => text(page).inputValue()).toBe('First words.');
+      await expect.poll(() => documentText(page)).toBe('First words.');
     expect(await version()).not.toBe(latest);
     await context.close();
   });

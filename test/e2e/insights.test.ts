@@ -2,13 +2,13 @@ import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
+  documentText,
   newDocument,
-  text,
+  openTabs,
+  tabLabel,
   timeline,
   typeAtEnd,
   typeTogether,
-  openTabs,
-  tabLabel,
 } from './support/app.ts';
 import { violations } from './support/axe.ts';
 import { useChromium } from './support/browser.ts';
@@ -38,7 +38,7 @@ describe('insights', () => {
     const [first, second] = [await tabLabel(one), await tabLabel(two)];
     await newDocument(one, [two], 'Measured');
     await typeAtEnd(one, 'Start.');
-    await expect.poll(() => text(two).inputValue()).toBe('Start.');
+    await expect.poll(() => documentText(two)).toBe('Start.');
     await typeTogether([one, two], [' One here.', ' Two here.']);
     await expect
       .poll(() => timeline(one).getByRole('listitem').count(), {

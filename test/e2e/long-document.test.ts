@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportedDocument, titleOf } from '../../bench/tabs-keystroke-large.ts';
-import { addedIn, openTabs, text, timeline, typeAtEnd } from './support/app.ts';
+import {
+  addedIn,
+  documentText,
+  openTabs,
+  timeline,
+  typeAtEnd,
+} from './support/app.ts';
 import { useChromium } from './support/browser.ts';
 import { fullTrials } from '../support/trials.ts';
 
@@ -28,11 +34,7 @@ async function open(page: Page, length: number): Promise<void> {
     .getByRole('button', { name: titleOf(SIZE), exact: true })
     .click();
   await expect
-    .poll(() =>
-      text(page)
-        .inputValue()
-        .then((t) => t.length),
-    )
+    .poll(() => documentText(page).then((t) => t.length))
     .toBe(length);
 }
 
@@ -64,9 +66,9 @@ describe(`a document of ${SIZE} events, imported`, () => {
 
     // Typing in both tabs reaches the other.
     await typeAtEnd(one, ' One.');
-    await expect.poll(() => text(two).inputValue()).toMatch(/ One\.$/);
+    await expect.poll(() => documentText(two)).toMatch(/ One\.$/);
     await typeAtEnd(two, ' Two.');
-    await expect.poll(() => text(one).inputValue()).toMatch(/ One\. Two\.$/);
+    await expect.poll(() => documentText(one)).toMatch(/ One\. Two\.$/);
 
     // Far back: the first conflict after version 100.
     const versions = one.getByRole('region', { name: 'Version history' });
@@ -106,7 +108,7 @@ describe(`a document of ${SIZE} events, imported`, () => {
       .getByRole('button', { name: 'Restore this version' })
       .click();
     for (const page of [one, two])
-      await expect.poll(() => text(page).inputValue()).toBe(earlier);
+      await expect.poll(() => documentText(page)).toBe(earlier);
     await context.close();
   }, 300_000);
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
 import {
+  documentText,
   newDocument,
   openTabs,
   text,
@@ -38,7 +39,7 @@ describe('offline', () => {
     await page.reload();
     await expect.poll(() => status(page).textContent()).toContain('Offline');
     await expect.poll(() => title(page).inputValue()).toBe('Offline notes');
-    await expect.poll(() => text(page).inputValue()).toBe('Written online.');
+    await expect.poll(() => documentText(page)).toBe('Written online.');
     await typeAtEnd(page, ' Written offline.');
     await text(page).blur();
 
@@ -48,7 +49,7 @@ describe('offline', () => {
       .toBe('All changes saved');
     await page.reload();
     await expect
-      .poll(() => text(page).inputValue())
+      .poll(() => documentText(page))
       .toBe('Written online. Written offline.');
     await context.close();
   });
@@ -60,7 +61,7 @@ describe('export and import', () => {
     const [one, two] = source.tabs as [Page, Page];
     await newDocument(one, [two], 'Exported');
     await typeAtEnd(one, 'Base.');
-    await expect.poll(() => text(two).inputValue()).toBe('Base.');
+    await expect.poll(() => documentText(two)).toBe('Base.');
     await typeTogether([one, two], [' From one.', ' From two.']);
     await expect
       .poll(() => timeline(one).getByRole('listitem').count(), {
@@ -68,10 +69,7 @@ describe('export and import', () => {
       })
       .toBeGreaterThan(0);
     await expect
-      .poll(
-        async () =>
-          (await text(one).inputValue()) === (await text(two).inputValue()),
-      )
+      .poll(async () => (await documentText(one)) === (await documentText(two)))
       .toBe(true);
     const [download] = await Promise.all([
       one.waitForEvent('download'),
@@ -97,9 +95,7 @@ describe('export and import', () => {
     await expect
       .poll(() => importResult(copy).textContent(), { timeout: 10_000 })
       .toMatch(`Imported ${lines.length} events: ${lines.length} new`);
-    await expect
-      .poll(() => text(copy).inputValue())
-      .toBe(await text(one).inputValue());
+    await expect.poll(() => documentText(copy)).toBe(await documentText(one));
     await expect.poll(() => title(copy).inputValue()).toBe('Exported');
     await expect
       .poll(() => timeline(copy).getByRole('listitem').allTextContents())

@@ -12,11 +12,11 @@ import {
   type ChildRelay,
 } from '../support/child-relay.ts';
 import {
+  documentText,
   joinLog,
   newDocument,
   openTabs,
   shareLog,
-  text,
   typeAtEnd,
 } from './support/app.ts';
 import { useChromium } from './support/browser.ts';
@@ -91,12 +91,12 @@ describe('two devices, each on its own relay process over one database', () => {
     await typeAtEnd(one, 'Written through one relay.');
     const typed = Date.now();
     await expect
-      .poll(() => text(two).inputValue(), { timeout: 1000, interval: 20 })
+      .poll(() => documentText(two), { timeout: 1000, interval: 20 })
       .toBe('Written through one relay.');
     expect(Date.now() - typed).toBeLessThan(1000);
     await typeAtEnd(two, ' Answered through the other.');
     await expect
-      .poll(() => text(one).inputValue(), { timeout: 1000, interval: 20 })
+      .poll(() => documentText(one), { timeout: 1000, interval: 20 })
       .toBe('Written through one relay. Answered through the other.');
     await Promise.all([laptop.context.close(), phone.context.close()]);
   });

@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
 import {
+  documentText,
   newDocument,
   openTabs,
   text,
@@ -35,7 +36,7 @@ describe('event data is only ever text', () => {
     await title(one).fill(CORPUS[0]!);
     await title(one).press('Enter');
     for (const page of [one, two]) {
-      await expect.poll(() => text(page).inputValue()).toBe(payload);
+      await expect.poll(() => documentText(page)).toBe(payload);
       await expect
         .poll(() => page.getByRole('list', { name: 'Documents' }).textContent())
         .toContain(CORPUS[0]);
@@ -80,7 +81,7 @@ describe('accessibility (axe-core)', () => {
     expect(await violations(one)).toEqual([]);
     await newDocument(one, [two], 'Accessible');
     await typeAtEnd(one, 'Some text.');
-    await expect.poll(() => text(two).inputValue()).toBe('Some text.');
+    await expect.poll(() => documentText(two)).toBe('Some text.');
     await typeTogether([one, two], [' More from one.', ' More from two.']);
     await expect
       .poll(() => timeline(one).getByRole('listitem').count(), {

@@ -1,12 +1,12 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
 import {
+  documentText,
   joinInDialog,
   joinLog,
   newDocument,
-  shareLog,
   openTabs,
-  text,
+  shareLog,
   timeline,
   title,
   typeAtEnd,
@@ -39,7 +39,7 @@ describe('two devices through the relay', () => {
     await typeAtEnd(one, 'Sent through the relay.');
     const typed = Date.now();
     await expect
-      .poll(() => text(two).inputValue(), { timeout: 1000, interval: 20 })
+      .poll(() => documentText(two), { timeout: 1000, interval: 20 })
       .toBe('Sent through the relay.');
     expect(Date.now() - typed).toBeLessThan(1000);
     await close();
@@ -48,7 +48,7 @@ describe('two devices through the relay', () => {
   it('merges edits both made offline, and both timelines show the conflicts', async () => {
     const { one, two, close } = await twoDevices();
     await typeAtEnd(one, 'One paragraph.');
-    await expect.poll(() => text(two).inputValue()).toBe('One paragraph.');
+    await expect.poll(() => documentText(two)).toBe('One paragraph.');
     await Promise.all([
       one.context().setOffline(true),
       two.context().setOffline(true),
@@ -66,13 +66,12 @@ describe('two devices through the relay', () => {
     ]);
     await expect
       .poll(
-        async () =>
-          (await text(one).inputValue()) === (await text(two).inputValue()),
+        async () => (await documentText(one)) === (await documentText(two)),
         { timeout: 15_000 },
       )
       .toBe(true);
-    expect(await text(one).inputValue()).toMatch(/Laptop offline\./);
-    expect(await text(one).inputValue()).toMatch(/Phone offline\./);
+    expect(await documentText(one)).toMatch(/Laptop offline\./);
+    expect(await documentText(one)).toMatch(/Phone offline\./);
     for (const page of [one, two]) {
       await expect
         .poll(
@@ -110,11 +109,11 @@ describe('two devices through the relay', () => {
     await one.close();
     await typeAtEnd(two, 'After the handover.');
     await expect
-      .poll(() => text(sibling).inputValue(), { timeout: 10_000 })
+      .poll(() => documentText(sibling), { timeout: 10_000 })
       .toBe('After the handover.');
     await typeAtEnd(sibling, ' And back.');
     await expect
-      .poll(() => text(two).inputValue(), { timeout: 10_000 })
+      .poll(() => documentText(two), { timeout: 10_000 })
       .toBe('After the handover. And back.');
     await close();
   });

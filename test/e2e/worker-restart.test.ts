@@ -1,6 +1,12 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { newDocument, openTabs, text, typeAtEnd } from './support/app.ts';
+import {
+  documentText,
+  newDocument,
+  openTabs,
+  text,
+  typeAtEnd,
+} from './support/app.ts';
 import { useChromium } from './support/browser.ts';
 import {
   dropStorageConnection,
@@ -46,12 +52,12 @@ async function expectSavedAndWhole(page: Page, expected: string) {
   await expect
     .poll(() => status(page).textContent(), { timeout: 60_000 })
     .toContain('All changes saved');
-  expect(await text(page).inputValue()).toBe(expected);
+  expect(await documentText(page)).toBe(expected);
   const events = await storedEvents(page);
   expect(duplicatedEdits(events)).toEqual([]);
   expect(await verifyInPage(page)).toBe(events.length);
   await page.reload();
-  await expect.poll(() => text(page).inputValue()).toBe(expected);
+  await expect.poll(() => documentText(page)).toBe(expected);
 }
 
 describe.each([
@@ -75,10 +81,10 @@ describe.each([
       .poll(() => status(one).textContent())
       .toContain('Reconnected to local storage');
     // The other tab saw every chunk once; its typing reaches the restarted tab.
-    await expect.poll(() => text(two).inputValue()).toBe(chunks.join(''));
+    await expect.poll(() => documentText(two)).toBe(chunks.join(''));
     await typeAtEnd(two, 'And a reply.');
     const expected = `${chunks.join('')}And a reply.`;
-    await expect.poll(() => text(one).inputValue()).toBe(expected);
+    await expect.poll(() => documentText(one)).toBe(expected);
     // Tabs show each other's typing before it is committed: wait for the reply's event too.
     await expect
       .poll(() => status(two).textContent(), { timeout: 60_000 })

@@ -31,6 +31,54 @@ export const tabLabel = async (page: Page): Promise<string> =>
 
 export const text = (page: Page) =>
   page.getByRole('textbox', { name: 'Document text' });
+
+/**
+ * The editor (a CodeMirror view) behind the "Document text" textbox, for what a test
+ * cannot do through the keyboard: read the whole text (the view draws only what is
+ * on screen) and place a selection by position. CodeMirror keeps its view on the
+ * content element's `cmTile` (what its own `EditorView.findFromDOM` reads).
+ */
+type EditorOnPage = {
+  state: {
+    doc: { toString(): string; length: number };
+    selection: { main: { from: number; to: number } };
+  };
+  dispatch(spec: object): void;
+  focus(): void;
+};
+
+/** The whole text of the open document, as its editor holds it. */
+export const documentText = (page: Page): Promise<string> =>
+  text(page).evaluate((el) => {
+    const view = (el as { cmTile?: { root?: { view?: EditorOnPage } } }).cmTile
+      ?.root?.view;
+    if (!view) throw new Error('"Document text" holds no CodeMirror view');
+    return view.state.doc.toString();
+  });
+
+/** The open document's selection in its editor: [from, to]. */
+export const textSelection = (page: Page): Promise<[number, number]> =>
+  text(page).evaluate((el) => {
+    const view = (el as { cmTile?: { root?: { view?: EditorOnPage } } }).cmTile
+      ?.root?.view;
+    if (!view) throw new Error('"Document text" holds no CodeMirror view');
+    const { from, to } = view.state.selection.main;
+    return [from, to] as [number, number];
+  });
+
+/** Focuses the editor with `from`..`to` selected (UTF-16 positions), as a person would by mouse. */
+export const selectInText = (page: Page, from: number, to = from) =>
+  text(page).evaluate(
+    (el, [anchor, head]) => {
+      const view = (el as { cmTile?: { root?: { view?: EditorOnPage } } })
+        .cmTile?.root?.view;
+      if (!view) throw new Error('"Document text" holds no CodeMirror view');
+      view.focus();
+      view.dispatch({ selection: { anchor, head }, scrollIntoView: true });
+    },
+    [from, to] as [number, number],
+  );
+
 export const title = (page: Page) =>
   page.getByRole('textbox', { name: 'Title' });
 export const timeline = (page: Page) =>
