@@ -84,9 +84,17 @@ export class LiveDocument {
   private retryMs = RETRY_MIN_MS;
   private readonly sharing: TypingShare | undefined;
 
-  /** Changes to the text that were not typed here, not yet taken (`takeRemoteChanges`). */
+  /** Changes to the text not typed here (others' edits, undo and redo), not yet taken. */
   private remote: TextDelta[] = [];
   private readonly watchers = new Set<() => void>();
+  /**
+   * Undo and redo of this tab's own typing, never of anyone else's, as Yjs's
+   * UndoManager does it: an undo is an edit like any other, sent as an event.
+   */
+  private readonly history = new Y.UndoManager(this.text, {
+    trackedOrigins: new Set([LOCAL]),
+    captureTimeout: 500,
+  });
 
   constructor(private readonly options: LiveDocumentOptions) {
     Y.applyUpdate(this.ydoc, options.state, REMOTE);
@@ -102,7 +110,7 @@ export class LiveDocument {
         this.changedElsewhere();
       });
     this.ydoc.on('update', (update: Uint8Array, origin: unknown) => {
-      if (origin !== LOCAL) return;
+      if (origin !== LOCAL && origin !== this.history) return;
       if (!this.open) {
         this.open = { base: this.seen, updates: [], upTo: 0 };
         this.batches.push(this.open);
@@ -120,9 +128,10 @@ export class LiveDocument {
   }
 
   /**
-   * Someone else's changes to the text since the last call, oldest first, as Yjs
-   * deltas: what a view holding the text as of the last call applies to be current,
-   * without comparing the whole text.
+   * The changes to the text not typed into the view since the last call (someone
+   * else's edits, and this tab's undo and redo), oldest first, as Yjs deltas: what a
+   * view holding the text as of the last call applies to be current, without
+   * comparing the whole text.
    */
   takeRemoteChanges(): TextDelta[] {
     const taken = this.remote;
@@ -142,7 +151,30 @@ export class LiveDocument {
 
   private changedElsewhere(): void {
     this.options.onRemoteChange?.();
+    this.showChanges();
+  }
+
+  private showChanges(): void {
     for (const watcher of this.watchers) watcher();
+  }
+
+  /**
+   * Undoes this tab's last run of typing (runs end after half a second without
+   * typing), leaving everyone else's edits as they are. The change reaches the view
+   * as `takeRemoteChanges` do, since it was not typed there. False if nothing is
+   * left to undo.
+   */
+  undo(): boolean {
+    const done = this.history.undo() !== null;
+    if (done) this.showChanges();
+    return done;
+  }
+
+  /** Makes again what `undo` took back. False if nothing is left to redo. */
+  redo(): boolean {
+    const done = this.history.redo() !== null;
+    if (done) this.showChanges();
+    return done;
   }
 
   /** Events typed here that the log has not acknowledged yet. */
@@ -194,6 +226,7 @@ export class LiveDocument {
     this.closed = true;
     clearTimeout(this.timer);
     this.sharing?.close();
+    this.history.destroy();
     this.ydoc.destroy();
   }
 

@@ -47,9 +47,37 @@ export function TextEditor({
   const shown = useRef<string | undefined>(undefined);
 
   useLayoutEffect(() => {
+    const step = (which: 'undo' | 'redo') => {
+      bound.current?.[which]();
+      return true; // never the browser's undo of the view's own DOM
+    };
     const view = new EditorView({
       parent: host.current!,
-      state: EditorState.create({ extensions: EXTENSIONS }),
+      state: EditorState.create({
+        extensions: [
+          EXTENSIONS,
+          // Undo takes back this tab's own typing only: the document's, not the view's.
+          keymap.of([
+            { key: 'Mod-z', run: () => step('undo') },
+            { key: 'Mod-y', run: () => step('redo') },
+            { key: 'Mod-Shift-z', run: () => step('redo') },
+          ]),
+          // The browser's own Undo and Redo (its menus, some keyboards).
+          EditorView.domEventHandlers({
+            beforeinput: (event) => {
+              const which =
+                event.inputType === 'historyUndo'
+                  ? 'undo'
+                  : event.inputType === 'historyRedo'
+                    ? 'redo'
+                    : undefined;
+              if (!which) return false;
+              event.preventDefault();
+              return step(which);
+            },
+          }),
+        ],
+      }),
       dispatchTransactions(transactions, view) {
         const doc = bound.current;
         if (doc) typed(doc, transactions);

@@ -156,6 +156,73 @@ describe('the text editor', () => {
     live.close();
   });
 
+  it("undoes and redoes this tab's own typing only, and the log gets the undo as an edit", async () => {
+    const log = await openLog({ actor: 'desk' });
+    const seed = new Y.Doc();
+    seed.getText('body').insert(0, 'base');
+    await log.append(STREAM, {
+      type: TEXT_EDITED,
+      data: Y.encodeStateAsUpdate(seed),
+    });
+    const live = new LiveDocument({
+      state: Y.encodeStateAsUpdate(seed),
+      heads: await log.heads(STREAM),
+      included: [],
+      send: async (update, expected) =>
+        (
+          await log.append(
+            STREAM,
+            { type: TEXT_EDITED, data: update },
+            { expected },
+          )
+        )[0]!,
+    });
+    const view = mount({ live });
+    typeAt(view, 4, ' mine');
+    await expect.poll(() => live.text.toString()).toBe('base mine');
+    await live.flush();
+
+    // Someone else's edit after it, as the log delivers it.
+    const other = new Y.Doc();
+    other.clientID = 2;
+    Y.applyUpdate(other, Y.encodeStateAsUpdate(live.ydoc));
+    const theirs = await log.append(STREAM, {
+      type: TEXT_EDITED,
+      data: (() => {
+        let update!: Uint8Array;
+        other.once('update', (u: Uint8Array) => (update = u));
+        other.getText('body').insert(0, '>> ');
+        return update;
+      })(),
+    });
+    live.receive(await collect(log.read(STREAM)));
+    expect(view.state.doc.toString()).toBe('>> base mine');
+    expect(theirs).toHaveLength(1);
+
+    const key = (init: KeyboardEventInit & { keyCode?: number }) =>
+      view.contentDOM.dispatchEvent(
+        new KeyboardEvent('keydown', {
+          bubbles: true,
+          cancelable: true,
+          ...init,
+        }),
+      );
+    key({ key: 'z', ctrlKey: true });
+    expect(view.state.doc.toString()).toBe('>> base');
+    // As a browser reports Ctrl+Shift+Z: the key as shifted, the key code as pressed.
+    key({ key: 'Z', keyCode: 90, ctrlKey: true, shiftKey: true });
+    expect(view.state.doc.toString()).toBe('>> base mine');
+    key({ key: 'z', ctrlKey: true });
+    expect(live.text.toString()).toBe('>> base');
+    await live.flush();
+
+    const folded = new Y.Doc();
+    for (const event of await collect(log.read(STREAM)))
+      Y.applyUpdate(folded, textUpdateOf(event)!);
+    expect(folded.getText('body').toString()).toBe('>> base');
+    live.close();
+  });
+
   it('draws only the part of a long text on screen, however long it is', () => {
     const line = 'All work and no play makes a long document. '.repeat(2);
     const long = Array.from({ length: 3000 }, () => line).join('\n');
