@@ -14,6 +14,16 @@ const EPISODES = 300;
 /** One episode in this many also renames the document on both sides at once. */
 const TITLE_EVERY = 30;
 const QUERIES = 200;
+/**
+ * What the writer types, over and over, a character an event: prose in paragraphs,
+ * as people write (an editor lays out a paragraph as one line: a text of one line
+ * 100k characters long is no document anyone types).
+ */
+const PROSE =
+  'Keeping every event is the point: it lets people see who wrote what, where ' +
+  'they collided and how the work went. Two writers who edit at once are both ' +
+  'recorded, each with the heads they had seen, and the fold decides. History ' +
+  'must be cheap to keep and cheap to look at.\n';
 
 export interface Replica {
   log: Log;
@@ -32,7 +42,7 @@ async function syncInto(from: Log, to: Log): Promise<void> {
 }
 
 /**
- * A document of `size` events: sequential typing by one writer, with EPISODES
+ * A document of `size` events: sequential typing of PROSE by one writer, with EPISODES
  * concurrent episodes spread through it, each a second writer's edit made without
  * seeing the first's latest (and, now and then, two renames at once).
  */
@@ -60,7 +70,7 @@ export async function documentWithConflicts(
       await syncInto(b.log, a.log);
       length += 2;
     } else {
-      await a.doc.editText(length++, 0, String.fromCharCode(97 + (i % 26)));
+      await a.doc.editText(length++, 0, PROSE[i % PROSE.length]!);
       typed++;
     }
   }
