@@ -35,7 +35,14 @@ interface Comparison {
 
 const selected = signal<Comparison | undefined>(undefined);
 
-const time = (iso: string) => (iso ? new Date(iso).toLocaleTimeString() : '');
+// One formatter for every row: `toLocaleTimeString` makes one per call, ~0.1 ms, and
+// the graph's 300 rows are drawn again at every delivery.
+const timeFormat = new Intl.DateTimeFormat(undefined, {
+  hour: 'numeric',
+  minute: 'numeric',
+  second: 'numeric',
+});
+const time = (iso: string) => (iso ? timeFormat.format(new Date(iso)) : '');
 
 function describe(c: DocConflict): string {
   const who = c.authors.join(' and ');
@@ -166,7 +173,10 @@ function Lanes() {
   const width = lanes * LANE + 8;
   const height = placed.length * ROW + 8;
   const x = (lane: number) => 8 + lane * LANE;
-  const y = (row: number) => 8 + row * ROW;
+  // Each event at its place in the whole history, and the group moved up to the rows
+  // shown: as the window moves by an event, only the group's offset changes, not every
+  // node's and edge's coordinates.
+  const y = (row: number) => 8 + (start + row) * ROW;
   return (
     <svg
       class="lanes"
@@ -175,28 +185,30 @@ function Lanes() {
       role="img"
       aria-label={`History graph: events ${start + 1} to ${start + events.length} of ${page.total}, in ${lanes} lanes`}
     >
-      {placed.map((p) =>
-        p.from.map((f, i) => (
-          <path
-            key={`${p.id}-${i}`}
-            d={`M${x(f.lane)},${y(f.row)} C${x(f.lane)},${y(p.row) - ROW / 2} ${x(p.lane)},${y(f.row) + ROW / 2} ${x(p.lane)},${y(p.row)}`}
-            class="edge"
-          />
-        )),
-      )}
-      {placed.map((p) => (
-        <circle
-          key={p.id}
-          cx={x(p.lane)}
-          cy={y(p.row)}
-          r={start + p.row === at - 1 ? 6 : 4}
-          class={`node lane-${p.lane % 6}${start + p.row === at - 1 ? ' here' : ''}`}
-        >
-          <title>
-            {`${events[p.row]!.author}, ${time(events[p.row]!.time)}: ${p.id}`}
-          </title>
-        </circle>
-      ))}
+      <g transform={`translate(0 ${-start * ROW})`}>
+        {placed.map((p) =>
+          p.from.map((f, i) => (
+            <path
+              key={`${p.id}-${i}`}
+              d={`M${x(f.lane)},${y(f.row)} C${x(f.lane)},${y(p.row) - ROW / 2} ${x(p.lane)},${y(f.row) + ROW / 2} ${x(p.lane)},${y(p.row)}`}
+              class="edge"
+            />
+          )),
+        )}
+        {placed.map((p) => (
+          <circle
+            key={p.id}
+            cx={x(p.lane)}
+            cy={y(p.row)}
+            r={start + p.row === at - 1 ? 6 : 4}
+            class={`node lane-${p.lane % 6}${start + p.row === at - 1 ? ' here' : ''}`}
+          >
+            <title>
+              {`${events[p.row]!.author}, ${time(events[p.row]!.time)}: ${p.id}`}
+            </title>
+          </circle>
+        ))}
+      </g>
     </svg>
   );
 }
