@@ -6,7 +6,12 @@ import { EditorView } from '@codemirror/view';
 import { h, render } from 'preact';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { openLog, TEXT_EDITED, textUpdateOf } from '../../src/index.ts';
+import {
+  openLog,
+  TEXT_EDITED,
+  textUpdateOf,
+  type Log,
+} from '../../src/index.ts';
 import { LiveDocument } from '../../src/ui/live-document.ts';
 import { TextEditor } from '../../src/ui/text-editor.tsx';
 import { collect } from '../support/records.ts';
@@ -46,6 +51,35 @@ function liveOver(state: Uint8Array): LiveDocument {
   });
 }
 
+/** A log whose document stream starts with one writer's `text`. */
+async function seededLog(text: string) {
+  const log = await openLog({ actor: 'desk' });
+  const seed = new Y.Doc();
+  seed.getText('body').insert(0, text);
+  await log.append(STREAM, {
+    type: TEXT_EDITED,
+    data: Y.encodeStateAsUpdate(seed),
+  });
+  return { log, seed };
+}
+
+/** A LiveDocument over the seeded document that sends its typing to `log`. */
+async function liveOnLog(log: Log, seed: Y.Doc): Promise<LiveDocument> {
+  return new LiveDocument({
+    state: Y.encodeStateAsUpdate(seed),
+    heads: await log.heads(STREAM),
+    included: [],
+    send: async (update, expected) =>
+      (
+        await log.append(
+          STREAM,
+          { type: TEXT_EDITED, data: update },
+          { expected },
+        )
+      )[0]!,
+  });
+}
+
 function textState(text: string, client = 1): Uint8Array {
   const doc = new Y.Doc();
   doc.clientID = client;
@@ -55,13 +89,7 @@ function textState(text: string, client = 1): Uint8Array {
 
 describe('the text editor', () => {
   it('shows the snapshot text at once and keeps what is typed before the Y.Doc is ready', async () => {
-    const log = await openLog({ actor: 'desk' });
-    const seed = new Y.Doc();
-    seed.getText('body').insert(0, 'Shared start.');
-    await log.append(STREAM, {
-      type: TEXT_EDITED,
-      data: Y.encodeStateAsUpdate(seed),
-    });
+    const { log, seed } = await seededLog('Shared start.');
     const view = mount({ live: undefined, text: 'Shared start.' });
     expect(view.state.doc.toString()).toBe('Shared start.');
     expect(view.contentDOM.getAttribute('aria-label')).toBe('Document text');
@@ -82,19 +110,7 @@ describe('the text editor', () => {
     mount({ live: undefined, text: 'Shared start!' });
     expect(view.state.doc.toString()).toBe('Shared start. Typed early.');
 
-    const live = new LiveDocument({
-      state: Y.encodeStateAsUpdate(seed),
-      heads: await log.heads(STREAM),
-      included: [],
-      send: async (update, expected) =>
-        (
-          await log.append(
-            STREAM,
-            { type: TEXT_EDITED, data: update },
-            { expected },
-          )
-        )[0]!,
-    });
+    const live = await liveOnLog(log, seed);
     expect(mount({ live })).toBe(view);
     expect(live.text.toString()).toBe('Shared start. Typed early.');
     await live.flush();
@@ -157,26 +173,8 @@ describe('the text editor', () => {
   });
 
   it("undoes and redoes this tab's own typing only, and the log gets the undo as an edit", async () => {
-    const log = await openLog({ actor: 'desk' });
-    const seed = new Y.Doc();
-    seed.getText('body').insert(0, 'base');
-    await log.append(STREAM, {
-      type: TEXT_EDITED,
-      data: Y.encodeStateAsUpdate(seed),
-    });
-    const live = new LiveDocument({
-      state: Y.encodeStateAsUpdate(seed),
-      heads: await log.heads(STREAM),
-      included: [],
-      send: async (update, expected) =>
-        (
-          await log.append(
-            STREAM,
-            { type: TEXT_EDITED, data: update },
-            { expected },
-          )
-        )[0]!,
-    });
+    const { log, seed } = await seededLog('base');
+    const live = await liveOnLog(log, seed);
     const view = mount({ live });
     typeAt(view, 4, ' mine');
     await expect.poll(() => live.text.toString()).toBe('base mine');
