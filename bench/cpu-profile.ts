@@ -106,3 +106,36 @@ export async function profileWorkers(
     return busy;
   };
 }
+
+/**
+ * Starts a DevTools timeline trace of `page` (tasks, script, style, layout, paint,
+ * with layout's dirty object counts): what a CPU profile folds into "(program)" or
+ * into the script that forced the layout. The function returned stops it and writes
+ * the trace (`{ traceEvents }`, as DevTools loads it) to `file`.
+ */
+export async function traceMainThread(
+  page: Page,
+): Promise<(file: string) => Promise<void>> {
+  const cdp = await page.context().newCDPSession(page);
+  const events: unknown[] = [];
+  cdp.on('Tracing.dataCollected', ({ value }) => events.push(...value));
+  await cdp.send('Tracing.start', {
+    transferMode: 'ReportEvents',
+    traceConfig: {
+      includedCategories: [
+        'devtools.timeline',
+        'disabled-by-default-devtools.timeline',
+        'blink.user_timing',
+      ],
+    },
+  });
+  return async (file) => {
+    const complete = new Promise<void>((resolve) =>
+      cdp.once('Tracing.tracingComplete', () => resolve()),
+    );
+    await cdp.send('Tracing.end');
+    await complete;
+    await writeFile(file, JSON.stringify({ traceEvents: events }));
+    await cdp.detach();
+  };
+}

@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { cleanUp } from './browser-session.ts';
 import { launchBuiltApp, type BuiltApp } from './built-app.ts';
-import { profileMainThread, profileWorkers } from './cpu-profile.ts';
+import {
+  profileMainThread,
+  profileWorkers,
+  traceMainThread,
+} from './cpu-profile.ts';
 import { documentWithConflicts } from './conflicts-query.ts';
 import { percentile, sampleRuns, toResult } from './measure.ts';
 import type { BenchResult, Scenario } from './scenario.ts';
@@ -348,15 +352,22 @@ export const tabsKeystrokeLargeScenario: Scenario = {
         for (const [name, pair] of Object.entries(pairs)) {
           const forkline = !name.startsWith('yjs');
           if (forkline) await pair.watching.evaluate(watchLongTasks);
-          // FORKLINE_PROFILE_DIR: the watching tab's main thread, last run.
-          const profiling =
-            profiles && forkline && run === context.runs
-              ? await profileMainThread(pair.watching)
-              : undefined;
+          // FORKLINE_PROFILE_DIR: the watching tab's main thread, last run;
+          // FORKLINE_TRACE_DIR: its DevTools timeline trace (layout included).
+          const traces = process.env.FORKLINE_TRACE_DIR;
+          const last = forkline && run === context.runs;
+          const stop =
+            last && traces
+              ? await traceMainThread(pair.watching)
+              : last && profiles
+                ? await profileMainThread(pair.watching)
+                : undefined;
           const latencies = await timeKeystrokes(pair, count);
-          if (profiling)
-            await profiling(
-              join(profiles!, `keystroke-${name}-watching.cpuprofile`),
+          if (stop)
+            await stop(
+              traces
+                ? join(traces, `keystroke-${name}-watching.trace.json`)
+                : join(profiles!, `keystroke-${name}-watching.cpuprofile`),
             );
           figures[`${name}.p50`] = percentile(latencies, 50);
           figures[`${name}.p99`] = percentile(latencies, 99);

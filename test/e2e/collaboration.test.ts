@@ -71,6 +71,21 @@ describe('two tabs of one browser', () => {
       await expect
         .poll(() => timeline(page).getByRole('listitem').first().textContent())
         .toMatch(/auto-merged/);
+      // The graph shows the fork: a second lane beside the first, and the last
+      // event (the merge) marked as the one shown.
+      await expect
+        .poll(() => timeline(page).locator('svg.lanes circle.lane-1').count())
+        .toBeGreaterThan(0);
+      await expect
+        .poll(() =>
+          timeline(page).locator('svg.lanes circle.here title').textContent(),
+        )
+        .toBe(
+          await timeline(page)
+            .locator('svg.lanes circle title')
+            .last()
+            .textContent(),
+        );
     }
     // Each side of the episode is what that tab typed: its own sentence, added
     // against the fork point, and nothing of the other's.
