@@ -56,6 +56,54 @@ export const documentText = (page: Page): Promise<string> =>
     return view.state.doc.toString();
   });
 
+/**
+ * Starts watching, in `page`, for its editor to hold `expected`: the promise gives
+ * the moment it did, on the clock every page of one machine shares
+ * (`performance.timeOrigin + performance.now()`), taken in the page itself, so a
+ * latency measured with it is the app's, not the test harness's polling.
+ */
+export async function whenTextIs(
+  page: Page,
+  expected: string,
+): Promise<() => Promise<number>> {
+  const handle = await text(page).evaluateHandle((el, want) => {
+    const view = (el as { cmTile?: { root?: { view?: EditorOnPage } } }).cmTile
+      ?.root?.view;
+    if (!view) throw new Error('"Document text" holds no CodeMirror view');
+    // Wrapped: a promise returned bare would be waited for here.
+    const shown = new Promise<number>((resolve) => {
+      const check = () => {
+        if (view.state.doc.toString() !== want) return false;
+        resolve(performance.timeOrigin + performance.now());
+        return true;
+      };
+      if (check()) return;
+      const observer = new MutationObserver(() => {
+        if (check()) observer.disconnect();
+      });
+      observer.observe(el, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
+    });
+    return { shown };
+  }, expected);
+  return () => handle.evaluate(({ shown }) => shown);
+}
+
+/** The moment of `page`'s last input event in its editor, on the shared clock. */
+export async function watchTyping(page: Page): Promise<() => Promise<number>> {
+  await text(page).evaluate((el) => {
+    el.addEventListener('input', () => {
+      (el as { lastInputAt?: number }).lastInputAt =
+        performance.timeOrigin + performance.now();
+    });
+  });
+  return () =>
+    text(page).evaluate((el) => (el as { lastInputAt?: number }).lastInputAt!);
+}
+
 /** The open document's selection in its editor: [from, to]. */
 export const textSelection = (page: Page): Promise<[number, number]> =>
   text(page).evaluate((el) => {
