@@ -22,11 +22,12 @@ const EventExplorer = lazyView('Event explorer', () =>
 const InsightsView = lazyView('Insights', () =>
   import('./insights-view.tsx').then((m) => m.InsightsView),
 );
-// CodeMirror is most of the page's script: fetched while the log opens, not before
-// the page can paint.
-const TextEditor = lazyView('Editor', () =>
-  import('./text-editor.tsx').then((m) => m.TextEditor),
-);
+// CodeMirror is most of the page's script: fetched beside the log worker's start, not
+// before the page can paint, nor once a document is chosen. (If it cannot be fetched,
+// the editor's place says so when shown.)
+const loadEditor = () => import('./text-editor.tsx').then((m) => m.TextEditor);
+loadEditor().catch(() => undefined);
+const TextEditor = lazyView('Editor', loadEditor);
 const AuthorshipView = lazyView('Authorship', () =>
   import('./authorship-view.tsx').then((m) => m.AuthorshipView),
 );
