@@ -45,8 +45,6 @@ export interface LiveDocumentOptions {
   /** Later events already in `state`, to skip when delivered. */
   included: EventId[];
   send(update: Uint8Array, expected: EventId[]): Promise<AppendResult>;
-  /** The text changed because of someone else's edit. */
-  onRemoteChange?(): void;
   /** Whether unsent edits exist changed, or a send failed (the edit stays queued). */
   onPendingChange?(pending: number, error?: Error): void;
   /** Shows typing in the document's other tabs as it is typed, before it is batched. */
@@ -107,7 +105,7 @@ export class LiveDocument {
       options.shareTyping &&
       new TypingShare(this.ydoc.clientID, options.shareTyping, (update) => {
         Y.applyUpdate(this.ydoc, update, EARLY);
-        this.changedElsewhere();
+        this.showChanges();
       });
     this.ydoc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin !== LOCAL && origin !== this.history) return;
@@ -147,11 +145,6 @@ export class LiveDocument {
   watch(watcher: () => void): () => void {
     this.watchers.add(watcher);
     return () => this.watchers.delete(watcher);
-  }
-
-  private changedElsewhere(): void {
-    this.options.onRemoteChange?.();
-    this.showChanges();
   }
 
   private showChanges(): void {
@@ -212,7 +205,7 @@ export class LiveDocument {
         changed = true;
       }
     }
-    if (changed) this.changedElsewhere();
+    if (changed) this.showChanges();
   }
 
   /** Sends every queued batch now, one at a time, in order. */

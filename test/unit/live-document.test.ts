@@ -304,10 +304,8 @@ describe('typing shown in other tabs before it is committed', () => {
   it('shows each keystroke in the other tab at once, while the log gets one event', async () => {
     const { log, a, b } = await twoTabs();
     const changes = vi.fn();
-    const c = await tab(log, 'Tab 3', {
-      shareTyping: undefined,
-      onRemoteChange: changes,
-    });
+    const c = await tab(log, 'Tab 3', { shareTyping: undefined });
+    c.live.watch(changes);
     a.type(5, ' w');
     expect(b.live.text.toString()).toBe('hello w');
     a.type(7, 'orld');
