@@ -43,18 +43,33 @@ type EditorOnPage = {
     doc: { toString(): string; length: number };
     selection: { main: { from: number; to: number } };
   };
+  contentDOM: HTMLElement;
   dispatch(spec: object): void;
   focus(): void;
 };
 
+/** Runs `body` in `page` with its editor's view: the one place that finds it. */
+async function withEditor<Arg, Result>(
+  page: Page,
+  body: (view: EditorOnPage, arg: Arg) => Result | Promise<Result>,
+  arg: Arg,
+): Promise<Result> {
+  const view = await text(page).evaluateHandle((el) => {
+    const found = (el as { cmTile?: { root?: { view?: EditorOnPage } } }).cmTile
+      ?.root?.view;
+    if (!found) throw new Error('"Document text" holds no CodeMirror view');
+    return found;
+  });
+  try {
+    return (await view.evaluate(body as never, arg)) as Result;
+  } finally {
+    await view.dispose();
+  }
+}
+
 /** The whole text of the open document, as its editor holds it. */
 export const documentText = (page: Page): Promise<string> =>
-  text(page).evaluate((el) => {
-    const view = (el as { cmTile?: { root?: { view?: EditorOnPage } } }).cmTile
-      ?.root?.view;
-    if (!view) throw new Error('"Document text" holds no CodeMirror view');
-    return view.state.doc.toString();
-  });
+  withEditor(page, (view) => view.state.doc.toString(), undefined);
 
 /**
  * Starts watching, in `page`, for its editor to hold `expected`: the promise gives
@@ -66,30 +81,36 @@ export async function whenTextIs(
   page: Page,
   expected: string,
 ): Promise<() => Promise<number>> {
-  const handle = await text(page).evaluateHandle((el, want) => {
-    const view = (el as { cmTile?: { root?: { view?: EditorOnPage } } }).cmTile
-      ?.root?.view;
-    if (!view) throw new Error('"Document text" holds no CodeMirror view');
-    // Wrapped: a promise returned bare would be waited for here.
-    const shown = new Promise<number>((resolve) => {
-      const check = () => {
-        if (view.state.doc.toString() !== want) return false;
-        resolve(performance.timeOrigin + performance.now());
-        return true;
-      };
-      if (check()) return;
-      const observer = new MutationObserver(() => {
-        if (check()) observer.disconnect();
+  const key = `forklineShown${Math.random().toString(36).slice(2)}`;
+  await withEditor(
+    page,
+    (view, [want, name]) => {
+      const shown = new Promise<number>((resolve) => {
+        const check = () => {
+          if (view.state.doc.toString() !== want) return false;
+          resolve(performance.timeOrigin + performance.now());
+          return true;
+        };
+        if (check()) return;
+        const observer = new MutationObserver(() => {
+          if (check()) observer.disconnect();
+        });
+        observer.observe(view.contentDOM, {
+          childList: true,
+          characterData: true,
+          subtree: true,
+        });
       });
-      observer.observe(el, {
-        childList: true,
-        characterData: true,
-        subtree: true,
-      });
-    });
-    return { shown };
-  }, expected);
-  return () => handle.evaluate(({ shown }) => shown);
+      (globalThis as Record<string, unknown>)[name] = shown;
+    },
+    [expected, key] as [string, string],
+  );
+  return () =>
+    page.evaluate(
+      (name) =>
+        (globalThis as Record<string, unknown>)[name] as Promise<number>,
+      key,
+    );
 }
 
 /** The moment of `page`'s last input event in its editor, on the shared clock. */
@@ -106,21 +127,20 @@ export async function watchTyping(page: Page): Promise<() => Promise<number>> {
 
 /** The open document's selection in its editor: [from, to]. */
 export const textSelection = (page: Page): Promise<[number, number]> =>
-  text(page).evaluate((el) => {
-    const view = (el as { cmTile?: { root?: { view?: EditorOnPage } } }).cmTile
-      ?.root?.view;
-    if (!view) throw new Error('"Document text" holds no CodeMirror view');
-    const { from, to } = view.state.selection.main;
-    return [from, to] as [number, number];
-  });
+  withEditor(
+    page,
+    (view) => {
+      const { from, to } = view.state.selection.main;
+      return [from, to] as [number, number];
+    },
+    undefined,
+  );
 
 /** Focuses the editor with `from`..`to` selected (UTF-16 positions), as a person would by mouse. */
 export const selectInText = (page: Page, from: number, to = from) =>
-  text(page).evaluate(
-    (el, [anchor, head]) => {
-      const view = (el as { cmTile?: { root?: { view?: EditorOnPage } } })
-        .cmTile?.root?.view;
-      if (!view) throw new Error('"Document text" holds no CodeMirror view');
+  withEditor(
+    page,
+    (view, [anchor, head]) => {
       view.focus();
       view.dispatch({ selection: { anchor, head }, scrollIntoView: true });
     },
