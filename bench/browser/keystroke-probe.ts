@@ -3,6 +3,22 @@
 // function is self-contained (page.evaluate sends its source): no imports, no
 // module-level names.
 
+/**
+ * An element CodeMirror draws its content in: it keeps its view there
+ * (`EditorView.findFromDOM` reads it). A type only, so the functions below stay
+ * self-contained.
+ */
+type EditorElement = HTMLElement & {
+  cmTile?: {
+    root?: {
+      view?: {
+        state: { doc: { length: number } };
+        dispatch(spec: object): void;
+      };
+    };
+  };
+};
+
 export interface ProbeOptions {
   /** The textarea's accessible name (aria-label). */
   label: string;
@@ -31,18 +47,7 @@ export function watchTextarea({ label, ackChannel }: ProbeOptions): void {
   };
   if (!(el instanceof HTMLTextAreaElement)) {
     // CodeMirror keeps its view on the content element (EditorView.findFromDOM).
-    const view = (
-      el as {
-        cmTile?: {
-          root?: {
-            view?: {
-              state: { doc: { length: number } };
-              dispatch(spec: object): void;
-            };
-          };
-        };
-      }
-    ).cmTile?.root?.view;
+    const view = (el as EditorElement).cmTile?.root?.view;
     if (!view)
       throw new Error(`"${label}" is neither a textarea nor an editor`);
     const end = view.state.doc.length;
@@ -104,18 +109,7 @@ export async function typeIntoTextarea({
 }: ProbeOptions & { count: number; timeoutMs: number }): Promise<number[]> {
   const el = document.querySelector<HTMLElement>(`[aria-label="${label}"]`);
   if (!el) throw new Error(`no editor labelled "${label}" in this tab`);
-  const view = (
-    el as {
-      cmTile?: {
-        root?: {
-          view?: {
-            state: { doc: { length: number } };
-            dispatch(spec: object): void;
-          };
-        };
-      };
-    }
-  ).cmTile?.root?.view;
+  const view = (el as EditorElement).cmTile?.root?.view;
   const area = el instanceof HTMLTextAreaElement ? el : undefined;
   if (!view && !area)
     throw new Error(`"${label}" is neither a textarea nor an editor`);
