@@ -204,7 +204,7 @@ describe('log workers on IndexedDB exchanging events in random order', () => {
           }
         },
       ),
-      12,
+      6,
     );
   }, 120_000);
 });

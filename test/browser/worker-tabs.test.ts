@@ -5,6 +5,7 @@ import { openIdbStore } from '../../worker/idb-store.ts';
 import type { Delivery } from '../../src/contract/index.ts';
 import { appendMoving } from '../../src/ui/log-client.ts';
 import { seeded, verifyDatabase, workerPool } from '../support/workers.ts';
+import { trialCount } from '../support/trials.ts';
 
 const pool = workerPool();
 afterEach(() => pool.cleanup());
@@ -19,8 +20,11 @@ async function allEvents(
   return out;
 }
 
+/** Appends per tab in the race below: a sample in `npm test`, 500 under `npm run trials`. */
+const PER_TAB = trialCount(200, 500);
+
 describe('two tabs appending to one database', () => {
-  it('stores 1,000 interleaved stale appends once each, with exact concurrent sets and dense seq', async () => {
+  it(`stores ${2 * PER_TAB} interleaved stale appends once each, with exact concurrent sets and dense seq`, async () => {
     const seed = Date.now() % 100_000;
     const database = pool.database('race');
     const [a, b] = [await pool.start(database), await pool.start(database)];
@@ -32,7 +36,7 @@ describe('two tabs appending to one database', () => {
       label: string,
     ) => {
       let seen: EventId[] = [];
-      for (let i = 0; i < 500; i++) {
+      for (let i = 0; i < PER_TAB; i++) {
         // Usually the writer's own last view (stale: the other tab moved on), sometimes a fresh read.
         if (random() < 0.3) seen = await tab.service.heads('doc/race');
         const [result] = await tab.service.append(
@@ -50,14 +54,14 @@ describe('two tabs appending to one database', () => {
     ]);
 
     const stored = await allEvents(database);
-    expect(stored).toHaveLength(1000);
-    expect(new Set(stored.map((r) => r.event.id)).size).toBe(1000);
+    expect(stored).toHaveLength(2 * PER_TAB);
+    expect(new Set(stored.map((r) => r.event.id)).size).toBe(2 * PER_TAB);
     expect(stored.map((r) => r.event.seq)).toEqual(
-      Array.from({ length: 1000 }, (_, i) => i + 1),
+      Array.from({ length: 2 * PER_TAB }, (_, i) => i + 1),
     );
     expect(await verifyDatabase(database)).toMatchObject({
       ok: true,
-      events: 1000,
+      events: 2 * PER_TAB,
     });
 
     // Oracle: what was stored before each event, minus what its parents reach.

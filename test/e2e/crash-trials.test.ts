@@ -2,7 +2,7 @@
 // killed at a random moment while the user types, while a large import runs, or
 // while the tab syncs from the relay. Reopened, the log verifies, everything the
 // app had confirmed is there, and the page shows the document. `npm test` runs a
-// sample of 4; `npm run trials` runs 100 (FORKLINE_TRIALS); FORKLINE_SEED replays.
+// sample of 3; `npm run trials` runs 100 (FORKLINE_TRIALS); FORKLINE_SEED replays.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +38,7 @@ import {
 } from './support/faults.ts';
 
 const chromium = useChromium();
-const TRIALS = trialCount(4, 'as-set');
+const TRIALS = trialCount(3, 'as-set');
 const SEED = trialSeed();
 /** A safety net, not pacing: a trial takes seconds, two run at a time. */
 const TIMEOUT = 120_000 + TRIALS * 15_000;

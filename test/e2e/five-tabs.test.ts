@@ -19,8 +19,8 @@ import { seeded } from '../support/seeded.ts';
 import { fullTrials } from '../support/trials.ts';
 
 const chromium = useChromium();
-/** Five tabs typing at once: 15 s in `npm test`, a minute under `npm run trials`. */
-const TYPING_MS = fullTrials ? 60_000 : 15_000;
+/** Five tabs typing at once: 8 s in `npm test`, a minute under `npm run trials`. */
+const TYPING_MS = fullTrials ? 60_000 : 8_000;
 const status = (page: Page) => page.getByRole('status');
 
 /** Types words at random places in the text until `until`; returns everything typed. */
