@@ -12,14 +12,11 @@ import {
   type ChildRelay,
 } from '../support/child-relay.ts';
 import {
-  documentText,
   joinLog,
   newDocument,
   openTabs,
   shareLog,
-  typeAtEnd,
-  watchTyping,
-  whenTextIs,
+  typingLatency,
 } from './support/app.ts';
 import { useChromium } from './support/browser.ts';
 
@@ -90,20 +87,13 @@ describe('two devices, each on its own relay process over one database', () => {
       },
     );
 
-    // From the last keystroke in one page to the other page's editor holding it,
-    // both taken in the pages on the clock they share: what a person would see, not
-    // how often this test's harness gets to look on a busy machine.
     const typedIn = async (
       from: Page,
       to: Page,
       typing: string,
       all: string,
     ) => {
-      const shown = await whenTextIs(to, all);
-      const lastInput = await watchTyping(from);
-      await typeAtEnd(from, typing);
-      await expect.poll(() => documentText(to), { timeout: 30_000 }).toBe(all);
-      const latency = (await shown()) - (await lastInput());
+      const latency = await typingLatency(from, to, typing, all);
       console.info(`typing shown across relays after ${latency.toFixed(0)} ms`);
       return latency;
     };
