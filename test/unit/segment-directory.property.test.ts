@@ -7,6 +7,7 @@ import {
 } from '../../src/log/segment-directory.ts';
 import { ID_BYTES } from '../../src/log/segment-codec.ts';
 import { assertProperty } from '../support/property.ts';
+import { seeded } from '../support/seeded.ts';
 
 /** Segments of random ids, some sharing their first bytes (the look-up's sort key). */
 const segmentIds = fc.array(
@@ -84,6 +85,81 @@ describe('the segment directory', () => {
       ),
       300,
     );
+  });
+
+  it('finds exactly the ids of the segments it holds through any run of sets, deletes and look-ups', async () => {
+    // The look-up's index is built on the first look-up and then kept up to date by
+    // each set and delete: look-ups between them check it at every step.
+    const step = fc.oneof(
+      fc.record({ op: fc.constant('set' as const), ids: segmentIds }),
+      fc.record({ op: fc.constant('delete' as const), which: fc.nat() }),
+      fc.record({ op: fc.constant('locate' as const) }),
+    );
+    await assertProperty(
+      fc.asyncProperty(
+        fc.array(step, { minLength: 1, maxLength: 25 }),
+        async (steps) => {
+          const directory = new SegmentDirectory();
+          const held = new Map<number, string[]>();
+          let nextKey = 1;
+          let pos = 1;
+          const check = () => {
+            const owners = new Map<string, Set<number>>();
+            for (const [key, ids] of held)
+              for (const id of ids) {
+                if (!owners.has(id)) owners.set(id, new Set());
+                owners.get(id)!.add(key);
+              }
+            for (const [id, keys] of owners) {
+              const found = directory.locate(id);
+              expect(found, `id ${id}`).toBeDefined();
+              expect(keys.has(found!.key)).toBe(true);
+              expect(held.get(found!.key)![found!.index]).toBe(id);
+            }
+            for (const ids of gone)
+              for (const id of ids)
+                if (!owners.has(id))
+                  expect(directory.locate(id), `deleted ${id}`).toBeUndefined();
+          };
+          const gone: string[][] = [];
+          for (const s of steps) {
+            if (s.op === 'set') {
+              // One new segment of the first group of ids.
+              const ids = s.ids[0]!.map(([first, rest]) =>
+                Uint8Array.of(first, ...rest),
+              );
+              const key = nextKey++;
+              directory.set(key, metaOf(ids, pos));
+              pos += ids.length;
+              held.set(key, ids.map(toBase64Url));
+            } else if (s.op === 'delete' && held.size > 0) {
+              const key = [...held.keys()][s.which % held.size]!;
+              directory.delete(key);
+              gone.push(held.get(key)!);
+              held.delete(key);
+            } else check();
+          }
+          check();
+        },
+      ),
+      300,
+    );
+  });
+
+  it('finds each of 30,000 ids in 10 segments (an index sorted by radix)', () => {
+    const random = seeded(7);
+    const byte = () => Math.floor(random() * 256);
+    const directory = new SegmentDirectory();
+    const all: [string, number, number][] = [];
+    for (let key = 0; key < 10; key++) {
+      const ids = Array.from({ length: 3000 }, () =>
+        Uint8Array.from({ length: ID_BYTES }, byte),
+      );
+      directory.set(key, metaOf(ids, key * 3000 + 1));
+      ids.forEach((id, index) => all.push([toBase64Url(id), key, index]));
+    }
+    for (const [id, key, index] of all)
+      expect(directory.locate(id)).toEqual({ key, index });
   });
 
   it("names the segments whose seq range holds an actor's seq", () => {
