@@ -117,7 +117,7 @@ export class Segments {
    * the store will give out again.
    */
   forget(): void {
-    for (const key of [...this.directory.keys()]) this.directory.delete(key);
+    this.directory.clear();
     this.decoded.clear();
     this.inflatedBodies.clear();
     this.inflatedBytes = 0;

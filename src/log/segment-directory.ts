@@ -1,4 +1,3 @@
-import { fromBase64Url } from './base64url.ts';
 import { authorOf, type EventFilter } from './event-filter.ts';
 import { ID_BYTES } from './segment-codec.ts';
 import type { EventRecord } from './store.ts';
@@ -103,6 +102,13 @@ export function mayHold(meta: SegmentSummary, filter: EventFilter): boolean {
   return true;
 }
 
+interface Entry {
+  meta: SegmentMeta;
+  /** The first four bytes of each id, sorted, and the index each came from: built on first look-up. */
+  prefixes?: Uint32Array;
+  order?: Uint32Array;
+}
+
 const prefixAt = (ids: Uint8Array, i: number) =>
   ((ids[i * ID_BYTES]! << 24) |
     (ids[i * ID_BYTES + 1]! << 16) |
@@ -110,113 +116,49 @@ const prefixAt = (ids: Uint8Array, i: number) =>
     ids[i * ID_BYTES + 3]!) >>>
   0;
 
+/** Id bytes, decoded from a 22-character id into one buffer per thread. */
+const idBytes = new Uint8Array(ID_BYTES);
+const sextet = new Int8Array(128).fill(-1);
+[...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'].forEach(
+  (c, i) => (sextet[c.charCodeAt(0)] = i),
+);
+
 /**
- * Every id the directory holds, sorted by its first four bytes: where each is (its
- * segment's key and its index there). One binary search finds an id in any segment;
- * searching each segment in turn cost a 100k-event log ~400 searches per id, and
- * walking a few thousand events back to a checkpoint spent most of its time there.
+ * Decodes `id` into `idBytes`: false unless it is the canonical base64url of
+ * ID_BYTES bytes (as fromBase64Url would accept), with no allocation: a walk
+ * through the history looks up thousands of ids.
  */
-interface IdIndex {
-  prefixes: Uint32Array;
-  keys: Float64Array;
-  slots: Uint32Array;
-}
-
-/** The order that sorts `prefixes` (stable): a numeric sort of small runs, a radix sort of long ones. */
-function sortedOrder(prefixes: Uint32Array): Uint32Array {
-  const n = prefixes.length;
-  if (n < 4096) {
-    // Prefix and index as one number, exact while prefix * n + index < 2^53.
-    const keyed = new Float64Array(n);
-    for (let i = 0; i < n; i++) keyed[i] = prefixes[i]! * n + i;
-    keyed.sort();
-    return Uint32Array.from(keyed, (k) => k % n);
-  }
-  let order = Uint32Array.from({ length: n }, (_, i) => i);
-  let next = new Uint32Array(n);
-  const counts = new Uint32Array(0x10001);
-  for (const shift of [0, 16]) {
-    counts.fill(0);
-    for (let i = 0; i < n; i++)
-      counts[((prefixes[order[i]!]! >>> shift) & 0xffff) + 1]!++;
-    for (let d = 0; d < 0x10000; d++) counts[d + 1]! += counts[d]!;
-    for (let i = 0; i < n; i++) {
-      const o = order[i]!;
-      next[counts[(prefixes[o]! >>> shift) & 0xffff]!++] = o;
+function decodeId(id: string): boolean {
+  if (id.length !== 22) return false;
+  let acc = 0;
+  let bits = 0;
+  let o = 0;
+  for (let i = 0; i < 22; i++) {
+    const code = id.charCodeAt(i);
+    const v = code < 128 ? sextet[code]! : -1;
+    if (v < 0) return false;
+    acc = ((acc << 6) | v) & 0xfff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      idBytes[o++] = (acc >> bits) & 0xff;
     }
-    [order, next] = [next, order];
   }
-  return order;
-}
-
-/** `segments`' ids as an index: each segment's key beside its ids. */
-function indexOf(segments: [key: number, meta: SegmentMeta][]): IdIndex {
-  let n = 0;
-  for (const [, meta] of segments) n += meta.count;
-  const prefixes = new Uint32Array(n);
-  const keys = new Float64Array(n);
-  const slots = new Uint32Array(n);
-  let at = 0;
-  for (const [key, meta] of segments)
-    for (let i = 0; i < meta.count; i++, at++) {
-      prefixes[at] = prefixAt(meta.ids, i);
-      keys[at] = key;
-      slots[at] = i;
-    }
-  const order = sortedOrder(prefixes);
-  return {
-    prefixes: order.map((o) => prefixes[o]!),
-    keys: Float64Array.from(order, (o) => keys[o]!),
-    slots: order.map((o) => slots[o]!),
-  };
-}
-
-/** Two indexes as one: a merge of their sorted runs. */
-function merged(a: IdIndex, b: IdIndex): IdIndex {
-  const n = a.prefixes.length + b.prefixes.length;
-  const out: IdIndex = {
-    prefixes: new Uint32Array(n),
-    keys: new Float64Array(n),
-    slots: new Uint32Array(n),
-  };
-  let i = 0;
-  let j = 0;
-  for (let k = 0; k < n; k++) {
-    const fromA =
-      j >= b.prefixes.length ||
-      (i < a.prefixes.length && a.prefixes[i]! <= b.prefixes[j]!);
-    const [from, at] = fromA ? [a, i++] : [b, j++];
-    out.prefixes[k] = from.prefixes[at]!;
-    out.keys[k] = from.keys[at]!;
-    out.slots[k] = from.slots[at]!;
-  }
-  return out;
-}
-
-/** An index without the ids of segment `key`. */
-function without(index: IdIndex, key: number): IdIndex {
-  const kept: number[] = [];
-  for (let k = 0; k < index.keys.length; k++)
-    if (index.keys[k] !== key) kept.push(k);
-  return {
-    prefixes: Uint32Array.from(kept, (k) => index.prefixes[k]!),
-    keys: Float64Array.from(kept, (k) => index.keys[k]!),
-    slots: Uint32Array.from(kept, (k) => index.slots[k]!),
-  };
+  // 132 bits for 128: the last character's four unused bits are zero.
+  return (acc & 0xf) === 0;
 }
 
 /**
- * Every segment's summary and ids, in memory: ~32 bytes per event, so that finding an
+ * Every segment's summary and ids, in memory: ~24 bytes per event, so that finding an
  * event by id or by (actor, seq) costs no storage read until the one segment that
  * holds it. A store keeps it current by comparing its keys with the stored ones.
  */
 export class SegmentDirectory {
-  private readonly entries = new Map<number, SegmentMeta>();
-  /**
-   * Built on the first look-up by id (a cold open that only reads positions never
-   * pays for it), then kept by every set and delete: a merge or a filter.
-   */
-  private index: IdIndex | undefined;
+  private readonly entries = new Map<number, Entry>();
+  /** The segments' keys in position order: built on a look-up after a change. */
+  private byPosition: number[] | undefined;
+  /** Where in `byPosition` the last look-up found its id. */
+  private lastFound = 0;
 
   keys(): number[] {
     return [...this.entries.keys()];
@@ -227,18 +169,22 @@ export class SegmentDirectory {
   }
 
   set(key: number, meta: SegmentMeta): void {
-    this.delete(key);
-    this.entries.set(key, meta);
-    if (this.index) this.index = merged(this.index, indexOf([[key, meta]]));
+    this.entries.set(key, { meta });
+    this.byPosition = undefined;
   }
 
   delete(key: number): void {
-    if (this.entries.delete(key) && this.index)
-      this.index = without(this.index, key);
+    if (this.entries.delete(key)) this.byPosition = undefined;
+  }
+
+  /** Forgets every segment. */
+  clear(): void {
+    this.entries.clear();
+    this.byPosition = undefined;
   }
 
   meta(key: number): SegmentMeta | undefined {
-    return this.entries.get(key);
+    return this.entries.get(key)?.meta;
   }
 
   /** The segments whose records match, each as [key, meta], in position order of their first. */
@@ -246,38 +192,37 @@ export class SegmentDirectory {
     match: (meta: SegmentMeta) => boolean = () => true,
   ): [number, SegmentMeta][] {
     const out: [number, SegmentMeta][] = [];
-    for (const [key, meta] of this.entries)
+    for (const [key, { meta }] of this.entries)
       if (match(meta)) out.push([key, meta]);
     return out.sort((a, b) => a[1].firstPos - b[1].firstPos);
   }
 
-  /** Where the event `id` is, if a segment holds it. */
+  /**
+   * Where the event `id` is, if a segment holds it. Segments are searched outward
+   * from the one the last look-up found its id in: walks through the history (to a
+   * checkpoint, along parents) ask for events stored close together, found in the
+   * first segment or two searched, where a search from the first segment in turn
+   * searched a 100k-event log's ~400 segments up to the one holding the id.
+   */
   locate(id: EventId): SegmentSlot | undefined {
-    let bytes: Uint8Array;
-    try {
-      bytes = fromBase64Url(id);
-    } catch {
-      return undefined;
-    }
-    if (bytes.length !== ID_BYTES) return undefined;
+    if (!decodeId(id)) return undefined;
+    const bytes = idBytes;
     const prefix =
       ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>>
       0;
-    const { prefixes, keys, slots } = (this.index ??= indexOf([
-      ...this.entries,
-    ]));
-    let lo = 0;
-    let hi = prefixes.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (prefixes[mid]! < prefix) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let j = lo; j < prefixes.length && prefixes[j] === prefix; j++) {
-      const key = keys[j]!;
-      const index = slots[j]!;
-      if (sameId(this.entries.get(key)!.ids, index, bytes))
+    const order = (this.byPosition ??= this.segments().map(([key]) => key));
+    const n = order.length;
+    const from = Math.min(this.lastFound, n - 1);
+    for (let step = 0; step < 2 * n; step++) {
+      // from, from - 1, from + 1, from - 2, …: older first, as parents are.
+      const at = step % 2 === 0 ? from - step / 2 : from + (step + 1) / 2;
+      if (at < 0 || at >= n) continue;
+      const key = order[at]!;
+      const index = indexIn(this.entries.get(key)!, prefix, bytes);
+      if (index >= 0) {
+        this.lastFound = at;
         return { key, index };
+      }
     }
     return undefined;
   }
@@ -285,7 +230,7 @@ export class SegmentDirectory {
   /** Segments that may hold `actor`'s event `seq`. */
   holding(actor: string, seq: number): number[] {
     const out: number[] = [];
-    for (const [key, meta] of this.entries)
+    for (const [key, { meta }] of this.entries)
       if (
         meta.actors.some(
           ([a, least, most]) => a === actor && least <= seq && seq <= most,
@@ -294,6 +239,50 @@ export class SegmentDirectory {
         out.push(key);
     return out;
   }
+}
+
+/** The index of the id `bytes` (whose first four bytes are `prefix`) in the entry's segment, or -1. */
+function indexIn(entry: Entry, prefix: number, bytes: Uint8Array): number {
+  const { prefixes, order } = sortedPrefixes(entry);
+  let lo = 0;
+  let hi = prefixes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (prefixes[mid]! < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let j = lo; j < prefixes.length && prefixes[j] === prefix; j++) {
+    const index = order[j]!;
+    if (sameId(entry.meta.ids, index, bytes)) return index;
+  }
+  return -1;
+}
+
+/** An entry's sorted id prefixes, built once: a cold open that only reads positions never pays for them. */
+function sortedPrefixes(entry: Entry): {
+  prefixes: Uint32Array;
+  order: Uint32Array;
+} {
+  if (!entry.prefixes || !entry.order) {
+    const { ids, count } = entry.meta;
+    // Prefix and index as one number, exact while prefix * count + index < 2^53 (a
+    // segment holds thousands of events, not millions), so the typed array's own
+    // numeric sort does the work, with no comparator to call.
+    if (count >= 2 ** 21) throw new Error(`a segment of ${count} events`);
+    const keyed = new Float64Array(count);
+    for (let i = 0; i < count; i++) keyed[i] = prefixAt(ids, i) * count + i;
+    keyed.sort();
+    const prefixes = new Uint32Array(count);
+    const order = new Uint32Array(count);
+    for (let j = 0; j < count; j++) {
+      const index = keyed[j]! % count;
+      order[j] = index;
+      prefixes[j] = (keyed[j]! - index) / count;
+    }
+    entry.order = order;
+    entry.prefixes = prefixes;
+  }
+  return { prefixes: entry.prefixes, order: entry.order };
 }
 
 function sameId(ids: Uint8Array, index: number, id: Uint8Array): boolean {
