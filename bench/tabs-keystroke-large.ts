@@ -151,6 +151,8 @@ async function timeOpen(
   starting: string,
   size: number,
   { length, events }: { length: number; events: number },
+  /** Started once the tab has settled, just before the click; stopped once both are in. */
+  profile?: () => Promise<() => Promise<unknown>>,
 ): Promise<OpenTimes> {
   await page.evaluate(
     (id) => sessionStorage.setItem('forkline.open', id),
@@ -175,7 +177,8 @@ async function timeOpen(
     .getByRole('list', { name: 'Documents' })
     .getByRole('button', { name: titleOf(size), exact: true });
   await button.waitFor();
-  return button.evaluate(
+  const stop = await profile?.();
+  const times = await button.evaluate(
     (element, { label, length, events }) =>
       new Promise<OpenTimes>((resolve, reject) => {
         const times: Partial<OpenTimes> = {};
@@ -217,6 +220,8 @@ async function timeOpen(
       }),
     { label: LABEL, length, events },
   );
+  await stop?.();
+  return times;
 }
 
 /** Two tabs of the built app on the imported long document. */
@@ -310,18 +315,34 @@ export const tabsKeystrokeLargeScenario: Scenario = {
       const opens = await sampleRuns(context.runs, async (run) => {
         const figures: Record<string, number> = {};
         for (const [label, doc] of Object.entries(documents)) {
+          // FORKLINE_PROFILE_DIR: the opening tab's main thread and worker, last run.
+          const profiled =
+            profiles && run === context.runs && doc.events > JUMP_BACK;
           const times = await timeOpen(
             opener,
             app.url,
             starting,
             doc.size,
             doc,
+            profiled
+              ? async () => {
+                  const stopMain = await profileMainThread(opener);
+                  const stopWorker = await profileWorkers(
+                    opener,
+                    join(profiles, `open-${label}-worker.cpuprofile`),
+                  );
+                  return async () => {
+                    await stopWorker();
+                    await stopMain(
+                      join(profiles, `open-${label}-main.cpuprofile`),
+                    );
+                  };
+                }
+              : undefined,
           );
           figures[`${label}.text`] = times.text;
           figures[`${label}.timeline`] = times.timeline;
           if (doc.events > JUMP_BACK) {
-            // FORKLINE_PROFILE_DIR: the opening tab's main thread and worker, last run.
-            const profiled = profiles && run === context.runs;
             const stopMain = profiled
               ? await profileMainThread(opener)
               : undefined;
