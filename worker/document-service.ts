@@ -192,7 +192,7 @@ export function createDocumentService(
     historyPage: async (docId, start, count) =>
       (await history(docId)).page(start, count),
     async historyVersion(docId, count) {
-      const heads = (await history(docId)).heads(count);
+      const heads = await (await history(docId)).heads(count);
       return {
         heads,
         view: await (await handle(docId)).summary({ at: heads }),

@@ -74,22 +74,28 @@ export const MAX_PAGE = 2000;
 export const HISTORY_SNAPSHOT = 'history';
 /** Save a new snapshot once this many events were taken in past the last one. */
 const HISTORY_SNAPSHOT_EVERY = 500;
+/**
+ * Entries per page of the saved index. Opening reads the head record (the entries
+ * after the last full page, and a summary of each page) and no page: a page is read
+ * when something on it is asked for. One record of a whole 100k-event history took
+ * a new tab's worker 73 ms to read, most of opening a long document's timeline.
+ */
+export const HISTORY_PAGE_SIZE = 4096;
 
 /** An event id's length (EVENT_ID_PATTERN) and an HLC's: fixed, checked on the way in. */
 const ID_LENGTH = 22;
 const HLC_LENGTH = 17;
 
 /**
- * A history index as a snapshot record holds it: columns, so that reading 100k
- * entries back is a few strings and typed arrays, not 100k objects, and an entry's
- * fields are cut from them when asked for. Ids and HLCs have fixed lengths and are
- * joined by a space; times (RFC 3339, free in length) are concatenated, each ending
- * where `timeEnds` says. A parent is named by its entry's index: it always sorts
- * before its child. (Version 1 split every column on reading: not read any more,
- * a cache, rebuilt from the events.)
+ * A run of the history's entries as a record holds them: columns, so that reading
+ * thousands of entries back is a few strings and typed arrays, not thousands of
+ * objects, and an entry's fields are cut from them when asked for. Ids and HLCs
+ * have fixed lengths and are joined by a space; times (RFC 3339, free in length)
+ * are concatenated, each ending where `timeEnds` says. A parent in the run is named
+ * by its index there (it sorts before its child); one before the run, by its place
+ * in `external` (-1 the first, -2 the second, …). Types and authors are the run's own.
  */
-interface HistorySnapshotState {
-  version: 2;
+interface RunState {
   ids: string;
   hlcs: string;
   times: string;
@@ -99,201 +105,206 @@ interface HistorySnapshotState {
   authors: string[];
   authorOf: Uint32Array;
   parentCount: Uint32Array;
-  parents: Uint32Array;
+  parents: Int32Array;
+  external: string[];
 }
 
-/** A snapshot's columns as read back: entries are made of them only when asked for. */
-interface Columns {
-  count: number;
-  ids: string;
-  hlcs: string;
-  times: string;
-  timeEnds: Uint32Array;
-  types: string[];
-  typeOf: Uint32Array;
+/** What the head record knows of a full page without reading it. */
+interface PageSummary {
+  /** Written with the page: a page of another stamp is of another save. */
+  stamp: number;
+  /** Its first entry's canonical key and time, for finding a place or a time. */
+  first: { hlc: string; id: EventId };
+  firstTime: string;
+  /** Everyone who wrote one of its events. */
   authors: string[];
-  authorOf: Uint32Array;
-  /** Entry i's parents are `parents[parentStart[i]]` up to `parentStart[i + 1]`. */
-  parentStart: Uint32Array;
-  parents: Uint32Array;
+  /** The heads of the history up to the page's end, sorted. */
+  heads: EventId[];
 }
-
-const idIn = (c: Columns, i: number) =>
-  c.ids.slice(i * (ID_LENGTH + 1), i * (ID_LENGTH + 1) + ID_LENGTH);
-const hlcIn = (c: Columns, i: number) =>
-  c.hlcs.slice(i * (HLC_LENGTH + 1), i * (HLC_LENGTH + 1) + HLC_LENGTH);
-const timeIn = (c: Columns, i: number) =>
-  c.times.slice(i === 0 ? 0 : c.timeEnds[i - 1]!, c.timeEnds[i]!);
 
 /**
- * A history's entries in canonical order: the columns of the snapshot it was read
- * from, then the entries taken in since. An entry object is made when asked for,
- * so reading 100k entries back makes none; putting one among the columns (an event
- * from the past, rare) turns them into entries first.
+ * The head record (version 3; versions 1 and 2 held the whole history in one record
+ * and are not read any more: a cache, rebuilt from the events). Page `i` is the
+ * record `${stream}\nhistory.page.${i}`, holding entries `i * pageSize` onward.
  */
-class Entries {
-  private tail: HistoryEntry[] = [];
+interface HistoryHeadState {
+  version: 3;
+  pageSize: number;
+  pages: PageSummary[];
+  /** The entries after the last full page. */
+  tail: RunState;
+  /** Everyone who wrote an event, in the order they first did. */
+  authors: string[];
+}
 
-  constructor(private cols?: Columns) {}
+interface PageState {
+  version: 3;
+  stamp: number;
+  run: RunState;
+}
 
-  private get colCount(): number {
-    return this.cols?.count ?? 0;
+/** A run's columns as read back: entries are made of them only when asked for. */
+class Run {
+  /** Entry i's parents are `parents[parentStart[i]]` up to `parentStart[i + 1]`. */
+  private readonly parentStart: Uint32Array;
+
+  private constructor(
+    readonly count: number,
+    private readonly s: RunState,
+  ) {
+    this.parentStart = new Uint32Array(count + 1);
+    for (let i = 0; i < count; i++)
+      this.parentStart[i + 1] = this.parentStart[i]! + s.parentCount[i]!;
   }
 
-  get length(): number {
-    return this.colCount + this.tail.length;
+  /** The run's columns, or undefined for a state this module did not write. */
+  static decode(state: unknown): Run | undefined {
+    const s = state as Partial<RunState> | undefined;
+    if (
+      typeof s?.ids !== 'string' ||
+      typeof s.hlcs !== 'string' ||
+      typeof s.times !== 'string' ||
+      !(s.timeEnds instanceof Uint32Array) ||
+      !Array.isArray(s.types) ||
+      !s.types.every((t) => typeof t === 'string') ||
+      !Array.isArray(s.authors) ||
+      !s.authors.every((a) => typeof a === 'string') ||
+      !(s.typeOf instanceof Uint32Array) ||
+      !(s.authorOf instanceof Uint32Array) ||
+      !(s.parentCount instanceof Uint32Array) ||
+      !(s.parents instanceof Int32Array) ||
+      !Array.isArray(s.external) ||
+      !s.external.every((id) => typeof id === 'string')
+    )
+      return undefined;
+    const n = s.typeOf.length;
+    if (
+      !fixedWidth(s.ids, n, ID_LENGTH) ||
+      !fixedWidth(s.hlcs, n, HLC_LENGTH) ||
+      s.timeEnds.length !== n ||
+      (n > 0 && s.timeEnds[n - 1] !== s.times.length) ||
+      s.authorOf.length !== n ||
+      s.parentCount.length !== n
+    )
+      return undefined;
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      if (
+        s.typeOf[i]! >= s.types.length ||
+        s.authorOf[i]! >= s.authors.length ||
+        (i > 0 && s.timeEnds[i]! < s.timeEnds[i - 1]!)
+      )
+        return undefined;
+      // A parent in the run sorts before its child; one before it is listed.
+      for (const end = k + s.parentCount[i]!; k < end; k++) {
+        const p = s.parents[k];
+        if (p === undefined || p >= i || -p > s.external.length)
+          return undefined;
+      }
+    }
+    if (k !== s.parents.length) return undefined;
+    return new Run(n, s as RunState);
+  }
+
+  /** `entries` as a run's columns; undefined when one is not of this format (no snapshot: a cache). */
+  static encode(entries: readonly HistoryEntry[]): RunState | undefined {
+    const n = entries.length;
+    const indexOf = new Map<EventId, number>();
+    const types: string[] = [];
+    const typeIndex = new Map<string, number>();
+    const authors: string[] = [];
+    const authorIndex = new Map<string, number>();
+    const external: string[] = [];
+    const externalIndex = new Map<string, number>();
+    const timeEnds = new Uint32Array(n);
+    const typeOf = new Uint32Array(n);
+    const authorOf = new Uint32Array(n);
+    const parentCount = new Uint32Array(n);
+    const parents: number[] = [];
+    let timeEnd = 0;
+    for (let i = 0; i < n; i++) {
+      const e = entries[i]!;
+      if (e.id.length !== ID_LENGTH || e.hlc.length !== HLC_LENGTH)
+        return undefined;
+      let t = typeIndex.get(e.type);
+      if (t === undefined) typeIndex.set(e.type, (t = types.push(e.type) - 1));
+      let a = authorIndex.get(e.author);
+      if (a === undefined)
+        authorIndex.set(e.author, (a = authors.push(e.author) - 1));
+      timeEnds[i] = timeEnd += e.time.length;
+      typeOf[i] = t;
+      authorOf[i] = a;
+      parentCount[i] = e.parents.length;
+      for (const p of e.parents) {
+        const at = indexOf.get(p);
+        if (at !== undefined) parents.push(at);
+        else {
+          let x = externalIndex.get(p);
+          if (x === undefined) externalIndex.set(p, (x = external.push(p) - 1));
+          parents.push(-(x + 1));
+        }
+      }
+      indexOf.set(e.id, i);
+    }
+    return {
+      ids: entries.map((e) => e.id).join(' '),
+      hlcs: entries.map((e) => e.hlc).join(' '),
+      times: entries.map((e) => e.time).join(''),
+      timeEnds,
+      types,
+      typeOf,
+      authors,
+      authorOf,
+      parentCount,
+      parents: Int32Array.from(parents),
+      external,
+    };
   }
 
   id(i: number): EventId {
-    const c = this.cols;
-    return c && i < c.count ? idIn(c, i) : this.tail[i - this.colCount]!.id;
+    const at = i * (ID_LENGTH + 1);
+    return this.s.ids.slice(at, at + ID_LENGTH);
   }
 
   hlc(i: number): string {
-    const c = this.cols;
-    return c && i < c.count ? hlcIn(c, i) : this.tail[i - this.colCount]!.hlc;
+    const at = i * (HLC_LENGTH + 1);
+    return this.s.hlcs.slice(at, at + HLC_LENGTH);
   }
 
   time(i: number): string {
-    const c = this.cols;
-    return c && i < c.count ? timeIn(c, i) : this.tail[i - this.colCount]!.time;
+    return this.s.times.slice(
+      i === 0 ? 0 : this.s.timeEnds[i - 1]!,
+      this.s.timeEnds[i]!,
+    );
   }
 
   author(i: number): string {
-    const c = this.cols;
-    return c && i < c.count
-      ? c.authors[c.authorOf[i]!]!
-      : this.tail[i - this.colCount]!.author;
+    return this.s.authors[this.s.authorOf[i]!]!;
+  }
+
+  authors(): string[] {
+    return this.s.authors;
   }
 
   parents(i: number): EventId[] {
-    const c = this.cols;
-    if (!c || i >= c.count) return this.tail[i - this.colCount]!.parents;
     const out: EventId[] = [];
-    for (let k = c.parentStart[i]!; k < c.parentStart[i + 1]!; k++)
-      out.push(idIn(c, c.parents[k]!));
+    for (let k = this.parentStart[i]!; k < this.parentStart[i + 1]!; k++) {
+      const p = this.s.parents[k]!;
+      out.push(p >= 0 ? this.id(p) : this.s.external[-p - 1]!);
+    }
     return out;
   }
 
   entry(i: number): HistoryEntry {
-    const c = this.cols;
-    if (!c || i >= c.count) return this.tail[i - this.colCount]!;
     return {
-      id: idIn(c, i),
+      id: this.id(i),
       parents: this.parents(i),
-      type: c.types[c.typeOf[i]!]!,
-      author: c.authors[c.authorOf[i]!]!,
-      time: timeIn(c, i),
-      hlc: hlcIn(c, i),
+      type: this.s.types[this.s.typeOf[i]!]!,
+      author: this.author(i),
+      time: this.time(i),
+      hlc: this.hlc(i),
     };
   }
-
-  /** The heads of the first `n` entries, sorted: those none of the others names as a parent. */
-  heads(n: number): EventId[] {
-    const c = this.cols;
-    const inCols = Math.min(n, this.colCount);
-    // Among the columns, a parent is an index: marked in one typed array.
-    const named = new Uint8Array(inCols);
-    if (c)
-      for (let k = 0; k < c.parentStart[inCols]!; k++) named[c.parents[k]!] = 1;
-    const tailIds = new Set<EventId>();
-    for (let i = inCols; i < n; i++) {
-      const entry = this.tail[i - this.colCount]!;
-      for (const p of entry.parents) tailIds.add(p);
-    }
-    const heads: EventId[] = [];
-    for (let i = 0; i < n; i++) {
-      if (i < inCols && named[i]) continue;
-      const id = this.id(i);
-      if (!tailIds.has(id)) heads.push(id);
-    }
-    return heads.sort();
-  }
-
-  /** Where `key` goes: the index of the first entry that does not sort before it. */
-  placeOf(key: Pick<LogEvent, 'hlc' | 'id'>): number {
-    const sortsBefore = (i: number) =>
-      compareCanonical({ hlc: this.hlc(i), id: this.id(i) }, key) < 0;
-    const n = this.length;
-    if (n === 0 || sortsBefore(n - 1)) return n;
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (sortsBefore(mid)) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  insert(at: number, entry: HistoryEntry): void {
-    if (at === this.length) {
-      this.tail.push(entry);
-      return;
-    }
-    if (at < this.colCount) {
-      const all = Array.from({ length: this.length }, (_, i) => this.entry(i));
-      this.cols = undefined;
-      this.tail = all;
-    }
-    this.tail.splice(at - this.colCount, 0, entry);
-  }
-}
-
-function encodeHistory(
-  entries: Entries,
-  authors: Iterable<string>,
-): HistorySnapshotState | undefined {
-  const n = entries.length;
-  const indexOf = new Map<EventId, number>();
-  const types: string[] = [];
-  const typeIndex = new Map<string, number>();
-  const authorList = [...authors];
-  const authorIndex = new Map(authorList.map((a, i) => [a, i]));
-  const ids: string[] = new Array(n);
-  const hlcs: string[] = new Array(n);
-  const times: string[] = new Array(n);
-  const timeEnds = new Uint32Array(n);
-  const typeOf = new Uint32Array(n);
-  const authorOf = new Uint32Array(n);
-  const parentCount = new Uint32Array(n);
-  const parents: number[] = [];
-  let timeEnd = 0;
-  for (let i = 0; i < n; i++) {
-    const e = entries.entry(i);
-    // Not this format's (a stored event always has them): no snapshot, a cache.
-    if (e.id.length !== ID_LENGTH || e.hlc.length !== HLC_LENGTH)
-      return undefined;
-    let t = typeIndex.get(e.type);
-    if (t === undefined) typeIndex.set(e.type, (t = types.push(e.type) - 1));
-    ids[i] = e.id;
-    hlcs[i] = e.hlc;
-    times[i] = e.time;
-    timeEnds[i] = timeEnd += e.time.length;
-    typeOf[i] = t;
-    authorOf[i] = authorIndex.get(e.author) ?? 0;
-    parentCount[i] = e.parents.length;
-    for (const p of e.parents) {
-      const at = indexOf.get(p);
-      // A parent outside the stream, or after its child: not this format's.
-      if (at === undefined) return undefined;
-      parents.push(at);
-    }
-    indexOf.set(e.id, i);
-  }
-  return {
-    version: 2,
-    ids: ids.join(' '),
-    hlcs: hlcs.join(' '),
-    times: times.join(''),
-    timeEnds,
-    types,
-    typeOf,
-    authors: authorList,
-    authorOf,
-    parentCount,
-    parents: Uint32Array.from(parents),
-  };
 }
 
 /** Whether `joined` is `n` strings of `length` characters joined by a space. */
@@ -304,74 +315,42 @@ function fixedWidth(joined: string, n: number, length: number): boolean {
   return true;
 }
 
-/** A snapshot's columns, or undefined for a record this module did not write. */
-function decodeHistory(state: unknown): Columns | undefined {
-  const s = state as Partial<HistorySnapshotState> | undefined;
-  if (
-    s?.version !== 2 ||
-    typeof s.ids !== 'string' ||
-    typeof s.hlcs !== 'string' ||
-    typeof s.times !== 'string' ||
-    !(s.timeEnds instanceof Uint32Array) ||
-    !Array.isArray(s.types) ||
-    !s.types.every((t) => typeof t === 'string') ||
-    !Array.isArray(s.authors) ||
-    !s.authors.every((a) => typeof a === 'string') ||
-    !(s.typeOf instanceof Uint32Array) ||
-    !(s.authorOf instanceof Uint32Array) ||
-    !(s.parentCount instanceof Uint32Array) ||
-    !(s.parents instanceof Uint32Array)
-  )
-    return undefined;
-  const n = s.typeOf.length;
-  if (
-    !fixedWidth(s.ids, n, ID_LENGTH) ||
-    !fixedWidth(s.hlcs, n, HLC_LENGTH) ||
-    s.timeEnds.length !== n ||
-    (n > 0 && s.timeEnds[n - 1] !== s.times.length) ||
-    s.authorOf.length !== n ||
-    s.parentCount.length !== n
-  )
-    return undefined;
-  const parentStart = new Uint32Array(n + 1);
-  for (let i = 0; i < n; i++) {
-    parentStart[i + 1] = parentStart[i]! + s.parentCount[i]!;
-    if (
-      s.typeOf[i]! >= s.types.length ||
-      s.authorOf[i]! >= s.authors.length ||
-      (i > 0 && s.timeEnds[i]! < s.timeEnds[i - 1]!)
-    )
-      return undefined;
-    // A parent sorts before its child.
-    for (let k = parentStart[i]!; k < parentStart[i + 1]!; k++)
-      if (!(s.parents[k]! < i)) return undefined;
+/** Heads after `entries`, from `heads` before them: each entry replaces the parents it names. */
+function headsAfter(
+  heads: Iterable<EventId>,
+  count: number,
+  id: (i: number) => EventId,
+  parents: (i: number) => EventId[],
+): EventId[] {
+  const now = new Set(heads);
+  for (let i = 0; i < count; i++) {
+    for (const p of parents(i)) now.delete(p);
+    now.add(id(i));
   }
-  if (parentStart[n] !== s.parents.length) return undefined;
-  return {
-    count: n,
-    ids: s.ids,
-    hlcs: s.hlcs,
-    times: s.times,
-    timeEnds: s.timeEnds,
-    types: s.types,
-    typeOf: s.typeOf,
-    authors: s.authors,
-    authorOf: s.authorOf,
-    parentStart,
-    parents: s.parents,
-  };
+  return [...now].sort();
 }
+
+/** A page record that is missing, malformed or of another save: the index is read from the events again. */
+class StalePage extends Error {}
 
 /**
  * A document's whole history in canonical order, kept beside the log by whoever
  * serves pages of it (the worker), so a page is sent the rows it shows and never
  * the history. It opens from its snapshot in the store (DESIGN §5: saved once 500
  * events came past the last one) and takes in what was stored after it: the cost of
- * opening and of each request is the events stored since. An event that arrives
- * late is put where it sorts, so the snapshot is never void.
+ * opening and of each request is the events stored since, and the pages of the
+ * saved index the request reaches. An event that arrives late is put where it
+ * sorts, so the snapshot is never void: the pages from its place on are read,
+ * and written again at the next save.
  */
 export class HistoryIndex {
-  private entries = new Entries();
+  /** Full pages of the saved index: read when first reached. */
+  private pages: (Run | undefined)[] = [];
+  private summaries: PageSummary[] = [];
+  /** The entries after the last full page. */
+  private tail: HistoryEntry[] = [];
+  /** Pages from here on are new or changed: written at the next save. */
+  private dirtyFrom = 0;
   private readonly authors = new Set<string>();
   private position = 0;
   /** Events taken in since the last snapshot was saved or read. */
@@ -385,46 +364,225 @@ export class HistoryIndex {
     private readonly store: Store,
     private readonly stream: string,
     private readonly every: number,
+    private readonly pageSize: number,
   ) {}
 
   static async open(
     store: Store,
     stream: string,
-    options: { every?: number } = {},
+    options: { every?: number; pageSize?: number } = {},
   ): Promise<HistoryIndex> {
     const index = new HistoryIndex(
       store,
       stream,
       options.every ?? HISTORY_SNAPSHOT_EVERY,
+      options.pageSize ?? HISTORY_PAGE_SIZE,
     );
-    const record = await store
-      .getSnapshot(`${stream}\n${HISTORY_SNAPSHOT}`)
-      .catch(() => undefined);
-    let columns: Columns | undefined;
+    if (!(await index.readHead())) await index.readEvents();
+    await index.catchUp();
+    return index;
+  }
+
+  private get headKey(): string {
+    return `${this.stream}\n${HISTORY_SNAPSHOT}`;
+  }
+
+  private pageKey(page: number): string {
+    return `${this.stream}\n${HISTORY_SNAPSHOT}.page.${page}`;
+  }
+
+  /** Takes in the head record, if it is one this module wrote with these pages. */
+  private async readHead(): Promise<boolean> {
+    const record = await this.store.getSnapshot(this.headKey).catch(() => {
+      return undefined;
+    });
+    const s = record?.state as Partial<HistoryHeadState> | undefined;
+    if (
+      !record ||
+      !Number.isSafeInteger(record.pos) ||
+      s?.version !== 3 ||
+      s.pageSize !== this.pageSize ||
+      !Array.isArray(s.authors) ||
+      !s.authors.every((a) => typeof a === 'string') ||
+      !Array.isArray(s.pages) ||
+      !s.pages.every(isPageSummary)
+    )
+      return false;
+    let tail: Run | undefined;
     try {
-      if (record && Number.isSafeInteger(record.pos))
-        columns = decodeHistory(record.state);
+      tail = Run.decode(s.tail);
     } catch {
       // Unreadable: a cache, read from the events instead.
     }
-    if (record && columns) {
-      index.entries = new Entries(columns);
-      columns.authors.forEach((a) => index.authors.add(a));
-      index.position = record.pos;
-    } else {
-      // Everything stored up to here; what comes meanwhile is caught up next time.
-      const upTo = (await store.replica()).lastPos;
-      for await (const r of store.streamEvents(stream)) {
-        if (r.pos > upTo) continue;
-        const entry = historyEntryOf(r.event);
-        index.entries.insert(index.entries.length, entry);
-        index.authors.add(entry.author);
-      }
-      index.position = upTo;
-      index.taken = index.entries.length;
+    if (!tail) return false;
+    this.summaries = s.pages;
+    this.pages = s.pages.map(() => undefined);
+    this.dirtyFrom = s.pages.length;
+    this.tail = Array.from({ length: tail.count }, (_, i) => tail.entry(i));
+    s.authors.forEach((a) => this.authors.add(a));
+    this.position = record.pos;
+    return true;
+  }
+
+  /** Starts over from the events: everything stored up to now, in the tail. */
+  private async readEvents(): Promise<void> {
+    this.pages = [];
+    this.summaries = [];
+    this.dirtyFrom = 0;
+    this.authors.clear();
+    this.indexOfId = undefined;
+    const upTo = (await this.store.replica()).lastPos;
+    const entries: HistoryEntry[] = [];
+    for await (const r of this.store.streamEvents(this.stream)) {
+      if (r.pos > upTo) continue;
+      const entry = historyEntryOf(r.event);
+      entries.splice(placeOf(entries, entry), 0, entry);
+      this.authors.add(entry.author);
     }
-    await index.catchUp();
-    return index;
+    this.tail = entries;
+    this.position = upTo;
+    this.taken = entries.length;
+  }
+
+  /** Reads page `page` if it is not in memory. @throws StalePage */
+  private async load(page: number): Promise<Run> {
+    const held = this.pages[page];
+    if (held) return held;
+    const record = await this.store
+      .getSnapshot(this.pageKey(page))
+      .catch(() => undefined);
+    const s = record?.state as Partial<PageState> | undefined;
+    let run: Run | undefined;
+    try {
+      if (s?.version === 3 && s.stamp === this.summaries[page]?.stamp)
+        run = Run.decode(s.run);
+    } catch {
+      // Unreadable: as if missing.
+    }
+    if (!run || run.count !== this.pageSize) throw new StalePage();
+    this.pages[page] = run;
+    return run;
+  }
+
+  /**
+   * Runs `read` once the pages holding entries `from` up to `to` are in memory. A
+   * page that cannot be read makes the index start over from the events (a cache),
+   * and then `read` runs on that.
+   */
+  private async reading<T>(
+    from: number,
+    to: number,
+    read: () => T,
+  ): Promise<T> {
+    const size = this.pageSize;
+    try {
+      const last = Math.min(Math.ceil(to / size), this.pages.length);
+      for (let p = Math.max(0, Math.floor(from / size)); p < last; p++)
+        await this.load(p);
+    } catch (error) {
+      if (!(error instanceof StalePage)) throw error;
+      await this.readEvents();
+    }
+    return read();
+  }
+
+  private get paged(): number {
+    return this.pages.length * this.pageSize;
+  }
+
+  /** Entry `i`, from its page (which must be in memory) or the tail. */
+  private entry(i: number): HistoryEntry {
+    const paged = this.paged;
+    return i < paged
+      ? this.pages[Math.floor(i / this.pageSize)]!.entry(i % this.pageSize)
+      : this.tail[i - paged]!;
+  }
+
+  private idAt(i: number): EventId {
+    return i < this.paged
+      ? this.pages[Math.floor(i / this.pageSize)]!.id(i % this.pageSize)
+      : this.tail[i - this.paged]!.id;
+  }
+
+  private authorAt(i: number): string {
+    return i < this.paged
+      ? this.pages[Math.floor(i / this.pageSize)]!.author(i % this.pageSize)
+      : this.tail[i - this.paged]!.author;
+  }
+
+  private timeAt(i: number): string {
+    return i < this.paged
+      ? this.pages[Math.floor(i / this.pageSize)]!.time(i % this.pageSize)
+      : this.tail[i - this.paged]!.time;
+  }
+
+  private parentsAt(i: number): EventId[] {
+    return i < this.paged
+      ? this.pages[Math.floor(i / this.pageSize)]!.parents(i % this.pageSize)
+      : this.tail[i - this.paged]!.parents;
+  }
+
+  /** Where `key` goes: the index of the first entry that does not sort before it. */
+  private async placeOf(key: Pick<LogEvent, 'hlc' | 'id'>): Promise<number> {
+    const paged = this.paged;
+    const first = this.tail[0];
+    if (paged === 0 || (first && compareCanonical(first, key) < 0))
+      return paged + placeOf(this.tail, key);
+    // The pages whose first entry sorts before it: it goes in the last of them.
+    let lo = 0;
+    let hi = this.summaries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareCanonical(this.summaries[mid]!.first, key) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === 0) return 0;
+    const page = lo - 1;
+    const from = page * this.pageSize;
+    return this.reading(from, from + this.pageSize, () => {
+      // Started over from the events: no pages.
+      if (this.pages.length === 0) return placeOf(this.tail, key);
+      const run = this.pages[page]!;
+      let a = 0;
+      let b = run.count;
+      while (a < b) {
+        const mid = (a + b) >>> 1;
+        if (compareCanonical({ hlc: run.hlc(mid), id: run.id(mid) }, key) < 0)
+          a = mid + 1;
+        else b = mid;
+      }
+      return from + a;
+    });
+  }
+
+  /**
+   * Puts `entry` at `at`; the pages from there on become the tail's, to be written
+   * again. False when it was there already (the index started over from the events
+   * meanwhile, taking it in).
+   */
+  private async insert(at: number, entry: HistoryEntry): Promise<boolean> {
+    if (at < this.paged) {
+      const page = Math.floor(at / this.pageSize);
+      const moved = await this.reading(at, this.paged, () => {
+        const out: HistoryEntry[] = [];
+        for (let i = page * this.pageSize; i < this.paged; i++)
+          out.push(this.entry(i));
+        return out;
+      });
+      if (this.pages.length <= page) {
+        // Started over from the events: every entry in the tail.
+        const place = placeOf(this.tail, entry);
+        if (this.tail[place]?.id === entry.id) return false;
+        this.tail.splice(place, 0, entry);
+        return true;
+      }
+      this.tail = [...moved, ...this.tail];
+      this.pages.length = page;
+      this.summaries.length = page;
+      this.dirtyFrom = Math.min(this.dirtyFrom, page);
+    }
+    this.tail.splice(at - this.paged, 0, entry);
+    return true;
   }
 
   /** Takes in the events stored since the last call. */
@@ -441,11 +599,13 @@ export class HistoryIndex {
           .map((r) => r.event)
           .sort(compareCanonical);
         for (const event of events) {
-          const at = this.entries.placeOf(event);
-          if (at < this.entries.length && this.entries.id(at) === event.id)
-            continue;
+          const at = await this.placeOf(event);
+          const there = await this.reading(at, at + 1, () =>
+            at < this.total ? this.idAt(at) : undefined,
+          );
+          if (there === event.id) continue;
           const entry = historyEntryOf(event);
-          this.entries.insert(at, entry);
+          if (!(await this.insert(at, entry))) continue;
           this.authors.add(entry.author);
           this.indexOfId = undefined;
           this.taken++;
@@ -458,85 +618,201 @@ export class HistoryIndex {
     return run;
   }
 
-  /** Saves the index as its stream's snapshot: best effort, a cache. */
+  /**
+   * Saves the index as its stream's snapshot, best effort (a cache): the tail's full
+   * pages are cut from it, pages new or changed are written, then the head record
+   * naming them. A head is never written before its pages; a page written by a save
+   * whose head was not carries another stamp, and then the index is read from the
+   * events again.
+   */
   private async save(): Promise<void> {
     this.taken = 0;
-    const state = encodeHistory(this.entries, this.authors);
-    if (!state) return;
+    const size = this.pageSize;
+    while (this.tail.length >= size) {
+      const entries = this.tail.splice(0, size);
+      const state = Run.encode(entries);
+      if (!state) {
+        this.tail.unshift(...entries);
+        return;
+      }
+      const run = Run.decode(state)!;
+      const before = this.summaries[this.summaries.length - 1]?.heads ?? [];
+      this.pages.push(run);
+      this.summaries.push({
+        stamp: 0,
+        first: { hlc: entries[0]!.hlc, id: entries[0]!.id },
+        firstTime: entries[0]!.time,
+        authors: run.authors(),
+        heads: headsAfter(
+          before,
+          entries.length,
+          (i) => entries[i]!.id,
+          (i) => entries[i]!.parents,
+        ),
+      });
+    }
+    const tail = Run.encode(this.tail);
+    if (!tail) return;
+    const stamp = this.position;
+    for (let p = this.dirtyFrom; p < this.pages.length; p++) {
+      // In memory since it was cut or rewritten: always held.
+      const run = this.pages[p]!;
+      const state = Run.encode(
+        Array.from({ length: run.count }, (_, i) => run.entry(i)),
+      );
+      if (!state) return;
+      this.summaries[p]!.stamp = stamp;
+      const page: PageState = { version: 3, stamp, run: state };
+      await putQuietly(
+        this.store,
+        orderFreeSnapshot(this.pageKey(p), this.stream, this.position, page),
+      );
+    }
+    this.dirtyFrom = this.pages.length;
+    const head: HistoryHeadState = {
+      version: 3,
+      pageSize: size,
+      pages: this.summaries,
+      tail,
+      authors: [...this.authors],
+    };
     await putQuietly(
       this.store,
-      orderFreeSnapshot(
-        `${this.stream}\n${HISTORY_SNAPSHOT}`,
-        this.stream,
-        this.position,
-        state,
-      ),
+      orderFreeSnapshot(this.headKey, this.stream, this.position, head),
     );
   }
 
   get total(): number {
-    return this.entries.length;
+    return this.paged + this.tail.length;
   }
 
   /** `count` entries from `start` ('end': the last `count`), clamped to the history. */
-  page(start: number | 'end', count: number): HistoryPage {
+  async page(start: number | 'end', count: number): Promise<HistoryPage> {
     const n = Math.max(0, Math.min(MAX_PAGE, Math.floor(count) || 0));
-    const total = this.entries.length;
-    const from =
+    const at = (total: number) =>
       start === 'end'
         ? Math.max(0, total - n)
         : Math.max(0, Math.min(Math.floor(start) || 0, total));
-    const entries: HistoryEntry[] = [];
-    for (let i = from; i < Math.min(total, from + n); i++)
-      entries.push(this.entries.entry(i));
-    return {
-      total,
-      start: from,
-      entries,
-      authors: [...this.authors],
-      position: this.position,
-    };
+    const from = at(this.total);
+    return this.reading(from, from + n, () => {
+      const total = this.total;
+      const first = at(total);
+      const entries: HistoryEntry[] = [];
+      for (let i = first; i < Math.min(total, first + n); i++)
+        entries.push(this.entry(i));
+      return {
+        total,
+        start: first,
+        entries,
+        authors: [...this.authors],
+        position: this.position,
+      };
+    });
   }
 
-  /** The heads of version `count`: its events that none of its later events names. */
-  heads(count: number): EventId[] {
-    return this.entries.heads(
-      Math.max(0, Math.min(count, this.entries.length)),
-    );
+  /**
+   * The heads of version `count`: its events that none of its later events names.
+   * The heads at the last page boundary before it are kept with the pages, so only
+   * the entries since that boundary are read.
+   */
+  async heads(count: number): Promise<EventId[]> {
+    const n = Math.max(0, Math.min(count, this.total));
+    const page = Math.min(Math.floor(n / this.pageSize), this.pages.length);
+    const from = page * this.pageSize;
+    return this.reading(from, n, () => {
+      // Started over from the events: no pages, every entry in the tail.
+      const base = Math.min(from, this.paged);
+      const before =
+        base === 0 ? [] : this.summaries[base / this.pageSize - 1]!.heads;
+      return headsAfter(
+        before,
+        Math.min(n, this.total) - base,
+        (i) => this.idAt(base + i),
+        (i) => this.parentsAt(base + i),
+      );
+    });
   }
 
   /** The version a jump goes to, or undefined when there is none that way. */
-  jump(jump: HistoryJump): number | undefined {
-    const entries = this.entries;
-    const n = entries.length;
+  async jump(jump: HistoryJump): Promise<number | undefined> {
     if (jump.to === 'time') {
-      // Canonical order follows the hybrid clocks, close to time order: a binary search.
+      // Canonical order follows the hybrid clocks, close to time order: a binary
+      // search over the pages' first times, then in the page.
       let lo = 0;
-      let hi = n;
+      let hi = this.summaries.length;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (Date.parse(entries.time(mid)) < jump.time) lo = mid + 1;
+        if (Date.parse(this.summaries[mid]!.firstTime) < jump.time)
+          lo = mid + 1;
         else hi = mid;
       }
-      return n === 0 ? undefined : Math.min(lo + 1, n);
+      const from = Math.max(0, lo - 1) * this.pageSize;
+      const to = lo < this.summaries.length ? lo * this.pageSize : Infinity;
+      return this.reading(from, Math.min(to, this.total), () => {
+        const n = this.total;
+        let a = Math.min(from, this.paged);
+        let b = Math.min(to, n);
+        while (a < b) {
+          const mid = (a + b) >>> 1;
+          if (Date.parse(this.timeAt(mid)) < jump.time) a = mid + 1;
+          else b = mid;
+        }
+        return n === 0 ? undefined : Math.min(a + 1, n);
+      });
     }
     if (jump.to === 'author') {
-      for (let i = jump.from - 1 + jump.step; i >= 0 && i < n; i += jump.step)
-        if (entries.author(i) === jump.author) return i + 1;
+      const size = this.pageSize;
+      for (let i = jump.from - 1 + jump.step; i >= 0 && i < this.total;) {
+        const page = Math.floor(i / size);
+        if (
+          i < this.paged &&
+          !this.summaries[page]!.authors.includes(jump.author)
+        ) {
+          // None of the page's: on to the next page that way.
+          i = jump.step === 1 ? (page + 1) * size : page * size - 1;
+          continue;
+        }
+        const found = await this.reading(
+          i,
+          i + 1,
+          () => i < this.total && this.authorAt(i) === jump.author,
+        );
+        if (found) return i + 1;
+        i += jump.step;
+      }
       return undefined;
     }
-    if (!this.indexOfId) {
-      this.indexOfId = new Map();
-      for (let i = 0; i < n; i++) this.indexOfId.set(entries.id(i), i);
-    }
-    const index = this.indexOfId;
-    const starts = jump.groups
-      .map((ids) => Math.min(...ids.map((id) => index.get(id) ?? Infinity)))
-      .filter(Number.isFinite)
-      .map((i) => i + 1)
-      .sort((a, b) => a - b);
-    return jump.step === 1
-      ? starts.find((n) => n > jump.from)
-      : starts.findLast((n) => n < jump.from);
+    return this.reading(0, this.total, () => {
+      if (!this.indexOfId) {
+        this.indexOfId = new Map();
+        for (let i = 0; i < this.total; i++)
+          this.indexOfId.set(this.idAt(i), i);
+      }
+      const index = this.indexOfId;
+      const starts = jump.groups
+        .map((ids) => Math.min(...ids.map((id) => index.get(id) ?? Infinity)))
+        .filter(Number.isFinite)
+        .map((i) => i + 1)
+        .sort((a, b) => a - b);
+      return jump.step === 1
+        ? starts.find((n) => n > jump.from)
+        : starts.findLast((n) => n < jump.from);
+    });
   }
+}
+
+function isPageSummary(value: unknown): value is PageSummary {
+  const s = value as Partial<PageSummary> | null;
+  return (
+    typeof s === 'object' &&
+    s !== null &&
+    Number.isSafeInteger(s.stamp) &&
+    typeof s.first?.hlc === 'string' &&
+    typeof s.first.id === 'string' &&
+    typeof s.firstTime === 'string' &&
+    Array.isArray(s.authors) &&
+    s.authors.every((a) => typeof a === 'string') &&
+    Array.isArray(s.heads) &&
+    s.heads.every((h) => typeof h === 'string')
+  );
 }

@@ -34,7 +34,10 @@ describe("a document's history index", () => {
           maxLength: 3,
         }),
         fc.integer({ min: 1, max: 6 }),
-        async (n, commands, openAfter, asks, lags, every) => {
+        // Pages of a few entries: histories of tens of events span many pages, and
+        // events from the past land in pages already written.
+        fc.integer({ min: 1, max: 5 }),
+        async (n, commands, openAfter, asks, lags, every, pageSize) => {
           // Clocks behind by up to a minute: a replica's events reach the others
           // from the past, and sort before events they hold.
           const clock = (i: number) => () => Date.now() - lags[i]!;
@@ -52,31 +55,37 @@ describe("a document's history index", () => {
           /** The index, opened part way through, then asked after every delivery. */
           const check = async () => {
             if (step++ < openAfter) return;
-            index ??= await HistoryIndex.open(store, STREAM, { every });
+            index ??= await HistoryIndex.open(store, STREAM, {
+              every,
+              pageSize,
+            });
             await index.catchUp();
             const events = (await collect(logs[0]!.read(STREAM))).sort(
               compareCanonical,
             );
             const whole = events.map(historyEntryOf);
             // Opened again: from the snapshot the last one saved, if any, and what came since.
-            const again = await HistoryIndex.open(store, STREAM, { every });
-            const everything = again.page(0, MAX_PAGE);
+            const again = await HistoryIndex.open(store, STREAM, {
+              every,
+              pageSize,
+            });
+            const everything = await again.page(0, MAX_PAGE);
             expect(everything.entries).toEqual(whole);
             expect([...everything.authors].sort()).toEqual(
               [...new Set(whole.map((e) => e.author))].sort(),
             );
             for (const [from, count] of asks) {
               const start = whole.length === 0 ? 0 : from % whole.length;
-              const page = index.page(start, count);
+              const page = await index.page(start, count);
               expect(page.total).toBe(whole.length);
               expect(page.entries).toEqual(whole.slice(start, start + count));
-              expect(index.page('end', count).entries).toEqual(
+              expect((await index.page('end', count)).entries).toEqual(
                 whole.slice(Math.max(0, whole.length - count)),
               );
               const version = start + 1;
               if (whole.length > 0) {
-                expectHeads(index, events, version);
-                expectHeads(again, events, version);
+                await expectHeads(index, events, version);
+                await expectHeads(again, events, version);
               }
               // Jumps: to the next version ending with an event by that author.
               const author = whole[start]?.author;
@@ -85,12 +94,22 @@ describe("a document's history index", () => {
                   (e, i) => i >= version && e.author === author,
                 );
                 expect(
-                  index.jump({ to: 'author', author, from: version, step: 1 }),
+                  await index.jump({
+                    to: 'author',
+                    author,
+                    from: version,
+                    step: 1,
+                  }),
                 ).toBe(next < 0 ? undefined : next + 1);
               }
               const group = whole.slice(start, start + count).map((e) => e.id);
               expect(
-                index.jump({ to: 'group', groups: [group], from: 0, step: 1 }),
+                await index.jump({
+                  to: 'group',
+                  groups: [group],
+                  from: 0,
+                  step: 1,
+                }),
               ).toBe(group.length > 0 ? version : undefined);
             }
           };
@@ -106,14 +125,14 @@ describe("a document's history index", () => {
 });
 
 /** A prefix of a canonical order is closed under parents: its heads are its events no other of it names. */
-function expectHeads(
+async function expectHeads(
   index: HistoryIndex,
   events: LogEvent[],
   version: number,
-): void {
+): Promise<void> {
   const prefix = events.slice(0, version);
   const byId = new Map(events.map((e) => [e.id, e]));
-  const heads = index.heads(version);
+  const heads = await index.heads(version);
   // The heads' ancestors are exactly the prefix.
   expect([...ancestorsBruteForce(byId, heads)].sort()).toEqual(
     prefix.map((e) => e.id).sort(),
@@ -127,37 +146,103 @@ function expectHeads(
 }
 
 describe("a history index's snapshot", () => {
-  it('is read from the events again when it is malformed, whatever is wrong with it', async () => {
+  it('is read from the events again when its head or a page is malformed, whatever is wrong with it', async () => {
     const store = memoryStore();
     const log = await openLog({ store, actor: 'desk' });
-    for (let i = 0; i < 5; i++)
+    for (let i = 0; i < 11; i++)
       await log.append(STREAM, { type: 'test.appended', data: { i } });
-    const whole = (await collect(log.read(STREAM))).map(historyEntryOf);
-    const saved = await HistoryIndex.open(store, STREAM, { every: 1 });
-    expect(saved.page(0, MAX_PAGE).entries).toEqual(whole);
-    const key = `${STREAM}\nhistory`;
-    const good = (await store.getSnapshot(key))!;
-    const state = good.state as Record<string, unknown>;
-    for (const broken of [
-      { ...state, version: 1 },
-      { ...state, version: 3 },
-      // Columns cut wrong: ids or HLCs of another length, times that end elsewhere.
-      { ...state, ids: 'one two' },
-      { ...state, ids: (state.ids as string).replace(' ', '_') },
-      { ...state, hlcs: (state.hlcs as string).slice(1) },
-      { ...state, times: (state.times as string).slice(1) },
-      { ...state, timeEnds: new Uint32Array([24, 48, 12, 96, 120]) },
-      { ...state, timeEnds: [24, 48, 72, 96, 120] },
-      // A parent that sorts after its child.
-      { ...state, parents: new Uint32Array([4, 4, 4, 4]) },
-      { ...state, typeOf: new Uint32Array([9, 9, 9, 9, 9]) },
-      null,
-    ]) {
-      await store.putSnapshot({ ...good, state: broken });
-      const index = await HistoryIndex.open(store, STREAM, {
-        every: 1_000,
-      });
-      expect(index.page(0, MAX_PAGE).entries).toEqual(whole);
+    const events = await collect(log.read(STREAM));
+    const whole = events.map(historyEntryOf);
+    // Pages of 4: two pages and a tail of 3.
+    const options = { every: 1_000, pageSize: 4 };
+    const saved = await HistoryIndex.open(store, STREAM, {
+      ...options,
+      every: 1,
+    });
+    expect((await saved.page(0, MAX_PAGE)).entries).toEqual(whole);
+    const headKey = `${STREAM}\nhistory`;
+    const pageKey = `${STREAM}\nhistory.page.1`;
+    const head = (await store.getSnapshot(headKey))!;
+    const page = (await store.getSnapshot(pageKey))!;
+    const page0 = (await store.getSnapshot(`${STREAM}\nhistory.page.0`))!
+      .state as Record<string, unknown>;
+    const h = head.state as Record<string, unknown>;
+    const tail = h.tail as Record<string, unknown>;
+    const p = page.state as Record<string, unknown>;
+    const run = p.run as Record<string, unknown>;
+    const broken: [typeof head, unknown][] = [
+      [head, { ...h, version: 2 }],
+      [head, { ...h, version: 4 }],
+      [head, { ...h, pageSize: 5 }],
+      [head, { ...h, pages: [{ stamp: 'x' }] }],
+      [head, { ...h, tail: { ...tail, ids: 'one two' } }],
+      [head, { ...h, tail: { ...tail, parents: new Int32Array([2, 2, 2]) } }],
+      [head, { ...h, tail: { ...tail, parents: new Int32Array([-9, 0, 1]) } }],
+      [head, { ...h, tail: { ...tail, timeEnds: [24, 48, 72] } }],
+      [head, null],
+      // A page written by a save whose head was not: another page's entries.
+      [page, { ...page0, stamp: (p.stamp as number) + 1 }],
+      [page, { ...p, run: { ...run, ids: (run.ids as string).slice(1) } }],
+      [page, { ...p, run: { ...run, typeOf: new Uint32Array([9, 9, 9, 9]) } }],
+      [page, { ...p, run: { ...run, hlcs: (run.hlcs as string).slice(1) } }],
+      [page, null],
+    ];
+    for (const [record, state] of broken) {
+      await store.putSnapshot({ ...record, state });
+      const index = await HistoryIndex.open(store, STREAM, options);
+      expect((await index.page(0, MAX_PAGE)).entries).toEqual(whole);
+      await expectHeads(index, events, 6);
+      expect(
+        await index.jump({ to: 'author', author: 'desk', from: 9, step: -1 }),
+      ).toBe(8);
+      await store.putSnapshot(record);
     }
+  });
+
+  it('opens from its head record, and reads only the pages a request reaches', async () => {
+    const inner = memoryStore();
+    const log = await openLog({ store: inner, actor: 'desk' });
+    for (let i = 0; i < 50; i++)
+      await log.append(STREAM, { type: 'test.appended', data: { i } });
+    const saving = await HistoryIndex.open(inner, STREAM, {
+      every: 1,
+      pageSize: 8,
+    });
+    // An event from the past (a clock a minute behind) lands in page 0: the pages
+    // from there on are written again.
+    const phone = await openLog({
+      actor: 'phone',
+      now: () => Date.now() - 60_000,
+    });
+    await phone.append(STREAM, { type: 'test.appended', data: 'late' });
+    await log.ingest(await collect(phone.read(STREAM)));
+    await saving.catchUp();
+    const events = await collect(log.read(STREAM));
+    const whole = events.map(historyEntryOf);
+    expect(whole[0]!.author).toBe('phone');
+    const read: string[] = [];
+    const store: typeof inner = {
+      ...inner,
+      getSnapshot: (key) => {
+        read.push(key.split('\n')[1]!);
+        return inner.getSnapshot(key);
+      },
+      // Served from the pages: never read from the events again.
+      streamEvents: () => {
+        throw new Error('read from the events');
+      },
+    };
+    const index = await HistoryIndex.open(store, STREAM, {
+      every: 1_000,
+      pageSize: 8,
+    });
+    expect(read).toEqual(['history']);
+    // The last rows: the last full page (48 = 6 pages of 8) and the tail.
+    expect((await index.page('end', 4)).entries).toEqual(whole.slice(47));
+    expect(read).toEqual(['history', 'history.page.5']);
+    // Heads at 21: from the heads kept at 16, with page 2's entries.
+    await expectHeads(index, events, 21);
+    expect(read).toEqual(['history', 'history.page.5', 'history.page.2']);
+    expect((await index.page(0, MAX_PAGE)).entries).toEqual(whole);
   });
 });
