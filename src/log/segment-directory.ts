@@ -104,6 +104,12 @@ export function mayHold(meta: SegmentSummary, filter: EventFilter): boolean {
 
 interface Entry {
   meta: SegmentMeta;
+  /**
+   * Which 12-bit beginnings its ids have, one bit each: a search for an id the segment
+   * does not hold mostly ends here, without sorting the segment's prefixes (built on
+   * first look-up, 512 bytes).
+   */
+  beginnings?: Uint32Array;
   /** The first four bytes of each id, sorted, and the index each came from: built on first look-up. */
   prefixes?: Uint32Array;
   order?: Uint32Array;
@@ -243,6 +249,9 @@ export class SegmentDirectory {
 
 /** The index of the id `bytes` (whose first four bytes are `prefix`) in the entry's segment, or -1. */
 function indexIn(entry: Entry, prefix: number, bytes: Uint8Array): number {
+  const beginnings = (entry.beginnings ??= beginningsOf(entry.meta));
+  const top = prefix >>> 20;
+  if ((beginnings[top >>> 5]! & (1 << (top & 31))) === 0) return -1;
   const { prefixes, order } = sortedPrefixes(entry);
   let lo = 0;
   let hi = prefixes.length;
@@ -256,6 +265,15 @@ function indexIn(entry: Entry, prefix: number, bytes: Uint8Array): number {
     if (sameId(entry.meta.ids, index, bytes)) return index;
   }
   return -1;
+}
+
+function beginningsOf({ ids, count }: SegmentMeta): Uint32Array {
+  const bits = new Uint32Array(128);
+  for (let i = 0; i < count; i++) {
+    const top = (ids[i * ID_BYTES]! << 4) | (ids[i * ID_BYTES + 1]! >>> 4);
+    bits[top >>> 5]! |= 1 << (top & 31);
+  }
+  return bits;
 }
 
 /** An entry's sorted id prefixes, built once: a cold open that only reads positions never pays for them. */
