@@ -127,22 +127,24 @@ export async function watchTyping(page: Page): Promise<() => Promise<number>> {
 
 /**
  * Types `typing` at the end of `from`'s text and waits for `to`'s editor to hold
- * `all`; gives the milliseconds from the last keystroke in `from` to `to` holding it,
- * both taken in the pages on the clock they share: what a person would see, not how
- * often this test's harness gets to look on a busy machine. A text that never
- * arrives fails after 30 s.
+ * `all`; gives (and logs, as shown `where`) the milliseconds from the last keystroke
+ * in `from` to `to` holding it, both taken in the pages on the clock they share:
+ * what a person would see, not how often this test's harness gets to look on a busy
+ * machine. A text that never arrives fails after 30 s.
  */
 export async function typingLatency(
-  from: Page,
-  to: Page,
+  [from, to]: [Page, Page],
   typing: string,
   all: string,
+  where: string,
 ): Promise<number> {
   const shown = await whenTextIs(to, all);
   const lastInput = await watchTyping(from);
   await typeAtEnd(from, typing);
   await expect.poll(() => documentText(to), { timeout: 30_000 }).toBe(all);
-  return (await shown()) - (await lastInput());
+  const latency = (await shown()) - (await lastInput());
+  console.info(`typing shown ${where} after ${latency.toFixed(0)} ms`);
+  return latency;
 }
 
 /** The open document's selection in its editor: [from, to]. */
