@@ -57,12 +57,33 @@ export async function terminateLogWorker(page: Page): Promise<void> {
  * through the fault hook that only the e2e copy of the build has (worker-fault-hooks.ts).
  */
 export async function dropStorageConnection(page: Page): Promise<void> {
-  const worker = await logWorker(page);
-  await worker.evaluate(() =>
-    (
-      globalThis as unknown as { forklineDropStorageConnection(): void }
-    ).forklineDropStorageConnection(),
-  );
+  // The worker found may be one the supervisor is replacing after the last fault
+  // (the page not yet saying so): then the fault strikes its successor.
+  for (;;) {
+    const worker = await logWorker(page);
+    let closed = false;
+    worker.once('close', () => void (closed = true));
+    try {
+      await worker.evaluate(() =>
+        (
+          globalThis as unknown as { forklineDropStorageConnection(): void }
+        ).forklineDropStorageConnection(),
+      );
+      return;
+    } catch (error) {
+      // Closed under the evaluation: its close event may come just after.
+      const gone = await expect
+        .poll(() => closed || !page.workers().includes(worker), {
+          timeout: 5_000,
+        })
+        .toBe(true)
+        .then(
+          () => true,
+          () => false,
+        );
+      if (!gone) throw error;
+    }
+  }
 }
 
 /**
