@@ -1,3 +1,4 @@
+import { decodeBase64UrlInto } from './base64url.ts';
 import { authorOf, type EventFilter } from './event-filter.ts';
 import { ID_BYTES } from './segment-codec.ts';
 import type { EventRecord } from './store.ts';
@@ -122,37 +123,8 @@ const prefixAt = (ids: Uint8Array, i: number) =>
     ids[i * ID_BYTES + 3]!) >>>
   0;
 
-/** Id bytes, decoded from a 22-character id into one buffer per thread. */
+/** Id bytes, decoded into one buffer per thread. */
 const idBytes = new Uint8Array(ID_BYTES);
-const sextet = new Int8Array(128).fill(-1);
-[...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'].forEach(
-  (c, i) => (sextet[c.charCodeAt(0)] = i),
-);
-
-/**
- * Decodes `id` into `idBytes`: false unless it is the canonical base64url of
- * ID_BYTES bytes (as fromBase64Url would accept), with no allocation: a walk
- * through the history looks up thousands of ids.
- */
-function decodeId(id: string): boolean {
-  if (id.length !== 22) return false;
-  let acc = 0;
-  let bits = 0;
-  let o = 0;
-  for (let i = 0; i < 22; i++) {
-    const code = id.charCodeAt(i);
-    const v = code < 128 ? sextet[code]! : -1;
-    if (v < 0) return false;
-    acc = ((acc << 6) | v) & 0xfff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      idBytes[o++] = (acc >> bits) & 0xff;
-    }
-  }
-  // 132 bits for 128: the last character's four unused bits are zero.
-  return (acc & 0xf) === 0;
-}
 
 /**
  * Every segment's summary and ids, in memory: ~24 bytes per event, so that finding an
@@ -211,7 +183,7 @@ export class SegmentDirectory {
    * searched a 100k-event log's ~400 segments up to the one holding the id.
    */
   locate(id: EventId): SegmentSlot | undefined {
-    if (!decodeId(id)) return undefined;
+    if (!decodeBase64UrlInto(id, idBytes)) return undefined;
     const bytes = idBytes;
     const prefix =
       ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>>

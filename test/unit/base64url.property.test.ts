@@ -1,0 +1,59 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  decodeBase64UrlInto,
+  fromBase64Url,
+  toBase64Url,
+} from '../../src/log/base64url.ts';
+import { assertProperty } from '../support/property.ts';
+
+/** What fromBase64Url makes of `text`, or undefined when it refuses it. */
+const decoded = (text: string) => {
+  try {
+    return fromBase64Url(text);
+  } catch {
+    return undefined;
+  }
+};
+
+describe('base64url decoded into a buffer', () => {
+  it('gives exactly the bytes fromBase64Url gives for unpadded base64url of that length, and refuses anything else', async () => {
+    const alphabet = [
+      ...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=!',
+    ];
+    await assertProperty(
+      fc.asyncProperty(
+        fc.oneof(
+          // Canonical spellings, and each with one character changed.
+          fc
+            .tuple(fc.uint8Array({ maxLength: 20 }), fc.nat(), fc.nat())
+            .map(([bytes, at, c]) => {
+              const text = toBase64Url(bytes);
+              if (text.length === 0 || c % 2 === 0) return text;
+              const i = at % text.length;
+              return (
+                text.slice(0, i) +
+                alphabet[c % alphabet.length] +
+                text.slice(i + 1)
+              );
+            }),
+          fc.string({ unit: fc.constantFrom(...alphabet), maxLength: 28 }),
+        ),
+        // Mostly the length the text spells, sometimes another.
+        fc.oneof(fc.constant(0), fc.integer({ min: -2, max: 2 })),
+        async (text, off) => {
+          const length = Math.max(0, Math.floor((text.length * 3) / 4) + off);
+          const out = new Uint8Array(length);
+          const expected = decoded(text);
+          const ok = decodeBase64UrlInto(text, out);
+          // Unpadded base64url only: standard base64's characters are refused.
+          if (expected?.length === length && !/[=+/]/.test(text)) {
+            expect(ok).toBe(true);
+            expect(out).toEqual(expected);
+          } else expect(ok).toBe(false);
+        },
+      ),
+      500,
+    );
+  });
+});
