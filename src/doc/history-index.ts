@@ -150,7 +150,8 @@ class Run {
 
   private constructor(
     readonly count: number,
-    private readonly s: RunState,
+    /** The columns as stored: written back as they are. */
+    readonly s: RunState,
   ) {
     this.parentStart = new Uint32Array(count + 1);
     for (let i = 0; i < count; i++)
@@ -393,9 +394,9 @@ export class HistoryIndex {
 
   /** Takes in the head record, if it is one this module wrote with these pages. */
   private async readHead(): Promise<boolean> {
-    const record = await this.store.getSnapshot(this.headKey).catch(() => {
-      return undefined;
-    });
+    const record = await this.store
+      .getSnapshot(this.headKey)
+      .catch(() => undefined);
     const s = record?.state as Partial<HistoryHeadState> | undefined;
     if (
       !record ||
@@ -436,7 +437,7 @@ export class HistoryIndex {
     for await (const r of this.store.streamEvents(this.stream)) {
       if (r.pos > upTo) continue;
       const entry = historyEntryOf(r.event);
-      entries.splice(placeOf(entries, entry), 0, entry);
+      entries.push(entry);
       this.authors.add(entry.author);
     }
     this.tail = entries;
@@ -492,34 +493,21 @@ export class HistoryIndex {
 
   /** Entry `i`, from its page (which must be in memory) or the tail. */
   private entry(i: number): HistoryEntry {
-    const paged = this.paged;
-    return i < paged
+    return i < this.paged
       ? this.pages[Math.floor(i / this.pageSize)]!.entry(i % this.pageSize)
-      : this.tail[i - paged]!;
+      : this.tail[i - this.paged]!;
   }
 
-  private idAt(i: number): EventId {
+  /** One field of entry `i`, cut from its page's columns without making the entry. */
+  private field<K extends 'id' | 'author' | 'time' | 'parents'>(
+    i: number,
+    name: K,
+  ): HistoryEntry[K] {
     return i < this.paged
-      ? this.pages[Math.floor(i / this.pageSize)]!.id(i % this.pageSize)
-      : this.tail[i - this.paged]!.id;
-  }
-
-  private authorAt(i: number): string {
-    return i < this.paged
-      ? this.pages[Math.floor(i / this.pageSize)]!.author(i % this.pageSize)
-      : this.tail[i - this.paged]!.author;
-  }
-
-  private timeAt(i: number): string {
-    return i < this.paged
-      ? this.pages[Math.floor(i / this.pageSize)]!.time(i % this.pageSize)
-      : this.tail[i - this.paged]!.time;
-  }
-
-  private parentsAt(i: number): EventId[] {
-    return i < this.paged
-      ? this.pages[Math.floor(i / this.pageSize)]!.parents(i % this.pageSize)
-      : this.tail[i - this.paged]!.parents;
+      ? (this.pages[Math.floor(i / this.pageSize)]![name](
+          i % this.pageSize,
+        ) as HistoryEntry[K])
+      : this.tail[i - this.paged]![name];
   }
 
   /** Where `key` goes: the index of the first entry that does not sort before it. */
@@ -601,7 +589,7 @@ export class HistoryIndex {
         for (const event of events) {
           const at = await this.placeOf(event);
           const there = await this.reading(at, at + 1, () =>
-            at < this.total ? this.idAt(at) : undefined,
+            at < this.total ? this.field(at, 'id') : undefined,
           );
           if (there === event.id) continue;
           const entry = historyEntryOf(event);
@@ -656,13 +644,8 @@ export class HistoryIndex {
     const stamp = this.position;
     for (let p = this.dirtyFrom; p < this.pages.length; p++) {
       // In memory since it was cut or rewritten: always held.
-      const run = this.pages[p]!;
-      const state = Run.encode(
-        Array.from({ length: run.count }, (_, i) => run.entry(i)),
-      );
-      if (!state) return;
       this.summaries[p]!.stamp = stamp;
-      const page: PageState = { version: 3, stamp, run: state };
+      const page: PageState = { version: 3, stamp, run: this.pages[p]!.s };
       await putQuietly(
         this.store,
         orderFreeSnapshot(this.pageKey(p), this.stream, this.position, page),
@@ -727,8 +710,8 @@ export class HistoryIndex {
       return headsAfter(
         before,
         Math.min(n, this.total) - base,
-        (i) => this.idAt(base + i),
-        (i) => this.parentsAt(base + i),
+        (i) => this.field(base + i, 'id'),
+        (i) => this.field(base + i, 'parents'),
       );
     });
   }
@@ -754,7 +737,7 @@ export class HistoryIndex {
         let b = Math.min(to, n);
         while (a < b) {
           const mid = (a + b) >>> 1;
-          if (Date.parse(this.timeAt(mid)) < jump.time) a = mid + 1;
+          if (Date.parse(this.field(mid, 'time')) < jump.time) a = mid + 1;
           else b = mid;
         }
         return n === 0 ? undefined : Math.min(a + 1, n);
@@ -775,7 +758,7 @@ export class HistoryIndex {
         const found = await this.reading(
           i,
           i + 1,
-          () => i < this.total && this.authorAt(i) === jump.author,
+          () => i < this.total && this.field(i, 'author') === jump.author,
         );
         if (found) return i + 1;
         i += jump.step;
@@ -786,7 +769,7 @@ export class HistoryIndex {
       if (!this.indexOfId) {
         this.indexOfId = new Map();
         for (let i = 0; i < this.total; i++)
-          this.indexOfId.set(this.idAt(i), i);
+          this.indexOfId.set(this.field(i, 'id'), i);
       }
       const index = this.indexOfId;
       const starts = jump.groups
