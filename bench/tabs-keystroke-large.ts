@@ -318,43 +318,33 @@ export const tabsKeystrokeLargeScenario: Scenario = {
           // FORKLINE_PROFILE_DIR: the opening tab's main thread and worker, last run.
           const profiled =
             profiles && run === context.runs && doc.events > JUMP_BACK;
+          const profile = (name: string) => async () => {
+            const stopMain = await profileMainThread(opener);
+            const stopWorker = await profileWorkers(
+              opener,
+              join(profiles!, `${name}-${label}-worker.cpuprofile`),
+            );
+            return async () => {
+              await stopWorker();
+              await stopMain(
+                join(profiles!, `${name}-${label}-main.cpuprofile`),
+              );
+            };
+          };
           const times = await timeOpen(
             opener,
             app.url,
             starting,
             doc.size,
             doc,
-            profiled
-              ? async () => {
-                  const stopMain = await profileMainThread(opener);
-                  const stopWorker = await profileWorkers(
-                    opener,
-                    join(profiles, `open-${label}-worker.cpuprofile`),
-                  );
-                  return async () => {
-                    await stopWorker();
-                    await stopMain(
-                      join(profiles, `open-${label}-main.cpuprofile`),
-                    );
-                  };
-                }
-              : undefined,
+            profiled ? profile('open') : undefined,
           );
           figures[`${label}.text`] = times.text;
           figures[`${label}.timeline`] = times.timeline;
           if (doc.events > JUMP_BACK) {
-            const stopMain = profiled
-              ? await profileMainThread(opener)
-              : undefined;
-            const stopWorker = profiled
-              ? await profileWorkers(
-                  opener,
-                  join(profiles, `jump-${label}-worker.cpuprofile`),
-                )
-              : undefined;
+            const stop = profiled ? await profile('jump')() : undefined;
             figures[`${label}.jump`] = await timeJump(opener, doc.events);
-            await stopWorker?.();
-            await stopMain?.(join(profiles!, `jump-${label}-main.cpuprofile`));
+            await stop?.();
           }
         }
         return figures;
