@@ -1,5 +1,12 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Page } from 'playwright-core';
+
+/** Writes a profile, making FORKLINE_PROFILE_DIR first if it is not there. */
+async function save(file: string, text: string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, text);
+}
 
 /** Starts a CPU profile of `page`'s main thread; the function returned writes it to a file. */
 export async function profileMainThread(
@@ -10,7 +17,7 @@ export async function profileMainThread(
   await cdp.send('Profiler.start');
   return async (file) => {
     const { profile } = await cdp.send('Profiler.stop');
-    await writeFile(file, JSON.stringify(profile));
+    await save(file, JSON.stringify(profile));
     await cdp.detach();
   };
 }
@@ -97,7 +104,7 @@ export async function profileWorkers(
       const { profile } = stopped;
       busy += busyMs(profile);
       if (file)
-        await writeFile(
+        await save(
           file.replace(/\.cpuprofile$/, `-${session}.cpuprofile`),
           JSON.stringify(profile),
         );
@@ -135,7 +142,7 @@ export async function traceMainThread(
     );
     await cdp.send('Tracing.end');
     await complete;
-    await writeFile(file, JSON.stringify({ traceEvents: events }));
+    await save(file, JSON.stringify({ traceEvents: events }));
     await cdp.detach();
   };
 }

@@ -51,9 +51,14 @@ export function TextEditor({
       bound.current?.[which]();
       return true; // never the browser's undo of the view's own DOM
     };
+    // Made holding the text it opens on: made empty, then given the text as a change,
+    // it laid the document out twice (the second effect below then changes nothing).
+    const opened = live ? live.text.toString() : (text ?? '');
+    if (!live) shown.current = opened;
     const view = new EditorView({
       parent: host.current!,
       state: EditorState.create({
+        doc: opened,
         extensions: [
           EXTENSIONS,
           // Undo takes back this tab's own typing only: the document's, not the view's.
