@@ -16,7 +16,10 @@ import type { HistoryEntry } from '../doc/history-index.ts';
 import { layOutLanes } from './dag-lanes.ts';
 import { looking } from './history-view.tsx';
 
-const ROWS_SHOWN = 300;
+/** The history graph's rows on screen: only these are drawn. */
+const ROWS_SHOWN = 24;
+/** Rows laid out (not drawn) on each side of those, for the lanes' places and edges. */
+const LAID_AROUND = 64;
 const ROW = 16;
 const LANE = 16;
 
@@ -155,12 +158,11 @@ function Title(props: { before?: DocumentView; after?: DocumentView }) {
   );
 }
 
-/** The DAG around the version being looked at (the latest by default): the rows on screen. */
 /**
  * One node or edge of the history graph: drawn again only when its own attributes
  * change. A delivery moves the graph's window by an event; without this every one
- * of its 300 rows was compared again (15-30 ms a delivery at 100k events, in which
- * a keystroke from another tab had to wait).
+ * of its rows was compared again (15-30 ms a delivery at 100k events when it drew
+ * 300 rows, in which a keystroke from another tab had to wait).
  */
 class Shape extends Component<{
   tag: 'circle' | 'path';
@@ -194,54 +196,73 @@ const tooltipOf = (entry: HistoryEntry): string => {
   return title;
 };
 
+/**
+ * The DAG around the version being looked at (the latest by default): the rows on
+ * screen, and no more. It drew 300 rows in a box that showed 24, the oldest of them:
+ * neither the latest event nor the one looked at was in sight.
+ */
 function Lanes() {
   void historyVersion.value; // kept current in place
   const page = history.value;
   if (!page) return null;
   const at = looking.value?.count ?? page.total;
-  // The rows held around it: all of them once the page around it is read.
+  const held = page.start + page.entries.length;
+  // The rows drawn: the version looked at in the middle, or the last ones at the end.
   const first = Math.max(
     page.start,
-    Math.min(at - Math.ceil(ROWS_SHOWN / 2), page.total - ROWS_SHOWN),
+    Math.min(at - Math.ceil(ROWS_SHOWN / 2), held - ROWS_SHOWN),
   );
-  const start = Math.min(first, page.start + page.entries.length);
-  const events = page.entries.slice(
-    start - page.start,
-    start - page.start + ROWS_SHOWN,
+  const last = Math.min(held, first + ROWS_SHOWN);
+  // Laid out with rows around them, so that a lane opened above keeps its place and
+  // an edge from a parent out of sight still comes in from the edge.
+  const from = Math.max(page.start, first - LAID_AROUND);
+  const laid = layOutLanes(
+    page.entries.slice(
+      from - page.start,
+      Math.min(held, last + LAID_AROUND) - page.start,
+    ),
+  ).placed;
+  const [top, bottom] = [first - from, last - from];
+  const nodes = laid.slice(top, bottom);
+  const edges = laid.flatMap((p) =>
+    p.from
+      .map((f, i) => ({ f, p, i }))
+      .filter(
+        ({ f }) =>
+          Math.min(f.row, p.row) < bottom && Math.max(f.row, p.row) >= top,
+      ),
   );
-  const { placed, lanes } = layOutLanes(events);
-  const width = lanes * LANE + 8;
-  const height = placed.length * ROW + 8;
+  const lanes =
+    1 +
+    Math.max(0, ...nodes.map((p) => p.lane), ...edges.map(({ f }) => f.lane));
   const x = (lane: number) => 8 + lane * LANE;
   // Each event at its place in the whole history, and the group moved up to the rows
   // shown: as the window moves by an event, only the group's offset changes, not every
   // node's and edge's coordinates.
-  const y = (row: number) => 8 + (start + row) * ROW;
+  const y = (row: number) => 8 + (from + row) * ROW;
   return (
     <svg
       class="lanes"
-      width={width}
-      height={height}
+      width={lanes * LANE + 8}
+      height={nodes.length * ROW + 8}
       role="img"
-      aria-label={`History graph: events ${start + 1} to ${start + events.length} of ${page.total}, in ${lanes} lanes`}
+      aria-label={`History graph: events ${first + 1} to ${last} of ${page.total}, in ${lanes} lanes`}
     >
-      <g transform={`translate(0 ${-start * ROW})`}>
+      <g transform={`translate(0 ${-first * ROW})`}>
         {/* One flat keyed list: nested per node, preact would match the inner lists by
             position, and every edge would be made again as the window moves. */}
-        {placed.flatMap((p) =>
-          p.from.map((f, i) => (
-            <Shape
-              key={`${p.id}-${i}`}
-              tag="path"
-              attributes={{
-                d: `M${x(f.lane)},${y(f.row)} C${x(f.lane)},${y(p.row) - ROW / 2} ${x(p.lane)},${y(f.row) + ROW / 2} ${x(p.lane)},${y(p.row)}`,
-                class: 'edge',
-              }}
-            />
-          )),
-        )}
-        {placed.map((p) => {
-          const here = start + p.row === at - 1;
+        {edges.map(({ f, p, i }) => (
+          <Shape
+            key={`${p.id}-${i}`}
+            tag="path"
+            attributes={{
+              d: `M${x(f.lane)},${y(f.row)} C${x(f.lane)},${y(p.row) - ROW / 2} ${x(p.lane)},${y(f.row) + ROW / 2} ${x(p.lane)},${y(p.row)}`,
+              class: 'edge',
+            }}
+          />
+        ))}
+        {nodes.map((p) => {
+          const here = from + p.row === at - 1;
           return (
             <Shape
               key={p.id}
@@ -252,7 +273,7 @@ function Lanes() {
                 r: here ? 6 : 4,
                 class: `node lane-${p.lane % 6}${here ? ' here' : ''}`,
               }}
-              title={tooltipOf(events[p.row]!)}
+              title={tooltipOf(page.entries[from - page.start + p.row]!)}
             />
           );
         })}

@@ -92,4 +92,64 @@ describe('the version history', () => {
     expect(await version()).not.toBe(latest);
     await context.close();
   });
+
+  it('draws the history graph around the version looked at, at the end and far back', async () => {
+    const { context, tabs } = await openTabs(chromium(), 1);
+    const page = tabs[0]!;
+    await newDocument(page, [], 'Graph');
+    // Forty stored edits: each waits for the last to be saved.
+    for (let i = 0; i < 40; i++) {
+      await typeAtEnd(page, ` w${i}`);
+      await expect
+        .poll(() => page.getByRole('status').textContent())
+        .toContain('All changes saved');
+    }
+    const graph = timeline(page).getByRole('img', { name: /^History graph/ });
+    /** The graph's rows as drawn: its label, and whether the marked node is on screen. */
+    const drawn = () =>
+      graph.evaluate((svg) => {
+        const box = svg.getBoundingClientRect();
+        const here = svg.querySelector('circle.here')?.getBoundingClientRect();
+        const inside = (r: DOMRect) =>
+          r.top >= box.top && r.bottom <= box.bottom;
+        return {
+          label: svg.getAttribute('aria-label'),
+          hereShown: here !== undefined && inside(here),
+          // Every node drawn is on screen: none drawn only to be clipped away.
+          allShown: [...svg.querySelectorAll('circle')].every((c) =>
+            inside(c.getBoundingClientRect()),
+          ),
+        };
+      });
+    const total = Number(
+      (await page.getByText(/^Version \d+ of \d+/).textContent())!.match(
+        /of (\d+)/,
+      )![1],
+    );
+    expect(total).toBeGreaterThan(40);
+    await expect.poll(drawn).toEqual({
+      label: expect.stringMatching(new RegExp(` to ${total} of ${total}, `)),
+      hereShown: true,
+      allShown: true,
+    });
+    // Far back: the slider at version 3.
+    const slider = page
+      .getByRole('region', { name: 'Version history' })
+      .getByRole('slider');
+    await slider.focus();
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await expect
+      .poll(() => page.getByText(/^Version \d+ of \d+/).textContent())
+      .toMatch(/^Version 3 of /);
+    await expect.poll(drawn).toEqual({
+      label: expect.stringMatching(
+        new RegExp(`: events 1 to \\d+ of ${total}, `),
+      ),
+      hereShown: true,
+      allShown: true,
+    });
+    await context.close();
+  });
 });
