@@ -78,3 +78,31 @@ export class ItemPositions {
 export function rangesMeet(a: TouchedRange, b: TouchedRange): boolean {
   return a.from <= b.to + 1 && b.from <= a.to + 1;
 }
+
+/**
+ * Whether ranges of two different writers (`byWriter[i]` are writer i's) meet: one
+ * pass in order of `from`, keeping the furthest end of the writer that reaches
+ * furthest and of the next writer. Comparing every range with every other cost the
+ * product of the writers' edits in an episode.
+ */
+export function writersMeet(byWriter: readonly TouchedRange[][]): boolean {
+  const all = byWriter.flatMap((ranges, writer) =>
+    ranges.map((range) => ({ from: range.from, to: range.to, writer })),
+  );
+  all.sort((a, b) => a.from - b.from);
+  // Ranges before this one start at or before it: one meets it when it reaches it.
+  let first = { writer: -1, to: -Infinity };
+  let second = { writer: -1, to: -Infinity };
+  for (const { from, to, writer } of all) {
+    const other = first.writer !== writer ? first : second;
+    if (other.writer >= 0 && other.to + 1 >= from) return true;
+    if (writer === first.writer) first = { writer, to: Math.max(first.to, to) };
+    else if (to > first.to) [first, second] = [{ writer, to }, first];
+    else if (writer === second.writer || to > second.to)
+      second = {
+        writer,
+        to: Math.max(second.writer === writer ? second.to : -Infinity, to),
+      };
+  }
+  return false;
+}

@@ -1,0 +1,100 @@
+// A document's text episodes group the log's concurrent groups (DESIGN §7 conflicts)
+// that share an event, or that forked from within an episode; an episode overlaps
+// when two writers' touched ranges meet. Both were written as comparisons of every
+// episode with every other (and every range with every other), which at 40k conflicts
+// held a log worker for over 20 s. Each is held here to that brute-force definition.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { episodesOf } from '../../src/doc/doc-conflicts.ts';
+import { writersMeet, rangesMeet } from '../../src/doc/text-ranges.ts';
+import type { Conflict } from '../../src/index.ts';
+import { assertProperty } from '../support/property.ts';
+
+/** The definition, as first written: each group against every episode so far. */
+function episodesByDefinition(groups: Conflict[]) {
+  const episodes: {
+    events: Set<string>;
+    members: Set<string>;
+    last: Conflict;
+  }[] = [];
+  for (const group of groups) {
+    const links = [...group.events, ...group.forkPoint];
+    const touching = episodes.filter((ep) =>
+      links.some((id) => ep.members.has(id)),
+    );
+    const merged = {
+      events: new Set(group.events),
+      members: new Set([
+        ...group.events,
+        ...(group.resolvedBy ? [group.resolvedBy] : []),
+      ]),
+      last: group,
+    };
+    for (const ep of touching) {
+      ep.events.forEach((id) => merged.events.add(id));
+      ep.members.forEach((id) => merged.members.add(id));
+    }
+    episodes.splice(
+      0,
+      episodes.length,
+      ...episodes.filter((ep) => !touching.includes(ep)),
+      merged,
+    );
+  }
+  return episodes;
+}
+
+const shape = (episodes: { events: Set<string>; last: Conflict }[]) =>
+  episodes.map((ep) => ({ events: [...ep.events].sort(), last: ep.last }));
+
+// Ids from a small alphabet, so that groups share events, fork points and merges.
+const id = fc.constantFrom(...'abcdefghijklmnopqrst'.split(''));
+const group: fc.Arbitrary<Conflict> = fc
+  .record({
+    events: fc.uniqueArray(id, { minLength: 2, maxLength: 4 }),
+    forkPoint: fc.uniqueArray(id, { maxLength: 2 }),
+    resolvedBy: fc.option(id, { nil: undefined }),
+  })
+  .map(({ events, forkPoint, resolvedBy }) => ({
+    stream: 'doc/x',
+    kind: 'concurrent',
+    events,
+    forkPoint,
+    state: resolvedBy ? 'resolved' : 'unresolved',
+    ...(resolvedBy ? { resolvedBy } : {}),
+  }));
+
+describe('text episodes', () => {
+  it('are the groups joined as by their definition, in the same order', async () => {
+    await assertProperty(
+      fc.asyncProperty(fc.array(group, { maxLength: 40 }), async (groups) => {
+        expect(shape(episodesOf(groups))).toEqual(
+          shape(episodesByDefinition(groups)),
+        );
+      }),
+      500,
+    );
+  });
+
+  it('overlap when two writers touched the same or adjacent characters, as every pair compared says', async () => {
+    const range = fc
+      .tuple(fc.nat(60), fc.nat(6))
+      .map(([from, length]) => ({ from, to: from + length }));
+    await assertProperty(
+      fc.asyncProperty(
+        fc.array(fc.array(range, { maxLength: 8 }), { maxLength: 4 }),
+        async (byWriter) => {
+          const pairwise = byWriter.some((mine, i) =>
+            byWriter
+              .slice(i + 1)
+              .some((theirs) =>
+                mine.some((a) => theirs.some((b) => rangesMeet(a, b))),
+              ),
+          );
+          expect(writersMeet(byWriter)).toBe(pairwise);
+        },
+      ),
+      2000,
+    );
+  });
+});
