@@ -3,6 +3,7 @@ import type { Page } from 'playwright-core';
 import { callPeers, launchBuiltApp } from './built-app.ts';
 import { profileMainThread, profileWorkers } from './cpu-profile.ts';
 import { cachedInsightsLog } from './insights-log.ts';
+import { watchWorkers } from './worker-watchdog.ts';
 import { sampleRuns, summarize, toResult } from './measure.ts';
 import type { BenchResult, Scenario } from './scenario.ts';
 import type { InsightsFigures } from './browser/peer-protocol.ts';
@@ -103,6 +104,8 @@ export const insightsScenario: Scenario = {
       await page.goto(app.url);
       await page.getByRole('status').waitFor();
 
+      // A log worker held for seconds is a bug at any size: watched through every pass.
+      const stopWatching = await watchWorkers(page, context.note);
       await page.getByRole('button', { name: 'Event explorer' }).click();
       await page
         .getByRole('table', { name: 'Events' })
@@ -160,6 +163,9 @@ export const insightsScenario: Scenario = {
               `${s.label} ${each[2 * i]!.toFixed(1)} / ${each[2 * i + 1]!.toFixed(1)}`,
           )
           .join('; ')} ms`,
+      );
+      context.note(
+        `the log worker's longest silence while the explorer was used: ${(await stopWatching()).toFixed(0)} ms`,
       );
       await page.close();
 
