@@ -3,6 +3,7 @@ import type { EventRecord } from '../src/index.ts';
 import {
   decodeSegment,
   encodeSegment,
+  ID_BYTES,
   inflateBody,
   segmentLines,
   segmentRuns,
@@ -382,10 +383,10 @@ export class Segments {
    * run, once the segments they need are read. `hot` is the first `limit` hot records after
    * `after`; `item` makes an item of a hot record, `open` gives a segment's items
    * (its requests issued before it returns, while `tx` is active). `upTo` fixes the
-   * bound (a page read again). Otherwise the bound is the least of the last hot
-   * position (when the hot page is full) and every pending segment's last position,
-   * so each page finishes at least one segment or hot page, and decodes only
-   * segments that overlap it. `scope` keeps to one stream's segments, and passes
+   * bound (a page read again). Otherwise the bound is the last hot position (when
+   * the hot page is full) or, where nearer, the end of the segments that end first,
+   * as many as hold about `limit` events: so each page finishes at least one
+   * segment or hot page, and decodes only segments that overlap it. `scope` keeps to one stream's segments, and passes
    * over those whose summary rules out its filter (`only`).
    */
   page<T>(
@@ -407,7 +408,23 @@ export class Segments {
     let bound = upTo ?? Infinity;
     if (upTo === undefined) {
       if (records.length === limit) bound = records[records.length - 1]!.pos;
-      for (const [, meta] of pending) bound = Math.min(bound, meta.lastPos);
+      // The segments that end first, as many as hold about `limit` events: a stretch
+      // of small segments (single appends, packed as they came) is one page, where a
+      // page for each made 1,785 pages and 447 transactions of 2,000 recent events.
+      const ends = pending
+        .map(([, meta]) => meta)
+        .filter((meta) => meta.lastPos < bound)
+        .sort((a, b) => a.lastPos - b.lastPos);
+      let events = 0;
+      for (const meta of ends) {
+        events += meta.ids.length / ID_BYTES;
+        if (events >= limit) {
+          bound = meta.lastPos;
+          break;
+        }
+      }
+      // Fewer than that in all: the page takes them all, up to the hot page's end
+      // (or to the end of the log, when that is not full).
     }
     const overlapping = pending.filter(([, meta]) => meta.firstPos <= bound);
     const opening = Promise.all(overlapping.map(([key]) => open(key)));
