@@ -74,13 +74,9 @@ export class ItemPositions {
   }
 }
 
-/** Same or adjacent characters: the ranges intersect or touch. */
-export function rangesMeet(a: TouchedRange, b: TouchedRange): boolean {
-  return a.from <= b.to + 1 && b.from <= a.to + 1;
-}
-
 /**
- * Whether ranges of two different writers (`byWriter[i]` are writer i's) meet: one
+ * Whether ranges of two different writers (`byWriter[i]` are writer i's) meet, that
+ * is, touch the same or adjacent characters: one
  * pass in order of `from`, keeping the furthest end of the writer that reaches
  * furthest and of the next writer. Comparing every range with every other cost the
  * product of the writers' edits in an episode.
@@ -98,11 +94,9 @@ export function writersMeet(byWriter: readonly TouchedRange[][]): boolean {
     if (other.writer >= 0 && other.to + 1 >= from) return true;
     if (writer === first.writer) first = { writer, to: Math.max(first.to, to) };
     else if (to > first.to) [first, second] = [{ writer, to }, first];
-    else if (writer === second.writer || to > second.to)
-      second = {
-        writer,
-        to: Math.max(second.writer === writer ? second.to : -Infinity, to),
-      };
+    else if (writer === second.writer)
+      second = { writer, to: Math.max(second.to, to) };
+    else if (to > second.to) second = { writer, to };
   }
   return false;
 }

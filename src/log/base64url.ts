@@ -42,24 +42,38 @@ export function fromBase64Url(text: string): Uint8Array {
   if (clean.length % 4 === 1)
     throw new TypeError('base64 text has an impossible length');
   const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
-  let bits = 0;
+  const decoded = decodeInto(clean, out);
+  if (decoded === UNUSED_BITS_SET)
+    throw new TypeError('base64 text has unused bits that are not zero');
+  if (decoded !== DECODED)
+    throw new TypeError(`base64 text has a bad character at offset ${decoded}`);
+  return out;
+}
+
+const DECODED = -1;
+const UNUSED_BITS_SET = -2;
+
+/**
+ * Decodes base64url `text` into `out` (which it fills when `text` is as long as
+ * `out` needs): DECODED, UNUSED_BITS_SET when the last character's unused bits are
+ * not zero, or the offset of the first character not of the alphabet.
+ */
+function decodeInto(text: string, out: Uint8Array): number {
   let acc = 0;
+  let bits = 0;
   let o = 0;
-  for (let i = 0; i < clean.length; i++) {
-    const code = clean.charCodeAt(i);
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
     const v = code < 128 ? lookup[code]! : -1;
-    if (v < 0)
-      throw new TypeError(`base64 text has a bad character at offset ${i}`);
-    acc = (acc << 6) | v;
+    if (v < 0) return i;
+    acc = ((acc << 6) | v) & 0xfff;
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
       out[o++] = (acc >> bits) & 0xff;
     }
   }
-  if ((acc & ((1 << bits) - 1)) !== 0)
-    throw new TypeError('base64 text has unused bits that are not zero');
-  return out;
+  return (acc & ((1 << bits) - 1)) === 0 ? DECODED : UNUSED_BITS_SET;
 }
 
 /**
@@ -68,23 +82,10 @@ export function fromBase64Url(text: string): Uint8Array {
  * canonical spelling of `out.length` bytes, as `fromBase64Url` would accept it.
  */
 export function decodeBase64UrlInto(text: string, out: Uint8Array): boolean {
-  if (text.length !== Math.ceil((out.length * 4) / 3)) return false;
-  let acc = 0;
-  let bits = 0;
-  let o = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    const v = code < 128 ? lookup[code]! : -1;
-    if (v < 0) return false;
-    acc = ((acc << 6) | v) & 0xfff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >> bits) & 0xff;
-    }
-  }
-  // The last character's unused bits are zero.
-  return (acc & ((1 << bits) - 1)) === 0;
+  return (
+    text.length === Math.ceil((out.length * 4) / 3) &&
+    decodeInto(text, out) === DECODED
+  );
 }
 
 /** Standard base64 with padding, as CloudEvents `data_base64` carries bytes. */

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { episodesOf } from '../../src/doc/doc-conflicts.ts';
-import { writersMeet, rangesMeet } from '../../src/doc/text-ranges.ts';
+import { writersMeet, type TouchedRange } from '../../src/doc/text-ranges.ts';
 import type { Conflict } from '../../src/index.ts';
 import { assertProperty } from '../support/property.ts';
 
@@ -43,6 +43,10 @@ function episodesByDefinition(groups: Conflict[]) {
   }
   return episodes;
 }
+
+/** Same or adjacent characters: the ranges intersect or touch. */
+const rangesMeet = (a: TouchedRange, b: TouchedRange) =>
+  a.from <= b.to + 1 && b.from <= a.to + 1;
 
 const shape = (episodes: { events: Set<string>; last: Conflict }[]) =>
   episodes.map((ep) => ({ events: [...ep.events].sort(), last: ep.last }));
