@@ -3,6 +3,7 @@ import { useEffect } from 'preact/hooks';
 import type { Authorship } from '../contract/index.ts';
 import { current, historyVersion, logService } from './app-state.ts';
 import { looking } from './history-view.tsx';
+import { dateTimeText } from './time-text.ts';
 
 const shown = signal<{ key: string; authorship: Authorship } | undefined>(
   undefined,
@@ -108,6 +109,6 @@ export function AuthorshipView() {
 
 const when = (from: string, to: string) => {
   if (!from) return 'time unknown';
-  const first = new Date(from).toLocaleString();
-  return from === to ? first : `${first} to ${new Date(to).toLocaleString()}`;
+  const first = dateTimeText(from);
+  return from === to ? first : `${first} to ${dateTimeText(to)}`;
 };

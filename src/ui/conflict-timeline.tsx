@@ -15,6 +15,7 @@ import {
 import type { HistoryEntry } from '../doc/history-index.ts';
 import { layOutLanes } from './dag-lanes.ts';
 import { looking } from './history-view.tsx';
+import { timeText } from './time-text.ts';
 
 /** The history graph's rows on screen: only these are drawn. */
 const ROWS_SHOWN = 24;
@@ -39,15 +40,6 @@ interface Comparison {
 }
 
 const selected = signal<Comparison | undefined>(undefined);
-
-// One formatter for every row: `toLocaleTimeString` makes one per call, ~0.1 ms, and
-// the graph's 300 rows are drawn again at every delivery.
-const timeFormat = new Intl.DateTimeFormat(undefined, {
-  hour: 'numeric',
-  minute: 'numeric',
-  second: 'numeric',
-});
-const time = (iso: string) => (iso ? timeFormat.format(new Date(iso)) : '');
 
 function describe(c: DocConflict): string {
   const who = c.authors.join(' and ');
@@ -191,7 +183,7 @@ const tooltipOf = (entry: HistoryEntry): string => {
   if (title === undefined)
     titles.set(
       entry,
-      (title = `${entry.author}, ${time(entry.time)}: ${entry.id}`),
+      (title = `${entry.author}, ${timeText(entry.time)}: ${entry.id}`),
     );
   return title;
 };
@@ -214,8 +206,14 @@ function Lanes() {
   );
   const last = Math.min(held, first + ROWS_SHOWN);
   // Laid out with rows around them, so that a lane opened above keeps its place and
-  // an edge from a parent out of sight still comes in from the edge.
-  const from = Math.max(page.start, first - LAID_AROUND);
+  // an edge from a parent out of sight still comes in from the edge. The layout
+  // starts at a multiple of LAID_AROUND: a row's lane depends only on the rows laid
+  // before it, so while the window follows new events down, every shape already
+  // drawn keeps its place and is not drawn again.
+  const from = Math.max(
+    page.start,
+    (Math.floor(first / LAID_AROUND) - 1) * LAID_AROUND,
+  );
   const laid = layOutLanes(
     page.entries.slice(
       from - page.start,
@@ -410,8 +408,8 @@ export function ConflictTimeline() {
               >
                 <span class="what">{describe(c)}</span>{' '}
                 <span class="when">
-                  {time(c.from)}
-                  {c.to !== c.from ? `–${time(c.to)}` : ''}
+                  {timeText(c.from)}
+                  {c.to !== c.from ? `–${timeText(c.to)}` : ''}
                 </span>{' '}
                 <span class="state">{stateOf(c)}</span>{' '}
                 <button type="button" onClick={() => void compare(c)}>

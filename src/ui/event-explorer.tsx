@@ -23,6 +23,7 @@ import {
   selected,
 } from './explorer-state.ts';
 import { openDocAtEvent } from './screens.ts';
+import { dateTimeText } from './time-text.ts';
 
 /** Every row has this height (CSS `.events tr`), so the rows on screen follow from the scroll. */
 const ROW_HEIGHT = 28;
@@ -205,10 +206,10 @@ function EventsTable() {
                 <button
                   type="button"
                   class="link"
-                  aria-label={`Open event ${row.id} of ${new Date(row.time).toLocaleString()}`}
+                  aria-label={`Open event ${row.id} of ${dateTimeText(row.time)}`}
                   onClick={() => void select(row.id)}
                 >
-                  {new Date(row.time).toLocaleString()}
+                  {dateTimeText(row.time)}
                 </button>
               </td>
               <td>{row.author}</td>
@@ -272,7 +273,7 @@ function EventPanel() {
         {row.type} by {row.author}
       </h3>
       <p>
-        {new Date(row.time).toLocaleString()} in {streamName(row.stream)}
+        {dateTimeText(row.time)} in {streamName(row.stream)}
       </p>
       <h4>Parents</h4>
       {links(detail.parents, 'None: the first event of its stream.')}

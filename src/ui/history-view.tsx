@@ -10,6 +10,7 @@ import {
   showHistoryAround,
   view,
 } from './app-state.ts';
+import { dateTimeText } from './time-text.ts';
 
 /**
  * The version being looked at: how many events of the canonical order, and what they
@@ -73,7 +74,7 @@ export function HistoryView() {
       <p>
         Version {count} of {page.total}
         {entry
-          ? `: ${entry.type.replace('doc.', '')} by ${entry.author} at ${new Date(entry.time).toLocaleString()}`
+          ? `: ${entry.type.replace('doc.', '')} by ${entry.author} at ${dateTimeText(entry.time)}`
           : ''}
       </p>
       <div class="jumps" role="group" aria-label="Jump in history">

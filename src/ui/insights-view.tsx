@@ -7,6 +7,7 @@ import 'uplot/dist/uPlot.min.css';
 import type { ConflictKind, InsightsData } from '../contract/index.ts';
 import { toCsv, type Cell } from './csv.ts';
 import { documents, everyDelivery, logService } from './app-state.ts';
+import { dateTimeText } from './time-text.ts';
 
 /** Which document (by id) the insights are of; '' for the whole log. */
 const scope = signal('');
@@ -27,7 +28,7 @@ const titleOf = (docId: string) => {
   const doc = documents.value.find((d) => d.docId === docId);
   return doc ? doc.title.join(' / ') || 'Untitled' : docId;
 };
-const hourText = (hour: number) => new Date(hour).toLocaleString();
+const hourText = (hour: number) => dateTimeText(hour);
 const duration = (ms: number | undefined) =>
   ms === undefined
     ? 'unresolved'
@@ -124,7 +125,7 @@ function Figures({ data: d }: { data: InsightsData }) {
         file="conflicts"
         columns={['Time', 'Document', 'Kind', 'State', 'Time to resolution']}
         rows={d.conflicts.map((c) => [
-          new Date(c.time).toLocaleString(),
+          dateTimeText(c.time),
           titleOf(c.docId),
           c.kind,
           c.state,

@@ -9,6 +9,7 @@ import {
   type JoinPlan,
 } from './join-link.ts';
 import { WorkerStoppedError } from './log-supervisor.ts';
+import { timeText } from './time-text.ts';
 
 const CONFIG_KEY = 'forkline.relay';
 const LOCK = 'forkline:relay-leader';
@@ -273,7 +274,7 @@ export function describeSync(state: SyncState | undefined): string | undefined {
     case 'syncing':
       return `Syncing (${state.outstanding} batch${state.outstanding === 1 ? '' : 'es'} in flight)…`;
     case 'synced':
-      return `Synced ${new Date(state.at).toLocaleTimeString()}`;
+      return `Synced ${timeText(state.at)}`;
     case 'offline':
       return `Relay unreachable (${state.reason}); retrying in ${Math.ceil(state.retryInMs / 1000)} s`;
     case 'forked':
