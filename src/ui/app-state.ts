@@ -63,6 +63,15 @@ export const recovered = signal<string | undefined>(undefined);
 export const saving = signal<{ pending: number; error?: string }>({
   pending: 0,
 });
+/**
+ * How many edits wait to be saved, and why the last save failed: set only when that
+ * changes. Every keystroke reports it, and a new value re-renders the status line.
+ */
+function setSaving(pending: number, error?: string): void {
+  const now = saving.value;
+  if (now.pending !== pending || now.error !== error)
+    saving.value = { pending, ...(error !== undefined ? { error } : {}) };
+}
 export const online = signal(
   typeof navigator === 'undefined' ? true : navigator.onLine,
 );
@@ -340,7 +349,7 @@ export async function openDoc(docId: string): Promise<void> {
       }
     },
     onPendingChange: (pending, error) => {
-      saving.value = { pending, ...(error ? { error: error.message } : {}) };
+      setSaving(pending, error?.message);
     },
   });
   current.value = { docId, live };
@@ -487,12 +496,9 @@ export async function setDeleted(
 async function guarded(work: () => Promise<unknown>): Promise<void> {
   try {
     await work();
-    saving.value = { pending: current.value?.live.pending ?? 0 };
+    setSaving(current.value?.live.pending ?? 0);
   } catch (error) {
-    saving.value = {
-      pending: current.value?.live.pending ?? 0,
-      error: (error as Error).message,
-    };
+    setSaving(current.value?.live.pending ?? 0, (error as Error).message);
   }
 }
 
