@@ -363,23 +363,25 @@ export const tabsKeystrokeLargeScenario: Scenario = {
         for (const [name, pair] of Object.entries(pairs)) {
           const forkline = !name.startsWith('yjs');
           if (forkline) await pair.watching.evaluate(watchLongTasks);
-          // FORKLINE_PROFILE_DIR: the watching tab's main thread, last run;
-          // FORKLINE_TRACE_DIR: its DevTools timeline trace (layout included).
+          // FORKLINE_PROFILE_DIR: both tabs' main threads, last run, Yjs's too, to
+          // compare; FORKLINE_TRACE_DIR: the browser's DevTools timeline trace (layout
+          // included; each event's CPU time beside its wall time).
           const traces = process.env.FORKLINE_TRACE_DIR;
-          const last = forkline && run === context.runs;
-          const stop =
-            last && traces
-              ? await traceMainThread(pair.watching)
-              : last && profiles
-                ? await profileMainThread(pair.watching)
-                : undefined;
-          const latencies = await timeKeystrokes(pair, count);
-          if (stop)
-            await stop(
-              traces
-                ? join(traces, `keystroke-${name}-watching.trace.json`)
-                : join(profiles!, `keystroke-${name}-watching.cpuprofile`),
+          const stops: (() => Promise<void>)[] = [];
+          if (run === context.runs && traces) {
+            const stop = await traceMainThread(pair.watching);
+            stops.push(() =>
+              stop(join(traces, `keystroke-${name}.trace.json`)),
             );
+          } else if (run === context.runs && profiles)
+            for (const tab of ['typing', 'watching'] as const) {
+              const stop = await profileMainThread(pair[tab]);
+              stops.push(() =>
+                stop(join(profiles, `keystroke-${name}-${tab}.cpuprofile`)),
+              );
+            }
+          const latencies = await timeKeystrokes(pair, count);
+          for (const stop of stops) await stop();
           figures[`${name}.p50`] = percentile(latencies, 50);
           figures[`${name}.p99`] = percentile(latencies, 99);
           if (forkline)
