@@ -98,8 +98,24 @@ export async function openProjection<S>(
   let position = 0;
   /** Events folded since the oldest restart, in canonical order. */
   let recent: LogEvent[] = [];
-  let restarts: Restart[] = [{ after: null, state: copyOut(state), index: 0 }];
+  /** The states to refold from: the initial one, or the checkpoint opened from. */
+  let restarts: Restart[] = [];
   let sinceSaved = 0;
+  /**
+   * Until the projection has caught up, nothing it does is only for later: it takes
+   * no restart copies (while what it folded fits in the KEPT restarts' events, so
+   * the checkpoint it opened from is the restart) and saves no checkpoint (one is
+   * saved right after). Reopening costs the read of its checkpoint and the events
+   * since, not three more copies of the whole state.
+   */
+  let opened = false;
+  /** Deliveries and saves, one at a time: a save reads the state and the restarts. */
+  let queue: Promise<unknown> = Promise.resolve();
+  const serially = <T>(job: () => Promise<T>): Promise<T> => {
+    const done = queue.then(job);
+    queue = done.catch(() => undefined);
+    return done;
+  };
   const stats: ProjectionStats = { folded: 0, refolds: 0, refolded: 0 };
   const listeners = new Set<(state: S) => void>();
 
@@ -132,6 +148,8 @@ export async function openProjection<S>(
       state = projection.initial();
     }
   }
+  if (restarts.length === 0)
+    restarts = [{ after: null, state: copyOut(state), index: 0 }];
 
   /**
    * Events folded before this many take no restart and are not kept: a fold of a
@@ -151,6 +169,7 @@ export async function openProjection<S>(
         continue;
       }
       recent.push(event);
+      if (!opened && recent.length <= KEPT * every) continue;
       if (recent.length - restarts[restarts.length - 1]!.index >= every) {
         restarts.push({ after, state: copyOut(state), index: recent.length });
         if (restarts.length > KEPT) {
@@ -302,10 +321,8 @@ export async function openProjection<S>(
       sinceSaved = stats.folded;
       break;
     }
-    if (sinceSaved >= every) await save();
   }
 
-  let opened = false;
   let caughtUp!: () => void;
   let failed!: (error: unknown) => void;
   const ready = new Promise<void>((resolve, reject) => {
@@ -316,27 +333,29 @@ export async function openProjection<S>(
     after: position,
     // Every record, not only its streams': the vector counts them all.
     read: logPagesAfter(store),
-    deliver: async (records) => {
-      // The vector moves with the state, once the batch is folded: a reader never
-      // sees a vector that claims events a refold under way has not yet taken in.
-      const next = copyVector(vector);
-      const wanted: LogEvent[] = [];
-      for (const { event, pos } of records) {
-        if (event.seq > seqIn(next, event.actor)) next[event.actor] = event.seq;
-        position = pos;
-        if (matches(event)) wanted.push(event);
-      }
-      if (wanted.length > 0) {
-        wanted.sort(compareCanonical);
-        if (sortsBefore(after, wanted[0]!)) foldInOrder(wanted);
-        else await refold(wanted);
-      }
-      vector = next;
-      if (wanted.length === 0) return;
-      sinceSaved += wanted.length;
-      if (sinceSaved >= every) await save();
-      for (const listener of listeners) listener(state);
-    },
+    deliver: (records) =>
+      serially(async () => {
+        // The vector moves with the state, once the batch is folded: a reader never
+        // sees a vector that claims events a refold under way has not yet taken in.
+        const next = copyVector(vector);
+        const wanted: LogEvent[] = [];
+        for (const { event, pos } of records) {
+          if (event.seq > seqIn(next, event.actor))
+            next[event.actor] = event.seq;
+          position = pos;
+          if (matches(event)) wanted.push(event);
+        }
+        if (wanted.length > 0) {
+          wanted.sort(compareCanonical);
+          if (sortsBefore(after, wanted[0]!)) foldInOrder(wanted);
+          else await refold(wanted);
+        }
+        vector = next;
+        if (wanted.length === 0) return;
+        sinceSaved += wanted.length;
+        if (opened && sinceSaved >= every) await save();
+        for (const listener of listeners) listener(state);
+      }),
     caughtUp: () => caughtUp(),
     failed: (error) => (opened ? source.onError(error) : failed(error)),
   });
@@ -347,6 +366,16 @@ export async function openProjection<S>(
     throw error;
   }
   opened = true;
+  // The checkpoint the catch-up owes, in a task of its own once the state is handed over.
+  const owed =
+    sinceSaved >= every
+      ? setTimeout(
+          () =>
+            void serially(async () => {
+              if (sinceSaved >= every) await save();
+            }).catch((error: unknown) => source.onError(error)),
+        )
+      : undefined;
 
   return {
     get state() {
@@ -364,8 +393,11 @@ export async function openProjection<S>(
     },
     async close() {
       listeners.clear();
+      clearTimeout(owed);
       await stop();
-      if (sinceSaved > 0) await save();
+      await serially(async () => {
+        if (sinceSaved > 0) await save();
+      });
     },
   };
 }

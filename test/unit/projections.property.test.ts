@@ -207,6 +207,55 @@ describe('log.project', () => {
     await log.close();
   });
 
+  it('reopens with one read of its checkpoint and no copy of its state, saving the next one just after', async () => {
+    const inner = memoryStore();
+    const calls = { get: 0, put: 0, encode: 0 };
+    const store: typeof inner = {
+      ...inner,
+      getSnapshot: (key) => (calls.get++, inner.getSnapshot(key)),
+      putSnapshot: (record) => (calls.put++, inner.putSnapshot(record)),
+    };
+    const log = await openLog({ store });
+    let evolved = 0;
+    const counting: Projection<{ n: number }> = {
+      initial: () => ({ n: 0 }),
+      evolve: (s) => (evolved++, s.n++, s),
+      snapshot: {
+        name: 'count',
+        every: 100,
+        encode: (s) => (calls.encode++, { ...s }),
+        decode: (v) => ({ ...(v as { n: number }) }),
+      },
+    };
+    const append = (count: number) =>
+      log.append(
+        'doc/a',
+        Array.from({ length: count }, (_, i) => ({ type: 't', data: i })),
+      );
+    await append(1000);
+    await (await log.project('count', counting)).close();
+    // More than a checkpoint's worth since: the catch-up owes one.
+    await append(250);
+    Object.assign(calls, { get: 0, put: 0, encode: 0 });
+    evolved = 0;
+    const again = await log.project('count', counting);
+    expect(again.state.n).toBe(1250);
+    expect(evolved).toBe(250);
+    expect(calls).toEqual({ get: 1, put: 0, encode: 0 });
+    for (let turn = 0; calls.put === 0; turn++) {
+      if (turn > 10_000) throw new Error('the checkpoint owed was never saved');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await again.close(); // nothing since that save: nothing more to write
+    expect(calls.put).toBe(1);
+    evolved = 0;
+    const third = await log.project('count', counting);
+    expect(third.state.n).toBe(1250);
+    expect(evolved).toBe(0);
+    await third.close();
+    await log.close();
+  });
+
   it('refolds from the checkpoint it opened from, read again, and never from one saved over it', async () => {
     const store = memoryStore();
     const here = await openLog({ store, actor: 'here' });
