@@ -180,6 +180,7 @@ function EventsTable() {
       <table
         class="events"
         aria-label="Events"
+        aria-busy={loading.value}
         aria-rowcount={more.value === undefined ? total + 1 : -1}
       >
         <thead>
@@ -193,9 +194,7 @@ function EventsTable() {
           </tr>
         </thead>
         <tbody>
-          {first > 0 && (
-            <tr aria-hidden="true" style={{ height: first * ROW_HEIGHT }} />
-          )}
+          {first > 0 && <Spacer rows={first} />}
           {rows.slice(first, last).map((row, i) => (
             <tr
               key={row.id}
@@ -219,12 +218,7 @@ function EventsTable() {
               <td>{row.summary}</td>
             </tr>
           ))}
-          {last < total && (
-            <tr
-              aria-hidden="true"
-              style={{ height: (total - last) * ROW_HEIGHT }}
-            />
-          )}
+          {last < total && <Spacer rows={total - last} />}
         </tbody>
       </table>
       <p class="hint" aria-live="polite">
@@ -235,6 +229,20 @@ function EventsTable() {
             : `${total} events so far; more as you scroll`}
       </p>
     </div>
+  );
+}
+
+/**
+ * The height of `rows` rows not drawn, so that the table scrolls as if they were.
+ * Given as a number, the height was dropped (Preact 11 adds no unit), and the table
+ * could not be scrolled past the rows drawn, nor the next pages read.
+ */
+function Spacer(props: { rows: number }) {
+  return (
+    <tr aria-hidden="true" class="spacer">
+      {/* In px: Preact 11 no longer adds the unit to a number (which was ignored). */}
+      <td colSpan={6} style={{ height: `${props.rows * ROW_HEIGHT}px` }} />
+    </tr>
   );
 }
 

@@ -5,8 +5,14 @@ import type { EventId } from '../index.ts';
 import type { Delivery, EventDetail } from '../contract/index.ts';
 import { everyDelivery, logService } from './app-state.ts';
 
-/** The rows read at a time: a few screens. */
+/** The rows read at a time as the table scrolls: a few screens. */
 const PAGE = 200;
+/**
+ * The rows a new filter reads first: a screen of them and the table's overscan.
+ * The worker's time for a page grows with its rows, and the first page is what a
+ * person waits for; the next ones are read as the table nears their end.
+ */
+const FIRST_PAGE = 64;
 
 /** The filter as the explorer's fields hold it. */
 export const filter = signal<EventFilter>({});
@@ -38,27 +44,38 @@ let generation = 0;
 /** Events delivered while a first page was being read: added if it ends the rows. */
 let heldBack: Delivery[] | undefined;
 
-/** Reads the first page for `next` (a new filter); rows from an older filter are dropped. */
+/**
+ * Reads the first page for `next` (a new filter). The older filter's rows stay on
+ * screen (the table says it is busy) until the new page replaces them in one
+ * render: emptied first, the table was drawn and painted twice for each filter.
+ */
 export async function query(next: EventFilter): Promise<void> {
   const mine = ++generation;
   filter.value = next;
-  rows = [];
-  known.clear();
-  rowsVersion.value++;
-  more.value = undefined;
   problem.value = undefined;
   loading.value = true;
   heldBack = [];
   try {
-    const page = await (await logService()).queryEvents(next, { limit: PAGE });
+    const page = await (
+      await logService()
+    ).queryEvents(next, { limit: FIRST_PAGE });
     if (mine !== generation) return;
+    rows = [];
+    known.clear();
     addRows(page.rows);
+    rowsVersion.value++;
     more.value = page.next;
     const waiting = heldBack;
     heldBack = undefined;
     if (page.next === undefined) take(waiting);
   } catch (error) {
-    if (mine === generation) problem.value = (error as Error).message;
+    if (mine !== generation) return;
+    // No rows of the older filter stay under the new one.
+    rows = [];
+    known.clear();
+    rowsVersion.value++;
+    more.value = undefined;
+    problem.value = (error as Error).message;
   } finally {
     if (mine === generation) loading.value = false;
   }

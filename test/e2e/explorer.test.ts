@@ -1,5 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
+import { exportedDocument } from '../../bench/tabs-keystroke-large.ts';
 import {
   documentText,
   newDocument,
@@ -74,6 +78,45 @@ describe('the event explorer', () => {
       .click();
     await one.getByRole('textbox', { name: 'Text at this version' }).waitFor();
     await context.close();
+  });
+
+  it('reads a long log a page at a time as the table scrolls, to its last event', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'forkline-explorer-'));
+    try {
+      const { file, events: stored } = await exportedDocument(dir, 400);
+      const { context, tabs } = await openTabs(chromium(), 1);
+      const [page] = tabs as [Page];
+      await page.getByLabel('Import log').setInputFiles(file);
+      await expect
+        .poll(() => page.locator('.transfer-result').textContent(), {
+          timeout: 60_000,
+        })
+        .toMatch(/^Imported/);
+      await page.getByRole('button', { name: 'Event explorer' }).click();
+      const hint = explorer(page).locator('.events-box .hint');
+      // The first page is a screen's worth, not the log.
+      await expect
+        .poll(() => hint.textContent())
+        .toMatch(/ events so far; more as you scroll$/);
+      const box = explorer(page).locator('.events-box');
+      await expect
+        .poll(
+          async () => {
+            // At the end of the rows read, the next page is read.
+            await box.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+            return hint.textContent();
+          },
+          { timeout: 30_000 },
+        )
+        .toBe(`${stored} events`);
+      expect(await events(page).getAttribute('aria-rowcount')).toBe(
+        String(stored + 1),
+      );
+      expect(await events(page).getAttribute('aria-busy')).toBe('false');
+      await context.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('finds nothing in a time range after the last event', async () => {
