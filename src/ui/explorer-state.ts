@@ -34,6 +34,14 @@ function addRows(added: EventRow[]): void {
     }
   if (grew) rowsVersion.value++;
 }
+
+/** Puts `added` in place of every row read so far: the rows of a new filter. */
+function replaceRows(added: EventRow[]): void {
+  rows = [];
+  known.clear();
+  addRows(added);
+  rowsVersion.value++; // also when none replace the older ones
+}
 /** Where the next page starts; undefined once every row is read. */
 export const more = signal<string | undefined>(undefined);
 export const loading = signal(false);
@@ -60,10 +68,7 @@ export async function query(next: EventFilter): Promise<void> {
       await logService()
     ).queryEvents(next, { limit: FIRST_PAGE });
     if (mine !== generation) return;
-    rows = [];
-    known.clear();
-    addRows(page.rows);
-    rowsVersion.value++;
+    replaceRows(page.rows);
     more.value = page.next;
     const waiting = heldBack;
     heldBack = undefined;
@@ -71,9 +76,7 @@ export async function query(next: EventFilter): Promise<void> {
   } catch (error) {
     if (mine !== generation) return;
     // No rows of the older filter stay under the new one.
-    rows = [];
-    known.clear();
-    rowsVersion.value++;
+    replaceRows([]);
     more.value = undefined;
     problem.value = (error as Error).message;
   } finally {
