@@ -28,7 +28,6 @@ const titleOf = (docId: string) => {
   const doc = documents.value.find((d) => d.docId === docId);
   return doc ? doc.title.join(' / ') || 'Untitled' : docId;
 };
-const hourText = (hour: number) => dateTimeText(hour);
 const duration = (ms: number | undefined) =>
   ms === undefined
     ? 'unresolved'
@@ -110,7 +109,7 @@ function Figures({ data: d }: { data: InsightsData }) {
         name="Edits over time per author"
         file="edits-over-time"
         columns={['Hour', 'Author', 'Edits']}
-        rows={d.edits.map((e) => [hourText(e.hour), e.author, e.count])}
+        rows={d.edits.map((e) => [dateTimeText(e.hour), e.author, e.count])}
         plot={{
           x: hours,
           series: authors.map((a) => ({
@@ -150,7 +149,7 @@ function Figures({ data: d }: { data: InsightsData }) {
         name="Document size over time"
         file="size-over-time"
         columns={['Hour', 'Characters']}
-        rows={d.sizes.map((s) => [hourText(s.hour), s.characters])}
+        rows={d.sizes.map((s) => [dateTimeText(s.hour), s.characters])}
         plot={{
           x: d.sizes.map((s) => s.hour),
           series: [

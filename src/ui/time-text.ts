@@ -3,6 +3,10 @@
  * `toLocaleTimeString` make a new `Intl.DateTimeFormat` at every call, ~0.05-1 ms:
  * paid per row of a table, or per delivery while another tab types, it was most of
  * what those renders cost.
+ *
+ * A time that does not parse is shown as it was written: an event's time comes from
+ * whichever replica wrote it, and RFC 3339 admits some that no Date takes (a leap
+ * second, ":60"), on which a formatter throws and would take the view down with it.
  */
 const dateAndTime = new Intl.DateTimeFormat(undefined, {
   // What toLocaleString shows when given no options.
@@ -19,10 +23,15 @@ const timeOfDay = new Intl.DateTimeFormat(undefined, {
   second: 'numeric',
 });
 
+function formatted(format: Intl.DateTimeFormat, at: string | number): string {
+  const date = new Date(at);
+  return Number.isNaN(date.getTime()) ? String(at) : format.format(date);
+}
+
 /** Date and time, as `new Date(at).toLocaleString()` would write it. */
-export const dateTimeText = (at: string | number | Date): string =>
-  dateAndTime.format(new Date(at));
+export const dateTimeText = (at: string | number): string =>
+  formatted(dateAndTime, at);
 
 /** The time of day alone, as `toLocaleTimeString` would write it; nothing for no time. */
 export const timeText = (at: string | number): string =>
-  at === '' ? '' : timeOfDay.format(new Date(at));
+  at === '' ? '' : formatted(timeOfDay, at);
