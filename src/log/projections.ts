@@ -1,12 +1,7 @@
 import { matcherOf, type EventFilter } from './event-filter.ts';
 import { putQuietly } from './snapshots.ts';
 import { mergeStreams, reorderCanonical } from './canonical-order.ts';
-import {
-  compareCanonical,
-  type CanonicalKey,
-  type EventRecord,
-  type Store,
-} from './store.ts';
+import { compareCanonical, type CanonicalKey, type Store } from './store.ts';
 import { logPagesAfter, type RecordSubscription } from './subscriptions.ts';
 import type {
   LogEvent,
@@ -242,30 +237,33 @@ export async function openProjection<S>(
     restartFrom = Math.max(0, total - KEPT * every);
     restarts =
       restartFrom > 0 ? [] : [{ after: null, state: copyOut(state), index: 0 }];
-    async function* wanted(records: AsyncIterable<EventRecord>) {
-      for await (const record of records)
-        if (record.pos <= upTo && matches(record.event)) yield record;
-    }
-    const records =
-      read === 'arrival'
-        ? reorderCanonical(wanted(store.eventsFrom(1, filter)), REORDER_WINDOW)
-        : wanted(mergeStreams(names.map((name) => store.streamEvents(name))));
-    const batch: LogEvent[] = [];
     let inOrder = true;
-    for await (const record of records) {
-      const last = batch[batch.length - 1] ?? after;
-      if (
-        read === 'arrival' &&
-        last &&
-        compareCanonical(last, record.event) >= 0
-      ) {
-        inOrder = false;
-        break;
+    if (read === 'arrival') {
+      const pages = reorderCanonical(
+        store.eventsFrom(1, filter),
+        REORDER_WINDOW,
+        matches,
+      );
+      for await (const page of pages) {
+        const events: LogEvent[] = [];
+        for (const { event, pos } of page) if (pos <= upTo) events.push(event);
+        // Each page is sorted: a record later than the window shows where two meet.
+        if (events.length > 0 && !sortsBefore(after, events[0]!)) {
+          inOrder = false;
+          break;
+        }
+        foldInOrder(events);
       }
-      batch.push(record.event);
-      if (batch.length >= 1000) foldInOrder(batch.splice(0));
+    } else {
+      const batch: LogEvent[] = [];
+      const merged = mergeStreams(names.map((n) => store.streamEvents(n)));
+      for await (const { event, pos } of merged) {
+        if (pos > upTo || !matches(event)) continue;
+        batch.push(event);
+        if (batch.length >= 1000) foldInOrder(batch.splice(0));
+      }
+      foldInOrder(batch);
     }
-    foldInOrder(batch);
     restartFrom = 0;
     // Fewer events than the streams' sizes said: a restart where the fold ended.
     if (restarts.length === 0) {
