@@ -1,3 +1,4 @@
+import { EVENT_ID_LENGTH } from '../log/event-id.ts';
 import { orderFreeSnapshot, putQuietly } from '../log/snapshots.ts';
 import { compareCanonical, type Store } from '../log/store.ts';
 import type { EventId, LogEvent } from '../log/types.ts';
@@ -82,8 +83,7 @@ const HISTORY_SNAPSHOT_EVERY = 500;
  */
 export const HISTORY_PAGE_SIZE = 4096;
 
-/** An event id's length (EVENT_ID_PATTERN) and an HLC's: fixed, checked on the way in. */
-const ID_LENGTH = 22;
+/** An HLC's length: fixed, checked on the way in, as an id's is (EVENT_ID_LENGTH). */
 const HLC_LENGTH = 17;
 
 /**
@@ -180,7 +180,7 @@ class Run {
       return undefined;
     const n = s.typeOf.length;
     if (
-      !fixedWidth(s.ids, n, ID_LENGTH) ||
+      !fixedWidth(s.ids, n, EVENT_ID_LENGTH) ||
       !fixedWidth(s.hlcs, n, HLC_LENGTH) ||
       s.timeEnds.length !== n ||
       (n > 0 && s.timeEnds[n - 1] !== s.times.length) ||
@@ -225,7 +225,7 @@ class Run {
     let timeEnd = 0;
     for (let i = 0; i < n; i++) {
       const e = entries[i]!;
-      if (e.id.length !== ID_LENGTH || e.hlc.length !== HLC_LENGTH)
+      if (e.id.length !== EVENT_ID_LENGTH || e.hlc.length !== HLC_LENGTH)
         return undefined;
       let t = typeIndex.get(e.type);
       if (t === undefined) typeIndex.set(e.type, (t = types.push(e.type) - 1));
@@ -263,8 +263,8 @@ class Run {
   }
 
   id(i: number): EventId {
-    const at = i * (ID_LENGTH + 1);
-    return this.s.ids.slice(at, at + ID_LENGTH);
+    const at = i * (EVENT_ID_LENGTH + 1);
+    return this.s.ids.slice(at, at + EVENT_ID_LENGTH);
   }
 
   hlc(i: number): string {

@@ -1,3 +1,4 @@
+import { EVENT_ID_LENGTH } from '../log/event-id.ts';
 import { authorOf } from '../log/event-filter.ts';
 import type { LogEvent, Projection } from '../log/types.ts';
 import { countOnce } from './authorship.ts';
@@ -215,9 +216,8 @@ function followHeads(
   update: ScannedUpdate | undefined,
 ): void {
   const { heads, episodes } = doc;
-  const named = event.parents.filter((p) => heads.has(p));
-  const unseen = heads.size - named.length;
-  for (const p of named) heads.delete(p);
+  let unseen = heads.size;
+  for (const p of event.parents) if (heads.delete(p)) unseen--;
   heads.set(event.id, { field: event.type === FIELD_SET, time });
   if (unseen > 0) {
     let from = NaN;
@@ -254,9 +254,9 @@ function followHeads(
   }
   if (update) {
     const { recent } = doc;
-    const writer = `${event.actor}\n${author}`;
-    let w = recent.writers.indexOf(writer);
-    if (w < 0) w = recent.writers.push(writer) - 1;
+    let w = writerIndex(recent.writers, event.actor, author);
+    if (w < 0) w = recent.writers.push(`${event.actor}\n${author}`) - 1;
+    const writer = recent.writers[w]!;
     const { spans, edits } = recent;
     const from = spans.length;
     touchesOf(update, spans);
@@ -300,8 +300,24 @@ function addEpisode(
   return index;
 }
 
+/** Where `writers` holds `${actor}\n${author}`, or -1: no string made per event to find it. */
+function writerIndex(writers: string[], actor: string, author: string): number {
+  const length = actor.length + 1 + author.length;
+  for (let i = 0; i < writers.length; i++) {
+    const w = writers[i]!;
+    if (
+      w.length === length &&
+      w.charCodeAt(actor.length) === 10 &&
+      w.startsWith(actor) &&
+      w.endsWith(author)
+    )
+      return i;
+  }
+  return -1;
+}
+
 /** The index of the last kept edit `event` names as a parent, or -1. */
-function lastSeen({ ids }: Recent, event: LogEvent): number {
+function lastSeen({ ids, count }: Recent, event: LogEvent): number {
   let at = -1;
   for (const parent of event.parents) {
     const key = `${parent}\n`;
@@ -312,6 +328,10 @@ function lastSeen({ ids }: Recent, event: LogEvent): number {
     if (found > at) at = found;
   }
   if (at < 0) return -1;
+  // Every stored id has EVENT_ID_LENGTH characters (the log checks): then each
+  // kept id takes the same room, and no newline needs counting.
+  if (ids.length === count * (EVENT_ID_LENGTH + 1))
+    return at / (EVENT_ID_LENGTH + 1);
   let index = 0;
   for (
     let i = ids.indexOf('\n');

@@ -8,6 +8,8 @@ export const EVENT_ENCODING = 'forkline/event/v1';
 
 /** Bytes of SHA-256 kept in an id: 128 bits, 22 base64url characters. */
 const ID_BYTES = 16;
+/** An id's length in characters: every stored event's (the log checks EVENT_ID_PATTERN). */
+export const EVENT_ID_LENGTH = 22;
 export const EVENT_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
 
 const utf8 = new TextEncoder();
