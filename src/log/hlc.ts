@@ -41,12 +41,22 @@ export function formatHlc({ wall, counter }: Hlc): string {
   ) {
     throw new ClockExhaustedError(`${wall}.${counter}`);
   }
-  return (
-    wall.toString(16).padStart(12, '0') +
-    '.' +
-    counter.toString(16).padStart(4, '0')
-  );
+  // Digit by digit into one string: `toString(16)`, padding and `+` made a tree of
+  // pieces, which every comparison flattens first (one is made per event read).
+  const high = Math.floor(wall / 0x1000000);
+  const low = wall - high * 0x1000000;
+  for (let i = 0; i < 6; i++) {
+    hlcCodes[5 - i] = HEX_CODES[(high >> (4 * i)) & 15]!;
+    hlcCodes[11 - i] = HEX_CODES[(low >> (4 * i)) & 15]!;
+  }
+  for (let i = 0; i < 4; i++)
+    hlcCodes[16 - i] = HEX_CODES[(counter >> (4 * i)) & 15]!;
+  return String.fromCharCode.apply(null, hlcCodes);
 }
+
+const HEX_CODES = [...'0123456789abcdef'].map((c) => c.charCodeAt(0));
+/** A timestamp's character codes as formatHlc writes them: the dot stays. */
+const hlcCodes: number[] = [...ZERO_HLC].map((c) => c.charCodeAt(0));
 
 export function parseHlc(text: string): Hlc {
   if (!HLC_PATTERN.test(text))

@@ -57,3 +57,27 @@ describe('base64url decoded into a buffer', () => {
     );
   });
 });
+
+describe('base64url encoded', () => {
+  it('spells any bytes as RFC 4648 §5 does, unpadded, across the pieces it is made in', async () => {
+    await assertProperty(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 40 }),
+          // Past one piece of 6,144 bytes, ending anywhere in a group of three.
+          fc
+            .tuple(fc.integer({ min: 6140, max: 12300 }), fc.nat(255))
+            .map(([n, seed]) =>
+              Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 255),
+            ),
+        ),
+        async (bytes) => {
+          const text = toBase64Url(bytes);
+          expect(text).toBe(Buffer.from(bytes).toString('base64url'));
+          expect(fromBase64Url(text)).toEqual(bytes);
+        },
+      ),
+      300,
+    );
+  });
+});

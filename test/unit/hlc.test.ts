@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   formatHlc,
@@ -5,8 +6,12 @@ import {
   maxHlc,
   parseHlc,
   tickHlc,
+  MAX_COUNTER,
+  MAX_HLC,
+  MAX_WALL,
   ZERO_HLC,
 } from '../../src/log/hlc.ts';
+import { assertProperty } from '../support/property.ts';
 
 describe('hybrid logical clock', () => {
   it('is fixed width and sorts as a string', () => {
@@ -17,6 +22,28 @@ describe('hybrid logical clock', () => {
     expect(parseHlc(a)).toEqual({ wall: 1, counter: 0xffff });
     expect(isHlc('0193a1b2c3d4.0000')).toBe(true);
     expect(isHlc('0193A1B2C3D4.0000')).toBe(false);
+  });
+
+  it('writes any wall and counter as 12 + 4 hex digits that parse back', async () => {
+    await assertProperty(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.integer({ min: 0, max: MAX_WALL }),
+          fc.constantFrom(0, 0xffffff, 0x1000000, MAX_WALL),
+        ),
+        fc.integer({ min: 0, max: MAX_COUNTER }),
+        async (wall, counter) => {
+          const text = formatHlc({ wall, counter });
+          expect(text).toBe(
+            `${wall.toString(16).padStart(12, '0')}.${counter.toString(16).padStart(4, '0')}`,
+          );
+          expect(parseHlc(text)).toEqual({ wall, counter });
+        },
+      ),
+      1000,
+    );
+    expect(formatHlc({ wall: MAX_WALL, counter: MAX_COUNTER })).toBe(MAX_HLC);
+    expect(formatHlc({ wall: 0, counter: 0 })).toBe(ZERO_HLC);
   });
 
   it('follows the wall clock when it moves forward', () => {
