@@ -7,17 +7,16 @@ import {
 } from '../src/doc/insights.ts';
 import type { InsightsService } from '../src/contract/index.ts';
 
-/** The checkpoint's name: a new one when the projection's state changes shape. */
-const INSIGHTS = 'insights.v5';
-
 /**
  * Insights over the worker's log, from one projection the log keeps current and
  * checkpointed (DESIGN §11 `project`): asking costs what arrived since the last ask.
  */
 export function createInsightsService(log: Log): InsightsService {
   let projection: Promise<ProjectionHandle<InsightsState>> | undefined;
+  const insights = insightsProjection();
+  // Checkpointed under the name of its state's shape: a new shape starts afresh.
   const kept = () =>
-    (projection ??= log.project(INSIGHTS, insightsProjection(), {
+    (projection ??= log.project(insights.snapshot!.name, insights, {
       streams: DOC_PREFIX,
     })).catch((error: unknown) => {
       projection = undefined;
