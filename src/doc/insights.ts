@@ -1,4 +1,3 @@
-import { EVENT_ID_LENGTH } from '../log/event-id.ts';
 import { authorOf } from '../log/event-filter.ts';
 import type { LogEvent, Projection } from '../log/types.ts';
 import { countOnce } from './authorship.ts';
@@ -41,15 +40,17 @@ export interface DocumentInsights {
 }
 
 /**
- * Touches of several events in a string and columns of numbers, not an object or a
- * string each: the state is copied at every restart point and checkpoint of the
- * projection, and many small values made that copy several times slower.
+ * Touches of several events in columns of numbers, not an object each: the state is
+ * copied at every restart point and checkpoint of the projection, and many small
+ * values made that copy several times slower. Ids are strings, at most 2 × RECENT
+ * per document: kept in one string, each edit made it a longer rope, which every
+ * search for a parent copied flat again (a 3 KB copy per episode opened).
  */
 interface Recent {
   /** How many edits are kept. */
   count: number;
-  /** Their ids, each followed by a newline. */
-  ids: string;
+  /** Their ids, oldest first. */
+  ids: string[];
   /** The writers (actor, newline, author) the kept edits name. */
   writers: string[];
   /** Per edit, two numbers: its writer's index in `writers`, where its spans end. */
@@ -182,7 +183,7 @@ export function insightsProjection(): Projection<InsightsState> {
           },
           recent: {
             count: 0,
-            ids: '',
+            ids: [],
             writers: [],
             edits: column(),
             spans: column(),
@@ -278,7 +279,7 @@ function followHeads(
     const { spans, edits } = recent;
     const from = spans.length;
     touchesOf(update, spans);
-    recent.ids += `${event.id}\n`;
+    recent.ids.push(event.id);
     const e = reserve(edits, 2);
     e[edits.length++] = w;
     e[edits.length++] = spans.length;
@@ -387,29 +388,11 @@ function writerIndex(writers: string[], actor: string, author: string): number {
 }
 
 /** The index of the last kept edit `event` names as a parent, or -1. */
-function lastSeen({ ids, count }: Recent, event: LogEvent): number {
-  let at = -1;
-  for (const parent of event.parents) {
-    const key = `${parent}\n`;
-    let found = ids.lastIndexOf(key);
-    // Only where an id starts: one id may end with another.
-    while (found > 0 && ids[found - 1] !== '\n')
-      found = ids.lastIndexOf(key, found - 1);
-    if (found > at) at = found;
-  }
-  if (at < 0) return -1;
-  // Every stored id has EVENT_ID_LENGTH characters (the log checks): then each
-  // kept id takes the same room, and no newline needs counting.
-  if (ids.length === count * (EVENT_ID_LENGTH + 1))
-    return at / (EVENT_ID_LENGTH + 1);
-  let index = 0;
-  for (
-    let i = ids.indexOf('\n');
-    i >= 0 && i < at;
-    i = ids.indexOf('\n', i + 1)
-  )
-    index++;
-  return index;
+function lastSeen({ ids }: Recent, event: LogEvent): number {
+  // From the end: a parent is nearly always one of the last edits.
+  for (let i = ids.length - 1; i >= 0; i--)
+    if (event.parents.includes(ids[i]!)) return i;
+  return -1;
 }
 
 /**
@@ -421,9 +404,7 @@ function forgetOldest(recent: Recent): void {
   const drop = recent.count - RECENT;
   const { edits, spans } = recent;
   const cut = edits.values[2 * drop - 1]!;
-  let idsCut = 0;
-  for (let i = 0; i < drop; i++) idsCut = recent.ids.indexOf('\n', idsCut) + 1;
-  recent.ids = recent.ids.slice(idsCut);
+  recent.ids.splice(0, drop);
   spans.values.copyWithin(0, cut, spans.length);
   // What is past the end now is stale: nothing may read it as a touch.
   spans.values.fill(NaN, spans.length - cut, spans.length);
