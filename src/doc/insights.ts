@@ -228,15 +228,24 @@ function followHeads(
   update: ScannedUpdate | undefined,
 ): void {
   const { heads, episodes } = doc;
+  const { parents } = event;
   let unseen = heads.length;
-  for (const p of event.parents)
-    for (let i = 0; i < heads.length; i++)
-      if (heads[i]!.id === p) {
-        heads[i] = heads[heads.length - 1]!;
-        heads.pop();
-        unseen--;
-        break;
-      }
+  if (parents.length * heads.length <= FEW) {
+    for (const p of parents)
+      for (let i = 0; i < heads.length; i++)
+        if (heads[i]!.id === p) {
+          heads[i] = heads[heads.length - 1]!;
+          heads.pop();
+          unseen--;
+          break;
+        }
+  } else {
+    // Many heads or parents (a merge of many sides, or a hostile log): one pass.
+    const named = new Set(parents);
+    unseen = 0;
+    for (const head of heads) if (!named.has(head.id)) heads[unseen++] = head;
+    heads.length = unseen;
+  }
   heads.push({ id: event.id, field: event.type === FIELD_SET, time });
   if (unseen > 0) {
     let from = NaN;
@@ -345,6 +354,13 @@ function digitsAt(text: string, at: number, count: number): number {
   return n;
 }
 
+/**
+ * Comparisons of ids made one by one at most, per event: past it, the parents go
+ * into a Set (hashed once each), so that no log's shape (up to LIMITS.maxParents
+ * parents against thousands of heads) makes an event cost their product.
+ */
+const FEW = 64;
+
 /** The earlier of two times, passing over NaN (a time no Date parses). */
 const earliest = (a: number, b: number) => (a <= b || b !== b ? a : b);
 /** The later of two times, passing over NaN. */
@@ -388,10 +404,11 @@ function writerIndex(writers: string[], actor: string, author: string): number {
 }
 
 /** The index of the last kept edit `event` names as a parent, or -1. */
-function lastSeen({ ids }: Recent, event: LogEvent): number {
+function lastSeen({ ids }: Recent, { parents }: LogEvent): number {
+  const named = parents.length > FEW ? new Set(parents) : undefined;
   // From the end: a parent is nearly always one of the last edits.
   for (let i = ids.length - 1; i >= 0; i--)
-    if (event.parents.includes(ids[i]!)) return i;
+    if (named ? named.has(ids[i]!) : parents.includes(ids[i]!)) return i;
   return -1;
 }
 

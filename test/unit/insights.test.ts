@@ -233,6 +233,39 @@ describe('the insights projection', () => {
     });
   });
 
+  it('follows a merge of many sides: one episode, open until an edit saw every side', async () => {
+    // Twelve sides against twelve parents: past the heads compared one by one.
+    const logs = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => openLog({ actor: `w${i}` })),
+    );
+    const [first] = logs as [Log];
+    await (
+      await openDocument(first, 'd', { author: 'A0' })
+    ).editText(0, 0, 'x');
+    for (const log of logs.slice(1)) await syncInto(log, first);
+    for (const [i, log] of logs.entries())
+      await (
+        await openDocument(log, 'd', { author: `A${i}` })
+      ).editText(0, 0, `${i}`);
+    for (const log of logs.slice(1)) await syncInto(first, log);
+    const project = async () => {
+      const handle = await first.project('insights', insightsProjection(), {
+        streams: 'doc/',
+      });
+      const { conflicts } = insightsOf(handle.state);
+      await handle.close();
+      return conflicts.map((c) => c.state);
+    };
+    expect(await first.heads('doc/d')).toHaveLength(12);
+    expect(await project()).toEqual(['unresolved']);
+    await (
+      await openDocument(first, 'd', { author: 'A0' })
+    ).editText(0, 0, '>');
+    expect(await first.heads('doc/d')).toHaveLength(1);
+    expect(await project()).toEqual(['resolved']);
+    await Promise.all(logs.map((l) => l.close()));
+  });
+
   it('keeps what an episode compares bounded, whatever an update from another replica holds', () => {
     // Scattered deletions make one range each: a hostile update can hold thousands.
     const base = new Y.Doc();
