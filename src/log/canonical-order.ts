@@ -156,14 +156,13 @@ export async function* reorderCanonical(
   window: number,
   keep: (event: LogEvent) => boolean = () => true,
 ): AsyncIterable<EventRecord[]> {
-  let held: EventRecord[] = [];
+  const held: EventRecord[] = [];
   for await (const record of records) {
     if (!keep(record.event)) continue;
     held.push(record);
     if (held.length >= 2 * window) {
       held.sort(byCanonical);
-      yield held.slice(0, held.length - window);
-      held = held.slice(held.length - window);
+      yield held.splice(0, held.length - window);
     }
   }
   held.sort(byCanonical);

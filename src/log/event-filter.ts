@@ -1,4 +1,5 @@
 import { InvalidQueryError } from './errors.ts';
+import { timeOf } from './event-time.ts';
 import { isRfc3339 } from './validate.ts';
 import type { LogEvent, VersionVector } from './types.ts';
 import { copyVector } from './version-vector.ts';
@@ -75,7 +76,7 @@ export function matcherOf(filter: EventFilter): (event: LogEvent) => boolean {
     if (filter.author !== undefined && authorOf(event) !== filter.author)
       return false;
     if (timed) {
-      const at = Date.parse(event.time);
+      const at = timeOf(event.time);
       if (!(at >= from && at <= to)) return false;
     }
     return true;

@@ -1,4 +1,5 @@
 import { decodeBase64UrlInto } from './base64url.ts';
+import { timeOf } from './event-time.ts';
 import { authorOf, type EventFilter } from './event-filter.ts';
 import { ID_BYTES } from './segment-codec.ts';
 import type { EventRecord } from './store.ts';
@@ -45,7 +46,7 @@ export function summarize(records: readonly EventRecord[]): SegmentSummary {
   for (const { event } of records) {
     types.add(event.type);
     authors.add(authorOf(event));
-    const at = Date.parse(event.time);
+    const at = timeOf(event.time);
     if (at < least) least = at;
     if (at > greatest) greatest = at;
     const range = actors.get(event.actor);
