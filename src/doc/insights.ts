@@ -210,7 +210,42 @@ export function insightsProjection(): Projection<InsightsState> {
       }
       return state;
     },
-    snapshot: { name: 'insights.v6', every: 2000 },
+    snapshot: {
+      name: 'insights.v7',
+      every: 2000,
+      encode: (state) => {
+        const out: InsightsState = new Map();
+        for (const [docId, doc] of state) out.set(docId, withoutSpareRoom(doc));
+        return out;
+      },
+    },
+  };
+}
+
+/**
+ * `doc` with its columns cut to what they hold: each grows by doubling, so up to
+ * half of it is room for later (a third of the state at 260k events), which a
+ * checkpoint or a restart copy would otherwise store and read again. The rest is
+ * shared: the copy is cloned at once.
+ */
+function withoutSpareRoom(doc: DocumentInsights): DocumentInsights {
+  const { episodes, recent } = doc;
+  const filled = ({ length, values }: Column): Column => ({
+    length,
+    values: values.slice(0, length),
+  });
+  return {
+    ...doc,
+    episodes: {
+      count: episodes.count,
+      times: episodes.times.slice(0, 3 * episodes.count),
+      kinds: episodes.kinds.slice(0, episodes.count),
+    },
+    recent: {
+      ...recent,
+      edits: filled(recent.edits),
+      spans: filled(recent.spans),
+    },
   };
 }
 
@@ -324,10 +359,12 @@ function addEpisode(
 ): number {
   const index = episodes.count++;
   if (3 * episodes.count > episodes.times.length) {
-    const times = new Float64Array(2 * episodes.times.length);
+    // A snapshot's columns have no room to spare (`withoutSpareRoom`), even none.
+    const room = Math.max(2 * episodes.count, 4);
+    const times = new Float64Array(3 * room);
     times.set(episodes.times);
     episodes.times = times;
-    const kinds = new Uint8Array(2 * episodes.kinds.length);
+    const kinds = new Uint8Array(room);
     kinds.set(episodes.kinds);
     episodes.kinds = kinds;
   }

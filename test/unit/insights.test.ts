@@ -110,6 +110,56 @@ describe('the insights projection', () => {
     );
   });
 
+  it('checkpoints only what its columns hold, and folds on from a checkpoint as from nothing', async () => {
+    const [a, b] = [
+      await openLog({ actor: 'w0' }),
+      await openLog({ actor: 'w1' }),
+    ];
+    const writers = [
+      [a, 'Ada'],
+      [b, 'Bo'],
+    ] as const;
+    /** `times` episodes: both write at once, then each sees the other. */
+    async function collide(times: number) {
+      for (let i = 0; i < times; i++) {
+        for (const [log, author] of writers)
+          await (
+            await openDocument(log, 'd', { author })
+          ).editText(0, 0, `${author} ${i}. `);
+        await syncInto(a, b);
+        await syncInto(b, a);
+      }
+    }
+    const projection = insightsProjection();
+    let fresh = 0;
+    /** The checkpointed projection's insights, against a fold from nothing. */
+    async function reopened() {
+      const kept = await a.project('insights', projection, { streams: 'doc/' });
+      const again = await a.project(`fresh ${fresh++}`, insightsProjection(), {
+        streams: 'doc/',
+      });
+      expect(insightsOf(kept.state)).toEqual(insightsOf(again.state));
+      const doc = projection.snapshot!.encode!(kept.state) as typeof kept.state;
+      const { episodes, recent } = doc.get('d')!;
+      expect(episodes.times.length).toBe(3 * episodes.count);
+      expect(episodes.kinds.length).toBe(episodes.count);
+      expect(recent.edits.values.length).toBe(recent.edits.length);
+      expect(recent.spans.values.length).toBe(recent.spans.length);
+      await Promise.all([kept.close(), again.close()]);
+      return episodes.count;
+    }
+    await (
+      await openDocument(a, 'd', { author: 'Ada' })
+    ).editText(0, 0, 'Start. ');
+    // No episode yet: the checkpoint's columns hold nothing, not even room.
+    expect(await reopened()).toBe(0);
+    await collide(9);
+    expect(await reopened()).toBe(9);
+    await collide(9);
+    expect(await reopened()).toBe(18);
+    await Promise.all([a.close(), b.close()]);
+  });
+
   describe('tells the kinds of conflict apart', () => {
     const base = 'First paragraph, long enough to keep apart.\n\nSecond one.';
     /** Two replicas with `base`, synced; `edits` run on each without syncing; then synced. */
