@@ -37,6 +37,34 @@ export type Accompany = (
 const HISTORIES = 4;
 
 /**
+ * Documents the list reads at once. A document without a snapshot (all of them,
+ * after an import) is read and folded whole: all at once, the worker held every
+ * event of the log in memory together, and whatever the page asked meanwhile
+ * waited behind all of them.
+ */
+export const LISTED_AT_ONCE = 4;
+
+/** `fn` of each of `items`, at most `limit` under way at a time; in their order. */
+async function eachAtMost<T, R>(
+  limit: number,
+  items: readonly T[],
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, worker),
+  );
+  return results;
+}
+
+/**
  * Documents over the worker's log: one DocumentHandle per document, kept open so
  * its cached Yjs states make repeated views and edits cost only what changed.
  */
@@ -123,15 +151,13 @@ export function createDocumentService(
   return {
     async listDocuments() {
       const streams = await log.streams(DOC_PREFIX);
-      return Promise.all(
-        streams.map(async (stream) => {
-          const { registers } = await loadDocument(store, stream, {
-            text: false,
-            onIgnoredError,
-          });
-          return { docId: docIdOf(stream), ...summaryOf(registers) };
-        }),
-      );
+      return eachAtMost(LISTED_AT_ONCE, streams, async (stream) => {
+        const { registers } = await loadDocument(store, stream, {
+          text: false,
+          onIgnoredError,
+        });
+        return { docId: docIdOf(stream), ...summaryOf(registers) };
+      });
     },
     async createDocument(title) {
       const docId = randomActorId();
