@@ -52,14 +52,14 @@ async function eachAtMost<T, R>(
 ): Promise<R[]> {
   const results: R[] = new Array<R>(items.length);
   let next = 0;
-  const worker = async () => {
+  const lane = async () => {
     while (next < items.length) {
       const i = next++;
       results[i] = await fn(items[i]!);
     }
   };
   await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, worker),
+    Array.from({ length: Math.min(limit, items.length) }, lane),
   );
   return results;
 }
