@@ -18,6 +18,7 @@ import {
   type Store,
 } from '../log/store.ts';
 import type { EventId } from '../log/types.ts';
+import { headsAfter } from '../log/heads.ts';
 
 /** The projection name in snapshot keys: `${stream}\n${SNAPSHOT_NAME}`. */
 export const SNAPSHOT_NAME = 'doc.open';
@@ -175,7 +176,7 @@ export async function openDocState(
     );
     state.position = run[run.length - 1]!.pos;
     state.applied.clear();
-    state.heads = headsAfter(state.heads, run);
+    state.heads = headsOf(state.heads, run);
     if (since >= checkpointEvery) {
       await saveCheckpoint(store, stream, state, options.onIgnoredError);
       since = 0;
@@ -209,7 +210,7 @@ export async function loadDocument(
   const every = options.every ?? SNAPSHOT_EVERY;
   const onIgnoredError = (e: Error) => options.onIgnoredError(e);
   const { snapshot, records } = await snapshotAndSince(store, stream, true);
-  const heads = headsAfter(snapshot?.state.heads ?? [], records);
+  const heads = headsOf(snapshot?.state.heads ?? [], records);
   const position = records[records.length - 1]?.pos ?? snapshot?.pos ?? 0;
   const registersOnly = () => {
     const registers = new Registers();
@@ -466,20 +467,6 @@ export function summaryOf(registers: Registers): {
   };
 }
 
-/**
- * Sorted heads after `records`, stored after a state whose heads were `heads`: by
- * causal delivery a parent always has the smaller position, so each event replaces
- * the parents it names.
- */
-function headsAfter(heads: EventId[], records: EventRecord[]): EventId[] {
-  const now = new Set(heads);
-  for (const { event } of records) {
-    event.parents.forEach((p) => now.delete(p));
-    now.add(event.id);
-  }
-  return [...now].sort();
-}
-
 /** The string of a text's Yjs update. */
 function plainOf(text: Uint8Array): string {
   const doc = new Y.Doc();
@@ -510,4 +497,18 @@ function snapshotState(
   )
     return undefined;
   return record as DocumentSnapshot;
+}
+
+/**
+ * Sorted heads after `records`, stored after a state whose heads were `heads`: by
+ * causal delivery a parent always has the smaller position, so each event replaces
+ * the parents it names.
+ */
+function headsOf(heads: EventId[], records: readonly EventRecord[]): EventId[] {
+  return headsAfter(
+    heads,
+    records.length,
+    (i) => records[i]!.event.id,
+    (i) => records[i]!.event.parents,
+  );
 }

@@ -2,6 +2,7 @@ import { EVENT_ID_LENGTH } from '../log/event-id.ts';
 import { orderFreeSnapshot, putQuietly } from '../log/snapshots.ts';
 import { compareCanonical, type Store } from '../log/store.ts';
 import type { EventId, LogEvent } from '../log/types.ts';
+import { headsAfter } from '../log/heads.ts';
 
 /** One event of a document's history, as the timeline draws it. */
 export interface HistoryEntry {
@@ -314,21 +315,6 @@ function fixedWidth(joined: string, n: number, length: number): boolean {
   for (let at = length; at < joined.length; at += length + 1)
     if (joined.charCodeAt(at) !== 32) return false;
   return true;
-}
-
-/** Heads after `entries`, from `heads` before them: each entry replaces the parents it names. */
-function headsAfter(
-  heads: Iterable<EventId>,
-  count: number,
-  id: (i: number) => EventId,
-  parents: (i: number) => EventId[],
-): EventId[] {
-  const now = new Set(heads);
-  for (let i = 0; i < count; i++) {
-    for (const p of parents(i)) now.delete(p);
-    now.add(id(i));
-  }
-  return [...now].sort();
 }
 
 /** A page record that is missing, malformed or of another save: the index is read from the events again. */
