@@ -1,5 +1,6 @@
 import { authorOf } from '../log/event-filter.ts';
 import { timeOf } from '../log/event-time.ts';
+import { dropNamed, FEW } from '../log/heads.ts';
 import type { LogEvent, Projection } from '../log/types.ts';
 import { countOnce } from './authorship.ts';
 import { DOC_PREFIX, FIELD_SET, docIdOf, textUpdateOf } from './doc-events.ts';
@@ -264,24 +265,9 @@ function followHeads(
   update: ScannedUpdate | undefined,
 ): void {
   const { heads, episodes } = doc;
-  const { parents } = event;
-  let unseen = heads.length;
-  if (parents.length * heads.length <= FEW) {
-    for (const p of parents)
-      for (let i = 0; i < heads.length; i++)
-        if (heads[i]!.id === p) {
-          heads[i] = heads[heads.length - 1]!;
-          heads.pop();
-          unseen--;
-          break;
-        }
-  } else {
-    // Many heads or parents (a merge of many sides, or a hostile log): one pass.
-    const named = new Set(parents);
-    unseen = 0;
-    for (const head of heads) if (!named.has(head.id)) heads[unseen++] = head;
-    heads.length = unseen;
-  }
+  dropNamed(heads, event.parents, idOfHead);
+  // The heads this event left unnamed: written without seeing them.
+  const unseen = heads.length;
   heads.push({ id: event.id, field: event.type === FIELD_SET, time });
   if (unseen > 0) {
     let from = NaN;
@@ -338,12 +324,7 @@ function followHeads(
   }
 }
 
-/**
- * Comparisons of ids made one by one at most, per event: past it, the parents go
- * into a Set (hashed once each), so that no log's shape (up to LIMITS.maxParents
- * parents against thousands of heads) makes an event cost their product.
- */
-const FEW = 64;
+const idOfHead = (head: Head) => head.id;
 
 /** The earlier of two times, passing over NaN (a time no Date parses). */
 const earliest = (a: number, b: number) => (a <= b || b !== b ? a : b);
