@@ -312,6 +312,7 @@ export const tabsKeystrokeLargeScenario: Scenario = {
       const opener = await app.newPage();
       const starting = await startingDocument(opener, app.url);
       const profiles = process.env.FORKLINE_PROFILE_DIR;
+      const traces = process.env.FORKLINE_TRACE_DIR;
       const opens = await sampleRuns(context.runs, async (run) => {
         const figures: Record<string, number> = {};
         for (const [label, doc] of Object.entries(documents)) {
@@ -331,18 +332,29 @@ export const tabsKeystrokeLargeScenario: Scenario = {
               );
             };
           };
+          // FORKLINE_TRACE_DIR: the opening tab's DevTools timeline trace instead.
+          const traced =
+            !profiled &&
+            traces &&
+            run === context.runs &&
+            doc.events > JUMP_BACK;
+          const trace = (name: string) => async () => {
+            const stop = await traceMainThread(opener);
+            return () => stop(join(traces!, `${name}-${label}.trace.json`));
+          };
+          const watch = profiled ? profile : traced ? trace : undefined;
           const times = await timeOpen(
             opener,
             app.url,
             starting,
             doc.size,
             doc,
-            profiled ? profile('open') : undefined,
+            watch?.('open'),
           );
           figures[`${label}.text`] = times.text;
           figures[`${label}.timeline`] = times.timeline;
           if (doc.events > JUMP_BACK) {
-            const stop = profiled ? await profile('jump')() : undefined;
+            const stop = await watch?.('jump')();
             figures[`${label}.jump`] = await timeJump(opener, doc.events);
             await stop?.();
           }
@@ -366,7 +378,6 @@ export const tabsKeystrokeLargeScenario: Scenario = {
           // FORKLINE_PROFILE_DIR: both tabs' main threads, last run, Yjs's too, to
           // compare; FORKLINE_TRACE_DIR: the browser's DevTools timeline trace (layout
           // included; each event's CPU time beside its wall time).
-          const traces = process.env.FORKLINE_TRACE_DIR;
           const stops: (() => Promise<void>)[] = [];
           if (run === context.runs && traces) {
             const stop = await traceMainThread(pair.watching);
