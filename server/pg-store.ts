@@ -753,6 +753,13 @@ export function pgStore(
           [logId, record.key, serialize(record)],
         );
       }),
+    deleteSnapshot: (key) =>
+      reading(async () => {
+        await pool.query(
+          'DELETE FROM forkline_snapshots WHERE log_id = $1 AND key = $2',
+          [logId, key],
+        );
+      }),
     clearSnapshots: () =>
       reading(async () => {
         await pool.query('DELETE FROM forkline_snapshots WHERE log_id = $1', [

@@ -709,6 +709,10 @@ export async function openIdbStore(
       checkOpen();
       await db.put('snapshots', record);
     },
+    async deleteSnapshot(key) {
+      checkOpen();
+      await db.delete('snapshots', key);
+    },
     async clearSnapshots() {
       checkOpen();
       await db.clear('snapshots');

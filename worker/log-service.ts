@@ -114,7 +114,7 @@ export function createLogService(
       subscriptions: new Map(),
       documents,
       explorer: createExplorerService(log, store),
-      insights: createInsightsService(log),
+      insights: createInsightsService(log, store, onIgnoredError),
     };
   }
 

@@ -81,7 +81,7 @@ export async function insightsRuns(
     const full = performance.now() - started;
     const stats = first.stats;
     await first.close();
-    const insights = createInsightsService(log);
+    const insights = createInsightsService(log, store);
     started = performance.now();
     await insights.insights();
     const again = performance.now() - started;

@@ -168,6 +168,7 @@ export function memoryStore(): Store {
     getSnapshot: async (key) => structuredClone(snapshots.get(key)),
     putSnapshot: async (record) =>
       void snapshots.set(record.key, structuredClone(record)),
+    deleteSnapshot: async (key) => void snapshots.delete(key),
     clearSnapshots: async () => snapshots.clear(),
     async close() {
       closed = true;

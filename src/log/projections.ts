@@ -22,12 +22,19 @@ const KEPT = 4;
  * fold read again, stream by stream.
  */
 const REORDER_WINDOW = 8192;
-/** A projection checkpoint's snapshot key: no stream name holds a control character. */
-const keyOf = (name: string) => `\u0000project\n${name}`;
+/**
+ * A projection checkpoint's snapshot key: no stream name holds a control character.
+ * One per projection name, whatever the state's format: a new format's checkpoint
+ * replaces the old one instead of leaving it behind.
+ */
+export const projectionKeyOf = (name: string) => `\u0000project\n${name}`;
 
 /** What a checkpoint's snapshot record holds as its state. */
 interface Checkpoint {
-  version: 1;
+  /** 1: before the format was recorded (read as no checkpoint, then replaced). */
+  version: 2;
+  /** The projection's `snapshot.name` (its state's format), '' without one. */
+  format: string;
   vector: VersionVector;
   state: unknown;
 }
@@ -84,7 +91,8 @@ export async function openProjection<S>(
   const copyOut = (s: S) => structuredClone(encode(s));
   const copyIn = (v: unknown) => decode(structuredClone(v));
   const matches = matcherOf(filter);
-  const key = keyOf(name);
+  const key = projectionKeyOf(name);
+  const format = projection.snapshot?.name ?? '';
 
   let state = projection.initial();
   let vector: VersionVector = copyVector({});
@@ -119,7 +127,8 @@ export async function openProjection<S>(
     const saved = await store.getSnapshot(key).catch(() => undefined);
     const checkpoint = saved?.state as Partial<Checkpoint> | undefined;
     return saved &&
-      checkpoint?.version === 1 &&
+      checkpoint?.version === 2 &&
+      checkpoint.format === format &&
       Number.isSafeInteger(saved.pos) &&
       typeof checkpoint.vector === 'object' &&
       checkpoint.vector !== null &&
@@ -287,7 +296,8 @@ export async function openProjection<S>(
       }
     }
     const record: Checkpoint = {
-      version: 1,
+      version: 2,
+      format,
       vector: copyVector(vector),
       state: encode(state),
     };

@@ -176,6 +176,8 @@ export interface Store extends StoreReader {
   getSnapshot(key: string): Promise<SnapshotRecord | undefined>;
   /** Best effort: a cache write may be skipped, never half-applied. */
   putSnapshot(record: SnapshotRecord): Promise<void>;
+  /** Deletes the snapshot under `key`, if any: one no reader will use again. */
+  deleteSnapshot(key: string): Promise<void>;
   clearSnapshots(): Promise<void>;
   close(): Promise<void>;
 }

@@ -76,7 +76,12 @@ export interface Projection<S> {
 }
 
 export interface SnapshotOptions<S> {
-  /** Names the projection and its state format; change it when either changes. */
+  /**
+   * Names the state's format; change it when the format changes. `fold` keeps a
+   * snapshot per stream under this name (so it names the projection too); `project`
+   * keeps one checkpoint per projection name, and one of another format is not read
+   * but replaced.
+   */
   name: string;
   /** Save a new snapshot once this many events were folded past the last (default 500). */
   every?: number;

@@ -70,6 +70,28 @@ export function snapshotContract(name: string, open: () => Promise<Store>) {
       await log.close();
     });
 
+    it('deletes one snapshot by key, and nothing else', async () => {
+      const store = await open();
+      const record = (key: string) => ({
+        key,
+        stream: 'doc/s',
+        pos: 1,
+        extra: [],
+        after: null,
+        state: { key },
+        takenAt: 0,
+      });
+      await store.putSnapshot(record('doc/s\nold.v1'));
+      await store.putSnapshot(record('doc/s\nold.v10'));
+      await store.deleteSnapshot('doc/s\nold.v1');
+      await store.deleteSnapshot('doc/s\nnever saved');
+      expect(await store.getSnapshot('doc/s\nold.v1')).toBeUndefined();
+      expect(await store.getSnapshot('doc/s\nold.v10')).toEqual(
+        record('doc/s\nold.v10'),
+      );
+      await store.close();
+    });
+
     it('still folds when the snapshot cannot be written', async () => {
       const store = await open();
       const failing: Store = {

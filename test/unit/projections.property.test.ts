@@ -207,6 +207,43 @@ describe('log.project', () => {
     await log.close();
   });
 
+  it('keeps one checkpoint per name: one of another format is folded past and replaced', async () => {
+    const store = memoryStore();
+    const log = await openLog({ store });
+    await log.append(
+      'doc/a',
+      Array.from({ length: 30 }, (_, i) => ({ type: 't', data: i })),
+    );
+    let evolved = 0;
+    const counting = (format: string): Projection<number> => ({
+      initial: () => 0,
+      evolve: (n) => (evolved++, n + 1),
+      snapshot: { name: format, every: 10 },
+    });
+    const sum: Projection<number> = {
+      initial: () => 0,
+      evolve: (n, e) => (evolved++, n + (e.data as number)),
+      snapshot: { name: 'sum.v2', every: 10 },
+    };
+    const first = await log.project('figures', counting('count.v1'));
+    expect(first.state).toBe(30);
+    await first.close();
+    // The same name, a new format: the count is not read as a sum.
+    evolved = 0;
+    const second = await log.project('figures', sum);
+    expect(second.state).toBe(435);
+    expect(evolved).toBe(30);
+    await second.close();
+    // Its checkpoint replaced the old one, under the one key.
+    const saved = await store.getSnapshot('\u0000project\nfigures');
+    expect(saved?.state).toMatchObject({ format: 'sum.v2', state: 435 });
+    evolved = 0;
+    const third = await log.project('figures', sum);
+    expect([third.state, evolved]).toEqual([435, 0]);
+    await third.close();
+    await log.close();
+  });
+
   it('reopens with one read of its checkpoint and no copy of its state, saving the next one just after', async () => {
     const inner = memoryStore();
     const calls = { get: 0, put: 0, encode: 0 };
