@@ -10,6 +10,7 @@ import { lineOfError, parseLine, type LineEvent } from './jsonl.ts';
 import { checkEventFields } from './validate.ts';
 import type { Store } from './store.ts';
 import type { ImportResult } from './types.ts';
+import { yieldToOthers } from './yield.ts';
 
 /**
  * Lines an import can read twice: once, streamed, to check every line before
@@ -31,9 +32,6 @@ export const IMPORT_CHUNK = 4096;
 
 /** Events checked between two yields of the thread in the first pass. */
 const YIELD_EVERY = 2000;
-
-/** Lets the thread's other tasks (a supervisor's ping, a progress message) run. */
-const yieldToOthers = () => new Promise<void>((r) => setTimeout(r, 0));
 
 export interface ImportOptions {
   /** The receiving replica's clock, for `recordedAt` and the drift bound. */

@@ -54,6 +54,7 @@ import type {
   VersionVector,
 } from './types.ts';
 import { checkEventInput, checkName, checkStream, LIMITS } from './validate.ts';
+import { yieldToOthers } from './yield.ts';
 
 export interface LogOptions {
   /** The replica id to write as; by default the store's own, created once and kept. */
@@ -157,9 +158,6 @@ export function randomActorId(): string {
 
 /** Events verified between two yields of the thread in a large ingest. */
 const YIELD_EVERY = 2000;
-
-/** Lets the thread's other tasks (a supervisor's ping, a progress message) run. */
-const yieldToOthers = () => new Promise<void>((r) => setTimeout(r, 0));
 
 function lookupIn(reader: StoreReader): NodeLookup {
   return (id) => reader.event(id);

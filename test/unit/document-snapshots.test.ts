@@ -9,7 +9,11 @@ import {
   type Store,
 } from '../../src/index.ts';
 import { compareCanonical } from '../../src/log/store.ts';
-import { loadDocument, summaryOf } from '../../src/doc/document-snapshots.ts';
+import {
+  FOLDED_AT_ONCE,
+  loadDocument,
+  summaryOf,
+} from '../../src/doc/document-snapshots.ts';
 import { collect } from '../support/records.ts';
 
 const STREAM = streamOfDoc('notes');
@@ -184,6 +188,29 @@ describe('opening a document from its snapshot', () => {
     const opened = await load(desk.store);
     expect(opened.folded).toBe(1);
     expect(textOf(opened.text!)).toBe('kept');
+  });
+});
+
+describe('opening a long document with no snapshot', () => {
+  it('folds it a run at a time, letting other tasks run between runs', async () => {
+    const desk = await replica('desk');
+    const length = 2 * FOLDED_AT_ONCE + 10;
+    for (let i = 0; i < length; i++)
+      await desk.doc.editText(i, 0, 'abcdefghij'[i % 10]!);
+    await desk.store.clearSnapshots();
+    // Another task of the thread, queued again each time it runs.
+    let ran = 0;
+    let ticking = true;
+    const tick = () => {
+      ran++;
+      if (ticking) setTimeout(tick, 0);
+    };
+    setTimeout(tick, 0);
+    const { plain } = await load(desk.store);
+    ticking = false;
+    expect(plain).toBe('abcdefghij'.repeat(length / 10 + 1).slice(0, length));
+    // At least once between each two of its three runs.
+    expect(ran).toBeGreaterThanOrEqual(2);
   });
 });
 
