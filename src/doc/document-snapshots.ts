@@ -32,10 +32,9 @@ export const SNAPSHOT_EVERY = 500;
  */
 export const CHECKPOINT_EVERY = 4096;
 /**
- * Events folded in one go when opening: a run of them takes 15-20 ms of a worker on a
- * slow machine, so a page's request waits at most that long behind an open nobody is
- * waiting on (the 260k-event log's documents, just imported, took 60-75 ms a run of
- * 4,096, and the explorer's first page waited behind them).
+ * Events folded in one go when opening. In the explorer bench's worker profile (the
+ * 260k-event log's documents, just imported) a run of 4,096 took 60-75 ms, and a
+ * page's request waited behind each run; a quarter of that is the most it waits now.
  */
 export const FOLDED_AT_ONCE = 1024;
 
