@@ -58,7 +58,7 @@ export async function launchBenchBrowser(
     const url = server.resolvedUrls!.local[0]!.replace(/\/$/, '');
     const context = await chromium.launchPersistentContext(
       profile,
-      chromiumLaunchOptions(),
+      chromiumLaunchOptions({ browser: true }),
     );
     closers.push(() => context.close());
     return {

@@ -67,7 +67,10 @@ export async function launchBuiltApp(
     closers.push(() => app.close());
     const context = await chromium.launchPersistentContext(
       join(scratch, 'profile'),
-      { ...chromiumLaunchOptions(), viewport: { width: 1200, height: 900 } },
+      {
+        ...chromiumLaunchOptions({ browser: true }),
+        viewport: { width: 1200, height: 900 },
+      },
     );
     closers.push(() => context.close());
     const newPage = async () => {

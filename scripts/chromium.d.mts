@@ -1,6 +1,7 @@
 export function findChromium(): string | undefined;
+export function findHeadlessShell(): string | undefined;
 export const chromiumArgs: string[];
-export function chromiumLaunchOptions(): {
+export function chromiumLaunchOptions(options?: { browser?: boolean }): {
   executablePath?: string;
   args: string[];
   headless: boolean;
