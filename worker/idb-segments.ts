@@ -273,6 +273,11 @@ export class Segments {
   /** The event `id` if a segment holds it, as `tx` sees the segments (refreshed first). */
   async find(tx: SegmentTx, id: string): Promise<EventRecord | undefined> {
     await this.refresh(tx);
+    return this.findKnown(tx, id);
+  }
+
+  /** Event `id` if a segment holds it (directory refreshed by the caller, in `tx`). */
+  async findKnown(tx: SegmentTx, id: string): Promise<EventRecord | undefined> {
     const slot = this.directory.locate(id);
     return slot && (await this.records(tx, slot.key))[slot.index];
   }

@@ -223,6 +223,20 @@ export async function openIdbStore(
   const lookup = async (tx: SegmentTx, id: string) =>
     (await tx.objectStore('hot').index('id').get(id)) ??
     (await retryingGone(() => segments.find(tx, id)));
+  /**
+   * `lookup` in a transaction whose directory the caller refreshed: many look-ups in
+   * one transaction (a page of late events) read the segment directory once, not
+   * once each (each refresh lists every segment's key). An event is in a segment or
+   * a hot record, never both in one transaction's view, and no write commits while
+   * a read transaction runs: what the directory does not place is hot.
+   */
+  const lookupRefreshed = async (tx: SegmentTx, id: string) =>
+    segments.directory.locate(id)
+      ? await retryingGone(
+          () => segments.findKnown(tx, id),
+          () => lookup(tx, id),
+        )
+      : await tx.objectStore('hot').index('id').get(id);
 
   const readEvent = async (id: string) => {
     const hit = cache.get(id) ?? segments.cachedEvent(id);
@@ -599,11 +613,15 @@ export async function openIdbStore(
         after !== undefined,
       );
       const tx = db.transaction(['late', ...READ_SCOPE], 'readonly');
-      const keys = await tx.objectStore('late').getAllKeys(range, PAGE);
+      const segmentTx = tx as unknown as SegmentTx;
+      const [keys] = await Promise.all([
+        tx.objectStore('late').getAllKeys(range, PAGE),
+        segments.refresh(segmentTx),
+      ]);
       const records = await Promise.all(
         keys.map(
           async ([, , id]) =>
-            cache.get(id) ?? (await lookup(tx as unknown as SegmentTx, id))!,
+            cache.get(id) ?? (await lookupRefreshed(segmentTx, id))!,
         ),
       );
       yield* records;
@@ -675,7 +693,7 @@ export async function openIdbStore(
         await segments.refresh(tx);
         const now = spans();
         if (now !== undefined) return now;
-        const record = await lookup(tx, id);
+        const record = await lookupRefreshed(tx, id);
         return record !== undefined && record.pos <= pos;
       });
     },
