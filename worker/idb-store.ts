@@ -219,24 +219,22 @@ export async function openIdbStore(
   const readTx = () =>
     db.transaction([...READ_SCOPE], 'readonly') as unknown as SegmentTx;
 
-  /** The event `id` as `tx` sees it: hot record, else a segment's. */
-  const lookup = async (tx: SegmentTx, id: string) =>
-    (await tx.objectStore('hot').index('id').get(id)) ??
-    (await retryingGone(() => segments.find(tx, id)));
   /**
-   * `lookup` in a transaction whose directory the caller refreshed: many look-ups in
-   * one transaction (a page of late events) read the segment directory once, not
-   * once each (each refresh lists every segment's key). An event is in a segment or
-   * a hot record, never both in one transaction's view, and no write commits while
-   * a read transaction runs: what the directory does not place is hot.
+   * The event `id` as `tx` sees it. An event is in a segment or a hot record, never
+   * both in one transaction's view, and segments never change under their key: one
+   * the directory places is read from there (refreshed and placed again when it was
+   * merged away); else it is hot, or in a segment written since the directory's last
+   * refresh, which lists every segment's key (a caller looking up many events in one
+   * transaction refreshes first, once).
    */
-  const lookupRefreshed = async (tx: SegmentTx, id: string) =>
+  const lookup = async (tx: SegmentTx, id: string) =>
     segments.directory.locate(id)
       ? await retryingGone(
           () => segments.findKnown(tx, id),
-          () => lookup(tx, id),
+          () => segments.find(tx, id),
         )
-      : await tx.objectStore('hot').index('id').get(id);
+      : ((await tx.objectStore('hot').index('id').get(id)) ??
+        (await retryingGone(() => segments.find(tx, id))));
 
   const readEvent = async (id: string) => {
     const hit = cache.get(id) ?? segments.cachedEvent(id);
@@ -620,8 +618,7 @@ export async function openIdbStore(
       ]);
       const records = await Promise.all(
         keys.map(
-          async ([, , id]) =>
-            cache.get(id) ?? (await lookupRefreshed(segmentTx, id))!,
+          async ([, , id]) => cache.get(id) ?? (await lookup(segmentTx, id))!,
         ),
       );
       yield* records;
@@ -693,7 +690,7 @@ export async function openIdbStore(
         await segments.refresh(tx);
         const now = spans();
         if (now !== undefined) return now;
-        const record = await lookupRefreshed(tx, id);
+        const record = await lookup(tx, id);
         return record !== undefined && record.pos <= pos;
       });
     },
