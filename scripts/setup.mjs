@@ -40,10 +40,12 @@ if (!dependenciesAreCurrent()) {
 }
 
 // Debian's Chromium for the benchmarks, and its headless shell for the tests (the
-// same engine without the browser's window UI, which costs ~1.5 s of CPU per profile).
+// same engine without the browser's window UI, which costs ~1.5 s of CPU per
+// profile); `npm start` serves the app and needs neither.
+const forTests = process.env.npm_lifecycle_event !== 'prestart';
 const debianPackages = [
   ...(findChromium() ? [] : ['chromium']),
-  ...(findHeadlessShell() ? [] : ['chromium-headless-shell']),
+  ...(findHeadlessShell() || !forTests ? [] : ['chromium-headless-shell']),
 ];
 if (debianPackages.length > 0 && isDebianRoot()) {
   console.log(
