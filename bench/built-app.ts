@@ -31,6 +31,15 @@ export interface BuiltApp {
  * and starts Debian's Chromium on a temporary on-disk profile.
  * @throws whatever the build, the server or the browser threw; what did start is closed first.
  */
+/**
+ * The launch options with V8's `gc()` exposed to pages: a peer page's scenario may
+ * collect the heap before a figure, so that no figure pays for garbage an earlier
+ * one left (the app itself never calls it).
+ */
+function withGcExposed<T extends { args: string[] }>(options: T): T {
+  return { ...options, args: [...options.args, '--js-flags=--expose-gc'] };
+}
+
 export async function launchBuiltApp(
   note: (message: string) => void,
 ): Promise<BuiltApp> {
@@ -68,7 +77,7 @@ export async function launchBuiltApp(
     const context = await chromium.launchPersistentContext(
       join(scratch, 'profile'),
       {
-        ...chromiumLaunchOptions({ browser: true }),
+        ...withGcExposed(chromiumLaunchOptions({ browser: true })),
         viewport: { width: 1200, height: 900 },
       },
     );

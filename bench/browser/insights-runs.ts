@@ -19,6 +19,16 @@ import { createInsightsService } from '../../worker/insights-service.ts';
 import { openIdbStore } from '../../worker/idb-store.ts';
 import type { InsightsFigures, InsightsSpec } from './peer-protocol.ts';
 
+/**
+ * A full collection of the page's heap before a figure is timed (V8's `gc`, which
+ * the benchmarks' browser exposes): the figures come one after another in one page,
+ * and a major collection of what an earlier one left (up to 150 ms at 260k events)
+ * otherwise lands on whichever figure is timed next.
+ */
+function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
@@ -64,12 +74,14 @@ export async function insightsRuns(
     // appended, and that sweep (about 2 s at 260k) landed on whichever figure came next.
     await store.compacted();
     // The baseline: every event of the log read once, in arrival order.
+    collectGarbage();
     let started = performance.now();
     let events = 0;
     for await (const event of log.since({})) if (event) events++;
     const read = performance.now() - started;
 
     // The first computation: the projection from nothing, as the worker's service opens it.
+    collectGarbage();
     started = performance.now();
     // A name no run used: a checkpoint an earlier run saved would be reopened.
     const first = await log.project(
@@ -121,6 +133,7 @@ export async function insightsRuns(
     // Both read the events since the checkpoint: read once first, so that neither
     // pays alone for the storage's caches (the baseline, second, used to get them warm).
     for await (const event of log.since(since)) if (!event) break;
+    collectGarbage();
     started = performance.now();
     const reopened = await log.project(liveName, insightsProjection(), {
       streams: 'doc/',
@@ -128,6 +141,7 @@ export async function insightsRuns(
     const reopen = performance.now() - started;
     await reopened.close();
     const projection = insightsProjection();
+    collectGarbage();
     started = performance.now();
     let state: InsightsState = projection.initial();
     for await (const event of log.since(since))

@@ -25,17 +25,34 @@ const REORDER_WINDOW = 8192;
 /**
  * A projection checkpoint's snapshot key: no stream name holds a control character.
  * One per projection name, whatever the state's format: a new format's checkpoint
- * replaces the old one instead of leaving it behind.
+ * replaces the old one instead of leaving it behind. The record is small (where the
+ * checkpoint ends, its vector); the state is a record of its own
+ * (`projectionStateKeyOf`), so that reopening reads the events since while the
+ * state, up to megabytes, is still being read.
  */
 export const projectionKeyOf = (name: string) => `\u0000project\n${name}`;
+/** The key of a projection checkpoint's state (no projection key starts so). */
+export const projectionStateKeyOf = (name: string) =>
+  `\u0000projectState\n${name}`;
 
-/** What a checkpoint's snapshot record holds as its state. */
+/**
+ * What a checkpoint's record holds as its state. Version 3 keeps the projection's
+ * state in a record of its own, named by `stamp`; 1 and 2 (before) are read as no
+ * checkpoint, and replaced by the first save.
+ */
 interface Checkpoint {
-  /** 1: before the format was recorded (read as no checkpoint, then replaced). */
-  version: 2;
+  version: 3;
   /** The projection's `snapshot.name` (its state's format), '' without one. */
   format: string;
   vector: VersionVector;
+  /** The state record this checkpoint goes with: written first, with the same stamp. */
+  stamp: string;
+}
+
+/** What a checkpoint's state record holds as its state. */
+interface CheckpointState {
+  version: 3;
+  stamp: string;
   state: unknown;
 }
 
@@ -92,6 +109,7 @@ export async function openProjection<S>(
   const copyIn = (v: unknown) => decode(structuredClone(v));
   const matches = matcherOf(filter);
   const key = projectionKeyOf(name);
+  const stateKey = projectionStateKeyOf(name);
   const format = projection.snapshot?.name ?? '';
 
   let state = projection.initial();
@@ -122,38 +140,40 @@ export async function openProjection<S>(
   const stats: ProjectionStats = { folded: 0, refolds: 0, refolded: 0 };
   const listeners = new Set<(state: S) => void>();
 
-  /** The checkpoint in the store, if readable: a copy of its own (Store.getSnapshot). */
-  const readCheckpoint = async () => {
+  /** The checkpoint's record, if it is one this format wrote (version 3). */
+  const readHead = async () => {
     const saved = await store.getSnapshot(key).catch(() => undefined);
-    const checkpoint = saved?.state as Partial<Checkpoint> | undefined;
+    const head = saved?.state as Partial<Checkpoint> | undefined;
     return saved &&
-      checkpoint?.version === 2 &&
-      checkpoint.format === format &&
+      head?.version === 3 &&
+      head.format === format &&
+      typeof head.stamp === 'string' &&
       Number.isSafeInteger(saved.pos) &&
-      typeof checkpoint.vector === 'object' &&
-      checkpoint.vector !== null &&
+      typeof head.vector === 'object' &&
+      head.vector !== null &&
       isKeyOrNull(saved.after)
-      ? { pos: saved.pos, after: saved.after, ...(checkpoint as Checkpoint) }
+      ? {
+          pos: saved.pos,
+          after: saved.after,
+          vector: head.vector,
+          stamp: head.stamp,
+        }
+      : undefined;
+  };
+  /**
+   * The state saved with the checkpoint stamped `stamp`, a copy of its own
+   * (Store.getSnapshot); undefined when the store holds another one or none.
+   */
+  const readState = async (stamp: string) => {
+    const saved = await store.getSnapshot(stateKey).catch(() => undefined);
+    const record = saved?.state as Partial<CheckpointState> | undefined;
+    return record?.version === 3 && record.stamp === stamp && 'state' in record
+      ? { state: record.state }
       : undefined;
   };
   /** Where the checkpoint opened from ends, while a restart is STORED. */
   let storedPos = -1;
-  const checkpoint = await readCheckpoint();
-  if (checkpoint) {
-    try {
-      // The store's copy is this projection's own: no copy made.
-      state = decode(checkpoint.state);
-      vector = copyVector(checkpoint.vector);
-      after = checkpoint.after;
-      position = storedPos = checkpoint.pos;
-      restarts = [{ after, state: STORED, index: 0 }];
-    } catch {
-      // Unreadable: a cache; the fold starts over.
-      state = projection.initial();
-    }
-  }
-  if (restarts.length === 0)
-    restarts = [{ after: null, state: copyOut(state), index: 0 }];
+  const head = await readHead();
 
   /**
    * Events folded before this many take no restart and are not kept: a fold of a
@@ -192,14 +212,14 @@ export async function openProjection<S>(
    */
   const encodedOf = async (restart: Restart) => {
     if (restart.state !== STORED) return restart.state;
-    const again = await readCheckpoint();
-    return again?.pos === storedPos &&
+    const again = await readHead();
+    const same =
+      again?.pos === storedPos &&
       (again.after === null
         ? restart.after === null
         : restart.after !== null &&
-          compareCanonical(again.after, restart.after) === 0)
-      ? again.state
-      : undefined;
+          compareCanonical(again.after, restart.after) === 0);
+    return same ? (await readState(again.stamp))?.state : undefined;
   };
 
   /** Folds again from the last restart before `first`, or from the start. */
@@ -295,38 +315,78 @@ export async function openProjection<S>(
         recent = [];
       }
     }
-    const record: Checkpoint = {
-      version: 2,
-      format,
-      vector: copyVector(vector),
-      state: encode(state),
-    };
-    await putQuietly(store, {
-      key,
+    // The state first: a checkpoint record names only a state already stored.
+    // Two openings of one name saving at once may leave one's record beside the
+    // other's state: the stamps then differ, and the next opening folds from the start.
+    const stamp = `${position}.${Math.random().toString(36).slice(2)}`;
+    const where = {
       stream: '',
       pos: position,
       extra: [],
       after,
-      state: record,
       takenAt: source.now(),
-    });
+    };
+    const saved: CheckpointState = { version: 3, stamp, state: encode(state) };
+    if (!(await putQuietly(store, { key: stateKey, ...where, state: saved })))
+      return;
+    const record: Checkpoint = {
+      version: 3,
+      format,
+      vector: copyVector(vector),
+      stamp,
+    };
+    await putQuietly(store, { key, ...where, state: record });
   };
 
-  // From nothing: the streams read in canonical order up to a position whose
-  // vector is known (nothing was stored between the reads), so that no arrival
-  // order makes the fold start over. What comes after is followed live.
-  if (position === 0) {
+  /** Folds from the initial state every event of the streams stored up to `upTo`. */
+  const foldFromStart = async (upTo: number) => {
+    if ((await foldUpTo(upTo, 'arrival')) === undefined) {
+      stats.refolds++;
+      stats.refolded += (await foldUpTo(upTo, 'streams')) ?? 0;
+    }
+    sinceSaved = stats.folded;
+  };
+
+  /**
+   * From the checkpoint: its state is read (up to megabytes) while the subscription
+   * reads the events since, whose folds wait for it in the queue. If the state is
+   * gone or unreadable (a cache), every event up to where the checkpoint ends is
+   * folded from the start instead.
+   */
+  let stateIn = !head;
+  const loading =
+    head &&
+    serially(async () => {
+      vector = copyVector(head.vector);
+      after = head.after;
+      storedPos = head.pos;
+      restarts = [{ after, state: STORED, index: 0 }];
+      const saved = await readState(head.stamp);
+      try {
+        // The store's copy is this projection's own: no copy made.
+        if (saved) return void (state = decode(saved.state));
+      } catch {
+        // Unreadable: folded from the start below.
+      } finally {
+        stateIn = true;
+      }
+      storedPos = -1;
+      await foldFromStart(head.pos);
+    });
+  loading?.catch(() => undefined); // awaited below
+  if (head) position = head.pos;
+  else {
+    // From nothing: the streams read in canonical order up to a position whose
+    // vector is known (nothing was stored between the reads), so that no arrival
+    // order makes the fold start over. What comes after is followed live.
+    restarts = [{ after: null, state: copyOut(state), index: 0 }];
     for (let tries = 0; tries < 3; tries++) {
       const upTo = (await store.replica()).lastPos;
       const at = await store.versionVector();
       if ((await store.replica()).lastPos !== upTo) continue;
-      if ((await foldUpTo(upTo, 'arrival')) === undefined) {
-        stats.refolds++;
-        stats.refolded += (await foldUpTo(upTo, 'streams')) ?? 0;
-      }
+      await foldFromStart(upTo);
       vector = copyVector(at);
       position = upTo;
-      sinceSaved = stats.folded;
       break;
     }
   }
@@ -337,12 +397,14 @@ export async function openProjection<S>(
     caughtUp = resolve;
     failed = reject;
   });
+  /** Folds delivered while the checkpoint's state was read: awaited once caught up. */
+  const waiting: Promise<void>[] = [];
   const stop = source.subscribe({
     after: position,
     // Every record, not only its streams': the vector counts them all.
     read: logPagesAfter(store),
-    deliver: (records) =>
-      serially(async () => {
+    deliver: (records) => {
+      const folded = serially(async () => {
         // The vector moves with the state, once the batch is folded: a reader never
         // sees a vector that claims events a refold under way has not yet taken in.
         const next = copyVector(vector);
@@ -363,12 +425,21 @@ export async function openProjection<S>(
         sinceSaved += wanted.length;
         if (opened && sinceSaved >= every) await save();
         for (const listener of listeners) listener(state);
-      }),
+      });
+      if (stateIn) return folded;
+      // The subscription reads on while the state is read (the time that takes,
+      // tens of milliseconds, bounds what waits here).
+      folded.catch(() => undefined);
+      waiting.push(folded);
+      return undefined;
+    },
     caughtUp: () => caughtUp(),
     failed: (error) => (opened ? source.onError(error) : failed(error)),
   });
   try {
     await ready;
+    await loading;
+    await Promise.all(waiting);
   } catch (error) {
     await stop();
     throw error;

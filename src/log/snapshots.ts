@@ -100,10 +100,16 @@ export function orderFreeSnapshot(
   return { key, stream, pos, extra: [], after: null, state, takenAt };
 }
 
-// Snapshots are caches: failing to write one (quota, a closing tab) must not fail the fold.
+/**
+ * Snapshots are caches: failing to write one (quota, a closing tab) must not fail
+ * the fold. Resolves to whether it was written.
+ */
 export async function putQuietly(
   store: Store,
   record: Parameters<Store['putSnapshot']>[0],
-): Promise<void> {
-  await store.putSnapshot(record).catch(() => undefined);
+): Promise<boolean> {
+  return store.putSnapshot(record).then(
+    () => true,
+    () => false,
+  );
 }

@@ -9,6 +9,10 @@ import {
   type ProjectionHandle,
   type Projection,
 } from '../../src/index.ts';
+import {
+  projectionKeyOf,
+  projectionStateKeyOf,
+} from '../../src/log/projections.ts';
 import { compareCanonical } from '../../src/log/store.ts';
 import { assertProperty } from '../support/property.ts';
 import { collect } from '../support/records.ts';
@@ -235,8 +239,12 @@ describe('log.project', () => {
     expect(evolved).toBe(30);
     await second.close();
     // Its checkpoint replaced the old one, under the one key.
-    const saved = await store.getSnapshot('\u0000project\nfigures');
-    expect(saved?.state).toMatchObject({ format: 'sum.v2', state: 435 });
+    const saved = await store.getSnapshot(projectionKeyOf('figures'));
+    const { stamp } = saved?.state as { stamp: string };
+    expect(saved?.state).toMatchObject({ version: 3, format: 'sum.v2' });
+    expect(
+      (await store.getSnapshot(projectionStateKeyOf('figures')))?.state,
+    ).toEqual({ version: 3, stamp, state: 435 });
     evolved = 0;
     const third = await log.project('figures', sum);
     expect([third.state, evolved]).toEqual([435, 0]);
@@ -244,7 +252,7 @@ describe('log.project', () => {
     await log.close();
   });
 
-  it('reopens with one read of its checkpoint and no copy of its state, saving the next one just after', async () => {
+  it('reopens with one read of its checkpoint (its record, its state) and no copy of its state, saving the next one just after', async () => {
     const inner = memoryStore();
     const calls = { get: 0, put: 0, encode: 0 };
     const store: typeof inner = {
@@ -278,18 +286,93 @@ describe('log.project', () => {
     const again = await log.project('count', counting);
     expect(again.state.n).toBe(1250);
     expect(evolved).toBe(250);
-    expect(calls).toEqual({ get: 1, put: 0, encode: 0 });
+    expect(calls).toEqual({ get: 2, put: 0, encode: 0 });
     for (let turn = 0; calls.put === 0; turn++) {
       if (turn > 10_000) throw new Error('the checkpoint owed was never saved');
       await new Promise((resolve) => setImmediate(resolve));
     }
     await again.close(); // nothing since that save: nothing more to write
-    expect(calls.put).toBe(1);
+    expect(calls.put).toBe(2); // the state, then the record naming it
     evolved = 0;
     const third = await log.project('count', counting);
     expect(third.state.n).toBe(1250);
     expect(evolved).toBe(0);
     await third.close();
+    await log.close();
+  });
+
+  it('reads the events since its checkpoint while the state saved with it is read', async () => {
+    const inner = memoryStore();
+    let readToEnd = () => {};
+    let eventsRead = Promise.resolve(); // the first opening folds from nothing
+    const store: typeof inner = {
+      ...inner,
+      // The state comes only once every event after the checkpoint has been read:
+      // an opening that waited for the state before reading on would never open.
+      getSnapshot: async (key) => {
+        if (key === projectionStateKeyOf('count')) await eventsRead;
+        return inner.getSnapshot(key);
+      },
+      eventsFrom: async function* (from, only) {
+        yield* inner.eventsFrom(from, only);
+        readToEnd();
+      },
+    };
+    const log = await openLog({ store });
+    const counting: Projection<number> = {
+      initial: () => 0,
+      evolve: (n) => n + 1,
+      snapshot: { name: 'count', every: 100 },
+    };
+    const append = (count: number) =>
+      log.append(
+        'doc/a',
+        Array.from({ length: count }, (_, i) => ({ type: 't', data: i })),
+      );
+    await append(300);
+    await (await log.project('count', counting)).close();
+    await append(1200); // pages of the catch-up: more than one
+    eventsRead = new Promise<void>((resolve) => (readToEnd = resolve));
+    const again = await log.project('count', counting);
+    expect([again.state, again.stats.folded]).toEqual([1500, 1200]);
+    await again.close();
+    await log.close();
+  });
+
+  it("folds from the start when the state saved with its checkpoint is gone or is another save's", async () => {
+    const store = memoryStore();
+    const log = await openLog({ store });
+    const sum: Projection<number> = {
+      initial: () => 0,
+      evolve: (n, e) => n + (e.data as number),
+      snapshot: { name: 'sum', every: 10 },
+    };
+    const append = (from: number) =>
+      log.append(
+        'doc/a',
+        Array.from({ length: 20 }, (_, i) => ({ type: 't', data: from + i })),
+      );
+    await append(0);
+    await (await log.project('sum', sum)).close();
+    const saved = (await store.getSnapshot(projectionStateKeyOf('sum')))!;
+    await append(20);
+    // Another save's state beside this record (two openings saving at once).
+    await (await log.project('sum', sum)).close();
+    await store.putSnapshot(saved);
+    await append(40);
+    const torn = await log.project('sum', sum);
+    expect(torn.state).toBe((59 * 60) / 2);
+    expect(torn.stats.folded).toBe(60);
+    await torn.close();
+    // No state at all: the same.
+    await store.deleteSnapshot(projectionStateKeyOf('sum'));
+    const gone = await log.project('sum', sum);
+    expect([gone.state, gone.stats.folded]).toEqual([(59 * 60) / 2, 60]);
+    await gone.close();
+    // Each replaced it with a whole checkpoint: reopening folds nothing.
+    const whole = await log.project('sum', sum);
+    expect([whole.state, whole.stats.folded]).toEqual([(59 * 60) / 2, 0]);
+    await whole.close();
     await log.close();
   });
 
