@@ -12,7 +12,11 @@ import {
   type Store,
 } from '../src/index.ts';
 import { conflictChanges } from '../src/doc/conflict-changes.ts';
-import { loadDocument, summaryOf } from '../src/doc/document-snapshots.ts';
+import {
+  documentFields,
+  loadDocument,
+  summaryOf,
+} from '../src/doc/document-snapshots.ts';
 import { HistoryIndex } from '../src/doc/history-index.ts';
 import {
   attribute,
@@ -35,34 +39,6 @@ export type Accompany = (
 
 /** Histories kept at once: the open document's in each tab, and a few more. */
 const HISTORIES = 4;
-
-/**
- * Documents the list reads at once. A document without a snapshot (all of them,
- * after an import) is read and folded whole: all at once, the worker held every
- * event of the log in memory together, and whatever the page asked meanwhile
- * waited behind all of them.
- */
-export const LISTED_AT_ONCE = 4;
-
-/** `fn` of each of `items`, at most `limit` under way at a time; in their order. */
-async function eachAtMost<T, R>(
-  limit: number,
-  items: readonly T[],
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, lane),
-  );
-  return results;
-}
 
 /**
  * Documents over the worker's log: one DocumentHandle per document, kept open so
@@ -151,13 +127,11 @@ export function createDocumentService(
   return {
     async listDocuments() {
       const streams = await log.streams(DOC_PREFIX);
-      return eachAtMost(LISTED_AT_ONCE, streams, async (stream) => {
-        const { registers } = await loadDocument(store, stream, {
-          text: false,
-          onIgnoredError,
-        });
-        return { docId: docIdOf(stream), ...summaryOf(registers) };
-      });
+      const fields = await documentFields(store, streams, onIgnoredError);
+      return streams.map((stream) => ({
+        docId: docIdOf(stream),
+        ...summaryOf(fields.get(stream)!),
+      }));
     },
     async createDocument(title) {
       const docId = randomActorId();

@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import {
   DELETED_FIELD,
+  FIELD_SET,
   fieldWritesOf,
   TEXT_EDITED,
   VERSION_RESTORED,
@@ -299,6 +300,60 @@ export async function loadDocument(
     position: state.position,
     folded,
   };
+}
+
+/** The event types that write fields (`fieldWritesOf`): what a listing reads. */
+const FIELD_WRITING = [FIELD_SET, VERSION_RESTORED];
+
+/**
+ * The fields (registers) of each of `streams`, for listing documents: each one's
+ * snapshot's writes, then the writes stored after it, read in one pass over the log
+ * that asks the store for field writes alone (`Store.eventsFrom`'s filter), so that
+ * a packed run builds a record only for its field writes and no text is read. Per
+ * stream, as `loadDocument` gives with `text: false`; registers are order-free, so
+ * the log's arrival order will do.
+ */
+export async function documentFields(
+  store: Store,
+  streams: readonly string[],
+  onIgnoredError: (error: unknown) => void,
+): Promise<Map<string, Registers>> {
+  const fields = new Map<string, { registers: Registers; after: number }>();
+  await Promise.all(
+    streams.map(async (stream) => {
+      const snapshot = snapshotState(
+        await store.getSnapshot(keyOf(stream)).catch(() => undefined),
+      );
+      const registers = new Registers();
+      for (const w of snapshot?.state.writes ?? [])
+        registers.apply(w.event, w.field, w.value, w.supersedes);
+      fields.set(stream, { registers, after: snapshot?.pos ?? 0 });
+    }),
+  );
+  if (fields.size === 0) return new Map();
+  let from = Infinity;
+  for (const { after } of fields.values()) from = Math.min(from, after + 1);
+  const only = { streams: commonPrefix(streams), types: FIELD_WRITING };
+  for await (const { event, pos } of store.eventsFrom(from, only)) {
+    const listed = fields.get(event.stream);
+    if (!listed || pos <= listed.after || !FIELD_WRITING.includes(event.type))
+      continue;
+    try {
+      for (const w of fieldWritesOf(event))
+        listed.registers.apply(event, w.field, w.value, w.supersedes);
+    } catch (error) {
+      onIgnoredError(error);
+    }
+  }
+  return new Map([...fields].map(([stream, f]) => [stream, f.registers]));
+}
+
+/** The longest prefix every one of `names` starts with. */
+function commonPrefix(names: readonly string[]): string {
+  let prefix = names[0] ?? '';
+  for (const name of names)
+    while (!name.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  return prefix;
 }
 
 /** Saves `state` (whose text's Yjs state is `text`) as the stream's snapshot: best effort. */

@@ -1,61 +1,158 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { memoryStore, openDocument } from '../../src/index.ts';
+import { memoryStore, openDocument, openLog } from '../../src/index.ts';
 import { openLogOn } from '../../src/log/log.ts';
 import type { Store } from '../../src/log/store.ts';
+import type { EventFilter } from '../../src/log/event-filter.ts';
 import {
-  createDocumentService,
-  LISTED_AT_ONCE,
-} from '../../worker/document-service.ts';
+  documentFields,
+  loadDocument,
+} from '../../src/doc/document-snapshots.ts';
+import { createDocumentService } from '../../worker/document-service.ts';
+import { assertProperty } from '../support/property.ts';
+import { collect } from '../support/records.ts';
 
-/** `store`, counting the whole-stream reads under way at once (the most seen). */
-function watchingReads(store: Store): { store: Store; most: () => number } {
-  let reading = 0;
-  let most = 0;
+/** `store`, recording the reads a listing makes. */
+function watchingReads(store: Store) {
+  const reads = { streams: 0, logFilters: [] as (EventFilter | undefined)[] };
   const watched: Store = {
     ...store,
-    async streamEventsSince(stream, pos) {
-      most = Math.max(most, ++reading);
-      try {
-        return await store.streamEventsSince(stream, pos);
-      } finally {
-        reading--;
-      }
+    streamEventsSince(stream, pos) {
+      reads.streams++;
+      return store.streamEventsSince(stream, pos);
+    },
+    eventsFrom(from, only) {
+      reads.logFilters.push(only);
+      return store.eventsFrom(from, only);
     },
   };
-  return { store: watched, most: () => most };
+  return { store: watched, reads };
 }
 
+const service = (
+  log: Parameters<typeof createDocumentService>[0],
+  store: Store,
+) =>
+  createDocumentService(
+    log,
+    store,
+    undefined,
+    () => undefined,
+    () => undefined,
+  );
+
 describe('the documents list', () => {
-  it('reads a few documents at a time, not the whole log at once, and lists every one', async () => {
-    const { store, most } = watchingReads(memoryStore());
+  it('reads the field writes of the log in one filtered pass, never a whole stream', async () => {
+    const { store, reads } = watchingReads(memoryStore());
     const log = await openLogOn(store);
-    const titles = Array.from({ length: 3 * LISTED_AT_ONCE + 1 }, (_, i) =>
-      `Document ${i}`.padStart(12, '0'),
-    );
-    const docIds: string[] = [];
-    for (const [i, title] of titles.entries()) {
-      const docId = `d${String(i).padStart(2, '0')}`;
-      await (await openDocument(log, docId)).setField('title', title);
-      docIds.push(docId);
+    const docIds = ['d0', 'd1', 'd2'];
+    for (const docId of docIds) {
+      const doc = await openDocument(log, docId);
+      await doc.setField('title', `Title of ${docId}`);
+      await doc.editText(0, 0, 'words '.repeat(9));
     }
-    const service = createDocumentService(
-      log,
-      store,
-      undefined,
-      () => undefined,
-      () => undefined,
-    );
-    const listed = await service.listDocuments();
-    expect(listed).toEqual(
-      docIds.map((docId, i) => ({
-        docId,
-        title: [titles[i]],
-        deleted: false,
-      })),
-    );
-    // Without snapshots every document is read whole: a few at a time.
-    expect(most()).toBeGreaterThan(1);
-    expect(most()).toBeLessThanOrEqual(LISTED_AT_ONCE);
+    await (await openDocument(log, 'd1')).delete();
+    reads.streams = 0;
+    reads.logFilters = [];
+    expect(await service(log, store).listDocuments()).toEqual([
+      { docId: 'd0', title: ['Title of d0'], deleted: false },
+      { docId: 'd1', title: ['Title of d1'], deleted: true },
+      { docId: 'd2', title: ['Title of d2'], deleted: false },
+    ]);
+    expect(reads.streams).toBe(0);
+    expect(reads.logFilters).toEqual([
+      { streams: 'doc/d', types: ['doc.field.set', 'doc.version.restored'] },
+    ]);
     await log.close();
+  });
+
+  it('lists the fields that folding each document gives, snapshots or not, concurrent or not', async () => {
+    await assertProperty(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            replica: fc.nat(1),
+            doc: fc.nat(2),
+            kind: fc.constantFrom(
+              'title',
+              'text',
+              'delete',
+              'restore',
+              'sync',
+              'open',
+            ),
+            value: fc.string({ maxLength: 4 }),
+          }),
+          { maxLength: 30 },
+        ),
+        async (steps) => {
+          const store = memoryStore();
+          const logs = [
+            await openLogOn(store),
+            await openLog({ actor: 'there' }),
+          ];
+          const past = new Map<string, string[]>();
+          for (const step of steps) {
+            const log = logs[step.replica]!;
+            const docId = `d${step.doc}`;
+            const doc = await openDocument(log, docId);
+            if (step.kind === 'title') {
+              past.set(
+                `${step.replica}${docId}`,
+                await log.heads(`doc/${docId}`),
+              );
+              await doc.setField('title', step.value);
+            } else if (step.kind === 'text')
+              await doc.editText(0, 0, step.value || 'x');
+            else if (step.kind === 'delete') await doc.delete();
+            else if (step.kind === 'restore') {
+              // Back to the version before this document's last rename here.
+              const before = past.get(`${step.replica}${docId}`);
+              if (before) await doc.restore(before);
+            } else if (step.kind === 'sync') {
+              const [a, b] = logs;
+              await b!.ingest(
+                await collect(a!.since(await b!.versionVector())),
+              );
+              await a!.ingest(
+                await collect(b!.since(await a!.versionVector())),
+              );
+            } else {
+              // A snapshot of the document here, as opening it saves (every: 1).
+              await loadDocument(store, `doc/${docId}`, {
+                text: true,
+                every: 1,
+                onIgnoredError: () => undefined,
+              });
+            }
+          }
+          const streams = await logs[0]!.streams('doc/');
+          const listed = await documentFields(store, streams, (e) => {
+            throw e;
+          });
+          for (const stream of streams) {
+            const folded = await loadDocument(store, stream, {
+              text: false,
+              onIgnoredError: () => undefined,
+            });
+            for (const field of ['title', '@deleted'])
+              expect(
+                listed
+                  .get(stream)!
+                  .values(field)
+                  .map((v) => v.id)
+                  .sort(),
+              ).toEqual(
+                folded.registers
+                  .values(field)
+                  .map((v) => v.id)
+                  .sort(),
+              );
+          }
+          await Promise.all(logs.map((l) => l.close()));
+        },
+      ),
+      40,
+    );
   });
 });
