@@ -1,4 +1,5 @@
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
+import { ITEM_STRIDE, scanUpdate, type ScannedUpdate } from './update-scan.ts';
 
 /** Where an event's insertions and deletions sit in the merged text, tombstones counted. */
 export interface TouchedRange {
@@ -53,9 +54,25 @@ export class ItemPositions {
     return undefined;
   }
 
-  /** The span an update inserted into or deleted from, or undefined when it touched no text. */
+  /** Scanned into again by each `rangeOf`: read without allocating. */
+  private readonly scanned: ScannedUpdate = { items: [], deletes: [] };
+
+  /**
+   * The span an update inserted into or deleted from, or undefined when it touched
+   * no text. Its items and deleted ranges, scanned (`scanUpdate`), not decoded: a
+   * document's conflicts read every event of their episodes this way, and
+   * `Y.decodeUpdate` made an Item and a string per run of text for each (with the
+   * garbage they leave, most of the conflicts' cost in the worker's profile). An
+   * update that does not scan (from another replica) touched no text: folding
+   * ignores it too.
+   */
   rangeOf(update: Uint8Array): TouchedRange | undefined {
-    const { structs, ds } = Y.decodeUpdate(update);
+    try {
+      scanUpdate(update, this.scanned);
+    } catch {
+      return undefined;
+    }
+    const { items, deletes } = this.scanned;
     let from = Infinity;
     let to = -Infinity;
     const touch = (client: number, clock: number, length: number) => {
@@ -66,10 +83,10 @@ export class ItemPositions {
         to = Math.max(to, position);
       }
     };
-    for (const struct of structs)
-      touch(struct.id.client, struct.id.clock, struct.length);
-    for (const [client, deletes] of ds.clients)
-      for (const d of deletes) touch(client, d.clock, d.len);
+    for (let i = 0; i < items.length; i += ITEM_STRIDE)
+      touch(items[i]!, items[i + 1]!, items[i + 2]!);
+    for (let i = 0; i < deletes.length; i += 3)
+      touch(deletes[i]!, deletes[i + 1]!, deletes[i + 2]!);
     return from <= to ? { from, to } : undefined;
   }
 }
