@@ -212,12 +212,18 @@ export function insightsProjection(): Projection<InsightsState> {
       return state;
     },
     snapshot: {
-      name: 'insights.v7',
+      name: 'insights.v8',
       every: 2000,
       encode: (state) => {
-        const out: InsightsState = new Map();
-        for (const [docId, doc] of state) out.set(docId, withoutSpareRoom(doc));
+        const out = new Map<string, PackedInsights>();
+        for (const [docId, doc] of state) out.set(docId, packed(doc));
         return out;
+      },
+      decode: (value) => {
+        const state: InsightsState = new Map();
+        for (const [docId, doc] of value as Map<string, PackedInsights>)
+          state.set(docId, unpacked(doc));
+        return state;
       },
     },
   };
@@ -248,6 +254,115 @@ function withoutSpareRoom(doc: DocumentInsights): DocumentInsights {
       spans: filled(recent.spans),
     },
   };
+}
+
+/**
+ * A document's insights as a checkpoint (or a restart copy) holds them: its columns
+ * cut to what they hold (`withoutSpareRoom`), the episodes' times as differences
+ * (`packTimes`), clocks and spans as 32-bit integers where they fit. At 260k events
+ * the checkpoint was 2.07 MB, its times 0.98 MB of it and the deleted clocks 0.59 MB;
+ * reopening reads it whole, and the projection writes it every 2,000 events.
+ */
+interface PackedInsights extends Omit<
+  DocumentInsights,
+  'insertedIds' | 'deletedIds' | 'episodes' | 'recent'
+> {
+  insertedIds: Map<number, Uint32Array | number[]>;
+  deletedIds: Map<number, Uint32Array | number[]>;
+  episodes: { count: number; times: PackedTimes; kinds: Uint8Array };
+  recent: Omit<Recent, 'edits' | 'spans'> & {
+    edits: Uint32Array | Float64Array;
+    spans: Uint32Array | Float64Array;
+  };
+}
+
+function packed(doc: DocumentInsights): PackedInsights {
+  const { episodes, recent, ...rest } = withoutSpareRoom(doc);
+  return {
+    ...rest,
+    insertedIds: packClocks(doc.insertedIds),
+    deletedIds: packClocks(doc.deletedIds),
+    episodes: { ...episodes, times: packTimes(episodes.times) },
+    recent: {
+      ...recent,
+      edits: asUint32(recent.edits.values),
+      spans: asUint32(recent.spans.values),
+    },
+  };
+}
+
+function unpacked(doc: PackedInsights): DocumentInsights {
+  const { episodes, recent } = doc;
+  const column = (values: Uint32Array | Float64Array): Column => ({
+    length: values.length,
+    values: Float64Array.from(values),
+  });
+  return {
+    ...doc,
+    insertedIds: unpackClocks(doc.insertedIds),
+    deletedIds: unpackClocks(doc.deletedIds),
+    episodes: { ...episodes, times: unpackTimes(episodes.times) },
+    recent: {
+      ...recent,
+      edits: column(recent.edits),
+      spans: column(recent.spans),
+    },
+  };
+}
+
+/** `values` as 32-bit unsigned integers when every one is one, else as they are. */
+function asUint32<T extends ArrayLike<number>>(values: T): Uint32Array | T {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!(v >= 0 && v <= 0xffffffff && Number.isInteger(v))) return values;
+  }
+  return Uint32Array.from(values);
+}
+
+const packClocks = (ids: Map<number, number[]>) =>
+  new Map([...ids].map(([client, ranges]) => [client, asUint32(ranges)]));
+
+const unpackClocks = (ids: Map<number, Uint32Array | number[]>) =>
+  new Map([...ids].map(([client, ranges]) => [client, Array.from(ranges)]));
+
+/**
+ * Episode times as `base` and, per time, its difference from the last time before
+ * it that is a number (NaN, an episode not yet merged or a time that did not parse,
+ * as NO_TIME): times of one document are close, so they fit 32 bits. Or the times
+ * as they are, when one difference does not fit.
+ */
+export type PackedTimes = Float64Array | { base: number; deltas: Int32Array };
+const NO_TIME = -0x80000000;
+
+export function packTimes(times: Float64Array): PackedTimes {
+  const deltas = new Int32Array(times.length);
+  let last = NaN;
+  let base = NaN;
+  for (let i = 0; i < times.length; i++) {
+    const t = times[i]!;
+    if (t !== t) {
+      deltas[i] = NO_TIME;
+      continue;
+    }
+    if (last !== last) base = last = t;
+    const d = t - last;
+    if (!(Number.isInteger(d) && d > NO_TIME && d <= 0x7fffffff)) return times;
+    deltas[i] = d;
+    last = t;
+  }
+  return { base, deltas };
+}
+
+export function unpackTimes(times: PackedTimes): Float64Array {
+  if (times instanceof Float64Array) return times;
+  const { base, deltas } = times;
+  const out = new Float64Array(deltas.length);
+  let last = base;
+  for (let i = 0; i < deltas.length; i++) {
+    const d = deltas[i]!;
+    out[i] = d === NO_TIME ? NaN : (last += d);
+  }
+  return out;
 }
 
 /**

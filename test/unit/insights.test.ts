@@ -8,7 +8,12 @@ import {
   type Log,
   type LogEvent,
 } from '../../src/index.ts';
-import { insightsOf, insightsProjection } from '../../src/doc/insights.ts';
+import {
+  insightsOf,
+  insightsProjection,
+  packTimes,
+  unpackTimes,
+} from '../../src/doc/insights.ts';
 import { assertProperty } from '../support/property.ts';
 import { collect } from '../support/records.ts';
 
@@ -139,12 +144,28 @@ describe('the insights projection', () => {
         streams: 'doc/',
       });
       expect(insightsOf(kept.state)).toEqual(insightsOf(again.state));
-      const doc = projection.snapshot!.encode!(kept.state) as typeof kept.state;
+      const doc = projection.snapshot!.encode!(kept.state) as Map<
+        string,
+        {
+          episodes: {
+            count: number;
+            times: Float64Array | { deltas: Int32Array };
+            kinds: Uint8Array;
+          };
+          recent: { count: number; edits: Uint32Array; spans: Uint32Array };
+        }
+      >;
       const { episodes, recent } = doc.get('d')!;
-      expect(episodes.times.length).toBe(3 * episodes.count);
+      // Times as 32-bit differences: these are seconds apart.
+      expect(episodes.times).not.toBeInstanceOf(Float64Array);
+      expect((episodes.times as { deltas: Int32Array }).deltas.length).toBe(
+        3 * episodes.count,
+      );
       expect(episodes.kinds.length).toBe(episodes.count);
-      expect(recent.edits.values.length).toBe(recent.edits.length);
-      expect(recent.spans.values.length).toBe(recent.spans.length);
+      expect(recent.edits).toBeInstanceOf(Uint32Array);
+      expect(recent.edits.length).toBe(2 * recent.count);
+      expect(recent.spans).toBeInstanceOf(Uint32Array);
+      expect(recent.spans.length).toBe(recent.edits.at(-1) ?? 0);
       await Promise.all([kept.close(), again.close()]);
       return episodes.count;
     }
@@ -357,5 +378,33 @@ describe('the insights projection', () => {
       for (const ranges of byClient.values())
         expect(ranges.length).toBeLessThanOrEqual(256);
     expect(insightsOf(state).conflicts).toHaveLength(1);
+  });
+});
+
+describe('episode times in a checkpoint', () => {
+  it('come back as they were: NaN, far apart, or not whole milliseconds', async () => {
+    await assertProperty(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.constant(NaN),
+            fc.integer({ min: 1.7e12, max: 1.7e12 + 1e6 }),
+            fc.double({ min: -1e15, max: 1e15, noNaN: true }),
+          ),
+          { maxLength: 60 },
+        ),
+        async (values) => {
+          const times = Float64Array.from(values);
+          expect(unpackTimes(packTimes(times))).toEqual(times);
+        },
+      ),
+      200,
+    );
+    // Close times pack to 32-bit differences.
+    const close = Float64Array.from([1.7e12, 1.7e12 + 5, NaN, 1.7e12 - 9]);
+    expect(packTimes(close)).toEqual({
+      base: 1.7e12,
+      deltas: Int32Array.from([0, 5, -0x80000000, -14]),
+    });
   });
 });
