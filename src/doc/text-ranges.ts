@@ -62,9 +62,10 @@ export class ItemPositions {
    * no text. Its items and deleted ranges, scanned (`scanUpdate`), not decoded: a
    * document's conflicts read every event of their episodes this way, and
    * `Y.decodeUpdate` made an Item and a string per run of text for each (with the
-   * garbage they leave, most of the conflicts' cost in the worker's profile). An
-   * update that does not scan (from another replica) touched no text: folding
-   * ignores it too.
+   * garbage they leave, most of the conflicts' cost in the worker's profile). A
+   * skip (ids an update made beside pending ones does not hold) is passed over, where
+   * the decoded update's was touched. An update that does not scan (from another
+   * replica) touched no text: folding ignores it too.
    */
   rangeOf(update: Uint8Array): TouchedRange | undefined {
     try {
