@@ -66,6 +66,32 @@ describe('the documents list', () => {
     await log.close();
   });
 
+  it('lists a document whose field writes from another replica do not read, and says so', async () => {
+    const store = memoryStore();
+    const log = await openLogOn(store);
+    const there = await openLog({ actor: 'there' });
+    await (await openDocument(there, 'd')).setField('title', 'Kept');
+    // Field writes no document handle would make: no field, then no supersedes.
+    await there.append('doc/d', { type: 'doc.field.set', data: { value: 1 } });
+    await there.append('doc/d', {
+      type: 'doc.version.restored',
+      data: { fields: { title: { value: 'x' } } },
+    });
+    await log.ingest(await collect(there.since({})));
+    const ignored: unknown[] = [];
+    const fields = await documentFields(store, ['doc/d'], (error) =>
+      ignored.push(error),
+    );
+    expect(
+      fields
+        .get('doc/d')!
+        .values('title')
+        .map((v) => v.value),
+    ).toEqual(['Kept']);
+    expect(ignored).toHaveLength(2);
+    await Promise.all([log.close(), there.close()]);
+  });
+
   it('lists the fields that folding each document gives, snapshots or not, concurrent or not', async () => {
     await assertProperty(
       fc.asyncProperty(
