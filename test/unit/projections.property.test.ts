@@ -80,6 +80,13 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   },
 );
 
+/** `count` events appended to `stream`, their data 0 to count - 1. */
+const appendTo = (log: Log, stream: string, count: number) =>
+  log.append(
+    stream,
+    Array.from({ length: count }, (_, i) => ({ type: 't', data: i })),
+  );
+
 /** The fold from nothing: every event of the prefix, in canonical order. */
 async function brute(log: Log, prefix: string | undefined) {
   const all = await collect(log.since({}));
@@ -272,11 +279,7 @@ describe('log.project', () => {
         decode: (v) => ({ ...(v as { n: number }) }),
       },
     };
-    const append = (count: number) =>
-      log.append(
-        'doc/a',
-        Array.from({ length: count }, (_, i) => ({ type: 't', data: i })),
-      );
+    const append = (count: number) => appendTo(log, 'doc/a', count);
     await append(1000);
     await (await log.project('count', counting)).close();
     // More than a checkpoint's worth since: the catch-up owes one.
@@ -324,11 +327,7 @@ describe('log.project', () => {
       evolve: (n) => n + 1,
       snapshot: { name: 'count', every: 100 },
     };
-    const append = (count: number) =>
-      log.append(
-        'doc/a',
-        Array.from({ length: count }, (_, i) => ({ type: 't', data: i })),
-      );
+    const append = (count: number) => appendTo(log, 'doc/a', count);
     await append(300);
     await (await log.project('count', counting)).close();
     await append(1200); // pages of the catch-up: more than one
@@ -380,12 +379,7 @@ describe('log.project', () => {
     const store = memoryStore();
     const here = await openLog({ store, actor: 'here' });
     const there = await openLog({ actor: 'there' });
-    const append = (log: Log, stream: string, count: number) =>
-      log.append(
-        stream,
-        Array.from({ length: count }, (_, i) => ({ type: 't', data: i })),
-      );
-    await append(here, 'doc/1', 10);
+    await appendTo(here, 'doc/1', 10);
     const every = 5;
     await (await here.project('p', ids(every))).close(); // checkpoint: 10 events
     // Two late events from another replica, each written after everything here
@@ -397,17 +391,17 @@ describe('log.project', () => {
       await there.ingest(
         await collect(here.since(await there.versionVector())),
       );
-      await append(there, 'doc/2', 1);
+      await appendTo(there, 'doc/2', 1);
       await yonder.ingest(
         await collect(there.since(await yonder.versionVector())),
       );
-      await append(yonder, 'notes/1', 1);
+      await appendTo(yonder, 'notes/1', 1);
       const mine = await collect(yonder.since(await here.versionVector()));
       await here.ingest(mine.filter((e) => e.actor === 'yonder'));
       return (await collect(there.since({}))).at(-1)!;
     };
     const first = await late();
-    await append(here, 'doc/1', 3);
+    await appendTo(here, 'doc/1', 3);
 
     // Opened from the checkpoint; a second opening of the name saves over it.
     const a = await here.project('p', ids(every));
@@ -432,7 +426,7 @@ describe('log.project', () => {
     };
     await refoldsFew(await late());
     const third = await late();
-    await append(here, 'doc/1', every);
+    await appendTo(here, 'doc/1', every);
     await refoldsFew(third);
     await c.close();
     await Promise.all([here.close(), there.close(), yonder.close()]);
