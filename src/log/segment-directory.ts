@@ -107,9 +107,12 @@ export function mayHold(meta: SegmentSummary, filter: EventFilter): boolean {
 interface Entry {
   meta: SegmentMeta;
   /**
-   * Which 12-bit beginnings its ids have, one bit each: a search for an id the segment
-   * does not hold mostly ends here, without sorting the segment's prefixes (built on
-   * first look-up, 512 bytes).
+   * Which 14-bit beginnings its ids have, one bit each (built on first look-up, 2 KiB):
+   * a search for an id the segment does not hold mostly ends here, without sorting
+   * the segment's prefixes. With 12 bits a full segment's 2,048 ids set 39% of them,
+   * so a search sorted about two in five of the segments it passed on its way to
+   * the one holding its id (14 ms of a profiled 100k-event history jump); with 14
+   * bits, 12%.
    */
   beginnings?: Uint32Array;
   /** The first four bytes of each id, sorted, and the index each came from: built on first look-up. */
@@ -223,7 +226,7 @@ export class SegmentDirectory {
 /** The index of the id `bytes` (whose first four bytes are `prefix`) in the entry's segment, or -1. */
 function indexIn(entry: Entry, prefix: number, bytes: Uint8Array): number {
   const beginnings = (entry.beginnings ??= beginningsOf(entry.meta));
-  const top = prefix >>> 20;
+  const top = prefix >>> (32 - BEGINNING_BITS);
   if ((beginnings[top >>> 5]! & (1 << (top & 31))) === 0) return -1;
   const { prefixes, order } = sortedPrefixes(entry);
   let lo = 0;
@@ -240,10 +243,12 @@ function indexIn(entry: Entry, prefix: number, bytes: Uint8Array): number {
   return -1;
 }
 
+const BEGINNING_BITS = 14;
+
 function beginningsOf({ ids, count }: SegmentMeta): Uint32Array {
-  const bits = new Uint32Array(128);
+  const bits = new Uint32Array(2 ** BEGINNING_BITS / 32);
   for (let i = 0; i < count; i++) {
-    const top = (ids[i * ID_BYTES]! << 4) | (ids[i * ID_BYTES + 1]! >>> 4);
+    const top = prefixAt(ids, i) >>> (32 - BEGINNING_BITS);
     bits[top >>> 5]! |= 1 << (top & 31);
   }
   return bits;

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { deleteDB, openDB } from 'idb';
 import { describe, expect, it } from 'vitest';
 import {
@@ -13,6 +14,7 @@ import { openIdbStore } from '../../worker/idb-store.ts';
 import { Segments, type SegmentWriteTx } from '../../worker/idb-segments.ts';
 import { snapshotContract } from '../contract/snapshot-contract.ts';
 import { storeContract } from '../contract/store-contract.ts';
+import { assertProperty } from '../support/property.ts';
 import { collect } from '../support/records.ts';
 
 let n = 0;
@@ -225,6 +227,53 @@ describe('whether an event is stored up to a position', () => {
         ).toBe(record.pos <= pos);
       await store.close();
     }
+    await deleteDB(database);
+  });
+});
+
+describe('an event looked up by id', () => {
+  it('is the record its segment holds, whether the first asked of a segment, the next, or one of many at once', async () => {
+    const database = `looked-up-${Date.now()}`;
+    const options = {
+      segmentEvents: 16,
+      directSegmentMin: 17,
+      compaction: false,
+    };
+    const writer = await openIdbStore(database, options);
+    const log = await openLogOn(writer, { actor: 'actor-a' });
+    for (let i = 0; i < 70; i++)
+      await log.append(i % 3 ? 'doc/b' : 'doc/a', {
+        type: 't',
+        data: { i, text: 'é'.repeat(i % 5) },
+        ...(i % 4 ? { author: `author-${i % 2}` } : {}),
+      });
+    expect(await writer.compact()).toBeGreaterThan(0);
+    const records = await collect(writer.eventsFrom(1));
+    await log.close();
+    const byId = new Map(records.map((r) => [r.event.id, r]));
+    await assertProperty(
+      fc.asyncProperty(
+        fc.shuffledSubarray([...byId.keys()], { minLength: 1 }),
+        fc.boolean(),
+        async (ids, atOnce) => {
+          // A new store each time: nothing decoded or built yet.
+          const store = await openIdbStore(database, options);
+          try {
+            const found = atOnce
+              ? await Promise.all(ids.map((id) => store.event(id)))
+              : [];
+            if (!atOnce)
+              for (const id of ids) found.push(await store.event(id));
+            // And again, from what the first look-ups built or decoded.
+            for (const id of ids) found.push(await store.event(id));
+            expect(found).toEqual([...ids, ...ids].map((id) => byId.get(id)));
+          } finally {
+            await store.close();
+          }
+        },
+      ),
+      25,
+    );
     await deleteDB(database);
   });
 });
