@@ -53,6 +53,8 @@ export class DocState {
   static restore(
     parts: {
       text: Uint8Array | undefined;
+      /** Yjs updates applied after `text`, in order (a checkpoint's steps). */
+      steps?: readonly Uint8Array[];
       plain?: string | undefined;
       writes: readonly FieldWrite[];
       heads: EventId[];
@@ -63,7 +65,8 @@ export class DocState {
     const state = new DocState();
     for (const w of parts.writes)
       state.registers.apply(w.event, w.field, w.value, w.supersedes);
-    if (parts.text) state.applyText([parts.text], onIgnoredError);
+    const text = [...(parts.text ? [parts.text] : []), ...(parts.steps ?? [])];
+    if (text.length > 0) state.applyText(text, onIgnoredError);
     if (parts.plain !== undefined) state.plain = parts.plain;
     state.heads = [...parts.heads].sort();
     state.position = parts.position;
@@ -259,6 +262,7 @@ export class DocStates {
         checkpoint,
         heads,
         MAX_FROM_CHECKPOINT,
+        true,
       );
       if (missing) {
         checkpoint.apply(missing, this.onIgnoredError);
@@ -315,6 +319,12 @@ export class DocStates {
     base: DocState,
     heads: EventId[],
     limit = MAX_CATCH_UP,
+    /**
+     * Read the events between the base's position and the heads' in one pass first
+     * (a checkpoint a few thousand events back): looked up one by one, the jump
+     * 90k events back in a 100k-event history took 51 of its worker's 180 ms.
+     */
+    readAhead = false,
   ): Promise<LogEvent[] | undefined> {
     const baseHeads = new Set(base.heads);
     let met = 0;
@@ -328,12 +338,16 @@ export class DocStates {
       base.applied.has(id) ||
       (base.position > 0 && (await this.store.storedBy(id, base.position)));
     const tips = new Set(heads);
+    const ahead = readAhead
+      ? await this.readBetween(base.position, heads, limit)
+      : undefined;
     while (stack.length > 0) {
       const id = stack.pop()!;
       if (seen.has(id)) continue;
       seen.add(id);
       let record: EventRecord | undefined;
-      if (tips.has(id)) {
+      record = ahead?.get(id);
+      if (!record && tips.has(id)) {
         record = await this.store.event(id);
         if (!record || record.event.stream !== this.stream) return undefined;
       }
@@ -348,5 +362,36 @@ export class DocStates {
       stack.push(...record.event.parents);
     }
     return met === baseHeads.size ? missing : undefined;
+  }
+
+  /**
+   * The stream's events stored after `after` and up to the last of `heads`, by id:
+   * every ancestor of the heads that a state holding everything up to `after` lacks
+   * (a parent is stored before its child). Undefined when that is more than `limit`
+   * positions or a head is not of this stream (the walk then looks up each event).
+   */
+  private async readBetween(
+    after: number,
+    heads: EventId[],
+    limit: number,
+  ): Promise<Map<EventId, EventRecord> | undefined> {
+    if (after <= 0) return undefined;
+    let upTo = 0;
+    for (const id of heads) {
+      const record = await this.store.event(id);
+      if (!record || record.event.stream !== this.stream) return undefined;
+      upTo = Math.max(upTo, record.pos);
+    }
+    if (upTo - after > limit) return undefined;
+    const between = new Map<EventId, EventRecord>();
+    // In position order: the read stops at the first record past the heads.
+    for await (const record of this.store.eventsFrom(after + 1, {
+      streams: this.stream,
+    })) {
+      if (record.pos > upTo) break;
+      if (record.event.stream === this.stream)
+        between.set(record.event.id, record);
+    }
+    return between;
   }
 }
