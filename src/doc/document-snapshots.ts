@@ -33,6 +33,14 @@ export const SNAPSHOT_EVERY = 500;
  */
 export const CHECKPOINT_EVERY = 4096;
 /**
+ * Between whole checkpoints, a step every this many events: the Yjs updates of the
+ * fold's transactions since the checkpoint before (its items merged as the Y.Doc
+ * merges them: 1,800 typed characters make one update of 2-7 KB, applied in a few
+ * ms, where applying their 1,800 events took 40-70 ms of a 100k-event history
+ * jump). Looking at an old version then folds at most this many events.
+ */
+export const CHECKPOINT_STEP = 512;
+/**
  * Events folded in one go when opening. In the explorer bench's worker profile (the
  * 260k-event log's documents, just imported) a run of 4,096 took 60-75 ms, and a
  * page's request waited behind each run; a quarter of that is the most it waits now.
@@ -97,6 +105,8 @@ export interface LoadOptions {
   every?: number;
   /** Checkpoint spacing (CHECKPOINT_EVERY); tests lower it. */
   checkpointEvery?: number;
+  /** Spacing of the steps between checkpoints (CHECKPOINT_STEP); tests lower it. */
+  checkpointStep?: number;
   /**
    * Hears the text as a string as soon as it is known: from the snapshot when nothing
    * came since, before the text's Yjs state is read.
@@ -144,7 +154,7 @@ async function snapshotAndSince(
 export async function openDocState(
   store: Store,
   stream: string,
-  options: Pick<LoadOptions, 'every' | 'checkpointEvery'> & {
+  options: Pick<LoadOptions, 'every' | 'checkpointEvery' | 'checkpointStep'> & {
     onIgnoredError: (error: Error) => void;
   },
   useSnapshot = true,
@@ -174,28 +184,59 @@ export async function openDocState(
   // a run, the state holds every event of the stream up to the run's last position
   // (an event is stored after its parents, so any prefix of the records is whole).
   const checkpointEvery = options.checkpointEvery ?? CHECKPOINT_EVERY;
+  const step = options.checkpointStep ?? CHECKPOINT_STEP;
   const kept = snapshot?.state.sinceCheckpoint;
   let since = Number.isSafeInteger(kept) && kept! > 0 ? kept! : 0;
-  for (let i = 0; i < records.length;) {
-    if (i > 0) await yieldToWaiting();
-    const run = records.slice(
-      i,
-      i + Math.min(FOLDED_AT_ONCE, Math.max(1, checkpointEvery - since)),
-    );
-    i += run.length;
-    since += run.length;
-    state.apply(
-      run.map((r) => r.event),
-      options.onIgnoredError,
-    );
-    state.position = run[run.length - 1]!.pos;
-    state.applied.clear();
-    state.heads = headsOf(state.heads, run);
-    if (since >= checkpointEvery) {
-      await yieldToWaiting();
-      await saveCheckpoint(store, stream, state, options.onIgnoredError);
-      since = 0;
+  // Steps chain from a checkpoint this fold wrote: it heard every update since.
+  let chained:
+    { base: number; updates: Uint8Array[]; since: number } | undefined;
+  const hear = (update: Uint8Array) => chained?.updates.push(update);
+  state.ydoc.on('update', hear);
+  try {
+    for (let i = 0; i < records.length;) {
+      if (i > 0) await yieldToWaiting();
+      const due = Math.min(
+        checkpointEvery - since,
+        chained ? step - chained.since : Infinity,
+      );
+      const run = records.slice(
+        i,
+        i + Math.min(FOLDED_AT_ONCE, Math.max(1, due)),
+      );
+      i += run.length;
+      since += run.length;
+      if (chained) chained.since += run.length;
+      state.apply(
+        run.map((r) => r.event),
+        options.onIgnoredError,
+      );
+      state.position = run[run.length - 1]!.pos;
+      state.applied.clear();
+      state.heads = headsOf(state.heads, run);
+      // A step needs nothing pending in the Y.Doc: updates it holds back (their
+      // dependencies not yet folded) are in no transaction's update.
+      const { pendingStructs, pendingDs } = state.ydoc.store;
+      const whole =
+        since >= checkpointEvery ||
+        (chained?.since === step &&
+          (pendingStructs !== null || pendingDs !== null));
+      if (whole || chained?.since === step) {
+        await yieldToWaiting();
+        const saved = await saveCheckpoint(
+          store,
+          stream,
+          state,
+          options.onIgnoredError,
+          whole ? undefined : chained,
+        );
+        if (whole) since = 0;
+        chained = saved
+          ? { base: state.position, updates: [], since: 0 }
+          : undefined;
+      }
     }
+  } finally {
+    state.ydoc.off('update', hear);
   }
   if (records.length >= (options.every ?? SNAPSHOT_EVERY)) {
     await yieldToWaiting();
@@ -391,16 +432,25 @@ const checkpointKeyOf = (stream: string, pos: number) =>
 /**
  * The list of a document's checkpoints, oldest first: where each is (its position)
  * and the last of its events in canonical order, which no event it holds sorts after.
+ * A step names the checkpoint it is a delta on (`base`, that one's position).
  */
 interface CheckpointsState {
   version: 1;
-  checkpoints: (CanonicalKey & { pos: number })[];
+  checkpoints: ListedCheckpoint[];
 }
 
-/** A checkpoint: a snapshot kept, the document holding every event up to `pos`. */
+type ListedCheckpoint = CanonicalKey & { pos: number; base?: number };
+
+/**
+ * A checkpoint: a snapshot kept, the document holding every event up to `pos`. A
+ * whole one holds the text's Yjs state (`text`); a step holds the updates that
+ * make its base's state this one's (`steps`). Both hold every register write and
+ * the heads.
+ */
 interface CheckpointState {
   version: 1;
-  text: Uint8Array;
+  text?: Uint8Array;
+  steps?: Uint8Array[];
   writes: FieldWrite[];
   heads: EventId[];
 }
@@ -415,13 +465,17 @@ async function saveCheckpoint(
   stream: string,
   state: DocState,
   onIgnoredError: (error: Error) => void,
-): Promise<void> {
+  /** A step: the checkpoint it is a delta on, and the updates since it. */
+  step?: { base: number; updates: Uint8Array[] },
+): Promise<boolean> {
   try {
     const { last, missing } = await lastOfIds(store, state.heads, stream);
-    if (!last || missing) return;
+    if (!last || missing) return false;
     const checkpoint: CheckpointState = {
       version: 1,
-      text: Y.encodeStateAsUpdate(state.ydoc),
+      ...(step
+        ? { steps: step.updates }
+        : { text: Y.encodeStateAsUpdate(state.ydoc) }),
       writes: [...state.registers.writes],
       heads: [...state.heads],
     };
@@ -432,14 +486,21 @@ async function saveCheckpoint(
     const list = (await checkpointsOf(store, stream)).filter(
       (c) => c.pos !== pos,
     );
-    list.push({ pos, hlc: last.hlc, id: last.id });
+    list.push({
+      pos,
+      hlc: last.hlc,
+      id: last.id,
+      ...(step ? { base: step.base } : {}),
+    });
     list.sort((a, b) => a.pos - b.pos);
     const listed: CheckpointsState = { version: 1, checkpoints: list };
     await store.putSnapshot(
       orderFreeSnapshot(checkpointsKeyOf(stream), stream, pos, listed),
     );
+    return true;
   } catch (error) {
     onIgnoredError(error as Error);
+    return false;
   }
 }
 
@@ -459,7 +520,9 @@ async function checkpointsOf(
       c !== null &&
       Number.isSafeInteger((c as { pos: unknown }).pos) &&
       typeof (c as { hlc: unknown }).hlc === 'string' &&
-      typeof (c as { id: unknown }).id === 'string',
+      typeof (c as { id: unknown }).id === 'string' &&
+      ((c as { base?: unknown }).base === undefined ||
+        Number.isSafeInteger((c as { base: unknown }).base)),
   );
 }
 
@@ -475,34 +538,74 @@ export async function openCheckpoint(
   last: CanonicalKey,
   onIgnoredError: (error: Error) => void,
 ): Promise<DocState | undefined> {
-  const usable = (await checkpointsOf(store, stream)).filter(
-    (c) => compareCanonical(c, last) <= 0,
+  const listed = await checkpointsOf(store, stream);
+  const byPos = new Map(listed.map((c) => [c.pos, c]));
+  // The latest usable one, back through its bases to a whole one; where a base is
+  // not listed, the latest usable whole one. A step's base sorts before it.
+  const chainTo = (c: ListedCheckpoint | undefined): ListedCheckpoint[] => {
+    const chain: ListedCheckpoint[] = [];
+    for (
+      let at = c;
+      at;
+      at = at.base === undefined ? undefined : byPos.get(at.base)
+    ) {
+      chain.unshift(at);
+      if (at.base === undefined) return chain;
+      if (at.base >= at.pos) break;
+    }
+    return [];
+  };
+  const usable = listed.filter((c) => compareCanonical(c, last) <= 0);
+  let chain = chainTo(usable[usable.length - 1]);
+  if (chain.length === 0)
+    chain = chainTo(usable.findLast((c) => c.base === undefined));
+  if (chain.length === 0) return undefined;
+  const states = await Promise.all(
+    chain.map((c) => readCheckpoint(store, stream, c.pos)),
   );
-  const chosen = usable[usable.length - 1];
-  if (!chosen) return undefined;
+  // A step that cannot be read ends the chain at the one before it.
+  const whole = states[0]?.text;
+  if (!whole) return undefined;
+  let end = 1;
+  while (end < states.length && states[end]?.steps) end++;
+  const at = states[end - 1]!;
+  return DocState.restore(
+    {
+      text: whole,
+      steps: states.slice(1, end).flatMap((s) => s!.steps!),
+      writes: at.writes,
+      heads: at.heads,
+      position: chain[end - 1]!.pos,
+    },
+    onIgnoredError,
+  );
+}
+
+/** The checkpoint of `stream` at `pos`; undefined when missing or not this module's. */
+async function readCheckpoint(
+  store: Store,
+  stream: string,
+  pos: number,
+): Promise<CheckpointState | undefined> {
   const record = await store
-    .getSnapshot(checkpointKeyOf(stream, chosen.pos))
+    .getSnapshot(checkpointKeyOf(stream, pos))
     .catch(() => undefined);
   const state = record?.state as Partial<CheckpointState> | undefined;
+  const bytes = (v: unknown) => v instanceof Uint8Array;
   if (
     !record ||
-    record.pos !== chosen.pos ||
+    record.pos !== pos ||
     state?.version !== 1 ||
-    !(state.text instanceof Uint8Array) ||
+    (state.text === undefined) === (state.steps === undefined) ||
+    (state.text !== undefined && !bytes(state.text)) ||
+    (state.steps !== undefined &&
+      !(Array.isArray(state.steps) && state.steps.every(bytes))) ||
     !Array.isArray(state.writes) ||
     !Array.isArray(state.heads) ||
     !state.heads.every((h) => typeof h === 'string')
   )
     return undefined;
-  return DocState.restore(
-    {
-      text: state.text,
-      writes: state.writes,
-      heads: state.heads,
-      position: record.pos,
-    },
-    onIgnoredError,
-  );
+  return state as CheckpointState;
 }
 
 /** The Yjs state of `snapshot`'s text: in it (versions 3, 4) or in its own record of the same `pos` and `takenAt`. */

@@ -86,6 +86,8 @@ export interface OpenDocumentOptions {
    * after the checkpoint before it, not the history up to it.
    */
   checkpointEvery?: number;
+  /** Between checkpoints, a step (a delta on the one before) this often: 512 by default. */
+  checkpointStep?: number;
 }
 
 /**
@@ -119,6 +121,9 @@ export async function openDocument(
           : {}),
         ...(options.checkpointEvery !== undefined
           ? { checkpointEvery: options.checkpointEvery }
+          : {}),
+        ...(options.checkpointStep !== undefined
+          ? { checkpointStep: options.checkpointStep }
           : {}),
       }).then((o) => o.state),
     (last) => openCheckpoint(store, stream, last, onIgnoredError),

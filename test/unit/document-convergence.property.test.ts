@@ -67,7 +67,8 @@ const reopen = (log: Log, i: number) =>
   openDocument(log, 'p', {
     author: `writer ${i}`,
     snapshotEvery: 1,
-    checkpointEvery: 2,
+    checkpointEvery: 3,
+    checkpointStep: 1,
   });
 
 interface Replica {

@@ -264,6 +264,68 @@ describe("a document's checkpoints", () => {
       );
   });
 
+  it('keep steps between them, each a delta on the one before, and an old version is read from a whole one and its steps, with no event between it and them read', async () => {
+    const { store, log, versions } = await typed();
+    const open = () =>
+      openDocument(log, 'notes', {
+        snapshotEvery: 5,
+        checkpointEvery: 4,
+        checkpointStep: 1,
+      });
+    await store.clearSnapshots();
+    await (await open()).view();
+    const list = await store.getSnapshot(`${STREAM}\ndoc.checkpoints`);
+    // Whole at 4 and 8; steps from the checkpoint this fold wrote before.
+    expect(
+      (list?.state as { checkpoints: { pos: number; base?: number }[] })
+        .checkpoints,
+    ).toMatchObject([
+      { pos: 4 },
+      { pos: 5, base: 4 },
+      { pos: 6, base: 5 },
+      { pos: 7, base: 6 },
+      { pos: 8 },
+      { pos: 9, base: 8 },
+      { pos: 10, base: 9 },
+    ]);
+    const looked: string[] = [];
+    const counted = await openLog({
+      store: {
+        ...store,
+        event: (id) => (looked.push(id), store.event(id)),
+        async *eventsFrom(from, only) {
+          for await (const record of store.eventsFrom(from, only)) {
+            looked.push(record.event.id);
+            yield record;
+          }
+        },
+      },
+      actor: 'desk',
+    });
+    const doc = await openDocument(counted, 'notes');
+    expect((await doc.summary({ at: versions[6]! })).text).toBe('0123456');
+    // The version's heads, to place it; of the rest, only the event after it, where
+    // a read of what came after the checkpoint stops: nothing between the two.
+    const after = await collect(store.eventsFrom(8));
+    expect(new Set(looked)).toEqual(
+      new Set([...versions[6]!, after[0]!.event.id]),
+    );
+    for (const [i, heads] of versions.entries())
+      expect((await (await open()).summary({ at: heads })).text).toBe(
+        '0123456789'.slice(0, i + 1),
+      );
+    // A step that does not read ends its chain at the one before it.
+    const six = (await store.getSnapshot(`${STREAM}\ndoc.checkpoint.6`))!;
+    await store.putSnapshot({
+      ...six,
+      state: { ...(six.state as object), steps: ['not bytes'] },
+    });
+    for (const [i, heads] of versions.entries())
+      expect((await (await open()).summary({ at: heads })).text).toBe(
+        '0123456789'.slice(0, i + 1),
+      );
+  });
+
   it('are ignored when their list or a record is not one this module wrote', async () => {
     const { store, versions, open } = await typed();
     await store.putSnapshot({
