@@ -37,9 +37,12 @@ export const CHECKPOINT_EVERY = 4096;
  * fold's transactions since the checkpoint before (its items merged as the Y.Doc
  * merges them: 1,800 typed characters make one update of 2-7 KB, applied in a few
  * ms, where applying their 1,800 events took 40-70 ms of a 100k-event history
- * jump). Looking at an old version then folds at most this many events.
+ * jump). Looking at an old version then folds at most this many events. As long
+ * as a fold's run (FOLDED_AT_ONCE): every 512 made the first fold of a 100k-event
+ * document twice as long (in Node, 740 ms against 380), a step costing a save and
+ * its run a yield.
  */
-export const CHECKPOINT_STEP = 512;
+export const CHECKPOINT_STEP = 1024;
 /**
  * Events folded in one go when opening. In the explorer bench's worker profile (the
  * 260k-event log's documents, just imported) a run of 4,096 took 60-75 ms, and a
@@ -190,6 +193,8 @@ export async function openDocState(
   // Steps chain from a checkpoint this fold wrote: it heard every update since.
   let chained:
     { base: number; updates: Uint8Array[]; since: number } | undefined;
+  // The list as this fold last wrote it: read once, not again at every save.
+  let listed: ListedCheckpoint[] | undefined;
   const hear = (update: Uint8Array) => chained?.updates.push(update);
   state.ydoc.on('update', hear);
   try {
@@ -221,11 +226,14 @@ export async function openDocState(
         (chained?.since === step &&
           (pendingStructs !== null || pendingDs !== null));
       if (whole || chained?.since === step) {
-        await yieldToWaiting();
+        // A whole one encodes the Y.Doc (tens of ms); a step is saved as it is.
+        if (whole) await yieldToWaiting();
+        listed ??= await checkpointsOf(store, stream);
         const saved = await saveCheckpoint(
           store,
           stream,
           state,
+          listed,
           options.onIgnoredError,
           whole ? undefined : chained,
         );
@@ -464,6 +472,8 @@ async function saveCheckpoint(
   store: Store,
   stream: string,
   state: DocState,
+  /** The stream's list of checkpoints, which this updates: as it was last read or written. */
+  list: ListedCheckpoint[],
   onIgnoredError: (error: Error) => void,
   /** A step: the checkpoint it is a delta on, and the updates since it. */
   step?: { base: number; updates: Uint8Array[] },
@@ -483,9 +493,8 @@ async function saveCheckpoint(
     await store.putSnapshot(
       orderFreeSnapshot(checkpointKeyOf(stream, pos), stream, pos, checkpoint),
     );
-    const list = (await checkpointsOf(store, stream)).filter(
-      (c) => c.pos !== pos,
-    );
+    const at = list.findIndex((c) => c.pos === pos);
+    if (at >= 0) list.splice(at, 1);
     list.push({
       pos,
       hlc: last.hlc,

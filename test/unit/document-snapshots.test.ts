@@ -314,12 +314,17 @@ describe("a document's checkpoints", () => {
       expect((await (await open()).summary({ at: heads })).text).toBe(
         '0123456789'.slice(0, i + 1),
       );
-    // A step that does not read ends its chain at the one before it.
+    // A step that does not read ends its chain at the one before it; a list whose
+    // bases make a loop is read as far as it goes back.
     const six = (await store.getSnapshot(`${STREAM}\ndoc.checkpoint.6`))!;
     await store.putSnapshot({
       ...six,
       state: { ...(six.state as object), steps: ['not bytes'] },
     });
+    const listed = list!.state as { checkpoints: { base?: number }[] };
+    listed.checkpoints[3]!.base = 10;
+    listed.checkpoints[6]!.base = 7;
+    await store.putSnapshot({ ...list!, state: listed });
     for (const [i, heads] of versions.entries())
       expect((await (await open()).summary({ at: heads })).text).toBe(
         '0123456789'.slice(0, i + 1),
