@@ -271,19 +271,27 @@ export class Segments {
     return (
       slot &&
       (this.decoded.get(slot.key)?.[slot.index] ??
-        this.built.get(slot.key)?.get(slot.index))
+        this.builtRecord(slot.key, slot.index))
     );
   }
 
   /**
-   * Records built one at a time, per segment not decoded whole: the first look-up
+   * The one record built, per segment not decoded whole: the first look-up
    * in a segment builds only the record it asks for (walking the columns to it),
    * the next of another event there decodes the segment. A jump far back in a
    * document's history looks up its version's heads and then reads the events
    * between them and a checkpoint in one pass (which builds only those): decoding
    * the heads' segments whole cost that jump 45–115 ms of its ~200.
    */
-  private readonly built = new Map<number, Map<number, EventRecord>>();
+  private readonly built = new Map<
+    number,
+    { index: number; record?: EventRecord | undefined }
+  >();
+
+  private builtRecord(key: number, index: number): EventRecord | undefined {
+    const built = this.built.get(key);
+    return built?.index === index ? built.record : undefined;
+  }
 
   /** The event `id` if a segment holds it, as `tx` sees the segments (refreshed first). */
   async find(
@@ -308,16 +316,15 @@ export class Segments {
     const slot = this.directory.locate(id);
     if (!slot) return undefined;
     const { key, index } = slot;
-    const built = this.built.get(key);
-    if (this.decoded.has(key) || built) {
-      const record = built?.get(index);
+    if (this.decoded.has(key) || this.built.has(key)) {
+      const record = this.builtRecord(key, index);
       if (record) return record;
       this.built.delete(key);
       return (await this.records(tx, key, inTransaction))[index];
     }
     // Marked before the read: a look-up of another of its events meanwhile (a round
     // of parallel look-ups) decodes the segment, once, rather than walk it again.
-    const mine = new Map<number, EventRecord>();
+    const mine: { index: number; record?: EventRecord } = { index };
     if (this.built.size >= DECODED_LIMIT)
       this.built.delete(this.built.keys().next().value!);
     this.built.set(key, mine);
@@ -328,7 +335,7 @@ export class Segments {
       index,
       index + 1,
     )[0];
-    if (record) mine.set(index, record);
+    mine.record = record;
     return record;
   }
 
