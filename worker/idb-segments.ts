@@ -294,25 +294,18 @@ export class Segments {
   }
 
   /** The event `id` if a segment holds it, as `tx` sees the segments (refreshed first). */
-  async find(
-    tx: SegmentTx,
-    id: string,
-    inTransaction = true,
-  ): Promise<EventRecord | undefined> {
+  async find(tx: SegmentTx, id: string): Promise<EventRecord | undefined> {
     await this.refresh(tx);
-    return this.findKnown(tx, id, inTransaction);
+    return this.findKnown(tx, id);
   }
 
   /**
    * Event `id` if a segment holds it (directory refreshed by the caller, in `tx`):
    * built alone when it is the first asked for in a segment not decoded (see
-   * `built`). `inTransaction` as for `records`.
+   * `built`). A read: the body is inflated natively, and nothing more is asked of
+   * `tx` once the segment is read.
    */
-  async findKnown(
-    tx: SegmentTx,
-    id: string,
-    inTransaction = true,
-  ): Promise<EventRecord | undefined> {
+  async findKnown(tx: SegmentTx, id: string): Promise<EventRecord | undefined> {
     const slot = this.directory.locate(id);
     if (!slot) return undefined;
     const { key, index } = slot;
@@ -320,7 +313,7 @@ export class Segments {
       const record = this.builtRecord(key, index);
       if (record) return record;
       this.built.delete(key);
-      return (await this.records(tx, key, inTransaction))[index];
+      return (await this.records(tx, key, false))[index];
     }
     // Marked before the read: a look-up of another of its events meanwhile (a round
     // of parallel look-ups) decodes the segment, once, rather than walk it again.
@@ -328,9 +321,7 @@ export class Segments {
     if (this.built.size >= DECODED_LIMIT)
       this.built.delete(this.built.keys().next().value!);
     this.built.set(key, mine);
-    const [packed, stream, inflated] = inTransaction
-      ? [...(await this.packed(tx, key)), undefined]
-      : await this.inflated(tx, key);
+    const [packed, stream, inflated] = await this.inflated(tx, key);
     const record = segmentRuns(packed, stream, inflated).run(
       index,
       index + 1,

@@ -225,17 +225,16 @@ export async function openIdbStore(
    * the directory places is read from there (refreshed and placed again when it was
    * merged away); else it is hot, or in a segment written since the directory's last
    * refresh, which lists every segment's key (a caller looking up many events in one
-   * transaction refreshes first, once). Bodies are inflated natively: once a segment
-   * is read, nothing more is asked of `tx`.
+   * transaction refreshes first, once).
    */
   const lookup = async (tx: SegmentTx, id: string) =>
     segments.directory.locate(id)
       ? await retryingGone(
-          () => segments.findKnown(tx, id, false),
-          () => segments.find(tx, id, false),
+          () => segments.findKnown(tx, id),
+          () => segments.find(tx, id),
         )
       : ((await tx.objectStore('hot').index('id').get(id)) ??
-        (await retryingGone(() => segments.find(tx, id, false))));
+        (await retryingGone(() => segments.find(tx, id))));
 
   const readEvent = async (id: string) => {
     const hit = cache.get(id) ?? segments.cachedEvent(id);

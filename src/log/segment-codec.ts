@@ -593,14 +593,13 @@ export function decodeSegment(
  * the walk where the last ended (a reader asks in order); one before it walks again
  * from the start. With `only`, an event its columns rule out is passed over
  * without an object (so a run may hold fewer records than it spans); a record
- * built may still not match, so the reader filters. `inflated`: its body already
- * inflated (inflateBody), else it is inflated here, synchronously.
+ * built may still not match, so the reader filters.
  * @throws SegmentFormatError when the bytes are not a segment this code wrote.
  */
 export function segmentRuns(
   segment: PackedSegment,
   stream: string,
-  inflated?: Uint8Array,
+  inflated: Uint8Array,
   only?: EventFilter,
 ): Positioned<EventRecord> {
   const w = walk(segment, inflated);
