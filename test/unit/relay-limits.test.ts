@@ -168,6 +168,10 @@ describe('a relay flooded with frames', () => {
     // 40 frames of 56 KB: under the 200-message burst, twice the 1 MiB byte burst.
     for (let i = 0; i < 40; i++) flooder.ws.send(frame);
     const burst = Math.floor((4 * bytesPerSecond) / frame.length);
+    // Past the frame that overdrew the bucket, a paused socket still hands over what
+    // ws had already read (one chunk of 64 KiB, as above): on a loaded machine that
+    // chunk completes a frame or two more.
+    const read = Math.ceil((64 * 1024) / frame.length);
     const throttledAfter = async (least: number) => {
       await until(
         () => acks >= least && relay.relay.stats().throttledConnections === 1,
@@ -176,13 +180,13 @@ describe('a relay flooded with frames', () => {
     };
     // A burst's worth, and the frame that overdrew the bucket; then nothing while the clock stands.
     await throttledAfter(burst);
-    expect(acks).toBeLessThanOrEqual(burst + 1);
+    expect(acks).toBeLessThanOrEqual(burst + 1 + read);
     await stillServed(relay);
-    expect(acks).toBeLessThanOrEqual(burst + 1);
+    expect(acks).toBeLessThanOrEqual(burst + 1 + read);
     // A minute refills the bucket to its burst, never beyond.
     clock += 60_000;
     await throttledAfter(2 * burst - 1);
-    expect(acks).toBeLessThanOrEqual(2 * burst + 2);
+    expect(acks).toBeLessThanOrEqual(2 * burst + 2 + read);
     clock += 60_000;
     await until(() => acks === 40);
     expect(flooder.ws.readyState).toBe(WebSocket.OPEN);
