@@ -344,6 +344,8 @@ export function packTimes(times: Float64Array): PackedTimes {
       deltas[i] = NO_TIME;
       continue;
     }
+    // A sum of deltas never gives -0 back: such a column stays doubles.
+    if (Object.is(t, -0)) return times;
     if (last !== last) base = last = t;
     const d = t - last;
     if (!(Number.isInteger(d) && d > NO_TIME && d <= 0x7fffffff)) return times;
