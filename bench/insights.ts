@@ -1,7 +1,11 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { callPeers, launchBuiltApp } from './built-app.ts';
-import { profileMainThread, profileWorkers } from './cpu-profile.ts';
+import {
+  profileMainThread,
+  profileWorkers,
+  traceMainThread,
+} from './cpu-profile.ts';
 import { cachedInsightsLog } from './insights-log.ts';
 import { watchWorkers } from './worker-watchdog.ts';
 import { sampleRuns, summarize, toResult } from './measure.ts';
@@ -153,7 +157,12 @@ export const insightsScenario: Scenario = {
         if (run > 0) filterTimes.push(...times);
         return { filters: Math.max(...times) };
       });
+      // FORKLINE_TRACE_DIR: the page's DevTools timeline trace (its threads, the
+      // worker's among them) through the last pass, the one the note details.
+      const traces = process.env.FORKLINE_TRACE_DIR;
+      const stopTrace = traces ? await traceMainThread(page) : undefined;
       const each = await timeFilters(page, steps);
+      await stopTrace?.(join(traces!, 'explorer.trace.json'));
       await stopWorker?.();
       await stopMain?.(join(profiles!, 'explorer-main.cpuprofile'));
       context.note(
