@@ -1,5 +1,6 @@
 import { openLogOn, type Log } from '../src/index.ts';
 import { subscribeRecords, wakeSubscribers } from '../src/log/log.ts';
+import { waitedOn } from '../src/log/yield.ts';
 import {
   logPagesAfter,
   streamPagesAfter,
@@ -294,9 +295,11 @@ export function createLogService(
     historyJump: async (docId, jump) =>
       (await documents()).historyJump(docId, jump),
     authorship: async (docId, at) => (await documents()).authorship(docId, at),
-    queryEvents: async (filter, page) =>
-      (await ready()).explorer.queryEvents(filter, page),
-    eventDetail: async (id) => (await ready()).explorer.eventDetail(id),
+    // A person waits on these: a document folding meanwhile pauses for them.
+    queryEvents: (filter, page) =>
+      waitedOn(async () => (await ready()).explorer.queryEvents(filter, page)),
+    eventDetail: (id) =>
+      waitedOn(async () => (await ready()).explorer.eventDetail(id)),
     insights: async (docId) => (await ready()).insights.insights(docId),
     async close() {
       if (!session) return;
