@@ -27,8 +27,11 @@ import { dateTimeText } from './time-text.ts';
 
 /** Every row has this height (CSS `.events tr`), so the rows on screen follow from the scroll. */
 const ROW_HEIGHT = 28;
-/** Rows drawn beyond the visible ones, above and below. */
-const OVERSCAN = 20;
+/**
+ * Rows drawn beyond the visible ones, above and below: a few, since the page lays
+ * out and paints every row drawn whenever a filter gives new rows.
+ */
+const OVERSCAN = 8;
 const TYPES: [string, string][] = [
   ['', 'Any type'],
   [TEXT_EDITED, 'Text edits'],
