@@ -70,10 +70,15 @@ export async function yieldToWaiting(): Promise<void> {
     : yieldToOthers());
   if (waited === 0 && lingering === undefined) return;
   await new Promise<void>((resume) => {
-    const timer = setTimeout(resume, LONGEST_PAUSE);
-    paused.push(() => {
+    const go = () => {
       clearTimeout(timer);
       resume();
-    });
+    };
+    // Gone on alone: no longer among the paused, which a long run of requests grows.
+    const timer = setTimeout(() => {
+      paused = paused.filter((p) => p !== go);
+      resume();
+    }, LONGEST_PAUSE);
+    paused.push(go);
   });
 }
