@@ -1,6 +1,10 @@
 import type { Log, LogEvent, VersionVector } from '../src/index.ts';
 import { storeOf } from '../src/log/log.ts';
-import type { EventRecord, Store } from '../src/log/store.ts';
+import {
+  firstLacking,
+  type EventRecord,
+  type Store,
+} from '../src/log/store.ts';
 import { seqIn } from '../src/log/version-vector.ts';
 
 /** Recent events kept for the log's sessions: the live part of every push. */
@@ -77,8 +81,12 @@ export class LogFeed {
 
   /**
    * A session's `since`: the events a peer holding `vector` lacks, in position order.
-   * Events the peer turned out to have, and events the session took, are not looked
-   * at again; one it stopped before (its batch was full) is offered again next time.
+   * A new reader asks the store once where its peer stands (the first event it
+   * lacks); from then on a cursor says how far it has looked, whether its pushes
+   * take the whole walk or stop after a batch. Events the peer turned out to have,
+   * and events the session took, are not looked at again; one it stopped before (its
+   * batch was full) is offered again next time. Behind the tail (a new peer, or one
+   * that reads slowly) it reads the store from its cursor up to the tail.
    */
   reader(): (vector: VersionVector) => AsyncIterable<LogEvent> {
     let cursor: number | undefined;
@@ -86,19 +94,15 @@ export class LogFeed {
     const feed = this;
     return async function* (vector: VersionVector) {
       if (cursor === undefined) {
-        // From the log, whatever its age. Everything stored by now is covered once
-        // the walk completes; the feed's later events are met after it.
+        // Everything stored before the first lacking event is held by the peer; with
+        // none lacking, everything stored by now, which covers what the feed holds.
         const upTo = feed.lastPos;
-        yield* feed.log.since(vector);
-        cursor = upTo;
-        return;
+        const from = await firstLacking(feed.store, vector);
+        cursor = from === undefined ? upTo : from - 1;
       }
       const tail = feed.tail;
       const first = tail[0]?.pos ?? feed.lastPos + 1;
       if (cursor < first - 1) {
-        // Fell behind the tail (its peer read slowly): the store from where it
-        // stopped, up to the tail. No look-up per writer, as a new reader makes:
-        // the cursor says where to go on.
         for await (const { event, pos } of feed.store.eventsFrom(cursor + 1)) {
           if (pos >= first) break;
           if (event.seq > seqIn(vector, event.actor)) yield event;

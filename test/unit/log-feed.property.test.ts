@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { openLog, type LogEvent, type VersionVector } from '../../src/index.ts';
 import { withEvents } from '../../src/log/version-vector.ts';
 import { storeOf } from '../../src/log/log.ts';
+import { memoryStore } from '../../src/log/memory-store.ts';
 import { LogFeed } from '../../server/log-feed.ts';
 import { collect } from '../support/records.ts';
 import { assertProperty } from '../support/property.ts';
@@ -99,4 +100,40 @@ describe("a relay's feed of a log", () => {
       100,
     );
   }, 120_000);
+});
+
+describe("a relay's feed of a log: what a reader costs", () => {
+  it('a new reader looks up where its peer stands once, then goes on by position, however short its pushes', async () => {
+    // The memory store answers firstLacking from its version vector: counted here.
+    const store = memoryStore();
+    let lookUps = 0;
+    const versionVector = store.versionVector.bind(store);
+    store.versionVector = () => {
+      lookUps++;
+      return versionVector();
+    };
+    const log = await openLog({ actor: 'relay', store });
+    const writer = await openLog({ actor: 'w' });
+    for (let i = 0; i < 50; i++)
+      await writer.append('doc/x', { type: 't', data: i });
+    await log.ingest(await collect(writer.since({})));
+    // The 50 events are stored before the feed opens: they are not in its tail.
+    const feed = await LogFeed.open(log, { tail: 4 });
+    const since = feed.reader();
+    let sent: VersionVector = {};
+    const taken: LogEvent[] = [];
+    const before = lookUps;
+    // A push that stops after one event, as a session whose batch filled up.
+    for (let push = 0; push < 50; push++)
+      for await (const event of since(sent)) {
+        taken.push(event);
+        sent = withEvents(sent, [event]);
+        break;
+      }
+    expect(taken.map((e) => e.data)).toEqual(
+      Array.from({ length: 50 }, (_, i) => i),
+    );
+    expect(lookUps - before).toBe(1);
+    await Promise.all([log.close(), writer.close()]);
+  });
 });
