@@ -4,15 +4,17 @@ import {
   eventsMessage,
   type EncodedEvent,
 } from '../src/sync/messages.ts';
-import { countEvents, isMessage, rawPeer } from './raw-peer.ts';
+import { isMessage, rawPeer } from './raw-peer.ts';
 import { now, percentile } from './measure.ts';
 
 /** Events a client sends in one batch. */
 export const BATCH = 10;
 /** Of the deliveries, this share has its latency kept (all would be millions of numbers). */
 const SAMPLE_EVERY = 7;
-/** An event id in an events message: quoted, 22 characters (the batch id is a number). */
-const EVENT_ID = /"id":"([A-Za-z0-9_-]{22})"/g;
+/** How each event of an events message starts, up to its id (encodeEvent's order). */
+const EVENT_START = Buffer.from('{"specversion":"1.0","id":"');
+/** Characters of an event id. */
+const ID_LENGTH = 22;
 
 /** Where a client connects: a relay, and a log on it. */
 export interface Placement {
@@ -163,16 +165,27 @@ function runClient(
       return;
     }
     if (!isMessage(message, 'events')) return;
+    // One pass over the bytes: every event counted, a sample's ids read where each
+    // event starts (no decoding, no copy of the message as a string: with 400
+    // clients in this process, that made the harness the busiest process of the run).
     const latencies = tally.latencies;
-    if (latencies) {
-      const arrived = now();
-      for (const [, id] of message.toString().matchAll(EVENT_ID)) {
-        const sent = sentAt.get(id!);
-        if (!sent || (crossRelay && sent.relay === at.relay)) continue;
-        if (seen++ % SAMPLE_EVERY === 0) latencies.push(arrived - sent.at);
-      }
+    const arrived = latencies ? now() : 0;
+    let events = 0;
+    for (
+      let start = message.indexOf(EVENT_START);
+      start >= 0;
+      start = message.indexOf(EVENT_START, start + EVENT_START.length)
+    ) {
+      events++;
+      if (!latencies || seen++ % SAMPLE_EVERY !== 0) continue;
+      const from = start + EVENT_START.length;
+      const sent = sentAt.get(
+        message.toString('latin1', from, from + ID_LENGTH),
+      );
+      if (sent && !(crossRelay && sent.relay === at.relay))
+        latencies.push(arrived - sent.at);
     }
-    tally.add(countEvents(message));
+    tally.add(events);
   });
   ws.once('error', failed);
   ws.on('close', (code, reason) => {
