@@ -9,6 +9,12 @@ import { seqIn } from '../src/log/version-vector.ts';
 
 /** Recent events kept for the log's sessions: the live part of every push. */
 const TAIL_EVENTS = 4096;
+/**
+ * Events a reader hands over at a time: a batch is filled from runs with no async
+ * step per event, and a run cut short by a full batch is short enough to look at
+ * again.
+ */
+const RUN_EVENTS = 128;
 
 interface Entry {
   event: LogEvent;
@@ -80,18 +86,21 @@ export class LogFeed {
   }
 
   /**
-   * A session's `since`: the events a peer holding `vector` lacks, in position order.
-   * A new reader asks the store once where its peer stands (the first event it
-   * lacks); from then on a cursor says how far it has looked, whether its pushes
-   * take the whole walk or stop after a batch. Events the peer turned out to have,
-   * and events the session took, are not looked at again; one it stopped before (its
-   * batch was full) is offered again next time. Behind the tail (a new peer, or one
-   * that reads slowly) it reads the store from its cursor up to the tail.
+   * A session's `since` in runs (SyncedLog's `sinceRuns`): the events a peer holding
+   * `vector` lacks, in position order, at most RUN_EVENTS a run. A new reader asks
+   * the store once where its peer stands (the first event it lacks); from then on a
+   * cursor says how far it has looked, whether its pushes take the whole walk or
+   * stop after a batch. The cursor passes a run once the session asks for the next
+   * one: a run it stopped in (its batch was full) is offered again, and the events
+   * it took are then skipped by `vector`. Behind the tail (a new peer, or one that
+   * reads slowly) it reads the store from its cursor up to the tail.
    */
-  reader(): (vector: VersionVector) => AsyncIterable<LogEvent> {
+  reader(): (vector: VersionVector) => AsyncIterable<readonly LogEvent[]> {
     let cursor: number | undefined;
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const feed = this;
+    const lacks = (vector: VersionVector, event: LogEvent) =>
+      event.seq > seqIn(vector, event.actor);
     return async function* (vector: VersionVector) {
       if (cursor === undefined) {
         // Everything stored before the first lacking event is held by the peer; with
@@ -103,11 +112,20 @@ export class LogFeed {
       const tail = feed.tail;
       const first = tail[0]?.pos ?? feed.lastPos + 1;
       if (cursor < first - 1) {
+        let run: LogEvent[] = [];
+        let looked = cursor;
         for await (const { event, pos } of feed.store.eventsFrom(cursor + 1)) {
           if (pos >= first) break;
-          if (event.seq > seqIn(vector, event.actor)) yield event;
-          cursor = pos;
+          if (lacks(vector, event)) run.push(event);
+          looked = pos;
+          if (run.length === RUN_EVENTS) {
+            yield run;
+            cursor = looked;
+            run = [];
+          }
         }
+        if (run.length > 0) yield run;
+        cursor = looked;
       }
       let lo = 0;
       let hi = tail.length;
@@ -116,11 +134,16 @@ export class LogFeed {
         if (tail[mid]!.pos <= cursor) lo = mid + 1;
         else hi = mid;
       }
-      for (let i = lo; i < tail.length; i++) {
-        const { event, pos } = tail[i]!;
-        if (event.seq > seqIn(vector, event.actor)) yield event;
-        // Taken (the session asked for the next), or held by the peer already.
-        cursor = pos;
+      // tail.length is read as it grows: events taken in meanwhile are met too.
+      while (lo < tail.length) {
+        const end = Math.min(tail.length, lo + RUN_EVENTS);
+        const run: LogEvent[] = [];
+        for (let i = lo; i < end; i++)
+          if (lacks(vector, tail[i]!.event)) run.push(tail[i]!.event);
+        if (run.length > 0) yield run;
+        // Taken (the session asked for the next run), or held by the peer already.
+        cursor = tail[end - 1]!.pos;
+        lo = end;
       }
     };
   }

@@ -190,7 +190,9 @@ export function serveConnection(
     }
     if (ended) return registry.abandoned(slot);
     const log: SyncedLog = {
-      since: opened.feed.reader(),
+      // The feed's runs: what every session of the log sends, read once.
+      sinceRuns: opened.feed.reader(),
+      since: (vector) => opened.log.since(vector),
       versionVector: () => opened.log.versionVector(),
       ingest: (events) =>
         opened.log.ingest(events).catch((error: unknown) => {

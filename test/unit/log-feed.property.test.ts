@@ -53,12 +53,13 @@ describe("a relay's feed of a log", () => {
           const taken: LogEvent[] = [];
           const push = async (take: number) => {
             let got = 0;
-            for await (const event of since(sent)) {
-              if (got === take) break;
-              taken.push(event);
-              sent = withEvents(sent, [event]);
-              got++;
-            }
+            pushing: for await (const run of since(sent))
+              for (const event of run) {
+                if (got === take) break pushing;
+                taken.push(event);
+                sent = withEvents(sent, [event]);
+                got++;
+              }
           };
           for (const s of steps) {
             if (s.kind === 'append') {
@@ -125,9 +126,9 @@ describe("a relay's feed of a log: what a reader costs", () => {
     const before = lookUps;
     // A push that stops after one event, as a session whose batch filled up.
     for (let push = 0; push < 50; push++)
-      for await (const event of since(sent)) {
-        taken.push(event);
-        sent = withEvents(sent, [event]);
+      for await (const [event] of since(sent)) {
+        taken.push(event!);
+        sent = withEvents(sent, [event!]);
         break;
       }
     expect(taken.map((e) => e.data)).toEqual(
