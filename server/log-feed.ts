@@ -34,6 +34,8 @@ export class LogFeed {
   private tail: Entry[] = [];
   private lastPos = 0;
   private reading: Promise<void> = Promise.resolve();
+  /** A refresh asked for that has not started reading yet. */
+  private waiting: Promise<void> | undefined;
 
   private constructor(
     private readonly log: Log,
@@ -52,12 +54,20 @@ export class LogFeed {
     return feed;
   }
 
-  /** Takes in what was stored since the last look (by this relay or another). One at a time. */
+  /**
+   * Takes in what was stored since the last look (by this relay or another). One read
+   * at a time; a refresh asked for while one waits to start is that one, which reads
+   * whatever is stored by the time it starts: a burst of notifications is one read,
+   * not a read each.
+   */
   refresh(): Promise<void> {
+    if (this.waiting) return this.waiting;
     const run = this.reading.then(async () => {
+      this.waiting = undefined;
       for await (const record of this.store.eventsFrom(this.lastPos + 1))
         this.take(record);
     });
+    this.waiting = run;
     this.reading = run.catch(() => undefined);
     return run;
   }

@@ -138,3 +138,30 @@ describe("a relay's feed of a log: what a reader costs", () => {
     await Promise.all([log.close(), writer.close()]);
   });
 });
+
+describe("a relay's feed of a log: refreshes", () => {
+  it('takes a burst of notifications in as one read, which finds everything stored before it started', async () => {
+    const store = memoryStore();
+    let reads = 0;
+    const eventsFrom = store.eventsFrom.bind(store);
+    store.eventsFrom = (from) => {
+      reads++;
+      return eventsFrom(from);
+    };
+    const log = await openLog({ actor: 'relay', store });
+    const feed = await LogFeed.open(log);
+    const writer = await openLog({ actor: 'w' });
+    const since = feed.reader();
+    // Another process stored five writes; their five notifications come at once.
+    for (let i = 0; i < 5; i++) {
+      await writer.append('doc/x', { type: 't', data: i });
+      await log.ingest(await collect(writer.since(await log.versionVector())));
+    }
+    await Promise.all(Array.from({ length: 5 }, () => feed.refresh()));
+    expect(reads).toBe(1);
+    const taken: LogEvent[] = [];
+    for await (const run of since({})) taken.push(...run);
+    expect(taken.map((e) => e.data)).toEqual([0, 1, 2, 3, 4]);
+    await Promise.all([log.close(), writer.close()]);
+  });
+});
