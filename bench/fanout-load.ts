@@ -187,7 +187,7 @@ function runClient(
     }
     tally.add(events);
   });
-  ws.once('error', failed);
+  ws.on('error', failed);
   ws.on('close', (code, reason) => {
     if (!closing)
       tally.fail(
