@@ -38,7 +38,6 @@ export class LogFeed {
   private waiting: Promise<void> | undefined;
 
   private constructor(
-    private readonly log: Log,
     private readonly store: Store,
     private readonly tailEvents: number,
   ) {}
@@ -49,7 +48,7 @@ export class LogFeed {
     options: { tail?: number } = {},
   ): Promise<LogFeed> {
     const store = storeOf(log);
-    const feed = new LogFeed(log, store, options.tail ?? TAIL_EVENTS);
+    const feed = new LogFeed(store, options.tail ?? TAIL_EVENTS);
     feed.lastPos = (await store.replica()).lastPos;
     return feed;
   }
