@@ -790,20 +790,23 @@ export async function checkout(pool: pg.Pool): Promise<pg.PoolClient> {
   return client;
 }
 
+/** Every table that holds a log's rows (server/migrations), the log's own row last. */
+export const LOG_TABLES = [
+  'forkline_events',
+  'forkline_streams',
+  'forkline_actors',
+  'forkline_replicas',
+  'forkline_conflicts',
+  'forkline_snapshots',
+  'forkline_logs',
+] as const;
+
 /** Deletes everything kept of log `logId`, in one transaction. */
 export async function dropLog(pool: pg.Pool, logId: string): Promise<void> {
   const client = await checkout(pool);
   try {
     await client.query('BEGIN');
-    for (const table of [
-      'forkline_events',
-      'forkline_streams',
-      'forkline_actors',
-      'forkline_replicas',
-      'forkline_conflicts',
-      'forkline_snapshots',
-      'forkline_logs',
-    ])
+    for (const table of LOG_TABLES)
       await client.query(`DELETE FROM ${table} WHERE log_id = $1`, [logId]);
     await client.query('COMMIT');
   } catch (error) {
