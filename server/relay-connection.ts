@@ -4,11 +4,13 @@ import {
   CLOSE,
   decodeMessage,
   encodeMessage,
+  eventsHead,
   ProtocolError,
 } from '../src/sync/messages.ts';
 import { SyncSession, type SyncedLog } from '../src/sync/sync-session.ts';
 import { TokenBucket, type ByteBudget } from './flow-control.ts';
 import type { LogMember, LogRegistry, LogSlot } from './log-registry.ts';
+import type { SharedBatches } from './shared-batches.ts';
 
 /** The per-connection bounds of RelayOptions, all given. */
 export interface ConnectionLimits {
@@ -34,6 +36,8 @@ export interface ConnectionContext {
   /** Received and unhandled bytes over every connection. */
   budget: ByteBudget;
   gauges: ConnectionGauges;
+  /** Batch bodies lately sent, shared by the sessions sent the same events. */
+  batches: SharedBatches;
   /** The clock rates run on, in ms. */
   now(): number;
   registry: LogRegistry;
@@ -205,6 +209,12 @@ export function serveConnection(
       {
         send,
         sendUtf8: send,
+        // The head (the batch's id) is this session's, the rest every session's
+        // sent the same events: two fragments of one text message.
+        sendEvents: (id, events) => {
+          ws.send(eventsHead(id), { binary: false, fin: false });
+          send(context.batches.body(events));
+        },
         close: end,
         room: () => limits.maxBufferedBytes - ws.bufferedAmount,
       },

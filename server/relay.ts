@@ -13,6 +13,7 @@ import { ByteBudget, ConnectionCount } from './flow-control.ts';
 import { LogRegistry, type LogSlot } from './log-registry.ts';
 import { LogQuotaError, StorageFailedError } from './relay-errors.ts';
 import { fileStorage, postgresStorage } from './relay-storage.ts';
+import { SharedBatches } from './shared-batches.ts';
 import {
   serveConnection,
   type ConnectionLimits,
@@ -138,6 +139,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   await storage.watch((logId) => void registry.moved(logId));
   const budget = new ByteBudget(limits.maxQueuedBytesTotal);
   const gauges: ConnectionGauges = { peakBufferedBytes: 0, throttled: 0 };
+  const batches = new SharedBatches();
   const count = new ConnectionCount(
     limits.maxConnections,
     limits.maxConnectionsPerAddress,
@@ -221,6 +223,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
               limits: connectionLimits,
               budget,
               gauges,
+              batches,
               now: options.now ?? Date.now,
               registry,
               authorize,

@@ -106,7 +106,12 @@ export function eventsMessage(
   id: number,
   events: readonly EncodedEvent[],
 ): string {
-  return `{"type":"events","id":${id},"events":[${events.map((e) => e.text).join(',')}]}`;
+  return `${eventsHead(id)}${events.map((e) => e.text).join(',')}]}`;
+}
+
+/** An `events` message up to its first event: what differs between peers sent one batch. */
+export function eventsHead(id: number): string {
+  return `{"type":"events","id":${id},"events":[`;
 }
 
 /**
@@ -121,7 +126,23 @@ export function eventsMessageUtf8(
   id: number,
   events: readonly EncodedEvent[],
 ): Uint8Array {
-  const head = utf8Encoder.encode(`{"type":"events","id":${id},"events":[`);
+  return encodedAfter(utf8Encoder.encode(eventsHead(id)), events);
+}
+
+/**
+ * The rest of an `events` message after its head (eventsHead): the events' texts,
+ * then its close, as UTF-8. The same for every peer sent these events, whatever
+ * the batch's id: a relay encodes it once for all of them.
+ */
+export function eventsBodyUtf8(events: readonly EncodedEvent[]): Uint8Array {
+  return encodedAfter(new Uint8Array(0), events);
+}
+
+/** `head`, then the events' texts comma-separated, then `]}`, in one new buffer. */
+function encodedAfter(
+  head: Uint8Array,
+  events: readonly EncodedEvent[],
+): Uint8Array {
   let size = head.length + 2 + Math.max(events.length - 1, 0);
   for (const e of events) size += e.bytes;
   const out = new Uint8Array(size);

@@ -30,6 +30,11 @@ export interface Transport {
    * its events' bytes, which are encoded once for every peer they are sent to.
    */
   sendUtf8?(bytes: Uint8Array): void;
+  /**
+   * Optional: sends the `events` message of batch `id`. A transport that sends the
+   * same events to many peers (a relay) encodes them once for all of them.
+   */
+  sendEvents?(id: number, events: readonly EncodedEvent[]): void;
   close(code: number, reason: string): void;
   /**
    * Bytes the connection's send buffer has room for now. A batch is cut to fit it
@@ -184,7 +189,8 @@ export class SyncSession {
         raiseTo(this.sent, batch);
         this.inFlight.set(id, batch.length);
         this.sentCount += batch.length;
-        if (this.transport.sendUtf8)
+        if (this.transport.sendEvents) this.transport.sendEvents(id, encoded);
+        else if (this.transport.sendUtf8)
           this.transport.sendUtf8(eventsMessageUtf8(id, encoded));
         else this.transport.send(eventsMessage(id, encoded));
         this.report();
