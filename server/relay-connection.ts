@@ -212,8 +212,11 @@ export function serveConnection(
         // The head (the batch's id) is this session's, the rest every session's
         // sent the same events: two fragments of one text message.
         sendEvents: (id, events) => {
+          // Corked: both frames in one write to the socket.
+          socket.cork();
           ws.send(eventsHead(id), { binary: false, fin: false });
           send(context.batches.body(events));
+          socket.uncork();
         },
         close: end,
         room: () => limits.maxBufferedBytes - ws.bufferedAmount,
