@@ -208,7 +208,6 @@ export function serveConnection(
       log,
       {
         send,
-        sendUtf8: send,
         // The head (the batch's id) is this session's, the rest every session's
         // sent the same events: two fragments of one text message.
         sendEvents: (id, events) => {

@@ -115,39 +115,20 @@ export function eventsHead(id: number): string {
 }
 
 /**
- * The `events` message for already encoded events, as UTF-8 bytes: one buffer of the
- * size their known lengths add up to, each text encoded straight into it. No joined
- * string is made, measured or encoded again by the socket, which for a relay sending
- * every batch to a hundred peers was a quarter of its time. (Keeping each event's
- * bytes instead cost a small off-heap buffer per event, which the relay's resident
- * memory kept after they were freed.)
- */
-export function eventsMessageUtf8(
-  id: number,
-  events: readonly EncodedEvent[],
-): Uint8Array {
-  return encodedAfter(utf8Encoder.encode(eventsHead(id)), events);
-}
-
-/**
  * The rest of an `events` message after its head (eventsHead): the events' texts,
- * then its close, as UTF-8. The same for every peer sent these events, whatever
- * the batch's id: a relay encodes it once for all of them.
+ * then its close, as UTF-8. The same for every peer sent these events, whatever the
+ * batch's id: a relay encodes it once for all of them. One buffer of the size their
+ * known lengths add up to, each text encoded straight into it: no joined string is
+ * made, measured or encoded again by the socket, which for a relay sending every
+ * batch to a hundred peers was a quarter of its time. (Keeping each event's bytes
+ * instead cost a small off-heap buffer per event, which the relay's resident memory
+ * kept after they were freed.)
  */
 export function eventsBodyUtf8(events: readonly EncodedEvent[]): Uint8Array {
-  return encodedAfter(new Uint8Array(0), events);
-}
-
-/** `head`, then the events' texts comma-separated, then `]}`, in one new buffer. */
-function encodedAfter(
-  head: Uint8Array,
-  events: readonly EncodedEvent[],
-): Uint8Array {
-  let size = head.length + 2 + Math.max(events.length - 1, 0);
+  let size = 2 + Math.max(events.length - 1, 0);
   for (const e of events) size += e.bytes;
   const out = new Uint8Array(size);
-  out.set(head);
-  let at = head.length;
+  let at = 0;
   events.forEach((e, i) => {
     if (i > 0) out[at++] = 0x2c; // ,
     at += utf8Encoder.encodeInto(e.text, out.subarray(at)).written;

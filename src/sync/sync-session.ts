@@ -13,7 +13,6 @@ import {
   encodeEvent,
   encodeMessage,
   eventsMessage,
-  eventsMessageUtf8,
   EVENTS_ENVELOPE_BYTES,
   MAX_BATCH,
   MAX_MESSAGE_BYTES,
@@ -25,11 +24,6 @@ import {
 /** What a session needs of a connection: text frames out, and a way to end it. */
 export interface Transport {
   send(text: string): void;
-  /**
-   * Optional: sends a text frame given as its UTF-8 bytes. A batch is then made of
-   * its events' bytes, which are encoded once for every peer they are sent to.
-   */
-  sendUtf8?(bytes: Uint8Array): void;
   /**
    * Optional: sends the `events` message of batch `id`. A transport that sends the
    * same events to many peers (a relay) encodes them once for all of them.
@@ -190,8 +184,6 @@ export class SyncSession {
         this.inFlight.set(id, batch.length);
         this.sentCount += batch.length;
         if (this.transport.sendEvents) this.transport.sendEvents(id, encoded);
-        else if (this.transport.sendUtf8)
-          this.transport.sendUtf8(eventsMessageUtf8(id, encoded));
         else this.transport.send(eventsMessage(id, encoded));
         this.report();
       }

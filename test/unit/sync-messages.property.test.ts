@@ -5,7 +5,8 @@ import {
   decodeMessage,
   encodeEvent,
   eventsMessage,
-  eventsMessageUtf8,
+  eventsBodyUtf8,
+  eventsHead,
 } from '../../src/sync/messages.ts';
 import { collect } from '../support/records.ts';
 import { assertProperty } from '../support/property.ts';
@@ -30,7 +31,11 @@ describe('an events message made of its events’ UTF-8 bytes', () => {
             await log.append('doc/x', { type, data });
           const events = await collect(log.since({}));
           const encoded = events.map(encodeEvent);
-          const bytes = eventsMessageUtf8(id, encoded);
+          // A relay's message: the batch's head, then the body it shares.
+          const bytes = Buffer.concat([
+            Buffer.from(eventsHead(id)),
+            eventsBodyUtf8(encoded),
+          ]);
           const text = eventsMessage(id, encoded);
           expect(Buffer.from(bytes).equals(Buffer.from(text, 'utf8'))).toBe(
             true,
