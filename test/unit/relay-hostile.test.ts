@@ -10,7 +10,8 @@ import { openFileLog } from '../../server/file-log.ts';
 import { dropLog } from '../../server/pg-store.ts';
 import { createRelay, type Relay } from '../../server/relay.ts';
 import { collect } from '../support/records.ts';
-import { helloFrame } from '../support/relay-peer.ts';
+import { helloFrame, openPeer } from '../support/relay-peer.ts';
+import { PROTOCOL } from '../../src/sync/messages.ts';
 
 let relay: Relay;
 let server: Server;
@@ -194,6 +195,72 @@ describe.each(['files', 'postgres'] as const)(
       });
       expect(unknownLog).toEqual(wrongToken);
       expect(unknownWithRealToken).toEqual(wrongToken);
+    });
+
+    it('sends a client whose hello claims odd actors and impossible seqs exactly what its claims leave out, and serves others as before', async () => {
+      const target = await relay.createLog();
+      const writers = await Promise.all(
+        ['w1', 'w2'].map((actor) => openLog({ actor })),
+      );
+      for (const [i, w] of writers.entries())
+        await w.append(
+          'doc/x',
+          Array.from({ length: 3 + i }, (_, k) => ({ type: 't', data: k })),
+        );
+      const stored = (
+        await Promise.all(writers.map((w) => collect(w.since({}))))
+      ).flat();
+      const writer = await openPeer(url);
+      writer.ws.send(helloFrame(target.logId, target.token));
+      expect(await writer.next()).toMatchObject({
+        message: { type: 'welcome' },
+      });
+      writer.ws.send(eventsFrame(stored.map((e) => toCloudEvent(e))));
+      expect(await writer.next()).toMatchObject({ message: { type: 'ack' } });
+      writer.ws.close();
+
+      /** Event ids a client that says hello with `vector` (as JSON text) is sent. */
+      const sentFor = async (vector: string, count: number) => {
+        const peer = await openPeer(url);
+        peer.ws.send(
+          `{"type":"hello","protocol":${PROTOCOL},"log":"${target.logId}","token":"${target.token}","vector":${vector}}`,
+        );
+        const ids: string[] = [];
+        while (ids.length < count) {
+          const reply = await peer.next();
+          if (!('message' in reply))
+            throw new Error(`closed: ${JSON.stringify(reply)}`);
+          const { type, events } = reply.message as {
+            type: string;
+            events?: { id: string }[];
+          };
+          if (type === 'events') ids.push(...events!.map((e) => e.id));
+        }
+        peer.ws.close();
+        return ids;
+      };
+      const byActor = (actor: string, from: number) =>
+        stored
+          .filter((e) => e.actor === actor && e.seq > from)
+          .map((e) => e.id);
+      // It claims all of w2 and more, w1 up to 1, and actors the log never had
+      // (prototype names, a seq past any real one).
+      expect(
+        await sentFor(
+          `{"__proto__":7,"constructor":3,"w1":1,"w2":${Number.MAX_SAFE_INTEGER},"ghost":5}`,
+          2,
+        ),
+      ).toEqual(byActor('w1', 1));
+      // A client claiming nothing is sent everything, in the order stored.
+      expect(await sentFor('{}', stored.length)).toEqual(
+        stored.map((e) => e.id),
+      );
+      await Promise.all(writers.map((w) => w.close()));
+      if (store === 'postgres') {
+        const pool = new pg.Pool({ connectionString: database, max: 1 });
+        await dropLog(pool, target.logId);
+        await pool.end();
+      }
     });
 
     it.runIf(store === 'files')(
