@@ -196,7 +196,6 @@ export function serveConnection(
     const log: SyncedLog = {
       // The feed's runs: what every session of the log sends, read once.
       sinceRuns: opened.feed.reader(),
-      since: (vector) => opened.log.since(vector),
       versionVector: () => opened.log.versionVector(),
       ingest: (events) =>
         opened.log.ingest(events).catch((error: unknown) => {

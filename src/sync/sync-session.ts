@@ -38,16 +38,21 @@ export interface Transport {
   room?(): number;
 }
 
-/** What a session needs of a log. */
-export type SyncedLog = Pick<Log, 'ingest' | 'since' | 'versionVector'> & {
-  /**
-   * Optional: `since` in runs of events, for a log that holds what it sends in
-   * memory (a relay's feed): a batch is then filled without a step of an async
-   * iteration per event. A run the session stops in is offered again, from its
-   * start, at the next call (the vector then says what was taken).
-   */
-  sinceRuns?(vector: VersionVector): AsyncIterable<readonly LogEvent[]>;
-};
+/**
+ * What a session needs of a log: `since`, or `sinceRuns`, the same in runs of
+ * events, for a log that holds what it sends in memory (a relay's feed). A batch
+ * is then filled without a step of an async iteration per event. A run the
+ * session stops in is offered again, from its start, at the next call (the vector
+ * then says what was taken).
+ */
+export type SyncedLog = Pick<Log, 'ingest' | 'versionVector'> &
+  (
+    | { since: Log['since']; sinceRuns?: undefined }
+    | {
+        sinceRuns(vector: VersionVector): AsyncIterable<readonly LogEvent[]>;
+        since?: undefined;
+      }
+  );
 
 export interface SyncSessionOptions {
   /** Batches sent but not yet acknowledged (flow control). */
