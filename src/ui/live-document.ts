@@ -36,6 +36,12 @@ interface Batch {
   upTo: number;
   /** Other tabs' early updates it carries (see TypingShare). */
   carried?: Carried;
+  /**
+   * Its time came (its timer fired, or a flush or retry was asked for): it goes
+   * out once the batches before it have. A batch opened while others are sent
+   * waits for its own time.
+   */
+  due?: boolean;
 }
 
 export interface LiveDocumentOptions {
@@ -110,9 +116,10 @@ export class LiveDocument {
     this.ydoc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin !== LOCAL && origin !== this.history) return;
       if (!this.open) {
+        // The wait is the oldest waiting batch's: one closed by a delivery still counts.
+        if (!this.batches.some((b) => !b.due)) this.firstPendingAt = Date.now();
         this.open = { base: this.seen, updates: [], upTo: 0 };
         this.batches.push(this.open);
-        this.firstPendingAt = Date.now();
       }
       this.open.updates.push(update);
       this.open.upTo = this.sharing?.typed(update) ?? 0;
@@ -208,9 +215,14 @@ export class LiveDocument {
     if (changed) this.showChanges();
   }
 
-  /** Sends every queued batch now, one at a time, in order. */
+  /**
+   * Sends every queued batch now, one at a time, in order. Typing that goes on
+   * meanwhile is a new batch, sent when its own timer fires: a send that took it
+   * too would turn steady typing into an event per worker round trip.
+   */
   flush(): Promise<void> {
     clearTimeout(this.timer);
+    for (const batch of this.batches) batch.due = true;
     this.sending ??= this.sendAll().finally(() => (this.sending = undefined));
     return this.sending;
   }
@@ -233,8 +245,8 @@ export class LiveDocument {
   }
 
   private async sendAll(): Promise<void> {
-    while (this.batches.length > 0 && !this.closed) {
-      const batch = this.batches[0]!;
+    while (this.batches[0]?.due && !this.closed) {
+      const batch = this.batches[0];
       if (batch === this.open) this.open = undefined;
       // A retry sends the very same bytes; send gets a copy, as it may move it to the worker.
       if (!batch.sent) {

@@ -4,6 +4,7 @@ import { openLog, TEXT_EDITED, textUpdateOf } from '../../src/index.ts';
 import type { AppendResult, EventId, Log, LogEvent } from '../../src/index.ts';
 import {
   LiveDocument,
+  MAX_DELAY_MS,
   type LiveDocumentOptions,
 } from '../../src/ui/live-document.ts';
 import type {
@@ -192,6 +193,72 @@ describe('a tab editing live', () => {
       expect(a.live.pending).toBe(0);
       expect((await collect(log.read(STREAM))).length).toBe(2);
       a.live.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('batches steady typing by time, not by send: typing during a send waits for its own batch', async () => {
+    vi.useFakeTimers();
+    try {
+      const log = await seeded();
+      // Each send takes 7 ms, as a worker's append does: the typing goes on meanwhile.
+      const a = await tab(log, 'Tab 1', {
+        send: async (update, expected) => {
+          await new Promise((resolve) => setTimeout(resolve, 7));
+          return await appendEdit(log, 'Tab 1', update, expected);
+        },
+      });
+      // A keystroke every 3 ms for a second.
+      for (let i = 0; i < 333; i++) {
+        a.type(a.live.text.length, 'x');
+        await vi.advanceTimersByTimeAsync(3);
+      }
+      await vi.advanceTimersByTimeAsync(MAX_DELAY_MS + 50);
+      expect(a.live.pending).toBe(0);
+      const typed = (await collect(log.read(STREAM))).slice(1);
+      // One event per MAX_DELAY_MS of typing (and the last, partly full), not one
+      // per send: a send that sent whatever was typed during the previous one made
+      // an event every 7 ms.
+      expect(typed.length).toBeLessThanOrEqual(
+        Math.ceil(1000 / MAX_DELAY_MS) + 1,
+      );
+      const doc = new Y.Doc();
+      for (const e of await collect(log.read(STREAM)))
+        Y.applyUpdate(doc, textUpdateOf(e)!);
+      expect(doc.getText('body').toString()).toBe('hello' + 'x'.repeat(333));
+      a.live.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('holds no typing longer than MAX_DELAY_MS, though a delivery split its batch', async () => {
+    vi.useFakeTimers();
+    try {
+      const log = await seeded();
+      const [a, b] = [await tab(log, 'Tab 1'), await tab(log, 'Tab 2')];
+      b.type(5, '<');
+      await b.live.flush();
+      // a types every 50 ms (never QUIET_MS of quiet) from t = 0; b's edit reaches
+      // it at t = 60, closing its batch: what a types next had seen b's edit.
+      let t = 0;
+      for (; t <= MAX_DELAY_MS - 50; t += 50) {
+        a.type(a.live.text.length, '.');
+        await vi.advanceTimersByTimeAsync(t === 50 ? 10 : 50);
+        if (t === 50) {
+          await a.deliver();
+          await vi.advanceTimersByTimeAsync(40);
+        }
+      }
+      await vi.advanceTimersByTimeAsync(MAX_DELAY_MS + 1 - t);
+      // t = MAX_DELAY_MS + 1: the first keystroke has gone out.
+      const byA = (await collect(log.read(STREAM))).filter(
+        (e) => e.author === 'Tab 1',
+      );
+      expect(byA.length).toBeGreaterThan(0);
+      a.live.close();
+      b.live.close();
     } finally {
       vi.useRealTimers();
     }
