@@ -99,12 +99,22 @@ export async function timeKeystrokes(
     label: LABEL,
     ackChannel: ACK_CHANNEL,
   });
-  return pair.typing.evaluate(typeIntoTextarea, {
-    label: LABEL,
-    ackChannel: ACK_CHANNEL,
-    count,
-    timeoutMs: KEYSTROKE_TIMEOUT,
-  });
+  try {
+    return await pair.typing.evaluate(typeIntoTextarea, {
+      label: LABEL,
+      ackChannel: ACK_CHANNEL,
+      count,
+      timeoutMs: KEYSTROKE_TIMEOUT,
+    });
+  } finally {
+    // A watcher left listening would be woken by every later pair's acks: its
+    // tab's work, and the browser's routing to it, would be in their figures.
+    await pair.watching.evaluate(() =>
+      (
+        globalThis as { stopWatchingTextarea?: () => void }
+      ).stopWatchingTextarea?.(),
+    );
+  }
 }
 
 const NAMES: Record<Contender, string> = {
