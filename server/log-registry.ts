@@ -52,6 +52,9 @@ export interface LogRegistryOptions {
 export class LogRegistry {
   private readonly slots = new Map<string, LogSlot>();
   private readonly closing = new Map<string, Promise<void>>();
+  /** Logs whose sessions are pushed to at the next pushSoon. */
+  private readonly due = new Set<LogSlot>();
+  private pushing: ReturnType<typeof setImmediate> | undefined;
 
   constructor(private readonly options: LogRegistryOptions) {}
 
@@ -65,7 +68,28 @@ export class LogRegistry {
    * each of its sessions is sent what its peer lacks.
    */
   pushTo(logId: string): void {
-    for (const member of this.slots.get(logId)?.sessions ?? []) member.push();
+    const slot = this.slots.get(logId);
+    if (slot) this.pushSoon(slot);
+  }
+
+  /**
+   * Pushes to the sessions of `slot` once the I/O that is waiting has been handled
+   * (setImmediate runs after the event loop's poll phase): every write of a group
+   * commit resolves at once and tells its log, and a log's sessions are then pushed
+   * once, not once per write. The replies a transaction of this relay waits for are
+   * handled before the fan-out's socket writes, which would otherwise keep the log's
+   * lock held, across every relay, while they are made.
+   */
+  private pushSoon(slot: LogSlot): void {
+    this.due.add(slot);
+    if (this.pushing) return;
+    this.pushing = setImmediate(() => {
+      this.pushing = undefined;
+      const due = [...this.due];
+      this.due.clear();
+      for (const { sessions } of due)
+        for (const member of sessions) member.push();
+    });
   }
 
   /**
@@ -88,7 +112,7 @@ export class LogRegistry {
     try {
       const { feed } = await slot.opened;
       await feed.refresh();
-      for (const member of slot.sessions) member.push();
+      this.pushSoon(slot);
     } catch (error) {
       if (this.slots.get(slot.logId) !== slot) return;
       this.options.say(

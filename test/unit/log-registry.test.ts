@@ -46,4 +46,31 @@ describe("a relay's open logs", () => {
     await registry.closeAll();
     await writer.close();
   });
+
+  it('pushes each session once for a group of writes committed together, after the waiting I/O', async () => {
+    const log = await openLog({ actor: 'relay' });
+    const registry = new LogRegistry({
+      open: async () => ({ log, close: () => log.close() }),
+      idleMs: 60_000,
+      say: () => undefined,
+    });
+    const { slot } = await registry.join('log-1');
+    const pushes = [0, 0, 0];
+    for (const i of [0, 1, 2])
+      registry.joined(slot, {
+        push: () => pushes[i]!++,
+        close: () => undefined,
+      });
+    // Seven writes of one commit resolve together, each telling its log's sessions.
+    for (let w = 0; w < 7; w++) registry.pushTo('log-1');
+    // Not at once: a database reply that came meanwhile (the next commit's) is
+    // handled first.
+    expect(pushes).toEqual([0, 0, 0]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(pushes).toEqual([1, 1, 1]);
+    registry.pushTo('log-1');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(pushes).toEqual([2, 2, 2]);
+    await registry.closeAll();
+  });
 });
