@@ -34,7 +34,7 @@ import type { Stored } from '../src/log/subscriptions.ts';
 
 /** What comes with a batch besides its events: a document's facts, when they may have changed. */
 export type Accompany = (
-  records: Stored[],
+  records: readonly Stored[],
 ) => Promise<DocumentFacts | undefined>;
 
 /** Histories kept at once: the open document's in each tab, and a few more. */

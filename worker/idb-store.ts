@@ -581,12 +581,12 @@ export async function openIdbStore(
     }
   }
 
-  /** The records at the positions after `after`, of one stream or of all. */
-  async function* inPositionOrder(
+  /** The records at the positions after `after`, of one stream or of all, in runs. */
+  function recordPages(
     after: number,
     scope: ReadScope = {},
-  ): AsyncIterable<EventRecord> {
-    for await (const page of pagesInPositionOrder(
+  ): AsyncIterable<EventRecord[]> {
+    return pagesInPositionOrder(
       after,
       scope,
       (record) => record,
@@ -596,8 +596,15 @@ export async function openIdbStore(
         scope.stream === undefined
           ? segments.across(tx, key, scope.only)
           : positioned(await segments.records(tx, key, false)),
-    ))
-      yield* page;
+    );
+  }
+
+  /** The records at the positions after `after`, of one stream or of all. */
+  async function* inPositionOrder(
+    after: number,
+    scope: ReadScope = {},
+  ): AsyncIterable<EventRecord> {
+    for await (const page of recordPages(after, scope)) yield* page;
   }
 
   /** The late events of `stream`, in canonical order, page by page. */
@@ -644,6 +651,8 @@ export async function openIdbStore(
       mergeCanonical(inPositionOrder(0, { stream }), lateEvents(stream)),
     eventsFrom: (from, only) =>
       inPositionOrder(Math.max(from, 1) - 1, { only }),
+    eventPagesFrom: (from, only) =>
+      recordPages(Math.max(from, 1) - 1, { only }),
     // Segments become lines straight from their columns: no event objects, no
     // strings; each page is one chunk, a view of cached lines when it is one
     // segment's (to be read, never written or transferred).

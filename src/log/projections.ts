@@ -1,7 +1,12 @@
 import { matcherOf, type EventFilter } from './event-filter.ts';
 import { putQuietly } from './snapshots.ts';
 import { mergeStreams, reorderCanonical } from './canonical-order.ts';
-import { compareCanonical, type CanonicalKey, type Store } from './store.ts';
+import {
+  compareCanonical,
+  eventPages,
+  type CanonicalKey,
+  type Store,
+} from './store.ts';
 import { logPagesAfter, type RecordSubscription } from './subscriptions.ts';
 import type {
   LogEvent,
@@ -269,7 +274,7 @@ export async function openProjection<S>(
     let inOrder = true;
     if (read === 'arrival') {
       const pages = reorderCanonical(
-        store.eventsFrom(1, filter),
+        eventPages(store, 1, filter),
         REORDER_WINDOW,
         matches,
       );

@@ -144,6 +144,15 @@ export interface Store extends StoreReader {
    */
   eventsFrom(from: number, only?: EventFilter): AsyncIterable<EventRecord>;
   /**
+   * Optional: what `eventsFrom(from, only)` yields, in runs of records, each run
+   * a bounded page: for a store that reads in pages, a reader of the whole log
+   * takes no async step per record (`eventPages`).
+   */
+  eventPagesFrom?(
+    from: number,
+    only?: EventFilter,
+  ): AsyncIterable<readonly EventRecord[]>;
+  /**
    * Optional: what `eventsFrom(from)` yields, as export lines (`eventLine`) in UTF-8,
    * each chunk a run of whole lines: for a store that can write them without an
    * event object or a string each (packed segments). A chunk may be a view of the
@@ -233,4 +242,40 @@ export async function firstLacking(
     }
   }
   return from === Infinity ? undefined : from;
+}
+
+/**
+ * Records a page holds at most where the store does not page itself, so catching
+ * up over a long log never holds all of it.
+ */
+export const PAGE_RECORDS = 500;
+
+/**
+ * `store.eventsFrom(from, only)` in pages: the store's own (`eventPagesFrom`), or
+ * its records gathered PAGE_RECORDS at a time.
+ */
+export function eventPages(
+  store: Store,
+  from: number,
+  only?: EventFilter,
+): AsyncIterable<readonly EventRecord[]> {
+  return store.eventPagesFrom
+    ? store.eventPagesFrom(from, only)
+    : pagesOf(store.eventsFrom(from, only), PAGE_RECORDS);
+}
+
+/** `items` gathered `size` at a time. */
+export async function* pagesOf<T>(
+  items: AsyncIterable<T>,
+  size: number,
+): AsyncIterable<T[]> {
+  let page: T[] = [];
+  for await (const item of items) {
+    page.push(item);
+    if (page.length >= size) {
+      yield page;
+      page = [];
+    }
+  }
+  if (page.length > 0) yield page;
 }

@@ -1,11 +1,11 @@
 import type { EventFilter } from './event-filter.ts';
-import type { EventRecord, Store } from './store.ts';
+import { eventPages, type EventRecord, type Store } from './store.ts';
 
 /** An event and where it was stored: what a subscription delivers. */
 export type Stored = Pick<EventRecord, 'event' | 'pos'>;
 
 /** Records stored after a position, in position order, a page at a time. */
-export type PagesAfter = (position: number) => AsyncIterable<Stored[]>;
+export type PagesAfter = (position: number) => AsyncIterable<readonly Stored[]>;
 
 export interface RecordSubscription {
   /** The last position already delivered, or passed over. */
@@ -14,7 +14,7 @@ export interface RecordSubscription {
   /** Which records the subscriber wants; the rest are passed over. */
   accept?: (record: Stored) => boolean;
   /** Awaited: the next page is read once it returns. */
-  deliver: (records: Stored[]) => void | Promise<void>;
+  deliver: (records: readonly Stored[]) => void | Promise<void>;
   /** Once, when everything stored before the subscription began was delivered. */
   caughtUp?: () => void;
   /** Hears this subscription's failures (a read, a delivery); by default the log's handler. */
@@ -28,9 +28,6 @@ interface Running extends RecordSubscription {
   active: boolean;
   caughtUpSaid: boolean;
 }
-
-/** Records a page holds at most, so catching up over a long log never holds all of it. */
-export const PAGE_RECORDS = 500;
 
 /**
  * Live subscriptions fed from the store. Every wake-up (a commit through this log,
@@ -128,7 +125,7 @@ export class Subscriptions {
   }
 
   /** Moves the cursor past `page` and delivers what the subscriber wants of it. */
-  private async take(s: Running, page: Stored[]): Promise<void> {
+  private async take(s: Running, page: readonly Stored[]): Promise<void> {
     const wanted = s.accept ? page.filter(s.accept) : page;
     s.after = page[page.length - 1]!.pos;
     if (wanted.length > 0) await s.deliver(wanted);
@@ -140,7 +137,7 @@ export class Subscriptions {
  * over records that cannot match it (see `Store.eventsFrom`).
  */
 export function logPagesAfter(store: Store, only?: EventFilter): PagesAfter {
-  return (after) => pagesOf(store.eventsFrom(after + 1, only), PAGE_RECORDS);
+  return (after) => eventPages(store, after + 1, only);
 }
 
 /** One stream's records after a position: read through the stream's own index. */
@@ -148,19 +145,4 @@ export function streamPagesAfter(store: Store, stream: string): PagesAfter {
   return async function* (after) {
     yield await store.streamEventsSince(stream, after);
   };
-}
-
-async function* pagesOf<T>(
-  items: AsyncIterable<T>,
-  size: number,
-): AsyncIterable<T[]> {
-  let page: T[] = [];
-  for await (const item of items) {
-    page.push(item);
-    if (page.length >= size) {
-      yield page;
-      page = [];
-    }
-  }
-  if (page.length > 0) yield page;
 }

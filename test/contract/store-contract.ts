@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ZERO_HLC } from '../../src/log/hlc.ts';
 import { openLog, type VersionVector } from '../../src/index.ts';
-import { firstLacking, type Store } from '../../src/log/store.ts';
+import { eventPages, firstLacking, type Store } from '../../src/log/store.ts';
 import { seqIn } from '../../src/log/version-vector.ts';
 import { collect, makeRecord } from '../support/records.ts';
 
@@ -185,6 +185,38 @@ export function storeContract(
           );
       expect(await store.storedBy(makeRecord({ pos: 99 }).event.id, 99)).toBe(
         false,
+      );
+    });
+
+    it('reads in pages (eventPages) exactly what it reads a record at a time, from any position', async () => {
+      const records = Array.from({ length: 40 }, (_, i) =>
+        makeRecord({
+          pos: i + 1,
+          stream: i % 3 === 2 ? 'doc/b' : 'doc/a',
+          hlc: `0000000000${i.toString(16).padStart(2, '0')}.0000`,
+          seq: i + 1,
+        }),
+      );
+      // In several writes, so that a store that packs events holds several packs.
+      for (let i = 0; i < records.length; i += 7)
+        await store.write(async (tx) => {
+          for (const record of records.slice(i, i + 7)) tx.putEvent(record);
+        });
+      const ids = (list: readonly { event: { id: string } }[]) =>
+        list.map((r) => r.event.id);
+      for (const from of [0, 1, 2, 17, 40, 41]) {
+        const pages = await collect(eventPages(store, from));
+        expect(ids(pages.flat())).toEqual(
+          ids(await collect(store.eventsFrom(from))),
+        );
+      }
+      // With a filter: the records the store yields include every match.
+      const only = { streams: 'doc/b' };
+      const matching = (await collect(eventPages(store, 1, only)))
+        .flat()
+        .filter((r) => r.event.stream === 'doc/b');
+      expect(ids(matching)).toEqual(
+        ids(records.filter((r) => r.event.stream === 'doc/b')),
       );
     });
 

@@ -23,6 +23,22 @@ async function* of<T>(items: T[]): AsyncIterable<T> {
   for (const item of items) yield item;
 }
 
+/** `items` cut into pages of the sizes `sizes` gives in turn, to the last item. */
+function paged<T>(items: T[], sizes: number[]): T[][] {
+  const pages: T[][] = [];
+  for (let at = 0, i = 0; at < items.length; i++) {
+    const size = sizes[i % sizes.length]!;
+    pages.push(items.slice(at, at + size));
+    at += size;
+    // Sizes of only zeros would never get there.
+    if (i > items.length + sizes.length) {
+      pages.push(items.slice(at));
+      break;
+    }
+  }
+  return pages;
+}
+
 const byKey = (a: EventRecord, b: EventRecord) =>
   compareCanonical(a.event, b.event);
 
@@ -133,7 +149,9 @@ describe('canonical order from arrival order and late events (src/log/canonical-
         fc.oneof(nearlySorted, arrivals),
         fc.integer({ min: 1, max: 16 }),
         fc.constantFrom('doc/', 'doc/a'),
-        async (records, window, prefix) => {
+        // The store's pages, of any sizes (empty ones too): the order is the records'.
+        fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 1 }),
+        async (records, window, prefix, sizes) => {
           const kept = records.filter((r) => r.event.stream.startsWith(prefix));
           // The definition: a heap of `window` records, the least given at each arrival.
           const model: EventRecord[] = [];
@@ -148,7 +166,7 @@ describe('canonical order from arrival order and late events (src/log/canonical-
           }
           while (held.length > 0) takeLeast();
           const pages = await collect(
-            reorderCanonical(of(records), window, (e) =>
+            reorderCanonical(of(paged(records, sizes)), window, (e) =>
               e.stream.startsWith(prefix),
             ),
           );
