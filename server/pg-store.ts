@@ -308,26 +308,16 @@ function coalesced<V>(
   };
 }
 
-/**
- * A connection's queries, in the order asked. On a pipelined connection (pg's
- * `pipeline: true`, as the relay opens its pool) each is sent at once, behind the
- * ones before it, and the server runs them in that order: statements that need no
- * answer of the one before (a transaction's look-ups behind its lock, its COMMIT
- * behind its write) cost no round trip of their own. Otherwise each waits for the
- * one before it to end. Either way a query is made in a later microtask, so the
- * look-ups asked in one go are one query (`coalesced`).
- */
+/** A connection's queries, one after another, in the order asked. */
 class QueryLine {
   private tail: Promise<unknown> = Promise.resolve();
   constructor(readonly client: pg.PoolClient) {}
 
   private failure: { error: unknown } | undefined;
 
-  /** Runs `query` (which uses `client`) after every query asked before it. */
+  /** Runs `query` (which uses `client`) once every query asked before it has ended. */
   run<T>(query: () => Promise<T>): Promise<T> {
-    const result = (this.client.pipeline ? Promise.resolve() : this.tail).then(
-      query,
-    );
+    const result = this.tail.then(query);
     this.tail = result.catch((error: unknown) => {
       // The transaction is aborted now: whatever is asked after fails as well.
       this.failure ??= { error };
@@ -562,35 +552,22 @@ export function pgStore(
     // A connection that could not even roll back is broken: the pool drops it.
     let broken = false;
     try {
-      // One statement: the simple protocol takes two at once, and the key is a
-      // number of ours, never the client's text.
-      const locked = line.query(
-        `BEGIN; SELECT pg_advisory_xact_lock(${lockKey})`,
-      );
+      // One round trip: the simple protocol takes two statements at once, and the
+      // key is a number of ours, never the client's text.
+      await line.query(`BEGIN; SELECT pg_advisory_xact_lock(${lockKey})`);
       const stored = new StoredState(line, logId);
-      // Every write's first look-ups, and the counts a quota needs, in one query:
-      // pipelined, it is sent with the lock and runs once the lock is held (its
-      // snapshot taken then, so it sees every write before).
+      // Every write's first look-ups, and the counts a quota needs, in one query.
       stored.fetchAhead(ahead, limited);
-      await locked;
       const held = new BufferedTransaction(stored);
       const counts = limited ? await stored.counts() : undefined;
       const quota = counts && admitting(counts, { maxEvents, maxBytes }, logId);
       await runWrites(held, quota);
       // A query that failed aborted the transaction, whatever the writes made of it.
       line.check();
-      const written = sendWrites(line, logId, held, options.announce);
-      // Pipelined, the COMMIT goes right behind the write: the log's lock, which
-      // every relay's writers of the log wait on, is held a round trip less. Behind
-      // a write that failed it ends the transaction as a ROLLBACK. A COMMIT that
-      // fails with the connection may have committed: the client is told nothing
-      // was kept, sends the batch again, and ingest skips what is stored.
-      const committed = line.query('COMMIT');
-      committed.catch(() => undefined); // told below, or the write's error is
-      await written;
-      const { command } = await committed;
-      if (command !== 'COMMIT')
-        throw new Error(`the transaction ended in ${command}, not COMMIT`);
+      await sendWrites(line, logId, held, options.announce);
+      // A COMMIT that fails with the connection may have committed: the client is
+      // told nothing was kept, sends the batch again, and ingest skips what is stored.
+      await line.query('COMMIT');
     } catch (error) {
       await line.query('ROLLBACK').catch(() => (broken = true));
       throw error;

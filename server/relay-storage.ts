@@ -120,9 +120,7 @@ export async function postgresStorage(
   limits: FileLogLimits,
   say: (message: string) => void,
 ): Promise<RelayStorage> {
-  // Pipelined: a write's statements that need no answer of the one before go
-  // together (see pgStore), so a log's lock is held for fewer round trips.
-  const pool = new pg.Pool({ connectionString: url, max: 16, pipeline: true });
+  const pool = new pg.Pool({ connectionString: url, max: 16 });
   // An idle connection that fails (the database restarted) is replaced, not fatal.
   pool.on('error', (error) => say(`database: ${error.message}`));
   await migrate(pool);

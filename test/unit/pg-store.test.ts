@@ -26,22 +26,10 @@ afterAll(async () => {
   for (const logId of used) await dropLog(pool, logId);
 });
 
-/** As the relay opens its pool: a connection's queries go without waiting (QueryLine). */
-const pipelined = new pg.Pool({
-  connectionString: inject('databaseUrl'),
-  max: 4,
-  pipeline: true,
-});
-afterAll(() => pipelined.end());
-
 /** A pool of its own, whose connections record the queries sent on them. */
-function watchedPool(options: { pipeline?: boolean } = {}) {
+function watchedPool() {
   const watched = {
-    pool: new pg.Pool({
-      connectionString: inject('databaseUrl'),
-      max: 2,
-      ...options,
-    }),
+    pool: new pg.Pool({ connectionString: inject('databaseUrl'), max: 2 }),
     sent: [] as string[],
     mostAtOnce: 0,
   };
@@ -70,12 +58,6 @@ storeContract(
   () => dropLog(pool, current),
 );
 snapshotContract('PostgreSQL', async () => pgStore(pool, fresh()));
-let currentPipelined = '';
-storeContract(
-  'PostgreSQL, pipelined',
-  async () => pgStore(pipelined, (currentPipelined = fresh())),
-  () => dropLog(pool, currentPipelined),
-);
 
 describe('the PostgreSQL store', () => {
   it('keeps logs apart: one log id sees nothing of another', async () => {
@@ -262,74 +244,31 @@ describe('the PostgreSQL store', () => {
     );
   });
 
-  it("on a pipelined connection, sends a group's look-ups with its lock and its COMMIT with its write", async () => {
-    const watched = watchedPool({ pipeline: true });
-    try {
-      const writer = await openLog({ actor: 'writer' });
-      for (let i = 0; i < 30; i++)
-        await writer.append(`doc/${i % 3}`, { type: 't', data: i });
-      const batch = await collect(writer.since({}));
-      const log = await openLog({
-        store: pgStore(watched.pool, fresh()),
-        actor: 'relay',
-      });
-      watched.sent.length = 0;
-      watched.mostAtOnce = 0;
-      expect((await log.ingest(batch)).stored).toBe(30);
-      const group = watched.sent.filter(
-        (sql) =>
-          sql.startsWith('BEGIN') || sql.startsWith('WITH') || sql === 'COMMIT',
-      );
-      expect(group.map((sql) => sql.split(/[\s;]/)[0])).toEqual([
-        'BEGIN',
-        'WITH',
-        'COMMIT',
-      ]);
-      // The look-ups went before the lock was answered, the COMMIT before the
-      // write was: more than one query on the connection at once.
-      expect(watched.mostAtOnce).toBeGreaterThan(1);
-      expect((await log.verify()).ok).toBe(true);
-      expect(await collect(log.since({}))).toEqual(batch);
-      await Promise.all([log.close(), writer.close()]);
-    } finally {
-      await watched.pool.end();
-    }
+  it('keeps nothing of a group whose write the database refuses, and writes on after', async () => {
+    const logId = fresh();
+    const log = await openLog({ store: pgStore(pool, logId), actor: 'relay' });
+    await log.append('doc/x', { type: 't', data: 1 });
+    // A row at the position the next write takes: its INSERT fails.
+    await pool.query(
+      `INSERT INTO forkline_events
+         (log_id, pos, id, stream, actor, seq, hlc, recorded_at, gen, body)
+       VALUES ($1, 2, 'squatter', 'doc/y', 'nobody', 1, '', 0, 0, '{}')`,
+      [logId],
+    );
+    await expect(log.append('doc/x', { type: 't', data: 2 })).rejects.toThrow(
+      /PostgreSQL \(log test-/,
+    );
+    await pool.query(
+      `DELETE FROM forkline_events WHERE log_id = $1 AND id = 'squatter'`,
+      [logId],
+    );
+    // The refused write left no stream head, actor seq or count behind.
+    expect((await collect(log.read('doc/x'))).map((e) => e.data)).toEqual([1]);
+    await log.append('doc/x', { type: 't', data: 3 });
+    expect((await collect(log.read('doc/x'))).map((e) => e.data)).toEqual([
+      1, 3,
+    ]);
+    expect((await log.verify()).ok).toBe(true);
+    await log.close();
   });
-
-  for (const [kind, of] of [
-    ['one query at a time', () => pool],
-    ['pipelined', () => pipelined],
-  ] as const)
-    it(`keeps nothing of a group whose write the database refuses, and writes on after (${kind})`, async () => {
-      const logId = fresh();
-      const log = await openLog({
-        store: pgStore(of(), logId),
-        actor: 'relay',
-      });
-      await log.append('doc/x', { type: 't', data: 1 });
-      // A row at the position the next write takes: its INSERT fails.
-      await pool.query(
-        `INSERT INTO forkline_events
-           (log_id, pos, id, stream, actor, seq, hlc, recorded_at, gen, body)
-         VALUES ($1, 2, 'squatter', 'doc/y', 'nobody', 1, '', 0, 0, '{}')`,
-        [logId],
-      );
-      await expect(log.append('doc/x', { type: 't', data: 2 })).rejects.toThrow(
-        /PostgreSQL \(log test-/,
-      );
-      await pool.query(
-        `DELETE FROM forkline_events WHERE log_id = $1 AND id = 'squatter'`,
-        [logId],
-      );
-      // The refused write left no stream head, actor seq or count behind.
-      expect((await collect(log.read('doc/x'))).map((e) => e.data)).toEqual([
-        1,
-      ]);
-      await log.append('doc/x', { type: 't', data: 3 });
-      expect((await collect(log.read('doc/x'))).map((e) => e.data)).toEqual([
-        1, 3,
-      ]);
-      expect((await log.verify()).ok).toBe(true);
-      await log.close();
-    });
 });
