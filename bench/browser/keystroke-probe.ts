@@ -12,7 +12,10 @@ type EditorElement = HTMLElement & {
   cmTile?: {
     root?: {
       view?: {
-        state: { doc: { length: number } };
+        state: {
+          doc: { length: number };
+          selection: { main: { head: number } };
+        };
         dispatch(spec: object): void;
       };
     };
@@ -145,7 +148,10 @@ export async function typeIntoTextarea({
           }),
         );
       } else {
-        view!.dispatch({ selection: { anchor: end } });
+        // The caret at the end, as a person typing there has it: moved only if
+        // something moved it (a person does not place it again before each key).
+        if (view!.state.selection.main.head !== end)
+          view!.dispatch({ selection: { anchor: end } });
         document.execCommand('insertText', false, key);
       }
       try {
