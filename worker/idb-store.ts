@@ -15,6 +15,7 @@ import type {
 import { lateness, mergeCanonical } from '../src/log/canonical-order.ts';
 import { eventLine } from '../src/log/jsonl.ts';
 import { vectorFrom } from '../src/log/version-vector.ts';
+import { RecentMap } from '../src/log/recent-map.ts';
 import { StorageError, StoreClosedError } from './storage-errors.ts';
 import {
   CONFLICT_KEY_PATH,
@@ -208,11 +209,8 @@ export async function openIdbStore(
 
   const segments = new Segments(options.segmentEvents);
   const directMin = options.directSegmentMin ?? DIRECT_SEGMENT_MIN;
-  const cache = new Map<string, EventRecord>();
-  const remember = (record: EventRecord) => {
-    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
-    cache.set(record.event.id, record);
-  };
+  const cache = new RecentMap<string, EventRecord>(CACHE_LIMIT);
+  const remember = (record: EventRecord) => cache.set(record.event.id, record);
   const checkOpen = () => {
     if (closed) throw new StoreClosedError(name);
   };

@@ -2,6 +2,7 @@ import { DEFAULT_SOURCE, fromCloudEvent, toCloudEvent } from '../log/jsonl.ts';
 import type { Json, LogEvent, VersionVector } from '../log/types.ts';
 import { copyVector } from '../log/version-vector.ts';
 import { LIMITS } from '../log/validate.ts';
+import { RecentMap } from '../log/recent-map.ts';
 
 /** Version of the wire protocol (docs/sync-protocol.md). */
 export const PROTOCOL = 1;
@@ -143,17 +144,11 @@ export function eventsBodyUtf8(events: readonly EncodedEvent[]): Uint8Array {
  * every client of a log, and each would otherwise serialise the same events again.
  * Ids are content addresses, so an id always has the same text.
  */
-const encodedCache = new Map<string, EncodedEvent>();
-let encodedCacheBytes = 0;
 const ENCODED_CACHE_BYTES = 8 * 1024 * 1024;
-/**
- * What went into the cache, oldest first from `encodedOldest`: what leaves it when
- * it is full. Not the Map's own order: a Map keeps a deleted entry's slot until it
- * is rehashed, and a walk from its start passes over every one, so evicting that
- * way cost ~10 µs an event once the cache was full (a relay encodes every event).
- */
-const encodedOrder: ({ id: string; encoded: EncodedEvent } | undefined)[] = [];
-let encodedOldest = 0;
+const encodedCache = new RecentMap<string, EncodedEvent>(
+  ENCODED_CACHE_BYTES,
+  (encoded) => encoded.bytes,
+);
 
 /** An event's CloudEvent text and UTF-8 size, serialised once while it stays recent. */
 export function encodeEvent(event: LogEvent): EncodedEvent {
@@ -161,23 +156,9 @@ export function encodeEvent(event: LogEvent): EncodedEvent {
   if (cached) return cached;
   const text = JSON.stringify(toCloudEvent(event));
   const encoded = { text, bytes: utf8Length(text) };
-  if (encoded.bytes <= ENCODED_CACHE_BYTES / 2) {
+  // One event never takes more than half of it (a large one would empty it).
+  if (encoded.bytes <= ENCODED_CACHE_BYTES / 2)
     encodedCache.set(event.id, encoded);
-    encodedOrder.push({ id: event.id, encoded });
-    encodedCacheBytes += encoded.bytes;
-    while (encodedCacheBytes > ENCODED_CACHE_BYTES) {
-      const { id, encoded: old } = encodedOrder[encodedOldest]!;
-      // Passed: the text it holds is not kept alive until the queue is cut.
-      encodedOrder[encodedOldest++] = undefined;
-      encodedCache.delete(id);
-      encodedCacheBytes -= old.bytes;
-    }
-    // The queue's passed part, cut once it is most of it: amortised O(1).
-    if (encodedOldest > 1024 && 2 * encodedOldest > encodedOrder.length) {
-      encodedOrder.splice(0, encodedOldest);
-      encodedOldest = 0;
-    }
-  }
   return encoded;
 }
 
