@@ -248,7 +248,7 @@ export async function firstLacking(
  * Records a page holds at most where the store does not page itself, so catching
  * up over a long log never holds all of it.
  */
-export const PAGE_RECORDS = 500;
+const PAGE_RECORDS = 500;
 
 /**
  * `store.eventsFrom(from, only)` in pages: the store's own (`eventPagesFrom`), or
@@ -265,7 +265,7 @@ export function eventPages(
 }
 
 /** `items` gathered `size` at a time. */
-export async function* pagesOf<T>(
+async function* pagesOf<T>(
   items: AsyncIterable<T>,
   size: number,
 ): AsyncIterable<T[]> {

@@ -31,6 +31,18 @@ async function appendEdit(
   )[0]!;
 }
 
+/** Runs `test` on vitest's fake timers, then puts the real ones back. */
+function withFakeTimers(test: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    vi.useFakeTimers();
+    try {
+      await test();
+    } finally {
+      vi.useRealTimers();
+    }
+  };
+}
+
 /** A tab: a LiveDocument over a shared log, with deliveries pulled in position order. */
 async function tab(
   log: Log,
@@ -171,9 +183,9 @@ describe('a tab editing live', () => {
     expect((await collect(log.read(STREAM))).length).toBe(2);
   });
 
-  it('retries a refused edit by itself, with backoff, when nobody types again', async () => {
-    vi.useFakeTimers();
-    try {
+  it(
+    'retries a refused edit by itself, with backoff, when nobody types again',
+    withFakeTimers(async () => {
       const log = await seeded();
       let failures = 2;
       const a = await tab(log, 'Tab 1', {
@@ -193,14 +205,12 @@ describe('a tab editing live', () => {
       expect(a.live.pending).toBe(0);
       expect((await collect(log.read(STREAM))).length).toBe(2);
       a.live.close();
-    } finally {
-      vi.useRealTimers();
-    }
-  });
+    }),
+  );
 
-  it('batches steady typing by time, not by send: typing during a send waits for its own batch', async () => {
-    vi.useFakeTimers();
-    try {
+  it(
+    'batches steady typing by time, not by send: typing during a send waits for its own batch',
+    withFakeTimers(async () => {
       const log = await seeded();
       // Each send takes 7 ms, as a worker's append does: the typing goes on meanwhile.
       const a = await tab(log, 'Tab 1', {
@@ -228,14 +238,12 @@ describe('a tab editing live', () => {
         Y.applyUpdate(doc, textUpdateOf(e)!);
       expect(doc.getText('body').toString()).toBe('hello' + 'x'.repeat(333));
       a.live.close();
-    } finally {
-      vi.useRealTimers();
-    }
-  });
+    }),
+  );
 
-  it('holds no typing longer than MAX_DELAY_MS, though a delivery split its batch', async () => {
-    vi.useFakeTimers();
-    try {
+  it(
+    'holds no typing longer than MAX_DELAY_MS, though a delivery split its batch',
+    withFakeTimers(async () => {
       const log = await seeded();
       const [a, b] = [await tab(log, 'Tab 1'), await tab(log, 'Tab 2')];
       b.type(5, '<');
@@ -259,10 +267,8 @@ describe('a tab editing live', () => {
       expect(byA.length).toBeGreaterThan(0);
       a.live.close();
       b.live.close();
-    } finally {
-      vi.useRealTimers();
-    }
-  });
+    }),
+  );
 
   it('handles the echo of its own event arriving before the append resolves', async () => {
     const log = await seeded();
