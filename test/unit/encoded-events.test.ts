@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../src/index.ts';
 import { toCloudEvent } from '../../src/log/jsonl.ts';
 import { encodeEvent } from '../../src/sync/messages.ts';
+import { LIMITS } from '../../src/log/validate.ts';
 
 /** An event of about `size` bytes once encoded, unique by `n` (its id is never checked here). */
 function eventOf(n: number, size: number): LogEvent {
@@ -38,5 +39,21 @@ describe('encoded events, kept while recent', () => {
     expect(again).toEqual(kept);
     // Made again, it is kept again: the next look-up finds this one.
     expect(encodeEvent(first)).toBe(again);
+  });
+
+  it('keeps the largest events a client may send within its budget, the oldest going first', () => {
+    // Binary data at the engine's limit: about 1.4 MB each once in base64.
+    const largest = (n: number) =>
+      ({
+        ...eventOf(100_000 + n, 0),
+        data: new Uint8Array(LIMITS.maxDataBytes).fill(n),
+      }) as LogEvent;
+    const events = Array.from({ length: 12 }, (_, n) => largest(n));
+    const encoded = events.map((event) => encodeEvent(event));
+    expect(encoded[0]!.bytes).toBeGreaterThan(LIMITS.maxDataBytes);
+    // At most 8 MB of them: the last five are kept, the first are gone.
+    expect(encodeEvent(events[11]!)).toBe(encoded[11]);
+    expect(encodeEvent(events[7]!)).toBe(encoded[7]);
+    expect(encodeEvent(events[0]!)).not.toBe(encoded[0]);
   });
 });
