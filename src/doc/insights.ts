@@ -30,8 +30,12 @@ export interface DocumentInsights {
    * the costliest line of the fold (about 1 µs an event).
    */
   heads: Head[];
-  /** The episode under way while the stream has more than one head. */
-  open?: OpenEpisode;
+  /**
+   * The episode under way while the stream has more than one head. Set to
+   * undefined when it ends, never deleted: a `delete` turns the object into a
+   * dictionary, and every later look-up of the fold into a slow one.
+   */
+  open: OpenEpisode | undefined;
   episodes: Episodes;
   /**
    * What the last RECENT text edits touched, in fold order: an episode opens at its
@@ -55,6 +59,12 @@ interface Recent {
   ids: string[];
   /** The writers (actor, newline, author) the kept edits name. */
   writers: string[];
+  /**
+   * The index in `writers` of the last edit's writer, or -1: a writer types many
+   * edits in a row, and looked for in `writers` each time that search was a
+   * tenth of the fold.
+   */
+  lastWriter: number;
   /** Per edit, two numbers: its writer's index in `writers`, where its spans end. */
   edits: Column;
   /** What the edits touched, as [client, from, to) triples (`touchesOf`). */
@@ -178,6 +188,7 @@ export function insightsProjection(): Projection<InsightsState> {
           insertedIds: new Map(),
           deletedIds: new Map(),
           heads: [],
+          open: undefined,
           episodes: {
             count: 0,
             times: new Float64Array(3 * 4),
@@ -187,6 +198,7 @@ export function insightsProjection(): Projection<InsightsState> {
             count: 0,
             ids: [],
             writers: [],
+            lastWriter: -1,
             edits: column(),
             spans: column(),
           },
@@ -297,13 +309,26 @@ function unpacked(doc: PackedInsights): DocumentInsights {
     length: values.length,
     values: Float64Array.from(values),
   });
+  // Field by field, in the order a new document's are: one shape for the fold.
   return {
-    ...doc,
+    events: doc.events,
+    edits: doc.edits,
+    size: doc.size,
+    sizes: doc.sizes,
     insertedIds: unpackClocks(doc.insertedIds),
     deletedIds: unpackClocks(doc.deletedIds),
-    episodes: { ...episodes, times: unpackTimes(episodes.times) },
+    heads: doc.heads,
+    open: doc.open,
+    episodes: {
+      count: episodes.count,
+      times: unpackTimes(episodes.times),
+      kinds: episodes.kinds,
+    },
     recent: {
-      ...recent,
+      count: recent.count,
+      ids: recent.ids,
+      writers: recent.writers,
+      lastWriter: recent.lastWriter ?? -1,
       edits: column(recent.edits),
       spans: column(recent.spans),
     },
@@ -421,8 +446,12 @@ function followHeads(
   }
   if (update) {
     const { recent } = doc;
-    let w = writerIndex(recent.writers, event.actor, author);
-    if (w < 0) w = recent.writers.push(`${event.actor}\n${author}`) - 1;
+    let w = recent.lastWriter;
+    if (!(w >= 0 && isWriter(recent.writers[w]!, event.actor, author))) {
+      w = writerIndex(recent.writers, event.actor, author);
+      if (w < 0) w = recent.writers.push(`${event.actor}\n${author}`) - 1;
+      recent.lastWriter = w;
+    }
     const writer = recent.writers[w]!;
     const { spans, edits } = recent;
     const from = spans.length;
@@ -437,7 +466,7 @@ function followHeads(
   }
   if (unseen === 0 && doc.open && heads.length === 1) {
     episodes.times[3 * doc.open.index + 2] = time;
-    delete doc.open;
+    doc.open = undefined;
   }
 }
 
@@ -473,19 +502,17 @@ function addEpisode(
 
 /** Where `writers` holds `${actor}\n${author}`, or -1: no string made per event to find it. */
 function writerIndex(writers: string[], actor: string, author: string): number {
-  const length = actor.length + 1 + author.length;
-  for (let i = 0; i < writers.length; i++) {
-    const w = writers[i]!;
-    if (
-      w.length === length &&
-      w.charCodeAt(actor.length) === 10 &&
-      w.startsWith(actor) &&
-      w.endsWith(author)
-    )
-      return i;
-  }
+  for (let i = 0; i < writers.length; i++)
+    if (isWriter(writers[i]!, actor, author)) return i;
   return -1;
 }
+
+/** Whether `writer` is `${actor}\n${author}`. */
+const isWriter = (writer: string, actor: string, author: string) =>
+  writer.length === actor.length + 1 + author.length &&
+  writer.charCodeAt(actor.length) === 10 &&
+  writer.startsWith(actor) &&
+  writer.endsWith(author);
 
 /** The index of the last kept edit `event` names as a parent, or -1. */
 function lastSeen({ ids }: Recent, { parents }: LogEvent): number {
@@ -522,6 +549,7 @@ function forgetOldest(recent: Recent): void {
     edits.values[i + 1]! -= cut;
   }
   recent.writers = kept;
+  recent.lastWriter = -1;
 }
 
 /**
@@ -734,9 +762,7 @@ export function insightsOf(
       (a, b) => a.hour - b.hour || (a.author < b.author ? -1 : 1),
     ),
     sizes,
-    conflicts: docs
-      .flatMap(([docId, doc]) => pointsOf(docId, doc.episodes))
-      .sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0)),
+    conflicts: conflictsOf(docs),
     busiestDocuments: docs
       .map(([docId, doc]) => ({ docId, events: doc.events }))
       .sort((a, b) => b.events - a.events),
@@ -744,15 +770,35 @@ export function insightsOf(
   };
 }
 
-function pointsOf(docId: string, episodes: Episodes): ConflictPoint[] {
-  const points: ConflictPoint[] = [];
-  for (let i = 0; i < episodes.count; i++) {
-    const [from, to, resolvedAt] = episodes.times.subarray(3 * i, 3 * i + 3);
-    const kind = episodes.kinds[i]!;
-    const after = resolvedAt! - to!;
-    points.push({
+/**
+ * Every episode of `docs` as a point, by time (those without one first). Sorted by
+ * the times as numbers, before they are written as text: a whole log has tens of
+ * thousands.
+ */
+function conflictsOf(
+  docs: readonly (readonly [string, DocumentInsights])[],
+): ConflictPoint[] {
+  const all: { from: number; docId: string; index: number }[] = [];
+  for (const [docId, { episodes }] of docs)
+    for (let index = 0; index < episodes.count; index++) {
+      const from = episodes.times[3 * index]!;
+      all.push({
+        from: Number.isFinite(from) ? from : -Infinity,
+        docId,
+        index,
+      });
+    }
+  all.sort((a, b) => a.from - b.from);
+  const byDoc = new Map(docs);
+  return all.map(({ from, docId, index }) => {
+    const { times, kinds } = byDoc.get(docId)!.episodes;
+    const to = times[3 * index + 1]!;
+    const resolvedAt = times[3 * index + 2]!;
+    const kind = kinds[index]!;
+    const after = resolvedAt - to;
+    const point: ConflictPoint = {
       docId,
-      time: Number.isFinite(from) ? new Date(from!).toISOString() : '',
+      time: from === -Infinity ? '' : new Date(from).toISOString(),
       kind:
         kind & REGISTER
           ? 'register'
@@ -760,8 +806,8 @@ function pointsOf(docId: string, episodes: Episodes): ConflictPoint[] {
             ? 'overlapping text'
             : 'auto-merged',
       state: Number.isNaN(resolvedAt) ? 'unresolved' : 'resolved',
-      ...(Number.isFinite(after) ? { resolvedAfter: Math.max(0, after) } : {}),
-    });
-  }
-  return points;
+    };
+    if (Number.isFinite(after)) point.resolvedAfter = Math.max(0, after);
+    return point;
+  });
 }

@@ -12,6 +12,22 @@ let minuteMs = NaN;
  * insights fold's Date.parse took 34–134 ms per 260k events, this 20–56.
  */
 export function timeOf(time: string): number {
+  // The minute read last again (its digits were checked then): only the seconds
+  // and milliseconds are read.
+  if (time.length === 24 && time.startsWith(minute)) {
+    const seconds = digitsAt(time, 17, 2);
+    const ms = digitsAt(time, 20, 3);
+    if (
+      time.charCodeAt(16) === 58 &&
+      time.charCodeAt(19) === 46 &&
+      time.charCodeAt(23) === 90 &&
+      seconds >= 0 &&
+      seconds < 60 &&
+      ms >= 0
+    )
+      return minuteMs + seconds * 1000 + ms;
+    return Date.parse(time);
+  }
   if (
     time.length === 24 &&
     // The form's separators where it puts them: - - T : : . Z
