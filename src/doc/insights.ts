@@ -778,23 +778,24 @@ export function insightsOf(
 function conflictsOf(
   docs: readonly (readonly [string, DocumentInsights])[],
 ): ConflictPoint[] {
-  const all: { from: number; docId: string; index: number }[] = [];
+  const all: { from: number; docId: string; episodes: Episodes; i: number }[] =
+    [];
   for (const [docId, { episodes }] of docs)
-    for (let index = 0; index < episodes.count; index++) {
-      const from = episodes.times[3 * index]!;
+    for (let i = 0; i < episodes.count; i++) {
+      const from = episodes.times[3 * i]!;
       all.push({
         from: Number.isFinite(from) ? from : -Infinity,
         docId,
-        index,
+        episodes,
+        i,
       });
     }
+  // Two without a time compare as NaN, which a sort takes as equal.
   all.sort((a, b) => a.from - b.from);
-  const byDoc = new Map(docs);
-  return all.map(({ from, docId, index }) => {
-    const { times, kinds } = byDoc.get(docId)!.episodes;
-    const to = times[3 * index + 1]!;
-    const resolvedAt = times[3 * index + 2]!;
-    const kind = kinds[index]!;
+  return all.map(({ from, docId, episodes: { times, kinds }, i }) => {
+    const to = times[3 * i + 1]!;
+    const resolvedAt = times[3 * i + 2]!;
+    const kind = kinds[i]!;
     const after = resolvedAt - to;
     const point: ConflictPoint = {
       docId,

@@ -381,6 +381,68 @@ describe('the insights projection', () => {
   });
 });
 
+describe('the conflicts of the whole log', () => {
+  it('come by the time each opened, those whose time does not parse first, across documents', async () => {
+    // One episode per fork: in each document, from its first event, two events that
+    // did not see each other, then one that saw both (or not).
+    const time = fc.oneof(
+      fc.integer({ min: 0, max: 4e12 }).map((ms) => new Date(ms).toISOString()),
+      fc.constant('not a time'),
+    );
+    const fork = fc.record({
+      doc: fc.constantFrom('a', 'b', 'c'),
+      // A time that does not parse on either side, or both: then the episode has none.
+      times: fc.tuple(time, time),
+      merged: fc.boolean(),
+    });
+    await assertProperty(
+      fc.asyncProperty(fc.array(fork, { maxLength: 12 }), async (forks) => {
+        const projection = insightsProjection();
+        let state = projection.initial();
+        const heads = new Map<string, string[]>();
+        let n = 0;
+        const add = (doc: string, parents: string[], time: string) => {
+          const id = `e${n++}`;
+          state = projection.evolve(state, {
+            id,
+            stream: `doc/${doc}`,
+            type: 'doc.field.set',
+            data: { field: 'title', supersedes: [], value: id },
+            parents,
+            actor: 'w',
+            seq: n,
+            hlc: '0',
+            time,
+          } as LogEvent);
+          return id;
+        };
+        const opened: string[] = [];
+        for (const { doc, times, merged } of forks) {
+          const before = heads.get(doc) ?? [];
+          const one = add(doc, before, times[0]);
+          const other = add(doc, before, times[1]);
+          // The episode opens at the second side; its time is its sides' earliest.
+          const at = [times[0], times[1]]
+            .map((t) => Date.parse(t))
+            .filter((t) => !Number.isNaN(t));
+          opened.push(
+            at.length > 0 ? new Date(Math.min(...at)).toISOString() : '',
+          );
+          heads.set(
+            doc,
+            merged ? [add(doc, [one, other], times[1])] : [one, other],
+          );
+        }
+        const times = insightsOf(state).conflicts.map((c) => c.time);
+        // Every episode once, in the order of its time as written.
+        expect([...times].sort()).toEqual([...opened].sort());
+        expect(times).toEqual([...times].sort());
+      }),
+      300,
+    );
+  });
+});
+
 describe('episode times in a checkpoint', () => {
   it('come back as they were: NaN, far apart, or not whole milliseconds', async () => {
     await assertProperty(
