@@ -26,6 +26,10 @@ export class ByteReader {
 
   /** An unsigned LEB128 number (lib0's var uint): 7 bits a byte, lowest first. */
   varint(): number {
+    // Most numbers of a segment or an update take one byte.
+    const { bytes } = this;
+    if (this.at < bytes.length && bytes[this.at]! < 0x80)
+      return bytes[this.at++]!;
     let value = 0;
     let scale = 1;
     for (;;) {

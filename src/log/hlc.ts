@@ -51,7 +51,12 @@ export function formatHlc({ wall, counter }: Hlc): string {
   }
   for (let i = 0; i < 4; i++)
     hlcCodes[16 - i] = HEX_CODES[(counter >> (4 * i)) & 15]!;
-  return String.fromCharCode.apply(null, hlcCodes);
+  const c = hlcCodes;
+  // prettier-ignore
+  return String.fromCharCode(
+    c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!,
+    c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!, c[15]!, c[16]!,
+  );
 }
 
 const HEX_CODES = [...'0123456789abcdef'].map((c) => c.charCodeAt(0));

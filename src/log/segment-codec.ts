@@ -1,6 +1,6 @@
 import { ByteReader } from './byte-reader.ts';
 import { deflateSync, inflateSync } from 'fflate';
-import { fromBase64Url, toBase64Url } from './base64url.ts';
+import { fromBase64Url, sixteenToBase64Url, toBase64Url } from './base64url.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { formatHlc, MAX_COUNTER, MAX_WALL, parseHlc } from './hlc.ts';
 import { IsoTimes, LineWriter, utf8Bytes } from './line-writer.ts';
@@ -134,6 +134,8 @@ class SegmentReader extends ByteReader {
 
   signed(): number {
     const z = this.varint();
+    // Bit operations while they can (a double's `%` was a tenth of a decode).
+    if (z <= 0x7fffffff) return z & 1 ? -(z >>> 1) - 1 : z >>> 1;
     return z % 2 === 1 ? -(z + 1) / 2 : z / 2;
   }
 
@@ -169,14 +171,19 @@ function idBytes(id: EventId): Uint8Array {
   return bytes;
 }
 
-/** The last second asked for, and its time's character codes ("YYYY-MM-DDTHH:MM:SS.mmmZ"): a segment's events mostly share their second. */
-let isoSecond = NaN;
+/**
+ * The last minute asked for, and its time's character codes
+ * ("YYYY-MM-DDTHH:MM:SS.mmmZ"): a segment's events mostly share their minute.
+ */
+let isoMinute = NaN;
 const isoCodes: number[] = [];
 
 /**
  * `wall`'s time as Date#toISOString writes it; undefined outside years 0–9999.
  * Made from character codes in one go: a string joined from pieces is a tree,
  * which Date.parse and every comparison flatten first (one is made per event read).
+ * Only a new minute asks Date for the rest: per second, `toISOString` was half
+ * of this function's time on a log written by many documents in turns.
  */
 export const isoOf = (wall: number): string | undefined => {
   if (!(wall >= 0 && wall <= 253402300799999 && Number.isInteger(wall))) {
@@ -185,17 +192,28 @@ export const isoOf = (wall: number): string | undefined => {
       ? undefined
       : date.toISOString();
   }
-  const second = Math.floor(wall / 1000);
-  if (second !== isoSecond) {
-    isoSecond = second;
-    const text = new Date(second * 1000).toISOString();
+  const minute = Math.floor(wall / 60_000);
+  if (minute !== isoMinute) {
+    isoMinute = minute;
+    const text = new Date(minute * 60_000).toISOString();
     for (let i = 0; i < text.length; i++) isoCodes[i] = text.charCodeAt(i);
   }
-  const ms = wall - second * 1000;
-  isoCodes[20] = 48 + Math.floor(ms / 100);
-  isoCodes[21] = 48 + (Math.floor(ms / 10) % 10);
-  isoCodes[22] = 48 + (ms % 10);
-  return String.fromCharCode.apply(null, isoCodes);
+  const ms = wall - minute * 60_000;
+  const second = Math.floor(ms / 1000);
+  isoCodes[17] = 48 + Math.floor(second / 10);
+  isoCodes[18] = 48 + (second % 10);
+  const milli = ms - second * 1000;
+  isoCodes[20] = 48 + Math.floor(milli / 100);
+  isoCodes[21] = 48 + (Math.floor(milli / 10) % 10);
+  isoCodes[22] = 48 + (milli % 10);
+  const c = isoCodes;
+  // Named, not spread: `apply` over the array took a third longer.
+  // prettier-ignore
+  return String.fromCharCode(
+    c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!,
+    c[11]!, c[12]!, c[13]!, c[14]!, c[15]!, c[16]!, c[17]!, c[18]!, c[19]!,
+    c[20]!, c[21]!, c[22]!, c[23]!,
+  );
 };
 
 /** A run of one stream's records, packed. */
@@ -306,7 +324,7 @@ export function encodeSegment(records: readonly EventRecord[]): PackedSegment {
 
 /** The id of the `i`th event of a segment, from its `ids` part. */
 export function segmentId(ids: Uint8Array, i: number): EventId {
-  return toBase64Url(ids.subarray(i * ID_BYTES, (i + 1) * ID_BYTES));
+  return sixteenToBase64Url(ids, i * ID_BYTES);
 }
 
 /** One event's fields as a segment stores them, before any object is built from them. */
@@ -499,13 +517,17 @@ function walk(segment: PackedSegment, inflated?: Uint8Array): Walk {
             );
           entry.parents = undefined;
         } else {
-          entry.parents = Array.from({ length: parents.varint() }, () => {
+          // A loop, not Array.from over an array-like: that took a fifth of a
+          // segment's decoding where writers interleave.
+          const length = parents.varint();
+          const list = new Array<number | Uint8Array>(length);
+          for (let k = 0; k < length; k++) {
             const at = parents.varint();
-            if (at === 0) return parents.raw(ID_BYTES);
             if (at > i)
               throw new SegmentFormatError(`event ${i} names a later parent`);
-            return at - 1;
-          });
+            list[k] = at === 0 ? parents.raw(ID_BYTES) : at - 1;
+          }
+          entry.parents = list;
         }
         entry.dataLength = dataLengths.varint();
         entry.dataAt = data.skip(entry.dataLength);

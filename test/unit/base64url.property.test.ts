@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   decodeBase64UrlInto,
   fromBase64Url,
+  sixteenToBase64Url,
   toBase64Url,
 } from '../../src/log/base64url.ts';
 import { assertProperty } from '../support/property.ts';
@@ -75,6 +76,24 @@ describe('base64url encoded', () => {
           const text = toBase64Url(bytes);
           expect(text).toBe(Buffer.from(bytes).toString('base64url'));
           expect(fromBase64Url(text)).toEqual(bytes);
+        },
+      ),
+      300,
+    );
+  });
+});
+
+describe('an event id (16 bytes) in base64url', () => {
+  it('is what toBase64Url writes for those bytes, wherever they sit in the buffer', async () => {
+    await assertProperty(
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 16, maxLength: 64 }),
+        fc.nat(),
+        async (bytes, at) => {
+          const from = at % (bytes.length - 15);
+          expect(sixteenToBase64Url(bytes, from)).toBe(
+            toBase64Url(bytes.subarray(from, from + 16)),
+          );
         },
       ),
       300,

@@ -244,13 +244,16 @@ describe('a segment', () => {
     );
   });
 
-  it('writes a wall clock as Date#toISOString does, second after second', async () => {
+  it('writes a wall clock as Date#toISOString does, second after second and minute after minute', async () => {
     await assertProperty(
       fc.asyncProperty(
         fc.array(
           fc.oneof(
             fc.integer({ min: 0, max: 253402300799999 }),
+            // Seconds of one minute, and minutes of one hour, one after another:
+            // what is kept from the last call must not leak into the next.
             fc.integer({ min: 1_700_000_000_000, max: 1_700_000_002_000 }),
+            fc.integer({ min: 1_700_000_000_000, max: 1_700_000_180_000 }),
           ),
           { minLength: 1, maxLength: 20 },
         ),
