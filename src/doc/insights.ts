@@ -1,5 +1,5 @@
 import { authorOf } from '../log/event-filter.ts';
-import { timeOf } from '../log/event-time.ts';
+import { isoOf, timeOf } from '../log/event-time.ts';
 import { dropNamed, FEW } from '../log/heads.ts';
 import type { LogEvent, Projection } from '../log/types.ts';
 import { countOnce } from './authorship.ts';
@@ -799,7 +799,8 @@ function conflictsOf(
     const after = resolvedAt - to;
     const point: ConflictPoint = {
       docId,
-      time: from === -Infinity ? '' : new Date(from).toISOString(),
+      time:
+        from === -Infinity ? '' : (isoOf(from) ?? new Date(from).toISOString()),
       kind:
         kind & REGISTER
           ? 'register'

@@ -1,4 +1,7 @@
-/** An event's time (RFC 3339 text) as milliseconds, read fast in the log's own form. */
+/**
+ * An event's time (RFC 3339 text) as milliseconds, and back, fast in the log's own
+ * form (Date#toISOString's).
+ */
 
 /** The minute `timeOf` read last, as written ("2026-12-02T03:15"), and its time (ms). */
 let minute = '\u0000';
@@ -67,3 +70,48 @@ function digitsAt(text: string, at: number, count: number): number {
   }
   return n;
 }
+
+/**
+ * The last minute asked for, and its time's character codes
+ * ("YYYY-MM-DDTHH:MM:SS.mmmZ"): a segment's events mostly share their minute.
+ */
+let isoMinute = NaN;
+const isoCodes: number[] = [];
+
+/**
+ * `wall`'s time as Date#toISOString writes it; undefined outside years 0–9999.
+ * Made from character codes in one go: a string joined from pieces is a tree,
+ * which Date.parse and every comparison flatten first (one is made per event read).
+ * Only a new minute asks Date for the rest: per second, `toISOString` was half
+ * of this function's time on a log written by many documents in turns.
+ */
+export const isoOf = (wall: number): string | undefined => {
+  if (!(wall >= 0 && wall <= 253402300799999 && Number.isInteger(wall))) {
+    const date = new Date(wall);
+    return Number.isNaN(date.getTime()) || wall > 253402300799999
+      ? undefined
+      : date.toISOString();
+  }
+  const minute = Math.floor(wall / 60_000);
+  if (minute !== isoMinute) {
+    isoMinute = minute;
+    const text = new Date(minute * 60_000).toISOString();
+    for (let i = 0; i < text.length; i++) isoCodes[i] = text.charCodeAt(i);
+  }
+  const ms = wall - minute * 60_000;
+  const second = Math.floor(ms / 1000);
+  isoCodes[17] = 48 + Math.floor(second / 10);
+  isoCodes[18] = 48 + (second % 10);
+  const milli = ms - second * 1000;
+  isoCodes[20] = 48 + Math.floor(milli / 100);
+  isoCodes[21] = 48 + (Math.floor(milli / 10) % 10);
+  isoCodes[22] = 48 + (milli % 10);
+  const c = isoCodes;
+  // Named, not spread: `apply` over the array took a third longer.
+  // prettier-ignore
+  return String.fromCharCode(
+    c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!,
+    c[11]!, c[12]!, c[13]!, c[14]!, c[15]!, c[16]!, c[17]!, c[18]!, c[19]!,
+    c[20]!, c[21]!, c[22]!, c[23]!,
+  );
+};

@@ -11,12 +11,12 @@ import {
 import {
   decodeSegment,
   encodeSegment,
-  isoOf,
   SegmentFormatError,
   segmentLines,
   segmentRuns,
 } from '../../src/log/segment-codec.ts';
 import { matcherOf, type EventFilter } from '../../src/log/event-filter.ts';
+import { isoOf } from '../../src/log/event-time.ts';
 import {
   DEFAULT_SOURCE,
   eventLine,
