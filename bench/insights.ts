@@ -205,6 +205,9 @@ export const insightsScenario: Scenario = {
           `after the appends ${last.refresh.toFixed(0)} ms; first computation folded ${last.stats.folded} events, ` +
           `refolded ${last.stats.refolds} times (${last.stats.refolded} events again); the longest document has ${last.characters} characters, its authorship index from nothing ${last.authorshipIndex.toFixed(0)} ms`,
       );
+      context.note(
+        `the log read in pages as a projection reads it, nothing folded: ${figures.map((x) => x.pagesRead.toFixed(0)).join(', ')} ms (the first computation's ${figures.map((x) => x.full.toFixed(0)).join(', ')})`,
+      );
       const read = toResult(
         'read.whole-log',
         'ms',

@@ -64,6 +64,8 @@ export interface InsightsFigures {
   events: number;
   /** Every event read once. */
   read: number;
+  /** Every document event read once in pages, as a projection reads them. */
+  pagesRead: number;
   /** The first computation of the whole log's insights, and a second one. */
   full: number;
   again: number;
