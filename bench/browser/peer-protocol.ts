@@ -51,6 +51,10 @@ export type KeystrokePeer =
 /** The insights figures' inputs: the app's database, after the log was imported into it. */
 export interface InsightsSpec {
   database: string;
+  /** The figures that only read, or those that write (bench/browser/insights-runs.ts). */
+  phase: 'reads' | 'writes';
+  /** The document with the most events (the reads tell): its authorship is timed. */
+  longestDocId?: string;
   /** A document edited to time appends (one with few events of its own). */
   quietDocId: string;
   /** Edits appended for the per-event figure, with and without a live projection. */
@@ -83,6 +87,7 @@ export interface InsightsFigures {
   authorship: number;
   characters: number;
   conflicts: number;
+  longestDocId?: string;
   /** The first computation's folding: in order, refolds, events folded again. */
   stats: { folded: number; refolds: number; refolded: number };
 }
@@ -91,7 +96,7 @@ export interface PeerPage {
   /** Packs what the app's worker left unpacked in the database; resolves to how many events. */
   compactDatabase(database: string): Promise<number>;
   /** The insights, projection and authorship figures over the app's imported log. */
-  insightsRuns(spec: InsightsSpec): Promise<InsightsFigures>;
+  insightsRuns(spec: InsightsSpec): Promise<Partial<InsightsFigures>>;
   /** Stores `spec.edits` typing edits in forkline, y-indexeddb and automerge-repo (not timed). */
   storeHistory(spec: HistorySpec): Promise<StoredHistory>;
   /** startLogWorker + documentSnapshot (its text), then a new Y.Doc of its state. */
