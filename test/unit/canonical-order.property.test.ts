@@ -6,6 +6,7 @@ import {
   lateness,
   mergeCanonical,
   reorderCanonical,
+  SHIFT_LIMIT,
 } from '../../src/log/canonical-order.ts';
 import { assertProperty } from '../support/property.ts';
 import { collect } from '../support/records.ts';
@@ -151,7 +152,10 @@ describe('canonical order from arrival order and late events (src/log/canonical-
         fc.constantFrom('doc/', 'doc/a'),
         // The store's pages, of any sizes (empty ones too): the order is the records'.
         fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 1 }),
-        async (records, window, prefix, sizes) => {
+        // How far back a record is moved into place before a sort is left to do
+        // it: small ones make both happen within a window.
+        fc.oneof(fc.integer({ min: 0, max: 4 }), fc.constant(SHIFT_LIMIT)),
+        async (records, window, prefix, sizes, shiftLimit) => {
           const kept = records.filter((r) => r.event.stream.startsWith(prefix));
           // The definition: a heap of `window` records, the least given at each arrival.
           const model: EventRecord[] = [];
@@ -166,8 +170,11 @@ describe('canonical order from arrival order and late events (src/log/canonical-
           }
           while (held.length > 0) takeLeast();
           const pages = await collect(
-            reorderCanonical(of(paged(records, sizes)), window, (e) =>
-              e.stream.startsWith(prefix),
+            reorderCanonical(
+              of(paged(records, sizes)),
+              window,
+              (e) => e.stream.startsWith(prefix),
+              shiftLimit,
             ),
           );
           const got = pages.flat();
