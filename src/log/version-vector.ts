@@ -25,9 +25,19 @@ export function copyVector(vector: VersionVector): VersionVector {
   return vectorFrom(Object.entries(vector));
 }
 
-/** The highest seq of `actor` the vector covers; 0 when it names none. */
+/**
+ * The highest seq of `actor` the vector covers; 0 when it names none (or names it
+ * with anything but a number). One look-up for a vector of this module, which has
+ * no prototype to inherit from; a vector from elsewhere is read through its own
+ * properties only. A relay asks this for every event and every session it sends to,
+ * of vectors of hundreds of actors: two look-ups each were a tenth of its time.
+ */
 export function seqIn(vector: VersionVector, actor: string): number {
-  return Object.hasOwn(vector, actor) ? (vector[actor] ?? 0) : 0;
+  const seq = vector[actor];
+  return typeof seq === 'number' &&
+    (Object.getPrototypeOf(vector) === null || Object.hasOwn(vector, actor))
+    ? seq
+    : 0;
 }
 
 /** Raises `vector` (null-prototype, from this module) to cover `seq` of `actor`. */

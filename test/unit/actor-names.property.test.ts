@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { openLog, type Log } from '../../src/index.ts';
 import { collect } from '../support/records.ts';
+import { raise, seqIn, vectorFrom } from '../../src/log/version-vector.ts';
 import { wireSessions } from '../support/sessions.ts';
 import { assertProperty } from '../support/property.ts';
 
@@ -95,5 +96,26 @@ describe('actors named like Object.prototype members', () => {
       ['constructor', 2],
       ['__proto__', 1],
     ]);
+  });
+
+  it('read from a vector of the engine or one from elsewhere, each name is its own property or 0', () => {
+    const own = vectorFrom(ACTORS.slice(0, 3).map((a, i) => [a, i + 1]));
+    const parsed = JSON.parse(
+      '{"__proto__": 1, "constructor": 2, "toString": 3, "odd": "4"}',
+    ) as Record<string, number>;
+    for (const actor of ACTORS) {
+      const i = ACTORS.indexOf(actor);
+      expect(seqIn(own, actor)).toBe(i < 3 ? i + 1 : 0);
+      expect(seqIn(parsed, actor)).toBe(i < 3 ? i + 1 : 0);
+    }
+    // Not a number: covers nothing, rather than compare as text.
+    expect(seqIn(parsed, 'odd')).toBe(0);
+    // Only its own: a number it inherits is not in it.
+    const heir = Object.create({ inherited: 7 }) as Record<string, number>;
+    heir.mine = 2;
+    expect([seqIn(heir, 'inherited'), seqIn(heir, 'mine')]).toEqual([0, 2]);
+    const raised = vectorFrom([]);
+    for (const actor of ACTORS) raise(raised, actor, 5);
+    expect(ACTORS.map((a) => seqIn(raised, a))).toEqual(ACTORS.map(() => 5));
   });
 });
