@@ -85,29 +85,11 @@ export function sixteenToBase64Url(bytes: Uint8Array, at: number): string {
     c18 = c[(n >> 6) & 63]!,
     c19 = c[n & 63]!;
   n = bytes[at + 15]!;
+  // prettier-ignore
   return String.fromCharCode(
-    c0,
-    c1,
-    c2,
-    c3,
-    c4,
-    c5,
-    c6,
-    c7,
-    c8,
-    c9,
-    c10,
-    c11,
-    c12,
-    c13,
-    c14,
-    c15,
-    c16,
-    c17,
-    c18,
-    c19,
-    c[n >> 2]!,
-    c[(n & 3) << 4]!,
+    c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10,
+    c11, c12, c13, c14, c15, c16, c17, c18, c19,
+    c[n >> 2]!, c[(n & 3) << 4]!,
   );
 }
 
