@@ -11,6 +11,7 @@ import {
   MAX_WALL,
   ZERO_HLC,
 } from '../../src/log/hlc.ts';
+import { ClockExhaustedError } from '../../src/log/errors.ts';
 import { assertProperty } from '../support/property.ts';
 
 describe('hybrid logical clock', () => {
@@ -78,5 +79,22 @@ describe('hybrid logical clock', () => {
 
   it('rejects malformed text', () => {
     expect(() => parseHlc('yesterday')).toThrow(TypeError);
+  });
+
+  it('refuses to write a wall or counter it cannot hold, rather than write a wrong clock', () => {
+    // What a corrupted segment's columns can hold: formatHlc writes every stored
+    // event's clock, and its digits are taken from the low bits.
+    const walls = [-1, 1.5, NaN, Infinity, MAX_WALL + 1, 2 ** 53];
+    for (const wall of walls)
+      expect(() => formatHlc({ wall, counter: 0 })).toThrow(
+        ClockExhaustedError,
+      );
+    for (const counter of [-1, 0.5, NaN, MAX_COUNTER + 1])
+      expect(() => formatHlc({ wall: 1, counter })).toThrow(
+        ClockExhaustedError,
+      );
+    // The digits of one clock do not carry into the next.
+    formatHlc({ wall: MAX_WALL, counter: MAX_COUNTER });
+    expect(formatHlc({ wall: 0x10, counter: 1 })).toBe('000000000010.0001');
   });
 });
