@@ -99,10 +99,13 @@ export function watchTextarea({ label, ackChannel }: ProbeOptions): void {
 /**
  * In the typing tab: `count` keystrokes at the end of the editor, each an insertText
  * input as a browser makes for a key, after the previous one reached the watching
- * tab (so nothing queues). A textarea's text is changed and its input event fired;
- * a CodeMirror view gets the browser's own `insertText` command on its content, which
- * it reads as typing. A latency runs from just before the input to the watcher's
- * report of a text that long. Rejects when one takes over `timeoutMs`.
+ * tab (so nothing queues). Each key is first a cancelable `beforeinput`, as the
+ * browser fires it; an editor that cancels it has put the character in itself.
+ * Otherwise, as the browser would: a textarea's text is changed and its input event
+ * fired; a CodeMirror view gets the browser's own `insertText` command on its
+ * content, which it reads as typing (that command fires no beforeinput of its own).
+ * A latency runs from just before the beforeinput to the watcher's report of a text
+ * that long. Rejects when one takes over `timeoutMs`.
  */
 export async function typeIntoTextarea({
   label,
@@ -137,22 +140,32 @@ export async function typeIntoTextarea({
           timeoutMs,
         );
       });
+      // The caret at the end, as a person typing there has it: moved only if
+      // something moved it (a person does not place it again before each key).
+      if (view && view.state.selection.main.head !== end)
+        view.dispatch({ selection: { anchor: end } });
       const start = performance.timeOrigin + performance.now();
-      if (area) {
-        area.setRangeText(key, end, end, 'end');
-        area.dispatchEvent(
-          new InputEvent('input', {
-            bubbles: true,
-            inputType: 'insertText',
-            data: key,
-          }),
-        );
-      } else {
-        // The caret at the end, as a person typing there has it: moved only if
-        // something moved it (a person does not place it again before each key).
-        if (view!.state.selection.main.head !== end)
-          view!.dispatch({ selection: { anchor: end } });
-        document.execCommand('insertText', false, key);
+      // A key's beforeinput first, as the browser fires it: an editor that
+      // cancels it makes the change itself, and the browser then edits nothing.
+      const before = new InputEvent('beforeinput', {
+        bubbles: true,
+        cancelable: true,
+        composed: true,
+        inputType: 'insertText',
+        data: key,
+      });
+      if (el.dispatchEvent(before)) {
+        // Not cancelled: the browser edits.
+        if (area) {
+          area.setRangeText(key, end, end, 'end');
+          area.dispatchEvent(
+            new InputEvent('input', {
+              bubbles: true,
+              inputType: 'insertText',
+              data: key,
+            }),
+          );
+        } else document.execCommand('insertText', false, key);
       }
       try {
         latencies.push((await acked) - start);
