@@ -5,6 +5,7 @@
 import { EditorView } from '@codemirror/view';
 import { h, render } from 'preact';
 import { afterEach, describe, expect, it } from 'vitest';
+import { cdp, userEvent } from 'vitest/browser';
 import * as Y from 'yjs';
 import {
   openLog,
@@ -219,6 +220,66 @@ describe('the text editor', () => {
       Y.applyUpdate(folded, textUpdateOf(event)!);
     expect(folded.getText('body').toString()).toBe('>> base');
     live.close();
+  });
+
+  it('puts a typed key into the text itself, before the browser edits the page, and leaves a composition to the browser', async () => {
+    const live = liveOver(textState('alpha gamma'));
+    const view = mount({ live });
+    view.focus();
+    view.dispatch({ selection: { anchor: 'alpha '.length } });
+    // After every handler on the content: what a key's beforeinput left.
+    const keys: { data: string | null; cancelled: boolean; text: string }[] =
+      [];
+    const afterHandlers = (event: InputEvent) =>
+      keys.push({
+        data: event.data,
+        cancelled: event.defaultPrevented,
+        text: live.text.toString(),
+      });
+    document.addEventListener('beforeinput', afterHandlers);
+    try {
+      // Keys pressed as the browser gets them (CDP key events).
+      await userEvent.keyboard('beta ');
+      expect(live.text.toString()).toBe('alpha beta gamma');
+      expect(view.state.doc.toString()).toBe('alpha beta gamma');
+      expect(view.state.selection.main.head).toBe('alpha beta '.length);
+      // Each key was the editor's: cancelled, and already in the Y.Text.
+      expect(keys.map((k) => k.data).join('')).toBe('beta ');
+      expect(keys.every((k) => k.cancelled)).toBe(true);
+      expect(keys[0]!.text).toBe('alpha bgamma');
+      // The page shows it as CodeMirror draws it, not as the browser would have.
+      expect(view.contentDOM.textContent).toBe('alpha beta gamma');
+
+      // A selection is replaced by the key.
+      view.dispatch({ selection: { anchor: 0, head: 'alpha'.length } });
+      await userEvent.keyboard('A');
+      expect(live.text.toString()).toBe('A beta gamma');
+      expect(view.state.selection.main.head).toBe(1);
+
+      // An IME composition stays the browser's: not cancelled, read back from the
+      // page when it ends, as CodeMirror always reads typing.
+      keys.length = 0;
+      const session = cdp();
+      view.dispatch({ selection: { anchor: view.state.doc.length } });
+      await session.send('Input.imeSetComposition', {
+        text: 'に',
+        selectionStart: 1,
+        selectionEnd: 1,
+      });
+      await session.send('Input.imeSetComposition', {
+        text: 'にほ',
+        selectionStart: 2,
+        selectionEnd: 2,
+      });
+      await session.send('Input.insertText', { text: '日本' });
+      await expect.poll(() => live.text.toString()).toBe('A beta gamma日本');
+      expect(view.state.doc.toString()).toBe('A beta gamma日本');
+      expect(keys.length).toBeGreaterThan(0);
+      expect(keys.some((k) => k.cancelled)).toBe(false);
+    } finally {
+      document.removeEventListener('beforeinput', afterHandlers);
+      live.close();
+    }
   });
 
   it('draws only the part of a long text on screen, however long it is', () => {
