@@ -113,13 +113,19 @@ export async function whenTextIs(
     );
 }
 
-/** The moment of `page`'s last input event in its editor, on the shared clock. */
+/** The moment of `page`'s last keystroke in its editor, on the shared clock. */
 export async function watchTyping(page: Page): Promise<() => Promise<number>> {
+  // A key's beforeinput: the first the page hears of it, whoever then makes the
+  // change (the editor cancels it and makes it itself; no input event follows).
   await text(page).evaluate((el) => {
-    el.addEventListener('input', () => {
-      (el as { lastInputAt?: number }).lastInputAt =
-        performance.timeOrigin + performance.now();
-    });
+    el.addEventListener(
+      'beforeinput',
+      () => {
+        (el as { lastInputAt?: number }).lastInputAt =
+          performance.timeOrigin + performance.now();
+      },
+      { capture: true },
+    );
   });
   return () =>
     text(page).evaluate((el) => (el as { lastInputAt?: number }).lastInputAt!);
