@@ -187,28 +187,38 @@ function moveTo(view: EditorView, at: number, extend: boolean): boolean {
  * A key's character, put in by the view itself before the browser edits anything:
  * the keystroke is a Yjs update, on its way to the other tabs, before any DOM work,
  * and the browser's own editing of the content (then read back from the DOM by
- * CodeMirror) is skipped: about a third of a keystroke's cost in the typing tab.
- * Only plain `insertText` outside a composition: IME, dictation, autocorrect and
- * spellcheck replacements (their own input types, or composing) are left to the
- * browser and read back as CodeMirror always does, and so is everything on a
- * content element driven by an EditContext (Chrome on Android).
+ * CodeMirror) is skipped: about half of a keystroke's cost in the typing tab.
+ * Only plain `insertText` outside a composition, in a view that can be edited: IME,
+ * dictation, autocorrect and spellcheck replacements (their own input types, or
+ * composing) are left to the browser and read back as CodeMirror always does, and so
+ * is everything on a content element driven by an EditContext (Chrome on Android).
+ * The view's input handlers (`EditorView.inputHandler`) see the key first, as they
+ * see typing read back from the DOM.
  */
-function typeKey(view: EditorView, event: InputEvent): boolean {
+export function typeKey(view: EditorView, event: InputEvent): boolean {
+  const text = event.data;
   if (
     event.inputType !== 'insertText' ||
-    typeof event.data !== 'string' ||
-    event.data === '' ||
+    typeof text !== 'string' ||
+    text === '' ||
     event.isComposing ||
     view.composing ||
     view.compositionStarted ||
+    view.state.readOnly ||
     (view.contentDOM as { editContext?: unknown }).editContext
   )
     return false;
   event.preventDefault();
-  view.dispatch(view.state.replaceSelection(event.data), {
-    scrollIntoView: true,
-    userEvent: 'input.type',
-  });
+  const { from, to } = view.state.selection.main;
+  const insert = () =>
+    view.state.update(view.state.replaceSelection(text), {
+      scrollIntoView: true,
+      userEvent: 'input.type',
+    });
+  const handled = view.state
+    .facet(EditorView.inputHandler)
+    .some((handler) => handler(view, from, to, text, insert));
+  if (!handled) view.dispatch(insert());
   return true;
 }
 

@@ -2,6 +2,7 @@
 // becomes Yjs edits at the right positions, someone else's edits show without moving
 // the caret off its text, the text shown while the document opens keeps what is typed
 // into it (issue 14: open.cold to text), and a long text is not all drawn (issue 15).
+import { EditorState, type Extension } from '@codemirror/state';
 import { EditorView } from '@codemirror/view';
 import { h, render } from 'preact';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,7 +15,7 @@ import {
   type Log,
 } from '../../src/index.ts';
 import { LiveDocument } from '../../src/ui/live-document.ts';
-import { TextEditor } from '../../src/ui/text-editor.tsx';
+import { TextEditor, typeKey } from '../../src/ui/text-editor.tsx';
 import { collect } from '../support/records.ts';
 
 const STREAM = 'doc/opening';
@@ -280,6 +281,49 @@ describe('the text editor', () => {
       document.removeEventListener('beforeinput', afterHandlers);
       live.close();
     }
+  });
+
+  it("offers a key it takes to the view's input handlers first, and takes none in a read-only view", async () => {
+    const host = document.body.appendChild(document.createElement('div'));
+    const viewOf = (...extensions: Extension[]) =>
+      new EditorView({
+        parent: host,
+        state: EditorState.create({
+          doc: 'f',
+          extensions: [
+            EditorView.domEventHandlers({
+              beforeinput: (event, view) => typeKey(view, event),
+            }),
+            extensions,
+          ],
+        }),
+      });
+    // An input handler that closes a bracket, as closeBrackets does.
+    const closing = viewOf(
+      EditorView.inputHandler.of((view, from, to, text) => {
+        if (text !== '(') return false;
+        view.dispatch({
+          changes: { from, to, insert: '()' },
+          selection: { anchor: from + 1 },
+        });
+        return true;
+      }),
+    );
+    closing.focus();
+    closing.dispatch({ selection: { anchor: 1 } });
+    await userEvent.keyboard('(x');
+    expect(closing.state.doc.toString()).toBe('f(x)');
+    closing.destroy();
+
+    const readOnly = viewOf(EditorState.readOnly.of(true));
+    readOnly.focus();
+    readOnly.dispatch({ selection: { anchor: 1 } });
+    await userEvent.keyboard('x');
+    // CodeMirror's own reading ignores a read-only view's DOM changes.
+    await expect.poll(() => readOnly.contentDOM.textContent).toBe('f');
+    expect(readOnly.state.doc.toString()).toBe('f');
+    readOnly.destroy();
+    host.remove();
   });
 
   it('draws only the part of a long text on screen, however long it is', () => {
