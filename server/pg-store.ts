@@ -27,8 +27,6 @@ import { ForklineError } from '../src/log/errors.ts';
 export interface PgStoreOptions {
   /** Most events and bytes (of their CloudEvent text) the log may hold: a relay's quota. */
   limits?: FileLogLimits;
-  /** Announce each write that stored events on this channel, as `${from}\n${logId}`. */
-  announce?: { channel: string; from: string };
   /** The events each write stored here, once committed (groupCommit's `committed`). */
   stored?(records: readonly EventRecord[]): void;
 }
@@ -404,15 +402,17 @@ class StoredState implements StoreReader {
 
 /**
  * Every write held, as one statement: array INSERTs chained as data-modifying CTEs,
- * the log's counts (for its quota) raised by what it adds, and the announcement of
- * the log when it adds events (delivered at commit). One round trip for a group of
- * any size; the caller commits.
+ * and the log's counts (for its quota) raised by what it adds. One round trip for a
+ * group of any size; the caller commits. No NOTIFY here: PostgreSQL serializes the
+ * commits of every transaction that notifies, across the whole database, through
+ * their WAL flush (a lock taken at commit), so writes to different logs would take
+ * turns. Whoever wants others told of a write tells them once it is committed
+ * (`stored`).
  */
 async function sendWrites(
   line: QueryLine,
   logId: string,
   held: BufferedTransaction,
-  announce: PgStoreOptions['announce'],
 ): Promise<void> {
   const params: unknown[] = [logId];
   /** A placeholder for `value`. */
@@ -494,12 +494,8 @@ async function sendWrites(
       WHERE log_id = $1`);
   }
   if (parts.length === 0) return;
-  const last =
-    announce && events.length > 0
-      ? `SELECT pg_notify(${p(announce.channel)}, ${p(`${announce.from}\n${logId}`)})`
-      : 'SELECT 1';
   await line.query(
-    `WITH ${parts.map((sql, i) => `w${i} AS (${sql})`).join(',\n')}\n${last}`,
+    `WITH ${parts.map((sql, i) => `w${i} AS (${sql})`).join(',\n')}\nSELECT 1`,
     params,
   );
 }
@@ -564,7 +560,7 @@ export function pgStore(
       await runWrites(held, quota);
       // A query that failed aborted the transaction, whatever the writes made of it.
       line.check();
-      await sendWrites(line, logId, held, options.announce);
+      await sendWrites(line, logId, held);
       // A COMMIT that fails with the connection may have committed: the client is
       // told nothing was kept, sends the batch again, and ingest skips what is stored.
       await line.query('COMMIT');

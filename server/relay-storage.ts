@@ -104,15 +104,35 @@ export async function fileStorage(
   };
 }
 
-/** The channel relays announce stored events on: `${process}\n${logId}`. */
+/**
+ * The channel relays announce stored events on. A payload is the announcing
+ * process's id, then a line per log: `${logId} ${lastPos}`.
+ */
 const MOVED = 'forkline_moved';
+/** PostgreSQL refuses a payload of 8000 bytes or more: longer announcements are cut. */
+const PAYLOAD_BYTES = 7000;
+/** How often a relay asks where its open logs end, for an announcement that was lost. */
+const CHECK_MS = 1000;
+/**
+ * A line of an announcement: a log id (as the relay makes them) and a position. A
+ * relay of an earlier version announces the log id alone.
+ */
+const ANNOUNCED = /^([A-Za-z0-9_-]{1,128})(?: ([0-9]{1,15}))?$/;
 
 /**
  * Logs in the PostgreSQL database at `url` (schema applied at start, once however
  * many relays start together). A log open here holds no events in memory: every
- * read and every verification goes to the database, which is the truth. A write
- * announces its log on MOVED when it commits, and each relay listening sends its own
- * sessions of that log what they lack, reading the events itself.
+ * read and every verification goes to the database, which is the truth.
+ *
+ * Once a write is committed, its log and where it now ends are announced on MOVED,
+ * with every other log this process wrote to in the same turn of the event loop, in
+ * one NOTIFY of its own. Each relay listening sends its own sessions of those logs
+ * what they lack, reading the events itself. The NOTIFY is not part of the write's
+ * transaction: PostgreSQL makes every transaction that notifies take turns at
+ * commit, across the whole database and through its WAL flush, so writes to 2,000
+ * logs queued behind one lock. An announcement outside the write can be lost (this
+ * process dies between the two, or the NOTIFY fails): every second a relay asks where
+ * its open logs end, and reads on those that moved unannounced.
  * @throws whatever connecting or migrating throws
  */
 export async function postgresStorage(
@@ -126,7 +146,42 @@ export async function postgresStorage(
   await migrate(pool);
   const self = randomBytes(9).toString('base64url');
   let listener: pg.Client | undefined;
+  let checker: ReturnType<typeof setInterval> | undefined;
   let closed = false;
+  /** Per log open here: the last position known to be stored (written, announced or read). */
+  const known = new Map<string, number>();
+  const learn = (logId: string, pos: number): boolean => {
+    const before = known.get(logId);
+    if (before === undefined || pos <= before) return false;
+    known.set(logId, pos);
+    return true;
+  };
+  /** Logs this process wrote to and has not announced yet, with where they end. */
+  const unannounced = new Map<string, number>();
+  let announcing: ReturnType<typeof setImmediate> | undefined;
+  const announce = (): Promise<unknown> => {
+    announcing = undefined;
+    const sent: Promise<unknown>[] = [];
+    const lines = [...unannounced].map(([logId, pos]) => `${logId} ${pos}`);
+    unannounced.clear();
+    for (let next = 0; next < lines.length;) {
+      let payload = self;
+      while (
+        next < lines.length &&
+        payload.length + 1 + lines[next]!.length <= PAYLOAD_BYTES
+      )
+        payload += `\n${lines[next++]!}`;
+      const notify = pool
+        .query('SELECT pg_notify($1, $2)', [MOVED, payload])
+        .catch((error: Error) =>
+          say(
+            `database: announcing stored events: ${error.message} (other relays read them within ${CHECK_MS} ms)`,
+          ),
+        );
+      sent.push(notify);
+    }
+    return Promise.all(sent);
+  };
   return {
     async createLog(logId, tokenHash) {
       await pool.query(
@@ -142,15 +197,35 @@ export async function postgresStorage(
       return rows[0]?.token_hash;
     },
     async open(logId, stored) {
-      const log = await openLog({
-        store: pgStore(pool, logId, {
-          limits,
-          announce: { channel: MOVED, from: self },
-          stored,
-        }),
-        actor: 'relay',
-      });
-      return { log, close: () => log.close() };
+      // Nothing known yet: the first check reads on from wherever the log ends.
+      known.set(logId, 0);
+      try {
+        const log = await openLog({
+          store: pgStore(pool, logId, {
+            limits,
+            stored: (records) => {
+              const last = records[records.length - 1];
+              if (last) {
+                learn(logId, last.pos);
+                unannounced.set(logId, last.pos);
+                announcing ??= setImmediate(announce);
+              }
+              stored(records);
+            },
+          }),
+          actor: 'relay',
+        });
+        return {
+          log,
+          close: async () => {
+            known.delete(logId);
+            await log.close();
+          },
+        };
+      } catch (error) {
+        known.delete(logId);
+        throw error;
+      }
     },
     async watch(moved) {
       // One connection listens; lost (the database restarted), another takes over.
@@ -159,8 +234,14 @@ export async function postgresStorage(
         const client = new pg.Client({ connectionString: url });
         client.on('notification', ({ channel, payload }) => {
           if (channel !== MOVED || !payload) return;
-          const cut = payload.indexOf('\n');
-          if (payload.slice(0, cut) !== self) moved(payload.slice(cut + 1));
+          const [from, ...lines] = payload.split('\n');
+          if (from === self) return;
+          for (const line of lines) {
+            const found = ANNOUNCED.exec(line);
+            if (!found) continue;
+            if (found[2] !== undefined) learn(found[1]!, Number(found[2]));
+            moved(found[1]!);
+          }
         });
         client.on('error', (error) => {
           say(`database listener: ${error.message}`);
@@ -183,9 +264,35 @@ export async function postgresStorage(
         setTimeout(() => void listen().catch(retry), 1000).unref();
       };
       await listen();
+      // Where the open logs end, in one query: a log that moved unannounced is read on.
+      let checking = false;
+      checker = setInterval(() => {
+        if (checking || closed || known.size === 0) return;
+        checking = true;
+        pool
+          .query<{ log_id: string; last_pos: string }>(
+            'SELECT log_id, last_pos FROM forkline_replicas WHERE log_id = ANY($1::text[])',
+            [[...known.keys()]],
+          )
+          .then(({ rows }) => {
+            for (const row of rows)
+              if (learn(row.log_id, Number(row.last_pos))) moved(row.log_id);
+          })
+          .catch((error: Error) =>
+            say(`database: checking where open logs end: ${error.message}`),
+          )
+          .finally(() => (checking = false));
+      }, CHECK_MS);
+      checker.unref();
     },
     async close() {
       closed = true;
+      clearInterval(checker);
+      // Writes committed here are announced before the pool goes.
+      if (announcing) {
+        clearImmediate(announcing);
+        await announce();
+      }
       await listener?.end().catch(() => undefined);
       await pool.end();
     },

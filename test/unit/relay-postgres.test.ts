@@ -81,6 +81,56 @@ describe('relays over one PostgreSQL database', () => {
     await Promise.all(replicas.map((l) => l.close()));
   }, 60_000);
 
+  it('send their clients what a writer stored without announcing it, as when a relay dies between its commit and its announcement', async () => {
+    const relay = await relayOnDatabase();
+    const { logId, token } = await relay.relay.createLog();
+    logs.push(logId);
+    const reader = await openLog({ actor: 'reader' });
+    const { clients } = clientsOnRelays(
+      [reader],
+      () => [relay.url],
+      { logId, token },
+      cleanups,
+    );
+    // A writer straight to the database, which announces nothing.
+    const silent = await openLog({
+      store: pgStore(pool, logId),
+      actor: 'silent',
+    });
+    // The reader's session is live: what it sent is stored.
+    await reader.append('doc/quiet', { type: 't', data: 'hello' });
+    clients[0]!.pushLocal();
+    await expect
+      .poll(async () => (await silent.versionVector()).reader)
+      .toBe(1);
+    // Announcements it cannot read (anyone who can reach the database may NOTIFY):
+    // lines that name no log, positions past any number, an unknown log. Ignored.
+    await pool.query('SELECT pg_notify($1, $2)', [
+      'forkline_moved',
+      [
+        'someone',
+        '',
+        '../../etc 1',
+        `${logId} -1`,
+        `${logId} 1e9`,
+        `${logId} ${'9'.repeat(40)}`,
+        'x'.repeat(200),
+        'no-such-log 12',
+      ].join('\n'),
+    ]);
+    for (let i = 0; i < 5; i++)
+      await silent.append('doc/quiet', { type: 't', data: i });
+    await expect
+      .poll(async () => (await reader.versionVector()).silent, {
+        timeout: 20_000,
+      })
+      .toBe(5);
+    expect(
+      (await collect(reader.read('doc/quiet'))).map((e) => e.data),
+    ).toEqual(['hello', 0, 1, 2, 3, 4]);
+    await Promise.all([silent.close(), reader.close()]);
+  });
+
   it('store a batch two relays ingest at once exactly once', async () => {
     const logId = `test-same-${Date.now()}`;
     logs.push(logId);
