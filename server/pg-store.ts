@@ -76,6 +76,29 @@ const conflictOf = (row: ConflictRow): ConflictRecord => ({
 /** What reads need: a pool outside a transaction, the transaction's client inside one. */
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
+/** Statement names by text: a few dozen texts (the parts a write or look-up has). */
+const statementNames = new Map<string, string>();
+
+/**
+ * `text` as a named prepared statement: each connection has PostgreSQL parse and
+ * plan it once, then only binds and runs it. A write's statements are large (array
+ * INSERTs chained as CTEs) and a relay of many logs runs thousands a second, each
+ * log's writes their own transaction; planning them every time was measured to
+ * cost a relay of 2,000 busy logs about half its p50 (docs/scaling.md). The texts
+ * are made of fixed parts and placeholders only, so they are few; the name is a
+ * digest of the text, so every connection and every relay agrees on it.
+ */
+function prepared(text: string, values: unknown[]): pg.QueryConfig {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    // Bounded all the same: a text that somehow varied would not grow this forever.
+    if (statementNames.size >= 1024) statementNames.clear();
+    name = `forkline_${createHash('sha256').update(text).digest('base64url').slice(0, 32)}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values };
+}
+
 /** The records of `ids` that the log holds, by id: one query however many. */
 async function readEvents(
   db: Queryable,
@@ -83,9 +106,11 @@ async function readEvents(
   ids: readonly EventId[],
 ): Promise<Map<string, EventRecord>> {
   const { rows } = await db.query<EventRow & { id: string }>(
-    `SELECT id, ${EVENT_COLUMNS} FROM forkline_events
+    prepared(
+      `SELECT id, ${EVENT_COLUMNS} FROM forkline_events
       WHERE log_id = $1 AND id = ANY($2::text[])`,
-    [logId, ids],
+      [logId, ids],
+    ),
   );
   return new Map(rows.map((row) => [row.id, recordOf(row)]));
 }
@@ -100,9 +125,11 @@ async function readStreams(
     heads: string[];
     size: string;
   }>(
-    `SELECT stream, heads, size FROM forkline_streams
-      WHERE log_id = $1 AND stream = ANY($2::text[])`,
-    [logId, streams],
+    prepared(
+      `SELECT stream, heads, size FROM forkline_streams
+        WHERE log_id = $1 AND stream = ANY($2::text[])`,
+      [logId, streams],
+    ),
   );
   return new Map(
     rows.map((r) => [
@@ -118,9 +145,11 @@ async function readActorSeqs(
   actors: readonly string[],
 ): Promise<Map<string, number>> {
   const { rows } = await db.query<{ actor: string; seq: string }>(
-    `SELECT actor, seq FROM forkline_actors
+    prepared(
+      `SELECT actor, seq FROM forkline_actors
       WHERE log_id = $1 AND actor = ANY($2::text[])`,
-    [logId, actors],
+      [logId, actors],
+    ),
   );
   return new Map(rows.map((r) => [r.actor, Number(r.seq)]));
 }
@@ -164,8 +193,10 @@ async function readReplica(
   logId: string,
 ): Promise<ReplicaRecord> {
   const { rows } = await db.query<ReplicaRow>(
-    'SELECT hlc, last_pos, actor, conflict_index FROM forkline_replicas WHERE log_id = $1',
-    [logId],
+    prepared(
+      'SELECT hlc, last_pos, actor, conflict_index FROM forkline_replicas WHERE log_id = $1',
+      [logId],
+    ),
   );
   return replicaOf(rows[0]);
 }
@@ -255,8 +286,7 @@ async function readState(
       'forkline_logs WHERE log_id = $1',
     );
   const { rows } = await db.query<StateRow>(
-    selects.join('\nUNION ALL\n'),
-    params,
+    prepared(selects.join('\nUNION ALL\n'), params),
   );
   const found = new Map<string, unknown>();
   for (const row of rows) {
@@ -333,8 +363,13 @@ class QueryLine {
     if (this.failure) throw this.failure.error;
   }
 
+  /** A statement with parameters goes as a prepared one (`prepared`). */
   query<R extends pg.QueryResultRow>(sql: string, params?: unknown[]) {
-    return this.run(() => this.client.query<R>(sql, params));
+    return this.run(() =>
+      params
+        ? this.client.query<R>(prepared(sql, params))
+        : this.client.query<R>(sql),
+    );
   }
 }
 
@@ -622,7 +657,9 @@ export function pgStore(
     let params = first;
     for (;;) {
       const { rows } = await reading(() =>
-        pool.query<R & { running: string }>(sql, [...params, PAGE_BYTES]),
+        pool.query<R & { running: string }>(
+          prepared(sql, [...params, PAGE_BYTES]),
+        ),
       );
       for (const row of rows) yield recordOf(row);
       const last = rows[rows.length - 1];
@@ -676,14 +713,16 @@ export function pgStore(
       reading(async () => {
         const entries = Object.entries(vector);
         const { rows } = await pool.query<{ pos: string | null }>(
-          `SELECT min(e.pos) AS pos
-             FROM forkline_actors a
-             LEFT JOIN unnest($2::text[], $3::bigint[]) AS v(actor, seq)
-               ON v.actor = a.actor
-             JOIN forkline_events e ON e.log_id = a.log_id AND e.actor = a.actor
-               AND e.seq = coalesce(v.seq, 0) + 1
-            WHERE a.log_id = $1 AND a.seq > coalesce(v.seq, 0)`,
-          [logId, entries.map(([actor]) => actor), entries.map(([, n]) => n)],
+          prepared(
+            `SELECT min(e.pos) AS pos
+               FROM forkline_actors a
+               LEFT JOIN unnest($2::text[], $3::bigint[]) AS v(actor, seq)
+                 ON v.actor = a.actor
+               JOIN forkline_events e ON e.log_id = a.log_id AND e.actor = a.actor
+                 AND e.seq = coalesce(v.seq, 0) + 1
+              WHERE a.log_id = $1 AND a.seq > coalesce(v.seq, 0)`,
+            [logId, entries.map(([actor]) => actor), entries.map(([, n]) => n)],
+          ),
         );
         const pos = rows[0]?.pos;
         return pos === null || pos === undefined ? undefined : Number(pos);

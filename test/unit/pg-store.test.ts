@@ -31,6 +31,8 @@ function watchedPool() {
   const watched = {
     pool: new pg.Pool({ connectionString: inject('databaseUrl'), max: 2 }),
     sent: [] as string[],
+    /** Per statement text sent with parameters: the prepared statement names it went by. */
+    names: new Map<string, Set<string | undefined>>(),
     mostAtOnce: 0,
   };
   let running = 0;
@@ -39,7 +41,17 @@ function watchedPool() {
       ...args: unknown[]
     ) => Promise<unknown>;
     client.query = (async (...args: unknown[]) => {
-      watched.sent.push(String(args[0]));
+      const [first, values] = args as [
+        string | { text: string; name?: string; values?: unknown[] },
+        unknown[]?,
+      ];
+      const text = typeof first === 'string' ? first : first.text;
+      watched.sent.push(text);
+      if (typeof first !== 'string' ? first.values : values) {
+        const names = watched.names.get(text) ?? new Set();
+        names.add(typeof first === 'string' ? undefined : first.name);
+        watched.names.set(text, names);
+      }
       watched.mostAtOnce = Math.max(watched.mostAtOnce, ++running);
       try {
         return await query(...args);
@@ -101,8 +113,9 @@ describe('the PostgreSQL store', () => {
             const result = await (
               target.query as (...a: unknown[]) => Promise<pg.QueryResult>
             )(...args);
-            if (String(args[0]).includes('running'))
-              pages.push(result.rows.length);
+            const query = args[0] as unknown as string | { text: string };
+            const text = typeof query === 'string' ? query : query.text;
+            if (text.includes('running')) pages.push(result.rows.length);
             return result;
           };
         const value = Reflect.get(target, key) as unknown;
@@ -216,6 +229,13 @@ describe('the PostgreSQL store', () => {
       );
       expect(reads).toHaveLength(2);
       expect(reads[1]).toMatch(/forkline_logs/);
+      // Every statement with parameters went prepared: planned once a connection,
+      // by one name per text.
+      expect(watched.names.size).toBeGreaterThan(2);
+      for (const [text, names] of watched.names) {
+        expect([...names], text).toHaveLength(1);
+        expect([...names][0], text).toMatch(/^forkline_[\w-]{32}$/);
+      }
       const held = await collect(log.since({}));
       expect(held).toHaveLength(40);
       expect((await log.verify()).ok).toBe(true);
