@@ -5,6 +5,7 @@ import {
   decodeMessage,
   encodeMessage,
   eventsHead,
+  EVENTS_TAIL_UTF8,
   ProtocolError,
 } from '../src/sync/messages.ts';
 import { SyncSession, type SyncedLog } from '../src/sync/sync-session.ts';
@@ -194,8 +195,8 @@ export function serveConnection(
     }
     if (ended) return registry.abandoned(slot);
     const log: SyncedLog = {
-      // The feed's runs: what every session of the log sends, read once.
-      sinceRuns: opened.feed.reader(),
+      // The feed's outbox: what every session of the log sends, read once.
+      outbox: (sent) => opened.feed.outbox(sent),
       versionVector: () => opened.log.versionVector(),
       ingest: (events) =>
         opened.log.ingest(events).catch((error: unknown) => {
@@ -208,12 +209,18 @@ export function serveConnection(
       {
         send,
         // The head (the batch's id) is this session's, the rest every session's
-        // sent the same events: two fragments of one text message.
-        sendEvents: (id, events) => {
-          // Corked: both frames in one write to the socket.
+        // sent the same events: fragments of one text message.
+        sendEvents: (id, batch) => {
+          // Corked: every frame in one write to the socket.
           socket.cork();
           ws.send(eventsHead(id), { binary: false, fin: false });
-          send(context.batches.body(events));
+          if ('encoded' in batch) send(context.batches.body(batch.encoded));
+          else {
+            // Views of the feed's encoding, which every caught-up session is sent.
+            for (const piece of batch.utf8)
+              ws.send(piece, { binary: false, fin: false });
+            send(EVENTS_TAIL_UTF8);
+          }
           socket.uncork();
         },
         close: end,

@@ -110,6 +110,29 @@ export function eventsMessage(
   return `${eventsHead(id)}${events.map((e) => e.text).join(',')}]}`;
 }
 
+/**
+ * A batch of events on its way to a peer: `count` events, as their encoded texts, or
+ * (from a relay's feed, where every session sent the same events is sent the same
+ * bytes) as UTF-8 pieces which, put together, are the events' texts joined by
+ * commas. Either way the message is `eventsHead(id)`, the events, then `]}`.
+ */
+export type OutgoingBatch =
+  | { count: number; encoded: readonly EncodedEvent[] }
+  | { count: number; utf8: readonly Uint8Array[] };
+
+/** The `]}` that closes an `events` message, as UTF-8. */
+export const EVENTS_TAIL_UTF8 = new Uint8Array([0x5d, 0x7d]);
+
+const utf8Decoder = new TextDecoder();
+
+/** The `events` message of batch `id`, as text. */
+export function eventsMessageOf(id: number, batch: OutgoingBatch): string {
+  if ('encoded' in batch) return eventsMessage(id, batch.encoded);
+  let text = eventsHead(id);
+  for (const piece of batch.utf8) text += utf8Decoder.decode(piece);
+  return `${text}]}`;
+}
+
 /** An `events` message up to its first event: what differs between peers sent one batch. */
 export function eventsHead(id: number): string {
   return `{"type":"events","id":${id},"events":[`;

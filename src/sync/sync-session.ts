@@ -12,12 +12,13 @@ import {
   decodeMessage,
   encodeEvent,
   encodeMessage,
-  eventsMessage,
+  eventsMessageOf,
   EVENTS_ENVELOPE_BYTES,
   MAX_BATCH,
   MAX_MESSAGE_BYTES,
   ProtocolError,
   type EncodedEvent,
+  type OutgoingBatch,
   type SyncMessage,
 } from './messages.ts';
 
@@ -25,10 +26,11 @@ import {
 export interface Transport {
   send(text: string): void;
   /**
-   * Optional: sends the `events` message of batch `id`. A transport that sends the
-   * same events to many peers (a relay) encodes them once for all of them.
+   * Optional: sends the `events` message of batch `id` (`eventsMessageOf`). A
+   * transport that sends the same events to many peers (a relay) encodes them once
+   * for all of them.
    */
-  sendEvents?(id: number, events: readonly EncodedEvent[]): void;
+  sendEvents?(id: number, batch: OutgoingBatch): void;
   close(code: number, reason: string): void;
   /**
    * Bytes the connection's send buffer has room for now. A batch is cut to fit it
@@ -39,20 +41,84 @@ export interface Transport {
 }
 
 /**
- * What a session needs of a log: `since`, or `sinceRuns`, the same in runs of
- * events, for a log that holds what it sends in memory (a relay's feed). A batch
- * is then filled without a step of an async iteration per event. A run the
- * session stops in is offered again, from its start, at the next call (the vector
- * then says what was taken).
+ * What has been sent to one peer, and what to send it next. A session takes its
+ * batches from its outbox: by default one that asks the log's `since` with the
+ * vector of what was sent; a relay's feed keeps its own (server/log-feed.ts).
+ */
+export interface Outbox {
+  /**
+   * The next events the peer lacks, in the log's order: at least one, at most
+   * MAX_BATCH, and no more than fit `limit` bytes on the wire after the first. They
+   * count as sent. Undefined when the peer lacks nothing this side holds.
+   */
+  next(limit: number): Promise<OutgoingBatch | undefined>;
+  /** The peer sent these (they are stored): it holds them, so they are never sent back. */
+  held(events: readonly LogEvent[]): void;
+  /** The session ended (said once or more). */
+  close?(): void;
+}
+
+/**
+ * What a session needs of a log: `since`, or `outbox`, for a log that keeps what
+ * each of its peers was sent itself (a relay's feed, which sends a peer that is
+ * caught up the bytes every such peer gets).
  */
 export type SyncedLog = Pick<Log, 'ingest' | 'versionVector'> &
   (
-    | { since: Log['since']; sinceRuns?: undefined }
-    | {
-        sinceRuns(vector: VersionVector): AsyncIterable<readonly LogEvent[]>;
-        since?: undefined;
-      }
+    | { since: Log['since']; outbox?: undefined }
+    | { outbox(sent: VersionVector): Outbox; since?: undefined }
   );
+
+/**
+ * One batch being filled, in order: events are added while they fit `limit` bytes
+ * on the wire (the first always does) and MAX_BATCH.
+ */
+export class BatchBuilder {
+  readonly events: LogEvent[] = [];
+  readonly encoded: EncodedEvent[] = [];
+  private bytes = EVENTS_ENVELOPE_BYTES;
+
+  constructor(private readonly limit: number) {}
+
+  /** Adds `event`; false, without adding it, when the batch is full. */
+  add(event: LogEvent): boolean {
+    if (this.events.length === MAX_BATCH) return false;
+    const text = encodeEvent(event);
+    if (this.events.length > 0 && this.bytes + text.bytes + 1 > this.limit)
+      return false;
+    this.events.push(event);
+    this.encoded.push(text);
+    this.bytes += text.bytes + 1;
+    return true;
+  }
+
+  /** The batch, if it holds any event. */
+  batch(): OutgoingBatch | undefined {
+    return this.events.length > 0
+      ? { count: this.events.length, encoded: this.encoded }
+      : undefined;
+  }
+}
+
+/** The outbox of a log read through `since`: the vector of what was sent says what is lacking. */
+class VectorOutbox implements Outbox {
+  constructor(
+    private readonly log: Pick<Log, 'since'>,
+    private readonly sent: VersionVector,
+  ) {}
+
+  async next(limit: number): Promise<OutgoingBatch | undefined> {
+    const builder = new BatchBuilder(limit);
+    for await (const event of this.log.since(this.sent))
+      if (!builder.add(event)) break;
+    raiseTo(this.sent, builder.events);
+    return builder.batch();
+  }
+
+  held(events: readonly LogEvent[]): void {
+    raiseTo(this.sent, events);
+  }
+}
 
 export interface SyncSessionOptions {
   /** Batches sent but not yet acknowledged (flow control). */
@@ -83,7 +149,7 @@ export class SyncSession {
   /** What the peer is known to hold, from its acks. */
   private peer: VersionVector;
   /** What has been sent (in flight or acknowledged): the next batch starts after it. */
-  private sent: VersionVector;
+  private readonly outbox: Outbox;
   private nextId = 1;
   private readonly inFlight = new Map<number, number>();
   private pushing: Promise<void> | undefined;
@@ -100,11 +166,12 @@ export class SyncSession {
     private readonly options: SyncSessionOptions = {},
   ) {
     this.peer = copyVector(peerVector);
-    this.sent = copyVector(peerVector);
+    const sent = copyVector(peerVector);
     for (const actor of options.recheck ?? []) {
-      const seq = seqIn(this.sent, actor);
-      if (seq > 0) this.sent[actor] = seq - 1;
+      const seq = seqIn(sent, actor);
+      if (seq > 0) sent[actor] = seq - 1;
     }
+    this.outbox = log.outbox ? log.outbox(sent) : new VectorOutbox(log, sent);
   }
 
   /** A text frame from the peer. Frames are handled one at a time, in order. */
@@ -127,6 +194,7 @@ export class SyncSession {
 
   close(): void {
     this.closed = true;
+    this.outbox.close?.();
   }
 
   get outstanding(): number {
@@ -164,32 +232,13 @@ export class SyncSession {
       while (!this.closed && this.inFlight.size < (this.options.window ?? 4)) {
         const room = this.transport.room?.() ?? Infinity;
         if (room <= 0) break;
-        const limit = Math.min(MAX_MESSAGE_BYTES, room);
-        const batch: LogEvent[] = [];
-        const encoded: EncodedEvent[] = [];
-        let bytes = EVENTS_ENVELOPE_BYTES;
-        /** Adds `event` to the batch; false once the batch is full. */
-        const take = (event: LogEvent): boolean => {
-          const text = encodeEvent(event);
-          if (batch.length > 0 && bytes + text.bytes + 1 > limit) return false;
-          batch.push(event);
-          encoded.push(text);
-          bytes += text.bytes + 1;
-          return batch.length < MAX_BATCH;
-        };
-        if (this.log.sinceRuns) {
-          fill: for await (const run of this.log.sinceRuns(this.sent))
-            for (const event of run) if (!take(event)) break fill;
-        } else
-          for await (const event of this.log.since(this.sent))
-            if (!take(event)) break;
-        if (batch.length === 0 || this.closed) break;
+        const batch = await this.outbox.next(Math.min(MAX_MESSAGE_BYTES, room));
+        if (!batch || this.closed) break;
         const id = this.nextId++;
-        raiseTo(this.sent, batch);
-        this.inFlight.set(id, batch.length);
-        this.sentCount += batch.length;
-        if (this.transport.sendEvents) this.transport.sendEvents(id, encoded);
-        else this.transport.send(eventsMessage(id, encoded));
+        this.inFlight.set(id, batch.count);
+        this.sentCount += batch.count;
+        if (this.transport.sendEvents) this.transport.sendEvents(id, batch);
+        else this.transport.send(eventsMessageOf(id, batch));
         this.report();
       }
     } while (this.again && !this.closed);
@@ -215,7 +264,7 @@ export class SyncSession {
       }
       raiseTo(this.peer, message.events);
       // The peer holds these now: never send them back.
-      raiseTo(this.sent, message.events);
+      this.outbox.held(message.events);
       // What the batch's actors reached here: ingest keeps each actor's seqs without
       // gaps, so this much is held. The peer learns of the rest from what it is sent,
       // so no ack needs the whole vector (nor a read of it).
@@ -256,6 +305,7 @@ export class SyncSession {
   private fail(error: unknown): void {
     if (this.closed) return;
     this.closed = true;
+    this.outbox.close?.();
     const protocol =
       error instanceof ProtocolError
         ? error
