@@ -195,7 +195,7 @@ export class LogFeed {
       const { text, bytes } = encodeEvent(this.entry(p).event);
       if (used + bytes + 1 > block.bytes.length) {
         const larger = new Uint8Array(
-          Math.max(2 * block.bytes.length, used + bytes + 1, 4096),
+          Math.max(2 * block.bytes.length, used + bytes + 1),
         );
         larger.set(block.bytes.subarray(0, used));
         block.bytes = larger;
