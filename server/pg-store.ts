@@ -575,7 +575,7 @@ export function pgStore(
    */
   async function transact(
     runWrites: RunWrites,
-    ahead: ReadAhead[],
+    ahead: () => ReadAhead[],
   ): Promise<void> {
     const client = await checkout(pool);
     // Every query of the group, the engine's parallel look-ups too, one at a time.
@@ -588,7 +588,9 @@ export function pgStore(
       await line.query(`BEGIN; SELECT pg_advisory_xact_lock(${lockKey})`);
       const stored = new StoredState(line, logId);
       // Every write's first look-ups, and the counts a quota needs, in one query.
-      stored.fetchAhead(ahead, limited);
+      // The group is taken now, with the lock: writes that came while this
+      // transaction waited for it go in too.
+      stored.fetchAhead(ahead(), limited);
       const held = new BufferedTransaction(stored);
       const counts = limited ? await stored.counts() : undefined;
       const quota = counts && admitting(counts, { maxEvents, maxBytes }, logId);

@@ -42,16 +42,21 @@ interface Waiting {
  * commits wait, and then go together as the next group, in one transaction.
  *
  * `transact` opens the store's transaction, calls `runWrites` in it, then makes it
- * durable; it is given what the group's writes said they will look up (`ahead`),
- * to fetch at once. Each write runs in turn over the ones before it (a buffered
- * transaction over the group's), so it sees them as if they had committed; one the engine
- * refuses (a ForklineError) is dropped alone and the rest go on. Each write resolves
- * once the group is durable. If the group fails, so do the writes it ran; the ones
- * it had not run yet wait for the next group, unless the failure was the store's
- * own (its transaction, not a write), which they are told as well.
+ * durable. The group is the writes waiting when the transaction first asks for
+ * them, by calling `ahead` (what they said they will look up, to fetch at once) or
+ * `runWrites`: a transaction that waits before it can run writes (for a lock
+ * another process holds) takes the writes that came meanwhile too, rather than
+ * leaving them to wait for the lock again in the next. Each write runs in turn
+ * over the ones before it (a buffered transaction over the group's), so it sees them
+ * as if they had committed; one the engine refuses (a ForklineError) is dropped
+ * alone and the rest go on. Each write resolves once the group is durable. If the
+ * group fails, so do the writes it ran; the ones it had not run yet wait for the
+ * next group, unless the failure was the store's own (its transaction, not a
+ * write), which they are told as well, as are the writes waiting when a
+ * transaction fails before it took any.
  */
 export function groupCommit(
-  transact: (runWrites: RunWrites, ahead: ReadAhead[]) => Promise<void>,
+  transact: (runWrites: RunWrites, ahead: () => ReadAhead[]) => Promise<void>,
   options: GroupCommitOptions = {},
 ): { write: Store['write']; idle(): Promise<void> } {
   const maxWrites = options.maxWrites ?? 64;
@@ -60,11 +65,13 @@ export function groupCommit(
   let draining: Promise<void> | undefined;
 
   async function drain(): Promise<void> {
-    while (waiting.length > 0) await commit(waiting.splice(0, maxWrites));
+    while (waiting.length > 0) await commit();
     draining = undefined;
   }
 
-  async function commit(group: Waiting[]): Promise<void> {
+  async function commit(): Promise<void> {
+    let taken: Waiting[] | undefined;
+    const group = () => (taken ??= waiting.splice(0, maxWrites));
     const done: {
       write: Waiting;
       result: unknown;
@@ -73,31 +80,35 @@ export function groupCommit(
     let next = 0;
     let failedInWrite = false;
     try {
-      const ahead = group.flatMap((w) => (w.ahead ? [w.ahead] : []));
-      await transact(async (tx, admit) => {
-        for (; next < group.length; next++) {
-          const write = group[next]!;
-          const own = new BufferedTransaction(tx);
-          try {
-            const result = await write.body(own);
-            admit?.(own.events);
-            own.applyTo(tx);
-            done.push({ write, result, events: own.events });
-          } catch (error) {
-            if (!(error instanceof ForklineError)) {
-              failedInWrite = true;
-              throw error;
+      await transact(
+        async (tx, admit) => {
+          const writes = group();
+          for (; next < writes.length; next++) {
+            const write = writes[next]!;
+            const own = new BufferedTransaction(tx);
+            try {
+              const result = await write.body(own);
+              admit?.(own.events);
+              own.applyTo(tx);
+              done.push({ write, result, events: own.events });
+            } catch (error) {
+              if (!(error instanceof ForklineError)) {
+                failedInWrite = true;
+                throw error;
+              }
+              write.reject(error);
             }
-            write.reject(error);
           }
-        }
-      }, ahead);
+        },
+        () => group().flatMap((w) => (w.ahead ? [w.ahead] : [])),
+      );
     } catch (error) {
       const told = failure(error);
+      const writes = group();
       for (const { write } of done) write.reject(told);
-      const rest = failedInWrite ? next + 1 : group.length;
-      for (const write of group.slice(next, rest)) write.reject(told);
-      waiting.unshift(...group.slice(rest));
+      const rest = failedInWrite ? next + 1 : writes.length;
+      for (const write of writes.slice(next, rest)) write.reject(told);
+      waiting.unshift(...writes.slice(rest));
       return;
     }
     const stored = done.flatMap((d) => d.events);

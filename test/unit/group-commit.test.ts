@@ -45,10 +45,11 @@ describe('group commit', () => {
       log.append('doc/x', { type: 't', data: i }),
     );
     const results = await Promise.all(appends);
-    // The first alone, then the eight that waited, four to a group.
-    expect(seen.sizes).toEqual([1, 4, 4]);
+    // Four to a group: each transaction takes the writes waiting when it starts
+    // running them (the memory store's write runs its body a step later).
+    expect(seen.sizes).toEqual([4, 4, 1]);
     // Each group's events, once durable, in position order.
-    expect(seen.committed).toEqual([[1], [2, 3, 4, 5], [6, 7, 8, 9]]);
+    expect(seen.committed).toEqual([[1, 2, 3, 4], [5, 6, 7, 8], [9]]);
     expect(results.map((r) => r[0]!.event.seq)).toEqual([
       1, 2, 3, 4, 5, 6, 7, 8, 9,
     ]);
@@ -76,8 +77,8 @@ describe('group commit', () => {
       store.write(async () => {
         throw new TypeError('a bug');
       });
-    // Group 1: [refused]. Group 2: [1, broken, 2, 4]: 1 is lost with the failure,
-    // 2 and 4 wait for group 3.
+    // Group 1: [refused, 1, broken, 2]: refused alone is dropped, 1 is lost with
+    // the failure, 2 waits for group 2 with 4.
     const outcomes = await Promise.allSettled([
       refused,
       write(1),
@@ -98,7 +99,7 @@ describe('group commit', () => {
     expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(
       TypeError,
     );
-    expect(seen.sizes).toEqual([0, 2]);
+    expect(seen.sizes).toEqual([2]);
     expect((await store.replica()).lastPos).toBe(6);
   });
 
@@ -119,5 +120,56 @@ describe('group commit', () => {
     expect((await collect(log.read('doc/x'))).map((e) => e.data)).toEqual([
       'after',
     ]);
+  });
+
+  it('takes into a transaction the writes that came while it waited to start (for a lock held elsewhere), and fails them with it', async () => {
+    const inner = memoryStore();
+    const sizes: number[] = [];
+    const aheads: number[] = [];
+    let lockHeld = Promise.resolve();
+    let fail = false;
+    const writes = groupCommit(
+      async (runWrites: RunWrites, ahead: () => readonly unknown[]) => {
+        // The transaction waits for the lock before it takes its writes.
+        await lockHeld;
+        if (fail) throw new Error('database gone');
+        aheads.push(ahead().length);
+        await inner.write(async (tx) => {
+          let n = 0;
+          await runWrites(tx, () => n++);
+          sizes.push(n);
+        });
+      },
+    );
+    const store: Store = { ...inner, write: writes.write };
+    const log = await openLog({ store, actor: 'relay' });
+    // Another replica's events, each ingested by a write of its own (with look-ups).
+    const writer = await openLog({ actor: 'w' });
+    for (let i = 0; i < 6; i++)
+      await writer.append('doc/x', { type: 't', data: i });
+    const events = await collect(writer.since({}));
+    let release!: () => void;
+    lockHeld = new Promise((resolve) => (release = resolve));
+    const first = log.ingest([events[0]!]);
+    // These come while the first's transaction waits for the lock: they go with it.
+    const more = [1, 2, 3].map((i) => log.ingest([events[i]!]));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    release();
+    await Promise.all([first, ...more]);
+    expect(sizes).toEqual([4]);
+    expect(aheads).toEqual([4]);
+    // A transaction that fails before it took any: the writes waiting are told.
+    fail = true;
+    const outcomes = await Promise.allSettled([
+      log.ingest([events[4]!]),
+      log.ingest([events[4]!, events[5]!]),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    fail = false;
+    await log.ingest([events[4]!, events[5]!]);
+    expect((await collect(log.read('doc/x'))).map((e) => e.data)).toEqual([
+      0, 1, 2, 3, 4, 5,
+    ]);
+    await writer.close();
   });
 });

@@ -221,17 +221,18 @@ describe('the PostgreSQL store', () => {
       );
       expect(reasons[1]).toBeInstanceOf(MissingDependencyError);
       expect(reasons[6]).toBeInstanceOf(LogQuotaError);
-      // The first write went alone; the six that waited meanwhile, together.
-      expect(commits()).toBe(2);
-      // Each group reads once: every write's look-ups and the log's counts at once.
+      // All seven in one transaction: the six that came while the first's
+      // transaction took its connection and the log's lock went with it.
+      expect(commits()).toBe(1);
+      // The group reads once: every write's look-ups and the log's counts at once.
       const reads = watched.sent.filter(
         (sql) => sql.startsWith('SELECT') && sql.includes(' FROM forkline_'),
       );
-      expect(reads).toHaveLength(2);
-      expect(reads[1]).toMatch(/forkline_logs/);
+      expect(reads).toHaveLength(1);
+      expect(reads[0]).toMatch(/forkline_logs/);
       // Every statement with parameters went prepared: planned once a connection,
-      // by one name per text.
-      expect(watched.names.size).toBeGreaterThan(2);
+      // by one name per text (here at least the group's read and its write).
+      expect(watched.names.size).toBeGreaterThanOrEqual(2);
       for (const [text, names] of watched.names) {
         expect([...names], text).toHaveLength(1);
         expect([...names][0], text).toMatch(/^forkline_[\w-]{32}$/);
