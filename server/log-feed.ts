@@ -64,7 +64,8 @@ export class LogFeed {
   private readonly caughtUp = new Set<FeedOutbox>();
 
   private constructor(
-    private readonly store: Store,
+    /** @internal The log's store, for a reader behind the tail. */
+    readonly store: Store,
     private readonly tailEvents: number,
   ) {}
 
@@ -159,11 +160,6 @@ export class LogFeed {
   /** @internal The entry at `pos`, which the tail holds. */
   entry(pos: number): Entry {
     return this.tail[pos - this.tail[0]!.pos]!;
-  }
-
-  /** @internal The store, for a reader behind the tail. */
-  get events(): Store {
-    return this.store;
   }
 
   /** @internal */
@@ -336,12 +332,12 @@ class FeedOutbox implements Outbox {
       // Everything stored before the first lacking event is held by the peer; with
       // none lacking, everything stored by now, which covers what the feed holds.
       const upTo = feed.end;
-      const from = await firstLacking(feed.events, sent);
+      const from = await firstLacking(feed.store, sent);
       this.cursor = from === undefined ? upTo : from - 1;
     }
     let full = false;
     if (this.cursor < feed.start - 1) {
-      for await (const { event, pos } of feed.events.eventsFrom(
+      for await (const { event, pos } of feed.store.eventsFrom(
         this.cursor + 1,
       )) {
         if (pos >= feed.start) break;

@@ -88,19 +88,13 @@ const utf8Encoder = new TextEncoder();
 
 /**
  * Bytes an `events` message adds around its events' texts: the envelope with the
- * longest id, plus a comma per event (counted in `batchBytes`).
+ * longest id, plus a comma per event (counted as a batch is filled: `BatchBuilder`
+ * in sync-session.ts, and a relay feed's caught-up outbox).
  */
 export const EVENTS_ENVELOPE_BYTES = eventsMessage(
   Number.MAX_SAFE_INTEGER,
   [],
 ).length;
-
-/** Size on the wire of an `events` message holding `events`. */
-export function batchBytes(events: readonly EncodedEvent[]): number {
-  let total = EVENTS_ENVELOPE_BYTES;
-  for (const e of events) total += e.bytes + 1;
-  return total;
-}
 
 /** The `events` message for already encoded events: their texts are reused as they are. */
 export function eventsMessage(
