@@ -109,10 +109,15 @@ export class LiveDocument {
     options.included.forEach((id) => this.applied.add(id));
     this.sharing =
       options.shareTyping &&
-      new TypingShare(this.ydoc.clientID, options.shareTyping, (update) => {
-        Y.applyUpdate(this.ydoc, update, EARLY);
-        this.showChanges();
-      });
+      new TypingShare(
+        this.ydoc.clientID,
+        options.shareTyping,
+        (update) => {
+          Y.applyUpdate(this.ydoc, update, EARLY);
+          this.showChanges();
+        },
+        this.applied,
+      );
     this.ydoc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin !== LOCAL && origin !== this.history) return;
       if (!this.open) {
@@ -177,6 +182,11 @@ export class LiveDocument {
     return done;
   }
 
+  /** Other tabs' typing shown here early whose events the log has not brought yet. */
+  get earlyHeld(): number {
+    return this.sharing?.held ?? 0;
+  }
+
   /** Events typed here that the log has not acknowledged yet. */
   get pending(): number {
     return this.batches.length;
@@ -203,6 +213,7 @@ export class LiveDocument {
         continue;
       }
       this.applied.add(event.id);
+      this.sharing?.received(event.id);
       // Edits typed so far did not see this event: close their batch.
       this.open = undefined;
       this.seen = advance(this.seen, event);
@@ -250,8 +261,7 @@ export class LiveDocument {
       if (batch === this.open) this.open = undefined;
       // A retry sends the very same bytes; send gets a copy, as it may move it to the worker.
       if (!batch.sent) {
-        batch.carried =
-          this.sharing?.carriedBy(batch.updates, this.applied) ?? [];
+        batch.carried = this.sharing?.carriedBy(batch.updates) ?? [];
         batch.sent = withCarried(batch.carried, batch.updates);
       }
       this.inFlight = batch;

@@ -57,15 +57,18 @@ export type Carried = EarlyUpdate[];
 export class TypingShare {
   private readonly channel: TypingChannel;
   private typedHere = 0;
+  /** Other tabs' updates applied here whose events have not reached this tab yet. */
   private early: EarlyUpdate[] = [];
-  /** Per tab: events that hold its updates up to `upTo`. */
-  private commits = new Map<number, { upTo: number; id: EventId }[]>();
+  /** Events said to hold a tab's updates up to `upTo`, not received here yet. */
+  private commits = new Map<EventId, { tab: number; upTo: number }>();
 
   constructor(
     /** This tab's id: its Y.Doc's client id, fresh and random. */
     private readonly tab: number,
     open: OpenTypingChannel,
     private readonly applyEarly: (update: Uint8Array) => void,
+    /** The events this tab has received through the log (see `received`). */
+    private readonly inLog: ReadonlySet<EventId>,
   ) {
     this.channel = open((message) => this.receive(message));
   }
@@ -83,24 +86,24 @@ export class TypingShare {
   }
 
   /**
-   * The early updates a send of `own` must carry: none when `own` builds on no
-   * early text, else every early update whose event this tab has not received yet
-   * (`received` holds the events it has), in the order they were typed.
+   * Event `id` reached this tab through the log (it is in `inLog` now): the early
+   * updates it holds are the log's, and no send carries them again. A tab that only
+   * watches another type holds no more than the typing not committed yet.
    */
-  carriedBy(own: Uint8Array[], received: ReadonlySet<EventId>): Carried {
-    const pending = this.uncommitted(received);
-    return buildsOn(own, pending) ? pending : [];
+  received(id: EventId): void {
+    const commit = this.commits.get(id);
+    if (!commit) return;
+    this.commits.delete(id);
+    this.drop(commit.tab, commit.upTo);
   }
 
-  private uncommitted(received: ReadonlySet<EventId>): Carried {
-    this.early = this.early.filter((e) => {
-      const commits = this.commits.get(e.tab) ?? [];
-      return !commits.some((c) => c.upTo >= e.n && received.has(c.id));
-    });
-    const tabs = new Set(this.early.map((e) => e.tab));
-    for (const tab of this.commits.keys())
-      if (!tabs.has(tab)) this.commits.delete(tab);
-    return [...this.early];
+  /**
+   * The early updates a send of `own` must carry: none when `own` builds on no
+   * early text, else every early update whose event this tab has not received yet,
+   * in the order they were typed.
+   */
+  carriedBy(own: Uint8Array[]): Carried {
+    return buildsOn(own, this.early) ? [...this.early] : [];
   }
 
   /** `carried` went out in one of this tab's own events, which the log now holds. */
@@ -110,16 +113,29 @@ export class TypingShare {
     this.early = this.early.filter((e) => !gone.has(e));
   }
 
+  /** Other tabs' updates held, applied early, that the log has not brought here yet. */
+  get held(): number {
+    return this.early.length;
+  }
+
   close(): void {
     this.channel.close();
+  }
+
+  private drop(tab: number, upTo: number): void {
+    this.early = this.early.filter((e) => e.tab !== tab || e.n > upTo);
   }
 
   private receive(message: TypingMessage): void {
     if (message.tab === this.tab) return;
     if (message.kind === 'committed') {
-      const commits = this.commits.get(message.tab) ?? [];
-      commits.push({ upTo: message.upTo, id: message.id });
-      this.commits.set(message.tab, commits);
+      // The event may have come through the log first.
+      if (this.inLog.has(message.id)) this.drop(message.tab, message.upTo);
+      else
+        this.commits.set(message.id, {
+          tab: message.tab,
+          upTo: message.upTo,
+        });
       return;
     }
     if (!(message.update instanceof Uint8Array)) return;

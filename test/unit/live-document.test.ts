@@ -346,14 +346,19 @@ describe('a tab editing live', () => {
 });
 
 /** The tabs of one document as a BroadcastChannel joins them: each post reaches the others. */
-function typingChannels(): OpenTypingChannel {
+function typingChannels(
+  /** Passes each message on: by default at once; a test may hold some back. */
+  pass: (message: TypingMessage, send: () => void) => void = (_, send) =>
+    send(),
+): OpenTypingChannel {
   const members = new Set<(message: TypingMessage) => void>();
   return (receive) => {
     members.add(receive);
     return {
       post: (message) => {
         for (const member of members)
-          if (member !== receive) member(structuredClone(message));
+          if (member !== receive)
+            pass(message, () => member(structuredClone(message)));
       },
       close: () => members.delete(receive),
     };
@@ -366,9 +371,9 @@ const clientsIn = (update: Uint8Array) => [
 ];
 
 describe('typing shown in other tabs before it is committed', () => {
-  async function twoTabs() {
+  async function twoTabs(pass?: Parameters<typeof typingChannels>[0]) {
     const log = await seeded();
-    const shareTyping = typingChannels();
+    const shareTyping = typingChannels(pass);
     const a = await tab(log, 'Tab 1', { shareTyping });
     const b = await tab(log, 'Tab 2', { shareTyping });
     return { log, a, b };
@@ -391,6 +396,26 @@ describe('typing shown in other tabs before it is committed', () => {
     expect(b.live.text.toString()).toBe('hello world');
     expect(c.live.text.toString()).toBe('hello world');
     expect(changes).toHaveBeenCalledOnce();
+  });
+
+  it('holds none of another tab’s typing once the log brought it, whether the event or word of it came first', async () => {
+    for (const eventFirst of [false, true]) {
+      const late: (() => void)[] = [];
+      const { a, b } = await twoTabs((message, send) =>
+        eventFirst && message.kind === 'committed' ? late.push(send) : send(),
+      );
+      for (const word of [' one', ' two', ' three'])
+        a.type(a.live.text.length, word);
+      expect(b.live.text.toString()).toBe('hello one two three');
+      expect(b.live.earlyHeld).toBe(3);
+      await a.live.flush();
+      await b.deliver();
+      for (const send of late) send();
+      // b never typed: nothing of its own would ever have cleared them.
+      expect(b.live.earlyHeld, `event first: ${eventFirst}`).toBe(0);
+      a.type(a.live.text.length, '!');
+      expect(b.live.earlyHeld).toBe(1);
+    }
   });
 
   it('carries typing it built on whose tab died before sending it: the log never lacks it', async () => {
