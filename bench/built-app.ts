@@ -7,6 +7,7 @@ import { chromiumLaunchOptions } from '../scripts/chromium.mjs';
 import { productionBuild } from '../scripts/production-build.ts';
 import { startAppServer } from '../server/app-server.ts';
 import type { PeerPage } from './browser/peer-protocol.ts';
+import { browserProcess } from './process-cpu.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const PEER_PAGE_PATH = '/bench/browser/peer-page.html';
@@ -21,6 +22,8 @@ export interface BuiltApp {
   openPeerPage(): Promise<Page>;
   /** A new tab, not yet navigated, that reports page errors as notes. */
   newPage(): Promise<Page>;
+  /** The browser's main process, to count its CPU time (see countCpu); undefined off Linux. */
+  browserPid: number | undefined;
   /** Closes the browser, then the server, then deletes the build and the profile. */
   close(): Promise<void>;
 }
@@ -74,13 +77,11 @@ export async function launchBuiltApp(
       say: () => undefined,
     });
     closers.push(() => app.close());
-    const context = await chromium.launchPersistentContext(
-      join(scratch, 'profile'),
-      {
-        ...withGcExposed(chromiumLaunchOptions({ browser: true })),
-        viewport: { width: 1200, height: 900 },
-      },
-    );
+    const profile = join(scratch, 'profile');
+    const context = await chromium.launchPersistentContext(profile, {
+      ...withGcExposed(chromiumLaunchOptions({ browser: true })),
+      viewport: { width: 1200, height: 900 },
+    });
     closers.push(() => context.close());
     const newPage = async () => {
       const page = await context.newPage();
@@ -93,6 +94,10 @@ export async function launchBuiltApp(
     return {
       url: app.url,
       context,
+      browserPid:
+        process.platform === 'linux'
+          ? browserProcess(`--user-data-dir=${profile}`)
+          : undefined,
       newPage,
       async openPeerPage() {
         const page = await newPage();

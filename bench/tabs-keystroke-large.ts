@@ -11,6 +11,7 @@ import {
   traceMainThread,
 } from './cpu-profile.ts';
 import { documentWithConflicts } from './conflicts-query.ts';
+import { countCpu } from './process-cpu.ts';
 import { percentile, sampleRuns, toResult } from './measure.ts';
 import type { BenchResult, Scenario } from './scenario.ts';
 import { peerTabs, timeKeystrokes, type TabPair } from './tabs-keystroke.ts';
@@ -391,7 +392,13 @@ export const tabsKeystrokeLargeScenario: Scenario = {
                 stop(join(profiles, `keystroke-${name}-${tab}.cpuprofile`)),
               );
             }
+          // The whole browser's CPU time, not while a profiler or tracer adds its own.
+          const cpu =
+            stops.length === 0 && app.browserPid !== undefined
+              ? countCpu(app.browserPid)
+              : undefined;
           const latencies = await timeKeystrokes(pair, count);
+          if (cpu) figures[`${name}.cpu`] = cpu.stop() / count;
           for (const stop of stops) await stop();
           figures[`${name}.p50`] = percentile(latencies, 50);
           figures[`${name}.p99`] = percentile(latencies, 99);
@@ -466,6 +473,22 @@ export const tabsKeystrokeLargeScenario: Scenario = {
           ),
         };
         results.push(same.p50, same.p99);
+        // What a keystroke costs the machine: every process of the browser, both tabs,
+        // their workers, the GPU and browser processes. A tail on a busy machine is
+        // waiting for a core; this says whether forkline asks for more of them.
+        const cpu = samples[`${label}.cpu`];
+        const yjsCpu = samples[`yjs-${label}.cpu`];
+        if (cpu && yjsCpu) {
+          const baseline = toResult(
+            `yjs-broadcastchannel.keystroke.${label}.cpu`,
+            'ms',
+            yjsCpu,
+          );
+          results.push(
+            baseline,
+            toResult(`tabs.keystroke.${label}.cpu`, 'ms', cpu, { baseline }),
+          );
+        }
         const goals =
           size === 100_000
             ? { p50: '<= 4', p99: '<= 16' }

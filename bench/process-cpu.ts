@@ -1,0 +1,95 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/**
+ * Clock ticks a second in /proc's CPU times: USER_HZ, 100 on every Linux port Node
+ * runs on (`getconf CLK_TCK`).
+ */
+const TICKS_PER_SECOND = 100;
+
+interface ProcessTimes {
+  parent: number;
+  /** User and system time, in ticks. */
+  ticks: number;
+}
+
+/** Every process's parent and CPU time, from /proc; undefined where there is no /proc. */
+function processTimes(): Map<number, ProcessTimes> | undefined {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  const out = new Map<number, ProcessTimes>();
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+    } catch {
+      continue; // gone since the listing
+    }
+    // The command name, in parentheses, may hold spaces: fields follow the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    out.set(Number(name), {
+      parent: Number(fields[1]),
+      ticks: Number(fields[11]) + Number(fields[12]),
+    });
+  }
+  return out;
+}
+
+/** The pid of the process whose command line holds `argument` and no `--type=` (a browser's, not its children's). */
+export function browserProcess(argument: string): number | undefined {
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let args: string[];
+    try {
+      args = readFileSync(`/proc/${name}/cmdline`, 'latin1').split('\0');
+    } catch {
+      continue;
+    }
+    if (args.includes(argument) && !args.some((a) => a.startsWith('--type=')))
+      return Number(name);
+  }
+  return undefined;
+}
+
+/** Ticks of `root` and of every process under it (renderers, GPU, utilities). */
+function treeTicks(
+  times: Map<number, ProcessTimes>,
+  root: number,
+): Map<number, number> {
+  const children = new Map<number, number[]>();
+  for (const [pid, { parent }] of times)
+    children.set(parent, [...(children.get(parent) ?? []), pid]);
+  const out = new Map<number, number>();
+  const visit = (pid: number) => {
+    const own = times.get(pid);
+    if (!own || out.has(pid)) return;
+    out.set(pid, own.ticks);
+    for (const child of children.get(pid) ?? []) visit(child);
+  };
+  visit(root);
+  return out;
+}
+
+/**
+ * Starts counting the CPU time of process `root` and everything under it: `stop()`
+ * returns the milliseconds they used since, every thread of every process counted
+ * (a browser's renderers, workers, GPU and network processes). A process that ended
+ * meanwhile is left out. Undefined where there is no /proc (not Linux).
+ */
+export function countCpu(root: number): { stop(): number } | undefined {
+  const first = processTimes();
+  if (!first) return undefined;
+  const before = treeTicks(first, root);
+  return {
+    stop() {
+      const after = treeTicks(processTimes() ?? new Map(), root);
+      let ticks = 0;
+      for (const [pid, now] of after) ticks += now - (before.get(pid) ?? 0);
+      return (ticks * 1000) / TICKS_PER_SECOND;
+    },
+  };
+}
