@@ -1,5 +1,6 @@
 import { openLogOn, type Log } from '../src/index.ts';
 import { subscribeRecords, wakeSubscribers } from '../src/log/log.ts';
+import { checkEventFilter } from '../src/log/event-filter.ts';
 import { waitedOn } from '../src/log/yield.ts';
 import {
   logPagesAfter,
@@ -182,6 +183,7 @@ export function createLogService(
       options = {},
     ) {
       const s = await ready();
+      const { types } = checkEventFilter({ types: options.types }, ['types']);
       const docId = options.document;
       const accompany =
         docId === undefined
@@ -196,8 +198,11 @@ export function createLogService(
           // (the documents list) act once on a catch-up, not once per page.
           read:
             stream === null
-              ? wholeAfter(logPagesAfter(s.store))
+              ? wholeAfter(logPagesAfter(s.store, types && { types }))
               : streamPagesAfter(s.store, stream),
+          ...(types && {
+            accept: (record: Stored) => types.includes(record.event.type),
+          }),
           async deliver(records) {
             const facts = await accompany?.(records);
             // Copied, not transferred: packed events come from the store's cache of

@@ -44,6 +44,12 @@ export interface SubscribeOptions {
    * was replaced).
    */
   document?: string;
+  /**
+   * Only events of these types are sent; the worker passes over the rest (and a
+   * store may skip them unread). A page that lists documents hears of renames and
+   * deletions, not of every keystroke typed in every tab.
+   */
+  types?: string[];
 }
 
 /** An event as delivered to a subscriber, with its position on this replica. */

@@ -1,7 +1,10 @@
 import { signal } from '@preact/signals';
 import { proxy, type Remote } from 'comlink';
 import {
+  DOC_PREFIX,
+  FIELD_SET,
   TEXT_EDITED,
+  VERSION_RESTORED,
   textUpdateOf,
   type AppendResult,
   type DocumentView,
@@ -118,8 +121,11 @@ export async function start(): Promise<void> {
   subscribeTo = supervisor.subscribe;
   markStarted(service);
   startRelaySync(service);
-  // Any document changed anywhere: refresh the list (titles, deletions).
-  await subscribeTo(null, await service.position(), onAnyDelivery);
+  // A document renamed, deleted or restored anywhere: refresh the list. Text edits,
+  // most of what any tab stores, stay in the worker.
+  await subscribeTo(null, await service.position(), onListedChange, {
+    types: LISTED_TYPES,
+  });
   await refreshDocuments();
   // The document this tab had open before a reload, else the first one.
   const remembered = sessionStorage.getItem(OPEN_KEY);
@@ -161,21 +167,47 @@ function refreshOnce(): void {
 
 const refreshSoon = debounced(refreshOnce, 150);
 
-/** Hear every event this replica stores, as it is stored (the explorer, the insights). */
-export const everyDelivery = new Set<(batch: Delivery[]) => void>();
-
 /** The worker's service, once it is up. */
 export const logService = (): Promise<Remote<LogService>> => started;
 
-function onAnyDelivery(batch: Delivery[]): void {
-  for (const listener of everyDelivery) listener(batch);
-  if (
-    batch.some(
-      (d) =>
-        d.event.stream.startsWith('doc/') && d.event.type !== 'doc.text.edited',
-    )
-  )
-    refreshSoon();
+/** The event types that change what the documents list shows: titles, deletions. */
+const LISTED_TYPES = [FIELD_SET, VERSION_RESTORED];
+
+function onListedChange(batch: Delivery[]): void {
+  if (batch.some((d) => d.event.stream.startsWith(DOC_PREFIX))) refreshSoon();
+}
+
+const everyDelivery = new Set<(batch: Delivery[]) => void>();
+/** The log's every event, subscribed to while `followEveryEvent` has listeners. */
+let everyEvent: Promise<SupervisedSubscription> | undefined;
+
+/**
+ * Hears every event this replica stores from now on, as it is stored (the
+ * explorer, the insights): the whole log is sent to the page only while someone
+ * listens. What the worker is asked before this returns reads no older a log than
+ * where the deliveries start. Returns the way to stop.
+ */
+export function followEveryEvent(
+  listener: (batch: Delivery[]) => void,
+): () => void {
+  everyDelivery.add(listener);
+  if (!everyEvent) {
+    const mine: Promise<SupervisedSubscription> = started.then(async (s) =>
+      subscribeTo(null, await s.position(), (batch) => {
+        // One that was stopped while it started hands nothing on.
+        if (everyEvent === mine)
+          for (const listen of everyDelivery) listen(batch);
+      }),
+    );
+    everyEvent = mine;
+  }
+  return () => {
+    everyDelivery.delete(listener);
+    if (everyDelivery.size > 0 || !everyEvent) return;
+    const stopping = everyEvent;
+    everyEvent = undefined;
+    void stopping.then((s) => s.unsubscribe()).catch(() => undefined);
+  };
 }
 
 export async function refreshDocuments(): Promise<void> {

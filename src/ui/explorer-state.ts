@@ -3,7 +3,7 @@ import { rowOf, type EventRow } from '../doc/event-rows.ts';
 import { matcherOf, type EventFilter } from '../log/event-filter.ts';
 import type { EventId } from '../index.ts';
 import type { Delivery, EventDetail } from '../contract/index.ts';
-import { everyDelivery, logService } from './app-state.ts';
+import { followEveryEvent, logService } from './app-state.ts';
 
 /** The rows read at a time as the table scrolls: a few screens. */
 const PAGE = 200;
@@ -117,8 +117,7 @@ function take(batch: Delivery[]): void {
 
 /** Follows new events while the explorer is open; returns the way to stop. */
 export function follow(): () => void {
-  everyDelivery.add(take);
-  return () => void everyDelivery.delete(take);
+  return followEveryEvent(take);
 }
 
 /** Opens event `id` (from a row, a parent or a child). */

@@ -6,7 +6,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { ConflictKind, InsightsData } from '../contract/index.ts';
 import { toCsv, type Cell } from './csv.ts';
-import { documents, everyDelivery, logService } from './app-state.ts';
+import { documents, followEveryEvent, logService } from './app-state.ts';
 import { dateTimeText } from './time-text.ts';
 
 /** Which document (by id) the insights are of; '' for the whole log. */
@@ -52,17 +52,17 @@ async function load(): Promise<void> {
 
 export function InsightsView() {
   useEffect(() => {
-    void load();
-    // Live: what other tabs and devices write shows once they pause.
+    // Live: what other tabs and devices write shows once they pause. Followed
+    // before the first load, so that nothing stored meanwhile is missed.
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const soon = () => {
+    const stop = followEveryEvent(() => {
       clearTimeout(timer);
       timer = setTimeout(() => void load(), 400);
-    };
-    everyDelivery.add(soon);
+    });
+    void load();
     return () => {
       clearTimeout(timer);
-      everyDelivery.delete(soon);
+      stop();
     };
   }, []);
   const d = data.value;

@@ -57,3 +57,57 @@ describe("a document's subscription", () => {
     expect(facts.conflicts.map((c) => c.kind)).toEqual(['field']);
   });
 });
+
+describe('a subscription to the whole log by type', () => {
+  it('is sent the events of those types only, its own tab’s and another tab’s, and nothing for the rest', async () => {
+    const database = pool.database('typed');
+    const [here, there] = [
+      await pool.start(database),
+      await pool.start(database),
+    ];
+    const got = inbox();
+    await here.service.subscribe(
+      null,
+      await here.service.position(),
+      got.deliver,
+      {
+        types: ['doc.field.set'],
+      },
+    );
+    for (const tab of [here, there]) {
+      const docId = await tab.service.createDocument('Typed');
+      const stream = streamOfDoc(docId);
+      // Text first: passed over, in this tab and when the other tab's commit wakes it.
+      for (const text of ['a', 'b', 'c']) {
+        const ydoc = new Y.Doc();
+        ydoc.getText('body').insert(0, text);
+        await tab.service.appendTextUpdate(
+          docId,
+          Y.encodeStateAsUpdate(ydoc),
+          await tab.service.heads(stream),
+        );
+      }
+      await tab.service.setDocumentField(
+        docId,
+        'title',
+        'Renamed',
+        await tab.service.heads(stream),
+      );
+    }
+    const types: string[] = [];
+    while (types.length < 4)
+      types.push(...(await got.next()).batch.map((d) => d.event.type));
+    // Delivered in position order: a text edit, each stored before the last rename,
+    // would have come before it.
+    expect(types).toEqual(Array(4).fill('doc.field.set'));
+  });
+
+  it('refuses types that are not a list of names', async () => {
+    const tab = await pool.start(pool.database('typed-bad'));
+    await expect(
+      tab.service.subscribe(null, 0, inbox().deliver, {
+        types: 'doc.field.set' as unknown as string[],
+      }),
+    ).rejects.toThrow(/types/);
+  });
+});
