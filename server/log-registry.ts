@@ -93,24 +93,27 @@ export class LogRegistry {
   }
 
   /**
-   * Events were stored in `logId` (in every log open here, without one): its feed
-   * reads them in, then each of its sessions is sent what its peer lacks. A read
-   * that fails (the database is away) is tried again a second later while the log
-   * is open here, so its sessions are not left behind; it never rejects.
+   * Events were stored in `logId` (in every log open here, without one), up to `at`
+   * when that is known: its feed reads them in, unless it holds `at` already (this
+   * process wrote past it, or read past it on an earlier word), then each of its
+   * sessions is sent what its peer lacks. A read that fails (the database is away)
+   * is tried again a second later while the log is open here, so its sessions are
+   * not left behind; it never rejects.
    */
-  moved(logId?: string): Promise<void> {
+  moved(logId?: string, at?: number): Promise<void> {
     const slots =
       logId === undefined
         ? [...this.slots.values()]
         : [this.slots.get(logId)].filter((s) => s !== undefined);
-    return Promise.all(slots.map((slot) => this.refresh(slot))).then(
+    return Promise.all(slots.map((slot) => this.refresh(slot, at))).then(
       () => undefined,
     );
   }
 
-  private async refresh(slot: LogSlot): Promise<void> {
+  private async refresh(slot: LogSlot, at?: number): Promise<void> {
     try {
       const { feed } = await slot.opened;
+      if (at !== undefined && feed.end >= at) return;
       await feed.refresh();
       this.pushSoon(slot);
     } catch (error) {

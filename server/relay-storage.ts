@@ -28,11 +28,13 @@ export interface RelayStorage {
   ): Promise<OpenedLog>;
   /**
    * Calls `moved` with each log another relay process stored events in, from now
-   * on: its sessions here are sent what they lack. With no log id: any log may have
-   * moved (the announcements were not heard for a while). Files have no other
-   * process.
+   * on: its sessions here are sent what they lack. `at`, when known, is where the
+   * log was said to end: a log read that far already has nothing new. It is a hint,
+   * never taken for the truth (anyone who reaches the database can announce). With
+   * no log id: any log may have moved (the announcements were not heard for a
+   * while). Files have no other process.
    */
-  watch(moved: (logId?: string) => void): Promise<void>;
+  watch(moved: (logId?: string, at?: number) => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -148,7 +150,11 @@ export async function postgresStorage(
   let listener: pg.Client | undefined;
   let checker: ReturnType<typeof setInterval> | undefined;
   let closed = false;
-  /** Per log open here: the last position known to be stored (written, announced or read). */
+  /**
+   * Per log open here: the last position known to be stored, from this process's
+   * writes and the checks' reads of the database; never from an announcement, which
+   * anyone may make.
+   */
   const known = new Map<string, number>();
   const learn = (logId: string, pos: number): boolean => {
     const before = known.get(logId);
@@ -239,8 +245,10 @@ export async function postgresStorage(
           for (const line of lines) {
             const found = ANNOUNCED.exec(line);
             if (!found) continue;
-            if (found[2] !== undefined) learn(found[1]!, Number(found[2]));
-            moved(found[1]!);
+            moved(
+              found[1]!,
+              found[2] === undefined ? undefined : Number(found[2]),
+            );
           }
         });
         client.on('error', (error) => {
@@ -276,7 +284,8 @@ export async function postgresStorage(
           )
           .then(({ rows }) => {
             for (const row of rows)
-              if (learn(row.log_id, Number(row.last_pos))) moved(row.log_id);
+              if (learn(row.log_id, Number(row.last_pos)))
+                moved(row.log_id, Number(row.last_pos));
           })
           .catch((error: Error) =>
             say(`database: checking where open logs end: ${error.message}`),

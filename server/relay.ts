@@ -136,7 +136,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   });
   // Another relay over the same database stored events: this one's sessions of the
   // log are sent what they lack.
-  await storage.watch((logId) => void registry.moved(logId));
+  await storage.watch((logId, at) => void registry.moved(logId, at));
   const budget = new ByteBudget(limits.maxQueuedBytesTotal);
   const gauges: ConnectionGauges = { peakBufferedBytes: 0, throttled: 0 };
   const batches = new SharedBatches();

@@ -73,4 +73,42 @@ describe("a relay's open logs", () => {
     expect(pushes).toEqual([2, 2, 2]);
     await registry.closeAll();
   });
+
+  it('reads nothing on word of a position its feed holds, and reads on word of one past it', async () => {
+    const inner = memoryStore();
+    let reads = 0;
+    const store: Store = {
+      ...inner,
+      eventsFrom(from, only) {
+        reads++;
+        return inner.eventsFrom(from, only);
+      },
+    };
+    const log = await openLog({ store, actor: 'relay' });
+    const registry = new LogRegistry({
+      open: async () => ({ log, close: () => log.close() }),
+      idleMs: 60_000,
+      say: () => undefined,
+    });
+    const { slot } = await registry.join('log-1');
+    registry.joined(slot, { push: () => undefined, close: () => undefined });
+    const writer = await openLog({ actor: 'writer' });
+    for (const data of [1, 2]) {
+      await writer.append('doc/x', { type: 't', data });
+      // Stored by another process: announced at 1, then at 2.
+      await log.ingest(await collect(writer.since({})));
+      await registry.moved('log-1', data);
+    }
+    expect(reads).toBe(2);
+    // Word again of what the feed holds (late, or from this process's own write): no read.
+    await registry.moved('log-1', 2);
+    await registry.moved('log-1', 1);
+    expect(reads).toBe(2);
+    // Without a position, or past the end (a lie costs one read): read.
+    await registry.moved('log-1');
+    await registry.moved('log-1', 10 ** 14);
+    expect(reads).toBe(4);
+    await registry.closeAll();
+    await writer.close();
+  });
 });

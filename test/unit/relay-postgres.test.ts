@@ -105,6 +105,8 @@ describe('relays over one PostgreSQL database', () => {
       .toBe(1);
     // Announcements it cannot read (anyone who can reach the database may NOTIFY):
     // lines that name no log, positions past any number, an unknown log. Ignored.
+    // And one it can read that lies, a position far past the log's end: a hint to
+    // read, never taken for where the log ends.
     await pool.query('SELECT pg_notify($1, $2)', [
       'forkline_moved',
       [
@@ -116,6 +118,7 @@ describe('relays over one PostgreSQL database', () => {
         `${logId} ${'9'.repeat(40)}`,
         'x'.repeat(200),
         'no-such-log 12',
+        `${logId} ${'9'.repeat(15)}`,
       ].join('\n'),
     ]);
     for (let i = 0; i < 5; i++)
