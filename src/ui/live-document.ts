@@ -197,8 +197,22 @@ export class LiveDocument {
     this.ydoc.transact(() => change(this.text), LOCAL);
   }
 
-  /** Deliveries from the log, in position order: others' edits and the echo of ours. */
+  /**
+   * Deliveries from the log, in position order: others' edits and the echo of ours.
+   * Applied in one Yjs transaction: however many events a delivery holds (a
+   * catch-up after a night offline, another tab's import), the view takes one
+   * change, not one per event.
+   */
   receive(events: LogEvent[]): void {
+    let changed = false;
+    this.ydoc.transact(() => {
+      changed = this.take(events);
+    }, REMOTE);
+    if (changed) this.showChanges();
+  }
+
+  /** `receive`'s work, inside its transaction; whether the text changed. */
+  private take(events: LogEvent[]): boolean {
     let changed = false;
     for (const event of events) {
       if (this.applied.has(event.id)) continue;
@@ -223,7 +237,7 @@ export class LiveDocument {
         changed = true;
       }
     }
-    if (changed) this.showChanges();
+    return changed;
   }
 
   /**

@@ -129,6 +129,30 @@ describe('a tab editing live', () => {
     expect(a.live.takeRemoteChanges()).toEqual([]);
   });
 
+  it('takes a catch-up of many events as one change, with the echo of its own among them', async () => {
+    const log = await seeded();
+    const [a, b] = [await tab(log, 'Tab 1'), await tab(log, 'Tab 2')];
+    const changes = vi.fn();
+    a.live.watch(changes);
+    let shown = a.live.text.toString();
+    a.type(5, '!'); // a's own, in the view already; its echo comes in the catch-up
+    shown = shown.slice(0, 5) + '!' + shown.slice(5);
+    await a.live.flush();
+    await b.deliver();
+    for (let i = 0; i < 40; i++) {
+      b.type(i % 3 === 0 ? 0 : b.live.text.length, String(i % 10));
+      if (i % 4 === 0) b.live.edit((t) => t.delete(1, 1));
+      await b.live.flush();
+    }
+    await a.deliver();
+    expect(changes).toHaveBeenCalledOnce();
+    const deltas = a.live.takeRemoteChanges();
+    expect(deltas).toHaveLength(1);
+    expect(applyDeltas(shown, deltas)).toBe(b.live.text.toString());
+    expect(a.live.text.toString()).toBe(b.live.text.toString());
+    expect(a.live.pending).toBe(0);
+  });
+
   it('sends typing as one event against the heads it saw, and another tab receives it', async () => {
     const log = await seeded();
     const [a, b] = [await tab(log, 'Tab 1'), await tab(log, 'Tab 2')];
