@@ -4,6 +4,7 @@ import { appendSingleScenario } from './append-single.ts';
 import { bundleScenario } from './bundle-size.ts';
 import { compactionScenario } from './compaction.ts';
 import { conflictsQueryScenario } from './conflicts-query.ts';
+import { docCatchUpScenario } from './doc-catch-up.ts';
 import { relayScenarios } from './relay-throughput.ts';
 import { relayClusterScenario } from './relay-cluster.ts';
 import { relayFanoutScenario } from './relay-fanout.ts';
@@ -34,6 +35,7 @@ export const SCENARIOS: Scenario[] = [
   tabsPropagationScenario,
   tabsKeystrokeScenario,
   tabsKeystrokeLargeScenario,
+  docCatchUpScenario,
   openColdScenario,
   exportScenario,
   importScenario,

@@ -7,6 +7,7 @@ import {
   idbPutBatches,
   idbPutSingles,
 } from './append-runs.ts';
+import { timeCatchUp } from './catch-up-runs.ts';
 import { timeCompaction, typeDuringCompaction } from './compaction-runs.ts';
 import { fillHotTail } from './hot-tail.ts';
 import type { BenchPage } from './protocol.ts';
@@ -48,6 +49,7 @@ const bench: BenchPage = {
   timeImport,
   timeIdbImport,
   measureImportedStorage,
+  timeCatchUp,
   fillHotTail,
   timeCompaction,
   typeDuringCompaction,

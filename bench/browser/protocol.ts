@@ -121,6 +121,19 @@ export interface StorageUsage {
  * forkline functions go through the real log worker (src/ui/log-client.ts); the
  * idb ones through a worker doing raw `idb` puts, so both pay the same hop.
  */
+/** A catch-up of `events` keystrokes by another writer into a text of `length`, `runs` times. */
+export interface CatchUpRun {
+  events: number;
+  length: number;
+  runs: number;
+}
+
+/** ms per run: the editor's LiveDocument taking the catch-up, and a bare Y.Doc. */
+export interface CatchUpTimes {
+  forkline: number[];
+  yjs: number[];
+}
+
 export interface BenchPage {
   /** Per size, ms from its first append call to its last one's resolution. */
   appendBatches(run: BatchRun): Promise<number[]>;
@@ -169,6 +182,9 @@ export interface BenchPage {
   timeIdbImport(database: string): Promise<number>;
   /** Imports the export on the file input into a new database and reads the usage, then at rest; the database stays. */
   measureImportedStorage(run: StorageRun): Promise<StorageUsage>;
+
+  /** An open document's editor taking another writer's catch-up, and Yjs alone. */
+  timeCatchUp(run: CatchUpRun): Promise<CatchUpTimes>;
 
   /** Appends a hot tail with background compaction off; resolves to the ms it took. */
   fillHotTail(tail: HotTail): Promise<number>;
