@@ -438,16 +438,17 @@ class StoredState implements StoreReader {
 /**
  * Every write held, as one statement: array INSERTs chained as data-modifying CTEs,
  * and the log's counts (for its quota) raised by what it adds. One round trip for a
- * group of any size; the caller runs it (`commitWrites`). No NOTIFY here: PostgreSQL serializes the
+ * group of any size; the caller commits. No NOTIFY here: PostgreSQL serializes the
  * commits of every transaction that notifies, across the whole database, through
  * their WAL flush (a lock taken at commit), so writes to different logs would take
  * turns. Whoever wants others told of a write tells them once it is committed
  * (`stored`).
  */
-function writeStatement(
+async function sendWrites(
+  line: QueryLine,
   logId: string,
   held: BufferedTransaction,
-): { text: string; values: unknown[] } | undefined {
+): Promise<void> {
   const params: unknown[] = [logId];
   /** A placeholder for `value`. */
   const p = (value: unknown) => `$${params.push(value)}`;
@@ -527,76 +528,10 @@ function writeStatement(
       SET events = events + ${p(events.length)}, bytes = bytes + ${p(quotaBytes(events))}
       WHERE log_id = $1`);
   }
-  if (parts.length === 0) return undefined;
-  return {
-    text: `WITH ${parts.map((sql, i) => `w${i} AS (${sql})`).join(',\n')}\nSELECT 1`,
-    values: params,
-  };
-}
-
-/** Write statements PREPAREd with SQL on each connection, by name (see `commitWrites`). */
-const preparedWrites = new WeakMap<pg.PoolClient, Set<string>>();
-
-/**
- * `text` as an SQL string literal: quotes doubled, and backslashes doubled in an
- * E'' literal, which reads them so whatever `standard_conforming_strings` says (as
- * pg's escapeLiteral writes it). Text with a NUL cannot be stored (nor sent in a
- * query): refused. What is stored is checked first (names have no control
- * characters, bodies are JSON); this is the last guard, not the only one.
- */
-function literal(text: string): string {
-  if (text.includes('\0'))
-    throw new Error('a NUL character cannot be stored in PostgreSQL');
-  const quoted = text.replaceAll("'", "''");
-  return text.includes('\\')
-    ? `E'${quoted.replaceAll('\\', '\\\\')}'`
-    : `'${quoted}'`;
-}
-
-/** A write statement's value as SQL: our integers, texts as literals, arrays of either. */
-function sqlValue(value: unknown): string {
-  if (value === null || value === undefined) return 'NULL';
-  if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value))
-      throw new Error(`not an integer a write stores: ${value}`);
-    return String(value);
-  }
-  if (typeof value === 'string') return literal(value);
-  if (Array.isArray(value))
-    return value.length === 0
-      ? "'{}'"
-      : `ARRAY[${value.map(sqlValue).join(',')}]`;
-  throw new Error(`not a value a write stores: ${typeof value}`);
-}
-
-/**
- * Runs a group's write statement (`writeStatement`), if any, and its COMMIT in one
- * round trip: EXECUTE of the statement, with its values as literals, then COMMIT,
- * in one simple query. As two round trips, a relay whose event loop was busy left
- * the transaction idle between them, holding the log's lock and a connection (a
- * third of the connections' time, sampled in pg_stat_activity at 2,000 busy logs).
- * The statement is PREPAREd on the connection the first time (its own round trip),
- * so it is planned once per connection, as a named statement of the extended
- * protocol is. A failure anywhere fails the transaction, which the caller rolls back.
- */
-async function commitWrites(
-  line: QueryLine,
-  statement: { text: string; values: unknown[] } | undefined,
-): Promise<void> {
-  if (!statement) {
-    await line.query('COMMIT');
-    return;
-  }
-  // Lower case hex: an unquoted name is folded to lower case.
-  const name = `forkline_w_${createHash('sha256').update(statement.text).digest('hex').slice(0, 40)}`;
-  let known = preparedWrites.get(line.client);
-  if (!known) preparedWrites.set(line.client, (known = new Set()));
-  if (!known.has(name)) {
-    await line.query(`PREPARE ${name} AS ${statement.text}`);
-    known.add(name);
-  }
+  if (parts.length === 0) return;
   await line.query(
-    `EXECUTE ${name}(${statement.values.map(sqlValue).join(', ')});\nCOMMIT`,
+    `WITH ${parts.map((sql, i) => `w${i} AS (${sql})`).join(',\n')}\nSELECT 1`,
+    params,
   );
 }
 
@@ -662,9 +597,10 @@ export function pgStore(
       await runWrites(held, quota);
       // A query that failed aborted the transaction, whatever the writes made of it.
       line.check();
+      await sendWrites(line, logId, held);
       // A COMMIT that fails with the connection may have committed: the client is
       // told nothing was kept, sends the batch again, and ingest skips what is stored.
-      await commitWrites(line, writeStatement(logId, held));
+      await line.query('COMMIT');
     } catch (error) {
       await line.query('ROLLBACK').catch(() => (broken = true));
       throw error;
