@@ -143,7 +143,7 @@ export function eventsHead(id: number): string {
  * kept after they were freed.)
  */
 export function eventsBodyUtf8(events: readonly EncodedEvent[]): Uint8Array {
-  let size = 2 + Math.max(events.length - 1, 0);
+  let size = EVENTS_TAIL_UTF8.length + Math.max(events.length - 1, 0);
   for (const e of events) size += e.bytes;
   const out = new Uint8Array(size);
   let at = 0;
@@ -151,8 +151,7 @@ export function eventsBodyUtf8(events: readonly EncodedEvent[]): Uint8Array {
     if (i > 0) out[at++] = 0x2c; // ,
     at += utf8Encoder.encodeInto(e.text, out.subarray(at)).written;
   });
-  out[at++] = 0x5d; // ]
-  out[at] = 0x7d; // }
+  out.set(EVENTS_TAIL_UTF8, at);
   return out;
 }
 
