@@ -8,6 +8,7 @@ import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 import { chromiumLaunchOptions } from './scripts/chromium.mjs';
 import { logWorkerChunk } from './scripts/log-worker-chunk.mjs';
+import { FUZZ_TIMEOUT_MS } from './test/support/property.ts';
 
 // Property-test and trial settings (replay, run counts) reach browser tests through test.env.
 const propertyEnv = Object.fromEntries(
@@ -15,6 +16,9 @@ const propertyEnv = Object.fromEntries(
     (k) => (process.env[k] ? [[k, process.env[k]]] : []),
   ),
 );
+/** A test's timeout: `ms`, or as long as a run count set by FC_RUNS takes (test/support/property.ts). */
+const timeout = (ms: number) =>
+  process.env.FC_RUNS ? Math.max(ms, FUZZ_TIMEOUT_MS) : ms;
 
 const vendor = (file: string) =>
   fileURLToPath(new URL(`./src/vendor/${file}`, import.meta.url));
@@ -104,7 +108,7 @@ export default defineConfig({
           globalSetup: ['test/support/postgres-setup.ts'],
           // Safety nets, not pacing: on a loaded machine a test that opens sockets,
           // files or child processes may legitimately take far longer than 5 s.
-          testTimeout: 60_000,
+          testTimeout: timeout(60_000),
           hookTimeout: 60_000,
         },
       },
@@ -119,7 +123,7 @@ export default defineConfig({
             'test/support/postgres-setup.ts',
           ],
           // Safety nets, not pacing: a loaded machine stalls at times.
-          testTimeout: 120_000,
+          testTimeout: timeout(120_000),
           hookTimeout: 120_000,
           // Waiting for the UI to settle may take many seconds on a loaded machine; the
           // latency claims ("within a second") set their own tight timeouts.
@@ -135,7 +139,7 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
-          testTimeout: 60_000,
+          testTimeout: timeout(60_000),
           hookTimeout: 60_000,
           browser: {
             enabled: true,

@@ -17,8 +17,11 @@ import { eventLine } from '../../src/log/jsonl.ts';
 import { MAX_BODY_BYTES } from '../../worker/idb-segments.ts';
 import { openIdbStore, type IdbStore } from '../../worker/idb-store.ts';
 import { storeContract } from '../contract/store-contract.ts';
-import { assertProperty } from '../support/property.ts';
+import { assertProperty, propertyTimeout } from '../support/property.ts';
 import { collect } from '../support/records.ts';
+
+/** A test's time: its sample's in `npm test`; a fuzz run's, with FC_RUNS. */
+const TIMEOUT = propertyTimeout(120_000);
 
 const STREAMS = ['doc/a', 'doc/b', 'ledger/c'];
 const ACTORS = ['desk', 'laptop', 'phone'];
@@ -120,123 +123,127 @@ async function segmentCount(name: string): Promise<number> {
 }
 
 describe('an IndexedDB store packing its events into segments', () => {
-  it('reads back exactly what a store that never packed reads, before and after reopening', async () => {
-    await assertProperty(
-      fc.asyncProperty(
-        fc.array(step, { minLength: 1, maxLength: 40 }),
-        async (steps: Step[]) => {
-          let now = Date.UTC(2026, 10, 30);
-          const clock = () => now;
-          const names = [fresh('plain'), fresh('packed')];
-          const plain = await openIdbStore(names[0], SMALL);
-          const packed = await openIdbStore(names[1], SMALL);
-          // Replica 0 is the two IndexedDB stores in lockstep; 1 and 2 are in memory.
-          const twins: Log[] = await Promise.all(
-            [plain, packed].map((s) =>
-              openLogOn(s, { actor: ACTORS[0], now: clock }),
-            ),
-          );
-          const others = await Promise.all(
-            ACTORS.slice(1).map((actor) =>
-              openLogOn(memoryStore(), { actor, now: clock }),
-            ),
-          );
-          const replicas = [twins[0]!, ...others];
-          const views = replicas.map(() =>
-            STREAMS.map(() => [[]] as string[][]),
-          );
-          let counter = 0;
-          try {
-            for (const s of steps) {
-              if (s.kind === 'compact') {
-                await packed.compact();
-                continue;
-              }
-              if (s.kind === 'append') {
-                // Clocks that run behind make late arrivals on the others.
-                now += s.tick;
-                const stream = STREAMS[s.stream]!;
-                const seen = views[s.replica]![s.stream]!;
-                const inputs = Array.from({ length: s.size }, () => ({
-                  type: 'test.appended',
-                  data:
-                    counter % 3 === 0
-                      ? new Uint8Array([counter++ % 256, 7])
-                      : { n: counter++, text: 'é😀' },
-                }));
-                const options = {
-                  expected: s.stale ? seen[0]! : seen.at(-1)!,
-                };
-                const targets =
-                  s.replica === 0 ? twins : [replicas[s.replica]!];
-                const outcomes = await Promise.all(
-                  targets.map((log) =>
-                    log.append(stream, inputs, options).then(
-                      (r) => r.map((x) => x.event.id),
-                      (e: unknown) => (e as Error).name,
-                    ),
-                  ),
-                );
-                if (outcomes.length === 2)
-                  expect(outcomes[1]).toEqual(outcomes[0]);
-                seen.push(await targets[0]!.heads(stream));
-                continue;
-              }
-              if (s.from === s.to) continue;
-              const to = s.to === 0 ? twins : [replicas[s.to]!];
-              const missing = await collect(
-                replicas[s.from]!.since(await to[0]!.versionVector()),
-              );
-              const batch = missing.slice(
-                0,
-                Math.ceil(missing.length * s.prefix),
-              );
-              for (const log of to) await log.ingest(batch);
-              for (const [i, stream] of STREAMS.entries())
-                views[s.to]![i]!.push(await to[0]!.heads(stream));
-            }
-            const events = await collect(twins[0]!.since({}));
-            const expected = await everything(plain, events);
-            expect(await everything(packed, events)).toEqual(expected);
-            const exported = (log: Log) => collect(log.export());
-            expect(await exported(twins[1]!)).toEqual(
-              await exported(twins[0]!),
+  it(
+    'reads back exactly what a store that never packed reads, before and after reopening',
+    async () => {
+      await assertProperty(
+        fc.asyncProperty(
+          fc.array(step, { minLength: 1, maxLength: 40 }),
+          async (steps: Step[]) => {
+            let now = Date.UTC(2026, 10, 30);
+            const clock = () => now;
+            const names = [fresh('plain'), fresh('packed')];
+            const plain = await openIdbStore(names[0], SMALL);
+            const packed = await openIdbStore(names[1], SMALL);
+            // Replica 0 is the two IndexedDB stores in lockstep; 1 and 2 are in memory.
+            const twins: Log[] = await Promise.all(
+              [plain, packed].map((s) =>
+                openLogOn(s, { actor: ACTORS[0], now: clock }),
+              ),
             );
-            // Lines written from the columns are those written from the events.
-            const records = await collect(plain.eventsFrom(1));
-            expect(await exported(twins[1]!)).toEqual(
-              records.map((r) => eventLine(r.event)),
+            const others = await Promise.all(
+              ACTORS.slice(1).map((actor) =>
+                openLogOn(memoryStore(), { actor, now: clock }),
+              ),
             );
-            expect((await twins[1]!.verify()).ok).toBe(true);
-
-            // Pack what is left and reopen: still the same, and writable.
-            await packed.compact();
-            await packed.close();
-            const reopened = await openIdbStore(names[1], SMALL);
+            const replicas = [twins[0]!, ...others];
+            const views = replicas.map(() =>
+              STREAMS.map(() => [[]] as string[][]),
+            );
+            let counter = 0;
             try {
-              expect(await everything(reopened, events)).toEqual(expected);
-              const log = await openLogOn(reopened, {
-                actor: ACTORS[0],
-                now: clock,
-              });
-              expect((await log.verify()).ok).toBe(true);
-              await log.append(STREAMS[0]!, { type: 'test.after', data: 1 });
-              expect(await reopened.replica()).toMatchObject({
-                lastPos: expected.replica.lastPos + 1,
-              });
+              for (const s of steps) {
+                if (s.kind === 'compact') {
+                  await packed.compact();
+                  continue;
+                }
+                if (s.kind === 'append') {
+                  // Clocks that run behind make late arrivals on the others.
+                  now += s.tick;
+                  const stream = STREAMS[s.stream]!;
+                  const seen = views[s.replica]![s.stream]!;
+                  const inputs = Array.from({ length: s.size }, () => ({
+                    type: 'test.appended',
+                    data:
+                      counter % 3 === 0
+                        ? new Uint8Array([counter++ % 256, 7])
+                        : { n: counter++, text: 'é😀' },
+                  }));
+                  const options = {
+                    expected: s.stale ? seen[0]! : seen.at(-1)!,
+                  };
+                  const targets =
+                    s.replica === 0 ? twins : [replicas[s.replica]!];
+                  const outcomes = await Promise.all(
+                    targets.map((log) =>
+                      log.append(stream, inputs, options).then(
+                        (r) => r.map((x) => x.event.id),
+                        (e: unknown) => (e as Error).name,
+                      ),
+                    ),
+                  );
+                  if (outcomes.length === 2)
+                    expect(outcomes[1]).toEqual(outcomes[0]);
+                  seen.push(await targets[0]!.heads(stream));
+                  continue;
+                }
+                if (s.from === s.to) continue;
+                const to = s.to === 0 ? twins : [replicas[s.to]!];
+                const missing = await collect(
+                  replicas[s.from]!.since(await to[0]!.versionVector()),
+                );
+                const batch = missing.slice(
+                  0,
+                  Math.ceil(missing.length * s.prefix),
+                );
+                for (const log of to) await log.ingest(batch);
+                for (const [i, stream] of STREAMS.entries())
+                  views[s.to]![i]!.push(await to[0]!.heads(stream));
+              }
+              const events = await collect(twins[0]!.since({}));
+              const expected = await everything(plain, events);
+              expect(await everything(packed, events)).toEqual(expected);
+              const exported = (log: Log) => collect(log.export());
+              expect(await exported(twins[1]!)).toEqual(
+                await exported(twins[0]!),
+              );
+              // Lines written from the columns are those written from the events.
+              const records = await collect(plain.eventsFrom(1));
+              expect(await exported(twins[1]!)).toEqual(
+                records.map((r) => eventLine(r.event)),
+              );
+              expect((await twins[1]!.verify()).ok).toBe(true);
+
+              // Pack what is left and reopen: still the same, and writable.
+              await packed.compact();
+              await packed.close();
+              const reopened = await openIdbStore(names[1], SMALL);
+              try {
+                expect(await everything(reopened, events)).toEqual(expected);
+                const log = await openLogOn(reopened, {
+                  actor: ACTORS[0],
+                  now: clock,
+                });
+                expect((await log.verify()).ok).toBe(true);
+                await log.append(STREAMS[0]!, { type: 'test.after', data: 1 });
+                expect(await reopened.replica()).toMatchObject({
+                  lastPos: expected.replica.lastPos + 1,
+                });
+              } finally {
+                await reopened.close();
+              }
             } finally {
-              await reopened.close();
+              await plain.close();
+              await packed.close();
+              await Promise.all(names.map((name) => deleteDB(name)));
             }
-          } finally {
-            await plain.close();
-            await packed.close();
-            await Promise.all(names.map((name) => deleteDB(name)));
-          }
-        },
-      ),
-      25,
-    );
-  }, 120_000);
+          },
+        ),
+        25,
+      );
+    },
+    TIMEOUT,
+  );
 
   it('writes a large batch as segments, and keeps only the hot tail as records', async () => {
     const name = fresh('direct');

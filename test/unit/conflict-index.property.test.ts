@@ -11,7 +11,7 @@ import {
 } from '../../src/index.ts';
 import { compareCanonical } from '../../src/log/store.ts';
 import { collect } from '../support/records.ts';
-import { assertProperty } from '../support/property.ts';
+import { assertProperty, propertyTimeout } from '../support/property.ts';
 import {
   ancestorsBruteForce,
   command,
@@ -20,6 +20,9 @@ import {
   STREAMS,
   syncAll,
 } from '../support/convergence.ts';
+
+/** A test's time: its sample's in `npm test`; a fuzz run's, with FC_RUNS. */
+const TIMEOUT = propertyTimeout(120_000);
 
 const canonical = (events: Map<EventId, LogEvent>, ids: Iterable<EventId>) =>
   [...ids]
@@ -109,42 +112,46 @@ async function expectIndexed(log: Log): Promise<void> {
 }
 
 describe('the conflict index', () => {
-  it('equals the brute-force conflicts of every stream, whatever the delivery order', async () => {
-    await assertProperty(
-      fc.asyncProperty(
-        fc.integer({ min: 2, max: 4 }),
-        fc.array(command, { minLength: 1, maxLength: 50 }),
-        fc.array(fc.nat(), { maxLength: 12 }),
-        async (n, commands, legacyShuffle) => {
-          const logs = await Promise.all(
-            Array.from({ length: n }, (_, i) =>
-              openLog({ actor: `replica-${i}` }),
-            ),
-          );
-          // Part way through, as each replica holds a different part of the DAG.
-          await runCommands(logs, commands, { synced: expectIndexed });
-          // Everything everywhere: each replica received the others' merges by ingest.
-          await syncAll(logs);
-          for (const log of logs) await expectIndexed(log);
-
-          // A store written before the index had it builds it on the first ask.
-          const raw = memoryStore();
-          const old = await openLog({
-            store: writtenBeforeTheIndex(raw),
-            actor: 'old',
-          });
-          for (const log of logs)
-            await old.ingest(
-              permute(await collect(log.since({})), legacyShuffle),
+  it(
+    'equals the brute-force conflicts of every stream, whatever the delivery order',
+    async () => {
+      await assertProperty(
+        fc.asyncProperty(
+          fc.integer({ min: 2, max: 4 }),
+          fc.array(command, { minLength: 1, maxLength: 50 }),
+          fc.array(fc.nat(), { maxLength: 12 }),
+          async (n, commands, legacyShuffle) => {
+            const logs = await Promise.all(
+              Array.from({ length: n }, (_, i) =>
+                openLog({ actor: `replica-${i}` }),
+              ),
             );
-          expect(await raw.conflicts(STREAMS[0]!)).toEqual([]);
-          const upgraded = await openLog({ store: raw, actor: 'old' });
-          await expectIndexed(upgraded);
-          expect((await raw.replica()).conflictIndex).toBe(1);
-          await Promise.all([...logs, upgraded].map((l) => l.close()));
-        },
-      ),
-      150,
-    );
-  }, 120_000);
+            // Part way through, as each replica holds a different part of the DAG.
+            await runCommands(logs, commands, { synced: expectIndexed });
+            // Everything everywhere: each replica received the others' merges by ingest.
+            await syncAll(logs);
+            for (const log of logs) await expectIndexed(log);
+
+            // A store written before the index had it builds it on the first ask.
+            const raw = memoryStore();
+            const old = await openLog({
+              store: writtenBeforeTheIndex(raw),
+              actor: 'old',
+            });
+            for (const log of logs)
+              await old.ingest(
+                permute(await collect(log.since({})), legacyShuffle),
+              );
+            expect(await raw.conflicts(STREAMS[0]!)).toEqual([]);
+            const upgraded = await openLog({ store: raw, actor: 'old' });
+            await expectIndexed(upgraded);
+            expect((await raw.replica()).conflictIndex).toBe(1);
+            await Promise.all([...logs, upgraded].map((l) => l.close()));
+          },
+        ),
+        150,
+      );
+    },
+    TIMEOUT,
+  );
 });

@@ -8,7 +8,7 @@ import {
 } from '../../src/doc/history-index.ts';
 import { compareCanonical } from '../../src/log/store.ts';
 import { collect } from '../support/records.ts';
-import { assertProperty } from '../support/property.ts';
+import { assertProperty, propertyTimeout } from '../support/property.ts';
 import {
   ancestorsBruteForce,
   command,
@@ -16,112 +16,121 @@ import {
   STREAMS,
 } from '../support/convergence.ts';
 
+/** A test's time: its sample's in `npm test`; a fuzz run's, with FC_RUNS. */
+const TIMEOUT = propertyTimeout(120_000);
+
 const STREAM = STREAMS[0]!;
 
 describe("a document's history index", () => {
-  it('serves the pages, heads and jumps of the whole history, kept current as events arrive in any order', async () => {
-    await assertProperty(
-      fc.asyncProperty(
-        fc.integer({ min: 2, max: 3 }),
-        fc.array(command, { minLength: 10, maxLength: 50 }),
-        fc.integer({ min: 0, max: 8 }),
-        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 8 })), {
-          minLength: 1,
-          maxLength: 4,
-        }),
-        fc.array(fc.integer({ min: 0, max: 60_000 }), {
-          minLength: 3,
-          maxLength: 3,
-        }),
-        fc.integer({ min: 1, max: 6 }),
-        // Pages of a few entries: histories of tens of events span many pages, and
-        // events from the past land in pages already written.
-        fc.integer({ min: 1, max: 5 }),
-        async (n, commands, openAfter, asks, lags, every, pageSize) => {
-          // Clocks behind by up to a minute: a replica's events reach the others
-          // from the past, and sort before events they hold.
-          const clock = (i: number) => () => Date.now() - lags[i]!;
-          const store = memoryStore();
-          const logs = [
-            await openLog({ store, actor: 'replica-0', now: clock(0) }),
-            ...(await Promise.all(
-              Array.from({ length: n - 1 }, (_, i) =>
-                openLog({ actor: `replica-${i + 1}`, now: clock(i + 1) }),
-              ),
-            )),
-          ];
-          let index: HistoryIndex | undefined;
-          let step = 0;
-          /** The index, opened part way through, then asked after every delivery. */
-          const check = async () => {
-            if (step++ < openAfter) return;
-            index ??= await HistoryIndex.open(store, STREAM, {
-              every,
-              pageSize,
-            });
-            await index.catchUp();
-            const events = (await collect(logs[0]!.read(STREAM))).sort(
-              compareCanonical,
-            );
-            const whole = events.map(historyEntryOf);
-            // Opened again: from the snapshot the last one saved, if any, and what came since.
-            const again = await HistoryIndex.open(store, STREAM, {
-              every,
-              pageSize,
-            });
-            const everything = await again.page(0, MAX_PAGE);
-            expect(everything.entries).toEqual(whole);
-            expect([...everything.authors].sort()).toEqual(
-              [...new Set(whole.map((e) => e.author))].sort(),
-            );
-            for (const [from, count] of asks) {
-              const start = whole.length === 0 ? 0 : from % whole.length;
-              const page = await index.page(start, count);
-              expect(page.total).toBe(whole.length);
-              expect(page.entries).toEqual(whole.slice(start, start + count));
-              expect((await index.page('end', count)).entries).toEqual(
-                whole.slice(Math.max(0, whole.length - count)),
+  it(
+    'serves the pages, heads and jumps of the whole history, kept current as events arrive in any order',
+    async () => {
+      await assertProperty(
+        fc.asyncProperty(
+          fc.integer({ min: 2, max: 3 }),
+          fc.array(command, { minLength: 10, maxLength: 50 }),
+          fc.integer({ min: 0, max: 8 }),
+          fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 8 })), {
+            minLength: 1,
+            maxLength: 4,
+          }),
+          fc.array(fc.integer({ min: 0, max: 60_000 }), {
+            minLength: 3,
+            maxLength: 3,
+          }),
+          fc.integer({ min: 1, max: 6 }),
+          // Pages of a few entries: histories of tens of events span many pages, and
+          // events from the past land in pages already written.
+          fc.integer({ min: 1, max: 5 }),
+          async (n, commands, openAfter, asks, lags, every, pageSize) => {
+            // Clocks behind by up to a minute: a replica's events reach the others
+            // from the past, and sort before events they hold.
+            const clock = (i: number) => () => Date.now() - lags[i]!;
+            const store = memoryStore();
+            const logs = [
+              await openLog({ store, actor: 'replica-0', now: clock(0) }),
+              ...(await Promise.all(
+                Array.from({ length: n - 1 }, (_, i) =>
+                  openLog({ actor: `replica-${i + 1}`, now: clock(i + 1) }),
+                ),
+              )),
+            ];
+            let index: HistoryIndex | undefined;
+            let step = 0;
+            /** The index, opened part way through, then asked after every delivery. */
+            const check = async () => {
+              if (step++ < openAfter) return;
+              index ??= await HistoryIndex.open(store, STREAM, {
+                every,
+                pageSize,
+              });
+              await index.catchUp();
+              const events = (await collect(logs[0]!.read(STREAM))).sort(
+                compareCanonical,
               );
-              const version = start + 1;
-              if (whole.length > 0) {
-                await expectHeads(index, events, version);
-                await expectHeads(again, events, version);
-              }
-              // Jumps: to the next version ending with an event by that author.
-              const author = whole[start]?.author;
-              if (author !== undefined) {
-                const next = whole.findIndex(
-                  (e, i) => i >= version && e.author === author,
+              const whole = events.map(historyEntryOf);
+              // Opened again: from the snapshot the last one saved, if any, and what came since.
+              const again = await HistoryIndex.open(store, STREAM, {
+                every,
+                pageSize,
+              });
+              const everything = await again.page(0, MAX_PAGE);
+              expect(everything.entries).toEqual(whole);
+              expect([...everything.authors].sort()).toEqual(
+                [...new Set(whole.map((e) => e.author))].sort(),
+              );
+              for (const [from, count] of asks) {
+                const start = whole.length === 0 ? 0 : from % whole.length;
+                const page = await index.page(start, count);
+                expect(page.total).toBe(whole.length);
+                expect(page.entries).toEqual(whole.slice(start, start + count));
+                expect((await index.page('end', count)).entries).toEqual(
+                  whole.slice(Math.max(0, whole.length - count)),
                 );
+                const version = start + 1;
+                if (whole.length > 0) {
+                  await expectHeads(index, events, version);
+                  await expectHeads(again, events, version);
+                }
+                // Jumps: to the next version ending with an event by that author.
+                const author = whole[start]?.author;
+                if (author !== undefined) {
+                  const next = whole.findIndex(
+                    (e, i) => i >= version && e.author === author,
+                  );
+                  expect(
+                    await index.jump({
+                      to: 'author',
+                      author,
+                      from: version,
+                      step: 1,
+                    }),
+                  ).toBe(next < 0 ? undefined : next + 1);
+                }
+                const group = whole
+                  .slice(start, start + count)
+                  .map((e) => e.id);
                 expect(
                   await index.jump({
-                    to: 'author',
-                    author,
-                    from: version,
+                    to: 'group',
+                    groups: [group],
+                    from: 0,
                     step: 1,
                   }),
-                ).toBe(next < 0 ? undefined : next + 1);
+                ).toBe(group.length > 0 ? version : undefined);
               }
-              const group = whole.slice(start, start + count).map((e) => e.id);
-              expect(
-                await index.jump({
-                  to: 'group',
-                  groups: [group],
-                  from: 0,
-                  step: 1,
-                }),
-              ).toBe(group.length > 0 ? version : undefined);
-            }
-          };
-          await runCommands(logs, commands, {
-            appended: check,
-            synced: check,
-          });
-        },
-      ),
-      100,
-    );
-  }, 120_000);
+            };
+            await runCommands(logs, commands, {
+              appended: check,
+              synced: check,
+            });
+          },
+        ),
+        100,
+      );
+    },
+    TIMEOUT,
+  );
 });
 
 /** A prefix of a canonical order is closed under parents: its heads are its events no other of it names. */

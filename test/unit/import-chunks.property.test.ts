@@ -16,8 +16,11 @@ import {
 } from '../../src/index.ts';
 import type { ActorForkError } from '../../src/log/errors.ts';
 import { importInto } from '../../src/log/import.ts';
-import { assertProperty } from '../support/property.ts';
+import { assertProperty, propertyTimeout } from '../support/property.ts';
 import { collect } from '../support/records.ts';
+
+/** A test's time: its sample's in `npm test`; a fuzz run's, with FC_RUNS. */
+const TIMEOUT = propertyTimeout(120_000);
 
 const STREAMS = ['doc/a', 'doc/b', 'ledger/c'];
 
@@ -92,83 +95,91 @@ const importInChunks = (store: Store, lines: string[], chunk: number) =>
   });
 
 describe('a streamed import', () => {
-  it('stores what one batch stores, whatever the chunk size and the order of the lines', async () => {
-    await assertProperty(
-      fc.asyncProperty(
-        fc.array(step, { minLength: 1, maxLength: 25 }),
-        fc.integer({ min: 1, max: 6 }),
-        fc.array(fc.nat(), { maxLength: 40 }),
-        fc.array(fc.nat(), { maxLength: 3 }),
-        async (steps, chunk, order, repeats) => {
-          const exported = await history(steps);
-          if (exported.length === 0) return;
-          // Lines shuffled (the file is complete, so any order is causally
-          // complete), some repeated.
-          const lines = [...exported];
-          order.forEach((k, i) => {
-            const a = i % lines.length;
-            const b = k % lines.length;
-            [lines[a], lines[b]] = [lines[b]!, lines[a]!];
-          });
-          for (const k of repeats) lines.push(lines[k % lines.length]!);
+  it(
+    'stores what one batch stores, whatever the chunk size and the order of the lines',
+    async () => {
+      await assertProperty(
+        fc.asyncProperty(
+          fc.array(step, { minLength: 1, maxLength: 25 }),
+          fc.integer({ min: 1, max: 6 }),
+          fc.array(fc.nat(), { maxLength: 40 }),
+          fc.array(fc.nat(), { maxLength: 3 }),
+          async (steps, chunk, order, repeats) => {
+            const exported = await history(steps);
+            if (exported.length === 0) return;
+            // Lines shuffled (the file is complete, so any order is causally
+            // complete), some repeated.
+            const lines = [...exported];
+            order.forEach((k, i) => {
+              const a = i % lines.length;
+              const b = k % lines.length;
+              [lines[a], lines[b]] = [lines[b]!, lines[a]!];
+            });
+            for (const k of repeats) lines.push(lines[k % lines.length]!);
 
-          const reference = await openLog({ actor: 'reader' });
-          const expected = await reference.import(lines);
-          const store = memoryStore();
-          const result = await importInChunks(store, lines, chunk);
-          const log = await openLogOn(store, { actor: 'reader' });
-          expect(result).toEqual(expected);
-          expect(result).toMatchObject({
-            lines: lines.length,
-            stored: exported.length,
-            duplicates: repeats.length,
-          });
-          expect(await state(log)).toEqual(await state(reference));
-          expect((await log.verify()).ok).toBe(true);
-          // Idempotent: the same file again stores nothing.
-          expect(await importInChunks(store, lines, chunk)).toMatchObject({
-            stored: 0,
-            duplicates: lines.length,
-          });
-        },
-      ),
-      150,
-    );
-  }, 120_000);
+            const reference = await openLog({ actor: 'reader' });
+            const expected = await reference.import(lines);
+            const store = memoryStore();
+            const result = await importInChunks(store, lines, chunk);
+            const log = await openLogOn(store, { actor: 'reader' });
+            expect(result).toEqual(expected);
+            expect(result).toMatchObject({
+              lines: lines.length,
+              stored: exported.length,
+              duplicates: repeats.length,
+            });
+            expect(await state(log)).toEqual(await state(reference));
+            expect((await log.verify()).ok).toBe(true);
+            // Idempotent: the same file again stores nothing.
+            expect(await importInChunks(store, lines, chunk)).toMatchObject({
+              stored: 0,
+              duplicates: lines.length,
+            });
+          },
+        ),
+        150,
+      );
+    },
+    TIMEOUT,
+  );
 
-  it('refuses a file missing an event that others need, naming a line, and stores nothing', async () => {
-    await assertProperty(
-      fc.asyncProperty(
-        fc.array(step, { minLength: 4, maxLength: 25 }),
-        fc.integer({ min: 1, max: 6 }),
-        fc.nat(),
-        async (steps, chunk, dropped) => {
-          const exported = await history(steps);
-          if (exported.length === 0) return;
-          const at = dropped % exported.length;
-          const lines = exported.filter((_, i) => i !== at);
-          const reference = await openLog({ actor: 'reader' });
-          let expected: unknown;
-          await reference.import(lines).catch((error) => (expected = error));
-          const store = memoryStore();
-          let refused: unknown;
-          await importInChunks(store, lines, chunk).catch(
-            (error) => (refused = error),
-          );
-          // Refused exactly when one batch is refused (the dropped event may be a
-          // tip nothing depends on).
-          expect(refused === undefined).toBe(expected === undefined);
-          if (refused === undefined) return;
-          expect(refused).toBeInstanceOf(ImportError);
-          const line = (refused as ImportError).line;
-          expect(line).toBeGreaterThanOrEqual(1);
-          expect(line).toBeLessThanOrEqual(lines.length);
-          expect(
-            await collect((await openLogOn(store, { actor: 'x' })).since({})),
-          ).toEqual([]);
-        },
-      ),
-      100,
-    );
-  }, 120_000);
+  it(
+    'refuses a file missing an event that others need, naming a line, and stores nothing',
+    async () => {
+      await assertProperty(
+        fc.asyncProperty(
+          fc.array(step, { minLength: 4, maxLength: 25 }),
+          fc.integer({ min: 1, max: 6 }),
+          fc.nat(),
+          async (steps, chunk, dropped) => {
+            const exported = await history(steps);
+            if (exported.length === 0) return;
+            const at = dropped % exported.length;
+            const lines = exported.filter((_, i) => i !== at);
+            const reference = await openLog({ actor: 'reader' });
+            let expected: unknown;
+            await reference.import(lines).catch((error) => (expected = error));
+            const store = memoryStore();
+            let refused: unknown;
+            await importInChunks(store, lines, chunk).catch(
+              (error) => (refused = error),
+            );
+            // Refused exactly when one batch is refused (the dropped event may be a
+            // tip nothing depends on).
+            expect(refused === undefined).toBe(expected === undefined);
+            if (refused === undefined) return;
+            expect(refused).toBeInstanceOf(ImportError);
+            const line = (refused as ImportError).line;
+            expect(line).toBeGreaterThanOrEqual(1);
+            expect(line).toBeLessThanOrEqual(lines.length);
+            expect(
+              await collect((await openLogOn(store, { actor: 'x' })).since({})),
+            ).toEqual([]);
+          },
+        ),
+        100,
+      );
+    },
+    TIMEOUT,
+  );
 });

@@ -2,8 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ImportError, openLog } from '../../src/index.ts';
 import type { Log } from '../../src/index.ts';
-import { assertProperty } from '../support/property.ts';
+import { assertProperty, propertyTimeout } from '../support/property.ts';
 import { collect } from '../support/records.ts';
+
+/** A test's time: its sample's in `npm test`; a fuzz run's, with FC_RUNS. */
+const TIMEOUT = propertyTimeout(60_000);
 
 /** A small log with forks, merges, bytes and several actors, exported once. */
 async function exportedLog(): Promise<string[]> {
@@ -145,51 +148,55 @@ async function snapshot(log: Log) {
 }
 
 describe('importing mutated exports', () => {
-  it('either refuses with a line and reason and changes nothing, or gives the original result', async () => {
-    const original = await exportedLog();
-    const reference = await openLog({ actor: 'reader' });
-    await reference.import(original);
-    const expected = await snapshot(reference);
-    await assertProperty(
-      fc.asyncProperty(
-        fc.array(mutation, { minLength: 1, maxLength: 3 }),
-        async (mutations) => {
-          const mutated = mutations.reduce(apply, original);
-          const log = await openLog({ actor: 'reader' });
-          const before = await snapshot(log);
-          let refused: unknown;
-          try {
-            await log.import(mutated);
-          } catch (error) {
-            refused = error;
-          }
-          if (refused) {
-            expect(refused).toBeInstanceOf(ImportError);
-            expect((refused as ImportError).line).toBeGreaterThanOrEqual(1);
-            expect((refused as ImportError).line).toBeLessThanOrEqual(
-              mutated.length,
-            );
-            expect(await snapshot(log)).toEqual(before);
-          } else {
-            // Accepted: no event can be invented (any change to content changes its id),
-            // the log verifies, and reorderings or duplicates give exactly the original.
-            // (Dropping a line no other depends on leaves a smaller, valid log.)
-            const stored = await snapshot(log);
-            expect(
-              stored.events.every((id) => expected.events.includes(id)),
-            ).toBe(true);
-            expect((await log.verify()).ok).toBe(true);
-            if (
-              mutations.every(
-                (m) => m.kind === 'swap' || m.kind === 'duplicate',
-              )
-            ) {
-              expect(stored).toEqual(expected);
+  it(
+    'either refuses with a line and reason and changes nothing, or gives the original result',
+    async () => {
+      const original = await exportedLog();
+      const reference = await openLog({ actor: 'reader' });
+      await reference.import(original);
+      const expected = await snapshot(reference);
+      await assertProperty(
+        fc.asyncProperty(
+          fc.array(mutation, { minLength: 1, maxLength: 3 }),
+          async (mutations) => {
+            const mutated = mutations.reduce(apply, original);
+            const log = await openLog({ actor: 'reader' });
+            const before = await snapshot(log);
+            let refused: unknown;
+            try {
+              await log.import(mutated);
+            } catch (error) {
+              refused = error;
             }
-          }
-        },
-      ),
-      300,
-    );
-  }, 60_000);
+            if (refused) {
+              expect(refused).toBeInstanceOf(ImportError);
+              expect((refused as ImportError).line).toBeGreaterThanOrEqual(1);
+              expect((refused as ImportError).line).toBeLessThanOrEqual(
+                mutated.length,
+              );
+              expect(await snapshot(log)).toEqual(before);
+            } else {
+              // Accepted: no event can be invented (any change to content changes its id),
+              // the log verifies, and reorderings or duplicates give exactly the original.
+              // (Dropping a line no other depends on leaves a smaller, valid log.)
+              const stored = await snapshot(log);
+              expect(
+                stored.events.every((id) => expected.events.includes(id)),
+              ).toBe(true);
+              expect((await log.verify()).ok).toBe(true);
+              if (
+                mutations.every(
+                  (m) => m.kind === 'swap' || m.kind === 'duplicate',
+                )
+              ) {
+                expect(stored).toEqual(expected);
+              }
+            }
+          },
+        ),
+        300,
+      );
+    },
+    TIMEOUT,
+  );
 });

@@ -18,7 +18,10 @@ import { storeOf } from '../../src/log/log.ts';
 import { memoryStore } from '../../src/log/memory-store.ts';
 import { LogFeed } from '../../server/log-feed.ts';
 import { collect } from '../support/records.ts';
-import { assertProperty } from '../support/property.ts';
+import { assertProperty, propertyTimeout } from '../support/property.ts';
+
+/** A test's time: its sample's in `npm test`; a fuzz run's, with FC_RUNS. */
+const TIMEOUT = propertyTimeout(120_000);
 
 const step = fc.oneof(
   fc.record({
@@ -57,132 +60,136 @@ function eventsOf(batch: OutgoingBatch): LogEvent[] {
 }
 
 describe("a relay's feed of a log", () => {
-  it('gives a session every event its peer lacks exactly once, in position order, never one the peer holds, however its batches are cut, the feed lags or is handed writes, the peer sends, and the session falls behind the feed', async () => {
-    await assertProperty(
-      fc.asyncProperty(
-        fc.array(step, { maxLength: 40 }),
-        fc.nat(50),
-        // A tail this short, against batches of up to 4000 bytes: readers fall
-        // behind it, caught up or not.
-        fc.integer({ min: 1, max: 64 }),
-        // What the peer holds when it says hello: a prefix of each writer's events
-        // (the log may not hold them yet), and some of its own.
-        fc.array(fc.nat(40), { minLength: 3, maxLength: 3 }),
-        async (steps, early, tailEvents, hello) => {
-          const log = await openLog({ actor: 'relay' });
-          const writers = await Promise.all(
-            [0, 1, 2].map((i) => openLog({ actor: `w${i}` })),
-          );
-          const peer = await openLog({ actor: 'peer' });
-          const store = storeOf(log);
-          /** The feed, once open: the early writes come before it. */
-          const opened: { feed?: LogFeed } = {};
-          /** Stores what `from` has that the log lacks; tells the feed as `told` says. */
-          const store_ = async (from: Log, told: string) => {
-            const before = (await store.replica()).lastPos;
-            await log.ingest(
-              await collect(from.since(await log.versionVector())),
+  it(
+    'gives a session every event its peer lacks exactly once, in position order, never one the peer holds, however its batches are cut, the feed lags or is handed writes, the peer sends, and the session falls behind the feed',
+    async () => {
+      await assertProperty(
+        fc.asyncProperty(
+          fc.array(step, { maxLength: 40 }),
+          fc.nat(50),
+          // A tail this short, against batches of up to 4000 bytes: readers fall
+          // behind it, caught up or not.
+          fc.integer({ min: 1, max: 64 }),
+          // What the peer holds when it says hello: a prefix of each writer's events
+          // (the log may not hold them yet), and some of its own.
+          fc.array(fc.nat(40), { minLength: 3, maxLength: 3 }),
+          async (steps, early, tailEvents, hello) => {
+            const log = await openLog({ actor: 'relay' });
+            const writers = await Promise.all(
+              [0, 1, 2].map((i) => openLog({ actor: `w${i}` })),
             );
-            const records = await collect(store.eventsFrom(before + 1));
-            const tell =
-              told === 'written'
-                ? records
-                : told === 'after a gap'
-                  ? records.slice(1)
-                  : undefined;
-            if (opened.feed && tell && !opened.feed.written(tell))
-              await opened.feed.refresh();
-          };
-          const write = async (w: Log, n: number) => {
-            const made: LogEvent[] = [];
-            for (let k = 0; k < n; k++)
-              made.push(
-                (await w.append('doc/x', { type: 't', data: k }))[0]!.event,
+            const peer = await openLog({ actor: 'peer' });
+            const store = storeOf(log);
+            /** The feed, once open: the early writes come before it. */
+            const opened: { feed?: LogFeed } = {};
+            /** Stores what `from` has that the log lacks; tells the feed as `told` says. */
+            const store_ = async (from: Log, told: string) => {
+              const before = (await store.replica()).lastPos;
+              await log.ingest(
+                await collect(from.since(await log.versionVector())),
               );
-            return made;
-          };
-          // Some events stored before the feed opened: a new reader catches up from the log.
-          for (let i = 0; i < early; i++) {
-            await write(writers[i % 3]!, 1);
-            await store_(writers[i % 3]!, 'nothing');
-          }
-          // The peer had some of the writers' events before it said hello.
-          const helloVector: VersionVector = {};
-          for (const [i, w] of writers.entries()) {
-            await write(w, hello[i]! % 5);
-            const had = (await collect(w.since({}))).slice(0, hello[i]!);
-            await peer.ingest(had);
-            for (const e of had) helloVector[e.actor] = e.seq;
-          }
-          const feed = await LogFeed.open(log, { tail: tailEvents });
-          opened.feed = feed;
-          const outbox = feed.outbox(helloVector);
-          /** What the peer holds: its hello, what it sent, what it was sent. */
-          const holds: VersionVector = { ...helloVector };
-          /** What the peer has sent the relay: it sends each event once. */
-          let peerSent: VersionVector = { ...helloVector };
-          const taken: LogEvent[] = [];
-          const push = async (bytes: number, batches: number) => {
-            for (let b = 0; b < batches; b++) {
-              const batch = await outbox.next(bytes);
-              if (!batch) return;
-              const events = eventsOf(batch);
-              expect(events.length).toBe(batch.count);
-              expect(events.length).toBeGreaterThan(0);
-              expect(events.length).toBeLessThanOrEqual(MAX_BATCH);
-              if (events.length > 1)
-                expect(
-                  new TextEncoder().encode(eventsMessageOf(7, batch)).length,
-                ).toBeLessThanOrEqual(bytes + EVENTS_ENVELOPE_BYTES);
-              for (const e of events) {
-                // Never one the peer holds, so never one sent twice.
-                expect(e.seq).toBeGreaterThan(seqIn(holds, e.actor));
-                holds[e.actor] = e.seq;
-                taken.push(e);
-              }
-              await peer.ingest(events);
-              peerSent = withEvents(peerSent, events);
+              const records = await collect(store.eventsFrom(before + 1));
+              const tell =
+                told === 'written'
+                  ? records
+                  : told === 'after a gap'
+                    ? records.slice(1)
+                    : undefined;
+              if (opened.feed && tell && !opened.feed.written(tell))
+                await opened.feed.refresh();
+            };
+            const write = async (w: Log, n: number) => {
+              const made: LogEvent[] = [];
+              for (let k = 0; k < n; k++)
+                made.push(
+                  (await w.append('doc/x', { type: 't', data: k }))[0]!.event,
+                );
+              return made;
+            };
+            // Some events stored before the feed opened: a new reader catches up from the log.
+            for (let i = 0; i < early; i++) {
+              await write(writers[i % 3]!, 1);
+              await store_(writers[i % 3]!, 'nothing');
             }
-          };
-          for (const s of steps) {
-            if (s.kind === 'append') {
-              await write(writers[s.actor]!, s.n);
-              await store_(writers[s.actor]!, s.told);
-            } else if (s.kind === 'peer sends') {
-              if (s.from === 'a writer') {
-                // The peer has them from elsewhere; the log may have them already.
-                const w = writers[s.actor]!;
-                await peer.ingest(await collect(w.since({})));
-              } else await write(peer, s.n);
-              // Whatever it has not sent yet: some of it the log may hold already.
-              const sent = await collect(peer.since(peerSent));
-              peerSent = withEvents(peerSent, sent);
-              await store_(peer, s.told);
-              // As a session does: once stored, the outbox hears the peer holds them.
-              outbox.held(sent);
-              for (const e of sent)
-                holds[e.actor] = Math.max(seqIn(holds, e.actor), e.seq);
-            } else if (s.kind === 'refresh') await feed.refresh();
-            else await push(s.bytes, s.batches);
-          }
-          await feed.refresh();
-          await push(4000, Infinity);
-          // Everything the log holds, the peer holds now.
-          const all = await collect(log.since({}));
-          for (const e of all)
-            expect(seqIn(holds, e.actor)).toBeGreaterThanOrEqual(e.seq);
-          expect(new Set(taken.map((e) => e.id)).size).toBe(taken.length);
-          // In the order stored.
-          const at = new Map(all.map((e, i) => [e.id, i]));
-          const order = taken.map((e) => at.get(e.id)!);
-          expect(order).toEqual([...order].sort((a, b) => a - b));
-          outbox.close?.();
-          await Promise.all([log, peer, ...writers].map((l) => l.close()));
-        },
-      ),
-      100,
-    );
-  }, 120_000);
+            // The peer had some of the writers' events before it said hello.
+            const helloVector: VersionVector = {};
+            for (const [i, w] of writers.entries()) {
+              await write(w, hello[i]! % 5);
+              const had = (await collect(w.since({}))).slice(0, hello[i]!);
+              await peer.ingest(had);
+              for (const e of had) helloVector[e.actor] = e.seq;
+            }
+            const feed = await LogFeed.open(log, { tail: tailEvents });
+            opened.feed = feed;
+            const outbox = feed.outbox(helloVector);
+            /** What the peer holds: its hello, what it sent, what it was sent. */
+            const holds: VersionVector = { ...helloVector };
+            /** What the peer has sent the relay: it sends each event once. */
+            let peerSent: VersionVector = { ...helloVector };
+            const taken: LogEvent[] = [];
+            const push = async (bytes: number, batches: number) => {
+              for (let b = 0; b < batches; b++) {
+                const batch = await outbox.next(bytes);
+                if (!batch) return;
+                const events = eventsOf(batch);
+                expect(events.length).toBe(batch.count);
+                expect(events.length).toBeGreaterThan(0);
+                expect(events.length).toBeLessThanOrEqual(MAX_BATCH);
+                if (events.length > 1)
+                  expect(
+                    new TextEncoder().encode(eventsMessageOf(7, batch)).length,
+                  ).toBeLessThanOrEqual(bytes + EVENTS_ENVELOPE_BYTES);
+                for (const e of events) {
+                  // Never one the peer holds, so never one sent twice.
+                  expect(e.seq).toBeGreaterThan(seqIn(holds, e.actor));
+                  holds[e.actor] = e.seq;
+                  taken.push(e);
+                }
+                await peer.ingest(events);
+                peerSent = withEvents(peerSent, events);
+              }
+            };
+            for (const s of steps) {
+              if (s.kind === 'append') {
+                await write(writers[s.actor]!, s.n);
+                await store_(writers[s.actor]!, s.told);
+              } else if (s.kind === 'peer sends') {
+                if (s.from === 'a writer') {
+                  // The peer has them from elsewhere; the log may have them already.
+                  const w = writers[s.actor]!;
+                  await peer.ingest(await collect(w.since({})));
+                } else await write(peer, s.n);
+                // Whatever it has not sent yet: some of it the log may hold already.
+                const sent = await collect(peer.since(peerSent));
+                peerSent = withEvents(peerSent, sent);
+                await store_(peer, s.told);
+                // As a session does: once stored, the outbox hears the peer holds them.
+                outbox.held(sent);
+                for (const e of sent)
+                  holds[e.actor] = Math.max(seqIn(holds, e.actor), e.seq);
+              } else if (s.kind === 'refresh') await feed.refresh();
+              else await push(s.bytes, s.batches);
+            }
+            await feed.refresh();
+            await push(4000, Infinity);
+            // Everything the log holds, the peer holds now.
+            const all = await collect(log.since({}));
+            for (const e of all)
+              expect(seqIn(holds, e.actor)).toBeGreaterThanOrEqual(e.seq);
+            expect(new Set(taken.map((e) => e.id)).size).toBe(taken.length);
+            // In the order stored.
+            const at = new Map(all.map((e, i) => [e.id, i]));
+            const order = taken.map((e) => at.get(e.id)!);
+            expect(order).toEqual([...order].sort((a, b) => a - b));
+            outbox.close?.();
+            await Promise.all([log, peer, ...writers].map((l) => l.close()));
+          },
+        ),
+        100,
+      );
+    },
+    TIMEOUT,
+  );
 
   it('sends a caught-up session the bytes every caught-up session is sent, less what its own peer wrote, encoded once', async () => {
     const log = await openLog({ actor: 'relay' });

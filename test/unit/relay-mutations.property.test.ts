@@ -12,8 +12,11 @@ import { openLog, type LogEvent } from '../../src/index.ts';
 import { CLOSE, encodeMessage, PROTOCOL } from '../../src/sync/messages.ts';
 import { SyncSession } from '../../src/sync/sync-session.ts';
 import { createRelay, type Relay } from '../../server/relay.ts';
-import { assertProperty } from '../support/property.ts';
+import { assertProperty, propertyTimeout } from '../support/property.ts';
 import { collect } from '../support/records.ts';
+
+/** A test's time: its sample's in `npm test`; a fuzz run's, with FC_RUNS. */
+const TIMEOUT = propertyTimeout(600_000);
 
 let relay: Relay;
 let server: Server;
@@ -340,102 +343,106 @@ const REFUSALS: number[] = [
 ];
 
 describe('the relay receiving mutated sync messages', () => {
-  it('refuses each with a close code and reason and stores none of it, or accepts it with only original events; the bystander is unaffected', async () => {
-    const tally = new Map<string, number>();
-    await assertProperty(
-      fc.asyncProperty(
-        // 0 is the hello; 1.. the events frames, sent in order up to the mutated one.
-        fc.nat(),
-        fc.array(mutation, { minLength: 1, maxLength: 3 }),
-        async (target, mutations) => {
-          const { logId, token } = await relay.createLog();
-          const index = target % (sessionFrames.length + 1);
-          const bystander = await connect();
-          bystander.ws.send(hello(logId, token));
-          expect(await bystander.next()).toMatchObject({
-            message: { type: 'welcome' },
-          });
-          const received = new Set<string>();
-          const vector: Record<string, number> = {};
-          bystander.ws.on('message', (data) => {
-            const m = JSON.parse(String(data)) as {
-              type: string;
-              id: number;
-              events: { id: string; actor: string; seq: string }[];
-            };
-            if (m.type !== 'events') return;
-            for (const e of m.events) {
-              received.add(e.id);
-              vector[e.actor] = Math.max(vector[e.actor] ?? 0, Number(e.seq));
-            }
-            bystander.ws.send(
-              encodeMessage({ type: 'ack', id: m.id, vector: { ...vector } }),
+  it(
+    'refuses each with a close code and reason and stores none of it, or accepts it with only original events; the bystander is unaffected',
+    async () => {
+      const tally = new Map<string, number>();
+      await assertProperty(
+        fc.asyncProperty(
+          // 0 is the hello; 1.. the events frames, sent in order up to the mutated one.
+          fc.nat(),
+          fc.array(mutation, { minLength: 1, maxLength: 3 }),
+          async (target, mutations) => {
+            const { logId, token } = await relay.createLog();
+            const index = target % (sessionFrames.length + 1);
+            const bystander = await connect();
+            bystander.ws.send(hello(logId, token));
+            expect(await bystander.next()).toMatchObject({
+              message: { type: 'welcome' },
+            });
+            const received = new Set<string>();
+            const vector: Record<string, number> = {};
+            bystander.ws.on('message', (data) => {
+              const m = JSON.parse(String(data)) as {
+                type: string;
+                id: number;
+                events: { id: string; actor: string; seq: string }[];
+              };
+              if (m.type !== 'events') return;
+              for (const e of m.events) {
+                received.add(e.id);
+                vector[e.actor] = Math.max(vector[e.actor] ?? 0, Number(e.seq));
+              }
+              bystander.ws.send(
+                encodeMessage({ type: 'ack', id: m.id, vector: { ...vector } }),
+              );
+            });
+
+            const attacker = await connect();
+            const stored = new Set<string>();
+            let outcome: 'accepted' | { closed: number; reason: string } =
+              'accepted';
+            const frames = [
+              hello(logId, token),
+              ...sessionFrames.slice(0, index),
+            ];
+            const mutated = inApplyOrder(mutations).reduce<string | Buffer>(
+              mutate,
+              index === 0 ? frames[0]! : sessionFrames[index - 1]!,
             );
-          });
-
-          const attacker = await connect();
-          const stored = new Set<string>();
-          let outcome: 'accepted' | { closed: number; reason: string } =
-            'accepted';
-          const frames = [
-            hello(logId, token),
-            ...sessionFrames.slice(0, index),
-          ];
-          const mutated = inApplyOrder(mutations).reduce<string | Buffer>(
-            mutate,
-            index === 0 ? frames[0]! : sessionFrames[index - 1]!,
-          );
-          for (const [i, original] of frames.entries()) {
-            const last = i === index;
-            const frame = last ? mutated : original;
-            attacker.ws.send(frame);
-            const reply = await attacker.next();
-            if ('closed' in reply) {
-              expect(last).toBe(true); // only the mutated frame may be refused
-              outcome = reply;
-              break;
+            for (const [i, original] of frames.entries()) {
+              const last = i === index;
+              const frame = last ? mutated : original;
+              attacker.ws.send(frame);
+              const reply = await attacker.next();
+              if ('closed' in reply) {
+                expect(last).toBe(true); // only the mutated frame may be refused
+                outcome = reply;
+                break;
+              }
+              expect(reply.message.type).toBe(i === 0 ? 'welcome' : 'ack');
+              // Events a frame carried, as sent: stored once it is acknowledged.
+              const events = (
+                typeof frame === 'string' ? parsed(frame) : undefined
+              )?.events;
+              if (i > 0 && Array.isArray(events))
+                for (const e of events as { id?: unknown }[])
+                  if (typeof e?.id === 'string') stored.add(e.id);
             }
-            expect(reply.message.type).toBe(i === 0 ? 'welcome' : 'ack');
-            // Events a frame carried, as sent: stored once it is acknowledged.
-            const events = (
-              typeof frame === 'string' ? parsed(frame) : undefined
-            )?.events;
-            if (i > 0 && Array.isArray(events))
-              for (const e of events as { id?: unknown }[])
-                if (typeof e?.id === 'string') stored.add(e.id);
-          }
 
-          const label =
-            outcome === 'accepted' ? 'accepted' : `closed ${outcome.closed}`;
-          tally.set(label, (tally.get(label) ?? 0) + 1);
-          if (outcome !== 'accepted') {
-            expect(REFUSALS).toContain(outcome.closed);
-            if (outcome.closed !== CLOSE.tooBig)
-              expect(outcome.reason.length).toBeGreaterThan(0);
-            expect(mutations.every(harmless)).toBe(false);
-          } else {
-            attacker.ws.close();
-          }
-          // Nothing invented: every stored event is an original, and a refused frame left nothing.
-          const inFile = await relayFile(logId);
-          for (const id of inFile) expect(originals.has(id)).toBe(true);
-          const accepted = new Set(
-            [...stored].filter((id) => originals.has(id)),
-          );
-          expect(inFile).toEqual(accepted);
-          // The bystander got exactly what was stored, and is still connected.
-          await expect
-            .poll(() => received.size, { timeout: 5000, interval: 5 })
-            .toBe(inFile.size);
-          expect(received).toEqual(inFile);
-          expect(bystander.ws.readyState).toBe(WebSocket.OPEN);
-          bystander.ws.close();
-        },
-      ),
-      300,
-    );
-    console.info(
-      `relay mutation outcomes: ${[...tally].map(([k, n]) => `${k}: ${n}`).join(', ')}`,
-    );
-  }, 600_000);
+            const label =
+              outcome === 'accepted' ? 'accepted' : `closed ${outcome.closed}`;
+            tally.set(label, (tally.get(label) ?? 0) + 1);
+            if (outcome !== 'accepted') {
+              expect(REFUSALS).toContain(outcome.closed);
+              if (outcome.closed !== CLOSE.tooBig)
+                expect(outcome.reason.length).toBeGreaterThan(0);
+              expect(mutations.every(harmless)).toBe(false);
+            } else {
+              attacker.ws.close();
+            }
+            // Nothing invented: every stored event is an original, and a refused frame left nothing.
+            const inFile = await relayFile(logId);
+            for (const id of inFile) expect(originals.has(id)).toBe(true);
+            const accepted = new Set(
+              [...stored].filter((id) => originals.has(id)),
+            );
+            expect(inFile).toEqual(accepted);
+            // The bystander got exactly what was stored, and is still connected.
+            await expect
+              .poll(() => received.size, { timeout: 5000, interval: 5 })
+              .toBe(inFile.size);
+            expect(received).toEqual(inFile);
+            expect(bystander.ws.readyState).toBe(WebSocket.OPEN);
+            bystander.ws.close();
+          },
+        ),
+        300,
+      );
+      console.info(
+        `relay mutation outcomes: ${[...tally].map(([k, n]) => `${k}: ${n}`).join(', ')}`,
+      );
+    },
+    TIMEOUT,
+  );
 });
