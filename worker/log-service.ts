@@ -194,8 +194,10 @@ export function createLogService(
         id,
         subscribeRecords(s.log, {
           after: fromPosition,
-          // One delivery for what is there, as a stream's is: a page's listeners
-          // (the documents list) act once on a catch-up, not once per page.
+          // The whole log's catch-up as one delivery: a page's listeners (the
+          // documents list) act once on it, not once per page. A stream's comes in
+          // pages (STREAM_PAGE), each a task the page's open document takes between
+          // the person's keys.
           read:
             stream === null
               ? wholeAfter(logPagesAfter(s.store, types && { types }))

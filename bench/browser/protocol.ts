@@ -131,6 +131,8 @@ export interface CatchUpRun {
 /** ms per run: the editor's LiveDocument taking the catch-up, and a bare Y.Doc. */
 export interface CatchUpTimes {
   forkline: number[];
+  /** The longest of the LiveDocument's pages (a task each in the app). */
+  longest: number[];
   yjs: number[];
 }
 

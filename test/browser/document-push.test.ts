@@ -2,7 +2,8 @@ import { proxy } from 'comlink';
 import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Delivery, DocumentFacts } from '../../src/contract/index.ts';
-import { streamOfDoc } from '../../src/index.ts';
+import { streamOfDoc, TEXT_EDITED } from '../../src/index.ts';
+import { STREAM_PAGE } from '../../src/log/subscriptions.ts';
 import { workerPool } from '../support/workers.ts';
 
 const pool = workerPool();
@@ -55,6 +56,47 @@ describe("a document's subscription", () => {
       facts = (await got.next()).facts ?? facts;
     expect([...facts.fields.title!].sort()).toEqual(['Left', 'Right']);
     expect(facts.conflicts.map((c) => c.kind)).toEqual(['field']);
+  });
+});
+
+describe("a document's catch-up", () => {
+  it('comes in pages of at most STREAM_PAGE events: each once, in position order, another tab’s as its own', async () => {
+    const database = pool.database('catch-up');
+    const [here, there] = [
+      await pool.start(database),
+      await pool.start(database),
+    ];
+    const docId = await there.service.createDocument('Long');
+    const stream = streamOfDoc(docId);
+    // Another tab stores far more than a page while this one does not listen.
+    const writer = new Y.Doc();
+    const updates: Uint8Array[] = [];
+    writer.on('update', (update: Uint8Array) => updates.push(update));
+    for (let i = 0; i < 2.5 * STREAM_PAGE; i++)
+      writer.getText('body').insert(i, 'abc'[i % 3]!);
+    for (let i = 0; i < updates.length; i += 500)
+      await there.service.append(
+        stream,
+        updates.slice(i, i + 500).map((data) => ({ type: TEXT_EDITED, data })),
+      );
+    const stored = (await there.service.readAfter(stream, 0)).map(
+      (d) => d.position,
+    );
+
+    const got = inbox();
+    await here.service.subscribe(stream, 0, got.deliver, { document: docId });
+    const sizes: number[] = [];
+    const positions: number[] = [];
+    while (positions.length < stored.length) {
+      const { batch } = await got.next();
+      sizes.push(batch.length);
+      positions.push(...batch.map((d) => d.position));
+    }
+    expect(positions).toEqual(stored);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(STREAM_PAGE);
+    expect(sizes.length).toBeGreaterThanOrEqual(
+      Math.ceil(stored.length / STREAM_PAGE),
+    );
   });
 });
 
