@@ -5,7 +5,6 @@ import { waitedOn } from '../src/log/yield.ts';
 import {
   logPagesAfter,
   streamPagesAfter,
-  type PagesAfter,
   type Stored,
 } from '../src/log/subscriptions.ts';
 import {
@@ -194,13 +193,13 @@ export function createLogService(
         id,
         subscribeRecords(s.log, {
           after: fromPosition,
-          // The whole log's catch-up as one delivery: a page's listeners (the
-          // documents list) act once on it, not once per page. A stream's comes in
-          // pages (STREAM_PAGE), each a task the page's open document takes between
-          // the person's keys.
+          // A catch-up of any length comes in pages, each a message and a task
+          // of the page's own: the store's pages of the log, STREAM_PAGE events of
+          // a stream. The page's listeners take them as they come (the documents
+          // list lists once for a run of them).
           read:
             stream === null
-              ? wholeAfter(logPagesAfter(s.store, types && { types }))
+              ? logPagesAfter(s.store, types && { types })
               : streamPagesAfter(s.store, stream),
           ...(types && {
             accept: (record: Stored) => types.includes(record.event.type),
@@ -314,15 +313,6 @@ export function createLogService(
       s.fanout.close();
       await s.log.close();
     },
-  };
-}
-
-/** Everything `pages` holds after a position, as one page. */
-function wholeAfter(pages: PagesAfter): PagesAfter {
-  return async function* (after) {
-    const all: Stored[] = [];
-    for await (const page of pages(after)) all.push(...page);
-    if (all.length > 0) yield all;
   };
 }
 

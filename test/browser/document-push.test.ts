@@ -59,8 +59,8 @@ describe("a document's subscription", () => {
   });
 });
 
-describe("a document's catch-up", () => {
-  it('comes in pages of at most STREAM_PAGE events: each once, in position order, another tab’s as its own', async () => {
+describe("a subscription's catch-up", () => {
+  it('comes in pages, a stream’s of at most STREAM_PAGE events: each once, in position order, another tab’s as its own', async () => {
     const database = pool.database('catch-up');
     const [here, there] = [
       await pool.start(database),
@@ -97,6 +97,20 @@ describe("a document's catch-up", () => {
     expect(sizes.length).toBeGreaterThanOrEqual(
       Math.ceil(stored.length / STREAM_PAGE),
     );
+
+    // The whole log's catch-up comes in the store's pages too.
+    const everything = inbox();
+    await here.service.subscribe(null, 0, everything.deliver);
+    const last = await here.service.position();
+    const all: number[] = [];
+    const pages: number[] = [];
+    while (all.at(-1) !== last) {
+      const { batch } = await everything.next();
+      pages.push(batch.length);
+      all.push(...batch.map((d) => d.position));
+    }
+    expect(all).toEqual(Array.from({ length: last }, (_, i) => i + 1));
+    expect(pages.length).toBeGreaterThan(1);
   });
 });
 
