@@ -12,7 +12,8 @@ const RUNS = 5;
  * A document open in the app's editor takes a catch-up of EVENTS keystrokes by
  * another writer, delivered as the log's subscription delivers them (a device back
  * online, another tab's import): STREAM_PAGE events a task, each laid out, until
- * the browser has laid the whole text out; and the longest of those tasks. Baseline: a bare Y.Doc applying the same updates one by one, no view. The
+ * the browser has laid the whole text out; and the longest of those tasks.
+ * Baseline: a bare Y.Doc applying the same updates one by one, no view. The
  * catch-up is made once; each run binds a new editor.
  */
 export const docCatchUpScenario: Scenario = {
