@@ -710,21 +710,30 @@ export function pgStore(
         return rows[0] && recordOf(rows[0]);
       }),
     // One query, not a look-up per writer: a client new to a log of 400 writers
-    // would otherwise cost 400 round trips.
+    // would otherwise cost 400 round trips. Each writer's event is one look-up of
+    // (log, actor, seq): the LATERAL subquery (its LIMIT keeps the planner from
+    // folding it into a join) is run per writer with all three known. Planned at
+    // each call (an unnamed statement, not `prepared`): a plan that PostgreSQL keeps
+    // for a connection is made for the tables as they were then, and one made while
+    // they were empty (a new database) scanned every event of each writer for every
+    // client's hello once they had grown: with 400 clients connecting at once, that
+    // held a relay's every connection for seconds.
     firstLacking: (vector) =>
       reading(async () => {
         const entries = Object.entries(vector);
         const { rows } = await pool.query<{ pos: string | null }>(
-          prepared(
-            `SELECT min(e.pos) AS pos
-               FROM forkline_actors a
-               LEFT JOIN unnest($2::text[], $3::bigint[]) AS v(actor, seq)
-                 ON v.actor = a.actor
-               JOIN forkline_events e ON e.log_id = a.log_id AND e.actor = a.actor
-                 AND e.seq = coalesce(v.seq, 0) + 1
-              WHERE a.log_id = $1 AND a.seq > coalesce(v.seq, 0)`,
-            [logId, entries.map(([actor]) => actor), entries.map(([, n]) => n)],
-          ),
+          `SELECT min(e.pos) AS pos
+             FROM forkline_actors a
+             LEFT JOIN unnest($2::text[], $3::bigint[]) AS v(actor, seq)
+               ON v.actor = a.actor
+             CROSS JOIN LATERAL (
+               SELECT pos FROM forkline_events
+                WHERE log_id = a.log_id AND actor = a.actor
+                  AND seq = coalesce(v.seq, 0) + 1
+                LIMIT 1
+             ) e
+            WHERE a.log_id = $1 AND a.seq > coalesce(v.seq, 0)`,
+          [logId, entries.map(([actor]) => actor), entries.map(([, n]) => n)],
         );
         const pos = rows[0]?.pos;
         return pos === null || pos === undefined ? undefined : Number(pos);

@@ -12,6 +12,7 @@ import { migrate, migrations } from '../../server/pg-migrate.ts';
 import { storeContract } from '../contract/store-contract.ts';
 import { snapshotContract } from '../contract/snapshot-contract.ts';
 import { collect } from '../support/records.ts';
+import { encodeEvent } from '../../src/sync/messages.ts';
 
 const pool = new pg.Pool({ connectionString: inject('databaseUrl'), max: 4 });
 afterAll(() => pool.end());
@@ -263,6 +264,79 @@ describe('the PostgreSQL store', () => {
     expect((await Promise.all([migrate(pool), migrate(pool)])).flat()).toEqual(
       [],
     );
+  });
+
+  it('finds where a peer stands by one look-up per writer, whatever plans its connection made while the tables were empty', async () => {
+    // Tables of its own, empty as a new deployment's: a schema for this test alone.
+    const schema = `plans_${randomBytes(6).toString('hex')}`;
+    await pool.query(`CREATE SCHEMA ${schema}`);
+    // One connection, so every query below goes through the same plan cache.
+    const own = new pg.Pool({
+      connectionString: inject('databaseUrl'),
+      max: 1,
+      options: `-c search_path=${schema}`,
+    });
+    try {
+      await migrate(own);
+      const logId = 'grown';
+      const store = pgStore(own, logId);
+      // While the tables are empty, a statement the connection has prepared gets a
+      // plan for empty tables, which PostgreSQL keeps for it after five runs.
+      for (let i = 0; i < 8; i++) {
+        expect(await store.firstLacking!({ 'writer-0': 3 })).toBeUndefined();
+        expect(await collect(store.eventsFrom(i + 1))).toEqual([]);
+      }
+      // The log then grows: WRITERS writers of EACH events, each row holding one
+      // event's text (the reads below parse it; nothing here verifies it).
+      const [WRITERS, EACH] = [200, 50];
+      const writer = await openLog({ actor: 'writer-0' });
+      const { event } = (
+        await writer.append('doc/x', { type: 't', data: 0 })
+      )[0]!;
+      await writer.close();
+      await own.query(
+        `INSERT INTO forkline_actors (log_id, actor, seq)
+           SELECT $1, 'writer-' || w, $2 FROM generate_series(0, $3 - 1) w`,
+        [logId, EACH, WRITERS],
+      );
+      await own.query(
+        `INSERT INTO forkline_events
+           (log_id, pos, id, stream, actor, seq, hlc, recorded_at, gen, body)
+         SELECT $1, w * $2 + s, 'e-' || w || '-' || s, 'doc/x', 'writer-' || w, s,
+                lpad((w * $2 + s)::text, 16, '0'), 0, 0, $4
+           FROM generate_series(0, $3 - 1) w, generate_series(1, $2) s`,
+        [logId, EACH, WRITERS, encodeEvent(event).text],
+      );
+      /** Rows of the events table read so far by this connection's queries. */
+      const rowsRead = async () => {
+        // Its counts reach the shared statistics once the connection is idle.
+        await own.query('SELECT pg_stat_force_next_flush()');
+        const { rows } = await own.query<{ n: string }>(
+          `SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) AS n
+             FROM pg_stat_user_tables
+            WHERE schemaname = $1 AND relname = 'forkline_events'`,
+          [schema],
+        );
+        return Number(rows[0]!.n);
+      };
+      let before = await rowsRead();
+      // A peer holding writer-0's events lacks every other writer's first one.
+      expect(await store.firstLacking!({ 'writer-0': EACH })).toBe(EACH + 1);
+      // One event per writer it lacks (and a little slack), not every event of each.
+      expect((await rowsRead()) - before).toBeLessThanOrEqual(2 * WRITERS);
+      // The log's last events, as a relay reads on after another one stored them.
+      const end = WRITERS * EACH;
+      before = await rowsRead();
+      const last = await collect(store.eventsFrom(end - 9));
+      expect(last.map((r) => r.pos)).toEqual(
+        Array.from({ length: 10 }, (_, i) => end - 9 + i),
+      );
+      expect((await rowsRead()) - before).toBeLessThanOrEqual(20);
+      await store.close();
+    } finally {
+      await own.end();
+      await pool.query(`DROP SCHEMA ${schema} CASCADE`);
+    }
   });
 
   it('keeps nothing of a group whose write the database refuses, and writes on after', async () => {
