@@ -609,6 +609,12 @@ export function pgStore(
     }
   }
   const writes = groupCommit(transact, {
+    // As the file store: a log's writers take its lock in turn across relays, and a
+    // group of 256 pays the lock, the look-ups and the commit once for them all.
+    // 400 clients flooding one log over two relays, ten runs each, interleaved:
+    // median 5,770 events/s (4,999-6,392) against 4,889 (4,326-5,977) with 64;
+    // latency no worse (median p50 131 against 144 ms, p99 293 against 337).
+    maxWrites: 256,
     failure: failed,
     ...(options.stored ? { committed: options.stored } : {}),
   });
