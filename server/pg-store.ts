@@ -87,6 +87,11 @@ const statementNames = new Map<string, string>();
  * cost a relay of 2,000 busy logs about half its p50 (docs/scaling.md). The texts
  * are made of fixed parts and placeholders only, so they are few; the name is a
  * digest of the text, so every connection and every relay agrees on it.
+ *
+ * Only for statements that any plan runs through a key's index (look-ups by key,
+ * writes, a read on from a position): the plan a connection keeps is made for the
+ * tables as they were then, empty in a new database. A join whose cost depends on
+ * the plan goes unnamed, planned at each call (`firstLacking`).
  */
 function prepared(text: string, values: unknown[]): pg.QueryConfig {
   let name = statementNames.get(text);

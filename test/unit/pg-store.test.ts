@@ -6,13 +6,13 @@ import {
   openLog,
   type LogEvent,
 } from '../../src/index.ts';
+import { encodeEvent } from '../../src/sync/messages.ts';
 import { LogQuotaError } from '../../server/relay-errors.ts';
 import { dropLog, pgStore } from '../../server/pg-store.ts';
 import { migrate, migrations } from '../../server/pg-migrate.ts';
 import { storeContract } from '../contract/store-contract.ts';
 import { snapshotContract } from '../contract/snapshot-contract.ts';
 import { collect } from '../support/records.ts';
-import { encodeEvent } from '../../src/sync/messages.ts';
 
 const pool = new pg.Pool({ connectionString: inject('databaseUrl'), max: 4 });
 afterAll(() => pool.end());
