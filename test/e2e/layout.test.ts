@@ -1,6 +1,8 @@
 // Issue 15: the sidebar's controls (Export log, Import log, Verify log, the sync
 // panel) overflowed its width. Every control stays inside the sidebar, at the width
-// the tests use and at a narrow one.
+// the tests use and at a narrow one. And on a phone's width the page is one column
+// that never scrolls sideways: on every screen, nothing reaches past the viewport
+// but what scrolls inside a box of its own (the explorer's table).
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { newDocument, openTabs } from './support/app.ts';
@@ -26,6 +28,36 @@ function overflowing(page: Page) {
   });
 }
 
+/**
+ * Elements whose box reaches past the viewport's right edge, outside any box that
+ * scrolls sideways itself; and whether the page scrolls sideways.
+ */
+function pastViewport(page: Page) {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const scrollsItself = (el: Element) => {
+      for (let up = el.parentElement; up; up = up.parentElement) {
+        const { overflowX } = getComputedStyle(up);
+        if (overflowX === 'auto' || overflowX === 'scroll') return true;
+      }
+      return false;
+    };
+    const out = [...document.body.querySelectorAll('*')]
+      .filter((el) => {
+        const box = el.getBoundingClientRect();
+        return box.width > 0 && box.right > width + 1 && !scrollsItself(el);
+      })
+      .map(
+        (el) =>
+          `${el.tagName.toLowerCase()}${el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : ''} to ${Math.round(el.getBoundingClientRect().right)}`,
+      );
+    return {
+      out: out.slice(0, 5),
+      scrolls: document.documentElement.scrollWidth > width,
+    };
+  });
+}
+
 describe('the sidebar', () => {
   it('keeps every control inside its width, wide and narrow', async () => {
     const { context, tabs } = await openTabs(chromium(), 1);
@@ -34,6 +66,43 @@ describe('the sidebar', () => {
     for (const width of [1200, 800]) {
       await page.setViewportSize({ width, height: 900 });
       expect(await overflowing(page)).toEqual({ out: [], scrolls: false });
+    }
+    await context.close();
+  });
+});
+
+describe('on a phone', () => {
+  it('is one column that never scrolls sideways, on every screen', async () => {
+    const { context, tabs } = await openTabs(chromium(), 1);
+    const page = tabs[0]!;
+    await page.setViewportSize({ width: 390, height: 844 });
+    await newDocument(page, [], 'Pocket');
+    await page
+      .getByRole('textbox', { name: 'Document text' })
+      .fill('Written on a small screen.');
+    await page.getByText('All changes saved').waitFor();
+    expect(await pastViewport(page)).toEqual({ out: [], scrolls: false });
+    // The document comes below the sidebar, not beside it.
+    const [side, editor] = await Promise.all([
+      page.locator('.side').boundingBox(),
+      page.getByRole('textbox', { name: 'Document text' }).boundingBox(),
+    ]);
+    expect(editor!.y).toBeGreaterThan(side!.y + side!.height - 1);
+    expect(editor!.width).toBeGreaterThan(300);
+    for (const [screen, region] of [
+      ['Event explorer', 'Event explorer'],
+      ['Insights', 'Insights'],
+    ] as const) {
+      await page.getByRole('button', { name: screen }).click();
+      await page.getByRole('region', { name: region }).waitFor();
+      if (screen === 'Insights')
+        await page.locator('.figure .chart canvas').first().waitFor();
+      else await page.getByRole('row').nth(1).waitFor();
+      expect({ screen, ...(await pastViewport(page)) }).toEqual({
+        screen,
+        out: [],
+        scrolls: false,
+      });
     }
     await context.close();
   });
