@@ -5,6 +5,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { ConflictKind, InsightsData } from '../contract/index.ts';
+import { categoryName, WHOLE_STEPS, xRange } from './chart-scales.ts';
 import { toCsv, type Cell } from './csv.ts';
 import { documents, followEveryEvent, logService } from './app-state.ts';
 import { dateTimeText } from './time-text.ts';
@@ -165,6 +166,8 @@ function Figures({ data: d }: { data: InsightsData }) {
         rows={d.busiestDocuments.map((b) => [titleOf(b.docId), b.events])}
         plot={{
           x: d.busiestDocuments.map((_, i) => i + 1),
+          labels: d.busiestDocuments.map((b) => titleOf(b.docId)),
+          xName: 'Document',
           series: [
             {
               label: 'Events',
@@ -181,6 +184,7 @@ function Figures({ data: d }: { data: InsightsData }) {
         rows={d.busiestHours.map((b) => [b.hour, b.events])}
         plot={{
           x: d.busiestHours.map((b) => b.hour),
+          xName: 'Hour (UTC)',
           series: [
             { label: 'Events', values: d.busiestHours.map((b) => b.events) },
           ],
@@ -199,6 +203,10 @@ interface Plot {
   /** x is a time in ms. */
   time?: boolean;
   bars?: boolean;
+  /** Names of categories x = 1, 2, …: the axis and the legend show them. */
+  labels?: string[];
+  /** What x is, in the legend (a time's is "Time"). */
+  xName?: string;
 }
 
 /** A chart, the same numbers as a table (what a screen reader reads), and their CSV. */
@@ -264,17 +272,58 @@ function download(name: string, csv: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+/** A chart's least width: narrower, its axes' labels would collide. */
+const MIN_CHART_WIDTH = 200;
+const CHART_HEIGHT = 200;
+
 function Chart({ plot }: { plot: Plot }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current!;
+    const width = () => Math.max(MIN_CHART_WIDTH, el.clientWidth);
+    const { labels } = plot;
+    // uPlot's x values: a time in seconds.
+    const xs = plot.time ? plot.x.map((ms) => ms / 1000) : plot.x;
+    // A lone x reaches the range function already widened by uPlot (a time by
+    // 86,400,000 s: its day in ms, read as seconds), so it starts from the data.
+    const lone = xs.every((x) => x === xs[0]) ? xs[0]! : undefined;
     const chart = new uPlot(
       {
-        width: Math.max(320, el.clientWidth),
-        height: 200,
-        scales: { x: { time: plot.time ?? false } },
-        series: [
+        width: width(),
+        height: CHART_HEIGHT,
+        scales: {
+          x: {
+            time: plot.time ?? false,
+            range: (_u, min, max) =>
+              lone === undefined
+                ? xRange(plot, min, max)
+                : xRange(plot, lone, lone),
+          },
+        },
+        axes: [
+          plot.time
+            ? {}
+            : {
+                incrs: WHOLE_STEPS,
+                ...(labels
+                  ? {
+                      values: (_u: uPlot, ticks: number[]) =>
+                        ticks.map((x) => categoryName(labels, x)),
+                    }
+                  : {}),
+              },
           {},
+        ],
+        series: [
+          {
+            ...(plot.xName ? { label: plot.xName } : {}),
+            ...(labels
+              ? {
+                  value: (_u: uPlot, x: number | null) =>
+                    x === null ? '--' : (labels[x - 1] ?? ''),
+                }
+              : {}),
+          },
           ...plot.series.map((s, i) => ({
             label: s.label,
             stroke: COLOURS[i % COLOURS.length]!,
@@ -288,14 +337,19 @@ function Chart({ plot }: { plot: Plot }) {
           })),
         ],
       },
-      [
-        // uPlot's time scale is in seconds.
-        plot.time ? plot.x.map((ms) => ms / 1000) : plot.x,
-        ...plot.series.map((s) => s.values),
-      ],
+      [xs, ...plot.series.map((s) => s.values)],
       el,
     );
-    return () => chart.destroy();
+    // The chart follows its box: a window resized, a phone turned.
+    const resized = new ResizeObserver(() => {
+      if (width() !== chart.width)
+        chart.setSize({ width: width(), height: CHART_HEIGHT });
+    });
+    resized.observe(el);
+    return () => {
+      resized.disconnect();
+      chart.destroy();
+    };
   }, [plot]);
   // The table below says the same to a screen reader.
   return <div class="chart" ref={box} aria-hidden="true" />;
