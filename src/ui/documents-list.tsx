@@ -23,6 +23,7 @@ export function DocumentsList() {
             <button
               type="button"
               class="link"
+              title={titleOf(d.title)}
               aria-current={
                 current.value?.docId === d.docId ? 'page' : undefined
               }

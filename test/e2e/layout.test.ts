@@ -71,6 +71,41 @@ describe('the sidebar', () => {
   });
 });
 
+describe('a title of one long word', () => {
+  // Titles come from any replica: one that never breaks must not widen the page
+  // or push the sidebar's buttons out of sight.
+  it('stays inside the sidebar and the page, wide and narrow', async () => {
+    const { context, tabs } = await openTabs(chromium(), 1);
+    const page = tabs[0]!;
+    const name = 'W'.repeat(200);
+    await newDocument(page, [], name);
+    await page
+      .getByRole('list', { name: 'Documents' })
+      .getByRole('button', { name, exact: true })
+      .waitFor();
+    for (const width of [1200, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      expect({ width, ...(await overflowing(page)) }).toEqual({
+        width,
+        out: [],
+        scrolls: false,
+      });
+      expect({ width, ...(await pastViewport(page)) }).toEqual({
+        width,
+        out: [],
+        scrolls: false,
+      });
+    }
+    // Deleted, it is listed with its Restore button: inside too.
+    await page.getByRole('button', { name: `Delete ${name}` }).click();
+    await page.getByText('Deleted (1)').click();
+    await page.getByRole('button', { name: `Restore ${name}` }).waitFor();
+    expect(await overflowing(page)).toEqual({ out: [], scrolls: false });
+    expect(await pastViewport(page)).toEqual({ out: [], scrolls: false });
+    await context.close();
+  });
+});
+
 describe('on a phone', () => {
   it('is one column that never scrolls sideways, on every screen', async () => {
     const { context, tabs } = await openTabs(chromium(), 1);
