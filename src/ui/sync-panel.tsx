@@ -9,6 +9,8 @@ import {
 
 const problem = signal<string | undefined>(undefined);
 const draft = signal('');
+/** What the last "Copy link" did, said to a screen reader too. */
+const copied = signal<string | undefined>(undefined);
 
 const attempt = (work: () => Promise<void>) => {
   problem.value = undefined;
@@ -16,6 +18,28 @@ const attempt = (work: () => Promise<void>) => {
 };
 
 /** Share this profile's log with another device through a relay, join one, or stop syncing. */
+/**
+ * Puts `text` on the clipboard: the Clipboard API where the page may use it (a
+ * secure context: https or loopback), else the older copy command on a selection.
+ * @throws when neither copied it
+ */
+async function copyText(text: string): Promise<void> {
+  if (navigator.clipboard?.writeText)
+    return navigator.clipboard.writeText(text);
+  const area = document.createElement('textarea');
+  area.value = text;
+  area.setAttribute('readonly', '');
+  area.style.position = 'fixed';
+  area.style.opacity = '0';
+  document.body.append(area);
+  area.select();
+  try {
+    if (!document.execCommand('copy')) throw new Error('copy refused');
+  } finally {
+    area.remove();
+  }
+}
+
 export function SyncPanel() {
   const config = relayConfig.value;
   return (
@@ -32,11 +56,30 @@ export function SyncPanel() {
               onFocus={(e) => (e.target as HTMLInputElement).select()}
             />
           </label>
+          <button
+            type="button"
+            onClick={() =>
+              void copyText(shareLink(config)).then(
+                () => (copied.value = 'Copied.'),
+                () =>
+                  (copied.value =
+                    'Could not copy: select the link and copy it.'),
+              )
+            }
+          >
+            Copy link
+          </button>
+          <p class="hint" aria-live="polite">
+            {copied.value}
+          </p>
           <p class="hint">Anyone with this link can read and write this log.</p>
           <button
             type="button"
             class="quiet"
-            onClick={() => attempt(disconnect)}
+            onClick={() => {
+              copied.value = undefined;
+              attempt(disconnect);
+            }}
           >
             Stop syncing
           </button>

@@ -117,6 +117,19 @@ describe('two devices through the relay', () => {
     await close();
   });
 
+  it('copies the share link for the other device', async () => {
+    const { context, tabs } = await openTabs(chromium(), 1);
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    const [page] = tabs as [Page];
+    const link = await shareLog(page);
+    await page.getByRole('button', { name: 'Copy link' }).click();
+    await page.getByText('Copied.').waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(
+      link,
+    );
+    await context.close();
+  });
+
   it('tells the user clearly when the relay refuses a token', async () => {
     const device = await openTabs(chromium(), 1);
     const [page] = device.tabs as [Page];
