@@ -8,6 +8,7 @@ import {
 } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import { clientAddress, parseTrustedProxies } from './client-address.ts';
 import { creationLimiter, type CreationLimits } from './creation-limit.ts';
 import { createRelay, type Relay } from './relay.ts';
 import type { RelayLimits } from './relay-limits.ts';
@@ -62,6 +63,11 @@ export interface AppServerOptions {
   creationLimits?: CreationLimits;
   /** The relay's limits where they differ from RELAY_DEFAULTS (server/relay.ts). */
   relayLimits?: RelayLimits;
+  /**
+   * Proxies (IP addresses) whose X-Forwarded-For names the client: the per-address
+   * limits (connections, log creation) then count clients, not the load balancer.
+   */
+  trustedProxies?: readonly string[];
   /** The clock the creation limits run on (milliseconds); tests pass their own. */
   now?: () => number;
   say?: (message: string) => void;
@@ -88,7 +94,7 @@ const json = (response: ServerResponse, status: number, body: object) =>
  * name this server answers to is refused (421), WebSocket upgrades included, which
  * stops DNS rebinding. Creating a log refuses another site's Origin (403), is rate
  * limited (429 with Retry-After) and, with an admin secret, needs it (401).
- * @throws ServerOptionError for a relay origin, public host or admin secret that cannot be used
+ * @throws ServerOptionError for a relay origin, public host, trusted proxy or admin secret that cannot be used
  */
 export async function startAppServer(
   options: AppServerOptions,
@@ -115,9 +121,11 @@ export async function startAppServer(
     'x-content-type-options': 'nosniff',
   };
   const mayCreate = creationLimiter(options.creationLimits, options.now);
+  const trustedProxies = parseTrustedProxies(options.trustedProxies ?? []);
   const relay = await createRelay({
     ...options.relayLimits,
     dataDir: options.dataDir,
+    trustedProxies: options.trustedProxies ?? [],
     ...(options.database ? { database: options.database } : {}),
     ...(options.say ? { say: options.say } : {}),
   });
@@ -184,7 +192,13 @@ export async function startAppServer(
       });
       return;
     }
-    const verdict = mayCreate(request.socket.remoteAddress ?? 'unknown');
+    const verdict = mayCreate(
+      clientAddress(
+        request.socket.remoteAddress ?? 'unknown',
+        request.headers['x-forwarded-for'],
+        trustedProxies,
+      ),
+    );
     if (!verdict.allowed) {
       response.setHeader('retry-after', String(verdict.retryAfterSeconds));
       json(response, 429, {

@@ -21,9 +21,9 @@ const TRACKED_ADDRESSES = 10_000;
 /**
  * Log creation limits: a token bucket per client address, so one client cannot make
  * thousands of logs, and a fixed window over everyone, so many addresses together
- * cannot fill the disk either. Behind a reverse proxy every request comes from the
- * proxy's address; `X-Forwarded-For` is not trusted (any client can write it), so
- * the per-address bucket is then shared and the window is the bound that matters.
+ * cannot fill the disk either. The address is the caller's (server/client-address.ts):
+ * behind a proxy not named with `--trusted-proxy` every request comes from the
+ * proxy's, so the per-address bucket is shared and the window is the bound that matters.
  * @param now the clock (milliseconds); tests pass their own
  */
 export function creationLimiter(

@@ -21,6 +21,8 @@ const { values } = parseArgs({
     'admin-secret': { type: 'string' },
     // A relay limit other than its default (server/relay.ts): name=value, repeated.
     'relay-limit': { type: 'string', multiple: true },
+    // A load balancer's IP address, whose X-Forwarded-For names the client: repeated.
+    'trusted-proxy': { type: 'string', multiple: true },
   },
 });
 
@@ -40,6 +42,9 @@ const app = await (async () =>
     adminSecret: values['admin-secret'] ?? env.FORKLINE_ADMIN_SECRET,
     relayLimits: parseRelayLimits(
       listOption(values['relay-limit'] ?? [env.FORKLINE_RELAY_LIMITS]),
+    ),
+    trustedProxies: listOption(
+      values['trusted-proxy'] ?? [env.FORKLINE_TRUSTED_PROXIES],
     ),
   }))().catch((error: Error) => {
   console.error(`forkline cannot start: ${error.message}`);

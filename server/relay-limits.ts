@@ -7,9 +7,7 @@ export type RelayLimits = {
 
 /**
  * Relay limits from `--relay-limit name=value` entries (or FORKLINE_RELAY_LIMITS,
- * comma-separated): any of RELAY_DEFAULTS, as a whole number above zero. Behind a
- * proxy every client shares one address, so `maxConnectionsPerAddress` is the one an
- * operator raises first.
+ * comma-separated): any of RELAY_DEFAULTS, as a whole number above zero.
  * @throws ServerOptionError naming the entry that is not such a limit
  */
 export function parseRelayLimits(entries: readonly string[]): RelayLimits {

@@ -9,6 +9,7 @@ import {
   MAX_MESSAGE_BYTES,
   ProtocolError,
 } from '../src/sync/messages.ts';
+import { clientAddress, parseTrustedProxies } from './client-address.ts';
 import { ByteBudget, ConnectionCount } from './flow-control.ts';
 import { LogRegistry, type LogSlot } from './log-registry.ts';
 import { LogQuotaError, StorageFailedError } from './relay-errors.ts';
@@ -47,6 +48,11 @@ export interface RelayOptions {
   maxConnections?: number;
   /** Open connections from one remote address; more are refused with HTTP 503. */
   maxConnectionsPerAddress?: number;
+  /**
+   * Proxies (IP addresses) whose X-Forwarded-For names the client, so that the
+   * per-address limit counts clients rather than the load balancer in front.
+   */
+  trustedProxies?: readonly string[];
   /** Bytes one log's file may hold; a batch past it is refused (4007). */
   maxLogBytes?: number;
   /** Events one log may hold; a batch past it is refused (4007). */
@@ -116,12 +122,13 @@ const NO_LOG_HASH = hashToken(randomBytes(24).toString('base64url'));
  * other's events live. Everything a client can make it hold is bounded
  * (RelayOptions): what it queues to read and to send, its rates, the connections,
  * the logs' sizes and how long an unused log stays open.
- * @throws whatever creating the data directory, or connecting to and migrating the
- *   database, throws
+ * @throws ServerOptionError for a trusted proxy that is not an IP address; whatever
+ *   creating the data directory, or connecting to and migrating the database, throws
  */
 export async function createRelay(options: RelayOptions): Promise<Relay> {
   const say = options.say ?? ((m: string) => console.log(`relay: ${m}`));
   const limits = { ...RELAY_DEFAULTS, ...definedOnly(options) };
+  const trustedProxies = parseTrustedProxies(options.trustedProxies ?? []);
   const logLimits = {
     maxBytes: limits.maxLogBytes,
     maxEvents: limits.maxLogEvents,
@@ -206,7 +213,11 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
           if (new URL(request.url ?? '/', 'http://relay').pathname !== path)
             return socket.destroy();
           socket.on('error', () => socket.destroy());
-          const address = request.socket.remoteAddress ?? 'unknown';
+          const address = clientAddress(
+            request.socket.remoteAddress ?? 'unknown',
+            request.headers['x-forwarded-for'],
+            trustedProxies,
+          );
           const refused = count.admit(address);
           if (refused !== undefined) {
             socket.end(

@@ -246,6 +246,21 @@ describe('creating a log (POST /api/logs)', () => {
     expect((await send(port, 'POST', '/api/logs')).status).toBe(429);
   });
 
+  it('counts each client behind a trusted proxy on its own, by the address the proxy appended', async () => {
+    const { port } = await start({
+      creationLimits: { burst: 1, refillMs: 60_000 },
+      trustedProxies: ['127.0.0.1'],
+      now: () => 1_000_000,
+    });
+    const from = (forwardedFor: string) =>
+      send(port, 'POST', '/api/logs', { 'x-forwarded-for': forwardedFor });
+    expect((await from('198.51.100.1')).status).toBe(201);
+    expect((await from('198.51.100.2')).status).toBe(201);
+    expect((await from('198.51.100.1')).status).toBe(429);
+    // A client's own X-Forwarded-For entry does not make it someone new.
+    expect((await from('203.0.113.7, 198.51.100.2')).status).toBe(429);
+  });
+
   it('caps the logs everyone together creates in a window', async () => {
     let now = 1_000_000;
     const { port } = await start({

@@ -214,6 +214,45 @@ describe('a relay receiving many connections', () => {
     await until(() => relay.relay.stats().connections === 4);
     await from('127.0.0.3');
   });
+
+  it('counts the clients a trusted proxy names, and believes no one else', async () => {
+    const relay = await relayWith({
+      maxConnectionsPerAddress: 2,
+      trustedProxies: ['127.0.0.1'],
+    });
+    const from = (localAddress: string, forwardedFor: string) =>
+      openPeer(relay.url, {
+        localAddress,
+        headers: { 'x-forwarded-for': forwardedFor },
+      }).then((peer) => {
+        cleanups.push(() => peer.ws.terminate());
+        return peer;
+      });
+    // Through the proxy (127.0.0.1), each client is its own address...
+    for (const client of ['198.51.100.1', '198.51.100.2', '198.51.100.3'])
+      for (let i = 0; i < 2; i++) await from('127.0.0.1', client);
+    await expect(from('127.0.0.1', '198.51.100.1')).rejects.toMatchObject({
+      statusCode: 503,
+    });
+    // ...and one that writes a header of its own is still counted by the
+    // address the proxy appended.
+    await expect(
+      from('127.0.0.1', '203.0.113.50, 198.51.100.2'),
+    ).rejects.toMatchObject({ statusCode: 503 });
+    // A peer that is not the proxy is itself, whatever it claims.
+    await from('127.0.0.2', '203.0.113.1');
+    await from('127.0.0.2', '203.0.113.2');
+    await expect(from('127.0.0.2', '203.0.113.3')).rejects.toMatchObject({
+      statusCode: 503,
+    });
+    expect(relay.relay.stats().connections).toBe(8);
+  });
+
+  it('refuses a trusted proxy that is not an IP address, before opening anything', async () => {
+    await expect(
+      relayWith({ trustedProxies: ['proxy.internal'] }),
+    ).rejects.toThrow(/trusted-proxy.*IP address/);
+  });
 });
 
 describe('a relay log that nobody uses', () => {
