@@ -481,7 +481,7 @@ export async function setField(
  */
 function written(docId: string, result: AppendResult): EventId {
   const doc = current.value;
-  if (doc?.docId === docId) doc.live.receive([result.event]);
+  if (doc?.docId === docId) doc.live.wrote(result.event);
   return result.event.id;
 }
 

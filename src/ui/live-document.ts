@@ -211,6 +211,29 @@ export class LiveDocument {
     if (changed) this.showChanges();
   }
 
+  /**
+   * An event this page wrote itself beside its typing (a field, a restore, a
+   * deletion), once stored. A tab is one writer, and one writer never collides with
+   * itself: the edits not sent yet build on it, as they build on this tab's own text
+   * events. (Taken as someone else's, a rename followed at once by typing was
+   * recorded as concurrent with that typing, and the conflict timeline counted the
+   * tab's own first words into the next episode with another tab.) A delivery of it
+   * later is skipped.
+   */
+  wrote(event: LogEvent): void {
+    if (this.applied.has(event.id)) return;
+    this.applied.add(event.id);
+    this.sharing?.received(event.id);
+    this.seen = advance(this.seen, event);
+    for (const batch of this.batches)
+      if (batch.sent === undefined) batch.base = advance(batch.base, event);
+    const update = textUpdateOf(event);
+    if (update) {
+      Y.applyUpdate(this.ydoc, update, REMOTE);
+      this.showChanges();
+    }
+  }
+
   /** `receive`'s work, inside its transaction; whether the text changed. */
   private take(events: LogEvent[]): boolean {
     let changed = false;

@@ -186,6 +186,28 @@ describe('a tab editing live', () => {
     expect(b.live.text.toString()).toBe(a.live.text.toString());
   });
 
+  it('builds its typing on its own other writes, never beside them, and skips their delivery', async () => {
+    const log = await seeded();
+    const a = await tab(log, 'Tab 1');
+    a.type(0, 'Day 1');
+    // The tab renames the document while that typing waits to be sent.
+    const [renamed] = await log.append(STREAM, {
+      type: 'doc.field.set',
+      data: { field: 'title', value: 'Trip', supersedes: [] },
+      author: 'Tab 1',
+    });
+    a.live.wrote(renamed!.event);
+    a.type(5, ': museums');
+    await a.live.flush();
+    const typed = (await collect(log.read(STREAM))).at(-1)!;
+    expect(typed.parents).toEqual([renamed!.event.id]);
+    expect(await log.heads(STREAM)).toEqual([typed.id]);
+    expect(await log.conflicts(STREAM)).toEqual([]);
+    await a.deliver();
+    expect(a.live.text.toString()).toBe('Day 1: museumshello');
+    expect(a.live.heads).toEqual([typed.id]);
+  });
+
   it('keeps an edit the log refused and sends it on the next flush', async () => {
     const log = await seeded();
     let fail = true;
