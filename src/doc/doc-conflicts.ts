@@ -1,3 +1,4 @@
+import { parseHlc } from '../log/hlc.ts';
 import { compareCanonical } from '../log/store.ts';
 import type { Conflict, EventId, Log, LogEvent } from '../log/types.ts';
 import { DELETED_FIELD, textUpdateOf } from './doc-events.ts';
@@ -101,7 +102,16 @@ async function textEpisodes(
     for (const id of c.events) if (!(every = await held(id))) break;
     if (every) groups.push(c);
   }
-  const episodes = episodesOf(groups);
+  const wall = new Map<EventId, Promise<number | undefined>>();
+  const episodes = await episodesOf(groups, (id) => {
+    let known = wall.get(id);
+    if (!known)
+      wall.set(
+        id,
+        (known = log.get(id).then((e) => e && parseHlc(e.hlc).wall)),
+      );
+    return known;
+  });
   let positions: ItemPositions | undefined;
   const out: DocConflict[] = [];
   for (const episode of episodes) {
@@ -154,18 +164,28 @@ interface Episode {
 }
 
 /**
+ * How long writing may pause before the next collision is an episode of its own,
+ * though it forked from where the last one ended. Two people typing on together
+ * write every few hundred milliseconds; a pause of seconds is a new stretch.
+ */
+export const EPISODE_PAUSE_MS = 5_000;
+
+/**
  * The episodes `groups` (in order) make: one stretch of concurrency is one episode,
  * groups that share an event, and a group that forked from within an episode (from
- * one of its events, or from the merge that ended it) while both went on typing.
+ * one of its events, or from the merge that ended it) while both went on typing:
+ * its first event written at most EPISODE_PAUSE_MS (by `wallOf`, the events' clocks)
+ * after the event it forked from. Without `wallOf`, any such fork joins.
  * Each group joins the episodes its events and fork point link to; listed in the
  * order each was last joined. Ids point to their episodes, and a smaller episode is
  * joined into a larger, so this costs about the groups' size times its logarithm:
  * comparing each group with every episode so far held a log worker for over 20 s at
- * 40k conflicts.
+ * 40k conflicts. Clocks are read only for groups that fork from an episode.
  */
-export function episodesOf(
+export async function episodesOf(
   groups: readonly Conflict[],
-): { events: Set<EventId>; last: Conflict }[] {
+  wallOf?: (id: EventId) => Promise<number | undefined>,
+): Promise<{ events: Set<EventId>; last: Conflict }[]> {
   const of = new Map<EventId, Episode[]>();
   const current = (episode: Episode): Episode => {
     let root = episode;
@@ -178,11 +198,27 @@ export function episodesOf(
     }
     return root;
   };
+  /** Whether `group` began within the pause after `from`, one of its fork point. */
+  const wentOn = async (group: Conflict, from: EventId): Promise<boolean> => {
+    if (!wallOf) return true;
+    const forked = await wallOf(from);
+    if (forked === undefined) return true;
+    for (const id of group.events) {
+      const wall = await wallOf(id);
+      if (wall === undefined || wall - forked <= EPISODE_PAUSE_MS) return true;
+    }
+    return false;
+  };
   const episodes: Episode[] = [];
-  groups.forEach((group, joined) => {
+  for (const [joined, group] of groups.entries()) {
     const touching = new Set<Episode>();
-    for (const id of [...group.events, ...group.forkPoint])
+    for (const id of group.events)
       for (const episode of of.get(id) ?? []) touching.add(current(episode));
+    for (const id of group.forkPoint) {
+      const owners = of.get(id);
+      if (owners && (await wentOn(group, id)))
+        for (const episode of owners) touching.add(current(episode));
+    }
     let target: Episode | undefined;
     for (const episode of touching)
       if (!target || episode.members.size > target.members.size)
@@ -211,7 +247,7 @@ export function episodesOf(
     group.events.forEach((id) => target.events.add(id));
     target.last = group;
     target.joined = joined;
-  });
+  }
   return episodes
     .filter((episode) => !episode.into)
     .sort((a, b) => a.joined - b.joined)

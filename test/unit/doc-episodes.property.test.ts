@@ -1,24 +1,36 @@
 // A document's text episodes group the log's concurrent groups (DESIGN §7 conflicts)
-// that share an event, or that forked from within an episode; an episode overlaps
+// that share an event, or that forked from within an episode while its writers went
+// on (no pause longer than EPISODE_PAUSE_MS); an episode overlaps
 // when two writers' touched ranges meet. Both were written as comparisons of every
 // episode with every other (and every range with every other), which at 40k conflicts
 // held a log worker for over 20 s. Each is held here to that brute-force definition.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { episodesOf } from '../../src/doc/doc-conflicts.ts';
+import { EPISODE_PAUSE_MS, episodesOf } from '../../src/doc/doc-conflicts.ts';
 import { writersMeet, type TouchedRange } from '../../src/doc/text-ranges.ts';
 import type { Conflict } from '../../src/index.ts';
 import { assertProperty } from '../support/property.ts';
 
-/** The definition, as first written: each group against every episode so far. */
-function episodesByDefinition(groups: Conflict[]) {
+/**
+ * The definition, as first written: each group against every episode so far,
+ * linked by a shared event, or by its fork point when it began within the pause
+ * after the event it forked from (by `wall`).
+ */
+function episodesByDefinition(
+  groups: Conflict[],
+  wall: (id: string) => number,
+) {
   const episodes: {
     events: Set<string>;
     members: Set<string>;
     last: Conflict;
   }[] = [];
   for (const group of groups) {
-    const links = [...group.events, ...group.forkPoint];
+    const start = Math.min(...group.events.map(wall));
+    const links = [
+      ...group.events,
+      ...group.forkPoint.filter((id) => start - wall(id) <= EPISODE_PAUSE_MS),
+    ];
     const touching = episodes.filter((ep) =>
       links.some((id) => ep.members.has(id)),
     );
@@ -70,14 +82,64 @@ const group: fc.Arbitrary<Conflict> = fc
 
 describe('text episodes', () => {
   it('are the groups joined as by their definition, in the same order', async () => {
+    // Each id written at some second: forks from an episode within the pause, or past it.
+    const walls = fc.dictionary(
+      id,
+      fc.nat(20).map((s) => s * 1000),
+    );
     await assertProperty(
-      fc.asyncProperty(fc.array(group, { maxLength: 40 }), async (groups) => {
-        expect(shape(episodesOf(groups))).toEqual(
-          shape(episodesByDefinition(groups)),
-        );
-      }),
+      fc.asyncProperty(
+        fc.array(group, { maxLength: 40 }),
+        walls,
+        async (groups, walls) => {
+          const wall = (i: string) => walls[i] ?? 0;
+          expect(shape(await episodesOf(groups, async (i) => wall(i)))).toEqual(
+            shape(episodesByDefinition(groups, wall)),
+          );
+        },
+      ),
       500,
     );
+  });
+
+  it('are joined across a fork from where one ended only while the writers went on', async () => {
+    const at = (seconds: number) => seconds * 1000;
+    // One tab's own rename and typing, merged by m; then two tabs collide from m.
+    const first: Conflict = {
+      stream: 'doc/x',
+      kind: 'concurrent',
+      events: ['title', 'typed'],
+      forkPoint: ['created'],
+      state: 'resolved',
+      resolvedBy: 'm',
+    };
+    const next = (pause: number): [Conflict, Record<string, number>] => [
+      {
+        stream: 'doc/x',
+        kind: 'concurrent',
+        events: ['a', 'b'],
+        forkPoint: ['m'],
+        state: 'unresolved',
+      },
+      {
+        created: 0,
+        title: at(1),
+        typed: at(1),
+        m: at(1),
+        a: at(1) + pause,
+        b: at(1) + pause,
+      },
+    ];
+    for (const [pause, episodes] of [
+      [at(1), 1],
+      [EPISODE_PAUSE_MS, 1],
+      [EPISODE_PAUSE_MS + 1, 2],
+      [at(600), 2],
+    ] as const) {
+      const [group, walls] = next(pause);
+      const found = await episodesOf([first, group], async (i) => walls[i]);
+      expect(found).toHaveLength(episodes);
+    }
   });
 
   it('overlap when two writers touched the same or adjacent characters, as every pair compared says', async () => {

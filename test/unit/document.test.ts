@@ -1,5 +1,11 @@
-import { describe, expect, it } from 'vitest';
-import { openDocument, openLog, InvalidEditError } from '../../src/index.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { EPISODE_PAUSE_MS } from '../../src/doc/doc-conflicts.ts';
+import {
+  openDocument,
+  openLog,
+  InvalidEditError,
+  type EventId,
+} from '../../src/index.ts';
 import { collect } from '../support/records.ts';
 import { expectOneHistoryPerClientId } from '../support/yjs-history.ts';
 
@@ -108,6 +114,35 @@ describe('text edits', () => {
       authors: ['Tab 1', 'Tab 2'],
     });
     expect(episodes[0]!.events).toHaveLength(10);
+  });
+
+  it('starts a new episode when a collision forks from the last one after a pause', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      for (const [pause, count] of [
+        [1_000, 1],
+        [EPISODE_PAUSE_MS + 5_000, 2],
+      ] as const) {
+        vi.setSystemTime(Date.UTC(2026, 0, 1, 9));
+        const { one, two } = await tabs();
+        const base = await one.editText(0, 0, 'Plan: ');
+        const collide = async (at: EventId[]) => {
+          await one.editText(6, 0, 'museums ', { at });
+          await two.editText(6, 0, 'beach ', { at });
+          // A write that saw both ends the collision.
+          return [(await one.editText(0, 0, '# ')).event.id];
+        };
+        const merged = await collide([base.event.id]);
+        vi.setSystemTime(Date.now() + pause);
+        await collide(merged);
+        const text = (await one.view()).conflicts.filter(
+          (c) => c.kind === 'text',
+        );
+        expect(text, `after a pause of ${pause} ms`).toHaveLength(count);
+      }
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('does not flag concurrent typing in different paragraphs', async () => {
