@@ -244,7 +244,7 @@ function Lanes() {
       width={lanes * LANE + 8}
       height={nodes.length * ROW + 8}
       role="img"
-      aria-label={`History graph: events ${first + 1} to ${last} of ${page.total}, in ${lanes} lanes`}
+      aria-label={`History graph: events ${first + 1} to ${last} of ${page.total}, in ${lanes} ${lanes === 1 ? 'lane' : 'lanes'}`}
     >
       <g transform={`translate(0 ${-first * ROW})`}>
         {/* One flat keyed list: nested per node, preact would match the inner lists by

@@ -147,6 +147,39 @@ describe('two tabs of one browser', () => {
     await context.close();
   });
 
+  it('records a rename and the typing right after it as one line of history, and a later collision from the typing alone', async () => {
+    const { context, tabs } = await openTabs(chromium(), 2);
+    const [one, two] = tabs as [Page, Page];
+    await one.getByRole('button', { name: 'New document' }).click();
+    await expect.poll(() => title(one).inputValue()).toBe('Untitled');
+    // Renamed, and typed into at once: the title's save is still on its way.
+    await title(one).fill('Trip');
+    await typeAtEnd(one, 'Day 1: museums.');
+    await expect
+      .poll(() => one.getByRole('status').textContent())
+      .toContain('All changes saved');
+    const graph = timeline(one).getByRole('img', { name: /^History graph/ });
+    await expect
+      .poll(() => graph.getAttribute('aria-label'))
+      .toMatch(/in 1 lane$/);
+    await two
+      .getByRole('list', { name: 'Documents' })
+      .getByRole('button', { name: 'Trip', exact: true })
+      .click();
+    await expect.poll(() => documentText(two)).toBe('Day 1: museums.');
+    await typeTogether([one, two], [' One.', ' Two.']);
+    await timeline(one)
+      .getByRole('listitem')
+      .filter({ hasText: 'Text:' })
+      .first()
+      .getByRole('button', { name: 'Compare' })
+      .click();
+    // Each side forked after the first sentence, which neither side added.
+    for (const side of ['Side 1', 'Side 2'])
+      await expect.poll(() => addedIn(one, side)).not.toContain('museums');
+    await context.close();
+  });
+
   it('keeps the caret on its text when the other tab edits before it', async () => {
     const { context, tabs } = await openTabs(chromium(), 2);
     const [one, two] = tabs as [Page, Page];
