@@ -15,7 +15,7 @@ import {
 import type { HistoryEntry } from '../doc/history-index.ts';
 import { layOutLanes } from './dag-lanes.ts';
 import { looking } from './history-view.tsx';
-import { timeText } from './time-text.ts';
+import { spanText } from './time-text.ts';
 
 /** The history graph's rows on screen: only these are drawn. */
 const ROWS_SHOWN = 24;
@@ -183,7 +183,7 @@ const tooltipOf = (entry: HistoryEntry): string => {
   if (title === undefined)
     titles.set(
       entry,
-      (title = `${entry.author}, ${timeText(entry.time)}: ${entry.id}`),
+      (title = `${entry.author}, ${spanText(entry.time, '')}: ${entry.id}`),
     );
   return title;
 };
@@ -407,10 +407,7 @@ export function ConflictTimeline() {
                 class={`conflict ${c.state}`}
               >
                 <span class="what">{describe(c)}</span>{' '}
-                <span class="when">
-                  {timeText(c.from)}
-                  {c.to !== c.from ? `–${timeText(c.to)}` : ''}
-                </span>{' '}
+                <span class="when">{spanText(c.from, c.to)}</span>{' '}
                 <span class="state">{stateOf(c)}</span>{' '}
                 <button type="button" onClick={() => void compare(c)}>
                   Compare

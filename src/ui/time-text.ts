@@ -17,6 +17,11 @@ const dateAndTime = new Intl.DateTimeFormat(undefined, {
   minute: 'numeric',
   second: 'numeric',
 });
+const day = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric',
+  month: 'numeric',
+  day: 'numeric',
+});
 const timeOfDay = new Intl.DateTimeFormat(undefined, {
   hour: 'numeric',
   minute: 'numeric',
@@ -35,3 +40,28 @@ export const dateTimeText = (at: string | number): string =>
 /** The time of day alone, as `toLocaleTimeString` would write it; nothing for no time. */
 export const timeText = (at: string | number): string =>
   at === '' ? '' : formatted(timeOfDay, at);
+
+/**
+ * A stretch of time, from `from` to `to` (either may be ''), as a timeline lists it:
+ * the time of day alone on the day `now` falls on, with the date before; the end
+ * only when it reads otherwise, and its date only when that differs from the start's.
+ * A conflict from last week reads as last week's, not as a time today.
+ */
+export function spanText(
+  from: string,
+  to: string,
+  now: number = Date.now(),
+): string {
+  const dayText = (at: string) => formatted(day, at);
+  const at = (when: string, sameDayAs: string) =>
+    when === '' || dayText(when) === sameDayAs
+      ? timeText(when)
+      : dateTimeText(when);
+  const start = at(from, formatted(day, now));
+  const end = at(to, from === '' ? formatted(day, now) : dayText(from));
+  return end === '' || end === start
+    ? start
+    : start === ''
+      ? end
+      : `${start}–${end}`;
+}
