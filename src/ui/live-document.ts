@@ -36,6 +36,8 @@ interface Batch {
   upTo: number;
   /** Other tabs' early updates it carries (see TypingShare). */
   carried?: Carried;
+  /** Its event, once the log stored it. */
+  stored?: { id: EventId; parents: EventId[] };
   /**
    * Its time came (its timer fired, or a flush or retry was asked for): it goes
    * out once the batches before it have. A batch opened while others are sent
@@ -234,6 +236,25 @@ export class LiveDocument {
     }
   }
 
+  /**
+   * The typing not stored yet, sent now, for a write that begins meanwhile (a
+   * rename): the function returned waits for that send, then moves the heads the
+   * write builds on past the events of that typing the log stored. So the write
+   * follows this tab's own typing, while what it had seen of everyone else stays as
+   * it was. A send that fails leaves the heads as they were: never a wait for ever.
+   */
+  unsent(): (heads: EventId[]) => Promise<EventId[]> {
+    const waiting = [...this.batches];
+    const sent = waiting.length > 0 ? this.flush() : Promise.resolve();
+    return async (heads) => {
+      await sent;
+      return waiting.reduce(
+        (h, b) => (b.stored ? advance(h, b.stored) : h),
+        heads,
+      );
+    };
+  }
+
   /** `receive`'s work, inside its transaction; whether the text changed. */
   private take(events: LogEvent[]): boolean {
     let changed = false;
@@ -335,6 +356,7 @@ export class LiveDocument {
 
   /** Our event is in the log: its batch is done, and every later batch had seen it. */
   private acknowledge(event: LogEvent, batch: Batch): void {
+    batch.stored = { id: event.id, parents: event.parents };
     const index = this.batches.indexOf(batch);
     if (index >= 0) {
       this.batches.splice(index, 1);

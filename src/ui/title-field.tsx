@@ -15,6 +15,8 @@ interface Renaming {
    * made meanwhile (a multi-value register keeps both until one is picked).
    */
   at: EventId[] | undefined;
+  /** Until the first save: the tab's typing on its way when renaming began (LiveDocument.unsent). */
+  after?: (heads: EventId[]) => Promise<EventId[]>;
   /** Saves, one after the other. */
   saving: Promise<void>;
   /** The last value saved, or shown when it began: nothing to save if unchanged. */
@@ -45,6 +47,7 @@ export function TitleField() {
       docId: doc.docId,
       typed: input.current!.value,
       at: doc.live.heads,
+      after: doc.live.unsent(),
       saving: Promise.resolve(),
       saved: input.current!.value,
     });
@@ -58,7 +61,9 @@ export function TitleField() {
     const value = r.typed;
     r.saving = r.saving.then(async () => {
       if (value === r.saved) return;
-      const id = await setField('title', value, r.at, r.docId);
+      const at = r.after && r.at && (await r.after(r.at));
+      r.after = undefined;
+      const id = await setField('title', value, at ?? r.at, r.docId);
       if (id) [r.at, r.saved] = [[id], value];
     });
     return r.saving;

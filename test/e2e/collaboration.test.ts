@@ -158,15 +158,32 @@ describe('two tabs of one browser', () => {
     await expect
       .poll(() => one.getByRole('status').textContent())
       .toContain('All changes saved');
-    const graph = timeline(one).getByRole('img', { name: /^History graph/ });
+    // And typed, then renamed at once: the typing is still on its way.
+    await typeAtEnd(one, ' Day 2: beach.');
+    await title(one).click();
+    // Typed as a person types: the text's batch goes out meanwhile.
+    await one.keyboard.type(' plan', { delay: 40 });
+    await title(one).press('Enter');
     await expect
-      .poll(() => graph.getAttribute('aria-label'))
-      .toMatch(/in 1 lane$/);
+      .poll(() => one.getByRole('status').textContent())
+      .toContain('All changes saved');
+    // Opened once the last rename is stored: the other tab's graph has every event,
+    // and the first tab's catches up with it.
     await two
       .getByRole('list', { name: 'Documents' })
-      .getByRole('button', { name: 'Trip', exact: true })
+      .getByRole('button', { name: 'Trip plan', exact: true })
       .click();
-    await expect.poll(() => documentText(two)).toBe('Day 1: museums.');
+    await expect
+      .poll(() => documentText(two))
+      .toBe('Day 1: museums. Day 2: beach.');
+    const graph = (page: Page) =>
+      timeline(page)
+        .getByRole('img', { name: /^History graph/ })
+        .getAttribute('aria-label');
+    await expect
+      .poll(async () => (await graph(one)) === (await graph(two)))
+      .toBe(true);
+    expect(await graph(two)).toMatch(/in 1 lane$/);
     await typeTogether([one, two], [' One.', ' Two.']);
     await timeline(one)
       .getByRole('listitem')

@@ -208,6 +208,26 @@ describe('a tab editing live', () => {
     expect(a.live.heads).toEqual([typed.id]);
   });
 
+  it('lets a write begun while its typing was on its way build on that typing, and on nothing else new', async () => {
+    const log = await seeded();
+    const [a, b] = [await tab(log, 'Tab 1'), await tab(log, 'Tab 2')];
+    const seen = a.live.heads;
+    a.type(0, 'Day 1');
+    // The tab starts renaming: its typing goes now.
+    const after = a.live.unsent();
+    b.type(0, 'x');
+    await b.live.flush();
+    await a.deliver(); // another tab's edit, which the rename did not see
+    await a.live.flush();
+    const events = await collect(log.read(STREAM));
+    const typed = events.find((e) => e.author === 'Tab 1');
+    const fromB = events.find((e) => e.author === 'Tab 2');
+    expect(await after(seen)).toEqual([typed!.id]);
+    expect(await after(seen)).not.toContain(fromB!.id);
+    // Nothing on its way: the heads as they were.
+    expect(await a.live.unsent()(seen)).toEqual(seen);
+  });
+
   it('keeps an edit the log refused and sends it on the next flush', async () => {
     const log = await seeded();
     let fail = true;
