@@ -11,6 +11,7 @@ import {
   view,
 } from './app-state.ts';
 import { dateTimeText } from './time-text.ts';
+import { FIELD_SET, TEXT_EDITED, VERSION_RESTORED } from '../index.ts';
 
 /**
  * The version being looked at: how many events of the canonical order, and what they
@@ -48,6 +49,13 @@ async function go(jump: HistoryJump): Promise<void> {
 
 const authorChoice = signal('');
 
+/** What a version's event did, in words; another kind of event by its type. */
+const DONE: Record<string, string> = {
+  [TEXT_EDITED]: 'edited the text',
+  [FIELD_SET]: 'set a field',
+  [VERSION_RESTORED]: 'restored a version',
+};
+
 export function HistoryView() {
   void historyVersion.value; // kept current in place
   const page = history.value;
@@ -74,7 +82,7 @@ export function HistoryView() {
       <p>
         Version {count} of {page.total}
         {entry
-          ? `: ${entry.type.replace('doc.', '')} by ${entry.author} at ${dateTimeText(entry.time)}`
+          ? `: ${entry.author} ${DONE[entry.type] ?? `wrote ${entry.type}`}, ${dateTimeText(entry.time)}`
           : ''}
       </p>
       <div class="jumps" role="group" aria-label="Jump in history">

@@ -51,7 +51,7 @@ describe('the version history', () => {
     const version = () => versionIn(one);
     const latest = await version();
     await versions.getByRole('button', { name: 'Previous conflict' }).click();
-    await expect.poll(version).toMatch(/field\.set by Tab \d/);
+    await expect.poll(version).toMatch(/: Tab \d set a field, /);
     const past = versions.getByRole('textbox', {
       name: 'Text at this version',
     });
@@ -80,7 +80,7 @@ describe('the version history', () => {
         .then((t) => t!.slice(8)),
     );
     await versions.getByRole('button', { name: 'Next edit by them' }).click();
-    await expect.poll(version).toMatch(/text\.edited by Tab \d/);
+    await expect.poll(version).toMatch(/: Tab \d edited the text, /);
     // Restoring the version at the conflict makes its text current.
     await versions.getByRole('button', { name: 'Previous conflict' }).click();
     await expect.poll(() => past.inputValue()).toBe('First words.');
