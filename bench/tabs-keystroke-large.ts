@@ -207,7 +207,7 @@ async function timeOpen(
           if (
             times.timeline === undefined &&
             counted &&
-            new RegExp(` of ${events}, in \\d+ lanes$`).test(graph ?? '')
+            new RegExp(` of ${events}, in \\d+ lanes?$`).test(graph ?? '')
           )
             times.timeline = at;
           if (times.text !== undefined && times.timeline !== undefined)

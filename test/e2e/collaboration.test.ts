@@ -320,9 +320,16 @@ describe('two tabs of one browser', () => {
     await copy.goto(inject('appUrl'));
     await copy.getByRole('status').waitFor();
     const said = (page: Page) =>
-      page.getByText(/^You are Tab \d+$/).textContent();
+      page.getByText(/^You are Tab \d+ \(\w+ \w+\)$/).textContent();
     expect(await said(one)).toBe(`You are ${label}`);
     await expect.poll(() => said(copy)).not.toBe(`You are ${label}`);
+    // Both are tabs of one browser profile, which every label names: two devices
+    // that sync do not both write as "Tab 1".
+    const device = (l: string | null) => /\((.+)\)$/.exec(l ?? '')?.[1];
+    expect(device(await said(copy))).toBe(device(label));
+    expect(
+      await one.evaluate(() => localStorage.getItem('forkline.device')),
+    ).toBe(device(label));
     // Reloading keeps a tab's label.
     await one.reload();
     await one.getByRole('status').waitFor();

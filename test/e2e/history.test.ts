@@ -51,7 +51,7 @@ describe('the version history', () => {
     const version = () => versionIn(one);
     const latest = await version();
     await versions.getByRole('button', { name: 'Previous conflict' }).click();
-    await expect.poll(version).toMatch(/: Tab \d set a field, /);
+    await expect.poll(version).toMatch(/: Tab \d+ \(\w+ \w+\) set a field, /);
     const past = versions.getByRole('textbox', {
       name: 'Text at this version',
     });
@@ -75,12 +75,14 @@ describe('the version history', () => {
     // By author: the next edit by the other tab is a text edit.
     await versions.getByRole('combobox', { name: 'Author' }).selectOption(
       await two
-        .getByText(/^You are Tab \d+$/)
+        .getByText(/^You are Tab \d+ \(\w+ \w+\)$/)
         .textContent()
         .then((t) => t!.slice(8)),
     );
     await versions.getByRole('button', { name: 'Next edit by them' }).click();
-    await expect.poll(version).toMatch(/: Tab \d edited the text, /);
+    await expect
+      .poll(version)
+      .toMatch(/: Tab \d+ \(\w+ \w+\) edited the text, /);
     // Restoring the version at the conflict makes its text current.
     await versions.getByRole('button', { name: 'Previous conflict' }).click();
     await expect.poll(() => past.inputValue()).toBe('First words.');

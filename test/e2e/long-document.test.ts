@@ -56,7 +56,7 @@ describe(`a document of ${SIZE} events, imported`, () => {
       timeline(one).getByRole('img').getAttribute('aria-label');
     await expect
       .poll(graph)
-      .toMatch(new RegExp(` of ${events}, in \\d+ lanes$`));
+      .toMatch(new RegExp(` of ${events}, in \\d+ lanes?$`));
     const items = timeline(one).getByRole('listitem');
     await expect.poll(() => items.count()).toBeGreaterThan(300);
     const listed = await items.count();
