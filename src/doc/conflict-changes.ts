@@ -4,16 +4,18 @@ import type { EventId, Log, LogEvent } from '../log/types.ts';
 import { textUpdateOf } from './doc-events.ts';
 import { BODY } from './doc-state.ts';
 import type { DiffPart } from './text-diff.ts';
+import { writerKey, writerNames } from './writers.ts';
 
 /** What one writer changed in the text since a fork point, and the merged change. */
 export interface ConflictChanges {
-  /** One per writer of the events since the fork point, in order of first edit. */
+  /**
+   * One per writer of the events since the fork point (writers.ts: a replica and
+   * its label), in order of first edit, named as writerNames names them.
+   */
   sides: { writer: string; parts: DiffPart[] }[];
   /** Every writer's change together, as the merge left the text. */
   merged: DiffPart[];
 }
-
-const writerOf = (e: LogEvent) => e.author ?? e.actor;
 
 /** Yjs ids (client, clock range) a writer's updates deleted. */
 type Deletions = Map<number, [from: number, to: number][]>;
@@ -78,7 +80,7 @@ export async function conflictChanges(
       ignore(event, error);
       continue;
     }
-    const writer = writerOf(event);
+    const writer = writerKey(event);
     if (!writers.includes(writer)) writers.push(writer);
     const { from, to } = meta;
     for (const [client, start] of from)
@@ -135,5 +137,12 @@ export async function conflictChanges(
   }
   fork.destroy();
   merged.destroy();
-  return { sides, merged: all };
+  const names = writerNames(writers);
+  return {
+    sides: sides.map(({ writer, parts }) => ({
+      writer: names.get(writer)!,
+      parts,
+    })),
+    merged: all,
+  };
 }

@@ -2,6 +2,7 @@ import { parseHlc } from '../log/hlc.ts';
 import { compareCanonical } from '../log/store.ts';
 import type { Conflict, EventId, Log, LogEvent } from '../log/types.ts';
 import { DELETED_FIELD, textUpdateOf } from './doc-events.ts';
+import { writerKey, writerNames } from './writers.ts';
 import type { DocState } from './doc-state.ts';
 import {
   ItemPositions,
@@ -24,8 +25,6 @@ export interface DocConflict extends Conflict {
   overlapping?: boolean;
 }
 
-const authorOf = (e: LogEvent) => e.author ?? e.actor;
-
 /**
  * The events of `ids` that are stored, in canonical order: read one at a time. An
  * episode of heavy concurrency names thousands, and asking for them all at once
@@ -46,7 +45,7 @@ async function eventsOf(log: Log, ids: EventId[]): Promise<LogEvent[]> {
 function describe(events: LogEvent[]) {
   const times = events.map((e) => e.time).sort();
   return {
-    authors: [...new Set(events.map(authorOf))].sort(),
+    authors: [...writerNames(events.map(writerKey)).values()].sort(),
     from: times[0] ?? '',
     to: times[times.length - 1] ?? '',
   };
@@ -118,13 +117,13 @@ async function textEpisodes(
     const events = (await eventsOf(log, [...episode.events])).filter(
       (e) => textUpdateOf(e) !== undefined,
     );
-    const writers = new Set(events.map((e) => `${e.actor}\n${authorOf(e)}`));
+    const writers = new Set(events.map(writerKey));
     if (writers.size < 2) continue;
     positions ??= new ItemPositions(state.text);
     const ranges = new Map<string, TouchedRange[]>();
     for (const e of events) {
       const range = positions.rangeOf(textUpdateOf(e)!);
-      const writer = `${e.actor}\n${authorOf(e)}`;
+      const writer = writerKey(e);
       if (!range) continue;
       const mine = ranges.get(writer);
       if (mine) mine.push(range);

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { conflictChanges } from '../../src/doc/conflict-changes.ts';
 import { EPISODE_PAUSE_MS } from '../../src/doc/doc-conflicts.ts';
 import {
   openDocument,
@@ -231,6 +232,43 @@ describe('replicas of a document', () => {
     expect(vb.conflicts.map((c) => [c.kind, c.state])).toEqual(
       va.conflicts.map((c) => [c.kind, c.state]),
     );
+  });
+});
+
+describe('two devices writing under one label', () => {
+  it('are two writers: named apart in the conflict, and a side each when compared', async () => {
+    const a = await openLog({ actor: 'device-a-3kQ9' });
+    const b = await openLog({ actor: 'device-b-7Zp2' });
+    // Each profile counts its tabs from 1.
+    const docA = await openDocument(a, 'shared', { author: 'Tab 1' });
+    const docB = await openDocument(b, 'shared', { author: 'Tab 1' });
+    const base = await docA.editText(0, 0, 'Plan: ');
+    await b.ingest(await collect(a.since({})));
+    await docA.editText(6, 0, 'museums');
+    await docB.editText(6, 0, 'beach');
+    await a.ingest(await collect(b.since(await a.versionVector())));
+    const [episode] = (await docA.view()).conflicts;
+    expect(episode).toMatchObject({
+      kind: 'text',
+      authors: ['Tab 1 (actor device-a)', 'Tab 1 (actor device-b)'],
+    });
+    const changes = await conflictChanges(
+      a,
+      docA.stream,
+      [base.event.id],
+      await a.heads(docA.stream),
+    );
+    expect(
+      changes.sides
+        .map(({ writer, parts }) => [
+          writer,
+          parts.filter((p) => p.kind === 'added').map((p) => p.text),
+        ])
+        .sort(),
+    ).toEqual([
+      ['Tab 1 (actor device-a)', ['museums']],
+      ['Tab 1 (actor device-b)', ['beach']],
+    ]);
   });
 });
 
