@@ -5,7 +5,7 @@ import {
 } from './authorship-toggle.tsx';
 import { lazyView } from './lazy-view.tsx';
 import { screen, type Screen } from './screens.ts';
-import { current, author, opening, view } from './app-state.ts';
+import { current, author, documents, opening, view } from './app-state.ts';
 import { DocumentsList } from './documents-list.tsx';
 import { HistoryView } from './history-view.tsx';
 import { JoinDialog } from './join-dialog.tsx';
@@ -97,7 +97,11 @@ export function App() {
               {!pending && <ConflictTimeline />}
             </>
           ) : (
-            <p>Create a document to start writing.</p>
+            <p>
+              {documents.value.some((d) => !d.deleted)
+                ? 'Open a document from the list, or create a new one.'
+                : 'Create a document to start writing.'}
+            </p>
           )}
         </main>
       </div>

@@ -272,9 +272,14 @@ export async function joinLog(
   await expect
     .poll(() => status(page).textContent(), { timeout: 10_000 })
     .toMatch(/Synced/);
-  await page
+  const open = page
     .getByRole('list', { name: 'Documents' })
-    .getByRole('button', { name, exact: true })
-    .click();
+    .getByRole('button', { name, exact: true });
+  await open.waitFor();
+  // The documents came with the log: the page points to them, not to a new one.
+  await expect
+    .poll(() => page.getByRole('main').textContent())
+    .toBe('Open a document from the list, or create a new one.');
+  await open.click();
   await expect.poll(() => title(page).inputValue()).toBe(name);
 }
