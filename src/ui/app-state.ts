@@ -325,17 +325,28 @@ export async function historyJump(
 }
 
 export async function openDoc(docId: string): Promise<void> {
-  const s = await started;
-  await current.value?.live.flush();
-  current.value?.live.close();
-  await docSubscription?.unsubscribe();
-  docSubscription = undefined;
+  // At once, the page shows a document opening: the one before it takes no more
+  // typing (a title typed right after a click renamed the document left behind).
+  const placeholder = { docId, text: '' };
+  opening.value = placeholder;
   // The text comes first, while the worker still reads its Yjs state.
   let shown: { docId: string; text: string } | undefined;
   const show = (text: string) => void (opening.value = shown = { docId, text });
-  const snapshot = await s.documentSnapshot(docId, proxy(show));
+  let s: Remote<LogService>;
+  let snapshot: Awaited<ReturnType<LogService['documentSnapshot']>>;
+  try {
+    s = await started;
+    await current.value?.live.flush();
+    current.value?.live.close();
+    await docSubscription?.unsubscribe();
+    docSubscription = undefined;
+    snapshot = await s.documentSnapshot(docId, proxy(show));
+  } catch (error) {
+    if (opening.value === (shown ?? placeholder)) opening.value = undefined;
+    throw error;
+  }
   // Another document was asked for meanwhile: it is the one opening now.
-  if (shown && opening.value !== shown) return;
+  if (opening.value !== (shown ?? placeholder)) return;
   if (snapshot.text !== shown?.text) show(snapshot.text);
   // The timeline's parts, asked for now: the worker reads them while this page
   // paints the text and builds its Y.Doc.
@@ -450,9 +461,19 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 export async function createDoc(): Promise<void> {
-  const docId = await (await started).createDocument('Untitled');
-  await refreshDocuments();
-  await openDoc(docId);
+  // The page shows a document opening from the click on (see openDoc).
+  const placeholder = { docId: '', text: '' };
+  opening.value = placeholder;
+  let docId: string;
+  try {
+    docId = await (await started).createDocument('Untitled');
+    await refreshDocuments();
+  } catch (error) {
+    if (opening.value === placeholder) opening.value = undefined;
+    throw error;
+  }
+  // Another document was asked for meanwhile: that one opens.
+  if (opening.value === placeholder) await openDoc(docId);
 }
 
 /**

@@ -287,6 +287,22 @@ describe('two tabs of one browser', () => {
     await context.close();
   });
 
+  it('names the new document when its title is typed the moment after "New document"', async () => {
+    const { context, tabs } = await openTabs(chromium(), 1);
+    const one = tabs[0]!;
+    await newDocument(one, [], 'First');
+    await typeAtEnd(one, 'Words of the first.');
+    await one.getByRole('button', { name: 'New document' }).click();
+    await title(one).fill('Second');
+    await title(one).press('Enter');
+    const documents = one.getByRole('list', { name: 'Documents' });
+    await expect
+      .poll(() => documents.getByRole('button').allTextContents())
+      .toEqual(expect.arrayContaining(['First', 'Second']));
+    expect(await documentText(one)).toBe('');
+    await context.close();
+  });
+
   it('saves a title typed just before another document is opened, to the document it was typed in', async () => {
     const { context, tabs } = await openTabs(chromium(), 1);
     const one = tabs[0]!;
