@@ -186,6 +186,14 @@ function EventsTable() {
         aria-busy={loading.value}
         aria-rowcount={more.value === undefined ? total + 1 : -1}
       >
+        <colgroup>
+          <col class="time" />
+          <col class="author" />
+          <col class="actor" />
+          <col />
+          <col class="type" />
+          <col />
+        </colgroup>
         <thead>
           <tr aria-rowindex={1}>
             <th scope="col">Time</th>

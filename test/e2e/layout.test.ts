@@ -142,3 +142,32 @@ describe('on a phone', () => {
     await context.close();
   });
 });
+
+describe('the event explorer', () => {
+  it('shows each event’s whole time, label and type, never cut off', async () => {
+    const { context, tabs } = await openTabs(chromium(), 1);
+    const page = tabs[0]!;
+    await newDocument(page, [], 'Dated');
+    await page.getByRole('button', { name: 'Event explorer' }).click();
+    const table = page.getByRole('table', { name: 'Events' });
+    await table.getByRole('row').nth(1).waitFor();
+    const cut = await table.evaluate((el) =>
+      [...el.querySelectorAll('tbody tr')].flatMap((row) =>
+        [...row.querySelectorAll('td')]
+          .slice(0, 5) // the stream and summary may end in "…"; the rest whole
+          .filter((cell, i) => {
+            const content = (cell.firstElementChild ?? cell) as HTMLElement;
+            return (
+              i !== 3 &&
+              (content.scrollWidth > content.clientWidth ||
+                content.getBoundingClientRect().right >
+                  cell.getBoundingClientRect().right)
+            );
+          })
+          .map((cell) => cell.textContent),
+      ),
+    );
+    expect(cut).toEqual([]);
+    await context.close();
+  });
+});
