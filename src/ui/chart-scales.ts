@@ -1,5 +1,5 @@
-// The x axis of an insights chart, as plain functions of its numbers: what uPlot is
-// given for its scale's range and its axis's ticks.
+// The axes of an insights chart, as plain functions of its numbers: what uPlot is
+// given for its scales' ranges and its axes' ticks.
 
 /** A time bucket of the insights (an hour), in uPlot's unit: seconds. */
 export const HOUR_SECONDS = 3600;
@@ -27,8 +27,24 @@ export function xRange(
   return [min, max];
 }
 
-/** Tick steps for an x of whole numbers (hours of the day, ranks): never a fraction. */
-export const WHOLE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+/**
+ * Tick steps for whole numbers (hours of the day, ranks, counts): never a fraction,
+ * and large enough for a count of millions to take a few ticks.
+ */
+export const WHOLE_STEPS = Array.from({ length: 10 }, (_, e) =>
+  [1, 2, 5].map((m) => m * 10 ** e),
+).flat();
+
+/**
+ * The y range to draw for counts from `min` to `max`: from 0, so a bar or a line
+ * stands at its true height (left to uPlot, bars of 3 and 5 rose from 2.8, the 3
+ * a sliver beside the 5), and a tenth above the largest.
+ */
+export function yRange(min: number, max: number): [number, number] {
+  const low = Math.min(0, min);
+  const high = Math.max(0, max);
+  return [low, high === low ? low + 1 : high + (high - low) / 10];
+}
 
 /** Longest name an axis tick shows; the table below the chart has it whole. */
 const TICK_CHARACTERS = 14;

@@ -5,7 +5,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { ConflictKind, InsightsData } from '../contract/index.ts';
-import { categoryName, WHOLE_STEPS, xRange } from './chart-scales.ts';
+import { categoryName, WHOLE_STEPS, xRange, yRange } from './chart-scales.ts';
 import { toCsv, type Cell } from './csv.ts';
 import { documents, followEveryEvent, logService } from './app-state.ts';
 import { dateTimeText } from './time-text.ts';
@@ -299,6 +299,7 @@ function Chart({ plot }: { plot: Plot }) {
                 ? xRange(plot, min, max)
                 : xRange(plot, lone, lone),
           },
+          y: { range: (_u, min, max) => yRange(min, max) },
         },
         axes: [
           plot.time
@@ -312,7 +313,7 @@ function Chart({ plot }: { plot: Plot }) {
                     }
                   : {}),
               },
-          {},
+          { incrs: WHOLE_STEPS },
         ],
         series: [
           {

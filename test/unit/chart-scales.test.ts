@@ -4,6 +4,7 @@ import {
   HOUR_SECONDS,
   WHOLE_STEPS,
   xRange,
+  yRange,
 } from '../../src/ui/chart-scales.ts';
 
 const t = Date.UTC(2026, 11, 4, 5) / 1000;
@@ -47,5 +48,19 @@ describe("an insights chart's x axis", () => {
     expect(categoryName(labels, 1.5)).toBe('');
     expect(categoryName(labels, 0)).toBe('');
     expect(categoryName(labels, 4)).toBe('');
+  });
+});
+
+describe("an insights chart's y axis", () => {
+  it('stands on 0, with a tenth above the largest count', () => {
+    expect(yRange(3, 5)).toEqual([0, 5.5]);
+    expect(yRange(0, 100)).toEqual([0, 110]);
+    // Nothing but zeros, or one value: still a range to draw in.
+    expect(yRange(0, 0)).toEqual([0, 1]);
+    expect(yRange(7, 7)).toEqual([0, 7.7]);
+  });
+
+  it('ticks a count of millions in few steps', () => {
+    expect(WHOLE_STEPS.at(-1)).toBeGreaterThanOrEqual(1_000_000_000);
   });
 });
