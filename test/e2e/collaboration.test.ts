@@ -2,6 +2,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
 import {
   addedIn,
+  compareTextEpisode,
   documentText,
   newDocument,
   openTabs,
@@ -91,12 +92,7 @@ describe('two tabs of one browser', () => {
     }
     // Each side of the episode is what that tab typed: its own sentence, added
     // against the fork point, and nothing of the other's.
-    await timeline(one)
-      .getByRole('listitem')
-      .filter({ hasText: 'Text:' })
-      .first()
-      .getByRole('button', { name: 'Compare' })
-      .click();
+    await compareTextEpisode(one, 'first');
     const added = (group: string) => addedIn(one, group);
     // The fork point is the last event both had seen: on a loaded machine a tab's
     // first keystrokes may be stored and delivered before the other types, and its
@@ -185,12 +181,7 @@ describe('two tabs of one browser', () => {
       .toBe(true);
     expect(await graph(two)).toMatch(/in 1 lane$/);
     await typeTogether([one, two], [' One.', ' Two.']);
-    await timeline(one)
-      .getByRole('listitem')
-      .filter({ hasText: 'Text:' })
-      .first()
-      .getByRole('button', { name: 'Compare' })
-      .click();
+    await compareTextEpisode(one, 'first');
     // Each side forked after the first sentence, which neither side added.
     for (const side of ['Side 1', 'Side 2'])
       await expect.poll(() => addedIn(one, side)).not.toContain('museums');

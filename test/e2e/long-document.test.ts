@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { exportedDocument, titleOf } from '../../bench/tabs-keystroke-large.ts';
 import {
   addedIn,
+  compareTextEpisode,
   documentText,
   openTabs,
   timeline,
@@ -92,12 +93,7 @@ describe(`a document of ${SIZE} events, imported`, () => {
     expect(earlier.length).toBeLessThan(length / 10);
 
     // The earliest conflict listed, compared: each writer's own character.
-    await timeline(one)
-      .getByRole('listitem')
-      .filter({ hasText: 'Text:' })
-      .last()
-      .getByRole('button', { name: 'Compare' })
-      .click();
+    await compareTextEpisode(one, 'last');
     const added = (group: string) => addedIn(one, group);
     await expect
       .poll(async () => [await added('Side 1'), await added('Side 2')].sort())

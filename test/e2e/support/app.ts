@@ -181,6 +181,16 @@ export const timeline = (page: Page) =>
   page.getByRole('region', { name: 'Conflict timeline' });
 
 /** What one group of the open comparison ("Side 1", "Merged result") marks as added. */
+/** Opens the comparison of a text episode the timeline lists: the first, or the last. */
+export function compareTextEpisode(page: Page, which: 'first' | 'last') {
+  const episodes = timeline(page)
+    .getByRole('listitem')
+    .filter({ hasText: 'Text:' });
+  return (which === 'first' ? episodes.first() : episodes.last())
+    .getByRole('button', { name: 'Compare' })
+    .click();
+}
+
 export const addedIn = (page: Page, group: string): Promise<string> =>
   page
     .getByRole('region', { name: 'Compare versions' })
