@@ -97,6 +97,12 @@ const OPEN_KEY = 'forkline.open';
 export async function start(): Promise<void> {
   addEventListener('online', () => (online.value = true));
   addEventListener('offline', () => (online.value = false));
+  // A page put out of sight (another tab, another app, the tab closing) sends what
+  // was typed now: hidden, it may be frozen or closed before its batch's timer fires.
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden')
+      void current.value?.live.flush();
+  });
   author.value = await claimTabLabel();
   const supervisor = await superviseLogWorker({
     open: { author: author.value },

@@ -69,8 +69,18 @@ export function TitleField() {
     return r.saving;
   };
 
-  // Leaving the document (the field goes) saves what was typed, to that document.
-  useEffect(() => () => void save(), []);
+  // Leaving the document (the field goes) saves what was typed, to that document;
+  // so does the page going out of sight, as the text does (app-state's start).
+  useEffect(() => {
+    const hidden = () => {
+      if (document.visibilityState === 'hidden') void save();
+    };
+    document.addEventListener('visibilitychange', hidden);
+    return () => {
+      document.removeEventListener('visibilitychange', hidden);
+      void save();
+    };
+  }, []);
 
   const onInput = () => {
     const r = begin();

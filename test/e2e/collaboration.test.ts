@@ -294,6 +294,52 @@ describe('two tabs of one browser', () => {
     await context.close();
   });
 
+  it('sends what was typed the moment the page goes out of sight, not when its timers fire', async () => {
+    const { context, tabs } = await openTabs(chromium(), 2);
+    const [one, two] = tabs as [Page, Page];
+    await newDocument(one, [two], 'Hidden');
+    // The page's timers stop: a hidden page may be frozen, or closed, before they
+    // fire. (Playwright's clock would stop the other tab's too.)
+    await one.evaluate(() => {
+      window.setTimeout = (() => 0) as unknown as typeof setTimeout;
+    });
+    const seen = (state: 'hidden' | 'visible') =>
+      one.evaluate((visibility) => {
+        Object.defineProperty(document, 'visibilityState', {
+          value: visibility,
+          configurable: true,
+        });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, state);
+    /** The title and text the log holds, once `want` (read by the other tab, loaded afresh). */
+    const stored = async (want: [string, string]) => {
+      let held: string[] = [];
+      for (let tries = 0; tries < 20; tries++) {
+        await two.reload();
+        await title(two).waitFor();
+        held = [await title(two).inputValue(), await documentText(two)];
+        if (held.join() === want.join()) break;
+      }
+      return held;
+    };
+    await typeAtEnd(one, 'Typed, then away.');
+    await seen('hidden');
+    expect(await stored(['Hidden', 'Typed, then away.'])).toEqual([
+      'Hidden',
+      'Typed, then away.',
+    ]);
+    await seen('visible');
+    await title(one).click();
+    await title(one).press('End');
+    await one.keyboard.type(' draft');
+    await seen('hidden');
+    expect(await stored(['Hidden draft', 'Typed, then away.'])).toEqual([
+      'Hidden draft',
+      'Typed, then away.',
+    ]);
+    await context.close();
+  });
+
   it('saves a title typed just before another document is opened, to the document it was typed in', async () => {
     const { context, tabs } = await openTabs(chromium(), 1);
     const one = tabs[0]!;
