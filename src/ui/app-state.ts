@@ -100,8 +100,7 @@ export async function start(): Promise<void> {
   // A page put out of sight (another tab, another app, the tab closing) sends what
   // was typed now: hidden, it may be frozen or closed before its batch's timer fires.
   document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'hidden')
-      void current.value?.live.flush();
+    if (document.visibilityState === 'hidden') void current.value?.live.flush();
   });
   author.value = await claimTabLabel();
   const supervisor = await superviseLogWorker({
