@@ -68,10 +68,11 @@ export function App() {
         )}
       </header>
       <div class="layout">
+        {/* The documents, then the open one, then the log's tools: the order of
+            reading and of Tab, and on a phone's one column the order on screen, so
+            a document is not below every tool. */}
         <div class="side">
           <DocumentsList />
-          <LogTransfer />
-          <SyncPanel />
         </div>
         <main>
           {screen.value === 'explorer' ? (
@@ -104,6 +105,10 @@ export function App() {
             </p>
           )}
         </main>
+        <div class="side tools">
+          <LogTransfer />
+          <SyncPanel />
+        </div>
       </div>
       <JoinDialog />
     </>

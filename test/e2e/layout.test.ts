@@ -1,8 +1,9 @@
 // Issue 15: the sidebar's controls (Export log, Import log, Verify log, the sync
 // panel) overflowed its width. Every control stays inside the sidebar, at the width
 // the tests use and at a narrow one. And on a phone's width the page is one column
-// that never scrolls sideways: on every screen, nothing reaches past the viewport
-// but what scrolls inside a box of its own (the explorer's table).
+// that never scrolls sideways (on every screen, nothing reaches past the viewport
+// but what scrolls inside a box of its own: the explorer's table), with the open
+// document right below the list of documents.
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { newDocument, openTabs } from './support/app.ts';
@@ -13,9 +14,12 @@ const chromium = useChromium();
 /** Controls of the sidebar whose box reaches past its edge, and by how much. */
 function overflowing(page: Page) {
   return page.evaluate(() => {
-    const side = document.querySelector('.side')!;
-    const edge = side.getBoundingClientRect().right;
-    const out = [...side.querySelectorAll('button, input, label, progress, a')]
+    const sides = [...document.querySelectorAll('.side')];
+    const edge = sides[0]!.getBoundingClientRect().right;
+    const out = sides
+      .flatMap((side) => [
+        ...side.querySelectorAll('button, input, label, progress, a'),
+      ])
       .map((el) => ({
         name:
           (el.getAttribute('aria-label') ??
@@ -24,7 +28,10 @@ function overflowing(page: Page) {
         past: Math.round(el.getBoundingClientRect().right - edge),
       }))
       .filter((c) => c.past > 0);
-    return { out, scrolls: side.scrollWidth > side.clientWidth };
+    return {
+      out,
+      scrolls: sides.some((side) => side.scrollWidth > side.clientWidth),
+    };
   });
 }
 
@@ -117,12 +124,16 @@ describe('on a phone', () => {
       .fill('Written on a small screen.');
     await page.getByText('All changes saved').waitFor();
     expect(await pastViewport(page)).toEqual({ out: [], scrolls: false });
-    // The document comes below the sidebar, not beside it.
-    const [side, editor] = await Promise.all([
-      page.locator('.side').boundingBox(),
+    // The document comes below its list, not beside it, and above the log's tools.
+    const [list, editor, tools] = await Promise.all([
+      page
+        .getByRole('navigation', { name: 'Document navigation' })
+        .boundingBox(),
       page.getByRole('textbox', { name: 'Document text' }).boundingBox(),
+      page.getByRole('region', { name: 'Export and import' }).boundingBox(),
     ]);
-    expect(editor!.y).toBeGreaterThan(side!.y + side!.height - 1);
+    expect(editor!.y).toBeGreaterThan(list!.y + list!.height - 1);
+    expect(tools!.y).toBeGreaterThan(editor!.y + editor!.height - 1);
     expect(editor!.width).toBeGreaterThan(300);
     for (const [screen, region] of [
       ['Event explorer', 'Event explorer'],
