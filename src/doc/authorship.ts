@@ -1,10 +1,8 @@
 import * as Y from 'yjs';
-import type { LogEvent, Projection } from '../log/types.ts';
+import type { Projection } from '../log/types.ts';
 import { ClientOwners } from './client-owners.ts';
 import { textUpdateOf } from './doc-events.ts';
-
-/** Who wrote an event, as the document's views name writers. */
-const writerOf = (e: LogEvent) => e.author ?? e.actor;
+import { writerKey, writerNames } from './writers.ts';
 
 /**
  * What a document's events wrote, by Yjs id: enough to say who typed any character
@@ -12,7 +10,7 @@ const writerOf = (e: LogEvent) => e.author ?? e.actor;
  * order gives the same index (ranges are kept sorted as they come).
  */
 export interface AuthorshipIndex {
-  /** Per event taken in: its writer and time. */
+  /** Per event taken in: its writer (writers.ts's writerKey) and time. */
   events: [writer: string, time: string][];
   /** Per Yjs client: [clock, end, event index] triples, sorted by clock. */
   ranges: Map<number, number[]>;
@@ -85,7 +83,7 @@ export function authorshipProjection(
       } catch {
         return index;
       }
-      const writer = writerOf(event);
+      const writer = writerKey(event);
       const at = index.events.push([writer, event.time]) - 1;
       const clients = new Set<number>();
       for (const struct of decoded.structs) {
@@ -114,7 +112,8 @@ export function authorshipProjection(
       return index;
     },
     snapshot: {
-      name: 'authorship.v1',
+      // v2: writers are a replica and its label (writerKey), no longer the label alone.
+      name: 'authorship.v2',
       every: 1000,
       encode: (index): Stored => ({
         events: index.events,
@@ -272,18 +271,23 @@ export function attribute(text: Y.Text, index: AuthorshipIndex): Authorship {
     const owner = index.owners.owner(client) ?? 'unknown';
     inserted.set(owner, (inserted.get(owner) ?? 0) + covered(ranges));
   }
-  const names = new Set([
+  const writers = new Set([
     ...current.keys(),
     ...inserted.keys(),
     ...index.deleted.keys(),
   ]);
+  // Shown by name: a label, with as much of its actor as two replicas of one label need.
+  const names = writerNames([...writers].filter((w) => w !== 'unknown'));
+  const name = (writer: string) => names.get(writer) ?? writer;
   return {
-    runs,
-    authors: [...names].sort().map((author) => ({
-      author,
-      current: current.get(author) ?? 0,
-      inserted: inserted.get(author) ?? 0,
-      deleted: index.deleted.get(author) ?? 0,
-    })),
+    runs: runs.map((run) => ({ ...run, author: name(run.author) })),
+    authors: [...writers]
+      .map((writer) => ({
+        author: name(writer),
+        current: current.get(writer) ?? 0,
+        inserted: inserted.get(writer) ?? 0,
+        deleted: index.deleted.get(writer) ?? 0,
+      }))
+      .sort((a, b) => (a.author < b.author ? -1 : a.author > b.author ? 1 : 0)),
   };
 }

@@ -13,6 +13,7 @@ import {
   countOnce,
 } from '../../src/doc/authorship.ts';
 import { assertProperty } from '../support/property.ts';
+import { collect } from '../support/records.ts';
 import { yjsWriter, type YjsWriter } from '../support/yjs-writer.ts';
 
 const STREAM = 'doc/who';
@@ -112,6 +113,49 @@ describe('authorship', () => {
     ]);
     await handle.close();
     await log.close();
+  });
+});
+
+describe('authorship of two devices under one label', () => {
+  it('names each device apart: each counts its tabs from "Tab 1"', async () => {
+    const [laptop, phone] = [
+      await openLog({ actor: 'laptop-9f2k' }),
+      await openLog({ actor: 'phone-4xq1' }),
+    ];
+    const [onLaptop, onPhone] = [yjsWriter('Tab 1'), yjsWriter('Tab 1')];
+    onLaptop.text.insert(0, 'From the laptop.');
+    const base = await append(
+      laptop,
+      onLaptop,
+      onLaptop.take(),
+      [],
+      '2026-01-01T10:00:00Z',
+    );
+    Y.applyUpdate(onPhone.doc, Y.encodeStateAsUpdate(onLaptop.doc));
+    onPhone.take();
+    onPhone.text.insert(16, ' From the phone.');
+    await phone.ingest(await collect(laptop.since({})));
+    await append(
+      phone,
+      onPhone,
+      onPhone.take(),
+      [base],
+      '2026-01-01T10:01:00Z',
+    );
+    const handle = await phone.project('who', authorshipProjection(STREAM), {
+      streams: STREAM,
+    });
+    const { runs, authors } = attribute(onPhone.text, handle.state);
+    expect(runs.map((r) => [r.author, r.text])).toEqual([
+      ['Tab 1 (actor laptop)', 'From the laptop.'],
+      ['Tab 1 (actor phone-)', ' From the phone.'],
+    ]);
+    expect(authors.map((a) => [a.author, a.current])).toEqual([
+      ['Tab 1 (actor laptop)', 16],
+      ['Tab 1 (actor phone-)', 16],
+    ]);
+    await handle.close();
+    await Promise.all([laptop.close(), phone.close()]);
   });
 });
 
