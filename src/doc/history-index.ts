@@ -3,12 +3,14 @@ import { orderFreeSnapshot, putQuietly } from '../log/snapshots.ts';
 import { compareCanonical, type Store } from '../log/store.ts';
 import type { EventId, LogEvent } from '../log/types.ts';
 import { headsAfter } from '../log/heads.ts';
+import { writerKey } from './writers.ts';
 
 /** One event of a document's history, as the timeline draws it. */
 export interface HistoryEntry {
   id: EventId;
   parents: EventId[];
   type: string;
+  /** Its writer (writers.ts's writerKey): shown by writerNames of the page's authors. */
   author: string;
   time: string;
   hlc: string;
@@ -19,7 +21,7 @@ export const historyEntryOf = (e: LogEvent): HistoryEntry => ({
   id: e.id,
   parents: e.parents,
   type: e.type,
-  author: e.author ?? e.actor,
+  author: writerKey(e),
   time: e.time,
   hlc: e.hlc,
 });
@@ -123,13 +125,17 @@ interface PageSummary {
   heads: EventId[];
 }
 
+/** The records' format: 4 names authors as writers (writers.ts), a replica and its label. */
+const FORMAT = 4 as const;
+
 /**
- * The head record (version 3; versions 1 and 2 held the whole history in one record
- * and are not read any more: a cache, rebuilt from the events). Page `i` is the
+ * The head record (version FORMAT; versions 1 and 2 held the whole history in one
+ * record, and 3 named authors by label alone: not read any more, a cache rebuilt
+ * from the events). Page `i` is the
  * record `${stream}\nhistory.page.${i}`, holding entries `i * pageSize` onward.
  */
 interface HistoryHeadState {
-  version: 3;
+  version: typeof FORMAT;
   pageSize: number;
   pages: PageSummary[];
   /** The entries after the last full page. */
@@ -139,7 +145,7 @@ interface HistoryHeadState {
 }
 
 interface PageState {
-  version: 3;
+  version: typeof FORMAT;
   stamp: number;
   run: RunState;
 }
@@ -387,7 +393,7 @@ export class HistoryIndex {
     if (
       !record ||
       !Number.isSafeInteger(record.pos) ||
-      s?.version !== 3 ||
+      s?.version !== FORMAT ||
       s.pageSize !== this.pageSize ||
       !Array.isArray(s.authors) ||
       !s.authors.every((a) => typeof a === 'string') ||
@@ -441,7 +447,7 @@ export class HistoryIndex {
     const s = record?.state as Partial<PageState> | undefined;
     let run: Run | undefined;
     try {
-      if (s?.version === 3 && s.stamp === this.summaries[page]?.stamp)
+      if (s?.version === FORMAT && s.stamp === this.summaries[page]?.stamp)
         run = Run.decode(s.run);
     } catch {
       // Unreadable: as if missing.
@@ -631,7 +637,7 @@ export class HistoryIndex {
     for (let p = this.dirtyFrom; p < this.pages.length; p++) {
       // In memory since it was cut or rewritten: always held.
       this.summaries[p]!.stamp = stamp;
-      const page: PageState = { version: 3, stamp, run: this.pages[p]!.s };
+      const page: PageState = { version: FORMAT, stamp, run: this.pages[p]!.s };
       await putQuietly(
         this.store,
         orderFreeSnapshot(this.pageKey(p), this.stream, this.position, page),
@@ -639,7 +645,7 @@ export class HistoryIndex {
     }
     this.dirtyFrom = this.pages.length;
     const head: HistoryHeadState = {
-      version: 3,
+      version: FORMAT,
       pageSize: size,
       pages: this.summaries,
       tail,

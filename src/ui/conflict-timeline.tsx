@@ -16,6 +16,7 @@ import type { HistoryEntry } from '../doc/history-index.ts';
 import { layOutLanes } from './dag-lanes.ts';
 import { looking } from './history-view.tsx';
 import { spanText } from './time-text.ts';
+import { writerNames } from '../doc/writers.ts';
 
 /** The history graph's rows on screen: only these are drawn. */
 const ROWS_SHOWN = 24;
@@ -176,16 +177,19 @@ class Shape extends Component<{
   }
 }
 
-/** Each entry's tooltip, made once: formatting a time costs ~0.05 ms, 300 a render. */
-const titles = new WeakMap<HistoryEntry, string>();
-const tooltipOf = (entry: HistoryEntry): string => {
-  let title = titles.get(entry);
-  if (title === undefined)
+/**
+ * Each entry's tooltip, made once for the name its writer is shown by (writerNames):
+ * formatting a time costs ~0.05 ms, 300 a render.
+ */
+const titles = new WeakMap<HistoryEntry, [name: string, title: string]>();
+const tooltipOf = (entry: HistoryEntry, name: string): string => {
+  let made = titles.get(entry);
+  if (made?.[0] !== name)
     titles.set(
       entry,
-      (title = `${entry.author}, ${spanText(entry.time, '')}: ${entry.id}`),
+      (made = [name, `${name}, ${spanText(entry.time, '')}: ${entry.id}`]),
     );
-  return title;
+  return made[1];
 };
 
 /**
@@ -222,6 +226,9 @@ function Lanes() {
   ).placed;
   const [top, bottom] = [first - from, last - from];
   const nodes = laid.slice(top, bottom);
+  const entry = (row: number) => page.entries[from - page.start + row]!;
+  const names = writerNames(page.authors);
+  const nameOf = (writer: string) => names.get(writer) ?? writer;
   const edges = laid.flatMap((p) =>
     p.from
       .map((f, i) => ({ f, p, i }))
@@ -271,7 +278,7 @@ function Lanes() {
                 r: here ? 6 : 4,
                 class: `node lane-${p.lane % 6}${here ? ' here' : ''}`,
               }}
-              title={tooltipOf(page.entries[from - page.start + p.row]!)}
+              title={tooltipOf(entry(p.row), nameOf(entry(p.row).author))}
             />
           );
         })}

@@ -1,5 +1,6 @@
 import { compareCanonical } from '../log/store.ts';
 import type { Delivery } from '../contract/index.ts';
+import { writerKey } from '../doc/writers.ts';
 import {
   historyEntryOf,
   placeOf,
@@ -26,7 +27,7 @@ export function addToPage(
     const atEnd = page.start + page.entries.length === page.total;
     page.total++;
     page.position = Math.max(page.position, position);
-    const author = event.author ?? event.actor;
+    const author = writerKey(event);
     if (!page.authors.includes(author)) page.authors.push(author);
     const at = placeOf(page.entries, event);
     if (at === 0 && page.start > 0) page.start++;

@@ -11,6 +11,7 @@ import {
   view,
 } from './app-state.ts';
 import { dateTimeText } from './time-text.ts';
+import { writerNames } from '../doc/writers.ts';
 import { FIELD_SET, TEXT_EDITED, VERSION_RESTORED } from '../index.ts';
 
 /**
@@ -64,6 +65,9 @@ export function HistoryView() {
   const count = state?.count ?? page.total;
   const entry = page.entries[count - 1 - page.start];
   const author = authorChoice.value || entry?.author || page.authors[0] || '';
+  // Authors are writers (a replica and its label), shown by name.
+  const names = writerNames(page.authors);
+  const nameOf = (writer: string) => names.get(writer) ?? writer;
   const conflicts = () => (view.value?.conflicts ?? []).map((c) => c.events);
   return (
     <section class="history" aria-label="Version history">
@@ -82,7 +86,7 @@ export function HistoryView() {
       <p>
         Version {count} of {page.total}
         {entry
-          ? `: ${entry.author} ${DONE[entry.type] ?? `wrote ${entry.type}`}, ${dateTimeText(entry.time)}`
+          ? `: ${nameOf(entry.author)} ${DONE[entry.type] ?? `wrote ${entry.type}`}, ${dateTimeText(entry.time)}`
           : ''}
       </p>
       <div class="jumps" role="group" aria-label="Jump in history">
@@ -123,7 +127,7 @@ export function HistoryView() {
           >
             {page.authors.map((a) => (
               <option key={a} value={a}>
-                {a}
+                {nameOf(a)}
               </option>
             ))}
           </select>

@@ -7,6 +7,7 @@ import {
   MAX_PAGE,
 } from '../../src/doc/history-index.ts';
 import { compareCanonical } from '../../src/log/store.ts';
+import { writerKey } from '../../src/doc/writers.ts';
 import { collect } from '../support/records.ts';
 import { assertProperty, propertyTimeout } from '../support/property.ts';
 import {
@@ -154,6 +155,44 @@ async function expectHeads(
   );
 }
 
+describe("a history index's authors", () => {
+  it('are writers: two devices under one label are two, each jumped to alone', async () => {
+    const store = memoryStore();
+    const laptop = await openLog({ store, actor: 'laptop' });
+    const phone = await openLog({ actor: 'phone' });
+    for (const [log, i] of [
+      [laptop, 0],
+      [phone, 1],
+      [laptop, 2],
+    ] as const) {
+      await log.append(STREAM, {
+        type: 'test.appended',
+        data: i,
+        author: 'Tab 1',
+      });
+      await (log === laptop ? phone : laptop).ingest(
+        await collect(log.read(STREAM)),
+      );
+    }
+    const index = await HistoryIndex.open(store, STREAM, { every: 1 });
+    await index.catchUp();
+    const { authors } = await index.page(0, MAX_PAGE);
+    expect([...authors].sort()).toEqual([
+      writerKey({ actor: 'laptop', author: 'Tab 1' }),
+      writerKey({ actor: 'phone', author: 'Tab 1' }),
+    ]);
+    // From the last version back, the phone's edit is the second.
+    expect(
+      await index.jump({
+        to: 'author',
+        author: writerKey({ actor: 'phone', author: 'Tab 1' }),
+        from: 3,
+        step: -1,
+      }),
+    ).toBe(2);
+  });
+});
+
 describe("a history index's snapshot", () => {
   it('is read from the events again when its head or a page is malformed, whatever is wrong with it', async () => {
     const store = memoryStore();
@@ -180,8 +219,10 @@ describe("a history index's snapshot", () => {
     const p = page.state as Record<string, unknown>;
     const run = p.run as Record<string, unknown>;
     const broken: [typeof head, unknown][] = [
+      // Older formats: 3 named authors by label alone.
       [head, { ...h, version: 2 }],
-      [head, { ...h, version: 4 }],
+      [head, { ...h, version: 3 }],
+      [head, { ...h, version: 5 }],
       [head, { ...h, pageSize: 5 }],
       [head, { ...h, pages: [{ stamp: 'x' }] }],
       [head, { ...h, tail: { ...tail, ids: 'one two' } }],
@@ -202,7 +243,12 @@ describe("a history index's snapshot", () => {
       expect((await index.page(0, MAX_PAGE)).entries).toEqual(whole);
       await expectHeads(index, events, 6);
       expect(
-        await index.jump({ to: 'author', author: 'desk', from: 9, step: -1 }),
+        await index.jump({
+          to: 'author',
+          author: writerKey({ actor: 'desk' }),
+          from: 9,
+          step: -1,
+        }),
       ).toBe(8);
       await store.putSnapshot(record);
     }
@@ -228,7 +274,7 @@ describe("a history index's snapshot", () => {
     await saving.catchUp();
     const events = await collect(log.read(STREAM));
     const whole = events.map(historyEntryOf);
-    expect(whole[0]!.author).toBe('phone');
+    expect(whole[0]!.author).toBe(writerKey({ actor: 'phone' }));
     const read: string[] = [];
     const store: typeof inner = {
       ...inner,
