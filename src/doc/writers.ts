@@ -8,33 +8,65 @@ import type { LogEvent } from '../log/types.ts';
 export const writerKey = (e: Pick<LogEvent, 'actor' | 'author'>): string =>
   `${e.actor}\n${e.author ?? e.actor}`;
 
+/** A writerKey's parts (an actor has no control characters, so no newline). */
+function partsOf(key: string): { actor: string; label: string } {
+  const cut = key.indexOf('\n');
+  return cut < 0
+    ? { actor: key, label: key }
+    : { actor: key.slice(0, cut), label: key.slice(cut + 1) };
+}
+
+/** Keys grouped by what `name` gives them, in the order first given. */
+function groupBy(
+  keys: string[],
+  name: (key: string) => string,
+): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const key of keys) {
+    const n = name(key);
+    const same = groups.get(n);
+    if (same) same.push(key);
+    else groups.set(n, [key]);
+  }
+  return groups;
+}
+
 /**
- * The names `keys` (writerKey) are shown by: each one's label, and where one label
- * stands for several replicas, the first characters of each one's actor beside it,
- * "Tab 1 (actor 3kQ9x)". So two writers never read as one.
+ * The names `keys` (writerKey) are shown by, no two alike: each one's label, and
+ * where one label stands for several replicas, as much of each one's actor id as
+ * tells them apart, "Tab 1 (actor 3kQ9x)". Labels and actors come from other
+ * replicas, so a label may be written to look like such a name: then the whole
+ * actor is shown, and as a last resort a number. So two writers never read as one,
+ * and no replica can take another's name.
  */
 export function writerNames(keys: Iterable<string>): Map<string, string> {
-  const byLabel = new Map<string, string[]>();
-  for (const key of new Set(keys)) {
-    const label = key.slice(key.indexOf('\n') + 1);
-    const same = byLabel.get(label);
-    if (same) same.push(key);
-    else byLabel.set(label, [key]);
-  }
+  const all = [...new Set(keys)];
   const names = new Map<string, string>();
-  for (const [label, keys] of byLabel) {
-    if (keys.length === 1) {
-      names.set(keys[0]!, label);
+  for (const [label, same] of groupBy(all, (k) => partsOf(k).label)) {
+    if (same.length === 1) {
+      names.set(same[0]!, label);
       continue;
     }
-    const actors = keys.map((key) => key.slice(0, key.indexOf('\n')));
-    // As many characters as tell them apart (an actor may be chosen to look like another).
+    const actors = same.map((k) => partsOf(k).actor);
     let length = 6;
     while (new Set(actors.map((a) => a.slice(0, length))).size < actors.length)
       length++;
-    keys.forEach((key, i) =>
-      names.set(key, `${label} (actor ${actors[i]!.slice(0, length)})`),
+    same.forEach((k, i) =>
+      names.set(k, `${label} (actor ${actors[i]!.slice(0, length)})`),
     );
   }
+  // A name that came out twice (a label made to look like another's name): each
+  // of those with its whole actor, then numbered if even that is alike.
+  for (const same of groupBy(all, (k) => names.get(k)!).values())
+    if (same.length > 1)
+      for (const k of same) {
+        const { actor, label } = partsOf(k);
+        names.set(k, `${label} (actor ${actor})`);
+      }
+  for (const same of groupBy(all, (k) => names.get(k)!).values())
+    if (same.length > 1)
+      [...same]
+        .sort()
+        .forEach((k, i) => names.set(k, `${names.get(k)} #${i + 1}`));
   return names;
 }
