@@ -8,7 +8,7 @@ import {
 } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { extname, join, normalize, resolve, sep } from 'node:path';
-import { clientAddress, parseTrustedProxies } from './client-address.ts';
+import { parseTrustedProxies, requestAddress } from './client-address.ts';
 import { creationLimiter, type CreationLimits } from './creation-limit.ts';
 import { createRelay, type Relay } from './relay.ts';
 import type { RelayLimits } from './relay-limits.ts';
@@ -192,13 +192,7 @@ export async function startAppServer(
       });
       return;
     }
-    const verdict = mayCreate(
-      clientAddress(
-        request.socket.remoteAddress ?? 'unknown',
-        request.headers['x-forwarded-for'],
-        trustedProxies,
-      ),
-    );
+    const verdict = mayCreate(requestAddress(request, trustedProxies));
     if (!verdict.allowed) {
       response.setHeader('retry-after', String(verdict.retryAfterSeconds));
       json(response, 429, {

@@ -1,6 +1,7 @@
 // Who a request comes from, for the per-address limits (connections, log creation):
 // the socket's peer, or, when that peer is a proxy the operator named, the client
 // address the proxy wrote into X-Forwarded-For.
+import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { ServerOptionError } from './request-policy.ts';
 
@@ -67,3 +68,14 @@ export function clientAddress(
   }
   return hop;
 }
+
+/** The address `request` is counted against (clientAddress of its socket and header). */
+export const requestAddress = (
+  request: IncomingMessage,
+  trusted: ReadonlySet<string>,
+): string =>
+  clientAddress(
+    request.socket.remoteAddress ?? 'unknown',
+    request.headers['x-forwarded-for'],
+    trusted,
+  );

@@ -9,7 +9,7 @@ import {
   MAX_MESSAGE_BYTES,
   ProtocolError,
 } from '../src/sync/messages.ts';
-import { clientAddress, parseTrustedProxies } from './client-address.ts';
+import { parseTrustedProxies, requestAddress } from './client-address.ts';
 import { ByteBudget, ConnectionCount } from './flow-control.ts';
 import { LogRegistry, type LogSlot } from './log-registry.ts';
 import { LogQuotaError, StorageFailedError } from './relay-errors.ts';
@@ -213,11 +213,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
           if (new URL(request.url ?? '/', 'http://relay').pathname !== path)
             return socket.destroy();
           socket.on('error', () => socket.destroy());
-          const address = clientAddress(
-            request.socket.remoteAddress ?? 'unknown',
-            request.headers['x-forwarded-for'],
-            trustedProxies,
-          );
+          const address = requestAddress(request, trustedProxies);
           const refused = count.admit(address);
           if (refused !== undefined) {
             socket.end(

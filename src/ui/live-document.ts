@@ -224,11 +224,11 @@ export class LiveDocument {
    */
   wrote(event: LogEvent): void {
     if (this.applied.has(event.id)) return;
-    this.applied.add(event.id);
     this.sharing?.received(event.id);
-    this.seen = advance(this.seen, event);
-    for (const batch of this.batches)
-      if (batch.sent === undefined) batch.base = advance(batch.base, event);
+    this.buildOn(
+      event,
+      this.batches.filter((b) => b.sent === undefined),
+    );
     const update = textUpdateOf(event);
     if (update) {
       Y.applyUpdate(this.ydoc, update, REMOTE);
@@ -364,9 +364,13 @@ export class LiveDocument {
       this.sharing?.delivered(batch.carried ?? []);
     }
     if (this.inFlight === batch) this.inFlight = undefined;
-    if (this.applied.has(event.id)) return;
+    if (!this.applied.has(event.id)) this.buildOn(event, this.batches);
+  }
+
+  /** This tab's own `event` is taken in: what it sees, and `batches`, build on it. */
+  private buildOn(event: LogEvent, batches: readonly Batch[]): void {
     this.applied.add(event.id);
     this.seen = advance(this.seen, event);
-    for (const later of this.batches) later.base = advance(later.base, event);
+    for (const batch of batches) batch.base = advance(batch.base, event);
   }
 }
