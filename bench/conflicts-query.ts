@@ -5,7 +5,7 @@ import {
   type Log,
 } from '../src/index.ts';
 import { streamOfDoc } from '../src/doc/doc-events.ts';
-import { now, sampleRuns, toResult } from './measure.ts';
+import { now, percentile, sampleRuns, toResult } from './measure.ts';
 import type { BenchResult, Scenario } from './scenario.ts';
 
 export const DOC = 'bench-conflicts';
@@ -112,11 +112,15 @@ export const conflictsQueryScenario: Scenario = {
       const figures: Record<string, number> = {};
       // The queries first, and taking turns: the garbage one leaves is collected
       // during the next, so each size pays for the same collections.
-      for (const { label } of built) figures[`query.${label}`] = 0;
+      const calls = new Map(built.map(({ label }) => [label, [] as number[]]));
       for (let i = 0; i < QUERIES; i++)
         for (const { log, label } of built)
-          figures[`query.${label}`]! +=
-            (await time(() => log.conflicts(STREAM))) / QUERIES;
+          calls.get(label)!.push(await time(() => log.conflicts(STREAM)));
+      for (const [label, times] of calls) {
+        figures[`query.${label}`] = percentile(times, 50);
+        figures[`query-mean.${label}`] =
+          times.reduce((sum, t) => sum + t, 0) / times.length;
+      }
       for (const { log, doc, label } of built) {
         figures[`view.${label}`] = await time(() => doc.view());
         figures[`read.${label}`] = await time(async () => {
@@ -127,6 +131,10 @@ export const conflictsQueryScenario: Scenario = {
         figures.ratio = figures['query.100k']! / figures['query.10k']!;
       return figures;
     });
+    for (const { label } of built)
+      context.note(
+        `conflicts.query.${label}: mean of a run's calls ${samples[`query-mean.${label}`]!.median.toFixed(4)} ms (median of runs), collector pauses included`,
+      );
     const results: BenchResult[] = [];
     for (const { label } of built) {
       const read = toResult(
