@@ -66,14 +66,41 @@ export const recovered = signal<string | undefined>(undefined);
 export const saving = signal<{ pending: number; error?: string }>({
   pending: 0,
 });
+/** The open document's text edits waiting to be saved (LiveDocument.pending). */
+let textPending = 0;
+/** Other edits on their way: a title typed and not yet saved, say (holdSaving). */
+let held = 0;
 /**
  * How many edits wait to be saved, and why the last save failed: set only when that
  * changes. Every keystroke reports it, and a new value re-renders the status line.
  */
 function setSaving(pending: number, error?: string): void {
+  textPending = pending;
+  publishSaving(error);
+}
+
+function publishSaving(error = saving.value.error): void {
+  const pending = textPending + held;
   const now = saving.value;
   if (now.pending !== pending || now.error !== error)
     saving.value = { pending, ...(error !== undefined ? { error } : {}) };
+}
+
+/**
+ * Counts an edit made outside the text as waiting to be saved, until the returned
+ * release is called (once; later calls do nothing): the page says "Saving…", never
+ * "All changes saved", while a typed title waits for its timer or its save.
+ */
+export function holdSaving(): () => void {
+  held++;
+  publishSaving();
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    held--;
+    publishSaving();
+  };
 }
 export const online = signal(
   typeof navigator === 'undefined' ? true : navigator.onLine,

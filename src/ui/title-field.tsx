@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'preact/hooks';
 import type { EventId } from '../index.ts';
-import { current, setField, view } from './app-state.ts';
+import { current, holdSaving, setField, view } from './app-state.ts';
 import { MAX_DELAY_MS, QUIET_MS } from './live-document.ts';
 
 /** One stretch of renaming, from focus to blur. */
@@ -23,6 +23,8 @@ interface Renaming {
   saved: string;
   timer?: ReturnType<typeof setTimeout>;
   firstPendingAt?: number;
+  /** Held from a keystroke until what was typed is saved: the status says "Saving…". */
+  release?: () => void;
 }
 
 /**
@@ -66,6 +68,14 @@ export function TitleField() {
       const id = await setField('title', value, at ?? r.at, r.docId);
       if (id) [r.at, r.saved] = [[id], value];
     });
+    // Saved, or failed (setField shows why): either way nothing is on its way unless
+    // the user typed on meanwhile, which a save of its own will release.
+    const done = () => {
+      if (r.typed !== value) return;
+      r.release?.();
+      r.release = undefined;
+    };
+    void r.saving.then(done, done);
     return r.saving;
   };
 
@@ -86,6 +96,7 @@ export function TitleField() {
     const r = begin();
     if (!r) return;
     r.typed = input.current!.value;
+    r.release ??= holdSaving();
     const now = Date.now();
     r.firstPendingAt ??= now;
     clearTimeout(r.timer);

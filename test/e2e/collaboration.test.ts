@@ -340,6 +340,28 @@ describe('two tabs of one browser', () => {
     await context.close();
   });
 
+  it('says "Saving…" while a typed title waits to be saved, and "All changes saved" once it is', async () => {
+    const { context, tabs } = await openTabs(chromium(), 1);
+    const one = tabs[0]!;
+    await newDocument(one, [], 'Draft');
+    const status = () => one.getByRole('status').textContent();
+    await expect.poll(status).toContain('All changes saved');
+    // The title's save timer never fires: only leaving the field saves it.
+    await one.evaluate(() => {
+      window.setTimeout = (() => 0) as unknown as typeof setTimeout;
+    });
+    await title(one).click();
+    await title(one).press('End');
+    await one.keyboard.type(' two');
+    await expect.poll(status).toContain('Saving…');
+    expect(await status()).not.toContain('All changes saved');
+    await title(one).press('Enter');
+    await expect.poll(status).toContain('All changes saved');
+    await one.reload();
+    await expect.poll(() => title(one).inputValue()).toBe('Draft two');
+    await context.close();
+  });
+
   it('saves a title typed just before another document is opened, to the document it was typed in', async () => {
     const { context, tabs } = await openTabs(chromium(), 1);
     const one = tabs[0]!;
