@@ -5,14 +5,27 @@ import type { LogEvent, Projection } from '../log/types.ts';
 import { countOnce } from './authorship.ts';
 import { DOC_PREFIX, FIELD_SET, docIdOf, textUpdateOf } from './doc-events.ts';
 import { ITEM_STRIDE, scanUpdate, type ScannedUpdate } from './update-scan.ts';
+import { writerKey, writerNames } from './writers.ts';
 
 const HOUR = 3_600_000;
 
 /** What the insights keep of one document, folded from its events. */
 export interface DocumentInsights {
   events: number;
-  /** Per hour (its first ms, UTC), per author: events written. */
-  edits: Map<number, Map<string, number>>;
+  /** Per hour (its first ms, UTC), per writer (by number, `writers`): events written. */
+  edits: Map<number, number[]>;
+  /**
+   * Every writer of the document, first seen first, as two strings each: its
+   * replica (actor) and the label it wrote under. Writer n is at 2n and 2n + 1. Two
+   * devices may both write as "Tab 1": they are two writers, as in the timeline
+   * and the history (writers.ts).
+   */
+  writers: string[];
+  /**
+   * The last event's writer, or -1: a writer writes many events in a row, and
+   * looked for in `writers` each time that search was a tenth of the fold.
+   */
+  lastWriter: number;
   /** Characters in the text after the last event folded. */
   size: number;
   /** The size at the end of each hour that had an event: [hour, characters]. */
@@ -57,15 +70,7 @@ interface Recent {
   count: number;
   /** Their ids, oldest first. */
   ids: string[];
-  /** The writers (actor, newline, author) the kept edits name. */
-  writers: string[];
-  /**
-   * The index in `writers` of the last edit's writer, or -1: a writer types many
-   * edits in a row, and looked for in `writers` each time that search was a
-   * tenth of the fold.
-   */
-  lastWriter: number;
-  /** Per edit, two numbers: its writer's index in `writers`, where its spans end. */
+  /** Per edit, two numbers: its writer (the document's `writers`), where its spans end. */
   edits: Column;
   /** What the edits touched, as [client, from, to) triples (`touchesOf`). */
   spans: Column;
@@ -158,7 +163,7 @@ export interface OpenEpisode {
    * Until found overlapping: per writer, per Yjs client, the clock ranges its
    * events touched, merged.
    */
-  touched?: Map<string, Map<number, [number, number][]>> | undefined;
+  touched?: Map<number, Map<number, [number, number][]>> | undefined;
 }
 
 /** The insights projection's state: per document. */
@@ -183,6 +188,8 @@ export function insightsProjection(): Projection<InsightsState> {
         doc = {
           events: 0,
           edits: new Map(),
+          writers: [],
+          lastWriter: -1,
           size: 0,
           sizes: [],
           insertedIds: new Map(),
@@ -197,8 +204,6 @@ export function insightsProjection(): Projection<InsightsState> {
           recent: {
             count: 0,
             ids: [],
-            writers: [],
-            lastWriter: -1,
             edits: column(),
             spans: column(),
           },
@@ -208,12 +213,13 @@ export function insightsProjection(): Projection<InsightsState> {
       doc.events++;
       const at = timeOf(event.time);
       const hour = Number.isFinite(at) ? Math.floor(at / HOUR) * HOUR : 0;
-      let byAuthor = doc.edits.get(hour);
-      if (!byAuthor) doc.edits.set(hour, (byAuthor = new Map()));
-      const author = authorOf(event);
-      byAuthor.set(author, (byAuthor.get(author) ?? 0) + 1);
+      const writer = writerOf(doc, event.actor, authorOf(event));
+      let byWriter = doc.edits.get(hour);
+      if (!byWriter) doc.edits.set(hour, (byWriter = []));
+      while (byWriter.length <= writer) byWriter.push(0);
+      byWriter[writer]!++;
       const update = scannedUpdate(event);
-      followHeads(doc, event, at, author, update);
+      followHeads(doc, event, at, writer, update);
       const change = update ? sizeChange(update, doc) : 0;
       if (change !== 0) {
         doc.size += change;
@@ -224,7 +230,8 @@ export function insightsProjection(): Projection<InsightsState> {
       return state;
     },
     snapshot: {
-      name: 'insights.v8',
+      // v9: edits counted per writer (a replica and its label), not per label.
+      name: 'insights.v9',
       every: 2000,
       encode: (state) => {
         const out = new Map<string, PackedInsights>();
@@ -313,6 +320,8 @@ function unpacked(doc: PackedInsights): DocumentInsights {
   return {
     events: doc.events,
     edits: doc.edits,
+    writers: doc.writers,
+    lastWriter: doc.lastWriter,
     size: doc.size,
     sizes: doc.sizes,
     insertedIds: unpackClocks(doc.insertedIds),
@@ -327,8 +336,6 @@ function unpacked(doc: PackedInsights): DocumentInsights {
     recent: {
       count: recent.count,
       ids: recent.ids,
-      writers: recent.writers,
-      lastWriter: recent.lastWriter ?? -1,
       edits: column(recent.edits),
       spans: column(recent.spans),
     },
@@ -396,14 +403,14 @@ export function unpackTimes(times: PackedTimes): Float64Array {
  * Keeps the stream's heads as the fold goes (canonical order is topological): an
  * event that leaves a head unnamed was written without seeing it, so the stream
  * forked; one that leaves a single head merged every side. `time`: the event's
- * time (ms); `author`: its author; `update`: its text update, scanned, if it is a
- * text edit.
+ * time (ms); `writer`: its writer (`writerOf`); `update`: its text update,
+ * scanned, if it is a text edit.
  */
 function followHeads(
   doc: DocumentInsights,
   event: LogEvent,
   time: number,
-  author: string,
+  writer: number,
   update: ScannedUpdate | undefined,
 ): void {
   const { heads, episodes } = doc;
@@ -433,11 +440,11 @@ function followHeads(
       };
       // The other sides' edits since the fork point: the recent events after the
       // last this one saw (before it the stream had one head, so they form a line).
-      const { count, writers, edits, spans } = doc.recent;
+      const { count, edits, spans } = doc.recent;
       for (let i = lastSeen(doc.recent, event) + 1; i < count; i++)
         touchEpisode(
           doc,
-          writers[edits.values[2 * i]!]!,
+          edits.values[2 * i]!,
           spans.values,
           i === 0 ? 0 : edits.values[2 * i - 1]!,
           edits.values[2 * i + 1]!,
@@ -446,19 +453,12 @@ function followHeads(
   }
   if (update) {
     const { recent } = doc;
-    let w = recent.lastWriter;
-    if (!(w >= 0 && isWriter(recent.writers[w]!, event.actor, author))) {
-      w = writerIndex(recent.writers, event.actor, author);
-      if (w < 0) w = recent.writers.push(`${event.actor}\n${author}`) - 1;
-      recent.lastWriter = w;
-    }
-    const writer = recent.writers[w]!;
     const { spans, edits } = recent;
     const from = spans.length;
     touchesOf(update, spans);
     recent.ids.push(event.id);
     const e = reserve(edits, 2);
-    e[edits.length++] = w;
+    e[edits.length++] = writer;
     e[edits.length++] = spans.length;
     recent.count++;
     touchEpisode(doc, writer, spans.values, from, spans.length);
@@ -500,19 +500,26 @@ function addEpisode(
   return index;
 }
 
-/** Where `writers` holds `${actor}\n${author}`, or -1: no string made per event to find it. */
-function writerIndex(writers: string[], actor: string, author: string): number {
-  for (let i = 0; i < writers.length; i++)
-    if (isWriter(writers[i]!, actor, author)) return i;
-  return -1;
+/** `actor` writing as `author`: its number among `doc.writers`, added if new. */
+function writerOf(
+  doc: DocumentInsights,
+  actor: string,
+  author: string,
+): number {
+  const { writers } = doc;
+  const last = 2 * doc.lastWriter;
+  // Mostly the same strings as the last event's: compared by reference first.
+  if (last >= 0 && writers[last] === actor && writers[last + 1] === author)
+    return doc.lastWriter;
+  let w = 0;
+  while (
+    2 * w < writers.length &&
+    !(writers[2 * w] === actor && writers[2 * w + 1] === author)
+  )
+    w++;
+  if (2 * w === writers.length) writers.push(actor, author);
+  return (doc.lastWriter = w);
 }
-
-/** Whether `writer` is `${actor}\n${author}`. */
-const isWriter = (writer: string, actor: string, author: string) =>
-  writer.length === actor.length + 1 + author.length &&
-  writer.charCodeAt(actor.length) === 10 &&
-  writer.startsWith(actor) &&
-  writer.endsWith(author);
 
 /** The index of the last kept edit `event` names as a parent, or -1. */
 function lastSeen({ ids }: Recent, { parents }: LogEvent): number {
@@ -540,16 +547,7 @@ function forgetOldest(recent: Recent): void {
   edits.values.copyWithin(0, 2 * drop, edits.length);
   edits.length -= 2 * drop;
   recent.count = RECENT;
-  const kept: string[] = [];
-  for (let i = 0; i < edits.length; i += 2) {
-    const name = recent.writers[edits.values[i]!]!;
-    let w = kept.indexOf(name);
-    if (w < 0) w = kept.push(name) - 1;
-    edits.values[i] = w;
-    edits.values[i + 1]! -= cut;
-  }
-  recent.writers = kept;
-  recent.lastWriter = -1;
+  for (let i = 1; i < edits.length; i += 2) edits.values[i]! -= cut;
 }
 
 /**
@@ -590,7 +588,7 @@ function touchesOf({ items, deletes }: ScannedUpdate, spans: Column): void {
  */
 function touchEpisode(
   doc: DocumentInsights,
-  writer: string,
+  writer: number,
   spans: Float64Array,
   start: number,
   end: number,
@@ -709,7 +707,11 @@ export interface ConflictPoint {
 
 /** Everything the Insights view draws, for one document or the whole log. */
 export interface InsightsData {
-  /** Per hour and author: events written. */
+  /**
+   * Per hour and writer: events written. `author` is the writer's name as the
+   * timeline and the history show it (writerNames): its label, told apart from
+   * another replica's writing under the same one.
+   */
   edits: { hour: number; author: string; count: number }[];
   /** The text's size, in characters, at the end of each hour with an edit (summed over documents). */
   sizes: { hour: number; characters: number }[];
@@ -733,9 +735,24 @@ export function insightsOf(
     { hour: number; author: string; count: number }
   >();
   const hours = new Array<number>(24).fill(0);
-  for (const [, doc] of docs)
-    for (const [hour, byAuthor] of doc.edits)
-      for (const [author, count] of byAuthor) {
+  // Each document's writers as writerKeys: one writer may write in several.
+  const keysOf = new Map(
+    docs.map(([docId, doc]) => [
+      docId,
+      Array.from({ length: doc.writers.length / 2 }, (_, w) =>
+        writerKey({
+          actor: doc.writers[2 * w]!,
+          author: doc.writers[2 * w + 1]!,
+        }),
+      ),
+    ]),
+  );
+  const names = writerNames([...keysOf.values()].flat());
+  for (const [docId, doc] of docs)
+    for (const [hour, byWriter] of doc.edits)
+      for (const [w, count] of byWriter.entries()) {
+        if (count === 0) continue;
+        const author = names.get(keysOf.get(docId)![w]!)!;
         const key = `${hour}\n${author}`;
         const row = edits.get(key) ?? { hour, author, count: 0 };
         row.count += count;

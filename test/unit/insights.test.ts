@@ -115,6 +115,36 @@ describe('the insights projection', () => {
     );
   });
 
+  it('counts two replicas writing under one label as two writers, named as the timeline names them', async () => {
+    const [a, b] = [
+      await openLog({ actor: 'laptop-3kQ9x' }),
+      await openLog({ actor: 'phone-Zr41p' }),
+    ];
+    // Each device counts its tabs from 1: both write as "Tab 1".
+    for (const [log, times] of [
+      [a, 3],
+      [b, 2],
+    ] as const) {
+      const doc = await openDocument(log, 'd', { author: 'Tab 1' });
+      for (let i = 0; i < times; i++) await doc.editText(0, 0, 'x');
+    }
+    await syncInto(a, b);
+    const handle = await a.project('insights', insightsProjection(), {
+      streams: 'doc/',
+    });
+    const counts = new Map<string, number>();
+    for (const row of insightsOf(handle.state).edits)
+      counts.set(row.author, (counts.get(row.author) ?? 0) + row.count);
+    expect(counts).toEqual(
+      new Map([
+        ['Tab 1 (actor laptop)', 3],
+        ['Tab 1 (actor phone-)', 2],
+      ]),
+    );
+    await handle.close();
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it('checkpoints only what its columns hold, and folds on from a checkpoint as from nothing', async () => {
     const [a, b] = [
       await openLog({ actor: 'w0' }),
