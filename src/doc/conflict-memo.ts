@@ -7,8 +7,11 @@ import type { DocConflict } from './doc-conflicts.ts';
 /** The snapshot's name in its key: `${stream}\n${CONFLICTS_SNAPSHOT}`. */
 const CONFLICTS_SNAPSHOT = 'doc.conflicts';
 
+/** 2: a resolved conflict names who resolved it (DocConflict.resolver). */
+const VERSION = 2;
+
 interface ConflictsState {
-  version: 1;
+  version: typeof VERSION;
   heads: EventId[];
   conflicts: DocConflict[];
 }
@@ -31,6 +34,7 @@ function isDocConflict(v: unknown): v is DocConflict {
     isIds(c.authors) &&
     typeof c.from === 'string' &&
     typeof c.to === 'string' &&
+    (c.resolver === undefined || typeof c.resolver === 'string') &&
     (c.state === 'unresolved' ||
       c.state === 'auto-merged' ||
       c.state === 'resolved')
@@ -77,7 +81,7 @@ export class ConflictMemo {
     if (this.last && sameIds(this.last.heads, heads))
       return this.last.conflicts;
     const conflicts = await compute();
-    this.last = { version: 1, heads, conflicts };
+    this.last = { version: VERSION, heads, conflicts };
     // Valid by its heads, not by a position: 0 claims none.
     await putQuietly(
       this.store,
@@ -91,7 +95,7 @@ export class ConflictMemo {
       .getSnapshot(this.key)
       .catch(() => undefined);
     const state = record?.state as Partial<ConflictsState> | undefined;
-    return state?.version === 1 &&
+    return state?.version === VERSION &&
       isIds(state.heads) &&
       Array.isArray(state.conflicts) &&
       state.conflicts.every(isDocConflict)

@@ -18,6 +18,11 @@ export interface DocConflict extends Conflict {
   /** The heads each side had: fold at one to see the document as that side saw it. */
   sides: EventId[][];
   authors: string[];
+  /**
+   * Who wrote `resolvedBy`, named as `authors` are (writerNames): for a field, who
+   * picked the value; for text, whose edit joined the sides.
+   */
+  resolver?: string;
   /** Earliest and latest writer time of the events. */
   from: string;
   to: string;
@@ -42,10 +47,15 @@ async function eventsOf(log: Log, ids: EventId[]): Promise<LogEvent[]> {
   return events.sort(compareCanonical);
 }
 
-function describe(events: LogEvent[]) {
+/** Who wrote `events` and when, and who wrote `resolver`, the event that resolved them. */
+function describe(events: LogEvent[], resolver?: LogEvent) {
   const times = events.map((e) => e.time).sort();
+  const keys = events.map(writerKey);
+  // Named together: a resolver writing under a side's label is told apart from it.
+  const names = writerNames(resolver ? [...keys, writerKey(resolver)] : keys);
   return {
-    authors: [...writerNames(events.map(writerKey)).values()].sort(),
+    authors: [...new Set(keys.map((k) => names.get(k)!))].sort(),
+    ...(resolver ? { resolver: names.get(writerKey(resolver))! } : {}),
     from: times[0] ?? '',
     to: times[times.length - 1] ?? '',
   };
@@ -60,6 +70,7 @@ async function fieldConflicts(
   const out: DocConflict[] = [];
   const field = async (name: string, ids: EventId[], resolvedBy?: EventId) => {
     const events = await eventsOf(log, ids);
+    const resolver = resolvedBy ? await log.get(resolvedBy) : undefined;
     out.push({
       stream,
       kind: 'field',
@@ -69,7 +80,7 @@ async function fieldConflicts(
       state: resolvedBy ? 'resolved' : 'unresolved',
       ...(resolvedBy ? { resolvedBy } : {}),
       sides: events.map((e) => [e.id]),
-      ...describe(events),
+      ...describe(events, resolver),
     });
   };
   for (const r of state.registers.resolutions)
@@ -132,8 +143,9 @@ async function textEpisodes(
     const overlapping = writersMeet([...ranges.values()]);
     const last = episode.last;
     const resolvedBy = last.state === 'resolved' ? last.resolvedBy : undefined;
-    const sides = resolvedBy
-      ? (await log.get(resolvedBy))!.parents.map((p) => [p])
+    const resolver = resolvedBy ? await log.get(resolvedBy) : undefined;
+    const sides = resolver
+      ? resolver.parents.map((p) => [p])
       : state.heads.map((h) => [h]);
     out.push({
       stream,
@@ -143,7 +155,7 @@ async function textEpisodes(
       state: 'auto-merged',
       ...(resolvedBy ? { resolvedBy } : {}),
       sides,
-      ...describe(events),
+      ...describe(events, resolver),
       overlapping,
     });
   }

@@ -1,5 +1,6 @@
 import { signal } from '@preact/signals';
 import { Component } from 'preact';
+import { useEffect } from 'preact/hooks';
 import type { DocConflict, DocumentView, Json } from '../index.ts';
 import { diffText, type DiffPart } from '../doc/text-diff.ts';
 import type { ConflictChanges } from '../doc/conflict-changes.ts';
@@ -50,13 +51,17 @@ function describe(c: DocConflict): string {
   return `Text: ${c.events.length} concurrent edits by ${who}${c.overlapping ? ', in the same place' : ''}`;
 }
 
+/** A conflict, whatever became of it: its kind, field and events. */
+const keyOf = (c: DocConflict) =>
+  `${c.kind}-${c.field ?? ''}-${c.events.join()}`;
+
 function stateOf(c: DocConflict): string {
   if (c.state === 'unresolved') return 'unresolved';
   if (c.state === 'auto-merged')
     return c.overlapping
       ? 'auto-merged (overlapping: check the result)'
       : 'auto-merged';
-  return `resolved by ${c.resolvedBy?.slice(0, 8)}`;
+  return c.resolver ? `resolved by ${c.resolver}` : 'resolved';
 }
 
 async function compare(conflict: DocConflict) {
@@ -340,7 +345,7 @@ function Comparison() {
       </p>
       <div class="sides">
         {sides.map((side, i) => (
-          <article key={side.key} aria-label={`Side ${i + 1}`}>
+          <div role="group" key={side.key} aria-label={`Side ${i + 1}`}>
             <h4>
               Side {i + 1}
               {side.who ? `: ${side.who}` : ''}
@@ -361,9 +366,9 @@ function Comparison() {
             ) : (
               loading
             )}
-          </article>
+          </div>
         ))}
-        <article aria-label="Merged result">
+        <div role="group" aria-label="Merged result">
           <h4>Merged result</h4>
           {merged && fork ? (
             <>
@@ -373,7 +378,7 @@ function Comparison() {
           ) : (
             loading
           )}
-        </article>
+        </div>
       </div>
       {close}
     </section>
@@ -383,6 +388,18 @@ function Comparison() {
 /** The stream's DAG as lanes, and each conflict or editing episode beside it. */
 export function ConflictTimeline() {
   const conflicts = view.value?.conflicts ?? [];
+  useEffect(() => {
+    // A comparison open while its conflict is resolved (here or in another tab)
+    // is made again: its merged result is now what the resolution chose.
+    const shown = selected.value?.conflict;
+    if (!shown) return;
+    const now = conflicts.find((c) => keyOf(c) === keyOf(shown));
+    if (
+      now &&
+      (now.state !== shown.state || now.resolvedBy !== shown.resolvedBy)
+    )
+      void compare(now);
+  }, [conflicts]);
   // Every conflict, however old: the unresolved first, each part newest first.
   const newest = [...conflicts].reverse();
   const unresolved = newest.filter((c) => c.state === 'unresolved');
@@ -409,10 +426,7 @@ export function ConflictTimeline() {
           )}
           <ol class="conflicts">
             {listed.map((c) => (
-              <li
-                key={`${c.kind}-${c.field ?? ''}-${c.events.join()}`}
-                class={`conflict ${c.state}`}
-              >
+              <li key={keyOf(c)} class={`conflict ${c.state}`}>
                 <span class="what">{describe(c)}</span>{' '}
                 <span class="when">{spanText(c.from, c.to)}</span>{' '}
                 <span class="state">{stateOf(c)}</span>{' '}

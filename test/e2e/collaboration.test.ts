@@ -108,7 +108,7 @@ describe('two tabs of one browser', () => {
       for (const group of ['Side 1', 'Side 2']) {
         const heading = await one
           .getByRole('region', { name: 'Compare versions' })
-          .getByRole('article', { name: group })
+          .getByRole('group', { name: group })
           .getByRole('heading')
           .textContent();
         if (heading === `${group}: ${label}`) return added(group);
@@ -233,7 +233,14 @@ describe('two tabs of one browser', () => {
           /1 unresolved[\s\S]*title: 2 concurrent values[\s\S]*unresolved/,
         );
     }
+    // Tab one compares the two while tab two picks one.
+    await timeline(one).getByRole('button', { name: 'Compare' }).click();
+    const merged = one.getByRole('group', { name: 'Merged result' });
+    await expect
+      .poll(() => merged.textContent())
+      .toMatch(/Plan A \/ Plan B|Plan B \/ Plan A/);
     await two.getByRole('button', { name: 'Use “Plan A”' }).click();
+    const picker = await tabLabel(two);
     for (const page of [one, two]) {
       await expect
         .poll(() =>
@@ -241,10 +248,14 @@ describe('two tabs of one browser', () => {
         )
         .toBe(0);
       await expect.poll(() => title(page).inputValue()).toBe('Plan A');
+      // Who picked, by the name the page shows writers by.
       await expect
         .poll(() => timeline(page).textContent())
-        .toMatch(/resolved by/);
+        .toContain(`resolved by ${picker}`);
     }
+    // The comparison left open now shows what the pick made of the two.
+    await expect.poll(() => merged.textContent()).not.toContain('Plan B');
+    expect(await merged.textContent()).toContain('Plan A');
     await context.close();
   });
 

@@ -67,7 +67,7 @@ describe('the version history', () => {
       await expect
         .poll(() =>
           comparison
-            .getByRole('article', { name: side })
+            .getByRole('group', { name: side })
             .locator('ins')
             .allTextContents(),
         )

@@ -48,6 +48,7 @@ describe('fields are multi-value registers', () => {
         kind: 'field',
         state: 'resolved',
         resolvedBy: pick.event.id,
+        resolver: 'Tab 2',
       }),
     ]);
   });

@@ -180,7 +180,6 @@ export const title = (page: Page) =>
 export const timeline = (page: Page) =>
   page.getByRole('region', { name: 'Conflict timeline' });
 
-/** What one group of the open comparison ("Side 1", "Merged result") marks as added. */
 /** Opens the comparison of a text episode the timeline lists: the first, or the last. */
 export function compareTextEpisode(page: Page, which: 'first' | 'last') {
   const episodes = timeline(page)
@@ -191,10 +190,11 @@ export function compareTextEpisode(page: Page, which: 'first' | 'last') {
     .click();
 }
 
+/** What one group of the open comparison ("Side 1", "Merged result") marks as added. */
 export const addedIn = (page: Page, group: string): Promise<string> =>
   page
     .getByRole('region', { name: 'Compare versions' })
-    .getByRole('article', { name: group })
+    .getByRole('group', { name: group })
     .locator('ins')
     .allTextContents()
     .then((runs) => runs.join(''));
