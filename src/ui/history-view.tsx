@@ -28,9 +28,13 @@ export const looking = signal<
   | undefined
 >(undefined);
 
+/** Why the last jump went nowhere: a button that does nothing says why. */
+const jumpNote = signal('');
+
 /** Shows the version made of the first `count` events (all of them: the current one). */
 export async function lookAt(count: number): Promise<void> {
   const total = history.value?.total ?? 0;
+  jumpNote.value = '';
   if (count >= total || count < 1) {
     looking.value = undefined;
     return;
@@ -42,10 +46,16 @@ export async function lookAt(count: number): Promise<void> {
     looking.value = { count, ...version };
 }
 
-/** Jumps to where `jump` goes, if anywhere: the worker searches the whole history. */
-async function go(jump: HistoryJump): Promise<void> {
+/**
+ * Jumps to where `jump` goes, if anywhere: the worker searches the whole history.
+ * `none` says that it goes nowhere (a time jump always goes somewhere: to the
+ * first version, or to the latest).
+ */
+async function go(jump: HistoryJump, none = ''): Promise<void> {
+  jumpNote.value = '';
   const to = await historyJump(jump);
-  if (to !== undefined) await lookAt(to);
+  if (to === undefined) jumpNote.value = none;
+  else await lookAt(to);
 }
 
 const authorChoice = signal('');
@@ -69,6 +79,7 @@ export function HistoryView() {
   const names = writerNames(page.authors);
   const nameOf = (writer: string) => names.get(writer) ?? writer;
   const conflicts = () => (view.value?.conflicts ?? []).map((c) => c.events);
+  const noConflicts = !view.value?.conflicts.length;
   return (
     <section class="history" aria-label="Version history">
       <label>
@@ -92,16 +103,24 @@ export function HistoryView() {
       <div class="jumps" role="group" aria-label="Jump in history">
         <button
           type="button"
+          disabled={noConflicts}
           onClick={() =>
-            void go({ to: 'group', groups: conflicts(), from: count, step: -1 })
+            void go(
+              { to: 'group', groups: conflicts(), from: count, step: -1 },
+              'No conflict before this version.',
+            )
           }
         >
           Previous conflict
         </button>
         <button
           type="button"
+          disabled={noConflicts}
           onClick={() =>
-            void go({ to: 'group', groups: conflicts(), from: count, step: 1 })
+            void go(
+              { to: 'group', groups: conflicts(), from: count, step: 1 },
+              'No conflict after this version.',
+            )
           }
         >
           Next conflict
@@ -135,7 +154,10 @@ export function HistoryView() {
         <button
           type="button"
           onClick={() =>
-            void go({ to: 'author', author, from: count, step: -1 })
+            void go(
+              { to: 'author', author, from: count, step: -1 },
+              `No edit by ${nameOf(author)} before this version.`,
+            )
           }
         >
           Previous edit by them
@@ -143,12 +165,18 @@ export function HistoryView() {
         <button
           type="button"
           onClick={() =>
-            void go({ to: 'author', author, from: count, step: 1 })
+            void go(
+              { to: 'author', author, from: count, step: 1 },
+              `No edit by ${nameOf(author)} after this version.`,
+            )
           }
         >
           Next edit by them
         </button>
       </div>
+      <p class="jump-note" aria-live="polite">
+        {jumpNote.value}
+      </p>
       {state && (
         <div class="past">
           <textarea

@@ -4,6 +4,7 @@ import {
   documentText,
   newDocument,
   openTabs,
+  tabLabel,
   timeline,
   title,
   typeAtEnd,
@@ -92,6 +93,33 @@ describe('the version history', () => {
     for (const page of [one, two])
       await expect.poll(() => documentText(page)).toBe('First words.');
     expect(await version()).not.toBe(latest);
+    await context.close();
+  });
+
+  it('says why a jump goes nowhere, and offers no conflict jumps where there are none', async () => {
+    const { context, tabs } = await openTabs(chromium(), 1);
+    const page = tabs[0]!;
+    await newDocument(page, [], 'Alone');
+    await typeAtEnd(page, 'Only me.');
+    await expect
+      .poll(() => page.getByRole('status').textContent())
+      .toContain('All changes saved');
+    const versions = page.getByRole('region', { name: 'Version history' });
+    for (const name of ['Previous conflict', 'Next conflict'])
+      expect(await versions.getByRole('button', { name }).isDisabled()).toBe(
+        true,
+      );
+    // At the latest version there is no later edit by anyone.
+    await versions.getByRole('button', { name: 'Next edit by them' }).click();
+    const me = await tabLabel(page);
+    await expect
+      .poll(() => versions.textContent())
+      .toContain(`No edit by ${me} after this version.`);
+    // Moving on clears it.
+    await versions
+      .getByRole('button', { name: 'Previous edit by them' })
+      .click();
+    await expect.poll(() => versions.textContent()).not.toContain('No edit by');
     await context.close();
   });
 
