@@ -51,6 +51,14 @@ describe('the event explorer', () => {
       .poll(async () => (await authors(one)).length, { timeout: 5000 })
       .toBeGreaterThan(before);
     expect(new Set(await authors(one))).toEqual(new Set([other]));
+    // A text edit's row says what it wrote, in words.
+    await expect
+      .poll(() =>
+        events(one)
+          .locator('tbody tr:not([aria-hidden]) td:nth-child(6)')
+          .allTextContents(),
+      )
+      .toContain('inserted " More."');
     expect(await violations(one)).toEqual([]);
 
     // The first of two's events: its CloudEvent, parents and children.

@@ -1,0 +1,70 @@
+import * as Y from 'yjs';
+import { describe, expect, it } from 'vitest';
+import { summaryOf } from '../../src/doc/event-rows.ts';
+import { TEXT_EDITED } from '../../src/doc/doc-events.ts';
+import type { LogEvent } from '../../src/index.ts';
+
+/** A text edit whose update is what `edit` did to a text that held `before`. */
+function textEdit(before: string, edit: (text: Y.Text) => void): LogEvent {
+  const doc = new Y.Doc();
+  const text = doc.getText('text');
+  text.insert(0, before);
+  const vector = Y.encodeStateVector(doc);
+  edit(text);
+  return {
+    id: 'e1',
+    stream: 'doc/d',
+    type: TEXT_EDITED,
+    data: Y.encodeStateAsUpdate(doc, vector),
+    actor: 'a',
+    seq: 2,
+    parents: [],
+    hlc: '0',
+    time: '2026-12-04T12:00:00.000Z',
+  } as unknown as LogEvent;
+}
+
+describe("the event explorer's summary of a text edit", () => {
+  it('says what was inserted and how much was deleted', () => {
+    expect(summaryOf(textEdit('', (t) => t.insert(0, 'Hello\nworld')))).toBe(
+      'inserted "Hello\\nworld"',
+    );
+    expect(summaryOf(textEdit('Hello world', (t) => t.delete(5, 6)))).toBe(
+      'deleted 6 characters',
+    );
+    expect(
+      summaryOf(
+        textEdit('Hello world', (t) => {
+          t.delete(0, 1);
+          t.insert(0, 'J');
+        }),
+      ),
+    ).toBe('inserted "J", deleted 1 character');
+  });
+
+  it('shows the start of a long insertion and still says what was deleted', () => {
+    const long = 'x'.repeat(46) + '😀'.repeat(20);
+    const summary = summaryOf(
+      textEdit('abc', (t) => {
+        t.delete(0, 3);
+        t.insert(0, long);
+      }),
+    );
+    expect(summary).toBe(`inserted "${'x'.repeat(46)}…", deleted 3 characters`);
+    expect(summary.length).toBeLessThanOrEqual(80);
+  });
+
+  it('says an update that does not decode is one, and never throws', () => {
+    const event = textEdit('', (t) => t.insert(0, 'Hi'));
+    const bytes = event.data as Uint8Array;
+    for (const data of [
+      new Uint8Array([255, 255, 255]),
+      bytes.slice(0, 5),
+      bytes.slice(0, 8),
+      new Uint8Array([1, 200, 1, 0, 0]),
+    ])
+      expect(summaryOf({ ...event, data })).toBe(
+        `text edit: a ${data.byteLength}-byte update that does not decode`,
+      );
+  });
+});
