@@ -1,4 +1,5 @@
 import { signal } from '@preact/signals';
+import { useEffect, useRef } from 'preact/hooks';
 import {
   disconnect,
   offerJoin,
@@ -11,13 +12,23 @@ const problem = signal<string | undefined>(undefined);
 const draft = signal('');
 /** What the last "Copy link" did, said to a screen reader too. */
 const copied = signal<string | undefined>(undefined);
+/** "Stop syncing" was pressed once: the panel asks before the link is forgotten. */
+const confirmingStop = signal(false);
+/**
+ * Where focus goes once the panel has changed at the user's hand: the button they
+ * pressed is gone, and focus left on whatever took its place (it was "Stop
+ * syncing", which a second press of Space then pressed).
+ */
+const focusNext = signal<'link' | 'share' | 'keep' | undefined>(undefined);
 
 const attempt = (work: () => Promise<void>) => {
   problem.value = undefined;
-  work().catch((error: Error) => (problem.value = error.message));
+  work().catch((error: Error) => {
+    problem.value = error.message;
+    focusNext.value = undefined;
+  });
 };
 
-/** Share this profile's log with another device through a relay, join one, or stop syncing. */
 /**
  * Puts `text` on the clipboard: the Clipboard API where the page may use it (a
  * secure context: https or loopback), else the older copy command on a selection.
@@ -40,16 +51,27 @@ async function copyText(text: string): Promise<void> {
   }
 }
 
+/** Share this profile's log with another device through a relay, join one, or stop syncing. */
 export function SyncPanel() {
   const config = relayConfig.value;
+  const link = useRef<HTMLInputElement>(null);
+  const share = useRef<HTMLButtonElement>(null);
+  const keep = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    const target = { link, share, keep }[focusNext.value ?? 'link'].current;
+    if (!focusNext.value || !target) return;
+    focusNext.value = undefined;
+    target.focus();
+  });
   return (
     <section class="sync" aria-label="Sync">
       <h2>Sync</h2>
       {config ? (
-        <>
+        <div key="syncing" class="sync-body">
           <label>
             <span class="label">Share link</span>
             <input
+              ref={link}
               type="text"
               readOnly
               value={shareLink(config)}
@@ -73,20 +95,58 @@ export function SyncPanel() {
             {copied.value}
           </p>
           <p class="hint">Anyone with this link can read and write this log.</p>
+          {confirmingStop.value ? (
+            <div role="group" aria-label="Stop syncing?" class="confirm">
+              <p>
+                This browser will forget the share link: copy it first to join
+                again later. What is in this browser stays.
+              </p>
+              <button
+                type="button"
+                class="quiet"
+                onClick={() => {
+                  confirmingStop.value = false;
+                  copied.value = undefined;
+                  focusNext.value = 'share';
+                  attempt(disconnect);
+                }}
+              >
+                Stop syncing
+              </button>{' '}
+              <button
+                ref={keep}
+                type="button"
+                onClick={() => {
+                  confirmingStop.value = false;
+                  focusNext.value = 'link';
+                }}
+              >
+                Keep syncing
+              </button>
+            </div>
+          ) : (
+            <button
+              type="button"
+              class="quiet"
+              onClick={() => {
+                confirmingStop.value = true;
+                focusNext.value = 'keep';
+              }}
+            >
+              Stop syncing
+            </button>
+          )}
+        </div>
+      ) : (
+        <div key="alone" class="sync-body">
           <button
+            ref={share}
             type="button"
-            class="quiet"
             onClick={() => {
-              copied.value = undefined;
-              attempt(disconnect);
+              focusNext.value = 'link';
+              attempt(shareThroughThisRelay);
             }}
           >
-            Stop syncing
-          </button>
-        </>
-      ) : (
-        <>
-          <button type="button" onClick={() => attempt(shareThroughThisRelay)}>
             Share with another device
           </button>
           <label>
@@ -111,7 +171,7 @@ export function SyncPanel() {
           >
             Join
           </button>
-        </>
+        </div>
       )}
       {problem.value && <p class="problem">{problem.value}</p>}
     </section>

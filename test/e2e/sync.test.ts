@@ -130,6 +130,51 @@ describe('two devices through the relay', () => {
     await context.close();
   });
 
+  it('moves focus to the share link once shared, and asks before it stops syncing and forgets the link', async () => {
+    const { context, tabs } = await openTabs(chromium(), 1);
+    const [page] = tabs as [Page];
+    const sync = page.getByRole('region', { name: 'Sync' });
+    const link = await shareLog(page);
+    // Focus is on the link, not on a button that took the pressed one's place:
+    // a second press of Space stopped syncing.
+    expect(
+      await page.evaluate(
+        () => (document.activeElement as HTMLInputElement).value,
+      ),
+    ).toBe(link);
+    await page.keyboard.press('Space');
+    await page.keyboard.press('Enter');
+    expect(
+      await sync
+        .getByRole('textbox', { name: 'Share link', exact: true })
+        .count(),
+    ).toBe(1);
+    // Stopping asks first, and "Keep syncing" keeps it.
+    await sync.getByRole('button', { name: 'Stop syncing' }).click();
+    const ask = sync.getByRole('group', { name: 'Stop syncing?' });
+    await expect
+      .poll(() => ask.textContent())
+      .toContain('forget the share link');
+    await page.keyboard.press('Enter'); // on "Keep syncing", the safe choice
+    await expect.poll(() => ask.count()).toBe(0);
+    await expect.poll(() => status(page).textContent()).toMatch(/Synced/);
+    // Confirmed, it stops: the link is gone and "Share" has the focus.
+    await sync.getByRole('button', { name: 'Stop syncing' }).click();
+    await ask.getByRole('button', { name: 'Stop syncing' }).click();
+    await expect
+      .poll(() =>
+        page.evaluate(() => document.activeElement?.textContent ?? ''),
+      )
+      .toBe('Share with another device');
+    expect(
+      await sync
+        .getByRole('textbox', { name: 'Share link', exact: true })
+        .count(),
+    ).toBe(0);
+    await expect.poll(() => status(page).textContent()).not.toMatch(/Sync/);
+    await context.close();
+  });
+
   it('tells the user clearly when the relay refuses a token', async () => {
     const device = await openTabs(chromium(), 1);
     const [page] = device.tabs as [Page];
