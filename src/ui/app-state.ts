@@ -48,6 +48,8 @@ export const current = signal<
 export const opening = signal<{ docId: string; text: string } | undefined>(
   undefined,
 );
+/** Whether a document is open or opening: the page opens one of its own only if not. */
+const asked = () => current.value !== undefined || opening.value !== undefined;
 /** The open document's fields, conflicts and deletion: pushed with its deliveries. */
 export const view = signal<DocumentFacts | undefined>(undefined);
 /**
@@ -159,7 +161,10 @@ export async function start(): Promise<void> {
     types: LISTED_TYPES,
   });
   await refreshDocuments();
-  // The document this tab had open before a reload, else the first one.
+  // The document this tab had open before a reload, else the first one: unless the
+  // user asked for one meanwhile ("New document" pressed while the list was read
+  // opened the first document instead).
+  if (asked()) return;
   const remembered = sessionStorage.getItem(OPEN_KEY);
   const live = documents.value.filter((d) => !d.deleted);
   const first = live.find((d) => d.docId === remembered) ?? live[0];
@@ -647,7 +652,7 @@ export async function importLog(file: File): Promise<void> {
     transferResult.value = `Imported ${result.lines} events: ${result.stored} new, ${result.duplicates} already here.`;
     await refreshDocuments();
     await refreshView();
-    if (!current.value) {
+    if (!asked()) {
       const first = documents.value.find((d) => !d.deleted);
       if (first) await openDoc(first.docId);
     }

@@ -373,6 +373,38 @@ describe('two tabs of one browser', () => {
     await context.close();
   });
 
+  it('opens a new document when "New document" is pressed before the tab has opened one of its own', async () => {
+    const { context, tabs } = await openTabs(chromium(), 1);
+    const one = tabs[0]!;
+    await newDocument(one, [], 'Existing');
+    // A new tab whose log worker is held back: the page is drawn, the list of
+    // documents not yet read, when the user presses "New document".
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await context.route(/log-worker-[^/]*\.js$/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    const two = await context.newPage();
+    await two.goto(inject('appUrl'));
+    await two.getByRole('button', { name: 'New document' }).click();
+    release();
+    await expect.poll(() => title(two).inputValue()).toBe('Untitled');
+    // The tab stays on it: the first document, opened on start, does not take over.
+    await expect
+      .poll(() =>
+        two
+          .getByRole('list', { name: 'Documents' })
+          .getByRole('button')
+          .filter({ hasText: /^(Existing|Untitled)$/ })
+          .allTextContents(),
+      )
+      .toEqual(expect.arrayContaining(['Existing', 'Untitled']));
+    expect(await title(two).inputValue()).toBe('Untitled');
+    expect(await documentText(two)).toBe('');
+    await context.close();
+  });
+
   it('saves a title typed just before another document is opened, to the document it was typed in', async () => {
     const { context, tabs } = await openTabs(chromium(), 1);
     const one = tabs[0]!;
