@@ -25,9 +25,12 @@ const COLOURS = [
   '#6b6b00',
 ];
 
+/** A document by its title; a deleted one says so (its history still counts). */
 const titleOf = (docId: string) => {
   const doc = documents.value.find((d) => d.docId === docId);
-  return doc ? doc.title.join(' / ') || 'Untitled' : docId;
+  if (!doc) return docId;
+  const title = doc.title.join(' / ') || 'Untitled';
+  return doc.deleted ? `${title} (deleted)` : title;
 };
 const duration = (ms: number | undefined) =>
   ms === undefined

@@ -97,6 +97,14 @@ describe('insights', () => {
           .join(','),
       ),
     ]);
+
+    // A deleted document's history still counts, under a name that says so.
+    await one.getByRole('button', { name: 'Delete Measured' }).click();
+    await expect
+      .poll(async () =>
+        (await cells(one, 'Busiest documents')).map((r) => r[0]),
+      )
+      .toEqual(['Measured (deleted)']);
     await context.close();
   });
 });
