@@ -16,8 +16,19 @@ const LOCK = 'forkline:relay-leader';
 
 /** This profile's relay, if it syncs through one. */
 export const relayConfig = signal<RelayConfig | undefined>(loadConfig());
-/** The sync state, as the leading tab reports it (every tab shows it). */
-export const syncState = signal<SyncState | undefined>(undefined);
+/**
+ * How syncing stands, as the leading tab reports it (every tab shows it). A retry
+ * is stamped with when it is due (ms since the epoch): "retrying in 13 s" said
+ * the same long after, and every tab heard it at its own moment.
+ */
+export type ShownSyncState = SyncState & { retryAt?: number };
+export const syncState = signal<ShownSyncState | undefined>(undefined);
+
+/** `state` as the page shows it: a retry's delay made the time it is due. */
+const stamped = (state: SyncState): ShownSyncState =>
+  'retryInMs' in state
+    ? { ...state, retryAt: Date.now() + state.retryInMs }
+    : state;
 
 const states =
   typeof BroadcastChannel === 'undefined'
@@ -38,7 +49,7 @@ let reconnect: (() => Promise<void>) | undefined;
 
 /** The leader tells every tab how syncing stands; a tab that opens later asks. */
 type StateMessage =
-  { kind: 'state'; state: SyncState | null } | { kind: 'ask' };
+  { kind: 'state'; state: ShownSyncState | null } | { kind: 'ask' };
 
 function loadConfig(): RelayConfig | undefined {
   try {
@@ -164,7 +175,8 @@ function lead(): void {
       const released = new Promise<void>(
         (resolve) => (releaseLeadership = resolve),
       );
-      const report = (state: SyncState) => {
+      const report = (reported: SyncState) => {
+        const state = stamped(reported);
         syncState.value = state;
         states?.postMessage({ kind: 'state', state } satisfies StateMessage);
       };
@@ -206,11 +218,11 @@ const sameRelay = (a: RelayConfig, b: RelayConfig | undefined) =>
 export function resumeRelaySync(): void {
   void reconnect?.().catch(
     (error: Error) =>
-      (syncState.value = {
+      (syncState.value = stamped({
         kind: 'offline',
         reason: error.message,
         retryInMs: 0,
-      }),
+      })),
   );
 }
 
@@ -265,7 +277,13 @@ export async function disconnect(): Promise<void> {
 }
 
 /** One line for the status element. */
-export function describeSync(state: SyncState | undefined): string | undefined {
+export function describeSync(
+  state: ShownSyncState | undefined,
+): string | undefined {
+  const retry = (s: ShownSyncState & { retryInMs: number }) =>
+    s.retryAt === undefined
+      ? `retrying in ${Math.ceil(s.retryInMs / 1000)} s`
+      : `next try at ${timeText(s.retryAt)}`;
   switch (state?.kind) {
     case undefined:
       return undefined;
@@ -276,7 +294,7 @@ export function describeSync(state: SyncState | undefined): string | undefined {
     case 'synced':
       return `Synced ${timeText(state.at)}`;
     case 'offline':
-      return `Relay unreachable (${state.reason}); retrying in ${Math.ceil(state.retryInMs / 1000)} s`;
+      return `Relay unreachable (${state.reason}); ${retry(state)}`;
     case 'forked':
       return `Another device wrote under this log's device id (${state.reason}); this browser now writes under a new id and keeps syncing.`;
     case 'refused':
