@@ -81,7 +81,8 @@ function setSaving(pending: number, error?: string): void {
   publishSaving(error);
 }
 
-function publishSaving(error = saving.value.error): void {
+/** `error`: why the last save failed, or undefined once one succeeded. */
+function publishSaving(error: string | undefined): void {
   const pending = textPending + held;
   const now = saving.value;
   if (now.pending !== pending || now.error !== error)
@@ -95,13 +96,13 @@ function publishSaving(error = saving.value.error): void {
  */
 export function holdSaving(): () => void {
   held++;
-  publishSaving();
+  publishSaving(saving.value.error);
   let released = false;
   return () => {
     if (released) return;
     released = true;
     held--;
-    publishSaving();
+    publishSaving(saving.value.error);
   };
 }
 export const online = signal(
