@@ -26,6 +26,15 @@ const LAID_AROUND = 64;
 const ROW = 16;
 const LANE = 16;
 
+/**
+ * Conflicts listed at first, and added by each "Show more": another replica may
+ * write tens of thousands, and an item each made every delivery's render cost them
+ * all. The count says how many there are; "Previous conflict" and "Next conflict"
+ * in the history reach every one.
+ */
+const LISTED = 100;
+const listedUpTo = signal(LISTED);
+
 /** Unchanged text kept around a change in a comparison; the rest is elided. */
 const CONTEXT = 60;
 
@@ -408,6 +417,10 @@ export function ConflictTimeline() {
     ...newest.filter((c) => c.state !== 'unresolved'),
   ];
   const open = unresolved.length;
+  const hidden = listed.length - listedUpTo.value;
+  // Another document starts with the first LISTED again.
+  const docId = current.value?.docId;
+  useEffect(() => void (listedUpTo.value = LISTED), [docId]);
   return (
     <section class="timeline" aria-label="Conflict timeline">
       <h2>Conflict timeline</h2>
@@ -425,7 +438,7 @@ export function ConflictTimeline() {
             </p>
           )}
           <ol class="conflicts">
-            {listed.map((c) => (
+            {listed.slice(0, listedUpTo.value).map((c) => (
               <li key={keyOf(c)} class={`conflict ${c.state}`}>
                 <span class="what">{describe(c)}</span>{' '}
                 <span class="when">{spanText(c.from, c.to)}</span>{' '}
@@ -436,6 +449,15 @@ export function ConflictTimeline() {
               </li>
             ))}
           </ol>
+          {hidden > 0 && (
+            <button
+              type="button"
+              class="quiet"
+              onClick={() => (listedUpTo.value += LISTED)}
+            >
+              {`Show ${Math.min(LISTED, hidden)} more (${hidden} not shown)`}
+            </button>
+          )}
         </div>
       </div>
       <Comparison />

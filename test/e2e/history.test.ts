@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
@@ -10,6 +13,7 @@ import {
   typeAtEnd,
 } from './support/app.ts';
 import { useChromium } from './support/browser.ts';
+import { exportedDocument } from '../../bench/tabs-keystroke-large.ts';
 
 const chromium = useChromium();
 
@@ -121,6 +125,45 @@ describe('the version history', () => {
       .click();
     await expect.poll(() => versions.textContent()).not.toContain('No edit by');
     await context.close();
+  });
+
+  it('lists a document’s conflicts a hundred at a time, with how many are not shown', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'forkline-timeline-'));
+    try {
+      // Two writers colliding every tenth edit: some three hundred conflicts.
+      const { file } = await exportedDocument(dir, 3000);
+      const { context, tabs } = await openTabs(chromium(), 1);
+      const [page] = tabs as [Page];
+      await page.getByLabel('Import log').setInputFiles(file);
+      await expect
+        .poll(() => page.locator('.transfer-result').textContent(), {
+          timeout: 60_000,
+        })
+        .toMatch(/^Imported/);
+      const count = timeline(page).locator('.count');
+      await expect.poll(() => count.textContent()).toMatch(/^\d+ conflicts/);
+      const total = Number(/^(\d+)/.exec((await count.textContent())!)![1]);
+      expect(total).toBeGreaterThan(200);
+      const items = timeline(page).getByRole('listitem');
+      expect(await items.count()).toBe(100);
+      const more = timeline(page).getByRole('button', {
+        name: /^Show 100 more/,
+      });
+      expect(await more.textContent()).toBe(
+        `Show 100 more (${total - 100} not shown)`,
+      );
+      await more.click();
+      await expect.poll(() => items.count()).toBe(200);
+      // Each one listed can be compared.
+      await items.last().getByRole('button', { name: 'Compare' }).click();
+      await page
+        .getByRole('region', { name: 'Compare versions' })
+        .getByRole('group', { name: 'Merged result' })
+        .waitFor();
+      await context.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('draws the history graph around the version looked at, at the end and far back', async () => {
