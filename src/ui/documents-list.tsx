@@ -1,3 +1,4 @@
+import { useRef } from 'preact/hooks';
 import {
   createDoc,
   current,
@@ -12,15 +13,34 @@ const titleOf = (title: string[]) =>
 export function DocumentsList() {
   const live = documents.value.filter((d) => !d.deleted);
   const deleted = documents.value.filter((d) => d.deleted);
+  /** Each listed document's button, to give focus to. */
+  const buttons = useRef(new Map<string, HTMLButtonElement>());
+  const create = useRef<HTMLButtonElement>(null);
+  /**
+   * Deletes a document and gives focus to the one after it (or before it, or
+   * "New document"): the pressed button is gone, and focus with it.
+   */
+  const remove = async (docId: string) => {
+    const at = live.findIndex((d) => d.docId === docId);
+    const next = live[at + 1] ?? live[at - 1];
+    await setDeleted(docId, true);
+    const target =
+      (next && buttons.current.get(next.docId)) ?? create.current ?? undefined;
+    target?.focus();
+  };
   return (
     <nav class="documents" aria-label="Document navigation">
-      <button type="button" onClick={() => void createDoc()}>
+      <button ref={create} type="button" onClick={() => void createDoc()}>
         New document
       </button>
       <ul aria-label="Documents">
         {live.map((d) => (
           <li key={d.docId}>
             <button
+              ref={(el) => {
+                if (el) buttons.current.set(d.docId, el);
+                else buttons.current.delete(d.docId);
+              }}
               type="button"
               class="link"
               title={titleOf(d.title)}
@@ -35,7 +55,7 @@ export function DocumentsList() {
               type="button"
               class="quiet"
               aria-label={`Delete ${titleOf(d.title)}`}
-              onClick={() => void setDeleted(d.docId, true)}
+              onClick={() => void remove(d.docId)}
             >
               Delete
             </button>

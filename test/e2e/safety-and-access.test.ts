@@ -107,3 +107,30 @@ describe('accessibility (axe-core)', () => {
     await context.close();
   });
 });
+
+describe('the keyboard', () => {
+  it('gives focus to the next document once one is deleted, and to "New document" once none is left', async () => {
+    const { context, tabs } = await openTabs(chromium(), 1);
+    const [page] = tabs as [Page];
+    for (const name of ['Alpha', 'Beta']) await newDocument(page, [], name);
+    const focused = () =>
+      page.evaluate(() => document.activeElement?.textContent ?? '');
+    const list = page.getByRole('list', { name: 'Documents' });
+    const names = list.getByRole('button', { name: /^(Alpha|Beta)$/ });
+    await expect.poll(() => names.count()).toBe(2);
+    const order = await names.allTextContents();
+    await page.getByRole('button', { name: `Delete ${order[0]}` }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(focused).toBe(order[1]);
+    // Enter again opens that document: it deletes nothing.
+    await page.keyboard.press('Enter');
+    await expect.poll(() => title(page).inputValue()).toBe(order[1]);
+    expect(
+      await list.getByRole('button', { name: order[1], exact: true }).count(),
+    ).toBe(1);
+    await page.getByRole('button', { name: `Delete ${order[1]}` }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(focused).toBe('New document');
+    await context.close();
+  });
+});
