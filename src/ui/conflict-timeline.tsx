@@ -51,6 +51,14 @@ interface Comparison {
 }
 
 const selected = signal<Comparison | undefined>(undefined);
+/** The "Compare" button that opened the comparison: focus goes back to it on close. */
+let opener: HTMLElement | undefined;
+
+function closeComparison(): void {
+  selected.value = undefined;
+  if (opener?.isConnected) opener.focus();
+  opener = undefined;
+}
 
 function describe(c: DocConflict): string {
   const who = c.authors.join(' and ');
@@ -306,11 +314,7 @@ function Comparison() {
   if (!chosen) return null;
   const { conflict, fork, changes, error } = chosen;
   const close = (
-    <button
-      type="button"
-      class="quiet"
-      onClick={() => (selected.value = undefined)}
-    >
+    <button type="button" class="quiet" onClick={closeComparison}>
       Close comparison
     </button>
   );
@@ -443,7 +447,13 @@ export function ConflictTimeline() {
                 <span class="what">{describe(c)}</span>{' '}
                 <span class="when">{spanText(c.from, c.to)}</span>{' '}
                 <span class="state">{stateOf(c)}</span>{' '}
-                <button type="button" onClick={() => void compare(c)}>
+                <button
+                  type="button"
+                  onClick={(e) => {
+                    opener = e.currentTarget;
+                    void compare(c);
+                  }}
+                >
                   Compare
                 </button>
               </li>

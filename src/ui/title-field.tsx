@@ -140,7 +140,13 @@ export function TitleField() {
                 <q>{value}</q>{' '}
                 <button
                   type="button"
-                  onClick={() => void setField('title', value)}
+                  onClick={() =>
+                    // The choices go once one is picked, and focus with them: to
+                    // the title, which now reads the one picked.
+                    void setField('title', value).then(() =>
+                      input.current?.focus(),
+                    )
+                  }
                 >
                   Use “{value}”
                 </button>

@@ -256,6 +256,20 @@ describe('two tabs of one browser', () => {
     // The comparison left open now shows what the pick made of the two.
     await expect.poll(() => merged.textContent()).not.toContain('Plan B');
     expect(await merged.textContent()).toContain('Plan A');
+    // Focus follows what the user pressed: the pick to the title it set, and
+    // closing the comparison back to its "Compare".
+    const focused = (page: Page) =>
+      page.evaluate(() => {
+        const el = document.activeElement as HTMLElement | null;
+        return el?.getAttribute('aria-label') ?? el?.textContent ?? '';
+      });
+    expect(
+      await two.evaluate(
+        () => (document.activeElement as HTMLInputElement | null)?.value,
+      ),
+    ).toBe('Plan A');
+    await one.getByRole('button', { name: 'Close comparison' }).click();
+    await expect.poll(() => focused(one)).toBe('Compare');
     await context.close();
   });
 
