@@ -1,4 +1,5 @@
 import { signal } from '@preact/signals';
+import { useRef } from 'preact/hooks';
 import type { DocumentView, EventId } from '../index.ts';
 import type { HistoryJump } from '../contract/index.ts';
 import {
@@ -69,6 +70,7 @@ const DONE: Record<string, string> = {
 
 export function HistoryView() {
   void historyVersion.value; // kept current in place
+  const slider = useRef<HTMLInputElement>(null);
   const page = history.value;
   if (!page || page.total === 0) return null;
   const state = looking.value;
@@ -80,11 +82,17 @@ export function HistoryView() {
   const nameOf = (writer: string) => names.get(writer) ?? writer;
   const conflicts = () => (view.value?.conflicts ?? []).map((c) => c.events);
   const noConflicts = !view.value?.conflicts.length;
+  // The past version's buttons go with it, and focus to the slider, at the latest.
+  const backToCurrent = () => {
+    looking.value = undefined;
+    slider.current?.focus();
+  };
   return (
     <section class="history" aria-label="Version history">
       <label>
         <span class="label">History</span>
         <input
+          ref={slider}
           type="range"
           min={1}
           max={page.total}
@@ -189,16 +197,12 @@ export function HistoryView() {
             disabled={!state.heads}
             onClick={() => {
               if (state.heads) void restoreVersion(state.heads);
-              looking.value = undefined;
+              backToCurrent();
             }}
           >
             Restore this version
           </button>{' '}
-          <button
-            type="button"
-            class="quiet"
-            onClick={() => (looking.value = undefined)}
-          >
+          <button type="button" class="quiet" onClick={backToCurrent}>
             Back to the current version
           </button>
         </div>

@@ -124,6 +124,15 @@ describe('the version history', () => {
       .getByRole('button', { name: 'Previous edit by them' })
       .click();
     await expect.poll(() => versions.textContent()).not.toContain('No edit by');
+    // Back to the current version: its button goes, and focus goes to the slider.
+    await versions
+      .getByRole('button', { name: 'Back to the current version' })
+      .click();
+    expect(
+      await page.evaluate(
+        () => (document.activeElement as HTMLInputElement | null)?.type,
+      ),
+    ).toBe('range');
     await context.close();
   });
 
