@@ -1,7 +1,12 @@
 import * as Y from 'yjs';
 import { authorOf } from '../log/event-filter.ts';
 import type { EventId, LogEvent } from '../log/types.ts';
-import { FIELD_SET, TEXT_EDITED, VERSION_RESTORED } from './doc-events.ts';
+import {
+  FIELD_SET,
+  TEXT_EDITED,
+  VERSION_RESTORED,
+  textUpdateOf,
+} from './doc-events.ts';
 
 /** An event as a row of the event explorer: what it is, in a line of text. */
 export interface EventRow {
@@ -33,29 +38,41 @@ export const rowOf = (event: LogEvent): EventRow => ({
  */
 export function summaryOf(event: LogEvent): string {
   const { data } = event;
-  if (data instanceof Uint8Array)
-    return event.type === TEXT_EDITED
-      ? textEditSummary(data)
-      : `${data.byteLength} bytes`;
+  if (data instanceof Uint8Array) {
+    if (event.type !== TEXT_EDITED) return `${data.byteLength} bytes`;
+    const change = textChangeOf(data);
+    return change === undefined
+      ? `text edit: a ${data.byteLength}-byte update that does not decode`
+      : clip(change || 'text edit: no change');
+  }
   const d = data as Record<string, unknown> | null;
   if (event.type === FIELD_SET && typeof d?.field === 'string')
     return clip(`${d.field} = ${JSON.stringify(d.value) ?? 'nothing'}`);
-  if (event.type === VERSION_RESTORED && Array.isArray(d?.from))
-    return clip(`restored the version at ${d.from.join(', ')}`);
+  if (event.type === VERSION_RESTORED && Array.isArray(d?.from)) {
+    // What the restore changed, as a text edit says it: its event ids say nothing.
+    let update: Uint8Array | undefined;
+    try {
+      update = textUpdateOf(event);
+    } catch {
+      update = undefined;
+    }
+    const change = update && textChangeOf(update);
+    return clip(`restored an earlier version${change ? `: ${change}` : ''}`);
+  }
   return clip(JSON.stringify(data) ?? '');
 }
 
 /**
- * What a text edit did, from its Yjs update: the text it inserted, in the order
- * its update holds it, and how many characters it deleted. A person reading the
- * log wants the words, not "a 135-byte Yjs update".
+ * What a text update did: the text it inserted, in the order its update holds it,
+ * and how many characters it deleted ('' for neither), or undefined when it does not
+ * decode. A person reading the log wants the words, not "a 135-byte Yjs update".
  */
-function textEditSummary(update: Uint8Array): string {
+function textChangeOf(update: Uint8Array): string | undefined {
   let decoded: ReturnType<typeof Y.decodeUpdate>;
   try {
     decoded = Y.decodeUpdate(update);
   } catch {
-    return `text edit: a ${update.byteLength}-byte update that does not decode`;
+    return undefined;
   }
   let inserted = '';
   for (const struct of decoded.structs)
@@ -67,15 +84,14 @@ function textEditSummary(update: Uint8Array): string {
   let deleted = 0;
   for (const ranges of decoded.ds.clients.values())
     for (const range of ranges) deleted += range.len;
-  const parts = [
+  return [
     ...(inserted
       ? [`inserted ${JSON.stringify(cut(inserted, INSERTED))}`]
       : []),
     ...(deleted
       ? [`deleted ${deleted} ${deleted === 1 ? 'character' : 'characters'}`]
       : []),
-  ];
-  return clip(parts.length ? parts.join(', ') : 'text edit: no change');
+  ].join(', ');
 }
 
 /** Characters of inserted text shown: room is left for what was deleted. */

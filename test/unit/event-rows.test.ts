@@ -2,7 +2,7 @@ import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { summaryOf } from '../../src/doc/event-rows.ts';
 import { TEXT_EDITED } from '../../src/doc/doc-events.ts';
-import type { LogEvent } from '../../src/index.ts';
+import { openDocument, openLog, type LogEvent } from '../../src/index.ts';
 
 /** A text edit whose update is what `edit` did to a text that held `before`. */
 function textEdit(before: string, edit: (text: Y.Text) => void): LogEvent {
@@ -52,6 +52,25 @@ describe("the event explorer's summary of a text edit", () => {
     );
     expect(summary).toBe(`inserted "${'x'.repeat(46)}…", deleted 3 characters`);
     expect(summary.length).toBeLessThanOrEqual(80);
+  });
+
+  it('says what a restore changed, not the ids it restored', async () => {
+    const log = await openLog({ actor: 'a' });
+    const doc = await openDocument(log, 'd', { author: 'Ann' });
+    const first = await doc.editText(0, 0, 'Hello');
+    await doc.editText(5, 0, ' world');
+    const restored = await doc.restore([first.event.id]);
+    expect(summaryOf(restored.event)).toBe(
+      'restored an earlier version: deleted 6 characters',
+    );
+    // One whose text is not an update still says what it is.
+    expect(
+      summaryOf({
+        ...restored.event,
+        data: { ...(restored.event.data as object), text: '!!' },
+      }),
+    ).toBe('restored an earlier version');
+    await log.close();
   });
 
   it('says an update that does not decode is one, and never throws', () => {
