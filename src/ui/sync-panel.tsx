@@ -21,6 +21,12 @@ const confirmingStop = signal(false);
  */
 const focusNext = signal<'link' | 'share' | 'keep' | undefined>(undefined);
 
+/** Asks whether to stop syncing, or stops asking; focus goes to the safe choice. */
+const askToStop = (asking: boolean) => {
+  confirmingStop.value = asking;
+  focusNext.value = asking ? 'keep' : 'link';
+};
+
 const attempt = (work: () => Promise<void>) => {
   problem.value = undefined;
   work().catch((error: Error) => {
@@ -113,26 +119,12 @@ export function SyncPanel() {
               >
                 Stop syncing
               </button>{' '}
-              <button
-                ref={keep}
-                type="button"
-                onClick={() => {
-                  confirmingStop.value = false;
-                  focusNext.value = 'link';
-                }}
-              >
+              <button ref={keep} type="button" onClick={() => askToStop(false)}>
                 Keep syncing
               </button>
             </div>
           ) : (
-            <button
-              type="button"
-              class="quiet"
-              onClick={() => {
-                confirmingStop.value = true;
-                focusNext.value = 'keep';
-              }}
-            >
+            <button type="button" class="quiet" onClick={() => askToStop(true)}>
               Stop syncing
             </button>
           )}

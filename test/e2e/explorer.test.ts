@@ -10,6 +10,7 @@ import {
   openTabs,
   tabLabel,
   typeAtEnd,
+  importLogFile,
 } from './support/app.ts';
 import { violations } from './support/axe.ts';
 import { useChromium } from './support/browser.ts';
@@ -94,12 +95,7 @@ describe('the event explorer', () => {
       const { file, events: stored } = await exportedDocument(dir, 400);
       const { context, tabs } = await openTabs(chromium(), 1);
       const [page] = tabs as [Page];
-      await page.getByLabel('Import log').setInputFiles(file);
-      await expect
-        .poll(() => page.locator('.transfer-result').textContent(), {
-          timeout: 60_000,
-        })
-        .toMatch(/^Imported/);
+      await importLogFile(page, file);
       await page.getByRole('button', { name: 'Event explorer' }).click();
       const hint = explorer(page).locator('.events-box .hint');
       // The first page is a screen's worth, not the log.

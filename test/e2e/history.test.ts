@@ -11,6 +11,7 @@ import {
   timeline,
   title,
   typeAtEnd,
+  importLogFile,
 } from './support/app.ts';
 import { useChromium } from './support/browser.ts';
 import { exportedDocument } from '../../bench/tabs-keystroke-large.ts';
@@ -143,12 +144,7 @@ describe('the version history', () => {
       const { file } = await exportedDocument(dir, 3000);
       const { context, tabs } = await openTabs(chromium(), 1);
       const [page] = tabs as [Page];
-      await page.getByLabel('Import log').setInputFiles(file);
-      await expect
-        .poll(() => page.locator('.transfer-result').textContent(), {
-          timeout: 60_000,
-        })
-        .toMatch(/^Imported/);
+      await importLogFile(page, file);
       const count = timeline(page).locator('.count');
       await expect.poll(() => count.textContent()).toMatch(/^\d+ conflicts/);
       const total = Number(/^(\d+)/.exec((await count.textContent())!)![1]);

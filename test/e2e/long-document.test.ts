@@ -14,6 +14,7 @@ import {
   openTabs,
   timeline,
   typeAtEnd,
+  importLogFile,
 } from './support/app.ts';
 import { useChromium } from './support/browser.ts';
 import { fullTrials } from '../support/trials.ts';
@@ -44,12 +45,7 @@ describe(`a document of ${SIZE} events, imported`, () => {
     const { file, length, events } = await exportedDocument(dir, SIZE);
     const { context, tabs } = await openTabs(chromium(), 2);
     const [one, two] = tabs as [Page, Page];
-    await one.getByLabel('Import log').setInputFiles(file);
-    await expect
-      .poll(() => one.locator('.transfer-result').textContent(), {
-        timeout: 120_000,
-      })
-      .toMatch(/^Imported/);
+    await importLogFile(one, file, 120_000);
     for (const page of [one, two]) await open(page, length);
 
     // The timeline at its end: the graph reaches the last event, and every conflict

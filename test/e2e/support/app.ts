@@ -199,6 +199,18 @@ export const addedIn = (page: Page, group: string): Promise<string> =>
     .allTextContents()
     .then((runs) => runs.join(''));
 
+/** Imports the JSON Lines `file` through the page's "Import log" and waits until it says so. */
+export async function importLogFile(
+  page: Page,
+  file: string,
+  timeout = 60_000,
+): Promise<void> {
+  await page.getByLabel('Import log').setInputFiles(file);
+  await expect
+    .poll(() => page.locator('.transfer-result').textContent(), { timeout })
+    .toMatch(/^Imported/);
+}
+
 /** Creates a document in `page` and waits until every other tab has it open. */
 export async function newDocument(
   page: Page,
