@@ -64,7 +64,10 @@ export interface HistoryPage {
  * under parents). A jump names the version to go to, from version `from`.
  */
 export type HistoryJump =
-  /** The first version whose last event was written at or after `time` (ms). */
+  /**
+   * The document as it was at `time` (ms): the last version whose last event was
+   * written at or before it; none when nothing was written by then.
+   */
   | { to: 'time'; time: number }
   /** The next version (`step` 1) or the previous one (-1) ending in an event by `author`. */
   | { to: 'author'; author: string; from: number; step: 1 | -1 }
@@ -712,12 +715,13 @@ export class HistoryIndex {
   async jump(jump: HistoryJump): Promise<number | undefined> {
     if (jump.to === 'time') {
       // Canonical order follows the hybrid clocks, close to time order: a binary
-      // search over the pages' first times, then in the page.
+      // search for the first event written after `time`, over the pages' first
+      // times, then in the page. The events before it are the version then.
       let lo = 0;
       let hi = this.summaries.length;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (Date.parse(this.summaries[mid]!.firstTime) < jump.time)
+        if (Date.parse(this.summaries[mid]!.firstTime) <= jump.time)
           lo = mid + 1;
         else hi = mid;
       }
@@ -729,10 +733,10 @@ export class HistoryIndex {
         let b = Math.min(to, n);
         while (a < b) {
           const mid = (a + b) >>> 1;
-          if (Date.parse(this.field(mid, 'time')) < jump.time) a = mid + 1;
+          if (Date.parse(this.field(mid, 'time')) <= jump.time) a = mid + 1;
           else b = mid;
         }
-        return n === 0 ? undefined : Math.min(a + 1, n);
+        return a === 0 ? undefined : Math.min(a, n);
       });
     }
     if (jump.to === 'author') {

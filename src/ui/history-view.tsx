@@ -49,10 +49,9 @@ export async function lookAt(count: number): Promise<void> {
 
 /**
  * Jumps to where `jump` goes, if anywhere: the worker searches the whole history.
- * `none` says that it goes nowhere (a time jump always goes somewhere: to the
- * first version, or to the latest).
+ * `none` says that it goes nowhere.
  */
-async function go(jump: HistoryJump, none = ''): Promise<void> {
+async function go(jump: HistoryJump, none: string): Promise<void> {
   jumpNote.value = '';
   const to = await historyJump(jump);
   if (to === undefined) jumpNote.value = none;
@@ -140,7 +139,10 @@ export function HistoryView() {
             onChange={(e) => {
               const value = (e.target as HTMLInputElement).value;
               if (value)
-                void go({ to: 'time', time: new Date(value).getTime() });
+                void go(
+                  { to: 'time', time: new Date(value).getTime() },
+                  'Nothing had been written by then.',
+                );
             }}
           />
         </label>

@@ -125,6 +125,11 @@ describe('the version history', () => {
       .getByRole('button', { name: 'Previous edit by them' })
       .click();
     await expect.poll(() => versions.textContent()).not.toContain('No edit by');
+    // Before the document was written there is no version to show.
+    await versions.getByLabel('Jump to time').fill('2001-01-01T10:00');
+    await expect
+      .poll(() => versions.textContent())
+      .toContain('Nothing had been written by then.');
     // Back to the current version: its button goes, and focus goes to the slider.
     await versions
       .getByRole('button', { name: 'Back to the current version' })

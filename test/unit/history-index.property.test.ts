@@ -254,6 +254,34 @@ describe("a history index's snapshot", () => {
     }
   });
 
+  it('jumps to the document as it was at a time: the last version written by then', async () => {
+    let now = Date.parse('2026-12-04T09:00:00Z');
+    const store = memoryStore();
+    const log = await openLog({ store, actor: 'desk', now: () => now });
+    const times: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      now += 1000;
+      const [stored] = await log.append(STREAM, { type: 't', data: i });
+      times.push(Date.parse(stored!.event.time));
+    }
+    // Pages of three: the search crosses pages, and ends in the tail after them.
+    const index = await HistoryIndex.open(store, STREAM, {
+      every: 1,
+      pageSize: 3,
+    });
+    await index.catchUp();
+    const events = await collect(log.read(STREAM));
+    expect(events.map((e) => Date.parse(e.time))).toEqual(times);
+    for (let t = times[0]! - 500; t <= times.at(-1)! + 500; t += 250) {
+      const written = times.filter((at) => at <= t).length;
+      expect(
+        await index.jump({ to: 'time', time: t }),
+        `at ${new Date(t).toISOString()}`,
+      ).toBe(written === 0 ? undefined : written);
+    }
+    await log.close();
+  });
+
   it('opens from its head record, and reads only the pages a request reaches', async () => {
     const inner = memoryStore();
     const log = await openLog({ store: inner, actor: 'desk' });
