@@ -142,10 +142,14 @@ export function TitleField() {
                   type="button"
                   onClick={() =>
                     // The choices go once one is picked, and focus with them: to
-                    // the title, which now reads the one picked.
-                    void setField('title', value).then(() =>
-                      input.current?.focus(),
-                    )
+                    // the title, showing the one picked (a focused field is not
+                    // written over, so it is set here, not left to the update).
+                    void setField('title', value).then((stored) => {
+                      const el = input.current;
+                      if (!stored || !el) return;
+                      el.value = value;
+                      el.focus();
+                    })
                   }
                 >
                   Use “{value}”
