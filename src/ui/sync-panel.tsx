@@ -63,6 +63,10 @@ export function SyncPanel() {
   const link = useRef<HTMLInputElement>(null);
   const share = useRef<HTMLButtonElement>(null);
   const keep = useRef<HTMLButtonElement>(null);
+  // Another tab stopped syncing while this one asked: nothing is left to ask.
+  useEffect(() => {
+    if (!config) confirmingStop.value = false;
+  }, [config]);
   useEffect(() => {
     const target = { link, share, keep }[focusNext.value ?? 'link'].current;
     if (!focusNext.value || !target) return;
