@@ -97,9 +97,21 @@ describe('export and import', () => {
       .toMatch(`Imported ${lines.length} events: ${lines.length} new`);
     await expect.poll(() => documentText(copy)).toBe(await documentText(one));
     await expect.poll(() => title(copy).inputValue()).toBe('Exported');
+    // Both read at each try: the source's list may still be settling as well.
+    const listed = (page: Page) =>
+      timeline(page).getByRole('listitem').allTextContents();
     await expect
-      .poll(() => timeline(copy).getByRole('listitem').allTextContents())
-      .toEqual(await timeline(one).getByRole('listitem').allTextContents());
+      .poll(async () => {
+        const [there, here] = [await listed(one), await listed(copy)];
+        return here.length > 0 && here.join('\n') === there.join('\n');
+      })
+      .toBe(true)
+      .catch(async (error: Error) => {
+        throw new Error(
+          `the copy lists ${JSON.stringify(await listed(copy))}, the source ${JSON.stringify(await listed(one))}`,
+          { cause: error },
+        );
+      });
     await copy.getByLabel('Import log').setInputFiles(file);
     await expect
       .poll(() => importResult(copy).textContent(), { timeout: 10_000 })
