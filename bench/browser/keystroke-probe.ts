@@ -168,7 +168,13 @@ export async function typeIntoTextarea({
         } else document.execCommand('insertText', false, key);
       }
       try {
-        latencies.push((await acked) - start);
+        const latency = (await acked) - start;
+        latencies.push(latency);
+        // In a DevTools trace (FORKLINE_TRACE_DIR): each key where it began, with its
+        // latency, for bench/slow-keystrokes.mjs to line up with every thread's tasks.
+        performance.mark(`key ${i} ${latency.toFixed(1)}`, {
+          startTime: start - performance.timeOrigin,
+        });
       } finally {
         clearTimeout(timer);
         waiting = undefined;
