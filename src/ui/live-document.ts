@@ -1,11 +1,14 @@
 import * as Y from 'yjs';
 import {
+  LIMITS,
   TEXT_EDITED,
   textUpdateOf,
   type AppendResult,
   type EventId,
   type LogEvent,
+  type TextSplice,
 } from '../index.ts';
+import { piecesOfUpdate } from '../doc/update-pieces.ts';
 import {
   TypingShare,
   withCarried,
@@ -19,6 +22,14 @@ export type TextDelta = Y.YTextEvent['delta'];
 /** Typing is sent after this much quiet, and never held longer than MAX_DELAY_MS. */
 export const QUIET_MS = 80;
 export const MAX_DELAY_MS = 250;
+/**
+ * An event holds at most LIMITS.maxDataBytes of data. A batch ends before its
+ * updates pass a quarter of that (other tabs' early updates it carries come on top),
+ * and a transaction larger than that (a paste of megabytes, or undoing the deletion
+ * of them) is sent in pieces: saved as several events, never as one the log refuses
+ * every time it is sent.
+ */
+const BATCH_BYTES = LIMITS.maxDataBytes / 4;
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 60_000;
 
@@ -30,6 +41,8 @@ interface Batch {
   /** The heads these edits were made against: exactly what they had seen. */
   base: EventId[];
   updates: Uint8Array[];
+  /** Bytes of `updates`. */
+  bytes: number;
   /** What was sent for it, once sent: its echo is recognised by these bytes. */
   sent?: Uint8Array;
   /** The number TypingShare gave its last update. */
@@ -122,14 +135,8 @@ export class LiveDocument {
       );
     this.ydoc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin !== LOCAL && origin !== this.history) return;
-      if (!this.open) {
-        // The wait is the oldest waiting batch's: one closed by a delivery still counts.
-        if (!this.batches.some((b) => !b.due)) this.firstPendingAt = Date.now();
-        this.open = { base: this.seen, updates: [], upTo: 0 };
-        this.batches.push(this.open);
-      }
-      this.open.updates.push(update);
-      this.open.upTo = this.sharing?.typed(update) ?? 0;
+      for (const piece of piecesOfUpdate(update, BATCH_BYTES))
+        this.queue(piece);
       this.schedule();
       this.options.onPendingChange?.(this.pending);
     });
@@ -194,9 +201,17 @@ export class LiveDocument {
     return this.batches.length;
   }
 
-  /** Applies a local edit (typing) to the text; it is sent shortly. */
-  edit(change: (text: Y.Text) => void): void {
-    this.ydoc.transact(() => change(this.text), LOCAL);
+  /**
+   * Applies edits made here (typing, a paste) to the text in one transaction, each
+   * at its position in the text the ones before it left; they are sent shortly.
+   */
+  edit(splices: readonly TextSplice[]): void {
+    this.ydoc.transact(() => {
+      for (const { index, deleteCount, insert } of splices) {
+        if (deleteCount > 0) this.text.delete(index, deleteCount);
+        if (insert) this.text.insert(index, insert);
+      }
+    }, LOCAL);
   }
 
   /**
@@ -304,6 +319,24 @@ export class LiveDocument {
     this.ydoc.destroy();
   }
 
+  /** An update made here joins the open batch, or opens the next one. */
+  private queue(update: Uint8Array): void {
+    if (this.open && this.open.bytes + update.length > BATCH_BYTES) {
+      // Full: it goes with the next send; later batches build on its event.
+      this.open.due = true;
+      this.open = undefined;
+    }
+    if (!this.open) {
+      // The wait is the oldest waiting batch's: one closed by a delivery still counts.
+      if (!this.batches.some((b) => !b.due)) this.firstPendingAt = Date.now();
+      this.open = { base: this.seen, updates: [], bytes: 0, upTo: 0 };
+      this.batches.push(this.open);
+    }
+    this.open.updates.push(update);
+    this.open.bytes += update.length;
+    this.open.upTo = this.sharing?.typed(update) ?? 0;
+  }
+
   private schedule(): void {
     clearTimeout(this.timer);
     const wait = Math.max(
@@ -318,6 +351,7 @@ export class LiveDocument {
       const batch = this.batches[0];
       if (batch === this.open) this.open = undefined;
       // A retry sends the very same bytes; send gets a copy, as it may move it to the worker.
+      if (!batch.sent && this.carryAhead(batch)) continue;
       if (!batch.sent) {
         batch.carried = this.sharing?.carriedBy(batch.updates) ?? [];
         batch.sent = withCarried(batch.carried, batch.updates);
@@ -343,6 +377,39 @@ export class LiveDocument {
     }
   }
 
+  /**
+   * When the early updates `batch` must carry would make its event larger than the
+   * log takes (another tab's paste of megabytes, shown here, then typed next to),
+   * queues them ahead of it in events of their own, BATCH_BYTES at most each, and
+   * says so. `batch` then carries nothing.
+   */
+  private carryAhead(batch: Batch): boolean {
+    const carried = this.sharing?.carriedBy(batch.updates) ?? [];
+    const bytes = carried.reduce((n, e) => n + e.update.length, 0);
+    if (bytes + batch.bytes <= LIMITS.maxDataBytes) return false;
+    const ahead: Batch[] = [];
+    for (const early of carried) {
+      const last = ahead.at(-1);
+      if (last && last.bytes + early.update.length <= BATCH_BYTES) {
+        last.carried!.push(early);
+        last.bytes += early.update.length;
+      } else
+        ahead.push({
+          base: batch.base,
+          updates: [],
+          bytes: early.update.length,
+          upTo: 0,
+          carried: [early],
+          due: true,
+        });
+    }
+    for (const carry of ahead) carry.sent = withCarried(carry.carried!, []);
+    batch.carried = [];
+    batch.sent = withCarried([], batch.updates);
+    this.batches.splice(this.batches.indexOf(batch), 0, ...ahead);
+    return true;
+  }
+
   private sentAs(event: LogEvent): Batch | undefined {
     const update = textUpdateOf(event);
     if (!update) return undefined;
@@ -360,7 +427,8 @@ export class LiveDocument {
     const index = this.batches.indexOf(batch);
     if (index >= 0) {
       this.batches.splice(index, 1);
-      this.sharing?.committed(batch.upTo, event.id);
+      if (batch.updates.length > 0)
+        this.sharing?.committed(batch.upTo, event.id);
       this.sharing?.delivered(batch.carried ?? []);
     }
     if (this.inFlight === batch) this.inFlight = undefined;

@@ -7,8 +7,7 @@ import {
 } from '@codemirror/state';
 import { EditorView, keymap } from '@codemirror/view';
 import { useLayoutEffect, useRef } from 'preact/hooks';
-import type * as Y from 'yjs';
-import { spliceBetween } from '../index.ts';
+import { spliceBetween, type TextSplice } from '../index.ts';
 import type { LiveDocument, TextDelta } from './live-document.ts';
 
 /** Marks a change the editor did not make itself: someone else's, or the opened text. */
@@ -121,10 +120,7 @@ export function TextEditor({
       const { index, deleteCount, insert } = spliceBetween(base, now, {
         caret: view.state.selection.main.head,
       });
-      live.edit((t) => {
-        if (deleteCount > 0) t.delete(index, deleteCount);
-        if (insert) t.insert(index, insert);
-      });
+      live.edit([{ index, deleteCount, insert }]);
     }
     live.takeRemoteChanges(); // in the text taken next
     replaceText(view, live.text.toString());
@@ -222,26 +218,21 @@ export function typeKey(view: EditorView, event: InputEvent): boolean {
   return true;
 }
 
-/** The edits typed into the view, made to the Y.Text in one transaction. */
+/** The edits typed into the view, made to the Y.Text. */
 function typed(live: LiveDocument, transactions: readonly Transaction[]): void {
-  const changed = transactions.filter(
-    (tr) => tr.docChanged && !tr.annotation(notTyped),
-  );
-  if (changed.length === 0) return;
-  live.edit((text: Y.Text) => {
-    for (const tr of changed) {
-      // Each change's position in the text as earlier changes of this transaction
-      // left it.
-      let shift = 0;
-      tr.changes.iterChanges((from, to, _fromB, _toB, inserted) => {
-        const at = from + shift;
-        if (to > from) text.delete(at, to - from);
-        const insert = inserted.toString();
-        if (insert) text.insert(at, insert);
-        shift += insert.length - (to - from);
-      });
-    }
-  });
+  const splices: TextSplice[] = [];
+  for (const tr of transactions) {
+    if (!tr.docChanged || tr.annotation(notTyped)) continue;
+    // Each change's position in the text as earlier changes of this transaction
+    // left it.
+    let shift = 0;
+    tr.changes.iterChanges((from, to, _fromB, _toB, inserted) => {
+      const insert = inserted.toString();
+      splices.push({ index: from + shift, deleteCount: to - from, insert });
+      shift += insert.length - (to - from);
+    });
+  }
+  if (splices.length > 0) live.edit(splices);
 }
 
 /** A Yjs delta as one CodeMirror change: positions are in the text before it. */

@@ -188,6 +188,45 @@ describe('two tabs of one browser', () => {
     await context.close();
   });
 
+  it('saves a paste of megabytes, its undo and its redo, and the other tab shows each from the log', async () => {
+    const { context, tabs } = await openTabs(chromium(), 2);
+    const [one, two] = tabs as [Page, Page];
+    await newDocument(one, [two], 'Book');
+    // 2 million characters, 3 MB of UTF-8: an event holds 1 MiB.
+    const paste = 'Chapter one. It was a dark night 😀 é 中文\n'.repeat(50_000);
+    await text(one).click();
+    await one.evaluate((value) => {
+      const data = new DataTransfer();
+      data.setData('text/plain', value);
+      document.querySelector('[aria-label="Document text"]')!.dispatchEvent(
+        new ClipboardEvent('paste', {
+          clipboardData: data,
+          bubbles: true,
+          cancelable: true,
+        }),
+      );
+    }, paste);
+    const saved = async (expected: string) => {
+      await expect
+        .poll(() => one.getByRole('status').textContent(), { timeout: 30_000 })
+        .toContain('All changes saved');
+      // Reloaded, the other tab reads the text from the log alone.
+      await two.reload();
+      await expect
+        .poll(async () => (await documentText(two)) === expected, {
+          timeout: 30_000,
+        })
+        .toBe(true);
+    };
+    await saved(paste);
+    await one.keyboard.press('Control+z');
+    await saved('');
+    // Yjs redoes the whole paste in one transaction: it is saved in pieces too.
+    await one.keyboard.press('Control+Shift+Z');
+    await saved(paste);
+    await context.close();
+  });
+
   it('keeps the caret on its text when the other tab edits before it', async () => {
     const { context, tabs } = await openTabs(chromium(), 2);
     const [one, two] = tabs as [Page, Page];

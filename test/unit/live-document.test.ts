@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import { describe, expect, it, vi } from 'vitest';
-import { openLog, TEXT_EDITED, textUpdateOf } from '../../src/index.ts';
+import { LIMITS, openLog, TEXT_EDITED, textUpdateOf } from '../../src/index.ts';
 import type { AppendResult, EventId, Log, LogEvent } from '../../src/index.ts';
 import {
   LiveDocument,
@@ -67,7 +67,7 @@ async function tab(
   return {
     live,
     type: (index: number, text: string) =>
-      live.edit((t) => t.insert(index, text)),
+      live.edit([{ index, deleteCount: 0, insert: text }]),
     async deliver() {
       const all = await collect(log.since({}));
       live.receive(all.slice(delivered));
@@ -118,7 +118,7 @@ describe('a tab editing live', () => {
     let shown = a.live.text.toString();
     expect(a.live.takeRemoteChanges()).toEqual([]);
     b.type(0, '<< ');
-    b.live.edit((t) => t.delete(4, 2));
+    b.live.edit([{ index: 4, deleteCount: 2, insert: '' }]);
     await b.live.flush();
     a.type(5, '!'); // typed here: already in the view
     shown = shown.slice(0, 5) + '!' + shown.slice(5);
@@ -141,7 +141,7 @@ describe('a tab editing live', () => {
     await b.deliver();
     for (let i = 0; i < 40; i++) {
       b.type(i % 3 === 0 ? 0 : b.live.text.length, String(i % 10));
-      if (i % 4 === 0) b.live.edit((t) => t.delete(1, 1));
+      if (i % 4 === 0) b.live.edit([{ index: 1, deleteCount: 1, insert: '' }]);
       await b.live.flush();
     }
     await a.deliver();
@@ -226,6 +226,44 @@ describe('a tab editing live', () => {
     expect(await after(seen)).not.toContain(fromB!.id);
     // Nothing on its way: the heads as they were.
     expect(await a.live.unsent()(seen)).toEqual(seen);
+  });
+
+  it('saves a paste larger than an event holds, and its redo, as chains of events within the limit', async () => {
+    const log = await seeded();
+    const errors: string[] = [];
+    const a = await tab(log, 'Tab 1', {
+      onPendingChange: (_n, error) => error && errors.push(error.message),
+    });
+    const b = await tab(log, 'Tab 2');
+    // 3 MB of UTF-8 (2 million code units), emoji pairs wherever a piece may end.
+    const paste = 'lorem ipsum 😀 é 中文 '.repeat(100_000);
+    expect(new TextEncoder().encode(paste).length).toBeGreaterThan(
+      2 * LIMITS.maxDataBytes,
+    );
+    const saved = async (text: string) => {
+      await a.live.flush();
+      expect(errors).toEqual([]);
+      expect(a.live.pending).toBe(0);
+      await b.deliver();
+      expect(b.live.text.toString()).toBe(text);
+    };
+    a.type(5, paste);
+    await saved('hello' + paste);
+    expect(a.live.undo()).toBe(true);
+    await saved('hello');
+    // Yjs redoes the undone text in one transaction, however large (so does the undo
+    // of deleting it).
+    expect(a.live.redo()).toBe(true);
+    await saved('hello' + paste);
+    const events = await collect(log.read(STREAM));
+    expect(events.length).toBeGreaterThan(20);
+    for (const [i, event] of events.entries()) {
+      expect(textUpdateOf(event)!.length).toBeLessThanOrEqual(
+        LIMITS.maxDataBytes,
+      );
+      // One writer: each event follows the one before, never beside it.
+      if (i > 0) expect(event.parents).toEqual([events[i - 1]!.id]);
+    }
   });
 
   it('keeps an edit the log refused and sends it on the next flush', async () => {
@@ -501,11 +539,33 @@ describe('typing shown in other tabs before it is committed', () => {
     expect(fold.getText('body').toString()).toBe('hello big world');
   });
 
+  it('carries a paste it built on, larger than an event holds, in events of their own ahead of its typing', async () => {
+    const { log, a, b } = await twoTabs();
+    const paste = 'lorem ipsum 😀 '.repeat(100_000); // 1.7 MB of UTF-8
+    a.type(5, paste);
+    a.live.close(); // shown in b, never sent
+    const c = await tab(log, 'Tab 3');
+    b.type(5 + paste.length, '!'); // right after it
+    await b.live.flush();
+    expect(b.live.pending).toBe(0); // sent, not refused
+    const events = await collect(log.read(STREAM));
+    for (const event of events)
+      expect(textUpdateOf(event)!.length).toBeLessThanOrEqual(
+        LIMITS.maxDataBytes,
+      );
+    // The paste's events hold only a's text; the last, b's key.
+    expect(clientsIn(textUpdateOf(events.at(-1)!)!)).toEqual([
+      b.live.ydoc.clientID,
+    ]);
+    await c.deliver();
+    expect(c.live.text.toString()).toBe('hello' + paste + '!');
+  });
+
   it('carries no early typing its own edits do not build on: events hold only their own text', async () => {
     const { log, a, b } = await twoTabs();
     a.type(5, ' big'); // shown in b, not sent
     b.type(0, 'oh, '); // elsewhere: neither next to nor deleting a's early text
-    b.live.edit((t) => t.delete(4, 1)); // the 'h' of 'hello', which the log has
+    b.live.edit([{ index: 4, deleteCount: 1, insert: '' }]); // the 'h' of 'hello', which the log has
     await b.live.flush();
     const events = await collect(log.read(STREAM));
     expect(events).toHaveLength(2);
@@ -523,7 +583,7 @@ describe('typing shown in other tabs before it is committed', () => {
     const { log, a, b } = await twoTabs();
     a.type(5, ' big');
     a.live.close(); // never sent
-    b.live.edit((t) => t.delete(6, 3)); // 'big', known only from a's early update
+    b.live.edit([{ index: 6, deleteCount: 3, insert: '' }]); // 'big', known only from a's early update
     await b.live.flush();
     const events = await collect(log.read(STREAM));
     const fold = new Y.Doc();
