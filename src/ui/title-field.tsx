@@ -3,6 +3,12 @@ import type { EventId } from '../index.ts';
 import { current, holdSaving, setField, view } from './app-state.ts';
 import { MAX_DELAY_MS, QUIET_MS } from './live-document.ts';
 
+/**
+ * A title is a line. The field takes no more than this (a chapter pasted into it is
+ * cut here): far less than an event holds, so a title is always saved.
+ */
+export const MAX_TITLE_LENGTH = 1000;
+
 /** One stretch of renaming, from focus to blur. */
 interface Renaming {
   /** The document renamed: another may be open by the time a save runs. */
@@ -122,6 +128,7 @@ export function TitleField() {
         <input
           ref={input}
           type="text"
+          maxLength={MAX_TITLE_LENGTH}
           onFocus={begin}
           onInput={onInput}
           onBlur={end}
