@@ -1,7 +1,9 @@
 import { signal } from '@preact/signals';
+import { Component } from 'preact';
 import { useEffect } from 'preact/hooks';
 import type { Authorship } from '../contract/index.ts';
 import { current, historyVersion, logService } from './app-state.ts';
+import { attributedLines, type AttributedLine } from './attributed-lines.ts';
 import { looking } from './history-view.tsx';
 import { dateTimeText } from './time-text.ts';
 
@@ -88,23 +90,51 @@ export function AuthorshipView() {
               ))}
             </tbody>
           </table>
-          <p class="attributed">
-            {authorship.runs.map((run, i) => (
-              <span
-                key={i}
-                class={`run by-${colour.get(run.author) ?? 0}`}
-                data-author={run.author}
-                title={`${run.author}, ${when(run.from, run.to)}`}
-              >
-                <span class="run-author">{run.author}</span>
-                {run.text}
-              </span>
+          <div class="attributed">
+            {attributedLines(authorship.runs, (run) =>
+              String(colour.get(run.author)),
+            ).map((line) => (
+              <Line key={line.key} line={line} colour={colour} />
             ))}
-          </p>
+          </div>
         </>
       )}
     </section>
   );
+}
+
+/**
+ * One line of the attributed text. Its key says everything it shows, so a line kept
+ * from the last answer is not drawn again.
+ */
+class Line extends Component<{
+  line: AttributedLine;
+  colour: Map<string, number>;
+}> {
+  override shouldComponentUpdate(next: Line['props']): boolean {
+    return next.line.key !== this.props.line.key;
+  }
+
+  override render() {
+    const { line, colour } = this.props;
+    return (
+      <p class="line">
+        {line.pieces.map(({ run, text, starts }, i) => (
+          <span
+            key={i}
+            class={`run by-${colour.get(run.author) ?? 0}`}
+            data-author={run.author}
+            title={
+              starts ? `${run.author}, ${when(run.from, run.to)}` : run.author
+            }
+          >
+            {starts && <span class="run-author">{run.author}</span>}
+            {text}
+          </span>
+        ))}
+      </p>
+    );
+  }
 }
 
 const when = (from: string, to: string) => {

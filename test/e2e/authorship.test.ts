@@ -15,17 +15,17 @@ const chromium = useChromium();
 
 /** Per author, the characters the Authorship region marks as theirs. */
 async function marked(page: Page): Promise<Record<string, string>> {
-  const runs = page
-    .getByRole('region', { name: 'Authorship' })
-    .locator('.run[data-author]');
-  const out: Record<string, string> = {};
-  for (const run of await runs.all()) {
-    const author = (await run.getAttribute('data-author'))!;
-    const label = (await run.locator('.run-author').textContent()) ?? '';
-    const all = (await run.textContent()) ?? '';
-    out[author] = (out[author] ?? '') + all.slice(label.length);
-  }
-  return out;
+  return page.getByRole('region', { name: 'Authorship' }).evaluate((region) => {
+    const out: Record<string, string> = {};
+    for (const run of region.querySelectorAll('.run[data-author]')) {
+      const author = run.getAttribute('data-author')!;
+      // The writer's name where their run starts, not their text.
+      const label = run.querySelector('.run-author')?.textContent ?? '';
+      const all = run.textContent ?? '';
+      out[author] = (out[author] ?? '') + all.slice(label.length);
+    }
+    return out;
+  });
 }
 
 describe('authorship', () => {
@@ -63,6 +63,20 @@ describe('authorship', () => {
     await expect
       .poll(() => marked(one))
       .toEqual({ [first]: 'Words of one.', [second]: ' Words again.' });
+    // Lines: two's run goes on over a line break; each line is a block of its own.
+    await two.keyboard.press('Enter');
+    await two.keyboard.type('Line two.');
+    await expect
+      .poll(() => marked(one))
+      .toEqual({
+        [first]: 'Words of one.',
+        [second]: ' Words again.\nLine two.',
+      });
+    const region = one.getByRole('region', { name: 'Authorship' });
+    expect(await region.locator('.line').allTextContents()).toEqual([
+      `${first}Words of one.${second} Words again.\n`,
+      'Line two.',
+    ]);
 
     // At the first version with text: only one's words (as much of them as its
     // first batch of typing held: a loaded machine may send "W" alone).
