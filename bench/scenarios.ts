@@ -1,6 +1,7 @@
 import { appendBatchScenario } from './append-batch.ts';
 import { appendCostScenarios } from './append-cost.ts';
 import { appendSingleScenario } from './append-single.ts';
+import { authorshipLiveScenario } from './authorship-live.ts';
 import { bundleScenario } from './bundle-size.ts';
 import { compactionScenario } from './compaction.ts';
 import { conflictsQueryScenario } from './conflicts-query.ts';
@@ -36,6 +37,7 @@ export const SCENARIOS: Scenario[] = [
   tabsKeystrokeScenario,
   tabsKeystrokeLargeScenario,
   docCatchUpScenario,
+  authorshipLiveScenario,
   openColdScenario,
   exportScenario,
   importScenario,
