@@ -44,10 +44,17 @@ export function TextEditor({
   const bound = useRef<LiveDocument | undefined>(undefined);
   // While the document opens: the text shown, to tell typing from it.
   const shown = useRef<string | undefined>(undefined);
+  // While an undo or redo of this tab's typing is made: its change moves the caret.
+  const stepping = useRef(false);
 
   useLayoutEffect(() => {
     const step = (which: 'undo' | 'redo') => {
-      bound.current?.[which]();
+      stepping.current = true;
+      try {
+        bound.current?.[which]();
+      } finally {
+        stepping.current = false;
+      }
       return true; // never the browser's undo of the view's own DOM
     };
     // Made holding the text it opens on: made empty, then given the text as a change,
@@ -132,6 +139,14 @@ export function TextEditor({
         view.dispatch({
           changes: changesOf(delta),
           annotations: notTyped.of(true),
+          // An undo or redo puts the caret where it changed the text, as editors
+          // do; someone else's edit leaves it on its own text.
+          ...(stepping.current
+            ? {
+                selection: { anchor: changedUpTo(delta) },
+                scrollIntoView: true,
+              }
+            : {}),
         });
     });
     return () => {
@@ -249,6 +264,18 @@ function changesOf(delta: TextDelta): ChangeSpec[] {
     }
   }
   return changes;
+}
+
+/** Where, in the text after `delta`, its last insertion or deletion ends. */
+function changedUpTo(delta: TextDelta): number {
+  let at = 0;
+  let end = 0;
+  for (const op of delta) {
+    if (op.retain) at += op.retain;
+    else if (typeof op.insert === 'string') end = at += op.insert.length;
+    else if (op.delete) end = at;
+  }
+  return end;
 }
 
 /** Makes the view show `text`, changing only the run that differs. */

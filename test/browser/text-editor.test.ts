@@ -209,9 +209,12 @@ describe('the text editor', () => {
       );
     key({ key: 'z', ctrlKey: true });
     expect(view.state.doc.toString()).toBe('>> base');
+    view.dispatch({ selection: { anchor: 0 } });
     // As a browser reports Ctrl+Shift+Z: the key as shifted, the key code as pressed.
     key({ key: 'Z', keyCode: 90, ctrlKey: true, shiftKey: true });
     expect(view.state.doc.toString()).toBe('>> base mine');
+    // The caret goes where the text changed: after the words redone.
+    expect(view.state.selection.main.head).toBe('>> base mine'.length);
     key({ key: 'z', ctrlKey: true });
     expect(live.text.toString()).toBe('>> base');
     await live.flush();
