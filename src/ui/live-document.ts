@@ -204,14 +204,18 @@ export class LiveDocument {
   /**
    * Applies edits made here (typing, a paste) to the text in one transaction, each
    * at its position in the text the ones before it left; they are sent shortly.
+   * `alone`: undo takes it back by itself, not with the typing around it (a paste,
+   * a cut, a drop, as editors do).
    */
-  edit(splices: readonly TextSplice[]): void {
+  edit(splices: readonly TextSplice[], { alone = false } = {}): void {
+    if (alone) this.history.stopCapturing();
     this.ydoc.transact(() => {
       for (const { index, deleteCount, insert } of splices) {
         if (deleteCount > 0) this.text.delete(index, deleteCount);
         if (insert) this.text.insert(index, insert);
       }
     }, LOCAL);
+    if (alone) this.history.stopCapturing();
   }
 
   /**

@@ -236,8 +236,13 @@ export function typeKey(view: EditorView, event: InputEvent): boolean {
 /** The edits typed into the view, made to the Y.Text. */
 function typed(live: LiveDocument, transactions: readonly Transaction[]): void {
   const splices: TextSplice[] = [];
+  let alone = false;
   for (const tr of transactions) {
     if (!tr.docChanged || tr.annotation(notTyped)) continue;
+    // Undone by itself, as editors undo a paste, a drop or a cut.
+    alone ||= ['input.paste', 'input.drop', 'delete.cut'].some((event) =>
+      tr.isUserEvent(event),
+    );
     // Each change's position in the text as earlier changes of this transaction
     // left it.
     let shift = 0;
@@ -247,7 +252,7 @@ function typed(live: LiveDocument, transactions: readonly Transaction[]): void {
       shift += insert.length - (to - from);
     });
   }
-  if (splices.length > 0) live.edit(splices);
+  if (splices.length > 0) live.edit(splices, { alone });
 }
 
 /** A Yjs delta as one CodeMirror change: positions are in the text before it. */

@@ -226,6 +226,31 @@ describe('the text editor', () => {
     live.close();
   });
 
+  it('undoes a paste by itself, not with the typing just before and after it', async () => {
+    const live = liveOver(textState(''));
+    const view = mount({ live });
+    typeAt(view, 0, 'Typed ');
+    const data = new DataTransfer();
+    data.setData('text/plain', 'pasted');
+    view.contentDOM.dispatchEvent(
+      new ClipboardEvent('paste', {
+        clipboardData: data,
+        bubbles: true,
+        cancelable: true,
+      }),
+    );
+    typeAt(view, 'Typed pasted'.length, ' more');
+    await expect.poll(() => live.text.toString()).toBe('Typed pasted more');
+    // All within the half second that makes one run of typing.
+    expect(live.undo()).toBe(true);
+    expect(live.text.toString()).toBe('Typed pasted');
+    expect(live.undo()).toBe(true);
+    expect(live.text.toString()).toBe('Typed ');
+    expect(live.undo()).toBe(true);
+    expect(live.text.toString()).toBe('');
+    live.close();
+  });
+
   it('puts a typed key into the text itself, before the browser edits the page, and leaves a composition to the browser', async () => {
     const live = liveOver(textState('alpha gamma'));
     const view = mount({ live });
