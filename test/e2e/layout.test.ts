@@ -113,6 +113,23 @@ describe('a title of one long word', () => {
   });
 });
 
+/** Column headings with a word broken over two lines ("Insert" / "ed"), by their text. */
+function headingsBrokenInWords(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('thead th')].flatMap((th) => {
+      const text = th.firstChild;
+      if (!(text instanceof Text)) return [];
+      const broken = [...text.data.matchAll(/\S+/g)].some((word) => {
+        const range = document.createRange();
+        range.setStart(text, word.index);
+        range.setEnd(text, word.index + word[0].length);
+        return range.getClientRects().length > 1;
+      });
+      return broken ? [text.data] : [];
+    }),
+  );
+}
+
 describe('on a phone', () => {
   it('is one column that never scrolls sideways, on every screen', async () => {
     const { context, tabs } = await openTabs(chromium(), 1);
@@ -135,6 +152,15 @@ describe('on a phone', () => {
     expect(editor!.y).toBeGreaterThan(list!.y + list!.height - 1);
     expect(tools!.y).toBeGreaterThan(editor!.y + editor!.height - 1);
     expect(editor!.width).toBeGreaterThan(300);
+    // Who wrote what: its table's headings keep their words whole.
+    await page.getByRole('button', { name: 'Show authorship' }).click();
+    await page
+      .getByRole('table', { name: 'Characters per author' })
+      .getByRole('row')
+      .nth(1)
+      .waitFor();
+    expect(await headingsBrokenInWords(page)).toEqual([]);
+    expect(await pastViewport(page)).toEqual({ out: [], scrolls: false });
     for (const [screen, region] of [
       ['Event explorer', 'Event explorer'],
       ['Insights', 'Insights'],
@@ -149,6 +175,7 @@ describe('on a phone', () => {
         out: [],
         scrolls: false,
       });
+      expect(await headingsBrokenInWords(page)).toEqual([]);
     }
     await context.close();
   });
