@@ -355,10 +355,11 @@ export class LiveDocument {
       const batch = this.batches[0];
       if (batch === this.open) this.open = undefined;
       // A retry sends the very same bytes; send gets a copy, as it may move it to the worker.
-      if (!batch.sent && this.carryAhead(batch)) continue;
       if (!batch.sent) {
-        batch.carried = this.sharing?.carriedBy(batch.updates) ?? [];
-        batch.sent = withCarried(batch.carried, batch.updates);
+        const carried = this.sharing?.carriedBy(batch.updates) ?? [];
+        if (this.carryAhead(batch, carried)) continue;
+        batch.carried = carried;
+        batch.sent = withCarried(carried, batch.updates);
       }
       this.inFlight = batch;
       let result: AppendResult;
@@ -387,8 +388,7 @@ export class LiveDocument {
    * queues them ahead of it in events of their own, BATCH_BYTES at most each, and
    * says so. `batch` then carries nothing.
    */
-  private carryAhead(batch: Batch): boolean {
-    const carried = this.sharing?.carriedBy(batch.updates) ?? [];
+  private carryAhead(batch: Batch, carried: Carried): boolean {
     const bytes = carried.reduce((n, e) => n + e.update.length, 0);
     if (bytes + batch.bytes <= LIMITS.maxDataBytes) return false;
     const ahead: Batch[] = [];
