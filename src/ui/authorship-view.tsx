@@ -3,7 +3,11 @@ import { Component } from 'preact';
 import { useEffect } from 'preact/hooks';
 import type { Authorship } from '../contract/index.ts';
 import { current, historyVersion, logService } from './app-state.ts';
-import { attributedLines, type AttributedLine } from './attributed-lines.ts';
+import {
+  attributedLines,
+  blocksOf,
+  type LineBlock,
+} from './attributed-lines.ts';
 import { looking } from './history-view.tsx';
 import { dateTimeText } from './time-text.ts';
 
@@ -91,10 +95,12 @@ export function AuthorshipView() {
             </tbody>
           </table>
           <div class="attributed">
-            {attributedLines(authorship.runs, (run) =>
-              String(colour.get(run.author)),
-            ).map((line) => (
-              <Line key={line.key} line={line} colour={colour} />
+            {blocksOf(
+              attributedLines(authorship.runs, (run) =>
+                String(colour.get(run.author)),
+              ),
+            ).map((block) => (
+              <Block key={block.key} block={block} colour={colour} />
             ))}
           </div>
         </>
@@ -104,35 +110,41 @@ export function AuthorshipView() {
 }
 
 /**
- * One line of the attributed text. Its key says everything it shows, so a line kept
- * from the last answer is not drawn again.
+ * Lines of the attributed text drawn together. Its key says everything it shows,
+ * so a block kept from the last answer is not drawn again.
  */
-class Line extends Component<{
-  line: AttributedLine;
+class Block extends Component<{
+  block: LineBlock;
   colour: Map<string, number>;
 }> {
-  override shouldComponentUpdate(next: Line['props']): boolean {
-    return next.line.key !== this.props.line.key;
+  override shouldComponentUpdate(next: Block['props']): boolean {
+    return next.block.key !== this.props.block.key;
   }
 
   override render() {
-    const { line, colour } = this.props;
+    const { block, colour } = this.props;
     return (
-      <p class="line">
-        {line.pieces.map(({ run, text, starts }, i) => (
-          <span
-            key={i}
-            class={`run by-${colour.get(run.author) ?? 0}`}
-            data-author={run.author}
-            title={
-              starts ? `${run.author}, ${when(run.from, run.to)}` : run.author
-            }
-          >
-            {starts && <span class="run-author">{run.author}</span>}
-            {text}
-          </span>
+      <div class="block">
+        {block.lines.map((line) => (
+          <p key={line.key} class="line">
+            {line.pieces.map(({ run, text, starts }, i) => (
+              <span
+                key={i}
+                class={`run by-${colour.get(run.author) ?? 0}`}
+                data-author={run.author}
+                title={
+                  starts
+                    ? `${run.author}, ${when(run.from, run.to)}`
+                    : run.author
+                }
+              >
+                {starts && <span class="run-author">{run.author}</span>}
+                {text}
+              </span>
+            ))}
+          </p>
         ))}
-      </p>
+      </div>
     );
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AuthorRun } from '../../src/contract/index.ts';
-import { attributedLines } from '../../src/ui/attributed-lines.ts';
+import { attributedLines, blocksOf } from '../../src/ui/attributed-lines.ts';
 
 const run = (author: string, text: string, time = 't1'): AuthorRun => ({
   author,
@@ -27,29 +27,48 @@ describe('the attributed text as lines (src/ui/attributed-lines.ts)', () => {
     expect(texts([])).toEqual([[]]);
   });
 
-  it('keeps the keys of lines an edit elsewhere left alone, and no two lines share one', () => {
-    const before = attributedLines(
-      [run('ann', 'same\nsame\nend\n'), run('bob', 'tail')],
-      look,
+  it('cuts lines into blocks that an edit elsewhere leaves as they were, and keys nothing twice', () => {
+    // Paragraphs with blank lines between them, as people write.
+    const paragraphs = Array.from(
+      { length: 600 },
+      (_, i) => `Paragraph ${i}, about one thing or another.\n\n`,
     );
-    // bob types a new first line: every other line reads, and is attributed, as before.
-    const after = attributedLines(
-      [
-        run('bob', 'new\n'),
-        run('ann', 'same\nsame\nend\n'),
-        run('bob', 'tail'),
-      ],
-      look,
+    const blocks = (text: string, time = 't1') =>
+      blocksOf(attributedLines([run('ann', text, time)], look));
+    const keys = (text: string, time?: string) =>
+      blocks(text, time).map((b) => b.key);
+    const before = keys(paragraphs.join(''));
+    expect(before.length).toBeGreaterThan(20); // blocks, not one, not a line each
+    expect(before.length).toBeLessThan(300);
+    for (const block of blocks(paragraphs.join('')))
+      expect(new Set(block.lines.map((l) => l.key)).size).toBe(
+        block.lines.length,
+      );
+    expect(new Set(before).size).toBe(before.length);
+    // A line typed into the middle, one edited, one taken away: a block or two each.
+    const edits = [
+      [...paragraphs.slice(0, 300), 'New.\n', ...paragraphs.slice(300)],
+      paragraphs.map((p, i) => (i === 300 ? p.replace('one', 'no') : p)),
+      paragraphs.filter((_, i) => i !== 300),
+    ];
+    for (const edited of edits) {
+      const after = keys(edited.join(''));
+      const kept = after.filter((k) => before.includes(k));
+      expect(after.length - kept.length).toBeLessThanOrEqual(2);
+      expect(before.length - kept.length).toBeLessThanOrEqual(2);
+    }
+    // Typing on at the end of a run moves its last time: shown where it starts.
+    const restarted = blocks(paragraphs.join(''), 't2');
+    expect(restarted.slice(1).map((b) => b.key)).toEqual(before.slice(1));
+  });
+
+  it('keeps blocks of the same line repeated to a size, keys unique', () => {
+    const same = blocksOf(
+      attributedLines([run('ann', 'same\n'.repeat(1000))], look),
     );
-    const keys = (lines: typeof before) => lines.map((l) => l.key);
-    expect(new Set(keys(after)).size).toBe(after.length);
-    expect(keys(after).slice(1)).toEqual(keys(before));
-    // A run written on later: the line it starts on shows its times, the rest stay.
-    const later = attributedLines(
-      [run('ann', 'same\nsame\nend\n', 't2'), run('bob', 'tail')],
-      look,
+    expect(Math.max(...same.map((b) => b.lines.length))).toBeLessThanOrEqual(
+      32,
     );
-    expect(later[0]!.key).not.toBe(before[0]!.key);
-    expect(keys(later).slice(1)).toEqual(keys(before).slice(1));
+    expect(new Set(same.map((b) => b.key)).size).toBe(same.length);
   });
 });
