@@ -1,5 +1,5 @@
 import { signal } from '@preact/signals';
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import {
   disconnect,
   offerJoin,
@@ -67,7 +67,9 @@ export function SyncPanel() {
   useEffect(() => {
     if (!config) confirmingStop.value = false;
   }, [config]);
-  useEffect(() => {
+  // In the task that draws the change, not a frame later: a key pressed at once
+  // (Enter on the question) goes to the control that has taken the focus.
+  useLayoutEffect(() => {
     const target = { link, share, keep }[focusNext.value ?? 'link'].current;
     if (!focusNext.value || !target) return;
     focusNext.value = undefined;
