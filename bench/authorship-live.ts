@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { launchBuiltApp, type BuiltApp } from './built-app.ts';
 import { sampleRuns, toResult } from './measure.ts';
+import { openDocumentHolding } from './open-document.ts';
 import type { BenchResult, Scenario } from './scenario.ts';
 
 const LABEL = 'Document text';
@@ -45,20 +46,7 @@ async function pastedDocument(
     },
     { label: LABEL, text: PARAGRAPH.repeat(paragraphs) },
   );
-  await watching
-    .getByRole('list', { name: 'Documents' })
-    .getByRole('button', { name, exact: true })
-    .click();
-  await watching.waitForFunction(
-    ({ label, length }) =>
-      (
-        document.querySelector(`[aria-label="${label}"]`) as {
-          cmTile?: { root?: { view?: { state: { doc: { length: number } } } } };
-        } | null
-      )?.cmTile?.root?.view?.state.doc.length === length,
-    { label: LABEL, length },
-    { timeout: 120_000 },
-  );
+  await openDocumentHolding(watching, name, length);
   return { typing, watching, length };
 }
 

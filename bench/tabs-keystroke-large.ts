@@ -11,6 +11,7 @@ import {
   traceMainThread,
 } from './cpu-profile.ts';
 import { documentWithConflicts } from './conflicts-query.ts';
+import { openDocumentHolding } from './open-document.ts';
 import { countCpu } from './process-cpu.ts';
 import { percentile, sampleRuns, toResult } from './measure.ts';
 import type { BenchResult, Scenario } from './scenario.ts';
@@ -40,27 +41,6 @@ export async function exportedDocument(
   );
   await log.close();
   return { file, length: text.length, events, text };
-}
-
-async function openLongDocument(
-  page: Page,
-  size: number,
-  length: number,
-): Promise<void> {
-  await page
-    .getByRole('list', { name: 'Documents' })
-    .getByRole('button', { name: titleOf(size), exact: true })
-    .click();
-  await page.waitForFunction(
-    ({ label, length }) =>
-      (
-        document.querySelector(`[aria-label="${label}"]`) as {
-          cmTile?: { root?: { view?: { state: { doc: { length: number } } } } };
-        } | null
-      )?.cmTile?.root?.view?.state.doc.length === length,
-    { label: LABEL, length },
-    { timeout: 120_000 },
-  );
 }
 
 /** The figures of one open: from the click on the document in the list. */
@@ -257,7 +237,7 @@ async function longDocumentTabs(
     () => (globalThis as { longTasks?: number[] }).longTasks!,
   );
   for (const page of [typing, watching])
-    await openLongDocument(page, size, length);
+    await openDocumentHolding(page, titleOf(size), length);
   return {
     typing,
     watching,
