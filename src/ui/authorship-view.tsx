@@ -1,6 +1,6 @@
 import { signal } from '@preact/signals';
 import { Component } from 'preact';
-import { useEffect } from 'preact/hooks';
+import { useEffect, useMemo } from 'preact/hooks';
 import type { Authorship } from '../contract/index.ts';
 import { current, historyVersion, logService } from './app-state.ts';
 import {
@@ -59,9 +59,21 @@ export function AuthorshipView() {
   const authorship = fits(shown.value?.key)
     ? shown.value?.authorship
     : undefined;
-  const colour = new Map(
-    (authorship?.authors ?? []).map((a, i) => [a.author, i % COLOURS]),
-  );
+  // Once per answer: the view also draws again at every delivery, before the
+  // answer for it comes, and cutting a long text into blocks costs its length.
+  const { colour, blocks } = useMemo(() => {
+    const colour = new Map(
+      (authorship?.authors ?? []).map((a, i) => [a.author, i % COLOURS]),
+    );
+    const blocks = authorship
+      ? blocksOf(
+          attributedLines(authorship.runs, (run) =>
+            String(colour.get(run.author)),
+          ),
+        )
+      : [];
+    return { colour, blocks };
+  }, [authorship]);
   return (
     <section class="authorship" aria-label="Authorship">
       <h2>Authorship{at ? ' of this version' : ''}</h2>
@@ -95,11 +107,7 @@ export function AuthorshipView() {
             </tbody>
           </table>
           <div class="attributed">
-            {blocksOf(
-              attributedLines(authorship.runs, (run) =>
-                String(colour.get(run.author)),
-              ),
-            ).map((block) => (
+            {blocks.map((block) => (
               <Block key={block.key} block={block} colour={colour} />
             ))}
           </div>
