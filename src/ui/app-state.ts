@@ -1,4 +1,4 @@
-import { signal } from '@preact/signals';
+import { effect, signal } from '@preact/signals';
 import { proxy, type Remote } from 'comlink';
 import {
   DOC_PREFIX,
@@ -105,6 +105,29 @@ export function holdSaving(): () => void {
     publishSaving(saving.value.error);
   };
 }
+/**
+ * Closing or reloading the tab while edits wait to be saved asks first ("Leave
+ * site? Changes you made may not be saved."), as editors do: until the log has
+ * stored them they exist only in this tab, and a save that keeps failing (storage
+ * full, say) would otherwise be lost with it. Staying sends them at once. The
+ * listener is there only while something waits: a page with nothing to lose
+ * closes without a question and stays eligible for the back/forward cache.
+ */
+function askBeforeLeavingUnsaved(): void {
+  const ask = (event: BeforeUnloadEvent) => {
+    void current.value?.live.flush();
+    event.preventDefault();
+  };
+  let asking = false;
+  effect(() => {
+    const waiting = saving.value.pending > 0;
+    if (waiting === asking) return;
+    asking = waiting;
+    if (waiting) addEventListener('beforeunload', ask);
+    else removeEventListener('beforeunload', ask);
+  });
+}
+
 export const online = signal(
   typeof navigator === 'undefined' ? true : navigator.onLine,
 );
@@ -132,6 +155,7 @@ export async function start(): Promise<void> {
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'hidden') void current.value?.live.flush();
   });
+  askBeforeLeavingUnsaved();
   author.value = await claimTabLabel();
   const supervisor = await superviseLogWorker({
     open: { author: author.value },

@@ -422,6 +422,45 @@ describe('two tabs of one browser', () => {
     await context.close();
   });
 
+  it('asks before a tab with unsaved edits closes, saves them when the user stays, and closes without asking once saved', async () => {
+    const { context, tabs } = await openTabs(chromium(), 1);
+    const one = tabs[0]!;
+    await newDocument(one, [], 'Leaving');
+    const status = () => one.getByRole('status').textContent();
+    await expect.poll(status).toContain('All changes saved');
+    // The batch's timer never fires: the typing waits to be saved until something sends it.
+    await one.evaluate(() => {
+      window.setTimeout = (() => 0) as unknown as typeof setTimeout;
+    });
+    await typeAtEnd(one, 'Not saved yet.');
+    await expect.poll(status).toContain('Saving…');
+
+    const dialogs: string[] = [];
+    one.on('dialog', (dialog) => {
+      dialogs.push(dialog.type());
+      void dialog.dismiss(); // "Stay on page"
+    });
+    /** Asks the tab to close, as its close button would: whether it asked first, or closed. */
+    const closing = () =>
+      new Promise<'asked' | 'closed'>((resolve) => {
+        one.once('dialog', () => resolve('asked'));
+        one.once('close', () => resolve('closed'));
+        void one.close({ runBeforeUnload: true });
+      });
+    expect(await closing()).toBe('asked');
+    expect(dialogs).toEqual(['beforeunload']);
+    // Staying sent the edit.
+    await expect.poll(status).toContain('All changes saved');
+
+    expect(await closing()).toBe('closed');
+    expect(dialogs).toEqual(['beforeunload']);
+    const again = await context.newPage();
+    await again.goto(inject('appUrl'));
+    await expect.poll(() => title(again).inputValue()).toBe('Leaving');
+    await expect.poll(() => documentText(again)).toBe('Not saved yet.');
+    await context.close();
+  });
+
   it('says "Saving…" while a typed title waits to be saved, and "All changes saved" once it is', async () => {
     const { context, tabs } = await openTabs(chromium(), 1);
     const one = tabs[0]!;
