@@ -1,0 +1,143 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { openLog, TEXT_EDITED, type EventId } from '../../src/index.ts';
+import { conflictChanges } from '../../src/doc/conflict-changes.ts';
+import type { DiffPart } from '../../src/doc/text-diff.ts';
+import { assertProperty, propertyTimeout } from '../support/property.ts';
+import { yjsWriter, type YjsWriter } from '../support/yjs-writer.ts';
+
+const STREAM = 'doc/compare';
+
+const chunk = fc
+  .array(fc.constantFrom('a', 'bc', 'é', '中', ' ', '\n', 'xyz'), {
+    minLength: 1,
+    maxLength: 12,
+  })
+  .map((parts) => parts.join(''));
+
+/** One event's edits, positions as a fraction of the text's length. */
+const edits = fc.array(
+  fc.record({
+    at: fc.double({ min: 0, max: 1, noNaN: true }),
+    remove: fc.nat(15),
+    insert: fc.option(chunk, { nil: '' }),
+  }),
+  { minLength: 1, maxLength: 4 },
+);
+type Edits = fc.Arbitrary<
+  typeof edits extends fc.Arbitrary<infer T> ? T : never
+>;
+type Steps = Edits extends fc.Arbitrary<infer T> ? T : never;
+
+function apply(text: Y.Text, steps: Steps): void {
+  for (const { at, remove, insert } of steps) {
+    const index = Math.floor(at * text.length);
+    text.delete(index, Math.min(remove, text.length - index));
+    text.insert(index, insert);
+  }
+}
+
+/** Everything but `drop`, joined: a diff's old side (drop 'added') or new side. */
+const sideOf = (parts: DiffPart[], drop: DiffPart['kind']) =>
+  parts
+    .filter((p) => p.kind !== drop)
+    .map((p) => p.text)
+    .join('');
+
+describe('conflictChanges (src/doc/conflict-changes.ts)', () => {
+  it(
+    'shows each concurrent writer the fork text with only its own insertions and deletions, and the merge as both',
+    async () => {
+      await assertProperty(
+        fc.asyncProperty(
+          // Before the fork: the first writer's events (some deleting), which the
+          // others take in. After it: each writer's events, seeing no one else's.
+          fc.array(edits, { minLength: 1, maxLength: 4 }),
+          fc.array(fc.array(edits, { minLength: 1, maxLength: 3 }), {
+            minLength: 2,
+            maxLength: 3,
+          }),
+          async (before, after) => {
+            const log = await openLog();
+            const append = async (
+              w: YjsWriter,
+              update: Uint8Array,
+              expected: EventId[],
+            ) =>
+              (
+                await log.append(
+                  STREAM,
+                  { type: TEXT_EDITED, data: update, author: w.name },
+                  { expected },
+                )
+              )[0]!.event.id;
+            const writers = after.map((_, i) => yjsWriter(`W${i}`));
+            const first = writers[0]!;
+            let base: EventId[] = [];
+            for (const steps of before) {
+              apply(first.text, steps);
+              base = [await append(first, first.take(), base)];
+            }
+            const forkState = Y.encodeStateAsUpdate(first.doc);
+            const forkText = first.text.toString();
+            for (const w of writers.slice(1)) {
+              Y.applyUpdate(w.doc, forkState);
+              w.take();
+            }
+            const heads: EventId[] = [];
+            const own = new Map<string, string>();
+            for (const [i, events] of after.entries()) {
+              const w = writers[i]!;
+              let tip = base;
+              for (const steps of events) {
+                apply(w.text, steps);
+                const update = w.take();
+                if (update.length > 2) tip = [await append(w, update, tip)];
+              }
+              if (tip !== base) {
+                heads.push(...tip);
+                own.set(w.name, w.text.toString());
+              }
+            }
+            if (heads.length === 0) return;
+            // The first writer saw both sides: a side too, with nothing of its own
+            // if it wrote nothing since the fork.
+            const mergedAt = [
+              await append(first, new Uint8Array([0, 0]), heads),
+            ];
+            own.set(first.name, first.text.toString());
+            const mergedDoc = new Y.Doc();
+            for (const w of writers)
+              Y.applyUpdate(mergedDoc, Y.encodeStateAsUpdate(w.doc));
+
+            const changes = await conflictChanges(log, STREAM, base, mergedAt);
+            expect(sideOf(changes.merged, 'added')).toBe(forkText);
+            expect(sideOf(changes.merged, 'removed')).toBe(
+              mergedDoc.getText('body').toString(),
+            );
+            expect(new Map(changes.sides.map((s) => [s.writer, true]))).toEqual(
+              new Map([...own.keys()].map((name) => [name, true])),
+            );
+            for (const { writer, parts } of [
+              ...changes.sides,
+              { writer: 'merged', parts: changes.merged },
+            ]) {
+              if (writer !== 'merged') {
+                expect(sideOf(parts, 'added')).toBe(forkText);
+                expect(sideOf(parts, 'removed')).toBe(own.get(writer));
+              }
+              // Runs are whole: no two neighbours of one kind, none empty.
+              parts.forEach((p, i) => {
+                expect(p.text).not.toBe('');
+                expect(p.kind).not.toBe(parts[i - 1]?.kind);
+              });
+            }
+          },
+        ),
+        300,
+      );
+    },
+    propertyTimeout(60_000),
+  );
+});
