@@ -73,7 +73,8 @@ export interface DocumentService {
     value: Json,
     at?: EventId[],
   ): Promise<AppendResult>;
-  restoreDocument(docId: string, at: EventId[]): Promise<AppendResult>;
+  /** Every event the restore wrote, the restore last (DocumentHandle.restore). */
+  restoreDocument(docId: string, at: EventId[]): Promise<AppendResult[]>;
   deleteDocument(docId: string): Promise<AppendResult>;
   undeleteDocument(docId: string): Promise<AppendResult>;
   /**

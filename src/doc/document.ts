@@ -19,6 +19,7 @@ import { ConflictMemo } from './conflict-memo.ts';
 import { sameIds } from '../log/append.ts';
 import { storeOf } from '../log/log.ts';
 import { loneSurrogateIn, spliceBetween } from './text-splice.ts';
+import { PIECE_BYTES, piecesOfUpdate } from './update-pieces.ts';
 
 export interface DocumentView {
   text: string;
@@ -63,10 +64,13 @@ export interface DocumentHandle {
   /** The view without its conflicts: cheap enough for listing every document. */
   summary(options?: AtOptions): Promise<Omit<DocumentView, 'conflicts'>>;
   /**
-   * Makes the version at `at` current, with one new event: its text change is the
-   * `spliceBetween` of the current text and that version's.
+   * Makes the version at `at` current with one new event, a `doc.version.restored`
+   * whose text change is the `spliceBetween` of the current text and that version's.
+   * Text past what one event holds (a deleted chapter brought back) goes ahead of it
+   * as `doc.text.edited` events, in the same atomic batch. Resolves to every event's
+   * result, the restore last.
    */
-  restore(at: EventId[]): Promise<AppendResult>;
+  restore(at: EventId[]): Promise<AppendResult[]>;
   delete(): Promise<AppendResult>;
   undelete(): Promise<AppendResult>;
 }
@@ -139,27 +143,29 @@ export async function openDocument(
   const headsFor = async (options: AtOptions = {}) =>
     options.at ? [...new Set(options.at)].sort() : await log.heads(stream);
 
-  /** Appends an event made against `state`, then folds it in; a refused append discards the state. */
+  /**
+   * Appends events made against `state`, as one atomic batch (each after the one
+   * before), then folds them in; a refused append discards the state.
+   */
   async function commit(
     state: DocState,
     heads: EventId[],
-    type: string,
-    data: Json | Uint8Array,
+    events: { type: string; data: Json | Uint8Array }[],
   ) {
-    let result: AppendResult;
+    let results: AppendResult[];
     try {
-      [result] = (await log.append(
+      results = await log.append(
         stream,
-        { type, data, ...author },
+        events.map((e) => ({ ...e, ...author })),
         { expected: heads },
-      )) as [AppendResult];
+      );
     } catch (error) {
       states.evict(state);
       throw error;
     }
-    state.adopt(result.event, onIgnoredError);
-    state.heads = [result.event.id];
-    return result;
+    for (const { event } of results) state.adopt(event, onIgnoredError);
+    state.heads = [results[results.length - 1]!.event.id];
+    return results;
   }
 
   async function setRegister(name: string, value: Json, options?: AtOptions) {
@@ -170,7 +176,10 @@ export async function openDocument(
       value,
       supersedes: state.registers.liveIds(name),
     };
-    return commit(state, heads, FIELD_SET, data as unknown as Json);
+    const [result] = await commit(state, heads, [
+      { type: FIELD_SET, data: data as unknown as Json },
+    ]);
+    return result!;
   }
 
   const handle: DocumentHandle = {
@@ -219,7 +228,10 @@ export async function openDocument(
           }
         }
         const update = state.splice({ index, deleteCount, insert })!;
-        return commit(state, heads, TEXT_EDITED, update);
+        const [result] = await commit(state, heads, [
+          { type: TEXT_EDITED, data: update },
+        ]);
+        return result!;
       }),
     setField: (name, value, options) =>
       serial(async () => {
@@ -278,12 +290,19 @@ export async function openDocument(
             continue;
           fields[name] = { value: wanted, supersedes: now.map((v) => v.id) };
         }
+        // Text past what one event holds (a deleted chapter brought back) goes as
+        // text edits first, the restore last with the rest: one atomic batch.
+        const pieces = update ? piecesOfUpdate(update, PIECE_BYTES) : [];
+        const last = pieces.pop();
         const data: RestoreData = {
           from,
-          text: update ? toBase64Url(update) : null,
+          text: last ? toBase64Url(last) : null,
           fields,
         };
-        return commit(state, heads, VERSION_RESTORED, data as unknown as Json);
+        return commit(state, heads, [
+          ...pieces.map((piece) => ({ type: TEXT_EDITED, data: piece })),
+          { type: VERSION_RESTORED, data: data as unknown as Json },
+        ]);
       }),
     delete: () => serial(() => setRegister(DELETED_FIELD, true)),
     undelete: () => serial(() => setRegister(DELETED_FIELD, false)),

@@ -1,6 +1,14 @@
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
+import { LIMITS } from '../log/validate.ts';
 import { splitsSurrogatePair } from './text-splice.ts';
+
+/**
+ * The size the app cuts its own text updates to (a tab's typing, a restore): a
+ * quarter of what an event holds, so that what goes with one (other tabs' early
+ * text, a restore's fields, base64's third more) still fits.
+ */
+export const PIECE_BYTES = LIMITS.maxDataBytes / 4;
 
 /**
  * `update`, one writer's Yjs transaction, as updates of at most `maxBytes` each that,

@@ -573,9 +573,11 @@ export async function restoreVersion(at: EventId[]): Promise<void> {
   if (!doc) return;
   const s = await started;
   await doc.live.flush();
-  await guarded(async () =>
-    written(doc.docId, await s.restoreDocument(doc.docId, at)),
-  );
+  await guarded(async () => {
+    // Each event in turn: a restore too large for one event is several, chained.
+    for (const result of await s.restoreDocument(doc.docId, at))
+      written(doc.docId, result);
+  });
 }
 
 /** What each writer of a text conflict changed since its fork point, and merged. */

@@ -8,7 +8,7 @@ import {
   type LogEvent,
   type TextSplice,
 } from '../index.ts';
-import { piecesOfUpdate } from '../doc/update-pieces.ts';
+import { PIECE_BYTES, piecesOfUpdate } from '../doc/update-pieces.ts';
 import {
   TypingShare,
   withCarried,
@@ -29,7 +29,7 @@ export const MAX_DELAY_MS = 250;
  * of them) is sent in pieces: saved as several events, never as one the log refuses
  * every time it is sent.
  */
-const BATCH_BYTES = LIMITS.maxDataBytes / 4;
+const BATCH_BYTES = PIECE_BYTES;
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 60_000;
 

@@ -8,6 +8,7 @@ import {
   newDocument,
   openTabs,
   tabLabel,
+  text,
   timeline,
   title,
   typeAtEnd,
@@ -98,6 +99,71 @@ describe('the version history', () => {
     for (const page of [one, two])
       await expect.poll(() => documentText(page)).toBe('First words.');
     expect(await version()).not.toBe(latest);
+    await context.close();
+  });
+
+  it('restores a version of megabytes after all of it was deleted, in both tabs and from the log', async () => {
+    const { context, tabs } = await openTabs(chromium(), 2);
+    const [one, two] = tabs as [Page, Page];
+    await newDocument(one, [two], 'Book');
+    // 2 million characters, 3 MB of UTF-8: an event holds 1 MiB.
+    const book = 'Chapter one. It was a dark night 😀 é 中文\n'.repeat(50_000);
+    await text(one).click();
+    await one.evaluate((value) => {
+      const data = new DataTransfer();
+      data.setData('text/plain', value);
+      document.querySelector('[aria-label="Document text"]')!.dispatchEvent(
+        new ClipboardEvent('paste', {
+          clipboardData: data,
+          bubbles: true,
+          cancelable: true,
+        }),
+      );
+    }, book);
+    const saved = () =>
+      expect
+        .poll(() => one.getByRole('status').textContent(), { timeout: 30_000 })
+        .toContain('All changes saved');
+    await saved();
+    await one.keyboard.press('Control+a');
+    await one.keyboard.press('Delete');
+    await saved();
+    await expect.poll(() => documentText(two)).toBe('');
+
+    // Back one edit: the last of the paste, the whole book.
+    const versions = one.getByRole('region', { name: 'Version history' });
+    await versions
+      .getByRole('button', { name: 'Previous edit by them' })
+      .click();
+    const past = versions.getByRole('textbox', {
+      name: 'Text at this version',
+    });
+    await expect
+      .poll(async () => (await past.inputValue()) === book, { timeout: 30_000 })
+      .toBe(true);
+    await versions
+      .getByRole('button', { name: 'Restore this version' })
+      .click();
+    await saved();
+    const holds = (page: Page) =>
+      expect
+        .poll(async () => (await documentText(page)) === book, {
+          timeout: 30_000,
+        })
+        .toBe(true);
+    await holds(one);
+    await holds(two);
+    // Reloaded, the other tab reads it from the log alone.
+    await two.reload();
+    await holds(two);
+    await expect
+      .poll(() =>
+        two
+          .getByRole('region', { name: 'Version history' })
+          .getByText(/^Version \d+ of \d+/)
+          .textContent(),
+      )
+      .toMatch(/restored a version/);
     await context.close();
   });
 

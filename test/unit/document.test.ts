@@ -5,6 +5,7 @@ import {
   openDocument,
   openLog,
   InvalidEditError,
+  LIMITS,
   type EventId,
 } from '../../src/index.ts';
 import { collect } from '../support/records.ts';
@@ -177,11 +178,44 @@ describe('restore', () => {
     await one.editText(0, 5, 'second');
     await one.setField('title', 'v2');
     await one.setField('owner', 'me');
-    const restored = await one.restore([v1.event.id]);
-    expect(restored.event.type).toBe('doc.version.restored');
+    const written = await one.restore([v1.event.id]);
+    expect(written).toHaveLength(1);
+    expect(written[0]!.event.type).toBe('doc.version.restored');
     const now = await one.view();
     expect(now.text).toBe(old.text);
     expect(now.fields).toEqual(old.fields);
+  });
+
+  it('brings back a text larger than one event holds, in one atomic batch that ends with the restore', async () => {
+    const { log, one, two } = await tabs();
+    // 1.5 million characters, a third at a time (an event holds at most 1 MiB).
+    const third = 'A chapter of the book, line after line.\n'.repeat(12_500);
+    for (let i = 0; i < 3; i++) await one.editText(i * third.length, 0, third);
+    const whole = await one.view();
+    expect(whole.text.length).toBe(3 * third.length);
+    await one.editText(0, whole.text.length, 'Oops.'); // all of it deleted
+    const before = (await collect(log.read(one.stream))).length;
+
+    const restored = (await one.restore(whole.heads)).at(-1)!;
+    expect(restored.event.type).toBe('doc.version.restored');
+    const events = await collect(log.read(one.stream));
+    const added = events.slice(before);
+    expect(added.length).toBeGreaterThan(1);
+    expect(added.at(-1)!.id).toBe(restored.event.id);
+    // Each event within the limit, each after the one before.
+    for (const [i, event] of added.entries()) {
+      const bytes =
+        event.data instanceof Uint8Array
+          ? event.data.length
+          : JSON.stringify(event.data).length;
+      expect(bytes).toBeLessThanOrEqual(LIMITS.maxDataBytes);
+      if (i > 0) expect(event.parents).toEqual([added[i - 1]!.id]);
+    }
+    expect((await one.view()).text).toBe(whole.text);
+    // Another handle, and a fresh fold, read the same.
+    expect((await two.view()).text).toBe(whole.text);
+    const fresh = await openDocument(log, 'notes');
+    expect((await fresh.view()).text).toBe(whole.text);
   });
 });
 

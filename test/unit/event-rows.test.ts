@@ -2,7 +2,12 @@ import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { summaryOf } from '../../src/doc/event-rows.ts';
 import { TEXT_EDITED } from '../../src/doc/doc-events.ts';
-import { openDocument, openLog, type LogEvent } from '../../src/index.ts';
+import {
+  openDocument,
+  openLog,
+  type AppendResult,
+  type LogEvent,
+} from '../../src/index.ts';
 
 /** A text edit whose update is what `edit` did to a text that held `before`. */
 function textEdit(before: string, edit: (text: Y.Text) => void): LogEvent {
@@ -59,7 +64,7 @@ describe("the event explorer's summary of a text edit", () => {
     const doc = await openDocument(log, 'd', { author: 'Ann' });
     const first = await doc.editText(0, 0, 'Hello');
     await doc.editText(5, 0, ' world');
-    const restored = await doc.restore([first.event.id]);
+    const [restored] = (await doc.restore([first.event.id])) as [AppendResult];
     expect(summaryOf(restored.event)).toBe(
       'restored an earlier version: deleted 6 characters',
     );
