@@ -30,6 +30,7 @@ import {
   type SupervisedSubscription,
 } from './log-supervisor.ts';
 import { resumeRelaySync, startRelaySync } from './relay-sync.ts';
+import { keepStorage } from './storage-kept.ts';
 import { claimTabLabel } from './tab-label.ts';
 import { broadcastTyping } from './typing-share.ts';
 
@@ -156,6 +157,7 @@ export async function start(): Promise<void> {
     if (document.visibilityState === 'hidden') void current.value?.live.flush();
   });
   askBeforeLeavingUnsaved();
+  keepStorage(() => documents.value.length > 0);
   author.value = await claimTabLabel();
   const supervisor = await superviseLogWorker({
     open: { author: author.value },

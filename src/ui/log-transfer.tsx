@@ -5,6 +5,7 @@ import {
   transferResult,
   verifyLog,
 } from './app-state.ts';
+import { storageKept } from './storage-kept.ts';
 
 /** Export the log as CloudEvents JSON Lines, import one, and show how far either has come. */
 export function LogTransfer() {
@@ -47,6 +48,13 @@ export function LogTransfer() {
       )}
       {transferResult.value && (
         <p class="transfer-result">{transferResult.value}</p>
+      )}
+      {storageKept.value && (
+        <p class="storage-kept">
+          {storageKept.value === 'persisted'
+            ? 'This browser keeps the log until you clear the site’s data.'
+            : 'This browser may clear the log when space runs low: export it, or share it with another device, to keep a copy.'}
+        </p>
       )}
     </section>
   );

@@ -55,6 +55,35 @@ describe('offline', () => {
   });
 });
 
+describe('keeping the log', () => {
+  it('asks the browser to keep its storage once the log holds a document, and says whether it will', async () => {
+    const browser = chromium();
+    const { context, tabs } = await openTabs(browser, 1);
+    const [page] = tabs as [Page];
+    const note = page.locator('.storage-kept');
+    // Nothing written yet, and nothing granted: the browser may clear it.
+    await expect.poll(() => note.textContent()).toContain('may clear the log');
+    // Chromium keeps a site's storage when its permission says so (its own
+    // heuristics give it to sites people use a lot; a test grants it).
+    const { targetInfo } = await (
+      await context.newCDPSession(page)
+    ).send('Target.getTargetInfo');
+    await (
+      await browser.newBrowserCDPSession()
+    ).send('Browser.grantPermissions', {
+      origin: new URL(inject('appUrl')).origin,
+      browserContextId: targetInfo.browserContextId!,
+      permissions: ['durableStorage'],
+    });
+    // The page asks once it holds something to lose.
+    await newDocument(page, [], 'Kept');
+    await expect
+      .poll(() => note.textContent())
+      .toBe('This browser keeps the log until you clear the site’s data.');
+    await context.close();
+  });
+});
+
 describe('export and import', () => {
   it('round-trips a log with conflicts into a fresh profile, twice without change', async () => {
     const source = await openTabs(chromium(), 2);
