@@ -212,6 +212,9 @@ interface Plot {
   xName?: string;
 }
 
+/** Columns whose cells hold what replicas wrote (titles, labels): broken anywhere. */
+const FROM_REPLICAS = new Set(['Author', 'Document']);
+
 /** A chart, the same numbers as a table (what a screen reader reads), and their CSV. */
 function Figure(props: {
   name: string;
@@ -248,7 +251,16 @@ function Figure(props: {
             {rows.map((row, i) => (
               <tr key={i}>
                 {row.map((cell, k) => (
-                  <td key={k}>{cell}</td>
+                  <td
+                    key={k}
+                    class={
+                      FROM_REPLICAS.has(columns[k]!)
+                        ? 'from-replica'
+                        : undefined
+                    }
+                  >
+                    {cell}
+                  </td>
                 ))}
               </tr>
             ))}

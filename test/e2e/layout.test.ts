@@ -6,7 +6,7 @@
 // document right below the list of documents.
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { newDocument, openTabs } from './support/app.ts';
+import { newDocument, openTabs, typeTogether } from './support/app.ts';
 import { useChromium } from './support/browser.ts';
 
 const chromium = useChromium();
@@ -113,20 +113,25 @@ describe('a title of one long word', () => {
   });
 });
 
-/** Column headings with a word broken over two lines ("Insert" / "ed"), by their text. */
-function headingsBrokenInWords(page: Page): Promise<string[]> {
-  return page.evaluate(() =>
-    [...document.querySelectorAll('thead th')].flatMap((th) => {
-      const text = th.firstChild;
-      if (!(text instanceof Text)) return [];
-      const broken = [...text.data.matchAll(/\S+/g)].some((word) => {
-        const range = document.createRange();
-        range.setStart(text, word.index);
-        range.setEnd(text, word.index + word[0].length);
-        return range.getClientRects().length > 1;
-      });
-      return broken ? [text.data] : [];
-    }),
+/**
+ * Cells of the page's own words with a word broken over two lines ("Insert" / "ed"),
+ * by their text: column headings, and what `cells` selects.
+ */
+function wordsBrokenIn(page: Page, cells = 'thead th'): Promise<string[]> {
+  return page.evaluate(
+    (selector) =>
+      [...document.querySelectorAll(selector)].flatMap((th) => {
+        const text = th.firstChild;
+        if (!(text instanceof Text)) return [];
+        const broken = [...text.data.matchAll(/\S+/g)].some((word) => {
+          const range = document.createRange();
+          range.setStart(text, word.index);
+          range.setEnd(text, word.index + word[0].length);
+          return range.getClientRects().length > 1;
+        });
+        return broken ? [text.data] : [];
+      }),
+    cells,
   );
 }
 
@@ -159,7 +164,7 @@ describe('on a phone', () => {
       .getByRole('row')
       .nth(1)
       .waitFor();
-    expect(await headingsBrokenInWords(page)).toEqual([]);
+    expect(await wordsBrokenIn(page)).toEqual([]);
     expect(await pastViewport(page)).toEqual({ out: [], scrolls: false });
     for (const [screen, region] of [
       ['Event explorer', 'Event explorer'],
@@ -175,8 +180,29 @@ describe('on a phone', () => {
         out: [],
         scrolls: false,
       });
-      expect(await headingsBrokenInWords(page)).toEqual([]);
+      expect(await wordsBrokenIn(page)).toEqual([]);
     }
+    await context.close();
+  });
+});
+
+describe('the insights', () => {
+  it('keep the page’s own words whole in their tables, as wide as the cards are', async () => {
+    const { context, tabs } = await openTabs(chromium(), 2);
+    const [one, two] = tabs as [Page, Page];
+    await newDocument(one, [two], 'Together');
+    await typeTogether([one, two], ['Written by one.', 'Written by two.']);
+    await one.getByRole('button', { name: 'Insights' }).click();
+    const conflicts = one.getByRole('table', {
+      name: 'Conflicts over time by kind',
+    });
+    await expect
+      .poll(() => conflicts.textContent(), { timeout: 20_000 })
+      .toContain('overlapping text');
+    // Kinds, states and times are the page's; documents and authors, replicas'.
+    expect(
+      await wordsBrokenIn(one, 'thead th, .figure-table td:not(.from-replica)'),
+    ).toEqual([]);
     await context.close();
   });
 });
