@@ -222,11 +222,12 @@ function EventsTable() {
                   {dateTimeText(row.time)}
                 </button>
               </td>
-              <td>{row.author}</td>
+              {/* A cell cut to "…" says the whole of it on hover. */}
+              <td title={row.author}>{row.author}</td>
               <td class="mono">{row.actor}</td>
-              <td>{streamName(row.stream)}</td>
+              <td title={streamName(row.stream)}>{streamName(row.stream)}</td>
               <td>{row.type}</td>
-              <td>{row.summary}</td>
+              <td title={row.summary}>{row.summary}</td>
             </tr>
           ))}
           {last < total && <Spacer rows={total - last} />}

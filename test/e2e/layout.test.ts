@@ -232,6 +232,12 @@ describe('the event explorer', () => {
       ),
     );
     expect(cut).toEqual([]);
+    // The stream and the summary, cut or not, say the whole of it on hover.
+    const summary = table.getByRole('row').nth(1).getByRole('cell').nth(5);
+    expect(await summary.getAttribute('title')).toBe(
+      await summary.textContent(),
+    );
+    expect(await summary.textContent()).toMatch(/^title = "/);
     await context.close();
   });
 });
