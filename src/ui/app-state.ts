@@ -524,7 +524,17 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
+/**
+ * A document just made with "New document", and what had focus when it was asked
+ * for: its title takes focus once shown, unless the user went on elsewhere meanwhile
+ * (TitleField).
+ */
+export const titleWanted = signal<
+  { docId: string; from: Element | null } | undefined
+>(undefined);
+
 export async function createDoc(): Promise<void> {
+  const from = document.activeElement;
   // The page shows a document opening from the click on (see openDoc).
   const placeholder = { docId: '', text: '' };
   opening.value = placeholder;
@@ -537,7 +547,9 @@ export async function createDoc(): Promise<void> {
     throw error;
   }
   // Another document was asked for meanwhile: that one opens.
-  if (opening.value === placeholder) await openDoc(docId);
+  if (opening.value !== placeholder) return;
+  titleWanted.value = { docId, from };
+  await openDoc(docId);
 }
 
 /**

@@ -1,6 +1,12 @@
 import { useEffect, useRef } from 'preact/hooks';
 import type { EventId } from '../index.ts';
-import { current, holdSaving, setField, view } from './app-state.ts';
+import {
+  current,
+  holdSaving,
+  setField,
+  titleWanted,
+  view,
+} from './app-state.ts';
 import { MAX_DELAY_MS, QUIET_MS } from './live-document.ts';
 
 /**
@@ -47,6 +53,21 @@ export function TitleField() {
     // Never overwrite what the user is typing.
     if (el && document.activeElement !== el) el.value = values[0] ?? '';
   }, [values.join('\u0000')]);
+
+  // A new document's title, once shown, takes focus with "Untitled" selected: what
+  // is typed names it (typed on the button instead, a space made another document).
+  // Not if focus went elsewhere meanwhile, or typing into the field began.
+  const wanted = titleWanted.value;
+  useEffect(() => {
+    const el = input.current;
+    if (!wanted || !el || current.value?.docId !== wanted.docId) return;
+    if (values.length === 0) return;
+    titleWanted.value = undefined;
+    const active = document.activeElement;
+    if (active !== wanted.from && active !== document.body) return;
+    el.focus();
+    el.select();
+  }, [wanted, current.value?.docId, values.length]);
 
   const begin = () => {
     const doc = current.value;

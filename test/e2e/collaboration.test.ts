@@ -376,6 +376,36 @@ describe('two tabs of one browser', () => {
     await context.close();
   });
 
+  it('gives "New document" pressed from the keyboard a title to type into, "Untitled" selected', async () => {
+    const { context, tabs } = await openTabs(chromium(), 1);
+    const one = tabs[0]!;
+    await newDocument(one, [], 'First');
+    const create = one.getByRole('button', { name: 'New document' });
+    await create.focus();
+    await one.keyboard.press('Enter');
+    // Focus moves once the title shows "Untitled", all of it selected.
+    await expect
+      .poll(() =>
+        title(one).evaluate((el: HTMLInputElement) =>
+          document.activeElement === el
+            ? el.value.slice(el.selectionStart!, el.selectionEnd!)
+            : undefined,
+        ),
+      )
+      .toBe('Untitled');
+    // A space goes into the title, not to the button (which made another document).
+    await one.keyboard.type('Typed title');
+    await one.keyboard.press('Enter');
+    const documents = one.getByRole('list', { name: 'Documents' });
+    await expect
+      .poll(() => documents.getByRole('button').allTextContents())
+      .toEqual(expect.arrayContaining(['First', 'Typed title']));
+    expect(
+      (await documents.getByRole('listitem').allTextContents()).length,
+    ).toBe(2);
+    await context.close();
+  });
+
   it('sends what was typed the moment the page goes out of sight, not when its timers fire', async () => {
     const { context, tabs } = await openTabs(chromium(), 2);
     const [one, two] = tabs as [Page, Page];
