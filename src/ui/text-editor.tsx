@@ -9,6 +9,7 @@ import { EditorView, keymap } from '@codemirror/view';
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import { spliceBetween, type TextSplice } from '../index.ts';
 import type { LiveDocument, TextDelta } from './live-document.ts';
+import { showTextFocus } from './text-focus.ts';
 
 /** Marks a change the editor did not make itself: someone else's, or the opened text. */
 const notTyped = Annotation.define<true>();
@@ -101,8 +102,10 @@ export function TextEditor({
       },
     });
     editor.current = view;
+    const forgetFocus = showTextFocus(() => view.focus());
     return () => {
       editor.current = undefined;
+      forgetFocus();
       view.destroy();
     };
   }, []);

@@ -8,6 +8,7 @@ import {
   view,
 } from './app-state.ts';
 import { MAX_DELAY_MS, QUIET_MS } from './live-document.ts';
+import { focusText } from './text-focus.ts';
 
 /**
  * A title is a line. The field takes no more than this (a chapter pasted into it is
@@ -153,7 +154,14 @@ export function TitleField() {
           onFocus={begin}
           onInput={onInput}
           onBlur={end}
-          onKeyDown={(e) => e.key === 'Enter' && input.current!.blur()}
+          // Enter ends the title, as in a notes app: on to the text (saving it).
+          // The key is the title's: with focus moved in its keydown, the editor
+          // would otherwise take it as a line break.
+          onKeyDown={(e) => {
+            if (e.key !== 'Enter') return;
+            e.preventDefault();
+            if (!focusText()) input.current!.blur();
+          }}
         />
       </label>
       {values.length > 1 && (

@@ -376,7 +376,7 @@ describe('two tabs of one browser', () => {
     await context.close();
   });
 
-  it('gives "New document" pressed from the keyboard a title to type into, "Untitled" selected', async () => {
+  it('gives "New document" pressed from the keyboard a title to type into, "Untitled" selected, and Enter there goes on to the text', async () => {
     const { context, tabs } = await openTabs(chromium(), 1);
     const one = tabs[0]!;
     await newDocument(one, [], 'First');
@@ -395,7 +395,15 @@ describe('two tabs of one browser', () => {
       .toBe('Untitled');
     // A space goes into the title, not to the button (which made another document).
     await one.keyboard.type('Typed title');
+    // Enter ends the title and goes on to the text.
     await one.keyboard.press('Enter');
+    await expect
+      .poll(() =>
+        text(one).evaluate((el) => el.contains(document.activeElement)),
+      )
+      .toBe(true);
+    await one.keyboard.type('And its first words.');
+    await expect.poll(() => documentText(one)).toBe('And its first words.');
     const documents = one.getByRole('list', { name: 'Documents' });
     await expect
       .poll(() => documents.getByRole('button').allTextContents())
