@@ -1,6 +1,6 @@
 import { signal } from '@preact/signals';
 import { Component } from 'preact';
-import { useEffect } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import type { DocConflict, DocumentView, Json } from '../index.ts';
 import { diffText, type DiffPart } from '../doc/text-diff.ts';
 import type { ConflictChanges } from '../doc/conflict-changes.ts';
@@ -53,6 +53,12 @@ interface Comparison {
 const selected = signal<Comparison | undefined>(undefined);
 /** The "Compare" button that opened the comparison: focus goes back to it on close. */
 let opener: HTMLElement | undefined;
+/**
+ * A comparison the user just asked for: its heading takes focus (and so comes into
+ * view: it opens below the list, often below the fold). One made again because its
+ * conflict was resolved meanwhile leaves focus where it is.
+ */
+let focusWanted = false;
 
 function closeComparison(): void {
   selected.value = undefined;
@@ -311,6 +317,12 @@ function Lanes() {
 
 function Comparison() {
   const chosen = selected.value;
+  const heading = useRef<HTMLHeadingElement>(null);
+  useLayoutEffect(() => {
+    if (!chosen || !focusWanted) return;
+    focusWanted = false;
+    heading.current?.focus();
+  }, [chosen?.conflict]);
   if (!chosen) return null;
   const { conflict, fork, changes, error } = chosen;
   const close = (
@@ -321,7 +333,9 @@ function Comparison() {
   if (error)
     return (
       <section class="comparison" aria-label="Compare versions">
-        <h3>{describe(conflict)}</h3>
+        <h3 ref={heading} tabIndex={-1}>
+          {describe(conflict)}
+        </h3>
         <p role="alert">Could not compare: {error}</p>
         {close}
       </section>
@@ -351,7 +365,9 @@ function Comparison() {
     : chosen.merged && fork && diffText(fork.text, chosen.merged.text);
   return (
     <section class="comparison" aria-label="Compare versions">
-      <h3>{describe(conflict)}</h3>
+      <h3 ref={heading} tabIndex={-1}>
+        {describe(conflict)}
+      </h3>
       <p class="legend">
         Each side shows what it changed since the fork point: <ins>added</ins>,{' '}
         <del>removed</del>.
@@ -451,6 +467,7 @@ export function ConflictTimeline() {
                   type="button"
                   onClick={(e) => {
                     opener = e.currentTarget;
+                    focusWanted = true;
                     void compare(c);
                   }}
                 >

@@ -272,12 +272,26 @@ describe('two tabs of one browser', () => {
           /1 unresolved[\s\S]*title: 2 concurrent values[\s\S]*unresolved/,
         );
     }
-    // Tab one compares the two while tab two picks one.
+    // Tab one compares the two while tab two picks one. The comparison opens below
+    // the list: its heading takes focus, and so comes into view.
     await timeline(one).getByRole('button', { name: 'Compare' }).click();
     const merged = one.getByRole('group', { name: 'Merged result' });
     await expect
       .poll(() => merged.textContent())
       .toMatch(/Plan A \/ Plan B|Plan B \/ Plan A/);
+    const comparisonHeading = one
+      .getByRole('region', { name: 'Compare versions' })
+      .getByRole('heading', { level: 3 });
+    expect(
+      await comparisonHeading.evaluate((el) => {
+        const box = el.getBoundingClientRect();
+        return (
+          el === document.activeElement &&
+          box.top >= 0 &&
+          box.bottom <= innerHeight
+        );
+      }),
+    ).toBe(true);
     await two.getByRole('button', { name: 'Use “Plan A”' }).click();
     const picker = await tabLabel(two);
     for (const page of [one, two]) {
@@ -307,6 +321,10 @@ describe('two tabs of one browser', () => {
         () => (document.activeElement as HTMLInputElement | null)?.value,
       ),
     ).toBe('Plan A');
+    // Made again with the pick, it left focus where it was.
+    expect(
+      await comparisonHeading.evaluate((el) => el === document.activeElement),
+    ).toBe(true);
     await one.getByRole('button', { name: 'Close comparison' }).click();
     await expect.poll(() => focused(one)).toBe('Compare');
     await context.close();
