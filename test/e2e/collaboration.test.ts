@@ -6,6 +6,7 @@ import {
   documentText,
   newDocument,
   openTabs,
+  pasteIntoText,
   selectInText,
   tabLabel,
   text,
@@ -194,18 +195,7 @@ describe('two tabs of one browser', () => {
     await newDocument(one, [two], 'Book');
     // A million characters (UTF-16 units), 1.2 MB of UTF-8: an event holds 1 MiB.
     const paste = 'Chapter one. It was a dark night 😀 é 中文\n'.repeat(25_000);
-    await text(one).click();
-    await one.evaluate((value) => {
-      const data = new DataTransfer();
-      data.setData('text/plain', value);
-      document.querySelector('[aria-label="Document text"]')!.dispatchEvent(
-        new ClipboardEvent('paste', {
-          clipboardData: data,
-          bubbles: true,
-          cancelable: true,
-        }),
-      );
-    }, paste);
+    await pasteIntoText(one, paste);
     const saved = async (expected: string) => {
       await expect
         .poll(() => one.getByRole('status').textContent(), { timeout: 30_000 })

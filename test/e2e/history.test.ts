@@ -7,8 +7,8 @@ import {
   documentText,
   newDocument,
   openTabs,
+  pasteIntoText,
   tabLabel,
-  text,
   timeline,
   title,
   typeAtEnd,
@@ -110,18 +110,7 @@ describe('the version history', () => {
     const book = 'Chapter one. It was a dark night and the rain fell.\n'.repeat(
       17_000,
     );
-    await text(one).click();
-    await one.evaluate((value) => {
-      const data = new DataTransfer();
-      data.setData('text/plain', value);
-      document.querySelector('[aria-label="Document text"]')!.dispatchEvent(
-        new ClipboardEvent('paste', {
-          clipboardData: data,
-          bubbles: true,
-          cancelable: true,
-        }),
-      );
-    }, book);
+    await pasteIntoText(one, book);
     const saved = () =>
       expect
         .poll(() => one.getByRole('status').textContent(), { timeout: 30_000 })

@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { TEXT_EDITED, type EventId, type Log } from '../../src/index.ts';
 
 /**
  * A writer as a tab is one: its own Y.Doc (a fresh client id) whose updates it
@@ -18,3 +19,19 @@ export function yjsWriter(name: string) {
 }
 
 export type YjsWriter = ReturnType<typeof yjsWriter>;
+
+/** Appends `update` to `stream` as a text edit by `writer`, made at `expected`: its id. */
+export async function appendTextEdit(
+  log: Log,
+  stream: string,
+  writer: YjsWriter,
+  update: Uint8Array,
+  expected: EventId[],
+): Promise<EventId> {
+  const [result] = await log.append(
+    stream,
+    { type: TEXT_EDITED, data: update, author: writer.name },
+    { expected },
+  );
+  return result!.event.id;
+}

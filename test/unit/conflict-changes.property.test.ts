@@ -1,11 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { openLog, TEXT_EDITED, type EventId } from '../../src/index.ts';
+import { openLog, type EventId } from '../../src/index.ts';
 import { conflictChanges } from '../../src/doc/conflict-changes.ts';
 import type { DiffPart } from '../../src/doc/text-diff.ts';
 import { assertProperty, propertyTimeout } from '../support/property.ts';
-import { yjsWriter, type YjsWriter } from '../support/yjs-writer.ts';
+import {
+  appendTextEdit,
+  yjsWriter,
+  type YjsWriter,
+} from '../support/yjs-writer.ts';
 
 const STREAM = 'doc/compare';
 
@@ -60,18 +64,11 @@ describe('conflictChanges (src/doc/conflict-changes.ts)', () => {
           }),
           async (before, after) => {
             const log = await openLog();
-            const append = async (
+            const append = (
               w: YjsWriter,
               update: Uint8Array,
               expected: EventId[],
-            ) =>
-              (
-                await log.append(
-                  STREAM,
-                  { type: TEXT_EDITED, data: update, author: w.name },
-                  { expected },
-                )
-              )[0]!.event.id;
+            ) => appendTextEdit(log, STREAM, w, update, expected);
             const writers = after.map((_, i) => yjsWriter(`W${i}`));
             const first = writers[0]!;
             let base: EventId[] = [];

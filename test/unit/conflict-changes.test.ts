@@ -2,25 +2,19 @@ import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { openLog, TEXT_EDITED, type EventId } from '../../src/index.ts';
 import { conflictChanges } from '../../src/doc/conflict-changes.ts';
-import { yjsWriter, type YjsWriter } from '../support/yjs-writer.ts';
+import {
+  appendTextEdit,
+  yjsWriter,
+  type YjsWriter,
+} from '../support/yjs-writer.ts';
 
 const STREAM = 'doc/compare';
 
 /** A log and two writers, each with a Y.Doc of its own (a tab each), appending text edits. */
 async function twoWriters() {
   const log = await openLog();
-  const append = async (
-    w: YjsWriter,
-    update: Uint8Array,
-    expected: EventId[],
-  ) =>
-    (
-      await log.append(
-        STREAM,
-        { type: TEXT_EDITED, data: update, author: w.name },
-        { expected },
-      )
-    )[0]!.event.id;
+  const append = (w: YjsWriter, update: Uint8Array, expected: EventId[]) =>
+    appendTextEdit(log, STREAM, w, update, expected);
   const one = yjsWriter('One');
   const two = yjsWriter('Two');
   /** One writes `text` as the first event, and two takes it in: the fork point. */

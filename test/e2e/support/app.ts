@@ -230,6 +230,25 @@ export async function newDocument(
   }
 }
 
+/**
+ * Pastes `value` into the document text as the browser's paste would (a paste event
+ * with its clipboard data): a person's Ctrl+V of a text too long to type.
+ */
+export async function pasteIntoText(page: Page, value: string): Promise<void> {
+  await text(page).click();
+  await page.evaluate((pasted) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', pasted);
+    document.querySelector('[aria-label="Document text"]')!.dispatchEvent(
+      new ClipboardEvent('paste', {
+        clipboardData: data,
+        bubbles: true,
+        cancelable: true,
+      }),
+    );
+  }, value);
+}
+
 /** Types at the end of the document text, as a person would. */
 export async function typeAtEnd(page: Page, value: string): Promise<void> {
   await text(page).click();
