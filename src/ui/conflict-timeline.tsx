@@ -315,6 +315,13 @@ function Lanes() {
   );
 }
 
+/** Escape inside the comparison closes it, focus back on its "Compare". */
+function closeOnEscape(e: KeyboardEvent): void {
+  if (e.key !== 'Escape') return;
+  e.preventDefault();
+  closeComparison();
+}
+
 function Comparison() {
   const chosen = selected.value;
   const heading = useRef<HTMLHeadingElement>(null);
@@ -332,7 +339,11 @@ function Comparison() {
   );
   if (error)
     return (
-      <section class="comparison" aria-label="Compare versions">
+      <section
+        class="comparison"
+        aria-label="Compare versions"
+        onKeyDown={closeOnEscape}
+      >
         <h3 ref={heading} tabIndex={-1}>
           {describe(conflict)}
         </h3>
@@ -364,7 +375,11 @@ function Comparison() {
     ? changes.merged
     : chosen.merged && fork && diffText(fork.text, chosen.merged.text);
   return (
-    <section class="comparison" aria-label="Compare versions">
+    <section
+      class="comparison"
+      aria-label="Compare versions"
+      onKeyDown={closeOnEscape}
+    >
       <h3 ref={heading} tabIndex={-1}>
         {describe(conflict)}
       </h3>

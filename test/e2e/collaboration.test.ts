@@ -317,6 +317,14 @@ describe('two tabs of one browser', () => {
     ).toBe(true);
     await one.getByRole('button', { name: 'Close comparison' }).click();
     await expect.poll(() => focused(one)).toBe('Compare');
+    // Escape closes it too, from the keyboard.
+    await one.keyboard.press('Enter');
+    await expect.poll(() => focused(one)).toMatch(/^title: 2 concurrent/);
+    await one.keyboard.press('Escape');
+    await expect
+      .poll(() => one.getByRole('region', { name: 'Compare versions' }).count())
+      .toBe(0);
+    await expect.poll(() => focused(one)).toBe('Compare');
     await context.close();
   });
 
