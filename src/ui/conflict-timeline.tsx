@@ -322,35 +322,10 @@ function closeOnEscape(e: KeyboardEvent): void {
   closeComparison();
 }
 
-function Comparison() {
-  const chosen = selected.value;
-  const heading = useRef<HTMLHeadingElement>(null);
-  useLayoutEffect(() => {
-    if (!chosen || !focusWanted) return;
-    focusWanted = false;
-    heading.current?.focus();
-  }, [chosen?.conflict]);
-  if (!chosen) return null;
+/** A conflict's sides and merged result, or why they could not be made. */
+function ComparisonBody({ chosen }: { chosen: Comparison }) {
   const { conflict, fork, changes, error } = chosen;
-  const close = (
-    <button type="button" class="quiet" onClick={closeComparison}>
-      Close comparison
-    </button>
-  );
-  if (error)
-    return (
-      <section
-        class="comparison"
-        aria-label="Compare versions"
-        onKeyDown={closeOnEscape}
-      >
-        <h3 ref={heading} tabIndex={-1}>
-          {describe(conflict)}
-        </h3>
-        <p role="alert">Could not compare: {error}</p>
-        {close}
-      </section>
-    );
+  if (error) return <p role="alert">Could not compare: {error}</p>;
   const loading = <p>Loading…</p>;
   // Text: a side per writer, from who made each Yjs item. Fields: a side per value.
   const sides = changes
@@ -375,14 +350,7 @@ function Comparison() {
     ? changes.merged
     : chosen.merged && fork && diffText(fork.text, chosen.merged.text);
   return (
-    <section
-      class="comparison"
-      aria-label="Compare versions"
-      onKeyDown={closeOnEscape}
-    >
-      <h3 ref={heading} tabIndex={-1}>
-        {describe(conflict)}
-      </h3>
+    <>
       <p class="legend">
         Each side shows what it changed since the fork point: <ins>added</ins>,{' '}
         <del>removed</del>.
@@ -424,7 +392,32 @@ function Comparison() {
           )}
         </div>
       </div>
-      {close}
+    </>
+  );
+}
+
+function Comparison() {
+  const chosen = selected.value;
+  const heading = useRef<HTMLHeadingElement>(null);
+  useLayoutEffect(() => {
+    if (!chosen || !focusWanted) return;
+    focusWanted = false;
+    heading.current?.focus();
+  }, [chosen?.conflict]);
+  if (!chosen) return null;
+  return (
+    <section
+      class="comparison"
+      aria-label="Compare versions"
+      onKeyDown={closeOnEscape}
+    >
+      <h3 ref={heading} tabIndex={-1}>
+        {describe(chosen.conflict)}
+      </h3>
+      <ComparisonBody chosen={chosen} />
+      <button type="button" class="quiet" onClick={closeComparison}>
+        Close comparison
+      </button>
     </section>
   );
 }
