@@ -119,12 +119,9 @@ function askBeforeLeavingUnsaved(): void {
     void current.value?.live.flush();
     event.preventDefault();
   };
-  let asking = false;
+  // Adding a listener already there, or removing one not there, does nothing.
   effect(() => {
-    const waiting = saving.value.pending > 0;
-    if (waiting === asking) return;
-    asking = waiting;
-    if (waiting) addEventListener('beforeunload', ask);
+    if (saving.value.pending > 0) addEventListener('beforeunload', ask);
     else removeEventListener('beforeunload', ask);
   });
 }
