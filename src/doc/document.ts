@@ -168,6 +168,14 @@ export async function openDocument(
     return results;
   }
 
+  /** One event's commit: its result. */
+  const commitOne = async (
+    state: DocState,
+    heads: EventId[],
+    type: string,
+    data: Json | Uint8Array,
+  ) => (await commit(state, heads, [{ type, data }]))[0]!;
+
   async function setRegister(name: string, value: Json, options?: AtOptions) {
     const heads = await headsFor(options);
     const state = await states.at(heads);
@@ -176,10 +184,7 @@ export async function openDocument(
       value,
       supersedes: state.registers.liveIds(name),
     };
-    const [result] = await commit(state, heads, [
-      { type: FIELD_SET, data: data as unknown as Json },
-    ]);
-    return result!;
+    return commitOne(state, heads, FIELD_SET, data as unknown as Json);
   }
 
   const handle: DocumentHandle = {
@@ -228,10 +233,7 @@ export async function openDocument(
           }
         }
         const update = state.splice({ index, deleteCount, insert })!;
-        const [result] = await commit(state, heads, [
-          { type: TEXT_EDITED, data: update },
-        ]);
-        return result!;
+        return commitOne(state, heads, TEXT_EDITED, update);
       }),
     setField: (name, value, options) =>
       serial(async () => {
