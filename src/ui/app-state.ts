@@ -530,7 +530,15 @@ export const titleWanted = signal<
   { docId: string; from: Element | null } | undefined
 >(undefined);
 
-export async function createDoc(): Promise<void> {
+/** The "New document" being made: a press meanwhile (a double click) joins it. */
+let creating: Promise<void> | undefined;
+
+export function createDoc(): Promise<void> {
+  creating ??= createOneDoc().finally(() => (creating = undefined));
+  return creating;
+}
+
+async function createOneDoc(): Promise<void> {
   const from = document.activeElement;
   // The page shows a document opening from the click on (see openDoc).
   const placeholder = { docId: '', text: '' };

@@ -376,12 +376,12 @@ describe('two tabs of one browser', () => {
     await context.close();
   });
 
-  it('names the new document when its title is typed the moment after "New document"', async () => {
+  it('names the new document when its title is typed the moment after "New document", double-clicked as people do: one document', async () => {
     const { context, tabs } = await openTabs(chromium(), 1);
     const one = tabs[0]!;
     await newDocument(one, [], 'First');
     await typeAtEnd(one, 'Words of the first.');
-    await one.getByRole('button', { name: 'New document' }).click();
+    await one.getByRole('button', { name: 'New document' }).dblclick();
     await title(one).fill('Second');
     await title(one).press('Enter');
     const documents = one.getByRole('list', { name: 'Documents' });
@@ -389,6 +389,8 @@ describe('two tabs of one browser', () => {
       .poll(() => documents.getByRole('button').allTextContents())
       .toEqual(expect.arrayContaining(['First', 'Second']));
     expect(await documentText(one)).toBe('');
+    // The second click came while the first's document was being made: it joined it.
+    expect(await documents.getByRole('listitem').count()).toBe(2);
     await context.close();
   });
 
