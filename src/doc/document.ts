@@ -48,6 +48,10 @@ export interface DocumentHandle {
    *   end or inside a surrogate pair; for an insert with a lone surrogate (Yjs
    *   encodes it as U+FFFD, so other replicas would hold another text); for an edit
    *   that changes nothing.
+   *
+   * An edit past what one event holds (a paste of megabytes) is stored as
+   * `doc.text.edited` events of one atomic batch, each after the one before; it
+   * resolves to the last one's result.
    */
   editText(
     index: number,
@@ -232,8 +236,17 @@ export async function openDocument(
             );
           }
         }
-        const update = state.splice({ index, deleteCount, insert })!;
-        return commitOne(state, heads, TEXT_EDITED, update);
+        // A paste past what one event holds goes as several, one atomic batch.
+        const pieces = piecesOfUpdate(
+          state.splice({ index, deleteCount, insert })!,
+          PIECE_BYTES,
+        );
+        const results = await commit(
+          state,
+          heads,
+          pieces.map((piece) => ({ type: TEXT_EDITED, data: piece })),
+        );
+        return results[results.length - 1]!;
       }),
     setField: (name, value, options) =>
       serial(async () => {

@@ -219,6 +219,32 @@ describe('restore', () => {
   });
 });
 
+describe('a text edit past what one event holds', () => {
+  it('is stored as text edits of one atomic batch, each within the limit, and resolves to the last', async () => {
+    const { log, one, two } = await tabs();
+    await one.editText(0, 0, 'Before. After.');
+    const before = (await collect(log.read(one.stream))).length;
+    // 1.5 million characters pasted at once (an event holds at most 1 MiB).
+    const paste = 'A chapter of the book, line after line.\n'.repeat(37_500);
+    const last = await one.editText(8, 0, paste);
+    const added = (await collect(log.read(one.stream))).slice(before);
+    expect(added.length).toBeGreaterThan(1);
+    expect(added.at(-1)!.id).toBe(last.event.id);
+    for (const [i, event] of added.entries()) {
+      expect(event.type).toBe('doc.text.edited');
+      expect((event.data as Uint8Array).length).toBeLessThanOrEqual(
+        LIMITS.maxDataBytes,
+      );
+      if (i > 0) expect(event.parents).toEqual([added[i - 1]!.id]);
+    }
+    const text = 'Before. ' + paste + 'After.';
+    expect((await one.view()).text).toBe(text);
+    expect((await one.view()).heads).toEqual([last.event.id]);
+    expect((await two.view()).text).toBe(text);
+    expect((await (await openDocument(log, 'notes')).view()).text).toBe(text);
+  });
+});
+
 describe('delete', () => {
   it('tombstones a document and restores it', async () => {
     const { one } = await tabs();
