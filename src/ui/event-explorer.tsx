@@ -190,7 +190,7 @@ function EventsTable() {
           <col class="time" />
           <col class="author" />
           <col class="actor" />
-          <col />
+          <col class="stream" />
           <col class="type" />
           <col />
         </colgroup>

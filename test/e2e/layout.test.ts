@@ -238,6 +238,23 @@ describe('the event explorer', () => {
       await summary.textContent(),
     );
     expect(await summary.textContent()).toMatch(/^title = "/);
+    // On a laptop's screen, what the event did has more room than the stream, and
+    // the longest time of the page's locale (en-US) fits whole.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const widths = await table.evaluate((el) => {
+      const [time, , , stream, , summary] = [
+        ...el.querySelectorAll('thead th'),
+      ].map((th) => th.getBoundingClientRect().width);
+      const cell = el.querySelector('tbody tr:not(.spacer) td')!;
+      const button = cell.firstElementChild as HTMLElement;
+      const shown = button.textContent;
+      button.textContent = '12/14/2026, 10:05:39 AM';
+      const longest = button.scrollWidth <= button.clientWidth;
+      button.textContent = shown;
+      return { time, stream, summary, longest };
+    });
+    expect(widths.longest).toBe(true);
+    expect(widths.summary).toBeGreaterThan(widths.stream!);
     await context.close();
   });
 });
