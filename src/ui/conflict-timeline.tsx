@@ -456,7 +456,7 @@ export function ConflictTimeline() {
         <Lanes />
         <div>
           {conflicts.length === 0 ? (
-            <p>No concurrent edits yet.</p>
+            <p>No conflicts yet.</p>
           ) : (
             <p class="count">
               {conflicts.length === 1
