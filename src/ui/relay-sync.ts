@@ -241,6 +241,11 @@ export async function shareThroughThisRelay(): Promise<void> {
   const response = await fetch('/api/logs', { method: 'POST' }).catch(
     () => undefined,
   );
+  // The relay may be there: the browser cannot reach anything.
+  if (!response && !navigator.onLine)
+    throw new Error(
+      'This browser is offline: sharing creates a log on the relay, so share once back online. Editing goes on meanwhile.',
+    );
   if (response?.status === 401)
     throw new Error(
       'This relay needs its admin secret to create logs: ask its operator to create one and send you its share link.',

@@ -42,6 +42,14 @@ describe('offline', () => {
     await expect.poll(() => documentText(page)).toBe('Written online.');
     await typeAtEnd(page, ' Written offline.');
     await text(page).blur();
+    // Sharing needs the relay: the page says the browser is offline, not that no
+    // relay answers (which sent a user off to start one).
+    await page
+      .getByRole('button', { name: 'Share with another device' })
+      .click();
+    await expect
+      .poll(() => page.getByRole('region', { name: 'Sync' }).textContent())
+      .toContain('This browser is offline');
 
     await context.setOffline(false);
     await expect
