@@ -3,6 +3,7 @@ import { isoOf, timeOf } from '../log/event-time.ts';
 import { dropNamed, FEW } from '../log/heads.ts';
 import type { LogEvent, Projection } from '../log/types.ts';
 import { countOnce } from './authorship.ts';
+import { EPISODE_PAUSE_MS } from './doc-conflicts.ts';
 import { DOC_PREFIX, FIELD_SET, docIdOf, textUpdateOf } from './doc-events.ts';
 import { ITEM_STRIDE, scanUpdate, type ScannedUpdate } from './update-scan.ts';
 import { writerKey, writerNames } from './writers.ts';
@@ -49,6 +50,13 @@ export interface DocumentInsights {
    * dictionary, and every later look-up of the fold into a slow one.
    */
   open: OpenEpisode | undefined;
+  /**
+   * The last episode, ended: a fork from one of its last events, or from the event
+   * that ended it, within EPISODE_PAUSE_MS takes it up again, as the document's
+   * timeline groups them (`episodesOf`): two people typing on together fork and
+   * merge every few hundred milliseconds, and that is one episode, not one per fork.
+   */
+  closed: OpenEpisode | undefined;
   episodes: Episodes;
   /**
    * What the last RECENT text edits touched, in fold order: an episode opens at its
@@ -164,6 +172,13 @@ export interface OpenEpisode {
    * events touched, merged.
    */
   touched?: Map<number, Map<number, [number, number][]>> | undefined;
+  /**
+   * Its last events (at most 2 × RECENT) and, once it has ended, the event that
+   * ended it: their ids, and their writer times (ms) in `times`, for a fork from
+   * one of them (`takenUp`).
+   */
+  members: string[];
+  times: number[];
 }
 
 /** The insights projection's state: per document. */
@@ -196,6 +211,7 @@ export function insightsProjection(): Projection<InsightsState> {
           deletedIds: new Map(),
           heads: [],
           open: undefined,
+          closed: undefined,
           episodes: {
             count: 0,
             times: new Float64Array(3 * 4),
@@ -230,8 +246,8 @@ export function insightsProjection(): Projection<InsightsState> {
       return state;
     },
     snapshot: {
-      // v9: edits counted per writer (a replica and its label), not per label.
-      name: 'insights.v9',
+      // v10: a fork soon after an episode ended takes it up again (`closed`).
+      name: 'insights.v10',
       every: 2000,
       encode: (state) => {
         const out = new Map<string, PackedInsights>();
@@ -328,6 +344,7 @@ function unpacked(doc: PackedInsights): DocumentInsights {
     deletedIds: unpackClocks(doc.deletedIds),
     heads: doc.heads,
     open: doc.open,
+    closed: doc.closed,
     episodes: {
       count: episodes.count,
       times: unpackTimes(episodes.times),
@@ -427,17 +444,31 @@ function followHeads(
       to = latest(to, head.time);
       if (head.field) register = REGISTER;
     }
-    if (doc.open) {
-      const at = 3 * doc.open.index;
+    const going = doc.open;
+    const episode = going ?? takenUp(doc.closed, event, from);
+    if (episode) {
+      const at = 3 * episode.index;
       const { times } = episodes;
       times[at] = earliest(times[at]!, from);
       times[at + 1] = latest(times[at + 1]!, to);
-      episodes.kinds[doc.open.index]! |= register;
-    } else {
-      doc.open = {
+      // Under way again, if it had ended: not merged any more.
+      times[at + 2] = NaN;
+      episodes.kinds[episode.index]! |= register;
+    }
+    if (!going) {
+      const opened: OpenEpisode = episode ?? {
         index: addEpisode(episodes, from, to, register),
         touched: new Map(),
+        members: [],
+        times: [],
       };
+      doc.open = opened;
+      doc.closed = undefined;
+      // The heads it did not see are of the episode too (this event joins below).
+      for (let i = 0; i < heads.length - 1; i++) {
+        opened.members.push(heads[i]!.id);
+        opened.times.push(heads[i]!.time);
+      }
       // The other sides' edits since the fork point: the recent events after the
       // last this one saw (before it the stream had one head, so they form a line).
       const { count, edits, spans } = doc.recent;
@@ -464,9 +495,19 @@ function followHeads(
     touchEpisode(doc, writer, spans.values, from, spans.length);
     forgetOldest(recent);
   }
-  if (unseen === 0 && doc.open && heads.length === 1) {
-    episodes.times[3 * doc.open.index + 2] = time;
-    doc.open = undefined;
+  const open = doc.open;
+  if (open) {
+    open.members.push(event.id);
+    open.times.push(time);
+    if (open.members.length > 2 * RECENT) {
+      open.members.splice(0, RECENT);
+      open.times.splice(0, RECENT);
+    }
+    if (unseen === 0 && heads.length === 1) {
+      episodes.times[3 * open.index + 2] = time;
+      doc.closed = open;
+      doc.open = undefined;
+    }
   }
 }
 
@@ -528,6 +569,27 @@ function lastSeen({ ids }: Recent, { parents }: LogEvent): number {
   for (let i = ids.length - 1; i >= 0; i--)
     if (named ? named.has(ids[i]!) : parents.includes(ids[i]!)) return i;
   return -1;
+}
+
+/**
+ * `closed` if `event`, which forks the stream, forked from one of its members (its
+ * last events, or the event that ended it) and its sides began, at `from` (their
+ * earliest writer time), within EPISODE_PAUSE_MS after that member was written, as
+ * the timeline's `episodesOf` joins a group to an episode. A side whose clock ran
+ * behind (`from` before the member) joins too, as a causal clock would have it.
+ * Times that do not parse never join.
+ */
+function takenUp(
+  closed: OpenEpisode | undefined,
+  { parents }: LogEvent,
+  from: number,
+): OpenEpisode | undefined {
+  if (!closed) return undefined;
+  for (const parent of parents) {
+    const i = closed.members.lastIndexOf(parent);
+    if (i >= 0 && from - closed.times[i]! <= EPISODE_PAUSE_MS) return closed;
+  }
+  return undefined;
 }
 
 /**

@@ -45,6 +45,18 @@ describe('insights', () => {
         timeout: 5000,
       })
       .toBeGreaterThan(0);
+    // Every edit stored and shown in both tabs: the timeline lists them all.
+    for (const tab of [one, two])
+      await expect
+        .poll(() => tab.getByRole('status').textContent())
+        .toBe('All changes saved');
+    await expect
+      .poll(async () => {
+        const [a, b] = [await documentText(one), await documentText(two)];
+        return a === b ? a.length : -1;
+      })
+      .toBe('Start. One here. Two here.'.length);
+    const listed = await timeline(one).getByRole('listitem').count();
 
     await one.getByRole('button', { name: 'Insights' }).click();
     const edits = 'Edits over time per author';
@@ -59,6 +71,9 @@ describe('insights', () => {
       )
       .toBeGreaterThan(0);
     const conflicts = await cells(one, 'Conflicts over time by kind');
+    // As many as the timeline lists: typing on together forked and merged many
+    // times, and each fork was counted as a conflict of its own.
+    expect(conflicts).toHaveLength(listed);
     expect(conflicts[0]![1]).toBe('Measured');
     // Both typed at the end of the text: the same place.
     expect(conflicts.map((r) => r[2])).toContain('overlapping text');

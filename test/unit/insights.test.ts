@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import * as Y from 'yjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { EPISODE_PAUSE_MS } from '../../src/doc/doc-conflicts.ts';
 import {
   openDocument,
   openLog,
@@ -146,6 +147,8 @@ describe('the insights projection', () => {
   });
 
   it('checkpoints only what its columns hold, and folds on from a checkpoint as from nothing', async () => {
+    // A log reads the clock it was opened with: faked first.
+    vi.useFakeTimers({ toFake: ['Date'] });
     const [a, b] = [
       await openLog({ actor: 'w0' }),
       await openLog({ actor: 'w1' }),
@@ -154,9 +157,13 @@ describe('the insights projection', () => {
       [a, 'Ada'],
       [b, 'Bo'],
     ] as const;
-    /** `times` episodes: both write at once, then each sees the other. */
+    /**
+     * `times` episodes: both write at once, then each sees the other, a pause
+     * apart (a collision right after one is the same episode).
+     */
     async function collide(times: number) {
       for (let i = 0; i < times; i++) {
+        vi.setSystemTime(Date.now() + EPISODE_PAUSE_MS + 1_000);
         for (const [log, author] of writers)
           await (
             await openDocument(log, 'd', { author })
@@ -199,15 +206,19 @@ describe('the insights projection', () => {
       await Promise.all([kept.close(), again.close()]);
       return episodes.count;
     }
-    await (
-      await openDocument(a, 'd', { author: 'Ada' })
-    ).editText(0, 0, 'Start. ');
-    // No episode yet: the checkpoint's columns hold nothing, not even room.
-    expect(await reopened()).toBe(0);
-    await collide(9);
-    expect(await reopened()).toBe(9);
-    await collide(9);
-    expect(await reopened()).toBe(18);
+    try {
+      await (
+        await openDocument(a, 'd', { author: 'Ada' })
+      ).editText(0, 0, 'Start. ');
+      // No episode yet: the checkpoint's columns hold nothing, not even room.
+      expect(await reopened()).toBe(0);
+      await collide(9);
+      expect(await reopened()).toBe(9);
+      await collide(9);
+      expect(await reopened()).toBe(18);
+    } finally {
+      vi.useRealTimers();
+    }
     await Promise.all([a.close(), b.close()]);
   });
 
@@ -330,6 +341,54 @@ describe('the insights projection', () => {
     });
   });
 
+  it('count a stretch of collisions as one episode, as the document’s timeline does, and one after a pause as another', async () => {
+    // Two tabs typing together fork and merge again every few hundred ms: the
+    // timeline lists that as one episode, and the insights counted each fork.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      for (const [pause, count] of [
+        [1_000, 1],
+        [EPISODE_PAUSE_MS + 5_000, 2],
+      ] as const) {
+        vi.setSystemTime(Date.UTC(2026, 0, 1, 9));
+        const log = await openLog({ actor: 'profile' });
+        const one = await openDocument(log, 'd', { author: 'Tab 1' });
+        const two = await openDocument(log, 'd', { author: 'Tab 2' });
+        let seen = [(await one.editText(0, 0, 'Plan: ')).event.id];
+        const collide = async () => {
+          for (let round = 0; round < 3; round++) {
+            await one.editText(6, 0, 'museums ', { at: seen });
+            await two.editText(6, 0, 'beach ', { at: seen });
+            vi.setSystemTime(Date.now() + 300);
+            // A write that saw both ends the collision, for now.
+            seen = [(await one.editText(0, 0, '#')).event.id];
+          }
+        };
+        await collide();
+        vi.setSystemTime(Date.now() + pause);
+        await collide();
+        const timeline = (await one.view()).conflicts.filter(
+          (c) => c.kind === 'text',
+        );
+        const handle = await log.project('insights', insightsProjection(), {
+          streams: 'doc/',
+        });
+        const { conflicts } = insightsOf(handle.state);
+        await handle.close();
+        expect(timeline, `timeline after a pause of ${pause} ms`).toHaveLength(
+          count,
+        );
+        expect(
+          conflicts.map((c) => c.state),
+          `insights after a pause of ${pause} ms`,
+        ).toEqual(Array.from({ length: count }, () => 'resolved'));
+        await log.close();
+      }
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('follows a merge of many sides: one episode, open until an edit saw every side', async () => {
     // Twelve sides against twelve parents: past the heads compared one by one.
     const logs = await Promise.all(
@@ -413,8 +472,11 @@ describe('the insights projection', () => {
 
 describe('the conflicts of the whole log', () => {
   it('come by the time each opened, those whose time does not parse first, across documents', async () => {
-    // One episode per fork: in each document, from its first event, two events that
-    // did not see each other, then one that saw both (or not).
+    // In each document, from its first event, forks: two events that did not see
+    // each other, then one that saw both (or not). A fork from the last's events
+    // (or the event that merged them) is an episode of its own unless its sides
+    // began within EPISODE_PAUSE_MS after them (or before: clocks disagree).
+    // Then it is the last one's, which opened at the earliest time of them all.
     const time = fc.oneof(
       fc.integer({ min: 0, max: 4e12 }).map((ms) => new Date(ms).toISOString()),
       fc.constant('not a time'),
@@ -446,23 +508,38 @@ describe('the conflicts of the whole log', () => {
           } as LogEvent);
           return id;
         };
-        const opened: string[] = [];
+        /** Per episode, the times (ms) its sides began, those that parse. */
+        const episodes: number[][] = [];
+        /** Per document: its last episode, and the times of the fork's parents. */
+        const last = new Map<
+          string,
+          { episode: number[]; parents: number[] }
+        >();
         for (const { doc, times, merged } of forks) {
           const before = heads.get(doc) ?? [];
           const one = add(doc, before, times[0]);
           const other = add(doc, before, times[1]);
-          // The episode opens at the second side; its time is its sides' earliest.
-          const at = [times[0], times[1]]
-            .map((t) => Date.parse(t))
-            .filter((t) => !Number.isNaN(t));
-          opened.push(
-            at.length > 0 ? new Date(Math.min(...at)).toISOString() : '',
-          );
+          const [t0, t1] = times.map((t) => Date.parse(t)) as [number, number];
+          const began = [t0, t1].filter((t) => !Number.isNaN(t));
+          const from = began.length > 0 ? Math.min(...began) : NaN;
+          const previous = last.get(doc);
+          let episode = previous?.episode;
+          if (!previous?.parents.some((t) => from - t <= EPISODE_PAUSE_MS))
+            episodes.push((episode = []));
+          episode!.push(...began);
+          last.set(doc, {
+            episode: episode!,
+            parents: merged ? [t1] : [t0, t1],
+          });
           heads.set(
             doc,
             merged ? [add(doc, [one, other], times[1])] : [one, other],
           );
         }
+        // Each opened at its sides' earliest time, or none that parses.
+        const opened = episodes.map((at) =>
+          at.length > 0 ? new Date(Math.min(...at)).toISOString() : '',
+        );
         const times = insightsOf(state).conflicts.map((c) => c.time);
         // Every episode once, in the order of its time as written.
         expect([...times].sort()).toEqual([...opened].sort());
