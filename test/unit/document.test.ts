@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { conflictChanges } from '../../src/doc/conflict-changes.ts';
 import { EPISODE_PAUSE_MS } from '../../src/doc/doc-conflicts.ts';
+import { insightsOf, insightsProjection } from '../../src/doc/insights.ts';
 import {
   openDocument,
   openLog,
@@ -119,7 +120,7 @@ describe('text edits', () => {
     expect(episodes[0]!.events).toHaveLength(10);
   });
 
-  it('starts a new episode when a collision forks from the last one after a pause', async () => {
+  it('starts a new episode when a collision forks from the last one after a pause, and the insights count the same', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
       for (const [pause, count] of [
@@ -127,7 +128,7 @@ describe('text edits', () => {
         [EPISODE_PAUSE_MS + 5_000, 2],
       ] as const) {
         vi.setSystemTime(Date.UTC(2026, 0, 1, 9));
-        const { one, two } = await tabs();
+        const { log, one, two } = await tabs();
         const base = await one.editText(0, 0, 'Plan: ');
         const collide = async (at: EventId[]) => {
           await one.editText(6, 0, 'museums ', { at });
@@ -142,6 +143,16 @@ describe('text edits', () => {
           (c) => c.kind === 'text',
         );
         expect(text, `after a pause of ${pause} ms`).toHaveLength(count);
+        // Each collision forked from the merge of the last: the insights counted
+        // each fork as an episode of its own.
+        const insights = await log.project('insights', insightsProjection(), {
+          streams: 'doc/',
+        });
+        expect(
+          insightsOf(insights.state).conflicts,
+          `insights after a pause of ${pause} ms`,
+        ).toHaveLength(count);
+        await insights.close();
       }
     } finally {
       vi.useRealTimers();

@@ -341,54 +341,6 @@ describe('the insights projection', () => {
     });
   });
 
-  it('count a stretch of collisions as one episode, as the document’s timeline does, and one after a pause as another', async () => {
-    // Two tabs typing together fork and merge again every few hundred ms: the
-    // timeline lists that as one episode, and the insights counted each fork.
-    vi.useFakeTimers({ toFake: ['Date'] });
-    try {
-      for (const [pause, count] of [
-        [1_000, 1],
-        [EPISODE_PAUSE_MS + 5_000, 2],
-      ] as const) {
-        vi.setSystemTime(Date.UTC(2026, 0, 1, 9));
-        const log = await openLog({ actor: 'profile' });
-        const one = await openDocument(log, 'd', { author: 'Tab 1' });
-        const two = await openDocument(log, 'd', { author: 'Tab 2' });
-        let seen = [(await one.editText(0, 0, 'Plan: ')).event.id];
-        const collide = async () => {
-          for (let round = 0; round < 3; round++) {
-            await one.editText(6, 0, 'museums ', { at: seen });
-            await two.editText(6, 0, 'beach ', { at: seen });
-            vi.setSystemTime(Date.now() + 300);
-            // A write that saw both ends the collision, for now.
-            seen = [(await one.editText(0, 0, '#')).event.id];
-          }
-        };
-        await collide();
-        vi.setSystemTime(Date.now() + pause);
-        await collide();
-        const timeline = (await one.view()).conflicts.filter(
-          (c) => c.kind === 'text',
-        );
-        const handle = await log.project('insights', insightsProjection(), {
-          streams: 'doc/',
-        });
-        const { conflicts } = insightsOf(handle.state);
-        await handle.close();
-        expect(timeline, `timeline after a pause of ${pause} ms`).toHaveLength(
-          count,
-        );
-        expect(
-          conflicts.map((c) => c.state),
-          `insights after a pause of ${pause} ms`,
-        ).toEqual(Array.from({ length: count }, () => 'resolved'));
-        await log.close();
-      }
-    } finally {
-      vi.useRealTimers();
-    }
-  });
-
   it('follows a merge of many sides: one episode, open until an edit saw every side', async () => {
     // Twelve sides against twelve parents: past the heads compared one by one.
     const logs = await Promise.all(
