@@ -125,6 +125,11 @@ export function createDocumentService(
   };
 
   return {
+    async setAuthor(next) {
+      author = next;
+      // Handles name their author when opened: later ones name the new one.
+      handles.clear();
+    },
     async listDocuments() {
       const streams = await log.streams(DOC_PREFIX);
       const fields = await documentFields(store, streams, onIgnoredError);

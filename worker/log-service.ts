@@ -277,6 +277,7 @@ export function createLogService(
     importLog: (file, onProgress) =>
       committing((s) => importFromFile(s.log, file, onProgress)),
     listDocuments: async () => (await documents()).listDocuments(),
+    setAuthor: async (author) => (await documents()).setAuthor(author),
     createDocument: async (title) => (await documents()).createDocument(title),
     documentSnapshot: async (docId, onText) =>
       (await documents()).documentSnapshot(docId, onText),

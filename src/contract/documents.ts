@@ -37,6 +37,8 @@ export type {
 export type DocumentFacts = Omit<DocumentView, 'text'>;
 
 export interface DocumentService {
+  /** What this tab's later events name as their author (a person renamed themselves). */
+  setAuthor(author: string): Promise<void>;
   listDocuments(): Promise<DocumentSummary[]>;
   /** Creates a document with a title; resolves to its id. */
   createDocument(title: string): Promise<string>;

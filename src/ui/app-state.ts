@@ -31,12 +31,19 @@ import {
 } from './log-supervisor.ts';
 import { resumeRelaySync, startRelaySync } from './relay-sync.ts';
 import { keepStorage } from './storage-kept.ts';
-import { claimTabLabel } from './tab-label.ts';
+import { claimTab, labelOf, NAME_KEY, setPersonName } from './tab-label.ts';
 import { broadcastTyping } from './typing-share.ts';
 
 /** Everything the page shows, as signals; components read them, actions below write them. */
-/** This tab's label, "Tab N", claimed at start: what its events name as their author. */
+/**
+ * This tab's label, "Tab N (Swift Otter)" or, once the person gave a name, "Ana
+ * (Tab N)": what its events name as their author.
+ */
 export const author = signal('');
+/** This tab's number, claimed at start. */
+let tab = 0;
+/** The worker's options, kept: a worker started again writes as the tab does now. */
+const workerOptions: { author?: string } = {};
 export const documents = signal<DocumentSummary[]>([]);
 export const current = signal<
   { docId: string; live: LiveDocument } | undefined
@@ -155,9 +162,14 @@ export async function start(): Promise<void> {
   });
   askBeforeLeavingUnsaved();
   keepStorage(() => documents.value.length > 0);
-  author.value = await claimTabLabel();
+  tab = await claimTab();
+  author.value = workerOptions.author = labelOf(tab);
+  // Another tab of this profile renamed the person: this one writes so too.
+  addEventListener('storage', ({ key }: StorageEvent) => {
+    if (key === NAME_KEY || key === null) void relabel();
+  });
   const supervisor = await superviseLogWorker({
-    open: { author: author.value },
+    open: workerOptions,
     onNotice: (n) => (notice.value = n.message),
     onRestarting: () => (notice.value ??= RESTARTING),
     onRestartFailed: (error) =>
@@ -519,6 +531,25 @@ async function committedEarlier(
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+/**
+ * Names the person using this profile (every tab of it): later events write as "Ana
+ * (Tab N)". Earlier events keep the label they were written under. '' goes back to
+ * the profile's own name.
+ */
+export async function renameSelf(name: string): Promise<void> {
+  setPersonName(name);
+  await relabel();
+}
+
+async function relabel(): Promise<void> {
+  // Not started yet: start() labels the tab by the name kept.
+  if (tab === 0) return;
+  const label = labelOf(tab);
+  if (label === author.value) return;
+  author.value = workerOptions.author = label;
+  await (await started).setAuthor(label);
 }
 
 /**

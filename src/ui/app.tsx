@@ -5,10 +5,11 @@ import {
 } from './authorship-toggle.tsx';
 import { lazyView } from './lazy-view.tsx';
 import { screen, type Screen } from './screens.ts';
-import { current, author, documents, opening, view } from './app-state.ts';
+import { current, documents, opening, view } from './app-state.ts';
 import { DocumentsList } from './documents-list.tsx';
 import { HistoryView } from './history-view.tsx';
 import { JoinDialog } from './join-dialog.tsx';
+import { NameField } from './name-field.tsx';
 import { LogTransfer } from './log-transfer.tsx';
 import { SyncPanel } from './sync-panel.tsx';
 import { updateReady } from './app-update.ts';
@@ -47,7 +48,7 @@ export function App() {
     <>
       <header>
         <h1>forkline</h1>
-        <span class="author">You are {author.value}</span>
+        <NameField />
         <nav class="screens" aria-label="Views">
           {SCREENS.map(([name, label]) => (
             <button

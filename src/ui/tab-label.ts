@@ -1,4 +1,5 @@
-const KEY = 'forkline.tab';
+/** This tab's number (sessionStorage). */
+const KEY = 'forkline.tab.number';
 const DEVICE_KEY = 'forkline.device';
 
 // Words for a browser profile's name: 32 x 32, so two devices that sync share one
@@ -30,13 +31,38 @@ function deviceName(): string {
   return name;
 }
 
-/** A new label, "Tab N (Swift Otter)": tabs counted per browser profile, and its name. */
-function freshLabel(): string {
+/** Where a person's name for themselves is kept, for every tab of the profile. */
+export const NAME_KEY = 'forkline.name';
+/** The longest name kept: a label is shown beside every event. */
+export const MAX_NAME = 60;
+
+/** The name this profile's person gave (trimmed), or '' if none. */
+export function personName(): string {
+  return (localStorage.getItem(NAME_KEY) ?? '').trim().slice(0, MAX_NAME);
+}
+
+/** Keeps `name` (trimmed, at most MAX_NAME characters) as the person's; '' forgets it. */
+export function setPersonName(name: string): void {
+  const kept = name.trim().slice(0, MAX_NAME);
+  if (kept) localStorage.setItem(NAME_KEY, kept);
+  else localStorage.removeItem(NAME_KEY);
+}
+
+/**
+ * Tab `tab`'s label, what its events name as their author: "Ana (Tab 2)" once the
+ * person has given a name, else "Tab 2 (Swift Otter)", the profile's.
+ */
+export function labelOf(tab: number): string {
+  const name = personName();
+  return name ? `${name} (Tab ${tab})` : `Tab ${tab} (${deviceName()})`;
+}
+
+/** A new tab number: tabs counted per browser profile. */
+function freshTab(): number {
   const next = Number(localStorage.getItem('forkline.tabs') ?? '0') + 1;
   localStorage.setItem('forkline.tabs', String(next));
-  const label = `Tab ${next} (${deviceName()})`;
-  sessionStorage.setItem(KEY, label);
-  return label;
+  sessionStorage.setItem(KEY, String(next));
+  return next;
 }
 
 /** Holds the Web Lock `name` for as long as this page lives, if no one else does. */
@@ -51,15 +77,16 @@ function holdForLife(name: string): Promise<boolean> {
 }
 
 /**
- * "Tab N (Swift Otter)": each tab's own label, kept across reloads of that tab (sessionStorage).
- * A duplicated tab copies its original's sessionStorage, and so its label: each
- * label is held by a Web Lock while its page lives, and a tab that finds its label
- * held by another takes a fresh one. (Which events are a tab's own never depends
- * on the label: a tab knows its own by their bytes, which embed its Yjs client id.)
+ * This tab's number, kept across reloads of the tab (sessionStorage). A duplicated
+ * tab copies its original's sessionStorage, and so its number: each number is held
+ * by a Web Lock while its page lives, and a tab that finds its number held by
+ * another takes a fresh one. (Which events are a tab's own never depends on its
+ * label: a tab knows its own by their bytes, which embed its Yjs client id.)
  */
-export async function claimTabLabel(): Promise<string> {
-  let label = sessionStorage.getItem(KEY) ?? freshLabel();
-  if (typeof navigator === 'undefined' || !navigator.locks) return label;
-  while (!(await holdForLife(`forkline:${label}`))) label = freshLabel();
-  return label;
+export async function claimTab(): Promise<number> {
+  const kept = Number(sessionStorage.getItem(KEY));
+  let tab = Number.isSafeInteger(kept) && kept > 0 ? kept : freshTab();
+  if (typeof navigator === 'undefined' || !navigator.locks) return tab;
+  while (!(await holdForLife(`forkline:tab ${tab}`))) tab = freshTab();
+  return tab;
 }

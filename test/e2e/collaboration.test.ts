@@ -376,6 +376,69 @@ describe('two tabs of one browser', () => {
     await context.close();
   });
 
+  it('writes as the name the person gives, in every tab of the profile, after a reload too; what was written before keeps its label', async () => {
+    const { context, tabs } = await openTabs(chromium(), 2);
+    const [one, two] = tabs as [Page, Page];
+    const before = await tabLabel(one);
+    await newDocument(one, [two], 'Named');
+    await typeAtEnd(one, 'Before. ');
+    const saved = (page: Page) =>
+      expect
+        .poll(() => page.getByRole('status').textContent())
+        .toBe('All changes saved');
+    await saved(one);
+    const change = one.getByRole('button', { name: 'Change name' });
+    await change.click();
+    const field = one.getByRole('textbox', { name: 'Your name' });
+    await field.fill('  Ana  ');
+    await field.press('Enter');
+    await expect.poll(() => tabLabel(one)).toMatch(/^Ana \(Tab \d+\)$/);
+    await expect
+      .poll(() => change.evaluate((b) => b === document.activeElement))
+      .toBe(true);
+    // The other tab of the profile writes under the name too.
+    await expect.poll(() => tabLabel(two)).toMatch(/^Ana \(Tab \d+\)$/);
+    const named = await tabLabel(one);
+    // Typing (sent by the page) and a rename (made by the worker) alike.
+    await typeAtEnd(one, 'After.');
+    await title(one).fill('Named by Ana');
+    await title(one).press('Enter');
+    await saved(one);
+    await one.getByRole('button', { name: 'Event explorer' }).click();
+    const rows = one
+      .getByRole('table', { name: 'Events' })
+      .locator('tbody tr:not(.spacer)');
+    await expect
+      .poll(async () =>
+        (
+          await rows.evaluateAll((trs) =>
+            trs.map((tr) =>
+              [...tr.querySelectorAll('td')].map((td) => td.textContent),
+            ),
+          )
+        ).map(
+          ([, author, , , type, summary]) => `${author} ${type} ${summary}`,
+        ),
+      )
+      .toEqual(
+        expect.arrayContaining([
+          `${before} doc.field.set title = "Untitled"`,
+          expect.stringMatching(
+            new RegExp(
+              `^${before.replace(/[()]/g, '\\$&')} doc.text.edited inserted "Before`,
+            ),
+          ),
+          expect.stringMatching(
+            /^Ana \(Tab \d+\) doc.text.edited inserted "After/,
+          ),
+          `${named} doc.field.set title = "Named by Ana"`,
+        ]),
+      );
+    await one.reload();
+    await expect.poll(() => tabLabel(one)).toBe(named);
+    await context.close();
+  });
+
   it('names the new document when its title is typed the moment after "New document", double-clicked as people do: one document', async () => {
     const { context, tabs } = await openTabs(chromium(), 1);
     const one = tabs[0]!;
@@ -592,15 +655,17 @@ describe('two tabs of one browser', () => {
   it('gives a duplicated tab a label of its own, and a reloaded tab its old one', async () => {
     const { context, tabs } = await openTabs(chromium(), 1);
     const one = tabs[0]!;
-    const label = await one.evaluate(() =>
-      sessionStorage.getItem('forkline.tab'),
+    const number = await one.evaluate(() =>
+      sessionStorage.getItem('forkline.tab.number'),
     );
-    // Duplicating a tab copies its sessionStorage, label included.
+    const label = await tabLabel(one);
+    expect(label).toBe(`Tab ${number} (${/\((.+)\)$/.exec(label)![1]})`);
+    // Duplicating a tab copies its sessionStorage, its number included.
     const copy = await context.newPage();
-    await copy.addInitScript((l) => {
-      if (!sessionStorage.getItem('forkline.tab'))
-        sessionStorage.setItem('forkline.tab', l!);
-    }, label);
+    await copy.addInitScript((n) => {
+      if (!sessionStorage.getItem('forkline.tab.number'))
+        sessionStorage.setItem('forkline.tab.number', n!);
+    }, number);
     await copy.goto(inject('appUrl'));
     await copy.getByRole('status').waitFor();
     const said = (page: Page) =>
