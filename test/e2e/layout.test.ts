@@ -186,6 +186,27 @@ describe('on a phone', () => {
   });
 });
 
+describe('the header', () => {
+  it('keeps its own words whole with the name form open, wide and narrow', async () => {
+    const { context, tabs } = await openTabs(chromium(), 1);
+    const page = tabs[0]!;
+    await page.getByRole('button', { name: 'Change name' }).click();
+    await page.getByRole('textbox', { name: 'Your name' }).waitFor();
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 800 });
+      expect({
+        width,
+        broken: await wordsBrokenIn(
+          page,
+          'header h1, header button, header .label',
+        ),
+        ...(await pastViewport(page)),
+      }).toEqual({ width, broken: [], out: [], scrolls: false });
+    }
+    await context.close();
+  });
+});
+
 describe('the insights', () => {
   it('keep the page’s own words whole in their tables, as wide as the cards are', async () => {
     const { context, tabs } = await openTabs(chromium(), 2);
