@@ -404,7 +404,13 @@ export async function openDoc(docId: string): Promise<void> {
   opening.value = placeholder;
   // The text comes first, while the worker still reads its Yjs state.
   let shown: { docId: string; text: string } | undefined;
-  const show = (text: string) => void (opening.value = shown = { docId, text });
+  // Unless another document was asked for meanwhile ("New document" pressed while
+  // the first opened on start): the text comes from the worker at any time, and
+  // taking `opening` back then opened this one instead of the one asked for.
+  const show = (text: string) => {
+    if (opening.value === (shown ?? placeholder))
+      opening.value = shown = { docId, text };
+  };
   let s: Remote<LogService>;
   let snapshot: Awaited<ReturnType<LogService['documentSnapshot']>>;
   try {

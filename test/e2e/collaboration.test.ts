@@ -603,7 +603,10 @@ describe('two tabs of one browser', () => {
   });
 
   it('opens a new document when "New document" is pressed before the tab has opened one of its own', async () => {
-    const { context, tabs } = await openTabs(chromium(), 1);
+    // The worker's script is held below: the service worker would serve it unrouted.
+    const { context, tabs } = await openTabs(chromium(), 1, {
+      serviceWorkers: 'block',
+    });
     const one = tabs[0]!;
     await newDocument(one, [], 'Existing');
     // A new tab whose log worker is held back: the page is drawn, the list of
@@ -617,6 +620,13 @@ describe('two tabs of one browser', () => {
     const two = await context.newPage();
     await two.goto(inject('appUrl'));
     await two.getByRole('button', { name: 'New document' }).click();
+    // Held indeed: the tab has listed no document yet.
+    expect(
+      await two
+        .getByRole('list', { name: 'Documents' })
+        .getByRole('button')
+        .count(),
+    ).toBe(0);
     release();
     await expect.poll(() => title(two).inputValue()).toBe('Untitled');
     // The tab stays on it: the first document, opened on start, does not take over.

@@ -5,8 +5,16 @@ import { expect, inject } from 'vitest';
 export async function openTabs(
   browser: Browser,
   count: number,
-  /** `bypassCSP`: for a test that injects axe-core as an inline script. */
-  options: { bypassCSP?: boolean; acceptDownloads?: boolean } = {},
+  /**
+   * `bypassCSP`: for a test that injects axe-core as an inline script.
+   * `serviceWorkers: 'block'`: for a test that routes the app's own files (what the
+   * service worker serves, a route never sees).
+   */
+  options: {
+    bypassCSP?: boolean;
+    acceptDownloads?: boolean;
+    serviceWorkers?: 'block';
+  } = {},
 ): Promise<{ context: BrowserContext; tabs: Page[] }> {
   const context = await browser.newContext({
     viewport: { width: 1400, height: 1000 },
