@@ -7,6 +7,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { newDocument, openTabs, typeTogether } from './support/app.ts';
+import { violations } from './support/axe.ts';
 import { useChromium } from './support/browser.ts';
 
 const chromium = useChromium();
@@ -187,8 +188,10 @@ describe('on a phone', () => {
 });
 
 describe('the header', () => {
-  it('keeps its own words whole with the name form open, wide and narrow', async () => {
-    const { context, tabs } = await openTabs(chromium(), 1);
+  it('keeps its own words whole with the name form open, wide and narrow, and axe finds nothing wrong with it', async () => {
+    const { context, tabs } = await openTabs(chromium(), 1, {
+      bypassCSP: true,
+    });
     const page = tabs[0]!;
     await page.getByRole('button', { name: 'Change name' }).click();
     await page.getByRole('textbox', { name: 'Your name' }).waitFor();
@@ -203,6 +206,7 @@ describe('the header', () => {
         ...(await pastViewport(page)),
       }).toEqual({ width, broken: [], out: [], scrolls: false });
     }
+    expect(await violations(page)).toEqual([]);
     await context.close();
   });
 });
