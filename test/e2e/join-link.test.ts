@@ -8,7 +8,7 @@ import {
   type AppServer,
   type AppServerOptions,
 } from '../../server/app-server.ts';
-import { newDocument } from './support/app.ts';
+import { newDocument, shareRefused } from './support/app.ts';
 import { useChromium } from './support/browser.ts';
 
 const chromium = useChromium();
@@ -267,12 +267,10 @@ describe('opening a share link', () => {
 describe('sharing through a relay that needs its admin secret', () => {
   it('tells the user the operator must create the log', async () => {
     const { context, page } = await openApp(locked);
-    await page
-      .getByRole('button', { name: 'Share with another device' })
-      .click();
-    await expect
-      .poll(() => page.getByRole('region', { name: 'Sync' }).textContent())
-      .toContain('This relay needs its admin secret to create logs');
+    await shareRefused(
+      page,
+      'This relay needs its admin secret to create logs',
+    );
     expect(await storedRelay(page)).toBeNull();
     await context.close();
   });

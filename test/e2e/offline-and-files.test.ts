@@ -8,6 +8,7 @@ import {
   documentText,
   newDocument,
   openTabs,
+  shareRefused,
   text,
   timeline,
   title,
@@ -44,12 +45,7 @@ describe('offline', () => {
     await text(page).blur();
     // Sharing needs the relay: the page says the browser is offline, not that no
     // relay answers (which sent a user off to start one).
-    await page
-      .getByRole('button', { name: 'Share with another device' })
-      .click();
-    await expect
-      .poll(() => page.getByRole('region', { name: 'Sync' }).textContent())
-      .toContain('This browser is offline');
+    await shareRefused(page, 'This browser is offline');
 
     await context.setOffline(false);
     await expect

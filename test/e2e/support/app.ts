@@ -296,6 +296,14 @@ export async function shareLog(page: Page): Promise<string> {
   return link;
 }
 
+/** Presses "Share with another device" where sharing cannot work: the Sync panel says `why`. */
+export async function shareRefused(page: Page, why: string): Promise<void> {
+  await page.getByRole('button', { name: 'Share with another device' }).click();
+  await expect
+    .poll(() => page.getByRole('region', { name: 'Sync' }).textContent())
+    .toContain(why);
+}
+
 /**
  * Presses "Join" in the "Join a shared log" dialog, having ticked "I trust …" first
  * when told to (a relay on another server than the page's asks for it).
