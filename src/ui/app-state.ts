@@ -555,7 +555,12 @@ async function relabel(): Promise<void> {
   const label = labelOf(tab);
   if (label === author.value) return;
   author.value = workerOptions.author = label;
-  await (await started).setAuthor(label);
+  try {
+    await (await started).setAuthor(label);
+  } catch (error) {
+    // A worker that stopped meanwhile: the next starts with workerOptions.
+    if (!(error instanceof WorkerStoppedError)) throw error;
+  }
 }
 
 /**
