@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
 import { ClientOwners } from './client-owners.ts';
+import { firstAbove } from '../log/sorted.ts';
 import type { EventId, Log, LogEvent } from '../log/types.ts';
 import { textUpdateOf } from './doc-events.ts';
 import { BODY } from './doc-state.ts';
@@ -38,13 +39,7 @@ class ClockRanges {
   at(client: number, clock: number): [inside: boolean, until: number] {
     const bounds = this.boundsOf(client);
     // The first bound above `clock`: inside a range when it is a range's end.
-    let low = 0;
-    let high = bounds.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (bounds[mid]! <= clock) low = mid + 1;
-      else high = mid;
-    }
+    const low = firstAbove(bounds, clock);
     return [low % 2 === 1, bounds[low] ?? Infinity];
   }
 

@@ -1,3 +1,5 @@
+import { firstAbove } from './sorted.ts';
+
 /**
  * Reads in position order over sources that each hold some positions in order: the
  * hot records and the segments of a log, whose positions interleave when streams are
@@ -13,18 +15,6 @@ export interface Positioned<T> {
    * each, export lines one buffer for the whole run.
    */
   run(from: number, to: number): T[];
-}
-
-/** The first index of ascending `positions` whose position is above `pos`. */
-function firstAbove(positions: number[], pos: number): number {
-  let lo = 0;
-  let hi = positions.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (positions[mid]! <= pos) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** A source's place in a merge: its next index, and where its page ends. */
