@@ -26,8 +26,16 @@ export async function openTabs(
     page.on('pageerror', (error) => {
       throw error;
     });
+    // Blocked, the registration resolves to nothing: wait for it, so a page that
+    // mishandles that fails here rather than after its test has ended, or never.
+    const blocked =
+      options.serviceWorkers === 'block' &&
+      page.waitForEvent('console', (message) =>
+        message.text().includes('Service Worker registration blocked'),
+      );
     await page.goto(inject('appUrl'));
     await page.getByRole('status').waitFor();
+    await blocked;
     tabs.push(page);
   }
   return { context, tabs };
