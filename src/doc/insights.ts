@@ -4,11 +4,26 @@ import { dropNamed, FEW } from '../log/heads.ts';
 import type { LogEvent, Projection } from '../log/types.ts';
 import { countOnce } from './authorship.ts';
 import { EPISODE_PAUSE_MS } from './doc-conflicts.ts';
-import { DOC_PREFIX, FIELD_SET, docIdOf, textUpdateOf } from './doc-events.ts';
+import {
+  DELETED_FIELD,
+  DOC_PREFIX,
+  FIELD_SET,
+  VERSION_RESTORED,
+  docIdOf,
+  fieldWritesOf,
+  textUpdateOf,
+} from './doc-events.ts';
 import { ITEM_STRIDE, scanUpdate, type ScannedUpdate } from './update-scan.ts';
 import { writerKey, writerNames } from './writers.ts';
 
 const HOUR = 3_600_000;
+
+/** A field's live values: their ids and writer times, and its open conflict's episode, or -1. */
+interface FieldValues {
+  live: string[];
+  times: number[];
+  conflict: number;
+}
 
 /** What the insights keep of one document, folded from its events. */
 export interface DocumentInsights {
@@ -59,9 +74,15 @@ export interface DocumentInsights {
   closed: OpenEpisode | undefined;
   episodes: Episodes;
   /**
-   * What the last RECENT text edits touched, in fold order: an episode opens at its
-   * first event to leave a head unnamed, and the other side may have typed since
-   * the fork point before that.
+   * Per field, its live values as the document's registers keep them (each write
+   * replaces those it names), and the register conflict open while it has two or
+   * more: what the timeline lists as field conflicts.
+   */
+  fields: Map<string, FieldValues>;
+  /**
+   * What the last RECENT events (text edits or not) touched, in fold order: an
+   * episode opens at its first event to leave a head unnamed, and the other side
+   * may have typed since the fork point before that.
    */
   recent: Recent;
 }
@@ -144,22 +165,31 @@ export interface Episodes {
    * none has).
    */
   times: Float64Array;
-  /** Per episode: REGISTER and OVERLAPPING, or neither. */
+  /** Per episode: its kind bits (REGISTER, or TEXT and maybe OVERLAPPING), or none. */
   kinds: Uint8Array;
 }
 
-/** An episode's kind bit: a side set a field (a register conflict), not only typed. */
+/**
+ * A register conflict: concurrent writes of one field, from when a field has two
+ * live values to the write that replaces them all. Not a stretch of the stream's
+ * forks: a rename beside typing forks the stream and is no conflict, and two
+ * values stay live after the forks are merged until someone picks one.
+ */
 const REGISTER = 1;
 /**
- * An episode's kind bit: two writers touched the same or neighbouring characters
- * (`touchesOf`).
+ * With TEXT: two writers touched the same or neighbouring characters (`touchesOf`).
  */
 const OVERLAPPING = 2;
+/**
+ * A stretch of forks in which two or more writers edited the text: a text episode,
+ * as the timeline lists them. A stretch with no such edits (one side renamed, the
+ * other typed) is kept, for the forks that may join it, but listed as nothing.
+ */
+const TEXT = 4;
 
-/** A head of a document's stream: its id, whether it sets a field, its time (ms). */
+/** A head of a document's stream: its id and its time (ms). */
 interface Head {
   id: string;
-  field: boolean;
   time: number;
 }
 
@@ -179,6 +209,19 @@ export interface OpenEpisode {
    */
   members: string[];
   times: number[];
+  /**
+   * Once it has ended: the events folded since, each of which saw its end (up to
+   * 2 × RECENT; undefined past that, or while under way). A fork from none of them
+   * and none of its members forked from before it ended without seeing that end,
+   * so it is concurrent with the episode's events: the timeline's groups share
+   * them, and it is the same episode, whatever the time.
+   */
+  since: string[] | undefined;
+  /**
+   * The first recent event (`Recent`) it has taken in: the edits from there on
+   * are compared. A fork from further back brings those before it in.
+   */
+  coveredFrom: string | undefined;
 }
 
 /** The insights projection's state: per document. */
@@ -217,6 +260,7 @@ export function insightsProjection(): Projection<InsightsState> {
             times: new Float64Array(3 * 4),
             kinds: new Uint8Array(4),
           },
+          fields: new Map(),
           recent: {
             count: 0,
             ids: [],
@@ -236,6 +280,7 @@ export function insightsProjection(): Projection<InsightsState> {
       byWriter[writer]!++;
       const update = scannedUpdate(event);
       followHeads(doc, event, at, writer, update);
+      followFields(doc, event, at);
       const change = update ? sizeChange(update, doc) : 0;
       if (change !== 0) {
         doc.size += change;
@@ -246,8 +291,9 @@ export function insightsProjection(): Projection<InsightsState> {
       return state;
     },
     snapshot: {
-      // v10: a fork soon after an episode ended takes it up again (`closed`).
-      name: 'insights.v10',
+      // v11: register conflicts from the fields' live values, text episodes only
+      // where two writers typed (`fields`, TEXT).
+      name: 'insights.v11',
       every: 2000,
       encode: (state) => {
         const out = new Map<string, PackedInsights>();
@@ -350,6 +396,7 @@ function unpacked(doc: PackedInsights): DocumentInsights {
       times: unpackTimes(episodes.times),
       kinds: episodes.kinds,
     },
+    fields: doc.fields,
     recent: {
       count: recent.count,
       ids: recent.ids,
@@ -434,15 +481,16 @@ function followHeads(
   dropNamed(heads, event.parents, idOfHead);
   // The heads this event left unnamed: written without seeing them.
   const unseen = heads.length;
-  heads.push({ id: event.id, field: event.type === FIELD_SET, time });
+  heads.push({ id: event.id, time });
+  // An event that saw every side ends the episode: it is no side of it, so what
+  // it typed does not make the episode a text one, nor an overlapping one.
+  const mergesAll = unseen === 0 && heads.length === 1;
   if (unseen > 0) {
     let from = NaN;
     let to = NaN;
-    let register = 0;
     for (const head of heads) {
       from = earliest(from, head.time);
       to = latest(to, head.time);
-      if (head.field) register = REGISTER;
     }
     const going = doc.open;
     const episode = going ?? takenUp(doc.closed, event, from);
@@ -453,46 +501,74 @@ function followHeads(
       times[at + 1] = latest(times[at + 1]!, to);
       // Under way again, if it had ended: not merged any more.
       times[at + 2] = NaN;
-      episodes.kinds[episode.index]! |= register;
     }
-    if (!going) {
-      const opened: OpenEpisode = episode ?? {
-        index: addEpisode(episodes, from, to, register),
+    const opened: OpenEpisode = going ??
+      episode ?? {
+        index: addEpisode(episodes, from, to, 0),
         touched: new Map(),
         members: [],
         times: [],
+        since: undefined,
+        coveredFrom: undefined,
       };
-      doc.open = opened;
+    const prior = doc.closed;
+    if (going && prior && !sawEnd(prior, going, event)) {
+      // Forked from before the last episode ended, and saw neither that end nor
+      // this episode's events: concurrent with both, which the timeline's groups
+      // then share. One episode: the last is taken into this one.
+      const [at, into] = [3 * prior.index, 3 * going.index];
+      const { times, kinds } = episodes;
+      times[into] = earliest(times[into]!, times[at]!);
+      times[into + 1] = latest(times[into + 1]!, times[at + 1]!);
+      kinds[going.index]! |= kinds[prior.index]!;
+      kinds[prior.index] = 0;
       doc.closed = undefined;
+    }
+    if (!going) {
+      doc.open = opened;
+      // Taken up again, it is no longer the last ended; a new one keeps that one
+      // as the last, which a fork from before its end joins to this one.
+      if (opened === prior) doc.closed = undefined;
       // The heads it did not see are of the episode too (this event joins below).
       for (let i = 0; i < heads.length - 1; i++) {
         opened.members.push(heads[i]!.id);
         opened.times.push(heads[i]!.time);
       }
-      // The other sides' edits since the fork point: the recent events after the
-      // last this one saw (before it the stream had one head, so they form a line).
-      const { count, edits, spans } = doc.recent;
-      for (let i = lastSeen(doc.recent, event) + 1; i < count; i++)
-        touchEpisode(
-          doc,
-          edits.values[2 * i]!,
-          spans.values,
-          i === 0 ? 0 : edits.values[2 * i - 1]!,
-          edits.values[2 * i + 1]!,
-        );
     }
+    // The other sides' edits this one did not see: the recent events after the
+    // last it saw (before the fork the stream had one head, so they form a line),
+    // up to those the episode has taken in already. A writer who saw neither side
+    // forks from before the episode began.
+    const { recent } = doc;
+    const { edits, spans } = recent;
+    const seen = lastSeen(recent, event) + 1;
+    const covered = going
+      ? Math.max(0, recent.ids.lastIndexOf(going.coveredFrom ?? ''))
+      : recent.count;
+    for (let i = seen; i < covered; i++)
+      touchEpisode(
+        doc,
+        edits.values[2 * i]!,
+        spans.values,
+        i === 0 ? 0 : edits.values[2 * i - 1]!,
+        edits.values[2 * i + 1]!,
+      );
+    if (!going || seen < covered)
+      opened.coveredFrom = recent.ids[seen] ?? event.id;
   }
-  if (update) {
+  {
+    // Every event, text edit or not (one that touched nothing): a fork from a
+    // rename is found to have seen the edits before the rename.
     const { recent } = doc;
     const { spans, edits } = recent;
     const from = spans.length;
-    touchesOf(update, spans);
+    if (update) touchesOf(update, spans);
     recent.ids.push(event.id);
     const e = reserve(edits, 2);
     e[edits.length++] = writer;
     e[edits.length++] = spans.length;
     recent.count++;
-    touchEpisode(doc, writer, spans.values, from, spans.length);
+    if (!mergesAll) touchEpisode(doc, writer, spans.values, from, spans.length);
     forgetOldest(recent);
   }
   const open = doc.open;
@@ -503,15 +579,98 @@ function followHeads(
       open.members.splice(0, RECENT);
       open.times.splice(0, RECENT);
     }
-    if (unseen === 0 && heads.length === 1) {
+    if (mergesAll) {
       episodes.times[3 * open.index + 2] = time;
+      open.since = [];
       doc.closed = open;
       doc.open = undefined;
     }
+  } else if (doc.closed?.since) {
+    const { since } = doc.closed;
+    since.push(event.id);
+    if (since.length > 2 * RECENT) doc.closed.since = undefined;
   }
 }
 
 const idOfHead = (head: Head) => head.id;
+
+/**
+ * Whether `event`, joining the episode under way, saw the end of the one before
+ * (`prior`): it names that end, an event since, or one of this episode's. Unknown
+ * (`since` gone past its bound) counts as seen.
+ */
+function sawEnd(
+  prior: OpenEpisode,
+  going: OpenEpisode,
+  { parents }: LogEvent,
+): boolean {
+  const { since, members } = prior;
+  if (!since) return true;
+  const end = members[members.length - 1];
+  return parents.some(
+    (p) => p === end || since.includes(p) || going.members.includes(p),
+  );
+}
+
+/**
+ * Keeps each field's live values as the document's registers do (a write replaces
+ * those it names; src/doc/registers.ts), and so its register conflicts as the
+ * timeline lists them: one opens when a field has two or more live values, and the
+ * write that replaces two or more resolves it (a value may stay live beside that
+ * write, and the next conflict opens at once). Deletion's conflicts are listed
+ * while open only, as the timeline lists them. A malformed write from another
+ * replica changes no field here, as it changes none in the document.
+ */
+function followFields(
+  doc: DocumentInsights,
+  event: LogEvent,
+  time: number,
+): void {
+  if (event.type !== FIELD_SET && event.type !== VERSION_RESTORED) return;
+  let writes;
+  try {
+    writes = fieldWritesOf(event);
+  } catch {
+    return;
+  }
+  const { episodes } = doc;
+  for (const { field, supersedes } of writes) {
+    let values = doc.fields.get(field);
+    if (!values)
+      doc.fields.set(field, (values = { live: [], times: [], conflict: -1 }));
+    const { live, times } = values;
+    for (const id of supersedes) {
+      const i = live.indexOf(id);
+      if (i >= 0) {
+        live.splice(i, 1);
+        times.splice(i, 1);
+      }
+    }
+    if (supersedes.length >= 2) {
+      const at = values.conflict;
+      const index = at >= 0 ? at : addEpisode(episodes, time, time, REGISTER);
+      episodes.times[3 * index + 2] = time;
+      if (field === DELETED_FIELD) episodes.kinds[index] = 0;
+      values.conflict = -1;
+    }
+    live.push(event.id);
+    times.push(time);
+    if (live.length < 2) continue;
+    let from = NaN;
+    let to = NaN;
+    for (const t of times) {
+      from = earliest(from, t);
+      to = latest(to, t);
+    }
+    if (values.conflict < 0)
+      values.conflict = addEpisode(episodes, from, to, REGISTER);
+    else {
+      const at = 3 * values.conflict;
+      episodes.times[at] = earliest(episodes.times[at]!, from);
+      episodes.times[at + 1] = latest(episodes.times[at + 1]!, to);
+    }
+  }
+}
 
 /** The earlier of two times, passing over NaN (a time no Date parses). */
 const earliest = (a: number, b: number) => (a <= b || b !== b ? a : b);
@@ -577,7 +736,9 @@ function lastSeen({ ids }: Recent, { parents }: LogEvent): number {
  * earliest writer time), within EPISODE_PAUSE_MS after that member was written, as
  * the timeline's `episodesOf` joins a group to an episode. A side whose clock ran
  * behind (`from` before the member) joins too, as a causal clock would have it.
- * Times that do not parse never join.
+ * Times that do not parse never join that way. Or if `event` forked from before
+ * `closed` ended and did not see that end (`since`): a third writer's, say, who
+ * saw neither side.
  */
 function takenUp(
   closed: OpenEpisode | undefined,
@@ -585,11 +746,16 @@ function takenUp(
   from: number,
 ): OpenEpisode | undefined {
   if (!closed) return undefined;
+  let fromMember = false;
   for (const parent of parents) {
     const i = closed.members.lastIndexOf(parent);
-    if (i >= 0 && from - closed.times[i]! <= EPISODE_PAUSE_MS) return closed;
+    if (i < 0) continue;
+    if (from - closed.times[i]! <= EPISODE_PAUSE_MS) return closed;
+    fromMember = true;
   }
-  return undefined;
+  const { since } = closed;
+  if (fromMember || !since) return undefined;
+  return parents.some((parent) => since.includes(parent)) ? undefined : closed;
 }
 
 /**
@@ -658,6 +824,7 @@ function touchEpisode(
   const episode = doc.open;
   const touched = episode?.touched;
   if (!touched) return; // none open, or overlapping already: nothing more to learn
+  if (start === end) return; // no text edit
   for (let i = start; i < end; i += 3) {
     const client = spans[i]!;
     const from = spans[i + 1]!;
@@ -668,14 +835,17 @@ function touchEpisode(
       if (ranges)
         for (const [a, b] of ranges)
           if (a < to && from < b) {
-            doc.episodes.kinds[episode.index]! |= OVERLAPPING;
+            doc.episodes.kinds[episode.index]! |= TEXT | OVERLAPPING;
             episode.touched = undefined;
             return;
           }
     }
   }
   let mine = touched.get(writer);
-  if (!mine) touched.set(writer, (mine = new Map()));
+  if (!mine) {
+    touched.set(writer, (mine = new Map()));
+    if (touched.size >= 2) doc.episodes.kinds[episode.index]! |= TEXT;
+  }
   for (let i = start; i < end; i += 3)
     addRange(mine, spans[i]!, spans[i + 1]!, spans[i + 2]!);
 }
@@ -861,6 +1031,8 @@ function conflictsOf(
     [];
   for (const [docId, { episodes }] of docs)
     for (let i = 0; i < episodes.count; i++) {
+      // A stretch of forks no two writers typed in, or a deletion's settled conflict.
+      if ((episodes.kinds[i]! & (REGISTER | TEXT)) === 0) continue;
       const from = episodes.times[3 * i]!;
       all.push({
         from: Number.isFinite(from) ? from : -Infinity,

@@ -27,6 +27,15 @@ const edit = fc.record({
   sync: fc.boolean(),
 });
 
+/** A step of three writers: typing, or a rename, then maybe a sync with another. */
+const step = fc.record({
+  writer: fc.nat(2),
+  rename: fc.boolean(),
+  at: fc.double({ min: 0, max: 1, noNaN: true }),
+  insert: fc.stringMatching(/^[a-z ]{1,4}$/),
+  sync: fc.option(fc.nat(2), { nil: undefined }),
+});
+
 async function syncInto(to: Log, from: Log) {
   await to.ingest(await collect(from.since(await to.versionVector())));
 }
@@ -113,6 +122,77 @@ describe('the insights projection', () => {
         },
       ),
       40,
+    );
+  });
+
+  it('lists the conflicts the timeline lists: field conflicts as register ones, text episodes as text, each open or resolved as there', async () => {
+    // With three writers, one who saw neither side of two stretches of forks makes
+    // them one in the timeline (its groups share that writer's events), which a
+    // fold that keeps only the last stretch may list as two: never fewer.
+    await assertProperty(
+      fc.asyncProperty(
+        fc.constantFrom(2, 3),
+        fc.array(step, { minLength: 1, maxLength: 30 }),
+        async (writers, steps) => {
+          const logs = await Promise.all(
+            [0, 1, 2].map((w) => openLog({ actor: `w${w}` })),
+          );
+          const names = ['Ada', 'Bo', 'Cy'];
+          const docs = await Promise.all(
+            logs.map((log, w) => openDocument(log, 'd', { author: names[w]! })),
+          );
+          for (const s of steps.map((s) => ({
+            ...s,
+            writer: s.writer % writers,
+            sync: s.sync === undefined ? undefined : s.sync % writers,
+          }))) {
+            const doc = docs[s.writer]!;
+            if (s.rename) await doc.setField('title', s.insert);
+            else {
+              const { text } = await doc.view();
+              await doc.editText(Math.floor(s.at * text.length), 0, s.insert);
+            }
+            if (s.sync !== undefined && s.sync !== s.writer) {
+              await syncInto(logs[s.sync]!, logs[s.writer]!);
+              await syncInto(logs[s.writer]!, logs[s.sync]!);
+            }
+          }
+          const [log] = logs as [Log];
+          for (const other of logs.slice(1)) await syncInto(log, other);
+          const { conflicts: listed } = await (
+            await openDocument(log, 'd')
+          ).view();
+          const handle = await log.project('insights', insightsProjection(), {
+            streams: 'doc/',
+          });
+          const { conflicts } = insightsOf(handle.state, ['d']);
+          await handle.close();
+          const count = (
+            of: { kind: string; state: string }[],
+            kind: (k: string) => boolean,
+            state?: string,
+          ) =>
+            of.filter(
+              (c) => kind(c.kind) && (state === undefined || c.state === state),
+            ).length;
+          const field = (k: string) => k === 'field' || k === 'register';
+          const text = (k: string) => !field(k);
+          const texts = count(conflicts, text);
+          const timeline = count(listed, text);
+          expect({
+            fields: count(conflicts, field),
+            open: count(conflicts, field, 'unresolved'),
+            texts: writers === 2 ? texts : texts > 0,
+          }).toEqual({
+            fields: count(listed, field),
+            open: count(listed, field, 'unresolved'),
+            texts: writers === 2 ? timeline : timeline > 0,
+          });
+          expect(texts).toBeGreaterThanOrEqual(timeline);
+          await Promise.all(logs.map((l) => l.close()));
+        },
+      ),
+      60,
     );
   });
 
@@ -228,6 +308,8 @@ describe('the insights projection', () => {
     async function kindOf(
       one: (doc: DocumentHandle, text: string) => Promise<unknown>,
       two: (doc: DocumentHandle, text: string) => Promise<unknown>,
+      // A later edit that saw both sides: it merges the stream.
+      then = (doc: DocumentHandle) => doc.editText(0, 0, '>'),
     ) {
       const [a, b] = [
         await openLog({ actor: 'w0' }),
@@ -246,8 +328,7 @@ describe('the insights projection', () => {
       }
       await syncInto(a, b);
       await syncInto(b, a);
-      // A later edit that saw both sides resolves the episode.
-      await (await openDocument(a, 'd', { author: 'Ada' })).editText(0, 0, '>');
+      await then(await openDocument(a, 'd', { author: 'Ada' }));
       const handle = await a.project('insights', insightsProjection(), {
         streams: 'doc/',
       });
@@ -331,13 +412,23 @@ describe('the insights projection', () => {
       ).toEqual([['auto-merged', 'resolved']]);
     });
 
-    it('a field set on both sides is a register conflict', async () => {
+    it('a field set on both sides is a register conflict, open until a value is picked', async () => {
+      const one = (doc: DocumentHandle) => doc.setField('title', 'One');
+      const two = (doc: DocumentHandle) => doc.setField('title', 'Two');
+      // Typing that saw both merges the stream, and both titles are still live.
+      expect(await kindOf(one, two)).toEqual([['register', 'unresolved']]);
+      expect(
+        await kindOf(one, two, (doc) => doc.setField('title', 'Picked')),
+      ).toEqual([['register', 'resolved']]);
+    });
+
+    it('a rename beside typing is no conflict, as the timeline has it', async () => {
       expect(
         await kindOf(
-          (doc) => doc.setField('title', 'One'),
-          (doc) => doc.setField('title', 'Two'),
+          (doc) => doc.setField('title', 'Renamed'),
+          typeAt(end, [' typed']),
         ),
-      ).toEqual([['register', 'resolved']]);
+      ).toEqual([]);
     });
   });
 
@@ -445,16 +536,30 @@ describe('the conflicts of the whole log', () => {
         let state = projection.initial();
         const heads = new Map<string, string[]>();
         let n = 0;
-        const add = (doc: string, parents: string[], time: string) => {
+        // Two writers, each typing into its own Y.Doc: every fork is a text episode.
+        const writers = [1, 2].map((clientID) => {
+          const doc = new Y.Doc();
+          doc.clientID = clientID;
+          return { doc, seq: 0 };
+        });
+        const add = (
+          doc: string,
+          parents: string[],
+          time: string,
+          writer: 0 | 1,
+        ) => {
           const id = `e${n++}`;
+          const w = writers[writer]!;
+          const before = Y.encodeStateVector(w.doc);
+          w.doc.getText('text').insert(0, 'x');
           state = projection.evolve(state, {
             id,
             stream: `doc/${doc}`,
-            type: 'doc.field.set',
-            data: { field: 'title', supersedes: [], value: id },
+            type: 'doc.text.edited',
+            data: Y.encodeStateAsUpdate(w.doc, before),
             parents,
-            actor: 'w',
-            seq: n,
+            actor: `w${writer}`,
+            seq: ++w.seq,
             hlc: '0',
             time,
           } as LogEvent);
@@ -469,8 +574,8 @@ describe('the conflicts of the whole log', () => {
         >();
         for (const { doc, times, merged } of forks) {
           const before = heads.get(doc) ?? [];
-          const one = add(doc, before, times[0]);
-          const other = add(doc, before, times[1]);
+          const one = add(doc, before, times[0], 0);
+          const other = add(doc, before, times[1], 1);
           const [t0, t1] = times.map((t) => Date.parse(t)) as [number, number];
           const began = [t0, t1].filter((t) => !Number.isNaN(t));
           const from = began.length > 0 ? Math.min(...began) : NaN;
@@ -485,7 +590,7 @@ describe('the conflicts of the whole log', () => {
           });
           heads.set(
             doc,
-            merged ? [add(doc, [one, other], times[1])] : [one, other],
+            merged ? [add(doc, [one, other], times[1], 1)] : [one, other],
           );
         }
         // Each opened at its sides' earliest time, or none that parses.
