@@ -18,12 +18,18 @@ import { writerKey, writerNames } from './writers.ts';
 
 const HOUR = 3_600_000;
 
-/** A field's live values: their ids and writer times, and its open conflict's episode, or -1. */
+/** A field's live values (id to writer time), and its open conflict's episode, or -1. */
 interface FieldValues {
-  live: string[];
-  times: number[];
+  live: Map<string, number>;
   conflict: number;
 }
+
+/**
+ * Live values of a field whose times a register conflict's span is read from, at
+ * most: a field has two or three, but another replica may write thousands at once
+ * (each naming none), and reading them all at every write would cost their square.
+ */
+const SPAN_VALUES = 64;
 
 /** What the insights keep of one document, folded from its events. */
 export interface DocumentInsights {
@@ -637,15 +643,9 @@ function followFields(
   for (const { field, supersedes } of writes) {
     let values = doc.fields.get(field);
     if (!values)
-      doc.fields.set(field, (values = { live: [], times: [], conflict: -1 }));
-    const { live, times } = values;
-    for (const id of supersedes) {
-      const i = live.indexOf(id);
-      if (i >= 0) {
-        live.splice(i, 1);
-        times.splice(i, 1);
-      }
-    }
+      doc.fields.set(field, (values = { live: new Map(), conflict: -1 }));
+    const { live } = values;
+    for (const id of supersedes) live.delete(id);
     if (supersedes.length >= 2) {
       const at = values.conflict;
       const index = at >= 0 ? at : addEpisode(episodes, time, time, REGISTER);
@@ -653,22 +653,21 @@ function followFields(
       if (field === DELETED_FIELD) episodes.kinds[index] = 0;
       values.conflict = -1;
     }
-    live.push(event.id);
-    times.push(time);
-    if (live.length < 2) continue;
-    let from = NaN;
-    let to = NaN;
-    for (const t of times) {
+    live.set(event.id, time);
+    if (live.size < 2) continue;
+    if (values.conflict >= 0) {
+      const at = 3 * values.conflict;
+      episodes.times[at] = earliest(episodes.times[at]!, time);
+      episodes.times[at + 1] = latest(episodes.times[at + 1]!, time);
+      continue;
+    }
+    let [from, to, n] = [NaN, NaN, 0];
+    for (const t of live.values()) {
       from = earliest(from, t);
       to = latest(to, t);
+      if (++n === SPAN_VALUES) break;
     }
-    if (values.conflict < 0)
-      values.conflict = addEpisode(episodes, from, to, REGISTER);
-    else {
-      const at = 3 * values.conflict;
-      episodes.times[at] = earliest(episodes.times[at]!, from);
-      episodes.times[at + 1] = latest(episodes.times[at + 1]!, to);
-    }
+    values.conflict = addEpisode(episodes, from, to, REGISTER);
   }
 }
 

@@ -432,6 +432,40 @@ describe('the insights projection', () => {
     });
   });
 
+  it('keeps thousands of concurrent values of one field as one register conflict, resolved by the write that replaces them', () => {
+    // Another replica may write a field many times at once, each write naming no
+    // value it replaces: one conflict, its span from the values it read, and
+    // replacing them costs a look-up each, not a scan of them all.
+    const projection = insightsProjection();
+    let state = projection.initial();
+    const ids: string[] = [];
+    const set = (i: number, supersedes: string[]) => {
+      const id = `v${i}`;
+      state = projection.evolve(state, {
+        id,
+        stream: 'doc/d',
+        type: 'doc.field.set',
+        data: { field: 'title', value: id, supersedes },
+        parents: [],
+        actor: `w${i}`,
+        seq: 1,
+        hlc: '0',
+        time: new Date(1_000 * i).toISOString(),
+      } as LogEvent);
+      ids.push(id);
+    };
+    for (let i = 0; i < 3_000; i++) set(i, []);
+    const kinds = () =>
+      insightsOf(state).conflicts.map((c) => [c.kind, c.state, c.time]);
+    expect(kinds()).toEqual([
+      ['register', 'unresolved', new Date(0).toISOString()],
+    ]);
+    set(3_000, [...ids]);
+    expect(kinds()).toEqual([
+      ['register', 'resolved', new Date(0).toISOString()],
+    ]);
+  });
+
   it('follows a merge of many sides: one episode, open until an edit saw every side', async () => {
     // Twelve sides against twelve parents: past the heads compared one by one.
     const logs = await Promise.all(
