@@ -27,9 +27,9 @@ export function registerAppShell(): void {
   const base = import.meta.env.BASE_URL;
   container.register(`${base}sw.js`, { scope: base }).then(
     (registration: ServiceWorkerRegistration | undefined) => {
-      // A browser that blocks service workers may resolve to nothing (Playwright's
-      // `serviceWorkers: 'block'` does; so do some privacy extensions): no offline
-      // shell then, and nothing to offer.
+      // A `register` stubbed out may resolve to nothing (Playwright's
+      // `serviceWorkers: 'block'` does; so may anything else that stubs it in the
+      // page): no offline shell then, and nothing to offer.
       if (!registration) return;
       // A first install has no controller to replace: nothing to offer.
       if (registration.waiting && container.controller)

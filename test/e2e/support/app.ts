@@ -33,6 +33,8 @@ export async function openTabs(
       page.waitForEvent('console', (message) =>
         message.text().includes('Service Worker registration blocked'),
       );
+    // Awaited below; handled now, so a failed load leaves no stray rejection.
+    if (blocked) blocked.catch(() => undefined);
     await page.goto(inject('appUrl'));
     await page.getByRole('status').waitFor();
     await blocked;
