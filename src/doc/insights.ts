@@ -920,19 +920,21 @@ function countedOf(all: Map<number, number[]>, client: number): number[] {
 /** The kinds of conflict the insights tell apart. */
 export type ConflictKind = 'register' | 'overlapping text' | 'auto-merged';
 
-/** One episode of concurrency as the insights plot it. */
+/** One conflict as the insights plot it: one the document's timeline lists. */
 export interface ConflictPoint {
   docId: string;
   /** When its first concurrent event was written. */
   time: string;
   /**
-   * 'register': a side set a field; else the sides only typed and Yjs merged them:
+   * 'register': a field written concurrently, two or more values live; else two
+   * or more writers edited the text concurrently and Yjs merged them:
    * 'overlapping text' where two writers touched the same or neighbouring
    * characters (the merged result is worth a look), 'auto-merged' where not.
    */
   kind: ConflictKind;
+  /** Resolved: one write replaced the field's values; for text, an event saw every side. */
   state: 'unresolved' | 'resolved';
-  /** From its last concurrent event to the event that merged every side (ms). */
+  /** From its last concurrent event to the one that resolved it (ms). */
   resolvedAfter?: number;
 }
 
