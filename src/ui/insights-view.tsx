@@ -5,7 +5,13 @@ import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { ConflictKind, InsightsData } from '../contract/index.ts';
-import { categoryName, WHOLE_STEPS, xRange, yRange } from './chart-scales.ts';
+import {
+  categoryName,
+  WHOLE_STEPS,
+  xRange,
+  yRange,
+  yTicks,
+} from './chart-scales.ts';
 import { toCsv, type Cell } from './csv.ts';
 import { documents, followEveryEvent, logService } from './app-state.ts';
 import { dateTimeText } from './time-text.ts';
@@ -328,7 +334,8 @@ function Chart({ plot }: { plot: Plot }) {
                     }
                   : {}),
               },
-          { incrs: WHOLE_STEPS },
+          // The ticks yRange's top was chosen by: the top one is labelled.
+          { splits: (_u, _axis, min, max) => yTicks(min, max) },
         ],
         series: [
           {

@@ -5,6 +5,7 @@ import {
   WHOLE_STEPS,
   xRange,
   yRange,
+  yTicks,
 } from '../../src/ui/chart-scales.ts';
 
 const t = Date.UTC(2026, 11, 4, 5) / 1000;
@@ -52,12 +53,34 @@ describe("an insights chart's x axis", () => {
 });
 
 describe("an insights chart's y axis", () => {
-  it('stands on 0, with a tenth above the largest count', () => {
-    expect(yRange(3, 5)).toEqual([0, 5.5]);
-    expect(yRange(0, 100)).toEqual([0, 110]);
+  it('stands on 0, and ends on a labelled tick at least a tenth above the largest count', () => {
+    expect(yRange(3, 5)).toEqual([0, 6]);
+    expect(yRange(0, 4)).toEqual([0, 5]);
+    // A document of 87 characters: its axis was labelled 0 and 50, the point
+    // drawn above the last label with nothing to read it against.
+    expect(yRange(0, 87)).toEqual([0, 100]);
+    expect(yRange(0, 100)).toEqual([0, 150]);
     // Nothing but zeros, or one value: still a range to draw in.
     expect(yRange(0, 0)).toEqual([0, 1]);
-    expect(yRange(7, 7)).toEqual([0, 7.7]);
+    expect(yRange(7, 7)).toEqual([0, 8]);
+  });
+
+  it('ticks the range in at most five whole steps, from 0 to its top', () => {
+    expect(yTicks(0, 100)).toEqual([0, 20, 40, 60, 80, 100]);
+    expect(yTicks(0, 6)).toEqual([0, 2, 4, 6]);
+    expect(yTicks(0, 1)).toEqual([0, 1]);
+    for (let max = 0; max <= 5_000; max += 7) {
+      const [low, top] = yRange(0, max);
+      const ticks = yTicks(low, top);
+      expect(ticks[0]).toBe(0);
+      expect(ticks.at(-1)).toBe(top);
+      expect(top).toBeGreaterThanOrEqual(max * 1.1);
+      expect(ticks.length - 1).toBeLessThanOrEqual(5);
+      expect(ticks.every(Number.isInteger)).toBe(true);
+    }
+    expect(yTicks(...yRange(0, 3_000_000_000)).length - 1).toBeLessThanOrEqual(
+      5,
+    );
   });
 
   it('ticks a count of millions in few steps', () => {
