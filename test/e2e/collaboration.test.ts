@@ -138,9 +138,15 @@ describe('two tabs of one browser', () => {
           );
         });
     }
-    expect(await added('Merged result')).toHaveLength(
-      (await added('Side 1')).length + (await added('Side 2')).length,
-    );
+    // Polled: the merged result may still be loading once both sides are in.
+    await expect
+      .poll(async () => {
+        const [merged = '', first = '', second = ''] = await Promise.all(
+          ['Merged result', 'Side 1', 'Side 2'].map(added),
+        );
+        return { merged: merged.length, sides: first.length + second.length };
+      })
+      .toSatisfy(({ merged, sides }) => merged === sides && merged > 0);
     await context.close();
   });
 
@@ -180,7 +186,7 @@ describe('two tabs of one browser', () => {
     await expect
       .poll(async () => (await graph(one)) === (await graph(two)))
       .toBe(true);
-    expect(await graph(two)).toMatch(/in 1 lane$/);
+    await expect.poll(() => graph(two)).toMatch(/in 1 lane$/);
     await typeTogether([one, two], [' One.', ' Two.']);
     await compareTextEpisode(one, 'first');
     // Each side forked after the first sentence, which neither side added.

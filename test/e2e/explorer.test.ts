@@ -119,10 +119,12 @@ describe('the event explorer', () => {
           { timeout: 30_000 },
         )
         .toBe(`${stored} events`);
-      expect(await events(page).getAttribute('aria-rowcount')).toBe(
-        String(stored + 1),
-      );
-      expect(await events(page).getAttribute('aria-busy')).toBe('false');
+      await expect
+        .poll(() => events(page).getAttribute('aria-rowcount'))
+        .toBe(String(stored + 1));
+      await expect
+        .poll(() => events(page).getAttribute('aria-busy'))
+        .toBe('false');
       await context.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
