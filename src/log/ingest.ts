@@ -14,7 +14,6 @@ import {
   type EventRecord,
   type ReadAhead,
   type StoreTransaction,
-  type StreamRecord,
 } from './store.ts';
 import type { EventId, IngestResult, LogEvent } from './types.ts';
 
@@ -148,11 +147,14 @@ export async function ingestInto(
     self && seqs.get(self) ? fresh.find((e) => e.actor === self) : undefined;
   if (impostor)
     throw new ActorForkError(impostor.id, impostor.actor, impostor.seq);
-  const streams = new Map<string, StreamRecord>(
-    [...new Set(fresh.map((e) => e.stream))].map((s) => [
-      s,
-      storedStreams.get(s) ?? { stream: s, heads: [], size: 0 },
-    ]),
+  // Each stream's heads as a set while the batch goes in, sorted once at its end:
+  // an array filtered and sorted per event cost a stream of H heads H per event,
+  // and 20,000 concurrent events (as many writers, none seeing another) 11-29 s.
+  const streams = new Map<string, { heads: Set<EventId>; size: number }>(
+    [...new Set(fresh.map((e) => e.stream))].map((s) => {
+      const stored = storedStreams.get(s);
+      return [s, { heads: new Set(stored?.heads), size: stored?.size ?? 0 }];
+    }),
   );
   let { lastPos } = replica;
   let hlc = boundedClock(replica.hlc, recordedAt);
@@ -213,12 +215,11 @@ export async function ingestInto(
     tx.putEvent(record);
     records.set(event.id, record);
     if (event.parents.length >= 2) merges.push(record);
+    // Causal order: the event is no head's parent, so it is a head.
     const stream = streams.get(event.stream)!;
-    streams.set(event.stream, {
-      stream: event.stream,
-      heads: nextHeads(stream.heads, event.parents, event.id),
-      size: stream.size + 1,
-    });
+    for (const parent of event.parents) stream.heads.delete(parent);
+    stream.heads.add(event.id);
+    stream.size++;
     seqs.set(event.actor, event.seq);
     storedAt.set(`${event.actor}\n${event.seq}`, event.id);
     hlc = maxHlc(hlc, event.hlc);
@@ -262,7 +263,8 @@ export async function ingestInto(
     const conflict = await mergeConflict(lookup, merge);
     if (conflict) tx.putConflict(conflict);
   }
-  for (const record of streams.values()) tx.putStream(record);
+  for (const [name, { heads, size }] of streams)
+    tx.putStream({ stream: name, heads: [...heads].sort(), size });
   for (const [actor, seq] of seqs) tx.putActorSeq(actor, seq);
   tx.putReplica(replicaAfter(replica, hlc, lastPos));
   return { stored, duplicates, deferred: [...pending] };
