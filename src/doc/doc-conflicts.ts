@@ -197,7 +197,13 @@ export async function episodesOf(
   groups: readonly Conflict[],
   wallOf?: (id: EventId) => Promise<number | undefined>,
 ): Promise<{ events: Set<EventId>; last: Conflict }[]> {
+  // Which episodes hold each event (of their groups), and which each merge ended
+  // (a group's resolver): a group sharing an event joins its episode, one forked
+  // from either joins if it went on within the pause. A merge is no event of the
+  // group it ended: two people who each merged the last collision, a pause later,
+  // wrote concurrent merges, and that next collision is an episode of its own.
   const of = new Map<EventId, Episode[]>();
+  const ended = new Map<EventId, Episode[]>();
   const current = (episode: Episode): Episode => {
     let root = episode;
     while (root.into) root = root.into;
@@ -226,8 +232,8 @@ export async function episodesOf(
     for (const id of group.events)
       for (const episode of of.get(id) ?? []) touching.add(current(episode));
     for (const id of group.forkPoint) {
-      const owners = of.get(id);
-      if (owners && (await wentOn(group, id)))
+      const owners = [...(of.get(id) ?? []), ...(ended.get(id) ?? [])];
+      if (owners.length > 0 && (await wentOn(group, id)))
         for (const episode of owners) touching.add(current(episode));
     }
     let target: Episode | undefined;
@@ -244,17 +250,16 @@ export async function episodesOf(
       episode.members.forEach((id) => target.members.add(id));
       episode.into = target;
     }
-    const added = group.resolvedBy
-      ? [...group.events, group.resolvedBy]
-      : group.events;
-    for (const id of added) {
+    const own = (map: Map<EventId, Episode[]>, id: EventId) => {
       target.members.add(id);
-      const owners = of.get(id);
-      if (!owners) of.set(id, [target]);
+      const owners = map.get(id);
+      if (!owners) map.set(id, [target]);
       // An id can belong to two episodes (a merge that ended one group and is
       // linked by another): each is looked in.
       else if (!owners.some((e) => current(e) === target)) owners.push(target);
-    }
+    };
+    for (const id of group.events) own(of, id);
+    if (group.resolvedBy) own(ended, group.resolvedBy);
     group.events.forEach((id) => target.events.add(id));
     target.last = group;
     target.joined = joined;

@@ -1,6 +1,6 @@
 import { authorOf } from '../log/event-filter.ts';
 import { isoOf, timeOf } from '../log/event-time.ts';
-import { dropNamed, FEW } from '../log/heads.ts';
+import { addHead, dropNamed, FEW } from '../log/heads.ts';
 import type { LogEvent, Projection } from '../log/types.ts';
 import { countOnce } from './authorship.ts';
 import { EPISODE_PAUSE_MS } from './doc-conflicts.ts';
@@ -224,6 +224,19 @@ export interface OpenEpisode {
    */
   since: string[] | undefined;
   /**
+   * Once it has ended: the earliest writer time (ms) of the events since (NaN for
+   * none yet), kept past `since`'s bound. A fork from a member has those events on
+   * its other side, and the timeline joins it to the episode when any event of its
+   * sides was written within EPISODE_PAUSE_MS of that member (`takenUp`).
+   */
+  sinceFrom: number;
+  /**
+   * Once it has ended: the sides its end merged (that event's parents). A fork
+   * from its members that names them all saw the whole episode; one that does not
+   * is concurrent with an event of it, which the timeline's groups then share.
+   */
+  endParents: string[] | undefined;
+  /**
    * The first recent event (`Recent`) it has taken in: the edits from there on
    * are compared. A fork from further back brings those before it in.
    */
@@ -297,9 +310,11 @@ export function insightsProjection(): Projection<InsightsState> {
       return state;
     },
     snapshot: {
-      // v11: register conflicts from the fields' live values, text episodes only
-      // where two writers typed (`fields`, TEXT).
-      name: 'insights.v11',
+      // v12: a fork from the last episode joins it if an event since its end
+      // went on within the pause (`sinceFrom`). v11: register
+      // conflicts from the fields' live values, text episodes only where two
+      // writers typed (`fields`, TEXT).
+      name: 'insights.v12',
       every: 2000,
       encode: (state) => {
         const out = new Map<string, PackedInsights>();
@@ -487,18 +502,23 @@ function followHeads(
   dropNamed(heads, event.parents, idOfHead);
   // The heads this event left unnamed: written without seeing them.
   const unseen = heads.length;
-  heads.push({ id: event.id, time });
+  addHead(heads, { id: event.id, time }, idOfHead);
   // An event that saw every side ends the episode: it is no side of it, so what
   // it typed does not make the episode a text one, nor an overlapping one.
   const mergesAll = unseen === 0 && heads.length === 1;
   if (unseen > 0) {
-    let from = NaN;
-    let to = NaN;
-    for (const head of heads) {
-      from = earliest(from, head.time);
-      to = latest(to, head.time);
-    }
     const going = doc.open;
+    // The heads' times: under way, the episode has every other head's already
+    // (taken in as it opened or as each came), so only this event's is new, and
+    // a stream of thousands of heads costs no scan of them at each event. Opening,
+    // the stream had one head (an episode is under way while it has more).
+    let from = time;
+    let to = time;
+    if (!going)
+      for (const head of heads) {
+        from = earliest(from, head.time);
+        to = latest(to, head.time);
+      }
     const episode = going ?? takenUp(doc.closed, event, from);
     if (episode) {
       const at = 3 * episode.index;
@@ -515,19 +535,30 @@ function followHeads(
         members: [],
         times: [],
         since: undefined,
+        sinceFrom: NaN,
+        endParents: undefined,
         coveredFrom: undefined,
       };
     const prior = doc.closed;
-    if (going && prior && !sawEnd(prior, going, event)) {
+    if (
+      going &&
+      prior &&
+      (!sawEnd(prior, going, event) ||
+        // Its sides began by this episode's start at the latest.
+        wentOn(prior, event, earliest(from, episodes.times[3 * going.index]!)))
+    ) {
       // Forked from before the last episode ended, and saw neither that end nor
       // this episode's events: concurrent with both, which the timeline's groups
-      // then share. One episode: the last is taken into this one.
+      // then share. Or forked from the last episode (its end, say) while its
+      // writers went on: the timeline joins both to it. One episode: the last is
+      // taken into this one.
       const [at, into] = [3 * prior.index, 3 * going.index];
       const { times, kinds } = episodes;
       times[into] = earliest(times[into]!, times[at]!);
       times[into + 1] = latest(times[into + 1]!, times[at + 1]!);
       kinds[going.index]! |= kinds[prior.index]!;
       kinds[prior.index] = 0;
+      joinTouched(kinds, going, prior);
       doc.closed = undefined;
     }
     if (!going) {
@@ -588,13 +619,19 @@ function followHeads(
     if (mergesAll) {
       episodes.times[3 * open.index + 2] = time;
       open.since = [];
+      open.sinceFrom = NaN;
+      open.endParents = event.parents;
       doc.closed = open;
       doc.open = undefined;
     }
-  } else if (doc.closed?.since) {
-    const { since } = doc.closed;
-    since.push(event.id);
-    if (since.length > 2 * RECENT) doc.closed.since = undefined;
+  } else if (doc.closed) {
+    const { closed } = doc;
+    closed.sinceFrom = earliest(closed.sinceFrom, time);
+    const { since } = closed;
+    if (since) {
+      since.push(event.id);
+      if (since.length > 2 * RECENT) closed.since = undefined;
+    }
   }
 }
 
@@ -731,30 +768,57 @@ function lastSeen({ ids }: Recent, { parents }: LogEvent): number {
 
 /**
  * `closed` if `event`, which forks the stream, forked from one of its members (its
- * last events, or the event that ended it) and its sides began, at `from` (their
- * earliest writer time), within EPISODE_PAUSE_MS after that member was written, as
- * the timeline's `episodesOf` joins a group to an episode. A side whose clock ran
- * behind (`from` before the member) joins too, as a causal clock would have it.
- * Times that do not parse never join that way. Or if `event` forked from before
- * `closed` ended and did not see that end (`since`): a third writer's, say, who
- * saw neither side.
+ * last events, or the event that ended it) and its sides began (at `from`, the
+ * earliest writer time of the heads, or of an event since the end: `sinceFrom`)
+ * within EPISODE_PAUSE_MS after that member was written, as the timeline's
+ * `episodesOf` joins a group to an episode. A side whose clock ran behind (`from`
+ * before the member) joins too, as a causal clock would have it. Times that do
+ * not parse never join that way. Or if `event` forked from before `closed` ended
+ * and did not see that end (`since`): a third writer's, say, who saw neither side.
  */
 function takenUp(
   closed: OpenEpisode | undefined,
-  { parents }: LogEvent,
+  event: LogEvent,
   from: number,
 ): OpenEpisode | undefined {
   if (!closed) return undefined;
-  let fromMember = false;
-  for (const parent of parents) {
-    const i = closed.members.lastIndexOf(parent);
-    if (i < 0) continue;
-    if (from - closed.times[i]! <= EPISODE_PAUSE_MS) return closed;
-    fromMember = true;
+  const { parents } = event;
+  const { since, members } = closed;
+  if (wentOn(closed, event, from)) return closed;
+  const fromMember = event.parents.some((p) => members.includes(p));
+  if (fromMember) {
+    // From its members, beyond the pause: a fork of its own if it saw every side
+    // the end merged (or the end itself), else it shares the one it did not see.
+    const { endParents } = closed;
+    if (!endParents || parents.includes(members[members.length - 1]!))
+      return undefined;
+    return endParents.every((p) => parents.includes(p)) ? undefined : closed;
   }
-  const { since } = closed;
-  if (fromMember || !since) return undefined;
+  if (!since) return undefined;
   return parents.some((parent) => since.includes(parent)) ? undefined : closed;
+}
+
+/**
+ * Whether `event` forked from a member of `closed` (one of its last events, or
+ * the event that ended it) and its sides began (at `from`, or at an event since
+ * the end: `sinceFrom`; at the end too, unless a parent) within EPISODE_PAUSE_MS
+ * after that member was written: the timeline's `episodesOf` joins such a group
+ * to the episode. A side whose clock ran behind joins too.
+ */
+function wentOn(
+  closed: OpenEpisode,
+  { parents }: LogEvent,
+  from: number,
+): boolean {
+  const { members, times } = closed;
+  const last = members.length - 1;
+  let began = earliest(from, closed.sinceFrom);
+  if (!parents.includes(members[last]!)) began = earliest(began, times[last]!);
+  for (const parent of parents) {
+    const i = members.lastIndexOf(parent);
+    if (i >= 0 && began - times[i]! <= EPISODE_PAUSE_MS) return true;
+  }
+  return false;
 }
 
 /**
@@ -847,6 +911,45 @@ function touchEpisode(
   }
   for (let i = start; i < end; i += 3)
     addRange(mine, spans[i]!, spans[i + 1]!, spans[i + 2]!);
+}
+
+/**
+ * What `prior`'s writers touched, taken into `going`, which it joins: two writers
+ * who typed, one in each (each alone in their own), make the episode a text one,
+ * as the timeline has it; ranges of different writers that meet, an overlapping
+ * one. An episode found overlapping already has no `touched` left, and its kind
+ * was taken with it.
+ */
+function joinTouched(
+  kinds: Uint8Array,
+  going: OpenEpisode,
+  prior: OpenEpisode,
+): void {
+  const into = going.touched;
+  const from = prior.touched;
+  if (!into || !from) {
+    going.touched = undefined;
+    return;
+  }
+  for (const [writer, byClient] of from)
+    for (const [client, ranges] of byClient)
+      for (const [a, b] of ranges)
+        for (const [other, theirs] of into) {
+          if (other === writer) continue;
+          for (const [c, d] of theirs.get(client) ?? [])
+            if (c < b && a < d) {
+              kinds[going.index]! |= TEXT | OVERLAPPING;
+              going.touched = undefined;
+              return;
+            }
+        }
+  for (const [writer, byClient] of from) {
+    let mine = into.get(writer);
+    if (!mine) into.set(writer, (mine = new Map()));
+    for (const [client, ranges] of byClient)
+      for (const [a, b] of ranges) addRange(mine, client, a, b);
+  }
+  if (into.size >= 2) kinds[going.index]! |= TEXT;
 }
 
 /** Adds [from, to) to `client`'s ranges, merged with one it meets (typing runs on). */

@@ -1,38 +1,77 @@
 import type { EventId } from './types.ts';
 
 /**
- * Comparisons of ids made one by one at most, per event: past it, the event's
- * parents go into a Set (hashed once each), so that no log's shape (up to
+ * Heads compared with an event's parents one by one, at most: past it, they are
+ * looked up by id (an index or a set), so that no log's shape (up to
  * LIMITS.maxParents parents against thousands of heads) makes an event cost their
- * product.
+ * product, or its heads' number.
  */
 export const FEW = 64;
 
 /**
+ * Where each id is in a long array of heads, kept beside the array, not in it: the
+ * array is a fold's state, copied and saved, and its index is made again from it
+ * where missing. Only `dropNamed` and `addHead` change an array that has one.
+ */
+const positions = new WeakMap<readonly unknown[], Map<EventId, number>>();
+
+/** The index of `heads`, made now if it has none. */
+function indexOf<H>(heads: H[], idOf: (head: H) => EventId) {
+  let index = positions.get(heads);
+  if (!index) {
+    index = new Map(heads.map((head, i) => [idOf(head), i]));
+    positions.set(heads, index);
+  }
+  return index;
+}
+
+/**
  * Takes out of `heads`, in place, every head whose id `parents` names: what an
- * event does to the heads of its stream before it joins them. Ids are compared in
- * the array rather than hashed while few: every event's id and parents are fresh
- * strings, and hashing each once cost a fold about 1 µs an event in Chromium.
+ * event does to the heads of its stream before it joins them (`addHead`). Ids are
+ * compared in the array rather than hashed while few: every event's id and parents
+ * are fresh strings, and hashing each once cost a fold about 1 µs an event in
+ * Chromium. Past FEW heads, each parent is looked up in an index of them: another
+ * replica may write thousands of heads at once, and a scan of them all at each
+ * event cost their square (8,000 of them, a second of a document's insights).
  */
 export function dropNamed<H>(
   heads: H[],
   parents: readonly EventId[],
   idOf: (head: H) => EventId,
 ): void {
-  if (parents.length * heads.length <= FEW) {
-    for (const p of parents)
-      // From the end, so that the head moved into a gap was looked at already.
-      for (let i = heads.length - 1; i >= 0; i--)
-        if (idOf(heads[i]!) === p) {
-          heads[i] = heads[heads.length - 1]!;
-          heads.pop();
-        }
-  } else {
-    const named = new Set(parents);
-    let kept = 0;
-    for (const head of heads) if (!named.has(idOf(head))) heads[kept++] = head;
-    heads.length = kept;
+  if (heads.length > FEW) {
+    const index = indexOf(heads, idOf);
+    for (const p of parents) {
+      const at = index.get(p);
+      if (at === undefined) continue;
+      index.delete(p);
+      const last = heads.pop()!;
+      if (at < heads.length) {
+        heads[at] = last;
+        index.set(idOf(last), at);
+      }
+    }
+    return;
   }
+  // Few again: compared one by one, and indexed anew if they grow.
+  positions.delete(heads);
+  for (const p of parents)
+    // From the end, so that the head moved into a gap was looked at already.
+    for (let i = heads.length - 1; i >= 0; i--)
+      if (idOf(heads[i]!) === p) {
+        heads[i] = heads[heads.length - 1]!;
+        heads.pop();
+      }
+}
+
+/** Adds `head` to `heads`, as the event that `dropNamed` made room for. */
+export function addHead<H>(
+  heads: H[],
+  head: H,
+  idOf: (head: H) => EventId,
+): void {
+  heads.push(head);
+  positions.get(heads)?.set(idOf(head), heads.length - 1);
 }
 
 const itself = (id: EventId) => id;
@@ -48,11 +87,19 @@ export function headsAfter(
   id: (i: number) => EventId,
   parents: (i: number) => readonly EventId[],
 ): EventId[] {
-  const now = [...heads];
+  // Compared in an array while few (see dropNamed), in a set once many.
+  const few = [...heads];
+  let many = few.length > FEW ? new Set(few) : undefined;
   for (let i = 0; i < count; i++) {
-    dropNamed(now, parents(i), itself);
-    now.push(id(i));
+    if (many) {
+      for (const parent of parents(i)) many.delete(parent);
+      many.add(id(i));
+      continue;
+    }
+    dropNamed(few, parents(i), itself);
+    few.push(id(i));
+    if (few.length > FEW) many = new Set(few);
   }
   // An id given twice (in `heads` and again as an event) is one head.
-  return [...new Set(now)].sort();
+  return [...(many ?? new Set(few))].sort();
 }

@@ -1,5 +1,6 @@
 // A document's text episodes group the log's concurrent groups (DESIGN §7 conflicts)
-// that share an event, or that forked from within an episode while its writers went
+// that share an event, or that forked from within an episode (an event, or a merge
+// that ended a group) while its writers went
 // on (no pause longer than EPISODE_PAUSE_MS); an episode overlaps
 // when two writers' touched ranges meet. Both were written as comparisons of every
 // episode with every other (and every range with every other), which at 40k conflicts
@@ -13,8 +14,10 @@ import { assertProperty } from '../support/property.ts';
 
 /**
  * The definition, as first written: each group against every episode so far,
- * linked by a shared event, or by its fork point when it began within the pause
- * after the event it forked from (by `wall`).
+ * linked by an event it shares with the episode's groups, or by its fork point (one
+ * of those events, or a merge that ended one of its groups) when it began within the
+ * pause after the event it forked from (by `wall`). A merge is not shared: two
+ * concurrent merges of one collision, a pause later, are a collision of their own.
  */
 function episodesByDefinition(
   groups: Conflict[],
@@ -27,12 +30,15 @@ function episodesByDefinition(
   }[] = [];
   for (const group of groups) {
     const start = Math.min(...group.events.map(wall));
-    const links = [
-      ...group.events,
-      ...group.forkPoint.filter((id) => start - wall(id) <= EPISODE_PAUSE_MS),
-    ];
-    const touching = episodes.filter((ep) =>
-      links.some((id) => ep.members.has(id)),
+    const forked = group.forkPoint.filter(
+      (id) => start - wall(id) <= EPISODE_PAUSE_MS,
+    );
+    // An event shared with an episode's groups; a fork point among its groups'
+    // events or the merges that ended them (members).
+    const touching = episodes.filter(
+      (ep) =>
+        group.events.some((id) => ep.events.has(id)) ||
+        forked.some((id) => ep.members.has(id)),
     );
     const merged = {
       events: new Set(group.events),
