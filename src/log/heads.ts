@@ -51,10 +51,10 @@ export function dropNamed<H>(
         index.set(idOf(last), at);
       }
     }
+    // Few again: compared one by one from now on, and indexed anew if they grow.
+    if (heads.length <= FEW) positions.delete(heads);
     return;
   }
-  // Few again: compared one by one, and indexed anew if they grow.
-  positions.delete(heads);
   for (const p of parents)
     // From the end, so that the head moved into a gap was looked at already.
     for (let i = heads.length - 1; i >= 0; i--)

@@ -3,7 +3,7 @@
 // way, exactly the heads of the definition: the events no later event names.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { headsAfter } from '../../src/log/heads.ts';
+import { addHead, dropNamed, headsAfter } from '../../src/log/heads.ts';
 import { assertProperty } from '../support/property.ts';
 
 /** The definition, as first written: each event replaces the parents it names. */
@@ -76,5 +76,44 @@ describe('headsAfter', () => {
         (i) => [['a'], ['b']][i]!,
       ),
     ).toEqual(['c']);
+  });
+});
+
+describe('dropNamed and addHead', () => {
+  /** A fold's heads as the insights keep them: objects in an array, changed in place. */
+  function folded(before: string[], made: [string, string[]][]) {
+    const heads = before.map((id) => ({ id }));
+    for (const [id, parents] of made) {
+      dropNamed(heads, parents, (h) => h.id);
+      addHead(heads, { id }, (h) => h.id);
+    }
+    return heads.map((h) => h.id).sort();
+  }
+
+  it('keep the heads of the definition, compared one by one or looked up by id', async () => {
+    await assertProperty(
+      fc.asyncProperty(history, async ({ before, made }) => {
+        expect(folded(before, made)).toEqual(byDefinition(before, made));
+      }),
+      300,
+    );
+  });
+
+  it('keep them as they grow past the index and fall back below it, twice', () => {
+    // 150 writers who saw only the first event, a merge of 100 of them, then 80
+    // more, and a merge of all: indexed, then compared one by one, then again.
+    const made: [string, string[]][] = [['root', []]];
+    const wide = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => `w${from + i}`);
+    for (const id of wide(0, 150)) made.push([id, ['root']]);
+    made.push(['m1', wide(0, 100)]);
+    made.push(['m2', [...wide(100, 50), 'm1']]);
+    for (const id of wide(150, 80)) made.push([id, ['m2']]);
+    made.push(['m3', wide(150, 80)]);
+    for (let i = 1; i <= made.length; i++)
+      expect(folded([], made.slice(0, i))).toEqual(
+        byDefinition([], made.slice(0, i)),
+      );
+    expect(folded([], made)).toEqual(['m3']);
   });
 });
