@@ -71,7 +71,9 @@ export function addHead<H>(
   idOf: (head: H) => EventId,
 ): void {
   heads.push(head);
-  positions.get(heads)?.set(idOf(head), heads.length - 1);
+  // Only a long array has an index (dropNamed drops it as they fall to few).
+  if (heads.length > FEW)
+    positions.get(heads)?.set(idOf(head), heads.length - 1);
 }
 
 const itself = (id: EventId) => id;
