@@ -55,13 +55,35 @@ export function dropNamed<H>(
     if (heads.length <= FEW) positions.delete(heads);
     return;
   }
-  for (const p of parents)
-    // From the end, so that the head moved into a gap was looked at already.
-    for (let i = heads.length - 1; i >= 0; i--)
-      if (idOf(heads[i]!) === p) {
-        heads[i] = heads[heads.length - 1]!;
-        heads.pop();
-      }
+  if (parents.length * heads.length <= FEW) {
+    for (const p of parents)
+      // From the end, so that the head moved into a gap was looked at already.
+      for (let i = heads.length - 1; i >= 0; i--)
+        if (idOf(heads[i]!) === p) {
+          heads[i] = heads[heads.length - 1]!;
+          heads.pop();
+        }
+    return;
+  }
+  // Few heads, many parents (a merge of up to LIMITS.maxParents): their sum.
+  const named = new Set(parents);
+  let kept = 0;
+  for (const head of heads) if (!named.has(idOf(head))) heads[kept++] = head;
+  heads.length = kept;
+}
+
+/**
+ * `heads`, a set, after an event `id` naming `parents`, in causal order: the
+ * parents are heads no more, and it is one. Past FEW heads, and in a batch's
+ * ingest, where an array filtered at each event cost the heads' number.
+ */
+export function follow(
+  heads: Set<EventId>,
+  parents: readonly EventId[],
+  id: EventId,
+): void {
+  for (const parent of parents) heads.delete(parent);
+  heads.add(id);
 }
 
 /** Adds `head` to `heads`, as the event that `dropNamed` made room for. */
@@ -94,8 +116,7 @@ export function headsAfter(
   let many = few.length > FEW ? new Set(few) : undefined;
   for (let i = 0; i < count; i++) {
     if (many) {
-      for (const parent of parents(i)) many.delete(parent);
-      many.add(id(i));
+      follow(many, parents(i), id(i));
       continue;
     }
     dropNamed(few, parents(i), itself);

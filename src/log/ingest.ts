@@ -9,6 +9,7 @@ import { computeEventId } from './event-id.ts';
 import { canonicalData, checkEventFields } from './validate.ts';
 import { boundedClock, maxHlc } from './hlc.ts';
 import { mergeConflict } from './conflicts.ts';
+import { follow } from './heads.ts';
 import {
   replicaAfter,
   type EventRecord,
@@ -215,10 +216,8 @@ export async function ingestInto(
     tx.putEvent(record);
     records.set(event.id, record);
     if (event.parents.length >= 2) merges.push(record);
-    // Causal order: the event is no head's parent, so it is a head.
     const stream = streams.get(event.stream)!;
-    for (const parent of event.parents) stream.heads.delete(parent);
-    stream.heads.add(event.id);
+    follow(stream.heads, event.parents, event.id);
     stream.size++;
     seqs.set(event.actor, event.seq);
     storedAt.set(`${event.actor}\n${event.seq}`, event.id);
