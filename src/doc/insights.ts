@@ -545,7 +545,11 @@ function followHeads(
       prior &&
       (!sawEnd(prior, going, event) ||
         // Its sides began by this episode's start at the latest.
-        wentOn(prior, event, earliest(from, episodes.times[3 * going.index]!)))
+        wentOn(
+          prior,
+          event,
+          earliest(from, episodes.times[3 * going.index]!),
+        ) === true)
     ) {
       // Forked from before the last episode ended, and saw neither that end nor
       // this episode's events: concurrent with both, which the timeline's groups
@@ -784,9 +788,9 @@ function takenUp(
   if (!closed) return undefined;
   const { parents } = event;
   const { since, members } = closed;
-  if (wentOn(closed, event, from)) return closed;
-  const fromMember = event.parents.some((p) => members.includes(p));
-  if (fromMember) {
+  const went = wentOn(closed, event, from);
+  if (went) return closed;
+  if (went === false) {
     // From its members, beyond the pause: a fork of its own if it saw every side
     // the end merged (or the end itself), else it shares the one it did not see.
     const { endParents } = closed;
@@ -803,22 +807,26 @@ function takenUp(
  * the event that ended it) and its sides began (at `from`, or at an event since
  * the end: `sinceFrom`; at the end too, unless a parent) within EPISODE_PAUSE_MS
  * after that member was written: the timeline's `episodesOf` joins such a group
- * to the episode. A side whose clock ran behind joins too.
+ * to the episode. A side whose clock ran behind joins too. False: forked from a
+ * member, beyond the pause; undefined: from none.
  */
 function wentOn(
   closed: OpenEpisode,
   { parents }: LogEvent,
   from: number,
-): boolean {
+): boolean | undefined {
   const { members, times } = closed;
   const last = members.length - 1;
   let began = earliest(from, closed.sinceFrom);
   if (!parents.includes(members[last]!)) began = earliest(began, times[last]!);
+  let fromMember: false | undefined;
   for (const parent of parents) {
     const i = members.lastIndexOf(parent);
-    if (i >= 0 && began - times[i]! <= EPISODE_PAUSE_MS) return true;
+    if (i < 0) continue;
+    if (began - times[i]! <= EPISODE_PAUSE_MS) return true;
+    fromMember = false;
   }
-  return false;
+  return fromMember;
 }
 
 /**
