@@ -30,7 +30,15 @@ export function DocumentsList() {
   };
   return (
     <nav class="documents" aria-label="Document navigation">
-      <button ref={create} type="button" onClick={() => void createDoc()}>
+      <button
+        ref={create}
+        type="button"
+        // A double click is one document: its second click (detail 2) is not
+        // another press, however long the first one's document took to make.
+        onClick={(event) => {
+          if (event.detail <= 1) void createDoc();
+        }}
+      >
         New document
       </button>
       <ul aria-label="Documents">
