@@ -7,6 +7,7 @@ import {
   WrongExpectedHeadsError,
 } from './errors.ts';
 import { computeEventId } from './event-id.ts';
+import { isoOf } from './event-time.ts';
 import { boundedClock, maxHlc, tickHlc } from './hlc.ts';
 import { nextHeads } from './ingest.ts';
 import { LIMITS } from './validate.ts';
@@ -100,7 +101,8 @@ export async function appendInto(
   let pos = replica.lastPos;
   let previous = parents;
   const recordedAt = now;
-  const isoTime = new Date(recordedAt).toISOString();
+  // isoOf builds it from its cached minute: toISOString was 2% of a long replay.
+  const isoTime = isoOf(recordedAt) ?? new Date(recordedAt).toISOString();
   const results: AppendResult[] = [];
   let first: EventRecord | undefined;
   for (const input of inputs) {

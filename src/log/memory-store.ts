@@ -66,7 +66,7 @@ export function memoryStore(): Store {
       const canonical = committed.streams.get(stream)?.canonical;
       return canonical?.[canonical.length - 1]?.event;
     });
-    const isLate = new Set(late);
+    const isLate = late.length > 0 ? new Set(late) : undefined;
     for (const record of tx.events) {
       committed.events.set(record.event.id, record);
       byPos[record.pos - 1] = record;
@@ -80,7 +80,7 @@ export function memoryStore(): Store {
         };
         committed.streams.set(stream, entry);
       }
-      (isLate.has(record) ? entry.late : entry.canonical).push(record);
+      (isLate?.has(record) ? entry.late : entry.canonical).push(record);
       let own = byActor.get(actor);
       if (!own) byActor.set(actor, (own = []));
       own[record.event.seq - 1] = record;

@@ -48,10 +48,23 @@ export function replicaAfter(
   hlc: string,
   lastPos: number,
 ): ReplicaRecord {
-  return replica.lastPos === 0
-    ? { ...replica, hlc, lastPos, conflictIndex: CONFLICT_INDEX }
-    : { ...replica, hlc, lastPos };
+  // Field by field: a spread of the record was ~4% of an append in Node (the
+  // records come in several shapes, and copying them fell off V8's fast path).
+  const next: ReplicaRecord = { hlc, lastPos };
+  if (replica.actor !== undefined) next.actor = replica.actor;
+  const index = replica.lastPos === 0 ? CONFLICT_INDEX : replica.conflictIndex;
+  if (index !== undefined) next.conflictIndex = index;
+  return next;
 }
+
+/** Every field of ReplicaRecord: one added there must be copied by replicaAfter. */
+const REPLICA_FIELDS: Record<keyof ReplicaRecord, true> = {
+  hlc: true,
+  lastPos: true,
+  actor: true,
+  conflictIndex: true,
+};
+void REPLICA_FIELDS;
 
 /**
  * A resolved conflict of a stream (DESIGN §7), recorded in the transaction that
