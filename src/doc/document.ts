@@ -1,7 +1,13 @@
 import type * as Y from 'yjs';
 import { toBase64Url } from '../log/base64url.ts';
 import { InvalidEditError, InvalidEventError } from '../log/errors.ts';
-import type { AppendResult, EventId, Json, Log } from '../log/types.ts';
+import type {
+  AppendResult,
+  EventId,
+  EventInput,
+  Json,
+  Log,
+} from '../log/types.ts';
 import { checkName, checkStream } from '../log/validate.ts';
 import { documentConflicts, type DocConflict } from './doc-conflicts.ts';
 import {
@@ -136,7 +142,7 @@ export async function openDocument(
       }).then((o) => o.state),
     (last) => openCheckpoint(store, stream, last, onIgnoredError),
   );
-  const author = options.author !== undefined ? { author: options.author } : {};
+  const { author } = options;
   // One operation at a time: an edit mutates the cached state it was made against.
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
@@ -160,7 +166,10 @@ export async function openDocument(
     try {
       results = await log.append(
         stream,
-        events.map((e) => ({ ...e, ...author })),
+        // Built field by field: spreading each event was 2.5% of a long replay.
+        events.map(({ type, data }): EventInput =>
+          author === undefined ? { type, data } : { type, data, author },
+        ),
         { expected: heads },
       );
     } catch (error) {
