@@ -6,6 +6,7 @@ import {
   relayConfig,
   shareLink,
   shareThroughThisRelay,
+  syncState,
 } from './relay-sync.ts';
 
 const problem = signal<string | undefined>(undefined);
@@ -60,6 +61,8 @@ async function copyText(text: string): Promise<void> {
 /** Share this profile's log with another device through a relay, join one, or stop syncing. */
 export function SyncPanel() {
   const config = relayConfig.value;
+  const state = syncState.value;
+  const refused = state?.kind === 'refused' ? state : undefined;
   const link = useRef<HTMLInputElement>(null);
   const share = useRef<HTMLButtonElement>(null);
   const keep = useRef<HTMLButtonElement>(null);
@@ -106,7 +109,17 @@ export function SyncPanel() {
           <p class="hint" aria-live="polite">
             {copied.value}
           </p>
-          <p class="hint">Anyone with this link can read and write this log.</p>
+          {refused ? (
+            // The link is dead: passing it on would only pass the refusal on.
+            <p class="problem">
+              This link does not work: the relay refused it ({refused.reason}
+              ). Stop syncing, then join with a link that works.
+            </p>
+          ) : (
+            <p class="hint">
+              Anyone with this link can read and write this log.
+            </p>
+          )}
           {confirmingStop.value ? (
             <div role="group" aria-label="Stop syncing?" class="confirm">
               <p>

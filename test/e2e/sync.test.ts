@@ -189,6 +189,14 @@ describe('two devices through the relay', () => {
     await expect
       .poll(() => status(page).textContent(), { timeout: 10_000 })
       .toMatch(/The relay refused to sync: unknown log or wrong token/);
+    // The panel does not offer the dead link as one to pass on.
+    const sync = page.getByRole('region', { name: 'Sync' });
+    await expect
+      .poll(() => sync.textContent())
+      .toMatch(
+        /This link does not work: the relay refused it \(unknown log or wrong token\)/,
+      );
+    expect(await sync.textContent()).not.toMatch(/Anyone with this link/);
     await device.context.close();
   });
 });
