@@ -75,6 +75,24 @@ export function yTicks(low: number, top: number): number[] {
   return ticks;
 }
 
+/**
+ * The tops of bars of several series stacked at each x: per series, the sum of it
+ * and every series before it. Series i is drawn from tops[i - 1] (0 for the first)
+ * to tops[i]; the last series' tops are the totals the y axis must reach. Drawn
+ * at the same x unstacked, a bar hid the bar of another series as tall as it
+ * (a register conflict behind an overlapping-text one of the same hour).
+ */
+export function stackTops(series: readonly (readonly number[])[]): number[][] {
+  const tops: number[][] = [];
+  let below: readonly number[] | undefined;
+  for (const values of series) {
+    const top = values.map((v, x) => v + (below?.[x] ?? 0));
+    tops.push(top);
+    below = top;
+  }
+  return tops;
+}
+
 /** Longest name an axis tick shows; the table below the chart has it whole. */
 const TICK_CHARACTERS = 14;
 

@@ -7,6 +7,7 @@ import 'uplot/dist/uPlot.min.css';
 import type { ConflictKind, InsightsData } from '../contract/index.ts';
 import {
   categoryName,
+  stackTops,
   WHOLE_STEPS,
   xRange,
   yRange,
@@ -308,9 +309,18 @@ function Chart({ plot }: { plot: Plot }) {
     // A lone x reaches the range function already widened by uPlot (a time by
     // 86,400,000 s: its day in ms, read as seconds), so it starts from the data.
     const lone = xs.every((x) => x === xs[0]) ? xs[0]! : undefined;
+    // Bars of several series stand on each other (stackTops): the data stays each
+    // series' own count, which the legend shows; the bars are drawn from the tops.
+    const tops =
+      plot.bars && plot.series.length > 1
+        ? stackTops(plot.series.map((s) => s.values))
+        : undefined;
+    const highest = tops?.at(-1)!.reduce((a, b) => Math.max(a, b), 0);
+    const zeros = xs.map(() => 0);
     const chart = new uPlot(
       {
         width: width(),
+        ...(tops ? { cursor: { points: { show: false } } } : {}),
         height: CHART_HEIGHT,
         scales: {
           x: {
@@ -320,7 +330,10 @@ function Chart({ plot }: { plot: Plot }) {
                 ? xRange(plot, min, max)
                 : xRange(plot, lone, lone),
           },
-          y: { range: (_u, min, max) => yRange(min, max) },
+          y: {
+            range: (_u, min, max) =>
+              yRange(min, highest === undefined ? max : Math.max(max, highest)),
+          },
         },
         axes: [
           plot.time
@@ -354,7 +367,22 @@ function Chart({ plot }: { plot: Plot }) {
             ...(plot.bars
               ? {
                   fill: `${COLOURS[i % COLOURS.length]!}99`,
-                  paths: uPlot.paths.bars!({ size: [0.7, 40] }),
+                  paths: uPlot.paths.bars!({
+                    size: [0.7, 40],
+                    ...(tops
+                      ? {
+                          disp: {
+                            y0: {
+                              unit: 1,
+                              values: () => (i === 0 ? zeros : tops[i - 1]!),
+                            },
+                            y1: { unit: 1, values: () => tops[i]! },
+                          },
+                        }
+                      : {}),
+                  }),
+                  // A point marks a series' own count: on a stack, mid-bar.
+                  ...(tops ? { points: { show: false } } : {}),
                 }
               : {}),
           })),

@@ -7,6 +7,7 @@ import {
   openTabs,
   tabLabel,
   timeline,
+  title,
   typeAtEnd,
   typeTogether,
 } from './support/app.ts';
@@ -120,6 +121,54 @@ describe('insights', () => {
         (await cells(one, 'Busiest documents')).map((r) => r[0]),
       )
       .toEqual(['Measured (deleted)']);
+    await context.close();
+  });
+
+  it('stacks the kinds of one hour: a title conflict beside a text one shows', async () => {
+    const { context, tabs } = await openTabs(chromium(), 2);
+    const [one, two] = tabs as [Page, Page];
+    await newDocument(one, [two], 'Draft');
+    await typeTogether([one, two], [' One here.', ' Two here.']);
+    // Tab one starts renaming (it has seen "Draft"); tab two renames first.
+    await title(one).click();
+    await title(two).fill('Plan B');
+    await title(two).press('Enter');
+    await expect
+      .poll(() => one.getByRole('list', { name: 'Documents' }).textContent())
+      .toContain('Plan B');
+    await title(one).fill('Plan A');
+    await title(one).press('Enter');
+
+    await one.getByRole('button', { name: 'Insights' }).click();
+    const name = 'Conflicts over time by kind';
+    await expect
+      .poll(async () => new Set((await cells(one, name)).map((r) => r[2])), {
+        timeout: 10_000,
+      })
+      .toEqual(new Set(['register', 'overlapping text']));
+    // Each kind's own colour (its bar's outline) is drawn: two bars of one count
+    // in one hour, side by side in the data, stand on each other. Drawn over each
+    // other, the text one hid the title one.
+    const canvas = insights(one)
+      .getByRole('figure', { name })
+      .locator('canvas');
+    const drawn = (rgb: [number, number, number]) =>
+      canvas.evaluate((el: HTMLCanvasElement, [r, g, b]) => {
+        const { data } = el
+          .getContext('2d')!
+          .getImageData(0, 0, el.width, el.height);
+        let n = 0;
+        for (let i = 0; i < data.length; i += 4)
+          if (
+            Math.abs(data[i]! - r) < 12 &&
+            Math.abs(data[i + 1]! - g) < 12 &&
+            Math.abs(data[i + 2]! - b) < 12
+          )
+            n++;
+        return n;
+      }, rgb);
+    await expect.poll(() => drawn([0x1f, 0x5f, 0xbf])).toBeGreaterThan(20); // register
+    expect(await drawn([0xb3, 0x47, 0x00])).toBeGreaterThan(20); // overlapping text
     await context.close();
   });
 });

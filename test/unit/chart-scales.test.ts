@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   categoryName,
   HOUR_SECONDS,
+  stackTops,
   WHOLE_STEPS,
   xRange,
   yRange,
@@ -85,5 +86,23 @@ describe("an insights chart's y axis", () => {
 
   it('ticks a count of millions in few steps', () => {
     expect(WHOLE_STEPS.at(-1)).toBeGreaterThanOrEqual(1_000_000_000);
+  });
+});
+
+describe('bars of several series', () => {
+  it('stand on each other: each top is the sum of its series and those before', () => {
+    expect(
+      stackTops([
+        [1, 0, 2],
+        [1, 3, 0],
+        [0, 1, 1],
+      ]),
+    ).toEqual([
+      [1, 0, 2],
+      [2, 3, 2],
+      [2, 4, 3],
+    ]);
+    expect(stackTops([[4, 5]])).toEqual([[4, 5]]);
+    expect(stackTops([])).toEqual([]);
   });
 });
