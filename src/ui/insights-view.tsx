@@ -320,8 +320,9 @@ function Chart({ plot }: { plot: Plot }) {
     const chart = new uPlot(
       {
         width: width(),
-        ...(tops ? { cursor: { points: { show: false } } } : {}),
         height: CHART_HEIGHT,
+        // The cursor's points, like the series', would mark counts mid-stack.
+        ...(tops ? { cursor: { points: { show: false } } } : {}),
         scales: {
           x: {
             time: plot.time ?? false,
