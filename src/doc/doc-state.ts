@@ -11,8 +11,22 @@ import type { EventId, Log, LogEvent } from '../log/types.ts';
 import { fieldWritesOf, textUpdateOf } from './doc-events.ts';
 import { Registers, type FieldWrite } from './registers.ts';
 import { splitsSurrogatePair, type TextSplice } from './text-splice.ts';
+import { scanUpdate, type ScannedUpdate } from './update-scan.ts';
 
 const SURROGATE = /[\ud800-\udfff]/;
+
+const scanned: ScannedUpdate = { items: [], deletes: [], astral: false };
+/**
+ * Whether a text update may insert a character outside the BMP: true unless its
+ * scan says it inserts none (one that does not scan is not trusted either way).
+ */
+const insertsAstral = (update: Uint8Array): boolean => {
+  try {
+    return scanUpdate(update, scanned).astral;
+  } catch {
+    return true;
+  }
+};
 
 export const BODY = 'body';
 
@@ -178,7 +192,11 @@ export class DocState {
     onIgnoredError: (error: Error) => void,
   ): void {
     if (updates.length === 0) return;
-    this.surrogates = undefined;
+    // A text known to hold no surrogate holds none after updates that insert none:
+    // read the whole text again to know (splitsPair), and every edit after a
+    // delivery cost the document's length (a quarter of a concurrent replay).
+    if (this.surrogates === false && updates.some(insertsAstral))
+      this.surrogates = undefined;
     this.ydoc.transact(() => {
       for (const update of updates) {
         try {

@@ -980,7 +980,7 @@ function addRange(
 }
 
 /** Where each event's update is scanned into: one at a time, read before the next. */
-const scanned: ScannedUpdate = { items: [], deletes: [] };
+const scanned: ScannedUpdate = { items: [], deletes: [], astral: false };
 
 /**
  * An event's text update, scanned (into `scanned`, valid until the next call);

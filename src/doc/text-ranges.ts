@@ -55,7 +55,11 @@ export class ItemPositions {
   }
 
   /** Scanned into again by each `rangeOf`: read without allocating. */
-  private readonly scanned: ScannedUpdate = { items: [], deletes: [] };
+  private readonly scanned: ScannedUpdate = {
+    items: [],
+    deletes: [],
+    astral: false,
+  };
 
   /**
    * The span an update inserted into or deleted from, or undefined when it touched

@@ -27,10 +27,19 @@ export interface ScannedUpdate {
   items: ItemColumns;
   /** Per deleted range, three numbers: client, clock, length. */
   deletes: number[];
+  /**
+   * Whether a text item holds a character outside the BMP, a surrogate pair in
+   * UTF-16 (an emoji, say). A text known to hold none holds none after an update
+   * without one: DocState need not read the whole text again to know.
+   */
+  astral: boolean;
 }
 
 /** An update's bytes, read: anything out of place is a RangeError. */
 class Reader extends ByteReader {
+  /** Set once a string read by `stringLength` holds a character outside the BMP. */
+  astral = false;
+
   constructor(bytes: Uint8Array) {
     super(bytes, (problem) => new RangeError(`the update: ${problem}`));
   }
@@ -39,7 +48,19 @@ class Reader extends ByteReader {
   stringLength(): number {
     const n = this.varint();
     const start = this.skip(n);
-    return utf16Length(this.bytes, start, start + n);
+    const units = utf16Length(this.bytes, start, start + n);
+    if (units < 0) {
+      // Not valid UTF-8: as TextDecoder makes it (replacements, and what was valid).
+      const text = decoder.decode(this.bytes.subarray(start, start + n));
+      if (SURROGATE.test(text)) this.astral = true;
+      return text.length;
+    }
+    // Valid UTF-8 takes a unit per character, and two for one outside the BMP:
+    // characters are the bytes that do not continue one (10xxxxxx). As many units
+    // as bytes: ASCII, nothing to count.
+    if (units < n && units > n - continuations(this.bytes, start, start + n))
+      this.astral = true;
+    return units;
   }
 
   string(): string {
@@ -89,10 +110,18 @@ class Reader extends ByteReader {
 
 const decoder = new TextDecoder();
 
+const SURROGATE = /[\ud800-\udfff]/;
+
+/** How many of `bytes` start..end continue a UTF-8 sequence (10xxxxxx). */
+function continuations(bytes: Uint8Array, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) if ((bytes[i]! & 0xc0) === 0x80) n++;
+  return n;
+}
+
 /**
- * The UTF-16 length of UTF-8 `bytes` start..end as TextDecoder decodes them. Valid
- * UTF-8 is counted from its lead bytes; anything else is decoded (its replacement
- * characters count as TextDecoder makes them).
+ * The UTF-16 length of `bytes` start..end, counted from the lead bytes, when they
+ * are valid UTF-8; else -1 (TextDecoder must make of them what it makes).
  */
 function utf16Length(bytes: Uint8Array, start: number, end: number): number {
   let units = 0;
@@ -104,11 +133,9 @@ function utf16Length(bytes: Uint8Array, start: number, end: number): number {
       continue;
     }
     const extra = b >= 0xf0 ? 3 : b >= 0xe0 ? 2 : b >= 0xc2 ? 1 : -1;
-    if (extra < 0 || b > 0xf4 || i + extra >= end)
-      return decoder.decode(bytes.subarray(start, end)).length;
+    if (extra < 0 || b > 0xf4 || i + extra >= end) return -1;
     for (let k = 1; k <= extra; k++)
-      if ((bytes[i + k]! & 0xc0) !== 0x80)
-        return decoder.decode(bytes.subarray(start, end)).length;
+      if ((bytes[i + k]! & 0xc0) !== 0x80) return -1;
     const second = bytes[i + 1]!;
     // Overlong forms, surrogates and past U+10FFFF are not valid UTF-8.
     if (
@@ -117,7 +144,7 @@ function utf16Length(bytes: Uint8Array, start: number, end: number): number {
       (b === 0xf0 && second < 0x90) ||
       (b === 0xf4 && second > 0x8f)
     )
-      return decoder.decode(bytes.subarray(start, end)).length;
+      return -1;
     units += extra === 3 ? 2 : 1;
     i += extra + 1;
   }
@@ -132,9 +159,10 @@ function utf16Length(bytes: Uint8Array, start: number, end: number): number {
  */
 export function scanUpdate(
   update: Uint8Array,
-  into: ScannedUpdate = { items: [], deletes: [] },
+  into: ScannedUpdate = { items: [], deletes: [], astral: false },
 ): ScannedUpdate {
   const { items, deletes } = into;
+  into.astral = false;
   items.length = 0;
   deletes.length = 0;
   const r = new Reader(update);
@@ -181,6 +209,7 @@ export function scanUpdate(
     for (let ranges = r.varint(); ranges > 0; ranges--)
       deletes.push(client, r.varint(), r.varint());
   }
+  into.astral = r.astral;
   return into;
 }
 

@@ -8,8 +8,11 @@ import { assertProperty } from '../support/property.ts';
 function fromYjs(update: Uint8Array): ScannedUpdate {
   const decoded = Y.decodeUpdate(update);
   const items: number[] = [];
+  let astral = false;
   for (const s of decoded.structs) {
     if (!(s instanceof Y.Item)) continue;
+    if (s.content instanceof Y.ContentString)
+      astral ||= /[\ud800-\udfff]/.test(s.content.str);
     items.push(
       s.id.client,
       s.id.clock,
@@ -24,7 +27,7 @@ function fromYjs(update: Uint8Array): ScannedUpdate {
   const deletes: number[] = [];
   for (const [client, ranges] of decoded.ds.clients)
     for (const d of ranges) deletes.push(client, d.clock, d.len);
-  return { items, deletes };
+  return { items, deletes, astral };
 }
 
 /** Text with the characters that make UTF-8 and UTF-16 lengths differ, and lone surrogates. */
@@ -61,7 +64,7 @@ const step = fc.oneof(
 );
 
 describe('scanUpdate (src/doc/update-scan.ts)', () => {
-  it('reads every update Yjs writes as Y.decodeUpdate does: items, lengths, neighbours, deletions', async () => {
+  it('reads every update Yjs writes as Y.decodeUpdate does: items, lengths, neighbours, deletions, characters outside the BMP', async () => {
     await assertProperty(
       fc.asyncProperty(fc.array(step, { maxLength: 30 }), async (steps) => {
         const docs = [new Y.Doc(), new Y.Doc(), new Y.Doc()];
@@ -98,7 +101,7 @@ describe('scanUpdate (src/doc/update-scan.ts)', () => {
         }
         // Whole states too, with their deletions and garbage-collected runs.
         updates.push(...docs.map((d) => Y.encodeStateAsUpdate(d)));
-        const reused: ScannedUpdate = { items: [], deletes: [] };
+        const reused: ScannedUpdate = { items: [], deletes: [], astral: false };
         for (const update of updates) {
           const expected = fromYjs(update);
           expect(scanUpdate(update)).toEqual(expected);
