@@ -12,9 +12,12 @@ export interface XKind {
 }
 
 /**
- * The x range to draw for data from `min` to `max`. Bars get half a bucket either
- * side, so the first and last are whole; a single time is an hour either side
- * (left alone, uPlot spans it with years); a single number, one either side.
+ * The x range to draw for data from `min` to `max`. A bar of whole numbers (a
+ * category) stands on its tick, half a step either side; a bar of hours stands on
+ * its hour, from its tick to the next (`barAlign`), as the hour it counts: centred
+ * on 1:00, a bar of 1:00–2:00 covered 0:39–1:21. The first and last bars are
+ * whole. A single time is an hour either side (left alone, uPlot spans it with
+ * years); a single number, one either side.
  */
 export function xRange(
   kind: XKind,
@@ -22,10 +25,22 @@ export function xRange(
   max: number,
 ): [number, number] {
   const step = kind.time ? HOUR_SECONDS : 1;
+  if (kind.bars && kind.time) return [min, max + step];
   if (kind.bars) return [min - step / 2, max + step / 2];
   if (min === max) return [min - step, max + step];
   return [min, max];
 }
+
+/** uPlot's alignment of a bar to its x: right of it for an hour, centred on a number. */
+export const barAlign = (kind: XKind): 0 | 1 => (kind.time ? 1 : 0);
+
+/**
+ * uPlot's bar size, [share of the column, widest px]: an hour's bar fills most of
+ * its hour however wide (capped, a lone hour's bar covered its first 8 minutes);
+ * a category's is at most 40 px.
+ */
+export const barSize = (kind: XKind): [number, number] =>
+  kind.time ? [0.9, Infinity] : [0.7, 40];
 
 /**
  * Tick steps for whole numbers (hours of the day, ranks, counts): never a fraction,

@@ -6,6 +6,8 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { ConflictKind, InsightsData } from '../contract/index.ts';
 import {
+  barAlign,
+  barSize,
   categoryName,
   stackTops,
   WHOLE_STEPS,
@@ -369,7 +371,8 @@ function Chart({ plot }: { plot: Plot }) {
               ? {
                   fill: `${COLOURS[i % COLOURS.length]!}99`,
                   paths: uPlot.paths.bars!({
-                    size: [0.7, 40],
+                    size: barSize(plot),
+                    align: barAlign(plot),
                     ...(tops
                       ? {
                           disp: {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  barAlign,
   categoryName,
   HOUR_SECONDS,
   stackTops,
@@ -28,13 +29,18 @@ describe("an insights chart's x axis", () => {
     expect(xRange({}, 0, 23)).toEqual([0, 23]);
   });
 
-  it('keeps the first and last bars whole: half a bucket either side', () => {
+  it('keeps the first and last bars whole: a category on its tick, an hour from its tick to the next', () => {
     expect(xRange({ bars: true }, 0, 23)).toEqual([-0.5, 23.5]);
     expect(xRange({ bars: true }, 1, 1)).toEqual([0.5, 1.5]);
+    expect(barAlign({ bars: true })).toBe(0);
     expect(xRange({ time: true, bars: true }, t, t)).toEqual([
-      t - HOUR_SECONDS / 2,
-      t + HOUR_SECONDS / 2,
+      t,
+      t + HOUR_SECONDS,
     ]);
+    expect(xRange({ time: true, bars: true }, t, t + 2 * HOUR_SECONDS)).toEqual(
+      [t, t + 3 * HOUR_SECONDS],
+    );
+    expect(barAlign({ time: true, bars: true })).toBe(1);
   });
 
   it('ticks whole numbers only', () => {
