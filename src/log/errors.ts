@@ -192,7 +192,10 @@ export class ImportError extends ForklineError {
     readonly line: number,
     readonly reason: string,
   ) {
-    super(`Import refused, line ${line}: ${reason}. Nothing was imported.`);
+    // A reason that is another error's message ends with its own full stop.
+    super(
+      `Import refused, line ${line}: ${reason.replace(/\.$/, '')}. Nothing was imported.`,
+    );
   }
 }
 

@@ -146,6 +146,9 @@ describe('import', () => {
       expect(error).toBeInstanceOf(ImportError);
       expect(error.line).toBe(line);
       expect(error.message).toMatch(reason);
+      // The reason's own full stop ends it: never two ("forged; nothing was stored..").
+      expect(error.message).not.toMatch(/\.\./);
+      expect(error.message).toMatch(/\. Nothing was imported\.$/);
       expect(await copy.versionVector()).toEqual({});
     },
   );
