@@ -187,7 +187,8 @@ function lead(): void {
       await reconnect().catch((error: Error) => {
         // A worker that died meanwhile is replaced, and resumeRelaySync connects the new one.
         if (!(error instanceof WorkerStoppedError))
-          report({ kind: 'refused', reason: error.message });
+          // A reason is a clause the status line ends with its own full stop.
+          report({ kind: 'refused', reason: error.message.replace(/\.$/, '') });
       });
       // Hold the lock until this tab closes, the user disconnects, or another tab changes the relay.
       await released;
