@@ -7,6 +7,7 @@ import {
   newDocument,
   openTabs,
   pasteIntoText,
+  renameTogether,
   selectInText,
   tabLabel,
   text,
@@ -249,14 +250,7 @@ describe('two tabs of one browser', () => {
     ];
     await newDocument(one, [two], 'Draft');
     // Tab one starts renaming (it has seen "Draft"); tab two renames and commits first.
-    await title(one).click();
-    await title(two).fill('Plan B');
-    await title(two).press('Enter');
-    await expect
-      .poll(() => one.getByRole('list', { name: 'Documents' }).textContent())
-      .toContain('Plan B');
-    await title(one).fill('Plan A');
-    await title(one).press('Enter');
+    await renameTogether([one, two], ['Plan A', 'Plan B']);
     for (const page of [one, two]) {
       const choices = page.getByRole('group', { name: 'Concurrent titles' });
       await expect

@@ -8,9 +8,9 @@ import {
   newDocument,
   openTabs,
   pasteIntoText,
+  renameTogether,
   tabLabel,
   timeline,
-  title,
   typeAtEnd,
   importLogFile,
 } from './support/app.ts';
@@ -39,14 +39,7 @@ describe('the version history', () => {
     const stored = await versionIn(one);
     await expect.poll(() => versionIn(two)).toBe(stored);
     // Two renames at once, early in the history.
-    await title(one).click();
-    await title(two).fill('Plan B');
-    await title(two).press('Enter');
-    await expect
-      .poll(() => one.getByRole('list', { name: 'Documents' }).textContent())
-      .toContain('Plan B');
-    await title(one).fill('Plan A');
-    await title(one).press('Enter');
+    await renameTogether([one, two], ['Plan A', 'Plan B']);
     // Then a long stretch of typing in one tab only.
     for (const word of [' And', ' then', ' much', ' more', ' text.'])
       await typeAtEnd(two, word);

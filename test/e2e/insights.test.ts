@@ -5,9 +5,9 @@ import {
   documentText,
   newDocument,
   openTabs,
+  renameTogether,
   tabLabel,
   timeline,
-  title,
   typeAtEnd,
   typeTogether,
 } from './support/app.ts';
@@ -129,15 +129,7 @@ describe('insights', () => {
     const [one, two] = tabs as [Page, Page];
     await newDocument(one, [two], 'Draft');
     await typeTogether([one, two], [' One here.', ' Two here.']);
-    // Tab one starts renaming (it has seen "Draft"); tab two renames first.
-    await title(one).click();
-    await title(two).fill('Plan B');
-    await title(two).press('Enter');
-    await expect
-      .poll(() => one.getByRole('list', { name: 'Documents' }).textContent())
-      .toContain('Plan B');
-    await title(one).fill('Plan A');
-    await title(one).press('Enter');
+    await renameTogether([one, two], ['Plan A', 'Plan B']);
 
     await one.getByRole('button', { name: 'Insights' }).click();
     const name = 'Conflicts over time by kind';

@@ -292,6 +292,25 @@ export async function typeTogether(
   }
 }
 
+/**
+ * Two renames at once: `one` starts renaming (it has seen the current title),
+ * `two` renames to `titles[1]` and commits first, then `one` commits `titles[0]`.
+ * Neither saw the other's: both values are kept until one is picked.
+ */
+export async function renameTogether(
+  [one, two]: [Page, Page],
+  titles: [string, string],
+): Promise<void> {
+  await title(one).click();
+  await title(two).fill(titles[1]);
+  await title(two).press('Enter');
+  await expect
+    .poll(() => one.getByRole('list', { name: 'Documents' }).textContent())
+    .toContain(titles[1]);
+  await title(one).fill(titles[0]);
+  await title(one).press('Enter');
+}
+
 const status = (page: Page) => page.getByRole('status');
 
 /** Shares the page's log ("Share with another device"): the link, once the page is synced. */
