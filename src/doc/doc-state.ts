@@ -10,10 +10,12 @@ import {
 import type { EventId, Log, LogEvent } from '../log/types.ts';
 import { fieldWritesOf, textUpdateOf } from './doc-events.ts';
 import { Registers, type FieldWrite } from './registers.ts';
-import { splitsSurrogatePair, type TextSplice } from './text-splice.ts';
+import {
+  holdsSurrogate,
+  splitsSurrogatePair,
+  type TextSplice,
+} from './text-splice.ts';
 import { scanUpdate, type ScannedUpdate } from './update-scan.ts';
-
-const SURROGATE = /[\ud800-\udfff]/;
 
 const scanned: ScannedUpdate = { items: [], deletes: [], astral: false };
 /**
@@ -113,7 +115,7 @@ export class DocState {
    * text. A text that holds one is kept as a string as well, edit by edit.
    */
   splitsPair(position: number): boolean {
-    this.surrogates ??= SURROGATE.test(this.textString());
+    this.surrogates ??= holdsSurrogate(this.textString());
     return this.surrogates && splitsSurrogatePair(this.textString(), position);
   }
 
@@ -138,7 +140,7 @@ export class DocState {
     } finally {
       this.ydoc.off('update', keep);
     }
-    if (this.surrogates === false && SURROGATE.test(insert))
+    if (this.surrogates === false && holdsSurrogate(insert))
       this.surrogates = true;
     // Kept as a string only where positions are checked against it: slicing a long
     // string copies it, every edit.

@@ -31,6 +31,11 @@ export interface SpliceOptions {
 const isHigh = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
 const isLow = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff;
 
+const SURROGATE = /[\ud800-\udfff]/;
+
+/** Whether `text` holds a surrogate code unit: half of a pair (an emoji, say) or a lone one. */
+export const holdsSurrogate = (text: string): boolean => SURROGATE.test(text);
+
 /** Whether `index` falls between the two halves of a surrogate pair of `text`. */
 export function splitsSurrogatePair(text: string, index: number): boolean {
   return (

@@ -13,6 +13,7 @@
  */
 
 import { ByteReader } from '../log/byte-reader.ts';
+import { holdsSurrogate } from './text-splice.ts';
 
 /** One item's numbers in `ScannedUpdate.items`. */
 export const ITEM_STRIDE = 8;
@@ -52,7 +53,7 @@ class Reader extends ByteReader {
     if (units < 0) {
       // Not valid UTF-8: as TextDecoder makes it (replacements, and what was valid).
       const text = decoder.decode(this.bytes.subarray(start, start + n));
-      if (SURROGATE.test(text)) this.astral = true;
+      if (holdsSurrogate(text)) this.astral = true;
       return text.length;
     }
     // Valid UTF-8 takes a unit per character, and two for one outside the BMP:
@@ -109,8 +110,6 @@ class Reader extends ByteReader {
 }
 
 const decoder = new TextDecoder();
-
-const SURROGATE = /[\ud800-\udfff]/;
 
 /** How many of `bytes` start..end continue a UTF-8 sequence (10xxxxxx). */
 function continuations(bytes: Uint8Array, start: number, end: number): number {

@@ -185,6 +185,12 @@ function describeWhere(where: { id?: EventId; index?: number }): string {
   return '';
 }
 
+/**
+ * A message as a clause for another sentence to end: without its own full stop
+ * ("…nothing was stored.. Nothing was imported." otherwise).
+ */
+export const asClause = (message: string): string => message.replace(/\.$/, '');
+
 /** An import line that cannot be applied; the log is unchanged. */
 export class ImportError extends ForklineError {
   readonly code = 'IMPORT_INVALID';
@@ -192,9 +198,8 @@ export class ImportError extends ForklineError {
     readonly line: number,
     readonly reason: string,
   ) {
-    // A reason that is another error's message ends with its own full stop.
     super(
-      `Import refused, line ${line}: ${reason.replace(/\.$/, '')}. Nothing was imported.`,
+      `Import refused, line ${line}: ${asClause(reason)}. Nothing was imported.`,
     );
   }
 }

@@ -8,6 +8,7 @@ import {
   shareLinkFor,
   type JoinPlan,
 } from './join-link.ts';
+import { asClause } from '../log/errors.ts';
 import { WorkerStoppedError } from './log-supervisor.ts';
 import { timeText } from './time-text.ts';
 
@@ -187,8 +188,8 @@ function lead(): void {
       await reconnect().catch((error: Error) => {
         // A worker that died meanwhile is replaced, and resumeRelaySync connects the new one.
         if (!(error instanceof WorkerStoppedError))
-          // A reason is a clause the status line ends with its own full stop.
-          report({ kind: 'refused', reason: error.message.replace(/\.$/, '') });
+          // The status line ends the reason with its own full stop.
+          report({ kind: 'refused', reason: asClause(error.message) });
       });
       // Hold the lock until this tab closes, the user disconnects, or another tab changes the relay.
       await released;
