@@ -24,6 +24,7 @@ import {
   type AuthorshipIndex,
 } from '../src/doc/authorship.ts';
 import { readTextAt } from '../src/doc/document.ts';
+import { checkStream } from '../src/log/validate.ts';
 import { followsOnAsText } from '../src/doc/doc-events.ts';
 import type {
   DocumentFacts,
@@ -138,8 +139,9 @@ export function createDocumentService(
         ...summaryOf(fields.get(stream)!),
       }));
     },
-    async createDocument(title) {
-      const docId = randomActorId();
+    async createDocument(title, docId = randomActorId()) {
+      if (await store.stream(checkStream(streamOfDoc(docId))))
+        throw new Error(`document ${docId} exists already`);
       await writing((await handle(docId)).setField('title', title));
       return docId;
     },

@@ -278,7 +278,8 @@ export function createLogService(
       committing((s) => importFromFile(s.log, file, onProgress)),
     listDocuments: async () => (await documents()).listDocuments(),
     setAuthor: async (author) => (await documents()).setAuthor(author),
-    createDocument: async (title) => (await documents()).createDocument(title),
+    createDocument: async (title, docId) =>
+      (await documents()).createDocument(title, docId),
     documentSnapshot: async (docId, onText) =>
       (await documents()).documentSnapshot(docId, onText),
     documentFacts: async (docId) => (await documents()).documentFacts(docId),

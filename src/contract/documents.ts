@@ -40,8 +40,13 @@ export interface DocumentService {
   /** What this tab's later events name as their author (a person renamed themselves). */
   setAuthor(author: string): Promise<void>;
   listDocuments(): Promise<DocumentSummary[]>;
-  /** Creates a document with a title; resolves to its id. */
-  createDocument(title: string): Promise<string>;
+  /**
+   * Creates a document with a title; resolves to its id. A page names the id itself
+   * (`docId`, from `randomActorId`) when it shows the document before it is made, so
+   * that what is typed meanwhile is typed into that document.
+   * @throws Error when `docId` names a document that exists, or no valid stream.
+   */
+  createDocument(title: string, docId?: string): Promise<string>;
   /**
    * `onText` hears the text as soon as it is known (from the snapshot, before its Yjs
    * state is read), so that a page can show it at once.

@@ -5,6 +5,7 @@ import {
   FIELD_SET,
   TEXT_EDITED,
   VERSION_RESTORED,
+  randomActorId,
   textUpdateOf,
   type AppendResult,
   type DocumentView,
@@ -582,12 +583,14 @@ export function createDoc(): Promise<void> {
 
 async function createOneDoc(): Promise<void> {
   const from = document.activeElement;
-  // The page shows a document opening from the click on (see openDoc).
-  const placeholder = { docId: '', text: '' };
+  // The page shows a document opening from the click on (see openDoc), under the
+  // id it will have: the editor shown is the document's own (App keys it by id),
+  // and what is typed into it while the worker makes the document stays.
+  const docId = randomActorId();
+  const placeholder = { docId, text: '' };
   opening.value = placeholder;
-  let docId: string;
   try {
-    docId = await (await started).createDocument('Untitled');
+    await (await started).createDocument('Untitled', docId);
     await refreshDocuments();
   } catch (error) {
     if (opening.value === placeholder) opening.value = undefined;

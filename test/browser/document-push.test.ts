@@ -2,7 +2,7 @@ import { proxy } from 'comlink';
 import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Delivery, DocumentFacts } from '../../src/contract/index.ts';
-import { streamOfDoc, TEXT_EDITED } from '../../src/index.ts';
+import { randomActorId, streamOfDoc, TEXT_EDITED } from '../../src/index.ts';
 import { STREAM_PAGE } from '../../src/log/subscriptions.ts';
 import { workerPool } from '../support/workers.ts';
 
@@ -24,6 +24,23 @@ function inbox() {
     },
   };
 }
+
+describe('creating a document', () => {
+  it('takes the id the page names, once: an id in use or not a valid name is refused and changes nothing', async () => {
+    const tab = await pool.start(pool.database('create'));
+    const docId = randomActorId();
+    expect(await tab.service.createDocument('Named', docId)).toBe(docId);
+    await expect(tab.service.createDocument('Again', docId)).rejects.toThrow(
+      `document ${docId} exists already`,
+    );
+    await expect(tab.service.createDocument('Bad', 'a\nb')).rejects.toThrow(
+      /stream/,
+    );
+    expect(
+      (await tab.service.listDocuments()).map((d) => [d.docId, d.title]),
+    ).toEqual([[docId, ['Named']]]);
+  });
+});
 
 describe("a document's subscription", () => {
   it('is pushed the facts with its first batch and with what changes them, not with text that follows on', async () => {

@@ -651,6 +651,41 @@ describe('two tabs of one browser', () => {
     await context.close();
   });
 
+  it('keeps what is typed into a new document while it is being made, and leaves the caret there', async () => {
+    const { context } = await openTabs(chromium(), 0, {
+      serviceWorkers: 'block',
+    });
+    // The log worker is held back, so the document is still being made while the
+    // user clicks into its text and types.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await context.route(/log-worker-[^/]*\.js$/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    const two = await context.newPage();
+    await two.goto(inject('appUrl'));
+    await two.getByRole('button', { name: 'New document' }).click();
+    await text(two).click();
+    await two.keyboard.type('Typed at once.');
+    expect(await documentText(two)).toBe('Typed at once.');
+    release();
+    await expect.poll(() => title(two).inputValue()).toBe('Untitled');
+    // The title, shown once the document is made, does not take the caret from
+    // the text the user is typing in.
+    await two.keyboard.type(' Then more.');
+    await expect
+      .poll(() => two.getByRole('status').textContent())
+      .toContain('All changes saved');
+    expect(await documentText(two)).toBe('Typed at once. Then more.');
+    expect(await title(two).inputValue()).toBe('Untitled');
+    await two.reload();
+    await expect
+      .poll(() => documentText(two))
+      .toBe('Typed at once. Then more.');
+    await context.close();
+  });
+
   it('saves a title typed just before another document is opened, to the document it was typed in', async () => {
     const { context, tabs } = await openTabs(chromium(), 1);
     const one = tabs[0]!;
