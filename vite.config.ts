@@ -82,6 +82,7 @@ export default defineConfig({
       'preact',
       'preact/hooks',
       '@preact/signals',
+      'uplot',
     ],
   },
   build: {

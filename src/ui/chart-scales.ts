@@ -31,16 +31,22 @@ export function xRange(
   return [min, max];
 }
 
-/** uPlot's alignment of a bar to its x: right of it for an hour, centred on a number. */
-export const barAlign = (kind: XKind): 0 | 1 => (kind.time ? 1 : 0);
+/**
+ * An hour's bar, in uPlot's x unit (seconds): most of its hour, drawn from its tick
+ * toward the next (uPlot's bars given their x and size). Sized by its column, as
+ * uPlot sizes bars by default (the least gap between two bars), a conflict at 1:00
+ * and the next at 15:00 each drew a bar 12.6 hours wide.
+ */
+export const HOUR_BAR_SECONDS = 0.9 * HOUR_SECONDS;
 
 /**
- * uPlot's bar size, [share of the column, widest px]: an hour's bar fills most of
- * its hour however wide (capped, a lone hour's bar covered its first 8 minutes);
- * a category's is at most 40 px.
+ * A category's bar: centred on its tick (uPlot's align 0), 70% of its column and at
+ * most 40 px wide ([share of the column, widest px]).
  */
-export const barSize = (kind: XKind): [number, number] =>
-  kind.time ? [0.9, Infinity] : [0.7, 40];
+export const CATEGORY_BAR = {
+  size: [0.7, 40] as [number, number],
+  align: 0 as const,
+};
 
 /**
  * Tick steps for whole numbers (hours of the day, ranks, counts): never a fraction,

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  barAlign,
   categoryName,
   HOUR_SECONDS,
   stackTops,
@@ -32,7 +31,6 @@ describe("an insights chart's x axis", () => {
   it('keeps the first and last bars whole: a category on its tick, an hour from its tick to the next', () => {
     expect(xRange({ bars: true }, 0, 23)).toEqual([-0.5, 23.5]);
     expect(xRange({ bars: true }, 1, 1)).toEqual([0.5, 1.5]);
-    expect(barAlign({ bars: true })).toBe(0);
     expect(xRange({ time: true, bars: true }, t, t)).toEqual([
       t,
       t + HOUR_SECONDS,
@@ -40,7 +38,6 @@ describe("an insights chart's x axis", () => {
     expect(xRange({ time: true, bars: true }, t, t + 2 * HOUR_SECONDS)).toEqual(
       [t, t + 3 * HOUR_SECONDS],
     );
-    expect(barAlign({ time: true, bars: true })).toBe(1);
   });
 
   it('ticks whole numbers only', () => {

@@ -1,0 +1,158 @@
+// An insights chart: uPlot drawing a Plot's series as lines or bars, following its
+// box's width. The numbers' table beside it (insights-view.tsx) is what a screen
+// reader reads.
+import { useEffect, useRef } from 'preact/hooks';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import {
+  CATEGORY_BAR,
+  categoryName,
+  HOUR_BAR_SECONDS,
+  stackTops,
+  WHOLE_STEPS,
+  xRange,
+  yRange,
+  yTicks,
+} from './chart-scales.ts';
+
+/** One colour per series, in order; dark enough on white for lines and bars. */
+const COLOURS = [
+  '#1f5fbf',
+  '#b34700',
+  '#1b7a3a',
+  '#a3217a',
+  '#5b3fb5',
+  '#6b6b00',
+];
+
+export interface Plot {
+  x: number[];
+  series: { label: string; values: number[] }[];
+  /** x is a time in ms. */
+  time?: boolean;
+  bars?: boolean;
+  /** Names of categories x = 1, 2, …: the axis and the legend show them. */
+  labels?: string[];
+  /** What x is, in the legend (a time's is "Time"). */
+  xName?: string;
+}
+
+/** A chart's least width: narrower, its axes' labels would collide. */
+const MIN_CHART_WIDTH = 200;
+const CHART_HEIGHT = 200;
+
+export function Chart({ plot }: { plot: Plot }) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = box.current!;
+    const width = () => Math.max(MIN_CHART_WIDTH, el.clientWidth);
+    const { labels } = plot;
+    // uPlot's x values: a time in seconds.
+    const xs = plot.time ? plot.x.map((ms) => ms / 1000) : plot.x;
+    // A lone x reaches the range function already widened by uPlot (a time by
+    // 86,400,000 s: its day in ms, read as seconds), so it starts from the data.
+    const lone = xs.every((x) => x === xs[0]) ? xs[0]! : undefined;
+    // Bars of several series stand on each other (stackTops): the data stays each
+    // series' own count, which the legend shows; the bars are drawn from the tops.
+    const tops =
+      plot.bars && plot.series.length > 1
+        ? stackTops(plot.series.map((s) => s.values))
+        : undefined;
+    const highest = tops?.at(-1)!.reduce((a, b) => Math.max(a, b), 0);
+    const zeros = xs.map(() => 0);
+    const hourBars = xs.map(() => HOUR_BAR_SECONDS);
+    const chart = new uPlot(
+      {
+        width: width(),
+        height: CHART_HEIGHT,
+        // The cursor's points, like the series', would mark counts mid-stack.
+        ...(tops ? { cursor: { points: { show: false } } } : {}),
+        scales: {
+          x: {
+            time: plot.time ?? false,
+            range: (_u, min, max) =>
+              lone === undefined
+                ? xRange(plot, min, max)
+                : xRange(plot, lone, lone),
+          },
+          y: {
+            range: (_u, min, max) =>
+              yRange(min, highest === undefined ? max : Math.max(max, highest)),
+          },
+        },
+        axes: [
+          plot.time
+            ? {}
+            : {
+                incrs: WHOLE_STEPS,
+                ...(labels
+                  ? {
+                      values: (_u: uPlot, ticks: number[]) =>
+                        ticks.map((x) => categoryName(labels, x)),
+                    }
+                  : {}),
+              },
+          // The ticks yRange's top was chosen by: the top one is labelled.
+          { splits: (_u, _axis, min, max) => yTicks(min, max) },
+        ],
+        series: [
+          {
+            ...(plot.xName ? { label: plot.xName } : {}),
+            ...(labels
+              ? {
+                  value: (_u: uPlot, x: number | null) =>
+                    x === null ? '--' : (labels[x - 1] ?? ''),
+                }
+              : {}),
+          },
+          ...plot.series.map((s, i) => ({
+            label: s.label,
+            stroke: COLOURS[i % COLOURS.length]!,
+            width: 2,
+            ...(plot.bars
+              ? {
+                  fill: `${COLOURS[i % COLOURS.length]!}99`,
+                  paths: uPlot.paths.bars!({
+                    ...(plot.time ? {} : CATEGORY_BAR),
+                    disp: {
+                      ...(plot.time
+                        ? {
+                            x0: { unit: 1, values: () => xs },
+                            size: { unit: 1, values: () => hourBars },
+                          }
+                        : {}),
+                      ...(tops
+                        ? {
+                            y0: {
+                              unit: 1,
+                              values: () => (i === 0 ? zeros : tops[i - 1]!),
+                            },
+                            y1: { unit: 1, values: () => tops[i]! },
+                          }
+                        : {}),
+                    },
+                  }),
+                  // A point marks a series' own count: on a stack, mid-bar.
+                  ...(tops ? { points: { show: false } } : {}),
+                }
+              : {}),
+          })),
+        ],
+      },
+      [xs, ...plot.series.map((s) => s.values)],
+      el,
+    );
+    // The chart follows its box: a window resized, a phone turned.
+    const resized = new ResizeObserver(() => {
+      if (width() !== chart.width)
+        chart.setSize({ width: width(), height: CHART_HEIGHT });
+    });
+    resized.observe(el);
+    return () => {
+      resized.disconnect();
+      chart.destroy();
+    };
+  }, [plot]);
+  // The table below says the same to a screen reader.
+  return <div class="chart" ref={box} aria-hidden="true" />;
+}

@@ -1,0 +1,89 @@
+// The insights' charts as uPlot draws them: what a person reads off the canvas.
+import { h, render } from 'preact';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Chart, type Plot } from '../../src/ui/chart.tsx';
+
+const HOUR = 3_600_000;
+
+let container: HTMLElement | undefined;
+afterEach(() => {
+  if (!container) return;
+  render(null, container);
+  container.remove();
+  container = undefined;
+});
+
+/** Draws `plot` 600 px wide; resolves to its canvas once uPlot has painted it. */
+async function drawn(plot: Plot): Promise<HTMLCanvasElement> {
+  container = document.body.appendChild(document.createElement('div'));
+  container.style.width = '600px';
+  render(h(Chart, { plot }), container);
+  // The chart is made in an effect, after a paint; uPlot draws it in a frame.
+  for (let frames = 0; frames < 100; frames++) {
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    const canvas = container.querySelector('canvas');
+    if (canvas && frames > 0 && blueRuns(canvas).length > 0) return canvas;
+  }
+  throw new Error('no chart was drawn');
+}
+
+/**
+ * The runs of canvas columns [first, last] holding any pixel of the first series'
+ * blue (its outline, or its fill over white): its bars, left to right.
+ */
+function blueRuns(canvas: HTMLCanvasElement): [number, number][] {
+  const { width, height } = canvas;
+  const { data } = canvas.getContext('2d')!.getImageData(0, 0, width, height);
+  const runs: [number, number][] = [];
+  for (let x = 0; x < width; x++) {
+    let blue = false;
+    for (let y = 0; y < height && !blue; y++) {
+      const i = 4 * (y * width + x);
+      blue = data[i + 2]! - data[i]! > 60 && data[i + 3]! > 0;
+    }
+    const last = runs.at(-1);
+    if (!blue) continue;
+    if (last && last[1] === x - 1) last[1] = x;
+    else runs.push([x, x]);
+  }
+  return runs;
+}
+
+describe('an insights chart', () => {
+  it('draws an hour’s bar across most of its own hour, however far the next bar is', async () => {
+    // Two hours with conflicts, fourteen hours apart: each bar is the hour it
+    // counts, not most of the empty stretch after it.
+    const from = Date.UTC(2026, 11, 5, 1);
+    const canvas = await drawn({
+      x: [from, from + 14 * HOUR],
+      series: [{ label: 'register', values: [1, 1] }],
+      time: true,
+      bars: true,
+    });
+    const runs = blueRuns(canvas);
+    expect(runs).toHaveLength(2);
+    const [[a, aEnd], [b, bEnd]] = runs as [[number, number], [number, number]];
+    const hour = (b - a) / 14;
+    for (const width of [aEnd - a + 1, bEnd - b + 1]) {
+      expect(width / hour).toBeGreaterThan(0.75);
+      expect(width / hour).toBeLessThan(1.05);
+    }
+  });
+
+  it('draws the bars of hours next to each other apart, each in its own hour', async () => {
+    const from = Date.UTC(2026, 11, 5, 1);
+    const canvas = await drawn({
+      x: [from, from + HOUR, from + 2 * HOUR],
+      series: [{ label: 'register', values: [2, 1, 3] }],
+      time: true,
+      bars: true,
+    });
+    const runs = blueRuns(canvas);
+    expect(runs).toHaveLength(3);
+    const hour = (runs[2]![0] - runs[0]![0]) / 2;
+    for (const [first, last] of runs) {
+      expect((last - first + 1) / hour).toBeGreaterThan(0.75);
+      expect((last - first + 1) / hour).toBeLessThan(1);
+    }
+  });
+});
