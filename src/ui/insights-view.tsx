@@ -109,6 +109,8 @@ function Figures({ data: d }: { data: InsightsData }) {
             values: hours.map((h) => count.get(`${h}\n${a}`) ?? 0),
           })),
           time: true,
+          // Stacked: as points, two writers with as many edits in an hour were one.
+          bars: true,
         }}
       />
       <Figure

@@ -27,6 +27,25 @@ async function drawn(plot: Plot): Promise<HTMLCanvasElement> {
   throw new Error('no chart was drawn');
 }
 
+/** Pixels of the canvas within 12 of `rgb` in each channel. */
+function pixelsOf(
+  canvas: HTMLCanvasElement,
+  [r, g, b]: [number, number, number],
+): number {
+  const { data } = canvas
+    .getContext('2d')!
+    .getImageData(0, 0, canvas.width, canvas.height);
+  let n = 0;
+  for (let i = 0; i < data.length; i += 4)
+    if (
+      Math.abs(data[i]! - r) < 12 &&
+      Math.abs(data[i + 1]! - g) < 12 &&
+      Math.abs(data[i + 2]! - b) < 12
+    )
+      n++;
+  return n;
+}
+
 /**
  * The runs of canvas columns [first, last] holding any pixel of the first series'
  * blue (its outline, or its fill over white): its bars, left to right.
@@ -68,6 +87,22 @@ describe('an insights chart', () => {
       expect(width / hour).toBeGreaterThan(0.75);
       expect(width / hour).toBeLessThan(1.05);
     }
+  });
+
+  it('stacks the bars of writers with as many edits in one hour: each one shows', async () => {
+    const from = Date.UTC(2026, 11, 5, 1);
+    const canvas = await drawn({
+      x: [from, from + HOUR],
+      series: [
+        { label: 'Tab 1', values: [4, 2] },
+        { label: 'Tab 2', values: [4, 2] },
+      ],
+      time: true,
+      bars: true,
+    });
+    // Each series' outline in its own colour (COLOURS' first two).
+    expect(pixelsOf(canvas, [0x1f, 0x5f, 0xbf])).toBeGreaterThan(20);
+    expect(pixelsOf(canvas, [0xb3, 0x47, 0x00])).toBeGreaterThan(20);
   });
 
   it('draws the bars of hours next to each other apart, each in its own hour', async () => {
