@@ -65,8 +65,9 @@ export function Chart({ plot }: { plot: Plot }) {
       {
         width: width(),
         height: CHART_HEIGHT,
-        // The cursor's points, like the series', would mark counts mid-stack.
-        ...(tops ? { cursor: { points: { show: false } } } : {}),
+        // A bar is its own mark: a point on it said nothing more (a stack's, mid-bar,
+        // something wrong), and a bar of none drew a point on the axis.
+        ...(plot.bars ? { cursor: { points: { show: false } } } : {}),
         scales: {
           x: {
             time: plot.time ?? false,
@@ -132,14 +133,27 @@ export function Chart({ plot }: { plot: Plot }) {
                         : {}),
                     },
                   }),
-                  // A point marks a series' own count: on a stack, mid-bar.
-                  ...(tops ? { points: { show: false } } : {}),
+                  points: { show: false },
+                  // The legend says 0 where no bar is drawn.
+                  value: (
+                    _u: uPlot,
+                    v: number | null,
+                    _s: number,
+                    at: number | null,
+                  ) => (at === null ? '--' : (v ?? 0).toLocaleString()),
                 }
               : {}),
           })),
         ],
       },
-      [xs, ...plot.series.map((s) => s.values)],
+      [
+        xs,
+        // A bar of none is not drawn: as a bar of no height it drew its outline
+        // along the axis, or across the top of the bar it stood on.
+        ...plot.series.map((s) =>
+          plot.bars ? s.values.map((v) => (v === 0 ? null : v)) : s.values,
+        ),
+      ],
       el,
     );
     // The chart follows its box: a window resized, a phone turned.

@@ -105,6 +105,31 @@ describe('an insights chart', () => {
     expect(pixelsOf(canvas, [0xb3, 0x47, 0x00])).toBeGreaterThan(20);
   });
 
+  it('marks nothing for a category of none: no point on the axis', async () => {
+    const canvas = await drawn({
+      x: [1, 2, 3, 4, 5],
+      series: [{ label: 'Events', values: [0, 5, 0, 0, 2] }],
+      bars: true,
+    });
+    // Two bars; the categories of none draw nothing, where a point each stood.
+    expect(blueRuns(canvas)).toHaveLength(2);
+    // Pointed at, a category of none says 0 in the legend, not "--".
+    const over = container!.querySelector<HTMLElement>('.u-over')!;
+    const box = over.getBoundingClientRect();
+    over.dispatchEvent(
+      new MouseEvent('mousemove', {
+        clientX: box.left + box.width * 0.1,
+        clientY: box.top + box.height / 2,
+        bubbles: true,
+      }),
+    );
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    const values = [...container!.querySelectorAll('.u-legend .u-value')].map(
+      (v) => v.textContent,
+    );
+    expect(values).toEqual(['1', '0']);
+  });
+
   it('draws the bars of hours next to each other apart, each in its own hour', async () => {
     const from = Date.UTC(2026, 11, 5, 1);
     const canvas = await drawn({
