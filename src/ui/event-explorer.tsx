@@ -54,6 +54,18 @@ const instant = (local: string, end: boolean) =>
     : undefined;
 
 /**
+ * An instant as a date-time field shows it (local time, to the minute), or '': the
+ * fields show the filter, which outlives them (back from another view, the table
+ * was filtered by a range the fields no longer showed).
+ */
+function localOf(iso: string | undefined): string {
+  if (iso === undefined) return '';
+  const at = new Date(iso);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${String(at.getFullYear()).padStart(4, '0')}-${two(at.getMonth() + 1)}-${two(at.getDate())}T${two(at.getHours())}:${two(at.getMinutes())}`;
+}
+
+/**
  * Every event of the log in a table, filtered by stream, type, author and time,
  * read a page at a time as it scrolls and drawn only where it is on screen.
  */
@@ -82,8 +94,11 @@ export function EventExplorer() {
 
 function Filters() {
   const f = filter.value;
+  // On the filter as it is when the change is made, not as it was drawn: an
+  // author's query waits for a pause in typing, and made on the filter of its
+  // keystroke it dropped a time range or type chosen meanwhile.
   const change = (patch: Partial<EventFilter>) => {
-    const next: EventFilter = { ...f, ...patch };
+    const next: EventFilter = { ...filter.value, ...patch };
     for (const key of Object.keys(next) as (keyof EventFilter)[])
       if (next[key] === undefined || next[key] === '') delete next[key];
     void query(next);
@@ -136,6 +151,7 @@ function Filters() {
         <span class="label">From</span>
         <input
           type="datetime-local"
+          value={localOf(f.from)}
           onChange={(e) => change({ from: instant(value(e), false) })}
         />
       </label>
@@ -143,6 +159,7 @@ function Filters() {
         <span class="label">To</span>
         <input
           type="datetime-local"
+          value={localOf(f.to)}
           onChange={(e) => change({ to: instant(value(e), true) })}
         />
       </label>

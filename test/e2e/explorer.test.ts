@@ -131,6 +131,43 @@ describe('the event explorer', () => {
     }
   });
 
+  it('keeps a time range set while an author is being typed: the author, applied after its pause, does not drop it', async () => {
+    const context = await chromium().newContext();
+    const page = await context.newPage();
+    await page.goto(inject('appUrl'));
+    await page.getByRole('status').waitFor();
+    await newDocument(page, [], 'Alone');
+    await typeAtEnd(page, 'Text.');
+    await page.getByRole('button', { name: 'Event explorer' }).click();
+    await expect.poll(() => authors(page)).not.toEqual([]);
+    // The page's timers stand still: the author's pause ends when the test says.
+    await page.clock.install();
+    await page.clock.pauseAt(Date.now() + 60_000);
+    await explorer(page)
+      .getByLabel('Author')
+      .fill(await tabLabel(page));
+    await explorer(page).getByLabel('From').fill('2999-01-01T00:00');
+    await expect.poll(() => authors(page)).toEqual([]);
+    await page.clock.runFor(1_000);
+    // The author's query, made now, has been answered: the range still holds.
+    await expect
+      .poll(() => events(page).getAttribute('aria-busy'))
+      .toBe('false');
+    expect(await authors(page)).toEqual([]);
+    await explorer(page).getByText('0 events', { exact: true }).waitFor();
+    // Back from the document, the fields say what the table is filtered by.
+    await page.getByRole('button', { name: 'Document', exact: true }).click();
+    await page.getByRole('button', { name: 'Event explorer' }).click();
+    await explorer(page).getByText('0 events', { exact: true }).waitFor();
+    expect(await explorer(page).getByLabel('From').inputValue()).toBe(
+      '2999-01-01T00:00',
+    );
+    expect(await explorer(page).getByLabel('Author').inputValue()).toBe(
+      await tabLabel(page),
+    );
+    await context.close();
+  });
+
   it('finds nothing in a time range after the last event', async () => {
     const context = await chromium().newContext();
     const page = await context.newPage();
