@@ -22,6 +22,16 @@ export type SyncState =
   | { kind: 'forked'; retryInMs: number; reason: string }
   | { kind: 'refused'; reason: string };
 
+/**
+ * Why a connection closed that the relay gave no reason for, in words: 1006 is a
+ * connection cut with no close at all (the network went, or the relay died).
+ */
+function closedWithout(code: number): string {
+  return code === 1006
+    ? 'the connection was lost'
+    : `the connection closed (code ${code})`;
+}
+
 export interface RelayClientOptions {
   url: string;
   logId: string;
@@ -149,7 +159,7 @@ export function connectToRelay(
       state({
         kind: code === CLOSE.actorFork ? 'forked' : 'offline',
         retryInMs: wait,
-        reason: reason || `connection closed (${code})`,
+        reason: reason || closedWithout(code),
       });
       timer = setTimeout(connect, wait);
     };

@@ -10,12 +10,12 @@ describe('the status line on syncing', () => {
     expect(
       describeSync({
         kind: 'offline',
-        reason: 'connection closed (1006)',
+        reason: 'the connection was lost',
         retryInMs: 13_000,
         retryAt,
       }),
     ).toBe(
-      `Relay unreachable (connection closed (1006)); next try at ${timeText(retryAt)}`,
+      `Relay unreachable (the connection was lost); next try at ${timeText(retryAt)}`,
     );
   });
 

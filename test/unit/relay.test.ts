@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { isDeepStrictEqual } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openLog, type Log } from '../../src/index.ts';
@@ -155,6 +156,29 @@ describe('sync through a relay', () => {
     });
     expect(unknown.at(-1)).toEqual(wrong.at(-1));
     expect(await collect(log.since({}))).toEqual([]);
+  });
+});
+
+describe('a relay client whose connection drops', () => {
+  it('says the connection was lost, in words, when the relay closed it without a reason', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'forkline-relay-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const { relay, server, port } = await startRelay(dataDir);
+    // The relay's sockets, to cut as a network or a crashed relay does: no close
+    // frame, so the client sees 1006.
+    const sockets = new Set<Duplex>();
+    server.on('upgrade', (_request, socket: Duplex) => sockets.add(socket));
+    const { logId, token } = await relay.createLog();
+    const states: SyncState[] = [];
+    client(await openLog(), port, logId, token, states);
+    await until(async () => states.some((s) => s.kind === 'synced'));
+    expect(sockets.size).toBe(1);
+    const before = states.length;
+    for (const socket of sockets) socket.destroy();
+    const offline = () =>
+      states.slice(before).find((s) => s.kind === 'offline');
+    await until(async () => offline() !== undefined);
+    expect(offline()).toMatchObject({ reason: 'the connection was lost' });
   });
 });
 
