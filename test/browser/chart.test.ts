@@ -2,6 +2,7 @@
 import { h, render } from 'preact';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Chart, type Plot } from '../../src/ui/chart.tsx';
+import { pixelsOf } from '../support/pixels.ts';
 
 const HOUR = 3_600_000;
 
@@ -25,25 +26,6 @@ async function drawn(plot: Plot): Promise<HTMLCanvasElement> {
     if (canvas && frames > 0 && blueRuns(canvas).length > 0) return canvas;
   }
   throw new Error('no chart was drawn');
-}
-
-/** Pixels of the canvas within 12 of `rgb` in each channel. */
-function pixelsOf(
-  canvas: HTMLCanvasElement,
-  [r, g, b]: [number, number, number],
-): number {
-  const { data } = canvas
-    .getContext('2d')!
-    .getImageData(0, 0, canvas.width, canvas.height);
-  let n = 0;
-  for (let i = 0; i < data.length; i += 4)
-    if (
-      Math.abs(data[i]! - r) < 12 &&
-      Math.abs(data[i + 1]! - g) < 12 &&
-      Math.abs(data[i + 2]! - b) < 12
-    )
-      n++;
-  return n;
 }
 
 /**

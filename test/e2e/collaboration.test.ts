@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
 import {
   addedIn,
@@ -21,6 +21,25 @@ import {
 import { useChromium } from './support/browser.ts';
 
 const chromium = useChromium();
+
+/**
+ * A new tab of `context` whose log worker's script is held back until `release`:
+ * the page is drawn and takes clicks and typing, with no worker behind it yet. The
+ * context must block service workers, which would serve the script unrouted.
+ */
+async function tabWithWorkerHeld(
+  context: BrowserContext,
+): Promise<{ page: Page; release: () => void }> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await context.route(/log-worker-[^/]*\.js$/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  const page = await context.newPage();
+  await page.goto(inject('appUrl'));
+  return { page, release };
+}
 
 describe('two tabs of one browser', () => {
   it('shows typing in one tab in the other within a second', async () => {
@@ -618,14 +637,7 @@ describe('two tabs of one browser', () => {
     await newDocument(one, [], 'Existing');
     // A new tab whose log worker is held back: the page is drawn, the list of
     // documents not yet read, when the user presses "New document".
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    await context.route(/log-worker-[^/]*\.js$/, async (route) => {
-      await held;
-      await route.continue();
-    });
-    const two = await context.newPage();
-    await two.goto(inject('appUrl'));
+    const { page: two, release } = await tabWithWorkerHeld(context);
     await two.getByRole('button', { name: 'New document' }).click();
     // Held indeed: the tab has listed no document yet.
     expect(
@@ -657,14 +669,7 @@ describe('two tabs of one browser', () => {
     });
     // The log worker is held back, so the document is still being made while the
     // user clicks into its text and types.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    await context.route(/log-worker-[^/]*\.js$/, async (route) => {
-      await held;
-      await route.continue();
-    });
-    const two = await context.newPage();
-    await two.goto(inject('appUrl'));
+    const { page: two, release } = await tabWithWorkerHeld(context);
     await two.getByRole('button', { name: 'New document' }).click();
     await text(two).click();
     await two.keyboard.type('Typed at once.');

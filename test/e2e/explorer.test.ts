@@ -27,6 +27,19 @@ const authors = async (page: Page) =>
     .locator('tbody tr:not([aria-hidden]) td:nth-child(2)')
     .allTextContents();
 
+/** A tab with one document, a few words typed, showing the explorer's rows of it. */
+async function explorerOfOneDocument() {
+  const context = await chromium().newContext();
+  const page = await context.newPage();
+  await page.goto(inject('appUrl'));
+  await page.getByRole('status').waitFor();
+  await newDocument(page, [], 'Alone');
+  await typeAtEnd(page, 'Text.');
+  await page.getByRole('button', { name: 'Event explorer' }).click();
+  await expect.poll(() => authors(page)).not.toEqual([]);
+  return { context, page };
+}
+
 describe('the event explorer', () => {
   it('lists one author’s events live, opens one as its CloudEvent, and opens the document at it', async () => {
     const { context, tabs } = await openTabs(chromium(), 2, {
@@ -132,14 +145,7 @@ describe('the event explorer', () => {
   });
 
   it('keeps a time range set while an author is being typed: the author, applied after its pause, does not drop it', async () => {
-    const context = await chromium().newContext();
-    const page = await context.newPage();
-    await page.goto(inject('appUrl'));
-    await page.getByRole('status').waitFor();
-    await newDocument(page, [], 'Alone');
-    await typeAtEnd(page, 'Text.');
-    await page.getByRole('button', { name: 'Event explorer' }).click();
-    await expect.poll(() => authors(page)).not.toEqual([]);
+    const { context, page } = await explorerOfOneDocument();
     // The page's timers stand still: the author's pause ends when the test says.
     await page.clock.install();
     await page.clock.pauseAt(Date.now() + 60_000);
@@ -169,14 +175,7 @@ describe('the event explorer', () => {
   });
 
   it('finds nothing in a time range after the last event', async () => {
-    const context = await chromium().newContext();
-    const page = await context.newPage();
-    await page.goto(inject('appUrl'));
-    await page.getByRole('status').waitFor();
-    await newDocument(page, [], 'Alone');
-    await typeAtEnd(page, 'Text.');
-    await page.getByRole('button', { name: 'Event explorer' }).click();
-    await expect.poll(() => authors(page)).not.toEqual([]);
+    const { context, page } = await explorerOfOneDocument();
     await explorer(page).getByLabel('From').fill('2999-01-01T00:00');
     await expect.poll(() => authors(page)).toEqual([]);
     await explorer(page).getByText('0 events', { exact: true }).waitFor();

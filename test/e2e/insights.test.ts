@@ -13,6 +13,7 @@ import {
 } from './support/app.ts';
 import { violations } from './support/axe.ts';
 import { useChromium } from './support/browser.ts';
+import { pixelsOf } from '../support/pixels.ts';
 
 const chromium = useChromium();
 
@@ -145,20 +146,7 @@ describe('insights', () => {
       .getByRole('figure', { name })
       .locator('canvas');
     const drawn = (rgb: [number, number, number]) =>
-      canvas.evaluate((el: HTMLCanvasElement, [r, g, b]) => {
-        const { data } = el
-          .getContext('2d')!
-          .getImageData(0, 0, el.width, el.height);
-        let n = 0;
-        for (let i = 0; i < data.length; i += 4)
-          if (
-            Math.abs(data[i]! - r) < 12 &&
-            Math.abs(data[i + 1]! - g) < 12 &&
-            Math.abs(data[i + 2]! - b) < 12
-          )
-            n++;
-        return n;
-      }, rgb);
+      canvas.evaluate(pixelsOf, rgb);
     // Polled, both: a later delivery draws the chart afresh on a new canvas.
     await expect.poll(() => drawn([0x1f, 0x5f, 0xbf])).toBeGreaterThan(20); // register
     await expect.poll(() => drawn([0xb3, 0x47, 0x00])).toBeGreaterThan(20); // overlapping text
