@@ -1,24 +1,19 @@
 // The insights' charts as uPlot draws them: what a person reads off the canvas.
-import { h, render } from 'preact';
-import { afterEach, describe, expect, it } from 'vitest';
+import { h } from 'preact';
+import { describe, expect, it } from 'vitest';
 import { Chart, type Plot } from '../../src/ui/chart.tsx';
+import { mountedComponents } from '../support/mounted.ts';
 import { pixelsOf } from '../support/pixels.ts';
 
 const HOUR = 3_600_000;
 
-let container: HTMLElement | undefined;
-afterEach(() => {
-  if (!container) return;
-  render(null, container);
-  container.remove();
-  container = undefined;
-});
+const { mount } = mountedComponents();
 
 /** Draws `plot` 600 px wide; resolves to its canvas once uPlot has painted it. */
 async function drawn(plot: Plot): Promise<HTMLCanvasElement> {
-  container = document.body.appendChild(document.createElement('div'));
-  container.style.width = '600px';
-  render(h(Chart, { plot }), container);
+  const container = mount(
+    h('div', { style: { width: '600px' } }, h(Chart, { plot })),
+  );
   // The chart is made in an effect, after a paint; uPlot draws it in a frame.
   for (let frames = 0; frames < 100; frames++) {
     await new Promise((resolve) => requestAnimationFrame(resolve));
@@ -96,7 +91,7 @@ describe('an insights chart', () => {
     // Two bars; the categories of none draw nothing, where a point each stood.
     expect(blueRuns(canvas)).toHaveLength(2);
     // Pointed at, a category of none says 0 in the legend, not "--".
-    const over = container!.querySelector<HTMLElement>('.u-over')!;
+    const over = document.querySelector<HTMLElement>('.u-over')!;
     const box = over.getBoundingClientRect();
     over.dispatchEvent(
       new MouseEvent('mousemove', {
@@ -106,7 +101,7 @@ describe('an insights chart', () => {
       }),
     );
     await new Promise((resolve) => requestAnimationFrame(resolve));
-    const values = [...container!.querySelectorAll('.u-legend .u-value')].map(
+    const values = [...document.querySelectorAll('.u-legend .u-value')].map(
       (v) => v.textContent,
     );
     expect(values).toEqual(['1', '0']);

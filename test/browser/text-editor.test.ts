@@ -4,8 +4,8 @@
 // into it (issue 14: open.cold to text), and a long text is not all drawn (issue 15).
 import { EditorState, type Extension } from '@codemirror/state';
 import { EditorView } from '@codemirror/view';
-import { h, render } from 'preact';
-import { afterEach, describe, expect, it } from 'vitest';
+import { h } from 'preact';
+import { describe, expect, it } from 'vitest';
 import { cdp, userEvent } from 'vitest/browser';
 import * as Y from 'yjs';
 import {
@@ -16,21 +16,15 @@ import {
 } from '../../src/index.ts';
 import { LiveDocument } from '../../src/ui/live-document.ts';
 import { TextEditor, typeKey } from '../../src/ui/text-editor.tsx';
+import { mountedComponents } from '../support/mounted.ts';
 import { collect } from '../support/records.ts';
 
 const STREAM = 'doc/opening';
 
-let container: HTMLElement | undefined;
-afterEach(() => {
-  if (!container) return;
-  render(null, container);
-  container.remove();
-  container = undefined;
-});
+const components = mountedComponents();
 
 function mount(props: Parameters<typeof TextEditor>[0]): EditorView {
-  container ??= document.body.appendChild(document.createElement('div'));
-  render(h(TextEditor, props), container);
+  const container = components.mount(h(TextEditor, props));
   const view = EditorView.findFromDOM(container);
   if (!view) throw new Error('no editor was drawn');
   return view;
@@ -363,7 +357,7 @@ describe('the text editor', () => {
       const view = mount({ live });
       expect(view.state.doc.length).toBe(text.length);
       expect(view.contentDOM.textContent!.length).toBeLessThan(20_000);
-      render(null, container!);
+      components.unmount();
       live.close();
     }
   });
