@@ -3,6 +3,7 @@ import { orderFreeSnapshot, putQuietly } from '../log/snapshots.ts';
 import { compareCanonical, type Store } from '../log/store.ts';
 import type { EventId, LogEvent } from '../log/types.ts';
 import { headsAfter } from '../log/heads.ts';
+import { DELETED_FIELD, FIELD_SET } from './doc-events.ts';
 import { writerKey } from './writers.ts';
 
 /** One event of a document's history, as the timeline draws it. */
@@ -14,6 +15,8 @@ export interface HistoryEntry {
   author: string;
   time: string;
   hlc: string;
+  /** For a field's write, what it changed (`fieldChangeOf`); undefined for any other event. */
+  field: string | undefined;
 }
 
 /** An event as the history and the timeline show it: worker and page alike. */
@@ -24,7 +27,29 @@ export const historyEntryOf = (e: LogEvent): HistoryEntry => ({
   author: writerKey(e),
   time: e.time,
   hlc: e.hlc,
+  field: fieldChangeOf(e),
 });
+
+/** The tombstone set: the document deleted. */
+export const DELETED = '@deleted';
+/** The tombstone cleared: the document brought back. */
+export const UNDELETED = '@undeleted';
+
+/**
+ * What a field's write changed, for its line in the history: the field's name; for
+ * the tombstone, DELETED or UNDELETED; '@' for another reserved name (no writer
+ * through the API writes one, and another replica's such field is no document's
+ * deletion). Undefined for any other event, or a write that names no field.
+ */
+export function fieldChangeOf(e: LogEvent): string | undefined {
+  if (e.type !== FIELD_SET) return undefined;
+  const data = e.data as { field?: unknown; value?: unknown } | null;
+  const field = data?.field;
+  if (typeof field !== 'string') return undefined;
+  if (field === DELETED_FIELD)
+    return data!.value === true ? DELETED : UNDELETED;
+  return field.startsWith('@') ? '@' : field;
+}
 
 /**
  * Where `event` goes in `entries` (canonical order): the index of the first entry
@@ -108,6 +133,9 @@ interface RunState {
   timeEnds: Uint32Array;
   types: string[];
   typeOf: Uint32Array;
+  /** The fields written (`HistoryEntry.field`), and per entry its index there or -1. */
+  fields: string[];
+  fieldOf: Int32Array;
   authors: string[];
   authorOf: Uint32Array;
   parentCount: Uint32Array;
@@ -128,8 +156,11 @@ interface PageSummary {
   heads: EventId[];
 }
 
-/** The records' format: 4 names authors as writers (writers.ts), a replica and its label. */
-const FORMAT = 4 as const;
+/**
+ * The records' format: 5 says what each field's write changed (`fields`); 4 named
+ * authors as writers (writers.ts), a replica and its label.
+ */
+const FORMAT = 5 as const;
 
 /**
  * The head record (version FORMAT; versions 1 and 2 held the whole history in one
@@ -178,6 +209,9 @@ class Run {
       !(s.timeEnds instanceof Uint32Array) ||
       !Array.isArray(s.types) ||
       !s.types.every((t) => typeof t === 'string') ||
+      !Array.isArray(s.fields) ||
+      !s.fields.every((f) => typeof f === 'string') ||
+      !(s.fieldOf instanceof Int32Array) ||
       !Array.isArray(s.authors) ||
       !s.authors.every((a) => typeof a === 'string') ||
       !(s.typeOf instanceof Uint32Array) ||
@@ -195,6 +229,7 @@ class Run {
       s.timeEnds.length !== n ||
       (n > 0 && s.timeEnds[n - 1] !== s.times.length) ||
       s.authorOf.length !== n ||
+      s.fieldOf.length !== n ||
       s.parentCount.length !== n
     )
       return undefined;
@@ -203,6 +238,8 @@ class Run {
       if (
         s.typeOf[i]! >= s.types.length ||
         s.authorOf[i]! >= s.authors.length ||
+        s.fieldOf[i]! < -1 ||
+        s.fieldOf[i]! >= s.fields.length ||
         (i > 0 && s.timeEnds[i]! < s.timeEnds[i - 1]!)
       )
         return undefined;
@@ -223,6 +260,9 @@ class Run {
     const indexOf = new Map<EventId, number>();
     const types: string[] = [];
     const typeIndex = new Map<string, number>();
+    const fields: string[] = [];
+    const fieldIndex = new Map<string, number>();
+    const fieldOf = new Int32Array(n);
     const authors: string[] = [];
     const authorIndex = new Map<string, number>();
     const external: string[] = [];
@@ -239,6 +279,12 @@ class Run {
         return undefined;
       let t = typeIndex.get(e.type);
       if (t === undefined) typeIndex.set(e.type, (t = types.push(e.type) - 1));
+      let f = -1;
+      if (e.field !== undefined) {
+        f = fieldIndex.get(e.field) ?? -1;
+        if (f === -1) fieldIndex.set(e.field, (f = fields.push(e.field) - 1));
+      }
+      fieldOf[i] = f;
       let a = authorIndex.get(e.author);
       if (a === undefined)
         authorIndex.set(e.author, (a = authors.push(e.author) - 1));
@@ -264,6 +310,8 @@ class Run {
       timeEnds,
       types,
       typeOf,
+      fields,
+      fieldOf,
       authors,
       authorOf,
       parentCount,
@@ -307,6 +355,7 @@ class Run {
   }
 
   entry(i: number): HistoryEntry {
+    const field = this.s.fieldOf[i]!;
     return {
       id: this.id(i),
       parents: this.parents(i),
@@ -314,6 +363,7 @@ class Run {
       author: this.author(i),
       time: this.time(i),
       hlc: this.hlc(i),
+      field: field < 0 ? undefined : this.s.fields[field],
     };
   }
 }

@@ -12,6 +12,7 @@ import {
   view,
 } from './app-state.ts';
 import { dateTimeText } from './time-text.ts';
+import { DELETED, UNDELETED, type HistoryEntry } from '../doc/history-index.ts';
 import { writerNames } from '../doc/writers.ts';
 import { FIELD_SET, TEXT_EDITED, VERSION_RESTORED } from '../index.ts';
 
@@ -63,9 +64,26 @@ const authorChoice = signal('');
 /** What a version's event did, in words; another kind of event by its type. */
 const DONE: Record<string, string> = {
   [TEXT_EDITED]: 'edited the text',
-  [FIELD_SET]: 'set a field',
   [VERSION_RESTORED]: 'restored a version',
 };
+
+/**
+ * What a field's write did (`HistoryEntry.field`), in words; `first`: the document's
+ * first event, which names it as it is made.
+ */
+function fieldDone(field: string | undefined, first: boolean): string {
+  if (field === 'title')
+    return first ? 'created the document' : 'renamed the document';
+  if (field === DELETED) return 'deleted the document';
+  if (field === UNDELETED) return 'brought the document back';
+  if (field === undefined || field === '@') return 'set a field';
+  return `set the field “${field}”`;
+}
+
+const done = (entry: HistoryEntry, version: number): string =>
+  entry.type === FIELD_SET
+    ? fieldDone(entry.field, version === 1)
+    : (DONE[entry.type] ?? `wrote ${entry.type}`);
 
 export function HistoryView() {
   void historyVersion.value; // kept current in place
@@ -104,7 +122,7 @@ export function HistoryView() {
       <p>
         Version {count} of {page.total}
         {entry
-          ? `: ${nameOf(entry.author)} ${DONE[entry.type] ?? `wrote ${entry.type}`}, ${dateTimeText(entry.time)}`
+          ? `: ${nameOf(entry.author)} ${done(entry, count)}, ${dateTimeText(entry.time)}`
           : ''}
       </p>
       <div class="jumps" role="group" aria-label="Jump in history">

@@ -51,7 +51,9 @@ describe('the version history', () => {
     const version = () => versionIn(one);
     const latest = await version();
     await versions.getByRole('button', { name: 'Previous conflict' }).click();
-    await expect.poll(version).toMatch(/: Tab \d+ \(\w+ \w+\) set a field, /);
+    await expect
+      .poll(version)
+      .toMatch(/: Tab \d+ \(\w+ \w+\) renamed the document, /);
     const past = versions.getByRole('textbox', {
       name: 'Text at this version',
     });
@@ -190,6 +192,31 @@ describe('the version history', () => {
         () => (document.activeElement as HTMLInputElement | null)?.type,
       ),
     ).toBe('range');
+    await context.close();
+  });
+
+  it('says what each version did: the document made, renamed, deleted and brought back', async () => {
+    const { context, tabs } = await openTabs(chromium(), 1);
+    const page = tabs[0]!;
+    await newDocument(page, [], 'Kept');
+    await typeAtEnd(page, 'Words.');
+    const versions = page.getByRole('region', { name: 'Version history' });
+    const line = () => versions.getByText(/^Version \d+ of \d+/).textContent();
+    await page.getByRole('button', { name: 'Delete Kept' }).click();
+    await expect.poll(line).toMatch(/ deleted the document, /);
+    await page.getByText('Deleted (1)').click();
+    await page.getByRole('button', { name: 'Restore Kept' }).click();
+    await expect.poll(line).toMatch(/ brought the document back, /);
+    // The first version made the document; the second renamed it.
+    await versions.getByRole('slider').focus();
+    await page.keyboard.press('Home');
+    await expect
+      .poll(line)
+      .toMatch(/^Version 1 of \d+: .+ created the document, /);
+    await page.keyboard.press('ArrowRight');
+    await expect
+      .poll(line)
+      .toMatch(/^Version 2 of \d+: .+ renamed the document, /);
     await context.close();
   });
 

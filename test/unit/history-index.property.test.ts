@@ -1,11 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { memoryStore, openLog, type LogEvent } from '../../src/index.ts';
 import {
+  memoryStore,
+  openDocument,
+  openLog,
+  type LogEvent,
+} from '../../src/index.ts';
+import {
+  DELETED,
+  fieldChangeOf,
   HistoryIndex,
   historyEntryOf,
   MAX_PAGE,
+  UNDELETED,
 } from '../../src/doc/history-index.ts';
+import { streamOfDoc } from '../../src/doc/doc-events.ts';
 import { compareCanonical } from '../../src/log/store.ts';
 import { writerKey } from '../../src/doc/writers.ts';
 import { collect } from '../support/records.ts';
@@ -222,7 +231,9 @@ describe("a history index's snapshot", () => {
       // Older formats: 3 named authors by label alone.
       [head, { ...h, version: 2 }],
       [head, { ...h, version: 3 }],
-      [head, { ...h, version: 5 }],
+      // 4 did not say what a field's write changed.
+      [head, { ...h, version: 4 }],
+      [head, { ...h, version: 6 }],
       [head, { ...h, pageSize: 5 }],
       [head, { ...h, pages: [{ stamp: 'x' }] }],
       [head, { ...h, tail: { ...tail, ids: 'one two' } }],
@@ -234,6 +245,16 @@ describe("a history index's snapshot", () => {
       [page, { ...page0, stamp: (p.stamp as number) + 1 }],
       [page, { ...p, run: { ...run, ids: (run.ids as string).slice(1) } }],
       [page, { ...p, run: { ...run, typeOf: new Uint32Array([9, 9, 9, 9]) } }],
+      [
+        page,
+        { ...p, run: { ...run, fieldOf: new Int32Array([0, -1, -1, -1]) } },
+      ],
+      [
+        page,
+        { ...p, run: { ...run, fieldOf: new Int32Array([-2, -1, -1, -1]) } },
+      ],
+      [page, { ...p, run: { ...run, fields: [7] } }],
+      [page, { ...p, run: { ...run, fieldOf: [-1, -1, -1, -1] } }],
       [page, { ...p, run: { ...run, hlcs: (run.hlcs as string).slice(1) } }],
       [page, null],
     ];
@@ -252,6 +273,49 @@ describe("a history index's snapshot", () => {
       ).toBe(8);
       await store.putSnapshot(record);
     }
+  });
+
+  it("says what each field's write changed, from the events and from its records alike", async () => {
+    const store = memoryStore();
+    const log = await openLog({ store, actor: 'desk' });
+    const doc = await openDocument(log, 'named', { author: 'Ana' });
+    await doc.setField('title', 'Plan');
+    await doc.editText(0, 0, 'Words.');
+    await doc.setField('status', 'draft');
+    await doc.delete();
+    await doc.undelete();
+    const stream = streamOfDoc('named');
+    const fields = [null, 'title', null, 'status', DELETED, UNDELETED];
+    const fromEvents = (await collect(log.read(stream))).map(
+      (e) => historyEntryOf(e).field ?? null,
+    );
+    expect(fromEvents.slice(-5)).toEqual(fields.slice(-5));
+    // Saved as records, then read back from them alone.
+    const saved = await HistoryIndex.open(store, stream, { every: 1 });
+    await saved.catchUp();
+    const reopened = await HistoryIndex.open(store, stream);
+    const entries = (await reopened.page(0, MAX_PAGE)).entries;
+    expect(entries.map((e) => e.field ?? null)).toEqual(fromEvents);
+    // A record whose entry names a field it does not hold is read from the events.
+    const head = (await store.getSnapshot(`${stream}\nhistory`))!;
+    const state = head.state as { tail: { fieldOf: Int32Array } };
+    const fieldOf = state.tail.fieldOf.slice();
+    fieldOf[fieldOf.findIndex((f) => f >= 0)] = 99;
+    await store.putSnapshot({
+      ...head,
+      state: { ...state, tail: { ...state.tail, fieldOf } },
+    });
+    const repaired = await HistoryIndex.open(store, stream);
+    expect(
+      (await repaired.page(0, MAX_PAGE)).entries.map((e) => e.field ?? null),
+    ).toEqual(fromEvents);
+    // Another replica's reserved name is no deletion.
+    expect(
+      fieldChangeOf({
+        ...(await collect(log.read(stream))).at(-1)!,
+        data: { field: '@undeleted', value: true, supersedes: [] },
+      }),
+    ).toBe('@');
   });
 
   it('jumps to the document as it was at a time: the last version written by then', async () => {
