@@ -54,9 +54,11 @@ const instant = (local: string, end: boolean) =>
     : undefined;
 
 /**
- * An instant as a date-time field shows it (local time, to the minute), or '': the
- * fields show the filter, which outlives them (back from another view, the table
- * was filtered by a range the fields no longer showed).
+ * An instant as a date-time field shows it (local time, to the minute), or ''. The
+ * typed fields (author, from, to) start from the filter, which outlives them (back
+ * from another view, the table was filtered by a range the fields no longer
+ * showed), and are the user's from then on: set from the filter at every drawing,
+ * they lost what was being typed whenever another filter changed meanwhile.
  */
 function localOf(iso: string | undefined): string {
   if (iso === undefined) return '';
@@ -138,7 +140,7 @@ function Filters() {
         <span class="label">Author</span>
         <input
           type="text"
-          value={f.author ?? ''}
+          defaultValue={f.author ?? ''}
           placeholder="Anyone"
           onInput={(e) => {
             const author = value(e).trim() || undefined;
@@ -151,7 +153,7 @@ function Filters() {
         <span class="label">From</span>
         <input
           type="datetime-local"
-          value={localOf(f.from)}
+          defaultValue={localOf(f.from)}
           onChange={(e) => change({ from: instant(value(e), false) })}
         />
       </label>
@@ -159,7 +161,7 @@ function Filters() {
         <span class="label">To</span>
         <input
           type="datetime-local"
-          value={localOf(f.to)}
+          defaultValue={localOf(f.to)}
           onChange={(e) => change({ to: instant(value(e), true) })}
         />
       </label>

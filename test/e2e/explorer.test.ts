@@ -174,6 +174,23 @@ describe('the event explorer', () => {
     await context.close();
   });
 
+  it('keeps an author being typed when another filter is chosen before the typing pauses', async () => {
+    const { context, page } = await explorerOfOneDocument();
+    await page.clock.install();
+    await page.clock.pauseAt(Date.now() + 60_000);
+    const author = explorer(page).getByLabel('Author');
+    await author.fill('Zed');
+    await explorer(page).getByLabel('Type').selectOption('Text edits');
+    await expect
+      .poll(() => events(page).getAttribute('aria-busy'))
+      .toBe('false');
+    expect(await author.inputValue()).toBe('Zed');
+    await page.clock.runFor(1_000);
+    await explorer(page).getByText('0 events', { exact: true }).waitFor();
+    expect(await author.inputValue()).toBe('Zed');
+    await context.close();
+  });
+
   it('finds nothing in a time range after the last event', async () => {
     const { context, page } = await explorerOfOneDocument();
     await explorer(page).getByLabel('From').fill('2999-01-01T00:00');
