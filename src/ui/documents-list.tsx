@@ -28,6 +28,16 @@ export function DocumentsList() {
       (next && buttons.current.get(next.docId)) ?? create.current ?? undefined;
     target?.focus();
   };
+  /** A document being brought back: its button takes focus once listed again. */
+  const restoring = useRef<string | undefined>(undefined);
+  /**
+   * Brings a document back. The pressed Restore button goes, and focus went with it
+   * to the page: it goes to the document's own button in the list, once drawn.
+   */
+  const restore = async (docId: string) => {
+    restoring.current = docId;
+    await setDeleted(docId, false);
+  };
   return (
     <nav class="documents" aria-label="Document navigation">
       <button
@@ -46,8 +56,11 @@ export function DocumentsList() {
           <li key={d.docId}>
             <button
               ref={(el) => {
-                if (el) buttons.current.set(d.docId, el);
-                else buttons.current.delete(d.docId);
+                if (!el) return void buttons.current.delete(d.docId);
+                buttons.current.set(d.docId, el);
+                if (restoring.current !== d.docId) return;
+                restoring.current = undefined;
+                el.focus();
               }}
               type="button"
               class="link"
@@ -77,10 +90,7 @@ export function DocumentsList() {
             {deleted.map((d) => (
               <li key={d.docId}>
                 {titleOf(d.title)}{' '}
-                <button
-                  type="button"
-                  onClick={() => void setDeleted(d.docId, false)}
-                >
+                <button type="button" onClick={() => void restore(d.docId)}>
                   Restore {titleOf(d.title)}
                 </button>
               </li>

@@ -195,7 +195,7 @@ describe('the version history', () => {
     await context.close();
   });
 
-  it('says what each version did: the document made, renamed, deleted and brought back', async () => {
+  it('says what each version did: the document made, renamed, deleted and brought back (focus then on it)', async () => {
     const { context, tabs } = await openTabs(chromium(), 1);
     const page = tabs[0]!;
     await newDocument(page, [], 'Kept');
@@ -207,6 +207,10 @@ describe('the version history', () => {
     await page.getByText('Deleted (1)').click();
     await page.getByRole('button', { name: 'Restore Kept' }).click();
     await expect.poll(line).toMatch(/ brought the document back, /);
+    // The pressed button is gone: focus is on the document, listed again.
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.textContent))
+      .toBe('Kept');
     // The first version made the document; the second renamed it.
     await versions.getByRole('slider').focus();
     await page.keyboard.press('Home');
