@@ -41,8 +41,16 @@ function JoinModal({
   const dialog = useRef<HTMLDialogElement>(null);
   const trusted = useSignal(false);
   const failure = useSignal<string | undefined>(undefined);
+  // Focus goes back where it was when the dialog opened (the link's field, say),
+  // once the dialog goes: taken out of the page, it left focus on the page itself.
   useEffect(() => {
-    if (!dialog.current?.open) dialog.current?.showModal();
+    const opener = document.activeElement;
+    const el = dialog.current;
+    if (!el?.open) el?.showModal();
+    return () => {
+      el?.close();
+      if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
+    };
   }, []);
   const current = relayConfig.value;
   const blocked = problem ?? (plan?.blocked && `${upperFirst(plan.blocked)}.`);

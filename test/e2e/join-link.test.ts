@@ -235,6 +235,31 @@ describe('opening a share link', () => {
     await context.close();
   });
 
+  it('gives focus back to the link field when the dialog is cancelled, by its button or by Escape', async () => {
+    const log = await createLog(home);
+    const { context, page } = await openApp(home);
+    const field = page
+      .getByRole('region', { name: 'Sync' })
+      .getByRole('textbox', { name: 'Join with a share link' });
+    const focused = () =>
+      page.evaluate(() => document.activeElement?.getAttribute('type'));
+    for (const close of ['button', 'Escape'] as const) {
+      await field.fill(`${home.url}/${fragment(log)}`);
+      await page
+        .getByRole('region', { name: 'Sync' })
+        .getByRole('button', { name: 'Join' })
+        .click();
+      await dialog(page).waitFor();
+      if (close === 'button')
+        await dialog(page).getByRole('button', { name: 'Cancel' }).click();
+      else await page.keyboard.press('Escape');
+      await expect.poll(() => dialog(page).count()).toBe(0);
+      await expect.poll(focused).toBe('url');
+    }
+    expect(await storedRelay(page)).toBeNull();
+    await context.close();
+  });
+
   it('says what is wrong with a link that is not valid, in the dialog and in the Sync panel', async () => {
     const { context, page } = await openApp(home, fragment([home.url]));
     await expect
