@@ -40,6 +40,8 @@ const TYPES: [string, string][] = [
 ];
 
 const scrollTop = signal(0);
+/** The row's button that opened the event panel: focus goes back to it. */
+let panelOpener: HTMLElement | undefined;
 /** An author being typed: the query waits for a pause. */
 let typing: ReturnType<typeof setTimeout> | undefined;
 const viewport = signal(600);
@@ -236,7 +238,10 @@ function EventsTable() {
                   type="button"
                   class="link"
                   aria-label={`Open event ${row.id} of ${dateTimeText(row.time)}`}
-                  onClick={() => void select(row.id)}
+                  onClick={(e) => {
+                    panelOpener = e.currentTarget;
+                    void select(row.id);
+                  }}
                 >
                   {dateTimeText(row.time)}
                 </button>
@@ -346,7 +351,11 @@ function EventPanel() {
       <button
         type="button"
         class="quiet"
-        onClick={() => (selected.value = undefined)}
+        onClick={() => {
+          selected.value = undefined;
+          // The pressed button goes with the panel: focus goes back to the row.
+          if (panelOpener?.isConnected) panelOpener.focus();
+        }}
       >
         Close the event
       </button>

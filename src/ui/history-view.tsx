@@ -1,5 +1,5 @@
 import { signal } from '@preact/signals';
-import { useRef } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import type { DocumentView, EventId } from '../index.ts';
 import type { HistoryJump } from '../contract/index.ts';
 import {
@@ -85,9 +85,22 @@ const done = (entry: HistoryEntry, version: number): string =>
     ? fieldDone(entry.field, version === 1)
     : (DONE[entry.type] ?? `wrote ${entry.type}`);
 
+/**
+ * Set to move focus to the history's slider, the version looked at, once drawn: a
+ * person who opened the document at an event from elsewhere (the explorer) goes on
+ * from the version shown, not from the top of the page.
+ */
+export const focusVersion = signal(false);
+
 export function HistoryView() {
   void historyVersion.value; // kept current in place
   const slider = useRef<HTMLInputElement>(null);
+  const wantsFocus = focusVersion.value;
+  useEffect(() => {
+    if (!wantsFocus || !slider.current) return;
+    focusVersion.value = false;
+    slider.current.focus();
+  });
   const page = history.value;
   if (!page || page.total === 0) return null;
   const state = looking.value;

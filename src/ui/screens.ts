@@ -1,7 +1,7 @@
 import { signal } from '@preact/signals';
 import type { EventId } from '../index.ts';
 import { historyJump, openDoc } from './app-state.ts';
-import { lookAt } from './history-view.tsx';
+import { focusVersion, lookAt } from './history-view.tsx';
 
 /** What the main area shows: the open document, or a view of the whole log. */
 export type Screen = 'document' | 'explorer' | 'insights';
@@ -24,4 +24,5 @@ export async function openDocAtEvent(
     step: 1,
   });
   if (count !== undefined) await lookAt(count);
+  focusVersion.value = true;
 }

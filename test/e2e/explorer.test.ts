@@ -100,11 +100,26 @@ describe('the event explorer', () => {
       .poll(async () => panel.getByLabel('CloudEvent').textContent())
       .not.toContain(cloudEvent.id);
     expect(await violations(one)).toEqual([]);
+    // Closed, the panel gives focus back to the row that opened it.
+    const focusedName = () =>
+      one.evaluate(() => document.activeElement?.getAttribute('aria-label'));
+    await panel.getByRole('button', { name: 'Close the event' }).click();
+    await expect.poll(focusedName).toMatch(/^Open event /);
+    await events(one)
+      .getByRole('button', { name: /^Open event/ })
+      .first()
+      .click();
 
     await panel
       .getByRole('button', { name: 'Open the document at this event' })
       .click();
     await one.getByRole('textbox', { name: 'Text at this version' }).waitFor();
+    // Focus is on the version shown, to go on from there.
+    await expect
+      .poll(() =>
+        one.evaluate(() => (document.activeElement as HTMLInputElement)?.type),
+      )
+      .toBe('range');
     await context.close();
   });
 
