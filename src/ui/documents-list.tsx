@@ -37,6 +37,10 @@ export function DocumentsList() {
   const restore = async (docId: string) => {
     restoring.current = docId;
     await setDeleted(docId, false);
+    // Not brought back (the status line says why): its button, drawn some day
+    // when another tab brings it back, must not take focus then.
+    const back = documents.value.some((d) => d.docId === docId && !d.deleted);
+    if (!back && restoring.current === docId) restoring.current = undefined;
   };
   return (
     <nav class="documents" aria-label="Document navigation">
