@@ -1,6 +1,6 @@
 import { signal } from '@preact/signals';
 import type { EventId } from '../index.ts';
-import { historyJump, openDoc } from './app-state.ts';
+import { current, historyJump, openDoc } from './app-state.ts';
 import { focusVersion, lookAt } from './history-view.tsx';
 
 /** What the main area shows: the open document, or a view of the whole log. */
@@ -24,5 +24,8 @@ export async function openDocAtEvent(
     step: 1,
   });
   if (count !== undefined) await lookAt(count);
-  focusVersion.value = true;
+  // Unless the person went on elsewhere meanwhile: a history drawn later, of
+  // this or another document, does not take focus then.
+  if (screen.value === 'document' && current.value?.docId === docId)
+    focusVersion.value = true;
 }
