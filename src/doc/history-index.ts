@@ -3,7 +3,7 @@ import { orderFreeSnapshot, putQuietly } from '../log/snapshots.ts';
 import { compareCanonical, type Store } from '../log/store.ts';
 import type { EventId, LogEvent } from '../log/types.ts';
 import { headsAfter } from '../log/heads.ts';
-import { DELETED_FIELD, FIELD_SET } from './doc-events.ts';
+import { DELETED_FIELD, FIELD_SET, fieldWritesOf } from './doc-events.ts';
 import { writerKey } from './writers.ts';
 
 /** One event of a document's history, as the timeline draws it. */
@@ -39,16 +39,21 @@ export const UNDELETED = '@undeleted';
  * What a field's write changed, for its line in the history: the field's name; for
  * the tombstone, DELETED or UNDELETED; '@' for another reserved name (no writer
  * through the API writes one, and another replica's such field is no document's
- * deletion). Undefined for any other event, or a write that names no field.
+ * deletion). Undefined for any other event, or a write the document's registers
+ * would not take either (read by the same `fieldWritesOf`).
  */
 export function fieldChangeOf(e: LogEvent): string | undefined {
   if (e.type !== FIELD_SET) return undefined;
-  const data = e.data as { field?: unknown; value?: unknown } | null;
-  const field = data?.field;
-  if (typeof field !== 'string') return undefined;
-  if (field === DELETED_FIELD)
-    return data!.value === true ? DELETED : UNDELETED;
-  return field.startsWith('@') ? '@' : field;
+  let write: ReturnType<typeof fieldWritesOf>[number] | undefined;
+  try {
+    [write] = fieldWritesOf(e);
+  } catch {
+    return undefined;
+  }
+  if (!write) return undefined;
+  if (write.field === DELETED_FIELD)
+    return write.value === true ? DELETED : UNDELETED;
+  return write.field.startsWith('@') ? '@' : write.field;
 }
 
 /**

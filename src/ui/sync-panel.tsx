@@ -66,8 +66,8 @@ export function SyncPanel() {
   const link = useRef<HTMLInputElement>(null);
   const share = useRef<HTMLButtonElement>(null);
   const keep = useRef<HTMLButtonElement>(null);
-  /** The share link field: focus returns to it after the join dialog. */
-  const linkField = useRef<HTMLInputElement>(null);
+  /** The field a share link to join is pasted in: focus returns to it after the join dialog. */
+  const joinField = useRef<HTMLInputElement>(null);
   // Another tab stopped syncing while this one asked: nothing is left to ask.
   useEffect(() => {
     if (!config) confirmingStop.value = false;
@@ -165,7 +165,7 @@ export function SyncPanel() {
           <label>
             <span class="label">Join with a share link</span>
             <input
-              ref={linkField}
+              ref={joinField}
               type="url"
               value={draft.value}
               onInput={(e) =>
@@ -180,7 +180,7 @@ export function SyncPanel() {
               attempt(async () => {
                 // The link's field has focus while the dialog asks, and again
                 // after it: this button goes disabled once the field is emptied.
-                linkField.current?.focus();
+                joinField.current?.focus();
                 offerJoin(draft.value);
                 draft.value = '';
               })
