@@ -234,8 +234,10 @@ export async function openIdbStore(
       : ((await tx.objectStore('hot').index('id').get(id)) ??
         (await retryingGone(() => segments.find(tx, id))));
 
+  const eventInMemory = (id: string) =>
+    cache.get(id) ?? segments.cachedEvent(id);
   const readEvent = async (id: string) => {
-    const hit = cache.get(id) ?? segments.cachedEvent(id);
+    const hit = eventInMemory(id);
     if (hit) return hit;
     checkOpen();
     const record = await lookup(readTx(), id);
@@ -313,6 +315,7 @@ export async function openIdbStore(
       if (records.length > 0) await recordLateness(tx, records, tails, tailOf);
     };
     const view: StoreTransaction = {
+      eventInMemory: (id) => pending.get(id) ?? cache.get(id),
       async event(id) {
         const own = pending.get(id) ?? cache.get(id);
         if (own) return own;
@@ -635,6 +638,7 @@ export async function openIdbStore(
   const store: IdbStore = {
     name,
     event: readEvent,
+    eventInMemory,
     stream: async (stream) => (checkOpen(), db.get('streams', stream)),
     actorSeq: async (actor) => (
       checkOpen(),

@@ -1,5 +1,5 @@
 import { mergeConflict } from './conflicts.ts';
-import { concurrentWith, type DagNode } from './dag.ts';
+import { concurrentWith, lookupIn, type DagNode } from './dag.ts';
 import {
   InvalidEventError,
   StreamNotFoundError,
@@ -83,7 +83,7 @@ export async function appendInto(
   }
   const concurrent = sameIds(parents, heads)
     ? []
-    : (await concurrentWith((id) => tx.event(id), heads, parents))
+    : (await concurrentWith(lookupIn(tx), heads, parents))
         .sort(byCanonical)
         .map((n) => n.event.id);
 
@@ -128,7 +128,7 @@ export async function appendInto(
     previous = [event.id];
   }
   // Only the first event can merge: the rest each follow the one before.
-  const conflict = await mergeConflict((id) => tx.event(id), first!);
+  const conflict = await mergeConflict(lookupIn(tx), first!);
   if (conflict) tx.putConflict(conflict);
   const last = results[results.length - 1]!.event;
   const size = (streamRecord?.size ?? 0) + inputs.length;

@@ -27,6 +27,9 @@ export class BufferedTransaction implements StoreTransaction {
   async event(id: EventId) {
     return this.byId.get(id) ?? this.under.event(id);
   }
+  eventInMemory(id: EventId) {
+    return this.byId.get(id) ?? this.under.eventInMemory?.(id);
+  }
   async stream(name: string) {
     return this.streams.get(name) ?? this.under.stream(name);
   }

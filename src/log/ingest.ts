@@ -9,6 +9,7 @@ import { computeEventId } from './event-id.ts';
 import { canonicalData, checkEventFields } from './validate.ts';
 import { boundedClock, maxHlc } from './hlc.ts';
 import { mergeConflict } from './conflicts.ts';
+import { lookupIn, type NodeLookup } from './dag.ts';
 import { follow } from './heads.ts';
 import {
   replicaAfter,
@@ -257,7 +258,8 @@ export async function ingestInto(
   }
   // The conflicts these merges resolve, from what the batch and the store hold: each
   // walk costs the events since its fork point.
-  const lookup = async (id: EventId) => records.get(id) ?? tx.event(id);
+  const fromStore = lookupIn(tx);
+  const lookup: NodeLookup = (id) => records.get(id) ?? fromStore(id);
   for (const merge of merges) {
     const conflict = await mergeConflict(lookup, merge);
     if (conflict) tx.putConflict(conflict);

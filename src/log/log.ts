@@ -1,6 +1,6 @@
 import { toBase64Url } from './base64url.ts';
 import { buildConflictIndex, streamConflicts } from './conflicts.ts';
-import { forkOf, type DagNode, type NodeLookup } from './dag.ts';
+import { forkOf, lookupIn, type DagNode } from './dag.ts';
 import { checkEventFilter, checkFrom, matcherOf } from './event-filter.ts';
 import {
   ActorForkError,
@@ -158,10 +158,6 @@ export function randomActorId(): string {
 
 /** Events verified between two yields of the thread in a large ingest. */
 const YIELD_EVERY = 2000;
-
-function lookupIn(reader: StoreReader): NodeLookup {
-  return (id) => reader.event(id);
-}
 
 const byCanonical = (a: DagNode, b: DagNode) =>
   compareCanonical(a.event, b.event);

@@ -54,6 +54,7 @@ export function memoryStore(): Store {
   /** Committed state, under every transaction. */
   const reader: StoreReader = {
     event: async (id) => committed.events.get(id),
+    eventInMemory: (id) => committed.events.get(id),
     stream: async (name) => committed.streams.get(name)?.record,
     actorSeq: async (actor) => committed.actorSeqs.get(actor) ?? 0,
     replica: async () => committed.replica,

@@ -84,6 +84,12 @@ export interface ConflictRecord {
 /** Reads that see a consistent state: inside a transaction, its own writes too. */
 export interface StoreReader {
   event(id: EventId): Promise<EventRecord | undefined>;
+  /**
+   * The event's record when this reader holds it in memory, without a read:
+   * undefined says nothing (not in memory, or not stored). The DAG walks ask it
+   * first, so a walk over recent events takes no turn of the event loop per step.
+   */
+  eventInMemory?(id: EventId): EventRecord | undefined;
   stream(name: string): Promise<StreamRecord | undefined>;
   /** Highest seq stored for `actor`, 0 when none. */
   actorSeq(actor: string): Promise<number>;

@@ -123,6 +123,36 @@ export function storeContract(
       ]);
     });
 
+    it('answers from memory only with what it stores, the record a read gives', async () => {
+      const kept = makeRecord({ pos: 1 });
+      const dropped = makeRecord({ pos: 2, seq: 2 });
+      const inTransaction = await store.write(async (tx) => {
+        tx.putEvent(kept);
+        tx.putReplica({ hlc: kept.event.hlc, lastPos: 1 });
+        return tx.eventInMemory?.(kept.event.id);
+      });
+      await expect(
+        store.write(async (tx) => {
+          tx.putEvent(dropped);
+          await tx.event(dropped.event.id);
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      // Once read, a store that caches records may hold it in memory.
+      expect(await store.event(kept.event.id)).toEqual(kept);
+      const answers = [
+        inTransaction,
+        store.eventInMemory?.(kept.event.id),
+        await store.write(async (tx) => tx.eventInMemory?.(kept.event.id)),
+      ];
+      for (const answer of answers)
+        if (answer !== undefined) expect(answer).toEqual(kept);
+      expect(store.eventInMemory?.(dropped.event.id)).toBeUndefined();
+      expect(
+        await store.write(async (tx) => tx.eventInMemory?.(dropped.event.id)),
+      ).toBeUndefined();
+    });
+
     it('runs racing transactions one after the other', async () => {
       const bump = () =>
         store.write(async (tx) => {
