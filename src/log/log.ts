@@ -30,7 +30,6 @@ import {
   firstLacking,
   lastOfIds,
   type Store,
-  type StoreReader,
 } from './store.ts';
 import type {
   AppendOptions,
