@@ -365,10 +365,10 @@ export class DocStates {
       const id = stack.pop()!;
       if (seen.has(id)) continue;
       seen.add(id);
-      let record: EventRecord | undefined;
-      record = ahead?.get(id);
-      if (!record && tips.has(id)) {
-        record = await this.store.event(id);
+      // A record in memory answers at once: a walk over recent events awaits nothing.
+      let record = ahead?.get(id) ?? this.store.eventInMemory?.(id);
+      if (tips.has(id)) {
+        record ??= await this.store.event(id);
         if (!record || record.event.stream !== this.stream) return undefined;
       }
       if (record ? base.holds(record) : await held(id)) {
