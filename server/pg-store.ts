@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { ZERO_HLC } from '../src/log/hlc.ts';
 import { fromCloudEvent } from '../src/log/jsonl.ts';
 import { BufferedTransaction } from '../src/log/buffered-transaction.ts';
+import { recordCacheOf, type RecordCache } from './record-cache.ts';
 import { LogClosedError } from '../src/log/errors.ts';
 import { groupCommit, type RunWrites } from '../src/log/group-commit.ts';
 import type {
@@ -47,14 +48,19 @@ interface EventRow {
   gen: string;
 }
 
+/** Told of each record read, with its text's length: a log's `RecordCache`. */
+type Seen = (record: EventRecord, bytes: number) => void;
+
 /** A stored row as the record it was: its CloudEvent text read back. */
-function recordOf(row: EventRow): EventRecord {
-  return {
+function recordOf(row: EventRow, seen?: Seen): EventRecord {
+  const record = {
     event: fromCloudEvent(JSON.parse(row.body)),
     pos: Number(row.pos),
     recordedAt: Number(row.recorded_at),
     gen: Number(row.gen),
   };
+  seen?.(record, row.body.length);
+  return record;
 }
 
 interface ConflictRow {
@@ -109,6 +115,7 @@ async function readEvents(
   db: Queryable,
   logId: string,
   ids: readonly EventId[],
+  seen?: Seen,
 ): Promise<Map<string, EventRecord>> {
   const { rows } = await db.query<EventRow & { id: string }>(
     prepared(
@@ -117,7 +124,7 @@ async function readEvents(
       [logId, ids],
     ),
   );
-  return new Map(rows.map((row) => [row.id, recordOf(row)]));
+  return new Map(rows.map((row) => [row.id, recordOf(row, seen)]));
 }
 
 async function readStreams(
@@ -170,7 +177,6 @@ const one =
   ) =>
   async (db: Queryable, logId: string, key: string): Promise<V | undefined> =>
     (await read(db, logId, [key])).get(key);
-const readEvent = one(readEvents);
 const readStream = one(readStreams);
 const readActorSeq = one(readActorSeqs);
 
@@ -233,6 +239,7 @@ async function readState(
   db: Queryable,
   logId: string,
   tagged: readonly string[],
+  seen?: Seen,
 ): Promise<Map<string, unknown>> {
   const params: unknown[] = [logId];
   const p = (value: unknown) => `$${params.push(value)}`;
@@ -296,7 +303,7 @@ async function readState(
   const found = new Map<string, unknown>();
   for (const row of rows) {
     const key = row.key;
-    if (key[0] === 'e') found.set(key, recordOf({ ...row, pos: row.n }));
+    if (key[0] === 'e') found.set(key, recordOf({ ...row, pos: row.n }, seen));
     else if (key[0] === 's')
       found.set(key, {
         stream: key.slice(1),
@@ -398,14 +405,25 @@ function once<V>(
 class StoredState implements StoreReader {
   private readonly lookUp: (key: string) => Promise<unknown>;
 
-  constructor(line: QueryLine, logId: string) {
+  constructor(
+    line: QueryLine,
+    private readonly logId: string,
+    private readonly cache: RecordCache,
+  ) {
+    const seen: Seen = (record, bytes) => cache.put(logId, record, bytes);
     this.lookUp = once(
-      coalesced(line, (keys) => readState(line.client, logId, keys)),
+      coalesced(line, (keys) => readState(line.client, logId, keys, seen)),
     );
   }
 
   async event(id: EventId) {
-    return (await this.lookUp(`e${id}`)) as EventRecord | undefined;
+    return (
+      this.cache.get(this.logId, id) ??
+      ((await this.lookUp(`e${id}`)) as EventRecord | undefined)
+    );
+  }
+  eventInMemory(id: EventId) {
+    return this.cache.get(this.logId, id);
   }
   async stream(name: string) {
     return (await this.lookUp(`s${name}`)) as StreamRecord | undefined;
@@ -432,7 +450,8 @@ class StoredState implements StoreReader {
   fetchAhead(ahead: readonly ReadAhead[], counts: boolean): void {
     const keys = new Set<string>(counts ? ['r', 'q'] : ['r']);
     for (const { events = [], streams = [], actors = [] } of ahead) {
-      for (const id of events) keys.add(`e${id}`);
+      for (const id of events)
+        if (!this.cache.get(this.logId, id)) keys.add(`e${id}`);
       for (const name of streams) keys.add(`s${name}`);
       for (const actor of actors) keys.add(`a${actor}`);
     }
@@ -566,6 +585,8 @@ export function pgStore(
   options: PgStoreOptions = {},
 ): Store {
   const lockKey = logLockKey(logId);
+  const cache = recordCacheOf(pool);
+  const seen: Seen = (record, bytes) => cache.put(logId, record, bytes);
   const maxEvents = options.limits?.maxEvents ?? Infinity;
   const maxBytes = options.limits?.maxBytes ?? Infinity;
   const limited = maxEvents !== Infinity || maxBytes !== Infinity;
@@ -591,7 +612,7 @@ export function pgStore(
       // One round trip: the simple protocol takes two statements at once, and the
       // key is a number of ours, never the client's text.
       await line.query(`BEGIN; SELECT pg_advisory_xact_lock(${lockKey})`);
-      const stored = new StoredState(line, logId);
+      const stored = new StoredState(line, logId, cache);
       // Every write's first look-ups, and the counts a quota needs, in one query.
       // The group is taken now, with the lock: writes that came while this
       // transaction waited for it go in too.
@@ -606,6 +627,8 @@ export function pgStore(
       // A COMMIT that fails with the connection may have committed: the client is
       // told nothing was kept, sends the batch again, and ingest skips what is stored.
       await line.query('COMMIT');
+      for (const record of held.events)
+        cache.put(logId, record, encodeEvent(record.event).text.length);
     } catch (error) {
       await line.query('ROLLBACK').catch(() => (broken = true));
       throw error;
@@ -674,7 +697,7 @@ export function pgStore(
           prepared(sql, [...params, PAGE_BYTES]),
         ),
       );
-      for (const row of rows) yield recordOf(row);
+      for (const row of rows) yield recordOf(row, seen);
       const last = rows[rows.length - 1];
       // Done once a page ended short of both bounds.
       if (!last || (rows.length < PAGE && Number(last.running) < PAGE_BYTES))
@@ -684,7 +707,10 @@ export function pgStore(
   }
 
   return {
-    event: (id) => reading(() => readEvent(pool, logId, id)),
+    event: async (id) =>
+      cache.get(logId, id) ??
+      reading(async () => (await readEvents(pool, logId, [id], seen)).get(id)),
+    eventInMemory: (id) => cache.get(logId, id),
     stream: (name) => reading(() => readStream(pool, logId, name)),
     actorSeq: (actor) =>
       reading(async () => (await readActorSeq(pool, logId, actor)) ?? 0),
@@ -718,7 +744,7 @@ export function pgStore(
             WHERE log_id = $1 AND actor = $2 AND seq = $3`,
           [logId, actor, seq],
         );
-        return rows[0] && recordOf(rows[0]);
+        return rows[0] && recordOf(rows[0], seen);
       }),
     // One query, not a look-up per writer: a client new to a log of 400 writers
     // would otherwise cost 400 round trips. Each writer's event is one look-up of
@@ -766,15 +792,18 @@ export function pgStore(
         );
         return rows.map((r) => r.stream);
       }),
-    storedBy: (id, pos) =>
-      reading(async () => {
+    storedBy: async (id, pos) => {
+      const known = cache.get(logId, id);
+      if (known) return known.pos <= pos;
+      return reading(async () => {
         const { rows } = await pool.query(
           `SELECT 1 FROM forkline_events
             WHERE log_id = $1 AND id = $2 AND pos <= $3`,
           [logId, id, pos],
         );
         return rows.length > 0;
-      }),
+      });
+    },
     streamEventsSince: (stream, pos) =>
       reading(async () => {
         const { rows } = await pool.query<EventRow>(
@@ -782,7 +811,7 @@ export function pgStore(
             WHERE log_id = $1 AND stream = $2 AND pos > $3 ORDER BY pos`,
           [logId, stream, pos],
         );
-        return rows.map(recordOf);
+        return rows.map((row) => recordOf(row, seen));
       }),
     conflicts: (stream) =>
       reading(async () => {
@@ -866,6 +895,7 @@ export async function dropLog(pool: pg.Pool, logId: string): Promise<void> {
     for (const table of LOG_TABLES)
       await client.query(`DELETE FROM ${table} WHERE log_id = $1`, [logId]);
     await client.query('COMMIT');
+    recordCacheOf(pool).clear();
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

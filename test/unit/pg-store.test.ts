@@ -151,11 +151,16 @@ describe('the PostgreSQL store', () => {
       for (let i = 0; i < 30; i++)
         await writer.append(`doc/${i % 3}`, { type: 't', data: i });
       const batch = await collect(writer.since({}));
+      // The first 12 written through another relay (pool): this one has none of
+      // them in memory, so it asks for them.
+      const logId = fresh();
+      const other = await openLog({ store: pgStore(pool, logId) });
+      await other.ingest(batch.slice(0, 12));
+      await other.close();
       const log = await openLog({
-        store: pgStore(watched.pool, fresh()),
+        store: pgStore(watched.pool, logId),
         actor: 'relay',
       });
-      await log.ingest(batch.slice(0, 12));
       watched.sent.length = 0;
       expect((await log.ingest(batch)).stored).toBe(18);
       expect(watched.mostAtOnce).toBe(1);
@@ -169,6 +174,50 @@ describe('the PostgreSQL store', () => {
       expect((await log.verify()).ok).toBe(true);
       expect(await collect(log.since({}))).toEqual(batch);
       await Promise.all([log.close(), writer.close()]);
+    } finally {
+      await watched.pool.end();
+    }
+  });
+
+  it('finds the conflict a merge resolves without a query per event since its fork point', async () => {
+    const watched = watchedPool();
+    try {
+      // Two writers fork after a common event: one writes 120 events, the other
+      // one, then the second merges both sides.
+      const ahead = await openLog({ actor: 'ahead' });
+      const behind = await openLog({ actor: 'behind' });
+      await ahead.append('doc/x', { type: 't', data: 0 });
+      await behind.ingest(await collect(ahead.since({})));
+      for (let i = 1; i <= 120; i++)
+        await ahead.append('doc/x', { type: 't', data: i });
+      await behind.append('doc/x', { type: 't', data: 'aside' });
+      await behind.ingest(await collect(ahead.since({})));
+      const [merge] = await behind.append(
+        'doc/x',
+        { type: 't', data: 'merge' },
+        { expected: await behind.heads('doc/x') },
+      );
+      const all = await collect(behind.since({}));
+      const log = await openLog({
+        store: pgStore(watched.pool, fresh()),
+        actor: 'relay',
+      });
+      // As a relay takes them: several batches, the merge alone in the last.
+      for (let i = 0; i < all.length - 1; i += 20)
+        await log.ingest(all.slice(i, Math.min(i + 20, all.length - 1)));
+      watched.sent.length = 0;
+      expect((await log.ingest([merge!.event])).stored).toBe(1);
+      const reads = watched.sent.filter(
+        (sql) => sql.startsWith('SELECT') && sql.includes(' FROM forkline_'),
+      );
+      expect(reads.length).toBeLessThanOrEqual(3);
+      const [conflict] = await log.conflicts('doc/x');
+      expect(conflict).toMatchObject({
+        state: 'resolved',
+        resolvedBy: merge!.event.id,
+      });
+      expect(conflict!.events).toHaveLength(121);
+      await Promise.all([log.close(), ahead.close(), behind.close()]);
     } finally {
       await watched.pool.end();
     }
