@@ -27,6 +27,7 @@ import {
 } from './subscriptions.ts';
 import {
   compareCanonical,
+  eventPages,
   firstLacking,
   lastOfIds,
   type Store,
@@ -361,9 +362,11 @@ class ForklineLog implements Log {
     this.checkOpen();
     const from = await firstLacking(this.store, vector);
     if (from === undefined) return;
-    for await (const { event } of this.store.eventsFrom(from)) {
-      if (event.seq > seqIn(vector, event.actor)) yield event;
-    }
+    // A page at a time: a step of the store's iteration per event was a tenth of
+    // a replica's pulls.
+    for await (const page of eventPages(this.store, from))
+      for (const { event } of page)
+        if (event.seq > seqIn(vector, event.actor)) yield event;
   }
 
   async versionVector(): Promise<VersionVector> {

@@ -4,6 +4,7 @@ import { ZERO_HLC } from './hlc.ts';
 import { vectorFrom } from './version-vector.ts';
 import {
   compareCanonical,
+  PAGE_RECORDS,
   type CanonicalKey,
   type ConflictRecord,
   type EventRecord,
@@ -151,6 +152,11 @@ export function memoryStore(): Store {
     async *eventsFrom(from: number) {
       for (let i = Math.max(from, 1) - 1; i < byPos.length; i++)
         yield byPos[i]!;
+    },
+    // Each page a copy: what lands while a reader holds it stays out of it.
+    async *eventPagesFrom(from: number) {
+      for (let i = Math.max(from, 1) - 1; i < byPos.length; i += PAGE_RECORDS)
+        yield byPos.slice(i, i + PAGE_RECORDS);
     },
     actorEvent: async (actor, seq) => byActor.get(actor)?.[seq - 1],
     versionVector: async () => vectorFrom(committed.actorSeqs),

@@ -267,7 +267,7 @@ export async function firstLacking(
  * Records a page holds at most where the store does not page itself, so catching
  * up over a long log never holds all of it.
  */
-const PAGE_RECORDS = 500;
+export const PAGE_RECORDS = 500;
 
 /**
  * `store.eventsFrom(from, only)` in pages: the store's own (`eventPagesFrom`), or
