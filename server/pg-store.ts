@@ -51,13 +51,6 @@ interface EventRow {
 /** Told of each record read, with its text's length: a log's `RecordCache`. */
 type Seen = (record: EventRecord, bytes: number) => void;
 
-/** The records of pages, one at a time. */
-async function* recordsOf(
-  pages: AsyncIterable<EventRecord[]>,
-): AsyncIterable<EventRecord> {
-  for await (const page of pages) yield* page;
-}
-
 /** A stored row as the record it was: its CloudEvent text read back. */
 function recordOf(row: EventRow, seen?: Seen): EventRecord {
   const record = {
@@ -690,7 +683,7 @@ export function pgStore(
     columns: string,
     first: unknown[],
     after: (last: R) => unknown[],
-  ): AsyncIterable<EventRecord[]> {
+  ): AsyncIterable<EventRecord> {
     const budget = `$${first.length + 1}`;
     const sql = `SELECT * FROM (
         SELECT ${EVENT_COLUMNS}${columns},
@@ -704,7 +697,9 @@ export function pgStore(
           prepared(sql, [...params, PAGE_BYTES]),
         ),
       );
-      if (rows.length > 0) yield rows.map((row) => recordOf(row, seen));
+      // Each record made as it is taken: a page's rows alone are held, as text. Not
+      // kept in the record cache: a catch-up would push out every recent record.
+      for (const row of rows) yield recordOf(row);
       const last = rows[rows.length - 1];
       // Done once a page ended short of both bounds.
       if (!last || (rows.length < PAGE && Number(last.running) < PAGE_BYTES))
@@ -712,15 +707,6 @@ export function pgStore(
       params = after(last);
     }
   }
-
-  const pagesFrom = (from: number) =>
-    paged<EventRow>(
-      'log_id = $1 AND pos >= $2',
-      'pos',
-      '',
-      [logId, Math.max(from, 1)],
-      (last) => [logId, Number(last.pos) + 1],
-    );
 
   return {
     event: async (id) =>
@@ -738,17 +724,21 @@ export function pgStore(
     // Resumed strictly after the last key read: writes landing meanwhile are met
     // once each, in order, or not at all.
     streamEvents: (stream) =>
-      recordsOf(
-        paged<EventRow & { hlc: string; id: string }>(
-          'log_id = $1 AND stream = $2 AND (hlc, id) > ($3, $4)',
-          'hlc, id',
-          ', hlc, id',
-          [logId, stream, '', ''],
-          (last) => [logId, stream, last.hlc, last.id],
-        ),
+      paged<EventRow & { hlc: string; id: string }>(
+        'log_id = $1 AND stream = $2 AND (hlc, id) > ($3, $4)',
+        'hlc, id',
+        ', hlc, id',
+        [logId, stream, '', ''],
+        (last) => [logId, stream, last.hlc, last.id],
       ),
-    eventsFrom: (from) => recordsOf(pagesFrom(from)),
-    eventPagesFrom: pagesFrom,
+    eventsFrom: (from) =>
+      paged<EventRow>(
+        'log_id = $1 AND pos >= $2',
+        'pos',
+        '',
+        [logId, Math.max(from, 1)],
+        (last) => [logId, Number(last.pos) + 1],
+      ),
     actorEvent: (actor, seq) =>
       reading(async () => {
         const { rows } = await pool.query<EventRow>(

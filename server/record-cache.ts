@@ -3,13 +3,14 @@ import { RecentMap } from '../src/log/recent-map.ts';
 import type { EventRecord } from '../src/log/store.ts';
 
 /** Event text a relay process keeps of recent events, per database, at most. */
-export const RECORD_CACHE_BYTES = 16 * 1024 * 1024;
+export const RECORD_CACHE_BYTES = 8 * 1024 * 1024;
 /** What a record costs beyond its text: the objects that hold it, roughly. */
 const RECORD_OVERHEAD = 256;
 
 /**
- * The event records of one database's logs that this process committed or read
- * lately, by log and id, up to RECORD_CACHE_BYTES of their text: the oldest go first.
+ * The event records of one database's logs that this process committed or looked
+ * up by id lately (not those read in pages: a catch-up would push every recent
+ * record out), by log and id, up to RECORD_CACHE_BYTES of their text: the oldest go first.
  * A record never changes once stored (events are content-addressed; a position,
  * a generation and an arrival time are given once), so one kept here is what the
  * database holds. What a walk down a log's DAG reads (the conflict a merge

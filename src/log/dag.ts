@@ -37,7 +37,8 @@ function enqueue(
   queue: GenerationQueue,
 ): Promise<void> | undefined {
   const node = lookup(id);
-  if (node instanceof Promise)
+  // Any thenable, not only this realm's Promise: a store's read is whatever it returns.
+  if (node !== undefined && 'then' in node)
     return node.then((read) => queue.push(found(id, read)));
   queue.push(found(id, node));
   return undefined;
