@@ -96,6 +96,8 @@ export async function ingestInto(
    * with its next chunk, where what they wait for may be.
    */
   defer = false,
+  /** `readsOf(batch)`, when the caller made it already (for `Store.write`'s hint). */
+  reads: Required<ReadAhead> = readsOf(batch),
 ): Promise<IngestResult & { deferred: LogEvent[] }> {
   // An actor's events are stored densely by seq, 1, 2, 3 …, so an event past its
   // actor's stored seq is new without a look-up; only the others (a duplicate, or a
@@ -104,11 +106,7 @@ export async function ingestInto(
   // One round of look-ups for the whole batch: its actors' seqs, the parents it
   // names outside itself, its streams and the replica. (A duplicate's are looked up
   // too: duplicates are rare, and a round trip costs more than a look-up.)
-  const {
-    actors: batchActors,
-    events: outside,
-    streams: batchStreams,
-  } = readsOf(batch);
+  const { actors: batchActors, events: outside, streams: batchStreams } = reads;
   const [seqList, parentRecords, streamRecords, replica] = await Promise.all([
     Promise.all(batchActors.map((a) => tx.actorSeq(a))),
     Promise.all(outside.map((id) => tx.event(id))),

@@ -252,10 +252,12 @@ class ForklineLog implements Log {
     }
     const duplicatesInBatch = index - batch.length;
     if (batch.length === 0) return { stored: 0, duplicates: duplicatesInBatch };
+    const reads = readsOf(batch);
     try {
       const result = await this.store.write(
-        (tx) => ingestInto(tx, batch, this.now(), this.currentActor),
-        readsOf(batch),
+        (tx) =>
+          ingestInto(tx, batch, this.now(), this.currentActor, false, reads),
+        reads,
       );
       if (result.stored > 0) this.subscriptions.wake();
       return {
