@@ -293,6 +293,12 @@ describe("a document's checkpoints", () => {
       store: {
         ...store,
         event: (id) => (looked.push(id), store.event(id)),
+        // A record taken from memory is looked at too.
+        eventInMemory: (id) => {
+          const record = store.eventInMemory!(id);
+          if (record) looked.push(id);
+          return record;
+        },
         async *eventsFrom(from, only) {
           for await (const record of store.eventsFrom(from, only)) {
             looked.push(record.event.id);

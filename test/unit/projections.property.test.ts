@@ -320,6 +320,11 @@ describe('log.project', () => {
         yield* inner.eventsFrom(from, only);
         readToEnd();
       },
+      // The same read, in pages (eventPages reads these where a store has them).
+      eventPagesFrom: async function* (from, only) {
+        yield* inner.eventPagesFrom!(from, only);
+        readToEnd();
+      },
     };
     const log = await openLog({ store });
     const counting: Projection<number> = {
