@@ -409,8 +409,9 @@ class StoredState implements StoreReader {
     line: QueryLine,
     private readonly logId: string,
     private readonly cache: RecordCache,
+    /** Keeps what the look-ups find in `cache`. */
+    seen: Seen,
   ) {
-    const seen: Seen = (record, bytes) => cache.put(logId, record, bytes);
     this.lookUp = once(
       coalesced(line, (keys) => readState(line.client, logId, keys, seen)),
     );
@@ -612,7 +613,7 @@ export function pgStore(
       // One round trip: the simple protocol takes two statements at once, and the
       // key is a number of ours, never the client's text.
       await line.query(`BEGIN; SELECT pg_advisory_xact_lock(${lockKey})`);
-      const stored = new StoredState(line, logId, cache);
+      const stored = new StoredState(line, logId, cache, seen);
       // Every write's first look-ups, and the counts a quota needs, in one query.
       // The group is taken now, with the lock: writes that came while this
       // transaction waited for it go in too.
