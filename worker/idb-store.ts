@@ -314,10 +314,12 @@ export async function openIdbStore(
       undecided = [];
       if (records.length > 0) await recordLateness(tx, records, tails, tailOf);
     };
+    /** This transaction's own writes, then records read or written before. */
+    const inMemory = (id: string) => pending.get(id) ?? cache.get(id);
     const view: StoreTransaction = {
-      eventInMemory: (id) => pending.get(id) ?? cache.get(id),
+      eventInMemory: inMemory,
       async event(id) {
-        const own = pending.get(id) ?? cache.get(id);
+        const own = inMemory(id);
         if (own) return own;
         // The directory first, as most events are packed: it costs no request once
         // brought up to this transaction (and again after it wrote a segment).
