@@ -398,15 +398,20 @@ function ComparisonBody({ chosen }: { chosen: Comparison }) {
 
 function Comparison() {
   const chosen = selected.value;
+  const section = useRef<HTMLElement>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   useLayoutEffect(() => {
     if (!chosen || !focusWanted) return;
     focusWanted = false;
-    heading.current?.focus();
+    // The comparison from its top, not only its heading: focus alone scrolled the
+    // heading just into view, at the window's bottom edge, the comparison below it.
+    heading.current?.focus({ preventScroll: true });
+    section.current?.scrollIntoView({ block: 'start' });
   }, [chosen?.conflict]);
   if (!chosen) return null;
   return (
     <section
+      ref={section}
       class="comparison"
       aria-label="Compare versions"
       onKeyDown={closeOnEscape}
