@@ -357,18 +357,24 @@ export const tabsKeystrokeLargeScenario: Scenario = {
       await opener.close();
       pairs.yjs = await peerTabs(app, 'yjs-broadcastchannel');
       // The baseline at each length: Yjs tabs whose textarea holds the same text.
-      for (const [label, text] of Object.entries(texts))
+      for (const [label, text] of Object.entries(texts)) {
         pairs[`yjs-${label}`] = await peerTabs(
           app,
           'yjs-broadcastchannel',
           text,
         );
+        // Yjs shown in CodeMirror, the app's editor: the same text, the same editor,
+        // so what is left between the two is the app's own work.
+        pairs[`yjs-cm-${label}`] = await peerTabs(app, 'yjs-codemirror', text);
+      }
       // Each length's tabs beside their baseline's, taking turns at going first: a
       // round's first pair is timed right after the last round's work, the same pair
       // first in every round took that in its tail alone.
       const order = (run: number) => [
         ...Object.keys(texts).flatMap((label) =>
-          run % 2 === 1 ? [label, `yjs-${label}`] : [`yjs-${label}`, label],
+          run % 2 === 1
+            ? [label, `yjs-${label}`, `yjs-cm-${label}`]
+            : [`yjs-cm-${label}`, `yjs-${label}`, label],
         ),
         'yjs',
       ];
@@ -475,6 +481,29 @@ export const tabsKeystrokeLargeScenario: Scenario = {
           ),
         };
         results.push(same.p50, same.p99);
+        // Informational: Yjs in CodeMirror at this length, and the app against it.
+        const inEditor = {
+          p50: toResult(
+            `yjs-codemirror.keystroke.${label}.p50`,
+            'ms',
+            samples[`yjs-cm-${label}.p50`]!,
+          ),
+          p99: toResult(
+            `yjs-codemirror.keystroke.${label}.p99`,
+            'ms',
+            samples[`yjs-cm-${label}.p99`]!,
+          ),
+        };
+        results.push(inEditor.p50, inEditor.p99);
+        for (const p of ['p50', 'p99'] as const)
+          results.push(
+            toResult(
+              `tabs.keystroke.${label}.${p}-vs-yjs-codemirror`,
+              'ms',
+              samples[`${label}.${p}`]!,
+              { baseline: inEditor[p] },
+            ),
+          );
         // What a keystroke costs the machine: every process of the browser, both tabs,
         // their workers, the GPU and browser processes. A tail on a busy machine is
         // waiting for a core; this says whether forkline asks for more of them.
@@ -491,6 +520,15 @@ export const tabsKeystrokeLargeScenario: Scenario = {
             toResult(`tabs.keystroke.${label}.cpu`, 'ms', cpu, { baseline }),
           );
         }
+        const inEditorCpu = samples[`yjs-cm-${label}.cpu`];
+        if (inEditorCpu)
+          results.push(
+            toResult(
+              `yjs-codemirror.keystroke.${label}.cpu`,
+              'ms',
+              inEditorCpu,
+            ),
+          );
         const goals =
           size === 100_000
             ? { p50: '<= 4', p99: '<= 16' }

@@ -10,7 +10,8 @@ const LABEL = 'Document text';
 const ACK_CHANNEL = 'bench:keystroke-ack';
 const KEYSTROKE_TIMEOUT = 10_000;
 
-type Contender = 'forkline' | KeystrokePeer;
+/** Those this scenario compares: Yjs in CodeMirror runs in long-document.keystroke. */
+type Contender = 'forkline' | Exclude<KeystrokePeer, 'yjs-codemirror'>;
 
 /** Two tabs showing one document's text in a textarea labelled "Document text". */
 export interface TabPair {

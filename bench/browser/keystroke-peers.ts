@@ -6,6 +6,9 @@ import {
 import { BroadcastChannelNetworkAdapter } from '@automerge/automerge-repo-network-broadcastchannel';
 import { IndexedDBStorageAdapter } from '@automerge/automerge-repo-storage-indexeddb';
 import * as A from '@automerge/automerge/slim';
+import { EditorState } from '@codemirror/state';
+import { EditorView } from '@codemirror/view';
+import { yCollab } from 'y-codemirror.next';
 import * as Y from 'yjs';
 import { spliceBetween } from '../../src/doc/text-splice.ts';
 import type { KeystrokePeer } from './peer-protocol.ts';
@@ -34,17 +37,7 @@ function textarea(): HTMLTextAreaElement {
  * y-websocket do between tabs of one browser); the textarea shows the Y.Text.
  */
 function bindYjs(channelName: string, initial = ''): void {
-  const doc = new Y.Doc();
-  const text = doc.getText('body');
-  if (initial) {
-    // The same starting text in every tab: one writer's insert (a fixed client id),
-    // made and applied in each, so both hold the same items without a sync.
-    const writer = new Y.Doc();
-    writer.clientID = 1;
-    writer.getText('body').insert(0, initial);
-    Y.applyUpdate(doc, Y.encodeStateAsUpdate(writer));
-    writer.destroy();
-  }
+  const { doc, text } = yjsDoc(initial);
   const channel = new BroadcastChannel(channelName);
   const el = textarea();
   el.value = text.toString();
@@ -69,6 +62,58 @@ function bindYjs(channelName: string, initial = ''): void {
     channel.close();
     doc.destroy();
     el.remove();
+  };
+}
+
+/** A Y.Doc holding `initial`, the same items in every tab. */
+function yjsDoc(initial: string): { doc: Y.Doc; text: Y.Text } {
+  const doc = new Y.Doc();
+  const text = doc.getText('body');
+  if (initial) {
+    // The same starting text in every tab: one writer's insert (a fixed client id),
+    // made and applied in each, so both hold the same items without a sync.
+    const writer = new Y.Doc();
+    writer.clientID = 1;
+    writer.getText('body').insert(0, initial);
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(writer));
+    writer.destroy();
+  }
+  return { doc, text };
+}
+
+/**
+ * Yjs between tabs as for `bindYjs`, the text shown in CodeMirror through Yjs's own
+ * binding (y-codemirror.next's `yCollab`, no awareness), laid out as the app lays
+ * its editor out: wrapped lines in a box 40% of the window high.
+ */
+function bindYjsCodeMirror(channelName: string, initial = ''): void {
+  const { doc, text } = yjsDoc(initial);
+  const channel = new BroadcastChannel(channelName);
+  doc.on('update', (update: Uint8Array, origin: unknown) => {
+    if (origin !== channel) channel.postMessage(update);
+  });
+  channel.onmessage = ({ data }: MessageEvent<Uint8Array>) =>
+    Y.applyUpdate(doc, data, channel);
+  const host = document.createElement('div');
+  document.body.append(host);
+  const view = new EditorView({
+    parent: host,
+    state: EditorState.create({
+      doc: text.toString(),
+      extensions: [
+        EditorState.lineSeparator.of('\n'),
+        EditorView.lineWrapping,
+        EditorView.contentAttributes.of({ 'aria-label': LABEL }),
+        EditorView.theme({ '&': { height: '40vh' } }),
+        yCollab(text, null),
+      ],
+    }),
+  });
+  unbind = async () => {
+    view.destroy();
+    channel.close();
+    doc.destroy();
+    host.remove();
   };
 }
 
@@ -129,6 +174,10 @@ export async function bindTextarea(
   await unbindTextarea();
   if (peer === 'yjs-broadcastchannel') {
     bindYjs(options.channel, options.text);
+    return undefined;
+  }
+  if (peer === 'yjs-codemirror') {
+    bindYjsCodeMirror(options.channel, options.text);
     return undefined;
   }
   if (peer === 'broadcastchannel') {

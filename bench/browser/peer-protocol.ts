@@ -44,9 +44,17 @@ export interface OpenedText {
   steps?: { worker: number; text: number; state: number; yjs: number };
 }
 
-/** What syncs the two tabs of a keystroke run; `broadcastchannel` is the floor: the raw text posted. */
+/**
+ * What syncs the two tabs of a keystroke run; `broadcastchannel` is the floor: the raw
+ * text posted. `yjs-codemirror` is Yjs over a BroadcastChannel shown in CodeMirror
+ * (y-codemirror.next), the editor the app uses, where `yjs-broadcastchannel` shows a
+ * textarea.
+ */
 export type KeystrokePeer =
-  'yjs-broadcastchannel' | 'automerge-repo' | 'broadcastchannel';
+  | 'yjs-broadcastchannel'
+  | 'yjs-codemirror'
+  | 'automerge-repo'
+  | 'broadcastchannel';
 
 /** The insights figures' inputs: the app's database, after the log was imported into it. */
 export interface InsightsSpec {
