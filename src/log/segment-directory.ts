@@ -264,10 +264,17 @@ function indexIn(entry: Entry, prefix: number, bytes: Uint8Array): number {
 
 const BEGINNING_BITS = 14;
 
+/**
+ * Which of the 2^BEGINNING_BITS beginnings the segment's ids have: the first
+ * BEGINNING_BITS bits of `prefixAt`, taken from the id's first two bytes. A far
+ * look-up in a new worker builds this for every segment it passes (a 100k-event
+ * history's ~400); from four bytes each, that was 12 ms of a jump 90k events back.
+ */
 function beginningsOf({ ids, count }: SegmentMeta): Uint32Array {
   const bits = new Uint32Array(2 ** BEGINNING_BITS / 32);
-  for (let i = 0; i < count; i++) {
-    const top = prefixAt(ids, i) >>> (32 - BEGINNING_BITS);
+  const shift = 16 - BEGINNING_BITS;
+  for (let at = 0, end = count * ID_BYTES; at < end; at += ID_BYTES) {
+    const top = ((ids[at]! << 8) | ids[at + 1]!) >>> shift;
     bits[top >>> 5]! |= 1 << (top & 31);
   }
   return bits;
