@@ -410,6 +410,14 @@ export class HistoryIndex {
   private caughtUp: Promise<void> = Promise.resolve();
   /** Entry index by id, for jumps to groups: dropped when an entry is inserted. */
   private indexOfId: Map<EventId, number> | undefined;
+  /**
+   * Moves on whenever the pages are replaced or cut back into the tail: a page read
+   * that began before is not kept, since its index may now hold other entries or
+   * none (kept, it brought back entries the tail holds too).
+   */
+  private generation = 0;
+  /** The pages being read in this generation: two requests at once read one once. */
+  private loading = new Map<number, Promise<Run>>();
 
   private constructor(
     private readonly store: Store,
@@ -468,6 +476,7 @@ export class HistoryIndex {
     if (!tail) return false;
     this.summaries = s.pages;
     this.pages = s.pages.map(() => undefined);
+    this.pagesChanged();
     this.dirtyFrom = s.pages.length;
     this.tail = Array.from({ length: tail.count }, (_, i) => tail.entry(i));
     s.authors.forEach((a) => this.authors.add(a));
@@ -478,6 +487,7 @@ export class HistoryIndex {
   /** Starts over from the events: everything stored up to now, in the tail. */
   private async readEvents(): Promise<void> {
     this.pages = [];
+    this.pagesChanged();
     this.summaries = [];
     this.dirtyFrom = 0;
     this.authors.clear();
@@ -495,10 +505,36 @@ export class HistoryIndex {
     this.taken = entries.length;
   }
 
-  /** Reads page `page` if it is not in memory. @throws StalePage */
-  private async load(page: number): Promise<Run> {
-    const held = this.pages[page];
-    if (held) return held;
+  private pagesChanged(): void {
+    this.generation++;
+    this.loading.clear();
+  }
+
+  /**
+   * Reads page `page` into memory, once however many ask at once (the history's
+   * rows and a version's heads, asked together on a jump, read the same page). Kept
+   * unless the pages changed meanwhile. @throws StalePage
+   */
+  private load(page: number): Promise<Run> {
+    let reading = this.loading.get(page);
+    if (!reading) {
+      const generation = this.generation;
+      const loading = this.loading;
+      reading = this.read(page).then((run) => {
+        if (generation === this.generation) this.pages[page] = run;
+        return run;
+      });
+      loading.set(page, reading);
+      const done = () => {
+        if (loading.get(page) === reading) loading.delete(page);
+      };
+      reading.then(done, done);
+    }
+    return reading;
+  }
+
+  /** Page `page` as stored. @throws StalePage */
+  private async read(page: number): Promise<Run> {
     const record = await this.store
       .getSnapshot(this.pageKey(page))
       .catch(() => undefined);
@@ -511,7 +547,6 @@ export class HistoryIndex {
       // Unreadable: as if missing.
     }
     if (!run || run.count !== this.pageSize) throw new StalePage();
-    this.pages[page] = run;
     return run;
   }
 
@@ -527,9 +562,15 @@ export class HistoryIndex {
   ): Promise<T> {
     const size = this.pageSize;
     try {
-      const last = Math.min(Math.ceil(to / size), this.pages.length);
-      for (let p = Math.max(0, Math.floor(from / size)); p < last; p++)
+      // Until every page of the range is in: a read the pages' change left out is
+      // read again, from what the pages are now.
+      for (;;) {
+        const last = Math.min(Math.ceil(to / size), this.pages.length);
+        let p = Math.max(0, Math.floor(from / size));
+        while (p < last && this.pages[p]) p++;
+        if (p >= last) break;
         await this.load(p);
+      }
     } catch (error) {
       if (!(error instanceof StalePage)) throw error;
       await this.readEvents();
@@ -616,6 +657,7 @@ export class HistoryIndex {
       }
       this.tail = [...moved, ...this.tail];
       this.pages.length = page;
+      this.pagesChanged();
       this.summaries.length = page;
       this.dirtyFrom = Math.min(this.dirtyFrom, page);
     }

@@ -392,4 +392,74 @@ describe("a history index's snapshot", () => {
     expect(read).toEqual(['history', 'history.page.5', 'history.page.2']);
     expect((await index.page(0, MAX_PAGE)).entries).toEqual(whole);
   });
+
+  it('reads a page asked for twice at once once, and keeps none that an event from the past moved meanwhile', async () => {
+    const inner = memoryStore();
+    const log = await openLog({ store: inner, actor: 'desk' });
+    for (let i = 0; i < 20; i++)
+      await log.append(STREAM, { type: 'test.appended', data: { i } });
+    const saving = await HistoryIndex.open(inner, STREAM, {
+      every: 1,
+      pageSize: 4,
+    });
+    await saving.catchUp();
+    // Page 3's first read waits until the test lets it go; every read is counted.
+    const PAGE_3 = `${STREAM}\nhistory.page.3`;
+    const reads: string[] = [];
+    let letGo: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (letGo = resolve));
+    let holding = true;
+    const store: typeof inner = {
+      ...inner,
+      getSnapshot: async (key) => {
+        reads.push(key.split('\n')[1]!);
+        if (key === PAGE_3 && holding) {
+          holding = false;
+          await held;
+        }
+        return inner.getSnapshot(key);
+      },
+    };
+    // Opened from its pages, none in memory yet.
+    const index = await HistoryIndex.open(store, STREAM, {
+      every: 1_000,
+      pageSize: 4,
+    });
+    const [rows, heads] = [index.page(12, 4), index.heads(14)];
+    // The next macrotask: every read either done or waiting on page 3's.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reads.filter((r) => r === 'history.page.3')).toEqual([
+      'history.page.3',
+    ]);
+    // Meanwhile an event from the past (a clock a minute behind) sorts before every
+    // page: taking it in moves the pages back into the tail, page 3 among them.
+    const phone = await openLog({
+      actor: 'phone',
+      now: () => Date.now() - 60_000,
+    });
+    await phone.append(STREAM, { type: 'test.appended', data: 'late' });
+    await log.ingest(await collect(phone.read(STREAM)));
+    const caughtUp = index.catchUp();
+    await Promise.race([
+      caughtUp,
+      new Promise((resolve) => setImmediate(resolve)),
+    ]);
+    letGo();
+    await Promise.all([rows, heads, caughtUp]);
+    const events = await collect(log.read(STREAM));
+    const whole = events.map(historyEntryOf);
+    expect(whole[0]!.author).toBe(writerKey({ actor: 'phone' }));
+    // The rows asked for before the event came: the history as it was then, or as
+    // it is now, either whole.
+    const { total, entries } = await rows;
+    const then = total === whole.length ? whole : whole.slice(1);
+    expect(then.length).toBe(total);
+    expect(entries).toEqual(then.slice(12, 16));
+    const all = await index.page(0, MAX_PAGE);
+    expect(all.total).toBe(whole.length);
+    expect(all.entries).toEqual(whole);
+    await expectHeads(index, events, 15);
+    await log.close();
+    await phone.close();
+  });
 });
