@@ -412,8 +412,8 @@ export class HistoryIndex {
   private indexOfId: Map<EventId, number> | undefined;
   /**
    * Moves on whenever the pages are replaced or cut back into the tail: a page read
-   * that began before is not kept, since its index may now hold other entries or
-   * none (kept, it brought back entries the tail holds too).
+   * that began before is not kept, since its index may hold other entries by then,
+   * or none.
    */
   private generation = 0;
   /** The pages being read in this generation: two requests at once read one once. */
