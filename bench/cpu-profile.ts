@@ -129,6 +129,28 @@ export async function profileWorkers(
 }
 
 /**
+ * Starts sampling what `page`'s main thread allocates (every 8 KB on average),
+ * collected or not: where a tab's garbage, and so its collections, come from. The
+ * function returned writes the profile (`.heapprofile`, as DevTools loads it).
+ */
+export async function profileAllocations(
+  page: Page,
+): Promise<(file: string) => Promise<void>> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('HeapProfiler.enable');
+  await cdp.send('HeapProfiler.startSampling', {
+    samplingInterval: 8192,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  return async (file) => {
+    const { profile } = await cdp.send('HeapProfiler.stopSampling');
+    await save(file, JSON.stringify(profile));
+    await cdp.detach();
+  };
+}
+
+/**
  * Starts a DevTools timeline trace of `page` (tasks, script, style, layout, paint,
  * with layout's dirty object counts): what a CPU profile folds into "(program)" or
  * into the script that forced the layout. The function returned stops it and writes

@@ -6,6 +6,7 @@ import type { Page } from 'playwright-core';
 import { cleanUp } from './browser-session.ts';
 import { launchBuiltApp, type BuiltApp } from './built-app.ts';
 import {
+  profileAllocations,
   profileMainThread,
   profileWorkers,
   traceMainThread,
@@ -278,7 +279,11 @@ export const tabsKeystrokeLargeScenario: Scenario = {
   summary:
     'keystroke to the other tab on documents of 10k and 100k events, and long tasks meanwhile, vs Yjs over BroadcastChannel',
   async run(context): Promise<BenchResult[]> {
-    const sizes = context.quick ? [10_000] : [10_000, 100_000];
+    // FORKLINE_ONLY_10K: the 10k documents alone, for a profile in a minute, not three.
+    const sizes =
+      context.quick || process.env.FORKLINE_ONLY_10K
+        ? [10_000]
+        : [10_000, 100_000];
     const count = context.quick ? 30 : 300;
     const dir = await mkdtemp(join(tmpdir(), 'forkline-keystroke-'));
     const app = await launchBuiltApp(context.note);
@@ -395,9 +400,14 @@ export const tabsKeystrokeLargeScenario: Scenario = {
             );
           } else if (run === context.runs && profiles)
             for (const tab of ['typing', 'watching'] as const) {
-              const stop = await profileMainThread(pair[tab]);
+              // FORKLINE_PROFILE_ALLOCATIONS: what each tab allocates, not its CPU.
+              const allocations = !!process.env.FORKLINE_PROFILE_ALLOCATIONS;
+              const stop = await (
+                allocations ? profileAllocations : profileMainThread
+              )(pair[tab]);
+              const kind = allocations ? 'heapprofile' : 'cpuprofile';
               stops.push(() =>
-                stop(join(profiles, `keystroke-${name}-${tab}.cpuprofile`)),
+                stop(join(profiles, `keystroke-${name}-${tab}.${kind}`)),
               );
             }
           // The whole browser's CPU time, not while a profiler or tracer adds its own.
