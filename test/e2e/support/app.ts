@@ -9,17 +9,22 @@ export async function openTabs(
    * `bypassCSP`: for a test that injects axe-core as an inline script.
    * `serviceWorkers: 'block'`: for a test that routes the app's own files (what the
    * service worker serves, a route never sees).
+   * `clock`: the pages' timers and clocks on Playwright's clock (`context.clock`),
+   * running as the wall's until the test pauses or moves it.
    */
   options: {
     bypassCSP?: boolean;
     acceptDownloads?: boolean;
     serviceWorkers?: 'block';
+    clock?: boolean;
   } = {},
 ): Promise<{ context: BrowserContext; tabs: Page[] }> {
+  const { clock, ...contextOptions } = options;
   const context = await browser.newContext({
     viewport: { width: 1400, height: 1000 },
-    ...options,
+    ...contextOptions,
   });
+  if (clock) await context.clock.install();
   const tabs: Page[] = [];
   for (let i = 0; i < count; i++) {
     const page = await context.newPage();
