@@ -7,12 +7,28 @@ export interface LinePiece {
   text: string;
   /** Whether its run starts here (the page names the writer, and when, there). */
   starts: boolean;
+  /** Whatever else its look depends on (`lookOf` its run: its writer's colour). */
+  look: string;
 }
 
 export interface AttributedLine {
-  /** Everything the line shows: equal for two lines only when they look alike. */
-  look: string;
+  /** A hash of everything the line shows: lines that look alike hash alike. */
+  hash: number;
   pieces: LinePiece[];
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/**
+ * FNV-1a of `hash` and `text`'s UTF-16 code units, then a separator: a line's hash
+ * is that of its pieces' author, look, times (where its run starts) and text, each
+ * followed by its separator.
+ */
+function mix(hash: number, text: string, separator: number): number {
+  for (let i = 0; i < text.length; i++)
+    hash = Math.imul(hash ^ text.charCodeAt(i), FNV_PRIME);
+  return Math.imul(hash ^ separator, FNV_PRIME);
 }
 
 /**
@@ -29,25 +45,29 @@ export function attributedLines(
 ): AttributedLine[] {
   const lines: AttributedLine[] = [];
   let pieces: LinePiece[] = [];
-  let look = '';
+  let hash = FNV_OFFSET;
   const end = () => {
-    lines.push({ look, pieces });
+    lines.push({ hash: hash >>> 0, pieces });
     pieces = [];
-    look = '';
+    hash = FNV_OFFSET;
   };
   for (const run of runs) {
-    const runLook = `${run.author}\u0001${lookOf(run)}`;
+    const look = lookOf(run);
     let from = 0;
     while (from < run.text.length) {
       const newline = run.text.indexOf('\n', from);
       const to = newline < 0 ? run.text.length : newline + 1;
       const text = run.text.slice(from, to);
       const starts = from === 0;
-      pieces.push({ run, text, starts });
+      pieces.push({ run, text, starts, look });
       // When a run was written is shown where it starts: the rest of its lines stay
       // as they were while its writer types on (and its last time moves).
       const times = starts ? `${run.from}\u0001${run.to}` : '';
-      look += `${runLook}\u0001${times}\u0001${text}\u0002`;
+      hash = mix(
+        mix(mix(mix(hash, run.author, 1), look, 1), times, 1),
+        text,
+        2,
+      );
       if (newline >= 0) end();
       from = to;
     }
@@ -58,7 +78,11 @@ export function attributedLines(
 
 /** Lines drawn together: the unit the page compares, and skips when unchanged. */
 export interface LineBlock {
-  /** Unique among the blocks; equal for two answers' blocks only when they look alike. */
+  /**
+   * Unique among the blocks, and equal for two answers' blocks that look alike (a
+   * hash of their lines: equal keys tell a block that may be unchanged, which
+   * `sameBlock` then says for sure).
+   */
   key: string;
   /** Its lines, each with a key unique in the block. */
   lines: (AttributedLine & { key: string })[];
@@ -74,40 +98,58 @@ const MOST_LINES = 32;
  * it and leaves every other block as it was (content-defined chunking, as rsync
  * cuts files). An answer is then a few hundred blocks to compare, not thousands of
  * lines, and a block the same as before is not drawn again. (Blocks of 8 lines came
- * out faster than lines alone, or blocks of 16, in `authorship.live`.)
+ * out faster than lines alone, or blocks of 16, in `authorship.live`.) Keys are
+ * made of the lines' hashes: made of their text, as they were, each answer built
+ * and hashed strings three times the length of the text (at a million characters,
+ * most of a 75 ms task in the tab showing it while another typed).
  */
 export function blocksOf(lines: readonly AttributedLine[]): LineBlock[] {
   const blocks: LineBlock[] = [];
-  const seen = new Map<string, number>();
+  const seen = new Map<number, number>();
   let block: AttributedLine[] = [];
   const end = () => {
-    const counts = new Map<string, number>();
+    const counts = new Map<number, number>();
+    let hash = FNV_OFFSET;
     const keyed = block.map((line) => {
-      const n = counts.get(line.look) ?? 0;
-      counts.set(line.look, n + 1);
-      return { ...line, key: `${line.look}\u0003${n}` };
+      const n = counts.get(line.hash) ?? 0;
+      counts.set(line.hash, n + 1);
+      hash = Math.imul(hash ^ line.hash, FNV_PRIME);
+      return { ...line, key: `${line.hash.toString(36)}.${n}` };
     });
-    const look = keyed.map((line) => line.key).join('\u0004');
-    const n = seen.get(look) ?? 0;
-    seen.set(look, n + 1);
-    blocks.push({ key: `${look}\u0005${n}`, lines: keyed });
+    hash >>>= 0;
+    const n = seen.get(hash) ?? 0;
+    seen.set(hash, n + 1);
+    blocks.push({ key: `${hash.toString(36)}.${n}`, lines: keyed });
     block = [];
   };
   let before = 0;
   for (const line of lines) {
     block.push(line);
-    const hash = hashOf(line.look);
-    if ((hash ^ before) % 8 === 0 || block.length === MOST_LINES) end();
-    before = Math.imul(hash, 31) >>> 0;
+    if ((line.hash ^ before) % 8 === 0 || block.length === MOST_LINES) end();
+    before = Math.imul(line.hash, 31) >>> 0;
   }
   if (block.length > 0) end();
   return blocks;
 }
 
-/** FNV-1a over UTF-16 code units. */
-function hashOf(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++)
-    hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  return hash >>> 0;
+/** Whether two blocks show the same: every piece of every line alike. */
+export function sameBlock(a: LineBlock, b: LineBlock): boolean {
+  if (a.key !== b.key || a.lines.length !== b.lines.length) return false;
+  return a.lines.every((line, i) => {
+    const other = b.lines[i]!.pieces;
+    return (
+      line.pieces.length === other.length &&
+      line.pieces.every((piece, j) => samePiece(piece, other[j]!))
+    );
+  });
+}
+
+function samePiece(a: LinePiece, b: LinePiece): boolean {
+  return (
+    a.text === b.text &&
+    a.starts === b.starts &&
+    a.look === b.look &&
+    a.run.author === b.run.author &&
+    (!a.starts || (a.run.from === b.run.from && a.run.to === b.run.to))
+  );
 }

@@ -6,6 +6,7 @@ import { current, historyVersion, logService } from './app-state.ts';
 import {
   attributedLines,
   blocksOf,
+  sameBlock,
   type LineBlock,
 } from './attributed-lines.ts';
 import { looking } from './history-view.tsx';
@@ -118,15 +119,15 @@ export function AuthorshipView() {
 }
 
 /**
- * Lines of the attributed text drawn together. Its key says everything it shows,
- * so a block kept from the last answer is not drawn again.
+ * Lines of the attributed text drawn together: a block the same as the last
+ * answer's under its key is not drawn again.
  */
 class Block extends Component<{
   block: LineBlock;
   colour: Map<string, number>;
 }> {
   override shouldComponentUpdate(next: Block['props']): boolean {
-    return next.block.key !== this.props.block.key;
+    return !sameBlock(next.block, this.props.block);
   }
 
   override render() {

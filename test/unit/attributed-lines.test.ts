@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { AuthorRun } from '../../src/contract/index.ts';
-import { attributedLines, blocksOf } from '../../src/ui/attributed-lines.ts';
+import {
+  attributedLines,
+  blocksOf,
+  sameBlock,
+  type LineBlock,
+} from '../../src/ui/attributed-lines.ts';
 
 const run = (author: string, text: string, time = 't1'): AuthorRun => ({
   author,
@@ -70,5 +75,32 @@ describe('the attributed text as lines (src/ui/attributed-lines.ts)', () => {
       32,
     );
     expect(new Set(same.map((b) => b.key)).size).toBe(same.length);
+  });
+
+  it('says a block is unchanged only when every piece of it looks the same, whatever its key', () => {
+    const blocksFor = (runs: AuthorRun[]) =>
+      blocksOf(attributedLines(runs, look));
+    const text = 'one\ntwo\n';
+    const [block] = blocksFor([run('ann', text)]);
+    // Another answer's block, made anew: alike.
+    expect(sameBlock(blocksFor([run('ann', text)])[0]!, block!)).toBe(true);
+    // Under the same key (as two hashes may collide), anything shown that differs.
+    const differing: [string, AuthorRun[]][] = [
+      ['text', [run('ann', 'one\ntwO\n')]],
+      ['writer', [run('bob', text)]],
+      ['colour', [run('ann', text)]],
+      ['time where it starts', [run('ann', text, 't2')]],
+      ['where a run starts', [run('ann', 'one\n'), run('ann', 'two\n')]],
+    ];
+    for (const [what, runs] of differing) {
+      const lines = attributedLines(runs, (r) =>
+        what === 'colour' ? 'green' : look(r),
+      );
+      const other: LineBlock = {
+        key: block!.key,
+        lines: lines.map((line, i) => ({ ...line, key: block!.lines[i]!.key })),
+      };
+      expect(sameBlock(other, block!), what).toBe(false);
+    }
   });
 });
