@@ -69,7 +69,7 @@ export function AuthorshipView() {
     const blocks = authorship
       ? blocksOf(
           attributedLines(authorship.runs, (run) =>
-            String(colour.get(run.author)),
+            String(colour.get(run.author) ?? 0),
           ),
         )
       : [];
@@ -109,7 +109,7 @@ export function AuthorshipView() {
           </table>
           <div class="attributed">
             {blocks.map((block) => (
-              <Block key={block.key} block={block} colour={colour} />
+              <Block key={block.key} block={block} />
             ))}
           </div>
         </>
@@ -122,24 +122,21 @@ export function AuthorshipView() {
  * Lines of the attributed text drawn together: a block the same as the last
  * answer's under its key is not drawn again.
  */
-class Block extends Component<{
-  block: LineBlock;
-  colour: Map<string, number>;
-}> {
+class Block extends Component<{ block: LineBlock }> {
   override shouldComponentUpdate(next: Block['props']): boolean {
     return !sameBlock(next.block, this.props.block);
   }
 
   override render() {
-    const { block, colour } = this.props;
+    const { block } = this.props;
     return (
       <div class="block">
         {block.lines.map((line) => (
           <p key={line.key} class="line">
-            {line.pieces.map(({ run, text, starts }, i) => (
+            {line.pieces.map(({ run, text, starts, look }, i) => (
               <span
                 key={i}
-                class={`run by-${colour.get(run.author) ?? 0}`}
+                class={`run by-${look}`}
                 data-author={run.author}
                 title={
                   starts
