@@ -28,6 +28,8 @@ export interface LoadOptions {
   offered: number;
   /** Keep latencies of deliveries between clients of different relays only. */
   crossRelay?: boolean;
+  /** Started as the paced batches start, stopped once all of them are delivered: `LoadResult.paced`. */
+  whilePaced?: () => { stop(): Record<string, number> };
 }
 
 export interface LoadResult {
@@ -37,6 +39,8 @@ export interface LoadResult {
   p50: number;
   p99: number;
   deliveries: number;
+  /** What `whilePaced` measured. */
+  paced?: Record<string, number>;
 }
 
 interface Writer {
@@ -248,6 +252,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     tally.latencies = latencies;
     const period = ((placed.length * BATCH) / options.offered) * 1000;
     const from = now() + 50;
+    const measuring = options.whilePaced?.();
     await Promise.all(
       clients.map((c, i) =>
         c.pace(paced, from + (i * period) / placed.length, period),
@@ -259,6 +264,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
       deliveries: tally.received,
+      ...(measuring ? { paced: measuring.stop() } : {}),
     };
   } finally {
     clients.forEach((c) => c.close());

@@ -8,6 +8,8 @@ const TICKS_PER_SECOND = 100;
 
 interface ProcessTimes {
   parent: number;
+  /** The command name (/proc/PID/comm, at most 15 characters). */
+  name: string;
   /** User and system time, in ticks. */
   ticks: number;
 }
@@ -32,6 +34,7 @@ function processTimes(): Map<number, ProcessTimes> | undefined {
     // The command name, in parentheses, may hold spaces: fields follow the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     out.set(Number(name), {
+      name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
       parent: Number(fields[1]),
       ticks: Number(fields[11]) + Number(fields[12]),
     });
@@ -91,5 +94,45 @@ export function countCpu(root: number): { stop(): number } | undefined {
       for (const [pid, now] of after) ticks += now - (before.get(pid) ?? 0);
       return (ticks * 1000) / TICKS_PER_SECOND;
     },
+  };
+}
+
+/**
+ * The roots of the processes named `name` on this machine: those whose parent has
+ * another name (a PostgreSQL server's postmaster, not its backends). Empty where
+ * there is no /proc, or none runs.
+ */
+export function processRoots(name: string): number[] {
+  const times = processTimes() ?? new Map<number, ProcessTimes>();
+  return [...times]
+    .filter(([, t]) => t.name === name && times.get(t.parent)?.name !== name)
+    .map(([pid]) => pid);
+}
+
+/**
+ * Starts counting the machine's busy time, every core's: user, system, interrupts
+ * and software interrupts (where the kernel moves loopback traffic, which no
+ * process is charged for) and time stolen by a hypervisor. `stop()` returns the
+ * milliseconds since; undefined where there is no /proc/stat.
+ */
+export function countMachineCpu(): { stop(): number } | undefined {
+  const busy = (): number | undefined => {
+    let line: string;
+    try {
+      line = readFileSync('/proc/stat', 'latin1').split('\n')[0]!;
+    } catch {
+      return undefined;
+    }
+    // cpu user nice system idle iowait irq softirq steal (guest time is in user).
+    const [user, nice, system, , , irq, softirq, steal] = line
+      .split(/\s+/)
+      .slice(1, 9)
+      .map(Number);
+    return user! + nice! + system! + irq! + softirq! + steal!;
+  };
+  const before = busy();
+  if (before === undefined) return undefined;
+  return {
+    stop: () => (((busy() ?? before) - before) * 1000) / TICKS_PER_SECOND,
   };
 }

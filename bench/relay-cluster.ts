@@ -3,6 +3,7 @@ import {
   type ChildRelay,
 } from '../test/support/child-relay.ts';
 import { runLoad, type Placement } from './fanout-load.ts';
+import { countCpu, countMachineCpu, processRoots } from './process-cpu.ts';
 import { BENCH_MESSAGES_PER_SECOND } from './local-relay.ts';
 import { sampleRuns, summarize, toResult } from './measure.ts';
 import { inRelayBench } from './relay-bench.ts';
@@ -21,6 +22,50 @@ const OFFERED = 5000;
 const RUNS = 1;
 
 const MB = 2 ** 20;
+
+const SHARES = ['relays', 'harness', 'database', 'machine'] as const;
+
+/**
+ * Starts counting how much of the machine a run takes, by whom: CPU time over wall
+ * time, in cores, of the relay processes, of the harness (this process: the
+ * clients, reading every delivery), and of the PostgreSQL servers running here
+ * (every backend, whichever client it serves), and of the whole machine (the
+ * kernel's work on loopback traffic is charged to no process). Informational: a
+ * machine near its core count says the figures measure the machine.
+ * A share that cannot be counted (no /proc, no local PostgreSQL) is left out.
+ */
+function machineShare(relays: ChildRelay[]): {
+  stop(): Partial<Record<(typeof SHARES)[number], number>>;
+} {
+  const started = performance.now();
+  const harness = process.cpuUsage();
+  const machine = countMachineCpu();
+  const counted = {
+    relays: relays.map((relay) => countCpu(relay.process.pid!)),
+    database: processRoots('postgres').map((pid) => countCpu(pid)),
+  };
+  const sum = (counts: (ReturnType<typeof countCpu> | undefined)[]) =>
+    counts.length > 0 && counts.every((c) => c)
+      ? counts.reduce((ms, c) => ms + c!.stop(), 0)
+      : undefined;
+  return {
+    stop() {
+      const wall = performance.now() - started;
+      const { user, system } = process.cpuUsage(harness);
+      const shares = {
+        relays: sum(counted.relays),
+        harness: (user + system) / 1000,
+        database: sum(counted.database),
+        machine: machine?.stop(),
+      };
+      return Object.fromEntries(
+        Object.entries(shares)
+          .filter(([, ms]) => ms !== undefined)
+          .map(([share, ms]) => [share, ms! / wall]),
+      );
+    },
+  };
+}
 
 /**
  * Issue 16's figures for relays in several processes over one PostgreSQL database,
@@ -87,7 +132,8 @@ export const relayClusterScenario: Scenario = {
           return target;
         };
         try {
-          const one = await sampleRuns(runs, async () => {
+          // Figures by name: a share that cannot be counted here is not among them.
+          const one = await sampleRuns<string>(runs, async () => {
             const target = await created(relays[0]!);
             const run = await runLoad({
               clients: Array.from({ length: clients }, (_, i) => ({
@@ -98,25 +144,34 @@ export const relayClusterScenario: Scenario = {
               paced,
               offered: OFFERED,
               crossRelay: relays.length > 1,
+              whilePaced: () => machineShare(relays),
             });
-            return { throughput: run.throughput, p50: run.p50, p99: run.p99 };
+            return {
+              throughput: run.throughput,
+              p50: run.p50,
+              p99: run.p99,
+              ...run.paced,
+            };
           });
           const group = `${clients}`;
           const goal = (text: string) =>
             store === 'postgres' ? { goal: text } : {};
           results.push(
-            toResult(name(group, 'throughput'), 'events/s', one.throughput, {
+            toResult(name(group, 'throughput'), 'events/s', one.throughput!, {
               ...base(group, 'throughput'),
               ...goal('>= 5000'),
             }),
-            toResult(name(group, 'p50'), 'ms', one.p50, {
+            toResult(name(group, 'p50'), 'ms', one.p50!, {
               ...base(group, 'p50'),
               ...goal('<= 50'),
             }),
-            toResult(name(group, 'p99'), 'ms', one.p99, {
+            toResult(name(group, 'p99'), 'ms', one.p99!, {
               ...base(group, 'p99'),
               ...goal('<= 250'),
             }),
+            ...SHARES.filter((share) => one[share] !== undefined).map((share) =>
+              toResult(name(group, `cores.${share}`), 'cores', one[share]!),
+            ),
           );
 
           const placed: Placement[] = [];
