@@ -27,15 +27,19 @@ const MB = 2 ** 20;
 const SHARES = ['relays', 'harness', 'database', 'machine'] as const;
 
 /**
- * Starts counting how much of the machine a run takes, by whom: CPU time over wall
- * time, in cores, of the relay processes, of the harness (this process: the
- * clients, reading every delivery), and of the PostgreSQL servers running here
- * (every backend, whichever client it serves), and of the whole machine (the
- * kernel's work on loopback traffic is charged to no process). Informational: a
- * machine near its core count says the figures measure the machine.
- * A share that cannot be counted (no /proc, no local PostgreSQL) is left out.
+ * Starts counting how much of the machine what follows takes (runLoad's paced
+ * phase), by whom, as CPU time over wall time in cores: the relay processes; the
+ * harness (this process: the clients, reading every delivery); the PostgreSQL
+ * servers running here (every backend, whichever client it serves); and the whole
+ * machine (the kernel's work on loopback traffic is charged to no process). A
+ * machine near its core count says the figures measure the machine. A share that
+ * cannot be counted (no /proc, no local PostgreSQL), or the database's when the
+ * relays keep files, is left out.
  */
-function machineShare(relays: ChildRelay[]): {
+function machineShare(
+  relays: ChildRelay[],
+  database: boolean,
+): {
   stop(): Partial<Record<(typeof SHARES)[number], number>>;
 } {
   const started = performance.now();
@@ -43,7 +47,9 @@ function machineShare(relays: ChildRelay[]): {
   const machine = countMachineCpu();
   const counted = {
     relays: relays.map((relay) => countCpu(relay.process.pid!)),
-    database: processRoots('postgres').map((pid) => countCpu(pid)),
+    database: database
+      ? processRoots('postgres').map((pid) => countCpu(pid))
+      : [],
   };
   const sum = (counts: (ReturnType<typeof countCpu> | undefined)[]) =>
     counts.length > 0 && counts.every((c) => c)
@@ -145,7 +151,7 @@ export const relayClusterScenario: Scenario = {
               paced,
               offered: OFFERED,
               crossRelay: relays.length > 1,
-              whilePaced: () => machineShare(relays),
+              whilePaced: () => machineShare(relays, store === 'postgres'),
             });
             return {
               throughput: run.throughput,
