@@ -58,14 +58,17 @@ export function browserProcess(argument: string): number | undefined {
   return undefined;
 }
 
-/** Ticks of `root` and of every process under it (renderers, GPU, utilities). */
+/** Ticks of each of `roots` and of every process under them (renderers, GPU, utilities). */
 function treeTicks(
   times: Map<number, ProcessTimes>,
-  root: number,
+  roots: readonly number[],
 ): Map<number, number> {
   const children = new Map<number, number[]>();
-  for (const [pid, { parent }] of times)
-    children.set(parent, [...(children.get(parent) ?? []), pid]);
+  for (const [pid, { parent }] of times) {
+    const siblings = children.get(parent);
+    if (siblings) siblings.push(pid);
+    else children.set(parent, [pid]);
+  }
   const out = new Map<number, number>();
   const visit = (pid: number) => {
     const own = times.get(pid);
@@ -73,23 +76,23 @@ function treeTicks(
     out.set(pid, own.ticks);
     for (const child of children.get(pid) ?? []) visit(child);
   };
-  visit(root);
+  for (const root of roots) visit(root);
   return out;
 }
 
 /**
- * Starts counting the CPU time of process `root` and everything under it: `stop()`
- * returns the milliseconds they used since, every thread of every process counted
- * (a browser's renderers, workers, GPU and network processes). A process that ended
- * meanwhile is left out. Undefined where there is no /proc (not Linux).
+ * Starts counting the CPU time of the processes `roots` and everything under them:
+ * `stop()` returns the milliseconds they used since, every thread of every process
+ * counted (a browser's renderers, workers, GPU and network processes). A process
+ * that ended meanwhile is left out. Undefined where there is no /proc (not Linux).
  */
-export function countCpu(root: number): { stop(): number } | undefined {
+export function countCpu(...roots: number[]): { stop(): number } | undefined {
   const first = processTimes();
   if (!first) return undefined;
-  const before = treeTicks(first, root);
+  const before = treeTicks(first, roots);
   return {
     stop() {
-      const after = treeTicks(processTimes() ?? new Map(), root);
+      const after = treeTicks(processTimes() ?? new Map(), roots);
       let ticks = 0;
       for (const [pid, now] of after) ticks += now - (before.get(pid) ?? 0);
       return (ticks * 1000) / TICKS_PER_SECOND;

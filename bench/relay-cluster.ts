@@ -45,24 +45,19 @@ function machineShare(
   const started = performance.now();
   const harness = process.cpuUsage();
   const machine = countMachineCpu();
+  const roots = database ? processRoots('postgres') : [];
   const counted = {
-    relays: relays.map((relay) => countCpu(relay.process.pid!)),
-    database: database
-      ? processRoots('postgres').map((pid) => countCpu(pid))
-      : [],
+    relays: countCpu(...relays.map((relay) => relay.process.pid!)),
+    database: roots.length > 0 ? countCpu(...roots) : undefined,
   };
-  const sum = (counts: (ReturnType<typeof countCpu> | undefined)[]) =>
-    counts.length > 0 && counts.every((c) => c)
-      ? counts.reduce((ms, c) => ms + c!.stop(), 0)
-      : undefined;
   return {
     stop() {
       const wall = performance.now() - started;
       const { user, system } = process.cpuUsage(harness);
       const shares = {
-        relays: sum(counted.relays),
+        relays: counted.relays?.stop(),
         harness: (user + system) / 1000,
-        database: sum(counted.database),
+        database: counted.database?.stop(),
         machine: machine?.stop(),
       };
       return Object.fromEntries(
