@@ -1,5 +1,7 @@
 import type { Page } from 'playwright-core';
+import { join } from 'node:path';
 import { launchBuiltApp, type BuiltApp } from './built-app.ts';
+import { profileMainThread, traceMainThread } from './cpu-profile.ts';
 import { sampleRuns, toResult } from './measure.ts';
 import { openDocumentHolding } from './open-document.ts';
 import type { BenchResult, Scenario } from './scenario.ts';
@@ -153,11 +155,27 @@ export const authorshipLiveScenario: Scenario = {
             .locator('[aria-label="Authorship"] .run')
             .first()
             .waitFor({ timeout: 60_000 });
+          // FORKLINE_PROFILE_DIR: the watching tab's main thread, region shown, last
+          // run; FORKLINE_TRACE_DIR: its DevTools timeline trace instead.
+          const profiles = process.env.FORKLINE_PROFILE_DIR;
+          const traces = process.env.FORKLINE_TRACE_DIR;
+          const last = run === context.runs;
+          const stop =
+            profiles && last
+              ? await profileMainThread(watching)
+              : traces && last
+                ? await traceMainThread(watching)
+                : undefined;
           const shown = await longestTaskWhileTyped(
             typing,
             watching,
             typedIn(`Run ${run}, shown`),
             true,
+          );
+          await stop?.(
+            profiles
+              ? join(profiles, `authorship-live-${label}-watching.cpuprofile`)
+              : join(traces!, `authorship-live-${label}-watching.json`),
           );
           await toggle.click(); // hidden again
           return { hidden, shown };

@@ -24,6 +24,11 @@ import {
   type AuthorshipIndex,
 } from '../src/doc/authorship.ts';
 import { readTextAt } from '../src/doc/document.ts';
+import {
+  authorshipBlocks,
+  sinceHeld,
+  type HeldBlocks,
+} from '../src/doc/authorship-blocks.ts';
 import { checkStream } from '../src/log/validate.ts';
 import { followsOnAsText } from '../src/doc/doc-events.ts';
 import type {
@@ -40,6 +45,8 @@ export type Accompany = (
 
 /** Histories kept at once: the open document's in each tab, and a few more. */
 const HISTORIES = 4;
+/** Authorship answers remembered (their blocks), to send the next one against. */
+const ANSWERS = 4;
 
 /**
  * Documents over the worker's log: one DocumentHandle per document, kept open so
@@ -86,6 +93,14 @@ export function createDocumentService(
     string,
     Promise<ProjectionHandle<AuthorshipIndex>>
   >();
+  // The blocks of the last answers given, by id, the latest last: an ask since one
+  // of them is sent what changed. The ids are this worker's own: a page's id from an
+  // earlier worker (or a guess) names nothing here, and gets the whole answer.
+  const answers = new Map<string, HeldBlocks>();
+  // (Not crypto.randomUUID: a page served over plain http to another machine is not
+  // a secure context, and has none.)
+  const answerPrefix = `${crypto.getRandomValues(new Uint32Array(2)).join('.')}.`;
+  let answered = 0;
   const authorshipOf = async (docId: string) => {
     const stream = streamOfDoc(docId);
     let h = authorships.get(docId);
@@ -206,11 +221,22 @@ export function createDocumentService(
       };
     },
     historyJump: async (docId, jump) => (await history(docId)).jump(jump),
-    async authorship(docId, at) {
+    async authorship(docId, at, since) {
       const index = await authorshipOf(docId);
-      return readTextAt(await handle(docId), at, (text) =>
-        attribute(text, index.state),
+      const { authors, blocks } = await readTextAt(
+        await handle(docId),
+        at,
+        (text) => authorshipBlocks(attribute(text, index.state)),
       );
+      const { sent, hold } = sinceHeld(
+        since === undefined ? undefined : answers.get(since),
+        blocks,
+      );
+      const id = `${answerPrefix}${++answered}`;
+      answers.set(id, hold);
+      for (const old of [...answers.keys()].slice(0, -ANSWERS))
+        answers.delete(old);
+      return { id, authors, blocks: sent };
     },
   };
 }

@@ -1,5 +1,5 @@
 // The documents part of the page–worker contract (see ./index.ts).
-import type { Authorship } from '../doc/authorship.ts';
+import type { AuthorshipAnswer } from '../doc/authorship-blocks.ts';
 import type { ConflictChanges } from '../doc/conflict-changes.ts';
 import type { DocumentView } from '../doc/document.ts';
 import type { HistoryJump, HistoryPage } from '../doc/history-index.ts';
@@ -27,6 +27,12 @@ export interface DocumentSnapshot {
 }
 
 export type { Authorship, AuthorRun, AuthorTotals } from '../doc/authorship.ts';
+export type {
+  AuthorBlocksTotals,
+  AuthorshipAnswer,
+  LineBlock,
+  LinePiece,
+} from '../doc/authorship-blocks.ts';
 export type {
   HistoryEntry,
   HistoryJump,
@@ -105,8 +111,15 @@ export interface DocumentService {
   /** The version (an event count) a jump in the history goes to; undefined when none. */
   historyJump(docId: string, jump: HistoryJump): Promise<number | undefined>;
   /**
-   * Who wrote each run of the text at `at` (the current heads when omitted), and
-   * each writer's characters in it, inserted and deleted.
+   * Who wrote each run of the text at `at` (the current heads when omitted), in
+   * blocks of lines, and each writer's characters in it, inserted and deleted.
+   * `since`: the id of the last answer the page holds; blocks the same as that
+   * answer's come as their keys. An id this worker did not give (or no longer
+   * remembers) gets the whole answer.
    */
-  authorship(docId: string, at?: EventId[]): Promise<Authorship>;
+  authorship(
+    docId: string,
+    at?: EventId[],
+    since?: string,
+  ): Promise<AuthorshipAnswer>;
 }

@@ -1,24 +1,52 @@
 import { signal } from '@preact/signals';
 import { Component } from 'preact';
-import { useEffect, useMemo } from 'preact/hooks';
-import type { Authorship } from '../contract/index.ts';
+import { useEffect } from 'preact/hooks';
+import type { AuthorBlocksTotals, LineBlock } from '../contract/index.ts';
+import { blocksOfAnswer } from '../doc/authorship-blocks.ts';
 import { current, historyVersion, logService } from './app-state.ts';
-import {
-  attributedLines,
-  blocksOf,
-  sameBlock,
-  type LineBlock,
-} from './attributed-lines.ts';
 import { looking } from './history-view.tsx';
 import { dateTimeText } from './time-text.ts';
 
-const shown = signal<{ key: string; authorship: Authorship } | undefined>(
-  undefined,
-);
+/** The answer shown: for which version, and its blocks, by key too. */
+interface Shown {
+  key: string;
+  /** The worker's id for it: the next ask is answered with what changed since. */
+  id: string;
+  authors: AuthorBlocksTotals[];
+  blocks: LineBlock[];
+  held: Map<string, LineBlock>;
+}
+
+const shown = signal<Shown | undefined>(undefined);
 const problem = signal<string | undefined>(undefined);
 
 /** Authors get colours in the order they are listed: as many as people tell apart easily. */
 const COLOURS = 6;
+const colourOf = (look: number) => `by-${look % COLOURS}`;
+
+/** The answer for `docId` at `at`, sent as what changed since `before`. */
+async function ask(
+  docId: string,
+  at: string[] | undefined,
+  key: string,
+  before: Shown | undefined,
+): Promise<Shown> {
+  const service = await logService();
+  let answer = await service.authorship(docId, at, before?.id);
+  let blocks = blocksOfAnswer(before?.held ?? new Map(), answer.blocks);
+  // It named a block not held here (it cannot, but a page never shows a guess).
+  if (!blocks) {
+    answer = await service.authorship(docId, at);
+    blocks = blocksOfAnswer(new Map(), answer.blocks)!;
+  }
+  return {
+    key,
+    id: answer.id,
+    authors: answer.authors,
+    blocks,
+    held: new Map(blocks.map((b) => [b.key, b])),
+  };
+}
 
 /**
  * The text shown (the current version, or the one being looked at in the history)
@@ -38,9 +66,9 @@ export function AuthorshipView() {
     // While typing goes on, once it pauses.
     const timer = setTimeout(async () => {
       try {
-        const authorship = await (await logService()).authorship(doc.docId, at);
+        const answer = await ask(doc.docId, at, key, shown.peek());
         if (!stale) {
-          shown.value = { key, authorship };
+          shown.value = answer;
           problem.value = undefined;
         }
       } catch (error) {
@@ -57,24 +85,7 @@ export function AuthorshipView() {
   const now = `${doc?.docId}\nnow `;
   const fits = (k: string | undefined) =>
     k === key || (!at && k?.startsWith(now) === true);
-  const authorship = fits(shown.value?.key)
-    ? shown.value?.authorship
-    : undefined;
-  // Once per answer: the view also draws again at every delivery, before the
-  // answer for it comes, and cutting a long text into blocks costs its length.
-  const { colour, blocks } = useMemo(() => {
-    const colour = new Map(
-      (authorship?.authors ?? []).map((a, i) => [a.author, i % COLOURS]),
-    );
-    const blocks = authorship
-      ? blocksOf(
-          attributedLines(authorship.runs, (run) =>
-            String(colour.get(run.author) ?? 0),
-          ),
-        )
-      : [];
-    return { colour, blocks };
-  }, [authorship]);
+  const authorship = fits(shown.value?.key) ? shown.value : undefined;
   return (
     <section class="authorship" aria-label="Authorship">
       <h2>Authorship{at ? ' of this version' : ''}</h2>
@@ -97,8 +108,7 @@ export function AuthorshipView() {
               {authorship.authors.map((a) => (
                 <tr key={a.author}>
                   <th scope="row">
-                    <span class={`swatch by-${colour.get(a.author)}`} />{' '}
-                    {a.author}
+                    <span class={`swatch ${colourOf(a.look)}`} /> {a.author}
                   </th>
                   <td>{a.current}</td>
                   <td>{a.inserted}</td>
@@ -107,11 +117,7 @@ export function AuthorshipView() {
               ))}
             </tbody>
           </table>
-          <div class="attributed">
-            {blocks.map((block) => (
-              <Block key={block.key} block={block} />
-            ))}
-          </div>
+          <Blocks blocks={authorship.blocks} />
         </>
       )}
     </section>
@@ -119,12 +125,32 @@ export function AuthorshipView() {
 }
 
 /**
- * Lines of the attributed text drawn together: a block the same as the last
- * answer's under its key is not drawn again.
+ * The attributed text: gone through again only when an answer comes, not at every
+ * delivery that moves the version (a long text is hundreds of blocks).
+ */
+class Blocks extends Component<{ blocks: LineBlock[] }> {
+  override shouldComponentUpdate(next: Blocks['props']): boolean {
+    return next.blocks !== this.props.blocks;
+  }
+
+  override render() {
+    return (
+      <div class="attributed">
+        {this.props.blocks.map((block) => (
+          <Block key={block.key} block={block} />
+        ))}
+      </div>
+    );
+  }
+}
+
+/**
+ * Lines of the attributed text drawn together: a block the worker said is the
+ * same as the last answer's is that answer's block, and is not drawn again.
  */
 class Block extends Component<{ block: LineBlock }> {
   override shouldComponentUpdate(next: Block['props']): boolean {
-    return !sameBlock(next.block, this.props.block);
+    return next.block !== this.props.block;
   }
 
   override render() {
@@ -133,18 +159,14 @@ class Block extends Component<{ block: LineBlock }> {
       <div class="block">
         {block.lines.map((line) => (
           <p key={line.key} class="line">
-            {line.pieces.map(({ run, text, starts, look }, i) => (
+            {line.pieces.map(({ author, from, to, text, starts, look }, i) => (
               <span
                 key={i}
-                class={`run by-${look}`}
-                data-author={run.author}
-                title={
-                  starts
-                    ? `${run.author}, ${when(run.from, run.to)}`
-                    : run.author
-                }
+                class={`run ${colourOf(look)}`}
+                data-author={author}
+                title={starts ? `${author}, ${when(from, to)}` : author}
               >
-                {starts && <span class="run-author">{run.author}</span>}
+                {starts && <span class="run-author">{author}</span>}
                 {text}
               </span>
             ))}

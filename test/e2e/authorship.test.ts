@@ -63,7 +63,7 @@ describe('authorship', () => {
     await expect
       .poll(() => marked(one))
       .toEqual({ [first]: 'Words of one.', [second]: ' Words again.' });
-    // Lines: two's run goes on over a line break; each line is a block of its own.
+    // Lines: two's run goes on over a line break; each line is drawn as a line of its own.
     await two.keyboard.press('Enter');
     await two.keyboard.type('Line two.');
     await expect
