@@ -10,7 +10,7 @@ import {
 } from '../../src/doc/authorship-blocks.ts';
 import { memoryStore, openDocument } from '../../src/index.ts';
 import { openLogOn } from '../../src/log/log.ts';
-import { createDocumentService } from '../../worker/document-service.ts';
+import { documentService } from '../support/document-service.ts';
 
 const run = (author: string, text: string, time = 't1'): AuthorRun => ({
   author,
@@ -166,14 +166,7 @@ describe('the worker’s authorship answers (worker/document-service.ts)', () =>
       (_, i) => `Paragraph ${i}, about one thing or another.\n\n`,
     ).join('');
     await doc.editText(0, 0, text);
-    const service = () =>
-      createDocumentService(
-        log,
-        store,
-        undefined,
-        () => undefined,
-        () => undefined,
-      );
+    const service = () => documentService(log, store);
     const documents = service();
     const first = await documents.authorship('essay');
     expect(first.blocks.some((b) => typeof b === 'string')).toBe(false);

@@ -8,7 +8,7 @@ import {
   documentFields,
   loadDocument,
 } from '../../src/doc/document-snapshots.ts';
-import { createDocumentService } from '../../worker/document-service.ts';
+import { documentService } from '../support/document-service.ts';
 import { assertProperty } from '../support/property.ts';
 import { collect } from '../support/records.ts';
 
@@ -29,18 +29,6 @@ function watchingReads(store: Store) {
   return { store: watched, reads };
 }
 
-const service = (
-  log: Parameters<typeof createDocumentService>[0],
-  store: Store,
-) =>
-  createDocumentService(
-    log,
-    store,
-    undefined,
-    () => undefined,
-    () => undefined,
-  );
-
 describe('the documents list', () => {
   it('reads the field writes of the log in one filtered pass, never a whole stream', async () => {
     const { store, reads } = watchingReads(memoryStore());
@@ -54,7 +42,7 @@ describe('the documents list', () => {
     await (await openDocument(log, 'd1')).delete();
     reads.streams = 0;
     reads.logFilters = [];
-    expect(await service(log, store).listDocuments()).toEqual([
+    expect(await documentService(log, store).listDocuments()).toEqual([
       { docId: 'd0', title: ['Title of d0'], deleted: false },
       { docId: 'd1', title: ['Title of d1'], deleted: true },
       { docId: 'd2', title: ['Title of d2'], deleted: false },

@@ -1,0 +1,15 @@
+import type { Store } from '../../src/log/store.ts';
+import { createDocumentService } from '../../worker/document-service.ts';
+
+/** The worker's document service over `log` and its store: no author, commits and ignored errors unwatched. */
+export const documentService = (
+  log: Parameters<typeof createDocumentService>[0],
+  store: Store,
+) =>
+  createDocumentService(
+    log,
+    store,
+    undefined,
+    () => undefined,
+    () => undefined,
+  );
