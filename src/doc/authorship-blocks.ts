@@ -18,7 +18,10 @@ export interface LinePiece {
   text: string;
   /** Whether its run starts here (the page names the writer, and when, there). */
   starts: boolean;
-  /** Whatever else its look depends on (`lookOf` its run: its writer's colour). */
+  /**
+   * Whatever else its look depends on (`lookOf` its run: its writer's place among
+   * the writers, a colour on the page).
+   */
   look: number;
 }
 
@@ -51,7 +54,7 @@ function mix(hash: number, text: string, separator: number): number {
  */
 export function attributedLines(
   runs: readonly AuthorRun[],
-  /** Whatever else a line's look depends on per run: its writer's colour. */
+  /** Whatever else a line's look depends on per run: its writer's place. */
   lookOf: (run: AuthorRun) => number,
 ): AttributedLine[] {
   const lines: AttributedLine[] = [];
@@ -110,17 +113,17 @@ const MOST_LINES = 32;
 const FEWEST_LINES = 4;
 
 /**
- * `lines` in blocks of 8 or so. A block of at least FEWEST_LINES ends after a line
- * when that line and the one before it hash to 0 modulo 4: where blocks end depends
- * on their own lines, so an edit to a line, or a line added or taken away, changes
- * the blocks around it and leaves every other block as it was (content-defined
- * chunking with a least size, as backup tools cut files). An answer is then a few
- * hundred blocks to compare, not thousands of lines, and a block the same as before
- * is not drawn again. (Blocks of 8 lines came out faster than lines alone, or
- * blocks of 16, in `authorship.live`.) Keys are
- * made of the lines' hashes: made of their text, as they were, each answer built
- * and hashed strings three times the length of the text (at a million characters,
- * most of a 75 ms task in the tab showing it while another typed).
+ * `lines` in blocks of 4 to 32, 7 or so. A block of at least FEWEST_LINES ends after
+ * a line when that line and the one before it hash to 0 modulo 4: where blocks end
+ * depends on their own lines, so an edit to a line, or a line added or taken away,
+ * changes the blocks around it and leaves every other block as it was
+ * (content-defined chunking with a least size, as backup tools cut files). An answer
+ * is then a few hundred blocks to compare, not thousands of lines, and a block the
+ * same as before is not sent or drawn again. (Blocks of 8 lines came out faster than
+ * lines alone, or blocks of 16, in `authorship.live`.) Keys are made of the lines'
+ * hashes: made of their text, as they were, each answer built and hashed strings
+ * three times the length of the text (at a million characters, most of a 75 ms
+ * task in the tab showing it while another typed).
  */
 export function blocksOf(lines: readonly AttributedLine[]): LineBlock[] {
   const blocks: LineBlock[] = [];
@@ -186,10 +189,10 @@ export interface AuthorBlocksTotals extends AuthorTotals {
 /**
  * The Authorship region's content, as the worker sends it: the text in blocks of
  * lines, where a block the page already holds, the same in every piece, is sent as
- * its key alone. At a million characters, an answer holding the whole text cost the
- * page that shows it a task of 30–65 ms to take in and cut into blocks each time
- * another tab typed (`authorship.live` in bench/README.md); this costs the page in
- * proportion to the lines that changed.
+ * its key alone. An answer holding the whole text cost the page that shows it, at
+ * a million characters, 7–14 ms to read and up to 10 ms to cut into lines each time
+ * another tab typed (profiles of `authorship.live`, bench/README.md); this costs it
+ * in proportion to the blocks that changed.
  */
 export interface AuthorshipAnswer {
   /** Names this answer: asked for again `since` it, only what changed is sent. */
