@@ -7,14 +7,13 @@ import { current, historyVersion, logService } from './app-state.ts';
 import { looking } from './history-view.tsx';
 import { dateTimeText } from './time-text.ts';
 
-/** The answer shown: for which version, and its blocks, by key too. */
+/** The answer shown: for which version, and its blocks. */
 interface Shown {
   key: string;
   /** The worker's id for it: the next ask is answered with what changed since. */
   id: string;
   authors: AuthorBlocksTotals[];
   blocks: LineBlock[];
-  held: Map<string, LineBlock>;
 }
 
 const shown = signal<Shown | undefined>(undefined);
@@ -33,19 +32,14 @@ async function ask(
 ): Promise<Shown> {
   const service = await logService();
   let answer = await service.authorship(docId, at, before?.id);
-  let blocks = blocksOfAnswer(before?.held ?? new Map(), answer.blocks);
+  const held = new Map(before?.blocks.map((b) => [b.key, b]));
+  let blocks = blocksOfAnswer(held, answer.blocks);
   // It named a block not held here (it cannot, but a page never shows a guess).
   if (!blocks) {
     answer = await service.authorship(docId, at);
     blocks = blocksOfAnswer(new Map(), answer.blocks)!;
   }
-  return {
-    key,
-    id: answer.id,
-    authors: answer.authors,
-    blocks,
-    held: new Map(blocks.map((b) => [b.key, b])),
-  };
+  return { key, id: answer.id, authors: answer.authors, blocks };
 }
 
 /**
