@@ -143,14 +143,33 @@ export interface Fork {
   sides: DagNode[];
 }
 
+/**
+ * Tips a walk's flags hold as a small integer (V8's 31-bit Smi), the bit above them
+ * marking a node below a common ancestor: more tips take BigInt flags, whose every
+ * `|` allocates (a merge names at most LIMITS.maxParents parents, and a stream's
+ * heads are not bounded at all).
+ */
+const SMALL_TIPS = 29;
+
 /** The fork point of several tips and the events on their sides since it. */
-export async function forkOf(
+export function forkOf(lookup: NodeLookup, tips: EventId[]): Promise<Fork> {
+  return tips.length <= SMALL_TIPS
+    ? forkWalk(lookup, tips, (i) => 1 << i)
+    : forkWalk(lookup, tips, (i) => 1n << BigInt(i));
+}
+
+/**
+ * forkOf's walk, over flags of one kind: bit i for "tip i reaches it", and the bit
+ * above the tips' for "stale", below a common ancestor, where nothing is on a side.
+ */
+async function forkWalk<F extends number | bigint>(
   lookup: NodeLookup,
   tips: EventId[],
+  bit: (i: number) => F,
 ): Promise<Fork> {
-  const all = (1n << BigInt(tips.length)) - 1n;
-  const flags = new Map<EventId, bigint>();
-  const stale = new Set<EventId>();
+  const STALE = bit(tips.length);
+  const all = (STALE - bit(0)) as F;
+  const flags = new Map<EventId, F>();
   const queue = new GenerationQueue();
   let liveQueued = 0;
   const forkPoint: DagNode[] = [];
@@ -158,30 +177,31 @@ export async function forkOf(
 
   const reach = (
     id: EventId,
-    flag: bigint,
+    flag: F,
     isStale: boolean,
   ): Promise<void> | undefined => {
     const old = flags.get(id);
     if (old === undefined) {
-      flags.set(id, flag);
-      if (isStale) stale.add(id);
-      else liveQueued++;
+      if (isStale) flags.set(id, (flag | STALE) as F);
+      else {
+        flags.set(id, flag);
+        liveQueued++;
+      }
       return enqueue(lookup, id, queue);
     }
-    flags.set(id, old | flag);
-    if (isStale && !stale.has(id)) {
-      stale.add(id);
+    if (isStale && !(old & STALE)) {
+      flags.set(id, (old | flag | STALE) as F);
       liveQueued--;
-    }
+    } else if ((old | flag) !== old) flags.set(id, (old | flag) as F);
     return undefined;
   };
 
-  for (let i = 0; i < tips.length; i++)
-    await reach(tips[i]!, 1n << BigInt(i), false);
+  for (let i = 0; i < tips.length; i++) await reach(tips[i]!, bit(i), false);
   while (liveQueued > 0) {
     const node = queue.pop();
-    const flag = flags.get(node.event.id)!;
-    const isStale = stale.has(node.event.id);
+    const value = flags.get(node.event.id)!;
+    const isStale = !!(value & STALE);
+    const flag = (value & all) as F;
     if (!isStale) {
       liveQueued--;
       if (flag === all) forkPoint.push(node);
