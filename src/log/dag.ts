@@ -119,8 +119,15 @@ export async function concurrentWith(
     return undefined;
   };
 
-  for (const id of seen) await reach(id, FROM_SEEN);
-  for (const id of heads) await reach(id, FROM_HEADS);
+  // Awaiting only real reads: `await undefined` still suspends the walk for a turn.
+  for (const id of seen) {
+    const read = reach(id, FROM_SEEN);
+    if (read) await read;
+  }
+  for (const id of heads) {
+    const read = reach(id, FROM_HEADS);
+    if (read) await read;
+  }
   while (unseenQueued > 0) {
     const node = queue.pop();
     const flag = flags.get(node.event.id)!;
@@ -128,8 +135,10 @@ export async function concurrentWith(
       unseenQueued--;
       result.push(node);
     }
-    for (const parent of node.event.parents) {
-      const read = reach(parent, flag);
+    // Indexed: an iterator here allocated its results, the walk being async.
+    const { parents } = node.event;
+    for (let i = 0; i < parents.length; i++) {
+      const read = reach(parents[i]!, flag);
       if (read) await read;
     }
   }
@@ -196,7 +205,10 @@ async function forkWalk<F extends number | bigint>(
     return undefined;
   };
 
-  for (let i = 0; i < tips.length; i++) await reach(tips[i]!, bit(i), false);
+  for (let i = 0; i < tips.length; i++) {
+    const read = reach(tips[i]!, bit(i), false);
+    if (read) await read;
+  }
   while (liveQueued > 0) {
     const node = queue.pop();
     const value = flags.get(node.event.id)!;
@@ -209,8 +221,9 @@ async function forkWalk<F extends number | bigint>(
     }
     // Below a common ancestor everything is common: mark it so the walk can stop.
     const below = isStale || flag === all;
-    for (const parent of node.event.parents) {
-      const read = reach(parent, flag, below);
+    const { parents } = node.event;
+    for (let i = 0; i < parents.length; i++) {
+      const read = reach(parents[i]!, flag, below);
       if (read) await read;
     }
   }
