@@ -60,12 +60,17 @@ export async function appendInto(
 ): Promise<AppendResult[]> {
   const { stream, inputs, expected, policy, now } = request;
   let { actor } = request;
+  if (Array.isArray(expected)) checkParentCount(expected);
   // One round of reads, in parallel: in IndexedDB each awaited read is a round
-  // trip to the storage process, and an append needs all of these.
-  const [streamRecord, replica, storedSeq] = await Promise.all([
+  // trip to the storage process, and an append needs all of these. The expected
+  // heads named are read in the same round: they are the parents, mostly.
+  const [streamRecord, replica, storedSeq, named] = await Promise.all([
     tx.stream(stream),
     tx.replica(),
     tx.actorSeq(actor),
+    Array.isArray(expected)
+      ? Promise.all(expected.map((id) => tx.event(id)))
+      : undefined,
   ]);
   let actorSeq = storedSeq;
   if (request.followStore && replica.actor && replica.actor !== actor) {
@@ -73,14 +78,14 @@ export async function appendInto(
     actorSeq = await tx.actorSeq(actor);
   }
   const heads = streamRecord?.heads ?? [];
-  const parents = await parentsFor(tx, stream, heads, expected, policy);
-  if (parents.length > LIMITS.maxParents) {
-    // Ingest refuses such an event, so no replica could ever receive it.
-    throw new InvalidEventError(
-      'expected',
-      `${parents.length} heads exceed the ${LIMITS.maxParents} one event may name; merge some first`,
-    );
-  }
+  const { parents, records } = await parentsFor(
+    tx,
+    stream,
+    heads,
+    expected,
+    policy,
+    named,
+  );
   const concurrent = sameIds(parents, heads)
     ? []
     : (await concurrentWith(lookupIn(tx), heads, parents))
@@ -90,12 +95,11 @@ export async function appendInto(
   let gen = 0;
   const clock = boundedClock(replica.hlc, now);
   let hlc = clock;
-  // Every parent was checked to be stored in this stream by parentsFor.
-  for (const parent of await Promise.all(parents.map((id) => tx.event(id)))) {
-    gen = Math.max(gen, parent!.gen);
+  for (const parent of records) {
+    gen = Math.max(gen, parent.gen);
     // A parent stored with a runaway clock (before clocks were bounded) lifts only
     // its own children, which must sort after it; the replica clock stays bounded.
-    hlc = maxHlc(hlc, parent!.event.hlc);
+    hlc = maxHlc(hlc, parent.event.hlc);
   }
   let seq = actorSeq;
   let pos = replica.lastPos;
@@ -140,33 +144,60 @@ export async function appendInto(
   return results;
 }
 
+/** Ingest refuses an event with more parents, so no replica could ever receive it. */
+function checkParentCount(parents: EventId[]): void {
+  if (parents.length > LIMITS.maxParents) {
+    throw new InvalidEventError(
+      'expected',
+      `${parents.length} heads exceed the ${LIMITS.maxParents} one event may name; merge some first`,
+    );
+  }
+}
+
+/**
+ * The new event's parents and their records: the expected heads, checked to be
+ * events of this stream (`named`: their records, read with the append's first
+ * round), or the stream's heads.
+ */
 async function parentsFor(
   tx: StoreReader,
   stream: string,
   heads: EventId[],
   expected: Expected,
   policy: Policy,
-): Promise<EventId[]> {
-  if (expected === 'any') return heads;
-  if (expected === 'stream-exists') {
-    if (heads.length === 0) throw new StreamNotFoundError(stream);
-    return heads;
-  }
+  named: (EventRecord | undefined)[] | undefined,
+): Promise<{ parents: EventId[]; records: EventRecord[] }> {
   if (expected === 'no-stream') {
     if (heads.length > 0 && policy === 'reject') {
       throw new WrongExpectedHeadsError(stream, 'no-stream', heads);
     }
-    return [];
+    return { parents: [], records: [] };
   }
-  const records = await Promise.all(expected.map((id) => tx.event(id)));
-  records.forEach((record, i) => {
+  if (expected === 'any' || expected === 'stream-exists') {
+    if (expected === 'stream-exists' && heads.length === 0)
+      throw new StreamNotFoundError(stream);
+    checkParentCount(heads);
+    // The stream's heads are its events: a missing one is a corrupted store.
+    const records = await Promise.all(heads.map((id) => tx.event(id)));
+    return {
+      parents: heads,
+      records: records.map((r, i) => found(r, heads[i]!)),
+    };
+  }
+  const records = named!.map((record, i) => {
     if (!record || record.event.stream !== stream)
       throw new UnknownEventError(expected[i]!, stream);
+    return record;
   });
   if (policy === 'reject' && !sameIds(expected, heads)) {
     throw new WrongExpectedHeadsError(stream, expected, heads);
   }
-  return expected;
+  return { parents: expected, records };
+}
+
+function found(record: EventRecord | undefined, id: EventId): EventRecord {
+  if (!record) throw new Error(`log corrupted: head ${id} is not stored`);
+  return record;
 }
 
 export function normalizeExpected(expected: Expected): Expected {
