@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { callBench, cleanUp } from './browser-session.ts';
+import { profileWorkers } from './cpu-profile.ts';
 import { sampleRuns, summarize, toResult } from './measure.ts';
 import { formatNumber } from './report-table.ts';
 import type { BenchResult, Scenario, ScenarioContext } from './scenario.ts';
@@ -103,6 +105,18 @@ export const exportScenario: Scenario = {
       });
       context.note([...sizes].join(', '));
       const heap = await heapDuring(page, () => callBench(page, 'timeExport'));
+      // FORKLINE_PROFILE_DIR: the log worker through one more export, untimed.
+      const profiles = process.env.FORKLINE_PROFILE_DIR;
+      if (profiles) {
+        const stop = await profileWorkers(
+          page,
+          join(profiles, 'export-worker.cpuprofile'),
+        );
+        await callBench(page, 'timeExport');
+        context.note(
+          `profiled the log worker: ${Math.round(await stop())} ms busy`,
+        );
+      }
       const floor = toResult(
         'json.stringify.export.throughput',
         'MB/s',
