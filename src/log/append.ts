@@ -78,14 +78,10 @@ export async function appendInto(
     actorSeq = await tx.actorSeq(actor);
   }
   const heads = streamRecord?.heads ?? [];
-  const { parents, records } = await parentsFor(
-    tx,
-    stream,
-    heads,
-    expected,
-    policy,
-    named,
-  );
+  // Named heads were read above: only the stream's own heads are read now.
+  const { parents, records } = Array.isArray(expected)
+    ? namedParents(stream, heads, expected, policy, named!)
+    : await streamParents(tx, stream, heads, expected, policy);
   const concurrent = sameIds(parents, heads)
     ? []
     : (await concurrentWith(lookupIn(tx), heads, parents))
@@ -131,9 +127,12 @@ export async function appendInto(
     results.push({ event, status: 'stored', position: pos, concurrent });
     previous = [event.id];
   }
-  // Only the first event can merge: the rest each follow the one before.
-  const conflict = await mergeConflict(lookupIn(tx), first!);
-  if (conflict) tx.putConflict(conflict);
+  // Only the first event can merge: the rest each follow the one before. (Not
+  // even called otherwise: awaiting it was a promise and a turn per append.)
+  if (first!.event.parents.length >= 2) {
+    const conflict = await mergeConflict(lookupIn(tx), first!);
+    if (conflict) tx.putConflict(conflict);
+  }
   const last = results[results.length - 1]!.event;
   const size = (streamRecord?.size ?? 0) + inputs.length;
   tx.putStream({ stream, heads: nextHeads(heads, parents, last.id), size });
@@ -155,36 +154,18 @@ function checkParentCount(parents: EventId[]): void {
 }
 
 /**
- * The new event's parents and their records: the expected heads, checked to be
- * events of this stream (`named`: their records, read with the append's first
- * round), or the stream's heads.
+ * The new event's parents when the append named the heads it saw: those heads,
+ * checked to be events of this stream (`named`: their records, read with the
+ * append's first round).
  */
-async function parentsFor(
-  tx: StoreReader,
+function namedParents(
   stream: string,
   heads: EventId[],
-  expected: Expected,
+  expected: EventId[],
   policy: Policy,
-  named: (EventRecord | undefined)[] | undefined,
-): Promise<{ parents: EventId[]; records: EventRecord[] }> {
-  if (expected === 'no-stream') {
-    if (heads.length > 0 && policy === 'reject') {
-      throw new WrongExpectedHeadsError(stream, 'no-stream', heads);
-    }
-    return { parents: [], records: [] };
-  }
-  if (expected === 'any' || expected === 'stream-exists') {
-    if (expected === 'stream-exists' && heads.length === 0)
-      throw new StreamNotFoundError(stream);
-    checkParentCount(heads);
-    // The stream's heads are its events: a missing one is a corrupted store.
-    const records = await Promise.all(heads.map((id) => tx.event(id)));
-    return {
-      parents: heads,
-      records: records.map((r, i) => found(r, heads[i]!)),
-    };
-  }
-  const records = named!.map((record, i) => {
+  named: (EventRecord | undefined)[],
+): { parents: EventId[]; records: EventRecord[] } {
+  const records = named.map((record, i) => {
     if (!record || record.event.stream !== stream)
       throw new UnknownEventError(expected[i]!, stream);
     return record;
@@ -193,6 +174,31 @@ async function parentsFor(
     throw new WrongExpectedHeadsError(stream, expected, heads);
   }
   return { parents: expected, records };
+}
+
+/** The new event's parents otherwise: the stream's heads, or none for a new stream. */
+async function streamParents(
+  tx: StoreReader,
+  stream: string,
+  heads: EventId[],
+  expected: 'any' | 'stream-exists' | 'no-stream',
+  policy: Policy,
+): Promise<{ parents: EventId[]; records: EventRecord[] }> {
+  if (expected === 'no-stream') {
+    if (heads.length > 0 && policy === 'reject') {
+      throw new WrongExpectedHeadsError(stream, 'no-stream', heads);
+    }
+    return { parents: [], records: [] };
+  }
+  if (expected === 'stream-exists' && heads.length === 0)
+    throw new StreamNotFoundError(stream);
+  checkParentCount(heads);
+  // The stream's heads are its events: a missing one is a corrupted store.
+  const records = await Promise.all(heads.map((id) => tx.event(id)));
+  return {
+    parents: heads,
+    records: records.map((r, i) => found(r, heads[i]!)),
+  };
 }
 
 function found(record: EventRecord | undefined, id: EventId): EventRecord {
