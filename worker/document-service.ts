@@ -8,7 +8,6 @@ import {
   DOC_PREFIX,
   type DocumentHandle,
   type Log,
-  type ProjectionHandle,
   type Store,
 } from '../src/index.ts';
 import { conflictChanges } from '../src/doc/conflict-changes.ts';
@@ -18,11 +17,11 @@ import {
   summaryOf,
 } from '../src/doc/document-snapshots.ts';
 import { HistoryIndex } from '../src/doc/history-index.ts';
+import { attribute } from '../src/doc/authorship.ts';
 import {
-  attribute,
-  authorshipProjection,
-  type AuthorshipIndex,
-} from '../src/doc/authorship.ts';
+  authorshipIndexes,
+  type AuthorshipIndexes,
+} from './authorship-indexes.ts';
 import { readTextAt } from '../src/doc/document.ts';
 import {
   authorshipBlocks,
@@ -58,6 +57,7 @@ export function createDocumentService(
   author: string | undefined,
   committed: () => void,
   onIgnoredError: (error: unknown) => void,
+  authorshipOf: AuthorshipIndexes = authorshipIndexes(log, onIgnoredError),
 ): DocumentService {
   const handles = new Map<string, Promise<DocumentHandle>>();
   const handle = (docId: string) => {
@@ -87,12 +87,6 @@ export function createDocumentService(
     await index.catchUp();
     return index;
   };
-  // Each document's authorship index, kept by the log (log.project), for the
-  // documents asked about most recently.
-  const authorships = new Map<
-    string,
-    Promise<ProjectionHandle<AuthorshipIndex>>
-  >();
   // The blocks of the last answers given, by id, the latest last: an ask since one
   // of them is sent what changed. The ids are this worker's own: a page's id from an
   // earlier worker (or a guess) names nothing here, and gets the whole answer.
@@ -101,39 +95,6 @@ export function createDocumentService(
   // a secure context, and has none.)
   const answerPrefix = `${crypto.getRandomValues(new Uint32Array(2)).join('.')}.`;
   let answered = 0;
-  const authorshipOf = async (docId: string) => {
-    const stream = streamOfDoc(docId);
-    let h = authorships.get(docId);
-    authorships.delete(docId);
-    if (!h) {
-      h = log.project(`authorship\n${stream}`, authorshipProjection(stream), {
-        streams: stream,
-      });
-      h.catch(() => authorships.delete(docId));
-    }
-    authorships.set(docId, h);
-    for (const old of [...authorships.keys()].slice(0, -HISTORIES)) {
-      void authorships.get(old)!.then((p) => p.close(), onIgnoredError);
-      authorships.delete(old);
-    }
-    const index = await h;
-    // Live, but a commit's delivery may still be on its way: wait for the heads.
-    // (Checked and listened for in one step: a fold in between is not missed.)
-    const heads = await Promise.all(
-      (await log.heads(stream)).map((id) => log.get(id)),
-    );
-    const covered = () =>
-      heads.every((e) => !e || e.seq <= (index.vector[e.actor] ?? 0));
-    if (!covered())
-      await new Promise<void>((resolve) => {
-        const stop = index.onChange(() => {
-          if (!covered()) return;
-          stop();
-          resolve();
-        });
-      });
-    return index;
-  };
   const writing = async <T>(work: Promise<T>) => {
     const result = await work;
     committed();

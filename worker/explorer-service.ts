@@ -1,13 +1,70 @@
-import { toCloudEvent, type Log, type Store } from '../src/index.ts';
-import { rowOf } from '../src/doc/event-rows.ts';
+import {
+  DOC_PREFIX,
+  toCloudEvent,
+  type EventId,
+  type Log,
+  type LogEvent,
+  type Store,
+} from '../src/index.ts';
+import {
+  rowOf,
+  textOfSeveralClients,
+  type ClientOwnerOf,
+  type EventRow,
+} from '../src/doc/event-rows.ts';
+import { docIdOf } from '../src/doc/doc-events.ts';
 import type { ExplorerService } from '../src/contract/index.ts';
+import type { AuthorshipIndexes } from './authorship-indexes.ts';
 
 /** The event explorer over the worker's log: pages of rows, and one event opened. */
-export function createExplorerService(log: Log, store: Store): ExplorerService {
+export function createExplorerService(
+  log: Log,
+  store: Store,
+  authorshipOf: AuthorshipIndexes,
+  onIgnoredError: (error: unknown) => void,
+): ExplorerService {
+  /**
+   * The rows of `events`. An event whose text came from several Yjs clients may
+   * carry another tab's early typing (src/ui/typing-share.ts): its document's
+   * authorship index says who typed each client's text, so that the row does not
+   * credit its writer with it. Other events need no index, and open none.
+   */
+  async function rowsOf(events: LogEvent[]): Promise<EventRow[]> {
+    const streams = new Set(
+      events
+        .filter(
+          (e) => e.stream.startsWith(DOC_PREFIX) && textOfSeveralClients(e),
+        )
+        .map((e) => e.stream),
+    );
+    const owners = new Map<string, ClientOwnerOf>();
+    for (const stream of streams) {
+      try {
+        const index = await authorshipOf(docIdOf(stream));
+        // Only a sure typist: before a tab's own events arrive, the best guess is
+        // the tab whose event carried its typing, which is what a row must not say.
+        owners.set(stream, (client) => index.state.owners.typist(client));
+      } catch (error) {
+        // Without it, the row says what the event holds, as before.
+        onIgnoredError(error);
+      }
+    }
+    return events.map((e) => rowOf(e, owners.get(e.stream)));
+  }
+
   return {
     async queryEvents(filter, page) {
       const { events, next } = await log.query(filter, page);
-      return { rows: events.map(rowOf), ...(next ? { next } : {}) };
+      return { rows: await rowsOf(events), ...(next ? { next } : {}) };
+    },
+    async rows(ids) {
+      if (!Array.isArray(ids)) return [];
+      const events: LogEvent[] = [];
+      for (const id of new Set<EventId>(ids)) {
+        const event = typeof id === 'string' ? await log.get(id) : undefined;
+        if (event) events.push(event);
+      }
+      return rowsOf(events);
     },
     async eventDetail(id) {
       if (typeof id !== 'string') return undefined;
@@ -18,7 +75,7 @@ export function createExplorerService(log: Log, store: Store): ExplorerService {
       const later = await store.streamEventsSince(event.stream, record.pos);
       const conflicts = await log.conflicts(event.stream);
       return {
-        row: rowOf(event),
+        row: (await rowsOf([event]))[0]!,
         cloudEvent: JSON.stringify(toCloudEvent(event), null, 2),
         parents: event.parents,
         children: later

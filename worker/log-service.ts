@@ -17,6 +17,7 @@ import {
   createDocumentService,
 } from './document-service.ts';
 import { createExplorerService } from './explorer-service.ts';
+import { authorshipIndexes } from './authorship-indexes.ts';
 import { createInsightsService } from './insights-service.ts';
 import { openIdbStore, type IdbStore } from './idb-store.ts';
 import { exportToBlob, importFromFile } from './log-files.ts';
@@ -98,12 +99,14 @@ export function createLogService(
         .replica()
         .then(({ lastPos }) => fanout.announce(lastPos), onIgnoredError);
     };
+    const authorships = authorshipIndexes(log, onIgnoredError);
     const documents = createDocumentService(
       log,
       store,
       options.author,
       committed,
       onIgnoredError,
+      authorships,
     );
     // Ask once to be exempt from eviction; the answer is shown by storage().
     void navigator.storage?.persist?.().catch(onIgnoredError);
@@ -114,7 +117,7 @@ export function createLogService(
       fanout,
       subscriptions: new Map(),
       documents,
-      explorer: createExplorerService(log, store),
+      explorer: createExplorerService(log, store, authorships, onIgnoredError),
       insights: createInsightsService(log, store, onIgnoredError),
     };
   }
@@ -306,6 +309,7 @@ export function createLogService(
     // A person waits on these: a document folding meanwhile pauses for them.
     queryEvents: (filter, page) =>
       waitedOn(async () => (await ready()).explorer.queryEvents(filter, page)),
+    rows: (ids) => waitedOn(async () => (await ready()).explorer.rows(ids)),
     eventDetail: (id) =>
       waitedOn(async () => (await ready()).explorer.eventDetail(id)),
     insights: async (docId) => (await ready()).insights.insights(docId),

@@ -24,6 +24,11 @@ export interface ExplorerService {
     filter: EventFilter,
     page?: QueryPage,
   ): Promise<{ rows: EventRow[]; next?: string }>;
+  /**
+   * The rows of the events `ids` this replica holds, in the order given: for events
+   * delivered live, whose summaries need the history (who typed carried text).
+   */
+  rows(ids: EventId[]): Promise<EventRow[]>;
   /** The event `id` opened, or undefined when this replica does not hold it. */
   eventDetail(id: EventId): Promise<EventDetail | undefined>;
 }

@@ -43,6 +43,18 @@ export class ClientOwners {
     return best![0];
   }
 
+  /**
+   * The writer who typed `client`'s text, when one of their events held it alone:
+   * known for sure, not the best guess `owner` falls back on while a tab's own
+   * events have not arrived yet and only another tab's carried its typing.
+   */
+  typist(client: number): string | undefined {
+    const owner = this.owner(client);
+    return owner !== undefined && this.alone.has(`${client}\n${owner}`)
+      ? owner
+      : undefined;
+  }
+
   /** The parts, to keep as a snapshot's state (structured-cloneable). */
   toJSON(): { held: [number, [string, number][]][]; alone: string[] } {
     return {

@@ -7,6 +7,13 @@ import {
   VERSION_RESTORED,
   textUpdateOf,
 } from './doc-events.ts';
+import { writerKey, writerNames } from './writers.ts';
+
+/**
+ * Who typed a Yjs client's text, as a writerKey (./writers.ts), where the history
+ * says (./client-owners.ts): an event may carry another tab's early typing.
+ */
+export type ClientOwnerOf = (client: number) => string | undefined;
 
 /** An event as a row of the event explorer: what it is, in a line of text. */
 export interface EventRow {
@@ -22,25 +29,27 @@ export interface EventRow {
 /** Characters of a summary at most. */
 const SUMMARY_LENGTH = 80;
 
-export const rowOf = (event: LogEvent): EventRow => ({
+export const rowOf = (event: LogEvent, ownerOf?: ClientOwnerOf): EventRow => ({
   id: event.id,
   time: event.time,
   author: authorOf(event),
   actor: event.actor,
   stream: event.stream,
   type: event.type,
-  summary: summaryOf(event),
+  summary: summaryOf(event, ownerOf),
 });
 
 /**
  * A short account of an event's data. Events come from other replicas: whatever
- * the data holds, this says something short and never throws.
+ * the data holds, this says something short and never throws. With `ownerOf`, text
+ * another writer typed is said to be carried, with their name: the row's author
+ * did not write it.
  */
-export function summaryOf(event: LogEvent): string {
+export function summaryOf(event: LogEvent, ownerOf?: ClientOwnerOf): string {
   const { data } = event;
   if (data instanceof Uint8Array) {
     if (event.type !== TEXT_EDITED) return `${data.byteLength} bytes`;
-    const change = textChangeOf(data);
+    const change = textChangeOf(data, writerKey(event), ownerOf);
     return change === undefined
       ? `text edit: a ${data.byteLength}-byte update that does not decode`
       : clip(change || 'text edit: no change');
@@ -56,7 +65,7 @@ export function summaryOf(event: LogEvent): string {
     } catch {
       update = undefined;
     }
-    const change = update && textChangeOf(update);
+    const change = update && textChangeOf(update, writerKey(event), ownerOf);
     return clip(`restored an earlier version${change ? `: ${change}` : ''}`);
   }
   return clip(JSON.stringify(data) ?? '');
@@ -66,8 +75,14 @@ export function summaryOf(event: LogEvent): string {
  * What a text update did: the text it inserted, in the order its update holds it,
  * and how many characters it deleted ('' for neither), or undefined when it does not
  * decode. A person reading the log wants the words, not "a 135-byte Yjs update".
+ * Text of a Yjs client that `ownerOf` says another writer typed is told apart, as
+ * carried: attributed by client, not by which event held it.
  */
-function textChangeOf(update: Uint8Array): string | undefined {
+function textChangeOf(
+  update: Uint8Array,
+  writer: string,
+  ownerOf: ClientOwnerOf | undefined,
+): string | undefined {
   let decoded: ReturnType<typeof Y.decodeUpdate>;
   try {
     decoded = Y.decodeUpdate(update);
@@ -75,12 +90,21 @@ function textChangeOf(update: Uint8Array): string | undefined {
     return undefined;
   }
   let inserted = '';
-  for (const struct of decoded.structs)
-    if (struct instanceof Y.Item && struct.content instanceof Y.ContentString) {
-      inserted += struct.content.str;
-      // Enough for a line: a whole document's update (an import) can be megabytes.
-      if (inserted.length > SUMMARY_LENGTH) break;
-    }
+  const carried = new Map<string, string>();
+  let shown = 0;
+  for (const struct of decoded.structs) {
+    if (!(
+      struct instanceof Y.Item && struct.content instanceof Y.ContentString
+    ))
+      continue;
+    const owner = ownerOf?.(struct.id.client);
+    const { str } = struct.content;
+    if (owner === undefined || owner === writer) inserted += str;
+    else carried.set(owner, (carried.get(owner) ?? '') + str);
+    // Enough for a line: a whole document's update (an import) can be megabytes.
+    if ((shown += str.length) > 2 * SUMMARY_LENGTH) break;
+  }
+  const names = writerNames([writer, ...carried.keys()]);
   let deleted = 0;
   for (const ranges of decoded.ds.clients.values())
     for (const range of ranges) deleted += range.len;
@@ -88,14 +112,45 @@ function textChangeOf(update: Uint8Array): string | undefined {
     ...(inserted
       ? [`inserted ${JSON.stringify(cut(inserted, INSERTED))}`]
       : []),
+    ...[...carried].map(
+      ([owner, text]) =>
+        `carried ${JSON.stringify(cut(text, CARRIED))} typed by ${names.get(owner)}`,
+    ),
     ...(deleted
       ? [`deleted ${deleted} ${deleted === 1 ? 'character' : 'characters'}`]
       : []),
   ].join(', ');
 }
 
+/**
+ * Whether the text an event inserted came from more than one Yjs client: only then
+ * can it carry another writer's typing, and its summary need to know whose.
+ */
+export function textOfSeveralClients(event: LogEvent): boolean {
+  if (event.type !== TEXT_EDITED && event.type !== VERSION_RESTORED)
+    return false;
+  try {
+    const update = textUpdateOf(event);
+    if (!update) return false;
+    let first: number | undefined;
+    for (const struct of Y.decodeUpdate(update).structs) {
+      if (!(
+        struct instanceof Y.Item && struct.content instanceof Y.ContentString
+      ))
+        continue;
+      first ??= struct.id.client;
+      if (struct.id.client !== first) return true;
+    }
+  } catch {
+    // Its summary says it does not decode.
+  }
+  return false;
+}
+
 /** Characters of inserted text shown: room is left for what was deleted. */
 const INSERTED = 48;
+/** Characters of another writer's carried text shown. */
+const CARRIED = 24;
 
 /** `text` in at most `length` characters, its end cut to "…", never inside a pair. */
 function cut(text: string, length: number): string {

@@ -1,5 +1,5 @@
 import { signal } from '@preact/signals';
-import { rowOf, type EventRow } from '../doc/event-rows.ts';
+import type { EventRow } from '../doc/event-rows.ts';
 import { matcherOf, type EventFilter } from '../log/event-filter.ts';
 import type { EventId } from '../index.ts';
 import type { Delivery, EventDetail } from '../contract/index.ts';
@@ -104,7 +104,14 @@ export async function loadMore(): Promise<void> {
   }
 }
 
-/** New events that pass the filter join the rows, once every earlier row is read. */
+/** Live rows being made, in delivery order: each batch's joins after the one before. */
+let taking: Promise<void> = Promise.resolve();
+
+/**
+ * New events that pass the filter join the rows, once every earlier row is read.
+ * Their rows come from the worker: a summary says whose typing an event carried,
+ * which takes the document's history (src/doc/event-rows.ts).
+ */
 function take(batch: Delivery[]): void {
   if (heldBack) {
     heldBack.push(...batch);
@@ -112,7 +119,18 @@ function take(batch: Delivery[]): void {
   }
   if (more.value !== undefined) return; // they come with the pages still to read
   const passes = matcherOf(filter.value);
-  addRows(batch.filter((d) => passes(d.event)).map((d) => rowOf(d.event)));
+  const ids = batch.filter((d) => passes(d.event)).map((d) => d.event.id);
+  if (ids.length === 0) return;
+  const mine = generation;
+  taking = taking
+    .then(async () => {
+      const made = await (await logService()).rows(ids);
+      // A new filter's first page replaced what these rows would have joined.
+      if (mine === generation) addRows(made);
+    })
+    .catch((error: unknown) => {
+      if (mine === generation) problem.value = (error as Error).message;
+    });
 }
 
 /** Follows new events while the explorer is open; returns the way to stop. */

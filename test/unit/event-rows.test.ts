@@ -91,4 +91,36 @@ describe("the event explorer's summary of a text edit", () => {
         `text edit: a ${data.byteLength}-byte update that does not decode`,
       );
   });
+
+  it('says whose typing an event carried, by Yjs client, not that its writer typed it', () => {
+    // Tab 2 shows tab 1's typing early and types on: its event's update, made
+    // against what the log held before either, carries both tabs' text.
+    const one = new Y.Doc();
+    const two = new Y.Doc();
+    one.getText('text').insert(0, 'Alice says');
+    Y.applyUpdate(two, Y.encodeStateAsUpdate(one));
+    two.getText('text').insert(0, 'Bob wants ');
+    const carrying = {
+      ...textEdit('', () => undefined),
+      actor: 'replica',
+      author: 'Tab 2',
+      data: Y.encodeStateAsUpdate(two),
+    } as LogEvent;
+    const owners = new Map([
+      [one.clientID, 'replica\nTab 1'],
+      [two.clientID, 'replica\nTab 2'],
+    ]);
+    const ownerOf = (client: number) => owners.get(client);
+    expect(summaryOf(carrying, ownerOf)).toBe(
+      'inserted "Bob wants ", carried "Alice says" typed by Tab 1',
+    );
+    // Writers of one label on two replicas are told apart.
+    owners.set(one.clientID, 'other\nTab 2');
+    expect(summaryOf(carrying, ownerOf)).toMatch(
+      /^inserted "Bob wants ", carried "Alice says" typed by Tab 2 \(actor other\)$/,
+    );
+    // Where nobody is known to have typed a client's text, it is the event's own.
+    expect(summaryOf(carrying, () => undefined)).toMatch(/^inserted "/);
+    expect(summaryOf(carrying).length).toBeLessThanOrEqual(80);
+  });
 });
