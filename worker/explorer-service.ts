@@ -8,7 +8,6 @@ import {
 } from '../src/index.ts';
 import {
   rowOf,
-  textOfSeveralClients,
   type ClientOwnerOf,
   type EventRow,
 } from '../src/doc/event-rows.ts';
@@ -27,18 +26,21 @@ export function createExplorerService(
    * The rows of `events`. An event whose text came from several Yjs clients may
    * carry another tab's early typing (src/ui/typing-share.ts): its document's
    * authorship index says who typed each client's text, so that the row does not
-   * credit its writer with it. Other events need no index, and open none.
+   * credit its writer with it. The first summary notes the clients it met; only
+   * those events are summarized again, and other events open no index.
    */
   async function rowsOf(events: LogEvent[]): Promise<EventRow[]> {
-    const streams = new Set(
-      events
-        .filter(
-          (e) => e.stream.startsWith(DOC_PREFIX) && textOfSeveralClients(e),
-        )
-        .map((e) => e.stream),
-    );
-    const owners = new Map<string, ClientOwnerOf>();
-    for (const stream of streams) {
+    const several = new Set<LogEvent>();
+    const rows = events.map((event) => {
+      const clients = new Set<number>();
+      const row = rowOf(event, (client) => void clients.add(client));
+      if (clients.size > 1 && event.stream.startsWith(DOC_PREFIX))
+        several.add(event);
+      return row;
+    });
+    const owners = new Map<string, ClientOwnerOf | undefined>();
+    for (const { stream } of several) {
+      if (owners.has(stream)) continue;
       try {
         const index = await authorshipOf(docIdOf(stream));
         // Only a sure typist: before a tab's own events arrive, the best guess is
@@ -46,10 +48,13 @@ export function createExplorerService(
         owners.set(stream, (client) => index.state.owners.typist(client));
       } catch (error) {
         // Without it, the row says what the event holds, as before.
+        owners.set(stream, undefined);
         onIgnoredError(error);
       }
     }
-    return events.map((e) => rowOf(e, owners.get(e.stream)));
+    return events.map((event, i) =>
+      several.has(event) ? rowOf(event, owners.get(event.stream)) : rows[i]!,
+    );
   }
 
   return {

@@ -122,31 +122,6 @@ function textChangeOf(
   ].join(', ');
 }
 
-/**
- * Whether the text an event inserted came from more than one Yjs client: only then
- * can it carry another writer's typing, and its summary need to know whose.
- */
-export function textOfSeveralClients(event: LogEvent): boolean {
-  if (event.type !== TEXT_EDITED && event.type !== VERSION_RESTORED)
-    return false;
-  try {
-    const update = textUpdateOf(event);
-    if (!update) return false;
-    let first: number | undefined;
-    for (const struct of Y.decodeUpdate(update).structs) {
-      if (!(
-        struct instanceof Y.Item && struct.content instanceof Y.ContentString
-      ))
-        continue;
-      first ??= struct.id.client;
-      if (struct.id.client !== first) return true;
-    }
-  } catch {
-    // Its summary says it does not decode.
-  }
-  return false;
-}
-
 /** Characters of inserted text shown: room is left for what was deleted. */
 const INSERTED = 48;
 /** Characters of another writer's carried text shown. */
