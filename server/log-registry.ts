@@ -1,5 +1,6 @@
 import type { EventRecord, Log } from '../src/index.ts';
 import { LogFeed } from './log-feed.ts';
+import { LogClosedError } from '../src/log/errors.ts';
 
 /** How long a feed's failed read waits before it is tried again. */
 const RETRY_MS = 1000;
@@ -55,6 +56,8 @@ export class LogRegistry {
   /** Logs whose sessions are pushed to at the next pushSoon. */
   private readonly due = new Set<LogSlot>();
   private pushing: ReturnType<typeof setImmediate> | undefined;
+  /** Set by closeAll: a connection still authorizing must not open a log after it. */
+  private shut = false;
 
   constructor(private readonly options: LogRegistryOptions) {}
 
@@ -129,9 +132,11 @@ export class LogRegistry {
 
   /**
    * The slot of `logId`, loaded; the caller adds its session, then calls `joined`.
-   * @throws whatever opening throws (ImportError for a damaged file)
+   * @throws LogClosedError once the relay is closing; whatever opening throws
+   *   (ImportError for a damaged file)
    */
   async join(logId: string): Promise<{ slot: LogSlot; opened: LiveLog }> {
+    if (this.shut) throw new LogClosedError();
     let slot = this.slots.get(logId);
     if (!slot) {
       const previous = this.closing.get(logId) ?? Promise.resolve();
@@ -202,6 +207,7 @@ export class LogRegistry {
 
   /** Closes every log (the relay is shutting down); sessions are closed by then. */
   async closeAll(): Promise<void> {
+    this.shut = true;
     for (const slot of [...this.slots.values()]) this.drop(slot);
     await Promise.all(this.closing.values());
   }

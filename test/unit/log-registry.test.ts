@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { memoryStore, openLog, type Store } from '../../src/index.ts';
 import { LogRegistry } from '../../server/log-registry.ts';
 import { collect } from '../support/records.ts';
+import { LogClosedError } from '../../src/log/errors.ts';
 
 describe("a relay's open logs", () => {
   it("read a log's new events again after a read fails, and then send them to its sessions", async () => {
@@ -110,5 +111,24 @@ describe("a relay's open logs", () => {
     expect(reads).toBe(4);
     await registry.closeAll();
     await writer.close();
+  });
+
+  it('opens no log for a connection that authorizes after the relay began closing', async () => {
+    // A file log is opened with O_CREAT: one opened after closing would write into a
+    // data directory its owner is deleting, or keep a closed relay's file open.
+    const opened: string[] = [];
+    const registry = new LogRegistry({
+      open: async (logId) => {
+        opened.push(logId);
+        const log = await openLog({ actor: 'relay' });
+        return { log, close: () => log.close() };
+      },
+      idleMs: 60_000,
+      say: () => undefined,
+    });
+    await registry.join('log-1');
+    await registry.closeAll();
+    await expect(registry.join('log-2')).rejects.toBeInstanceOf(LogClosedError);
+    expect(opened).toEqual(['log-1']);
   });
 });
