@@ -27,7 +27,9 @@ export function createExplorerService(
    * carry another tab's early typing (src/ui/typing-share.ts): its document's
    * authorship index says who typed each client's text, so that the row does not
    * credit its writer with it. The first summary notes the clients it met; only
-   * those events are summarized again, and other events open no index.
+   * those events are summarized again, and other events open no index. A row with
+   * a client whose typist is not known yet is marked unsettled: the page asks for it
+   * again when its stream moves.
    */
   async function rowsOf(events: LogEvent[]): Promise<EventRow[]> {
     const several = new Set<LogEvent>();
@@ -38,23 +40,31 @@ export function createExplorerService(
         several.add(event);
       return row;
     });
-    const owners = new Map<string, ClientOwnerOf | undefined>();
+    const typists = new Map<string, ClientOwnerOf | undefined>();
     for (const { stream } of several) {
-      if (owners.has(stream)) continue;
+      if (typists.has(stream)) continue;
       try {
         const index = await authorshipOf(docIdOf(stream));
         // Only a sure typist: before a tab's own events arrive, the best guess is
         // the tab whose event carried its typing, which is what a row must not say.
-        owners.set(stream, (client) => index.state.owners.typist(client));
+        typists.set(stream, (client) => index.state.owners.typist(client));
       } catch (error) {
         // Without it, the row says what the event holds, as before.
-        owners.set(stream, undefined);
+        typists.set(stream, undefined);
         onIgnoredError(error);
       }
     }
-    return events.map((event, i) =>
-      several.has(event) ? rowOf(event, owners.get(event.stream)) : rows[i]!,
-    );
+    return events.map((event, i) => {
+      const typist = several.has(event) ? typists.get(event.stream) : undefined;
+      if (!typist) return rows[i]!;
+      let unsure = false;
+      const row = rowOf(event, (client) => {
+        const who = typist(client);
+        if (who === undefined) unsure = true;
+        return who;
+      });
+      return unsure ? { ...row, unsettled: true } : row;
+    });
   }
 
   return {

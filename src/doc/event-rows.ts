@@ -24,6 +24,12 @@ export interface EventRow {
   stream: string;
   type: string;
   summary: string;
+  /**
+   * Its text came from several Yjs clients and not every one's typist is known yet
+   * (ClientOwners.typist): the summary credits the row's writer with that text until
+   * the typist's own event arrives, and asked again then, the row says who typed it.
+   */
+  unsettled?: true;
 }
 
 /** Characters of a summary at most. */

@@ -22,14 +22,21 @@ export const filter = signal<EventFilter>({});
  */
 export let rows: EventRow[] = [];
 export const rowsVersion = signal(0);
-const known = new Set<EventId>();
+/** Each row's index in `rows`. */
+const indexOf = new Map<EventId, number>();
+/**
+ * Rows that credit their writer with text whose typist is not known yet
+ * (EventRow.unsettled), by id, with their stream: asked for again when it moves.
+ */
+const unsettled = new Map<EventId, string>();
 
 function addRows(added: EventRow[]): void {
   let grew = false;
   for (const row of added)
-    if (!known.has(row.id)) {
-      known.add(row.id);
+    if (!indexOf.has(row.id)) {
+      indexOf.set(row.id, rows.length);
       rows.push(row);
+      if (row.unsettled) unsettled.set(row.id, row.stream);
       grew = true;
     }
   if (grew) rowsVersion.value++;
@@ -38,9 +45,26 @@ function addRows(added: EventRow[]): void {
 /** Puts `added` in place of every row read so far: the rows of a new filter. */
 function replaceRows(added: EventRow[]): void {
   rows = [];
-  known.clear();
+  indexOf.clear();
+  unsettled.clear();
   addRows(added);
   rowsVersion.value++; // also when none replace the older ones
+}
+
+/** Rows made again: each takes its older self's place, and the open event's. */
+function updateRows(made: EventRow[]): void {
+  let changed = false;
+  for (const row of made) {
+    const at = indexOf.get(row.id);
+    if (at === undefined) continue;
+    if (!row.unsettled) unsettled.delete(row.id);
+    if (rows[at]!.summary === row.summary) continue;
+    rows[at] = row;
+    changed = true;
+    const open = selected.value;
+    if (open?.row.id === row.id) selected.value = { ...open, row };
+  }
+  if (changed) rowsVersion.value++;
 }
 /** Where the next page starts; undefined once every row is read. */
 export const more = signal<string | undefined>(undefined);
@@ -107,6 +131,43 @@ export async function loadMore(): Promise<void> {
 /** Live rows being made, in delivery order: each batch's joins after the one before. */
 let taking: Promise<void> = Promise.resolve();
 
+/** Unsettled rows are asked for again while among the last this many. */
+const SETTLED_AFTER = 64;
+
+/** Rows asked for after those asked for before; `use` takes them unless a new filter came. */
+function later(ids: EventId[], use: (made: EventRow[]) => void): void {
+  const mine = generation;
+  taking = taking
+    .then(async () => {
+      const made = await (await logService()).rows(ids);
+      // A new filter's first page replaced the rows these would join or change.
+      if (mine === generation) use(made);
+    })
+    .catch((error: unknown) => {
+      if (mine === generation) problem.value = (error as Error).message;
+    });
+}
+
+/**
+ * A batch may hold the event that says who typed text an unsettled row credits to
+ * its writer: such rows of the streams it moved are made again. Only the last
+ * SETTLED_AFTER rows are: a person watches the end, and rows that never settle
+ * (a tab that closed before it saved) must not be asked for at every keystroke;
+ * a new filter reads the older ones anew.
+ */
+function settle(batch: Delivery[]): void {
+  if (unsettled.size === 0) return;
+  const moved = new Set(batch.map((d) => d.event.stream));
+  const from = rows.length - SETTLED_AFTER;
+  const ids: EventId[] = [];
+  for (const [id, stream] of unsettled) {
+    if (indexOf.get(id)! < from) unsettled.delete(id);
+    else if (moved.has(stream)) ids.push(id);
+  }
+  if (ids.length === 0) return;
+  later(ids, updateRows);
+}
+
 /**
  * New events that pass the filter join the rows, once every earlier row is read.
  * Their rows come from the worker: a summary says whose typing an event carried,
@@ -117,20 +178,12 @@ function take(batch: Delivery[]): void {
     heldBack.push(...batch);
     return;
   }
+  settle(batch);
   if (more.value !== undefined) return; // they come with the pages still to read
   const passes = matcherOf(filter.value);
   const ids = batch.filter((d) => passes(d.event)).map((d) => d.event.id);
   if (ids.length === 0) return;
-  const mine = generation;
-  taking = taking
-    .then(async () => {
-      const made = await (await logService()).rows(ids);
-      // A new filter's first page replaced what these rows would have joined.
-      if (mine === generation) addRows(made);
-    })
-    .catch((error: unknown) => {
-      if (mine === generation) problem.value = (error as Error).message;
-    });
+  later(ids, addRows);
 }
 
 /** Follows new events while the explorer is open; returns the way to stop. */

@@ -1,8 +1,13 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
+import * as Y from 'yjs';
+import { openLog } from '../../src/index.ts';
+import { TEXT_EDITED } from '../../src/doc/doc-events.ts';
+import { collect } from '../support/records.ts';
 import { exportedDocument } from '../../bench/tabs-keystroke-large.ts';
 import {
   documentText,
@@ -212,5 +217,63 @@ describe('the event explorer', () => {
     await expect.poll(() => authors(page)).toEqual([]);
     await explorer(page).getByText('0 events', { exact: true }).waitFor();
     await context.close();
+  });
+
+  it('says whose typing a live row carried once that tab’s own event arrives after it', async () => {
+    // Tab 1 types; tab 2 shows it early and types on, so tab 2's event carries
+    // both, and is stored first (src/ui/typing-share.ts).
+    const one = new Y.Doc();
+    const two = new Y.Doc();
+    one.getText('body').insert(0, 'Alice says');
+    const ones = Y.encodeStateAsUpdate(one);
+    Y.applyUpdate(two, ones);
+    two.getText('body').insert(0, 'Bob wants ');
+    const log = await openLog({ actor: 'tabs' });
+    await log.append('doc/carried', {
+      type: TEXT_EDITED,
+      data: Y.encodeStateAsUpdate(two),
+      author: 'Tab 2',
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'forkline-carried-'));
+    const save = async (name: string) => {
+      const path = join(dir, name);
+      const lines = await collect(log.export());
+      writeFileSync(path, lines.map((l) => `${l.trimEnd()}\n`).join(''));
+      return path;
+    };
+    const carrying = await save('carrying.jsonl');
+    await log.append('doc/carried', {
+      type: TEXT_EDITED,
+      data: ones,
+      author: 'Tab 1',
+    });
+    const typed = await save('typed.jsonl');
+    await log.close();
+
+    const { context, page } = await explorerOfOneDocument();
+    const summaries = async () =>
+      await events(page)
+        .locator('tbody tr:not([aria-hidden]) td:nth-child(6)')
+        .allTextContents();
+    try {
+      await importLogFile(page, carrying);
+      // Live, before tab 1's event: the row cannot say yet who typed what.
+      await expect
+        .poll(summaries)
+        .toContainEqual(expect.stringContaining('Alice says'));
+      expect(await summaries()).not.toContainEqual(
+        expect.stringContaining('carried'),
+      );
+      await importLogFile(page, typed);
+      // Tab 1's event settles the row already shown.
+      await expect
+        .poll(summaries)
+        .toContain(
+          'inserted "Bob wants ", carried "Alice says" typed by Tab 1',
+        );
+    } finally {
+      await context.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

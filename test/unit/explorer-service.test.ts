@@ -46,6 +46,10 @@ describe("the event explorer's rows", () => {
       expect(await summary(id)).not.toContain('carried');
       expect(await summary(id)).toContain('Alice says');
     }
+    // Such rows say so, for the page to ask again when the document moves.
+    expect(
+      (await explorer.rows([carrying, third])).map((r) => r.unsettled),
+    ).toEqual([true, true]);
 
     // Tab 1's own event holds its text alone: tab 1 typed it.
     await append('Tab 1', ones);
@@ -58,6 +62,16 @@ describe("the event explorer's rows", () => {
       ['Tab 3', 'inserted "Cy agrees ", carried "Alice says" typed by Tab 1'],
       ['Tab 1', 'inserted "Alice says"'],
     ]);
+    // Tab 2's and tab 3's own typing: no event of theirs held it alone yet.
+    expect(page.rows.map((r) => r.unsettled)).toEqual([true, true, undefined]);
+    // Tab 2 types on alone: every client of its first event has a typist now.
+    const before = Y.encodeStateVector(two);
+    two.getText('body').insert(0, 'Now ');
+    await append('Tab 2', Y.encodeStateAsUpdate(two, before));
+    expect((await explorer.rows([carrying]))[0]).toMatchObject({
+      summary: 'inserted "Bob wants ", carried "Alice says" typed by Tab 1',
+    });
+    expect((await explorer.rows([carrying]))[0]!.unsettled).toBeUndefined();
     expect((await explorer.eventDetail(carrying))!.row.summary).toBe(
       'inserted "Bob wants ", carried "Alice says" typed by Tab 1',
     );
