@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
-import * as Y from 'yjs';
 import { openLog } from '../../src/index.ts';
 import { TEXT_EDITED } from '../../src/doc/doc-events.ts';
+import { carriedTyping } from '../support/carried-typing.ts';
 import { collect } from '../support/records.ts';
 import { exportedDocument } from '../../bench/tabs-keystroke-large.ts';
 import {
@@ -220,18 +220,12 @@ describe('the event explorer', () => {
   });
 
   it('says whose typing a live row carried once that tab’s own event arrives after it', async () => {
-    // Tab 1 types; tab 2 shows it early and types on, so tab 2's event carries
-    // both, and is stored first (src/ui/typing-share.ts).
-    const one = new Y.Doc();
-    const two = new Y.Doc();
-    one.getText('body').insert(0, 'Alice says');
-    const ones = Y.encodeStateAsUpdate(one);
-    Y.applyUpdate(two, ones);
-    two.getText('body').insert(0, 'Bob wants ');
+    // Tab 2's event carries tab 1's early typing, and is stored first.
+    const { typed, carrying: carrier } = carriedTyping();
     const log = await openLog({ actor: 'tabs' });
     await log.append('doc/carried', {
       type: TEXT_EDITED,
-      data: Y.encodeStateAsUpdate(two),
+      data: carrier,
       author: 'Tab 2',
     });
     const dir = mkdtempSync(join(tmpdir(), 'forkline-carried-'));
@@ -244,10 +238,10 @@ describe('the event explorer', () => {
     const carrying = await save('carrying.jsonl');
     await log.append('doc/carried', {
       type: TEXT_EDITED,
-      data: ones,
+      data: typed,
       author: 'Tab 1',
     });
-    const typed = await save('typed.jsonl');
+    const typing = await save('typed.jsonl');
     await log.close();
 
     const { context, page } = await explorerOfOneDocument();
@@ -264,7 +258,7 @@ describe('the event explorer', () => {
       expect(await summaries()).not.toContainEqual(
         expect.stringContaining('carried'),
       );
-      await importLogFile(page, typed);
+      await importLogFile(page, typing);
       // Tab 1's event settles the row already shown.
       await expect
         .poll(summaries)

@@ -5,6 +5,7 @@ import { TEXT_EDITED } from '../../src/doc/doc-events.ts';
 import { openLogOn } from '../../src/log/log.ts';
 import { authorshipIndexes } from '../../worker/authorship-indexes.ts';
 import { createExplorerService } from '../../worker/explorer-service.ts';
+import { carriedTyping } from '../support/carried-typing.ts';
 
 const STREAM = 'doc/plan';
 
@@ -19,18 +20,13 @@ describe("the event explorer's rows", () => {
       authorshipIndexes(log, (e) => errors.push(e)),
       (e) => errors.push(e),
     );
-    // Tab 1 types; tab 2 shows it early and types on, so tab 2's event carries
-    // both. Tab 2's event is stored first, as happens when it saves first.
-    const one = new Y.Doc();
-    const two = new Y.Doc();
-    one.getText('body').insert(0, 'Alice says');
-    const ones = Y.encodeStateAsUpdate(one);
-    Y.applyUpdate(two, ones);
-    two.getText('body').insert(0, 'Bob wants ');
+    // Tab 2's event carries tab 1's early typing, and is stored first, as happens
+    // when it saves first.
+    const { typed: ones, carrying: carrier, two } = carriedTyping();
     const append = async (author: string, data: Uint8Array) =>
       (await log.append(STREAM, { type: TEXT_EDITED, data, author }))[0]!.event
         .id;
-    const carrying = await append('Tab 2', Y.encodeStateAsUpdate(two));
+    const carrying = await append('Tab 2', carrier);
     const summary = async (id: EventId) =>
       (await explorer.rows([id]))[0]!.summary;
 
