@@ -203,11 +203,22 @@ function Figure(props: {
 }) {
   const { name, file, columns, rows, plot } = props;
   const id = `figure-${file}`;
+  const caption = (
+    <figcaption id={id}>
+      <h3>{name}</h3>
+    </figcaption>
+  );
+  // No numbers: no empty table to tab to, and no CSV of nothing to download.
+  if (rows.length === 0)
+    return (
+      <figure class="figure" aria-labelledby={id}>
+        {caption}
+        <p>Nothing yet.</p>
+      </figure>
+    );
   return (
     <figure class="figure" aria-labelledby={id}>
-      <figcaption id={id}>
-        <h3>{name}</h3>
-      </figcaption>
+      {caption}
       {plot.x.length === 0 ? <p>Nothing yet.</p> : <Chart plot={plot} />}
       <div
         class="figure-table"

@@ -129,11 +129,19 @@ describe('insights', () => {
     const { context, tabs } = await openTabs(chromium(), 2);
     const [one, two] = tabs as [Page, Page];
     await newDocument(one, [two], 'Draft');
+    const name = 'Conflicts over time by kind';
+    // No conflict yet: the figure says so, with no empty table or CSV of nothing.
+    await one.getByRole('button', { name: 'Insights' }).click();
+    const figure = insights(one).getByRole('figure', { name });
+    await expect.poll(() => figure.textContent()).toBe(`${name}Nothing yet.`);
+    expect(await figure.getByRole('table').count()).toBe(0);
+    expect(await figure.getByRole('button').count()).toBe(0);
+    await one.getByRole('button', { name: 'Document', exact: true }).click();
+
     await typeTogether([one, two], [' One here.', ' Two here.']);
     await renameTogether([one, two], ['Plan A', 'Plan B']);
 
     await one.getByRole('button', { name: 'Insights' }).click();
-    const name = 'Conflicts over time by kind';
     await expect
       .poll(async () => new Set((await cells(one, name)).map((r) => r[2])), {
         timeout: 10_000,
@@ -142,9 +150,7 @@ describe('insights', () => {
     // Each kind's own colour (its bar's outline) is drawn: two bars of one count
     // in one hour, side by side in the data, stand on each other. Drawn over each
     // other, the text one hid the title one.
-    const canvas = insights(one)
-      .getByRole('figure', { name })
-      .locator('canvas');
+    const canvas = figure.locator('canvas');
     const drawn = (rgb: [number, number, number]) =>
       canvas.evaluate(pixelsOf, rgb);
     // Polled, both: a later delivery draws the chart afresh on a new canvas.
