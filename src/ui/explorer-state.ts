@@ -26,9 +26,9 @@ export const rowsVersion = signal(0);
 const indexOf = new Map<EventId, number>();
 /**
  * Rows that credit their writer with text whose typist is not known yet
- * (EventRow.unsettled), by id, with their stream: asked for again when it moves.
+ * (EventRow.unsettled): asked for again when their stream moves.
  */
-const unsettled = new Map<EventId, string>();
+const unsettled = new Set<EventId>();
 
 function addRows(added: EventRow[]): void {
   let grew = false;
@@ -36,7 +36,7 @@ function addRows(added: EventRow[]): void {
     if (!indexOf.has(row.id)) {
       indexOf.set(row.id, rows.length);
       rows.push(row);
-      if (row.unsettled) unsettled.set(row.id, row.stream);
+      if (row.unsettled) unsettled.add(row.id);
       grew = true;
     }
   if (grew) rowsVersion.value++;
@@ -160,9 +160,10 @@ function settle(batch: Delivery[]): void {
   const moved = new Set(batch.map((d) => d.event.stream));
   const from = rows.length - SETTLED_AFTER;
   const ids: EventId[] = [];
-  for (const [id, stream] of unsettled) {
-    if (indexOf.get(id)! < from) unsettled.delete(id);
-    else if (moved.has(stream)) ids.push(id);
+  for (const id of unsettled) {
+    const at = indexOf.get(id)!;
+    if (at < from) unsettled.delete(id);
+    else if (moved.has(rows[at]!.stream)) ids.push(id);
   }
   if (ids.length === 0) return;
   later(ids, updateRows);
