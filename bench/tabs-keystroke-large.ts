@@ -458,14 +458,21 @@ export const tabsKeystrokeLargeScenario: Scenario = {
       };
       const results: BenchResult[] = [yjs.p50, yjs.p99];
       // DESIGN §13's open.text.100k and open.timeline.100k, each beside the 10k figure.
+      // The issue sets two goals on each: 100 ms, and 1.2 times the 10k figure; a
+      // result carries one, so the second is judged under a name of its own.
       for (const part of ['text', 'timeline'] as const) {
         const small = toResult(`open.${part}.10k`, 'ms', opens[`10k.${part}`]!);
         results.push(small);
-        if (opens[`100k.${part}`])
+        const large = opens[`100k.${part}`];
+        if (large)
           results.push(
-            toResult(`open.${part}.100k`, 'ms', opens[`100k.${part}`]!, {
+            toResult(`open.${part}.100k`, 'ms', large, {
               baseline: small,
               goal: '<= 100',
+            }),
+            toResult(`open.${part}.100k-vs-10k`, 'ms', large, {
+              baseline: small,
+              goal: '<= 1.2x',
             }),
           );
       }
@@ -543,18 +550,43 @@ export const tabsKeystrokeLargeScenario: Scenario = {
           size === 100_000
             ? { p50: '<= 4', p99: '<= 16' }
             : { p50: undefined, p99: undefined };
-        for (const p of ['p50', 'p99'] as const)
-          results.push(
-            toResult(
-              `tabs.keystroke.${label}.${p}`,
-              'ms',
-              samples[`${label}.${p}`]!,
-              {
-                baseline: same[p],
-                ...(goals[p] ? { goal: goals[p] } : {}),
-              },
-            ),
+        for (const p of ['p50', 'p99'] as const) {
+          const figure = toResult(
+            `tabs.keystroke.${label}.${p}`,
+            'ms',
+            samples[`${label}.${p}`]!,
+            {
+              baseline: same[p],
+              ...(goals[p] ? { goal: goals[p] } : {}),
+            },
           );
+          results.push(figure);
+          // The issue's other goals at 100k, each judged under a name of its own:
+          // no worse than Yjs over BroadcastChannel at the same length, and at most
+          // 1.2 times the 10k figure.
+          if (size !== 100_000) continue;
+          results.push(
+            toResult(`${figure.name}-vs-yjs`, 'ms', samples[`${label}.${p}`]!, {
+              baseline: same[p],
+              goal: '<= 1x',
+            }),
+          );
+          const small = results.find(
+            (r) => r.name === `tabs.keystroke.10k.${p}`,
+          );
+          if (small)
+            results.push(
+              toResult(
+                `${figure.name}-vs-10k`,
+                'ms',
+                samples[`${label}.${p}`]!,
+                {
+                  baseline: small,
+                  goal: '<= 1.2x',
+                },
+              ),
+            );
+        }
         if (workerCpu[label] !== undefined)
           results.push({
             name: `tabs.keystroke.${label}.worker-cpu`,
