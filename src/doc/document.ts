@@ -100,7 +100,7 @@ export interface OpenDocumentOptions {
    * after the checkpoint before it, not the history up to it.
    */
   checkpointEvery?: number;
-  /** Between checkpoints, a step (a delta on the one before) this often: 512 by default. */
+  /** Between checkpoints, a step (a delta on the one before) this often: 1024 by default. */
   checkpointStep?: number;
 }
 
