@@ -23,7 +23,7 @@ import {
   selected,
 } from './explorer-state.ts';
 import { openDocAtEvent } from './screens.ts';
-import { dateTimeText } from './time-text.ts';
+import { dateTimeText, instantOf, localOf } from './time-text.ts';
 
 /** Every row has this height (CSS `.events tr`), so the rows on screen follow from the scroll. */
 const ROW_HEIGHT = 28;
@@ -48,26 +48,6 @@ const viewport = signal(600);
 
 const titleOf = (title: string[]) =>
   title.length === 0 ? 'Untitled' : title.join(' / ');
-
-/** A date-time field's value (local time) as RFC 3339, or nothing. */
-const instant = (local: string, end: boolean) =>
-  local
-    ? new Date(new Date(local).getTime() + (end ? 59_999 : 0)).toISOString()
-    : undefined;
-
-/**
- * An instant as a date-time field shows it (local time, to the minute), or ''. The
- * typed fields (author, from, to) start from the filter, which outlives them (back
- * from another view, the table was filtered by a range the fields no longer
- * showed), and are the user's from then on: set from the filter at every drawing,
- * they lost what was being typed whenever another filter changed meanwhile.
- */
-function localOf(iso: string | undefined): string {
-  if (iso === undefined) return '';
-  const at = new Date(iso);
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${String(at.getFullYear()).padStart(4, '0')}-${two(at.getMonth() + 1)}-${two(at.getDate())}T${two(at.getHours())}:${two(at.getMinutes())}`;
-}
 
 /**
  * Every event of the log in a table, filtered by stream, type, author and time,
@@ -108,6 +88,10 @@ function Filters() {
     void query(next);
   };
   const value = (e: Event) => (e.target as HTMLInputElement).value;
+  // The typed fields (author, from, to) start from the filter, which outlives them
+  // (back from another view, the table was filtered by a range the fields no longer
+  // showed), and are the user's from then on: set from the filter at every drawing,
+  // they lost what was being typed whenever another filter changed meanwhile.
   return (
     <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
       <label>
@@ -156,7 +140,7 @@ function Filters() {
         <input
           type="datetime-local"
           defaultValue={localOf(f.from)}
-          onChange={(e) => change({ from: instant(value(e), false) })}
+          onChange={(e) => change({ from: instantOf(value(e), false) })}
         />
       </label>
       <label>
@@ -164,7 +148,7 @@ function Filters() {
         <input
           type="datetime-local"
           defaultValue={localOf(f.to)}
-          onChange={(e) => change({ to: instant(value(e), true) })}
+          onChange={(e) => change({ to: instantOf(value(e), true) })}
         />
       </label>
     </form>

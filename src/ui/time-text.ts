@@ -65,3 +65,41 @@ export function spanText(
       ? end
       : `${start}–${end}`;
 }
+
+/** The latest instant RFC 3339 writes: its years have four digits. */
+const LAST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+/** A date-time field's value: its years may have more than four digits. */
+const LOCAL_DATE_TIME =
+  /^(\d{4,})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,3}))?)?$/;
+
+/**
+ * A date-time field's value (local time, to the minute) as RFC 3339, or nothing for
+ * an empty or unreadable one. `end`: the bound's minute is included, to its last
+ * millisecond. A field takes years up to 275760, which neither RFC 3339 nor
+ * `Date.parse` reads: no event is later than year 9999, so a later bound is its end.
+ */
+export function instantOf(local: string, end: boolean): string | undefined {
+  const parts = LOCAL_DATE_TIME.exec(local);
+  if (!parts) return undefined;
+  const [year, month, day, hours, minutes, seconds, ms] = parts
+    .slice(1)
+    .map((part) => Number(part ?? 0));
+  if (year! > 9999) return new Date(LAST_INSTANT).toISOString();
+  // Not new Date(year, …): that reads years below 100 as 19xx.
+  const at = new Date(2000, 0, 1, hours, minutes, seconds, ms);
+  at.setFullYear(year!, month! - 1, day);
+  const time = at.getTime();
+  if (Number.isNaN(time)) return undefined;
+  return new Date(
+    Math.min(time + (end ? 59_999 : 0), LAST_INSTANT),
+  ).toISOString();
+}
+
+/** An instant as a date-time field shows it (local time, to the minute), or ''. */
+export function localOf(iso: string | undefined): string {
+  if (iso === undefined) return '';
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return '';
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${String(at.getFullYear()).padStart(4, '0')}-${two(at.getMonth() + 1)}-${two(at.getDate())}T${two(at.getHours())}:${two(at.getMinutes())}`;
+}

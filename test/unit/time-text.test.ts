@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { dateTimeText, spanText, timeText } from '../../src/ui/time-text.ts';
+import { isRfc3339 } from '../../src/log/validate.ts';
+import {
+  dateTimeText,
+  instantOf,
+  localOf,
+  spanText,
+  timeText,
+} from '../../src/ui/time-text.ts';
 
 describe('times as the page shows them', () => {
   it('writes what toLocaleString and toLocaleTimeString write', () => {
@@ -40,5 +47,38 @@ describe('times as the page shows them', () => {
     );
     expect(spanText('', '', now)).toBe('');
     expect(spanText('not a time', 'not a time', now)).toBe('not a time');
+  });
+
+  it('reads a date-time field as an RFC 3339 bound, whatever year the field takes', () => {
+    const local = '2026-12-05T10:30';
+    expect(instantOf(local, false)).toBe(new Date(local).toISOString());
+    // An end bound holds its whole minute.
+    expect(Date.parse(instantOf(local, true)!)).toBe(
+      new Date(local).getTime() + 59_999,
+    );
+    expect(localOf(instantOf(local, false))).toBe(local);
+    expect(localOf(instantOf(local, true))).toBe(local);
+    // A field takes years up to 275760, which RFC 3339 cannot write (and whose
+    // minute's end Date cannot hold): no event is later than year 9999's end.
+    for (const far of ['275760-09-13T00:00', '10000-01-01T00:00'])
+      for (const end of [false, true]) {
+        const bound = instantOf(far, end)!;
+        expect(isRfc3339(bound), bound).toBe(true);
+        expect(bound).toBe('9999-12-31T23:59:59.999Z');
+      }
+    // Years below 100 are those years, not 19xx as Date's constructor has them.
+    expect(new Date(instantOf('0050-03-01T00:00', false)!).getFullYear()).toBe(
+      50,
+    );
+    // A field whose step is under a minute shows seconds too.
+    expect(instantOf('2026-12-05T10:30:15', false)).toBe(
+      new Date('2026-12-05T10:30:15').toISOString(),
+    );
+    for (const empty of ['', 'not a time']) {
+      expect(instantOf(empty, false)).toBeUndefined();
+      expect(instantOf(empty, true)).toBeUndefined();
+    }
+    expect(localOf(undefined)).toBe('');
+    expect(localOf('not a time')).toBe('');
   });
 });
