@@ -400,6 +400,14 @@ function Comparison() {
   const chosen = selected.value;
   const section = useRef<HTMLElement>(null);
   const heading = useRef<HTMLHeadingElement>(null);
+  // Focus inside the comparison stays inside as it is drawn again: a side's "Restore
+  // this version" that resolves the conflict has the sides read again, and the
+  // button pressed goes with them (focus fell to the page's top).
+  const hadFocus = section.current?.contains(document.activeElement) ?? false;
+  useLayoutEffect(() => {
+    if (hadFocus && !section.current?.contains(document.activeElement))
+      heading.current?.focus({ preventScroll: true });
+  });
   useLayoutEffect(() => {
     if (!chosen || !focusWanted) return;
     focusWanted = false;

@@ -356,6 +356,43 @@ describe('two tabs of one browser', () => {
     await context.close();
   });
 
+  it('keeps focus in a comparison whose "Restore this version" resolves its conflict', async () => {
+    const { context, tabs } = await openTabs(chromium(), 2);
+    const [one, two] = tabs as [Page, Page];
+    await newDocument(one, [two], 'Draft');
+    await renameTogether([one, two], ['Plan A', 'Plan B']);
+    await expect
+      .poll(() => timeline(one).textContent(), { timeout: 5000 })
+      .toMatch(/1 unresolved/);
+    await timeline(one).getByRole('button', { name: 'Compare' }).click();
+    const comparison = one.getByRole('region', { name: 'Compare versions' });
+    const restore = comparison
+      .getByRole('group', { name: 'Side 1' })
+      .getByRole('button', { name: 'Restore this version' });
+    // From the keyboard: focus on the side's button, then Enter.
+    await restore.focus();
+    const chosen = await comparison
+      .getByRole('group', { name: 'Side 1' })
+      .locator('ins')
+      .textContent();
+    await one.keyboard.press('Enter');
+    await expect.poll(() => title(one).inputValue()).toBe(chosen);
+    await expect.poll(() => timeline(one).textContent()).toMatch(/resolved by/);
+    // The sides were read again as the restore resolved the conflict, the button
+    // with them: focus is on the comparison's heading, not the page's top.
+    await expect
+      .poll(() =>
+        one.evaluate(() => {
+          const el = document.activeElement;
+          return el?.closest('[aria-label="Compare versions"]')
+            ? el.tagName
+            : `outside: ${el?.tagName}`;
+        }),
+      )
+      .toMatch(/^(H3|BUTTON)$/);
+    await context.close();
+  });
+
   it('cuts a chapter pasted into the title to a line, and saves that', async () => {
     const { context, tabs } = await openTabs(chromium(), 2);
     const [one, two] = tabs as [Page, Page];
