@@ -295,8 +295,22 @@ function EventPanel() {
         ))}
       </ul>
     );
+  // The pressed button goes with the panel: focus goes back to the row.
+  const close = () => {
+    selected.value = undefined;
+    if (panelOpener?.isConnected) panelOpener.focus();
+  };
   return (
-    <section class="event-panel" aria-label="Event">
+    <section
+      class="event-panel"
+      aria-label="Event"
+      // Escape inside it closes it, as it closes a comparison.
+      onKeyDown={(e) => {
+        if (e.key !== 'Escape') return;
+        e.preventDefault();
+        close();
+      }}
+    >
       <h3>
         {row.type} by {row.author}
       </h3>
@@ -332,15 +346,7 @@ function EventPanel() {
       <pre class="cloud-event" tabIndex={0} aria-label="CloudEvent">
         {detail.cloudEvent}
       </pre>
-      <button
-        type="button"
-        class="quiet"
-        onClick={() => {
-          selected.value = undefined;
-          // The pressed button goes with the panel: focus goes back to the row.
-          if (panelOpener?.isConnected) panelOpener.focus();
-        }}
-      >
+      <button type="button" class="quiet" onClick={close}>
         Close the event
       </button>
     </section>

@@ -110,6 +110,16 @@ describe('the event explorer', () => {
       one.evaluate(() => document.activeElement?.getAttribute('aria-label'));
     await panel.getByRole('button', { name: 'Close the event' }).click();
     await expect.poll(focusedName).toMatch(/^Open event /);
+    // From the keyboard: Enter opens it, Escape inside it closes it, focus back.
+    await one.keyboard.press('Enter');
+    await panel.getByLabel('CloudEvent').focus();
+    await one.keyboard.press('Escape');
+    await expect
+      .poll(() =>
+        one.getByRole('region', { name: 'Event', exact: true }).count(),
+      )
+      .toBe(0);
+    await expect.poll(focusedName).toMatch(/^Open event /);
     await events(one)
       .getByRole('button', { name: /^Open event/ })
       .first()
