@@ -25,6 +25,14 @@ export interface RestoreData {
   fields: Record<string, { value: Json; supersedes: EventId[] }>;
 }
 
+/**
+ * The titles among a title field's live values: its strings. Another replica may
+ * write any JSON under `title`; what is not a string names nothing, in the list of
+ * documents as in the title's own field (where an object once read "[object Object]").
+ */
+export const titlesOf = (values: readonly Json[] | undefined): string[] =>
+  (values ?? []).filter((v): v is string => typeof v === 'string');
+
 export const streamOfDoc = (docId: string) => `${DOC_PREFIX}${docId}`;
 export const docIdOf = (stream: string) => stream.slice(DOC_PREFIX.length);
 

@@ -4,6 +4,7 @@ import {
   FIELD_SET,
   fieldWritesOf,
   TEXT_EDITED,
+  titlesOf,
   VERSION_RESTORED,
 } from './doc-events.ts';
 import { BODY, DocState } from './doc-state.ts';
@@ -642,10 +643,7 @@ export function summaryOf(registers: Registers): {
   deleted: boolean;
 } {
   return {
-    title: registers
-      .values('title')
-      .map((v) => v.value)
-      .filter((t): t is string => typeof t === 'string'),
+    title: titlesOf(registers.values('title').map((v) => v.value)),
     deleted: registers.values(DELETED_FIELD).some((v) => v.value === true),
   };
 }

@@ -1,8 +1,9 @@
 import { signal } from '@preact/signals';
 import { Component } from 'preact';
 import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
-import type { DocConflict, DocumentView, Json } from '../index.ts';
+import type { DocConflict, DocumentView } from '../index.ts';
 import { diffText, type DiffPart } from '../doc/text-diff.ts';
+import { titlesOf } from '../doc/doc-events.ts';
 import type { ConflictChanges } from '../doc/conflict-changes.ts';
 import {
   changesSince,
@@ -130,7 +131,7 @@ async function compare(conflict: DocConflict) {
 }
 
 const titleOf = (v: DocumentView | undefined) =>
-  (v?.fields.title ?? []).map((t: Json) => String(t)).join(' / ') || 'Untitled';
+  titlesOf(v?.fields.title).join(' / ') || 'Untitled';
 
 /** A long unchanged run shows only its ends. */
 function kept(text: string, first: boolean, last: boolean): string {

@@ -9,6 +9,7 @@ import {
 } from './app-state.ts';
 import { MAX_DELAY_MS, QUIET_MS } from './live-document.ts';
 import { focusText } from './text-focus.ts';
+import { titlesOf } from '../doc/doc-events.ts';
 
 /**
  * A title is a line. The field takes no more than this (a chapter pasted into it is
@@ -47,7 +48,7 @@ interface Renaming {
 export function TitleField() {
   const input = useRef<HTMLInputElement>(null);
   const renaming = useRef<Renaming | undefined>(undefined);
-  const values = (view.value?.fields.title ?? []).map((v) => String(v));
+  const values = titlesOf(view.value?.fields.title);
 
   useEffect(() => {
     const el = input.current;

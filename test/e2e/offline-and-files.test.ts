@@ -16,6 +16,7 @@ import {
   typeTogether,
 } from './support/app.ts';
 import { useChromium } from './support/browser.ts';
+import { openDocument, openLog } from '../../src/index.ts';
 
 const chromium = useChromium();
 
@@ -89,6 +90,38 @@ describe('keeping the log', () => {
 });
 
 describe('export and import', () => {
+  it('names an imported document by the strings among its titles, whatever else was written there', async () => {
+    // Another replica's log: a title and, at once, an object under the title field.
+    const log = await openLog({ actor: 'elsewhere' });
+    const doc = await openDocument(log, 'odd-title');
+    await doc.setField('title', 'Kept', { at: [] });
+    await doc.setField('title', { evil: [1, 2] }, { at: [] });
+    await doc.editText(0, 0, 'Some words.');
+    const file = join(
+      mkdtempSync(join(tmpdir(), 'forkline-odd-')),
+      'odd.jsonl',
+    );
+    const lines: string[] = [];
+    for await (const line of log.export()) lines.push(line);
+    writeFileSync(file, lines.join('\n') + '\n');
+    await log.close();
+
+    const { context, tabs } = await openTabs(chromium(), 1);
+    const [page] = tabs as [Page];
+    await page.getByLabel('Import log').setInputFiles(file);
+    await expect
+      .poll(() => importResult(page).textContent(), { timeout: 10_000 })
+      .toMatch(`Imported ${lines.length} events: ${lines.length} new`);
+    await expect.poll(() => documentText(page)).toBe('Some words.');
+    // The title's field shows the title, as the list does; not "[object Object]".
+    await expect.poll(() => title(page).inputValue()).toBe('Kept');
+    await expect
+      .poll(() => page.getByRole('list', { name: 'Documents' }).textContent())
+      .toContain('Kept');
+    expect(await page.getByText('[object Object]').count()).toBe(0);
+    await context.close();
+  });
+
   it('round-trips a log with conflicts into a fresh profile, twice without change', async () => {
     const source = await openTabs(chromium(), 2);
     const [one, two] = source.tabs as [Page, Page];

@@ -11,6 +11,7 @@ import {
 import { documentService } from '../support/document-service.ts';
 import { assertProperty } from '../support/property.ts';
 import { collect } from '../support/records.ts';
+import { titlesOf } from '../../src/doc/doc-events.ts';
 
 /** `store`, recording the reads a listing makes. */
 function watchingReads(store: Store) {
@@ -77,6 +78,28 @@ describe('the documents list', () => {
         .map((v) => v.value),
     ).toEqual(['Kept']);
     expect(ignored).toHaveLength(2);
+    await Promise.all([log.close(), there.close()]);
+  });
+
+  it('names a document by the strings among its titles: another replica may write any JSON there', async () => {
+    const store = memoryStore();
+    const log = await openLogOn(store);
+    const there = await openLog({ actor: 'there' });
+    const doc = await openDocument(there, 'd');
+    const [seen] = await there.heads('doc/d');
+    await doc.setField('title', 'Kept');
+    // Set at once with other heads: both stay live, as concurrent titles do.
+    await doc.setField('title', { evil: [1, 2] }, { at: seen ? [seen] : [] });
+    await log.ingest(await collect(there.since({})));
+    const view = await (await openDocument(log, 'd')).view();
+    expect(view.fields.title).toEqual(
+      expect.arrayContaining(['Kept', { evil: [1, 2] }]),
+    );
+    // The list, the title's field and a comparison all read it through titlesOf.
+    expect(titlesOf(view.fields.title)).toEqual(['Kept']);
+    expect(await documentService(log, store).listDocuments()).toEqual([
+      { docId: 'd', title: ['Kept'], deleted: false },
+    ]);
     await Promise.all([log.close(), there.close()]);
   });
 
