@@ -637,11 +637,17 @@ export async function restoreVersion(at: EventId[]): Promise<void> {
   if (!doc) return;
   const s = await started;
   await doc.live.flush();
-  await guarded(async () => {
-    // Each event in turn: a restore too large for one event is several, chained.
-    for (const result of await s.restoreDocument(doc.docId, at))
-      written(doc.docId, result);
-  });
+  // This tab's to undo, whether its event or the log's answer comes first.
+  const restored = doc.live.restoring(at);
+  try {
+    await guarded(async () => {
+      // Each event in turn: a restore too large for one event is several, chained.
+      for (const result of await s.restoreDocument(doc.docId, at))
+        written(doc.docId, result);
+    });
+  } finally {
+    restored();
+  }
 }
 
 /** What each writer of a text conflict changed since its fork point, and merged. */

@@ -3,6 +3,7 @@ import {
   LIMITS,
   TEXT_EDITED,
   textUpdateOf,
+  VERSION_RESTORED,
   type AppendResult,
   type EventId,
   type LogEvent,
@@ -35,6 +36,11 @@ const RETRY_MAX_MS = 60_000;
 
 const LOCAL = Symbol('local edit');
 const REMOTE = Symbol('remote edit');
+/**
+ * A text change this tab asked the log for (restoring a version): stored already,
+ * so not sent, but this tab's to undo, as typing is.
+ */
+const OWN = Symbol('own write');
 const EARLY = Symbol('another tab typing');
 
 interface Batch {
@@ -70,6 +76,21 @@ export interface LiveDocumentOptions {
   onPendingChange?(pending: number, error?: Error): void;
   /** Shows typing in the document's other tabs as it is typed, before it is batched. */
   shareTyping?: OpenTypingChannel;
+}
+
+/** A set of heads as one key, whatever their order. */
+const keyOf = (heads: readonly EventId[]) => [...heads].sort().join();
+
+/**
+ * The version a restore event restores (its `data.from`), as `keyOf` writes it; ''
+ * for any other event, or a restore whose data does not read (it came from anyone).
+ */
+function restoredKeyOf(event: LogEvent): string {
+  if (event.type !== VERSION_RESTORED) return '';
+  const from = (event.data as { from?: unknown } | null)?.from;
+  return Array.isArray(from) && from.every((id) => typeof id === 'string')
+    ? keyOf(from)
+    : '';
 }
 
 /** Heads after `event`: it replaces the parents it names. */
@@ -111,9 +132,11 @@ export class LiveDocument {
    * UndoManager does it: an undo is an edit like any other, sent as an event.
    */
   private readonly history = new Y.UndoManager(this.text, {
-    trackedOrigins: new Set([LOCAL]),
+    trackedOrigins: new Set([LOCAL, OWN]),
     captureTimeout: 500,
   });
+  /** Versions this tab asked to restore, by their heads (`keyOf`): see `restoring`. */
+  private readonly restores = new Set<string>();
 
   constructor(private readonly options: LiveDocumentOptions) {
     Y.applyUpdate(this.ydoc, options.state, REMOTE);
@@ -226,10 +249,13 @@ export class LiveDocument {
    */
   receive(events: LogEvent[]): void {
     let changed = false;
+    const own: Uint8Array[] = [];
     this.ydoc.transact(() => {
-      changed = this.take(events);
+      changed = this.take(events, own);
     }, REMOTE);
-    if (changed) this.showChanges();
+    // Outside that transaction: one applied within it takes its origin.
+    for (const update of own) this.applyOwn(update);
+    if (changed || own.length > 0) this.showChanges();
   }
 
   /**
@@ -250,9 +276,29 @@ export class LiveDocument {
     );
     const update = textUpdateOf(event);
     if (update) {
-      Y.applyUpdate(this.ydoc, update, REMOTE);
+      this.applyOwn(update);
       this.showChanges();
     }
+  }
+
+  /**
+   * Says that this tab is restoring the version at `at`: that restore's text change
+   * is this tab's to undo, however it arrives (its event may be delivered before the
+   * log answers the request with it). Undo takes it back alone; without this, Ctrl+Z
+   * right after a restore passed over the typing it had deleted and took back older
+   * typing instead. Returns the function that ends the wait.
+   */
+  restoring(at: EventId[]): () => void {
+    const key = keyOf(at);
+    this.restores.add(key);
+    return () => this.restores.delete(key);
+  }
+
+  /** A text change of this tab's own stored by other means: undone alone, never sent. */
+  private applyOwn(update: Uint8Array): void {
+    this.history.stopCapturing();
+    Y.applyUpdate(this.ydoc, update, OWN);
+    this.history.stopCapturing();
   }
 
   /**
@@ -274,8 +320,11 @@ export class LiveDocument {
     };
   }
 
-  /** `receive`'s work, inside its transaction; whether the text changed. */
-  private take(events: LogEvent[]): boolean {
+  /**
+   * `receive`'s work, inside its transaction; whether the text changed. The updates
+   * of this tab's own restores go into `own`, to apply as its own after it.
+   */
+  private take(events: LogEvent[], own: Uint8Array[]): boolean {
     let changed = false;
     for (const event of events) {
       if (this.applied.has(event.id)) continue;
@@ -295,7 +344,9 @@ export class LiveDocument {
       this.open = undefined;
       this.seen = advance(this.seen, event);
       const update = textUpdateOf(event);
-      if (update) {
+      if (!update) continue;
+      if (this.restores.has(restoredKeyOf(event))) own.push(update);
+      else {
         Y.applyUpdate(this.ydoc, update, REMOTE);
         changed = true;
       }

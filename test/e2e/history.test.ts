@@ -5,6 +5,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
   documentText,
+  text,
   newDocument,
   openTabs,
   pasteIntoText,
@@ -95,6 +96,14 @@ describe('the version history', () => {
       await expect.poll(() => documentText(page)).toBe('First words.');
     // The restore is an event of its own: a version after the latest one.
     await expect.poll(version).not.toBe(latest);
+    // Undone from the keyboard in the tab that restored: the restore, not that
+    // tab's own older typing (the words it deleted were the other tab's).
+    await text(one).focus();
+    await one.keyboard.press('Control+z');
+    for (const page of [one, two])
+      await expect
+        .poll(() => documentText(page))
+        .toBe('First words. And then much more text.');
     await context.close();
   });
 

@@ -1,6 +1,12 @@
 import * as Y from 'yjs';
 import { describe, expect, it, vi } from 'vitest';
-import { LIMITS, openLog, TEXT_EDITED, textUpdateOf } from '../../src/index.ts';
+import {
+  LIMITS,
+  openDocument,
+  openLog,
+  TEXT_EDITED,
+  textUpdateOf,
+} from '../../src/index.ts';
 import type { AppendResult, EventId, Log, LogEvent } from '../../src/index.ts';
 import {
   LiveDocument,
@@ -206,6 +212,48 @@ describe('a tab editing live', () => {
     await a.deliver();
     expect(a.live.text.toString()).toBe('Day 1: museumshello');
     expect(a.live.heads).toEqual([typed.id]);
+  });
+
+  it('takes back a restore it asked for with one undo, however the restore arrives, and no one else’s', async () => {
+    for (const arrival of ['answer', 'delivery', 'elsewhere'] as const) {
+      const log = await seeded();
+      const a = await tab(log, 'Tab 1');
+      const typeAlone = (text: string) =>
+        a.live.edit(
+          [{ index: a.live.text.length, deleteCount: 0, insert: text }],
+          { alone: true },
+        );
+      typeAlone(' one');
+      await a.live.flush();
+      const version = await log.heads(STREAM);
+      typeAlone(' two');
+      await a.live.flush();
+      await a.deliver();
+      // The version before ' two', restored through the document API, as the
+      // worker restores it.
+      const ended =
+        arrival === 'elsewhere' ? () => {} : a.live.restoring(version);
+      const doc = await openDocument(log, 'live');
+      const [restore] = await doc.restore(version);
+      if (arrival === 'answer') a.live.wrote(restore!.event);
+      await a.deliver();
+      ended();
+      expect(a.live.text.toString(), arrival).toBe('hello one');
+      a.live.undo();
+      if (arrival === 'elsewhere') {
+        // Another's restore is not this tab's to take back.
+        expect(a.live.text.toString(), arrival).not.toContain('two');
+        continue;
+      }
+      // The restore, taken back alone: neither ' two' lost nor ' one' with it.
+      expect(a.live.text.toString(), arrival).toBe('hello one two');
+      await a.live.flush();
+      // Saved as an edit like any undo, which another tab receives.
+      const b = await tab(log, 'Tab 2');
+      expect(b.live.text.toString(), arrival).toBe('hello one two');
+      a.live.redo();
+      expect(a.live.text.toString(), arrival).toBe('hello one');
+    }
   });
 
   it('lets a write begun while its typing was on its way build on that typing, and on nothing else new', async () => {
