@@ -2,6 +2,7 @@ import { openLogOn, type Log } from '../src/index.ts';
 import { subscribeRecords, wakeSubscribers } from '../src/log/log.ts';
 import { checkEventFilter } from '../src/log/event-filter.ts';
 import { waitedOn } from '../src/log/yield.ts';
+import { unreadableChanges } from '../src/doc/unreadable.ts';
 import {
   logPagesAfter,
   streamPagesAfter,
@@ -256,7 +257,11 @@ export function createLogService(
         },
       });
     },
-    verifyLog: async () => (await ready()).log.verify(),
+    async verifyLog() {
+      const { log } = await ready();
+      const report = await log.verify();
+      return { ...report, unreadable: await unreadableChanges(log) };
+    },
     async disconnectRelay() {
       relay?.close();
       relay = undefined;

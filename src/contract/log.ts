@@ -12,6 +12,7 @@ import type {
   VersionVector,
 } from '../log/types.ts';
 import type { VerifyReport } from '../log/verify.ts';
+import type { UnreadableChange } from '../doc/unreadable.ts';
 import type { DocumentFacts } from './documents.ts';
 
 export interface OpenOptions {
@@ -112,8 +113,16 @@ export interface LogCore {
     onEvents: (events: LogEvent[]) => void,
     onCaughtUp?: () => void,
   ): Promise<number>;
-  /** Recomputes every id and checks every parent, seq chain and head. */
-  verifyLog(): Promise<VerifyReport>;
+  /**
+   * Recomputes every id and checks every parent, seq chain and head; and names the
+   * document changes the documents leave out because they do not read (`unreadable`:
+   * how many, the first few), which the log's rules cannot see.
+   */
+  verifyLog(): Promise<
+    VerifyReport & {
+      unreadable: { count: number; first: UnreadableChange[] };
+    }
+  >;
   /** Registers for notices (schema upgrade elsewhere, lost connection). */
   watch(onNotice: (notice: WorkerNotice) => void): Promise<void>;
   /** Answers at once, database or not: the page's sign that this worker still runs. */

@@ -90,13 +90,18 @@ describe('keeping the log', () => {
 });
 
 describe('export and import', () => {
-  it('names an imported document by the strings among its titles, whatever else was written there', async () => {
-    // Another replica's log: a title and, at once, an object under the title field.
+  it('names an imported document by the strings among its titles, and Verify names the changes that do not read', async () => {
+    // Another replica's log: a title and, at once, an object under the title field;
+    // and a text edit whose bytes are no Yjs update (every id valid).
     const log = await openLog({ actor: 'elsewhere' });
     const doc = await openDocument(log, 'odd-title');
     await doc.setField('title', 'Kept', { at: [] });
     await doc.setField('title', { evil: [1, 2] }, { at: [] });
     await doc.editText(0, 0, 'Some words.');
+    const [garbage] = await log.append('doc/odd-title', {
+      type: 'doc.text.edited',
+      data: new Uint8Array([250, 1, 2, 3]),
+    });
     const file = join(
       mkdtempSync(join(tmpdir(), 'forkline-odd-')),
       'odd.jsonl',
@@ -119,6 +124,15 @@ describe('export and import', () => {
       .poll(() => page.getByRole('list', { name: 'Documents' }).textContent())
       .toContain('Kept');
     expect(await page.getByText('[object Object]').count()).toBe(0);
+    // The log itself checks out; the change no document reads is named, with why.
+    await page.getByRole('button', { name: 'Verify log' }).click();
+    await expect
+      .poll(() => importResult(page).textContent(), { timeout: 10_000 })
+      .toBe(
+        `Verified ${lines.length} events in 1 stream: every id, parent and sequence checks out.` +
+          ` One document change does not read, and its document shows none or part of it: ` +
+          `${garbage!.event.id} in doc/odd-title, its text change is not a Yjs update: it ends early.`,
+      );
     await context.close();
   });
 
