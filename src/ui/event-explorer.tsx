@@ -155,6 +155,19 @@ function Filters() {
   );
 }
 
+/**
+ * Why a filter finds nothing, where the filter itself says: a time range that ends
+ * before it begins; or, with no range, an author that may be written otherwise
+ * than the Author column writes it (it is matched whole).
+ */
+function whyNone(f: EventFilter): string {
+  if (f.from !== undefined && f.to !== undefined && f.from > f.to)
+    return ': “From” is after “To”.';
+  if (f.author !== undefined && f.from === undefined && f.to === undefined)
+    return ` by “${f.author}”: an author is matched whole, as the Author column writes it.`;
+  return '';
+}
+
 function EventsTable() {
   void rowsVersion.value;
   const box = useRef<HTMLDivElement>(null);
@@ -245,7 +258,7 @@ function EventsTable() {
         {loading.value
           ? 'Reading events…'
           : more.value === undefined
-            ? `${total} ${total === 1 ? 'event' : 'events'}`
+            ? `${total} ${total === 1 ? 'event' : 'events'}${total === 0 ? whyNone(filter.value) : ''}`
             : `${total} events so far; more as you scroll`}
       </p>
     </div>

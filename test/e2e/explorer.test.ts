@@ -57,7 +57,7 @@ describe('the event explorer', () => {
     const other = await tabLabel(two);
 
     await one.getByRole('button', { name: 'Event explorer' }).click();
-    await explorer(one).getByLabel('Author').fill(other);
+    await explorer(one).getByLabel('Author', { exact: true }).fill(other);
     // The filter applies once typing pauses.
     await expect
       .poll(async () => [...new Set(await authors(one))])
@@ -180,9 +180,11 @@ describe('the event explorer', () => {
     await page.clock.install();
     await page.clock.pauseAt(Date.now() + 60_000);
     await explorer(page)
-      .getByLabel('Author')
+      .getByLabel('Author', { exact: true })
       .fill(await tabLabel(page));
-    await explorer(page).getByLabel('From').fill('2999-01-01T00:00');
+    await explorer(page)
+      .getByLabel('From', { exact: true })
+      .fill('2999-01-01T00:00');
     await expect.poll(() => authors(page)).toEqual([]);
     await page.clock.runFor(1_000);
     // The author's query, made now, has been answered: the range still holds.
@@ -195,12 +197,12 @@ describe('the event explorer', () => {
     await page.getByRole('button', { name: 'Document', exact: true }).click();
     await page.getByRole('button', { name: 'Event explorer' }).click();
     await explorer(page).getByText('0 events', { exact: true }).waitFor();
-    expect(await explorer(page).getByLabel('From').inputValue()).toBe(
-      '2999-01-01T00:00',
-    );
-    expect(await explorer(page).getByLabel('Author').inputValue()).toBe(
-      await tabLabel(page),
-    );
+    expect(
+      await explorer(page).getByLabel('From', { exact: true }).inputValue(),
+    ).toBe('2999-01-01T00:00');
+    expect(
+      await explorer(page).getByLabel('Author', { exact: true }).inputValue(),
+    ).toBe(await tabLabel(page));
     await context.close();
   });
 
@@ -208,7 +210,7 @@ describe('the event explorer', () => {
     const { context, page } = await explorerOfOneDocument();
     await page.clock.install();
     await page.clock.pauseAt(Date.now() + 60_000);
-    const author = explorer(page).getByLabel('Author');
+    const author = explorer(page).getByLabel('Author', { exact: true });
     await author.fill('Zed');
     await explorer(page).getByLabel('Type').selectOption('Text edits');
     await expect
@@ -216,16 +218,39 @@ describe('the event explorer', () => {
       .toBe('false');
     expect(await author.inputValue()).toBe('Zed');
     await page.clock.runFor(1_000);
-    await explorer(page).getByText('0 events', { exact: true }).waitFor();
+    await explorer(page)
+      .getByText(/^0 events by “Zed”/)
+      .waitFor();
     expect(await author.inputValue()).toBe('Zed');
     await context.close();
   });
 
   it('finds nothing in a time range after the last event', async () => {
     const { context, page } = await explorerOfOneDocument();
-    await explorer(page).getByLabel('From').fill('2999-01-01T00:00');
+    await explorer(page)
+      .getByLabel('From', { exact: true })
+      .fill('2999-01-01T00:00');
     await expect.poll(() => authors(page)).toEqual([]);
     await explorer(page).getByText('0 events', { exact: true }).waitFor();
+    // A range that ends before it begins says so.
+    await explorer(page)
+      .getByLabel('To', { exact: true })
+      .fill('2998-01-01T00:00');
+    await explorer(page)
+      .getByText('0 events: “From” is after “To”.', { exact: true })
+      .waitFor();
+    // As does an author written otherwise than the column writes it.
+    await explorer(page).getByLabel('From', { exact: true }).fill('');
+    await explorer(page).getByLabel('To', { exact: true }).fill('');
+    await explorer(page)
+      .getByLabel('Author', { exact: true })
+      .fill('nobody here');
+    await explorer(page)
+      .getByText(
+        '0 events by “nobody here”: an author is matched whole, as the Author column writes it.',
+        { exact: true },
+      )
+      .waitFor();
     await context.close();
   });
 
