@@ -1,7 +1,7 @@
 import { parseHlc } from '../log/hlc.ts';
 import { compareCanonical } from '../log/store.ts';
 import type { Conflict, EventId, Log, LogEvent } from '../log/types.ts';
-import { DELETED_FIELD, textUpdateOf } from './doc-events.ts';
+import { DELETED_FIELD, readableTextUpdate } from './doc-events.ts';
 import { writerKey, writerNames } from './writers.ts';
 import type { DocState } from './doc-state.ts';
 import {
@@ -126,14 +126,15 @@ async function textEpisodes(
   const out: DocConflict[] = [];
   for (const episode of episodes) {
     const events = (await eventsOf(log, [...episode.events])).filter(
-      (e) => textUpdateOf(e) !== undefined,
+      // One that does not read touched no text: the fold passes over it too.
+      (e) => readableTextUpdate(e) !== undefined,
     );
     const writers = new Set(events.map(writerKey));
     if (writers.size < 2) continue;
     positions ??= new ItemPositions(state.text);
     const ranges = new Map<string, TouchedRange[]>();
     for (const e of events) {
-      const range = positions.rangeOf(textUpdateOf(e)!);
+      const range = positions.rangeOf(readableTextUpdate(e)!);
       const writer = writerKey(e);
       if (!range) continue;
       const mine = ranges.get(writer);

@@ -81,6 +81,19 @@ export function fieldWritesOf(
   return [];
 }
 
+/**
+ * The Yjs update an event carries, or undefined for events without text and for
+ * another replica's that does not read (`textUpdateOf` throws on those): for
+ * readers that pass such an event over, as the fold does.
+ */
+export function readableTextUpdate(event: LogEvent): Uint8Array | undefined {
+  try {
+    return textUpdateOf(event);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The Yjs update an event carries, or undefined for events without text. */
 export function textUpdateOf(event: LogEvent): Uint8Array | undefined {
   if (event.type === TEXT_EDITED) {

@@ -6,11 +6,11 @@ import {
   TEXT_EDITED,
   VERSION_RESTORED,
   randomActorId,
-  textUpdateOf,
   type AppendResult,
   type DocumentView,
   type EventId,
 } from '../index.ts';
+import { readableTextUpdate } from '../doc/doc-events.ts';
 import type {
   Delivery,
   DocumentFacts,
@@ -524,7 +524,8 @@ async function committedEarlier(
   update: Uint8Array,
 ): Promise<AppendResult | undefined> {
   for (const { event, position: at } of await s.readAfter(stream, position)) {
-    const data = textUpdateOf(event);
+    // Another replica's that does not read is not ours either.
+    const data = readableTextUpdate(event);
     if (
       // Our exact bytes (they embed this tab's Yjs client id), whatever actor the
       // worker wrote them under and whatever label another tab shares with us.

@@ -9,6 +9,7 @@ import {
   type LogEvent,
   type TextSplice,
 } from '../index.ts';
+import { readableTextUpdate } from '../doc/doc-events.ts';
 import { PIECE_BYTES, piecesOfUpdate } from '../doc/update-pieces.ts';
 import {
   TypingShare,
@@ -91,6 +92,19 @@ function restoredKeyOf(event: LogEvent): string {
   return Array.isArray(from) && from.every((id) => typeof id === 'string')
     ? keyOf(from)
     : '';
+}
+
+/**
+ * Applies a Yjs update from the log; false when it does not decode (Yjs may have
+ * taken part of it, as the worker's fold does).
+ */
+function applyFromLog(doc: Y.Doc, update: Uint8Array, origin: symbol): boolean {
+  try {
+    Y.applyUpdate(doc, update, origin);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Heads after `event`: it replaces the parents it names. */
@@ -297,7 +311,7 @@ export class LiveDocument {
   /** A text change of this tab's own stored by other means: undone alone, never sent. */
   private applyOwn(update: Uint8Array): void {
     this.history.stopCapturing();
-    Y.applyUpdate(this.ydoc, update, OWN);
+    applyFromLog(this.ydoc, update, OWN);
     this.history.stopCapturing();
   }
 
@@ -328,11 +342,17 @@ export class LiveDocument {
     let changed = false;
     for (const event of events) {
       if (this.applied.has(event.id)) continue;
+      // Another replica's change may not read (a text edit of no bytes, bytes that
+      // are no Yjs update): passed over, as the worker's fold passes over it
+      // (`DocState.apply`), and the events after it in the delivery still taken.
+      // Thrown, it stopped the delivery there, and this tab's text lacked them.
+      const update = readableTextUpdate(event);
       // Ours when it carries the exact bytes of a batch this tab sent (they embed this
       // tab's own Yjs client id). Not by actor: after an actor fork the worker writes
       // under a fresh one the page has not been told of. Not by author: a duplicated
       // tab starts with its original's label.
-      const sent = event.type === TEXT_EDITED ? this.sentAs(event) : undefined;
+      const sent =
+        event.type === TEXT_EDITED && update ? this.sentAs(update) : undefined;
       if (sent) {
         // Our own event, delivered before its append resolved (or after its worker died).
         this.acknowledge(event, sent);
@@ -343,13 +363,9 @@ export class LiveDocument {
       // Edits typed so far did not see this event: close their batch.
       this.open = undefined;
       this.seen = advance(this.seen, event);
-      const update = textUpdateOf(event);
       if (!update) continue;
       if (this.restores.has(restoredKeyOf(event))) own.push(update);
-      else {
-        Y.applyUpdate(this.ydoc, update, REMOTE);
-        changed = true;
-      }
+      else if (applyFromLog(this.ydoc, update, REMOTE)) changed = true;
     }
     return changed;
   }
@@ -465,9 +481,8 @@ export class LiveDocument {
     return true;
   }
 
-  private sentAs(event: LogEvent): Batch | undefined {
-    const update = textUpdateOf(event);
-    if (!update) return undefined;
+  /** The batch this tab sent as exactly `update`, if any. */
+  private sentAs(update: Uint8Array): Batch | undefined {
     return this.batches.find(
       (b) =>
         b.sent !== undefined &&

@@ -307,6 +307,39 @@ describe('replicas of a document', () => {
   });
 });
 
+describe('a change of another replica that does not read', () => {
+  it('is passed over by the view, its text and its conflicts, never thrown', async () => {
+    const log = await openLog({ actor: 'here' });
+    const doc = await openDocument(log, 'odd', { author: 'Tab 1' });
+    await doc.editText(0, 0, 'Base text.');
+    const base = await log.heads('doc/odd');
+    await doc.editText(10, 0, ' Mine.', { at: base });
+    // Concurrent with that edit, every id valid: the log stores them.
+    const odd: EventId[] = [];
+    for (const data of [{ not: 'bytes' }, new Uint8Array([250, 1, 2])]) {
+      const [stored] = await log.append(
+        'doc/odd',
+        { type: 'doc.text.edited', data: data as never, author: 'Odd' },
+        { expected: base },
+      );
+      odd.push(stored!.event.id);
+    }
+    const ignored: unknown[] = [];
+    const view = await (
+      await openDocument(log, 'odd', { onIgnoredError: (e) => ignored.push(e) })
+    ).view();
+    expect(view.text).toBe('Base text. Mine.');
+    // The edit of no bytes is no text edit; the bytes that are no Yjs update
+    // touched no text, so the episode with it overlaps nothing.
+    const text = view.conflicts.filter((c) => c.kind === 'text');
+    expect(text.flatMap((c) => c.events)).not.toContain(odd[0]);
+    expect(
+      text.every((c) => !(c as { overlapping?: boolean }).overlapping),
+    ).toBe(true);
+    expect(ignored.length).toBeGreaterThan(0);
+  });
+});
+
 describe('two devices writing under one label', () => {
   it('are two writers: named apart in the conflict, and a side each when compared', async () => {
     const a = await openLog({ actor: 'device-a-3kQ9' });

@@ -256,6 +256,24 @@ describe('a tab editing live', () => {
     }
   });
 
+  it('passes over a delivered change that does not read, and takes the ones after it', async () => {
+    const log = await seeded();
+    const a = await tab(log, 'Tab 1');
+    const b = await tab(log, 'Tab 2');
+    // Another replica's, every id valid: the log stores what its rules allow.
+    for (const data of [{ not: 'bytes' }, new Uint8Array([250, 1, 2])] as const)
+      await log.append(STREAM, { type: TEXT_EDITED, data: data as never });
+    await log.append(STREAM, {
+      type: 'doc.version.restored',
+      data: { from: [], text: 42, fields: {} },
+    });
+    b.type(5, ' world');
+    await b.live.flush();
+    // One delivery: three changes that do not read, then b's typing.
+    await a.deliver();
+    expect(a.live.text.toString()).toBe('hello world');
+  });
+
   it('lets a write begun while its typing was on its way build on that typing, and on nothing else new', async () => {
     const log = await seeded();
     const [a, b] = [await tab(log, 'Tab 1'), await tab(log, 'Tab 2')];
