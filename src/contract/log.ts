@@ -115,8 +115,8 @@ export interface LogCore {
   ): Promise<number>;
   /**
    * Recomputes every id and checks every parent, seq chain and head; and names the
-   * document changes the documents leave out because they do not read (`unreadable`:
-   * how many, the first few), which the log's rules cannot see.
+   * document changes that do not read, which the log's rules cannot see and the
+   * documents fold as nothing or in part (`unreadable`: how many, the first few).
    */
   verifyLog(): Promise<
     VerifyReport & {
