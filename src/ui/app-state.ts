@@ -10,6 +10,7 @@ import {
   type DocumentView,
   type EventId,
 } from '../index.ts';
+import type { UnreadableChange } from '../doc/unreadable.ts';
 import { readableTextUpdate } from '../doc/doc-events.ts';
 import type {
   Delivery,
@@ -732,24 +733,37 @@ export async function verifyLog(): Promise<void> {
   const s = await started;
   transferResult.value = 'Verifying…';
   const report = await s.verifyLog();
-  const { count, first } = report.unreadable;
-  // The log may be sound and still hold changes no document can read (another
-  // replica's, an imported file's): a document folds them as nothing (or, for a
-  // malformed Yjs update, as much of it as Yjs takes), and only says so here.
-  const unreadable =
-    count === 0
-      ? ''
-      : ` ${count === 1 ? 'One document change does' : `${count} document changes do`} not read, and ${count === 1 ? 'its document shows' : 'their documents show'} none or part of ${count === 1 ? 'it' : 'them'}: ${first
-          .slice(0, 3)
-          .map((u) => `${u.id} in ${u.stream}, ${u.reason}`)
-          .join('; ')}${count > 3 ? '; …' : ''}.`;
   transferResult.value =
     (report.ok
       ? `Verified ${report.events} events in ${report.streams} stream${report.streams === 1 ? '' : 's'}: every id, parent and sequence checks out.`
       : `Verification found ${report.problems.length} problem(s): ${report.problems
           .slice(0, 3)
           .map((p) => `${p.subject}: ${p.problem}`)
-          .join('; ')}`) + unreadable;
+          .join('; ')}`) + unreadableText(report.unreadable);
+}
+
+/**
+ * The document changes that do not read, after the log's own report: the log may be
+ * sound and still hold them (another replica's, an imported file's). A document
+ * folds them as nothing (or, a malformed Yjs update, as much as Yjs takes), and only
+ * this says so.
+ */
+function unreadableText({
+  count,
+  first,
+}: {
+  count: number;
+  first: UnreadableChange[];
+}): string {
+  if (count === 0) return '';
+  const named = first
+    .slice(0, 3)
+    .map((u) => `${u.id} in ${u.stream}, ${u.reason}`)
+    .join('; ');
+  const more = count > 3 ? '; …' : '';
+  return count === 1
+    ? ` One document change does not read, and its document shows none or part of it: ${named}${more}.`
+    : ` ${count} document changes do not read, and their documents show none or part of them: ${named}${more}.`;
 }
 
 /** Imports a JSON Lines file: all or nothing, errors name the line. */
