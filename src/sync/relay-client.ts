@@ -17,10 +17,23 @@ export type SyncState =
   | { kind: 'connecting' }
   | { kind: 'syncing'; outstanding: number }
   | { kind: 'synced'; at: string }
+  /** The relay could not be reached, or the connection was lost. */
   | { kind: 'offline'; retryInMs: number; reason: string }
+  /**
+   * The relay (or this client) ended the connection, saying why: a full log, a
+   * batch it could not store or refused, too many messages. Sync retries.
+   */
+  | { kind: 'interrupted'; retryInMs: number; reason: string }
   /** Someone else wrote under an actor id this log holds (DESIGN §3); sync retries. */
   | { kind: 'forked'; retryInMs: number; reason: string }
   | { kind: 'refused'; reason: string };
+
+/**
+ * Whether a close says why the connection ended, as the protocol's own codes (and
+ * a message too big) do, rather than that it was lost or the relay went away.
+ */
+const saysWhy = (code: number): boolean =>
+  (code >= 4000 && code < 5000) || code === CLOSE.tooBig;
 
 /**
  * Why a connection closed that the relay gave no reason for, in words: 1006 is a
@@ -63,6 +76,13 @@ export function connectToRelay(
 ): RelayClient {
   const min = options.minDelayMs ?? 500;
   const max = options.maxDelayMs ?? 30_000;
+  /**
+   * The next wait's bound. It starts over only once a connection has done some
+   * good: the relay took a batch of this log's, this log stored some of the
+   * relay's, or both hold the same. Not on the relay's welcome: a relay that
+   * greets and then refuses (a full log, a batch it will not store) would be asked
+   * again at once, with the same batch, as long as the page is open.
+   */
   let delay = min;
   let socket: SocketLike | undefined;
   let session: SyncSession | undefined;
@@ -85,8 +105,10 @@ export function connectToRelay(
     if (!current) return;
     current.caughtUp().then((done) => {
       if (current !== session) return;
-      if (done) state({ kind: 'synced', at: new Date().toISOString() });
-      else state({ kind: 'syncing', outstanding: current.outstanding });
+      if (done) {
+        delay = min;
+        state({ kind: 'synced', at: new Date().toISOString() });
+      } else state({ kind: 'syncing', outstanding: current.outstanding });
     }, failed);
   };
 
@@ -123,7 +145,6 @@ export function connectToRelay(
         const message = decodeMessage(text);
         if (message.type !== 'welcome')
           throw new Error(`expected welcome, got ${message.type}`);
-        delay = min;
         session = new SyncSession(
           log,
           {
@@ -131,7 +152,16 @@ export function connectToRelay(
             close: (code, reason) => ws.close(code, reason),
           },
           message.vector,
-          { onIngested: options.onIngested, onProgress: settle },
+          {
+            onIngested(stored) {
+              delay = min;
+              options.onIngested?.(stored);
+            },
+            onProgress({ acknowledged }) {
+              if (acknowledged > 0) delay = min;
+              settle();
+            },
+          },
         );
         void session.push().then(settle, failed);
       } catch (error) {
@@ -157,7 +187,12 @@ export function connectToRelay(
       const wait = Math.round(delay * (0.5 + Math.random() / 2));
       delay = Math.min(max, delay * 2);
       state({
-        kind: code === CLOSE.actorFork ? 'forked' : 'offline',
+        kind:
+          code === CLOSE.actorFork
+            ? 'forked'
+            : saysWhy(code)
+              ? 'interrupted'
+              : 'offline',
         retryInMs: wait,
         reason: reason || closedWithout(code),
       });

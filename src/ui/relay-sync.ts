@@ -302,6 +302,8 @@ export function describeSync(
       return `Synced ${timeText(state.at)}`;
     case 'offline':
       return `Relay unreachable (${state.reason}); ${retry(state)}`;
+    case 'interrupted':
+      return `Sync interrupted (${state.reason}); changes stay in this browser; ${retry(state)}`;
     case 'forked':
       return `Another device wrote under this log's device id (${state.reason}); this browser now writes under a new id and keeps syncing.`;
     case 'refused':

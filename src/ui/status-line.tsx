@@ -17,7 +17,10 @@ export function StatusLine() {
   else text = 'All changes saved';
   if (recovered.value && !notice.value) text = `${recovered.value} ${text}`;
   const problem = Boolean(
-    error || notice.value || syncState.value?.kind === 'refused',
+    error ||
+    notice.value ||
+    syncState.value?.kind === 'refused' ||
+    syncState.value?.kind === 'interrupted',
   );
   return (
     <p role="status" class={problem ? 'status status-problem' : 'status'}>

@@ -19,6 +19,20 @@ describe('the status line on syncing', () => {
     );
   });
 
+  it('says the sync was interrupted, not that the relay is unreachable, when the relay closed with a reason', () => {
+    const retryAt = Date.parse('2026-12-04T12:30:05Z');
+    expect(
+      describeSync({
+        kind: 'interrupted',
+        reason: 'log full: it may hold at most 40 events',
+        retryInMs: 13_000,
+        retryAt,
+      }),
+    ).toBe(
+      `Sync interrupted (log full: it may hold at most 40 events); changes stay in this browser; next try at ${timeText(retryAt)}`,
+    );
+  });
+
   it("shows the relay's reason for closing as text, never as markup, and the next try from this page's clock", () => {
     const host = document.body.appendChild(document.createElement('div'));
     try {

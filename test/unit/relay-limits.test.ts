@@ -335,3 +335,59 @@ describe.each(['files', 'postgres'] as const)(
     );
   },
 );
+
+describe("the app's sync client, refused after the relay's welcome", () => {
+  const waits = (states: SyncState[], kind: SyncState['kind']) =>
+    states.flatMap((s) =>
+      s.kind === kind && 'retryInMs' in s ? [s.retryInMs] : [],
+    );
+
+  it('backs off from a full log as from an unreachable relay, and says what the relay said', async () => {
+    const relay = await relayWith({ maxLogEvents: 3 });
+    const log = await openLog();
+    cleanups.push(() => log.close());
+    for (let i = 0; i < 5; i++)
+      await log.append('doc/full', { type: 'test.full', data: { i } });
+    const { states } = syncClient(log, relay);
+    await until(() => waits(states, 'interrupted').length >= 5);
+    // Bounds of 20, 40, 80, 160 and 200 ms, each wait a random 0.5–1 of its bound:
+    // before, every welcome started the bound over, and the client asked again
+    // within 20 ms, with the same refused batch, for as long as it ran.
+    const [, second, , fourth, fifth] = waits(states, 'interrupted');
+    expect(second).toBeGreaterThanOrEqual(20);
+    expect(fourth).toBeGreaterThanOrEqual(80);
+    expect(fifth).toBeGreaterThanOrEqual(100);
+    expect(states.find((s) => s.kind === 'interrupted')).toMatchObject({
+      reason: 'log full: it may hold at most 3 events',
+    });
+    expect(states.some((s) => s.kind === 'offline')).toBe(false);
+  });
+
+  it('starts its backoff over once a connection has synced', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'forkline-backoff-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    let server = await startRelayServer({ dataDir });
+    const { logId, token } = await server.relay.createLog();
+    const port = server.port;
+    const log = await openLog();
+    cleanups.push(() => log.close());
+    await log.append('doc/backoff', { type: 'test.backoff', data: {} });
+    const { states } = syncClient(log, { url: server.url, logId, token });
+    cleanups.push(() => server.stop());
+    const synced = () => states.filter((s) => s.kind === 'synced').length;
+    await until(() => synced() >= 1);
+    // Down long enough for the bound to grow, then back, and synced again.
+    await server.stop();
+    await until(() => waits(states, 'offline').length >= 4);
+    server = await startRelayServer({ dataDir }, port);
+    const before = states.length;
+    await until(() => states.slice(before).some((s) => s.kind === 'synced'));
+    const grown = waits(states, 'offline').at(-1)!;
+    expect(grown).toBeGreaterThanOrEqual(40);
+    const seen = states.length;
+    await server.stop();
+    await until(() => states.slice(seen).some((s) => s.kind === 'offline'));
+    const [first] = waits(states.slice(seen), 'offline');
+    expect(first).toBeLessThanOrEqual(20);
+  });
+});
