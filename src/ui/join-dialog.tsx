@@ -140,12 +140,29 @@ function CurrentRelay({
   next: RelayConfig;
 }) {
   if (!current) return null;
-  if (current.url === next.url && current.logId === next.logId)
-    return <p>This browser already syncs with this log.</p>;
+  if (current.url === next.url && current.logId === next.logId) {
+    if (current.token === next.token)
+      return <p>This browser already syncs with this log.</p>;
+    // A link with another token for the same log: perhaps a mistyped one, which
+    // the relay would refuse. Joining must not pass for harmless.
+    return (
+      <p class="warning">
+        This browser already syncs with this log, with another token: joining
+        swaps it for this link's. If the relay refuses this one, Sync offers to
+        go back to the link it uses now.
+      </p>
+    );
+  }
+  // Two relays on one host differ in their URL: then the URL says which is which.
+  const where =
+    current.url !== next.url && hostOf(current.url) === hostOf(next.url)
+      ? current.url
+      : hostOf(current.url);
   return (
     <p>
       This replaces the relay this browser syncs with now,{' '}
-      <strong>{hostOf(current.url)}</strong> (log <code>{current.logId}</code>).
+      <strong>{where}</strong> (log <code>{current.logId}</code>). If the relay
+      refuses the new link, Sync offers to go back to this one.
     </p>
   );
 }

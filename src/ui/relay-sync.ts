@@ -13,10 +13,22 @@ import { WorkerStoppedError } from './log-supervisor.ts';
 import { timeText } from './time-text.ts';
 
 const CONFIG_KEY = 'forkline.relay';
+/** The relay a join replaced, until the new one syncs: a refused link can be undone. */
+const PREVIOUS_KEY = 'forkline.relay.previous';
 const LOCK = 'forkline:relay-leader';
 
 /** This profile's relay, if it syncs through one. */
-export const relayConfig = signal<RelayConfig | undefined>(loadConfig());
+export const relayConfig = signal<RelayConfig | undefined>(
+  loadConfig(CONFIG_KEY),
+);
+/**
+ * The relay this profile synced with before it joined the current one, kept until
+ * the current one syncs: joining a link the relay refuses (a mistyped token) would
+ * otherwise lose the link that worked.
+ */
+export const previousRelay = signal<RelayConfig | undefined>(
+  loadConfig(PREVIOUS_KEY),
+);
 /**
  * How syncing stands, as the leading tab reports it (every tab shows it). A retry
  * is stamped with when it is due (ms since the epoch): "retrying in 13 s" said
@@ -52,9 +64,9 @@ let reconnect: (() => Promise<void>) | undefined;
 type StateMessage =
   { kind: 'state'; state: ShownSyncState | null } | { kind: 'ask' };
 
-function loadConfig(): RelayConfig | undefined {
+function loadConfig(key: string): RelayConfig | undefined {
   try {
-    const raw = localStorage.getItem(CONFIG_KEY);
+    const raw = localStorage.getItem(key);
     return raw ? (JSON.parse(raw) as RelayConfig) : undefined;
   } catch {
     return undefined;
@@ -128,8 +140,25 @@ export async function confirmJoin(trusted: boolean): Promise<void> {
       `Joining a relay on another server needs your consent: tick "I trust ${pending.plan.host} with this log".`,
     );
   pendingJoin.value = undefined;
+  const replaced = relayConfig.value;
   await disconnect();
+  if (replaced && !sameRelay(replaced, pending.plan.config))
+    keepPrevious(replaced);
   use(pending.plan.config);
+}
+
+/** The user pressed "Go back to the previous link": the join is undone. */
+export async function rejoinPrevious(): Promise<void> {
+  const previous = previousRelay.value;
+  if (!previous) throw new Error('There is no previous link to go back to.');
+  await disconnect();
+  use(previous);
+}
+
+function keepPrevious(config: RelayConfig | undefined): void {
+  if (config) localStorage.setItem(PREVIOUS_KEY, JSON.stringify(config));
+  else localStorage.removeItem(PREVIOUS_KEY);
+  previousRelay.value = config;
 }
 
 /** The user pressed "Cancel": the link is forgotten and nothing changes. */
@@ -154,8 +183,9 @@ export function startRelaySync(worker: Remote<LogService>): void {
   });
   states?.postMessage({ kind: 'ask' } satisfies StateMessage);
   addEventListener('storage', (e: StorageEvent) => {
+    if (e.key === PREVIOUS_KEY) previousRelay.value = loadConfig(PREVIOUS_KEY);
     if (e.key !== CONFIG_KEY) return;
-    relayConfig.value = loadConfig();
+    relayConfig.value = loadConfig(CONFIG_KEY);
     // Another tab joined another log or stopped syncing: if this tab leads with
     // the old relay, it stops sending to it, and the lock goes to the new one.
     following = following.then(async () => {
@@ -177,6 +207,9 @@ function lead(): void {
         (resolve) => (releaseLeadership = resolve),
       );
       const report = (reported: SyncState) => {
+        // The link works: there is nothing to go back to any more.
+        if (reported.kind === 'synced' && previousRelay.value)
+          keepPrevious(undefined);
         const state = stamped(reported);
         syncState.value = state;
         states?.postMessage({ kind: 'state', state } satisfies StateMessage);
@@ -275,6 +308,7 @@ export async function shareThroughThisRelay(): Promise<void> {
 }
 
 export async function disconnect(): Promise<void> {
+  keepPrevious(undefined);
   localStorage.removeItem(CONFIG_KEY);
   relayConfig.value = undefined;
   syncState.value = undefined;

@@ -3,6 +3,8 @@ import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import {
   disconnect,
   offerJoin,
+  previousRelay,
+  rejoinPrevious,
   relayConfig,
   shareLink,
   shareThroughThisRelay,
@@ -63,6 +65,7 @@ export function SyncPanel() {
   const config = relayConfig.value;
   const state = syncState.value;
   const refused = state?.kind === 'refused' ? state : undefined;
+  const previous = previousRelay.value;
   const link = useRef<HTMLInputElement>(null);
   const share = useRef<HTMLButtonElement>(null);
   const keep = useRef<HTMLButtonElement>(null);
@@ -111,7 +114,24 @@ export function SyncPanel() {
           <p class="hint" aria-live="polite">
             {copied.value}
           </p>
-          {refused ? (
+          {refused && previous ? (
+            // A join replaced a link that worked: one press undoes it.
+            <>
+              <p class="problem">
+                This link does not work: the relay refused it ({refused.reason}
+                ). The link this browser synced with before still may.
+              </p>
+              <button
+                type="button"
+                onClick={() => {
+                  focusNext.value = 'link';
+                  attempt(rejoinPrevious);
+                }}
+              >
+                Go back to the previous link
+              </button>
+            </>
+          ) : refused ? (
             // The link is dead: passing it on would only pass the refusal on.
             <p class="problem">
               This link does not work: the relay refused it ({refused.reason}

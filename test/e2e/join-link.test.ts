@@ -162,6 +162,64 @@ describe('opening a share link', () => {
     await Promise.all([one.context.close(), two.context.close()]);
   });
 
+  it('warns that a link with another token for this log swaps the token, and offers the link that worked when the relay refuses it', async () => {
+    const current = await createLog(home);
+    const one = await openApp(home);
+    await joinLog(one.page, current);
+    const mistyped = { ...current, token: `${current.token.slice(0, -2)}zz` };
+
+    await one.page.evaluate(
+      (hash) => (location.hash = hash),
+      fragment(mistyped),
+    );
+    await expect
+      .poll(() => dialog(one.page).textContent())
+      .toContain(
+        "This browser already syncs with this log, with another token: joining swaps it for this link's.",
+      );
+    await dialog(one.page).getByRole('button', { name: 'Join' }).click();
+    const sync = one.page.getByRole('region', { name: 'Sync' });
+    await expect
+      .poll(() => sync.textContent(), { timeout: 20_000 })
+      .toContain('This link does not work: the relay refused it');
+    expect(JSON.parse((await storedRelay(one.page))!)).toEqual(mistyped);
+
+    await sync
+      .getByRole('button', { name: 'Go back to the previous link' })
+      .click();
+    await expect
+      .poll(() => status(one.page).textContent(), { timeout: 20_000 })
+      .toMatch(/Synced/);
+    expect(JSON.parse((await storedRelay(one.page))!)).toEqual(current);
+    // Synced again: the link that worked is the one to share, and nothing is left to go back to.
+    expect(
+      await sync
+        .getByRole('button', { name: 'Go back to the previous link' })
+        .count(),
+    ).toBe(0);
+    expect(
+      await one.page.evaluate(() =>
+        localStorage.getItem('forkline.relay.previous'),
+      ),
+    ).toBeNull();
+    await one.context.close();
+  });
+
+  it('names the current relay by its URL when the link names another relay URL on the same host', async () => {
+    const current = await createLog(home);
+    const one = await openApp(home);
+    await joinLog(one.page, current);
+    const other = { ...current, url: `${current.url}?elsewhere` };
+    await one.page.evaluate((hash) => (location.hash = hash), fragment(other));
+    await expect
+      .poll(() => dialog(one.page).textContent())
+      .toContain(
+        `This replaces the relay this browser syncs with now, ${current.url} (log ${current.logId})`,
+      );
+    await dialog(one.page).getByRole('button', { name: 'Cancel' }).click();
+    await one.context.close();
+  });
+
   it('moves every tab of the profile to the new log when one tab joins it', async () => {
     const before = await createLog(home);
     const after = await createLog(home);
