@@ -3,6 +3,7 @@ import type { Json, LogEvent, VersionVector } from '../log/types.ts';
 import { copyVector } from '../log/version-vector.ts';
 import { LIMITS } from '../log/validate.ts';
 import { RecentMap } from '../log/recent-map.ts';
+import { LOG_ID_PATTERN, MAX_TOKEN_LENGTH } from './credentials.ts';
 
 /** Version of the wire protocol (docs/sync-protocol.md). */
 export const PROTOCOL = 1;
@@ -250,11 +251,14 @@ export function decodeMessage(text: string): SyncMessage {
           CLOSE.badMessage,
           `unsupported protocol ${String(m.protocol)}`,
         );
-      if (typeof m.log !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(m.log)) {
+      if (typeof m.log !== 'string' || !LOG_ID_PATTERN.test(m.log)) {
         throw new ProtocolError(CLOSE.badMessage, 'hello.log must be a log id');
       }
-      if (typeof m.token !== 'string' || m.token.length > 256)
-        throw new ProtocolError(CLOSE.badMessage, 'hello.token missing');
+      if (typeof m.token !== 'string' || m.token.length > MAX_TOKEN_LENGTH)
+        throw new ProtocolError(
+          CLOSE.badMessage,
+          `hello.token must be a string of at most ${MAX_TOKEN_LENGTH} characters`,
+        );
       if (!isVector(m.vector))
         throw new ProtocolError(CLOSE.badMessage, 'hello.vector malformed');
       if (

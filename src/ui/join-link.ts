@@ -1,9 +1,12 @@
 import { fromBase64Url, toBase64Url } from '../log/base64url.ts';
 import { ForklineError } from '../log/errors.ts';
 import type { RelayConfig } from '../contract/index.ts';
+import {
+  LOG_ID_PATTERN,
+  MAX_TOKEN_LENGTH,
+  TOKEN_PATTERN,
+} from '../sync/credentials.ts';
 
-const LOG_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const TOKEN = /^[A-Za-z0-9_-]{1,512}$/;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 /** Far above a real link (~200 characters): anything longer is not worth decoding. */
 const MAX_FRAGMENT = 4096;
@@ -57,13 +60,13 @@ export function parseShareLink(link: string): RelayConfig {
       : undefined;
   const logId = field('logId');
   const token = field('token');
-  if (typeof logId !== 'string' || !LOG_ID.test(logId))
+  if (typeof logId !== 'string' || !LOG_ID_PATTERN.test(logId))
     throw new InvalidShareLinkError(
       'the log id must be 1 to 64 letters, digits, - or _',
     );
-  if (typeof token !== 'string' || !TOKEN.test(token))
+  if (typeof token !== 'string' || !TOKEN_PATTERN.test(token))
     throw new InvalidShareLinkError(
-      'the token must be 1 to 512 base64url characters',
+      `the token must be 1 to ${MAX_TOKEN_LENGTH} base64url characters`,
     );
   return { url: relayUrl(field('url')), logId, token };
 }
@@ -93,6 +96,9 @@ function relayUrl(value: unknown): string {
     );
   return url.href;
 }
+
+/** Where the page's own server serves its relay (server/app-server.ts). */
+export const RELAY_PATH = '/sync';
 
 /** Where this page is: `location`'s protocol and host. */
 export interface PageAddress {
@@ -141,10 +147,19 @@ export function planJoin(
       ...plan,
       blocked: `this page is served over HTTPS, so the browser will not connect to the unencrypted relay ${host}; ask for a wss:// link`,
     };
+  // The scheme too: wss:// to this page's own http:// host is another origin, and
+  // "does not allow connecting to <this very host>" made no sense without it.
   if (crossOrigin && !connectSources(policy).some((s) => allows(s, url)))
     return {
       ...plan,
-      blocked: `this page's server does not allow connecting to ${host}; ask its operator to add it with --relay-origin`,
+      blocked: `this page's server does not allow connecting to ${url.protocol}//${host}; ask its operator to add it with --relay-origin`,
+    };
+  // Nothing answers a WebSocket elsewhere on this server: the browser would report
+  // only a lost connection, and the page retry it for ever.
+  if (!crossOrigin && url.pathname !== RELAY_PATH)
+    return {
+      ...plan,
+      blocked: `this page's server has its relay at ${RELAY_PATH}, not at ${url.pathname}; ask for the link again`,
     };
   return plan;
 }

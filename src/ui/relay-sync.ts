@@ -5,6 +5,7 @@ import {
   InvalidShareLinkError,
   parseShareLink,
   planJoin,
+  RELAY_PATH,
   shareLinkFor,
   type JoinPlan,
 } from './join-link.ts';
@@ -295,7 +296,7 @@ export async function shareThroughThisRelay(): Promise<void> {
     const { logId, token } = answer;
     if (typeof logId === 'string' && typeof token === 'string')
       return use({
-        url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`,
+        url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${RELAY_PATH}`,
         logId,
         token,
       });
@@ -303,7 +304,9 @@ export async function shareThroughThisRelay(): Promise<void> {
   throw new Error(
     typeof answer?.error === 'string'
       ? `The relay refused to create a log: ${answer.error}.`
-      : 'No relay answers at this address; start forkline with npm start to share.',
+      : response
+        ? `This page's server has no relay to create a log on (it answered ${response.status}): ask whoever runs it.`
+        : "This page's server does not answer now: sharing creates a log on its relay, so try again later. Editing goes on meanwhile.",
   );
 }
 

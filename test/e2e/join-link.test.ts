@@ -283,7 +283,7 @@ describe('opening a share link', () => {
     await expect
       .poll(() => dialog(page).textContent())
       .toContain(
-        "This page's server does not allow connecting to relay.evil.example; ask its operator to add it with --relay-origin",
+        "This page's server does not allow connecting to wss://relay.evil.example; ask its operator to add it with --relay-origin",
       );
     expect(
       await dialog(page).getByRole('button', { name: 'Join' }).count(),
@@ -343,6 +343,21 @@ describe('opening a share link', () => {
         'That share link is not valid: the relay address must start with ws:// or wss://.',
       );
     expect(await dialog(page).count()).toBe(0);
+    await context.close();
+  });
+});
+
+describe("sharing when the page's server is gone", () => {
+  it('says the server does not answer now, not how a developer starts one', async () => {
+    const gone = await serve();
+    const { context, page } = await openApp(gone);
+    await gone.close();
+    servers.splice(servers.indexOf(gone), 1);
+    await shareRefused(
+      page,
+      "This page's server does not answer now: sharing creates a log on its relay, so try again later.",
+    );
+    expect(await storedRelay(page)).toBeNull();
     await context.close();
   });
 });

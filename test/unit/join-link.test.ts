@@ -5,6 +5,11 @@ import {
   planJoin,
   shareLinkFor,
 } from '../../src/ui/join-link.ts';
+import {
+  decodeMessage,
+  encodeMessage,
+  PROTOCOL,
+} from '../../src/sync/messages.ts';
 
 const encoded = (value: unknown) =>
   `https://app.example/#join=${Buffer.from(JSON.stringify(value)).toString('base64url')}`;
@@ -51,10 +56,41 @@ describe('reading a share link', () => {
       [encoded({ ...good, logId: '../etc/passwd' }), /log id/],
       [encoded({ ...good, logId: 'x'.repeat(65) }), /log id/],
       [encoded({ ...good, token: 'a b' }), /token/],
-      [encoded({ ...good, token: 'x'.repeat(513) }), /token/],
+      [encoded({ ...good, token: 'x'.repeat(257) }), /token/],
       [encoded({ url: good.url, logId: good.logId }), /token/],
     ];
     for (const [link, reason] of cases) expect(refusal(link)).toMatch(reason);
+  });
+});
+
+describe('a share link and the hello it makes', () => {
+  it('accepts no log id or token that the relay would refuse in a hello as malformed', () => {
+    // Before, a link took tokens of up to 512 characters and the relay 256: the
+    // page then reported a connection closed ("hello.token missing"), and retried.
+    for (const length of [1, 43, 256, 257, 512, 513]) {
+      for (const [logId, token] of [
+        ['L'.repeat(64), 'T'.repeat(length)],
+        ['L'.repeat(Math.min(length, 65)), good.token],
+      ] as const) {
+        let config;
+        try {
+          config = parseShareLink(encoded({ ...good, logId, token }));
+        } catch {
+          continue;
+        }
+        const hello = encodeMessage({
+          type: 'hello',
+          protocol: PROTOCOL,
+          log: config.logId,
+          token: config.token,
+          vector: {},
+        });
+        expect(
+          () => decodeMessage(hello),
+          `${logId.length}/${token.length}`,
+        ).not.toThrow();
+      }
+    }
   });
 });
 
@@ -97,11 +133,43 @@ describe('planning a join', () => {
     ]) {
       const plan = planJoin(good, page, policy(connect));
       expect(plan.blocked).toBe(
-        "this page's server does not allow connecting to relay.example; ask its operator to add it with --relay-origin",
+        "this page's server does not allow connecting to wss://relay.example; ask its operator to add it with --relay-origin",
       );
     }
     // Without a readable policy, only the page's own server is allowed.
     expect(planJoin(good, page, undefined).blocked).toMatch(/does not allow/);
+  });
+
+  it("names the scheme when it blocks a relay on this page's own host", () => {
+    const plan = planJoin(
+      { ...good, url: 'wss://127.0.0.1:4190/sync' },
+      { protocol: 'http:', host: '127.0.0.1:4190' },
+      policy("'self'"),
+    );
+    expect(plan.blocked).toBe(
+      "this page's server does not allow connecting to wss://127.0.0.1:4190; ask its operator to add it with --relay-origin",
+    );
+  });
+
+  it("blocks a link to this page's own server at a path where no relay answers", () => {
+    for (const path of ['/sync/', '/', '/%3Cb%3Ex%3C/b%3E', '/other/sync']) {
+      const plan = planJoin(
+        { ...good, url: `wss://app.example${path}` },
+        page,
+        policy("'self'"),
+      );
+      expect(plan.blocked).toBe(
+        `this page's server has its relay at /sync, not at ${path}; ask for the link again`,
+      );
+    }
+    // A query string reaches the relay at its path: nothing to block.
+    expect(
+      planJoin(
+        { ...good, url: 'wss://app.example/sync?x=1' },
+        page,
+        policy("'self'"),
+      ).blocked,
+    ).toBeUndefined();
   });
 
   it('refuses an unencrypted relay from an https page, except on this machine', () => {
