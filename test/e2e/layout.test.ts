@@ -183,6 +183,16 @@ describe('on a phone', () => {
       });
       expect(await wordsBrokenIn(page)).toEqual([]);
     }
+    // The narrowest phones: the screens' buttons pushed the page to 364 px.
+    await page.setViewportSize({ width: 320, height: 640 });
+    for (const screen of ['Document', 'Event explorer', 'Insights']) {
+      await page.getByRole('button', { name: screen, exact: true }).click();
+      expect({ screen, ...(await pastViewport(page)) }).toEqual({
+        screen,
+        out: [],
+        scrolls: false,
+      });
+    }
     await context.close();
   });
 });
