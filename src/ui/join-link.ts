@@ -12,6 +12,14 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const MAX_FRAGMENT = 4096;
 const MAX_URL = 2048;
 
+/** Where a link's fragment starts: `#join=`, as some mail and chat apps case or escape it too. */
+const JOIN_MARKER = /#join(?:=|%3d)/i;
+const TRAILING_PUNCTUATION = /[.,;:!?)\]}>'"\u00bb\u201d\u2019]+$/u;
+
+/** Whether `hash` (location.hash) is a share link's fragment. */
+export const isJoinFragment = (hash: string): boolean =>
+  JOIN_MARKER.exec(hash)?.index === 0;
+
 /** A share link that cannot be joined as it is: `reason` says what is wrong with it. */
 export class InvalidShareLinkError extends ForklineError {
   readonly code = 'INVALID_SHARE_LINK';
@@ -35,9 +43,14 @@ export function shareLinkFor(origin: string, config: RelayConfig): string {
  * @throws InvalidShareLinkError saying what is wrong
  */
 export function parseShareLink(link: string): RelayConfig {
-  const at = link.indexOf('#join=');
-  if (at < 0) throw new InvalidShareLinkError('it has no #join= part');
-  const fragment = link.slice(at + '#join='.length).trim();
+  const marker = JOIN_MARKER.exec(link);
+  if (!marker) throw new InvalidShareLinkError('it has no #join= part');
+  // What a link picks up on its way through prose and mail: a full stop or a
+  // bracket after it, line breaks inside it. None is base64url, so none is lost.
+  const fragment = link
+    .slice(marker.index + marker[0].length)
+    .replace(/\s+/g, '')
+    .replace(TRAILING_PUNCTUATION, '');
   if (fragment.length > MAX_FRAGMENT)
     throw new InvalidShareLinkError(
       `it is longer than ${MAX_FRAGMENT} characters`,

@@ -3,6 +3,7 @@ import { proxy, type Remote } from 'comlink';
 import type { LogService, RelayConfig, SyncState } from '../contract/index.ts';
 import {
   InvalidShareLinkError,
+  isJoinFragment,
   parseShareLink,
   planJoin,
   RELAY_PATH,
@@ -106,7 +107,7 @@ export function offerJoin(link: string): void {
  * offered to the user.
  */
 function offerJoinFromHash(): void {
-  if (!location.hash.startsWith('#join=')) return;
+  if (!isJoinFragment(location.hash)) return;
   const link = location.hash;
   history.replaceState(null, '', location.pathname + location.search);
   try {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   InvalidShareLinkError,
+  isJoinFragment,
   parseShareLink,
   planJoin,
   shareLinkFor,
@@ -37,6 +38,24 @@ describe('reading a share link', () => {
       good,
     );
     expect(parseShareLink(encoded({ ...good, extra: { a: 1 } }))).toEqual(good);
+  });
+
+  it('reads a link as prose and mail leave it: punctuation after it, breaks inside it, #JOIN= or #join%3D', () => {
+    const link = shareLinkFor('https://app.example', good);
+    const fragment = link.slice(link.indexOf('#join=') + '#join='.length);
+    for (const pasted of [
+      `${link}.`,
+      `<${link}>`,
+      `(${link}),`,
+      `“${link}”`,
+      ` ${link}\n`,
+      `${link.slice(0, 40)}\r\n${link.slice(40)}`,
+      `https://app.example/#JOIN=${fragment}`,
+      `https://app.example/#join%3D${fragment}`,
+    ])
+      expect(parseShareLink(pasted), pasted).toEqual(good);
+    expect(isJoinFragment(`#join%3d${fragment}`)).toBe(true);
+    expect(isJoinFragment('#x&join=abc')).toBe(false);
   });
 
   it('says what is wrong with hostile or broken links, and never throws anything else', () => {
