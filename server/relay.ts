@@ -21,6 +21,11 @@ import {
   type ConnectionGauges,
 } from './relay-connection.ts';
 
+/** A full log is reported to the operator at most this often. */
+const FULL_NOTICE_MS = 10 * 60_000;
+/** Full logs whose last report is remembered. */
+const NOTICE_LOGS = 1024;
+
 export interface RelayOptions {
   /** Where logs are kept as files, when no database is given. */
   dataDir: string;
@@ -171,6 +176,25 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       throw new ProtocolError(CLOSE.unauthorized, 'unknown log or wrong token');
   }
 
+  /**
+   * When each full log was last reported to the operator: its clients retry (with
+   * backoff) as long as they are open, and each refusal said was a line a minute
+   * or more per client. At most NOTICE_LOGS are remembered, the oldest forgotten.
+   */
+  const fullSaid = new Map<string, number>();
+  const sayFull = (logId: string, error: LogQuotaError) => {
+    const now = (options.now ?? Date.now)();
+    const last = fullSaid.get(logId);
+    if (last !== undefined && now - last < FULL_NOTICE_MS) return;
+    fullSaid.delete(logId);
+    fullSaid.set(logId, now);
+    if (fullSaid.size > NOTICE_LOGS)
+      fullSaid.delete(fullSaid.keys().next().value!);
+    say(
+      `log ${logId} is full (at most ${error.max} ${error.limit}): batches past it are refused with 4007 until --relay-limit raises ${error.limit === 'events' ? 'maxLogEvents' : 'maxLogBytes'}`,
+    );
+  };
+
   /** A failed ingest as the client is told it: storage and quota are not its fault. */
   function refusalOf(error: unknown, slot: LogSlot): unknown {
     if (error instanceof StorageFailedError) {
@@ -187,11 +211,13 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         'relay storage failed, retry later',
       );
     }
-    if (error instanceof LogQuotaError)
+    if (error instanceof LogQuotaError) {
+      sayFull(slot.logId, error);
       return new ProtocolError(
         CLOSE.logFull,
         `log full: it may hold at most ${error.max} ${error.limit}`,
       );
+    }
     if (error instanceof LogClosedError)
       return new ProtocolError(CLOSE.shuttingDown, 'log closed, reconnect');
     return error;

@@ -314,9 +314,11 @@ describe.each(['files', 'postgres'] as const)(
     ] as const)(
       'refuses a batch past its %s with 4007, storing none of it',
       async (_what, quota, reason) => {
+        const said: string[] = [];
         const relay = await relayWith({
           ...quota,
           ...(store === 'postgres' ? { database } : {}),
+          say: (message) => said.push(message),
         });
         const events = await eventsOf('writer', 6, 2_000);
         const peer = await connected(relay.url, relay.logId, relay.token);
@@ -328,6 +330,19 @@ describe.each(['files', 'postgres'] as const)(
           encodeMessage({ type: 'events', id: 2, events: events.slice(3) }),
         );
         expect(await peer.next()).toEqual({ closed: CLOSE.logFull, reason });
+        // The operator hears of it once, however often its clients come back.
+        const again = await connected(relay.url, relay.logId, relay.token);
+        again.ws.send(
+          encodeMessage({ type: 'events', id: 1, events: events.slice(3) }),
+        );
+        expect(await again.closed).toEqual({ closed: CLOSE.logFull, reason });
+        expect(said.filter((line) => line.includes(' is full '))).toEqual([
+          expect.stringMatching(
+            new RegExp(
+              `^log ${relay.logId} is full \\(at most .*\\): batches past it are refused with 4007 until --relay-limit raises maxLog(Events|Bytes)$`,
+            ),
+          ),
+        ]);
         expect(await storedIds(relay)).toEqual(
           events.slice(0, 3).map((e) => e.id),
         );
