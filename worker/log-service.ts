@@ -266,6 +266,9 @@ export function createLogService(
       relay?.close();
       relay = undefined;
     },
+    async retryRelay() {
+      relay?.retryNow();
+    },
     async watch(onNotice) {
       watchers.push(onNotice);
     },

@@ -17,4 +17,6 @@ export interface SyncService {
     onState: (state: SyncState) => void,
   ): Promise<void>;
   disconnectRelay(): Promise<void>;
+  /** Connects to the relay now if a retry is waiting; nothing otherwise. */
+  retryRelay(): Promise<void>;
 }

@@ -61,6 +61,11 @@ export interface RelayClientOptions {
 export interface RelayClient {
   /** Local events were appended: send them if connected. */
   pushLocal(): void;
+  /**
+   * Connects now if a retry is waiting (the user asked, or the network came back);
+   * the backoff is kept: a try that fails waits as the next one would have.
+   */
+  retryNow(): void;
   close(): void;
 }
 
@@ -196,7 +201,10 @@ export function connectToRelay(
         retryInMs: wait,
         reason: reason || closedWithout(code),
       });
-      timer = setTimeout(connect, wait);
+      timer = setTimeout(() => {
+        timer = undefined;
+        connect();
+      }, wait);
     };
   }
 
@@ -204,6 +212,12 @@ export function connectToRelay(
   return {
     pushLocal() {
       void session?.push().then(settle, failed);
+    },
+    retryNow() {
+      if (stopped || socket || timer === undefined) return;
+      clearTimeout(timer);
+      timer = undefined;
+      connect();
     },
     close() {
       stopped = true;

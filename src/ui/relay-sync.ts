@@ -64,7 +64,10 @@ let reconnect: (() => Promise<void>) | undefined;
 
 /** The leader tells every tab how syncing stands; a tab that opens later asks. */
 type StateMessage =
-  { kind: 'state'; state: ShownSyncState | null } | { kind: 'ask' };
+  | { kind: 'state'; state: ShownSyncState | null }
+  | { kind: 'ask' }
+  /** "Try now" in a tab that does not lead: the leader connects at once. */
+  | { kind: 'retry' };
 
 function loadConfig(key: string): RelayConfig | undefined {
   try {
@@ -177,11 +180,18 @@ export function startRelaySync(worker: Remote<LogService>): void {
   service = worker;
   states?.addEventListener('message', (e: MessageEvent<StateMessage>) => {
     if (e.data.kind === 'state') syncState.value = e.data.state ?? undefined;
-    else if (leading)
+    // Only the leader acts: another tab passing it on would echo it for ever.
+    else if (e.data.kind === 'retry') {
+      if (leading) retrySyncNow();
+    } else if (leading)
       states.postMessage({
         kind: 'state',
         state: syncState.value ?? null,
       } satisfies StateMessage);
+  });
+  // Back online, a retry due in up to 30 s is made now.
+  addEventListener('online', () => {
+    if (leading) retrySyncNow();
   });
   states?.postMessage({ kind: 'ask' } satisfies StateMessage);
   addEventListener('storage', (e: StorageEvent) => {
@@ -238,6 +248,15 @@ function lead(): void {
     })
     .catch(() => undefined)
     .finally(() => (leadership = undefined));
+}
+
+/**
+ * "Try now": a retry that is waiting is made at once, by the tab that leads
+ * (this one, or the one it asks).
+ */
+export function retrySyncNow(): void {
+  if (leading) void service?.retryRelay().catch(() => undefined);
+  else states?.postMessage({ kind: 'retry' } satisfies StateMessage);
 }
 
 /** If this tab leads: it lets go of the lock, and resolves once it has. */

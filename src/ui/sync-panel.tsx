@@ -6,6 +6,7 @@ import {
   previousRelay,
   rejoinPrevious,
   relayConfig,
+  retrySyncNow,
   shareLink,
   shareThroughThisRelay,
   syncState,
@@ -114,6 +115,13 @@ export function SyncPanel() {
           <p class="hint" aria-live="polite">
             {copied.value}
           </p>
+          {state && 'retryInMs' in state && (
+            // The backoff grows to 30 s: someone who knows the relay is back
+            // should not have to wait for it.
+            <button type="button" class="quiet" onClick={retrySyncNow}>
+              Try now
+            </button>
+          )}
           {refused && previous ? (
             // A join replaced a link that worked: one press undoes it.
             <>

@@ -362,6 +362,55 @@ describe("sharing when the page's server is gone", () => {
   });
 });
 
+describe('a relay that comes back', () => {
+  it('is tried at once from any tab with "Try now", which shows only while a retry waits', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'forkline-join-'));
+    dirs.push(dataDir);
+    const options = {
+      root: inject('appRoot'),
+      dataDir,
+      port: 0,
+      say: () => undefined,
+    };
+    let relay = await startAppServer(options);
+    const port = Number(new URL(relay.url).port);
+    const answer = await fetch(`${relay.url}/api/logs`, { method: 'POST' });
+    const { logId, token } = (await answer.json()) as Created;
+    const log = {
+      url: `${relay.url.replace(/^http/, 'ws')}/sync`,
+      logId,
+      token,
+    };
+    const { context, page: leader } = await openApp(relay as Served);
+    await joinLog(leader, log);
+    // A second tab of the profile: it does not lead, so its "Try now" is passed on.
+    const other = await context.newPage();
+    await other.goto(relay.url);
+    await expect.poll(() => status(other).textContent()).toMatch(/Synced/);
+    const tryNow = other
+      .getByRole('region', { name: 'Sync' })
+      .getByRole('button', { name: 'Try now' });
+    expect(await tryNow.count()).toBe(0);
+
+    await relay.close();
+    await expect
+      .poll(() => status(other).textContent(), { timeout: 20_000 })
+      .toMatch(/Relay unreachable/);
+    await tryNow.waitFor();
+    relay = await startAppServer({ ...options, port });
+    try {
+      await tryNow.click();
+      await expect
+        .poll(() => status(other).textContent(), { timeout: 20_000 })
+        .toMatch(/Synced/);
+      expect(await tryNow.count()).toBe(0);
+    } finally {
+      await context.close();
+      await relay.close();
+    }
+  });
+});
+
 describe('sharing through a relay that needs its admin secret', () => {
   it('tells the user the operator must create the log', async () => {
     const { context, page } = await openApp(locked);

@@ -9,7 +9,11 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
 import { openLog, type Log, type LogEvent } from '../../src/index.ts';
 import { CLOSE, encodeMessage } from '../../src/sync/messages.ts';
-import type { SyncState } from '../../src/sync/relay-client.ts';
+import {
+  connectToRelay,
+  type SocketLike,
+  type SyncState,
+} from '../../src/sync/relay-client.ts';
 import type { RelayOptions } from '../../server/relay.ts';
 import { dropLog, pgStore } from '../../server/pg-store.ts';
 import {
@@ -376,6 +380,43 @@ describe("the app's sync client, refused after the relay's welcome", () => {
       reason: 'log full: it may hold at most 3 events',
     });
     expect(states.some((s) => s.kind === 'offline')).toBe(false);
+  });
+
+  it('connects at once when asked to retry now, and only while a retry waits', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'forkline-retry-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    let server = await startRelayServer({ dataDir });
+    const { logId, token } = await server.relay.createLog();
+    const port = server.port;
+    await server.stop();
+    const log = await openLog();
+    cleanups.push(() => log.close());
+    const states: SyncState[] = [];
+    let sockets = 0;
+    const client = connectToRelay(log, {
+      url: server.url,
+      logId,
+      token,
+      createSocket: (url) => {
+        sockets++;
+        return new WebSocket(url) as unknown as SocketLike;
+      },
+      onState: (s) => states.push(s),
+      // Far longer than the test: only retryNow can bring the next try.
+      minDelayMs: 600_000,
+      maxDelayMs: 600_000,
+    });
+    cleanups.push(() => client.close());
+    await until(() => states.some((s) => s.kind === 'offline'));
+    expect(sockets).toBe(1);
+    server = await startRelayServer({ dataDir }, port);
+    cleanups.push(() => server.stop());
+    client.retryNow();
+    await until(() => states.some((s) => s.kind === 'synced'));
+    expect(sockets).toBe(2);
+    // Connected: nothing waits, so asking again opens nothing.
+    client.retryNow();
+    expect(sockets).toBe(2);
   });
 
   it('starts its backoff over once a connection has synced', async () => {
