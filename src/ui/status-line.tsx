@@ -2,8 +2,39 @@ import { notice, online, recovered, saving } from './app-state.ts';
 import { describeSync, syncState } from './relay-sync.ts';
 
 /**
- * The page's one live region: connectivity first, then what happened to the user's
- * edits, then how syncing with the relay stands.
+ * What the status line says aloud: the same order, without what changes as
+ * someone types (Saving… and back, a batch in flight, the time of the last sync,
+ * when the next try is due). A screen reader heard every one of those, about
+ * twice a keystroke; it now hears the changes that need the user: offline, an
+ * edit not saved, sync stopped or refused, and the return to normal.
+ */
+/** What was said of syncing: a retry's "Connecting…" does not interrupt it. */
+let syncSpoken = '';
+
+function spoken(): string {
+  const { error } = saving.value;
+  const parts: string[] = [];
+  if (notice.value) parts.push(notice.value);
+  if (!online.value) parts.push('Offline');
+  else if (error) parts.push(`Not saved: ${error}`);
+  else if (!notice.value) parts.push('All changes saved');
+  const state = online.value ? syncState.value : undefined;
+  if (!state || state.kind === 'synced' || state.kind === 'syncing')
+    syncSpoken = '';
+  else if (state.kind !== 'connecting' || !syncSpoken)
+    // Its reason, not when the next try is due.
+    syncSpoken = describeSync(state)!.replace(
+      /; (?:next try at|retrying in) [^;]*$/,
+      '',
+    );
+  if (syncSpoken) parts.push(syncSpoken);
+  return parts.join(' · ');
+}
+
+/**
+ * The page's status: connectivity first, then what happened to the user's edits,
+ * then how syncing with the relay stands. Shown as it changes; said (a live
+ * region of its own) only as `spoken` changes.
  */
 export function StatusLine() {
   const { pending, error } = saving.value;
@@ -23,9 +54,18 @@ export function StatusLine() {
     syncState.value?.kind === 'interrupted',
   );
   return (
-    <p role="status" class={problem ? 'status status-problem' : 'status'}>
-      {!online.value && (notice.value || error) ? `Offline. ${text}` : text}
-      {sync ? ` · ${sync}` : ''}
-    </p>
+    <>
+      <p
+        role="status"
+        aria-live="off"
+        class={problem ? 'status status-problem' : 'status'}
+      >
+        {!online.value && (notice.value || error) ? `Offline. ${text}` : text}
+        {sync ? ` · ${sync}` : ''}
+      </p>
+      <p class="visually-hidden" aria-live="polite">
+        {spoken()}
+      </p>
+    </>
   );
 }

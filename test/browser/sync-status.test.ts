@@ -1,5 +1,6 @@
 import { h, render } from 'preact';
 import { describe, expect, it } from 'vitest';
+import { saving } from '../../src/ui/app-state.ts';
 import { describeSync, syncState } from '../../src/ui/relay-sync.ts';
 import { StatusLine } from '../../src/ui/status-line.tsx';
 import { timeText } from '../../src/ui/time-text.ts';
@@ -57,6 +58,71 @@ describe('the status line on syncing', () => {
       render(null, host);
       host.remove();
       syncState.value = undefined;
+    }
+  });
+
+  it('says aloud what needs the user, not every save, sync time or retry', async () => {
+    const host = document.body.appendChild(document.createElement('div'));
+    try {
+      syncState.value = { kind: 'synced', at: '2026-12-05T10:00:00Z' };
+      render(h(StatusLine, {}), host);
+      const shown = host.querySelector('[role="status"]')!;
+      const said = host.querySelector('[aria-live="polite"]')!;
+      // The shown status is no live region of its own: it changes as one types.
+      expect(shown.getAttribute('aria-live')).toBe('off');
+      const heard: string[] = [];
+      new MutationObserver(() => heard.push(said.textContent!)).observe(said, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
+      const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+      const step = async (change: () => void) => {
+        change();
+        await settle();
+      };
+      expect(said.textContent).toBe('All changes saved');
+      // Typing: saves and syncs, over and over.
+      for (let i = 1; i <= 3; i++) {
+        await step(() => (saving.value = { pending: 1 }));
+        await step(
+          () => (syncState.value = { kind: 'syncing', outstanding: 1 }),
+        );
+        await step(() => (saving.value = { pending: 0 }));
+        await step(
+          () =>
+            (syncState.value = {
+              kind: 'synced',
+              at: `2026-12-05T10:00:0${i}Z`,
+            }),
+        );
+      }
+      expect(shown.textContent).toMatch(/Synced/);
+      expect(heard).toEqual([]);
+      // The relay goes: said once, then not again for each retry.
+      const unreachable = (retryInMs: number) => ({
+        kind: 'offline' as const,
+        reason: 'the connection was lost',
+        retryInMs,
+        retryAt: Date.now() + retryInMs,
+      });
+      await step(() => (syncState.value = unreachable(500)));
+      await step(() => (syncState.value = { kind: 'connecting' }));
+      await step(() => (syncState.value = unreachable(1_000)));
+      expect(heard).toEqual([
+        'All changes saved · Relay unreachable (the connection was lost)',
+      ]);
+      await step(
+        () =>
+          (syncState.value = { kind: 'synced', at: '2026-12-05T10:01:00Z' }),
+      );
+      expect(heard.at(-1)).toBe('All changes saved');
+      expect(heard).toHaveLength(2);
+    } finally {
+      render(null, host);
+      host.remove();
+      syncState.value = undefined;
+      saving.value = { pending: 0 };
     }
   });
 });
