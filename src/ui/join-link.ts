@@ -14,7 +14,8 @@ const MAX_URL = 2048;
 
 /** Where a link's fragment starts: `#join=`, as some mail and chat apps case or escape it too. */
 const JOIN_MARKER = /#join(?:=|%3d)/i;
-const TRAILING_PUNCTUATION = /[.,;:!?)\]}>'"\u00bb\u201d\u2019]+$/u;
+/** Characters that follow a link in prose: never base64url. */
+const TRAILING = new Set('.,;:!?)]}>\'"\u00bb\u201d\u2019');
 
 /** Whether `hash` (location.hash) is a share link's fragment. */
 export const isJoinFragment = (hash: string): boolean =>
@@ -47,10 +48,17 @@ export function parseShareLink(link: string): RelayConfig {
   if (!marker) throw new InvalidShareLinkError('it has no #join= part');
   // What a link picks up on its way through prose and mail: a full stop or a
   // bracket after it, line breaks inside it. None is base64url, so none is lost.
-  const fragment = link
-    .slice(marker.index + marker[0].length)
-    .replace(/\s+/g, '')
-    .replace(TRAILING_PUNCTUATION, '');
+  // A loop, not a regular expression anchored at the end: on a long run of these
+  // characters followed by others, that backtracks in quadratic time.
+  const spaced = link.slice(marker.index + marker[0].length);
+  if (spaced.length > 2 * MAX_FRAGMENT)
+    throw new InvalidShareLinkError(
+      `it is longer than ${MAX_FRAGMENT} characters`,
+    );
+  let fragment = spaced.replace(/\s+/g, '');
+  let end = fragment.length;
+  while (end > 0 && TRAILING.has(fragment[end - 1]!)) end--;
+  fragment = fragment.slice(0, end);
   if (fragment.length > MAX_FRAGMENT)
     throw new InvalidShareLinkError(
       `it is longer than ${MAX_FRAGMENT} characters`,

@@ -63,6 +63,8 @@ describe('reading a share link', () => {
       ['https://app.example/', /no #join= part/],
       ['https://app.example/#join=%%%', /not base64url/],
       [`https://app.example/#join=${'A'.repeat(5000)}`, /longer than/],
+      [`https://app.example/#join=${'.'.repeat(5000)}A`, /longer than/],
+      [`https://app.example/#join=${'.'.repeat(4000)}A`, /not base64url/],
       ['https://app.example/#join=bm90IGpzb24', /not encoded JSON/],
       [encoded([good]), /JSON that is not an object/],
       [encoded(null), /JSON that is not an object/],
