@@ -18,6 +18,12 @@ export function registerAppShell(): void {
   const container = navigator.serviceWorker;
   const offer = (waiting: ServiceWorker) => {
     updateReady.value = () => {
+      // Another tab took the new version already: it is active, and nothing waits
+      // to take over; asking it to skip waiting would change nothing, for ever.
+      if (waiting.state !== 'installed') {
+        location.reload();
+        return;
+      }
       container.addEventListener('controllerchange', () => location.reload(), {
         once: true,
       });

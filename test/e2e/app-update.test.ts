@@ -54,10 +54,26 @@ describe('a new version of the app', () => {
       }),
     ).toBe(true);
 
+    // A second tab on the old version, offered the same update.
+    const other = await context.newPage();
+    await other.goto(app.url);
+    await other.evaluate(() => Object.assign(window, { beforeUpdate: true }));
+    const otherReload = other.getByRole('button', {
+      name: 'New version available: reload',
+    });
+    await otherReload.waitFor();
+
     await reload.click();
     await expect
       .poll(() => page.evaluate(() => 'beforeUpdate' in window))
       .toBe(false);
+    // The other tab's button still reloads it, into the version now active:
+    // before, it asked a worker already active to skip waiting, and nothing came.
+    await otherReload.click();
+    await expect
+      .poll(() => other.evaluate(() => 'beforeUpdate' in window))
+      .toBe(false);
+    await expect(otherReload.count()).resolves.toBe(0);
     await expect.poll(controlled).toBe(true);
     expect(
       await page.evaluate(async () => {
