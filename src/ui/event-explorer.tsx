@@ -179,6 +179,13 @@ function EventsTable() {
     observer.observe(el);
     return () => observer.disconnect();
   }, []);
+  // Another filter's rows start at the top: scrolled to the 90,000th row of the
+  // last one, the table drew the rows there, and a filter of 2 events showed none.
+  const current = filter.value;
+  useEffect(() => {
+    box.current!.scrollTop = 0;
+    scrollTop.value = 0;
+  }, [current]);
   const total = rows.length;
   const first = Math.max(
     0,

@@ -168,6 +168,18 @@ describe('the event explorer', () => {
       await expect
         .poll(() => events(page).getAttribute('aria-busy'))
         .toBe('false');
+      // Another filter, scrolled to the end of this one: its rows, from the top.
+      await explorer(page)
+        .getByRole('combobox', { name: 'Type' })
+        .selectOption({ label: 'Field changes' });
+      await expect.poll(() => hint.textContent()).toMatch(/^\d+ events?$/);
+      const fields = Number.parseInt((await hint.textContent())!, 10);
+      expect(fields).toBeGreaterThan(0);
+      expect(fields).toBeLessThan(20); // every one of them on screen
+      await expect
+        .poll(() => events(page).getByRole('row').count())
+        .toBe(fields + 1);
+      expect(await box.evaluate((el) => el.scrollTop)).toBe(0);
       await context.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
