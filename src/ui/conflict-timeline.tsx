@@ -60,6 +60,8 @@ let opener: HTMLElement | undefined;
  * conflict was resolved meanwhile leaves focus where it is.
  */
 let focusWanted = false;
+/** The last "Show … more" was pressed: the index of the first conflict it showed. */
+let firstShown: number | undefined;
 
 function closeComparison(): void {
   selected.value = undefined;
@@ -463,6 +465,15 @@ export function ConflictTimeline() {
   // Another document starts with the first LISTED again.
   const docId = current.value?.docId;
   useEffect(() => void (listedUpTo.value = LISTED), [docId]);
+  const list = useRef<HTMLOListElement>(null);
+  // The last "Show … more" takes its button away: focus goes to the first conflict
+  // it showed, not to the page.
+  useLayoutEffect(() => {
+    if (firstShown === undefined) return;
+    const button = list.current?.children[firstShown]?.querySelector('button');
+    firstShown = undefined;
+    button?.focus();
+  });
   return (
     <section class="timeline" aria-label="Conflict timeline">
       <h2>Conflict timeline</h2>
@@ -479,7 +490,7 @@ export function ConflictTimeline() {
               {open > 0 ? `, ${open} unresolved` : ''}
             </p>
           )}
-          <ol class="conflicts">
+          <ol class="conflicts" ref={list}>
             {listed.slice(0, listedUpTo.value).map((c) => (
               <li key={keyOf(c)} class={`conflict ${c.state}`}>
                 <span class="what">{describe(c)}</span>{' '}
@@ -502,7 +513,10 @@ export function ConflictTimeline() {
             <button
               type="button"
               class="quiet"
-              onClick={() => (listedUpTo.value += LISTED)}
+              onClick={() => {
+                if (hidden <= LISTED) firstShown = listedUpTo.value;
+                listedUpTo.value += LISTED;
+              }}
             >
               {`Show ${Math.min(LISTED, hidden)} more (${hidden} not shown)`}
             </button>

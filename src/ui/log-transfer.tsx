@@ -12,10 +12,12 @@ export function LogTransfer() {
   const running = transfer.value;
   return (
     <section class="transfer" aria-label="Export and import">
+      {/* aria-disabled, not disabled, while one runs: a disabled button loses the
+          focus, which went to the page, for a keyboard user to find again. */}
       <button
         type="button"
-        onClick={() => void exportLog()}
-        disabled={!!running}
+        onClick={() => running || void exportLog()}
+        aria-disabled={!!running}
       >
         Export log
       </button>
@@ -35,8 +37,8 @@ export function LogTransfer() {
       <button
         type="button"
         class="quiet"
-        onClick={() => void verifyLog()}
-        disabled={!!running}
+        onClick={() => running || void verifyLog()}
+        aria-disabled={!!running}
       >
         Verify log
       </button>

@@ -255,6 +255,30 @@ describe('the version history', () => {
       );
       await more.click();
       await expect.poll(() => items.count()).toBe(200);
+      // By keyboard to the end: the last press takes its button away, and focus
+      // goes to the first conflict it showed, not to the page.
+      const next = timeline(page).getByRole('button', {
+        name: /^Show \d+ more/,
+      });
+      let before = 200;
+      while ((await next.count()) > 0) {
+        before = await items.count();
+        await next.focus();
+        await page.keyboard.press('Enter');
+        await expect.poll(() => items.count()).toBeGreaterThan(before);
+      }
+      expect(await items.count()).toBe(total);
+      await expect
+        .poll(() =>
+          page.evaluate(() => {
+            const active = document.activeElement;
+            const item = active?.closest('li');
+            return item
+              ? `${active!.textContent} ${[...item.parentElement!.children].indexOf(item)}`
+              : active?.tagName;
+          }),
+        )
+        .toBe(`Compare ${before}`);
       // Each one listed can be compared.
       await items.last().getByRole('button', { name: 'Compare' }).click();
       await page

@@ -151,10 +151,23 @@ describe('export and import', () => {
     await expect
       .poll(async () => (await documentText(one)) === (await documentText(two)))
       .toBe(true);
+    // By keyboard: the focus stays on the button through the export (disabled
+    // while it ran, the button lost it to the page).
+    await one.getByRole('button', { name: 'Export log' }).focus();
     const [download] = await Promise.all([
       one.waitForEvent('download'),
-      one.getByRole('button', { name: 'Export log' }).click(),
+      one.keyboard.press('Enter'),
     ]);
+    await expect
+      .poll(() =>
+        one
+          .getByRole('button', { name: 'Export log' })
+          .getAttribute('aria-disabled'),
+      )
+      .toBe('false');
+    expect(await one.evaluate(() => document.activeElement?.textContent)).toBe(
+      'Export log',
+    );
     expect(download.suggestedFilename()).toMatch(
       /^forkline-\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d\.jsonl$/,
     );
