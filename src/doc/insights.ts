@@ -22,6 +22,12 @@ const HOUR = 3_600_000;
 interface FieldValues {
   live: Map<string, number>;
   conflict: number;
+  /**
+   * The sets of values a write replaced, each as its ids sorted and joined: two
+   * writes that replaced the same values (two writers resolving one conflict at
+   * once) resolved one conflict, as the document's registers list it.
+   */
+  resolved: Set<string>;
 }
 
 /**
@@ -310,11 +316,13 @@ export function insightsProjection(): Projection<InsightsState> {
       return state;
     },
     snapshot: {
-      // v12: a fork from the last episode joins it if an event since its end
+      // v13: a write replacing values another write replaced already resolves
+      // nothing (one conflict resolved twice at once was counted twice). v12: a
+      // fork from the last episode joins it if an event since its end
       // went on within the pause (`sinceFrom`). v11: register
       // conflicts from the fields' live values, text episodes only where two
       // writers typed (`fields`, TEXT).
-      name: 'insights.v12',
+      name: 'insights.v13',
       every: 2000,
       encode: (state) => {
         const out = new Map<string, PackedInsights>();
@@ -684,10 +692,21 @@ function followFields(
   for (const { field, supersedes } of writes) {
     let values = doc.fields.get(field);
     if (!values)
-      doc.fields.set(field, (values = { live: new Map(), conflict: -1 }));
+      doc.fields.set(
+        field,
+        (values = { live: new Map(), conflict: -1, resolved: new Set() }),
+      );
     const { live } = values;
+    // A write that replaced the very values another write replaced (two writers
+    // resolving the same conflict at once) resolves nothing more.
+    let resolves = supersedes.length >= 2;
+    if (resolves) {
+      const key = [...supersedes].sort().join(' ');
+      resolves = !values.resolved.has(key);
+      values.resolved.add(key);
+    }
     for (const id of supersedes) live.delete(id);
-    if (supersedes.length >= 2) {
+    if (resolves) {
       const at = values.conflict;
       const index = at >= 0 ? at : addEpisode(episodes, time, time, REGISTER);
       episodes.times[3 * index + 2] = time;

@@ -31,7 +31,18 @@ export interface Resolution {
 export class Registers {
   private readonly live = new Map<string, Map<EventId, RegisterValue>>();
   private readonly replaced = new Set<EventId>();
+  /**
+   * A field's conflicts resolved: one per set of values replaced. Two writers who
+   * each saw the same values and replaced them at once resolved one conflict (and
+   * made another, between their writes): it is listed once, resolved by the
+   * earlier of the two (by time, then id, so whatever the order they arrive in).
+   */
   readonly resolutions: Resolution[] = [];
+  /** Per field and values replaced: the resolution's index, and its resolver's (time, id). */
+  private readonly resolved = new Map<
+    string,
+    { at: number; time: string; id: EventId }
+  >();
   /** Every write applied, in the order applied: field sets are rare (titles, deletion). */
   readonly writes: FieldWrite[] = [];
 
@@ -54,12 +65,7 @@ export class Registers {
       this.replaced.add(id);
       values.delete(id);
     }
-    if (supersedes.length >= 2)
-      this.resolutions.push({
-        field,
-        events: [...supersedes].sort(),
-        resolvedBy: event.id,
-      });
+    if (supersedes.length >= 2) this.resolve(field, supersedes, event);
     if (!this.replaced.has(event.id)) {
       values.set(event.id, {
         id: event.id,
@@ -67,6 +73,23 @@ export class Registers {
         author: event.author ?? event.actor,
         time: event.time,
       });
+    }
+  }
+
+  private resolve(
+    field: string,
+    supersedes: EventId[],
+    { id, time }: FieldWrite['event'],
+  ): void {
+    const events = [...supersedes].sort();
+    const key = `${field}\n${events.join(' ')}`;
+    const known = this.resolved.get(key);
+    if (!known) {
+      this.resolved.set(key, { at: this.resolutions.length, time, id });
+      this.resolutions.push({ field, events, resolvedBy: id });
+    } else if (time < known.time || (time === known.time && id < known.id)) {
+      this.resolved.set(key, { at: known.at, time, id });
+      this.resolutions[known.at] = { field, events, resolvedBy: id };
     }
   }
 
@@ -94,6 +117,7 @@ export class Registers {
       copy.live.set(field, new Map(values));
     this.replaced.forEach((id) => copy.replaced.add(id));
     copy.resolutions.push(...this.resolutions);
+    this.resolved.forEach((value, key) => copy.resolved.set(key, value));
     copy.writes.push(...this.writes);
     return copy;
   }

@@ -64,14 +64,24 @@ export async function streamConflicts(
   index: ConflictRecord[],
   lookup: NodeLookup,
 ): Promise<Conflict[]> {
-  const conflicts: Conflict[] = index.map((r) => ({
-    stream,
-    kind: 'concurrent-appends',
-    events: r.events,
-    forkPoint: r.forkPoint,
-    state: 'resolved',
-    resolvedBy: r.resolvedBy,
-  }));
+  // Two merges of the same sides (two writers who each saw them, merging at once)
+  // resolved one conflict: it is listed once, resolved by the first merge in
+  // canonical order, the index's. Their merges are concurrent: the next conflict.
+  const seen = new Set<string>();
+  const conflicts: Conflict[] = [];
+  for (const r of index) {
+    const key = `${r.events.join(' ')}|${r.forkPoint.join(' ')}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    conflicts.push({
+      stream,
+      kind: 'concurrent-appends',
+      events: r.events,
+      forkPoint: r.forkPoint,
+      state: 'resolved',
+      resolvedBy: r.resolvedBy,
+    });
+  }
   if (heads.length >= 2) {
     const found = await concurrentFork(lookup, heads);
     if (found)

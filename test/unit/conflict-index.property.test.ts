@@ -56,16 +56,21 @@ function conflictsBruteForce(stream: string, list: LogEvent[]): Conflict[] {
     };
   };
   const out: Conflict[] = [];
+  const listed = new Set<string>();
   for (const merge of [...list].sort(compareCanonical)) {
     const found = merge.parents.length >= 2 && fork(merge.parents);
-    if (found)
-      out.push({
-        stream,
-        kind: 'concurrent-appends',
-        ...found,
-        state: 'resolved',
-        resolvedBy: merge.id,
-      });
+    if (!found) continue;
+    // Merges of the same sides resolved one conflict: the first lists it.
+    const key = JSON.stringify(found);
+    if (listed.has(key)) continue;
+    listed.add(key);
+    out.push({
+      stream,
+      kind: 'concurrent-appends',
+      ...found,
+      state: 'resolved',
+      resolvedBy: merge.id,
+    });
   }
   const parents = new Set(list.flatMap((e) => e.parents));
   const heads = list.filter((e) => !parents.has(e.id)).map((e) => e.id);
