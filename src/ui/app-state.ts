@@ -9,6 +9,7 @@ import {
   type AppendResult,
   type DocumentView,
   type EventId,
+  type Json,
 } from '../index.ts';
 import type { UnreadableChange } from '../doc/unreadable.ts';
 import { readableTextUpdate } from '../doc/doc-events.ts';
@@ -447,6 +448,11 @@ export async function openDoc(docId: string): Promise<void> {
     included: snapshot.included,
     // Other tabs show typing as it happens; the log gets it in batches.
     shareTyping: broadcastTyping(docId),
+    // Undo of a restore takes back its title too.
+    onFieldsUndone: (fields) => {
+      for (const [name, value] of Object.entries(fields))
+        void setField(name, value, undefined, docId);
+    },
     send: async (update, expected) => {
       if (unconfirmedAfter !== undefined) {
         const committed = await committedEarlier(
@@ -610,7 +616,7 @@ async function createOneDoc(): Promise<void> {
  */
 export async function setField(
   name: string,
-  value: string,
+  value: Json,
   at?: EventId[],
   docId = current.value?.docId,
 ): Promise<EventId | undefined> {
@@ -640,7 +646,7 @@ export async function restoreVersion(at: EventId[]): Promise<void> {
   const s = await started;
   await doc.live.flush();
   // This tab's to undo, whether its event or the log's answer comes first.
-  const restored = doc.live.restoring(at);
+  const restored = doc.live.restoring(at, view.value?.fields);
   try {
     await guarded(async () => {
       // Each event in turn: a restore too large for one event is several, chained.

@@ -6,10 +6,11 @@ import {
   VERSION_RESTORED,
   type AppendResult,
   type EventId,
+  type Json,
   type LogEvent,
   type TextSplice,
 } from '../index.ts';
-import { readableTextUpdate } from '../doc/doc-events.ts';
+import { fieldWritesOf, readableTextUpdate } from '../doc/doc-events.ts';
 import { PIECE_BYTES, piecesOfUpdate } from '../doc/update-pieces.ts';
 import {
   TypingShare,
@@ -77,7 +78,20 @@ export interface LiveDocumentOptions {
   onPendingChange?(pending: number, error?: Error): void;
   /** Shows typing in the document's other tabs as it is typed, before it is batched. */
   shareTyping?: OpenTypingChannel;
+  /**
+   * Undo or redo took back, or made again, the text of one of this tab's restores:
+   * the fields that restore changed are to be written as `fields` says.
+   */
+  onFieldsUndone?(fields: Record<string, Json>): void;
 }
+
+/** What undoing, and redoing, one of this tab's restores writes to the fields. */
+interface FieldsUndo {
+  undo: Record<string, Json>;
+  redo: Record<string, Json>;
+}
+/** The key of a FieldsUndo in a Yjs undo stack item's meta. */
+const FIELDS = 'forkline:fields';
 
 /** A set of heads as one key, whatever their order. */
 const keyOf = (heads: readonly EventId[]) => [...heads].sort().join();
@@ -149,8 +163,11 @@ export class LiveDocument {
     trackedOrigins: new Set([LOCAL, OWN]),
     captureTimeout: 500,
   });
-  /** Versions this tab asked to restore, by their heads (`keyOf`): see `restoring`. */
-  private readonly restores = new Set<string>();
+  /**
+   * Versions this tab asked to restore, by their heads (`keyOf`), each with the
+   * fields' values before it: see `restoring`.
+   */
+  private readonly restores = new Map<string, Record<string, Json[]>>();
 
   constructor(private readonly options: LiveDocumentOptions) {
     Y.applyUpdate(this.ydoc, options.state, REMOTE);
@@ -170,6 +187,27 @@ export class LiveDocument {
         },
         this.applied,
       );
+    // A restore's text and fields are one change: undoing its text writes back the
+    // fields it changed, and redoing it writes them again. (Undo took back the text
+    // only, and a title the restore had replaced stayed lost.)
+    this.history.on(
+      'stack-item-popped',
+      ({
+        stackItem,
+        type,
+      }: {
+        stackItem: Y.UndoManager['undoStack'][number];
+        type: 'undo' | 'redo';
+      }) => {
+        const fields = stackItem.meta.get(FIELDS) as FieldsUndo | undefined;
+        if (!fields) return;
+        // What this undo or redo put on the other stack takes it back in turn.
+        const other =
+          type === 'undo' ? this.history.redoStack : this.history.undoStack;
+        other[other.length - 1]?.meta.set(FIELDS, fields);
+        this.options.onFieldsUndone?.(fields[type]);
+      },
+    );
     this.ydoc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin !== LOCAL && origin !== this.history) return;
       for (const piece of piecesOfUpdate(update, BATCH_BYTES))
@@ -263,12 +301,13 @@ export class LiveDocument {
    */
   receive(events: LogEvent[]): void {
     let changed = false;
-    const own: Uint8Array[] = [];
+    const own: { update: Uint8Array; event: LogEvent }[] = [];
     this.ydoc.transact(() => {
       changed = this.take(events, own);
     }, REMOTE);
     // Outside that transaction: one applied within it takes its origin.
-    for (const update of own) this.applyOwn(update);
+    for (const { update, event } of own)
+      this.applyOwn(update, this.fieldsUndo(event));
     if (changed || own.length > 0) this.showChanges();
   }
 
@@ -290,7 +329,7 @@ export class LiveDocument {
     );
     const update = textUpdateOf(event);
     if (update) {
-      this.applyOwn(update);
+      this.applyOwn(update, this.fieldsUndo(event));
       this.showChanges();
     }
   }
@@ -302,17 +341,44 @@ export class LiveDocument {
    * right after a restore passed over the typing it had deleted and took back older
    * typing instead. Returns the function that ends the wait.
    */
-  restoring(at: EventId[]): () => void {
+  restoring(
+    at: EventId[],
+    /** The fields' values before the restore: what undoing it writes back. */
+    fieldsBefore: Record<string, Json[]> = {},
+  ): () => void {
     const key = keyOf(at);
-    this.restores.add(key);
+    this.restores.set(key, fieldsBefore);
     return () => this.restores.delete(key);
   }
 
-  /** A text change of this tab's own stored by other means: undone alone, never sent. */
-  private applyOwn(update: Uint8Array): void {
+  /** What undoing `event`, if it is one of this tab's restores, writes to the fields. */
+  private fieldsUndo(event: LogEvent): FieldsUndo | undefined {
+    const before = this.restores.get(restoredKeyOf(event));
+    if (!before) return undefined;
+    const undo: Record<string, Json> = {};
+    const redo: Record<string, Json> = {};
+    try {
+      for (const { field, value } of fieldWritesOf(event)) {
+        undo[field] = before[field]?.[0] ?? null;
+        redo[field] = value;
+      }
+    } catch {
+      return undefined;
+    }
+    return Object.keys(undo).length > 0 ? { undo, redo } : undefined;
+  }
+
+  /**
+   * A text change of this tab's own stored by other means: undone alone, never
+   * sent; with `fields`, the fields its undo and redo write.
+   */
+  private applyOwn(update: Uint8Array, fields?: FieldsUndo): void {
     this.history.stopCapturing();
+    const items = this.history.undoStack.length;
     applyFromLog(this.ydoc, update, OWN);
     this.history.stopCapturing();
+    if (fields && this.history.undoStack.length > items)
+      this.history.undoStack[items]!.meta.set(FIELDS, fields);
   }
 
   /**
@@ -338,7 +404,10 @@ export class LiveDocument {
    * `receive`'s work, inside its transaction; whether the text changed. The updates
    * of this tab's own restores go into `own`, to apply as its own after it.
    */
-  private take(events: LogEvent[], own: Uint8Array[]): boolean {
+  private take(
+    events: LogEvent[],
+    own: { update: Uint8Array; event: LogEvent }[],
+  ): boolean {
     let changed = false;
     for (const event of events) {
       if (this.applied.has(event.id)) continue;
@@ -364,7 +433,7 @@ export class LiveDocument {
       this.open = undefined;
       this.seen = advance(this.seen, event);
       if (!update) continue;
-      if (this.restores.has(restoredKeyOf(event))) own.push(update);
+      if (this.restores.has(restoredKeyOf(event))) own.push({ update, event });
       else if (applyFromLog(this.ydoc, update, REMOTE)) changed = true;
     }
     return changed;

@@ -12,6 +12,7 @@ import {
   renameTogether,
   tabLabel,
   timeline,
+  title,
   typeAtEnd,
   importLogFile,
 } from './support/app.ts';
@@ -104,6 +105,45 @@ describe('the version history', () => {
       await expect
         .poll(() => documentText(page))
         .toBe('First words. And then much more text.');
+    await context.close();
+  });
+
+  it('takes back the title with the text when a restore is undone, and puts it back on redo', async () => {
+    const { context, tabs } = await openTabs(chromium(), 1);
+    const page = tabs[0]!;
+    const saved = () =>
+      expect
+        .poll(() => page.getByRole('status').textContent())
+        .toContain('All changes saved');
+    await newDocument(page, [], 'First title');
+    await typeAtEnd(page, 'hello');
+    await saved();
+    const versions = page.getByRole('region', { name: 'Version history' });
+    const line = () => versions.getByText(/^Version \d+ of \d+/).textContent();
+    await expect.poll(line).toMatch(/ edited the text, /);
+    const hello = Number(/^Version (\d+)/.exec((await line())!)![1]);
+    await title(page).fill('Second title');
+    await title(page).press('Enter');
+    await typeAtEnd(page, ' world');
+    await saved();
+    await expect.poll(line).toMatch(new RegExp(`^Version ${hello + 2} of `));
+    await versions.getByRole('slider').focus();
+    await page.keyboard.press('Home');
+    for (let v = 1; v < hello; v++) await page.keyboard.press('ArrowRight');
+    await expect.poll(line).toMatch(new RegExp(`^Version ${hello} of `));
+    await versions
+      .getByRole('button', { name: 'Restore this version' })
+      .click();
+    await expect.poll(() => documentText(page)).toBe('hello');
+    await expect.poll(() => title(page).inputValue()).toBe('First title');
+    // Undone: the text and the title the restore replaced, both.
+    await text(page).focus();
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => documentText(page)).toBe('hello world');
+    await expect.poll(() => title(page).inputValue()).toBe('Second title');
+    await page.keyboard.press('Control+Shift+KeyZ');
+    await expect.poll(() => documentText(page)).toBe('hello');
+    await expect.poll(() => title(page).inputValue()).toBe('First title');
     await context.close();
   });
 

@@ -256,6 +256,43 @@ describe('a tab editing live', () => {
     }
   });
 
+  it('writes back the title a restore replaced when the restore is undone, and the restored one on redo', async () => {
+    for (const arrival of ['answer', 'delivery'] as const) {
+      const log = await seeded();
+      const fields: Record<string, unknown>[] = [];
+      const a = await tab(log, 'Tab 1', {
+        onFieldsUndone: (f) => void fields.push(f),
+      });
+      const doc = await openDocument(log, 'live');
+      await doc.setField('title', 'First title');
+      const version = await log.heads(STREAM);
+      await doc.setField('title', 'Second title');
+      a.live.edit([{ index: 5, deleteCount: 0, insert: ' world' }], {
+        alone: true,
+      });
+      await a.live.flush();
+      await a.deliver();
+      const ended = a.live.restoring(version, { title: ['Second title'] });
+      const [restore] = await doc.restore(version);
+      if (arrival === 'answer') a.live.wrote(restore!.event);
+      await a.deliver();
+      ended();
+      expect(a.live.text.toString(), arrival).toBe('hello');
+      a.live.undo();
+      expect(a.live.text.toString(), arrival).toBe('hello world');
+      expect(fields, arrival).toEqual([{ title: 'Second title' }]);
+      a.live.redo();
+      expect(a.live.text.toString(), arrival).toBe('hello');
+      expect(fields, arrival).toEqual([
+        { title: 'Second title' },
+        { title: 'First title' },
+      ]);
+      // And undo again: the same restore, taken back as often as it is made.
+      a.live.undo();
+      expect(fields.at(-1), arrival).toEqual({ title: 'Second title' });
+    }
+  });
+
   it('passes over a delivered change that does not read, and takes the ones after it', async () => {
     const log = await seeded();
     const a = await tab(log, 'Tab 1');
