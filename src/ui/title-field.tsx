@@ -151,6 +151,8 @@ export function TitleField() {
         <input
           ref={input}
           type="text"
+          // No title (a restored version from before it had one): the list's word.
+          placeholder="Untitled"
           maxLength={MAX_TITLE_LENGTH}
           onFocus={begin}
           onInput={onInput}
