@@ -1,3 +1,4 @@
+import { useRef } from 'preact/hooks';
 import { notice, online, recovered, saving } from './app-state.ts';
 import { describeSync, syncState } from './relay-sync.ts';
 
@@ -8,10 +9,11 @@ import { describeSync, syncState } from './relay-sync.ts';
  * twice a keystroke; it now hears the changes that need the user: offline, an
  * edit not saved, sync stopped or refused, and the return to normal.
  */
-/** What was said of syncing: a retry's "Connecting…" does not interrupt it. */
-let syncSpoken = '';
-
-function spoken(): string {
+/**
+ * `lastSync`: what was said of syncing, which a retry's "Connecting…" does not
+ * interrupt; returned with what is said now.
+ */
+function spoken(lastSync: string): { text: string; sync: string } {
   const { error } = saving.value;
   const parts: string[] = [];
   if (notice.value) parts.push(notice.value);
@@ -19,16 +21,16 @@ function spoken(): string {
   else if (error) parts.push(`Not saved: ${error}`);
   else if (!notice.value) parts.push('All changes saved');
   const state = online.value ? syncState.value : undefined;
-  if (!state || state.kind === 'synced' || state.kind === 'syncing')
-    syncSpoken = '';
-  else if (state.kind !== 'connecting' || !syncSpoken)
+  let sync = lastSync;
+  if (!state || state.kind === 'synced' || state.kind === 'syncing') sync = '';
+  else if (state.kind !== 'connecting' || !sync)
     // Its reason, not when the next try is due.
-    syncSpoken = describeSync(state)!.replace(
+    sync = describeSync(state)!.replace(
       /; (?:next try at|retrying in) [^;]*$/,
       '',
     );
-  if (syncSpoken) parts.push(syncSpoken);
-  return parts.join(' · ');
+  if (sync) parts.push(sync);
+  return { text: parts.join(' · '), sync };
 }
 
 /**
@@ -37,6 +39,9 @@ function spoken(): string {
  * region of its own) only as `spoken` changes.
  */
 export function StatusLine() {
+  const said = useRef('');
+  const { text: aloud, sync: syncSaid } = spoken(said.current);
+  said.current = syncSaid;
   const { pending, error } = saving.value;
   const sync = online.value ? describeSync(syncState.value) : undefined;
   let text: string;
@@ -64,7 +69,7 @@ export function StatusLine() {
         {sync ? ` · ${sync}` : ''}
       </p>
       <p class="visually-hidden" aria-live="polite">
-        {spoken()}
+        {aloud}
       </p>
     </>
   );

@@ -16,6 +16,7 @@ import {
   typeAtEnd,
   typeTogether,
   typingLatency,
+  storedAndSeen,
 } from './support/app.ts';
 import { useChromium } from './support/browser.ts';
 
@@ -45,19 +46,10 @@ describe('two tabs of one browser', () => {
     await newDocument(one, [two], 'Together');
     await typeAtEnd(one, 'A shared paragraph.');
     await expect.poll(() => documentText(two)).toBe('A shared paragraph.');
-    // Shown early is not stored: the paragraph's event is in both tabs before they
-    // type, so it is the fork point, not part of one side (a loaded run stored it
-    // with tab one's sentence, and that side held the paragraph too).
-    await expect
-      .poll(() => one.getByRole('status').textContent())
-      .toContain('All changes saved');
-    const versionIn = (page: typeof one) =>
-      page
-        .getByRole('region', { name: 'Version history' })
-        .getByText(/^Version \d+ of \d+/)
-        .textContent();
-    const stored = await versionIn(one);
-    await expect.poll(() => versionIn(two)).toBe(stored);
+    // The paragraph's event is in both tabs before they type, so it is the fork
+    // point, not part of one side (a loaded run stored it with tab one's sentence,
+    // and that side held the paragraph too).
+    await storedAndSeen(one, [two]);
     // Both type at once, each into the same sentence.
     await typeTogether([one, two], [' One types here.', ' Two types here.']);
     await expect

@@ -15,6 +15,8 @@ import {
   title,
   typeAtEnd,
   importLogFile,
+  storedAndSeen,
+  versionLine,
 } from './support/app.ts';
 import { useChromium } from './support/browser.ts';
 import { exportedDocument } from '../../bench/tabs-keystroke-large.ts';
@@ -30,16 +32,7 @@ describe('the version history', () => {
     await expect.poll(() => documentText(two)).toBe('First words.');
     // Stored, not only shown early: the renames fork after the text, so neither side
     // of their conflict holds it.
-    await expect
-      .poll(() => one.getByRole('status').textContent())
-      .toContain('All changes saved');
-    const versionIn = (page: Page) =>
-      page
-        .getByRole('region', { name: 'Version history' })
-        .getByText(/^Version \d+ of \d+/)
-        .textContent();
-    const stored = await versionIn(one);
-    await expect.poll(() => versionIn(two)).toBe(stored);
+    await storedAndSeen(one, [two]);
     // Two renames at once, early in the history.
     await renameTogether([one, two], ['Plan A', 'Plan B']);
     // Then a long stretch of typing in one tab only.
@@ -50,7 +43,7 @@ describe('the version history', () => {
       .toBe('First words. And then much more text.');
 
     const versions = one.getByRole('region', { name: 'Version history' });
-    const version = () => versionIn(one);
+    const version = () => versionLine(one);
     const latest = await version();
     await versions.getByRole('button', { name: 'Previous conflict' }).click();
     await expect

@@ -374,3 +374,27 @@ export async function joinLog(
   await open.click();
   await expect.poll(() => title(page).inputValue()).toBe(name);
 }
+
+/** The version line of `page`'s history: "Version N of M: …". */
+export const versionLine = (page: Page) =>
+  page
+    .getByRole('region', { name: 'Version history' })
+    .getByText(/^Version \d+ of \d+/)
+    .textContent();
+
+/**
+ * Waits until what `writer` typed is stored, and every page of `readers` has it as
+ * its current version: shown early in another tab is neither stored nor seen there
+ * as a head, so what it types next would fork before it.
+ */
+export async function storedAndSeen(
+  writer: Page,
+  readers: Page[],
+): Promise<void> {
+  await expect
+    .poll(() => status(writer).textContent())
+    .toContain('All changes saved');
+  const stored = await versionLine(writer);
+  for (const reader of readers)
+    await expect.poll(() => versionLine(reader)).toBe(stored);
+}
