@@ -1,4 +1,5 @@
 import { transfer } from 'comlink';
+import * as Y from 'yjs';
 import {
   openDocument,
   streamOfDoc,
@@ -164,6 +165,22 @@ export function createDocumentService(
         ),
       );
       return result!;
+    },
+    async rescueTyping(docId, update, expected, author) {
+      const stream = streamOfDoc(docId);
+      const heads = await log.heads(stream);
+      const held = await readTextAt(await handle(docId), heads, (text) =>
+        Y.snapshotContainsUpdate(Y.snapshot(text.doc!), update),
+      );
+      if (held) return { heldAt: heads };
+      const [result] = await writing(
+        log.append(
+          stream,
+          { type: TEXT_EDITED, data: update, author },
+          { expected },
+        ),
+      );
+      return { stored: result!.event.id };
     },
     setDocumentField: async (docId, name, value, at) =>
       writing((await handle(docId)).setField(name, value, at ? { at } : {})),

@@ -300,6 +300,8 @@ export function createLogService(
       (await documents()).conflictChanges(docId, forkPoint, mergedAt),
     appendTextUpdate: async (docId, update, expected) =>
       (await documents()).appendTextUpdate(docId, update, expected),
+    rescueTyping: async (docId, update, expected, author) =>
+      (await documents()).rescueTyping(docId, update, expected, author),
     setDocumentField: async (docId, name, value, at) =>
       (await documents()).setDocumentField(docId, name, value, at),
     restoreDocument: async (docId, at) =>

@@ -39,6 +39,9 @@ export type {
   HistoryPage,
 } from '../doc/history-index.ts';
 
+/** What `rescueTyping` came to: the event it stored, or the heads that hold it all. */
+export type RescuedTyping = { stored: EventId } | { heldAt: EventId[] };
+
 /** A document's view without its text, which a page keeps itself (its LiveDocument). */
 export type DocumentFacts = Omit<DocumentView, 'text'>;
 
@@ -80,6 +83,19 @@ export interface DocumentService {
     update: Uint8Array,
     expected: EventId[],
   ): Promise<AppendResult>;
+  /**
+   * Stores the typing of a tab that went before storing it (shown in this one,
+   * src/ui/typing-share.ts): `update` as a text edit against `expected`, naming
+   * `author`, unless the document at its current heads holds all of it already
+   * (that tab's own event was stored); then those heads. So storing it again, as
+   * every tab that showed it may ask, adds nothing.
+   */
+  rescueTyping(
+    docId: string,
+    update: Uint8Array,
+    expected: EventId[],
+    author: string,
+  ): Promise<RescuedTyping>;
   setDocumentField(
     docId: string,
     name: string,

@@ -1,8 +1,11 @@
 /**
  * Who typed each Yjs client's text. A tab's typing shown early in another tab may
  * be carried by that other tab's events too (src/ui/typing-share.ts), but only with
- * typing of the carrier's own, never alone: so a writer one of whose events held a
- * client's text alone typed it. Failing that (every event that held it also built
+ * typing of the carrier's own, never alone; a tab that stores the typing of one
+ * that went before storing it writes it under the typist's label, as the typist's.
+ * So a writer one of whose events held a client's text alone typed it. (Not so for
+ * a paste too large to carry beside the carrier's own typing, which goes in events
+ * of its own under the carrier's label: a limit.) Failing that (every event that held it also built
  * on another tab's text), the writer whose events held the most of it; of equals,
  * the first seen. Counting first went wrong under load: a tab's first event held
  * two characters of its sentence, the other tab's carried all of it, and its next

@@ -24,7 +24,7 @@ import type {
 } from '../contract/index.ts';
 import type { ConflictChanges } from '../doc/conflict-changes.ts';
 import { addToPage } from './document-feed.ts';
-import { LiveDocument } from './live-document.ts';
+import { LiveDocument, type LiveDocumentOptions } from './live-document.ts';
 import { appendMoving } from './log-client.ts';
 import {
   superviseLogWorker,
@@ -446,8 +446,9 @@ export async function openDoc(docId: string): Promise<void> {
     state: snapshot.state,
     heads: snapshot.heads,
     included: snapshot.included,
-    // Other tabs show typing as it happens; the log gets it in batches.
-    shareTyping: broadcastTyping(docId),
+    // Other tabs show typing as it happens; the log gets it in batches. Typing a
+    // tab showed from one that went before storing it is stored from here.
+    shareTyping: sharedTyping(s, docId),
     // Undo of a restore takes back its title too.
     onFieldsUndone: (fields) => {
       for (const [name, value] of Object.entries(fields))
@@ -509,6 +510,27 @@ export async function openDoc(docId: string): Promise<void> {
     showFacts(docId, asked.view),
     showHistory(docId, asked.history),
   ]);
+}
+
+/**
+ * How the tabs of document `docId` show each other's typing early, and store what
+ * a tab that went had shown (typing-share.ts); undefined where they cannot.
+ */
+function sharedTyping(
+  s: Remote<LogService>,
+  docId: string,
+): LiveDocumentOptions['shareTyping'] {
+  const open = broadcastTyping(docId);
+  return (
+    open && {
+      open,
+      author: () => author.value,
+      rescue: (update, expected, writer) =>
+        s.rescueTyping(docId, update, expected, writer),
+      onRescueError: (error) =>
+        (notice.value = `Another tab closed before its typing was saved, and saving it from this tab failed: ${error.message}`),
+    }
+  );
 }
 
 /**

@@ -17,7 +17,9 @@ import {
   withCarried,
   type Carried,
   type OpenTypingChannel,
+  type Rescue,
 } from './typing-share.ts';
+import { advance, keyOf } from './heads.ts';
 
 /** A change to a Y.Text: retain, insert and delete runs from its start. */
 export type TextDelta = Y.YTextEvent['delta'];
@@ -76,8 +78,18 @@ export interface LiveDocumentOptions {
   send(update: Uint8Array, expected: EventId[]): Promise<AppendResult>;
   /** Whether unsent edits exist changed, or a send failed (the edit stays queued). */
   onPendingChange?(pending: number, error?: Error): void;
-  /** Shows typing in the document's other tabs as it is typed, before it is batched. */
-  shareTyping?: OpenTypingChannel;
+  /**
+   * Shows typing in the document's other tabs as it is typed, before it is batched,
+   * and stores the typing such a tab showed here when it goes before storing it
+   * (see TypingShare).
+   */
+  shareTyping?: {
+    open: OpenTypingChannel;
+    /** The label this tab's events name as their author, now. */
+    author(): string;
+    rescue: Rescue;
+    onRescueError?(error: Error): void;
+  };
   /**
    * Undo or redo took back, or made again, the text of one of this tab's restores:
    * the fields that restore changed are to be written as `fields` says.
@@ -92,9 +104,6 @@ interface FieldsUndo {
 }
 /** The key of a FieldsUndo in a Yjs undo stack item's meta. */
 const FIELDS = 'forkline:fields';
-
-/** A set of heads as one key, whatever their order. */
-const keyOf = (heads: readonly EventId[]) => [...heads].sort().join();
 
 /**
  * The version a restore event restores (its `data.from`), as `keyOf` writes it; ''
@@ -119,15 +128,6 @@ function applyFromLog(doc: Y.Doc, update: Uint8Array, origin: symbol): boolean {
   } catch {
     return false;
   }
-}
-
-/** Heads after `event`: it replaces the parents it names. */
-function advance(
-  heads: EventId[],
-  event: { id: EventId; parents: EventId[] },
-): EventId[] {
-  if (heads.includes(event.id)) return heads;
-  return [...heads.filter((h) => !event.parents.includes(h)), event.id].sort();
 }
 
 /**
@@ -176,17 +176,22 @@ export class LiveDocument {
     });
     this.seen = [...options.heads].sort();
     options.included.forEach((id) => this.applied.add(id));
+    const share = options.shareTyping;
     this.sharing =
-      options.shareTyping &&
-      new TypingShare(
-        this.ydoc.clientID,
-        options.shareTyping,
-        (update) => {
+      share &&
+      new TypingShare({
+        tab: this.ydoc.clientID,
+        open: share.open,
+        applyEarly: (update) => {
           Y.applyUpdate(this.ydoc, update, EARLY);
           this.showChanges();
         },
-        this.applied,
-      );
+        inLog: this.applied,
+        author: share.author,
+        rescue: share.rescue,
+        rescueBytes: BATCH_BYTES,
+        ...(share.onRescueError ? { onRescueError: share.onRescueError } : {}),
+      });
     // A restore's text and fields are one change: undoing its text writes back the
     // fields it changed, and redoing it writes them again. (Undo took back the text
     // only, and a title the restore had replaced stayed lost.)
@@ -474,7 +479,7 @@ export class LiveDocument {
     }
     this.open.updates.push(update);
     this.open.bytes += update.length;
-    this.open.upTo = this.sharing?.typed(update) ?? 0;
+    this.open.upTo = this.sharing?.typed(update, this.open.base) ?? 0;
   }
 
   private schedule(): void {

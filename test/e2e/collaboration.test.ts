@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import {
   addedIn,
   compareTextEpisode,
@@ -19,6 +19,7 @@ import {
   storedAndSeen,
 } from './support/app.ts';
 import { useChromium } from './support/browser.ts';
+import { crashPage, duplicatedEdits, storedEvents } from './support/faults.ts';
 
 const chromium = useChromium();
 
@@ -225,6 +226,40 @@ describe('two tabs of one browser', () => {
     // Yjs redoes the whole paste in one transaction: it is saved in pieces too.
     await one.keyboard.press('Control+Shift+Z');
     await saved(paste);
+    await context.close();
+  });
+
+  it('stores typing a tab showed from another that crashed before storing it, as that tab’s', async () => {
+    const { context, tabs } = await openTabs(chromium(), 2);
+    const [one, two] = tabs as [Page, Page];
+    await newDocument(one, [two], 'Kept');
+    await typeAtEnd(one, 'Stored by its tab.');
+    await storedAndSeen(one, [two]);
+    const typist = await tabLabel(one);
+    // One's timers stop: its batch waits for a timer that never fires, as a tab's
+    // does when it crashes in the quarter second before sending.
+    await one.evaluate(() => {
+      window.setTimeout = (() => 0) as unknown as typeof setTimeout;
+    });
+    await typeAtEnd(one, ' Shown, never sent.');
+    const shown = 'Stored by its tab. Shown, never sent.';
+    await expect.poll(() => documentText(two)).toBe(shown);
+    await crashPage(one);
+    // The log holds it: a tab opened afresh reads it from there.
+    const three = await context.newPage();
+    await three.goto(inject('appUrl'));
+    await three
+      .getByRole('list', { name: 'Documents' })
+      .getByRole('button', { name: 'Kept', exact: true })
+      .click();
+    await expect.poll(() => documentText(three)).toBe(shown);
+    // Stored under the crashed tab's label, once: not as the other tab's typing.
+    const events = (await storedEvents(three)).filter(
+      (e) => e.stream.startsWith('doc/') && e.type === 'doc.text.edited',
+    );
+    expect(events.map((e) => e.author)).toEqual(events.map(() => typist));
+    expect(duplicatedEdits(events)).toEqual([]);
+    expect(await documentText(two)).toBe(shown);
     await context.close();
   });
 

@@ -17,6 +17,8 @@ import type {
   OpenTypingChannel,
   TypingMessage,
 } from '../../src/ui/typing-share.ts';
+import { storeOf } from '../../src/log/log.ts';
+import { documentService } from '../support/document-service.ts';
 import { collect } from '../support/records.ts';
 
 const STREAM = 'doc/live';
@@ -552,24 +554,53 @@ describe('a tab editing live', () => {
   });
 });
 
-/** The tabs of one document as a BroadcastChannel joins them: each post reaches the others. */
+/**
+ * The tabs of one document as broadcastTyping joins them: each post reaches the
+ * others; a tab that closes has its watchers run one at a time, each after the
+ * one before settled, as the browser grants a Web Lock to those waiting on it.
+ */
 function typingChannels(
   /** Passes each message on: by default at once; a test may hold some back. */
   pass: (message: TypingMessage, send: () => void) => void = (_, send) =>
     send(),
-): OpenTypingChannel {
-  const members = new Set<(message: TypingMessage) => void>();
-  return (receive) => {
-    members.add(receive);
+) {
+  const members = new Map<number, (message: TypingMessage) => void>();
+  const gone = new Set<number>();
+  const watches: { of: number; by: number; gone: () => Promise<void> }[] = [];
+  let running: Promise<void> = Promise.resolve();
+  const open: OpenTypingChannel = (tab, receive) => {
+    members.set(tab, receive);
     return {
       post: (message) => {
-        for (const member of members)
-          if (member !== receive)
+        for (const [other, member] of members)
+          if (other !== tab)
             pass(message, () => member(structuredClone(message)));
       },
-      close: () => members.delete(receive),
+      watch: (of, watcher) => {
+        watches.push({ of, by: tab, gone: watcher });
+        if (gone.has(of)) release(of);
+      },
+      close: () => {
+        members.delete(tab);
+        gone.add(tab);
+        // Its own watches end; its watchers are granted its lock in turn.
+        for (const [i, w] of [...watches.entries()].reverse())
+          if (w.by === tab) watches.splice(i, 1);
+        release(tab);
+      },
     };
   };
+  const release = (tab: number) => {
+    const granted = watches.filter((w) => w.of === tab);
+    for (const w of granted) watches.splice(watches.indexOf(w), 1);
+    for (const w of granted)
+      running = running.then(() => w.gone().catch(() => undefined));
+  };
+  /** Resolves once every watcher granted so far has settled. */
+  const settled = async () => {
+    for (let last; last !== running;) await (last = running);
+  };
+  return { open, settled };
 }
 
 /** The Yjs client ids whose insertions an update holds. */
@@ -577,15 +608,39 @@ const clientsIn = (update: Uint8Array) => [
   ...Y.parseUpdateMeta(update).from.keys(),
 ];
 
-describe('typing shown in other tabs before it is committed', () => {
-  async function twoTabs(pass?: Parameters<typeof typingChannels>[0]) {
-    const log = await seeded();
-    const shareTyping = typingChannels(pass);
-    const a = await tab(log, 'Tab 1', { shareTyping });
-    const b = await tab(log, 'Tab 2', { shareTyping });
-    return { log, a, b };
-  }
+/** Tabs of one document over one log, sharing typing, labelled `labels`. */
+async function tabs(
+  labels: string[],
+  pass?: Parameters<typeof typingChannels>[0],
+) {
+  const log = await seeded();
+  const channels = typingChannels(pass);
+  const service = documentService(log, storeOf(log));
+  const opened = [];
+  for (const label of labels)
+    opened.push(
+      await tab(log, label, {
+        shareTyping: {
+          open: channels.open,
+          author: () => label,
+          rescue: (update, expected, author) =>
+            service.rescueTyping('live', update, expected, author),
+        },
+      }),
+    );
+  return { log, tabs: opened, settled: channels.settled };
+}
+/** Tabs 1 and 2. */
+async function twoTabs(pass?: Parameters<typeof typingChannels>[0]) {
+  const {
+    log,
+    tabs: [a, b],
+    settled,
+  } = await tabs(['Tab 1', 'Tab 2'], pass);
+  return { log, a: a!, b: b!, settled };
+}
 
+describe('typing shown in other tabs before it is committed', () => {
   it('shows each keystroke in the other tab at once, while the log gets one event', async () => {
     const { log, a, b } = await twoTabs();
     const changes = vi.fn();
@@ -625,44 +680,48 @@ describe('typing shown in other tabs before it is committed', () => {
     }
   });
 
-  it('carries typing it built on whose tab died before sending it: the log never lacks it', async () => {
-    const { log, a, b } = await twoTabs();
-    a.type(5, ' big');
-    a.live.close(); // its batch was never sent
-    b.type(9, ' world');
-    await b.live.flush();
-    const events = await collect(log.read(STREAM));
-    expect(events).toHaveLength(2);
-    const update = textUpdateOf(events[1]!)!;
-    expect(clientsIn(update).sort()).toEqual(
-      [a.live.ydoc.clientID, b.live.ydoc.clientID].sort(),
-    );
-    const fold = new Y.Doc();
-    for (const event of events) Y.applyUpdate(fold, textUpdateOf(event)!);
-    expect(fold.getText('body').toString()).toBe('hello big world');
-  });
-
-  it('carries a paste it built on, larger than an event holds, in events of their own ahead of its typing', async () => {
-    const { log, a, b } = await twoTabs();
-    const paste = 'lorem ipsum 😀 '.repeat(100_000); // 1.7 MB of UTF-8
-    a.type(5, paste);
-    a.live.close(); // shown in b, never sent
-    const c = await tab(log, 'Tab 3');
-    b.type(5 + paste.length, '!'); // right after it
-    await b.live.flush();
-    expect(b.live.pending).toBe(0); // sent, not refused
-    const events = await collect(log.read(STREAM));
-    for (const event of events)
-      expect(textUpdateOf(event)!.length).toBeLessThanOrEqual(
-        LIMITS.maxDataBytes,
+  it(
+    'carries typing it built on that no event holds yet: the log never lacks it',
+    withFakeTimers(async () => {
+      const { log, a, b } = await twoTabs();
+      a.type(5, ' big'); // shown in b; a's batch waits for its timer
+      b.type(9, ' world');
+      await b.live.flush();
+      const events = await collect(log.read(STREAM));
+      expect(events).toHaveLength(2);
+      const update = textUpdateOf(events[1]!)!;
+      expect(clientsIn(update).sort()).toEqual(
+        [a.live.ydoc.clientID, b.live.ydoc.clientID].sort(),
       );
-    // The paste's events hold only a's text; the last, b's key.
-    expect(clientsIn(textUpdateOf(events.at(-1)!)!)).toEqual([
-      b.live.ydoc.clientID,
-    ]);
-    await c.deliver();
-    expect(c.live.text.toString()).toBe('hello' + paste + '!');
-  });
+      const fold = new Y.Doc();
+      for (const event of events) Y.applyUpdate(fold, textUpdateOf(event)!);
+      expect(fold.getText('body').toString()).toBe('hello big world');
+    }),
+  );
+
+  it(
+    'carries a paste it built on, larger than an event holds, in events of their own ahead of its typing',
+    withFakeTimers(async () => {
+      const { log, a, b } = await twoTabs();
+      const paste = 'lorem ipsum 😀 '.repeat(100_000); // 1.7 MB of UTF-8
+      a.type(5, paste); // shown in b; a's batches wait for their timer
+      const c = await tab(log, 'Tab 3');
+      b.type(5 + paste.length, '!'); // right after it
+      await b.live.flush();
+      expect(b.live.pending).toBe(0); // sent, not refused
+      const events = await collect(log.read(STREAM));
+      for (const event of events)
+        expect(textUpdateOf(event)!.length).toBeLessThanOrEqual(
+          LIMITS.maxDataBytes,
+        );
+      // The paste's events hold only a's text; the last, b's key.
+      expect(clientsIn(textUpdateOf(events.at(-1)!)!)).toEqual([
+        b.live.ydoc.clientID,
+      ]);
+      await c.deliver();
+      expect(c.live.text.toString()).toBe('hello' + paste + '!');
+    }),
+  );
 
   it('carries no early typing its own edits do not build on: events hold only their own text', async () => {
     const { log, a, b } = await twoTabs();
@@ -682,20 +741,22 @@ describe('typing shown in other tabs before it is committed', () => {
     expect(b.live.text.toString()).toBe(a.live.text.toString());
   });
 
-  it('carries early typing its edits delete', async () => {
-    const { log, a, b } = await twoTabs();
-    a.type(5, ' big');
-    a.live.close(); // never sent
-    b.live.edit([{ index: 6, deleteCount: 3, insert: '' }]); // 'big', known only from a's early update
-    await b.live.flush();
-    const events = await collect(log.read(STREAM));
-    const fold = new Y.Doc();
-    for (const event of events) Y.applyUpdate(fold, textUpdateOf(event)!);
-    expect(fold.getText('body').toString()).toBe('hello ');
-    expect(clientsIn(textUpdateOf(events[1]!)!)).toEqual([
-      a.live.ydoc.clientID,
-    ]);
-  });
+  it(
+    'carries early typing its edits delete',
+    withFakeTimers(async () => {
+      const { log, a, b } = await twoTabs();
+      a.type(5, ' big'); // shown in b; a's batch waits for its timer
+      b.live.edit([{ index: 6, deleteCount: 3, insert: '' }]); // 'big', known only from a's early update
+      await b.live.flush();
+      const events = await collect(log.read(STREAM));
+      const fold = new Y.Doc();
+      for (const event of events) Y.applyUpdate(fold, textUpdateOf(event)!);
+      expect(fold.getText('body').toString()).toBe('hello ');
+      expect(clientsIn(textUpdateOf(events[1]!)!)).toEqual([
+        a.live.ydoc.clientID,
+      ]);
+    }),
+  );
 
   it('carries another tab’s typing until that tab’s event reached it through the log, then no more', async () => {
     const { log, a, b } = await twoTabs();
@@ -713,5 +774,90 @@ describe('typing shown in other tabs before it is committed', () => {
     await a.deliver();
     expect(a.live.text.toString()).toBe('hello big bad world');
     expect(b.live.text.toString()).toBe(a.live.text.toString());
+  });
+});
+
+describe('typing shown early, of a tab that goes before storing it', () => {
+  it('is stored once, as that tab’s, against the heads it was typed at, whichever tabs showed it', async () => {
+    const {
+      log,
+      tabs: [a, b, c],
+      settled,
+    } = await tabs(['Tab 1', 'Tab 2', 'Tab 3']);
+    const [seed] = await collect(log.read(STREAM));
+    a!.type(5, ' big');
+    a!.type(9, ' news');
+    a!.live.close(); // gone, its batch never sent: b and c show it
+    expect(b!.live.text.toString()).toBe('hello big news');
+    await settled();
+    const events = await collect(log.read(STREAM));
+    expect(events).toHaveLength(2);
+    const rescued = events[1]!;
+    expect(rescued.author).toBe('Tab 1');
+    expect(rescued.parents).toEqual([seed!.id]);
+    expect(clientsIn(textUpdateOf(rescued)!)).toEqual([a!.live.ydoc.clientID]);
+    for (const t of [b!, c!]) {
+      await t.deliver();
+      expect(t.live.earlyHeld).toBe(0);
+      expect(t.live.text.toString()).toBe('hello big news');
+    }
+    const late = await tab(log, 'Tab 4');
+    expect(late.live.text.toString()).toBe('hello big news');
+  });
+
+  it('stores nothing more when the log holds that tab’s typing already, though word of it never came', async () => {
+    const { log, a, b, settled } = await twoTabs((message, send) =>
+      message.kind === 'committed' ? undefined : send(),
+    );
+    a.type(5, ' big');
+    await a.live.flush(); // stored; the word of it lost
+    a.live.close();
+    await settled();
+    expect(await collect(log.read(STREAM))).toHaveLength(2);
+    expect(b.live.earlyHeld).toBe(1); // until b receives what holds it
+    await b.deliver();
+    expect(b.live.earlyHeld).toBe(0);
+    expect(b.live.text.toString()).toBe('hello big');
+  });
+
+  it('stores each batch against its own heads, each after the one before, as that tab would have', async () => {
+    const {
+      log,
+      tabs: [a, b, c],
+      settled,
+    } = await tabs(['Tab 1', 'Tab 2', 'Tab 3']);
+    a!.type(5, ' one'); // against the seed
+    c!.live.edit([{ index: 0, deleteCount: 0, insert: '> ' }]);
+    await c!.live.flush();
+    const [, fromC] = await collect(log.read(STREAM));
+    await a!.deliver(); // a's first batch is closed; its next is made against c's event
+    a!.type(a!.live.text.length, ' two');
+    a!.live.close();
+    await settled();
+    const [seed, , first, second, ...more] = await collect(log.read(STREAM));
+    expect(more).toEqual([]);
+    expect(first!.parents).toEqual([seed!.id]);
+    expect([...second!.parents].sort()).toEqual([fromC!.id, first!.id].sort());
+    for (const t of [b!, c!]) {
+      await t.deliver();
+      expect(t.live.text.toString()).toBe('> hello one two');
+      expect(t.live.earlyHeld).toBe(0);
+    }
+  });
+
+  it('is stored by a tab that showed it, though another that showed it went first', async () => {
+    const {
+      log,
+      tabs: [a, b, c],
+      settled,
+    } = await tabs(['Tab 1', 'Tab 2', 'Tab 3']);
+    a!.type(5, ' big');
+    b!.live.close(); // b will not store it: gone first
+    a!.live.close();
+    await settled();
+    expect(await collect(log.read(STREAM))).toHaveLength(2);
+    await c!.deliver();
+    expect(c!.live.text.toString()).toBe('hello big');
+    expect(c!.live.earlyHeld).toBe(0);
   });
 });
