@@ -23,13 +23,22 @@ const chromium = useChromium();
 const TYPING_MS = fullTrials ? 60_000 : 8_000;
 const status = (page: Page) => page.getByRole('status');
 
-/** Types words at random places in the text until `until`; returns everything typed. */
+/**
+ * Types words at random places in the text until `until`; returns everything typed.
+ * With `reloads`, the tab reloads after about one word in four, the moment the word
+ * is typed (its batch not sent yet, or on its way), and types on once the document
+ * is open again.
+ */
 async function typeAtRandom(
   page: Page,
   random: () => number,
   until: number,
-): Promise<string> {
+  reloads = false,
+): Promise<{ typed: string; reloaded: number }> {
   let typed = '';
+  let reloaded = 0;
+  // Leaving with edits unsaved asks first: this user says leave.
+  if (reloads) page.on('dialog', (dialog) => void dialog.accept());
   await text(page).focus();
   while (Date.now() < until) {
     const length = (await documentText(page)).length;
@@ -38,9 +47,14 @@ async function typeAtRandom(
     const word = `${'abcdefghij'.slice(0, 2 + Math.floor(random() * 6))} `;
     await page.keyboard.type(word, { delay: 15 });
     typed += word;
+    if (reloads && random() < 0.25) {
+      await page.reload();
+      await text(page).focus();
+      reloaded++;
+    }
     await new Promise((r) => setTimeout(r, random() * 150));
   }
-  return typed;
+  return { typed, reloaded };
 }
 
 /** What a tab shows: its text, its timeline (conflicts, states, times) and the graph's tail (author, time, id). */
@@ -61,17 +75,21 @@ const sorted = (s: string) => [...s].sort().join('');
 
 describe('five tabs typing at once', () => {
   it(
-    `type into one document for ${TYPING_MS / 1000} s and end identical: text, heads and timelines; the log verifies`,
+    `type into one document for ${TYPING_MS / 1000} s, one reloading now and then, and end identical: text holding every character typed, heads and timelines; the log verifies`,
     async () => {
       const seed = Date.now() % 100_000;
       console.info(`five-tabs seed ${seed}`);
       const { context, tabs } = await openTabs(chromium(), 5);
       await newDocument(tabs[0]!, tabs.slice(1), 'Five');
       const until = Date.now() + TYPING_MS;
+      // The last tab reloads now and then as it types: what it typed before each
+      // reload, shown in the others at once, is in the log too.
       const typed = await Promise.all(
-        tabs.map((page, i) => typeAtRandom(page, seeded(seed + i), until)),
+        tabs.map((page, i) =>
+          typeAtRandom(page, seeded(seed + i), until, i === tabs.length - 1),
+        ),
       );
-      const all = typed.join('');
+      const all = typed.map((t) => t.typed).join('');
       for (const page of tabs)
         await expect
           .poll(() => status(page).textContent(), { timeout: 30_000 })
@@ -108,7 +126,7 @@ describe('five tabs typing at once', () => {
       expect(duplicatedEdits(events)).toEqual([]);
       expect(await verifyInPage(tabs[0]!)).toBe(events.length);
       console.info(
-        `five tabs: ${all.length} characters typed, ${events.length} events, ${heads.length} head(s), ${
+        `five tabs: ${all.length} characters typed, ${typed.at(-1)!.reloaded} reloads, ${events.length} events, ${heads.length} head(s), ${
           views[0]!.conflicts.split('\n').filter((l) => l.trim()).length
         } timeline entries, ${views[0]!.graph}`,
       );
