@@ -16,8 +16,7 @@ import {
   TypingShare,
   withCarried,
   type Carried,
-  type OpenTypingChannel,
-  type Rescue,
+  type SharedTyping,
 } from './typing-share.ts';
 import { advance, keyOf } from './heads.ts';
 
@@ -83,13 +82,7 @@ export interface LiveDocumentOptions {
    * and stores the typing such a tab showed here when it goes before storing it
    * (see TypingShare).
    */
-  shareTyping?: {
-    open: OpenTypingChannel;
-    /** The label this tab's events name as their author, now. */
-    author(): string;
-    rescue: Rescue;
-    onRescueError?(error: Error): void;
-  };
+  shareTyping?: SharedTyping;
   /**
    * Undo or redo took back, or made again, the text of one of this tab's restores:
    * the fields that restore changed are to be written as `fields` says.
@@ -176,21 +169,17 @@ export class LiveDocument {
     });
     this.seen = [...options.heads].sort();
     options.included.forEach((id) => this.applied.add(id));
-    const share = options.shareTyping;
     this.sharing =
-      share &&
+      options.shareTyping &&
       new TypingShare({
+        ...options.shareTyping,
         tab: this.ydoc.clientID,
-        open: share.open,
         applyEarly: (update) => {
           Y.applyUpdate(this.ydoc, update, EARLY);
           this.showChanges();
         },
         inLog: this.applied,
-        author: share.author,
-        rescue: share.rescue,
         rescueBytes: BATCH_BYTES,
-        ...(share.onRescueError ? { onRescueError: share.onRescueError } : {}),
       });
     // A restore's text and fields are one change: undoing its text writes back the
     // fields it changed, and redoing it writes them again. (Undo took back the text

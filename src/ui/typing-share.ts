@@ -130,6 +130,12 @@ export interface TypingShareOptions {
   onRescueError?(error: Error): void;
 }
 
+/** What a tab's owner gives for its typing to be shared (the rest is the tab's own). */
+export type SharedTyping = Pick<
+  TypingShareOptions,
+  'open' | 'author' | 'rescue' | 'onRescueError'
+>;
+
 /** Tries at saving a gone tab's typing, a second apart and doubling, before it is left. */
 const RESCUE_TRIES = 4;
 
