@@ -13,6 +13,10 @@ import { showTextFocus } from './text-focus.ts';
 
 /** Marks a change the editor did not make itself: someone else's, or the opened text. */
 const notTyped = Annotation.define<true>();
+/** Where Mod is Cmd, as CodeMirror's keymap decides it. */
+const MAC =
+  typeof navigator !== 'undefined' &&
+  /Mac|iPhone|iPad|iPod/.test(navigator.platform);
 
 /**
  * The document's text in a CodeMirror view bound to the tab's Y.Text. CodeMirror
@@ -70,6 +74,17 @@ export function TextEditor({
           EXTENSIONS,
           // Undo takes back this tab's own typing only: the document's, not the view's.
           keymap.of([
+            // Shift with Z is redo however the letter comes. With Caps Lock on it
+            // comes unshifted ("z"), and the lookup, which leaves Shift out of a
+            // letter's name, took it for Mod-z: undo, saved and synced as an edit.
+            {
+              any: (_, event) =>
+                event.shiftKey &&
+                !event.altKey &&
+                (MAC ? event.metaKey : event.ctrlKey) &&
+                event.key === 'z' &&
+                step('redo'),
+            },
             { key: 'Mod-z', run: () => step('undo') },
             { key: 'Mod-y', run: () => step('redo') },
             { key: 'Mod-Shift-z', run: () => step('redo') },

@@ -211,6 +211,11 @@ describe('the text editor', () => {
     expect(view.state.selection.main.head).toBe('>> base mine'.length);
     key({ key: 'z', ctrlKey: true });
     expect(live.text.toString()).toBe('>> base');
+    // With Caps Lock on, Shift gives the letter unshifted: still redo, never undo.
+    key({ key: 'z', keyCode: 90, ctrlKey: true, shiftKey: true });
+    expect(view.state.doc.toString()).toBe('>> base mine');
+    key({ key: 'z', ctrlKey: true });
+    expect(live.text.toString()).toBe('>> base');
     await live.flush();
 
     const folded = new Y.Doc();
