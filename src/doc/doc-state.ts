@@ -127,26 +127,39 @@ export class DocState {
    * it.) The caller has checked that the splice cuts no surrogate pair: Yjs would
    * turn both halves into U+FFFD here, and the string kept here would be wrong.
    */
-  splice({ index, deleteCount, insert }: TextSplice): Uint8Array | null {
-    const before = this.plain;
+  splice(splice: TextSplice): Uint8Array | null {
+    return this.spliceAll([splice]);
+  }
+
+  /** `splice` for several, each at a position in the text the ones before it left. */
+  spliceAll(splices: readonly TextSplice[]): Uint8Array | null {
+    let plain = this.plain;
     let update: Uint8Array | null = null;
     const keep = (made: Uint8Array) => (update = made);
     this.ydoc.on('update', keep);
     try {
       this.ydoc.transact(() => {
-        if (deleteCount > 0) this.text.delete(index, deleteCount);
-        if (insert) this.text.insert(index, insert);
+        for (const { index, deleteCount, insert } of splices) {
+          if (deleteCount > 0) this.text.delete(index, deleteCount);
+          if (insert) this.text.insert(index, insert);
+        }
       });
     } finally {
       this.ydoc.off('update', keep);
     }
-    if (this.surrogates === false && holdsSurrogate(insert))
+    if (
+      this.surrogates === false &&
+      splices.some(({ insert }) => holdsSurrogate(insert))
+    )
       this.surrogates = true;
     // Kept as a string only where positions are checked against it: slicing a long
     // string copies it, every edit.
-    if (before !== undefined && this.surrogates)
-      this.plain =
-        before.slice(0, index) + insert + before.slice(index + deleteCount);
+    if (plain !== undefined && this.surrogates) {
+      for (const { index, deleteCount, insert } of splices)
+        plain =
+          plain.slice(0, index) + insert + plain.slice(index + deleteCount);
+      this.plain = plain;
+    }
     return update;
   }
 

@@ -25,6 +25,7 @@ import { ConflictMemo } from './conflict-memo.ts';
 import { sameIds } from '../log/append.ts';
 import { storeOf } from '../log/log.ts';
 import { loneSurrogateIn, spliceBetween } from './text-splice.ts';
+import { restoreSplices, visibleRuns } from './text-restore.ts';
 import { PIECE_BYTES, piecesOfUpdate } from './update-pieces.ts';
 
 export interface DocumentView {
@@ -289,6 +290,8 @@ export async function openDocument(
         const from = [...new Set(at)].sort();
         const target = await states.at(from);
         const targetText = target.textString();
+        // Taken now: the state at `from` may be the one moved on to the heads below.
+        const targetRuns = visibleRuns(target.text);
         const targetFields = new Map(
           target.registers
             .fieldNames()
@@ -296,9 +299,14 @@ export async function openDocument(
         );
         const heads = await log.heads(stream);
         const state = await states.at(heads);
-        const update = state.splice(
-          spliceBetween(state.textString(), targetText),
-        );
+        // The version's own characters, where the text still holds them; a diff of
+        // the strings where the two disagree on order (never from Yjs) or the text
+        // to write again would hold half a surrogate pair.
+        const splices = restoreSplices(visibleRuns(state.text), targetRuns);
+        const update =
+          splices && splices.every(({ insert }) => loneSurrogateIn(insert) < 0)
+            ? state.spliceAll(splices)
+            : state.splice(spliceBetween(state.textString(), targetText));
         const fields: RestoreData['fields'] = {};
         for (const name of new Set([
           ...state.registers.fieldNames(),

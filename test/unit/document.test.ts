@@ -1,3 +1,4 @@
+import * as Y from 'yjs';
 import { describe, expect, it, vi } from 'vitest';
 import { conflictChanges } from '../../src/doc/conflict-changes.ts';
 import { EPISODE_PAUSE_MS } from '../../src/doc/doc-conflicts.ts';
@@ -7,8 +8,11 @@ import {
   openLog,
   InvalidEditError,
   LIMITS,
+  textUpdateOf,
   type EventId,
 } from '../../src/index.ts';
+import { readTextAt } from '../../src/doc/document.ts';
+import { visibleRuns } from '../../src/doc/text-restore.ts';
 import { collect } from '../support/records.ts';
 import { expectOneHistoryPerClientId } from '../support/yjs-history.ts';
 
@@ -195,6 +199,23 @@ describe('restore', () => {
     const now = await one.view();
     expect(now.text).toBe(old.text);
     expect(now.fields).toEqual(old.fields);
+  });
+
+  it('brings back the version’s own characters, not look-alikes written since', async () => {
+    const { one, two } = await tabs();
+    const v1 = await one.editText(0, 0, 'Meet at noon.');
+    const cake = await two.editText(13, 0, ' Bring cake.');
+    await one.editText(8, 4, 'one'); // "Meet at one. Bring cake."
+    await one.restore([v1.event.id]);
+    expect((await one.view()).text).toBe('Meet at noon.');
+    // The full stop is tab one's again, not the one of "cake.": nothing tab two
+    // wrote is left for its undo to take from the version.
+    const twos = new Set(
+      Y.parseUpdateMeta(textUpdateOf(cake.event)!).from.keys(),
+    );
+    const runs = await readTextAt(one, undefined, visibleRuns);
+    expect(runs.filter((r) => twos.has(r.client))).toEqual([]);
+    expect(runs.map((r) => r.text).join('')).toBe('Meet at noon.');
   });
 
   it('brings back a text larger than one event holds, in one atomic batch that ends with the restore', async () => {

@@ -1,0 +1,137 @@
+import * as Y from 'yjs';
+import type { TextSplice } from './text-splice.ts';
+
+/** A run of a text's visible characters: Yjs ids `clock`, `clock + 1`, … of `client`. */
+export interface TextRun {
+  client: number;
+  clock: number;
+  text: string;
+}
+
+/**
+ * The visible text of `text` as runs of characters with their Yjs ids, in order:
+ * what `restoreSplices` needs of a version, taken before its state moves on.
+ */
+export function visibleRuns(text: Y.Text): TextRun[] {
+  const runs: TextRun[] = [];
+  for (let item = text._start; item !== null; item = item.right as Y.Item) {
+    if (item.deleted || !(item.content instanceof Y.ContentString)) continue;
+    runs.push({
+      client: item.id.client,
+      clock: item.id.clock,
+      text: item.content.str,
+    });
+  }
+  return runs;
+}
+
+/** Per client, the sorted clock ranges [from, to) of `runs`. */
+function rangesOf(runs: readonly TextRun[]): Map<number, [number, number][]> {
+  const ranges = new Map<number, [number, number][]>();
+  for (const { client, clock, text } of runs) {
+    let list = ranges.get(client);
+    if (!list) ranges.set(client, (list = []));
+    list.push([clock, clock + text.length]);
+  }
+  for (const list of ranges.values()) list.sort((a, b) => a[0] - b[0]);
+  return ranges;
+}
+
+/** Whether the ranges hold id (`client`, `clock`). */
+function holds(
+  ranges: Map<number, [number, number][]>,
+  client: number,
+  clock: number,
+): boolean {
+  const list = ranges.get(client);
+  if (!list) return false;
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]![1] <= clock) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < list.length && list[lo]![0] <= clock;
+}
+
+/**
+ * The splices (each at a position in the text the ones before it left) that turn
+ * the text of `current` into the version `target`, character for character: a
+ * character of the version still in the text stays (the same Yjs item, its
+ * writer's), one deleted since is written again, and every other is deleted. A
+ * diff of the two strings instead kept look-alikes: restoring "Meet at noon." over
+ * "Meet at one. Bring cake." kept the full stop of "cake.", so the undo of the one
+ * who wrote "Bring cake." then took the restored full stop away.
+ *
+ * Undefined when the two disagree on the order of the characters they share, which
+ * Yjs never allows.
+ */
+export function restoreSplices(
+  current: readonly TextRun[],
+  target: readonly TextRun[],
+): TextSplice[] | undefined {
+  const inTarget = rangesOf(target);
+  const inCurrent = rangesOf(current);
+  const splices: TextSplice[] = [];
+  let at = 0; // in the text as the splices so far left it
+  let open: TextSplice | undefined;
+  const splice = () => (open ??= { index: at, deleteCount: 0, insert: '' });
+  const close = () => {
+    if (open) splices.push(open);
+    open = undefined;
+  };
+  let c = 0;
+  let ci = 0; // run and offset in `current`
+  let t = 0;
+  let ti = 0; // in `target`
+  while (c < current.length || t < target.length) {
+    const cur = current[c];
+    const tgt = target[t];
+    if (cur && !holds(inTarget, cur.client, cur.clock + ci)) {
+      // Not in the version: deleted, as far as the run goes so.
+      let end = ci + 1;
+      while (
+        end < cur.text.length &&
+        !holds(inTarget, cur.client, cur.clock + end)
+      )
+        end++;
+      splice().deleteCount += end - ci;
+      [c, ci] = end < cur.text.length ? [c, end] : [c + 1, 0];
+    } else if (tgt && !holds(inCurrent, tgt.client, tgt.clock + ti)) {
+      // The version's, deleted since: written again.
+      let end = ti + 1;
+      while (
+        end < tgt.text.length &&
+        !holds(inCurrent, tgt.client, tgt.clock + end)
+      )
+        end++;
+      splice().insert += tgt.text.slice(ti, end);
+      at += end - ti;
+      [t, ti] = end < tgt.text.length ? [t, end] : [t + 1, 0];
+    } else {
+      // Both hold it: the same character, or the order is not Yjs's.
+      if (
+        !cur ||
+        !tgt ||
+        cur.client !== tgt.client ||
+        cur.clock + ci !== tgt.clock + ti
+      )
+        return undefined;
+      close();
+      // As far as both runs go on together.
+      let n = 1;
+      while (
+        ci + n < cur.text.length &&
+        ti + n < tgt.text.length &&
+        holds(inTarget, cur.client, cur.clock + ci + n)
+      )
+        n++;
+      at += n;
+      [c, ci] = ci + n < cur.text.length ? [c, ci + n] : [c + 1, 0];
+      [t, ti] = ti + n < tgt.text.length ? [t, ti + n] : [t + 1, 0];
+    }
+  }
+  close();
+  return splices;
+}
