@@ -148,8 +148,9 @@ export class ClockDriftError extends ForklineError {
     readonly index?: number,
   ) {
     super(
-      `Event ${id} is stamped ${hlc}, more than an hour ahead of this replica's clock ` +
-        `(it accepts up to ${limit}). Check the writer's clock; nothing was stored.`,
+      `Event ${id} is stamped ${hlc} (${timeOfHlc(hlc)}), ${aheadBy(hlc, limit)} ` +
+        `ahead of this replica's clock, which accepts an hour at most (up to ${limit}). ` +
+        `Check the writer's clock; nothing was stored.`,
     );
   }
 }
@@ -186,10 +187,34 @@ function describeWhere(where: { id?: EventId; index?: number }): string {
 }
 
 /**
- * A message as a clause for another sentence to end: without its own full stop
- * ("…nothing was stored.. Nothing was imported." otherwise).
+ * A message as a clause for another sentence to end: without its own full stop, nor
+ * its own "nothing was stored" ("…nothing was stored.. Nothing was imported."
+ * otherwise).
  */
-export const asClause = (message: string): string => message.replace(/\.$/, '');
+export const asClause = (message: string): string =>
+  message.replace(/[;,.]? ?nothing was stored\.?$/i, '').replace(/\.$/, '');
+
+/** The wall-clock time of an HLC timestamp (its first 12 hex digits, in ms), as UTC. */
+function timeOfHlc(hlc: string): string {
+  const ms = parseInt(hlc.slice(0, 12), 16);
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime())
+    ? 'no time'
+    : date.toISOString().replace('.000Z', 'Z');
+}
+
+/** How far `hlc` lies past `limit` plus the hour of drift, in words: "2 h 5 min". */
+function aheadBy(hlc: string, limit: string): string {
+  const ms =
+    parseInt(hlc.slice(0, 12), 16) -
+    parseInt(limit.slice(0, 12), 16) +
+    3_600_000;
+  const minutes = Math.round(ms / 60_000);
+  if (!Number.isFinite(minutes)) return 'far';
+  if (minutes >= 2 * 24 * 60) return `${Math.round(minutes / (24 * 60))} days`;
+  const h = Math.floor(minutes / 60);
+  return h > 0 ? `${h} h ${minutes % 60} min` : `${minutes} min`;
+}
 
 /** An import line that cannot be applied; the log is unchanged. */
 export class ImportError extends ForklineError {

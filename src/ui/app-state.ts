@@ -794,6 +794,21 @@ function unreadableText({
     : ` ${count} document changes do not read, and their documents show none or part of them: ${named}${more}.`;
 }
 
+/** What an import did, in words. */
+export function importedText({
+  lines,
+  stored,
+  duplicates,
+}: {
+  lines: number;
+  stored: number;
+  duplicates: number;
+}): string {
+  if (lines === 0) return 'The file holds no events: nothing was imported.';
+  const events = lines === 1 ? '1 event' : `${lines} events`;
+  return `Imported ${events}: ${stored} new, ${duplicates} already here.`;
+}
+
 /** Imports a JSON Lines file: all or nothing, errors name the line. */
 export async function importLog(file: File): Promise<void> {
   const s = await started;
@@ -801,7 +816,7 @@ export async function importLog(file: File): Promise<void> {
   transfer.value = { label: 'Importing', done: 0, total: file.size };
   try {
     const result = await s.importLog(file, progressOf('Importing'));
-    transferResult.value = `Imported ${result.lines} events: ${result.stored} new, ${result.duplicates} already here.`;
+    transferResult.value = importedText(result);
     await refreshDocuments();
     await refreshView();
     if (!asked()) {

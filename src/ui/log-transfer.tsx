@@ -48,9 +48,10 @@ export function LogTransfer() {
           <progress max={running.total || 1} value={running.done} />
         </label>
       )}
-      {transferResult.value && (
-        <p class="transfer-result">{transferResult.value}</p>
-      )}
+      {/* There before it says anything, so that screen readers say what it says. */}
+      <p class="transfer-result" aria-live="polite">
+        {transferResult.value}
+      </p>
       {storageKept.value && (
         <p class="storage-kept">
           {storageKept.value === 'persisted'

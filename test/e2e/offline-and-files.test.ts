@@ -184,6 +184,18 @@ describe('export and import', () => {
 
     const fresh = await openTabs(chromium(), 1);
     const [copy] = fresh.tabs as [Page];
+    // The result is a live region there before it says anything, so that screen
+    // readers say it when it comes.
+    expect(await importResult(copy).getAttribute('aria-live')).toBe('polite');
+    expect(await importResult(copy).textContent()).toBe('');
+    await copy.getByLabel('Import log').setInputFiles({
+      name: 'empty.jsonl',
+      mimeType: 'application/jsonl',
+      buffer: Buffer.from('\n\n'),
+    });
+    await expect
+      .poll(() => importResult(copy).textContent(), { timeout: 10_000 })
+      .toBe('The file holds no events: nothing was imported.');
     await copy.getByLabel('Import log').setInputFiles(file);
     await expect
       .poll(() => importResult(copy).textContent(), { timeout: 10_000 })
