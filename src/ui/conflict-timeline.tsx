@@ -1,7 +1,7 @@
 import { signal } from '@preact/signals';
 import { Component } from 'preact';
 import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
-import type { DocConflict, DocumentView } from '../index.ts';
+import type { DocConflict, DocumentView, Json } from '../index.ts';
 import { diffText, type DiffPart } from '../doc/text-diff.ts';
 import { titlesOf } from '../doc/doc-events.ts';
 import type { ConflictChanges } from '../doc/conflict-changes.ts';
@@ -10,7 +10,7 @@ import {
   current,
   history,
   historyVersion,
-  restoreVersion,
+  setField,
   view,
   viewAt,
 } from './app-state.ts';
@@ -318,6 +318,10 @@ function Lanes() {
   );
 }
 
+/** A field's value as a button names it: a string as it is, else as JSON. */
+const shownValue = (value: Json) =>
+  typeof value === 'string' ? value : JSON.stringify(value);
+
 /** Escape inside the comparison closes it, focus back on its "Compare". */
 function closeOnEscape(e: KeyboardEvent): void {
   if (e.key !== 'Escape') return;
@@ -337,16 +341,25 @@ function ComparisonBody({ chosen }: { chosen: Comparison }) {
         who: side.writer,
         parts: side.parts,
         title: undefined,
-        heads: undefined,
+        pick: undefined,
       }))
     : conflict.sides.map((heads, i) => {
         const side = chosen.sides[i];
+        // The value this side wrote: picked, it resolves the conflict and
+        // changes nothing else (restoring the side's whole version also took back
+        // every edit made since, to the text and to other fields).
+        const values = conflict.field
+          ? side?.fields[conflict.field]
+          : undefined;
         return {
           key: heads.join(),
           who: undefined,
           parts: side && fork ? diffText(fork.text, side.text) : undefined,
           title: side && fork ? <Title before={fork} after={side} /> : null,
-          heads,
+          pick:
+            conflict.field && values?.length === 1
+              ? { field: conflict.field, value: values[0]! }
+              : undefined,
         };
       });
   const merged = changes
@@ -369,12 +382,14 @@ function ComparisonBody({ chosen }: { chosen: Comparison }) {
               <>
                 {side.title}
                 <Changes parts={side.parts} />
-                {side.heads && (
+                {side.pick && (
                   <button
                     type="button"
-                    onClick={() => void restoreVersion(side.heads)}
+                    onClick={() =>
+                      void setField(side.pick!.field, side.pick!.value)
+                    }
                   >
-                    Restore this version
+                    Use “{shownValue(side.pick.value)}”
                   </button>
                 )}
               </>

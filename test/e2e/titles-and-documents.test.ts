@@ -130,7 +130,7 @@ describe('two tabs of one browser: titles, names and new documents', () => {
     await context.close();
   });
 
-  it('keeps focus in a comparison whose "Restore this version" resolves its conflict', async () => {
+  it('picks a side’s value in a comparison, resolving the conflict and nothing else, focus kept in it', async () => {
     const { context, tabs } = await openTabs(chromium(), 2);
     const [one, two] = tabs as [Page, Page];
     await newDocument(one, [two], 'Draft');
@@ -138,22 +138,23 @@ describe('two tabs of one browser: titles, names and new documents', () => {
     await expect
       .poll(() => timeline(one).textContent(), { timeout: 5000 })
       .toMatch(/1 unresolved/);
+    // Written after both titles: picking one keeps it.
+    await typeAtEnd(two, 'Written since.');
+    await expect.poll(() => documentText(one)).toBe('Written since.');
     await timeline(one).getByRole('button', { name: 'Compare' }).click();
     const comparison = one.getByRole('region', { name: 'Compare versions' });
-    const restore = comparison
-      .getByRole('group', { name: 'Side 1' })
-      .getByRole('button', { name: 'Restore this version' });
+    const side = comparison.getByRole('group', { name: 'Side 1' });
+    const chosen = (await side.locator('ins').textContent())!;
+    const use = side.getByRole('button', { name: `Use “${chosen}”` });
     // From the keyboard: focus on the side's button, then Enter.
-    await restore.focus();
-    const chosen = await comparison
-      .getByRole('group', { name: 'Side 1' })
-      .locator('ins')
-      .textContent();
+    await use.focus();
     await one.keyboard.press('Enter');
     await expect.poll(() => title(one).inputValue()).toBe(chosen);
     await expect.poll(() => timeline(one).textContent()).toMatch(/resolved by/);
-    // The sides were read again as the restore resolved the conflict, the button
-    // with them: focus is on the comparison's heading, not the page's top.
+    await expect.poll(() => documentText(two)).toBe('Written since.');
+    expect(await documentText(one)).toBe('Written since.');
+    // The sides were read again as the pick resolved the conflict, the button
+    // with them: focus is in the comparison, not the page's top.
     await expect
       .poll(() =>
         one.evaluate(() => {
