@@ -109,14 +109,22 @@ export function TitleField() {
   };
 
   // Leaving the document (the field goes) saves what was typed, to that document;
-  // so does the page going out of sight, as the text does (app-state's start).
+  // so does the page going out of sight, as the text does (app-state's start), and
+  // the page asking whether to leave with it unsaved: the save is on its way while
+  // the question is up. (Its timer cannot fire then, and a title typed just before
+  // a reload was lost when the user said leave.)
   useEffect(() => {
     const hidden = () => {
       if (document.visibilityState === 'hidden') void save();
     };
+    const leaving = () => void save();
     document.addEventListener('visibilitychange', hidden);
+    addEventListener('beforeunload', leaving);
+    addEventListener('pagehide', leaving);
     return () => {
       document.removeEventListener('visibilitychange', hidden);
+      removeEventListener('beforeunload', leaving);
+      removeEventListener('pagehide', leaving);
       void save();
     };
   }, []);

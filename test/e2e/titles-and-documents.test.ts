@@ -418,6 +418,31 @@ describe('two tabs of one browser: titles, names and new documents', () => {
     await context.close();
   });
 
+  it('saves a title typed just before the tab closes while the browser asks whether to leave', async () => {
+    const { context, tabs } = await openTabs(chromium(), 2);
+    const [one, two] = tabs as [Page, Page];
+    await newDocument(one, [two], 'Leaving');
+    // The title's timer never fires: only leaving sends it.
+    await one.evaluate(() => {
+      window.setTimeout = (() => 0) as unknown as typeof setTimeout;
+    });
+    await title(one).click();
+    await title(one).press('End');
+    await title(one).pressSequentially(' now');
+    const closed = new Promise<void>((resolve) => one.once('close', resolve));
+    one.once('dialog', (dialog) => {
+      // The user reads the question; the other tab shows the title stored meanwhile.
+      void expect
+        .poll(() => title(two).inputValue())
+        .toBe('Leaving now')
+        .finally(() => dialog.accept());
+    });
+    await one.close({ runBeforeUnload: true });
+    await closed;
+    await expect.poll(() => title(two).inputValue()).toBe('Leaving now');
+    await context.close();
+  });
+
   it('says "Saving…" while a typed title waits to be saved, and "All changes saved" once it is', async () => {
     const { context, tabs } = await openTabs(chromium(), 1);
     const one = tabs[0]!;
