@@ -68,7 +68,8 @@ function updateRows(made: EventRow[]): void {
 }
 /** Where the next page starts; undefined once every row is read. */
 export const more = signal<string | undefined>(undefined);
-export const loading = signal(false);
+/** True from the start: the explorer reads its first page as it opens. */
+export const loading = signal(true);
 export const problem = signal<string | undefined>(undefined);
 export const selected = signal<EventDetail | undefined>(undefined);
 

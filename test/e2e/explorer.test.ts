@@ -46,6 +46,37 @@ async function explorerOfOneDocument() {
 }
 
 describe('the event explorer', () => {
+  it('says it is reading events as it opens, never "0 events" first', async () => {
+    const context = await chromium().newContext();
+    const page = await context.newPage();
+    await page.goto(inject('appUrl'));
+    await page.getByRole('status').waitFor();
+    await newDocument(page, [], 'Alone');
+    await typeAtEnd(page, 'Text.');
+    // Every text the hint's live region takes, from its first.
+    await page.evaluate(() => {
+      const said: string[] = [];
+      (globalThis as { hintSaid?: string[] }).hintSaid = said;
+      new MutationObserver(() => {
+        const hint = document.querySelector('.explorer .hint');
+        if (hint && said.at(-1) !== hint.textContent)
+          said.push(hint.textContent ?? '');
+      }).observe(document.body, {
+        childList: true,
+        subtree: true,
+        characterData: true,
+      });
+    });
+    await page.getByRole('button', { name: 'Event explorer' }).click();
+    await expect.poll(() => authors(page)).not.toEqual([]);
+    const said = await page.evaluate(
+      () => (globalThis as { hintSaid?: string[] }).hintSaid,
+    );
+    expect(said![0]).toBe('Reading events…');
+    expect(said).not.toContain('0 events');
+    await context.close();
+  });
+
   it('lists one author’s events live, opens one as its CloudEvent, and opens the document at it', async () => {
     const { context, tabs } = await openTabs(chromium(), 2, {
       bypassCSP: true,
