@@ -2,6 +2,7 @@ import type { ImportResult, Log } from '../src/index.ts';
 import { countNewlines } from '../src/log/line-writer.ts';
 
 import type { Progress } from '../src/contract/files.ts';
+import { ImportError } from '../src/log/errors.ts';
 
 /** Chunks gathered into one Blob part: few parts (each costs a copy into the browser's blob store), never the whole log. */
 const PART_BYTES = 8 << 20;
@@ -37,15 +38,44 @@ export async function exportToBlob(
   return new Blob(parts, { type: 'application/jsonl' });
 }
 
-/** Lines of a file, read as a stream and decoded as UTF-8, with progress by bytes. */
+/**
+ * Lines of a file, read as a stream and decoded as UTF-8, with progress by bytes.
+ * Bytes that are no UTF-8 are refused naming their line: decoded as U+FFFD, the
+ * line's event failed its id check, "altered or forged", for a file merely saved in
+ * another encoding.
+ */
 async function* linesOf(
   file: Blob,
   onProgress: (p: Progress) => void,
 ): AsyncIterable<string> {
-  const reader = file.stream().pipeThrough(new TextDecoderStream()).getReader();
-  let rest = '';
+  const reader = file.stream().getReader();
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  let rest: Uint8Array = new Uint8Array(0);
+  let line = 1; // of the first line in `rest`
   let read = 0;
   let lastReport = 0;
+  const decode = (bytes: Uint8Array): string => {
+    try {
+      return utf8.decode(bytes);
+    } catch {
+      // Which line: the first that does not decode by itself.
+      let at = 0;
+      for (let n = line; ; n++) {
+        const end = bytes.indexOf(0x0a, at);
+        const part = bytes.subarray(at, end < 0 ? bytes.length : end);
+        try {
+          utf8.decode(part);
+        } catch {
+          throw new ImportError(
+            n,
+            'its bytes are not UTF-8 text, as an export is (was the file saved in another encoding?)',
+          );
+        }
+        if (end < 0) throw new ImportError(n, 'its bytes are not UTF-8 text');
+        at = end + 1;
+      }
+    }
+  };
   for (;;) {
     const { value, done } = await reader.read();
     if (done) break;
@@ -61,12 +91,28 @@ async function* linesOf(
       // worker answer its supervisor's pings while it parses a large file.
       await new Promise((r) => setTimeout(r, 0));
     }
-    const lines = (rest + value).split('\n');
-    rest = lines.pop()!;
+    const bytes = rest.length === 0 ? value : concat(rest, value);
+    const last = bytes.lastIndexOf(0x0a);
+    if (last < 0) {
+      rest = bytes;
+      continue;
+    }
+    // Whole lines: no character is cut between two reads.
+    const lines = decode(bytes.subarray(0, last)).split('\n');
+    line += lines.length;
+    rest = bytes.slice(last + 1);
     yield* lines;
   }
-  if (rest) yield rest;
+  if (rest.length > 0) yield decode(rest);
   onProgress({ phase: 'saving', done: 0, total: 1 });
+}
+
+/** `a` then `b`, in one array. */
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const both = new Uint8Array(a.length + b.length);
+  both.set(a);
+  both.set(b, a.length);
+  return both;
 }
 
 /** Bytes read at a time when the import reads a file again inside its transaction. */

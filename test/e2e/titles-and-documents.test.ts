@@ -429,7 +429,9 @@ describe('two tabs of one browser: titles, names and new documents', () => {
     await title(one).click();
     await title(one).press('End');
     await title(one).pressSequentially(' now');
-    const closed = new Promise<void>((resolve) => one.once('close', resolve));
+    const closed = new Promise<void>((resolve) =>
+      one.once('close', () => resolve()),
+    );
     one.once('dialog', (dialog) => {
       // The user reads the question; the other tab shows the title stored meanwhile.
       void expect

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { ImportError, openLog } from '../../src/index.ts';
+import { importFromFile } from '../../worker/log-files.ts';
+import { collect } from '../support/records.ts';
+
+/** An export of three events, as the bytes of a file. */
+async function exported(): Promise<Uint8Array> {
+  const log = await openLog({ actor: 'writer' });
+  for (const text of ['café', 'naïve', 'piñata'])
+    await log.append('doc/a', { type: 'note', data: { text } });
+  return new TextEncoder().encode((await collect(log.export())).join(''));
+}
+
+describe('importing a file', () => {
+  it('imports a UTF-8 export whole, its characters cut across reads anywhere', async () => {
+    const bytes = await exported();
+    // A Blob of one-byte parts: every multi-byte character split between reads.
+    const file = new Blob([...bytes].map((b) => new Uint8Array([b])));
+    const log = await openLog({ actor: 'reader' });
+    const result = await importFromFile(log, file, () => undefined);
+    expect(result).toMatchObject({ lines: 3, stored: 3 });
+  });
+
+  it('refuses bytes that are no UTF-8, naming their line, and stores nothing', async () => {
+    const bytes = await exported();
+    // "naïve" in Latin-1: ï as the single byte 0xEF, as a file saved in another
+    // encoding holds it.
+    const second = bytes.indexOf(0x0a) + 1;
+    const at = bytes.indexOf(0xc3, second);
+    const latin1 = new Uint8Array([
+      ...bytes.subarray(0, at),
+      0xef,
+      ...bytes.subarray(at + 2),
+    ]);
+    const log = await openLog({ actor: 'reader' });
+    const error = await importFromFile(
+      log,
+      new Blob([latin1]),
+      () => undefined,
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ImportError);
+    expect(error).toMatchObject({ line: 2 });
+    expect((error as Error).message).toMatch(/not UTF-8 text/);
+    expect(await log.versionVector()).toEqual({});
+  });
+});
