@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import * as Y from 'yjs';
 import { describe, expect, it, vi } from 'vitest';
 import {
@@ -19,6 +20,7 @@ import type {
 } from '../../src/ui/typing-share.ts';
 import { storeOf } from '../../src/log/log.ts';
 import { documentService } from '../support/document-service.ts';
+import { assertProperty, propertyTimeout } from '../support/property.ts';
 import { collect } from '../support/records.ts';
 
 const STREAM = 'doc/live';
@@ -860,4 +862,90 @@ describe('typing shown early, of a tab that goes before storing it', () => {
     expect(c!.live.text.toString()).toBe('hello big');
     expect(c!.live.earlyHeld).toBe(0);
   });
+});
+
+describe('tabs typing, dying and hearing each other late, in any order', () => {
+  const action = fc.oneof(
+    fc.record({
+      kind: fc.constant('type' as const),
+      tab: fc.nat({ max: 3 }),
+      at: fc.nat(),
+      text: fc.constantFrom('a', 'bc', 'def', ' '),
+    }),
+    fc.record({
+      kind: fc.constantFrom(
+        'flush' as const,
+        'deliver' as const,
+        'die' as const,
+        'hear' as const,
+      ),
+      tab: fc.nat({ max: 3 }),
+    }),
+  );
+
+  it(
+    'end with every tab left showing exactly what the log holds (all anyone typed and another saw), holding nothing early',
+    withFakeTimers(() =>
+      assertProperty(
+        fc.asyncProperty(
+          fc.array(action, { minLength: 1, maxLength: 40 }),
+          async (actions) => {
+            // Each tab's messages wait in order until a 'hear' passes the oldest on.
+            const held = new Map<number, (() => void)[]>();
+            const {
+              log,
+              tabs: all,
+              settled,
+            } = await tabs(
+              ['Tab 1', 'Tab 2', 'Tab 3', 'Tab 4'],
+              (message, send) => {
+                const queue = held.get(message.tab) ?? [];
+                queue.push(send);
+                held.set(message.tab, queue);
+              },
+            );
+            const alive = new Set([0, 1, 2, 3]);
+            for (const a of actions) {
+              if (!alive.has(a.tab)) continue;
+              const t = all[a.tab]!;
+              if (a.kind === 'type')
+                t.type(a.at % (t.live.text.length + 1), a.text);
+              else if (a.kind === 'flush') await t.live.flush();
+              else if (a.kind === 'deliver') await t.deliver();
+              else if (a.kind === 'hear')
+                for (const queue of held.values()) queue.shift()?.();
+              else {
+                // Gone, its last batch unsent; what it posted still arrives.
+                t.live.close();
+                alive.delete(a.tab);
+              }
+              await settled();
+            }
+            // Everything posted arrives; the tabs left save what they typed.
+            const hearAll = async () => {
+              for (const queue of held.values())
+                while (queue.length) queue.shift()!();
+              await settled();
+            };
+            await hearAll();
+            for (const i of alive) await all[i]!.live.flush();
+            await hearAll();
+            for (const i of alive) await all[i]!.deliver();
+            const fold = new Y.Doc();
+            for (const event of await collect(log.read(STREAM)))
+              Y.applyUpdate(fold, textUpdateOf(event)!);
+            const stored = fold.getText('body').toString();
+            for (const i of alive) {
+              expect(all[i]!.live.text.toString(), `tab ${i + 1}`).toBe(stored);
+              expect(all[i]!.live.earlyHeld, `tab ${i + 1}`).toBe(0);
+            }
+            for (const i of alive) all[i]!.live.close();
+            await log.close();
+          },
+        ),
+        60,
+      ),
+    ),
+    propertyTimeout(60_000),
+  );
 });
