@@ -32,14 +32,20 @@ const authors = async (page: Page) =>
     .locator('tbody tr:not([aria-hidden]) td:nth-child(2)')
     .allTextContents();
 
-/** A tab with one document, a few words typed, showing the explorer's rows of it. */
-async function explorerOfOneDocument() {
+/**
+ * A tab with one document, a few words typed, showing the explorer's rows of it;
+ * `beforeOpening` runs just before the explorer is opened.
+ */
+async function explorerOfOneDocument(
+  beforeOpening?: (page: Page) => Promise<void>,
+) {
   const context = await chromium().newContext();
   const page = await context.newPage();
   await page.goto(inject('appUrl'));
   await page.getByRole('status').waitFor();
   await newDocument(page, [], 'Alone');
   await typeAtEnd(page, 'Text.');
+  await beforeOpening?.(page);
   await page.getByRole('button', { name: 'Event explorer' }).click();
   await expect.poll(() => authors(page)).not.toEqual([]);
   return { context, page };
@@ -47,28 +53,22 @@ async function explorerOfOneDocument() {
 
 describe('the event explorer', () => {
   it('says it is reading events as it opens, never "0 events" first', async () => {
-    const context = await chromium().newContext();
-    const page = await context.newPage();
-    await page.goto(inject('appUrl'));
-    await page.getByRole('status').waitFor();
-    await newDocument(page, [], 'Alone');
-    await typeAtEnd(page, 'Text.');
     // Every text the hint's live region takes, from its first.
-    await page.evaluate(() => {
-      const said: string[] = [];
-      (globalThis as { hintSaid?: string[] }).hintSaid = said;
-      new MutationObserver(() => {
-        const hint = document.querySelector('.explorer .hint');
-        if (hint && said.at(-1) !== hint.textContent)
-          said.push(hint.textContent ?? '');
-      }).observe(document.body, {
-        childList: true,
-        subtree: true,
-        characterData: true,
-      });
-    });
-    await page.getByRole('button', { name: 'Event explorer' }).click();
-    await expect.poll(() => authors(page)).not.toEqual([]);
+    const { context, page } = await explorerOfOneDocument((page) =>
+      page.evaluate(() => {
+        const said: string[] = [];
+        (globalThis as { hintSaid?: string[] }).hintSaid = said;
+        new MutationObserver(() => {
+          const hint = document.querySelector('.explorer .hint');
+          if (hint && said.at(-1) !== hint.textContent)
+            said.push(hint.textContent ?? '');
+        }).observe(document.body, {
+          childList: true,
+          subtree: true,
+          characterData: true,
+        });
+      }),
+    );
     const said = await page.evaluate(
       () => (globalThis as { hintSaid?: string[] }).hintSaid,
     );
