@@ -5,12 +5,12 @@
  * that went before storing it writes it under the typist's label, as the typist's.
  * So a writer one of whose events held a client's text alone typed it. (Not so for
  * a paste too large to carry beside the carrier's own typing, which goes in events
- * of its own under the carrier's label: a limit.) Failing that (every event that held it also built
- * on another tab's text), the writer whose events held the most of it; of equals,
- * the first seen. Counting first went wrong under load: a tab's first event held
- * two characters of its sentence, the other tab's carried all of it, and its next
- * event lay past the comparison, so the carrier "held more" and was named.
- * Attribution goes by Yjs client, never by which event carried an update.
+ * of its own under the carrier's label: a limit.) Failing that (every event that
+ * held it also built on another tab's text), the writer whose events held the most
+ * of it; of equals, the first seen. Counting first went wrong under load: a tab's
+ * first event held two characters of its sentence, the other tab's carried all of
+ * it, and its next event lay past the comparison, so the carrier "held more" and
+ * was named. Attribution goes by Yjs client, never by which event carried an update.
  */
 export class ClientOwners {
   /** Per client, per writer: how much of the client's text their events held. */

@@ -203,12 +203,15 @@ function timeOfHlc(hlc: string): string {
     : date.toISOString().replace('.000Z', 'Z');
 }
 
-/** How far `hlc` lies past `limit` plus the hour of drift, in words: "2 h 5 min". */
+/** MAX_CLOCK_DRIFT (hlc.ts, which imports this file): what `limit` adds to now. */
+const DRIFT_MS = 60 * 60 * 1000;
+
+/** How far `hlc` lies ahead of the clock whose limit is `limit`, in words: "2 h 5 min". */
 function aheadBy(hlc: string, limit: string): string {
   const ms =
     parseInt(hlc.slice(0, 12), 16) -
     parseInt(limit.slice(0, 12), 16) +
-    3_600_000;
+    DRIFT_MS;
   const minutes = Math.round(ms / 60_000);
   if (!Number.isFinite(minutes)) return 'far';
   if (minutes >= 2 * 24 * 60) return `${Math.round(minutes / (24 * 60))} days`;

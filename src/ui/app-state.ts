@@ -795,7 +795,7 @@ function unreadableText({
 }
 
 /** What an import did, in words. */
-export function importedText({
+function importedText({
   lines,
   stored,
   duplicates,
