@@ -1,5 +1,5 @@
 import type { ImportResult, Log } from '../src/index.ts';
-import { countNewlines } from '../src/log/line-writer.ts';
+import { concatBytes, countNewlines } from '../src/log/line-writer.ts';
 
 import type { Progress } from '../src/contract/files.ts';
 import { ImportError } from '../src/log/errors.ts';
@@ -91,7 +91,7 @@ async function* linesOf(
       // worker answer its supervisor's pings while it parses a large file.
       await new Promise((r) => setTimeout(r, 0));
     }
-    const bytes = rest.length === 0 ? value : concat(rest, value);
+    const bytes = rest.length === 0 ? value : concatBytes([rest, value]);
     const last = bytes.lastIndexOf(0x0a);
     if (last < 0) {
       rest = bytes;
@@ -105,14 +105,6 @@ async function* linesOf(
   }
   if (rest.length > 0) yield decode(rest);
   onProgress({ phase: 'saving', done: 0, total: 1 });
-}
-
-/** `a` then `b`, in one array. */
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const both = new Uint8Array(a.length + b.length);
-  both.set(a);
-  both.set(b, a.length);
-  return both;
 }
 
 /** Bytes read at a time when the import reads a file again inside its transaction. */

@@ -197,3 +197,33 @@ export function countNewlines(bytes: Uint8Array): number {
   for (let i = head + words * 4; i < n; i++) if (bytes[i] === 10) count++;
   return count;
 }
+
+/**
+ * `parts` as one array. Parts that follow each other in one buffer (a segment's
+ * lines, which a page mostly takes in a row) are one range; a single range is
+ * returned as a view of its buffer, not copied (copying 400 KB took 1.6 ms in
+ * Chromium, as long as making the lines).
+ */
+export function concatBytes(parts: Uint8Array[]): Uint8Array {
+  // Runs as [first part, end offset]: no view is made until a run is copied.
+  const runs: [Uint8Array, number][] = [];
+  let length = 0;
+  for (const part of parts) {
+    length += part.length;
+    const run = runs[runs.length - 1];
+    if (run && run[0].buffer === part.buffer && run[1] === part.byteOffset)
+      run[1] += part.length;
+    else runs.push([part, part.byteOffset + part.length]);
+  }
+  const view = ([first, end]: [Uint8Array, number]) =>
+    new Uint8Array(first.buffer, first.byteOffset, end - first.byteOffset);
+  // A page within one segment: its lines as they are, no copy.
+  if (runs.length === 1) return view(runs[0]!);
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const run of runs) {
+    out.set(view(run), at);
+    at += run[1] - run[0].byteOffset;
+  }
+  return out;
+}
