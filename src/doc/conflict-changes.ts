@@ -7,13 +7,24 @@ import { BODY } from './doc-state.ts';
 import type { DiffPart } from './text-diff.ts';
 import { writerKey, writerNames } from './writers.ts';
 
+/**
+ * What one writer did to the text in a conflict, by Yjs id: what taking its change
+ * back undoes (`takeBackSplices`), wherever those characters are by then.
+ */
+export interface SideEdits {
+  /** Runs it inserted that the merge kept: [client, clock, length]. */
+  inserted: [client: number, clock: number, length: number][];
+  /** Runs of the fork point's text that it deleted and no other writer did: [client, clock, text]. */
+  deleted: [client: number, clock: number, text: string][];
+}
+
 /** What one writer changed in the text since a fork point, and the merged change. */
 export interface ConflictChanges {
   /**
    * One per writer of the events since the fork point (writers.ts: a replica and
    * its label), in order of first edit, named as writerNames names them.
    */
-  sides: { writer: string; parts: DiffPart[] }[];
+  sides: { writer: string; parts: DiffPart[]; edits: SideEdits }[];
   /** Every writer's change together, as the merge left the text. */
   merged: DiffPart[];
 }
@@ -56,6 +67,27 @@ class ClockRanges {
     this.bounds.set(client, bounds);
     return bounds;
   }
+}
+
+/**
+ * Adds a run of `client`'s ids from `clock` to `runs`, joined to the last run when
+ * it goes on from it: `what` is its length, or its text.
+ */
+function addRun<T extends number | string>(
+  runs: [number, number, T][],
+  client: number,
+  clock: number,
+  what: T,
+): void {
+  const last = runs[runs.length - 1];
+  const length = (w: number | string) => (typeof w === 'number' ? w : w.length);
+  if (last && last[0] === client && last[1] + length(last[2]) === clock)
+    last[2] = (
+      typeof what === 'number'
+        ? (last[2] as number) + what
+        : (last[2] as string) + what
+    ) as T;
+  else runs.push([client, clock, what]);
 }
 
 /**
@@ -135,6 +167,7 @@ export async function conflictChanges(
     writer,
     parts: [] as DiffPart[],
     deleted: deleted.get(writer)!,
+    edits: { inserted: [], deleted: [] } as SideEdits,
   }));
   const all: DiffPart[] = [];
   const push = (parts: DiffPart[], kind: DiffPart['kind'], text: string) => {
@@ -170,9 +203,16 @@ export async function conflictChanges(
       const run = str.slice(at - clock, until - clock);
       if (wasThere) push(all, isThere ? 'same' : 'removed', run);
       else if (isThere) push(all, 'added', run);
-      sides.forEach(({ writer, parts }, i) => {
-        if (wasThere) push(parts, removedBy[i] ? 'removed' : 'same', run);
-        else if (owner === writer && !removedBy[i]) push(parts, 'added', run);
+      const removers = removedBy.filter(Boolean).length;
+      sides.forEach(({ writer, parts, edits }, i) => {
+        if (wasThere) {
+          push(parts, removedBy[i] ? 'removed' : 'same', run);
+          if (removedBy[i] && removers === 1)
+            addRun(edits.deleted, client, at, run);
+        } else if (owner === writer && !removedBy[i]) {
+          push(parts, 'added', run);
+          if (isThere) addRun(edits.inserted, client, at, run.length);
+        }
       });
       at = until;
     }
@@ -181,9 +221,10 @@ export async function conflictChanges(
   merged.destroy();
   const names = writerNames(writers);
   return {
-    sides: sides.map(({ writer, parts }) => ({
+    sides: sides.map(({ writer, parts, edits }) => ({
       writer: names.get(writer)!,
       parts,
+      edits,
     })),
     merged: all,
   };

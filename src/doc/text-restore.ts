@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import type { SideEdits } from './conflict-changes.ts';
 import type { TextSplice } from './text-splice.ts';
 
 /** A run of a text's visible characters: Yjs ids `clock`, `clock + 1`, … of `client`. */
@@ -25,17 +26,26 @@ export function visibleRuns(text: Y.Text): TextRun[] {
   return runs;
 }
 
-/** Per client, the sorted clock ranges [from, to) of `runs`. */
-function rangesOf(runs: readonly TextRun[]): Map<number, [number, number][]> {
+/** Per client, the sorted clock ranges [from, to) of runs of ids. */
+function rangesOf(
+  runs: Iterable<{ client: number; clock: number; length: number }>,
+): Map<number, [number, number][]> {
   const ranges = new Map<number, [number, number][]>();
-  for (const { client, clock, text } of runs) {
+  for (const { client, clock, length } of runs) {
     let list = ranges.get(client);
     if (!list) ranges.set(client, (list = []));
-    list.push([clock, clock + text.length]);
+    list.push([clock, clock + length]);
   }
   for (const list of ranges.values()) list.sort((a, b) => a[0] - b[0]);
   return ranges;
 }
+
+const idsOf = (runs: readonly TextRun[]) =>
+  runs.map(({ client, clock, text }) => ({
+    client,
+    clock,
+    length: text.length,
+  }));
 
 /** Whether the ranges hold id (`client`, `clock`). */
 function holds(
@@ -71,8 +81,8 @@ export function restoreSplices(
   current: readonly TextRun[],
   target: readonly TextRun[],
 ): TextSplice[] | undefined {
-  const inTarget = rangesOf(target);
-  const inCurrent = rangesOf(current);
+  const inTarget = rangesOf(idsOf(target));
+  const inCurrent = rangesOf(idsOf(current));
   const splices: TextSplice[] = [];
   let at = 0; // in the text as the splices so far left it
   let open: TextSplice | undefined;
@@ -134,4 +144,73 @@ export function restoreSplices(
   }
   close();
   return splices;
+}
+
+/**
+ * The splices that take one writer's change in a conflict back out of `text` (a
+ * side's `edits`, from conflictChanges): the characters it inserted go, and those of
+ * the fork point that it alone deleted are written again where they stood, by Yjs id,
+ * whatever was typed around them since. Everything else stays: the other sides'
+ * changes, and what anyone wrote after the merge. Undefined as for `restoreSplices`.
+ */
+export function takeBackSplices(
+  text: Y.Text,
+  edits: SideEdits,
+): TextSplice[] | undefined {
+  const inserted = rangesOf(
+    edits.inserted.map(([client, clock, length]) => ({
+      client,
+      clock,
+      length,
+    })),
+  );
+  // Per client, the deleted runs by clock: an item's part of them is looked up.
+  const deleted = new Map<number, [from: number, text: string][]>();
+  for (const [client, clock, run] of edits.deleted) {
+    let list = deleted.get(client);
+    if (!list) deleted.set(client, (list = []));
+    list.push([clock, run]);
+  }
+  for (const list of deleted.values()) list.sort((a, b) => a[0] - b[0]);
+
+  const target: TextRun[] = [];
+  const add = (client: number, clock: number, run: string) => {
+    const last = target[target.length - 1];
+    if (last?.client === client && last.clock + last.text.length === clock)
+      last.text += run;
+    else target.push({ client, clock, text: run });
+  };
+  for (let item = text._start; item !== null; item = item.right as Y.Item) {
+    const { client, clock } = item.id;
+    if (!item.deleted) {
+      if (!(item.content instanceof Y.ContentString)) continue;
+      const { str } = item.content;
+      // Kept unless the side inserted it, character by character.
+      for (let i = 0; i < str.length; i++)
+        if (!holds(inserted, client, clock + i))
+          add(client, clock + i, str[i]!);
+      continue;
+    }
+    // Deleted here: written again where the side alone deleted it.
+    const list = deleted.get(client);
+    if (!list) continue;
+    const end = clock + item.length;
+    // From the last run starting at or before the item (runs do not overlap).
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]![0] <= clock) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = Math.max(0, lo - 1); i < list.length; i++) {
+      const [from, run] = list[i]!;
+      if (from >= end) break;
+      const start = Math.max(from, clock);
+      const stop = Math.min(from + run.length, end);
+      if (start < stop)
+        add(client, start, run.slice(start - from, stop - from));
+    }
+  }
+  return restoreSplices(visibleRuns(text), target);
 }

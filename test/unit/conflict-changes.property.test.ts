@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { openLog, type EventId } from '../../src/index.ts';
 import { conflictChanges } from '../../src/doc/conflict-changes.ts';
+import { takeBackSplices, visibleRuns } from '../../src/doc/text-restore.ts';
 import type { DiffPart } from '../../src/doc/text-diff.ts';
 import { assertProperty, propertyTimeout } from '../support/property.ts';
 import {
@@ -130,6 +131,100 @@ describe('conflictChanges (src/doc/conflict-changes.ts)', () => {
                 expect(p.kind).not.toBe(parts[i - 1]?.kind);
               });
             }
+          },
+        ),
+        300,
+      );
+    },
+    propertyTimeout(60_000),
+  );
+
+  it(
+    'takes one writer’s change back by Yjs id: the text as the others alone left it, their characters kept',
+    async () => {
+      await assertProperty(
+        fc.asyncProperty(
+          fc.array(edits, { minLength: 1, maxLength: 4 }),
+          fc.array(fc.array(edits, { minLength: 1, maxLength: 3 }), {
+            minLength: 2,
+            maxLength: 3,
+          }),
+          fc.nat(),
+          async (before, after, pick) => {
+            const log = await openLog();
+            const writers = after.map((_, i) => yjsWriter(`W${i}`));
+            const first = writers[0]!;
+            let base: EventId[] = [];
+            for (const steps of before) {
+              apply(first.text, steps);
+              base = [
+                await appendTextEdit(log, STREAM, first, first.take(), base),
+              ];
+            }
+            const forkState = Y.encodeStateAsUpdate(first.doc);
+            for (const w of writers.slice(1)) {
+              Y.applyUpdate(w.doc, forkState);
+              w.take();
+            }
+            const heads: EventId[] = [];
+            for (const [i, events] of after.entries()) {
+              const w = writers[i]!;
+              let tip = base;
+              for (const steps of events) {
+                apply(w.text, steps);
+                const update = w.take();
+                if (update.length > 2)
+                  tip = [await appendTextEdit(log, STREAM, w, update, tip)];
+              }
+              if (tip !== base) heads.push(...tip);
+            }
+            if (heads.length < 2) return;
+            const changes = await conflictChanges(
+              log,
+              STREAM,
+              base,
+              [...heads].sort(),
+            );
+            const side = changes.sides[pick % changes.sides.length]!;
+            // The others' docs merged: the fork and every writer's change but its.
+            const others = new Y.Doc();
+            Y.applyUpdate(others, forkState);
+            const merged = new Y.Doc();
+            for (const w of writers) {
+              Y.applyUpdate(merged, Y.encodeStateAsUpdate(w.doc));
+              if (w.name !== side.writer)
+                Y.applyUpdate(others, Y.encodeStateAsUpdate(w.doc));
+            }
+            const text = merged.getText('body');
+            const splices = takeBackSplices(text, side.edits);
+            expect(splices).toBeDefined();
+            merged.transact(() => {
+              for (const { index, deleteCount, insert } of splices!) {
+                if (deleteCount > 0) text.delete(index, deleteCount);
+                if (insert) text.insert(index, insert);
+              }
+            });
+            const expected = others.getText('body');
+            expect(text.toString()).toBe(expected.toString());
+            // Every character the others' text holds is still theirs (same Yjs id),
+            // except what the taken-back writer deleted, which is written anew.
+            const key = ({
+              client,
+              clock,
+              text,
+            }: {
+              client: number;
+              clock: number;
+              text: string;
+            }) => [...text].map((_, i) => `${client}:${clock + i}`);
+            const now = new Set(visibleRuns(text).flatMap(key));
+            const rewritten = new Set(
+              side.edits.deleted.flatMap(([client, clock, run]) =>
+                key({ client, clock, text: run }),
+              ),
+            );
+            for (const id of visibleRuns(expected).flatMap(key))
+              if (!rewritten.has(id)) expect(now).toContain(id);
           },
         ),
         300,
