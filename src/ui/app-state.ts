@@ -22,7 +22,7 @@ import type {
   LogService,
   Progress,
 } from '../contract/index.ts';
-import type { ConflictChanges } from '../doc/conflict-changes.ts';
+import type { ConflictChanges, SideEdits } from '../doc/conflict-changes.ts';
 import { addToPage } from './document-feed.ts';
 import { LiveDocument, type LiveDocumentOptions } from './live-document.ts';
 import { appendMoving } from './log-client.ts';
@@ -678,6 +678,18 @@ export async function restoreVersion(at: EventId[]): Promise<void> {
   } finally {
     restored();
   }
+}
+
+/**
+ * Takes one side of a text conflict back out of the open document (its writer's
+ * insertions go, the fork point's text it alone deleted comes back), as this tab's
+ * own change: saved as typing is, and Ctrl+Z brings the side's change back.
+ * @returns false when the text no longer holds any of that change.
+ */
+export function takeBackSide(edits: SideEdits): boolean {
+  const doc = current.value;
+  if (!doc) return false;
+  return doc.live.takeBack(edits);
 }
 
 /** What each writer of a text conflict changed since its fork point, and merged. */

@@ -4,13 +4,14 @@ import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import type { DocConflict, DocumentView, Json } from '../index.ts';
 import { diffText, type DiffPart } from '../doc/text-diff.ts';
 import { titlesOf } from '../doc/doc-events.ts';
-import type { ConflictChanges } from '../doc/conflict-changes.ts';
+import type { ConflictChanges, SideEdits } from '../doc/conflict-changes.ts';
 import {
   changesSince,
   current,
   history,
   historyVersion,
   setField,
+  takeBackSide,
   view,
   viewAt,
 } from './app-state.ts';
@@ -49,7 +50,30 @@ interface Comparison {
   changes?: ConflictChanges;
   /** Why the comparison could not be made. */
   error?: string;
+  /**
+   * What the last "Take back" did, said in the comparison (a polite live region, not
+   * a second `status`: the page's one status line is the status element).
+   */
+  taken?: string;
 }
+
+/** Takes side `i` of the comparison's text conflict back out of the document. */
+function takeBack(chosen: Comparison, i: number, edits: SideEdits): void {
+  const side = `Side ${i + 1}’s changes`;
+  let taken: string;
+  try {
+    taken = takeBackSide(edits)
+      ? `Took back ${side}. Undo in the text (Ctrl+Z) brings them back.`
+      : `${side} are no longer in the text: nothing to take back.`;
+  } catch (error) {
+    taken = `Could not take back ${side}: ${(error as Error).message}`;
+  }
+  if (selected.value === chosen) selected.value = { ...chosen, taken };
+}
+
+/** Whether a side's change holds anything to take back. */
+const hasEdits = (edits: SideEdits | undefined) =>
+  !!edits && (edits.inserted.length > 0 || edits.deleted.length > 0);
 
 const selected = signal<Comparison | undefined>(undefined);
 /** The "Compare" button that opened the comparison: focus goes back to it on close. */
@@ -342,6 +366,7 @@ function ComparisonBody({ chosen }: { chosen: Comparison }) {
         parts: side.parts,
         title: undefined,
         pick: undefined,
+        edits: side.edits,
       }))
     : conflict.sides.map((heads, i) => {
         const side = chosen.sides[i];
@@ -360,6 +385,7 @@ function ComparisonBody({ chosen }: { chosen: Comparison }) {
             conflict.field && values?.length === 1
               ? { field: conflict.field, value: values[0]! }
               : undefined,
+          edits: undefined,
         };
       });
   const merged = changes
@@ -370,6 +396,9 @@ function ComparisonBody({ chosen }: { chosen: Comparison }) {
       <p class="legend">
         Each side shows what it changed since the fork point: <ins>added</ins>,{' '}
         <del>removed</del>.
+      </p>
+      <p class="take-back-result" aria-live="polite">
+        {chosen.taken}
       </p>
       <div class="sides">
         {sides.map((side, i) => (
@@ -390,6 +419,14 @@ function ComparisonBody({ chosen }: { chosen: Comparison }) {
                     }
                   >
                     Use “{shownValue(side.pick.value)}”
+                  </button>
+                )}
+                {hasEdits(side.edits) && (
+                  <button
+                    type="button"
+                    onClick={() => takeBack(chosen, i, side.edits!)}
+                  >
+                    Take back Side {i + 1}’s changes
                   </button>
                 )}
               </>

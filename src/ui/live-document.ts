@@ -12,6 +12,9 @@ import {
 } from '../index.ts';
 import { fieldWritesOf, readableTextUpdate } from '../doc/doc-events.ts';
 import { PIECE_BYTES, piecesOfUpdate } from '../doc/update-pieces.ts';
+import type { SideEdits } from '../doc/conflict-changes.ts';
+import { takeBackSplices } from '../doc/text-restore.ts';
+import { loneSurrogateIn } from '../doc/text-splice.ts';
 import {
   TypingShare,
   withCarried,
@@ -39,6 +42,12 @@ const RETRY_MAX_MS = 60_000;
 
 const LOCAL = Symbol('local edit');
 const REMOTE = Symbol('remote edit');
+/**
+ * A change this tab made by a command rather than by typing (taking a conflict's
+ * side back): sent and undone as typing is, and shown to the view, which did not
+ * make it.
+ */
+const COMMAND = Symbol('command');
 /**
  * A text change this tab asked the log for (restoring a version): stored already,
  * so not sent, but this tab's to undo, as typing is.
@@ -153,7 +162,7 @@ export class LiveDocument {
    * UndoManager does it: an undo is an edit like any other, sent as an event.
    */
   private readonly history = new Y.UndoManager(this.text, {
-    trackedOrigins: new Set([LOCAL, OWN]),
+    trackedOrigins: new Set([LOCAL, OWN, COMMAND]),
     captureTimeout: 500,
   });
   /**
@@ -203,7 +212,8 @@ export class LiveDocument {
       },
     );
     this.ydoc.on('update', (update: Uint8Array, origin: unknown) => {
-      if (origin !== LOCAL && origin !== this.history) return;
+      if (origin !== LOCAL && origin !== COMMAND && origin !== this.history)
+        return;
       for (const piece of piecesOfUpdate(update, BATCH_BYTES))
         this.queue(piece);
       this.schedule();
@@ -285,6 +295,31 @@ export class LiveDocument {
       }
     }, LOCAL);
     if (alone) this.history.stopCapturing();
+  }
+
+  /**
+   * Takes one writer's change in a conflict back out of the text (a side's `edits`,
+   * by Yjs id: `takeBackSplices`), as one change of this tab's: sent as its typing
+   * is, undone alone, and shown to the view. False when it changes nothing.
+   * @throws Error when the change cannot be made without splitting a character.
+   */
+  takeBack(edits: SideEdits): boolean {
+    const splices = takeBackSplices(this.text, edits);
+    if (!splices || splices.some(({ insert }) => loneSurrogateIn(insert) >= 0))
+      throw new Error(
+        'that side’s change could not be taken back: the text around it is not as Yjs left it',
+      );
+    if (splices.length === 0) return false;
+    this.history.stopCapturing();
+    this.ydoc.transact(() => {
+      for (const { index, deleteCount, insert } of splices) {
+        if (deleteCount > 0) this.text.delete(index, deleteCount);
+        if (insert) this.text.insert(index, insert);
+      }
+    }, COMMAND);
+    this.history.stopCapturing();
+    this.showChanges();
+    return true;
   }
 
   /**

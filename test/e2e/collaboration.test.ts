@@ -156,6 +156,68 @@ describe('two tabs of one browser', () => {
     await context.close();
   });
 
+  it('takes one tab’s side of a collision back from the comparison, and Ctrl+Z brings it back', async () => {
+    const { context, tabs } = await openTabs(chromium(), 2);
+    const [one, two] = tabs as [Page, Page];
+    await newDocument(one, [two], 'Taken back');
+    await typeAtEnd(one, 'A shared paragraph.');
+    await expect.poll(() => documentText(two)).toBe('A shared paragraph.');
+    await storedAndSeen(one, [two]);
+    await typeTogether([one, two], [' One types here.', ' Two types here.']);
+    await expect
+      .poll(async () => (await documentText(one)) === (await documentText(two)))
+      .toBe(true);
+    await storedAndSeen(one, [two]);
+    const merged = await documentText(one);
+    await expect
+      .poll(() =>
+        timeline(one)
+          .getByRole('listitem')
+          .filter({ hasText: 'Text:' })
+          .count(),
+      )
+      .toBeGreaterThan(0);
+    await compareTextEpisode(one, 'first');
+    // Tab two's side: found by its label (the sides are in order of first edit).
+    const comparison = one.getByRole('region', { name: 'Compare versions' });
+    const label = await tabLabel(two);
+    let group = '';
+    await expect
+      .poll(async () => {
+        for (const name of ['Side 1', 'Side 2']) {
+          const heading = await comparison
+            .getByRole('group', { name })
+            .getByRole('heading')
+            .textContent();
+          if (heading === `${name}: ${label}`) group = name;
+        }
+        return group;
+      })
+      .not.toBe('');
+    // What it added is a run of its sentence (see the test above), whole in the text.
+    const added = await addedIn(one, group);
+    expect(added).not.toBe('');
+    expect(merged).toContain(added);
+    await comparison
+      .getByRole('group', { name: group })
+      .getByRole('button', { name: `Take back ${group}’s changes` })
+      .click();
+    const without = merged.replace(added, '');
+    await expect
+      .poll(() => comparison.locator('.take-back-result').textContent())
+      .toContain(`Took back ${group}’s changes`);
+    // In this tab at once, in the other from the log; tab one's own sentence stays.
+    for (const page of [one, two])
+      await expect.poll(() => documentText(page)).toBe(without);
+    expect(without).toContain(' One types here.'.slice(-5));
+    // The take-back is this tab's change: its undo brings tab two's sentence back.
+    await text(one).click();
+    await one.keyboard.press('Control+z');
+    for (const page of [one, two])
+      await expect.poll(() => documentText(page)).toBe(merged);
+    await context.close();
+  });
+
   it('records a rename and the typing right after it as one line of history, and a later collision from the typing alone', async () => {
     const { context, tabs } = await openTabs(chromium(), 2);
     const [one, two] = tabs as [Page, Page];
