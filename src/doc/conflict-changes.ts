@@ -16,6 +16,8 @@ export interface SideEdits {
   inserted: [client: number, clock: number, length: number][];
   /** Runs of the fork point's text that it deleted and no other writer did: [client, clock, text]. */
   deleted: [client: number, clock: number, text: string][];
+  /** The merged document's state vector: text with other ids was written since. */
+  merged: [client: number, clock: number][];
 }
 
 /** What one writer changed in the text since a fork point, and the merged change. */
@@ -163,11 +165,12 @@ export async function conflictChanges(
   // What the fork point held: each client's clock. Its deleted text is not in
   // `merged` at all: `fork` collects it (gc on), so `merged` starts without it.
   const forkClocks = Y.decodeStateVector(Y.encodeStateVector(fork));
+  const mergedClocks = [...Y.decodeStateVector(Y.encodeStateVector(merged))];
   const sides = writers.map((writer) => ({
     writer,
     parts: [] as DiffPart[],
     deleted: deleted.get(writer)!,
-    edits: { inserted: [], deleted: [] } as SideEdits,
+    edits: { inserted: [], deleted: [], merged: mergedClocks } as SideEdits,
   }));
   const all: DiffPart[] = [];
   const push = (parts: DiffPart[], kind: DiffPart['kind'], text: string) => {

@@ -148,21 +148,39 @@ export function restoreSplices(
 
 /**
  * The splices that take one writer's change in a conflict back out of `text` (a
- * side's `edits`, from conflictChanges): the characters it inserted go, and those of
- * the fork point that it alone deleted are written again where they stood, by Yjs id,
- * whatever was typed around them since. Everything else stays: the other sides'
- * changes, and what anyone wrote after the merge. Undefined as for `restoreSplices`.
+ * side's `edits`, from conflictChanges), by Yjs id, whatever was typed around it
+ * since: the characters it inserted go, and those of the fork point that it alone
+ * deleted are written again where they stood. Everything else stays: the other
+ * sides' changes, and what anyone wrote after the merge.
+ *
+ * Deleted text is not written again where it is back already. Within a gap between
+ * two characters the merge held and that stay, text written since the merge (by
+ * anyone: a retype, another tab's undo of the side's deletion, a take-back made
+ * elsewhere; Yjs's undo brings text back as new items, and says so only to the tab
+ * that undid) that holds a deleted run's text keeps it from being written twice.
+ * Undefined as for `restoreSplices`.
  */
 export function takeBackSplices(
   text: Y.Text,
   edits: SideEdits,
 ): TextSplice[] | undefined {
+  const { store } = text.doc!;
+  const merged = new Map(edits.merged);
+  // Whether a character was in the document the merge made: else written since.
+  const old = (client: number, clock: number) =>
+    clock < (merged.get(client) ?? 0);
+  // The side's characters as they are now: each of them, and what this tab's undo
+  // made of it (`redone`), in turn.
   const inserted = rangesOf(
-    edits.inserted.map(([client, clock, length]) => ({
-      client,
-      clock,
-      length,
-    })),
+    edits.inserted.flatMap(([client, clock, length]) =>
+      Array.from({ length }, (_, i) =>
+        redoneChain(store, client, clock + i).map(([c, k]) => ({
+          client: c,
+          clock: k,
+          length: 1,
+        })),
+      ).flat(),
+    ),
   );
   // Per client, the deleted runs by clock: an item's part of them is looked up.
   const deleted = new Map<number, [from: number, text: string][]>();
@@ -180,18 +198,35 @@ export function takeBackSplices(
       last.text += run;
     else target.push({ client, clock, text: run });
   };
+  // The gap since the last character the merge held that stays, in order: deleted
+  // runs to write again, and the text written into it since the merge.
+  let gap: { run: TextRun; rewrite: boolean }[] = [];
+  const endGap = () => {
+    const since = gap
+      .filter((g) => !g.rewrite)
+      .map((g) => g.run.text)
+      .join('');
+    for (const { run, rewrite } of gap)
+      if (!rewrite || !since.includes(run.text))
+        add(run.client, run.clock, run.text);
+    gap = [];
+  };
   for (let item = text._start; item !== null; item = item.right as Y.Item) {
     const { client, clock } = item.id;
     if (!item.deleted) {
       if (!(item.content instanceof Y.ContentString)) continue;
       const { str } = item.content;
       // Kept unless the side inserted it, character by character.
-      for (let i = 0; i < str.length; i++)
-        if (!holds(inserted, client, clock + i))
-          add(client, clock + i, str[i]!);
+      for (let i = 0; i < str.length; i++) {
+        if (holds(inserted, client, clock + i)) continue;
+        const char = { client, clock: clock + i, text: str[i]! };
+        if (old(client, clock + i)) {
+          endGap();
+          add(char.client, char.clock, char.text);
+        } else gap.push({ run: char, rewrite: false });
+      }
       continue;
     }
-    // Deleted here: written again where the side alone deleted it.
     const list = deleted.get(client);
     if (!list) continue;
     const end = clock + item.length;
@@ -209,8 +244,43 @@ export function takeBackSplices(
       const start = Math.max(from, clock);
       const stop = Math.min(from + run.length, end);
       if (start < stop)
-        add(client, start, run.slice(start - from, stop - from));
+        gap.push({
+          run: {
+            client,
+            clock: start,
+            text: run.slice(start - from, stop - from),
+          },
+          rewrite: true,
+        });
     }
   }
+  endGap();
   return restoreSplices(visibleRuns(text), target);
+}
+
+/** A redo chain longer than this is not followed further (a chain is one per undo). */
+const MAX_REDONE = 10_000;
+
+/**
+ * The ids character (`client`, `clock`) has had in `store`: its own, then each item
+ * this document's undo made of it (`redone`), in turn. Empty when the store does not
+ * hold it (the text is behind the side's events).
+ */
+function redoneChain(
+  store: Y.Doc['store'],
+  client: number,
+  clock: number,
+): [number, number][] {
+  const chain: [number, number][] = [];
+  let id = Y.createID(client, clock);
+  while (chain.length < MAX_REDONE && Y.getState(store, id.client) > id.clock) {
+    chain.push([id.client, id.clock]);
+    const struct = Y.getItem(store, id);
+    if (!(struct instanceof Y.Item) || !struct.redone) break;
+    id = Y.createID(
+      struct.redone.client,
+      struct.redone.clock + (id.clock - struct.id.clock),
+    );
+  }
+  return chain;
 }

@@ -68,7 +68,10 @@ function takeBack(chosen: Comparison, i: number, edits: SideEdits): void {
   } catch (error) {
     taken = `Could not take back ${side}: ${(error as Error).message}`;
   }
-  if (selected.value === chosen) selected.value = { ...chosen, taken };
+  const shown = selected.value;
+  // Said in the comparison of that conflict, made again meanwhile or not.
+  if (shown && keyOf(shown.conflict) === keyOf(chosen.conflict))
+    selected.value = { ...shown, taken };
 }
 
 /** Whether a side's change holds anything to take back. */
@@ -114,8 +117,23 @@ function stateOf(c: DocConflict): string {
   return c.resolver ? `resolved by ${c.resolver}` : 'resolved';
 }
 
+/**
+ * What the comparison of `conflict` said of a take-back, when it is shown now: kept
+ * as it is made again (a take-back may resolve the conflict, which makes it again).
+ */
+const takenOf = (conflict: DocConflict) => {
+  const shown = selected.value;
+  return shown?.taken !== undefined && keyOf(shown.conflict) === keyOf(conflict)
+    ? { taken: shown.taken }
+    : {};
+};
+
 async function compare(conflict: DocConflict) {
-  selected.value = { conflict, sides: conflict.sides.map(() => undefined) };
+  selected.value = {
+    conflict,
+    sides: conflict.sides.map(() => undefined),
+    ...takenOf(conflict),
+  };
   const text = conflict.kind === 'text';
   // Merged: text as both sides left it, joined (the event that joined them made an
   // edit of its own, no side's); a field as the write that resolved it left it; an
@@ -153,6 +171,7 @@ async function compare(conflict: DocConflict) {
       ...(fork ? { fork } : {}),
       ...(merged ? { merged } : {}),
       ...(changes ? { changes } : {}),
+      ...takenOf(conflict),
     };
 }
 

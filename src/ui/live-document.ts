@@ -300,7 +300,8 @@ export class LiveDocument {
   /**
    * Takes one writer's change in a conflict back out of the text (a side's `edits`,
    * by Yjs id: `takeBackSplices`), as one change of this tab's: sent as its typing
-   * is, undone alone, and shown to the view. False when it changes nothing.
+   * is, undone alone, and shown to the view. False when the text holds none of the
+   * change any more (taken back already, here or anywhere, or undone by its writer).
    * @throws Error when the change cannot be made without splitting a character.
    */
   takeBack(edits: SideEdits): boolean {

@@ -2,6 +2,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
 import {
   addedIn,
+  allStoredAndSeen,
   compareTextEpisode,
   documentText,
   newDocument,
@@ -167,7 +168,8 @@ describe('two tabs of one browser', () => {
     await expect
       .poll(async () => (await documentText(one)) === (await documentText(two)))
       .toBe(true);
-    await storedAndSeen(one, [two]);
+    // Both tabs' typing stored, and each has the other's last event.
+    await allStoredAndSeen([one, two]);
     const merged = await documentText(one);
     await expect
       .poll(() =>
@@ -210,6 +212,15 @@ describe('two tabs of one browser', () => {
     for (const page of [one, two])
       await expect.poll(() => documentText(page)).toBe(without);
     expect(without).toContain(' One types here.'.slice(-5));
+    // Pressed again, it finds nothing left to take back, and changes nothing.
+    await comparison
+      .getByRole('group', { name: group })
+      .getByRole('button', { name: `Take back ${group}’s changes` })
+      .click();
+    await expect
+      .poll(() => comparison.locator('.take-back-result').textContent())
+      .toContain('no longer in the text');
+    expect(await documentText(one)).toBe(without);
     // The take-back is this tab's change: its undo brings tab two's sentence back.
     await text(one).click();
     await one.keyboard.press('Control+z');

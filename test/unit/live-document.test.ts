@@ -19,6 +19,7 @@ import type {
   TypingMessage,
 } from '../../src/ui/typing-share.ts';
 import { storeOf } from '../../src/log/log.ts';
+import { conflictChanges } from '../../src/doc/conflict-changes.ts';
 import { documentService } from '../support/document-service.ts';
 import { assertProperty, propertyTimeout } from '../support/property.ts';
 import { collect } from '../support/records.ts';
@@ -137,6 +138,107 @@ describe('a tab editing live', () => {
     expect(shown).toBe(a.live.text.toString());
     expect(shown).toBe('<< hlo!');
     expect(a.live.takeRemoteChanges()).toEqual([]);
+  });
+
+  it('takes a conflict side back as its own change: shown, sent, undone alone, and the text it deleted never written twice', async () => {
+    const log = await seeded();
+    const [a, b, c] = [
+      await tab(log, 'Tab 1'),
+      await tab(log, 'Tab 2'),
+      await tab(log, 'Tab 3'),
+    ];
+    const base = await log.heads(STREAM);
+    // Tabs 1 and 2 edit "hello" at once, neither seeing the other.
+    a.type(5, ' world');
+    b.live.edit([{ index: 0, deleteCount: 1, insert: 'J' }]);
+    await a.live.flush();
+    await b.live.flush();
+    for (const t of [a, b, c]) await t.deliver();
+    const merged = c.live.text.toString();
+    expect(merged).toBe('Jello world');
+    const changes = await conflictChanges(log, STREAM, base, [
+      ...(await log.heads(STREAM)),
+    ]);
+    const two = changes.sides.find((side) => side.writer === 'Tab 2')!;
+    const shown = vi.fn();
+    c.live.watch(shown);
+    c.live.takeRemoteChanges();
+    expect(c.live.takeBack(two.edits)).toBe(true);
+    // Tab 2's "J" gone, the "h" it deleted written again: tab 1's change alone.
+    expect(c.live.text.toString()).toBe('hello world');
+    expect(shown).toHaveBeenCalledOnce();
+    expect(applyDeltas(merged, c.live.takeRemoteChanges())).toBe('hello world');
+    // Again, here or in another tab: the "h" is back, not written twice.
+    expect(c.live.takeBack(two.edits)).toBe(false);
+    expect(c.live.text.toString()).toBe('hello world');
+    await c.live.flush();
+    for (const t of [a, b]) await t.deliver();
+    for (const t of [a, b]) expect(t.live.text.toString()).toBe('hello world');
+    expect(a.live.takeBack(two.edits)).toBe(false);
+    const last = (await collect(log.read(STREAM))).at(-1)!;
+    expect(last.author).toBe('Tab 3');
+    // Undone, tab 2's change is back (its "J" a new Yjs item), and can be taken
+    // back again; redone, it is taken back already.
+    expect(c.live.undo()).toBe(true);
+    expect(c.live.text.toString()).toBe(merged);
+    expect(c.live.redo()).toBe(true);
+    expect(c.live.takeBack(two.edits)).toBe(false);
+    expect(c.live.undo()).toBe(true);
+    expect(c.live.takeBack(two.edits)).toBe(true);
+    expect(c.live.text.toString()).toBe('hello world');
+    await log.close();
+  });
+
+  it('finds nothing of a side to take back once its writer undid it: the text it deleted is not written twice', async () => {
+    const log = await seeded();
+    const [a, b] = [await tab(log, 'Tab 1'), await tab(log, 'Tab 2')];
+    const base = await log.heads(STREAM);
+    a.type(5, ' world');
+    b.live.edit([{ index: 0, deleteCount: 1, insert: 'J' }]);
+    await a.live.flush();
+    await b.live.flush();
+    for (const t of [a, b]) await t.deliver();
+    const changes = await conflictChanges(log, STREAM, base, [
+      ...(await log.heads(STREAM)),
+    ]);
+    const two = changes.sides.find((side) => side.writer === 'Tab 2')!;
+    // Its undo brings the "h" back as a new Yjs item, and takes the "J" away.
+    expect(b.live.undo()).toBe(true);
+    await b.live.flush();
+    await a.deliver();
+    expect(a.live.text.toString()).toBe('hello world');
+    expect(a.live.takeBack(two.edits)).toBe(false);
+    expect(a.live.text.toString()).toBe('hello world');
+    await log.close();
+  });
+
+  it('writes a side’s deletion back beside text typed there since, unless that text holds it', async () => {
+    for (const [typed, after] of [
+      [' there', 'hello world there'],
+      [' world', 'hello world'],
+    ] as const) {
+      const log = await seeded();
+      const [a, b] = [await tab(log, 'Tab 1'), await tab(log, 'Tab 2')];
+      a.type(5, ' world');
+      await a.live.flush();
+      await b.deliver();
+      const base = await log.heads(STREAM);
+      // Tab 2 deletes " world" while tab 1 adds "!" at the start.
+      b.live.edit([{ index: 5, deleteCount: 6, insert: '' }]);
+      a.type(0, '!');
+      await a.live.flush();
+      await b.live.flush();
+      for (const t of [a, b]) await t.deliver();
+      const changes = await conflictChanges(log, STREAM, base, [
+        ...(await log.heads(STREAM)),
+      ]);
+      const two = changes.sides.find((side) => side.writer === 'Tab 2')!;
+      // After the merge, tab 1 types at the end, where " world" was.
+      a.type(a.live.text.length, typed);
+      expect(a.live.takeBack(two.edits)).toBe(typed !== ' world');
+      expect(a.live.text.toString()).toBe(`!${after}`);
+      await log.close();
+    }
   });
 
   it('takes a catch-up of many events as one change, with the echo of its own among them', async () => {

@@ -383,6 +383,30 @@ export const versionLine = (page: Page) =>
     .textContent();
 
 /**
+ * Waits until every page's typing is stored and all show the same current version:
+ * for tabs that all typed (`storedAndSeen` reads one writer's version once, which
+ * another writer's later events move on).
+ */
+export async function allStoredAndSeen(pages: Page[]): Promise<void> {
+  await expect
+    .poll(async () => {
+      const shown = await Promise.all(
+        pages.map(async (page) => ({
+          saved: (await status(page).textContent())?.includes(
+            'All changes saved',
+          ),
+          version: await versionLine(page),
+        })),
+      );
+      return (
+        shown.every((s) => s.saved && s.version === shown[0]!.version) ||
+        JSON.stringify(shown)
+      );
+    })
+    .toBe(true);
+}
+
+/**
  * Waits until what `writer` typed is stored, and every page of `readers` has it as
  * its current version: shown early in another tab is neither stored nor seen there
  * as a head, so what it types next would fork before it.
