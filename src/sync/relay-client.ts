@@ -56,7 +56,21 @@ export interface RelayClientOptions {
   /** Backoff bounds for reconnecting, in ms. */
   minDelayMs?: number;
   maxDelayMs?: number;
+  /**
+   * How long the relay may leave the client waiting (for its welcome, or for the
+   * acknowledgement of a batch sent) without a message before the connection is
+   * taken for dead and made again: RELAY_ANSWER_MS by default.
+   */
+  answerMs?: number;
 }
+
+/**
+ * The default `answerMs`. A connection can die without closing (a relay that hangs,
+ * a Wi-Fi change, a NAT that forgot it): nothing then tells the socket, and the page
+ * said "Syncing" for as long as the relay stayed frozen. The relay acknowledges a
+ * batch once it is durable, and closes a peer that reads nothing for 30 s itself.
+ */
+export const RELAY_ANSWER_MS = 20_000;
 
 export interface RelayClient {
   /** Local events were appended: send them if connected. */
@@ -81,6 +95,7 @@ export function connectToRelay(
 ): RelayClient {
   const min = options.minDelayMs ?? 500;
   const max = options.maxDelayMs ?? 30_000;
+  const answerMs = options.answerMs ?? RELAY_ANSWER_MS;
   /**
    * The next wait's bound. It starts over only once a connection has done some
    * good: the relay took a batch of this log's, this log stored some of the
@@ -92,6 +107,8 @@ export function connectToRelay(
   let socket: SocketLike | undefined;
   let session: SyncSession | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  /** Runs out when the relay, owing the client an answer, has said nothing for answerMs. */
+  let silence: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   const state = (s: SyncState) => options.onState?.(s);
 
@@ -104,8 +121,37 @@ export function connectToRelay(
     );
   };
 
+  /**
+   * Watches for the relay's next message while it owes one (the upgrade, its
+   * welcome, or the acknowledgement of a batch), from now: each message heard starts it again. A
+   * relay that stays silent is dropped as a lost connection would be, and tried
+   * again later; its socket's own events, if it ever closes, are ignored.
+   */
+  const listen = () => {
+    clearTimeout(silence);
+    silence = undefined;
+    const ws = socket;
+    if (!ws || (session && session.outstanding === 0)) return;
+    silence = setTimeout(() => {
+      silence = undefined;
+      if (ws !== socket || stopped) return;
+      const closed = ws.onclose;
+      ws.onopen = ws.onmessage = ws.onclose = null;
+      try {
+        ws.close(1000, 'the relay did not answer');
+      } catch {
+        // Closing a socket that never opened may throw: it is dropped all the same.
+      }
+      closed?.({
+        code: 1006,
+        reason: `the relay did not answer for ${Math.round(answerMs / 1000)} s`,
+      });
+    }, answerMs);
+  };
+
   // "Synced" only when both vectors are covered, not when nothing is in flight.
   const settle = () => {
+    listen();
     const current = session;
     if (!current) return;
     current.caughtUp().then((done) => {
@@ -122,7 +168,11 @@ export function connectToRelay(
     state({ kind: 'connecting' });
     const ws = options.createSocket(options.url);
     socket = ws;
+    // A relay that takes the connection and never answers the upgrade (hung, or
+    // its process stopped: the kernel still accepts) is given up on as well.
+    listen();
     ws.onopen = () => {
+      listen();
       void log.versionVector().then((vector) =>
         ws.send(
           encodeMessage({
@@ -142,6 +192,7 @@ export function connectToRelay(
       // A frame can still arrive after close(): the log may be closed by then.
       if (stopped) return;
       const text = String(data);
+      listen();
       if (session) {
         void session.receive(text).then(settle, failed);
         return;
@@ -178,6 +229,8 @@ export function connectToRelay(
     };
     ws.onerror = () => undefined;
     ws.onclose = ({ code, reason }) => {
+      clearTimeout(silence);
+      silence = undefined;
       session?.close();
       session = undefined;
       socket = undefined;
@@ -222,6 +275,7 @@ export function connectToRelay(
     close() {
       stopped = true;
       clearTimeout(timer);
+      clearTimeout(silence);
       session?.close();
       socket?.close(1000, 'closed by the user');
     },
