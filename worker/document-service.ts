@@ -23,7 +23,7 @@ import {
   authorshipIndexes,
   type AuthorshipIndexes,
 } from './authorship-indexes.ts';
-import { readTextAt } from '../src/doc/document.ts';
+import { readTextAt, setFieldValues } from '../src/doc/document.ts';
 import {
   authorshipBlocks,
   sinceHeld,
@@ -184,6 +184,11 @@ export function createDocumentService(
     },
     setDocumentField: async (docId, name, value, at) =>
       writing((await handle(docId)).setField(name, value, at ? { at } : {})),
+    async setDocumentFieldValues(docId, name, values) {
+      if (!Array.isArray(values))
+        throw new TypeError('values must be an array of JSON values');
+      return writing(setFieldValues(await handle(docId), name, values));
+    },
     restoreDocument: async (docId, at) =>
       writing((await handle(docId)).restore(at)),
     deleteDocument: async (docId) => writing((await handle(docId)).delete()),

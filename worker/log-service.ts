@@ -304,6 +304,8 @@ export function createLogService(
       (await documents()).rescueTyping(docId, update, expected, author),
     setDocumentField: async (docId, name, value, at) =>
       (await documents()).setDocumentField(docId, name, value, at),
+    setDocumentFieldValues: async (docId, name, values) =>
+      (await documents()).setDocumentFieldValues(docId, name, values),
     restoreDocument: async (docId, at) =>
       (await documents()).restoreDocument(docId, at),
     deleteDocument: async (docId) => (await documents()).deleteDocument(docId),

@@ -102,6 +102,16 @@ export interface DocumentService {
     value: Json,
     at?: EventId[],
   ): Promise<AppendResult>;
+  /**
+   * Sets a field to several values at once, all live after it, as concurrent
+   * writes leave a field (`setFieldValues`): what undoing a restore writes back to
+   * a field that was in conflict before it.
+   */
+  setDocumentFieldValues(
+    docId: string,
+    name: string,
+    values: Json[],
+  ): Promise<AppendResult[]>;
   /** Every event the restore wrote, the restore last (DocumentHandle.restore). */
   restoreDocument(docId: string, at: EventId[]): Promise<AppendResult[]>;
   deleteDocument(docId: string): Promise<AppendResult>;

@@ -76,10 +76,12 @@ export interface DocumentHandle {
   summary(options?: AtOptions): Promise<Omit<DocumentView, 'conflicts'>>;
   /**
    * Makes the version at `at` current with one new event, a `doc.version.restored`
-   * whose text change is the `spliceBetween` of the current text and that version's.
-   * Text past what one event holds (a deleted chapter brought back) goes ahead of it
-   * as `doc.text.edited` events, in the same atomic batch. Resolves to every event's
-   * result, the restore last.
+   * whose text change brings back the version's own characters (`restoreSplices`)
+   * and whose field writes set the version's values. Text past what one event holds
+   * (a deleted chapter brought back) goes ahead of it as `doc.text.edited` events,
+   * and so does each further value of a field the version held in conflict (a
+   * `doc.field.set` that replaces nothing: the conflict is open again), in the same
+   * atomic batch. Resolves to every event's result, the restore last.
    */
   restore(at: EventId[]): Promise<AppendResult[]>;
   delete(): Promise<AppendResult>;
@@ -191,15 +193,45 @@ export async function openDocument(
   ) => (await commit(state, heads, [{ type, data }]))[0]!;
 
   async function setRegister(name: string, value: Json, options?: AtOptions) {
+    return (await setRegisterValues(name, [value], options))[0]!;
+  }
+
+  /**
+   * Writes `values` to a field in one atomic batch: the first replaces its live
+   * values, each other replaces nothing, so all of them are live after it, as
+   * concurrent writes leave a field.
+   */
+  async function setRegisterValues(
+    name: string,
+    values: readonly Json[],
+    options?: AtOptions,
+  ) {
     const heads = await headsFor(options);
     const state = await states.at(heads);
-    const data: FieldSetData = {
-      field: name,
-      value,
-      supersedes: state.registers.liveIds(name),
-    };
-    return commitOne(state, heads, FIELD_SET, data as unknown as Json);
+    const live = state.registers.liveIds(name);
+    return commit(
+      state,
+      heads,
+      values.map((value, i) => {
+        const data: FieldSetData = {
+          field: name,
+          value,
+          supersedes: i === 0 ? live : [],
+        };
+        return { type: FIELD_SET, data: data as unknown as Json };
+      }),
+    );
   }
+
+  /** A field name a caller may write: not empty, not too long, not reserved. */
+  const checkField = (name: string) => {
+    checkName('field', name, 256);
+    if (name.startsWith('@'))
+      throw new InvalidEventError(
+        'field',
+        'names starting with @ are reserved',
+      );
+  };
 
   const handle: DocumentHandle = {
     stream,
@@ -260,12 +292,7 @@ export async function openDocument(
       }),
     setField: (name, value, options) =>
       serial(async () => {
-        checkName('field', name, 256);
-        if (name.startsWith('@'))
-          throw new InvalidEventError(
-            'field',
-            'names starting with @ are reserved',
-          );
+        checkField(name);
         return setRegister(name, value, options);
       }),
     summary: (options) =>
@@ -295,7 +322,7 @@ export async function openDocument(
         const targetFields = new Map(
           target.registers
             .fieldNames()
-            .map((f) => [f, target.registers.values(f)[0]!.value]),
+            .map((f) => [f, target.registers.values(f).map((v) => v.value)]),
         );
         const heads = await log.heads(stream);
         const state = await states.at(heads);
@@ -308,19 +335,39 @@ export async function openDocument(
             ? state.spliceAll(splices)
             : state.splice(spliceBetween(state.textString(), targetText));
         const fields: RestoreData['fields'] = {};
+        // A field the version held several values of (a conflict not yet
+        // resolved there) gets them all again: the first with the restore, each
+        // other as a write of its own that replaces nothing, so all stay live.
+        const others: { type: string; data: Json }[] = [];
+        const sameValues = (a: readonly Json[], b: readonly Json[]) =>
+          a.length === b.length &&
+          a
+            .map((v) => JSON.stringify(v))
+            .sort()
+            .join('\n') ===
+            b
+              .map((v) => JSON.stringify(v))
+              .sort()
+              .join('\n');
         for (const name of new Set([
           ...state.registers.fieldNames(),
           ...targetFields.keys(),
         ])) {
           if (name.startsWith('@')) continue;
           const now = state.registers.values(name);
-          const wanted = targetFields.get(name) ?? null;
+          const [wanted = null, ...more] = targetFields.get(name) ?? [];
           if (
-            now.length === 1 &&
-            JSON.stringify(now[0]!.value) === JSON.stringify(wanted)
+            sameValues(
+              now.map((v) => v.value),
+              [wanted, ...more],
+            )
           )
             continue;
           fields[name] = { value: wanted, supersedes: now.map((v) => v.id) };
+          for (const value of more) {
+            const data: FieldSetData = { field: name, value, supersedes: [] };
+            others.push({ type: FIELD_SET, data: data as unknown as Json });
+          }
         }
         // Text past what one event holds (a deleted chapter brought back) goes as
         // text edits first, the restore last with the rest: one atomic batch.
@@ -333,6 +380,7 @@ export async function openDocument(
         };
         return commit(state, heads, [
           ...pieces.map((piece) => ({ type: TEXT_EDITED, data: piece })),
+          ...others,
           { type: VERSION_RESTORED, data: data as unknown as Json },
         ]);
       }),
@@ -342,7 +390,38 @@ export async function openDocument(
   readers.set(handle, (at, read) =>
     serial(async () => read((await states.at(await headsFor({ at }))).text)),
   );
+  valueSetters.set(handle, (name, values) =>
+    serial(async () => {
+      checkField(name);
+      if (values.length === 0)
+        throw new InvalidEventError('values', 'at least one value is needed');
+      return setRegisterValues(name, values);
+    }),
+  );
   return handle;
+}
+
+const valueSetters = new WeakMap<
+  DocumentHandle,
+  (name: string, values: readonly Json[]) => Promise<AppendResult[]>
+>();
+
+/**
+ * Sets field `name` to several values at once, as concurrent writes leave it (one
+ * atomic batch: the first replaces the live values, each other replaces nothing),
+ * between the handle's own operations: what undoing a restore writes back to a
+ * field that was in conflict before it. One value is `setField`.
+ * @throws InvalidEventError for a name setField refuses, or no values;
+ *   TypeError for a handle openDocument did not make.
+ */
+export function setFieldValues(
+  handle: DocumentHandle,
+  name: string,
+  values: readonly Json[],
+): Promise<AppendResult[]> {
+  const setter = valueSetters.get(handle);
+  if (!setter) throw new TypeError('not a handle made by openDocument');
+  return setter(name, values);
 }
 
 type TextReader = <T>(

@@ -451,8 +451,8 @@ export async function openDoc(docId: string): Promise<void> {
     shareTyping: sharedTyping(s, docId),
     // Undo of a restore takes back its title too.
     onFieldsUndone: (fields) => {
-      for (const [name, value] of Object.entries(fields))
-        void setField(name, value, undefined, docId);
+      for (const [name, values] of Object.entries(fields))
+        void setFieldValues(name, values, docId);
     },
     send: async (update, expected) => {
       if (unconfirmedAfter !== undefined) {
@@ -649,6 +649,26 @@ export async function setField(
     stored = written(docId, await s.setDocumentField(docId, name, value, at));
   });
   return stored;
+}
+
+/**
+ * Writes a field's values, as setField writes one: several are all kept live, as
+ * concurrent writes leave a field (undoing a restore that replaced a conflict).
+ */
+async function setFieldValues(
+  name: string,
+  values: Json[],
+  docId: string,
+): Promise<void> {
+  if (values.length === 1) {
+    await setField(name, values[0]!, undefined, docId);
+    return;
+  }
+  const s = await started;
+  await guarded(async () => {
+    for (const result of await s.setDocumentFieldValues(docId, name, values))
+      written(docId, result);
+  });
 }
 
 /**

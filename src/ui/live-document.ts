@@ -94,15 +94,16 @@ export interface LiveDocumentOptions {
   shareTyping?: SharedTyping;
   /**
    * Undo or redo took back, or made again, the text of one of this tab's restores:
-   * the fields that restore changed are to be written as `fields` says.
+   * the fields that restore changed are to be written as `fields` says, each with
+   * all its values (a field in conflict before the restore gets its values back).
    */
-  onFieldsUndone?(fields: Record<string, Json>): void;
+  onFieldsUndone?(fields: Record<string, Json[]>): void;
 }
 
 /** What undoing, and redoing, one of this tab's restores writes to the fields. */
 interface FieldsUndo {
-  undo: Record<string, Json>;
-  redo: Record<string, Json>;
+  undo: Record<string, Json[]>;
+  redo: Record<string, Json[]>;
 }
 /** The key of a FieldsUndo in a Yjs undo stack item's meta. */
 const FIELDS = 'forkline:fields';
@@ -385,12 +386,12 @@ export class LiveDocument {
   private fieldsUndo(event: LogEvent): FieldsUndo | undefined {
     const before = this.restores.get(restoredKeyOf(event));
     if (!before) return undefined;
-    const undo: Record<string, Json> = {};
-    const redo: Record<string, Json> = {};
+    const undo: Record<string, Json[]> = {};
+    const redo: Record<string, Json[]> = {};
     try {
       for (const { field, value } of fieldWritesOf(event)) {
-        undo[field] = before[field]?.[0] ?? null;
-        redo[field] = value;
+        undo[field] = before[field]?.length ? [...before[field]] : [null];
+        redo[field] = [value];
       }
     } catch {
       return undefined;

@@ -140,6 +140,63 @@ describe('the version history', () => {
     await context.close();
   });
 
+  it('keeps both titles of a conflict through a restore: the conflicted version restored, and a restore over a conflict undone', async () => {
+    const { context, tabs } = await openTabs(chromium(), 2);
+    const [one, two] = tabs as [Page, Page];
+    const versions = one.getByRole('region', { name: 'Version history' });
+    const number = async () =>
+      Number(/^Version (\d+)/.exec((await versionLine(one))!)![1]);
+    const goTo = async (n: number) => {
+      await versions.getByRole('slider').focus();
+      await one.keyboard.press('Home');
+      for (let v = 1; v < n; v++) await one.keyboard.press('ArrowRight');
+      await expect
+        .poll(() => versionLine(one))
+        .toMatch(new RegExp(`^Version ${n} of `));
+      await versions
+        .getByRole('button', { name: 'Restore this version' })
+        .click();
+    };
+    // The titles the "Concurrent titles" group offers: none while there is one.
+    const titles = async () => {
+      const group = one.getByRole('group', { name: 'Concurrent titles' });
+      if ((await group.count()) === 0) return [];
+      const shown = (await group.textContent()) ?? '';
+      return ['Plan A', 'Plan B'].filter((v) => shown.includes(v));
+    };
+    await newDocument(one, [two], 'Draft');
+    await typeAtEnd(one, 'hello');
+    await storedAndSeen(one, [two]);
+    const drafted = await number();
+    await renameTogether([one, two], ['Plan A', 'Plan B']);
+    await expect.poll(titles).toEqual(['Plan A', 'Plan B']);
+    // Text too: undo takes a restore back with its text change.
+    await typeAtEnd(one, ' world');
+    await storedAndSeen(one, [two]);
+    const conflicted = await number();
+    // A restore over the conflict, undone: both titles again, the conflict open.
+    await goTo(drafted);
+    await expect.poll(() => title(one).inputValue()).toBe('Draft');
+    await expect.poll(() => documentText(one)).toBe('hello');
+    await text(one).focus();
+    await one.keyboard.press('Control+z');
+    await expect.poll(() => documentText(one)).toBe('hello world');
+    await expect.poll(titles).toEqual(['Plan A', 'Plan B']);
+    // Picked, then the conflicted version restored: both titles again.
+    await one
+      .getByRole('group', { name: 'Concurrent titles' })
+      .getByRole('button', { name: /Plan B/ })
+      .click();
+    await expect.poll(() => title(one).inputValue()).toBe('Plan B');
+    await expect.poll(titles).toEqual([]);
+    await goTo(conflicted);
+    await expect.poll(titles).toEqual(['Plan A', 'Plan B']);
+    await expect
+      .poll(() => timeline(two).textContent())
+      .toMatch(/title: 2 concurrent values[\s\S]*unresolved/);
+    await context.close();
+  });
+
   it('restores a version too large for one event after all of it was deleted, in both tabs and from the log', async () => {
     const { context, tabs } = await openTabs(chromium(), 2);
     const [one, two] = tabs as [Page, Page];

@@ -11,7 +11,7 @@ import {
   textUpdateOf,
   type EventId,
 } from '../../src/index.ts';
-import { readTextAt } from '../../src/doc/document.ts';
+import { readTextAt, setFieldValues } from '../../src/doc/document.ts';
 import { visibleRuns } from '../../src/doc/text-restore.ts';
 import { collect } from '../support/records.ts';
 import { expectOneHistoryPerClientId } from '../support/yjs-history.ts';
@@ -199,6 +199,52 @@ describe('restore', () => {
     const now = await one.view();
     expect(now.text).toBe(old.text);
     expect(now.fields).toEqual(old.fields);
+  });
+
+  it('brings back every value of a field the version held in conflict, the conflict open again', async () => {
+    const { one, two } = await tabs();
+    const base = await one.setField('title', 'Draft');
+    const seen = [base.event.id];
+    await one.setField('title', 'Plan A', { at: seen });
+    await two.setField('title', 'Plan B', { at: seen });
+    const version = await one.view();
+    expect([...version.fields.title!].sort()).toEqual(['Plan A', 'Plan B']);
+    // Picked since, and the text edited.
+    await two.setField('title', 'Plan B');
+    await one.editText(0, 0, 'later');
+    const written = await one.restore(version.heads);
+    expect(written.at(-1)!.event.type).toBe('doc.version.restored');
+    const now = await one.view();
+    expect([...now.fields.title!].sort()).toEqual(['Plan A', 'Plan B']);
+    expect(now.text).toBe(version.text);
+    expect(
+      now.conflicts.filter(
+        (c) => c.field === 'title' && c.state === 'unresolved',
+      ),
+    ).toHaveLength(1);
+    // Restored again, nothing changes in the fields: only the restore itself.
+    expect(await one.restore(version.heads)).toHaveLength(1);
+    expect([...(await one.view()).fields.title!].sort()).toEqual([
+      'Plan A',
+      'Plan B',
+    ]);
+  });
+
+  it('sets a field to several values at once, all live, as concurrent writes leave it', async () => {
+    const { one } = await tabs();
+    await one.setField('title', 'Draft');
+    const written = await setFieldValues(one, 'title', ['Plan A', 'Plan B']);
+    expect(written).toHaveLength(2);
+    expect([...(await one.view()).fields.title!].sort()).toEqual([
+      'Plan A',
+      'Plan B',
+    ]);
+    await expect(setFieldValues(one, 'title', [])).rejects.toThrow(
+      /at least one value/,
+    );
+    await expect(
+      setFieldValues(one, '@deleted', [true, false]),
+    ).rejects.toThrow(/reserved/);
   });
 
   it('brings back the version’s own characters, not look-alikes written since', async () => {

@@ -386,17 +386,43 @@ describe('a tab editing live', () => {
       expect(a.live.text.toString(), arrival).toBe('hello');
       a.live.undo();
       expect(a.live.text.toString(), arrival).toBe('hello world');
-      expect(fields, arrival).toEqual([{ title: 'Second title' }]);
+      expect(fields, arrival).toEqual([{ title: ['Second title'] }]);
       a.live.redo();
       expect(a.live.text.toString(), arrival).toBe('hello');
       expect(fields, arrival).toEqual([
-        { title: 'Second title' },
-        { title: 'First title' },
+        { title: ['Second title'] },
+        { title: ['First title'] },
       ]);
       // And undo again: the same restore, taken back as often as it is made.
       a.live.undo();
-      expect(fields.at(-1), arrival).toEqual({ title: 'Second title' });
+      expect(fields.at(-1), arrival).toEqual({ title: ['Second title'] });
     }
+  });
+
+  it('writes back every value of a title in conflict before a restore when the restore is undone', async () => {
+    const log = await seeded();
+    const fields: Record<string, unknown>[] = [];
+    const a = await tab(log, 'Tab 1', {
+      onFieldsUndone: (f) => void fields.push(f),
+    });
+    const doc = await openDocument(log, 'live');
+    await doc.setField('title', 'Plan');
+    const version = await log.heads(STREAM);
+    const base = await log.heads(STREAM);
+    await doc.setField('title', 'Plan A', { at: base });
+    await doc.setField('title', 'Plan B', { at: base });
+    a.live.edit([{ index: 5, deleteCount: 0, insert: ' world' }], {
+      alone: true,
+    });
+    await a.live.flush();
+    await a.deliver();
+    const ended = a.live.restoring(version, { title: ['Plan A', 'Plan B'] });
+    const [restore] = await doc.restore(version);
+    a.live.wrote(restore!.event);
+    ended();
+    a.live.undo();
+    expect(fields).toEqual([{ title: ['Plan A', 'Plan B'] }]);
+    await log.close();
   });
 
   it('passes over a delivered change that does not read, and takes the ones after it', async () => {
