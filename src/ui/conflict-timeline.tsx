@@ -589,7 +589,9 @@ export function ConflictTimeline() {
                 listedUpTo.value += LISTED;
               }}
             >
-              {`Show ${Math.min(LISTED, hidden)} more (${hidden} not shown)`}
+              {hidden <= LISTED
+                ? `Show ${hidden} more`
+                : `Show ${LISTED} more (${hidden} not shown)`}
             </button>
           )}
         </div>
