@@ -184,14 +184,6 @@ export async function openDocument(
     return results;
   }
 
-  /** One event's commit: its result. */
-  const commitOne = async (
-    state: DocState,
-    heads: EventId[],
-    type: string,
-    data: Json | Uint8Array,
-  ) => (await commit(state, heads, [{ type, data }]))[0]!;
-
   async function setRegister(name: string, value: Json, options?: AtOptions) {
     return (await setRegisterValues(name, [value], options))[0]!;
   }
