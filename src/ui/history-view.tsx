@@ -102,10 +102,17 @@ export function HistoryView() {
     slider.current.focus();
   });
   const page = history.value;
-  if (!page || page.total === 0) return null;
   const state = looking.value;
-  const count = state?.count ?? page.total;
-  const entry = page.entries[count - 1 - page.start];
+  const count = state?.count ?? page?.total ?? 0;
+  const entry = page?.entries[count - 1 - page.start];
+  // Back at the latest from a version far back (a restore made there): the rows
+  // held are still those around it, and the version line had no words for the
+  // latest until the slider moved.
+  const missing = !!page && count > 0 && !entry;
+  useEffect(() => {
+    if (missing) void showHistoryAround(count);
+  }, [missing, count]);
+  if (!page || page.total === 0) return null;
   const author = authorChoice.value || entry?.author || page.authors[0] || '';
   // Authors are writers (a replica and its label), shown by name.
   const names = writerNames(page.authors);
