@@ -66,6 +66,29 @@ function holds(
 }
 
 /**
+ * Whether the ranges hold id (`client`, `clock`), and the first clock after it
+ * where that changes: an item is walked in runs, not character by character.
+ */
+function heldUntil(
+  ranges: Map<number, [number, number][]>,
+  client: number,
+  clock: number,
+): [held: boolean, until: number] {
+  const list = ranges.get(client);
+  if (!list) return [false, Infinity];
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]![1] <= clock) lo = mid + 1;
+    else hi = mid;
+  }
+  const range = list[lo];
+  if (!range) return [false, Infinity];
+  return range[0] <= clock ? [true, range[1]] : [false, range[0]];
+}
+
+/**
  * The splices (each at a position in the text the ones before it left) that turn
  * the text of `current` into the version `target`, character for character: a
  * character of the version still in the text stays (the same Yjs item, its
@@ -165,21 +188,14 @@ export function takeBackSplices(
   edits: SideEdits,
 ): TextSplice[] | undefined {
   const { store } = text.doc!;
+  // Per client, the clock below which its characters were in the document the merge
+  // made: the others were written since.
   const merged = new Map(edits.merged);
-  // Whether a character was in the document the merge made: else written since.
-  const old = (client: number, clock: number) =>
-    clock < (merged.get(client) ?? 0);
   // The side's characters as they are now: each of them, and what this tab's undo
   // made of it (`redone`), in turn.
   const inserted = rangesOf(
     edits.inserted.flatMap(([client, clock, length]) =>
-      Array.from({ length }, (_, i) =>
-        redoneChain(store, client, clock + i).map(([c, k]) => ({
-          client: c,
-          clock: k,
-          length: 1,
-        })),
-      ).flat(),
+      incarnations(store, client, clock, length),
     ),
   );
   // Per client, the deleted runs by clock: an item's part of them is looked up.
@@ -216,14 +232,25 @@ export function takeBackSplices(
     if (!item.deleted) {
       if (!(item.content instanceof Y.ContentString)) continue;
       const { str } = item.content;
-      // Kept unless the side inserted it, character by character.
-      for (let i = 0; i < str.length; i++) {
-        if (holds(inserted, client, clock + i)) continue;
-        const char = { client, clock: clock + i, text: str[i]! };
-        if (old(client, clock + i)) {
-          endGap();
-          add(char.client, char.clock, char.text);
-        } else gap.push({ run: char, rewrite: false });
+      const mergedUpTo = merged.get(client) ?? 0;
+      const end = clock + str.length;
+      // Kept unless the side inserted it; in runs alike in both.
+      for (let at = clock; at < end;) {
+        const [mine, changes] = heldUntil(inserted, client, at);
+        const old = at < mergedUpTo;
+        const until = Math.min(end, changes, old ? mergedUpTo : Infinity);
+        const run = {
+          client,
+          clock: at,
+          text: str.slice(at - clock, until - clock),
+        };
+        if (!mine) {
+          if (old) {
+            endGap();
+            add(run.client, run.clock, run.text);
+          } else gap.push({ run, rewrite: false });
+        }
+        at = until;
       }
       continue;
     }
@@ -258,29 +285,42 @@ export function takeBackSplices(
   return restoreSplices(visibleRuns(text), target);
 }
 
-/** A redo chain longer than this is not followed further (a chain is one per undo). */
-const MAX_REDONE = 10_000;
+/** Redo chains followed in all, at most: each undo of a take-back makes one link. */
+const MAX_REDONE = 100_000;
 
 /**
- * The ids character (`client`, `clock`) has had in `store`: its own, then each item
- * this document's undo made of it (`redone`), in turn. Empty when the store does not
- * hold it (the text is behind the side's events).
+ * The id runs that `length` characters from (`client`, `clock`) have had in `store`:
+ * their own, then each item this document's undo made of them (`redone`), in turn,
+ * item by item. What the store does not hold (the text is behind the side's events)
+ * is left out.
  */
-function redoneChain(
+function incarnations(
   store: Y.Doc['store'],
   client: number,
   clock: number,
-): [number, number][] {
-  const chain: [number, number][] = [];
-  let id = Y.createID(client, clock);
-  while (chain.length < MAX_REDONE && Y.getState(store, id.client) > id.clock) {
-    chain.push([id.client, id.clock]);
-    const struct = Y.getItem(store, id);
-    if (!(struct instanceof Y.Item) || !struct.redone) break;
-    id = Y.createID(
-      struct.redone.client,
-      struct.redone.clock + (id.clock - struct.id.clock),
+  length: number,
+): { client: number; clock: number; length: number }[] {
+  const out: { client: number; clock: number; length: number }[] = [];
+  const work = [{ client, clock, length }];
+  while (work.length > 0 && out.length < MAX_REDONE) {
+    const run = work.pop()!;
+    const held = Math.min(
+      run.length,
+      Y.getState(store, run.client) - run.clock,
     );
+    if (held <= 0) continue;
+    out.push({ ...run, length: held });
+    for (let at = run.clock; at < run.clock + held;) {
+      const struct = Y.getItem(store, Y.createID(run.client, at));
+      const until = Math.min(run.clock + held, struct.id.clock + struct.length);
+      if (struct instanceof Y.Item && struct.redone)
+        work.push({
+          client: struct.redone.client,
+          clock: struct.redone.clock + (at - struct.id.clock),
+          length: until - at,
+        });
+      at = until;
+    }
   }
-  return chain;
+  return out;
 }
