@@ -47,24 +47,6 @@ const idsOf = (runs: readonly TextRun[]) =>
     length: text.length,
   }));
 
-/** Whether the ranges hold id (`client`, `clock`). */
-function holds(
-  ranges: Map<number, [number, number][]>,
-  client: number,
-  clock: number,
-): boolean {
-  const list = ranges.get(client);
-  if (!list) return false;
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid]![1] <= clock) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < list.length && list[lo]![0] <= clock;
-}
-
 /**
  * Whether the ranges hold id (`client`, `clock`), and the first clock after it
  * where that changes: an item is walked in runs, not character by character.
@@ -87,6 +69,13 @@ function heldUntil(
   if (!range) return [false, Infinity];
   return range[0] <= clock ? [true, range[1]] : [false, range[0]];
 }
+
+/** Whether the ranges hold id (`client`, `clock`). */
+const holds = (
+  ranges: Map<number, [number, number][]>,
+  client: number,
+  clock: number,
+): boolean => heldUntil(ranges, client, clock)[0];
 
 /**
  * The splices (each at a position in the text the ones before it left) that turn

@@ -24,6 +24,26 @@ import { crashPage, duplicatedEdits, storedEvents } from './support/faults.ts';
 
 const chromium = useChromium();
 
+/**
+ * Both tabs type a sentence at once at the end of a shared paragraph, stored and
+ * seen in both before (so the paragraph's event is the fork point, not part of one
+ * side: a loaded run stored it with tab one's sentence, and that side held the
+ * paragraph too); resolves once both tabs show the same text.
+ */
+async function typeAtOnePlace(
+  [one, two]: [Page, Page],
+  name: string,
+): Promise<void> {
+  await newDocument(one, [two], name);
+  await typeAtEnd(one, 'A shared paragraph.');
+  await expect.poll(() => documentText(two)).toBe('A shared paragraph.');
+  await storedAndSeen(one, [two]);
+  await typeTogether([one, two], [' One types here.', ' Two types here.']);
+  await expect
+    .poll(async () => (await documentText(one)) === (await documentText(two)))
+    .toBe(true);
+}
+
 describe('two tabs of one browser', () => {
   it('shows typing in one tab in the other within a second', async () => {
     const { context, tabs } = await openTabs(chromium(), 2);
@@ -45,18 +65,7 @@ describe('two tabs of one browser', () => {
       NonNullable<(typeof tabs)[0]>,
       NonNullable<(typeof tabs)[1]>,
     ];
-    await newDocument(one, [two], 'Together');
-    await typeAtEnd(one, 'A shared paragraph.');
-    await expect.poll(() => documentText(two)).toBe('A shared paragraph.');
-    // The paragraph's event is in both tabs before they type, so it is the fork
-    // point, not part of one side (a loaded run stored it with tab one's sentence,
-    // and that side held the paragraph too).
-    await storedAndSeen(one, [two]);
-    // Both type at once, each into the same sentence.
-    await typeTogether([one, two], [' One types here.', ' Two types here.']);
-    await expect
-      .poll(async () => (await documentText(one)) === (await documentText(two)))
-      .toBe(true);
+    await typeAtOnePlace([one, two], 'Together');
     const merged = await documentText(one);
     expect(merged.length).toBe(
       'A shared paragraph.'.length + 2 * ' One types here.'.length,
@@ -160,14 +169,7 @@ describe('two tabs of one browser', () => {
   it('takes one tab’s side of a collision back from the comparison, and Ctrl+Z brings it back', async () => {
     const { context, tabs } = await openTabs(chromium(), 2);
     const [one, two] = tabs as [Page, Page];
-    await newDocument(one, [two], 'Taken back');
-    await typeAtEnd(one, 'A shared paragraph.');
-    await expect.poll(() => documentText(two)).toBe('A shared paragraph.');
-    await storedAndSeen(one, [two]);
-    await typeTogether([one, two], [' One types here.', ' Two types here.']);
-    await expect
-      .poll(async () => (await documentText(one)) === (await documentText(two)))
-      .toBe(true);
+    await typeAtOnePlace([one, two], 'Taken back');
     // Both tabs' typing stored, and each has the other's last event.
     await allStoredAndSeen([one, two]);
     const merged = await documentText(one);

@@ -50,6 +50,41 @@ const sideOf = (parts: DiffPart[], drop: DiffPart['kind']) =>
     .map((p) => p.text)
     .join('');
 
+/**
+ * A fork: the first writer's events `before` (which the others take in), then each
+ * writer's events `after` it, seeing no one else's. Returns the log, the writers,
+ * the fork point's heads and Yjs state, and each writer's last event if it wrote one.
+ */
+async function forked(before: Steps[], after: Steps[][]) {
+  const log = await openLog();
+  const append = (w: YjsWriter, update: Uint8Array, expected: EventId[]) =>
+    appendTextEdit(log, STREAM, w, update, expected);
+  const writers = after.map((_, i) => yjsWriter(`W${i}`));
+  const first = writers[0]!;
+  let base: EventId[] = [];
+  for (const steps of before) {
+    apply(first.text, steps);
+    base = [await append(first, first.take(), base)];
+  }
+  const forkState = Y.encodeStateAsUpdate(first.doc);
+  for (const w of writers.slice(1)) {
+    Y.applyUpdate(w.doc, forkState);
+    w.take();
+  }
+  const tips = new Map<YjsWriter, EventId>();
+  for (const [i, events] of after.entries()) {
+    const w = writers[i]!;
+    let tip = base;
+    for (const steps of events) {
+      apply(w.text, steps);
+      const update = w.take();
+      if (update.length > 2) tip = [await append(w, update, tip)];
+    }
+    if (tip !== base) tips.set(w, tip[0]!);
+  }
+  return { log, append, writers, base, forkState, tips };
+}
+
 describe('conflictChanges (src/doc/conflict-changes.ts)', () => {
   it(
     'shows each concurrent writer the fork text with only its own insertions and deletions, and the merge as both',
@@ -64,40 +99,16 @@ describe('conflictChanges (src/doc/conflict-changes.ts)', () => {
             maxLength: 3,
           }),
           async (before, after) => {
-            const log = await openLog();
-            const append = (
-              w: YjsWriter,
-              update: Uint8Array,
-              expected: EventId[],
-            ) => appendTextEdit(log, STREAM, w, update, expected);
-            const writers = after.map((_, i) => yjsWriter(`W${i}`));
+            const { log, append, writers, base, forkState, tips } =
+              await forked(before, after);
             const first = writers[0]!;
-            let base: EventId[] = [];
-            for (const steps of before) {
-              apply(first.text, steps);
-              base = [await append(first, first.take(), base)];
-            }
-            const forkState = Y.encodeStateAsUpdate(first.doc);
-            const forkText = first.text.toString();
-            for (const w of writers.slice(1)) {
-              Y.applyUpdate(w.doc, forkState);
-              w.take();
-            }
-            const heads: EventId[] = [];
-            const own = new Map<string, string>();
-            for (const [i, events] of after.entries()) {
-              const w = writers[i]!;
-              let tip = base;
-              for (const steps of events) {
-                apply(w.text, steps);
-                const update = w.take();
-                if (update.length > 2) tip = [await append(w, update, tip)];
-              }
-              if (tip !== base) {
-                heads.push(...tip);
-                own.set(w.name, w.text.toString());
-              }
-            }
+            const fork = new Y.Doc();
+            Y.applyUpdate(fork, forkState);
+            const forkText = fork.getText('body').toString();
+            const heads = [...tips.values()];
+            const own = new Map(
+              [...tips.keys()].map((w) => [w.name, w.text.toString()]),
+            );
             if (heads.length === 0) return;
             // The first writer saw both sides: a side too, with nothing of its own
             // if it wrote nothing since the fork.
@@ -151,33 +162,11 @@ describe('conflictChanges (src/doc/conflict-changes.ts)', () => {
           }),
           fc.nat(),
           async (before, after, pick) => {
-            const log = await openLog();
-            const writers = after.map((_, i) => yjsWriter(`W${i}`));
-            const first = writers[0]!;
-            let base: EventId[] = [];
-            for (const steps of before) {
-              apply(first.text, steps);
-              base = [
-                await appendTextEdit(log, STREAM, first, first.take(), base),
-              ];
-            }
-            const forkState = Y.encodeStateAsUpdate(first.doc);
-            for (const w of writers.slice(1)) {
-              Y.applyUpdate(w.doc, forkState);
-              w.take();
-            }
-            const heads: EventId[] = [];
-            for (const [i, events] of after.entries()) {
-              const w = writers[i]!;
-              let tip = base;
-              for (const steps of events) {
-                apply(w.text, steps);
-                const update = w.take();
-                if (update.length > 2)
-                  tip = [await appendTextEdit(log, STREAM, w, update, tip)];
-              }
-              if (tip !== base) heads.push(...tip);
-            }
+            const { log, writers, base, forkState, tips } = await forked(
+              before,
+              after,
+            );
+            const heads = [...tips.values()];
             if (heads.length < 2) return;
             const changes = await conflictChanges(
               log,

@@ -122,6 +122,33 @@ function applyDeltas(
   return shown;
 }
 
+/** The side `writer` has in the collision since `base`, as Compare gets it. */
+async function sideSince(log: Log, base: EventId[], writer: string) {
+  const changes = await conflictChanges(
+    log,
+    STREAM,
+    base,
+    await log.heads(STREAM),
+  );
+  return changes.sides.find((side) => side.writer === writer)!.edits;
+}
+
+/**
+ * Tabs `a` and `b` edit "hello" at once, neither seeing the other (" world" at the
+ * end, the "h" replaced by "J"), and every tab of `all` receives both: "Jello world".
+ */
+async function collide(
+  a: Awaited<ReturnType<typeof tab>>,
+  b: Awaited<ReturnType<typeof tab>>,
+  all: Awaited<ReturnType<typeof tab>>[],
+) {
+  a.type(5, ' world');
+  b.live.edit([{ index: 0, deleteCount: 1, insert: 'J' }]);
+  await a.live.flush();
+  await b.live.flush();
+  for (const t of all) await t.deliver();
+}
+
 describe('a tab editing live', () => {
   it("gives someone else's changes as deltas that bring a view from what it showed to the text, its own typing left out", async () => {
     const log = await seeded();
@@ -148,33 +175,25 @@ describe('a tab editing live', () => {
       await tab(log, 'Tab 3'),
     ];
     const base = await log.heads(STREAM);
-    // Tabs 1 and 2 edit "hello" at once, neither seeing the other.
-    a.type(5, ' world');
-    b.live.edit([{ index: 0, deleteCount: 1, insert: 'J' }]);
-    await a.live.flush();
-    await b.live.flush();
-    for (const t of [a, b, c]) await t.deliver();
+    await collide(a, b, [a, b, c]);
     const merged = c.live.text.toString();
     expect(merged).toBe('Jello world');
-    const changes = await conflictChanges(log, STREAM, base, [
-      ...(await log.heads(STREAM)),
-    ]);
-    const two = changes.sides.find((side) => side.writer === 'Tab 2')!;
+    const two = await sideSince(log, base, 'Tab 2');
     const shown = vi.fn();
     c.live.watch(shown);
     c.live.takeRemoteChanges();
-    expect(c.live.takeBack(two.edits)).toBe(true);
+    expect(c.live.takeBack(two)).toBe(true);
     // Tab 2's "J" gone, the "h" it deleted written again: tab 1's change alone.
     expect(c.live.text.toString()).toBe('hello world');
     expect(shown).toHaveBeenCalledOnce();
     expect(applyDeltas(merged, c.live.takeRemoteChanges())).toBe('hello world');
     // Again, here or in another tab: the "h" is back, not written twice.
-    expect(c.live.takeBack(two.edits)).toBe(false);
+    expect(c.live.takeBack(two)).toBe(false);
     expect(c.live.text.toString()).toBe('hello world');
     await c.live.flush();
     for (const t of [a, b]) await t.deliver();
     for (const t of [a, b]) expect(t.live.text.toString()).toBe('hello world');
-    expect(a.live.takeBack(two.edits)).toBe(false);
+    expect(a.live.takeBack(two)).toBe(false);
     const last = (await collect(log.read(STREAM))).at(-1)!;
     expect(last.author).toBe('Tab 3');
     // Undone, tab 2's change is back (its "J" a new Yjs item), and can be taken
@@ -182,9 +201,9 @@ describe('a tab editing live', () => {
     expect(c.live.undo()).toBe(true);
     expect(c.live.text.toString()).toBe(merged);
     expect(c.live.redo()).toBe(true);
-    expect(c.live.takeBack(two.edits)).toBe(false);
+    expect(c.live.takeBack(two)).toBe(false);
     expect(c.live.undo()).toBe(true);
-    expect(c.live.takeBack(two.edits)).toBe(true);
+    expect(c.live.takeBack(two)).toBe(true);
     expect(c.live.text.toString()).toBe('hello world');
     await log.close();
   });
@@ -193,21 +212,14 @@ describe('a tab editing live', () => {
     const log = await seeded();
     const [a, b] = [await tab(log, 'Tab 1'), await tab(log, 'Tab 2')];
     const base = await log.heads(STREAM);
-    a.type(5, ' world');
-    b.live.edit([{ index: 0, deleteCount: 1, insert: 'J' }]);
-    await a.live.flush();
-    await b.live.flush();
-    for (const t of [a, b]) await t.deliver();
-    const changes = await conflictChanges(log, STREAM, base, [
-      ...(await log.heads(STREAM)),
-    ]);
-    const two = changes.sides.find((side) => side.writer === 'Tab 2')!;
+    await collide(a, b, [a, b]);
+    const two = await sideSince(log, base, 'Tab 2');
     // Its undo brings the "h" back as a new Yjs item, and takes the "J" away.
     expect(b.live.undo()).toBe(true);
     await b.live.flush();
     await a.deliver();
     expect(a.live.text.toString()).toBe('hello world');
-    expect(a.live.takeBack(two.edits)).toBe(false);
+    expect(a.live.takeBack(two)).toBe(false);
     expect(a.live.text.toString()).toBe('hello world');
     await log.close();
   });
@@ -229,13 +241,10 @@ describe('a tab editing live', () => {
       await a.live.flush();
       await b.live.flush();
       for (const t of [a, b]) await t.deliver();
-      const changes = await conflictChanges(log, STREAM, base, [
-        ...(await log.heads(STREAM)),
-      ]);
-      const two = changes.sides.find((side) => side.writer === 'Tab 2')!;
+      const two = await sideSince(log, base, 'Tab 2');
       // After the merge, tab 1 types at the end, where " world" was.
       a.type(a.live.text.length, typed);
-      expect(a.live.takeBack(two.edits)).toBe(typed !== ' world');
+      expect(a.live.takeBack(two)).toBe(typed !== ' world');
       expect(a.live.text.toString()).toBe(`!${after}`);
       await log.close();
     }
