@@ -51,6 +51,16 @@ const sideOf = (parts: DiffPart[], drop: DiffPart['kind']) =>
     .join('');
 
 /**
+ * Before the fork: the first writer's events (some deleting), which the others take
+ * in. After it: each of two or three writers' events, seeing no one else's.
+ */
+const beforeFork = fc.array(edits, { minLength: 1, maxLength: 4 });
+const afterFork = fc.array(fc.array(edits, { minLength: 1, maxLength: 3 }), {
+  minLength: 2,
+  maxLength: 3,
+});
+
+/**
  * A fork: the first writer's events `before` (which the others take in), then each
  * writer's events `after` it, seeing no one else's. Returns the log, the writers,
  * the fork point's heads and Yjs state, and each writer's last event if it wrote one.
@@ -90,60 +100,51 @@ describe('conflictChanges (src/doc/conflict-changes.ts)', () => {
     'shows each concurrent writer the fork text with only its own insertions and deletions, and the merge as both',
     async () => {
       await assertProperty(
-        fc.asyncProperty(
-          // Before the fork: the first writer's events (some deleting), which the
-          // others take in. After it: each writer's events, seeing no one else's.
-          fc.array(edits, { minLength: 1, maxLength: 4 }),
-          fc.array(fc.array(edits, { minLength: 1, maxLength: 3 }), {
-            minLength: 2,
-            maxLength: 3,
-          }),
-          async (before, after) => {
-            const { log, append, writers, base, forkState, tips } =
-              await forked(before, after);
-            const first = writers[0]!;
-            const fork = new Y.Doc();
-            Y.applyUpdate(fork, forkState);
-            const forkText = fork.getText('body').toString();
-            const heads = [...tips.values()];
-            const own = new Map(
-              [...tips.keys()].map((w) => [w.name, w.text.toString()]),
-            );
-            if (heads.length === 0) return;
-            // The first writer saw both sides: a side too, with nothing of its own
-            // if it wrote nothing since the fork.
-            const mergedAt = [
-              await append(first, new Uint8Array([0, 0]), heads),
-            ];
-            own.set(first.name, first.text.toString());
-            const mergedDoc = new Y.Doc();
-            for (const w of writers)
-              Y.applyUpdate(mergedDoc, Y.encodeStateAsUpdate(w.doc));
+        fc.asyncProperty(beforeFork, afterFork, async (before, after) => {
+          const { log, append, writers, base, forkState, tips } = await forked(
+            before,
+            after,
+          );
+          const first = writers[0]!;
+          const fork = new Y.Doc();
+          Y.applyUpdate(fork, forkState);
+          const forkText = fork.getText('body').toString();
+          const heads = [...tips.values()];
+          const own = new Map(
+            [...tips.keys()].map((w) => [w.name, w.text.toString()]),
+          );
+          if (heads.length === 0) return;
+          // The first writer saw both sides: a side too, with nothing of its own
+          // if it wrote nothing since the fork.
+          const mergedAt = [await append(first, new Uint8Array([0, 0]), heads)];
+          own.set(first.name, first.text.toString());
+          const mergedDoc = new Y.Doc();
+          for (const w of writers)
+            Y.applyUpdate(mergedDoc, Y.encodeStateAsUpdate(w.doc));
 
-            const changes = await conflictChanges(log, STREAM, base, mergedAt);
-            expect(sideOf(changes.merged, 'added')).toBe(forkText);
-            expect(sideOf(changes.merged, 'removed')).toBe(
-              mergedDoc.getText('body').toString(),
-            );
-            expect(new Map(changes.sides.map((s) => [s.writer, true]))).toEqual(
-              new Map([...own.keys()].map((name) => [name, true])),
-            );
-            for (const { writer, parts } of [
-              ...changes.sides,
-              { writer: 'merged', parts: changes.merged },
-            ]) {
-              if (writer !== 'merged') {
-                expect(sideOf(parts, 'added')).toBe(forkText);
-                expect(sideOf(parts, 'removed')).toBe(own.get(writer));
-              }
-              // Runs are whole: no two neighbours of one kind, none empty.
-              parts.forEach((p, i) => {
-                expect(p.text).not.toBe('');
-                expect(p.kind).not.toBe(parts[i - 1]?.kind);
-              });
+          const changes = await conflictChanges(log, STREAM, base, mergedAt);
+          expect(sideOf(changes.merged, 'added')).toBe(forkText);
+          expect(sideOf(changes.merged, 'removed')).toBe(
+            mergedDoc.getText('body').toString(),
+          );
+          expect(new Map(changes.sides.map((s) => [s.writer, true]))).toEqual(
+            new Map([...own.keys()].map((name) => [name, true])),
+          );
+          for (const { writer, parts } of [
+            ...changes.sides,
+            { writer: 'merged', parts: changes.merged },
+          ]) {
+            if (writer !== 'merged') {
+              expect(sideOf(parts, 'added')).toBe(forkText);
+              expect(sideOf(parts, 'removed')).toBe(own.get(writer));
             }
-          },
-        ),
+            // Runs are whole: no two neighbours of one kind, none empty.
+            parts.forEach((p, i) => {
+              expect(p.text).not.toBe('');
+              expect(p.kind).not.toBe(parts[i - 1]?.kind);
+            });
+          }
+        }),
         300,
       );
     },
@@ -155,11 +156,8 @@ describe('conflictChanges (src/doc/conflict-changes.ts)', () => {
     async () => {
       await assertProperty(
         fc.asyncProperty(
-          fc.array(edits, { minLength: 1, maxLength: 4 }),
-          fc.array(fc.array(edits, { minLength: 1, maxLength: 3 }), {
-            minLength: 2,
-            maxLength: 3,
-          }),
+          beforeFork,
+          afterFork,
           fc.nat(),
           async (before, after, pick) => {
             const { log, writers, base, forkState, tips } = await forked(
