@@ -5,6 +5,8 @@ import { SyncSession } from './sync-session.ts';
 /** The parts of a WebSocket the client uses: the browser's and the `ws` package's both fit. */
 export interface SocketLike {
   readonly readyState: number;
+  /** Bytes sent and not yet handed to the network. */
+  readonly bufferedAmount?: number;
   send(text: string): void;
   close(code?: number, reason?: string): void;
   onopen: ((event: unknown) => void) | null;
@@ -123,18 +125,26 @@ export function connectToRelay(
 
   /**
    * Watches for the relay's next message while it owes one (the upgrade, its
-   * welcome, or the acknowledgement of a batch), from now: each message heard starts it again. A
-   * relay that stays silent is dropped as a lost connection would be, and tried
-   * again later; its socket's own events, if it ever closes, are ignored.
+   * welcome, or the acknowledgement of a batch), from now: each message heard
+   * starts it again, and so does a send still going out (a batch of megabytes on
+   * a slow uplink takes longer than answerMs to leave). A relay that stays silent
+   * is dropped as a lost connection would be, and tried again later; its socket's
+   * own events, if it ever closes, are ignored.
    */
   const listen = () => {
     clearTimeout(silence);
     silence = undefined;
     const ws = socket;
     if (!ws || (session && session.outstanding === 0)) return;
+    const sending = ws.bufferedAmount ?? 0;
     silence = setTimeout(() => {
       silence = undefined;
       if (ws !== socket || stopped) return;
+      const left = ws.bufferedAmount ?? 0;
+      if (left > 0 && left < sending) {
+        listen();
+        return;
+      }
       const closed = ws.onclose;
       ws.onopen = ws.onmessage = ws.onclose = null;
       try {
