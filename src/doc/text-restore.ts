@@ -1,4 +1,6 @@
 import * as Y from 'yjs';
+import { firstAbove } from '../log/sorted.ts';
+import { ClockRanges } from './clock-ranges.ts';
 import type { SideEdits } from './conflict-changes.ts';
 import type { TextSplice } from './text-splice.ts';
 
@@ -26,17 +28,13 @@ export function visibleRuns(text: Y.Text): TextRun[] {
   return runs;
 }
 
-/** Per client, the sorted clock ranges [from, to) of runs of ids. */
+/** The ids of `runs`, as clock ranges per client. */
 function rangesOf(
   runs: Iterable<{ client: number; clock: number; length: number }>,
-): Map<number, [number, number][]> {
-  const ranges = new Map<number, [number, number][]>();
-  for (const { client, clock, length } of runs) {
-    let list = ranges.get(client);
-    if (!list) ranges.set(client, (list = []));
-    list.push([clock, clock + length]);
-  }
-  for (const list of ranges.values()) list.sort((a, b) => a[0] - b[0]);
+): ClockRanges {
+  const ranges = new ClockRanges();
+  for (const { client, clock, length } of runs)
+    ranges.add(client, clock, clock + length);
   return ranges;
 }
 
@@ -47,35 +45,9 @@ const idsOf = (runs: readonly TextRun[]) =>
     length: text.length,
   }));
 
-/**
- * Whether the ranges hold id (`client`, `clock`), and the first clock after it
- * where that changes: an item is walked in runs, not character by character.
- */
-function heldUntil(
-  ranges: Map<number, [number, number][]>,
-  client: number,
-  clock: number,
-): [held: boolean, until: number] {
-  const list = ranges.get(client);
-  if (!list) return [false, Infinity];
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid]![1] <= clock) lo = mid + 1;
-    else hi = mid;
-  }
-  const range = list[lo];
-  if (!range) return [false, Infinity];
-  return range[0] <= clock ? [true, range[1]] : [false, range[0]];
-}
-
 /** Whether the ranges hold id (`client`, `clock`). */
-const holds = (
-  ranges: Map<number, [number, number][]>,
-  client: number,
-  clock: number,
-): boolean => heldUntil(ranges, client, clock)[0];
+const holds = (ranges: ClockRanges, client: number, clock: number) =>
+  ranges.at(client, clock)[0];
 
 /**
  * The splices (each at a position in the text the ones before it left) that turn
@@ -188,13 +160,15 @@ export function takeBackSplices(
     ),
   );
   // Per client, the deleted runs by clock: an item's part of them is looked up.
-  const deleted = new Map<number, [from: number, text: string][]>();
-  for (const [client, clock, run] of edits.deleted) {
+  const deleted = new Map<number, { starts: number[]; runs: string[] }>();
+  for (const [client, clock, run] of [...edits.deleted].sort(
+    (a, b) => a[1] - b[1],
+  )) {
     let list = deleted.get(client);
-    if (!list) deleted.set(client, (list = []));
-    list.push([clock, run]);
+    if (!list) deleted.set(client, (list = { starts: [], runs: [] }));
+    list.starts.push(clock);
+    list.runs.push(run);
   }
-  for (const list of deleted.values()) list.sort((a, b) => a[0] - b[0]);
 
   const target: TextRun[] = [];
   const add = (client: number, clock: number, run: string) => {
@@ -225,7 +199,7 @@ export function takeBackSplices(
       const end = clock + str.length;
       // Kept unless the side inserted it; in runs alike in both.
       for (let at = clock; at < end;) {
-        const [mine, changes] = heldUntil(inserted, client, at);
+        const [mine, changes] = inserted.at(client, at);
         const old = at < mergedUpTo;
         const until = Math.min(end, changes, old ? mergedUpTo : Infinity);
         const run = {
@@ -247,15 +221,14 @@ export function takeBackSplices(
     if (!list) continue;
     const end = clock + item.length;
     // From the last run starting at or before the item (runs do not overlap).
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (list[mid]![0] <= clock) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = Math.max(0, lo - 1); i < list.length; i++) {
-      const [from, run] = list[i]!;
+    const { starts, runs } = list;
+    for (
+      let i = Math.max(0, firstAbove(starts, clock) - 1);
+      i < starts.length;
+      i++
+    ) {
+      const from = starts[i]!;
+      const run = runs[i]!;
       if (from >= end) break;
       const start = Math.max(from, clock);
       const stop = Math.min(from + run.length, end);

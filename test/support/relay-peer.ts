@@ -5,6 +5,7 @@ import type { Log, VersionVector } from '../../src/log/types.ts';
 import {
   connectToRelay,
   type RelayClient,
+  type RelayClientOptions,
   type SocketLike,
   type SyncState,
 } from '../../src/sync/relay-client.ts';
@@ -123,6 +124,8 @@ export function syncWithRelay(
   log: Log,
   relay: { url: string; logId: string; token: string },
   states: SyncState[] = [],
+  /** Options of the test's own, over these. */
+  overrides: Partial<RelayClientOptions> = {},
 ): RelayClient {
   return connectToRelay(log, {
     ...relay,
@@ -130,5 +133,6 @@ export function syncWithRelay(
     onState: (s) => states.push(s),
     minDelayMs: 20,
     maxDelayMs: 200,
+    ...overrides,
   });
 }

@@ -5,14 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { openLog } from '../../src/index.ts';
-import {
-  connectToRelay,
-  type SocketLike,
-  type SyncState,
-} from '../../src/sync/relay-client.ts';
+import type { SyncState } from '../../src/sync/relay-client.ts';
 import { removeRelayBundle, startChildRelay } from '../support/child-relay.ts';
+import { syncWithRelay } from '../support/relay-peer.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -43,16 +39,11 @@ it('drops a relay that leaves a batch unanswered, says so, and syncs once it ans
       };
       check();
     });
-  const client = connectToRelay(log, {
-    url: relay.url,
-    ...target,
-    createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
+  const client = syncWithRelay(log, { url: relay.url, ...target }, states, {
     onState: (s) => {
       states.push(s);
       for (const w of waiters.splice(0)) w();
     },
-    minDelayMs: 20,
-    maxDelayMs: 200,
     answerMs: 1000,
   });
   cleanups.push(() => client.close());
@@ -81,12 +72,7 @@ it('drops a relay that leaves a batch unanswered, says so, and syncs once it ans
   // The relay holds both events: a second client reads them back.
   const reader = await openLog({ actor: 'reader' });
   cleanups.push(() => reader.close());
-  const second = connectToRelay(reader, {
-    url: relay.url,
-    ...target,
-    createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
-    onIngested: () => undefined,
-  });
+  const second = syncWithRelay(reader, { url: relay.url, ...target });
   cleanups.push(() => second.close());
   await expect
     .poll(async () => (await reader.heads('doc/a')).join(), { timeout: 30_000 })
