@@ -660,10 +660,6 @@ async function setFieldValues(
   values: Json[],
   docId: string,
 ): Promise<void> {
-  if (values.length === 1) {
-    await setField(name, values[0]!, undefined, docId);
-    return;
-  }
   const s = await started;
   await guarded(async () => {
     for (const result of await s.setDocumentFieldValues(docId, name, values))
