@@ -12,6 +12,7 @@ import {
   type Store,
 } from '../src/index.ts';
 import { conflictChanges } from '../src/doc/conflict-changes.ts';
+import { deletedWhileEdited } from '../src/doc/doc-conflicts.ts';
 import {
   documentFields,
   loadDocument,
@@ -111,10 +112,19 @@ export function createDocumentService(
     async listDocuments() {
       const streams = await log.streams(DOC_PREFIX);
       const fields = await documentFields(store, streams, onIgnoredError);
-      return streams.map((stream) => ({
-        docId: docIdOf(stream),
-        ...summaryOf(fields.get(stream)!),
-      }));
+      return Promise.all(
+        streams.map(async (stream) => {
+          const registers = fields.get(stream)!;
+          const summary = summaryOf(registers);
+          return {
+            docId: docIdOf(stream),
+            ...summary,
+            deletedWhileEdited:
+              summary.deleted &&
+              (await deletedWhileEdited(log, stream, registers)),
+          };
+        }),
+      );
     },
     async createDocument(title, docId = randomActorId()) {
       if (await store.stream(checkStream(streamOfDoc(docId))))

@@ -10,6 +10,11 @@ export interface DocumentSummary {
   /** Live title values: several while a concurrent rename is unresolved. */
   title: string[];
   deleted: boolean;
+  /**
+   * Deleted by a writer who had not seen edits made to it meanwhile (another device
+   * typed in it offline), and nobody has restored it or deleted it again since.
+   */
+  deletedWhileEdited: boolean;
 }
 
 /** What a page needs to start editing: the Yjs state, and where live delivery resumes. */

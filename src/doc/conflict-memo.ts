@@ -7,8 +7,11 @@ import type { DocConflict } from './doc-conflicts.ts';
 /** The snapshot's name in its key: `${stream}\n${CONFLICTS_SNAPSHOT}`. */
 const CONFLICTS_SNAPSHOT = 'doc.conflicts';
 
-/** 2: a resolved conflict names who resolved it (DocConflict.resolver). */
-const VERSION = 2;
+/**
+ * 2: a resolved conflict names who resolved it (DocConflict.resolver). 3: a deletion
+ * made while others edited is a conflict (kind `deleted`), which 2 never listed.
+ */
+const VERSION = 3;
 
 interface ConflictsState {
   version: typeof VERSION;
@@ -25,7 +28,7 @@ function isDocConflict(v: unknown): v is DocConflict {
   return (
     typeof c === 'object' &&
     c !== null &&
-    (c.kind === 'field' || c.kind === 'text') &&
+    (c.kind === 'field' || c.kind === 'text' || c.kind === 'deleted') &&
     typeof c.stream === 'string' &&
     isIds(c.events) &&
     isIds(c.forkPoint) &&

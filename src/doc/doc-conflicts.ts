@@ -1,9 +1,14 @@
 import { parseHlc } from '../log/hlc.ts';
 import { compareCanonical } from '../log/store.ts';
 import type { Conflict, EventId, Log, LogEvent } from '../log/types.ts';
-import { DELETED_FIELD, readableTextUpdate } from './doc-events.ts';
+import {
+  DELETED_FIELD,
+  fieldWritesOf,
+  readableTextUpdate,
+} from './doc-events.ts';
 import { writerKey, writerNames } from './writers.ts';
 import type { DocState } from './doc-state.ts';
+import type { FieldWrite, Registers } from './registers.ts';
 import {
   ItemPositions,
   writersMeet,
@@ -12,7 +17,8 @@ import {
 
 /** A document conflict: a DESIGN §7 conflict with what the timeline shows of it. */
 export interface DocConflict extends Conflict {
-  kind: 'field' | 'text';
+  /** `deleted`: the document was deleted by a writer who had not seen edits made to it. */
+  kind: 'field' | 'text' | 'deleted';
   /** The field, for field conflicts. */
   field?: string;
   /** The heads each side had: fold at one to see the document as that side saw it. */
@@ -28,6 +34,8 @@ export interface DocConflict extends Conflict {
   to: string;
   /** Text episodes: both sides touched the same or adjacent characters. */
   overlapping?: boolean;
+  /** `deleted` conflicts: who deleted the document, named as `authors` are. */
+  deletedBy?: string[];
 }
 
 /**
@@ -47,19 +55,37 @@ async function eventsOf(log: Log, ids: EventId[]): Promise<LogEvent[]> {
   return events.sort(compareCanonical);
 }
 
-/** Who wrote `events` and when, and who wrote `resolver`, the event that resolved them. */
-function describe(events: LogEvent[], resolver?: LogEvent) {
+/**
+ * Who wrote `events` and when, and who wrote `resolver`, the event that resolved
+ * them; `named`, as the authors are named, the writers of some of the events.
+ */
+function describe(
+  events: LogEvent[],
+  resolver?: LogEvent,
+  named: LogEvent[] = [],
+) {
   const times = events.map((e) => e.time).sort();
   const keys = events.map(writerKey);
   // Named together: a resolver writing under a side's label is told apart from it.
   const names = writerNames(resolver ? [...keys, writerKey(resolver)] : keys);
+  const nameOf = (e: LogEvent) => names.get(writerKey(e))!;
   return {
     authors: [...new Set(keys.map((k) => names.get(k)!))].sort(),
-    ...(resolver ? { resolver: names.get(writerKey(resolver))! } : {}),
+    ...(resolver ? { resolver: nameOf(resolver) } : {}),
     from: times[0] ?? '',
     to: times[times.length - 1] ?? '',
+    ...(named.length > 0
+      ? { named: [...new Set(named.map(nameOf))].sort() }
+      : {}),
   };
 }
+
+/**
+ * The sides of a conflict among concurrent groups: the heads the event that resolved
+ * it joined, or, while it is open, the heads of the state it is seen from.
+ */
+const sidesOf = (state: DocState, resolver: LogEvent | undefined) =>
+  resolver ? resolver.parents.map((p) => [p]) : state.heads.map((h) => [h]);
 
 /** Concurrent field writes: unresolved while several values are live, resolved by the write that replaced them. */
 async function fieldConflicts(
@@ -102,16 +128,8 @@ async function textEpisodes(
   log: Log,
   stream: string,
   state: DocState,
-  heldBy: HeldBy,
+  groups: Conflict[],
 ): Promise<DocConflict[]> {
-  const all = await log.conflicts(stream);
-  const held = await heldBy(state);
-  const groups: Conflict[] = [];
-  for (const c of all) {
-    let every = true;
-    for (const id of c.events) if (!(every = await held(id))) break;
-    if (every) groups.push(c);
-  }
   const wall = new Map<EventId, Promise<number | undefined>>();
   const episodes = await episodesOf(groups, (id) => {
     let known = wall.get(id);
@@ -145,9 +163,6 @@ async function textEpisodes(
     const last = episode.last;
     const resolvedBy = last.state === 'resolved' ? last.resolvedBy : undefined;
     const resolver = resolvedBy ? await log.get(resolvedBy) : undefined;
-    const sides = resolver
-      ? resolver.parents.map((p) => [p])
-      : state.heads.map((h) => [h]);
     out.push({
       stream,
       kind: 'text',
@@ -155,12 +170,176 @@ async function textEpisodes(
       forkPoint: await log.forkPoint(events.map((e) => e.id)),
       state: 'auto-merged',
       ...(resolvedBy ? { resolvedBy } : {}),
-      sides,
+      sides: sidesOf(state, resolver),
       ...describe(events, resolver),
       overlapping,
     });
   }
   return out;
+}
+
+/** Whether an event deletes the document; one that does not read deletes nothing. */
+function deletes(event: LogEvent): boolean {
+  try {
+    return fieldWritesOf(event).some(
+      (w) => w.field === DELETED_FIELD && w.value === true,
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** Whether an event changes what the document holds: its text, or a field. */
+function edits(event: LogEvent): boolean {
+  if (readableTextUpdate(event) !== undefined) return true;
+  try {
+    return fieldWritesOf(event).some((w) => w.field !== DELETED_FIELD);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The deletes of a concurrent group (its events, in canonical order) that did not
+ * see an edit of it: none unless some edit is neither before a delete (its writer
+ * had it when deleting) nor after one (its writer typed into the deleted document).
+ */
+function blindDeletes(events: LogEvent[]): LogEvent[] {
+  const deleting = events.filter(deletes);
+  if (deleting.length === 0) return [];
+  const byId = new Map(events.map((e) => [e.id, e]));
+  // Before a delete: its ancestors within the group.
+  const before = new Set<EventId>();
+  const stack = deleting.map((e) => e.id);
+  while (stack.length > 0)
+    for (const p of byId.get(stack.pop()!)!.parents)
+      if (byId.has(p) && !before.has(p)) {
+        before.add(p);
+        stack.push(p);
+      }
+  // After one: canonical order puts parents first.
+  const after = new Set<EventId>();
+  for (const e of events)
+    if (e.parents.some((p) => after.has(p) || deleting.includes(byId.get(p)!)))
+      after.add(e.id);
+  const unseen = events.some(
+    (e) =>
+      !deleting.includes(e) &&
+      !before.has(e.id) &&
+      !after.has(e.id) &&
+      edits(e),
+  );
+  return unseen ? deleting : [];
+}
+
+/**
+ * A concurrent group's events and its deletes that had not seen an edit of it
+ * (`blindDeletes`), when it holds one of `deletes`; read only then.
+ */
+async function blindIn(
+  log: Log,
+  group: Conflict,
+  deletes: ReadonlySet<EventId>,
+): Promise<{ events: LogEvent[]; blind: Set<EventId> } | undefined> {
+  if (!group.events.some((id) => deletes.has(id))) return undefined;
+  const events = await eventsOf(log, group.events);
+  const blind = new Set(blindDeletes(events).map((e) => e.id));
+  return blind.size > 0 ? { events, blind } : undefined;
+}
+
+/** The deletes that leave the document deleted now. */
+const liveDeletes = (registers: Registers): Set<EventId> =>
+  new Set(
+    registers
+      .values(DELETED_FIELD)
+      .filter((v) => v.value === true)
+      .map((v) => v.id),
+  );
+
+/** Of several writes, the first by time, then id: the same on every replica. */
+const firstWrite = (writes: FieldWrite[]): FieldWrite | undefined =>
+  writes.reduce<FieldWrite | undefined>(
+    (first, w) =>
+      !first ||
+      w.event.time < first.event.time ||
+      (w.event.time === first.event.time && w.event.id < first.event.id)
+        ? w
+        : first,
+    undefined,
+  );
+
+/**
+ * Deletions made without seeing edits written meanwhile (one device deleted the
+ * document while another typed in it offline): each concurrent group with a delete
+ * that had not seen an edit of it. Neither is dropped: the document is deleted with
+ * the edits in it. It stays in question while such a delete is live, and is resolved
+ * by the write to the register that replaced it (the document restored, or deleted
+ * again), not by typing on in the deleted document. Text and field conflicts never
+ * tell of it: a deletion touches a register of its own.
+ */
+async function deleteConflicts(
+  log: Log,
+  stream: string,
+  state: DocState,
+  groups: Conflict[],
+): Promise<DocConflict[]> {
+  // Deletions are field writes, which the registers keep every one of.
+  const writes = state.registers.writes.filter(
+    (w) => w.field === DELETED_FIELD,
+  );
+  const ever = new Set(
+    writes.filter((w) => w.value === true).map((w) => w.event.id),
+  );
+  const live = liveDeletes(state.registers);
+  const out: DocConflict[] = [];
+  for (const group of groups) {
+    const found = await blindIn(log, group, ever);
+    if (!found) continue;
+    const { events, blind } = found;
+    const decision = [...blind].some((id) => live.has(id))
+      ? undefined
+      : firstWrite(
+          writes.filter((w) => w.supersedes.some((id) => blind.has(id))),
+        );
+    const resolver = decision && (await log.get(decision.event.id));
+    const merge = group.resolvedBy
+      ? await log.get(group.resolvedBy)
+      : undefined;
+    const deleting = events.filter((e) => blind.has(e.id));
+    const { named, ...described } = describe(events, resolver, deleting);
+    out.push({
+      stream,
+      kind: 'deleted',
+      events: events.map((e) => e.id),
+      forkPoint: group.forkPoint,
+      state: resolver ? 'resolved' : 'unresolved',
+      ...(resolver ? { resolvedBy: resolver.id } : {}),
+      sides: sidesOf(state, merge),
+      ...described,
+      deletedBy: named ?? [],
+    });
+  }
+  return out;
+}
+
+/**
+ * Whether the document is deleted by a writer who had not seen edits made to it,
+ * and nobody has decided since: an unresolved `deleteConflicts`, found from the
+ * document's `registers` without a fold. Costs the stream's conflicts that hold a
+ * live delete, not its history.
+ */
+export async function deletedWhileEdited(
+  log: Log,
+  stream: string,
+  registers: Registers,
+): Promise<boolean> {
+  const live = liveDeletes(registers);
+  if (live.size === 0) return false;
+  for (const group of await log.conflicts(stream)) {
+    const found = await blindIn(log, group, live);
+    if (found && [...found.blind].some((id) => live.has(id))) return true;
+  }
+  return false;
 }
 
 interface Episode {
@@ -279,16 +458,28 @@ export type HeldBy = (
   state: DocState,
 ) => Promise<(id: EventId) => boolean | Promise<boolean>>;
 
-/** Field conflicts and text episodes of a document as `state` holds it, oldest first. */
+/**
+ * Field conflicts, text episodes and deletions made while others edited, of a
+ * document as `state` holds it, oldest first.
+ */
 export async function documentConflicts(
   log: Log,
   stream: string,
   state: DocState,
   heldBy: HeldBy,
 ): Promise<DocConflict[]> {
+  // The log's concurrent groups whose events the state holds.
+  const held = await heldBy(state);
+  const groups: Conflict[] = [];
+  for (const c of await log.conflicts(stream)) {
+    let every = true;
+    for (const id of c.events) if (!(every = await held(id))) break;
+    if (every) groups.push(c);
+  }
   const all = [
     ...(await fieldConflicts(log, stream, state)),
-    ...(await textEpisodes(log, stream, state, heldBy)),
+    ...(await textEpisodes(log, stream, state, groups)),
+    ...(await deleteConflicts(log, stream, state, groups)),
   ];
   // A total order, the same on every replica whatever order events arrived in.
   const key = (c: DocConflict) => [

@@ -44,9 +44,24 @@ describe('the documents list', () => {
     reads.streams = 0;
     reads.logFilters = [];
     expect(await documentService(log, store).listDocuments()).toEqual([
-      { docId: 'd0', title: ['Title of d0'], deleted: false },
-      { docId: 'd1', title: ['Title of d1'], deleted: true },
-      { docId: 'd2', title: ['Title of d2'], deleted: false },
+      {
+        docId: 'd0',
+        title: ['Title of d0'],
+        deleted: false,
+        deletedWhileEdited: false,
+      },
+      {
+        docId: 'd1',
+        title: ['Title of d1'],
+        deleted: true,
+        deletedWhileEdited: false,
+      },
+      {
+        docId: 'd2',
+        title: ['Title of d2'],
+        deleted: false,
+        deletedWhileEdited: false,
+      },
     ]);
     expect(reads.streams).toBe(0);
     expect(reads.logFilters).toEqual([
@@ -98,7 +113,12 @@ describe('the documents list', () => {
     // The list, the title's field and a comparison all read it through titlesOf.
     expect(titlesOf(view.fields.title)).toEqual(['Kept']);
     expect(await documentService(log, store).listDocuments()).toEqual([
-      { docId: 'd', title: ['Kept'], deleted: false },
+      {
+        docId: 'd',
+        title: ['Kept'],
+        deleted: false,
+        deletedWhileEdited: false,
+      },
     ]);
     await Promise.all([log.close(), there.close()]);
   });
