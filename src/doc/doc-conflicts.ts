@@ -36,6 +36,8 @@ export interface DocConflict extends Conflict {
   overlapping?: boolean;
   /** `deleted` conflicts: who deleted the document, named as `authors` are. */
   deletedBy?: string[];
+  /** `deleted` conflicts: who wrote the edits those deletes had not seen. */
+  editedBy?: string[];
 }
 
 /**
@@ -56,27 +58,27 @@ async function eventsOf(log: Log, ids: EventId[]): Promise<LogEvent[]> {
 }
 
 /**
- * Who wrote `events` and when, and who wrote `resolver`, the event that resolved
- * them; `named`, as the authors are named, the writers of some of the events.
+ * Names for the writers of `events` and of `resolver` (writerNames), given
+ * together: a resolver writing under a side's label is told apart from it.
  */
-function describe(
+function namesFor(
   events: LogEvent[],
   resolver?: LogEvent,
-  named: LogEvent[] = [],
-) {
-  const times = events.map((e) => e.time).sort();
+): (events: LogEvent[]) => string[] {
   const keys = events.map(writerKey);
-  // Named together: a resolver writing under a side's label is told apart from it.
   const names = writerNames(resolver ? [...keys, writerKey(resolver)] : keys);
-  const nameOf = (e: LogEvent) => names.get(writerKey(e))!;
+  return (of) => [...new Set(of.map((e) => names.get(writerKey(e))!))].sort();
+}
+
+/** Who wrote `events` and when, and who wrote `resolver`, the event that resolved them. */
+function describe(events: LogEvent[], resolver?: LogEvent) {
+  const times = events.map((e) => e.time).sort();
+  const names = namesFor(events, resolver);
   return {
-    authors: [...new Set(keys.map((k) => names.get(k)!))].sort(),
-    ...(resolver ? { resolver: nameOf(resolver) } : {}),
+    authors: names(events),
+    ...(resolver ? { resolver: names([resolver])[0]! } : {}),
     from: times[0] ?? '',
     to: times[times.length - 1] ?? '',
-    ...(named.length > 0
-      ? { named: [...new Set(named.map(nameOf))].sort() }
-      : {}),
   };
 }
 
@@ -201,16 +203,20 @@ function edits(event: LogEvent): boolean {
 
 /**
  * The deletes of a concurrent group (its events, in canonical order) that did not
- * see an edit of it: none unless some edit is neither before a delete (its writer
- * had it when deleting) nor after one (its writer typed into the deleted document).
+ * see an edit of it, and those edits: none unless some edit is neither before a
+ * delete (its writer had it when deleting) nor after one (its writer typed into the
+ * deleted document).
  */
-function blindDeletes(events: LogEvent[]): LogEvent[] {
+function blindDeletes(
+  events: LogEvent[],
+): { deleting: LogEvent[]; unseen: LogEvent[] } | undefined {
   const deleting = events.filter(deletes);
-  if (deleting.length === 0) return [];
+  if (deleting.length === 0) return undefined;
+  const deletes_ = new Set(deleting.map((e) => e.id));
   const byId = new Map(events.map((e) => [e.id, e]));
   // Before a delete: its ancestors within the group.
   const before = new Set<EventId>();
-  const stack = deleting.map((e) => e.id);
+  const stack = [...deletes_];
   while (stack.length > 0)
     for (const p of byId.get(stack.pop()!)!.parents)
       if (byId.has(p) && !before.has(p)) {
@@ -220,31 +226,29 @@ function blindDeletes(events: LogEvent[]): LogEvent[] {
   // After one: canonical order puts parents first.
   const after = new Set<EventId>();
   for (const e of events)
-    if (e.parents.some((p) => after.has(p) || deleting.includes(byId.get(p)!)))
-      after.add(e.id);
-  const unseen = events.some(
+    if (e.parents.some((p) => after.has(p) || deletes_.has(p))) after.add(e.id);
+  const unseen = events.filter(
     (e) =>
-      !deleting.includes(e) &&
-      !before.has(e.id) &&
-      !after.has(e.id) &&
-      edits(e),
+      !deletes_.has(e.id) && !before.has(e.id) && !after.has(e.id) && edits(e),
   );
-  return unseen ? deleting : [];
+  return unseen.length > 0 ? { deleting, unseen } : undefined;
 }
 
 /**
- * A concurrent group's events and its deletes that had not seen an edit of it
+ * A concurrent group's events, its blind deletes and the edits they missed
  * (`blindDeletes`), when it holds one of `deletes`; read only then.
  */
 async function blindIn(
   log: Log,
   group: Conflict,
   deletes: ReadonlySet<EventId>,
-): Promise<{ events: LogEvent[]; blind: Set<EventId> } | undefined> {
+): Promise<
+  { events: LogEvent[]; deleting: LogEvent[]; unseen: LogEvent[] } | undefined
+> {
   if (!group.events.some((id) => deletes.has(id))) return undefined;
   const events = await eventsOf(log, group.events);
-  const blind = new Set(blindDeletes(events).map((e) => e.id));
-  return blind.size > 0 ? { events, blind } : undefined;
+  const blind = blindDeletes(events);
+  return blind && { events, ...blind };
 }
 
 /** The deletes that leave the document deleted now. */
@@ -295,8 +299,9 @@ async function deleteConflicts(
   for (const group of groups) {
     const found = await blindIn(log, group, ever);
     if (!found) continue;
-    const { events, blind } = found;
-    const decision = [...blind].some((id) => live.has(id))
+    const { events, deleting, unseen } = found;
+    const blind = new Set(deleting.map((e) => e.id));
+    const decision = deleting.some((e) => live.has(e.id))
       ? undefined
       : firstWrite(
           writes.filter((w) => w.supersedes.some((id) => blind.has(id))),
@@ -305,8 +310,7 @@ async function deleteConflicts(
     const merge = group.resolvedBy
       ? await log.get(group.resolvedBy)
       : undefined;
-    const deleting = events.filter((e) => blind.has(e.id));
-    const { named, ...described } = describe(events, resolver, deleting);
+    const names = namesFor(events, resolver);
     out.push({
       stream,
       kind: 'deleted',
@@ -315,8 +319,9 @@ async function deleteConflicts(
       state: resolver ? 'resolved' : 'unresolved',
       ...(resolver ? { resolvedBy: resolver.id } : {}),
       sides: sidesOf(state, merge),
-      ...described,
-      deletedBy: named ?? [],
+      ...describe(events, resolver),
+      deletedBy: names(deleting),
+      editedBy: names(unseen),
     });
   }
   return out;
@@ -337,7 +342,7 @@ export async function deletedWhileEdited(
   if (live.size === 0) return false;
   for (const group of await log.conflicts(stream)) {
     const found = await blindIn(log, group, live);
-    if (found && [...found.blind].some((id) => live.has(id))) return true;
+    if (found?.deleting.some((e) => live.has(e.id))) return true;
   }
   return false;
 }

@@ -199,6 +199,18 @@ export async function start(): Promise<void> {
   await subscribeTo(null, await service.position(), onListedChange, {
     types: LISTED_TYPES,
   });
+  // A deletion comes into question with the edits it had not seen, mostly text,
+  // which the list does not hear of: the open document's pushed facts tell it.
+  effect(() => {
+    const facts = view.value;
+    const docId = current.value?.docId;
+    const listed = documents.peek().find((d) => d.docId === docId);
+    if (!facts || !listed) return;
+    const open = facts.conflicts.some(
+      (c) => c.kind === 'deleted' && c.state === 'unresolved',
+    );
+    if (listed.deletedWhileEdited !== open) refreshSoon();
+  });
   await refreshDocuments();
   // The document this tab had open before a reload, else the first one: unless the
   // user asked for one meanwhile ("New document" pressed while the list was read

@@ -5,7 +5,8 @@ import {
 } from './authorship-toggle.tsx';
 import { lazyView } from './lazy-view.tsx';
 import { screen, type Screen } from './screens.ts';
-import { current, documents, opening, view } from './app-state.ts';
+import { current, documents, opening } from './app-state.ts';
+import { DeletedNotice } from './deleted-notice.tsx';
 import { DocumentsList } from './documents-list.tsx';
 import { HistoryView } from './history-view.tsx';
 import { JoinDialog } from './join-dialog.tsx';
@@ -83,11 +84,7 @@ export function App() {
           ) : shown ? (
             <>
               {!pending && <TitleField />}
-              {!pending && view.value?.deleted && (
-                <p class="deleted">
-                  This document is deleted. Restore it from the list.
-                </p>
-              )}
+              {!pending && <DeletedNotice />}
               <TextEditor
                 key={shown.docId}
                 live={pending ? undefined : doc!.live}

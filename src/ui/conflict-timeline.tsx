@@ -101,6 +101,8 @@ function describe(c: DocConflict): string {
   if (c.kind === 'field') {
     return `${c.field}: ${c.events.length} concurrent values by ${who}`;
   }
+  if (c.kind === 'deleted')
+    return `Deleted by ${c.deletedBy?.join(' and ')} while ${c.editedBy?.join(' and ')} edited it`;
   return `Text: ${c.events.length} concurrent edits by ${who}${c.overlapping ? ', in the same place' : ''}`;
 }
 
@@ -134,7 +136,9 @@ async function compare(conflict: DocConflict) {
     sides: conflict.sides.map(() => undefined),
     ...takenOf(conflict),
   };
-  const text = conflict.kind === 'text';
+  // A deletion made while others edited is compared as text is: what each writer
+  // did since the fork point, the deleters among them.
+  const text = conflict.kind !== 'field';
   // Merged: text as both sides left it, joined (the event that joined them made an
   // edit of its own, no side's); a field as the write that resolved it left it; an
   // open conflict as it is now.
@@ -378,15 +382,31 @@ function ComparisonBody({ chosen }: { chosen: Comparison }) {
   if (error) return <p role="alert">Could not compare: {error}</p>;
   const loading = <p>Loading…</p>;
   // Text: a side per writer, from who made each Yjs item. Fields: a side per value.
+  const deleters = conflict.deletedBy ?? [];
   const sides = changes
-    ? changes.sides.map((side) => ({
-        key: side.writer,
-        who: side.writer,
-        parts: side.parts,
-        title: undefined,
-        pick: undefined,
-        edits: side.edits,
-      }))
+    ? [
+        ...changes.sides.map((side) => ({
+          key: side.writer,
+          who: side.writer,
+          parts: side.parts,
+          title: undefined,
+          pick: undefined,
+          edits: side.edits as SideEdits | undefined,
+          deleted: deleters.includes(side.writer),
+        })),
+        // Who deleted the document without a change to the text.
+        ...deleters
+          .filter((who) => !changes.sides.some((s) => s.writer === who))
+          .map((who) => ({
+            key: `deleted ${who}`,
+            who,
+            parts: [],
+            title: undefined,
+            pick: undefined,
+            edits: undefined,
+            deleted: true,
+          })),
+      ]
     : conflict.sides.map((heads, i) => {
         const side = chosen.sides[i];
         // The value this side wrote: picked, it resolves the conflict and
@@ -405,6 +425,7 @@ function ComparisonBody({ chosen }: { chosen: Comparison }) {
               ? { field: conflict.field, value: values[0]! }
               : undefined,
           edits: undefined,
+          deleted: false,
         };
       });
   const merged = changes
@@ -428,6 +449,9 @@ function ComparisonBody({ chosen }: { chosen: Comparison }) {
             </h4>
             {side.parts ? (
               <>
+                {side.deleted && (
+                  <p class="side-deleted">Deleted the document.</p>
+                )}
                 {side.title}
                 <Changes parts={side.parts} />
                 {side.pick && (
@@ -458,6 +482,9 @@ function ComparisonBody({ chosen }: { chosen: Comparison }) {
           <h4>Merged result</h4>
           {merged && fork ? (
             <>
+              {chosen.merged?.deleted && (
+                <p class="side-deleted">The document is deleted.</p>
+              )}
               <Title before={fork} after={chosen.merged} />
               <Changes parts={merged} />
             </>

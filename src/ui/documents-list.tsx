@@ -11,8 +11,14 @@ const titleOf = (title: string[]) =>
   title.length === 0 ? 'Untitled' : title.join(' / ');
 
 export function DocumentsList() {
-  const live = documents.value.filter((d) => !d.deleted);
-  const deleted = documents.value.filter((d) => d.deleted);
+  // A document deleted while someone edited it stays in sight until someone
+  // decides: nobody who typed in it should find it gone without a word.
+  const live = documents.value.filter(
+    (d) => !d.deleted || d.deletedWhileEdited,
+  );
+  const deleted = documents.value.filter(
+    (d) => d.deleted && !d.deletedWhileEdited,
+  );
   /** Each listed document's button, to give focus to. */
   const buttons = useRef(new Map<string, HTMLButtonElement>());
   const create = useRef<HTMLButtonElement>(null);
@@ -57,7 +63,10 @@ export function DocumentsList() {
       </button>
       <ul aria-label="Documents">
         {live.map((d) => (
-          <li key={d.docId}>
+          <li
+            key={d.docId}
+            class={d.deletedWhileEdited ? 'contested' : undefined}
+          >
             <button
               ref={(el) => {
                 if (!el) return void buttons.current.delete(d.docId);
@@ -76,6 +85,19 @@ export function DocumentsList() {
             >
               {titleOf(d.title)}
             </button>
+            {d.deletedWhileEdited && (
+              <>
+                <span class="note">deleted while being edited</span>
+                <button
+                  type="button"
+                  class="quiet"
+                  aria-label={`Restore ${titleOf(d.title)}`}
+                  onClick={() => void restore(d.docId)}
+                >
+                  Restore
+                </button>
+              </>
+            )}
             <button
               type="button"
               class="quiet"

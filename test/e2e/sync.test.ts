@@ -93,6 +93,103 @@ describe('two devices through the relay', () => {
     await close();
   }, 90_000);
 
+  it('keeps a document deleted on one device while the other typed in it offline in sight on both, until one of them decides', async () => {
+    const { one, two, close } = await twoDevices();
+    await typeAtEnd(one, 'Agenda.');
+    await expect.poll(() => documentText(two)).toBe('Agenda.');
+    await Promise.all([
+      one.context().setOffline(true),
+      two.context().setOffline(true),
+    ]);
+    await expect.poll(() => status(one).textContent()).toContain('Offline');
+    await one.getByRole('button', { name: 'Delete Shared' }).click();
+    await expect
+      .poll(() =>
+        one
+          .getByRole('list', {
+            name: 'Deleted documents',
+            includeHidden: true, // in a closed <details>
+          })
+          .textContent(),
+      )
+      .toContain('Shared');
+    await typeAtEnd(two, ' Written offline.');
+    await Promise.all([
+      one.context().setOffline(false),
+      two.context().setOffline(false),
+    ]);
+
+    // Both devices: in the list, marked, with the typing in it and the question asked.
+    const asked = (page: Page) =>
+      page.getByRole('group', { name: 'Deleted while being edited' });
+    for (const page of [one, two]) {
+      await expect
+        .poll(
+          () => page.getByRole('list', { name: 'Documents' }).textContent(),
+          { timeout: 15_000 },
+        )
+        .toMatch(/Shared.*deleted while being edited/);
+      await page
+        .getByRole('list', { name: 'Documents' })
+        .getByRole('button', { name: 'Shared', exact: true })
+        .click();
+      await expect
+        .poll(() => asked(page).textContent(), { timeout: 10_000 })
+        .toMatch(/deleted this document while .+ was editing it/);
+      expect(await documentText(page)).toBe('Agenda. Written offline.');
+      await expect
+        .poll(() => timeline(page).textContent())
+        .toMatch(/Deleted by .+ while .+ edited it.*unresolved/);
+    }
+    // The comparison shows who deleted it, and what the other typed.
+    await timeline(two)
+      .getByRole('listitem')
+      .filter({ hasText: 'Deleted by' })
+      .getByRole('button', { name: 'Compare' })
+      .click();
+    const comparison = two.getByRole('region', { name: 'Compare versions' });
+    await expect
+      .poll(() => comparison.textContent())
+      .toMatch(
+        /Deleted the document\..*Merged result.*The document is deleted\./,
+      );
+    const typed = comparison
+      .getByRole('group')
+      .filter({ hasNotText: 'Deleted the document.' })
+      .filter({ hasText: 'Side' });
+    await expect
+      .poll(() => typed.locator('ins').textContent())
+      .toBe(' Written offline.');
+
+    // Restored on the phone: back on both, settled, the question gone.
+    await asked(two)
+      .getByRole('button', { name: 'Restore the document' })
+      .click();
+    for (const page of [one, two]) {
+      await expect
+        .poll(
+          () => page.getByRole('list', { name: 'Documents' }).textContent(),
+          {
+            timeout: 15_000,
+          },
+        )
+        .not.toContain('deleted while being edited');
+      await expect.poll(() => asked(page).count()).toBe(0);
+      await expect
+        .poll(() => timeline(page).textContent())
+        .toMatch(/Deleted by .+ while .+ edited it.*resolved by/);
+    }
+    expect(
+      await one
+        .getByRole('list', {
+          name: 'Deleted documents',
+          includeHidden: true, // in a closed <details>
+        })
+        .count(),
+    ).toBe(0);
+    await close();
+  }, 90_000);
+
   it('hands syncing to another tab when the syncing tab closes', async () => {
     const { one, two, close } = await twoDevices();
     // A second tab of the first device: it waits for the Web Lock the first tab holds.

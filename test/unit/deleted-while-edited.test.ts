@@ -56,6 +56,7 @@ describe('a document deleted while another device edited it', () => {
         kind: 'deleted',
         state: 'unresolved',
         deletedBy: ['ann'],
+        editedBy: ['bob'],
         authors: ['ann', 'bob'],
       });
       expect([...conflict!.events].sort()).toEqual(
