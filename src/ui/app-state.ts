@@ -24,7 +24,11 @@ import type {
 } from '../contract/index.ts';
 import type { ConflictChanges, SideEdits } from '../doc/conflict-changes.ts';
 import { addToPage } from './document-feed.ts';
-import { LiveDocument, type LiveDocumentOptions } from './live-document.ts';
+import {
+  LiveDocument,
+  valuesHeld,
+  type LiveDocumentOptions,
+} from './live-document.ts';
 import { appendMoving } from './log-client.ts';
 import {
   superviseLogWorker,
@@ -461,10 +465,13 @@ export async function openDoc(docId: string): Promise<void> {
     // Other tabs show typing as it happens; the log gets it in batches. Typing a
     // tab showed from one that went before storing it is stored from here.
     shareTyping: sharedTyping(s, docId),
-    // Undo of a restore takes back its title too.
+    // Undo of a restore takes back its title too, and its redo brings back what
+    // the title held before the undo, every value of it.
     onFieldsUndone: (fields) => {
+      const before = valuesHeld(fields, view.value?.fields ?? {});
       for (const [name, values] of Object.entries(fields))
         void setFieldValues(name, values, docId);
+      return before;
     },
     send: async (update, expected) => {
       if (unconfirmedAfter !== undefined) {

@@ -95,18 +95,34 @@ export interface LiveDocumentOptions {
   /**
    * Undo or redo took back, or made again, the text of one of this tab's restores:
    * the fields that restore changed are to be written as `fields` says, each with
-   * all its values (a field in conflict before the restore gets its values back).
+   * all its values (a field in conflict gets all its values back). Returns what
+   * those fields hold now, before the write: what redoing it (or undoing the redo)
+   * writes back, however many values the restore had written.
    */
-  onFieldsUndone?(fields: Record<string, Json[]>): void;
+  onFieldsUndone?(fields: FieldValues): FieldValues;
 }
 
-/** What undoing, and redoing, one of this tab's restores writes to the fields. */
-interface FieldsUndo {
-  undo: Record<string, Json[]>;
-  redo: Record<string, Json[]>;
-}
-/** The key of a FieldsUndo in a Yjs undo stack item's meta. */
+/** Fields, each with all its values; [null] for one that held none. */
+export type FieldValues = Record<string, Json[]>;
+
+/** What the fields `written` names hold in `held` (a document's live values). */
+export const valuesHeld = (
+  written: FieldValues,
+  held: Readonly<Record<string, Json[]>>,
+): FieldValues =>
+  Object.fromEntries(
+    Object.keys(written).map((name) => [
+      name,
+      held[name]?.length ? [...held[name]] : [null],
+    ]),
+  );
+/**
+ * The key, in a Yjs undo stack item's meta, of the FieldValues that popping the item
+ * writes (the text of one of this tab's restores, undone or redone).
+ */
 const FIELDS = 'forkline:fields';
+/** The key, in a Yjs undo stack item's meta, of when it was made (`LiveDocument.made`). */
+const MADE = 'forkline:made';
 
 /**
  * The version a restore event restores (its `data.from`), as `keyOf` writes it; ''
@@ -167,6 +183,17 @@ export class LiveDocument {
     captureTimeout: 500,
   });
   /**
+   * This tab's restores that changed fields and no text, to undo and redo: Yjs
+   * stacks only changes to the text. Taken in turn with Yjs's items, by the order
+   * each was made (an item's `MADE`).
+   */
+  private readonly fieldsOnly = {
+    undo: [] as { made: number; fields: FieldValues }[],
+    redo: [] as { made: number; fields: FieldValues }[],
+  };
+  /** Undo and redo entries made so far, Yjs's items and fields-only restores alike. */
+  private made = 0;
+  /**
    * Versions this tab asked to restore, by their heads (`keyOf`), each with the
    * fields' values before it: see `restoring`.
    */
@@ -203,13 +230,26 @@ export class LiveDocument {
         stackItem: Y.UndoManager['undoStack'][number];
         type: 'undo' | 'redo';
       }) => {
-        const fields = stackItem.meta.get(FIELDS) as FieldsUndo | undefined;
-        if (!fields) return;
-        // What this undo or redo put on the other stack takes it back in turn.
+        const fields = stackItem.meta.get(FIELDS) as FieldValues | undefined;
+        if (!fields || !this.options.onFieldsUndone) return;
+        const replaced = this.options.onFieldsUndone(fields);
+        // What this undo or redo put on the other stack writes back, in turn, what
+        // the fields held before it.
         const other =
           type === 'undo' ? this.history.redoStack : this.history.undoStack;
-        other[other.length - 1]?.meta.set(FIELDS, fields);
-        this.options.onFieldsUndone?.(fields[type]);
+        other[other.length - 1]?.meta.set(FIELDS, replaced);
+      },
+    );
+    this.history.on(
+      'stack-item-added',
+      ({ stackItem }: { stackItem: Y.UndoManager['undoStack'][number] }) =>
+        stackItem.meta.set(MADE, ++this.made),
+    );
+    // New typing leaves nothing to redo, fields-only restores included.
+    this.history.on(
+      'stack-cleared',
+      ({ redoStackCleared }: { redoStackCleared: boolean }) => {
+        if (redoStackCleared) this.fieldsOnly.redo = [];
       },
     );
     this.ydoc.on('update', (update: Uint8Array, origin: unknown) => {
@@ -259,14 +299,33 @@ export class LiveDocument {
    * left to undo.
    */
   undo(): boolean {
-    const done = this.history.undo() !== null;
-    if (done) this.showChanges();
-    return done;
+    return this.step('undo');
   }
 
   /** Makes again what `undo` took back. False if nothing is left to redo. */
   redo(): boolean {
-    const done = this.history.redo() !== null;
+    return this.step('redo');
+  }
+
+  /**
+   * Undoes or redoes the latest change on that side: a Yjs stack item, or a restore
+   * of fields alone, whichever was made later.
+   */
+  private step(type: 'undo' | 'redo'): boolean {
+    const [items, entries, other] =
+      type === 'undo'
+        ? [this.history.undoStack, this.fieldsOnly.undo, this.fieldsOnly.redo]
+        : [this.history.redoStack, this.fieldsOnly.redo, this.fieldsOnly.undo];
+    const entry = entries[entries.length - 1];
+    const item = items[items.length - 1];
+    if (entry && entry.made > ((item?.meta.get(MADE) as number) ?? 0)) {
+      entries.pop();
+      const replaced = this.options.onFieldsUndone!(entry.fields);
+      other.push({ made: ++this.made, fields: replaced });
+      return true;
+    }
+    const done =
+      (type === 'undo' ? this.history.undo() : this.history.redo()) !== null;
     if (done) this.showChanges();
     return done;
   }
@@ -362,7 +421,7 @@ export class LiveDocument {
     if (update) {
       this.applyOwn(update, this.fieldsUndo(event));
       this.showChanges();
-    }
+    } else this.ownFieldsOnly(event);
   }
 
   /**
@@ -382,28 +441,42 @@ export class LiveDocument {
     return () => this.restores.delete(key);
   }
 
-  /** What undoing `event`, if it is one of this tab's restores, writes to the fields. */
-  private fieldsUndo(event: LogEvent): FieldsUndo | undefined {
+  /**
+   * What undoing `event`, if it is one of this tab's restores, writes to the fields
+   * it changed: their values before it.
+   */
+  private fieldsUndo(event: LogEvent): FieldValues | undefined {
     const before = this.restores.get(restoredKeyOf(event));
     if (!before) return undefined;
-    const undo: Record<string, Json[]> = {};
-    const redo: Record<string, Json[]> = {};
+    const changed: FieldValues = {};
     try {
-      for (const { field, value } of fieldWritesOf(event)) {
-        undo[field] = before[field]?.length ? [...before[field]] : [null];
-        redo[field] = [value];
-      }
+      for (const { field } of fieldWritesOf(event)) changed[field] = [];
     } catch {
       return undefined;
     }
-    return Object.keys(undo).length > 0 ? { undo, redo } : undefined;
+    return Object.keys(changed).length > 0
+      ? valuesHeld(changed, before)
+      : undefined;
+  }
+
+  /**
+   * `event`, when it is one of this tab's restores that changed fields alone: undone
+   * and redone as a change of this tab's own, after the typing before it.
+   */
+  private ownFieldsOnly(event: LogEvent): void {
+    const fields = this.fieldsUndo(event);
+    if (!fields || !this.options.onFieldsUndone) return;
+    this.history.stopCapturing();
+    this.history.clear(false, true);
+    this.fieldsOnly.redo = [];
+    this.fieldsOnly.undo.push({ made: ++this.made, fields });
   }
 
   /**
    * A text change of this tab's own stored by other means: undone alone, never
    * sent; with `fields`, the fields its undo and redo write.
    */
-  private applyOwn(update: Uint8Array, fields?: FieldsUndo): void {
+  private applyOwn(update: Uint8Array, fields?: FieldValues): void {
     this.history.stopCapturing();
     const items = this.history.undoStack.length;
     applyFromLog(this.ydoc, update, OWN);
@@ -463,7 +536,10 @@ export class LiveDocument {
       // Edits typed so far did not see this event: close their batch.
       this.open = undefined;
       this.seen = advance(this.seen, event);
-      if (!update) continue;
+      if (!update) {
+        this.ownFieldsOnly(event);
+        continue;
+      }
       if (this.restores.has(restoredKeyOf(event))) own.push({ update, event });
       else if (applyFromLog(this.ydoc, update, REMOTE)) changed = true;
     }

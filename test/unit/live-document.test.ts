@@ -8,10 +8,18 @@ import {
   TEXT_EDITED,
   textUpdateOf,
 } from '../../src/index.ts';
-import type { AppendResult, EventId, Log, LogEvent } from '../../src/index.ts';
+import type {
+  AppendResult,
+  DocumentHandle,
+  EventId,
+  Log,
+  LogEvent,
+} from '../../src/index.ts';
 import {
   LiveDocument,
   MAX_DELAY_MS,
+  valuesHeld,
+  type FieldValues,
   type LiveDocumentOptions,
 } from '../../src/ui/live-document.ts';
 import type {
@@ -55,6 +63,29 @@ function withFakeTimers(test: () => Promise<void>): () => Promise<void> {
 }
 
 /** A tab: a LiveDocument over a shared log, with deliveries pulled in position order. */
+/**
+ * The page's part in undoing a restore: it writes the fields an undo or redo names
+ * (here, into its own copy of the document's fields, `written` listing each
+ * write) and answers with what they held. `hold` takes the document's fields as
+ * the page's view shows them once the restore is in.
+ */
+function fieldsPage() {
+  const written: FieldValues[] = [];
+  let held: FieldValues = {};
+  return {
+    written,
+    async hold(doc: DocumentHandle) {
+      held = (await doc.view()).fields;
+    },
+    onFieldsUndone(fields: FieldValues): FieldValues {
+      const before = valuesHeld(fields, held);
+      held = { ...held, ...fields };
+      written.push(fields);
+      return before;
+    },
+  };
+}
+
 async function tab(
   log: Log,
   author: string,
@@ -374,9 +405,10 @@ describe('a tab editing live', () => {
   it('writes back the title a restore replaced when the restore is undone, and the restored one on redo', async () => {
     for (const arrival of ['answer', 'delivery'] as const) {
       const log = await seeded();
-      const fields: Record<string, unknown>[] = [];
+      const page = fieldsPage();
+      const fields = page.written;
       const a = await tab(log, 'Tab 1', {
-        onFieldsUndone: (f) => void fields.push(f),
+        onFieldsUndone: page.onFieldsUndone,
       });
       const doc = await openDocument(log, 'live');
       await doc.setField('title', 'First title');
@@ -392,6 +424,7 @@ describe('a tab editing live', () => {
       if (arrival === 'answer') a.live.wrote(restore!.event);
       await a.deliver();
       ended();
+      await page.hold(doc);
       expect(a.live.text.toString(), arrival).toBe('hello');
       a.live.undo();
       expect(a.live.text.toString(), arrival).toBe('hello world');
@@ -410,10 +443,9 @@ describe('a tab editing live', () => {
 
   it('writes back every value of a title in conflict before a restore when the restore is undone', async () => {
     const log = await seeded();
-    const fields: Record<string, unknown>[] = [];
-    const a = await tab(log, 'Tab 1', {
-      onFieldsUndone: (f) => void fields.push(f),
-    });
+    const page = fieldsPage();
+    const fields = page.written;
+    const a = await tab(log, 'Tab 1', { onFieldsUndone: page.onFieldsUndone });
     const doc = await openDocument(log, 'live');
     await doc.setField('title', 'Plan');
     const version = await log.heads(STREAM);
@@ -432,6 +464,90 @@ describe('a tab editing live', () => {
     a.live.undo();
     expect(fields).toEqual([{ title: ['Plan A', 'Plan B'] }]);
     await log.close();
+  });
+
+  it('writes every value of a title the restored version held in conflict when the restore is redone', async () => {
+    const log = await seeded();
+    const page = fieldsPage();
+    const fields = page.written;
+    const a = await tab(log, 'Tab 1', { onFieldsUndone: page.onFieldsUndone });
+    const doc = await openDocument(log, 'live');
+    await doc.setField('title', 'Plan');
+    const base = await log.heads(STREAM);
+    await doc.setField('title', 'Plan A', { at: base });
+    await doc.setField('title', 'Plan B', { at: base });
+    const version = await log.heads(STREAM);
+    await doc.setField('title', 'Final');
+    a.live.edit([{ index: 5, deleteCount: 0, insert: ' world' }], {
+      alone: true,
+    });
+    await a.live.flush();
+    await a.deliver();
+    const ended = a.live.restoring(version, { title: ['Final'] });
+    // The restore comes last: the version's second title is a write before it.
+    const restore = (await doc.restore(version)).at(-1);
+    a.live.wrote(restore!.event);
+    ended();
+    await page.hold(doc);
+    a.live.undo();
+    a.live.redo();
+    // In the order the document lists them (by event id).
+    expect(fields.map((f) => [...f.title!].sort())).toEqual([
+      ['Final'],
+      ['Plan A', 'Plan B'],
+    ]);
+    await log.close();
+  });
+
+  it('undoes a restore that changed only the title, in turn with the typing around it, and redoes it', async () => {
+    for (const arrival of ['answer', 'delivery'] as const) {
+      const log = await seeded();
+      const page = fieldsPage();
+      const a = await tab(log, 'Tab 1', {
+        onFieldsUndone: page.onFieldsUndone,
+      });
+      const doc = await openDocument(log, 'live');
+      const type = (index: number, insert: string) =>
+        a.live.edit([{ index, deleteCount: 0, insert }], { alone: true });
+      type(5, ' world');
+      await a.live.flush();
+      await a.deliver();
+      await doc.setField('title', 'First title');
+      const version = await log.heads(STREAM);
+      await doc.setField('title', 'Second title');
+      await a.deliver();
+      const ended = a.live.restoring(version, { title: ['Second title'] });
+      const [restore, ...more] = await doc.restore(version);
+      expect(more).toEqual([]);
+      if (arrival === 'answer') a.live.wrote(restore!.event);
+      await a.deliver();
+      ended();
+      await page.hold(doc);
+      type(11, '!');
+      // Newest first: the typing, the restore's title, the typing before it.
+      expect(a.live.undo(), arrival).toBe(true);
+      expect(a.live.text.toString(), arrival).toBe('hello world');
+      expect(page.written, arrival).toEqual([]);
+      expect(a.live.undo(), arrival).toBe(true);
+      expect(page.written, arrival).toEqual([{ title: ['Second title'] }]);
+      expect(a.live.undo(), arrival).toBe(true);
+      expect(a.live.text.toString(), arrival).toBe('hello');
+      // And back, oldest first.
+      expect(a.live.redo(), arrival).toBe(true);
+      expect(a.live.text.toString(), arrival).toBe('hello world');
+      expect(page.written.length, arrival).toBe(1);
+      expect(a.live.redo(), arrival).toBe(true);
+      expect(page.written.at(-1), arrival).toEqual({ title: ['First title'] });
+      expect(a.live.redo(), arrival).toBe(true);
+      expect(a.live.text.toString(), arrival).toBe('hello world!');
+      // New typing leaves nothing to redo; the restore can be undone again.
+      a.live.undo();
+      a.live.undo();
+      type(0, '>');
+      expect(a.live.redo(), arrival).toBe(false);
+      expect(page.written.at(-1), arrival).toEqual({ title: ['Second title'] });
+      await log.close();
+    }
   });
 
   it('passes over a delivered change that does not read, and takes the ones after it', async () => {
