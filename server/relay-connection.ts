@@ -21,6 +21,7 @@ export interface ConnectionLimits {
   maxBufferedBytes: number;
   stalledMs: number;
   helloTimeoutMs: number;
+  pingIntervalMs: number;
 }
 
 /** Gauges over every connection, for RelayStats. */
@@ -241,11 +242,33 @@ export function serveConnection(
     joined = { slot, member };
     registry.joined(slot, member);
     // Welcome first, then whatever the client lacks.
-    send(encodeMessage({ type: 'welcome', vector }));
+    send(encodeMessage({ type: 'welcome', vector, ping: true }));
     push();
   }
 
+  // A connection can die without closing (the client's network gone, a NAT that
+  // forgot it): nothing tells the socket, and it kept its place (and its address's
+  // count) for as long as TCP did, hours. Every interval the relay pings it; one
+  // that said nothing since the last (no pong, which a browser's WebSocket sends by
+  // itself, and no message) is dropped. One the relay is not reading from (its own
+  // bounds paused it) cannot be heard, and is not judged.
+  let heard = true;
+  const pinger = setInterval(() => {
+    if (ended || ws.readyState !== WebSocket.OPEN) return;
+    if (ws.isPaused) heard = true;
+    else if (!heard) {
+      ended = true;
+      ws.terminate();
+      return;
+    } else {
+      heard = false;
+      ws.ping();
+    }
+  }, limits.pingIntervalMs);
+  ws.on('pong', () => (heard = true));
+
   ws.on('message', (data, isBinary) => {
+    heard = true;
     if (ended) return;
     if (messages.take(1) > 0)
       return refuse(new ProtocolError(CLOSE.tooFast, 'too many messages'));
@@ -279,6 +302,7 @@ export function serveConnection(
   });
   ws.on('close', () => {
     ended = true;
+    clearInterval(pinger);
     clearTimeout(helloTimer);
     if (throttled) {
       clearTimeout(throttled);

@@ -66,6 +66,11 @@ export interface RelayOptions {
   idleLogMs?: number;
   /** How long a connection may take to say hello. */
   helloTimeoutMs?: number;
+  /**
+   * The relay pings each connection this often; one that has said nothing since
+   * the last ping (not even the pong every WebSocket sends by itself) is dropped.
+   */
+  pingIntervalMs?: number;
   /** The clock rate limits run on (ms since the epoch); tests pass their own. */
   now?: () => number;
   say?: (message: string) => void;
@@ -85,6 +90,7 @@ export const RELAY_DEFAULTS = {
   maxLogEvents: 1_000_000,
   idleLogMs: 60_000,
   helloTimeoutMs: 10_000,
+  pingIntervalMs: 30_000,
 } as const;
 
 /** What the relay holds now: for operators and for tests of its bounds. */

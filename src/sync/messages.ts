@@ -26,9 +26,17 @@ export type SyncMessage =
        */
       recheck?: string[];
     }
-  | { type: 'welcome'; vector: VersionVector }
+  | {
+      type: 'welcome';
+      vector: VersionVector;
+      /** The relay answers `ping` (relays before December 2026 close on it). */
+      ping?: true;
+    }
   | { type: 'events'; id: number; events: LogEvent[] }
-  | { type: 'ack'; id: number; vector: VersionVector };
+  | { type: 'ack'; id: number; vector: VersionVector }
+  /** Are you there? Answered at once with `pong`: a client idle on a quiet log asks. */
+  | { type: 'ping' }
+  | { type: 'pong' };
 
 /** Close codes: why a connection ended, so the other side can tell the user. */
 export const CLOSE = {
@@ -283,7 +291,14 @@ export function decodeMessage(text: string): SyncMessage {
     case 'welcome':
       if (!isVector(m.vector))
         throw new ProtocolError(CLOSE.badMessage, 'welcome.vector malformed');
-      return { type: 'welcome', vector: copyVector(m.vector) };
+      return {
+        type: 'welcome',
+        vector: copyVector(m.vector),
+        ...(m.ping === true ? { ping: true as const } : {}),
+      };
+    case 'ping':
+    case 'pong':
+      return { type: m.type };
     case 'ack':
       if (!Number.isSafeInteger(m.id) || !isVector(m.vector))
         throw new ProtocolError(CLOSE.badMessage, 'ack malformed');

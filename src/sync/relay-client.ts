@@ -64,6 +64,12 @@ export interface RelayClientOptions {
    * taken for dead and made again: RELAY_ANSWER_MS by default.
    */
   answerMs?: number;
+  /**
+   * How long a connection owed nothing may stay silent before the client asks the
+   * relay whether it is there (a `ping`, owed a `pong` within answerMs):
+   * RELAY_PING_MS by default.
+   */
+  pingMs?: number;
 }
 
 /**
@@ -73,6 +79,14 @@ export interface RelayClientOptions {
  * batch once it is durable, and closes a peer that reads nothing for 30 s itself.
  */
 export const RELAY_ANSWER_MS = 20_000;
+
+/**
+ * The default `pingMs`. A client with nothing in flight is owed nothing, and could
+ * not tell a dead connection from a quiet log: the page said "Synced" over a
+ * connection long gone, and learned otherwise only when it next sent. Asking after
+ * 30 s of silence finds one within 50 s, for a message a minute each way at most.
+ */
+export const RELAY_PING_MS = 30_000;
 
 export interface RelayClient {
   /** Local events were appended: send them if connected. */
@@ -98,6 +112,7 @@ export function connectToRelay(
   const min = options.minDelayMs ?? 500;
   const max = options.maxDelayMs ?? 30_000;
   const answerMs = options.answerMs ?? RELAY_ANSWER_MS;
+  const pingMs = options.pingMs ?? RELAY_PING_MS;
   /**
    * The next wait's bound. It starts over only once a connection has done some
    * good: the relay took a batch of this log's, this log stored some of the
@@ -109,8 +124,14 @@ export function connectToRelay(
   let socket: SocketLike | undefined;
   let session: SyncSession | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  /** Runs out when the relay, owing the client an answer, has said nothing for answerMs. */
+  /**
+   * Runs out when the relay, owing the client an answer, has said nothing for
+   * answerMs; or, owing none, for pingMs (then the client asks).
+   */
   let silence: ReturnType<typeof setTimeout> | undefined;
+  /** The relay answers pings (its welcome said so); one asked is owed a pong. */
+  let answersPings = false;
+  let pinged = false;
   let stopped = false;
   const state = (s: SyncState) => options.onState?.(s);
 
@@ -135,7 +156,19 @@ export function connectToRelay(
     clearTimeout(silence);
     silence = undefined;
     const ws = socket;
-    if (!ws || (session && session.outstanding === 0)) return;
+    if (!ws) return;
+    if (session && session.outstanding === 0 && !pinged) {
+      // Owed nothing: after a silence, ask (a relay that answers pings).
+      if (answersPings)
+        silence = setTimeout(() => {
+          silence = undefined;
+          if (ws !== socket || stopped) return;
+          pinged = true;
+          ws.send(encodeMessage({ type: 'ping' }));
+          listen();
+        }, pingMs);
+      return;
+    }
     const sending = ws.bufferedAmount ?? 0;
     silence = setTimeout(() => {
       silence = undefined;
@@ -202,6 +235,7 @@ export function connectToRelay(
       // A frame can still arrive after close(): the log may be closed by then.
       if (stopped) return;
       const text = String(data);
+      pinged = false;
       listen();
       if (session) {
         void session.receive(text).then(settle, failed);
@@ -211,6 +245,7 @@ export function connectToRelay(
         const message = decodeMessage(text);
         if (message.type !== 'welcome')
           throw new Error(`expected welcome, got ${message.type}`);
+        answersPings = message.ping === true;
         session = new SyncSession(
           log,
           {
@@ -241,6 +276,7 @@ export function connectToRelay(
     ws.onclose = ({ code, reason }) => {
       clearTimeout(silence);
       silence = undefined;
+      answersPings = pinged = false;
       session?.close();
       session = undefined;
       socket = undefined;

@@ -291,6 +291,12 @@ export class SyncSession {
       await this.push();
       return;
     }
+    if (message.type === 'ping') {
+      this.transport.send(encodeMessage({ type: 'pong' }));
+      return;
+    }
+    // Heard: the connection is alive, which is all a pong says.
+    if (message.type === 'pong') return;
     throw new ProtocolError(CLOSE.badMessage, `unexpected ${message.type}`);
   }
 

@@ -130,7 +130,7 @@ describe('sync of large events through a relay', () => {
     const probe = await openPeer(url);
     probe.ws.send(helloFrame(logId, token, everything));
     expect(await probe.next()).toEqual({
-      message: { type: 'welcome', vector: everything },
+      message: { type: 'welcome', vector: everything, ping: true },
     });
     probe.ws.close();
     expect(up.states.filter((s) => s.kind === 'offline')).toEqual([]);
