@@ -240,18 +240,21 @@ export class LiveDocument {
         other[other.length - 1]?.meta.set(FIELDS, replaced);
       },
     );
-    this.history.on(
-      'stack-item-added',
-      ({ stackItem }: { stackItem: Y.UndoManager['undoStack'][number] }) =>
-        stackItem.meta.set(MADE, ++this.made),
-    );
-    // New typing leaves nothing to redo, fields-only restores included.
-    this.history.on(
-      'stack-cleared',
-      ({ redoStackCleared }: { redoStackCleared: boolean }) => {
-        if (redoStackCleared) this.fieldsOnly.redo = [];
-      },
-    );
+    type StackEvent = {
+      stackItem: Y.UndoManager['undoStack'][number];
+      type: 'undo' | 'redo';
+      origin: unknown;
+    };
+    // A change of this tab's own that is no undo or redo leaves nothing to redo,
+    // fields-only restores included (Yjs clears its own redo stack then).
+    const changed = ({ type, origin }: StackEvent) => {
+      if (type === 'undo' && origin !== this.history) this.fieldsOnly.redo = [];
+    };
+    this.history.on('stack-item-added', (event: StackEvent) => {
+      event.stackItem.meta.set(MADE, ++this.made);
+      changed(event);
+    });
+    this.history.on('stack-item-updated', changed);
     this.ydoc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin !== LOCAL && origin !== COMMAND && origin !== this.history)
         return;

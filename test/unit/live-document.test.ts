@@ -523,6 +523,24 @@ describe('a tab editing live', () => {
       await a.deliver();
       ended();
       await page.hold(doc);
+      // Undone alone, then typing: nothing is left to redo (Yjs had nothing to
+      // redo either, so it said nothing of clearing its stack).
+      expect(a.live.undo(), arrival).toBe(true);
+      type(11, '?');
+      expect(a.live.redo(), arrival).toBe(false);
+      expect(page.written, arrival).toEqual([{ title: ['Second title'] }]);
+      page.written.length = 0;
+      a.live.undo();
+      expect(a.live.text.toString(), arrival).toBe('hello world');
+      // What the page wrote on that undo, and restored again, to go on with.
+      await doc.setField('title', 'Second title');
+      await a.deliver();
+      const ending = a.live.restoring(version, { title: ['Second title'] });
+      const [again] = await doc.restore(version);
+      if (arrival === 'answer') a.live.wrote(again!.event);
+      await a.deliver();
+      ending();
+      await page.hold(doc);
       type(11, '!');
       // Newest first: the typing, the restore's title, the typing before it.
       expect(a.live.undo(), arrival).toBe(true);
@@ -546,6 +564,7 @@ describe('a tab editing live', () => {
       type(0, '>');
       expect(a.live.redo(), arrival).toBe(false);
       expect(page.written.at(-1), arrival).toEqual({ title: ['Second title'] });
+
       await log.close();
     }
   });
