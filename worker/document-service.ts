@@ -12,7 +12,7 @@ import {
   type Store,
 } from '../src/index.ts';
 import { conflictChanges } from '../src/doc/conflict-changes.ts';
-import { deletedWhileEdited } from '../src/doc/doc-conflicts.ts';
+import { deletionContested } from '../src/doc/doc-conflicts.ts';
 import {
   documentFields,
   loadDocument,
@@ -53,6 +53,16 @@ const ANSWERS = 4;
  * Documents over the worker's log: one DocumentHandle per document, kept open so
  * its cached Yjs states make repeated views and edits cost only what changed.
  */
+/** The documents service, and what the worker's own subscriptions ask of it. */
+export interface WorkerDocumentService extends DocumentService {
+  /**
+   * The streams of the documents deleted when the list was last read (or deleted
+   * here since): a page's list hears every event of these (SubscribeOptions
+   * `deletedDocuments`), as edits made elsewhere meanwhile put a deletion in question.
+   */
+  readonly deletedStreams: ReadonlySet<string>;
+}
+
 export function createDocumentService(
   log: Log,
   store: Store,
@@ -60,7 +70,9 @@ export function createDocumentService(
   committed: () => void,
   onIgnoredError: (error: unknown) => void,
   authorshipOf: AuthorshipIndexes = authorshipIndexes(log, onIgnoredError),
-): DocumentService {
+): WorkerDocumentService {
+  /** The streams of documents deleted when last listed, or since, here. */
+  const deletedStreams = new Set<string>();
   const handles = new Map<string, Promise<DocumentHandle>>();
   const handle = (docId: string) => {
     let h = handles.get(docId);
@@ -104,6 +116,7 @@ export function createDocumentService(
   };
 
   return {
+    deletedStreams,
     async setAuthor(next) {
       author = next;
       // Handles name their author when opened: later ones name the new one.
@@ -112,16 +125,18 @@ export function createDocumentService(
     async listDocuments() {
       const streams = await log.streams(DOC_PREFIX);
       const fields = await documentFields(store, streams, onIgnoredError);
+      deletedStreams.clear();
       return Promise.all(
         streams.map(async (stream) => {
           const registers = fields.get(stream)!;
           const summary = summaryOf(registers);
+          if (summary.deleted) deletedStreams.add(stream);
           return {
             docId: docIdOf(stream),
             ...summary,
-            deletedWhileEdited:
+            deletionContested:
               summary.deleted &&
-              (await deletedWhileEdited(log, stream, registers)),
+              (await deletionContested(log, stream, registers)),
           };
         }),
       );
@@ -201,7 +216,10 @@ export function createDocumentService(
     },
     restoreDocument: async (docId, at) =>
       writing((await handle(docId)).restore(at)),
-    deleteDocument: async (docId) => writing((await handle(docId)).delete()),
+    deleteDocument: async (docId) => {
+      deletedStreams.add(streamOfDoc(docId));
+      return writing((await handle(docId)).delete());
+    },
     undeleteDocument: async (docId) =>
       writing((await handle(docId)).undelete()),
     historyPage: async (docId, start, count) =>

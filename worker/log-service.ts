@@ -3,6 +3,7 @@ import { subscribeRecords, wakeSubscribers } from '../src/log/log.ts';
 import { checkEventFilter } from '../src/log/event-filter.ts';
 import { waitedOn } from '../src/log/yield.ts';
 import { unreadableChanges } from '../src/doc/unreadable.ts';
+import { TEXT_EDITED } from '../src/doc/doc-events.ts';
 import {
   logPagesAfter,
   streamPagesAfter,
@@ -16,6 +17,7 @@ import {
 import {
   accompanyWithFacts,
   createDocumentService,
+  type WorkerDocumentService,
 } from './document-service.ts';
 import { createExplorerService } from './explorer-service.ts';
 import { authorshipIndexes } from './authorship-indexes.ts';
@@ -25,7 +27,6 @@ import { exportToBlob, importFromFile } from './log-files.ts';
 import type {
   Delivery,
   DocumentFacts,
-  DocumentService,
   ExplorerService,
   InsightsService,
   LogService,
@@ -44,7 +45,7 @@ interface Session {
   fanout: TabFanout;
   /** Each subscription's stop, by the id the page was given. */
   subscriptions: Map<number, () => Promise<void>>;
-  documents: DocumentService;
+  documents: WorkerDocumentService;
   explorer: ExplorerService;
   insights: InsightsService;
 }
@@ -187,6 +188,9 @@ export function createLogService(
     ) {
       const s = await ready();
       const { types } = checkEventFilter({ types: options.types }, ['types']);
+      const deleted = options.deletedDocuments
+        ? s.documents.deletedStreams
+        : undefined;
       const docId = options.document;
       const accompany =
         docId === undefined
@@ -203,10 +207,15 @@ export function createLogService(
           // list lists once for a run of them).
           read:
             stream === null
-              ? logPagesAfter(s.store, types && { types })
+              ? logPagesAfter(
+                  s.store,
+                  types && { types: deleted ? [...types, TEXT_EDITED] : types },
+                )
               : streamPagesAfter(s.store, stream),
           ...(types && {
-            accept: (record: Stored) => types.includes(record.event.type),
+            accept: (record: Stored) =>
+              types.includes(record.event.type) ||
+              !!deleted?.has(record.event.stream),
           }),
           async deliver(records) {
             const facts = await accompany?.(records);

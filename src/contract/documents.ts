@@ -11,10 +11,12 @@ export interface DocumentSummary {
   title: string[];
   deleted: boolean;
   /**
-   * Deleted by a writer who had not seen edits made to it meanwhile (another device
-   * typed in it offline), and nobody has restored it or deleted it again since.
+   * Deleted, and the deletion is in question: by a writer who had not seen edits
+   * made to it meanwhile (another device typed in it offline), or at once with
+   * another writer bringing it back; nobody has restored it or deleted it again
+   * since.
    */
-  deletedWhileEdited: boolean;
+  deletionContested: boolean;
 }
 
 /** What a page needs to start editing: the Yjs state, and where live delivery resumes. */

@@ -51,6 +51,12 @@ export interface SubscribeOptions {
    * deletions, not of every keystroke typed in every tab.
    */
   types?: string[];
+  /**
+   * With `types`: also every event of a document deleted when the list was last
+   * read. Edits another device made to it meanwhile put its deletion in question
+   * (DocumentSummary `deletionContested`), and the list hears of no other text.
+   */
+  deletedDocuments?: boolean;
 }
 
 /** An event as delivered to a subscriber, with its position on this replica. */

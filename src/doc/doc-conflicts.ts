@@ -1,6 +1,6 @@
 import { parseHlc } from '../log/hlc.ts';
 import { compareCanonical } from '../log/store.ts';
-import type { Conflict, EventId, Log, LogEvent } from '../log/types.ts';
+import type { Conflict, EventId, Json, Log, LogEvent } from '../log/types.ts';
 import {
   DELETED_FIELD,
   fieldWritesOf,
@@ -38,6 +38,8 @@ export interface DocConflict extends Conflict {
   deletedBy?: string[];
   /** `deleted` conflicts: who wrote the edits those deletes had not seen. */
   editedBy?: string[];
+  /** Deletion's own field (`@deleted`) in conflict: who brought the document back. */
+  restoredBy?: string[];
 }
 
 /**
@@ -89,7 +91,21 @@ function describe(events: LogEvent[], resolver?: LogEvent) {
 const sidesOf = (state: DocState, resolver: LogEvent | undefined) =>
   resolver ? resolver.parents.map((p) => [p]) : state.heads.map((h) => [h]);
 
-/** Concurrent field writes: unresolved while several values are live, resolved by the write that replaced them. */
+/** The value an event wrote to `field`, if it wrote one that reads. */
+function valueWritten(event: LogEvent, field: string): Json | undefined {
+  try {
+    return fieldWritesOf(event).find((w) => w.field === field)?.value;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Concurrent field writes: unresolved while several values are live, resolved by
+ * the write that replaced them. Deletion is a register too: writers who deleted the
+ * document at once agreed, and that is no conflict; one who deleted it while
+ * another brought it back is, naming each (`deletedBy`, `restoredBy`).
+ */
 async function fieldConflicts(
   log: Log,
   stream: string,
@@ -98,7 +114,17 @@ async function fieldConflicts(
   const out: DocConflict[] = [];
   const field = async (name: string, ids: EventId[], resolvedBy?: EventId) => {
     const events = await eventsOf(log, ids);
+    let deletion: { deletedBy: string[]; restoredBy: string[] } | undefined;
     const resolver = resolvedBy ? await log.get(resolvedBy) : undefined;
+    if (name === DELETED_FIELD) {
+      const deleting = events.filter((e) => valueWritten(e, name) === true);
+      if (deleting.length === 0 || deleting.length === events.length) return;
+      const names = namesFor(events, resolver);
+      deletion = {
+        deletedBy: names(deleting),
+        restoredBy: names(events.filter((e) => !deleting.includes(e))),
+      };
+    }
     out.push({
       stream,
       kind: 'field',
@@ -109,16 +135,39 @@ async function fieldConflicts(
       ...(resolvedBy ? { resolvedBy } : {}),
       sides: events.map((e) => [e.id]),
       ...describe(events, resolver),
+      ...deletion,
     });
   };
   for (const r of state.registers.resolutions)
-    if (r.field !== DELETED_FIELD) await field(r.field, r.events, r.resolvedBy);
+    await field(r.field, r.events, r.resolvedBy);
   for (const name of state.registers.fieldNames()) {
     const live = state.registers.liveIds(name);
     if (live.length >= 2) await field(name, live);
   }
   return out;
 }
+
+/**
+ * The conflict that puts a document's deletion in question, while it is open: a
+ * delete that had not seen edits (kind `deleted`), or a delete and a restore at
+ * once (its register, `@deleted`).
+ */
+export const openDeletionConflict = (
+  conflicts: readonly DocConflict[],
+): DocConflict | undefined =>
+  conflicts.find(
+    (c) =>
+      c.state === 'unresolved' &&
+      (c.kind === 'deleted' || c.field === DELETED_FIELD),
+  );
+
+/** Whether the document is both deleted and brought back by writes live at once. */
+const deletionDisputed = (registers: Registers): boolean => {
+  const values = registers.values(DELETED_FIELD);
+  return (
+    values.some((v) => v.value === true) && values.some((v) => v.value !== true)
+  );
+};
 
 /**
  * Concurrent text edits, grouped into episodes so heavy concurrent typing shows as a
@@ -328,18 +377,20 @@ async function deleteConflicts(
 }
 
 /**
- * Whether the document is deleted by a writer who had not seen edits made to it,
- * and nobody has decided since: an unresolved `deleteConflicts`, found from the
- * document's `registers` without a fold. Costs the stream's conflicts that hold a
- * live delete, not its history.
+ * Whether the document's deletion is in question: deleted by a writer who had not
+ * seen edits made to it (an unresolved `deleteConflicts`), or deleted and brought
+ * back at once (its register in conflict), and nobody has decided since. Found
+ * from the document's `registers` without a fold; costs the stream's conflicts that
+ * hold a live delete, not its history.
  */
-export async function deletedWhileEdited(
+export async function deletionContested(
   log: Log,
   stream: string,
   registers: Registers,
 ): Promise<boolean> {
   const live = liveDeletes(registers);
   if (live.size === 0) return false;
+  if (deletionDisputed(registers)) return true;
   for (const group of await log.conflicts(stream)) {
     const found = await blindIn(log, group, live);
     if (found?.deleting.some((e) => live.has(e.id))) return true;

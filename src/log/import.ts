@@ -118,8 +118,26 @@ export async function importInto(
     const reported =
       error instanceof ActorForkError ? await options.forked(error) : error;
     if (!(reported instanceof ForklineError)) throw reported;
-    throw new ImportError(lineOfError(reported, failed), reported.message);
+    throw new ImportError(lineOfError(reported, failed), reasonOf(reported));
   }
+}
+
+/**
+ * Why an import was refused, said to whoever chose the file. An event whose parent
+ * or earlier seq is missing says so of the file, not as ingest tells a peer to send
+ * what is missing first.
+ */
+function reasonOf(error: ForklineError): string {
+  if (!(error instanceof MissingDependencyError)) return error.message;
+  const missing = [
+    ...(error.missingParents.length > 0
+      ? [`its parent ${error.missingParents.join(', ')}`]
+      : []),
+    ...(error.missingSeq
+      ? [`event ${error.missingSeq.seq} of writer ${error.missingSeq.actor}`]
+      : []),
+  ];
+  return `event ${error.id} comes after ${missing.join(' and ') || 'events'} that neither this log nor the file holds: the file is missing events (an export cut short, or lines taken out)`;
 }
 
 /**

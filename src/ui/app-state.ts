@@ -13,6 +13,7 @@ import {
 } from '../index.ts';
 import type { UnreadableChange } from '../doc/unreadable.ts';
 import { readableTextUpdate } from '../doc/doc-events.ts';
+import { openDeletionConflict } from '../doc/doc-conflicts.ts';
 import type {
   Delivery,
   DocumentFacts,
@@ -202,6 +203,7 @@ export async function start(): Promise<void> {
   // most of what any tab stores, stay in the worker.
   await subscribeTo(null, await service.position(), onListedChange, {
     types: LISTED_TYPES,
+    deletedDocuments: true,
   });
   // A deletion comes into question with the edits it had not seen, mostly text,
   // which the list does not hear of: the open document's pushed facts tell it.
@@ -210,10 +212,8 @@ export async function start(): Promise<void> {
     const docId = current.value?.docId;
     const listed = documents.peek().find((d) => d.docId === docId);
     if (!facts || !listed) return;
-    const open = facts.conflicts.some(
-      (c) => c.kind === 'deleted' && c.state === 'unresolved',
-    );
-    if (listed.deletedWhileEdited !== open) refreshSoon();
+    const open = openDeletionConflict(facts.conflicts) !== undefined;
+    if (listed.deletionContested !== open) refreshSoon();
   });
   await refreshDocuments();
   // The document this tab had open before a reload, else the first one: unless the

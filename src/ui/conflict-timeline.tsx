@@ -98,6 +98,8 @@ function closeComparison(): void {
 
 function describe(c: DocConflict): string {
   const who = c.authors.join(' and ');
+  if (c.restoredBy)
+    return `Deleted by ${c.deletedBy?.join(' and ')} while ${c.restoredBy.join(' and ')} restored it`;
   if (c.kind === 'field') {
     return `${c.field}: ${c.events.length} concurrent values by ${who}`;
   }
@@ -144,7 +146,7 @@ async function compare(conflict: DocConflict) {
   // open conflict as it is now.
   const mergedAt = !conflict.resolvedBy
     ? undefined
-    : text
+    : text && conflict.kind !== 'deleted'
       ? [...new Set(conflict.sides.flat())].sort()
       : [conflict.resolvedBy];
   let found;
@@ -393,6 +395,7 @@ function ComparisonBody({ chosen }: { chosen: Comparison }) {
           pick: undefined,
           edits: side.edits as SideEdits | undefined,
           deleted: deleters.includes(side.writer),
+          restored: false,
         })),
         // Who deleted the document without a change to the text.
         ...deleters
@@ -405,6 +408,7 @@ function ComparisonBody({ chosen }: { chosen: Comparison }) {
             pick: undefined,
             edits: undefined,
             deleted: true,
+            restored: false,
           })),
       ]
     : conflict.sides.map((heads, i) => {
@@ -415,17 +419,21 @@ function ComparisonBody({ chosen }: { chosen: Comparison }) {
         const values = conflict.field
           ? side?.fields[conflict.field]
           : undefined;
+        // Deletion's own field: each side deleted or restored the document,
+        // decided by the notice above the text, not by a value picked here.
+        const deletion = !!conflict.restoredBy;
         return {
           key: heads.join(),
           who: undefined,
           parts: side && fork ? diffText(fork.text, side.text) : undefined,
           title: side && fork ? <Title before={fork} after={side} /> : null,
           pick:
-            conflict.field && values?.length === 1
+            conflict.field && values?.length === 1 && !deletion
               ? { field: conflict.field, value: values[0]! }
               : undefined,
           edits: undefined,
-          deleted: false,
+          deleted: deletion && !!side?.deleted,
+          restored: deletion && side?.deleted === false,
         };
       });
   const merged = changes
@@ -452,6 +460,7 @@ function ComparisonBody({ chosen }: { chosen: Comparison }) {
                 {side.deleted && (
                   <p class="side-deleted">Deleted the document.</p>
                 )}
+                {side.restored && <p>Restored the document.</p>}
                 {side.title}
                 <Changes parts={side.parts} />
                 {side.pick && (

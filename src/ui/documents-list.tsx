@@ -13,11 +13,9 @@ const titleOf = (title: string[]) =>
 export function DocumentsList() {
   // A document deleted while someone edited it stays in sight until someone
   // decides: nobody who typed in it should find it gone without a word.
-  const live = documents.value.filter(
-    (d) => !d.deleted || d.deletedWhileEdited,
-  );
+  const live = documents.value.filter((d) => !d.deleted || d.deletionContested);
   const deleted = documents.value.filter(
-    (d) => d.deleted && !d.deletedWhileEdited,
+    (d) => d.deleted && !d.deletionContested,
   );
   /** Each listed document's button, to give focus to. */
   const buttons = useRef(new Map<string, HTMLButtonElement>());
@@ -65,7 +63,7 @@ export function DocumentsList() {
         {live.map((d) => (
           <li
             key={d.docId}
-            class={d.deletedWhileEdited ? 'contested' : undefined}
+            class={d.deletionContested ? 'contested' : undefined}
           >
             <button
               ref={(el) => {
@@ -85,7 +83,7 @@ export function DocumentsList() {
             >
               {titleOf(d.title)}
             </button>
-            {d.deletedWhileEdited && (
+            {d.deletionContested && (
               <>
                 <span class="note">deleted while being edited</span>
                 <button

@@ -113,6 +113,10 @@ describe('two devices through the relay', () => {
           .textContent(),
       )
       .toContain('Shared');
+    // The device that deleted it goes on with another document: its list, not an
+    // open document, must learn of the typing.
+    await one.getByRole('button', { name: 'New document' }).click();
+    await expect.poll(() => title(one).inputValue()).toBe('Untitled');
     await typeAtEnd(two, ' Written offline.');
     await Promise.all([
       one.context().setOffline(false),
@@ -165,6 +169,15 @@ describe('two devices through the relay', () => {
     await asked(two)
       .getByRole('button', { name: 'Restore the document' })
       .click();
+    // The buttons go: focus goes on to the text, to write on.
+    await expect
+      .poll(() =>
+        two.evaluate(
+          () =>
+            !!document.activeElement?.closest('[aria-label="Document text"]'),
+        ),
+      )
+      .toBe(true);
     for (const page of [one, two]) {
       await expect
         .poll(

@@ -68,7 +68,7 @@ describe('a document deleted while another device edited it', () => {
     }
     expect(await listed()).toMatchObject({
       deleted: true,
-      deletedWhileEdited: true,
+      deletionContested: true,
     });
     await close();
   });
@@ -92,7 +92,7 @@ describe('a document deleted while another device edited it', () => {
           deletedBy: ['ann'],
         },
       ]);
-      expect((await listed()).deletedWhileEdited).toBe(false);
+      expect((await listed()).deletionContested).toBe(false);
       await close();
     }
   });
@@ -108,7 +108,7 @@ describe('a document deleted while another device edited it', () => {
     expect(deletions((await saw.bobDoc.view()).conflicts)).toEqual([]);
     expect(await saw.listed()).toMatchObject({
       deleted: true,
-      deletedWhileEdited: false,
+      deletionContested: false,
     });
     await saw.close();
 
@@ -119,7 +119,7 @@ describe('a document deleted while another device edited it', () => {
     await after.bobDoc.delete();
     await syncAll([after.ann, after.bob]);
     expect(deletions((await after.bobDoc.view()).conflicts)).toEqual([]);
-    expect((await after.listed()).deletedWhileEdited).toBe(false);
+    expect((await after.listed()).deletionContested).toBe(false);
     await after.close();
   });
 
@@ -134,7 +134,7 @@ describe('a document deleted while another device edited it', () => {
     expect(deletions((await annDoc.view()).conflicts)).toMatchObject([
       { state: 'unresolved', deletedBy: ['ann'] },
     ]);
-    expect((await listed()).deletedWhileEdited).toBe(true);
+    expect((await listed()).deletionContested).toBe(true);
 
     // Ann brings it back, not having synced since: the edits are in sight again.
     const restored = await annDoc.undelete();
@@ -145,7 +145,51 @@ describe('a document deleted while another device edited it', () => {
     expect(deletions(view.conflicts)).toMatchObject([
       { state: 'resolved', resolvedBy: restored.event.id, resolver: 'ann' },
     ]);
-    expect((await listed()).deletedWhileEdited).toBe(false);
+    expect((await listed()).deletionContested).toBe(false);
+    await close();
+  });
+
+  it('is no conflict at all when both devices delete it at once: they agree', async () => {
+    const { ann, bob, annDoc, bobDoc, listed, close } = await twoDevices();
+    await annDoc.delete();
+    await bobDoc.delete();
+    await syncAll([ann, bob]);
+    expect((await bobDoc.view()).conflicts).toEqual([]);
+    expect(await listed()).toMatchObject({
+      deleted: true,
+      deletionContested: false,
+    });
+    await close();
+  });
+
+  it('asks again when one device restores it while another keeps it deleted, at once', async () => {
+    const { ann, bob, annDoc, bobDoc, listed, close } = await twoDevices();
+    await annDoc.delete();
+    await bobDoc.editText(0, 0, 'Draft: ');
+    await syncAll([ann, bob]);
+    // Both answer the question, each offline: ann restores, bob keeps it deleted.
+    await annDoc.undelete();
+    await bobDoc.delete();
+    await syncAll([ann, bob]);
+    const view = await annDoc.view();
+    expect(view.deleted).toBe(true);
+    const disputed = (c: DocConflict) => c.field === '@deleted';
+    expect(view.conflicts.filter(disputed)).toMatchObject([
+      {
+        kind: 'field',
+        state: 'unresolved',
+        deletedBy: ['bob'],
+        restoredBy: ['ann'],
+      },
+    ]);
+    expect((await listed()).deletionContested).toBe(true);
+    // Decided once more, having seen both: settled.
+    const kept = await annDoc.delete();
+    await syncAll([ann, bob]);
+    expect((await bobDoc.view()).conflicts.filter(disputed)).toMatchObject([
+      { state: 'resolved', resolvedBy: kept.event.id },
+    ]);
+    expect((await listed()).deletionContested).toBe(false);
     await close();
   });
 });

@@ -48,19 +48,19 @@ describe('the documents list', () => {
         docId: 'd0',
         title: ['Title of d0'],
         deleted: false,
-        deletedWhileEdited: false,
+        deletionContested: false,
       },
       {
         docId: 'd1',
         title: ['Title of d1'],
         deleted: true,
-        deletedWhileEdited: false,
+        deletionContested: false,
       },
       {
         docId: 'd2',
         title: ['Title of d2'],
         deleted: false,
-        deletedWhileEdited: false,
+        deletionContested: false,
       },
     ]);
     expect(reads.streams).toBe(0);
@@ -117,7 +117,7 @@ describe('the documents list', () => {
         docId: 'd',
         title: ['Kept'],
         deleted: false,
-        deletedWhileEdited: false,
+        deletionContested: false,
       },
     ]);
     await Promise.all([log.close(), there.close()]);
