@@ -117,7 +117,7 @@ async function fieldConflicts(
     let deletion: { deletedBy: string[]; restoredBy: string[] } | undefined;
     const resolver = resolvedBy ? await log.get(resolvedBy) : undefined;
     if (name === DELETED_FIELD) {
-      const deleting = events.filter((e) => valueWritten(e, name) === true);
+      const deleting = events.filter(deletes);
       if (deleting.length === 0 || deleting.length === events.length) return;
       const names = namesFor(events, resolver);
       deletion = {
@@ -230,15 +230,8 @@ async function textEpisodes(
 }
 
 /** Whether an event deletes the document; one that does not read deletes nothing. */
-function deletes(event: LogEvent): boolean {
-  try {
-    return fieldWritesOf(event).some(
-      (w) => w.field === DELETED_FIELD && w.value === true,
-    );
-  } catch {
-    return false;
-  }
-}
+const deletes = (event: LogEvent): boolean =>
+  valueWritten(event, DELETED_FIELD) === true;
 
 /** Whether an event changes what the document holds: its text, or a field. */
 function edits(event: LogEvent): boolean {
@@ -261,11 +254,11 @@ function blindDeletes(
 ): { deleting: LogEvent[]; unseen: LogEvent[] } | undefined {
   const deleting = events.filter(deletes);
   if (deleting.length === 0) return undefined;
-  const deletes_ = new Set(deleting.map((e) => e.id));
+  const deletingIds = new Set(deleting.map((e) => e.id));
   const byId = new Map(events.map((e) => [e.id, e]));
   // Before a delete: its ancestors within the group.
   const before = new Set<EventId>();
-  const stack = [...deletes_];
+  const stack = [...deletingIds];
   while (stack.length > 0)
     for (const p of byId.get(stack.pop()!)!.parents)
       if (byId.has(p) && !before.has(p)) {
@@ -275,26 +268,30 @@ function blindDeletes(
   // After one: canonical order puts parents first.
   const after = new Set<EventId>();
   for (const e of events)
-    if (e.parents.some((p) => after.has(p) || deletes_.has(p))) after.add(e.id);
+    if (e.parents.some((p) => after.has(p) || deletingIds.has(p)))
+      after.add(e.id);
   const unseen = events.filter(
     (e) =>
-      !deletes_.has(e.id) && !before.has(e.id) && !after.has(e.id) && edits(e),
+      !deletingIds.has(e.id) &&
+      !before.has(e.id) &&
+      !after.has(e.id) &&
+      edits(e),
   );
   return unseen.length > 0 ? { deleting, unseen } : undefined;
 }
 
 /**
  * A concurrent group's events, its blind deletes and the edits they missed
- * (`blindDeletes`), when it holds one of `deletes`; read only then.
+ * (`blindDeletes`), when it holds one of `candidates` (deletes); read only then.
  */
 async function blindIn(
   log: Log,
   group: Conflict,
-  deletes: ReadonlySet<EventId>,
+  candidates: ReadonlySet<EventId>,
 ): Promise<
   { events: LogEvent[]; deleting: LogEvent[]; unseen: LogEvent[] } | undefined
 > {
-  if (!group.events.some((id) => deletes.has(id))) return undefined;
+  if (!group.events.some((id) => candidates.has(id))) return undefined;
   const events = await eventsOf(log, group.events);
   const blind = blindDeletes(events);
   return blind && { events, ...blind };

@@ -468,7 +468,7 @@ export async function openDoc(docId: string): Promise<void> {
     // Undo of a restore takes back its title too, and its redo brings back what
     // the title held before the undo, every value of it.
     onFieldsUndone: (fields) => {
-      const before = valuesHeld(fields, view.value?.fields ?? {});
+      const before = valuesHeld(Object.keys(fields), view.value?.fields ?? {});
       for (const [name, values] of Object.entries(fields))
         void setFieldValues(name, values, docId);
       return before;

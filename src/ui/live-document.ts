@@ -105,17 +105,24 @@ export interface LiveDocumentOptions {
 /** Fields, each with all its values; [null] for one that held none. */
 export type FieldValues = Record<string, Json[]>;
 
-/** What the fields `written` names hold in `held` (a document's live values). */
+/** The values the fields `names` hold in `held` (a document's live values). */
 export const valuesHeld = (
-  written: FieldValues,
+  names: Iterable<string>,
   held: Readonly<Record<string, Json[]>>,
 ): FieldValues =>
   Object.fromEntries(
-    Object.keys(written).map((name) => [
+    [...names].map((name) => [
       name,
       held[name]?.length ? [...held[name]] : [null],
     ]),
   );
+
+/** What Yjs's UndoManager tells of an item added to, updated on or popped off a stack. */
+interface StackEvent {
+  stackItem: Y.UndoManager['undoStack'][number];
+  type: 'undo' | 'redo';
+  origin: unknown;
+}
 /**
  * The key, in a Yjs undo stack item's meta, of the FieldValues that popping the item
  * writes (the text of one of this tab's restores, undone or redone).
@@ -221,30 +228,16 @@ export class LiveDocument {
     // A restore's text and fields are one change: undoing its text writes back the
     // fields it changed, and redoing it writes them again. (Undo took back the text
     // only, and a title the restore had replaced stayed lost.)
-    this.history.on(
-      'stack-item-popped',
-      ({
-        stackItem,
-        type,
-      }: {
-        stackItem: Y.UndoManager['undoStack'][number];
-        type: 'undo' | 'redo';
-      }) => {
-        const fields = stackItem.meta.get(FIELDS) as FieldValues | undefined;
-        if (!fields || !this.options.onFieldsUndone) return;
-        const replaced = this.options.onFieldsUndone(fields);
-        // What this undo or redo put on the other stack writes back, in turn, what
-        // the fields held before it.
-        const other =
-          type === 'undo' ? this.history.redoStack : this.history.undoStack;
-        other[other.length - 1]?.meta.set(FIELDS, replaced);
-      },
-    );
-    type StackEvent = {
-      stackItem: Y.UndoManager['undoStack'][number];
-      type: 'undo' | 'redo';
-      origin: unknown;
-    };
+    this.history.on('stack-item-popped', ({ stackItem, type }: StackEvent) => {
+      const fields = stackItem.meta.get(FIELDS) as FieldValues | undefined;
+      if (!fields || !this.options.onFieldsUndone) return;
+      const replaced = this.options.onFieldsUndone(fields);
+      // What this undo or redo put on the other stack writes back, in turn, what
+      // the fields held before it.
+      const other =
+        type === 'undo' ? this.history.redoStack : this.history.undoStack;
+      other[other.length - 1]?.meta.set(FIELDS, replaced);
+    });
     // A change of this tab's own that is no undo or redo leaves nothing to redo,
     // fields-only restores included (Yjs clears its own redo stack then).
     const changed = ({ type, origin }: StackEvent) => {
@@ -451,15 +444,13 @@ export class LiveDocument {
   private fieldsUndo(event: LogEvent): FieldValues | undefined {
     const before = this.restores.get(restoredKeyOf(event));
     if (!before) return undefined;
-    const changed: FieldValues = {};
+    let changed;
     try {
-      for (const { field } of fieldWritesOf(event)) changed[field] = [];
+      changed = new Set(fieldWritesOf(event).map((w) => w.field));
     } catch {
       return undefined;
     }
-    return Object.keys(changed).length > 0
-      ? valuesHeld(changed, before)
-      : undefined;
+    return changed.size > 0 ? valuesHeld(changed, before) : undefined;
   }
 
   /**

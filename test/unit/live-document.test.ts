@@ -78,7 +78,7 @@ function fieldsPage() {
       held = (await doc.view()).fields;
     },
     onFieldsUndone(fields: FieldValues): FieldValues {
-      const before = valuesHeld(fields, held);
+      const before = valuesHeld(Object.keys(fields), held);
       held = { ...held, ...fields };
       written.push(fields);
       return before;
