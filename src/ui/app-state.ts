@@ -13,7 +13,6 @@ import {
 } from '../index.ts';
 import type { UnreadableChange } from '../doc/unreadable.ts';
 import { readableTextUpdate } from '../doc/doc-events.ts';
-import { openDeletionConflict } from '../doc/doc-conflicts.ts';
 import type {
   Delivery,
   DocumentFacts,
@@ -200,20 +199,11 @@ export async function start(): Promise<void> {
   markStarted(service);
   startRelaySync(service);
   // A document renamed, deleted or restored anywhere: refresh the list. Text edits,
-  // most of what any tab stores, stay in the worker.
+  // most of what any tab stores, stay in the worker, but for those of a deleted
+  // document: made elsewhere meanwhile, they put its deletion in question.
   await subscribeTo(null, await service.position(), onListedChange, {
     types: LISTED_TYPES,
     deletedDocuments: true,
-  });
-  // A deletion comes into question with the edits it had not seen, mostly text,
-  // which the list does not hear of: the open document's pushed facts tell it.
-  effect(() => {
-    const facts = view.value;
-    const docId = current.value?.docId;
-    const listed = documents.peek().find((d) => d.docId === docId);
-    if (!facts || !listed) return;
-    const open = openDeletionConflict(facts.conflicts) !== undefined;
-    if (listed.deletionContested !== open) refreshSoon();
   });
   await refreshDocuments();
   // The document this tab had open before a reload, else the first one: unless the
