@@ -34,6 +34,22 @@ async function twoDevices() {
   };
 }
 
+/**
+ * Two devices (twoDevices) that both hold `text`, typed on the first, and then go
+ * offline; `online` brings both back.
+ */
+async function offlineWith(text: string) {
+  const devices = await twoDevices();
+  const { one, two } = devices;
+  await typeAtEnd(one, text);
+  await expect.poll(() => documentText(two)).toBe(text);
+  const offline = (cut: boolean) =>
+    Promise.all([one.context().setOffline(cut), two.context().setOffline(cut)]);
+  await offline(true);
+  await expect.poll(() => status(one).textContent()).toContain('Offline');
+  return { ...devices, online: () => offline(false) };
+}
+
 describe('two devices through the relay', () => {
   it('shows an edit made on one device on the other within a second', async () => {
     const { one, two, close } = await twoDevices();
@@ -45,24 +61,14 @@ describe('two devices through the relay', () => {
   });
 
   it('merges edits both made offline, and both timelines show the conflicts', async () => {
-    const { one, two, close } = await twoDevices();
-    await typeAtEnd(one, 'One paragraph.');
-    await expect.poll(() => documentText(two)).toBe('One paragraph.');
-    await Promise.all([
-      one.context().setOffline(true),
-      two.context().setOffline(true),
-    ]);
-    await expect.poll(() => status(one).textContent()).toContain('Offline');
+    const { one, two, close, online } = await offlineWith('One paragraph.');
     await typeAtEnd(one, ' Laptop offline.');
     await typeAtEnd(two, ' Phone offline.');
     await title(one).fill('Laptop title');
     await title(one).press('Enter');
     await title(two).fill('Phone title');
     await title(two).press('Enter');
-    await Promise.all([
-      one.context().setOffline(false),
-      two.context().setOffline(false),
-    ]);
+    await online();
     await expect
       .poll(
         async () => (await documentText(one)) === (await documentText(two)),
@@ -94,14 +100,7 @@ describe('two devices through the relay', () => {
   }, 90_000);
 
   it('keeps a document deleted on one device while the other typed in it offline in sight on both, until one of them decides', async () => {
-    const { one, two, close } = await twoDevices();
-    await typeAtEnd(one, 'Agenda.');
-    await expect.poll(() => documentText(two)).toBe('Agenda.');
-    await Promise.all([
-      one.context().setOffline(true),
-      two.context().setOffline(true),
-    ]);
-    await expect.poll(() => status(one).textContent()).toContain('Offline');
+    const { one, two, close, online } = await offlineWith('Agenda.');
     await one.getByRole('button', { name: 'Delete Shared' }).click();
     await expect
       .poll(() =>
@@ -118,10 +117,7 @@ describe('two devices through the relay', () => {
     await one.getByRole('button', { name: 'New document' }).click();
     await expect.poll(() => title(one).inputValue()).toBe('Untitled');
     await typeAtEnd(two, ' Written offline.');
-    await Promise.all([
-      one.context().setOffline(false),
-      two.context().setOffline(false),
-    ]);
+    await online();
 
     // Both devices: in the list, marked, with the typing in it and the question asked.
     const asked = (page: Page) =>

@@ -86,6 +86,23 @@ function fieldsPage() {
   };
 }
 
+/**
+ * A tab, with the page's part in undoing restores (`fieldsPage`), over a document
+ * whose title is in conflict: "Plan A" and "Plan B", both written on "Plan" (at the
+ * heads `plan`).
+ */
+async function titleInConflict() {
+  const log = await seeded();
+  const page = fieldsPage();
+  const a = await tab(log, 'Tab 1', { onFieldsUndone: page.onFieldsUndone });
+  const doc = await openDocument(log, 'live');
+  await doc.setField('title', 'Plan');
+  const plan = await log.heads(STREAM);
+  await doc.setField('title', 'Plan A', { at: plan });
+  await doc.setField('title', 'Plan B', { at: plan });
+  return { log, page, a, doc, plan };
+}
+
 async function tab(
   log: Log,
   author: string,
@@ -442,16 +459,8 @@ describe('a tab editing live', () => {
   });
 
   it('writes back every value of a title in conflict before a restore when the restore is undone', async () => {
-    const log = await seeded();
-    const page = fieldsPage();
+    const { log, page, a, doc, plan: version } = await titleInConflict();
     const fields = page.written;
-    const a = await tab(log, 'Tab 1', { onFieldsUndone: page.onFieldsUndone });
-    const doc = await openDocument(log, 'live');
-    await doc.setField('title', 'Plan');
-    const version = await log.heads(STREAM);
-    const base = await log.heads(STREAM);
-    await doc.setField('title', 'Plan A', { at: base });
-    await doc.setField('title', 'Plan B', { at: base });
     a.live.edit([{ index: 5, deleteCount: 0, insert: ' world' }], {
       alone: true,
     });
@@ -467,15 +476,8 @@ describe('a tab editing live', () => {
   });
 
   it('writes every value of a title the restored version held in conflict when the restore is redone', async () => {
-    const log = await seeded();
-    const page = fieldsPage();
+    const { log, page, a, doc } = await titleInConflict();
     const fields = page.written;
-    const a = await tab(log, 'Tab 1', { onFieldsUndone: page.onFieldsUndone });
-    const doc = await openDocument(log, 'live');
-    await doc.setField('title', 'Plan');
-    const base = await log.heads(STREAM);
-    await doc.setField('title', 'Plan A', { at: base });
-    await doc.setField('title', 'Plan B', { at: base });
     const version = await log.heads(STREAM);
     await doc.setField('title', 'Final');
     a.live.edit([{ index: 5, deleteCount: 0, insert: ' world' }], {
