@@ -17,7 +17,6 @@ import {
   typeAtEnd,
   typeTogether,
   typingLatency,
-  storedAndSeen,
 } from './support/app.ts';
 import { useChromium } from './support/browser.ts';
 import { crashPage, duplicatedEdits, storedEvents } from './support/faults.ts';
@@ -37,7 +36,7 @@ async function typeAtOnePlace(
   await newDocument(one, [two], name);
   await typeAtEnd(one, 'A shared paragraph.');
   await expect.poll(() => documentText(two)).toBe('A shared paragraph.');
-  await storedAndSeen(one, [two]);
+  await allStoredAndSeen([one, two]);
   await typeTogether([one, two], [' One types here.', ' Two types here.']);
   await expect
     .poll(async () => (await documentText(one)) === (await documentText(two)))
@@ -309,7 +308,7 @@ describe('two tabs of one browser', () => {
     const [one, two] = tabs as [Page, Page];
     await newDocument(one, [two], 'Kept');
     await typeAtEnd(one, 'Stored by its tab.');
-    await storedAndSeen(one, [two]);
+    await allStoredAndSeen([one, two]);
     const typist = await tabLabel(one);
     // One's timers stop: its batch waits for a timer that never fires, as a tab's
     // does when it crashes in the quarter second before sending.

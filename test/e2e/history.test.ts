@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
+  allStoredAndSeen,
   documentText,
   text,
   newDocument,
@@ -15,7 +16,6 @@ import {
   title,
   typeAtEnd,
   importLogFile,
-  storedAndSeen,
   versionLine,
 } from './support/app.ts';
 import { useChromium } from './support/browser.ts';
@@ -32,7 +32,7 @@ describe('the version history', () => {
     await expect.poll(() => documentText(two)).toBe('First words.');
     // Stored, not only shown early: the renames fork after the text, so neither side
     // of their conflict holds it.
-    await storedAndSeen(one, [two]);
+    await allStoredAndSeen([one, two]);
     // Two renames at once, early in the history.
     await renameTogether([one, two], ['Plan A', 'Plan B']);
     // Then a long stretch of typing in one tab only.
@@ -174,13 +174,13 @@ describe('the version history', () => {
     };
     await newDocument(one, [two], 'Draft');
     await typeAtEnd(one, 'hello');
-    await storedAndSeen(one, [two]);
+    await allStoredAndSeen([one, two]);
     const drafted = await number();
     await renameTogether([one, two], ['Plan A', 'Plan B']);
     await expect.poll(titles).toEqual(['Plan A', 'Plan B']);
     // Text too: undo takes a restore back with its text change.
     await typeAtEnd(one, ' world');
-    await storedAndSeen(one, [two]);
+    await allStoredAndSeen([one, two]);
     const conflicted = await number();
     // A restore over the conflict, undone: both titles again, the conflict open.
     await goTo(drafted);

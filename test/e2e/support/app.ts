@@ -383,9 +383,10 @@ export const versionLine = (page: Page) =>
     .textContent();
 
 /**
- * Waits until every page's typing is stored and all show the same current version:
- * for tabs that all typed (`storedAndSeen` reads one writer's version once, which
- * another writer's later events move on).
+ * Waits until every page's typing is stored and all show the same current version,
+ * polled on all of them together: one page's version read once and waited for on
+ * the others raced a writer whose own version line had not caught up with its
+ * typing yet, which another tab already showed.
  */
 export async function allStoredAndSeen(pages: Page[]): Promise<void> {
   await expect
@@ -404,21 +405,4 @@ export async function allStoredAndSeen(pages: Page[]): Promise<void> {
       );
     })
     .toBe(true);
-}
-
-/**
- * Waits until what `writer` typed is stored, and every page of `readers` has it as
- * its current version: shown early in another tab is neither stored nor seen there
- * as a head, so what it types next would fork before it.
- */
-export async function storedAndSeen(
-  writer: Page,
-  readers: Page[],
-): Promise<void> {
-  await expect
-    .poll(() => status(writer).textContent())
-    .toContain('All changes saved');
-  const stored = await versionLine(writer);
-  for (const reader of readers)
-    await expect.poll(() => versionLine(reader)).toBe(stored);
 }
