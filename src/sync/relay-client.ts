@@ -15,8 +15,19 @@ export interface SocketLike {
   onerror: ((event: unknown) => void) | null;
 }
 
+/** Why the last connection ended, while no connection since has been welcomed. */
+export type SyncTrouble = Extract<
+  SyncState,
+  { kind: 'offline' | 'interrupted' | 'forked' | 'refused' }
+>;
+
 export type SyncState =
-  | { kind: 'connecting' }
+  /**
+   * Making a connection; `after` the trouble that ended the last one, when none has
+   * been welcomed since (a relay that stays down shows as down, not as a connection
+   * forever being made).
+   */
+  | { kind: 'connecting'; after?: SyncTrouble }
   | { kind: 'syncing'; outstanding: number }
   | { kind: 'synced'; at: string }
   /** The relay could not be reached, or the connection was lost. */
@@ -28,7 +39,12 @@ export type SyncState =
   | { kind: 'interrupted'; retryInMs: number; reason: string }
   /** Someone else wrote under an actor id this log holds (DESIGN §3); sync retries. */
   | { kind: 'forked'; retryInMs: number; reason: string }
-  | { kind: 'refused'; reason: string };
+  /**
+   * The relay refused the log's id or token. Asked again, slowly (REFUSED_RETRY_MS):
+   * a relay restored from a backup, or brought back with its data, takes it again.
+   * Without `retryInMs`, the page could not even ask (its worker refused the link).
+   */
+  | { kind: 'refused'; reason: string; retryInMs?: number };
 
 /**
  * Whether a close says why the connection ended, as the protocol's own codes (and
@@ -70,6 +86,8 @@ export interface RelayClientOptions {
    * RELAY_PING_MS by default.
    */
   pingMs?: number;
+  /** How long to wait after the relay refused the log's id or token: REFUSED_RETRY_MS. */
+  refusedMs?: number;
 }
 
 /**
@@ -87,6 +105,14 @@ export const RELAY_ANSWER_MS = 20_000;
  * 30 s of silence finds one within 50 s, for a message a minute each way at most.
  */
 export const RELAY_PING_MS = 30_000;
+
+/**
+ * How long a client whose log id or token the relay refused waits before asking
+ * again. A wrong link stays wrong, and asking every 5 minutes costs a hello; but a
+ * relay that came back after losing its data (restarted on an empty disk, then on
+ * its own) took the link again, and its clients had stopped for good.
+ */
+export const REFUSED_RETRY_MS = 5 * 60_000;
 
 export interface RelayClient {
   /** Local events were appended: send them if connected. */
@@ -113,6 +139,7 @@ export function connectToRelay(
   const max = options.maxDelayMs ?? 30_000;
   const answerMs = options.answerMs ?? RELAY_ANSWER_MS;
   const pingMs = options.pingMs ?? RELAY_PING_MS;
+  const refusedMs = options.refusedMs ?? REFUSED_RETRY_MS;
   /**
    * The next wait's bound. It starts over only once a connection has done some
    * good: the relay took a batch of this log's, this log stored some of the
@@ -132,6 +159,8 @@ export function connectToRelay(
   /** The relay answers pings (its welcome said so); one asked is owed a pong. */
   let answersPings = false;
   let pinged = false;
+  /** Why the last connection ended, until a relay welcomes one again. */
+  let trouble: SyncTrouble | undefined;
   let stopped = false;
   const state = (s: SyncState) => options.onState?.(s);
 
@@ -208,7 +237,9 @@ export function connectToRelay(
 
   function connect(): void {
     if (stopped) return;
-    state({ kind: 'connecting' });
+    state(
+      trouble ? { kind: 'connecting', after: trouble } : { kind: 'connecting' },
+    );
     const ws = options.createSocket(options.url);
     socket = ws;
     // A relay that takes the connection and never answers the upgrade (hung, or
@@ -246,6 +277,7 @@ export function connectToRelay(
         if (message.type !== 'welcome')
           throw new Error(`expected welcome, got ${message.type}`);
         answersPings = message.ping === true;
+        trouble = undefined;
         session = new SyncSession(
           log,
           {
@@ -281,29 +313,33 @@ export function connectToRelay(
       session = undefined;
       socket = undefined;
       if (stopped) return;
+      let ended: SyncTrouble;
       if (code === CLOSE.unauthorized || code === CLOSE.unknownLog) {
-        state({
+        ended = {
           kind: 'refused',
           reason: reason || 'the relay refused this log',
-        });
-        return;
+          retryInMs: refusedMs,
+        };
+      } else {
+        const wait = Math.round(delay * (0.5 + Math.random() / 2));
+        delay = Math.min(max, delay * 2);
+        ended = {
+          kind:
+            code === CLOSE.actorFork
+              ? 'forked'
+              : saysWhy(code)
+                ? 'interrupted'
+                : 'offline',
+          retryInMs: wait,
+          reason: reason || closedWithout(code),
+        };
       }
-      const wait = Math.round(delay * (0.5 + Math.random() / 2));
-      delay = Math.min(max, delay * 2);
-      state({
-        kind:
-          code === CLOSE.actorFork
-            ? 'forked'
-            : saysWhy(code)
-              ? 'interrupted'
-              : 'offline',
-        retryInMs: wait,
-        reason: reason || closedWithout(code),
-      });
+      trouble = ended;
+      state(ended);
       timer = setTimeout(() => {
         timer = undefined;
         connect();
-      }, wait);
+      }, ended.retryInMs);
     };
   }
 

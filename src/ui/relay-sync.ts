@@ -41,7 +41,7 @@ export const syncState = signal<ShownSyncState | undefined>(undefined);
 
 /** `state` as the page shows it: a retry's delay made the time it is due. */
 const stamped = (state: SyncState): ShownSyncState =>
-  'retryInMs' in state
+  'retryInMs' in state && state.retryInMs !== undefined
     ? { ...state, retryAt: Date.now() + state.retryInMs }
     : state;
 
@@ -344,15 +344,26 @@ export async function disconnect(): Promise<void> {
 export function describeSync(
   state: ShownSyncState | undefined,
 ): string | undefined {
-  const retry = (s: ShownSyncState & { retryInMs: number }) =>
+  const retry = (s: { retryInMs: number; retryAt?: number | undefined }) =>
     s.retryAt === undefined
       ? `retrying in ${Math.ceil(s.retryInMs / 1000)} s`
       : `next try at ${timeText(s.retryAt)}`;
   switch (state?.kind) {
     case undefined:
       return undefined;
-    case 'connecting':
-      return 'Connecting to the relay…';
+    case 'connecting': {
+      // After trouble, still the trouble: a relay that stays down read as
+      // "Connecting…" for most of each try (QA pass 7).
+      const after = state.after;
+      if (!after) return 'Connecting to the relay…';
+      const trouble =
+        after.kind === 'offline'
+          ? `Relay unreachable (${after.reason})`
+          : after.kind === 'refused'
+            ? `The relay refused to sync (${after.reason})`
+            : `Sync interrupted (${after.reason})`;
+      return `${trouble}; trying again now…`;
+    }
     case 'syncing':
       return `Syncing (${state.outstanding} batch${state.outstanding === 1 ? '' : 'es'} in flight)…`;
     case 'synced':
@@ -364,6 +375,8 @@ export function describeSync(
     case 'forked':
       return `Another device wrote under this log's device id (${state.reason}); this browser now writes under a new id and keeps syncing.`;
     case 'refused':
-      return `The relay refused to sync: ${state.reason}. Check the share link.`;
+      return state.retryInMs === undefined
+        ? `The relay refused to sync: ${state.reason}. Check the share link.`
+        : `The relay refused to sync: ${state.reason}. Check the share link; ${retry({ retryInMs: state.retryInMs, retryAt: state.retryAt })}.`;
   }
 }

@@ -143,7 +143,9 @@ export function SyncPanel() {
             // The link is dead: passing it on would only pass the refusal on.
             <p class="problem">
               This link does not work: the relay refused it ({refused.reason}
-              ). Stop syncing, then join with a link that works.
+              ). It is asked again every few minutes, and at “Try now”: a relay
+              brought back with its data takes it again. If it stays refused,
+              stop syncing, then join with a link that works.
             </p>
           ) : (
             <p class="hint">

@@ -34,6 +34,35 @@ describe('the status line on syncing', () => {
     );
   });
 
+  it('says what went wrong while it tries again, not only that it connects, and when a refused link is asked again', () => {
+    expect(
+      describeSync({
+        kind: 'connecting',
+        after: {
+          kind: 'offline',
+          reason: 'the relay did not answer for 20 s',
+          retryInMs: 4_000,
+        },
+      }),
+    ).toBe(
+      'Relay unreachable (the relay did not answer for 20 s); trying again now…',
+    );
+    expect(describeSync({ kind: 'connecting' })).toBe(
+      'Connecting to the relay…',
+    );
+    const retryAt = Date.parse('2026-12-06T12:30:05Z');
+    expect(
+      describeSync({
+        kind: 'refused',
+        reason: 'unknown log or wrong token',
+        retryInMs: 300_000,
+        retryAt,
+      }),
+    ).toBe(
+      `The relay refused to sync: unknown log or wrong token. Check the share link; next try at ${timeText(retryAt)}.`,
+    );
+  });
+
   it("shows the relay's reason for closing as text, never as markup, and the next try from this page's clock", () => {
     const host = document.body.appendChild(document.createElement('div'));
     try {

@@ -106,9 +106,14 @@ it('drops a relay that leaves a batch unanswered, says so, and syncs once it ans
   expect(dropped).toMatchObject({
     reason: 'the relay did not answer for 1 s',
   });
-  // Tried again while the relay is still frozen: its upgrade is never answered
-  // either, and that try is given up on too.
+  // Tried again while the relay is still frozen, saying so (not "connecting"
+  // alone, for most of each try): its upgrade is never answered either, and that
+  // try is given up on too.
   relay.forget();
+  expect(await relay.stateWhere((s) => s.kind === 'connecting')).toEqual({
+    kind: 'connecting',
+    after: dropped,
+  });
   await relay.stateWhere((s) => s.kind === 'offline');
 
   relay.thaw();

@@ -153,9 +153,50 @@ describe('sync through a relay', () => {
     expect(wrong.at(-1)).toEqual({
       kind: 'refused',
       reason: 'unknown log or wrong token',
+      retryInMs: 5 * 60_000,
     });
     expect(unknown.at(-1)).toEqual(wrong.at(-1));
     expect(await collect(log.since({}))).toEqual([]);
+  });
+});
+
+describe('a relay client refused', () => {
+  it('asks again, slowly, and syncs once the relay has the log back (restarted on an empty disk, then on its own)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'forkline-relay-'));
+    const emptyDir = mkdtempSync(join(tmpdir(), 'forkline-relay-'));
+    cleanups.push(() => {
+      for (const dir of [dataDir, emptyDir])
+        rmSync(dir, { recursive: true, force: true });
+    });
+    const first = await startRelay(dataDir);
+    const { logId, token } = await first.relay.createLog();
+    const { port } = first;
+    await first.stop();
+    const empty = await startRelay(emptyDir, port);
+    const log = await openLog({ actor: 'returning' });
+    cleanups.push(() => log.close());
+    await log.append('doc/a', { type: 'test.note', data: { n: 1 } });
+    const states: SyncState[] = [];
+    const url = `ws://127.0.0.1:${port}/sync`;
+    const c = syncWithRelay(log, { url, logId, token }, states, {
+      refusedMs: 200,
+    });
+    cleanups.push(() => c.close());
+    await until(async () => states.some((s) => s.kind === 'refused'));
+    expect(states.find((s) => s.kind === 'refused')).toEqual({
+      kind: 'refused',
+      reason: 'unknown log or wrong token',
+      retryInMs: 200,
+    });
+    // Each try after it says what the last one came to.
+    await until(async () =>
+      states.some(
+        (s) => s.kind === 'connecting' && s.after?.kind === 'refused',
+      ),
+    );
+    await empty.stop();
+    await startRelay(dataDir, port);
+    await until(async () => states.at(-1)?.kind === 'synced', 20_000);
   });
 });
 
