@@ -157,13 +157,20 @@ function Filters() {
 
 /**
  * Why a filter finds nothing, where the filter itself says: a time range that ends
- * before it begins; or, with no range, an author that may be written otherwise
- * than the Author column writes it (it is matched whole).
+ * before it begins; or, with nothing else narrowing it, an author that may be
+ * written otherwise than the Author column writes it (it is matched whole). Beside
+ * a stream, a type or a range, the author may be right and simply wrote none of
+ * those (QA pass 7: "Bob", spelled right, had no restores).
  */
 function whyNone(f: EventFilter): string {
   if (f.from !== undefined && f.to !== undefined && f.from > f.to)
     return ': “From” is after “To”.';
-  if (f.author !== undefined && f.from === undefined && f.to === undefined)
+  const alone =
+    f.from === undefined &&
+    f.to === undefined &&
+    f.streams === undefined &&
+    !f.types?.length;
+  if (f.author !== undefined && alone)
     return ` by “${f.author}”: an author is matched whole, as the Author column writes it.`;
   return '';
 }
