@@ -56,6 +56,8 @@ export function StatusLine() {
     error ||
     notice.value ||
     syncState.value?.kind === 'refused' ||
+    (syncState.value?.kind === 'connecting' &&
+      syncState.value.after?.kind === 'refused') ||
     syncState.value?.kind === 'interrupted',
   );
   return (

@@ -65,7 +65,13 @@ async function copyText(text: string): Promise<void> {
 export function SyncPanel() {
   const config = relayConfig.value;
   const state = syncState.value;
-  const refused = state?.kind === 'refused' ? state : undefined;
+  // Refused, or asking again after a refusal: the link is in doubt all along.
+  const refused =
+    state?.kind === 'refused'
+      ? state
+      : state?.kind === 'connecting' && state.after?.kind === 'refused'
+        ? state.after
+        : undefined;
   const previous = previousRelay.value;
   const link = useRef<HTMLInputElement>(null);
   const share = useRef<HTMLButtonElement>(null);
