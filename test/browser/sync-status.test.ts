@@ -1,7 +1,12 @@
 import { h, render } from 'preact';
 import { describe, expect, it } from 'vitest';
 import { saving } from '../../src/ui/app-state.ts';
-import { describeSync, syncState } from '../../src/ui/relay-sync.ts';
+import {
+  describeSync,
+  relayConfig,
+  syncState,
+} from '../../src/ui/relay-sync.ts';
+import { SyncPanel } from '../../src/ui/sync-panel.tsx';
 import { StatusLine } from '../../src/ui/status-line.tsx';
 import { timeText } from '../../src/ui/time-text.ts';
 
@@ -61,6 +66,37 @@ describe('the status line on syncing', () => {
     ).toBe(
       `The relay refused to sync: unknown log or wrong token. Check the share link; next try at ${timeText(retryAt)}.`,
     );
+  });
+
+  it('keeps saying a refused link does not work while it is asked again, and offers to try now', () => {
+    const host = document.body.appendChild(document.createElement('div'));
+    try {
+      relayConfig.value = {
+        url: 'ws://127.0.0.1:9/sync',
+        logId: 'abcdefghijklmnopqrstuv',
+        token: 'token',
+      };
+      const refused = {
+        kind: 'refused' as const,
+        reason: 'unknown log or wrong token',
+        retryInMs: 300_000,
+      };
+      syncState.value = { kind: 'connecting', after: refused };
+      render(h(SyncPanel, {}), host);
+      expect(host.textContent).toContain(
+        'This link does not work: the relay refused it (unknown log or wrong token)',
+      );
+      syncState.value = { ...refused, retryAt: Date.now() + 300_000 };
+      render(h(SyncPanel, {}), host);
+      expect(
+        [...host.querySelectorAll('button')].map((b) => b.textContent),
+      ).toContain('Try now');
+    } finally {
+      render(null, host);
+      host.remove();
+      syncState.value = undefined;
+      relayConfig.value = undefined;
+    }
   });
 
   it("shows the relay's reason for closing as text, never as markup, and the next try from this page's clock", () => {
