@@ -188,6 +188,18 @@ describe('on a phone', () => {
         scrolls: false,
       });
       expect(await wordsBrokenIn(page)).toEqual([]);
+      if (screen !== 'Event explorer') continue;
+      // An event opened: its panel, and the CloudEvent in it, fit too.
+      await page
+        .getByRole('button', { name: /^Open event / })
+        .first()
+        .click();
+      await page.getByRole('region', { name: 'Event', exact: true }).waitFor();
+      expect({ panel: true, ...(await pastViewport(page)) }).toEqual({
+        panel: true,
+        out: [],
+        scrolls: false,
+      });
     }
     // The narrowest phones: the screens' buttons pushed the page to 364 px.
     await page.setViewportSize({ width: 320, height: 640 });
