@@ -144,6 +144,14 @@ describe.each(['files', 'postgres'] as const)(
         4004,
         /too many messages/,
       ],
+      [
+        // Each is answered, and counts against the rate like any message.
+        'a flood of pings',
+        async () =>
+          Array.from({ length: 200 }, () => JSON.stringify({ type: 'ping' })),
+        4004,
+        /too many messages/,
+      ],
     ] as const)(
       'closes only the connection that sent %s, storing nothing',
       async (_what, frames, code, reason) => {

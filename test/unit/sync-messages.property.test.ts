@@ -52,3 +52,19 @@ describe('an events message made of its events’ UTF-8 bytes', () => {
     );
   });
 });
+
+describe('ping, pong, and a welcome that says the relay answers pings', () => {
+  it('reads only what the protocol says: anything else in them is dropped, and only `true` promises pongs', () => {
+    expect(decodeMessage('{"type":"ping","evil":{"__proto__":1}}')).toEqual({
+      type: 'ping',
+    });
+    expect(decodeMessage('{"type":"pong","id":"x"}')).toEqual({ type: 'pong' });
+    expect(decodeMessage('{"type":"welcome","vector":{},"ping":true}')).toEqual(
+      { type: 'welcome', vector: {}, ping: true },
+    );
+    for (const ping of ['"yes"', '1', '{}', 'null'])
+      expect(
+        decodeMessage(`{"type":"welcome","vector":{},"ping":${ping}}`),
+      ).toEqual({ type: 'welcome', vector: {} });
+  });
+});
