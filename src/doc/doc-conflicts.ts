@@ -9,11 +9,11 @@ import {
 import { writerKey, writerNames } from './writers.ts';
 import type { DocState } from './doc-state.ts';
 import type { FieldWrite, Registers } from './registers.ts';
-import {
-  ItemPositions,
-  writersMeet,
-  type TouchedRange,
-} from './text-ranges.ts';
+import { touchesOf, writersShare } from './text-touches.ts';
+import { scanUpdate, type ScannedUpdate } from './update-scan.ts';
+
+/** Where an episode's events are scanned, one at a time (`touchesOf` reads it first). */
+const scratch: ScannedUpdate = { items: [], deletes: [], astral: false };
 
 /** A document conflict: a DESIGN §7 conflict with what the timeline shows of it. */
 export interface DocConflict extends Conflict {
@@ -191,7 +191,6 @@ async function textEpisodes(
       );
     return known;
   });
-  let positions: ItemPositions | undefined;
   const out: DocConflict[] = [];
   for (const episode of episodes) {
     const events = (await eventsOf(log, [...episode.events])).filter(
@@ -200,17 +199,20 @@ async function textEpisodes(
     );
     const writers = new Set(events.map(writerKey));
     if (writers.size < 2) continue;
-    positions ??= new ItemPositions(state.text);
-    const ranges = new Map<string, TouchedRange[]>();
+    const touched = new Map<string, number[]>();
     for (const e of events) {
-      const range = positions.rangeOf(readableTextUpdate(e)!);
+      let scanned;
+      try {
+        scanned = scanUpdate(readableTextUpdate(e)!, scratch);
+      } catch {
+        continue; // does not scan: touched no text, as the fold has it
+      }
       const writer = writerKey(e);
-      if (!range) continue;
-      const mine = ranges.get(writer);
-      if (mine) mine.push(range);
-      else ranges.set(writer, [range]);
+      let mine = touched.get(writer);
+      if (!mine) touched.set(writer, (mine = []));
+      touchesOf(scanned, (client, from, to) => mine.push(client, from, to));
     }
-    const overlapping = writersMeet([...ranges.values()]);
+    const overlapping = writersShare([...touched.values()]);
     const last = episode.last;
     const resolvedBy = last.state === 'resolved' ? last.resolvedBy : undefined;
     const resolver = resolvedBy ? await log.get(resolvedBy) : undefined;

@@ -13,6 +13,7 @@ import {
   fieldWritesOf,
   textUpdateOf,
 } from './doc-events.ts';
+import { touchesOf } from './text-touches.ts';
 import { ITEM_STRIDE, scanUpdate, type ScannedUpdate } from './update-scan.ts';
 import { writerKey, writerNames } from './writers.ts';
 
@@ -156,10 +157,7 @@ function push3(c: Column, a: number, b: number, d: number): void {
  */
 const RECENT = 64;
 
-/**
- * Pieces (insertions, neighbours, deletions) of one edit compared at most, and
- * separate ranges kept per writer and Yjs client in an episode: typing makes a few.
- */
+/** Separate ranges kept per writer and Yjs client in an episode: typing makes a few. */
 const MAX_SPANS = 256;
 
 /**
@@ -316,13 +314,15 @@ export function insightsProjection(): Projection<InsightsState> {
       return state;
     },
     snapshot: {
-      // v13: a write replacing values another write replaced already resolves
+      // v14: an overlapping text episode by the timeline's definition
+      // (text-touches.ts): typing at the text's start or end touches it. v13: a
+      // write replacing values another write replaced already resolves
       // nothing (one conflict resolved twice at once was counted twice). v12: a
       // fork from the last episode joins it if an event since its end
       // went on within the pause (`sinceFrom`). v11: register
       // conflicts from the fields' live values, text episodes only where two
       // writers typed (`fields`, TEXT).
-      name: 'insights.v13',
+      name: 'insights.v14',
       every: 2000,
       encode: (state) => {
         const out = new Map<string, PackedInsights>();
@@ -611,7 +611,8 @@ function followHeads(
     const { recent } = doc;
     const { spans, edits } = recent;
     const from = spans.length;
-    if (update) touchesOf(update, spans);
+    if (update)
+      touchesOf(update, (client, from, to) => push3(spans, client, from, to));
     recent.ids.push(event.id);
     const e = reserve(edits, 2);
     e[edits.length++] = writer;
@@ -866,38 +867,6 @@ function forgetOldest(recent: Recent): void {
   edits.length -= 2 * drop;
   recent.count = RECENT;
   for (let i = 1; i < edits.length; i += 2) edits.values[i]! -= cut;
-}
-
-/**
- * What a text edit touched, by Yjs id, as [client, from, to) triples added to
- * `spans`: the characters it inserted, the neighbours it inserted them between
- * (Yjs's origin and right origin), and the characters it deleted. Two writers touch
- * the same or neighbouring characters exactly when they share an id here: typing at
- * one place shares the neighbours, typing next to the other's new text names one of
- * its characters, deleting it names it too.
- */
-function touchesOf({ items, deletes }: ScannedUpdate, spans: Column): void {
-  const start = spans.length;
-  for (let i = 0; i < items.length; i += ITEM_STRIDE) {
-    const client = items[i]!;
-    const clock = items[i + 1]!;
-    push3(spans, client, clock, clock + items[i + 2]!);
-    const origin = items[i + 4]!;
-    if (origin >= 0) push3(spans, origin, items[i + 5]!, items[i + 5]! + 1);
-    const right = items[i + 6]!;
-    if (right >= 0) push3(spans, right, items[i + 7]!, items[i + 7]! + 1);
-  }
-  for (let i = 0; i < deletes.length; i += 3)
-    push3(
-      spans,
-      deletes[i]!,
-      deletes[i + 1]!,
-      deletes[i + 1]! + deletes[i + 2]!,
-    );
-  // Updates come from other replicas: one of a thousand scattered pieces must not
-  // make every later edit of its episode compare against each of them.
-  if (spans.length - start > 3 * MAX_SPANS)
-    spans.length = start + 3 * MAX_SPANS;
 }
 
 /**

@@ -209,6 +209,69 @@ describe('the insights projection', () => {
     );
   });
 
+  it('calls a text episode overlapping exactly when the timeline does: one definition, by Yjs ids (text-touches.ts)', async () => {
+    // Two writers typing and deleting anywhere, syncing now and then. The insights
+    // decided by Yjs ids and the timeline by positions in the merged text: two
+    // writers typing into an empty document overlapped in one and not the other.
+    const typing = fc.record({
+      writer: fc.nat(1),
+      at: fc.double({ min: 0, max: 1, noNaN: true }),
+      remove: fc.nat(3),
+      insert: fc.stringMatching(/^[a-z ]{1,4}$/),
+      sync: fc.boolean(),
+      gap: fc.constantFrom(0, 1, 40),
+    });
+    await assertProperty(
+      fc.asyncProperty(
+        fc.array(typing, { minLength: 1, maxLength: 30 }),
+        async (steps) => {
+          let now = Date.UTC(2026, 11, 6);
+          const logs = await Promise.all(
+            [0, 1].map((w) => openLog({ actor: `w${w}`, now: () => now })),
+          );
+          const docs = await Promise.all(
+            logs.map((log, w) =>
+              openDocument(log, 'd', { author: ['Ada', 'Bo'][w]! }),
+            ),
+          );
+          for (const s of steps) {
+            now += s.gap;
+            const { text } = await docs[s.writer]!.view();
+            const at = Math.floor(s.at * text.length);
+            await docs[s.writer]!.editText(
+              at,
+              Math.min(s.remove, text.length - at),
+              s.insert,
+            );
+            if (s.sync) {
+              await syncInto(logs[1 - s.writer]!, logs[s.writer]!);
+              await syncInto(logs[s.writer]!, logs[1 - s.writer]!);
+            }
+          }
+          const [log, other] = logs as [Log, Log];
+          await syncInto(log, other);
+          const { conflicts: listed } = await (
+            await openDocument(log, 'd')
+          ).view();
+          const handle = await log.project('insights', insightsProjection(), {
+            streams: 'doc/',
+          });
+          const { conflicts } = insightsOf(handle.state, ['d']);
+          await handle.close();
+          expect(
+            conflicts.filter((c) => c.kind !== 'register').map((c) => c.kind),
+          ).toEqual(
+            listed
+              .filter((c) => c.kind === 'text')
+              .map((c) => (c.overlapping ? 'overlapping text' : 'auto-merged')),
+          );
+          await Promise.all(logs.map((l) => l.close()));
+        },
+      ),
+      100,
+    );
+  });
+
   it('counts two replicas writing under one label as two writers, named as the timeline names them', async () => {
     const [a, b] = [
       await openLog({ actor: 'laptop-3kQ9x' }),
