@@ -4,7 +4,7 @@ import { signal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import type { ConflictKind, InsightsData } from '../contract/index.ts';
 import { Chart, type Plot } from './chart.tsx';
-import { toCsv, type Cell } from './csv.ts';
+import { shownText, toCsv, type Cell } from './csv.ts';
 import { documents, followEveryEvent, logService } from './app-state.ts';
 import { dateTimeText } from './time-text.ts';
 
@@ -101,7 +101,7 @@ function Figures({ data: d }: { data: InsightsData }) {
         name="Edits over time per author"
         file="edits-over-time"
         columns={['Hour', 'Author', 'Edits']}
-        rows={d.edits.map((e) => [dateTimeText(e.hour), e.author, e.count])}
+        rows={d.edits.map((e) => [timeCell(e.hour), e.author, e.count])}
         plot={{
           x: hours,
           series: authors.map((a) => ({
@@ -118,7 +118,7 @@ function Figures({ data: d }: { data: InsightsData }) {
         file="conflicts"
         columns={['Time', 'Document', 'Kind', 'State', 'Time to resolution']}
         rows={d.conflicts.map((c) => [
-          dateTimeText(c.time),
+          timeCell(c.time),
           titleOf(c.docId),
           c.kind,
           c.state,
@@ -143,7 +143,7 @@ function Figures({ data: d }: { data: InsightsData }) {
         name="Document size over time"
         file="size-over-time"
         columns={['Hour', 'Characters']}
-        rows={d.sizes.map((s) => [dateTimeText(s.hour), s.characters])}
+        rows={d.sizes.map((s) => [timeCell(s.hour), s.characters])}
         plot={{
           x: d.sizes.map((s) => s.hour),
           series: [
@@ -186,6 +186,18 @@ function Figures({ data: d }: { data: InsightsData }) {
       />
     </div>
   );
+}
+
+/**
+ * A time cell: in the reader's locale on screen, RFC 3339 in the CSV. An event's
+ * time that does not parse (another replica wrote it) is written as it came.
+ */
+function timeCell(at: string | number): Cell {
+  const date = new Date(at);
+  return {
+    shown: dateTimeText(at),
+    csv: Number.isNaN(date.getTime()) ? String(at) : date.toISOString(),
+  };
 }
 
 const floorHour = (ms: number) => Math.floor(ms / 3_600_000) * 3_600_000;
@@ -248,7 +260,7 @@ function Figure(props: {
                         : undefined
                     }
                   >
-                    {cell}
+                    {shownText(cell)}
                   </td>
                 ))}
               </tr>
