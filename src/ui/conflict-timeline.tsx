@@ -100,9 +100,13 @@ function describe(c: DocConflict): string {
   const who = c.authors.join(' and ');
   if (c.restoredBy)
     return `Deleted by ${c.deletedBy?.join(' and ')} while ${c.restoredBy.join(' and ')} restored it`;
-  if (c.kind === 'field') {
-    return `${c.field}: ${c.events.length} concurrent values by ${who}`;
-  }
+  if (c.kind === 'field')
+    // One writer's values at once come of a restore of a version that held the
+    // field in conflict (a writer's own writes follow one another): "concurrent
+    // values by Ada" read as if Ada had raced herself.
+    return c.authors.length === 1
+      ? `${c.field}: ${c.events.length} values restored together by ${who}`
+      : `${c.field}: ${c.events.length} concurrent values by ${who}`;
   if (c.kind === 'deleted')
     return `Deleted by ${c.deletedBy?.join(' and ')} while ${c.editedBy?.join(' and ')} edited it`;
   return `Text: ${c.events.length} concurrent edits by ${who}${c.overlapping ? ', in the same place' : ''}`;
