@@ -57,11 +57,10 @@ export function labelOf(tab: number): string {
   return name ? `${name} (Tab ${tab})` : `Tab ${tab} (${deviceName()})`;
 }
 
-/** A new tab number: tabs counted per browser profile. */
-function freshTab(): number {
+/** A new tab number where Web Locks are missing: counted per browser profile. */
+function countedTab(): number {
   const next = Number(localStorage.getItem('forkline.tabs') ?? '0') + 1;
   localStorage.setItem('forkline.tabs', String(next));
-  sessionStorage.setItem(KEY, String(next));
   return next;
 }
 
@@ -77,16 +76,23 @@ function holdForLife(name: string): Promise<boolean> {
 }
 
 /**
- * This tab's number, kept across reloads of the tab (sessionStorage). A duplicated
- * tab copies its original's sessionStorage, and so its number: each number is held
- * by a Web Lock while its page lives, and a tab that finds its number held by
- * another takes a fresh one. (Which events are a tab's own never depends on its
- * label: a tab knows its own by their bytes, which embed its Yjs client id.)
+ * This tab's number, kept across reloads of the tab (sessionStorage). A new tab takes
+ * the lowest number no open tab of the profile holds: each number is held by a Web
+ * Lock while its page lives. So a person who closes the browser and opens it again
+ * writes as "Tab 1" again, one author in the history, not a new "Tab 2", "Tab 3"
+ * every time (QA pass 8: jumping to their edits found one session's). A duplicated
+ * tab copies its original's sessionStorage, and so its number: finding it held, it
+ * takes a free one. (Which events are a tab's own never depends on its label: a tab
+ * knows its own by their bytes, which embed its Yjs client id.)
  */
 export async function claimTab(): Promise<number> {
   const kept = Number(sessionStorage.getItem(KEY));
-  let tab = Number.isSafeInteger(kept) && kept > 0 ? kept : freshTab();
-  if (typeof navigator === 'undefined' || !navigator.locks) return tab;
-  while (!(await holdForLife(`forkline:tab ${tab}`))) tab = freshTab();
+  const valid = Number.isSafeInteger(kept) && kept > 0;
+  let tab: number;
+  if (typeof navigator === 'undefined' || !navigator.locks)
+    tab = valid ? kept : countedTab();
+  else if (valid && (await holdForLife(`forkline:tab ${kept}`))) tab = kept;
+  else for (tab = 1; !(await holdForLife(`forkline:tab ${tab}`)); tab++);
+  sessionStorage.setItem(KEY, String(tab));
   return tab;
 }

@@ -548,7 +548,7 @@ describe('two tabs of one browser: titles, names and new documents', () => {
     await context.close();
   });
 
-  it('gives a duplicated tab a label of its own, and a reloaded tab its old one', async () => {
+  it('gives a duplicated tab a label of its own, a reloaded tab its old one, and a new tab the lowest number no open tab holds', async () => {
     const { context, tabs } = await openTabs(chromium(), 1);
     const one = tabs[0]!;
     const number = await one.evaluate(() =>
@@ -579,6 +579,17 @@ describe('two tabs of one browser: titles, names and new documents', () => {
     await one.reload();
     await one.getByRole('status').waitFor();
     await expect.poll(() => said(one)).toBe(`You are ${label}`);
+    // A new tab takes the lowest number no open tab holds: the browser closed and
+    // opened again, its person writes as before, one author in the history.
+    const second = await said(copy);
+    await copy.close();
+    const again = await context.newPage();
+    await again.goto(inject('appUrl'));
+    await expect.poll(() => said(again)).toBe(second);
+    await one.close();
+    const first = await context.newPage();
+    await first.goto(inject('appUrl'));
+    await expect.poll(() => said(first)).toBe(`You are ${label}`);
     await context.close();
   });
 });
