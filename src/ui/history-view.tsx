@@ -11,6 +11,7 @@ import {
   showHistoryAround,
   view,
 } from './app-state.ts';
+import { restoreChanges } from './restore-preview.ts';
 import { dateTimeText } from './time-text.ts';
 import { DELETED, UNDELETED, type HistoryEntry } from '../doc/history-index.ts';
 import { writerNames } from '../doc/writers.ts';
@@ -119,6 +120,11 @@ export function HistoryView() {
   const nameOf = (writer: string) => names.get(writer) ?? writer;
   const conflicts = () => (view.value?.conflicts ?? []).map((c) => c.events);
   const noConflicts = !view.value?.conflicts.length;
+  // What a restore of the version looked at changes besides the text.
+  const changes =
+    state?.view && view.value
+      ? restoreChanges(state.view.fields, view.value.fields)
+      : [];
   // The past version's buttons go with it, and focus to the slider, at the latest.
   const backToCurrent = () => {
     looking.value = undefined;
@@ -232,9 +238,19 @@ export function HistoryView() {
             aria-label="Text at this version"
             value={state.view?.text ?? 'Loading…'}
           />
+          {changes.length > 0 && (
+            <ul id="restore-changes" class="restore-changes">
+              {changes.map((line) => (
+                <li key={line}>{line}</li>
+              ))}
+            </ul>
+          )}
           <button
             type="button"
             disabled={!state.heads}
+            aria-describedby={
+              changes.length > 0 ? 'restore-changes' : undefined
+            }
             onClick={() => {
               if (state.heads) void restoreVersion(state.heads);
               backToCurrent();

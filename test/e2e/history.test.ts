@@ -154,16 +154,24 @@ describe('the version history', () => {
     const versions = one.getByRole('region', { name: 'Version history' });
     const number = async () =>
       Number(/^Version (\d+)/.exec((await versionLine(one))!)![1]);
-    const goTo = async (n: number) => {
+    // Restores version n, whose preview says first what else the restore changes
+    // (a conflict's values in the order the document keeps them).
+    const goTo = async (n: number, says: RegExp) => {
       await versions.getByRole('slider').focus();
       await one.keyboard.press('Home');
       for (let v = 1; v < n; v++) await one.keyboard.press('ArrowRight');
       await expect
         .poll(() => versionLine(one))
         .toMatch(new RegExp(`^Version ${n} of `));
-      await versions
-        .getByRole('button', { name: 'Restore this version' })
-        .click();
+      const restore = versions.getByRole('button', {
+        name: 'Restore this version',
+      });
+      await expect
+        .poll(() => restore.getAttribute('aria-describedby'))
+        .toBeTruthy();
+      const described = await restore.getAttribute('aria-describedby');
+      expect(await one.locator(`#${described}`).textContent()).toMatch(says);
+      await restore.click();
     };
     // The titles the "Concurrent titles" group offers: none while there is one.
     const titles = async () => {
@@ -183,7 +191,10 @@ describe('the version history', () => {
     await allStoredAndSeen([one, two]);
     const conflicted = await number();
     // A restore over the conflict, undone: both titles again, the conflict open.
-    await goTo(drafted);
+    await goTo(
+      drafted,
+      /^Restoring settles the title, now in conflict between (“Plan A” and “Plan B”|“Plan B” and “Plan A”): it becomes “Draft”\.$/,
+    );
     await expect.poll(() => title(one).inputValue()).toBe('Draft');
     await expect.poll(() => documentText(one)).toBe('hello');
     await text(one).focus();
@@ -197,7 +208,10 @@ describe('the version history', () => {
       .click();
     await expect.poll(() => title(one).inputValue()).toBe('Plan B');
     await expect.poll(titles).toEqual([]);
-    await goTo(conflicted);
+    await goTo(
+      conflicted,
+      /^Restoring brings back (“Plan A” and “Plan B”|“Plan B” and “Plan A”) for the title, kept side by side until one is picked \(now “Plan B”\)\.$/,
+    );
     await expect.poll(titles).toEqual(['Plan A', 'Plan B']);
     // Written by one tab, not raced by it.
     const restored = `title: 2 values restored together by ${await tabLabel(one)}`;
