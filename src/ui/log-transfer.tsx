@@ -23,10 +23,12 @@ export function LogTransfer() {
       </button>
       <label class="import">
         <span class="label">Import log</span>
+        {/* The same for the file input (QA pass 8): it opens no picker meanwhile. */}
         <input
           type="file"
           accept=".jsonl,application/jsonl,application/x-ndjson,text/plain"
-          disabled={!!running}
+          aria-disabled={!!running}
+          onClick={(e) => running && e.preventDefault()}
           onChange={(e) => {
             const input = e.target as HTMLInputElement;
             const file = input.files?.[0];

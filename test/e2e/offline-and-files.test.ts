@@ -217,10 +217,18 @@ describe('export and import', () => {
           { cause: error },
         );
       });
+    // Chosen by keyboard, the file input keeps the focus through the import: a
+    // disabled input lost it to the page.
+    await copy.getByLabel('Import log').focus();
     await copy.getByLabel('Import log').setInputFiles(file);
     await expect
       .poll(() => importResult(copy).textContent(), { timeout: 10_000 })
       .toMatch(`0 new, ${lines.length} already here`);
+    expect(
+      await copy.evaluate(
+        () => (document.activeElement as HTMLInputElement).type,
+      ),
+    ).toBe('file');
     await copy.getByRole('button', { name: 'Verify log' }).click();
     await expect
       .poll(() => importResult(copy).textContent(), { timeout: 10_000 })
