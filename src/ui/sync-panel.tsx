@@ -90,6 +90,17 @@ export function SyncPanel() {
     focusNext.value = undefined;
     target.focus();
   });
+  // Joined (by the dialog, from this panel or from a link opened): the field that
+  // asked is gone, and focus with it, to the page. It goes to the share link now
+  // shown, unless it is somewhere already (another tab's join moves this one too).
+  const wasSyncing = useRef(!!config);
+  useLayoutEffect(() => {
+    const joined = !wasSyncing.current && !!config;
+    wasSyncing.current = !!config;
+    const lost =
+      !document.activeElement || document.activeElement === document.body;
+    if (joined && lost) link.current?.focus();
+  }, [config]);
   return (
     <section class="sync" aria-label="Sync">
       <h2>Sync</h2>
@@ -198,32 +209,39 @@ export function SyncPanel() {
           >
             Share with another device
           </button>
-          <label>
-            <span class="label">Join with a share link</span>
-            <input
-              ref={joinField}
-              type="url"
-              value={draft.value}
-              onInput={(e) =>
-                (draft.value = (e.target as HTMLInputElement).value)
-              }
-            />
-          </label>
-          <button
-            type="button"
-            disabled={!draft.value}
-            onClick={() =>
+          {/* A form: Enter in the field joins, as the button does. The link is
+              checked by the page, which says what is wrong with it, not by the
+              browser's own URL check. */}
+          <form
+            class="join-form"
+            noValidate
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (!draft.value) return;
               attempt(async () => {
                 // The link's field has focus while the dialog asks, and again
                 // after it: this button goes disabled once the field is emptied.
                 joinField.current?.focus();
                 offerJoin(draft.value);
                 draft.value = '';
-              })
-            }
+              });
+            }}
           >
-            Join
-          </button>
+            <label>
+              <span class="label">Join with a share link</span>
+              <input
+                ref={joinField}
+                type="url"
+                value={draft.value}
+                onInput={(e) =>
+                  (draft.value = (e.target as HTMLInputElement).value)
+                }
+              />
+            </label>
+            <button type="submit" disabled={!draft.value}>
+              Join
+            </button>
+          </form>
         </div>
       )}
       {problem.value && <p class="problem">{problem.value}</p>}

@@ -293,7 +293,7 @@ describe('opening a share link', () => {
     await context.close();
   });
 
-  it('gives focus back to the link field when the dialog is cancelled, by its button or by Escape', async () => {
+  it('gives focus back to the link field when the dialog is cancelled, by its button or by Escape, and to the share link after a join by keyboard', async () => {
     const log = await createLog(home);
     const { context, page } = await openApp(home);
     const field = page
@@ -315,6 +315,21 @@ describe('opening a share link', () => {
       await expect.poll(focused).toBe('url');
     }
     expect(await storedRelay(page)).toBeNull();
+    // By keyboard alone: Enter in the field asks, Enter on Join joins, and focus
+    // goes to the share link now shown (the field that asked is gone).
+    await field.fill(`${home.url}/${fragment(log)}`);
+    await field.press('Enter');
+    await dialog(page).getByRole('button', { name: 'Join' }).waitFor();
+    await dialog(page).getByRole('button', { name: 'Join' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => dialog(page).count()).toBe(0);
+    await expect
+      .poll(() =>
+        page.evaluate(() =>
+          document.activeElement?.closest('label')?.textContent?.trim(),
+        ),
+      )
+      .toMatch(/^Share link/);
     await context.close();
   });
 
