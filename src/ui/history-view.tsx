@@ -125,6 +125,11 @@ export function HistoryView() {
     state?.view && view.value
       ? restoreChanges(state.view.fields, view.value.fields)
       : [];
+  const versionText = `Version ${count} of ${page.total}${
+    entry
+      ? `: ${nameOf(entry.author)} ${done(entry, count)}, ${dateTimeText(entry.time)}`
+      : ''
+  }`;
   // The past version's buttons go with it, and focus to the slider, at the latest.
   const backToCurrent = () => {
     looking.value = undefined;
@@ -140,17 +145,15 @@ export function HistoryView() {
           min={1}
           max={page.total}
           value={count}
+          // Read out as the slider moves: the version, who did what and when, not
+          // the bare number (QA pass 8).
+          aria-valuetext={versionText}
           onInput={(e) =>
             void lookAt(Number((e.target as HTMLInputElement).value))
           }
         />
       </label>
-      <p>
-        Version {count} of {page.total}
-        {entry
-          ? `: ${nameOf(entry.author)} ${done(entry, count)}, ${dateTimeText(entry.time)}`
-          : ''}
-      </p>
+      <p>{versionText}</p>
       <div class="jumps" role="group" aria-label="Jump in history">
         <button
           type="button"

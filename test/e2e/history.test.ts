@@ -53,6 +53,10 @@ describe('the version history', () => {
       name: 'Text at this version',
     });
     await expect.poll(() => past.inputValue()).toBe('First words.');
+    // A screen reader on the slider hears the version line, not a bare number.
+    expect(
+      await versions.getByRole('slider').getAttribute('aria-valuetext'),
+    ).toBe(await version());
     // Compared from the timeline, however far back.
     await timeline(one)
       .getByRole('listitem')
