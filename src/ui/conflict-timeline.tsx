@@ -602,13 +602,20 @@ export function ConflictTimeline() {
             </p>
           )}
           <ol class="conflicts" ref={list}>
-            {listed.slice(0, listedUpTo.value).map((c) => (
+            {listed.slice(0, listedUpTo.value).map((c, i) => (
               <li key={keyOf(c)} class={`conflict ${c.state}`}>
-                <span class="what">{describe(c)}</span>{' '}
+                <span class="what" id={`conflict-${i}-what`}>
+                  {describe(c)}
+                </span>{' '}
                 <span class="when">{spanText(c.from, c.to)}</span>{' '}
-                <span class="state">{stateOf(c)}</span>{' '}
+                <span class="state" id={`conflict-${i}-state`}>
+                  {stateOf(c)}
+                </span>{' '}
+                {/* Named "Compare" (DESIGN §12), described by its row: a list of
+                    "Compare", "Compare", "Compare" told a screen reader nothing. */}
                 <button
                   type="button"
+                  aria-describedby={`conflict-${i}-what conflict-${i}-state`}
                   onClick={(e) => {
                     opener = e.currentTarget;
                     focusWanted = true;

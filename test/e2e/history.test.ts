@@ -57,12 +57,22 @@ describe('the version history', () => {
     expect(
       await versions.getByRole('slider').getAttribute('aria-valuetext'),
     ).toBe(await version());
-    // Compared from the timeline, however far back.
-    await timeline(one)
+    // Compared from the timeline, however far back. Each "Compare" is described
+    // by its row, for a screen reader.
+    const compare = timeline(one)
       .getByRole('listitem')
       .filter({ hasText: 'title:' })
-      .getByRole('button', { name: 'Compare' })
-      .click();
+      .getByRole('button', { name: 'Compare' });
+    expect(
+      await compare.evaluate((button) =>
+        button
+          .getAttribute('aria-describedby')!
+          .split(' ')
+          .map((id) => document.getElementById(id)!.textContent)
+          .join(' '),
+      ),
+    ).toMatch(/^title: 2 concurrent values by .+ unresolved$/);
+    await compare.click();
     const comparison = one.getByRole('region', { name: 'Compare versions' });
     for (const side of ['Side 1', 'Side 2'])
       await expect
