@@ -37,6 +37,32 @@ export interface Plot {
   xName?: string;
 }
 
+/**
+ * A y axis's width in CSS px: its longest label, measured in the axis's font, with
+ * its ticks and gap (uPlot calls this again as the labels change; the second call
+ * of a layout pass keeps the first's answer, or the two would never settle).
+ */
+function labelledAxisSize(
+  u: uPlot,
+  values: string[] | null,
+  axisIdx: number,
+  cycleNum: number,
+): number {
+  const axis = u.axes[axisIdx]! as uPlot.Axis & { _size?: number };
+  if (cycleNum > 1 && axis._size !== undefined) return axis._size;
+  const ticks = (axis.ticks as { size?: number } | undefined)?.size ?? 10;
+  let size = ticks + (axis.gap ?? 5) + 4;
+  const longest = (values ?? []).reduce(
+    (a, v) => (String(v).length > a.length ? String(v) : a),
+    '',
+  );
+  if (longest) {
+    u.ctx.font = (axis.font as unknown as [string])[0];
+    size += u.ctx.measureText(longest).width / devicePixelRatio;
+  }
+  return Math.max(50, Math.ceil(size));
+}
+
 /** A chart's least width: narrower, its axes' labels would collide. */
 const MIN_CHART_WIDTH = 200;
 const CHART_HEIGHT = 200;
@@ -93,8 +119,12 @@ export function Chart({ plot }: { plot: Plot }) {
                     }
                   : {}),
               },
-          // The ticks yRange's top was chosen by: the top one is labelled.
-          { splits: (_u, _axis, min, max) => yTicks(min, max) },
+          // The ticks yRange's top was chosen by: the top one is labelled. As wide
+          // as its longest label: uPlot's 50 px cut "10,000" to "0,000".
+          {
+            splits: (_u, _axis, min, max) => yTicks(min, max),
+            size: labelledAxisSize,
+          },
         ],
         series: [
           {

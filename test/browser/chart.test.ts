@@ -82,6 +82,28 @@ describe('an insights chart', () => {
     expect(pixelsOf(canvas, [0xb3, 0x47, 0x00])).toBeGreaterThan(20);
   });
 
+  it('makes its y axis as wide as its longest label: 250,000 is not cut at the edge', async () => {
+    const canvas = await drawn({
+      x: [1, 2, 3],
+      series: [{ label: 'Events', values: [120_000, 250_000, 90_000] }],
+      bars: true,
+    });
+    // The labels' dark pixels, by column: none in the canvas's first columns,
+    // where a label too wide for its axis was cut ("0,000" for "10,000").
+    const { width, height } = canvas;
+    const { data } = canvas.getContext('2d')!.getImageData(0, 0, width, height);
+    const inked = (x: number) => {
+      for (let y = 0; y < height; y++) {
+        const i = 4 * (y * width + x);
+        if (data[i + 3]! > 100 && data[i]! + data[i + 1]! + data[i + 2]! < 300)
+          return true;
+      }
+      return false;
+    };
+    const first = Array.from({ length: width }, (_, x) => x).find(inked);
+    expect(first).toBeGreaterThan(2);
+  });
+
   it('marks nothing for a category of none: no point on the axis', async () => {
     const canvas = await drawn({
       x: [1, 2, 3, 4, 5],
