@@ -241,6 +241,16 @@ export function HistoryView() {
             aria-label="Text at this version"
             value={state.view?.text ?? 'Loading…'}
           />
+          {state.heads && state.heads.length > 1 && (
+            // Versions step through the events in one order; within a stretch of
+            // concurrent edits that order mixes sides no one had together (QA
+            // pass 8: "[A offline edit] [B " read as B's own text).
+            <p class="hint">
+              This version is inside a stretch of concurrent edits: it joins the{' '}
+              {state.heads.length} sides as they stood, which no writer saw
+              together.
+            </p>
+          )}
           {changes.length > 0 && (
             <ul id="restore-changes" class="restore-changes">
               {changes.map((line) => (

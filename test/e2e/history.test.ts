@@ -53,6 +53,15 @@ describe('the version history', () => {
       name: 'Text at this version',
     });
     await expect.poll(() => past.inputValue()).toBe('First words.');
+    // One version on, both renames and nothing that saw both: a version no writer
+    // saw, which says so; back again, it does not.
+    const joined =
+      'This version is inside a stretch of concurrent edits: it joins the 2 sides as they stood, which no writer saw together.';
+    await versions.getByRole('slider').press('ArrowRight');
+    await expect.poll(() => versions.textContent()).toContain(joined);
+    await versions.getByRole('slider').press('ArrowLeft');
+    await expect.poll(() => past.inputValue()).toBe('First words.');
+    await expect.poll(() => versions.textContent()).not.toContain(joined);
     // A screen reader on the slider hears the version line, not a bare number.
     expect(
       await versions.getByRole('slider').getAttribute('aria-valuetext'),
