@@ -206,6 +206,9 @@ function EventsTable() {
   if (more.value !== undefined && !loading.value && last + OVERSCAN >= total)
     queueMicrotask(() => void loadMore());
   const shownId = selected.value?.row.id;
+  // Beside the event's panel, which names its actor, the table drops that column:
+  // at 1600 px the summary, what each event did, was cut to 8 characters (QA pass 8).
+  const withPanel = !!selected.value;
   return (
     <div
       class="events-box"
@@ -213,7 +216,7 @@ function EventsTable() {
       onScroll={(e) => (scrollTop.value = (e.target as HTMLElement).scrollTop)}
     >
       <table
-        class="events"
+        class={withPanel ? 'events with-panel' : 'events'}
         aria-label="Events"
         aria-busy={loading.value}
         aria-rowcount={more.value === undefined ? total + 1 : -1}
@@ -221,7 +224,7 @@ function EventsTable() {
         <colgroup>
           <col class="time" />
           <col class="author" />
-          <col class="actor" />
+          {!withPanel && <col class="actor" />}
           <col class="stream" />
           <col class="type" />
           <col />
@@ -230,14 +233,14 @@ function EventsTable() {
           <tr aria-rowindex={1}>
             <th scope="col">Time</th>
             <th scope="col">Author</th>
-            <th scope="col">Actor</th>
+            {!withPanel && <th scope="col">Actor</th>}
             <th scope="col">Stream</th>
             <th scope="col">Type</th>
             <th scope="col">Summary</th>
           </tr>
         </thead>
         <tbody>
-          {first > 0 && <Spacer rows={first} />}
+          {first > 0 && <Spacer rows={first} columns={withPanel ? 5 : 6} />}
           {rows.slice(first, last).map((row, i) => (
             <tr
               key={row.id}
@@ -259,13 +262,15 @@ function EventsTable() {
               </td>
               {/* A cell cut to "…" says the whole of it on hover. */}
               <td title={row.author}>{row.author}</td>
-              <td class="mono">{row.actor}</td>
+              {!withPanel && <td class="mono">{row.actor}</td>}
               <td title={streamName(row.stream)}>{streamName(row.stream)}</td>
               <td>{row.type}</td>
               <td title={row.summary}>{row.summary}</td>
             </tr>
           ))}
-          {last < total && <Spacer rows={total - last} />}
+          {last < total && (
+            <Spacer rows={total - last} columns={withPanel ? 5 : 6} />
+          )}
         </tbody>
       </table>
       <p class="hint" aria-live="polite">
@@ -284,11 +289,14 @@ function EventsTable() {
  * Given as a number, the height was dropped (Preact 11 adds no unit), and the table
  * could not be scrolled past the rows drawn, nor the next pages read.
  */
-function Spacer(props: { rows: number }) {
+function Spacer(props: { rows: number; columns: number }) {
   return (
     <tr aria-hidden="true" class="spacer">
       {/* In px: Preact 11 no longer adds the unit to a number (which was ignored). */}
-      <td colSpan={6} style={{ height: `${props.rows * ROW_HEIGHT}px` }} />
+      <td
+        colSpan={props.columns}
+        style={{ height: `${props.rows * ROW_HEIGHT}px` }}
+      />
     </tr>
   );
 }

@@ -308,6 +308,22 @@ describe('the event explorer', () => {
     });
     expect(widths.longest).toBe(true);
     expect(widths.summary).toBeGreaterThan(widths.stream!);
+    // Beside an event's panel on a wide screen, the summary keeps room to be read:
+    // the panel names the actor, whose column goes.
+    await page.setViewportSize({ width: 1600, height: 1000 });
+    await table
+      .getByRole('button', { name: /^Open event / })
+      .first()
+      .click();
+    await page.getByRole('region', { name: 'Event', exact: true }).waitFor();
+    const beside = await table.evaluate((el) =>
+      [...el.querySelectorAll('thead th')].map((th) => [
+        th.textContent,
+        th.getBoundingClientRect().width,
+      ]),
+    );
+    expect(beside.map(([name]) => name)).not.toContain('Actor');
+    expect(Object.fromEntries(beside).Summary).toBeGreaterThan(200);
     await context.close();
   });
 });
