@@ -1,10 +1,14 @@
 import type { Log, ProjectionHandle, Store } from '../src/index.ts';
 import { DOC_PREFIX } from '../src/doc/doc-events.ts';
+import type { DocConflict } from '../src/doc/doc-conflicts.ts';
 import {
   insightsOf,
   insightsProjection,
+  mayHaveDeletionConflicts,
+  type ConflictPoint,
   type InsightsState,
 } from '../src/doc/insights.ts';
+import { timeOf } from '../src/log/event-time.ts';
 import { projectionKeyOf } from '../src/log/projections.ts';
 import type { InsightsService } from '../src/contract/index.ts';
 
@@ -27,6 +31,11 @@ export function createInsightsService(
   log: Log,
   store: Store,
   onIgnoredError: (error: unknown) => void = () => undefined,
+  /**
+   * A document's conflicts, as its timeline lists them: where the insights take
+   * deletions made while another writer edited (`mayHaveDeletionConflicts`).
+   */
+  conflictsOf?: (docId: string) => Promise<DocConflict[]>,
 ): InsightsService {
   let projection: Promise<ProjectionHandle<InsightsState>> | undefined;
   const insights = insightsProjection();
@@ -50,7 +59,38 @@ export function createInsightsService(
   return {
     async insights(docId) {
       const { state } = await kept();
-      return insightsOf(state, docId === undefined ? undefined : [docId]);
+      const scope = docId === undefined ? undefined : [docId];
+      const data = insightsOf(state, scope);
+      if (!conflictsOf) return data;
+      const deletions: ConflictPoint[] = [];
+      for (const id of mayHaveDeletionConflicts(state, scope))
+        for (const c of await conflictsOf(id))
+          if (c.kind === 'deleted') deletions.push(await pointOf(log, id, c));
+      if (deletions.length === 0) return data;
+      // By time, as insightsOf orders them; those without one first.
+      const at = (p: ConflictPoint) => Date.parse(p.time) || -Infinity;
+      data.conflicts = [...data.conflicts, ...deletions].sort(
+        (a, b) => at(a) - at(b),
+      );
+      return data;
     },
   };
+}
+
+/** A deletion conflict of the timeline as the insights plot it. */
+async function pointOf(
+  log: Log,
+  docId: string,
+  c: DocConflict,
+): Promise<ConflictPoint> {
+  const point: ConflictPoint = {
+    docId,
+    time: c.from,
+    kind: 'deletion',
+    state: c.state === 'unresolved' ? 'unresolved' : 'resolved',
+  };
+  const resolver = c.resolvedBy && (await log.get(c.resolvedBy));
+  const after = resolver ? timeOf(resolver.time) - timeOf(c.to) : NaN;
+  if (Number.isFinite(after)) point.resolvedAfter = Math.max(0, after);
+  return point;
 }

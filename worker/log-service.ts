@@ -120,7 +120,12 @@ export function createLogService(
       subscriptions: new Map(),
       documents,
       explorer: createExplorerService(log, store, authorships, onIgnoredError),
-      insights: createInsightsService(log, store, onIgnoredError),
+      insights: createInsightsService(
+        log,
+        store,
+        onIgnoredError,
+        async (docId) => (await documents.documentFacts(docId)).conflicts,
+      ),
     };
   }
 

@@ -1017,7 +1017,8 @@ function countedOf(all: Map<number, number[]>, client: number): number[] {
 }
 
 /** The kinds of conflict the insights tell apart. */
-export type ConflictKind = 'register' | 'overlapping text' | 'auto-merged';
+export type ConflictKind =
+  'register' | 'overlapping text' | 'auto-merged' | 'deletion';
 
 /** One conflict as the insights plot it: one the document's timeline lists. */
 export interface ConflictPoint {
@@ -1052,6 +1053,29 @@ export interface InsightsData {
   busiestDocuments: { docId: string; events: number }[];
   /** Events written in each hour of the day (0–23, UTC). */
   busiestHours: { hour: number; events: number }[];
+}
+
+/**
+ * Of `docIds` (every document when undefined), those whose deletion may have been
+ * made while another writer edited: deletion's field was written, and the stream
+ * forked at some time. The timeline's `deleted` conflicts are found in the conflict
+ * index, among the concurrent events around a delete (`deleteConflicts`); a fold
+ * that keeps only recent events cannot tell whether a delete saw an edit made on
+ * another side of a fork, so the insights take those conflicts from the document,
+ * and only for these documents: most deleted documents had one writer.
+ */
+export function mayHaveDeletionConflicts(
+  state: InsightsState,
+  docIds?: readonly string[],
+): string[] {
+  return [...state]
+    .filter(
+      ([docId, doc]) =>
+        (docIds === undefined || docIds.includes(docId)) &&
+        doc.fields.has(DELETED_FIELD) &&
+        doc.episodes.count > 0,
+    )
+    .map(([docId]) => docId);
 }
 
 /** The insights of `docIds` (every document when undefined) from the projection's state. */

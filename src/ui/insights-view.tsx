@@ -91,7 +91,12 @@ function Figures({ data: d }: { data: InsightsData }) {
   const count = new Map(
     d.edits.map((e) => [`${e.hour}\n${e.author}`, e.count]),
   );
-  const kinds: ConflictKind[] = ['register', 'overlapping text', 'auto-merged'];
+  const kinds: ConflictKind[] = [
+    'register',
+    'overlapping text',
+    'auto-merged',
+    'deletion',
+  ];
   const conflictHours = [
     ...new Set(d.conflicts.map((c) => floorHour(Date.parse(c.time)))),
   ].sort((a, b) => a - b);
