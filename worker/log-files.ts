@@ -3,6 +3,7 @@ import { concatBytes, countNewlines } from '../src/log/line-writer.ts';
 
 import type { Progress } from '../src/contract/files.ts';
 import { ImportError } from '../src/log/errors.ts';
+import { MAX_LINE_LENGTH } from '../src/log/jsonl.ts';
 
 /** Chunks gathered into one Blob part: few parts (each costs a copy into the browser's blob store), never the whole log. */
 const PART_BYTES = 8 << 20;
@@ -50,7 +51,10 @@ async function* linesOf(
 ): AsyncIterable<string> {
   const reader = file.stream().getReader();
   const utf8 = new TextDecoder('utf-8', { fatal: true });
-  let rest: Uint8Array = new Uint8Array(0);
+  // The start of a line read so far, in the parts it came in: joined once its end
+  // comes, not at every read (a 60 MB line was copied again with each part).
+  let rest: Uint8Array[] = [];
+  let restBytes = 0;
   let line = 1; // of the first line in `rest`
   let read = 0;
   let lastReport = 0;
@@ -91,19 +95,30 @@ async function* linesOf(
       // worker answer its supervisor's pings while it parses a large file.
       await new Promise((r) => setTimeout(r, 0));
     }
-    const bytes = rest.length === 0 ? value : concatBytes([rest, value]);
-    const last = bytes.lastIndexOf(0x0a);
-    if (last < 0) {
-      rest = bytes;
+    if (value.lastIndexOf(0x0a) < 0) {
+      rest.push(value);
+      restBytes += value.length;
+      // A character is at most 3 UTF-8 bytes a UTF-16 unit: past 3 × the limit
+      // the line is too long whatever it holds. Said now, not after reading the
+      // rest of it (a 60 MB line held the import, and the typing queued behind
+      // it, for 7 s before the refusal).
+      if (restBytes > 3 * MAX_LINE_LENGTH)
+        throw new ImportError(
+          line,
+          `the line is over ${3 * MAX_LINE_LENGTH} bytes, more than the limit of ${MAX_LINE_LENGTH} characters`,
+        );
       continue;
     }
+    const bytes = rest.length === 0 ? value : concatBytes([...rest, value]);
+    const last = bytes.lastIndexOf(0x0a);
     // Whole lines: no character is cut between two reads.
     const lines = decode(bytes.subarray(0, last)).split('\n');
     line += lines.length;
-    rest = bytes.slice(last + 1);
+    rest = last + 1 < bytes.length ? [bytes.slice(last + 1)] : [];
+    restBytes = bytes.length - last - 1;
     yield* lines;
   }
-  if (rest.length > 0) yield decode(rest);
+  if (restBytes > 0) yield decode(concatBytes(rest));
   onProgress({ phase: 'saving', done: 0, total: 1 });
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ImportError, openLog } from '../../src/index.ts';
+import { MAX_LINE_LENGTH } from '../../src/log/jsonl.ts';
 import { importFromFile } from '../../worker/log-files.ts';
 import { collect } from '../support/records.ts';
 
@@ -41,6 +42,25 @@ describe('importing a file', () => {
     expect(error).toBeInstanceOf(ImportError);
     expect(error).toMatchObject({ line: 2 });
     expect((error as Error).message).toMatch(/not UTF-8 text/);
+    expect(await log.versionVector()).toEqual({});
+  });
+
+  it('refuses a line past any event’s length as soon as it has read that much, naming it, and stores nothing', async () => {
+    const bytes = await exported();
+    // A fourth line of 40 MiB, in 1 MiB parts: refused once 3 × the limit is read.
+    const part = new Uint8Array(1 << 20).fill(0x78);
+    const file = new Blob([bytes, ...Array.from({ length: 40 }, () => part)]);
+    let read = 0;
+    const log = await openLog({ actor: 'reader' });
+    const error = await importFromFile(log, file, (p) => {
+      if (p.phase === 'reading') read = p.done;
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ImportError);
+    expect(error).toMatchObject({ line: 4 });
+    expect((error as Error).message).toMatch(
+      /over the limit|more than the limit/,
+    );
+    expect(read).toBeLessThan(3 * MAX_LINE_LENGTH + (2 << 20));
     expect(await log.versionVector()).toEqual({});
   });
 });
