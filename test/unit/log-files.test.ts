@@ -49,7 +49,10 @@ describe('importing a file', () => {
     const bytes = await exported();
     // A fourth line of 40 MiB, in 1 MiB parts: refused once 3 × the limit is read.
     const part = new Uint8Array(1 << 20).fill(0x78);
-    const file = new Blob([bytes, ...Array.from({ length: 40 }, () => part)]);
+    const file = new Blob([
+      new Uint8Array(bytes),
+      ...Array.from({ length: 40 }, () => part),
+    ]);
     let read = 0;
     const log = await openLog({ actor: 'reader' });
     const error = await importFromFile(log, file, (p) => {
