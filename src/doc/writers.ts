@@ -16,6 +16,18 @@ function partsOf(key: string): { actor: string; label: string } {
     : { actor: key.slice(0, cut), label: key.slice(cut + 1) };
 }
 
+/** Characters that set the direction of the text after them (Unicode's bidi controls). */
+const BIDI_CONTROL = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * A label that holds a bidi control, between first-strong-isolate and pop-directional-
+ * isolate: whatever it sets ends with the name. Labels come from other replicas, and
+ * "Mallory \u202Eevil" turned the words after it backwards wherever it was shown in
+ * a line ("…renamed the document" read "tnemucod eht demaner"; QA pass 9).
+ */
+const isolated = (label: string): string =>
+  BIDI_CONTROL.test(label) ? `\u2068${label}\u2069` : label;
+
 /** Keys grouped by what `name` gives them, in the order first given. */
 function groupBy(
   keys: string[],
@@ -68,5 +80,6 @@ export function writerNames(keys: Iterable<string>): Map<string, string> {
       [...same]
         .sort()
         .forEach((k, i) => names.set(k, `${names.get(k)} #${i + 1}`));
+  for (const [k, name] of names) names.set(k, isolated(name));
   return names;
 }

@@ -22,6 +22,20 @@ describe("a document's writers", () => {
     ]);
   });
 
+  it('keep a label’s bidi controls to the label: isolated, so the words after it read as written', () => {
+    const names = writerNames([
+      writerKey({ actor: 'm1', author: 'Mallory \u202Eevil' }),
+      writerKey({ actor: 'a1', author: 'Ana' }),
+      writerKey({ actor: 'r1', author: 'رامي' }),
+    ]);
+    expect([...names.values()]).toEqual([
+      '\u2068Mallory \u202Eevil\u2069',
+      'Ana',
+      // Right-to-left letters are no control: the name is left as it is.
+      'رامي',
+    ]);
+  });
+
   it('are told apart by as much of their actor as it takes, however alike the actors', () => {
     const same = 'x'.repeat(100);
     const names = writerNames([
