@@ -16,6 +16,7 @@ import {
   viewAt,
 } from './app-state.ts';
 import type { HistoryEntry } from '../doc/history-index.ts';
+import { BUTTON_SHOWN, CHOICE_SHOWN, clipped } from './clipped.ts';
 import { layOutLanes } from './dag-lanes.ts';
 import { looking } from './history-view.tsx';
 import { spanText } from './time-text.ts';
@@ -225,10 +226,11 @@ function Title(props: { before?: DocumentView; after?: DocumentView }) {
     <p class="side-title">
       Title:{' '}
       {before === after ? (
-        after
+        clipped(after, CHOICE_SHOWN)
       ) : (
         <>
-          <del>{before}</del> <ins>{after}</ins>
+          <del>{clipped(before, CHOICE_SHOWN)}</del>{' '}
+          <ins>{clipped(after, CHOICE_SHOWN)}</ins>
         </>
       )}
     </p>
@@ -474,7 +476,7 @@ function ComparisonBody({ chosen }: { chosen: Comparison }) {
                       void setField(side.pick!.field, side.pick!.value)
                     }
                   >
-                    Use “{shownValue(side.pick.value)}”
+                    Use “{clipped(shownValue(side.pick.value), BUTTON_SHOWN)}”
                   </button>
                 )}
                 {hasEdits(side.edits) && (

@@ -8,6 +8,7 @@ import {
   view,
 } from './app-state.ts';
 import { MAX_DELAY_MS, QUIET_MS } from './live-document.ts';
+import { BUTTON_SHOWN, CHOICE_SHOWN, clipped } from './clipped.ts';
 import { focusText } from './text-focus.ts';
 import { titlesOf } from '../doc/doc-events.ts';
 
@@ -184,7 +185,7 @@ export function TitleField() {
           <ul>
             {values.map((value, i) => (
               <li key={i}>
-                <q>{value}</q>{' '}
+                <q>{clipped(value, CHOICE_SHOWN)}</q>{' '}
                 <button
                   type="button"
                   onClick={() =>
@@ -199,7 +200,7 @@ export function TitleField() {
                     })
                   }
                 >
-                  Use “{value}”
+                  Use “{clipped(value, BUTTON_SHOWN)}”
                 </button>
               </li>
             ))}
