@@ -9,6 +9,7 @@ import {
 } from '../index.ts';
 import type { EventFilter } from '../log/event-filter.ts';
 import { documents } from './app-state.ts';
+import { conflictWords } from './conflict-words.ts';
 import {
   filter,
   follow,
@@ -363,8 +364,7 @@ function EventPanel() {
         <ul>
           {detail.conflicts.map((c) => (
             <li key={c.events.join()}>
-              {c.kind}, {c.state}, with {c.events.length - 1} other{' '}
-              {c.events.length === 2 ? 'event' : 'events'}
+              {conflictWords(c.events.length - 1, c.state, c.kind)}
             </li>
           ))}
         </ul>

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { conflictWords } from '../../src/ui/conflict-words.ts';
+
+describe('an event’s conflict, as the explorer says it', () => {
+  it('is said in words, not in the engine’s names', () => {
+    expect(conflictWords(2, 'resolved', 'concurrent-appends')).toBe(
+      'Written at the same time as 2 other events; joined by a later event',
+    );
+    expect(conflictWords(1, 'unresolved', 'concurrent-appends')).toBe(
+      'Written at the same time as 1 other event; not joined by a later event yet',
+    );
+    // A kind another replica's log names is said as it is.
+    expect(conflictWords(1, 'auto-merged', 'x-custom')).toBe(
+      'x-custom, with 1 other event; merged',
+    );
+  });
+});
