@@ -1032,9 +1032,17 @@ export interface ConflictPoint {
    * characters (the merged result is worth a look), 'auto-merged' where not.
    */
   kind: ConflictKind;
-  /** Resolved: one write replaced the field's values; for text, an event saw every side. */
-  state: 'unresolved' | 'resolved';
-  /** From its last concurrent event to the one that resolved it (ms). */
+  /**
+   * As the timeline says it: a register or a deletion is unresolved until a write
+   * replaces the values (or the delete); text is auto-merged, by Yjs, at once. The
+   * insights called text "unresolved" while its sides were unmerged, where the
+   * timeline beside them said "auto-merged" (QA pass 9).
+   */
+  state: 'unresolved' | 'resolved' | 'auto-merged';
+  /**
+   * From its last concurrent event to the one that resolved it (ms); for text, to
+   * the first event written having seen every side (none while the stream is forked).
+   */
   resolvedAfter?: number;
 }
 
@@ -1182,7 +1190,12 @@ function conflictsOf(
           : kind & OVERLAPPING
             ? 'overlapping text'
             : 'auto-merged',
-      state: Number.isNaN(resolvedAt) ? 'unresolved' : 'resolved',
+      state:
+        (kind & REGISTER) === 0
+          ? 'auto-merged'
+          : Number.isNaN(resolvedAt)
+            ? 'unresolved'
+            : 'resolved',
     };
     if (Number.isFinite(after)) point.resolvedAfter = Math.max(0, after);
     return point;

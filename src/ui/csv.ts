@@ -15,7 +15,7 @@ export const shownText = (cell: Cell): string | number =>
  * would run as a formula (starting with =, +, -, @, a tab or a carriage return)
  * is written with a leading apostrophe, as OWASP advises, so it opens as text.
  */
-export function toCsv(columns: string[], rows: Cell[][]): string {
+export function toCsv(columns: Cell[], rows: Cell[][]): string {
   const field = (shown: Cell) => {
     const cell = typeof shown === 'object' ? shown.csv : shown;
     const text =

@@ -18,16 +18,35 @@ const titleOf = (docId: string) => {
   const doc = documents.value.find((d) => d.docId === docId);
   if (!doc) return docId;
   const title = doc.title.join(' / ') || 'Untitled';
-  return doc.deleted ? `${title} (deleted)` : title;
+  // As the documents list says it: one deleted while another device edited it is
+  // still listed there, and asks which to keep.
+  return doc.deletionContested
+    ? `${title} (deleted while being edited)`
+    : doc.deleted
+      ? `${title} (deleted)`
+      : title;
 };
-const duration = (ms: number | undefined) =>
-  ms === undefined
-    ? 'unresolved'
-    : ms < 60_000
-      ? `${Math.round(ms / 1000)} s`
-      : ms < 3_600_000
-        ? `${Math.round(ms / 60_000)} min`
-        : `${(ms / 3_600_000).toFixed(1)} h`;
+/**
+ * How long a conflict took to resolve: in words on screen, in seconds in the CSV
+ * (which had "7 min" and "unresolved" in one column). Text that Yjs merged needed
+ * no resolving: a writer who happened to write again having seen both sides, minutes
+ * later, said nothing of it.
+ */
+function resolutionCell(c: InsightsData['conflicts'][number]): Cell {
+  if (c.state === 'auto-merged') return { shown: '—', csv: '' };
+  if (c.resolvedAfter === undefined) return { shown: 'unresolved', csv: '' };
+  return {
+    shown: duration(c.resolvedAfter),
+    csv: String(Math.round(c.resolvedAfter / 1000)),
+  };
+}
+
+const duration = (ms: number) =>
+  ms < 60_000
+    ? `${Math.round(ms / 1000)} s`
+    : ms < 3_600_000
+      ? `${Math.round(ms / 60_000)} min`
+      : `${(ms / 3_600_000).toFixed(1)} h`;
 
 async function load(): Promise<void> {
   const asked = scope.value;
@@ -121,13 +140,19 @@ function Figures({ data: d }: { data: InsightsData }) {
       <Figure
         name="Conflicts over time by kind"
         file="conflicts"
-        columns={['Time', 'Document', 'Kind', 'State', 'Time to resolution']}
+        columns={[
+          'Time',
+          'Document',
+          'Kind',
+          'State',
+          { shown: 'Time to resolution', csv: 'Time to resolution (s)' },
+        ]}
         rows={d.conflicts.map((c) => [
           timeCell(c.time),
           titleOf(c.docId),
           c.kind,
           c.state,
-          duration(c.resolvedAfter),
+          resolutionCell(c),
         ])}
         plot={{
           x: conflictHours,
@@ -214,7 +239,7 @@ const FROM_REPLICAS = new Set(['Author', 'Document']);
 function Figure(props: {
   name: string;
   file: string;
-  columns: string[];
+  columns: Cell[];
   rows: Cell[][];
   plot: Plot;
 }) {
@@ -247,8 +272,8 @@ function Figure(props: {
           <thead>
             <tr>
               {columns.map((c) => (
-                <th key={c} scope="col">
-                  {c}
+                <th key={shownText(c)} scope="col">
+                  {shownText(c)}
                 </th>
               ))}
             </tr>
@@ -260,7 +285,7 @@ function Figure(props: {
                   <td
                     key={k}
                     class={
-                      FROM_REPLICAS.has(columns[k]!)
+                      FROM_REPLICAS.has(String(shownText(columns[k]!)))
                         ? 'from-replica'
                         : undefined
                     }

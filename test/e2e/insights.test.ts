@@ -77,8 +77,12 @@ describe('insights', () => {
     // times, and each fork was counted as a conflict of its own.
     expect(conflicts).toHaveLength(listed);
     expect(conflicts[0]![1]).toBe('Measured');
-    // Both typed at the end of the text: the same place.
+    // Both typed at the end of the text: the same place. Merged by Yjs, as the
+    // timeline says: nothing for anyone to resolve.
     expect(conflicts.map((r) => r[2])).toContain('overlapping text');
+    expect(new Set(conflicts.map((r) => [r[3], r[4]].join(' ')))).toEqual(
+      new Set(['auto-merged —']),
+    );
     const size = await cells(one, 'Document size over time');
     expect(size.at(-1)![1]).toBe(String('Start. One here. Two here.'.length));
     expect(await insights(one).locator('canvas').count()).toBeGreaterThan(0);

@@ -104,19 +104,19 @@ describe('the insights projection', () => {
                 ),
             );
             expect(data.conflicts.length > 0).toBe(concurrent);
-            // Each opened when one of the document's events was written; a resolved
-            // one took a time (>= 0) to resolve, an open one has none yet.
+            // Each opened when one of the document's events was written; text
+            // is auto-merged, and took a time (>= 0) until an edit saw every side,
+            // none while the stream is forked.
             const times = new Set(events.map((ev) => ev.time));
             for (const c of data.conflicts) {
               expect(times).toContain(c.time);
-              expect(c.resolvedAfter === undefined).toBe(
-                c.state === 'unresolved',
-              );
+              expect(c.state).toBe('auto-merged');
               if (c.resolvedAfter !== undefined)
                 expect(c.resolvedAfter).toBeGreaterThanOrEqual(0);
             }
             expect(
-              data.conflicts.filter((c) => c.state === 'unresolved').length,
+              data.conflicts.filter((c) => c.resolvedAfter === undefined)
+                .length,
             ).toBe((await log.heads(`doc/${docId}`)).length > 1 ? 1 : 0);
             for (const name of names)
               expect(
@@ -426,7 +426,7 @@ describe('the insights projection', () => {
     it('typing at one place is overlapping text', async () => {
       expect(
         await kindOf(typeAt(end, [' One', ' two.']), typeAt(end, [' Three.'])),
-      ).toEqual([['overlapping text', 'resolved']]);
+      ).toEqual([['overlapping text', 'auto-merged']]);
     });
 
     it('typing in different paragraphs is auto-merged', async () => {
@@ -435,7 +435,7 @@ describe('the insights projection', () => {
           typeAt(() => 5, [' A', 'B']),
           typeAt(end, [' C', 'D']),
         ),
-      ).toEqual([['auto-merged', 'resolved']]);
+      ).toEqual([['auto-merged', 'auto-merged']]);
     });
 
     it('deleting the characters the other types beside is overlapping text', async () => {
@@ -444,7 +444,7 @@ describe('the insights projection', () => {
           (doc, text) => doc.editText(text.indexOf('Second'), 6, ''),
           typeAt((text) => text.indexOf(' one.'), [' long']),
         ),
-      ).toEqual([['overlapping text', 'resolved']]);
+      ).toEqual([['overlapping text', 'auto-merged']]);
     });
 
     it('finds the overlap when one side typed long before the other began', async () => {
@@ -456,7 +456,7 @@ describe('the insights projection', () => {
           await new Promise((r) => setTimeout(r, 5));
           await typeAt(end, [' late'])(doc, text);
         }),
-      ).toEqual([['overlapping text', 'resolved']]);
+      ).toEqual([['overlapping text', 'auto-merged']]);
     });
 
     it('compares the last of many edits one side made first, past those it forgot', async () => {
@@ -479,13 +479,13 @@ describe('the insights projection', () => {
           many,
           later((text) => text.length - 1),
         ),
-      ).toEqual([['overlapping text', 'resolved']]);
+      ).toEqual([['overlapping text', 'auto-merged']]);
       expect(
         await kindOf(
           many,
           later(() => 10),
         ),
-      ).toEqual([['auto-merged', 'resolved']]);
+      ).toEqual([['auto-merged', 'auto-merged']]);
     });
 
     it('a field set on both sides is a register conflict, open until a value is picked', async () => {
@@ -563,15 +563,15 @@ describe('the insights projection', () => {
       });
       const { conflicts } = insightsOf(handle.state);
       await handle.close();
-      return conflicts.map((c) => c.state);
+      return conflicts.map((c) => c.resolvedAfter !== undefined);
     };
     expect(await first.heads('doc/d')).toHaveLength(12);
-    expect(await project()).toEqual(['unresolved']);
+    expect(await project()).toEqual([false]);
     await (
       await openDocument(first, 'd', { author: 'A0' })
     ).editText(0, 0, '>');
     expect(await first.heads('doc/d')).toHaveLength(1);
-    expect(await project()).toEqual(['resolved']);
+    expect(await project()).toEqual([true]);
     await Promise.all(logs.map((l) => l.close()));
   });
 
