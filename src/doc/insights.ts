@@ -116,6 +116,8 @@ interface Recent {
   edits: Column;
   /** What the edits touched, as [client, from, to) triples (`touchesOf`). */
   spans: Column;
+  /** Per edit, its writer time (ms). */
+  times: number[];
 }
 
 /**
@@ -289,6 +291,7 @@ export function insightsProjection(): Projection<InsightsState> {
             ids: [],
             edits: column(),
             spans: column(),
+            times: [],
           },
         };
         state.set(docId, doc);
@@ -314,7 +317,8 @@ export function insightsProjection(): Projection<InsightsState> {
       return state;
     },
     snapshot: {
-      // v14: an overlapping text episode by the timeline's definition
+      // v15: an episode begins at the first edit of the sides the event that
+      // opened it had not seen (`recent.times`). v14: an overlapping text episode by the timeline's definition
       // (text-touches.ts): typing at the text's start or end touches it. v13: a
       // write replacing values another write replaced already resolves
       // nothing (one conflict resolved twice at once was counted twice). v12: a
@@ -322,7 +326,7 @@ export function insightsProjection(): Projection<InsightsState> {
       // went on within the pause (`sinceFrom`). v11: register
       // conflicts from the fields' live values, text episodes only where two
       // writers typed (`fields`, TEXT).
-      name: 'insights.v14',
+      name: 'insights.v15',
       every: 2000,
       encode: (state) => {
         const out = new Map<string, PackedInsights>();
@@ -431,6 +435,7 @@ function unpacked(doc: PackedInsights): DocumentInsights {
       ids: recent.ids,
       edits: column(recent.edits),
       spans: column(recent.spans),
+      times: recent.times,
     },
   };
 }
@@ -594,7 +599,8 @@ function followHeads(
     const covered = going
       ? Math.max(0, recent.ids.lastIndexOf(going.coveredFrom ?? ''))
       : recent.count;
-    for (let i = seen; i < covered; i++)
+    let earliestUnseen = NaN;
+    for (let i = seen; i < covered; i++) {
       touchEpisode(
         doc,
         edits.values[2 * i]!,
@@ -602,6 +608,13 @@ function followHeads(
         i === 0 ? 0 : edits.values[2 * i - 1]!,
         edits.values[2 * i + 1]!,
       );
+      earliestUnseen = earliest(earliestUnseen, recent.times[i]!);
+    }
+    // The other side's edits since the fork are of the episode: it began at the
+    // first of them, not at this one (a device offline for minutes that typed on
+    // sorts all its edits first; the episode was dated by the other's, QA pass 9).
+    const at = 3 * opened.index;
+    episodes.times[at] = earliest(episodes.times[at]!, earliestUnseen);
     if (!going || seen < covered)
       opened.coveredFrom = recent.ids[seen] ?? event.id;
   }
@@ -614,6 +627,7 @@ function followHeads(
     if (update)
       touchesOf(update, (client, from, to) => push3(spans, client, from, to));
     recent.ids.push(event.id);
+    recent.times.push(time);
     const e = reserve(edits, 2);
     e[edits.length++] = writer;
     e[edits.length++] = spans.length;
@@ -859,6 +873,7 @@ function forgetOldest(recent: Recent): void {
   const { edits, spans } = recent;
   const cut = edits.values[2 * drop - 1]!;
   recent.ids.splice(0, drop);
+  recent.times.splice(0, drop);
   spans.values.copyWithin(0, cut, spans.length);
   // What is past the end now is stale: nothing may read it as a touch.
   spans.values.fill(NaN, spans.length - cut, spans.length);

@@ -272,6 +272,35 @@ describe('the insights projection', () => {
     );
   });
 
+  it('dates an episode from the first edit of a side that typed offline before the other began, as the timeline does', async () => {
+    let now = Date.UTC(2026, 11, 6, 7, 27, 0);
+    const [a, b] = await Promise.all(
+      ['w0', 'w1'].map((actor) => openLog({ actor, now: () => now })),
+    );
+    await (
+      await openDocument(a!, 'd', { author: 'Ana' })
+    ).editText(0, 0, 'Start.');
+    await syncInto(b!, a!);
+    const ben = await openDocument(b!, 'd', { author: 'Ben' });
+    const first = now + 1000;
+    for (let i = 0; i < 40; i++) {
+      now += 1000;
+      await ben.editText(5, 0, `${i % 10}`);
+    }
+    now += 25_000;
+    await (await openDocument(a!, 'd', { author: 'Ana' })).editText(5, 0, 'A');
+    await syncInto(a!, b!);
+    const { conflicts: listed } = await (await openDocument(a!, 'd')).view();
+    const handle = await a!.project('insights', insightsProjection(), {
+      streams: 'doc/',
+    });
+    const { conflicts } = insightsOf(handle.state, ['d']);
+    await handle.close();
+    expect(conflicts.map((c) => Date.parse(c.time))).toEqual([first]);
+    expect(listed.map((c) => Date.parse(c.from))).toEqual([first]);
+    await Promise.all([a!.close(), b!.close()]);
+  });
+
   it('counts two replicas writing under one label as two writers, named as the timeline names them', async () => {
     const [a, b] = [
       await openLog({ actor: 'laptop-3kQ9x' }),
