@@ -48,6 +48,17 @@ async function syncInto(to: Log, from: Log) {
   await to.ingest(await collect(from.since(await to.versionVector())));
 }
 
+/** Document d's conflicts as its timeline lists them, and as the insights of `log` count them. */
+async function bothViews(log: Log) {
+  const { conflicts: listed } = await (await openDocument(log, 'd')).view();
+  const handle = await log.project('insights', insightsProjection(), {
+    streams: 'doc/',
+  });
+  const { conflicts } = insightsOf(handle.state, ['d']);
+  await handle.close();
+  return { listed, conflicts };
+}
+
 describe('the insights projection', () => {
   it('counts each document’s characters and each author’s edits as the documents hold them', async () => {
     await assertProperty(
@@ -172,14 +183,7 @@ describe('the insights projection', () => {
           }
           const [log] = logs as [Log];
           for (const other of logs.slice(1)) await syncInto(log, other);
-          const { conflicts: listed } = await (
-            await openDocument(log, 'd')
-          ).view();
-          const handle = await log.project('insights', insightsProjection(), {
-            streams: 'doc/',
-          });
-          const { conflicts } = insightsOf(handle.state, ['d']);
-          await handle.close();
+          const { listed, conflicts } = await bothViews(log);
           const count = (
             of: { kind: string; state: string }[],
             kind: (k: string) => boolean,
@@ -250,14 +254,7 @@ describe('the insights projection', () => {
           }
           const [log, other] = logs as [Log, Log];
           await syncInto(log, other);
-          const { conflicts: listed } = await (
-            await openDocument(log, 'd')
-          ).view();
-          const handle = await log.project('insights', insightsProjection(), {
-            streams: 'doc/',
-          });
-          const { conflicts } = insightsOf(handle.state, ['d']);
-          await handle.close();
+          const { listed, conflicts } = await bothViews(log);
           expect(
             conflicts.filter((c) => c.kind !== 'register').map((c) => c.kind),
           ).toEqual(
@@ -290,12 +287,7 @@ describe('the insights projection', () => {
     now += 25_000;
     await (await openDocument(a!, 'd', { author: 'Ana' })).editText(5, 0, 'A');
     await syncInto(a!, b!);
-    const { conflicts: listed } = await (await openDocument(a!, 'd')).view();
-    const handle = await a!.project('insights', insightsProjection(), {
-      streams: 'doc/',
-    });
-    const { conflicts } = insightsOf(handle.state, ['d']);
-    await handle.close();
+    const { listed, conflicts } = await bothViews(a!);
     expect(conflicts.map((c) => Date.parse(c.time))).toEqual([first]);
     expect(listed.map((c) => Date.parse(c.from))).toEqual([first]);
     await Promise.all([a!.close(), b!.close()]);
