@@ -1,13 +1,17 @@
 import type { Json } from '../index.ts';
+import { CHOICE_SHOWN, clipped } from './clipped.ts';
 
-/** A field's values as a person reads them: “A”, or “A” and “B”; a missing one as none. */
+/**
+ * A field's values as a person reads them: “A”, or “A” and “B”; a missing one as
+ * none. Each clipped, as values from other replicas are wherever they are choices.
+ */
 function valuesText(values: readonly Json[]): string {
   const quoted = values.map((v) =>
     typeof v === 'string'
-      ? `“${v}”`
+      ? `“${clipped(v, CHOICE_SHOWN)}”`
       : v === null
         ? 'nothing'
-        : JSON.stringify(v),
+        : clipped(JSON.stringify(v), CHOICE_SHOWN),
   );
   return quoted.length <= 1
     ? (quoted[0] ?? 'nothing')

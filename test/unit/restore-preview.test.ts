@@ -26,6 +26,15 @@ describe('what a restore changes besides the text, in words', () => {
     ]);
   });
 
+  it('clips a value another replica may have written at any length', () => {
+    const [line] = restoreChanges(
+      { title: ['H'.repeat(200_000)] },
+      { title: ['Short'] },
+    );
+    expect(line!.length).toBeLessThan(400);
+    expect(line).toContain('(200,000 characters)');
+  });
+
   it('says nothing of fields it leaves as they are, in any order, nor of deletion', () => {
     expect(
       restoreChanges(
