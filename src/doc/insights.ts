@@ -318,9 +318,10 @@ export function insightsProjection(): Projection<InsightsState> {
     },
     snapshot: {
       // v15: an episode begins at the first edit of the sides the event that
-      // opened it had not seen (`recent.times`). v14: an overlapping text episode by the timeline's definition
-      // (text-touches.ts): typing at the text's start or end touches it. v13: a
-      // write replacing values another write replaced already resolves
+      // opened it had not seen (`recent.times`). v14: an overlapping text
+      // episode by the timeline's definition (text-touches.ts): typing at the
+      // text's start or end touches it. v13: a write replacing values another
+      // write replaced already resolves
       // nothing (one conflict resolved twice at once was counted twice). v12: a
       // fork from the last episode joins it if an event since its end
       // went on within the pause (`sinceFrom`). v11: register
@@ -625,7 +626,9 @@ function followHeads(
     const { spans, edits } = recent;
     const from = spans.length;
     if (update)
-      touchesOf(update, (client, from, to) => push3(spans, client, from, to));
+      touchesOf(update, (client, start, end) =>
+        push3(spans, client, start, end),
+      );
     recent.ids.push(event.id);
     recent.times.push(time);
     const e = reserve(edits, 2);
