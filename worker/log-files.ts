@@ -105,7 +105,7 @@ async function* linesOf(
       if (restBytes > 3 * MAX_LINE_LENGTH)
         throw new ImportError(
           line,
-          `the line is over ${3 * MAX_LINE_LENGTH} bytes, more than the limit of ${MAX_LINE_LENGTH} characters`,
+          `the line is longer than ${(3 * MAX_LINE_LENGTH).toLocaleString('en-US')} bytes; a line holds at most ${MAX_LINE_LENGTH.toLocaleString('en-US')} characters`,
         );
       continue;
     }

@@ -1,6 +1,6 @@
 /**
- * The log's conflict an event is part of, in the words the timeline uses: "Written
- * at the same time as 2 other events; joined by a later one". Not the engine's
+ * The log's conflict an event is part of, in words: "One of 3 events on sides
+ * written at the same time; joined by a later event". Not the engine's
  * names ("concurrent-appends, resolved"), a third vocabulary beside the timeline's
  * and the insights' (QA pass 9). A kind another replica's log may name is said as it is.
  */
@@ -9,11 +9,13 @@ export function conflictWords(
   state: string,
   kind: string,
 ): string {
-  const events = others === 1 ? '1 other event' : `${others} other events`;
+  // The group is every event on the sides since their fork point: this event's
+  // own later ones on its side too, so not "written at the same time as" each.
+  const events = `${others + 1} events`;
   const what =
     kind === 'concurrent-appends'
-      ? `Written at the same time as ${events}`
-      : `${kind}, with ${events}`;
+      ? `One of ${events} on sides written at the same time`
+      : `${kind}, one of ${events}`;
   return state === 'unresolved'
     ? `${what}; not joined by a later event yet`
     : state === 'auto-merged'

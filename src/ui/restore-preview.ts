@@ -7,11 +7,13 @@ import { CHOICE_SHOWN, clipped } from './clipped.ts';
  */
 function valuesText(values: readonly Json[]): string {
   const quoted = values.map((v) =>
-    typeof v === 'string'
-      ? `“${clipped(v, CHOICE_SHOWN)}”`
-      : v === null
-        ? 'nothing'
-        : clipped(JSON.stringify(v), CHOICE_SHOWN),
+    v === ''
+      ? 'empty'
+      : typeof v === 'string'
+        ? `“${clipped(v, CHOICE_SHOWN)}”`
+        : v === null
+          ? 'nothing'
+          : clipped(JSON.stringify(v), CHOICE_SHOWN),
   );
   return quoted.length <= 1
     ? (quoted[0] ?? 'nothing')

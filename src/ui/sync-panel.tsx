@@ -244,7 +244,12 @@ export function SyncPanel() {
           </form>
         </div>
       )}
-      {problem.value && <p class="problem">{problem.value}</p>}
+      {/* Said when it comes: focus stays in the field, where nothing else changes. */}
+      {problem.value && (
+        <p class="problem" role="alert">
+          {problem.value}
+        </p>
+      )}
     </section>
   );
 }

@@ -36,14 +36,25 @@ export const NAME_KEY = 'forkline.name';
 /** The longest name kept: a label is shown beside every event. */
 export const MAX_NAME = 60;
 
-/** The name this profile's person gave (trimmed), or '' if none. */
+/**
+ * Characters that set the direction of the text after them: a name needs none (a
+ * right-to-left name reads right to left by its letters), and "Mallory \u202Eevil"
+ * turned the " (Tab 1)" the page writes after it backwards (QA pass 10).
+ */
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** `name` as a person's name is kept: no direction controls, trimmed, at most MAX_NAME. */
+const asName = (name: string) =>
+  name.replace(BIDI_CONTROLS, '').trim().slice(0, MAX_NAME);
+
+/** The name this profile's person gave, or '' if none. */
 export function personName(): string {
-  return (localStorage.getItem(NAME_KEY) ?? '').trim().slice(0, MAX_NAME);
+  return asName(localStorage.getItem(NAME_KEY) ?? '');
 }
 
-/** Keeps `name` (trimmed, at most MAX_NAME characters) as the person's; '' forgets it. */
+/** Keeps `name` (as `asName` keeps it) as the person's; '' forgets it. */
 export function setPersonName(name: string): void {
-  const kept = name.trim().slice(0, MAX_NAME);
+  const kept = asName(name);
   if (kept) localStorage.setItem(NAME_KEY, kept);
   else localStorage.removeItem(NAME_KEY);
 }

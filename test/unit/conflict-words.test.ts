@@ -4,14 +4,14 @@ import { conflictWords } from '../../src/ui/conflict-words.ts';
 describe('an event’s conflict, as the explorer says it', () => {
   it('is said in words, not in the engine’s names', () => {
     expect(conflictWords(2, 'resolved', 'concurrent-appends')).toBe(
-      'Written at the same time as 2 other events; joined by a later event',
+      'One of 3 events on sides written at the same time; joined by a later event',
     );
     expect(conflictWords(1, 'unresolved', 'concurrent-appends')).toBe(
-      'Written at the same time as 1 other event; not joined by a later event yet',
+      'One of 2 events on sides written at the same time; not joined by a later event yet',
     );
     // A kind another replica's log names is said as it is.
     expect(conflictWords(1, 'auto-merged', 'x-custom')).toBe(
-      'x-custom, with 1 other event; merged',
+      'x-custom, one of 2 events; merged',
     );
   });
 });

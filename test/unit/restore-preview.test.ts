@@ -21,6 +21,9 @@ describe('what a restore changes besides the text, in words', () => {
     ).toEqual([
       'Restoring brings back “Plan A” and “Plan B” for the title, kept side by side until one is picked (now “Plan B”).',
     ]);
+    expect(restoreChanges({ title: ['Alpha'] }, { title: [''] })).toEqual([
+      'Restoring sets the title to “Alpha” (now empty).',
+    ]);
     expect(restoreChanges({}, { status: ['done'] })).toEqual([
       'Restoring clears the field “status” (now “done”).',
     ]);
