@@ -64,6 +64,8 @@ export interface ChildRelayOptions {
   /** Runs the relay under `ulimit -f` of this many KiB: writes past it fail with EFBIG. */
   fileSizeLimitKiB?: number;
   port?: number;
+  /** Caps the relay's JavaScript heap (`--max-old-space-size`), as an operator would. */
+  heapMiB?: number;
 }
 
 /** Starts a relay in a child process with --expose-gc, listening on 127.0.0.1. */
@@ -77,6 +79,12 @@ export async function startChildRelay(
     RELAY_OPTIONS: JSON.stringify(options),
     RELAY_PORT: String(child.port ?? 0),
   };
+  const flags = [
+    '--expose-gc',
+    ...(child.heapMiB === undefined
+      ? []
+      : [`--max-old-space-size=${child.heapMiB}`]),
+  ];
   const stdio: ['ignore', 'inherit', 'inherit', 'ipc'] = [
     'ignore',
     'inherit',
@@ -89,7 +97,7 @@ export async function startChildRelay(
       ? spawn(
           process.execPath,
           [
-            '--expose-gc',
+            ...flags,
             // FORKLINE_RELAY_PROFILE_DIR: a CPU profile of the relay, written as it exits.
             ...(process.env.FORKLINE_RELAY_PROFILE_DIR
               ? [
@@ -105,8 +113,9 @@ export async function startChildRelay(
           'bash',
           [
             '-c',
-            `trap '' XFSZ; ulimit -f ${child.fileSizeLimitKiB}; exec "$0" --expose-gc "$1"`,
+            `trap '' XFSZ; ulimit -f ${child.fileSizeLimitKiB}; exec "$0" "$@"`,
             process.execPath,
+            ...flags,
             file,
           ],
           { env, stdio },
