@@ -31,7 +31,7 @@ import {
   type HeldBlocks,
 } from '../src/doc/authorship-blocks.ts';
 import { checkStream } from '../src/log/validate.ts';
-import { followsOnAsText } from '../src/doc/doc-events.ts';
+import { followsOnAsText, restoredFromOf } from '../src/doc/doc-events.ts';
 import type {
   DocumentFacts,
   DocumentService,
@@ -232,6 +232,18 @@ export function createDocumentService(
       };
     },
     historyJump: async (docId, jump) => (await history(docId)).jump(jump),
+    async restoredVersion(docId, id) {
+      const restore = typeof id === 'string' ? await log.get(id) : undefined;
+      const from = restore && restoredFromOf(restore);
+      if (!from || restore.stream !== streamOfDoc(docId)) return undefined;
+      const heads = [];
+      for (const head of from) {
+        const event = await log.get(head);
+        if (event?.stream !== restore.stream) return undefined;
+        heads.push(event);
+      }
+      return (await history(docId)).versionOf(heads);
+    },
     async authorship(docId, at, since) {
       const index = await authorshipOf(docId);
       const { authors, blocks } = await readTextAt(

@@ -331,6 +331,8 @@ export function createLogService(
       (await documents()).historyVersion(docId, count),
     historyJump: async (docId, jump) =>
       (await documents()).historyJump(docId, jump),
+    restoredVersion: async (docId, id) =>
+      (await documents()).restoredVersion(docId, id),
     authorship: async (docId, at) => (await documents()).authorship(docId, at),
     // A person waits on these: a document folding meanwhile pauses for them.
     queryEvents: (filter, page) =>

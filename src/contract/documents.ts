@@ -144,6 +144,12 @@ export interface DocumentService {
   /** The version (an event count) a jump in the history goes to; undefined when none. */
   historyJump(docId: string, jump: HistoryJump): Promise<number | undefined>;
   /**
+   * The version (an event count, as the history counts now) that the restore `id`
+   * made current again; undefined when `id` is no restore of the document, or names
+   * no version of its history exactly.
+   */
+  restoredVersion(docId: string, id: EventId): Promise<number | undefined>;
+  /**
    * Who wrote each run of the text at `at` (the current heads when omitted), in
    * blocks of lines, and each writer's characters in it, inserted and deleted.
    * `since`: the id of the last answer the page holds; blocks the same as that

@@ -1,5 +1,6 @@
 import { fromBase64Url } from '../log/base64url.ts';
 import type { EventId, Json, LogEvent } from '../log/types.ts';
+import { LIMITS } from '../log/validate.ts';
 
 /** The document model's event types (one document = one stream `doc/<id>`). */
 export const TEXT_EDITED = 'doc.text.edited';
@@ -38,6 +39,20 @@ export const docIdOf = (stream: string) => stream.slice(DOC_PREFIX.length);
 
 const isIdList = (v: unknown): v is EventId[] =>
   Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/**
+ * The heads a restore made current (`RestoreData.from`), sorted; undefined for any
+ * other event, and for another replica's restore that names no list of ids, or more
+ * of them than an event may have parents (a version's heads are some event's
+ * parents-to-be). Said in the history, never folded.
+ */
+export function restoredFromOf(event: LogEvent): EventId[] | undefined {
+  if (event.type !== VERSION_RESTORED) return undefined;
+  const from = (event.data as { from?: unknown } | null)?.from;
+  if (!isIdList(from) || from.length === 0 || from.length > LIMITS.maxParents)
+    return undefined;
+  return [...new Set(from)].sort();
+}
 
 /**
  * The register writes an event makes, or [] for events that set no field. Events

@@ -808,6 +808,35 @@ export class HistoryIndex {
     });
   }
 
+  /**
+   * The version whose heads are exactly `heads` (events given by canonical key):
+   * the count up to the latest of them, which that version ends with. Undefined
+   * when one is not in this history, or when they are not some version's heads (a
+   * restore through the API may name any events).
+   */
+  async versionOf(
+    heads: readonly Pick<LogEvent, 'hlc' | 'id'>[],
+  ): Promise<number | undefined> {
+    let version = 0;
+    for (const key of heads) {
+      const at = await this.placeOf(key);
+      const held = await this.reading(
+        at,
+        at + 1,
+        () => at < this.total && this.field(at, 'id') === key.id,
+      );
+      if (!held) return undefined;
+      version = Math.max(version, at + 1);
+    }
+    if (version === 0) return undefined;
+    const same = (await this.heads(version)).sort();
+    const named = heads.map((h) => h.id).sort();
+    return same.length === named.length &&
+      same.every((id, i) => id === named[i])
+      ? version
+      : undefined;
+  }
+
   /** The version a jump goes to, or undefined when there is none that way. */
   async jump(jump: HistoryJump): Promise<number | undefined> {
     if (jump.to === 'time') {

@@ -406,6 +406,15 @@ export async function historyJump(
   return (await started).historyJump(doc.docId, jump);
 }
 
+/** The version the restore `id` of the open document made current again (its history's count). */
+export async function restoredVersionOf(
+  id: EventId,
+): Promise<number | undefined> {
+  const doc = current.value;
+  if (!doc) return undefined;
+  return (await started).restoredVersion(doc.docId, id);
+}
+
 export async function openDoc(docId: string): Promise<void> {
   // At once, the page shows a document opening: the one before it takes no more
   // typing (a title typed right after a click renamed the document left behind).

@@ -8,6 +8,7 @@ import {
   historyJump,
   historyVersion,
   restoreVersion,
+  restoredVersionOf,
   showHistoryAround,
   view,
 } from './app-state.ts';
@@ -81,10 +82,41 @@ function fieldDone(field: string | undefined, first: boolean): string {
   return `set the field “${field}”`;
 }
 
-const done = (entry: HistoryEntry, version: number): string =>
-  entry.type === FIELD_SET
-    ? fieldDone(entry.field, version === 1)
-    : (DONE[entry.type] ?? `wrote ${entry.type}`);
+/**
+ * The versions restores made current again, by `${restore id} ${history length}`:
+ * asked again as the history grows, since another device's event synced late may
+ * sort into a version, which then is no version of the history any more. null: not
+ * known (yet), or the restore names no version of this history.
+ */
+const restoredVersions = signal(new Map<string, number | null>());
+
+/** The version the restore `entry` brought back, asked of the worker once per count. */
+function restoredVersion(entry: HistoryEntry, total: number): number | null {
+  const key = `${entry.id} ${total}`;
+  const known = restoredVersions.value.get(key);
+  if (known !== undefined) return known;
+  restoredVersions.value.set(key, null);
+  void restoredVersionOf(entry.id).then(
+    (version) => {
+      if (version === undefined) return;
+      const next = new Map(restoredVersions.value).set(key, version);
+      // Kept for the history lengths met lately only.
+      for (const old of [...next.keys()].slice(0, -64)) next.delete(old);
+      restoredVersions.value = next;
+    },
+    () => undefined,
+  );
+  return null;
+}
+
+const done = (entry: HistoryEntry, version: number, total: number): string => {
+  if (entry.type === FIELD_SET) return fieldDone(entry.field, version === 1);
+  if (entry.type === VERSION_RESTORED) {
+    const restored = restoredVersion(entry, total);
+    if (restored !== null) return `restored version ${restored}`;
+  }
+  return DONE[entry.type] ?? `wrote ${entry.type}`;
+};
 
 /**
  * Set to move focus to the history's slider, the version looked at, once drawn: a
@@ -127,7 +159,7 @@ export function HistoryView() {
       : [];
   const versionText = `Version ${count} of ${page.total}${
     entry
-      ? `: ${nameOf(entry.author)} ${done(entry, count)}, ${dateTimeText(entry.time)}`
+      ? `: ${nameOf(entry.author)} ${done(entry, count, page.total)}, ${dateTimeText(entry.time)}`
       : ''
   }`;
   // The past version's buttons go with it, and focus to the slider, at the latest.

@@ -36,6 +36,7 @@ const RETRIED_ON_RESTART = new Set<string>([
   'historyPage',
   'historyVersion',
   'historyJump',
+  'restoredVersion',
 ]);
 
 /**

@@ -106,13 +106,22 @@ describe('the version history', () => {
     // Restoring the version at the conflict makes its text current.
     await versions.getByRole('button', { name: 'Previous conflict' }).click();
     await expect.poll(() => past.inputValue()).toBe('First words.');
+    const restoring = /^Version (\d+) /.exec((await version()) ?? '')![1];
     await versions
       .getByRole('button', { name: 'Restore this version' })
       .click();
     for (const page of [one, two])
       await expect.poll(() => documentText(page)).toBe('First words.');
-    // The restore is an event of its own: a version after the latest one.
+    // The restore is an event of its own: a version after the latest one, which
+    // says which version it brought back.
     await expect.poll(version).not.toBe(latest);
+    await expect
+      .poll(version)
+      .toMatch(
+        new RegExp(
+          `: Tab \\d+ \\(\\w+ \\w+\\) restored version ${restoring}, `,
+        ),
+      );
     // Undone from the keyboard in the tab that restored: the restore, not that
     // tab's own older typing (the words it deleted were the other tab's).
     await text(one).focus();
@@ -304,7 +313,7 @@ describe('the version history', () => {
           .getByText(/^Version \d+ of \d+/)
           .textContent(),
       )
-      .toMatch(/restored a version/);
+      .toMatch(/restored version \d+, /);
     await context.close();
   });
 

@@ -33,7 +33,7 @@ const STREAM = STREAMS[0]!;
 
 describe("a document's history index", () => {
   it(
-    'serves the pages, heads and jumps of the whole history, kept current as events arrive in any order',
+    'serves the pages, heads, jumps and versions of the whole history, kept current as events arrive in any order',
     async () => {
       await assertProperty(
         fc.asyncProperty(
@@ -101,6 +101,8 @@ describe("a document's history index", () => {
                 if (whole.length > 0) {
                   await expectHeads(index, events, version);
                   await expectHeads(again, events, version);
+                  await expectVersionOf(index, events, version);
+                  await expectVersionOf(again, events, version);
                 }
                 // Jumps: to the next version ending with an event by that author.
                 const author = whole[start]?.author;
@@ -161,6 +163,23 @@ async function expectHeads(
       .filter((e) => !prefix.some((other) => other.parents.includes(e.id)))
       .map((e) => e.id)
       .sort(),
+  );
+}
+
+/**
+ * A version's heads name it (what a restore's line in the history says), and its
+ * last event alone names it only when it is the one head.
+ */
+async function expectVersionOf(
+  index: HistoryIndex,
+  events: LogEvent[],
+  version: number,
+): Promise<void> {
+  const byId = new Map(events.map((e) => [e.id, e]));
+  const heads = await index.heads(version);
+  expect(await index.versionOf(heads.map((id) => byId.get(id)!))).toBe(version);
+  expect(await index.versionOf([events[version - 1]!])).toBe(
+    heads.length === 1 ? version : undefined,
   );
 }
 
