@@ -48,6 +48,7 @@ export async function exportToBlob(
 async function* linesOf(
   file: Blob,
   onProgress: (p: Progress) => void,
+  signal: AbortSignal | undefined,
 ): AsyncIterable<string> {
   const reader = file.stream().getReader();
   const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -82,6 +83,7 @@ async function* linesOf(
   };
   for (;;) {
     const { value, done } = await reader.read();
+    signal?.throwIfAborted();
     if (done) break;
     read += value.length;
     if (read - lastReport > 1 << 20) {
@@ -135,15 +137,25 @@ type FileReaderSyncLike = new () => {
  * transaction cannot wait on an asynchronous read, and the worker may (workers have
  * `FileReaderSync`). Decoded as `linesOf` decodes them.
  */
-function* linesNow(file: Blob, Reader: FileReaderSyncLike): Iterable<string> {
+function* linesNow(
+  file: Blob,
+  Reader: FileReaderSyncLike,
+  signal: AbortSignal | undefined,
+): Iterable<string> {
   const reader = new Reader();
   const decoder = new TextDecoder();
   let rest = '';
+  // A cancel is thrown inside the import's transaction: it is aborted, nothing stored.
   for (let at = 0; at < file.size; at += SLICE_BYTES) {
     const bytes = reader.readAsArrayBuffer(file.slice(at, at + SLICE_BYTES));
     const lines = (rest + decoder.decode(bytes, { stream: true })).split('\n');
     rest = lines.pop()!;
-    yield* lines;
+    // Looked at line by line: the import stores a chunk of events between two
+    // reads of lines, and a slice holds tens of thousands of them.
+    for (const line of lines) {
+      signal?.throwIfAborted();
+      yield line;
+    }
   }
   rest += decoder.decode();
   if (rest) yield rest;
@@ -153,12 +165,15 @@ function* linesNow(file: Blob, Reader: FileReaderSyncLike): Iterable<string> {
  * Imports a JSON Lines file: every line is checked before anything is written (read
  * as a stream), then all events are stored in one transaction, or none (the file
  * read again, a chunk of events at a time, so memory stays flat whatever its size).
+ * `signal` cancels it while the file is read, in either pass: its reason is thrown,
+ * and nothing is stored.
  * @throws ImportError naming the line and the reason; the log is unchanged.
  */
 export function importFromFile(
   log: Log,
   file: Blob,
   onProgress: (p: Progress) => void,
+  signal?: AbortSignal,
 ): Promise<ImportResult> {
   const Reader = (globalThis as { FileReaderSync?: FileReaderSyncLike })
     .FileReaderSync;
@@ -168,10 +183,10 @@ export function importFromFile(
   return log.import(
     Reader
       ? {
-          lines: () => linesOf(file, onProgress),
-          again: () => linesNow(file, Reader),
+          lines: () => linesOf(file, onProgress, signal),
+          again: () => linesNow(file, Reader, signal),
         }
-      : linesOf(file, onProgress),
+      : linesOf(file, onProgress, signal),
     saved,
   );
 }

@@ -24,6 +24,7 @@ import { authorshipIndexes } from './authorship-indexes.ts';
 import { createInsightsService } from './insights-service.ts';
 import { openIdbStore, type IdbStore } from './idb-store.ts';
 import { exportToBlob, importFromFile } from './log-files.ts';
+import { IMPORT_CANCELLED } from '../src/contract/files.ts';
 import type {
   Delivery,
   DocumentFacts,
@@ -149,6 +150,8 @@ export function createLogService(
   }
 
   const documents = async () => (await ready()).documents;
+  /** The import under way: `cancelImport` aborts it. */
+  let importing: AbortController | undefined;
   return {
     async open(options = {}): Promise<Opened> {
       session ??= start(options);
@@ -299,8 +302,18 @@ export function createLogService(
       const s = await ready();
       return exportToBlob(s.log, (await s.store.replica()).lastPos, onProgress);
     },
-    importLog: (file, onProgress) =>
-      committing((s) => importFromFile(s.log, file, onProgress)),
+    async importLog(file, onProgress) {
+      const cancel = new AbortController();
+      importing = cancel;
+      try {
+        return await committing((s) =>
+          importFromFile(s.log, file, onProgress, cancel.signal),
+        );
+      } finally {
+        if (importing === cancel) importing = undefined;
+      }
+    },
+    cancelImport: async () => importing?.abort(new Error(IMPORT_CANCELLED)),
     listDocuments: async () => (await documents()).listDocuments(),
     setAuthor: async (author) => (await documents()).setAuthor(author),
     createDocument: async (title, docId) =>

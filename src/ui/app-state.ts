@@ -767,13 +767,20 @@ async function guarded(work: () => Promise<unknown>): Promise<void> {
 
 /** A running export or import, for the progress bar. */
 export const transfer = signal<
-  { label: string; done: number; total: number } | undefined
+  | {
+      kind: 'export' | 'import';
+      label: string;
+      done: number;
+      total: number;
+    }
+  | undefined
 >(undefined);
 export const transferResult = signal<string | undefined>(undefined);
 
-const progressOf = (label: string) =>
+const progressOf = (kind: 'export' | 'import', label: string) =>
   proxy((p: Progress) => {
     transfer.value = {
+      kind,
       label: p.phase === 'saving' ? `${label}: saving` : label,
       done: p.done,
       total: p.total,
@@ -785,9 +792,9 @@ export async function exportLog(): Promise<void> {
   const s = await started;
   await current.value?.live.flush();
   transferResult.value = undefined;
-  transfer.value = { label: 'Exporting', done: 0, total: 1 };
+  transfer.value = { kind: 'export', label: 'Exporting', done: 0, total: 1 };
   try {
-    const blob = await s.exportLog(progressOf('Exporting'));
+    const blob = await s.exportLog(progressOf('export', 'Exporting'));
     const url = URL.createObjectURL(blob);
     const link = document.createElement('a');
     link.href = url;
@@ -856,12 +863,22 @@ function importedText({
 }
 
 /** Imports a JSON Lines file: all or nothing, errors name the line. */
+/** Cancels the import under way: it ends saying so, nothing stored (unless it had read everything). */
+export async function cancelImport(): Promise<void> {
+  await (await started).cancelImport();
+}
+
 export async function importLog(file: File): Promise<void> {
   const s = await started;
   transferResult.value = undefined;
-  transfer.value = { label: 'Importing', done: 0, total: file.size };
+  transfer.value = {
+    kind: 'import',
+    label: 'Importing',
+    done: 0,
+    total: file.size,
+  };
   try {
-    const result = await s.importLog(file, progressOf('Importing'));
+    const result = await s.importLog(file, progressOf('import', 'Importing'));
     transferResult.value = importedText(result);
     await refreshDocuments();
     await refreshView();

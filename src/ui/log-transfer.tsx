@@ -1,4 +1,6 @@
+import { useRef } from 'preact/hooks';
 import {
+  cancelImport,
   exportLog,
   importLog,
   transfer,
@@ -10,6 +12,7 @@ import { storageKept } from './storage-kept.ts';
 /** Export the log as CloudEvents JSON Lines, import one, and show how far either has come. */
 export function LogTransfer() {
   const running = transfer.value;
+  const fileInput = useRef<HTMLInputElement>(null);
   return (
     <section class="transfer" aria-label="Export and import">
       {/* aria-disabled, not disabled, while one runs: a disabled button loses the
@@ -25,6 +28,7 @@ export function LogTransfer() {
         <span class="label">Import log</span>
         {/* The same for the file input (QA pass 8): it opens no picker meanwhile. */}
         <input
+          ref={fileInput}
           type="file"
           accept=".jsonl,application/jsonl,application/x-ndjson,text/plain"
           aria-disabled={!!running}
@@ -49,6 +53,22 @@ export function LogTransfer() {
           <span class="label">{running.label}</span>
           <progress max={running.total || 1} value={running.done} />
         </label>
+      )}
+      {/* An import holds the log's writes (typing too) until it is stored: a large
+          one takes seconds, and a person who chose the wrong file can stop it. */}
+      {running?.kind === 'import' && (
+        <button
+          type="button"
+          class="quiet"
+          onClick={() => {
+            // This button goes with the import: the focus goes where the next
+            // file is chosen, not to the page.
+            fileInput.current?.focus();
+            void cancelImport();
+          }}
+        >
+          Cancel import
+        </button>
       )}
       {/* There before it says anything, so that screen readers say what it says. */}
       <p class="transfer-result" aria-live="polite">

@@ -265,6 +265,65 @@ describe('export and import', () => {
       other.context.close(),
     ]);
   });
+
+  it('cancels an import while it is being stored: nothing kept, focus on the file input, and the file imports whole when chosen again', async () => {
+    // 60k events: their import takes seconds, as a person's large log does.
+    const log = await openLog({ actor: 'bulk-source' });
+    await (await openDocument(log, 'bulk')).setField('title', 'Bulk');
+    for (let i = 0; i < 60; i++)
+      await log.append(
+        'notes/bulk',
+        Array.from({ length: 1000 }, (_, j) => ({
+          type: 'test.note',
+          data: { i, j },
+        })),
+      );
+    const lines: string[] = [];
+    for await (const line of log.export()) lines.push(line);
+    await log.close();
+    const file = join(
+      mkdtempSync(join(tmpdir(), 'forkline-bulk-')),
+      'bulk.jsonl',
+    );
+    writeFileSync(file, lines.join('\n') + '\n');
+
+    const { context, tabs } = await openTabs(chromium(), 1);
+    const [page] = tabs as [Page];
+    const documents = page
+      .getByRole('list', { name: 'Documents' })
+      .getByRole('listitem');
+    await page.getByLabel('Import log').setInputFiles(file);
+    // Every line checked, the events being stored: the transaction is aborted.
+    await page.getByText('Importing: saving').waitFor();
+    await page.getByRole('button', { name: 'Cancel import' }).click();
+    await expect
+      .poll(() => importResult(page).textContent(), { timeout: 30_000 })
+      .toBe('Import cancelled: nothing was stored.');
+    expect(
+      await page.evaluate(
+        () => (document.activeElement as HTMLInputElement).type,
+      ),
+    ).toBe('file');
+    expect(
+      await page.getByRole('button', { name: 'Cancel import' }).count(),
+    ).toBe(0);
+    await page.getByRole('button', { name: 'Verify log' }).click();
+    await expect
+      .poll(() => importResult(page).textContent(), { timeout: 10_000 })
+      .toMatch(/^Verified 0 events in 0 streams/);
+    expect(await documents.count()).toBe(0);
+
+    await page.getByLabel('Import log').setInputFiles(file);
+    await expect
+      .poll(() => importResult(page).textContent(), { timeout: 60_000 })
+      .toBe(
+        `Imported ${lines.length} events: ${lines.length} new, 0 already here.`,
+      );
+    await expect
+      .poll(() => documents.allTextContents())
+      .toEqual([expect.stringContaining('Bulk')]);
+    await context.close();
+  });
 });
 
 void inject;
