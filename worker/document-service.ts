@@ -46,6 +46,37 @@ export type Accompany = (
 
 /** Histories kept at once: the open document's in each tab, and a few more. */
 const HISTORIES = 4;
+/**
+ * Documents kept open at once (their folded states, a few each): the open one in each
+ * tab, and those the list, the insights or the explorer asked about lately. A person
+ * going through a hundred documents in one session held all of them.
+ */
+const HANDLES = 8;
+
+/**
+ * `key`'s entry of `kept`, made when missing (and forgotten if it fails), the most
+ * recently asked last; the least recently asked go past `most`. An entry forgotten
+ * while in use finishes its work: it is a cache over the log, which holds the truth.
+ */
+function lastAsked<V>(
+  kept: Map<string, Promise<V>>,
+  key: string,
+  make: () => Promise<V>,
+  most: number,
+): Promise<V> {
+  let entry = kept.get(key);
+  kept.delete(key);
+  if (!entry) {
+    const made = make();
+    made.catch(() => {
+      if (kept.get(key) === made) kept.delete(key);
+    });
+    entry = made;
+  }
+  kept.set(key, entry);
+  while (kept.size > most) kept.delete(kept.keys().next().value!);
+  return entry;
+}
 /** Authorship answers remembered (their blocks), to send the next one against. */
 const ANSWERS = 4;
 
@@ -74,30 +105,26 @@ export function createDocumentService(
   /** The streams of documents deleted when last listed, or since, here. */
   const deletedStreams = new Set<string>();
   const handles = new Map<string, Promise<DocumentHandle>>();
-  const handle = (docId: string) => {
-    let h = handles.get(docId);
-    if (!h) {
-      h = openDocument(log, docId, {
-        ...(author ? { author } : {}),
-        onIgnoredError,
-      });
-      handles.set(docId, h);
-    }
-    return h;
-  };
-  // The most recently asked for last; each caught up on every ask.
+  const handle = (docId: string) =>
+    lastAsked(
+      handles,
+      docId,
+      () =>
+        openDocument(log, docId, {
+          ...(author ? { author } : {}),
+          onIgnoredError,
+        }),
+      HANDLES,
+    );
+  // The most recently asked last; each caught up on every ask.
   const histories = new Map<string, Promise<HistoryIndex>>();
   const history = async (docId: string) => {
-    let h = histories.get(docId);
-    histories.delete(docId);
-    if (!h) {
-      h = HistoryIndex.open(store, streamOfDoc(docId));
-      h.catch(() => histories.delete(docId));
-    }
-    histories.set(docId, h);
-    for (const old of [...histories.keys()].slice(0, -HISTORIES))
-      histories.delete(old);
-    const index = await h;
+    const index = await lastAsked(
+      histories,
+      docId,
+      () => HistoryIndex.open(store, streamOfDoc(docId)),
+      HISTORIES,
+    );
     await index.catchUp();
     return index;
   };
