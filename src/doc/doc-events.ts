@@ -97,6 +97,20 @@ export function fieldWritesOf(
 }
 
 /**
+ * What an event does to a document: its register writes and its text update. One
+ * that does not read (either part) does nothing at all: thrown, for the fold and the
+ * listing alike to pass it over (a restore whose text did not read set its title in
+ * the list of documents, and not in the document).
+ * @throws TypeError naming the event.
+ */
+export function documentChangeOf(event: LogEvent): {
+  writes: ReturnType<typeof fieldWritesOf>;
+  update: Uint8Array | undefined;
+} {
+  return { writes: fieldWritesOf(event), update: textUpdateOf(event) };
+}
+
+/**
  * The Yjs update an event carries, or undefined for events without text and for
  * another replica's that does not read (`textUpdateOf` throws on those): for
  * readers that pass such an event over, as the fold does.

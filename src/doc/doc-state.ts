@@ -8,7 +8,7 @@ import {
   type Store,
 } from '../log/store.ts';
 import type { EventId, Log, LogEvent } from '../log/types.ts';
-import { fieldWritesOf, textUpdateOf } from './doc-events.ts';
+import { documentChangeOf, fieldWritesOf } from './doc-events.ts';
 import { Registers, type FieldWrite } from './registers.ts';
 import {
   holdsSurrogate,
@@ -174,8 +174,7 @@ export class DocState {
       if (this.applied.has(event.id)) continue;
       this.applied.add(event.id);
       try {
-        const writes = fieldWritesOf(event);
-        const update = textUpdateOf(event);
+        const { writes, update } = documentChangeOf(event);
         for (const w of writes)
           this.registers.apply(event, w.field, w.value, w.supersedes);
         if (update) updates.push(update);

@@ -1,8 +1,8 @@
 import * as Y from 'yjs';
 import {
   DELETED_FIELD,
+  documentChangeOf,
   FIELD_SET,
-  fieldWritesOf,
   TEXT_EDITED,
   titlesOf,
   VERSION_RESTORED,
@@ -285,7 +285,7 @@ export async function loadDocument(
       registers.apply(w.event, w.field, w.value, w.supersedes);
     for (const { event } of records) {
       try {
-        for (const w of fieldWritesOf(event))
+        for (const w of documentChangeOf(event).writes)
           registers.apply(event, w.field, w.value, w.supersedes);
       } catch (error) {
         onIgnoredError(error as Error);
@@ -352,7 +352,7 @@ export async function loadDocument(
   };
 }
 
-/** The event types that write fields (`fieldWritesOf`): what a listing reads. */
+/** The event types that write fields (`documentChangeOf`): what a listing reads. */
 const FIELD_WRITING = [FIELD_SET, VERSION_RESTORED];
 
 /**
@@ -389,7 +389,7 @@ export async function documentFields(
     if (!listed || pos <= listed.after || !FIELD_WRITING.includes(event.type))
       continue;
     try {
-      for (const w of fieldWritesOf(event))
+      for (const w of documentChangeOf(event).writes)
         listed.registers.apply(event, w.field, w.value, w.supersedes);
     } catch (error) {
       onIgnoredError(error);

@@ -10,7 +10,7 @@ import {
   FIELD_SET,
   VERSION_RESTORED,
   docIdOf,
-  fieldWritesOf,
+  documentChangeOf,
   textUpdateOf,
 } from './doc-events.ts';
 import { touchesOf } from './text-touches.ts';
@@ -317,7 +317,8 @@ export function insightsProjection(): Projection<InsightsState> {
       return state;
     },
     snapshot: {
-      // v15: an episode begins at the first edit of the sides the event that
+      // v16: a restore whose text does not read writes no field, as in the
+      // document (`documentChangeOf`). v15: an episode begins at the first edit of the sides the event that
       // opened it had not seen (`recent.times`). v14: an overlapping text
       // episode by the timeline's definition (text-touches.ts): typing at the
       // text's start or end touches it. v13: a write replacing values another
@@ -327,7 +328,7 @@ export function insightsProjection(): Projection<InsightsState> {
       // went on within the pause (`sinceFrom`). v11: register
       // conflicts from the fields' live values, text episodes only where two
       // writers typed (`fields`, TEXT).
-      name: 'insights.v15',
+      name: 'insights.v16',
       every: 2000,
       encode: (state) => {
         const out = new Map<string, PackedInsights>();
@@ -702,7 +703,7 @@ function followFields(
   if (event.type !== FIELD_SET && event.type !== VERSION_RESTORED) return;
   let writes;
   try {
-    writes = fieldWritesOf(event);
+    ({ writes } = documentChangeOf(event));
   } catch {
     return;
   }

@@ -96,6 +96,46 @@ describe('the documents list', () => {
     await Promise.all([log.close(), there.close()]);
   });
 
+  it('takes nothing of a restore whose text does not read: the list names the document as the document does (QA pass 11)', async () => {
+    const store = memoryStore();
+    const log = await openLogOn(store);
+    const there = await openLog({ actor: 'there' });
+    await (await openDocument(there, 'd')).setField('title', 'Budget');
+    // Fields that read, beside a text that is no base64url.
+    await there.append('doc/d', {
+      type: 'doc.version.restored',
+      data: {
+        from: [],
+        text: 'x',
+        fields: { title: { value: 'HACKED', supersedes: [] } },
+      },
+    });
+    await log.ingest(await collect(there.since({})));
+    const ignored: unknown[] = [];
+    const fields = await documentFields(store, ['doc/d'], (error) =>
+      ignored.push(error),
+    );
+    expect(
+      fields
+        .get('doc/d')!
+        .values('title')
+        .map((v) => v.value),
+    ).toEqual(['Budget']);
+    expect(ignored).toHaveLength(1);
+    const docs = documentService(log, store);
+    expect((await docs.listDocuments())[0]!.title).toEqual(['Budget']);
+    expect((await docs.documentView('d')).fields.title).toEqual(['Budget']);
+    // Read without text (the list's own fold) and with: the same.
+    const loaded = await loadDocument(store, 'doc/d', {
+      text: false,
+      onIgnoredError: () => undefined,
+    });
+    expect(loaded.registers.values('title').map((v) => v.value)).toEqual([
+      'Budget',
+    ]);
+    await Promise.all([log.close(), there.close()]);
+  });
+
   it('names a document by the strings among its titles: another replica may write any JSON there', async () => {
     const store = memoryStore();
     const log = await openLogOn(store);
