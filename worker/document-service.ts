@@ -44,6 +44,9 @@ export type Accompany = (
   records: readonly Stored[],
 ) => Promise<DocumentFacts | undefined>;
 
+/** Titles in the order of the person's language, "Notes 2" before "Notes 10". */
+const byTitle = new Intl.Collator(undefined, { numeric: true });
+
 /** Histories kept at once: the open document's in each tab, and a few more. */
 const HISTORIES = 4;
 /**
@@ -153,7 +156,7 @@ export function createDocumentService(
       const streams = await log.streams(DOC_PREFIX);
       const fields = await documentFields(store, streams, onIgnoredError);
       deletedStreams.clear();
-      return Promise.all(
+      const listed = await Promise.all(
         streams.map(async (stream) => {
           const registers = fields.get(stream)!;
           const summary = summaryOf(registers);
@@ -166,6 +169,14 @@ export function createDocumentService(
               (await deletionContested(log, stream, registers)),
           };
         }),
+      );
+      // By title, as a person looks for one, the same on every device; the
+      // stream's order was that of random document ids (QA pass 11).
+      const titles = new Map(listed.map((d) => [d, d.title.join(' / ')]));
+      return listed.sort(
+        (a, b) =>
+          byTitle.compare(titles.get(a)!, titles.get(b)!) ||
+          (a.docId < b.docId ? -1 : a.docId > b.docId ? 1 : 0),
       );
     },
     async createDocument(title, docId = randomActorId()) {

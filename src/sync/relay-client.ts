@@ -57,10 +57,22 @@ const saysWhy = (code: number): boolean =>
  * Why a connection closed that the relay gave no reason for, in words: 1006 is a
  * connection cut with no close at all (the network went, or the relay died).
  */
-function closedWithout(code: number): string {
+function closedWithout(code: number, opened: boolean, url: string): string {
+  // Never opened: refused, or no WebSocket server there (QA pass 11 saw "the
+  // connection was lost" for a relay never reached).
+  if (!opened) return `could not connect to ${hostOf(url)}`;
   return code === 1006
     ? 'the connection was lost'
     : `the connection closed (code ${code})`;
+}
+
+/** A relay's host and port, as a person recognizes it; the URL itself if it reads as none. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host || url;
+  } catch {
+    return url;
+  }
 }
 
 export interface RelayClientOptions {
@@ -242,10 +254,12 @@ export function connectToRelay(
     );
     const ws = options.createSocket(options.url);
     socket = ws;
+    let opened = false;
     // A relay that takes the connection and never answers the upgrade (hung, or
     // its process stopped: the kernel still accepts) is given up on as well.
     listen();
     ws.onopen = () => {
+      opened = true;
       listen();
       void log.versionVector().then((vector) =>
         ws.send(
@@ -331,7 +345,7 @@ export function connectToRelay(
                 ? 'interrupted'
                 : 'offline',
           retryInMs: wait,
-          reason: reason || closedWithout(code),
+          reason: reason || closedWithout(code, opened, options.url),
         };
       }
       trouble = ended;

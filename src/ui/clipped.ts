@@ -15,3 +15,13 @@ export function clipped(text: string, max: number): string {
 export const CHOICE_SHOWN = 300;
 /** Characters of a value shown on the button that picks it. */
 export const BUTTON_SHOWN = 60;
+
+/**
+ * A listed document's name: its titles, each clipped as a value from another replica
+ * is wherever it is shown (a 20,000-character title was read whole as the name of
+ * its button and of its Delete button; QA pass 11).
+ */
+export const listedName = (titles: readonly string[]): string =>
+  titles.length === 0
+    ? 'Untitled'
+    : titles.map((t) => clipped(t, CHOICE_SHOWN)).join(' / ');

@@ -6,9 +6,9 @@ import {
   openDoc,
   setDeleted,
 } from './app-state.ts';
+import { listedName } from './clipped.ts';
 
-const titleOf = (title: string[]) =>
-  title.length === 0 ? 'Untitled' : title.join(' / ');
+const titleOf = listedName;
 
 export function DocumentsList() {
   // A document deleted while someone edited it stays in sight until someone

@@ -136,6 +136,23 @@ describe('the documents list', () => {
     await Promise.all([log.close(), there.close()]);
   });
 
+  it('lists documents by title, numbers in order, the same on every device (QA pass 11)', async () => {
+    const store = memoryStore();
+    const log = await openLogOn(store);
+    const titles = ['Notes 10', 'budget', 'Notes 2', 'Zebra', 'Apples'];
+    for (const title of titles)
+      await documentService(log, store).createDocument(title);
+    const listed = await documentService(log, store).listDocuments();
+    expect(listed.map((d) => d.title[0])).toEqual([
+      'Apples',
+      'budget',
+      'Notes 2',
+      'Notes 10',
+      'Zebra',
+    ]);
+    await log.close();
+  });
+
   it('names a document by the strings among its titles: another replica may write any JSON there', async () => {
     const store = memoryStore();
     const log = await openLogOn(store);

@@ -223,6 +223,22 @@ describe('a relay client whose connection drops', () => {
   });
 });
 
+describe('a relay client that cannot reach its relay', () => {
+  it('says it could not connect, naming the host, not that a connection was lost (QA pass 11)', async () => {
+    // A port nobody listens on any more.
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const { port } = closed.address() as { port: number };
+    await new Promise((r) => closed.close(r));
+    const states: SyncState[] = [];
+    client(await openLog(), port, 'log', 'token', states);
+    await until(async () => states.some((s) => s.kind === 'offline'));
+    expect(states.find((s) => s.kind === 'offline')).toMatchObject({
+      reason: `could not connect to 127.0.0.1:${port}`,
+    });
+  });
+});
+
 describe('a relay client after close', () => {
   it('ignores a welcome that arrives once it and its log are closed', async () => {
     const log = await openLog();
