@@ -187,7 +187,7 @@ export function createDocumentService(
     },
     async documentSnapshot(docId, onText) {
       const stream = streamOfDoc(docId);
-      const { text, plain, heads, position } = await loadDocument(
+      const { text, plain, heads, position, claims } = await loadDocument(
         store,
         stream,
         {
@@ -199,7 +199,16 @@ export function createDocumentService(
       );
       const state = text!;
       return transfer(
-        { docId, stream, state, text: plain!, heads, position, included: [] },
+        {
+          docId,
+          stream,
+          state,
+          text: plain!,
+          heads,
+          position,
+          included: [],
+          claims,
+        },
         [state.buffer as ArrayBuffer],
       );
     },

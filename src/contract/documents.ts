@@ -31,6 +31,8 @@ export interface DocumentSnapshot {
   /** Subscribe from here; skip the ids in `included`, already in `state`. */
   position: number;
   included: EventId[];
+  /** Whose events write under each Yjs client id of `state` (ClientClaims's entries). */
+  claims: [number, string][];
 }
 
 export type { Authorship, AuthorRun, AuthorTotals } from '../doc/authorship.ts';

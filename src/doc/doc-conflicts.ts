@@ -10,10 +10,10 @@ import { writerKey, writerNames } from './writers.ts';
 import type { DocState } from './doc-state.ts';
 import type { FieldWrite, Registers } from './registers.ts';
 import { touchesOf, writersShare } from './text-touches.ts';
-import { scanUpdate, type ScannedUpdate } from './update-scan.ts';
+import { emptyScan, scanUpdate, type ScannedUpdate } from './update-scan.ts';
 
 /** Where an episode's events are scanned, one at a time (`touchesOf` reads it first). */
-const scratch: ScannedUpdate = { items: [], deletes: [], astral: false };
+const scratch: ScannedUpdate = emptyScan();
 
 /** A document conflict: a DESIGN §7 conflict with what the timeline shows of it. */
 export interface DocConflict extends Conflict {

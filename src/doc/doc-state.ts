@@ -8,27 +8,14 @@ import {
   type Store,
 } from '../log/store.ts';
 import type { EventId, Log, LogEvent } from '../log/types.ts';
-import { documentChangeOf, fieldWritesOf } from './doc-events.ts';
+import { documentChangeOf, fieldWritesOf, textUpdateOf } from './doc-events.ts';
 import { Registers, type FieldWrite } from './registers.ts';
 import {
   holdsSurrogate,
   splitsSurrogatePair,
   type TextSplice,
 } from './text-splice.ts';
-import { scanUpdate, type ScannedUpdate } from './update-scan.ts';
-
-const scanned: ScannedUpdate = { items: [], deletes: [], astral: false };
-/**
- * Whether a text update may insert a character outside the BMP: true unless its
- * scan says it inserts none (one that does not scan is not trusted either way).
- */
-const insertsAstral = (update: Uint8Array): boolean => {
-  try {
-    return scanUpdate(update, scanned).astral;
-  } catch {
-    return true;
-  }
-};
+import { ClientClaims } from './client-claims.ts';
 
 export const BODY = 'body';
 
@@ -42,6 +29,8 @@ export class DocState {
   /** A new Y.Doc draws a fresh random client id: no two producers ever share one. */
   readonly ydoc = new Y.Doc();
   readonly registers = new Registers();
+  /** Whose events write under each Yjs client id in the text: kept with snapshots. */
+  claims = new ClientClaims();
   /**
    * Every event of the stream stored at a position up to this one is folded in (a
    * state opened from a snapshot); 0 for a state folded event by event.
@@ -75,14 +64,18 @@ export class DocState {
       writes: readonly FieldWrite[];
       heads: EventId[];
       position: number;
+      /** Whose events write under each client id of the text (ClientClaims). */
+      claims: ClientClaims;
     },
     onIgnoredError: (error: Error) => void,
   ): DocState {
     const state = new DocState();
     for (const w of parts.writes)
       state.registers.apply(w.event, w.field, w.value, w.supersedes);
+    state.claims = parts.claims;
     const text = [...(parts.text ? [parts.text] : []), ...(parts.steps ?? [])];
-    if (text.length > 0) state.applyText(text, onIgnoredError);
+    // Whether they insert characters outside the BMP is not known: read the text.
+    if (text.length > 0) state.applyText(text, true, onIgnoredError);
     if (parts.plain !== undefined) state.plain = parts.plain;
     state.heads = [...parts.heads].sort();
     state.position = parts.position;
@@ -170,11 +163,14 @@ export class DocState {
    */
   apply(events: LogEvent[], onIgnoredError: (error: Error) => void): void {
     const updates: Uint8Array[] = [];
+    let astral = false;
     for (const event of [...events].sort(compareCanonical)) {
       if (this.applied.has(event.id)) continue;
       this.applied.add(event.id);
       try {
         const { writes, update } = documentChangeOf(event);
+        // Under a client id another writer's events hold: not folded at all.
+        if (update) astral ||= this.claims.take(event, update).astral;
         for (const w of writes)
           this.registers.apply(event, w.field, w.value, w.supersedes);
         if (update) updates.push(update);
@@ -182,7 +178,24 @@ export class DocState {
         onIgnoredError(error as Error);
       }
     }
-    this.applyText(updates, onIgnoredError);
+    this.applyText(updates, astral, onIgnoredError);
+  }
+
+  /**
+   * Makes the updates this state produces from now on `actor`'s: a client id whose
+   * text is another actor's (this replica's id before an actor fork moved it on)
+   * is left for a fresh one, which no event has written under.
+   */
+  writeAs(actor: string): void {
+    const owner = this.claims.ownerOf(this.ydoc.clientID);
+    if (owner === undefined || owner === actor) return;
+    let fresh: number;
+    do fresh = crypto.getRandomValues(new Uint32Array(1))[0]!;
+    while (
+      this.claims.ownerOf(fresh) !== undefined ||
+      this.ydoc.store.clients.has(fresh)
+    );
+    this.ydoc.clientID = fresh;
   }
 
   /**
@@ -194,6 +207,8 @@ export class DocState {
     if (this.applied.has(event.id)) return;
     this.applied.add(event.id);
     try {
+      const update = textUpdateOf(event);
+      if (update) this.claims.take(event, update);
       for (const w of fieldWritesOf(event))
         this.registers.apply(event, w.field, w.value, w.supersedes);
     } catch (error) {
@@ -201,16 +216,17 @@ export class DocState {
     }
   }
 
+  /** `astral`: whether the updates may insert a character outside the BMP. */
   private applyText(
     updates: Uint8Array[],
+    astral: boolean,
     onIgnoredError: (error: Error) => void,
   ): void {
     if (updates.length === 0) return;
     // A text known to hold no surrogate holds none after updates that insert none:
     // read the whole text again to know (splitsPair), and every edit after a
     // delivery cost the document's length (a quarter of a concurrent replay).
-    if (this.surrogates === false && updates.some(insertsAstral))
-      this.surrogates = undefined;
+    if (this.surrogates === false && astral) this.surrogates = undefined;
     this.ydoc.transact(() => {
       for (const update of updates) {
         try {

@@ -7,6 +7,7 @@ import {
   titlesOf,
   VERSION_RESTORED,
 } from './doc-events.ts';
+import { ClientClaims } from './client-claims.ts';
 import { BODY, DocState } from './doc-state.ts';
 import { Registers, type FieldWrite } from './registers.ts';
 import { sameIds } from '../log/append.ts';
@@ -57,13 +58,17 @@ export const FOLDED_AT_ONCE = 1024;
  * an event that arrives later and sorts before the snapshot's events is simply
  * applied on top: unlike a generic projection's, this snapshot is never void.
  *
+ * Version 6 adds whose events write under each Yjs client id of the text
+ * (`claims`, ClientClaims): a state opened from one without them would fold what
+ * another writer wrote under a client id, which a fold from the first event
+ * refuses, so a snapshot before 6 is read for its fields alone (listing documents).
  * Version 5 keeps the text's Yjs state in a record of its own (`stateKeyOf`, same
  * `pos` and `takenAt`), written first: this one is small and read first, so the
  * text can be shown while the state (1.2 MB for 260k edits, 10-25 ms to read) is
  * still being read. Versions 3 and 4 held it here.
  */
 interface DocumentSnapshotState {
-  version: 3 | 4 | 5;
+  version: 3 | 4 | 5 | 6;
   /**
    * Versions 3 and 4: Y.encodeStateAsUpdate of the text. Not V2: less than half the
    * bytes, but in a new tab, its decoder not yet compiled, applying it took longer
@@ -80,6 +85,8 @@ interface DocumentSnapshotState {
   heads: EventId[];
   /** Events folded in past the last checkpoint (absent before checkpoints: 0). */
   sinceCheckpoint?: number;
+  /** Version 6: ClientClaims's entries. */
+  claims?: [number, string][];
 }
 
 /** Version 5's text state, in its own record. */
@@ -99,6 +106,8 @@ export interface LoadedDocument {
   position: number;
   /** Events folded past the snapshot (all of them when there was none). */
   folded: number;
+  /** Whose events write under each Yjs client id of the text; none when not asked for. */
+  claims: [number, string][];
 }
 
 export interface LoadOptions {
@@ -169,8 +178,13 @@ export async function openDocState(
     useSnapshot,
   );
   const base = snapshot && (await snapshotText(store, snapshot));
-  // The state record is missing or of another snapshot: fold from scratch.
-  if (snapshot && !base) return openDocState(store, stream, options, false);
+  const claims = snapshot
+    ? ClientClaims.read(snapshot.state.claims)
+    : new ClientClaims();
+  // The state record is missing or of another snapshot, or the snapshot is from
+  // before claims were kept: fold from scratch.
+  if (snapshot && (!base || !claims))
+    return openDocState(store, stream, options, false);
   const state = DocState.restore(
     {
       text: base,
@@ -178,6 +192,7 @@ export async function openDocState(
       writes: snapshot?.state.writes ?? [],
       heads: snapshot?.state.heads ?? [],
       position: snapshot?.pos ?? 0,
+      claims: claims!,
     },
     options.onIgnoredError,
   );
@@ -304,6 +319,7 @@ export async function loadDocument(
       heads,
       position,
       folded: records.length,
+      claims: [],
     };
   // No text came since the snapshot: its text is current, read without a Y.Doc.
   if (
@@ -318,7 +334,8 @@ export async function loadDocument(
     const early = snapshot.state.plain;
     if (early !== undefined) options.onText?.(early);
     const base = await snapshotText(store, snapshot);
-    if (base) {
+    const claims = ClientClaims.read(snapshot.state.claims);
+    if (base && claims) {
       const plain = early ?? plainOf(base);
       if (early === undefined) options.onText?.(plain);
       return {
@@ -328,6 +345,7 @@ export async function loadDocument(
         heads,
         position,
         folded: records.length,
+        claims: claims.entries(),
       };
     }
   }
@@ -348,6 +366,7 @@ export async function loadDocument(
     registers: state.registers,
     heads: state.heads,
     position: state.position,
+    claims: state.claims.entries(),
     folded,
   };
 }
@@ -420,11 +439,12 @@ async function saveSnapshot(
     orderFreeSnapshot(key, stream, state.position, value, takenAt);
   const textState: TextStateRecordState = { version: 5, text };
   const snapshot: DocumentSnapshotState = {
-    version: 5,
+    version: 6,
     plain: state.textString(),
     writes: [...state.registers.writes],
     heads: state.heads,
     sinceCheckpoint,
+    claims: state.claims.entries(),
   };
   // The state first: a snapshot record never names a state that was not written.
   // IndexedDB clones a record when put is called, before anything is transferred.
@@ -453,15 +473,16 @@ type ListedCheckpoint = CanonicalKey & { pos: number; base?: number };
 /**
  * A checkpoint: a snapshot kept, the document holding every event up to `pos`. A
  * whole one holds the text's Yjs state (`text`); a step holds the updates that
- * make its base's state this one's (`steps`). Both hold every register write and
- * the heads.
+ * make its base's state this one's (`steps`). Both hold every register write, the
+ * heads and (version 2) the text's client claims; one of version 1 is not read.
  */
 interface CheckpointState {
-  version: 1;
+  version: 2;
   text?: Uint8Array;
   steps?: Uint8Array[];
   writes: FieldWrite[];
   heads: EventId[];
+  claims: [number, string][];
 }
 
 /**
@@ -483,12 +504,13 @@ async function saveCheckpoint(
     const { last, missing } = await lastOfIds(store, state.heads, stream);
     if (!last || missing) return false;
     const checkpoint: CheckpointState = {
-      version: 1,
+      version: 2,
       ...(step
         ? { steps: step.updates }
         : { text: Y.encodeStateAsUpdate(state.ydoc) }),
       writes: [...state.registers.writes],
       heads: [...state.heads],
+      claims: state.claims.entries(),
     };
     const pos = state.position;
     await store.putSnapshot(
@@ -586,6 +608,7 @@ export async function openCheckpoint(
       writes: at.writes,
       heads: at.heads,
       position: chain[end - 1]!.pos,
+      claims: ClientClaims.read(at.claims)!,
     },
     onIgnoredError,
   );
@@ -605,7 +628,8 @@ async function readCheckpoint(
   if (
     !record ||
     record.pos !== pos ||
-    state?.version !== 1 ||
+    state?.version !== 2 ||
+    !ClientClaims.read(state.claims) ||
     (state.text === undefined) === (state.steps === undefined) ||
     (state.text !== undefined && !bytes(state.text)) ||
     (state.steps !== undefined &&
@@ -666,9 +690,13 @@ function snapshotState(
   const state = record?.state as Partial<DocumentSnapshotState> | undefined;
   if (
     !record ||
-    (state?.version !== 3 && state?.version !== 4 && state?.version !== 5) ||
-    // Versions 3 and 4 hold the text's state; 5 keeps it apart and the string here.
-    (state.version === 5
+    (state?.version !== 3 &&
+      state?.version !== 4 &&
+      state?.version !== 5 &&
+      state?.version !== 6) ||
+    // Versions 3 and 4 hold the text's state; 5 and 6 keep it apart and the
+    // string here.
+    (state.version === 5 || state.version === 6
       ? typeof state.plain !== 'string'
       : !(state.text instanceof Uint8Array)) ||
     (state.plain !== undefined && typeof state.plain !== 'string') ||

@@ -270,6 +270,7 @@ export async function openDocument(
             );
           }
         }
+        state.writeAs(log.actor);
         // A paste past what one event holds goes as several, one atomic batch.
         const pieces = piecesOfUpdate(
           state.splice({ index, deleteCount, insert })!,
@@ -322,6 +323,7 @@ export async function openDocument(
         // the strings where the two disagree on order (never from Yjs) or the text
         // to write again would hold half a surrogate pair.
         const splices = restoreSplices(visibleRuns(state.text), targetRuns);
+        state.writeAs(log.actor);
         const update =
           splices && splices.every(({ insert }) => loneSurrogateIn(insert) < 0)
             ? state.spliceAll(splices)

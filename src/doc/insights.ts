@@ -14,7 +14,12 @@ import {
   textUpdateOf,
 } from './doc-events.ts';
 import { touchesOf } from './text-touches.ts';
-import { ITEM_STRIDE, scanUpdate, type ScannedUpdate } from './update-scan.ts';
+import {
+  emptyScan,
+  ITEM_STRIDE,
+  scanUpdate,
+  type ScannedUpdate,
+} from './update-scan.ts';
 import { writerKey, writerNames } from './writers.ts';
 
 const HOUR = 3_600_000;
@@ -987,7 +992,7 @@ function addRange(
 }
 
 /** Where each event's update is scanned into: one at a time, read before the next. */
-const scanned: ScannedUpdate = { items: [], deletes: [], astral: false };
+const scanned: ScannedUpdate = emptyScan();
 
 /**
  * An event's text update, scanned (into `scanned`, valid until the next call);

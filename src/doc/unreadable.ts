@@ -7,7 +7,7 @@ import {
   textUpdateOf,
   VERSION_RESTORED,
 } from './doc-events.ts';
-import { scanUpdate, type ScannedUpdate } from './update-scan.ts';
+import { emptyScan, scanUpdate, type ScannedUpdate } from './update-scan.ts';
 
 /** A document change the document model cannot read: where it is, and why. */
 export interface UnreadableChange {
@@ -18,7 +18,7 @@ export interface UnreadableChange {
 
 /** The events that change a document, and so must read as one. */
 const CHANGES = [TEXT_EDITED, FIELD_SET, VERSION_RESTORED];
-const scanned: ScannedUpdate = { items: [], deletes: [], astral: false };
+const scanned: ScannedUpdate = emptyScan();
 
 /**
  * Why the document model cannot read `event` (a change of a document: a text edit,

@@ -34,7 +34,20 @@ export interface ScannedUpdate {
    * without one: DocState need not read the whole text again to know.
    */
   astral: boolean;
+  /**
+   * The clients whose structs the update holds (items, and garbage-collected runs,
+   * which take up their clocks as well; not skips): the ids it writes under.
+   */
+  claims: number[];
 }
+
+/** A ScannedUpdate to read into, again and again. */
+export const emptyScan = (): ScannedUpdate => ({
+  items: [],
+  deletes: [],
+  astral: false,
+  claims: [],
+});
 
 /** An update's bytes, read: anything out of place is a RangeError. */
 class Reader extends ByteReader {
@@ -158,19 +171,25 @@ function utf16Length(bytes: Uint8Array, start: number, end: number): number {
  */
 export function scanUpdate(
   update: Uint8Array,
-  into: ScannedUpdate = { items: [], deletes: [], astral: false },
+  into: ScannedUpdate = emptyScan(),
 ): ScannedUpdate {
-  const { items, deletes } = into;
+  const { items, deletes, claims } = into;
   into.astral = false;
   items.length = 0;
   deletes.length = 0;
+  claims.length = 0;
   const r = new Reader(update);
   for (let clients = r.varint(); clients > 0; clients--) {
     let structs = r.varint();
     const client = r.varint();
     let clock = r.varint();
+    let claimed = false;
     for (; structs > 0; structs--) {
       const info = r.byte();
+      if (info !== 10 && !claimed) {
+        claims.push(client);
+        claimed = true;
+      }
       if (info === 10 || (info & 0x1f) === 0) {
         // A skip, or a garbage-collected range: no item.
         clock += r.varint();

@@ -461,6 +461,7 @@ export async function openDoc(docId: string): Promise<void> {
     state: snapshot.state,
     heads: snapshot.heads,
     included: snapshot.included,
+    claims: snapshot.claims,
     // Other tabs show typing as it happens; the log gets it in batches. Typing a
     // tab showed from one that went before storing it is stored from here.
     shareTyping: sharedTyping(s, docId),

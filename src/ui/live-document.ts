@@ -11,6 +11,7 @@ import {
   type TextSplice,
 } from '../index.ts';
 import { fieldWritesOf, readableTextUpdate } from '../doc/doc-events.ts';
+import { ClientClaims } from '../doc/client-claims.ts';
 import { PIECE_BYTES, piecesOfUpdate } from '../doc/update-pieces.ts';
 import type { SideEdits } from '../doc/conflict-changes.ts';
 import { takeBackSplices } from '../doc/text-restore.ts';
@@ -83,6 +84,12 @@ export interface LiveDocumentOptions {
   heads: EventId[];
   /** Later events already in `state`, to skip when delivered. */
   included: EventId[];
+  /**
+   * Whose events write under each Yjs client id of `state` (ClientClaims): an event
+   * delivered that writes under another writer's is not taken, as the fold takes
+   * none. None known when omitted.
+   */
+  claims?: readonly (readonly [number, string])[];
   send(update: Uint8Array, expected: EventId[]): Promise<AppendResult>;
   /** Whether unsent edits exist changed, or a send failed (the edit stays queued). */
   onPendingChange?(pending: number, error?: Error): void;
@@ -205,8 +212,11 @@ export class LiveDocument {
    * fields' values before it: see `restoring`.
    */
   private readonly restores = new Map<string, Record<string, Json[]>>();
+  /** Whose events write under each Yjs client id here (the fold's ClientClaims). */
+  private readonly claims: ClientClaims;
 
   constructor(private readonly options: LiveDocumentOptions) {
+    this.claims = new ClientClaims(options.claims);
     Y.applyUpdate(this.ydoc, options.state, REMOTE);
     this.text.observe((event) => {
       if (event.transaction.origin !== LOCAL) this.remote.push(event.delta);
@@ -520,6 +530,15 @@ export class LiveDocument {
       // tab starts with its original's label.
       const sent =
         event.type === TEXT_EDITED && update ? this.sentAs(update) : undefined;
+      // As the fold takes it: an update under another writer's Yjs client id is
+      // passed over (after an actor fork, this tab's own are the old actor's).
+      let claimed = false;
+      try {
+        if (update) this.claims.take(event, update);
+        claimed = true;
+      } catch {
+        // Passed over below.
+      }
       if (sent) {
         // Our own event, delivered before its append resolved (or after its worker died).
         this.acknowledge(event, sent);
@@ -534,6 +553,7 @@ export class LiveDocument {
         this.ownFieldsOnly(event);
         continue;
       }
+      if (!claimed) continue;
       if (this.restores.has(restoredKeyOf(event))) own.push({ update, event });
       else if (applyFromLog(this.ydoc, update, REMOTE)) changed = true;
     }

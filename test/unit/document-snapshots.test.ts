@@ -114,7 +114,7 @@ describe('opening a document from its snapshot', () => {
     expect(textOf(again.text!)).toBe('43210');
     // The string comes from the snapshot record itself, heard before the state is read.
     const saved = await desk.store.getSnapshot(`${STREAM}\ndoc.open`);
-    expect(saved?.state).toMatchObject({ version: 5, plain: '43210' });
+    expect(saved?.state).toMatchObject({ version: 6, plain: '43210' });
     expect(saved?.state).not.toHaveProperty('text');
     const heard: string[] = [];
     const reads: string[] = [];

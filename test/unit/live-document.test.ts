@@ -31,6 +31,7 @@ import { conflictChanges } from '../../src/doc/conflict-changes.ts';
 import { documentService } from '../support/document-service.ts';
 import { assertProperty, propertyTimeout } from '../support/property.ts';
 import { collect } from '../support/records.ts';
+import { clientsOf, forgedUnder } from '../support/forgery.ts';
 
 const STREAM = 'doc/live';
 
@@ -587,6 +588,43 @@ describe('a tab editing live', () => {
     // One delivery: three changes that do not read, then b's typing.
     await a.deliver();
     expect(a.live.text.toString()).toBe('hello world');
+  });
+
+  it("passes over a delivered change written under another writer's Yjs client id, as the fold does (QA pass 11)", async () => {
+    const log = await openLog({ actor: 'victim' });
+    const doc = await openDocument(log, 'live', { author: 'Vi' });
+    const hello = (await doc.editText(0, 0, 'hello')).event;
+    // The page opens the document as the worker gives it: with its claims.
+    const snapshot = await documentService(log, storeOf(log)).documentSnapshot(
+      'live',
+    );
+    const page = new LiveDocument({
+      state: snapshot.state,
+      heads: snapshot.heads,
+      included: snapshot.included,
+      claims: snapshot.claims,
+      send: async (update, expected) =>
+        await appendEdit(log, 'page', update, expected),
+    });
+    const delivered = (await collect(log.since({}))).length;
+    // A token holder's event under the victim's client id, built on "hello", then
+    // the victim's own next edit at the clocks the forgery took.
+    const [client] = clientsOf(hello);
+    const mallory = await openLog({ actor: 'mallory' });
+    await mallory.ingest(await collect(log.since({})));
+    await mallory.append(
+      STREAM,
+      {
+        type: TEXT_EDITED,
+        data: forgedUnder(client!, hello.data as Uint8Array, 0, 'EVIL '),
+      },
+      { expected: [hello.id] },
+    );
+    await log.ingest(await collect(mallory.since({})));
+    await doc.editText(5, 0, ' world');
+    page.receive((await collect(log.since({}))).slice(delivered));
+    expect(page.text.toString()).toBe('hello world');
+    expect((await doc.view()).text).toBe('hello world');
   });
 
   it('lets a write begun while its typing was on its way build on that typing, and on nothing else new', async () => {

@@ -1,7 +1,11 @@
 import fc from 'fast-check';
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
-import { scanUpdate, type ScannedUpdate } from '../../src/doc/update-scan.ts';
+import {
+  emptyScan,
+  scanUpdate,
+  type ScannedUpdate,
+} from '../../src/doc/update-scan.ts';
 import { assertProperty } from '../support/property.ts';
 
 /** What the scan gives, from Yjs's own decoder. */
@@ -27,7 +31,15 @@ function fromYjs(update: Uint8Array): ScannedUpdate {
   const deletes: number[] = [];
   for (const [client, ranges] of decoded.ds.clients)
     for (const d of ranges) deletes.push(client, d.clock, d.len);
-  return { items, deletes, astral };
+  // Every struct but a skip takes up clocks of its client: items and GC runs.
+  const claims = [
+    ...new Set(
+      decoded.structs
+        .filter((s) => !(s instanceof Y.Skip))
+        .map((s) => s.id.client),
+    ),
+  ];
+  return { items, deletes, astral, claims };
 }
 
 /** Text with the characters that make UTF-8 and UTF-16 lengths differ, and lone surrogates. */
@@ -64,7 +76,7 @@ const step = fc.oneof(
 );
 
 describe('scanUpdate (src/doc/update-scan.ts)', () => {
-  it('reads every update Yjs writes as Y.decodeUpdate does: items, lengths, neighbours, deletions, characters outside the BMP', async () => {
+  it('reads every update Yjs writes as Y.decodeUpdate does: items, lengths, neighbours, deletions, characters outside the BMP, the clients it writes under', async () => {
     await assertProperty(
       fc.asyncProperty(fc.array(step, { maxLength: 30 }), async (steps) => {
         const docs = [new Y.Doc(), new Y.Doc(), new Y.Doc()];
@@ -101,7 +113,7 @@ describe('scanUpdate (src/doc/update-scan.ts)', () => {
         }
         // Whole states too, with their deletions and garbage-collected runs.
         updates.push(...docs.map((d) => Y.encodeStateAsUpdate(d)));
-        const reused: ScannedUpdate = { items: [], deletes: [], astral: false };
+        const reused: ScannedUpdate = emptyScan();
         for (const update of updates) {
           const expected = fromYjs(update);
           expect(scanUpdate(update)).toEqual(expected);

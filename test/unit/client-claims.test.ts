@@ -1,0 +1,143 @@
+// A token holder writing under another writer's Yjs client id (QA pass 11): one
+// event, dated just after its parent so that it sorts before the victim's next
+// edit, took the clocks the victim then typed at; folded in canonical order the
+// victim's synced text vanished and the rest scrambled, on every reload.
+import { describe, expect, it } from 'vitest';
+import {
+  memoryStore,
+  openDocument,
+  streamOfDoc,
+  TEXT_EDITED,
+} from '../../src/index.ts';
+import { openLogOn } from '../../src/log/log.ts';
+import { loadDocument } from '../../src/doc/document-snapshots.ts';
+import { ClientClaims } from '../../src/doc/client-claims.ts';
+import { syncAll } from '../support/convergence.ts';
+import { collect } from '../support/records.ts';
+import { clientsOf, forgedUnder } from '../support/forgery.ts';
+
+const STREAM = streamOfDoc('collide');
+
+async function attack() {
+  let victimTime = Date.UTC(2026, 11, 6, 9);
+  const victimStore = memoryStore();
+  const victim = await openLogOn(victimStore, {
+    actor: 'victim',
+    now: () => victimTime,
+  });
+  // The attacker's clock behind: its event takes the HLC just past its parent.
+  const attacker = await openLogOn(memoryStore(), {
+    actor: 'mallory',
+    now: () => Date.UTC(2026, 11, 6, 8, 40),
+  });
+  const doc = await openDocument(victim, 'collide', { author: 'Vi' });
+  const hello = (await doc.editText(0, 0, 'hello')).event;
+  await syncAll([victim, attacker]);
+  // The victim goes on typing, a second later, under the same client id.
+  victimTime += 1000;
+  const world = (await doc.editText(5, 0, ' world')).event;
+  const [client] = clientsOf(hello);
+  expect(clientsOf(world)).toEqual(new Set([client]));
+
+  // The forgery: built on "hello" under the victim's client id, so its structs
+  // take the clocks " world" has.
+  const update = forgedUnder(client!, hello.data as Uint8Array, 0, 'EVIL ');
+  const forgery = (
+    await attacker.append(
+      STREAM,
+      { type: TEXT_EDITED, data: update },
+      { expected: [hello.id] },
+    )
+  )[0]!.event;
+  await syncAll([victim, attacker]);
+  victimTime += 1000;
+  await doc.editText(11, 0, ' more');
+  const all = await collect(victim.read(STREAM));
+  return { victim, victimStore, attacker, forgery, world, all };
+}
+
+describe("a writer's Yjs client id", () => {
+  it("is not written under by another writer's event: the fold keeps the owner's text, from the first event or a snapshot", async () => {
+    const { victim, victimStore, attacker, forgery, world, all } =
+      await attack();
+    // The forgery sorts before the victim's " world", as the attack needs.
+    expect(all.map((e) => e.id).indexOf(forgery.id)).toBeLessThan(
+      all.map((e) => e.id).indexOf(world.id),
+    );
+    for (const every of [Infinity, 1]) {
+      const ignored: Error[] = [];
+      const loaded = await loadDocument(victimStore, STREAM, {
+        text: true,
+        every,
+        onIgnoredError: (e) => ignored.push(e as Error),
+      });
+      expect(loaded.plain).toBe('hello world more');
+      expect(ignored.map((e) => e.message)).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^event ${forgery.id}: its text is written under Yjs client \\d+, which is victim's`,
+          ),
+        ),
+      ]);
+    }
+    // Opened again from the snapshot saved above: the same.
+    expect((await (await openDocument(victim, 'collide')).view()).text).toBe(
+      'hello world more',
+    );
+    // And on the attacker's replica, once it holds everything too.
+    await syncAll([victim, attacker]);
+    expect((await (await openDocument(attacker, 'collide')).view()).text).toBe(
+      'hello world more',
+    );
+    await victim.close();
+    await attacker.close();
+  });
+
+  it("leaves another writer's edits under their own client ids folded", async () => {
+    const { victim, attacker } = await attack();
+    const theirs = await openDocument(attacker, 'collide', { author: 'Mal' });
+    await theirs.editText(0, 0, 'Hi, ');
+    await syncAll([victim, attacker]);
+    expect((await (await openDocument(victim, 'collide')).view()).text).toBe(
+      'Hi, hello world more',
+    );
+    await victim.close();
+    await attacker.close();
+  });
+
+  it('is left for a fresh one once the replica writes as another actor (after an actor fork)', async () => {
+    const store = memoryStore();
+    const laptop = await openLogOn(store, { actor: 'laptop' });
+    const doc = await openDocument(laptop, 'moved');
+    const first = (await doc.editText(0, 0, 'one')).event;
+    // A copy of the profile writes as the same actor: the log moves to a fresh one.
+    const copy = await openLogOn(memoryStore(), { actor: 'laptop' });
+    await copy.append('notes/elsewhere', { type: 'test.note', data: 1 });
+    await expect(
+      laptop.ingest(await collect(copy.read('notes/elsewhere'))),
+    ).rejects.toMatchObject({ code: 'ACTOR_FORK' });
+    expect(laptop.actor).not.toBe('laptop');
+    // The same document state writes on, as the new actor, under a new client id.
+    const second = (await doc.editText(3, 0, ' two')).event;
+    expect(second.actor).toBe(laptop.actor);
+    expect([...clientsOf(second)].some((c) => clientsOf(first).has(c))).toBe(
+      false,
+    );
+    const loaded = await loadDocument(store, streamOfDoc('moved'), {
+      text: true,
+      onIgnoredError: (e) => {
+        throw e;
+      },
+    });
+    expect(loaded.plain).toBe('one two');
+    await laptop.close();
+    await copy.close();
+  });
+
+  it('are kept as a snapshot keeps them, and a malformed list is read as none', () => {
+    const claims = new ClientClaims([[7, 'ana']]);
+    expect(ClientClaims.read(claims.entries())?.ownerOf(7)).toBe('ana');
+    for (const bad of [null, {}, [[7]], [['7', 'ana']], [[7, 8]], [[1.5, 'a']]])
+      expect(ClientClaims.read(bad)).toBeUndefined();
+  });
+});
