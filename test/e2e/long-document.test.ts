@@ -103,11 +103,14 @@ describe(`a document of ${SIZE} events, imported`, () => {
       .click();
     for (const page of [one, two])
       await expect.poll(() => documentText(page)).toBe(earlier);
-    // Back at the latest, its line says what it did: the rows held were those far
-    // back, and it said "Version N of N" alone until the slider moved (QA pass 5).
+    // Back at the latest, its line says what it did, and which version it brought
+    // back: the rows held were those far back, and it said "Version N of N" alone
+    // until the slider moved (QA pass 5).
     await expect
       .poll(version)
-      .toMatch(/^Version (\d+) of \1: .* restored a version, /);
+      .toMatch(
+        new RegExp(`^Version (\\d+) of \\1: .* restored version ${at}, `),
+      );
     await context.close();
   }, 300_000);
 });
