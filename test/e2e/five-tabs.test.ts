@@ -20,7 +20,7 @@ import { fullTrials } from '../support/trials.ts';
 
 const chromium = useChromium();
 /** Five tabs typing at once: 8 s in `npm test`, a minute under `npm run trials`. */
-const TYPING_MS = fullTrials ? 60_000 : 8_000;
+const TYPING_MS = fullTrials ? 60_000 : 5_000;
 const status = (page: Page) => page.getByRole('status');
 
 /**

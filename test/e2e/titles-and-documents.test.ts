@@ -470,10 +470,8 @@ describe('two tabs of one browser: titles, names and new documents', () => {
   });
 
   it('opens a new document when "New document" is pressed before the tab has opened one of its own', async () => {
-    // The worker's script is held below: the service worker would serve it unrouted.
-    const { context, tabs } = await openTabs(chromium(), 1, {
-      serviceWorkers: 'block',
-    });
+    // The worker's script is held below (no service worker serves it unrouted).
+    const { context, tabs } = await openTabs(chromium(), 1);
     const one = tabs[0]!;
     await newDocument(one, [], 'Existing');
     // A new tab whose log worker is held back: the page is drawn, the list of
@@ -505,9 +503,7 @@ describe('two tabs of one browser: titles, names and new documents', () => {
   });
 
   it('keeps what is typed into a new document while it is being made, and leaves the caret there', async () => {
-    const { context } = await openTabs(chromium(), 0, {
-      serviceWorkers: 'block',
-    });
+    const { context } = await openTabs(chromium(), 0);
     // The log worker is held back, so the document is still being made while the
     // user clicks into its text and types.
     const { page: two, release } = await tabWithWorkerHeld(context);

@@ -7,21 +7,26 @@ export async function openTabs(
   count: number,
   /**
    * `bypassCSP`: for a test that injects axe-core as an inline script.
-   * `serviceWorkers: 'block'`: for a test that routes the app's own files (what the
-   * service worker serves, a route never sees).
+   * `serviceWorkers: 'allow'`: for a test of what the service worker does (the page
+   * offline, an update). Without it the pages load as on a first visit whose service
+   * worker never starts: installing it (precaching the app) cost every new profile
+   * CPU the other tests wait on (their file took 41 s with it, 33 s without), and a
+   * test that routes the app's own files needs it blocked anyway (a route never sees
+   * what the service worker serves).
    * `clock`: the pages' timers and clocks on Playwright's clock (`context.clock`),
    * running as the wall's until the test pauses or moves it.
    */
   options: {
     bypassCSP?: boolean;
     acceptDownloads?: boolean;
-    serviceWorkers?: 'block';
+    serviceWorkers?: 'allow';
     clock?: boolean;
   } = {},
 ): Promise<{ context: BrowserContext; tabs: Page[] }> {
-  const { clock, ...contextOptions } = options;
+  const { clock, serviceWorkers = 'block', ...contextOptions } = options;
   const context = await browser.newContext({
     viewport: { width: 1400, height: 1000 },
+    serviceWorkers,
     ...contextOptions,
   });
   if (clock) await context.clock.install();
@@ -34,7 +39,7 @@ export async function openTabs(
     // Blocked, the registration resolves to nothing: wait for it, so a page that
     // mishandles that fails here rather than after its test has ended, or never.
     const blocked =
-      options.serviceWorkers === 'block' &&
+      serviceWorkers === 'block' &&
       page.waitForEvent('console', (message) =>
         message.text().includes('Service Worker registration blocked'),
       );
