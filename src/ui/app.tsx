@@ -5,8 +5,8 @@ import {
 } from './authorship-toggle.tsx';
 import { lazyView } from './lazy-view.tsx';
 import { screen, type Screen } from './screens.ts';
-import { current, documents, opening } from './app-state.ts';
-import { DeletedNotice } from './deleted-notice.tsx';
+import { current, documents, opening, view } from './app-state.ts';
+import { DeletedNotice, settledDeleted } from './deleted-notice.tsx';
 import { DocumentsList } from './documents-list.tsx';
 import { HistoryView } from './history-view.tsx';
 import { JoinDialog } from './join-dialog.tsx';
@@ -89,6 +89,7 @@ export function App() {
                 key={shown.docId}
                 live={pending ? undefined : doc!.live}
                 {...(pending ? { text: pending.text } : {})}
+                readOnly={!pending && settledDeleted(view.value)}
               />
               {!pending && <AuthorshipToggle />}
               {!pending && showingAuthorship.value && <AuthorshipView />}

@@ -1,4 +1,6 @@
+import type { Ref } from 'preact';
 import { useLayoutEffect, useRef } from 'preact/hooks';
+import type { DocumentView } from '../index.ts';
 import { openDeletionConflict } from '../doc/doc-conflicts.ts';
 import { current, setDeleted, view } from './app-state.ts';
 import { focusText } from './text-focus.ts';
@@ -7,6 +9,17 @@ import { focusText } from './text-focus.ts';
 let decided = false;
 
 const names = (list: string[] | undefined) => (list ?? []).join(' and ');
+
+/**
+ * Whether a document is deleted and nobody's edit is in question: it then takes no
+ * typing and no renaming until it is restored. (Typed into, the text went into a
+ * deleted document without a word, on a device where it had just been deleted and
+ * shown as such; QA pass 11.) Deleted while someone edited it, it stays writable
+ * until someone decides.
+ */
+export const settledDeleted = (
+  facts: Pick<DocumentView, 'deleted' | 'conflicts'> | undefined,
+): boolean => !!facts?.deleted && !openDeletionConflict(facts.conflicts);
 
 /**
  * What the open document says when it is deleted. When its deletion is in
@@ -24,13 +37,42 @@ export function DeletedNotice() {
     decided = false;
     said.current.focus();
   });
-  if (!facts?.deleted || !docId) return null;
+  // A live region there before it says anything: a deletion made on another
+  // device is said when it arrives, not only shown.
+  return (
+    <div class="deleted-notice" aria-live="polite">
+      {facts?.deleted && docId && (
+        <Notice facts={facts} docId={docId} said={said} />
+      )}
+    </div>
+  );
+}
+
+function Notice({
+  facts,
+  docId,
+  said,
+}: {
+  facts: Pick<DocumentView, 'deleted' | 'conflicts'>;
+  docId: string;
+  said: Ref<HTMLParagraphElement>;
+}) {
   const open = openDeletionConflict(facts.conflicts);
   if (!open)
     return (
-      <p class="deleted" ref={said} tabIndex={-1}>
-        This document is deleted. Restore it from the list.
-      </p>
+      <div class="deleted">
+        <p ref={said} tabIndex={-1}>
+          This document is deleted: it takes no edits until it is restored.
+        </p>
+        <button
+          type="button"
+          onClick={() =>
+            void setDeleted(docId, false).then(() => void focusText())
+          }
+        >
+          Restore the document
+        </button>
+      </div>
     );
   const others =
     open.kind === 'deleted'

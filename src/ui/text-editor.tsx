@@ -1,5 +1,6 @@
 import {
   Annotation,
+  Compartment,
   EditorSelection,
   EditorState,
   type Transaction,
@@ -38,10 +39,13 @@ const MAC =
 export function TextEditor({
   live,
   text,
+  readOnly = false,
 }: {
   live: LiveDocument | undefined;
   /** The text to show until `live` comes. */
   text?: string;
+  /** Takes no typing (a deleted document): still read, selected and copied. */
+  readOnly?: boolean;
 }) {
   const host = useRef<HTMLDivElement>(null);
   const editor = useRef<EditorView | undefined>(undefined);
@@ -72,6 +76,7 @@ export function TextEditor({
         doc: opened,
         extensions: [
           EXTENSIONS,
+          writing.of(writingOf(readOnly)),
           // Undo takes back this tab's own typing only: the document's, not the view's.
           keymap.of([
             // Shift with Z is redo however the letter comes. With Caps Lock on it
@@ -173,8 +178,25 @@ export function TextEditor({
     };
   }, [text, live]);
 
+  useLayoutEffect(() => {
+    editor.current!.dispatch({
+      effects: writing.reconfigure(writingOf(readOnly)),
+    });
+  }, [readOnly]);
+
   return <div ref={host} class="body" onFocusOut={() => void live?.flush()} />;
 }
+
+/** Whether the editor takes typing (EditorState.readOnly), set per render. */
+const writing = new Compartment();
+/** A read-only editor says so to assistive technology too. */
+const writingOf = (readOnly: boolean) =>
+  readOnly
+    ? [
+        EditorState.readOnly.of(true),
+        EditorView.contentAttributes.of({ 'aria-readonly': 'true' }),
+      ]
+    : [];
 
 const EXTENSIONS = [
   // Positions are Y.Text's: UTF-16 code units, with "\r" a character like any other.

@@ -10,6 +10,7 @@ import {
 import { MAX_DELAY_MS, QUIET_MS } from './live-document.ts';
 import { BUTTON_SHOWN, CHOICE_SHOWN, clipped } from './clipped.ts';
 import { focusText } from './text-focus.ts';
+import { settledDeleted } from './deleted-notice.tsx';
 import { titlesOf } from '../doc/doc-events.ts';
 
 /**
@@ -163,6 +164,8 @@ export function TitleField() {
           // No title (a restored version from before it had one): the list's word.
           placeholder="Untitled"
           maxLength={MAX_TITLE_LENGTH}
+          // A deleted document takes no renaming, as its text takes no typing.
+          readOnly={settledDeleted(view.value)}
           onFocus={begin}
           onInput={onInput}
           onBlur={end}

@@ -130,6 +130,35 @@ describe('two tabs of one browser: titles, names and new documents', () => {
     await context.close();
   });
 
+  it('takes no typing in a document another tab deleted, says so as it happens, and restores it from there (QA pass 11)', async () => {
+    const { context, tabs } = await openTabs(chromium(), 2);
+    const [one, two] = tabs as [Page, Page];
+    await newDocument(one, [two], 'Gamma');
+    await typeAtEnd(two, 'Kept.');
+    await expect.poll(() => documentText(one)).toBe('Kept.');
+    // The notice's live region is there before it says anything.
+    const notice = two.locator('.deleted-notice');
+    expect(await notice.getAttribute('aria-live')).toBe('polite');
+    await one.getByRole('button', { name: 'Delete Gamma' }).click();
+    await expect
+      .poll(() => notice.textContent())
+      .toContain('This document is deleted: it takes no edits');
+    await expect
+      .poll(() => text(two).getAttribute('aria-readonly'))
+      .toBe('true');
+    expect(await title(two).getAttribute('readonly')).not.toBeNull();
+    await text(two).click();
+    await two.keyboard.type('zzz');
+    expect(await documentText(two)).toBe('Kept.');
+    // Restored from the notice: the text takes typing again, focus in it.
+    await two.getByRole('button', { name: 'Restore the document' }).click();
+    await expect.poll(() => text(two).getAttribute('aria-readonly')).toBeNull();
+    await two.keyboard.type(' More.');
+    for (const page of [one, two])
+      await expect.poll(() => documentText(page)).toBe('Kept. More.');
+    await context.close();
+  });
+
   it('picks a side’s value in a comparison, resolving the conflict and nothing else, focus kept in it', async () => {
     const { context, tabs } = await openTabs(chromium(), 2);
     const [one, two] = tabs as [Page, Page];
