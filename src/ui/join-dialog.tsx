@@ -43,13 +43,21 @@ function JoinModal({
   const failure = useSignal<string | undefined>(undefined);
   // Focus goes back where it was when the dialog opened (the link's field, say),
   // once the dialog goes: taken out of the page, it left focus on the page itself.
+  // Opened by a link in the address bar, nothing had focus: it goes to the field a
+  // link is joined from, next to what it would have done (QA pass 11).
   useEffect(() => {
     const opener = document.activeElement;
     const el = dialog.current;
     if (!el?.open) el?.showModal();
     return () => {
       el?.close();
-      if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
+      const back =
+        opener instanceof HTMLElement &&
+        opener !== document.body &&
+        opener.isConnected
+          ? opener
+          : document.querySelector<HTMLElement>('.join-form input');
+      back?.focus();
     };
   }, []);
   const current = relayConfig.value;

@@ -1,4 +1,4 @@
-import { signal } from '@preact/signals';
+import { effect, signal } from '@preact/signals';
 import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import {
   disconnect,
@@ -13,7 +13,17 @@ import {
 } from './relay-sync.ts';
 
 const problem = signal<string | undefined>(undefined);
+/** Whether `problem` is about the link typed into "Join with a share link". */
+const linkRefused = signal(false);
+/**
+ * The link typed into "Join with a share link": kept while the dialog asks, and
+ * after a Cancel (Escape cleared it, and the link had to be pasted again; QA pass
+ * 11), and forgotten once a join is made.
+ */
 const draft = signal('');
+effect(() => {
+  if (relayConfig.value) draft.value = '';
+});
 /** What the last "Copy link" did, said to a screen reader too. */
 const copied = signal<string | undefined>(undefined);
 /** "Stop syncing" was pressed once: the panel asks before the link is forgotten. */
@@ -31,10 +41,12 @@ const askToStop = (asking: boolean) => {
   focusNext.value = asking ? 'keep' : 'link';
 };
 
-const attempt = (work: () => Promise<void>) => {
+const attempt = (work: () => Promise<void>, isJoin = false) => {
   problem.value = undefined;
+  linkRefused.value = false;
   work().catch((error: Error) => {
     problem.value = error.message;
+    linkRefused.value = isJoin;
     focusNext.value = undefined;
   });
 };
@@ -220,11 +232,10 @@ export function SyncPanel() {
               if (!draft.value) return;
               attempt(async () => {
                 // The link's field has focus while the dialog asks, and again
-                // after it: this button goes disabled once the field is emptied.
+                // after it.
                 joinField.current?.focus();
                 offerJoin(draft.value);
-                draft.value = '';
-              });
+              }, true);
             }}
           >
             <label>
@@ -233,9 +244,15 @@ export function SyncPanel() {
                 ref={joinField}
                 type="url"
                 value={draft.value}
-                onInput={(e) =>
-                  (draft.value = (e.target as HTMLInputElement).value)
+                // A link refused is marked, and described by why.
+                aria-invalid={linkRefused.value || undefined}
+                aria-describedby={
+                  linkRefused.value ? 'sync-problem' : undefined
                 }
+                onInput={(e) => {
+                  draft.value = (e.target as HTMLInputElement).value;
+                  linkRefused.value = false;
+                }}
               />
             </label>
             <button type="submit" disabled={!draft.value}>
@@ -246,7 +263,7 @@ export function SyncPanel() {
       )}
       {/* Said when it comes: focus stays in the field, where nothing else changes. */}
       {problem.value && (
-        <p class="problem" role="alert">
+        <p class="problem" id="sync-problem" role="alert">
           {problem.value}
         </p>
       )}

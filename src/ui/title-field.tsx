@@ -51,6 +51,8 @@ export function TitleField() {
   const input = useRef<HTMLInputElement>(null);
   const renaming = useRef<Renaming | undefined>(undefined);
   const values = titlesOf(view.value?.fields.title);
+  // Another replica may write any JSON as a title: kept as a value, named by none.
+  const others = (view.value?.fields.title?.length ?? 0) - values.length;
 
   useEffect(() => {
     const el = input.current;
@@ -179,11 +181,12 @@ export function TitleField() {
           }}
         />
       </label>
-      {values.length > 1 && (
+      {values.length + others > 1 && (
         <div class="values" role="group" aria-label="Concurrent titles">
           <p>
-            Renamed at the same time: {values.length} titles are kept until you
-            pick one.
+            {others === 0
+              ? `Renamed at the same time: ${values.length} titles are kept until you pick one.`
+              : `Renamed at the same time: ${values.length + others} values are kept until you pick one (${others === 1 ? 'one is' : `${others} are`} not text, and not shown).`}
           </p>
           <ul>
             {values.map((value, i) => (

@@ -313,6 +313,8 @@ describe('opening a share link', () => {
       else await page.keyboard.press('Escape');
       await expect.poll(() => dialog(page).count()).toBe(0);
       await expect.poll(focused).toBe('url');
+      // The link stays, to join after all or to change (QA pass 11).
+      expect(await field.inputValue()).toBe(`${home.url}/${fragment(log)}`);
     }
     expect(await storedRelay(page)).toBeNull();
     // By keyboard alone: Enter in the field asks, Enter on Join joins, and focus
@@ -344,13 +346,19 @@ describe('opening a share link', () => {
       await dialog(page).getByRole('button', { name: 'Join' }).count(),
     ).toBe(0);
     await dialog(page).getByRole('button', { name: 'Cancel' }).click();
+    // Opened by the address bar, nothing had focus: it goes to the link's field,
+    // not to the page (QA pass 11).
+    await expect
+      .poll(() =>
+        page.evaluate(() => document.activeElement?.getAttribute('type')),
+      )
+      .toBe('url');
 
     const sync = page.getByRole('region', { name: 'Sync' });
-    await sync
-      .getByRole('textbox', { name: 'Join with a share link' })
-      .fill(
-        `${home.url}/${fragment({ url: 'https://relay.example/sync', logId: 'x', token: 'y' })}`,
-      );
+    const field = sync.getByRole('textbox', { name: 'Join with a share link' });
+    await field.fill(
+      `${home.url}/${fragment({ url: 'https://relay.example/sync', logId: 'x', token: 'y' })}`,
+    );
     await sync.getByRole('button', { name: 'Join' }).click();
     // An alert: said when it comes, while focus stays in the field.
     await expect
@@ -359,6 +367,13 @@ describe('opening a share link', () => {
         'That share link is not valid: the relay address must start with ws:// or wss://.',
       );
     expect(await dialog(page).count()).toBe(0);
+    // The field is marked as refused, and described by why, until it changes.
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
+    const why = await field.getAttribute('aria-describedby');
+    expect(await page.locator(`#${why}`).getAttribute('role')).toBe('alert');
+    await field.press('End');
+    await field.pressSequentially('x');
+    expect(await field.getAttribute('aria-invalid')).toBeNull();
     await context.close();
   });
 });

@@ -126,6 +126,17 @@ describe('export and import', () => {
       .poll(() => page.getByRole('list', { name: 'Documents' }).textContent())
       .toContain('Kept');
     expect(await page.getByText('[object Object]').count()).toBe(0);
+    // Two values in conflict, as the timeline counts them; the one that is no text
+    // is said, not shown (QA pass 11: "2 titles are kept" beside "3 values").
+    const titles = page.getByRole('group', { name: 'Concurrent titles' });
+    await expect
+      .poll(() => titles.textContent())
+      .toContain(
+        'Renamed at the same time: 2 values are kept until you pick one (one is not text, and not shown).',
+      );
+    expect(await titles.getByRole('button').allTextContents()).toEqual([
+      'Use “Kept”',
+    ]);
     // The log itself checks out; the change no document reads is named, with why.
     await page.getByRole('button', { name: 'Verify log' }).click();
     await expect
