@@ -369,7 +369,9 @@ export function describeSync(
     case 'synced':
       return `Synced ${timeText(state.at)}`;
     case 'offline':
-      return `Relay unreachable (${state.reason}); ${retry(state)}`;
+      // "All changes saved" is of this browser: what the relay lacks is said too
+      // (QA pass 11 read it as synced).
+      return `Relay unreachable (${state.reason}); changes stay in this browser until it answers; ${retry(state)}`;
     case 'interrupted':
       return `Sync interrupted (${state.reason}); changes stay in this browser; ${retry(state)}`;
     case 'forked':

@@ -21,7 +21,7 @@ describe('the status line on syncing', () => {
         retryAt,
       }),
     ).toBe(
-      `Relay unreachable (the connection was lost); next try at ${timeText(retryAt)}`,
+      `Relay unreachable (the connection was lost); changes stay in this browser until it answers; next try at ${timeText(retryAt)}`,
     );
   });
 
@@ -175,7 +175,7 @@ describe('the status line on syncing', () => {
       await step(() => (syncState.value = { kind: 'connecting' }));
       await step(() => (syncState.value = unreachable(1_000)));
       expect(heard).toEqual([
-        'All changes saved · Relay unreachable (the connection was lost)',
+        'All changes saved · Relay unreachable (the connection was lost); changes stay in this browser until it answers',
       ]);
       await step(
         () =>
