@@ -8,6 +8,7 @@ import {
   openDocument,
   streamOfDoc,
   TEXT_EDITED,
+  type Log,
 } from '../../src/index.ts';
 import { openLogOn } from '../../src/log/log.ts';
 import { loadDocument } from '../../src/doc/document-snapshots.ts';
@@ -17,6 +18,10 @@ import { collect } from '../support/records.ts';
 import { clientsOf, forgedUnder } from '../support/forgery.ts';
 
 const STREAM = streamOfDoc('collide');
+
+/** The document's text as `log` folds it, opened anew. */
+const textOn = async (log: Log) =>
+  (await (await openDocument(log, 'collide')).view()).text;
 
 async function attack() {
   let victimTime = Date.UTC(2026, 11, 6, 9);
@@ -81,14 +86,10 @@ describe("a writer's Yjs client id", () => {
       ]);
     }
     // Opened again from the snapshot saved above: the same.
-    expect((await (await openDocument(victim, 'collide')).view()).text).toBe(
-      'hello world more',
-    );
+    expect(await textOn(victim)).toBe('hello world more');
     // And on the attacker's replica, once it holds everything too.
     await syncAll([victim, attacker]);
-    expect((await (await openDocument(attacker, 'collide')).view()).text).toBe(
-      'hello world more',
-    );
+    expect(await textOn(attacker)).toBe('hello world more');
     await victim.close();
     await attacker.close();
   });
@@ -98,9 +99,7 @@ describe("a writer's Yjs client id", () => {
     const theirs = await openDocument(attacker, 'collide', { author: 'Mal' });
     await theirs.editText(0, 0, 'Hi, ');
     await syncAll([victim, attacker]);
-    expect((await (await openDocument(victim, 'collide')).view()).text).toBe(
-      'Hi, hello world more',
-    );
+    expect(await textOn(victim)).toBe('Hi, hello world more');
     await victim.close();
     await attacker.close();
   });
