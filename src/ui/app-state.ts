@@ -462,6 +462,11 @@ export async function openDoc(docId: string): Promise<void> {
     heads: snapshot.heads,
     included: snapshot.included,
     claims: snapshot.claims,
+    // Another writer holds this tab's Yjs client id (a token holder's event, or
+    // this profile's id before an actor fork): typing here would not show anywhere.
+    onOwnTypingRefused: () =>
+      (notice.value =
+        'This tab’s typing is not taken into the document any more (another writer’s events use its editing id). Reload the page to go on writing; what you typed is kept in the log.'),
     // Other tabs show typing as it happens; the log gets it in batches. Typing a
     // tab showed from one that went before storing it is stored from here.
     shareTyping: sharedTyping(s, docId),

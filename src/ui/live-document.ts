@@ -107,6 +107,12 @@ export interface LiveDocumentOptions {
    * writes back, however many values the restore had written.
    */
   onFieldsUndone?(fields: FieldValues): FieldValues;
+  /**
+   * This tab's own typing came back written under a Yjs client id that another
+   * writer's events hold (ClientClaims): the fold does not take it, so the tab's
+   * typing from here on would be in the log and not in the document.
+   */
+  onOwnTypingRefused?(error: Error): void;
 }
 
 /** Fields, each with all its values; [null] for one that held none. */
@@ -214,6 +220,8 @@ export class LiveDocument {
   private readonly restores = new Map<string, Record<string, Json[]>>();
   /** Whose events write under each Yjs client id here (the fold's ClientClaims). */
   private readonly claims: ClientClaims;
+  /** onOwnTypingRefused was called. */
+  private refusedOwn = false;
 
   constructor(private readonly options: LiveDocumentOptions) {
     this.claims = new ClientClaims(options.claims);
@@ -533,12 +541,13 @@ export class LiveDocument {
       // As the fold takes it: an update under another writer's Yjs client id is
       // passed over (after an actor fork, this tab's own are the old actor's).
       let claimed = false;
-      try {
-        if (update) this.claims.take(event, update);
-        claimed = true;
-      } catch {
-        // Passed over below.
-      }
+      if (!sent)
+        try {
+          if (update) this.claims.take(event, update);
+          claimed = true;
+        } catch {
+          // Passed over below.
+        }
       if (sent) {
         // Our own event, delivered before its append resolved (or after its worker died).
         this.acknowledge(event, sent);
@@ -692,7 +701,25 @@ export class LiveDocument {
       this.sharing?.delivered(batch.carried ?? []);
     }
     if (this.inFlight === batch) this.inFlight = undefined;
-    if (!this.applied.has(event.id)) this.buildOn(event, this.batches);
+    if (this.applied.has(event.id)) return;
+    this.claimOwn(event);
+    this.buildOn(event, this.batches);
+  }
+
+  /**
+   * Notes this tab's own event in the claims, as the fold does. Under a client id
+   * another writer's events hold, the fold passes it over: said once.
+   */
+  private claimOwn(event: LogEvent): void {
+    const update = readableTextUpdate(event);
+    if (!update) return;
+    try {
+      this.claims.take(event, update);
+    } catch (error) {
+      if (this.refusedOwn) return;
+      this.refusedOwn = true;
+      this.options.onOwnTypingRefused?.(error as Error);
+    }
   }
 
   /** This tab's own `event` is taken in: what it sees, and `batches`, build on it. */

@@ -63,9 +63,7 @@ describe('insights', () => {
     await one.getByRole('button', { name: 'Insights' }).click();
     const edits = 'Edits over time per author';
     await expect
-      .poll(async () => new Set((await cells(one, edits)).map((r) => r[1])), {
-        timeout: 10_000,
-      })
+      .poll(async () => new Set((await cells(one, edits)).map((r) => r[1])))
       .toEqual(new Set([first, second]));
     await expect
       .poll(
@@ -153,9 +151,7 @@ describe('insights', () => {
 
     await one.getByRole('button', { name: 'Insights' }).click();
     await expect
-      .poll(async () => new Set((await cells(one, name)).map((r) => r[2])), {
-        timeout: 10_000,
-      })
+      .poll(async () => new Set((await cells(one, name)).map((r) => r[2])))
       .toEqual(new Set(['register', 'overlapping text']));
     // Each kind's own colour (its bar's outline) is drawn: two bars of one count
     // in one hour, side by side in the data, stand on each other. Drawn over each

@@ -627,6 +627,36 @@ describe('a tab editing live', () => {
     expect((await doc.view()).text).toBe('hello world');
   });
 
+  it('says so once when its own typing comes back as another actor, which the fold does not take under its client id (an actor fork)', async () => {
+    const log = await openLog({ actor: 'laptop' });
+    const refused: Error[] = [];
+    const page = new LiveDocument({
+      state: Y.encodeStateAsUpdate(new Y.Doc()),
+      heads: [],
+      included: [],
+      send: async (update, expected) =>
+        await appendEdit(log, 'page', update, expected),
+      onOwnTypingRefused: (error) => refused.push(error),
+    });
+    page.edit([{ index: 0, deleteCount: 0, insert: 'hi' }]);
+    await page.flush();
+    // A copy of the profile writes as the same actor: the log moves to a fresh one.
+    const copy = await openLog({ actor: 'laptop' });
+    await copy.append('notes/elsewhere', { type: 'test.note', data: 1 });
+    await expect(
+      log.ingest(await collect(copy.read('notes/elsewhere'))),
+    ).rejects.toMatchObject({ code: 'ACTOR_FORK' });
+    page.edit([{ index: 2, deleteCount: 0, insert: '!' }]);
+    await page.flush();
+    page.edit([{ index: 3, deleteCount: 0, insert: '?' }]);
+    await page.flush();
+    expect(refused.map((e) => e.message)).toEqual([
+      expect.stringContaining("which is laptop's"),
+    ]);
+    // As the fold has it: the typing before the fork.
+    expect((await (await openDocument(log, 'live')).view()).text).toBe('hi');
+  });
+
   it('lets a write begun while its typing was on its way build on that typing, and on nothing else new', async () => {
     const log = await seeded();
     const [a, b] = [await tab(log, 'Tab 1'), await tab(log, 'Tab 2')];
