@@ -32,7 +32,7 @@ export interface DocumentSnapshot {
   position: number;
   included: EventId[];
   /** Whose events write under each Yjs client id of `state` (ClientClaims's entries). */
-  claims: [number, string][];
+  claims: [number, string[], number][];
 }
 
 export type { Authorship, AuthorRun, AuthorTotals } from '../doc/authorship.ts';

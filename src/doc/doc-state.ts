@@ -187,12 +187,11 @@ export class DocState {
    * is left for a fresh one, which no event has written under.
    */
   writeAs(actor: string): void {
-    const owner = this.claims.ownerOf(this.ydoc.clientID);
-    if (owner === undefined || owner === actor) return;
+    if (this.claims.mayWrite(this.ydoc.clientID, actor)) return;
     let fresh: number;
     do fresh = crypto.getRandomValues(new Uint32Array(1))[0]!;
     while (
-      this.claims.ownerOf(fresh) !== undefined ||
+      !this.claims.mayWrite(fresh, actor) ||
       this.ydoc.store.clients.has(fresh)
     );
     this.ydoc.clientID = fresh;

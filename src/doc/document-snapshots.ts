@@ -86,7 +86,7 @@ interface DocumentSnapshotState {
   /** Events folded in past the last checkpoint (absent before checkpoints: 0). */
   sinceCheckpoint?: number;
   /** Version 6: ClientClaims's entries. */
-  claims?: [number, string][];
+  claims?: [number, string[], number][];
 }
 
 /** Version 5's text state, in its own record. */
@@ -107,7 +107,7 @@ export interface LoadedDocument {
   /** Events folded past the snapshot (all of them when there was none). */
   folded: number;
   /** Whose events write under each Yjs client id of the text; none when not asked for. */
-  claims: [number, string][];
+  claims: [number, string[], number][];
 }
 
 export interface LoadOptions {
@@ -482,7 +482,7 @@ interface CheckpointState {
   steps?: Uint8Array[];
   writes: FieldWrite[];
   heads: EventId[];
-  claims: [number, string][];
+  claims: [number, string[], number][];
 }
 
 /**

@@ -35,8 +35,9 @@ export interface ScannedUpdate {
    */
   astral: boolean;
   /**
-   * The clients whose structs the update holds (items, and garbage-collected runs,
-   * which take up their clocks as well; not skips): the ids it writes under.
+   * The clock ranges the update writes under, per client: three numbers each, the
+   * client, the first clock and the clock after the last of its structs (items, and
+   * garbage-collected runs, which take up their clocks as well; not skips).
    */
   claims: number[];
 }
@@ -183,18 +184,22 @@ export function scanUpdate(
     let structs = r.varint();
     const client = r.varint();
     let clock = r.varint();
-    let claimed = false;
+    let first = -1;
+    let end = -1;
     for (; structs > 0; structs--) {
       const info = r.byte();
-      if (info !== 10 && !claimed) {
-        claims.push(client);
-        claimed = true;
-      }
       if (info === 10 || (info & 0x1f) === 0) {
-        // A skip, or a garbage-collected range: no item.
-        clock += r.varint();
+        // A skip, or a garbage-collected range: no item. A range still takes
+        // up its clocks.
+        const length = r.varint();
+        if (info !== 10) {
+          if (first < 0) first = clock;
+          end = clock + length;
+        }
+        clock += length;
         continue;
       }
+      if (first < 0) first = clock;
       const originClient = info & 0x80 ? r.varint() : -1;
       const originClock = originClient >= 0 ? r.varint() : -1;
       const rightClient = info & 0x40 ? r.varint() : -1;
@@ -220,7 +225,9 @@ export function scanUpdate(
         rightClock,
       );
       clock += length;
+      end = clock;
     }
+    if (first >= 0) claims.push(client, first, end);
   }
   for (let clients = r.varint(); clients > 0; clients--) {
     const client = r.varint();

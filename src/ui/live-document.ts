@@ -89,7 +89,7 @@ export interface LiveDocumentOptions {
    * delivered that writes under another writer's is not taken, as the fold takes
    * none. None known when omitted.
    */
-  claims?: readonly (readonly [number, string])[];
+  claims?: readonly (readonly [number, readonly string[], number])[];
   send(update: Uint8Array, expected: EventId[]): Promise<AppendResult>;
   /** Whether unsent edits exist changed, or a send failed (the edit stays queued). */
   onPendingChange?(pending: number, error?: Error): void;

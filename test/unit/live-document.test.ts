@@ -651,7 +651,7 @@ describe('a tab editing live', () => {
     page.edit([{ index: 3, deleteCount: 0, insert: '?' }]);
     await page.flush();
     expect(refused.map((e) => e.message)).toEqual([
-      expect.stringContaining("which is laptop's"),
+      expect.stringContaining("which laptop's events began"),
     ]);
     // As the fold has it: the typing before the fork.
     expect((await (await openDocument(log, 'live')).view()).text).toBe('hi');

@@ -31,14 +31,21 @@ function fromYjs(update: Uint8Array): ScannedUpdate {
   const deletes: number[] = [];
   for (const [client, ranges] of decoded.ds.clients)
     for (const d of ranges) deletes.push(client, d.clock, d.len);
-  // Every struct but a skip takes up clocks of its client: items and GC runs.
-  const claims = [
-    ...new Set(
-      decoded.structs
-        .filter((s) => !(s instanceof Y.Skip))
-        .map((s) => s.id.client),
-    ),
-  ];
+  // Every struct but a skip takes up clocks of its client: items and GC runs, from
+  // the first one's clock to the end of the last.
+  const ranges = new Map<number, [number, number]>();
+  for (const s of decoded.structs) {
+    if (s instanceof Y.Skip) continue;
+    const range = ranges.get(s.id.client);
+    const end = s.id.clock + s.length;
+    if (!range) ranges.set(s.id.client, [s.id.clock, end]);
+    else range[1] = end;
+  }
+  const claims = [...ranges].flatMap(([client, [from, to]]) => [
+    client,
+    from,
+    to,
+  ]);
   return { items, deletes, astral, claims };
 }
 
