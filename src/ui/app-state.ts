@@ -386,33 +386,39 @@ export async function showHistoryAround(count: number): Promise<void> {
   await loadHistory(count);
 }
 
+/**
+ * Asks the worker `ask` of the open document; undefined when none is open. Asked
+ * of the document open now, not of one opened meanwhile.
+ */
+async function askOfOpen<T>(
+  ask: (s: Remote<LogService>, docId: string) => Promise<T>,
+): Promise<T | undefined> {
+  const doc = current.value;
+  if (!doc) return undefined;
+  return ask(await started, doc.docId);
+}
+
 /** The version made of the open document's first `count` events: its heads, text and fields. */
 export async function historyVersionAt(
   count: number,
 ): Promise<
   { heads: EventId[]; view: Omit<DocumentView, 'conflicts'> } | undefined
 > {
-  const doc = current.value;
-  if (!doc) return undefined;
-  return (await started).historyVersion(doc.docId, count);
+  return askOfOpen((s, docId) => s.historyVersion(docId, count));
 }
 
 /** The version a jump in the open document's history goes to. */
 export async function historyJump(
   jump: HistoryJump,
 ): Promise<number | undefined> {
-  const doc = current.value;
-  if (!doc) return undefined;
-  return (await started).historyJump(doc.docId, jump);
+  return askOfOpen((s, docId) => s.historyJump(docId, jump));
 }
 
 /** The version the restore `id` of the open document made current again (its history's count). */
 export async function restoredVersionOf(
   id: EventId,
 ): Promise<number | undefined> {
-  const doc = current.value;
-  if (!doc) return undefined;
-  return (await started).restoredVersion(doc.docId, id);
+  return askOfOpen((s, docId) => s.restoredVersion(docId, id));
 }
 
 export async function openDoc(docId: string): Promise<void> {
@@ -737,15 +743,11 @@ export async function changesSince(
   forkPoint: EventId[],
   mergedAt?: EventId[],
 ): Promise<ConflictChanges | undefined> {
-  const doc = current.value;
-  if (!doc) return undefined;
-  return (await started).conflictChanges(doc.docId, forkPoint, mergedAt);
+  return askOfOpen((s, docId) => s.conflictChanges(docId, forkPoint, mergedAt));
 }
 
 export async function viewAt(at: EventId[]): Promise<DocumentView | undefined> {
-  const doc = current.value;
-  if (!doc) return undefined;
-  return (await started).documentView(doc.docId, at);
+  return askOfOpen((s, docId) => s.documentView(docId, at));
 }
 
 export async function setDeleted(
