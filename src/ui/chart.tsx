@@ -63,6 +63,24 @@ function labelledAxisSize(
   return Math.max(50, Math.ceil(size));
 }
 
+/**
+ * Ticks of an axis of named categories (`labels`) far enough apart for the widest
+ * name, measured in the axis's font: at uPlot's 50 px, names cut to 14 characters
+ * (about 80 px) ran into each other. uPlot then names every second or fifth bar;
+ * the legend, pointed at a bar, and the table beside the chart name every one.
+ */
+function namedTickSpace(labels: readonly string[]): uPlot.Axis.Space {
+  return (u, axisIdx) => {
+    u.ctx.font = (u.axes[axisIdx]!.font as unknown as [string])[0];
+    const widest = labels.reduce(
+      (w, _, i) =>
+        Math.max(w, u.ctx.measureText(categoryName(labels, i + 1)).width),
+      0,
+    );
+    return Math.max(50, Math.ceil(widest / devicePixelRatio) + 16);
+  };
+}
+
 /** A chart's least width: narrower, its axes' labels would collide. */
 const MIN_CHART_WIDTH = 200;
 const CHART_HEIGHT = 200;
@@ -116,6 +134,7 @@ export function Chart({ plot }: { plot: Plot }) {
                   ? {
                       values: (_u: uPlot, ticks: number[]) =>
                         ticks.map((x) => categoryName(labels, x)),
+                      space: namedTickSpace(labels),
                     }
                   : {}),
               },

@@ -129,6 +129,54 @@ describe('an insights chart', () => {
     expect(values).toEqual(['1', '0']);
   });
 
+  it('writes the names of categories apart, however many: none runs into the next', async () => {
+    // Twelve documents' names under 600 px: each is cut to 14 characters, about
+    // 80 px, and uPlot's ticks stood 50 px apart, so every name ran into the next
+    // ("Quarterly bud…Quarterly bud…").
+    const labels = Array.from(
+      { length: 12 },
+      (_, i) => `Quarterly budget ${i + 1}`,
+    );
+    const canvas = await drawn({
+      x: labels.map((_, i) => i + 1),
+      labels,
+      series: [{ label: 'Events', values: labels.map((_, i) => 20 - i) }],
+      bars: true,
+    });
+    // The names are drawn below the plot, past its ticks: the columns inked there,
+    // in runs broken by a gap wider than a space between words.
+    const { width, height } = canvas;
+    const scale = width / canvas.getBoundingClientRect().width;
+    const plot = document.querySelector('.u-over')!.getBoundingClientRect();
+    const top = Math.ceil(
+      (plot.bottom - canvas.getBoundingClientRect().top + 12) * scale,
+    );
+    const { data } = canvas.getContext('2d')!.getImageData(0, 0, width, height);
+    const inked = (x: number) => {
+      for (let y = top; y < height; y++) {
+        const i = 4 * (y * width + x);
+        if (data[i + 3]! > 100 && data[i]! + data[i + 1]! + data[i + 2]! < 300)
+          return true;
+      }
+      return false;
+    };
+    const runs: [number, number][] = [];
+    const gap = 8 * scale;
+    for (let x = 0; x < width; x++) {
+      if (!inked(x)) continue;
+      const last = runs.at(-1);
+      if (last && x - last[1] <= gap) last[1] = x;
+      else runs.push([x, x]);
+    }
+    const ctx = canvas.getContext('2d')!;
+    const widest = ctx.measureText('Quarterly bud…').width;
+    // Some names are written (the table and the legend give every one), and each
+    // alone: no run of ink is wider than the widest name.
+    expect(runs.length).toBeGreaterThan(1);
+    for (const [first, last] of runs)
+      expect(last - first + 1).toBeLessThan(widest * 1.3);
+  });
+
   it('draws the bars of hours next to each other apart, each in its own hour', async () => {
     const from = Date.UTC(2026, 11, 5, 1);
     const canvas = await drawn({
