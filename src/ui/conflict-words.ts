@@ -3,11 +3,15 @@
  * written at the same time; joined by a later event". Not the engine's
  * names ("concurrent-appends, resolved"), a third vocabulary beside the timeline's
  * and the insights' (QA pass 9). A kind another replica's log may name is said as it is.
+ * `textEdit`: the event is an edit of a document's text, which the text merges
+ * whether or not a later event joined the sides: the conflict timeline says
+ * "auto-merged" of it, and the explorer said only "not joined yet".
  */
 export function conflictWords(
   others: number,
   state: string,
   kind: string,
+  textEdit = false,
 ): string {
   // The group is every event on the sides since their fork point: this event's
   // own later ones on its side too, so not "written at the same time as" each.
@@ -17,7 +21,9 @@ export function conflictWords(
       ? `One of ${events} on sides written at the same time`
       : `${kind}, one of ${events}`;
   return state === 'unresolved'
-    ? `${what}; not joined by a later event yet`
+    ? textEdit
+      ? `${what}; merged in the text, not joined by a later event yet`
+      : `${what}; not joined by a later event yet`
     : state === 'auto-merged'
       ? `${what}; merged`
       : `${what}; joined by a later event`;

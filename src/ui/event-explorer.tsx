@@ -364,7 +364,12 @@ function EventPanel() {
         <ul>
           {detail.conflicts.map((c) => (
             <li key={c.events.join()}>
-              {conflictWords(c.events.length - 1, c.state, c.kind)}
+              {conflictWords(
+                c.events.length - 1,
+                c.state,
+                c.kind,
+                row.type === TEXT_EDITED,
+              )}
             </li>
           ))}
         </ul>

@@ -9,6 +9,11 @@ describe('an event’s conflict, as the explorer says it', () => {
     expect(conflictWords(1, 'unresolved', 'concurrent-appends')).toBe(
       'One of 2 events on sides written at the same time; not joined by a later event yet',
     );
+    // A text edit's sides are merged in the text, as the timeline says,
+    // before any event joins them.
+    expect(conflictWords(1, 'unresolved', 'concurrent-appends', true)).toBe(
+      'One of 2 events on sides written at the same time; merged in the text, not joined by a later event yet',
+    );
     // A kind another replica's log names is said as it is.
     expect(conflictWords(1, 'auto-merged', 'x-custom')).toBe(
       'x-custom, one of 2 events; merged',
