@@ -1,6 +1,7 @@
 import { InvalidQueryError } from './errors.ts';
 import { checkEventFilter, matcherOf } from './event-filter.ts';
-import type { Store } from './store.ts';
+import type { EventFilter } from './event-filter.ts';
+import type { EventRecord, Store } from './store.ts';
 import type { LogEvent, QueryPage, QueryResult } from './types.ts';
 
 /** Events a page holds when the caller does not say. */
@@ -9,10 +10,19 @@ export const DEFAULT_QUERY_LIMIT = 100;
 export const MAX_QUERY_LIMIT = 1000;
 
 /**
- * One page of the events that pass `filter`, in arrival order. The cursor is the
- * position of the page's last event, so a page never skips or repeats an event,
- * whatever is stored between two calls (new events take later positions).
- * @throws InvalidQueryError for a filter, limit or cursor it cannot use.
+ * Positions a newest-first page reads back at first, in one forward read: twice
+ * what it would hold if every event matched; each further read back is twice as
+ * long as the one before, so a rare match costs at most twice the positions
+ * between the cursor and it.
+ */
+const FIRST_READ_BACK = 2;
+
+/**
+ * One page of the events that pass `filter`, in arrival order or newest first
+ * (`page.order`). The cursor is the position of the page's last event, so a page
+ * never skips or repeats an event, whatever is stored between two calls (new
+ * events take later positions).
+ * @throws InvalidQueryError for a filter, limit, cursor or order it cannot use.
  */
 export async function queryEvents(
   store: Store,
@@ -30,6 +40,16 @@ export async function queryEvents(
   const limit = limitOf(page.limit);
   const after = positionOf(page.after);
   const matches = matcherOf(checked);
+  if (page.order === 'newest') {
+    const before =
+      page.after === undefined ? (await store.replica()).lastPos + 1 : after;
+    return newestBefore(store, checked, matches, limit, before);
+  }
+  if (page.order !== undefined && page.order !== 'arrival')
+    throw new InvalidQueryError(
+      'order',
+      `${JSON.stringify(page.order).slice(0, 40)} is not "arrival" or "newest"`,
+    );
   const events: LogEvent[] = [];
   let last = after;
   for await (const record of store.eventsFrom(after + 1, checked)) {
@@ -40,6 +60,40 @@ export async function queryEvents(
     last = record.pos;
   }
   return { events };
+}
+
+/**
+ * The page of `limit` matches stored before position `before`, newest first. The
+ * store reads forward only, so this reads stretches of positions back from
+ * `before`, each twice as long as the one before, until it holds one match more
+ * than the page (proof that a next page holds something) or reaches the start.
+ */
+async function newestBefore(
+  store: Store,
+  only: EventFilter,
+  matches: (event: LogEvent) => boolean,
+  limit: number,
+  before: number,
+): Promise<QueryResult> {
+  const found: EventRecord[] = []; // newest first
+  let end = before;
+  let span = FIRST_READ_BACK * (limit + 1);
+  while (end > 1 && found.length <= limit) {
+    const start = Math.max(1, end - span);
+    const stretch: EventRecord[] = [];
+    for await (const record of store.eventsFrom(start, only)) {
+      if (record.pos >= end) break;
+      if (matches(record.event)) stretch.push(record);
+    }
+    for (let i = stretch.length - 1; i >= 0; i--) found.push(stretch[i]!);
+    end = start;
+    span *= 2;
+  }
+  const page = found.slice(0, limit);
+  return {
+    events: page.map((r) => r.event),
+    ...(found.length > limit ? { next: String(page.at(-1)!.pos) } : {}),
+  };
 }
 
 function limitOf(limit: unknown): number {

@@ -208,7 +208,14 @@ export interface ProjectionStats {
 /** A page of a query: at most `limit` events (1 to 1000, default 100) after the cursor `after`. */
 export interface QueryPage {
   limit?: number;
+  /** Where the last page ended (its `next`): this page goes on from there. */
   after?: string;
+  /**
+   * `arrival` (the default): the order events were stored in here. `newest`: the
+   * other way, from the last stored when the first page is read; events stored
+   * since then come in no later page.
+   */
+  order?: 'arrival' | 'newest';
 }
 
 export interface QueryResult {
