@@ -50,7 +50,7 @@ describe('log.query newest first', () => {
         fc.record(
           {
             streams: fc.constantFrom('doc/', 'doc/a', 'notes/', 'none/'),
-            types: fc.constantFrom(['edit'], ['title', 'note']),
+            types: fc.constantFrom<string[]>(['edit'], ['title', 'note']),
             author: fc.constantFrom('ana', 'bo'),
           },
           { requiredKeys: [] },
