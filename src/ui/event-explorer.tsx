@@ -1,5 +1,5 @@
 import { signal } from '@preact/signals';
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import {
   DOC_PREFIX,
   FIELD_SET,
@@ -13,12 +13,15 @@ import { conflictWords } from './conflict-words.ts';
 import {
   filter,
   follow,
+  freshCount,
   loading,
   loadMore,
   more,
+  newestFirst,
   problem,
   query,
-  rows,
+  rowCount,
+  rowsShown,
   rowsVersion,
   select,
   selected,
@@ -95,6 +98,16 @@ function Filters() {
   // they lost what was being typed whenever another filter changed meanwhile.
   return (
     <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
+      <label>
+        <span class="label">Order</span>
+        <select
+          value={newestFirst.value ? 'newest' : 'arrival'}
+          onChange={(e) => void query(filter.value, value(e) === 'newest')}
+        >
+          <option value="newest">Newest first</option>
+          <option value="arrival">Oldest first</option>
+        </select>
+      </label>
       <label>
         <span class="label">Stream</span>
         <select
@@ -190,11 +203,26 @@ function EventsTable() {
   // Another filter's rows start at the top: scrolled to the 90,000th row of the
   // last one, the table drew the rows there, and a filter of 2 events showed none.
   const current = filter.value;
+  const newest = newestFirst.value;
+  // Newest first, new events come above the rows: scrolled down to read, the rows
+  // stay where they were (at the top, the new ones show).
+  const above = useRef(0);
   useEffect(() => {
     box.current!.scrollTop = 0;
     scrollTop.value = 0;
-  }, [current]);
-  const total = rows.length;
+    above.current = 0;
+  }, [current, newest]);
+  const fresh = freshCount();
+  useLayoutEffect(() => {
+    const el = box.current!;
+    const added = fresh - above.current;
+    above.current = fresh;
+    if (added > 0 && el.scrollTop > 0) {
+      el.scrollTop += added * ROW_HEIGHT;
+      scrollTop.value = el.scrollTop;
+    }
+  }, [fresh]);
+  const total = rowCount();
   const first = Math.max(
     0,
     Math.floor(scrollTop.value / ROW_HEIGHT) - OVERSCAN,
@@ -242,7 +270,7 @@ function EventsTable() {
         </thead>
         <tbody>
           {first > 0 && <Spacer rows={first} columns={withPanel ? 5 : 6} />}
-          {rows.slice(first, last).map((row, i) => (
+          {rowsShown(first, last).map((row, i) => (
             <tr
               key={row.id}
               aria-rowindex={first + i + 2}

@@ -17,25 +17,61 @@ const FIRST_PAGE = 64;
 /** The filter as the explorer's fields hold it. */
 export const filter = signal<EventFilter>({});
 /**
- * The rows read so far, in the log's arrival order: grown in place (a long log's
+ * Newest first (the default: a long log's recent events are what a person looks
+ * for, and were 500 pages of scrolling away), or in the log's arrival order.
+ */
+export const newestFirst = signal(true);
+/**
+ * The rows read page by page, in the order shown: grown in place (a long log's
  * rows are not copied at every new event); `rowsVersion` says when.
  */
-export let rows: EventRow[] = [];
+let paged: EventRow[] = [];
+/**
+ * Newest first, the rows of events delivered since the first page was read, in
+ * the order they came: shown above the pages, the last of them at the top. Kept
+ * apart so that a new event is not a copy of every row below it.
+ */
+let fresh: EventRow[] = [];
 export const rowsVersion = signal(0);
-/** Each row's index in `rows`. */
-const indexOf = new Map<EventId, number>();
+/** Where each row is: `fresh` or `paged`, and its index there. */
+const placeOf = new Map<EventId, { fresh: boolean; at: number }>();
 /**
  * Rows that credit their writer with text whose typist is not known yet
  * (EventRow.unsettled): asked for again when their stream moves.
  */
 const unsettled = new Set<EventId>();
 
-function addRows(added: EventRow[]): void {
+/** How many rows are read. */
+export const rowCount = (): number => fresh.length + paged.length;
+
+/** The rows shown from the `first` to before the `last`, in the order shown. */
+export function rowsShown(first: number, last: number): EventRow[] {
+  const shown: EventRow[] = [];
+  for (let i = first; i < Math.min(last, rowCount()); i++)
+    shown.push(
+      i < fresh.length
+        ? fresh[fresh.length - 1 - i]!
+        : paged[i - fresh.length]!,
+    );
+  return shown;
+}
+
+/** How many rows are above the pages: events delivered since, newest first. */
+export const freshCount = (): number => fresh.length;
+
+/** The row at `place`. */
+function rowAt(place: { fresh: boolean; at: number }): EventRow {
+  return place.fresh ? fresh[place.at]! : paged[place.at]!;
+}
+
+/** Adds rows after the last of `fresh` or of `paged`, as each is shown. */
+function addRows(added: EventRow[], toFresh = false): void {
+  const into = toFresh ? fresh : paged;
   let grew = false;
   for (const row of added)
-    if (!indexOf.has(row.id)) {
-      indexOf.set(row.id, rows.length);
-      rows.push(row);
+    if (!placeOf.has(row.id)) {
+      placeOf.set(row.id, { fresh: toFresh, at: into.length });
+      into.push(row);
       if (row.unsettled) unsettled.add(row.id);
       grew = true;
     }
@@ -44,8 +80,9 @@ function addRows(added: EventRow[]): void {
 
 /** Puts `added` in place of every row read so far: the rows of a new filter. */
 function replaceRows(added: EventRow[]): void {
-  rows = [];
-  indexOf.clear();
+  paged = [];
+  fresh = [];
+  placeOf.clear();
   unsettled.clear();
   addRows(added);
   rowsVersion.value++; // also when none replace the older ones
@@ -55,16 +92,27 @@ function replaceRows(added: EventRow[]): void {
 function updateRows(made: EventRow[]): void {
   let changed = false;
   for (const row of made) {
-    const at = indexOf.get(row.id);
-    if (at === undefined) continue;
+    const place = placeOf.get(row.id);
+    if (place === undefined) continue;
     if (!row.unsettled) unsettled.delete(row.id);
-    if (rows[at]!.summary === row.summary) continue;
-    rows[at] = row;
+    if (rowAt(place).summary === row.summary) continue;
+    (place.fresh ? fresh : paged)[place.at] = row;
     changed = true;
     const open = selected.value;
     if (open?.row.id === row.id) selected.value = { ...open, row };
   }
   if (changed) rowsVersion.value++;
+}
+
+/** Whether the row is among the newest `n` read. */
+function amongNewest(
+  place: { fresh: boolean; at: number },
+  n: number,
+): boolean {
+  if (!newestFirst.value) return place.at >= paged.length - n;
+  return place.fresh
+    ? place.at >= fresh.length - n
+    : place.at < n - fresh.length;
 }
 /** Where the next page starts; undefined once every row is read. */
 export const more = signal<string | undefined>(undefined);
@@ -82,22 +130,27 @@ let heldBack: Delivery[] | undefined;
  * screen (the table says it is busy) until the new page replaces them in one
  * render: emptied first, the table was drawn and painted twice for each filter.
  */
-export async function query(next: EventFilter): Promise<void> {
+export async function query(
+  next: EventFilter,
+  newest = newestFirst.value,
+): Promise<void> {
   const mine = ++generation;
   filter.value = next;
+  newestFirst.value = newest;
   problem.value = undefined;
   loading.value = true;
   heldBack = [];
   try {
     const page = await (
       await logService()
-    ).queryEvents(next, { limit: FIRST_PAGE });
+    ).queryEvents(next, { limit: FIRST_PAGE, order: order() });
     if (mine !== generation) return;
     replaceRows(page.rows);
     more.value = page.next;
     const waiting = heldBack;
     heldBack = undefined;
-    if (page.next === undefined) take(waiting);
+    // Newest first, what came while the page was read is above it (or in it).
+    if (newest || page.next === undefined) take(waiting);
   } catch (error) {
     if (mine !== generation) return;
     // No rows of the older filter stay under the new one.
@@ -109,6 +162,8 @@ export async function query(next: EventFilter): Promise<void> {
   }
 }
 
+const order = () => (newestFirst.value ? 'newest' : 'arrival');
+
 /** Reads the page after the rows read so far. */
 export async function loadMore(): Promise<void> {
   const after = more.value;
@@ -118,7 +173,7 @@ export async function loadMore(): Promise<void> {
   try {
     const page = await (
       await logService()
-    ).queryEvents(filter.value, { limit: PAGE, after });
+    ).queryEvents(filter.value, { limit: PAGE, after, order: order() });
     if (mine !== generation) return;
     addRows(page.rows);
     more.value = page.next;
@@ -151,29 +206,29 @@ function later(ids: EventId[], use: (made: EventRow[]) => void): void {
 
 /**
  * A batch may hold the event that says who typed text an unsettled row credits to
- * its writer: such rows of the streams it moved are made again. Only the last
- * SETTLED_AFTER rows are: a person watches the end, and rows that never settle
+ * its writer: such rows of the streams it moved are made again. Only the newest
+ * SETTLED_AFTER rows are: a person watches the newest, and rows that never settle
  * (a tab that closed before it saved) must not be asked for at every keystroke;
  * a new filter reads the older ones anew.
  */
 function settle(batch: Delivery[]): void {
   if (unsettled.size === 0) return;
   const moved = new Set(batch.map((d) => d.event.stream));
-  const from = rows.length - SETTLED_AFTER;
   const ids: EventId[] = [];
   for (const id of unsettled) {
-    const at = indexOf.get(id)!;
-    if (at < from) unsettled.delete(id);
-    else if (moved.has(rows[at]!.stream)) ids.push(id);
+    const place = placeOf.get(id)!;
+    if (!amongNewest(place, SETTLED_AFTER)) unsettled.delete(id);
+    else if (moved.has(rowAt(place).stream)) ids.push(id);
   }
   if (ids.length === 0) return;
   later(ids, updateRows);
 }
 
 /**
- * New events that pass the filter join the rows, once every earlier row is read.
- * Their rows come from the worker: a summary says whose typing an event carried,
- * which takes the document's history (src/doc/event-rows.ts).
+ * New events that pass the filter join the rows: newest first, at the top at
+ * once; in arrival order, at the end once every earlier row is read. Their rows
+ * come from the worker: a summary says whose typing an event carried, which takes
+ * the document's history (src/doc/event-rows.ts).
  */
 function take(batch: Delivery[]): void {
   if (heldBack) {
@@ -181,11 +236,13 @@ function take(batch: Delivery[]): void {
     return;
   }
   settle(batch);
-  if (more.value !== undefined) return; // they come with the pages still to read
+  const newest = newestFirst.value;
+  // In arrival order they come with the pages still to read.
+  if (!newest && more.value !== undefined) return;
   const passes = matcherOf(filter.value);
   const ids = batch.filter((d) => passes(d.event)).map((d) => d.event.id);
   if (ids.length === 0) return;
-  later(ids, addRows);
+  later(ids, (made) => addRows(made, newest));
 }
 
 /** Follows new events while the explorer is open; returns the way to stop. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,10 +117,11 @@ describe('the event explorer', () => {
       .toContain(' More.');
     expect(await violations(one)).toEqual([]);
 
-    // The first of two's events: its CloudEvent, parents and children.
+    // The first of two's events (newest first, the last row): its CloudEvent,
+    // parents and children.
     await events(one)
       .getByRole('button', { name: /^Open event/ })
-      .first()
+      .last()
       .click();
     const panel = one.getByRole('region', { name: 'Event' });
     const cloudEvent = JSON.parse(
@@ -153,7 +154,7 @@ describe('the event explorer', () => {
     await expect.poll(focusedName).toMatch(/^Open event /);
     await events(one)
       .getByRole('button', { name: /^Open event/ })
-      .first()
+      .last()
       .click();
 
     await panel
@@ -173,6 +174,11 @@ describe('the event explorer', () => {
     const dir = await mkdtemp(join(tmpdir(), 'forkline-explorer-'));
     try {
       const { file, events: stored } = await exportedDocument(dir, 400);
+      const ids = readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .filter((line) => line.trim())
+        .map((line) => (JSON.parse(line) as { id: string }).id);
       const { context, tabs } = await openTabs(chromium(), 1);
       const [page] = tabs as [Page];
       await importLogFile(page, file);
@@ -183,6 +189,42 @@ describe('the event explorer', () => {
         .poll(() => hint.textContent())
         .toMatch(/ events so far; more as you scroll$/);
       const box = explorer(page).locator('.events-box');
+      /** The event of the row at `index` (from 0) of the rows shown. */
+      const rowEvent = async (index: number) =>
+        /^Open event (\S+) /.exec(
+          (await events(page)
+            .locator(`tr[aria-rowindex="${index + 2}"] button`)
+            .getAttribute('aria-label'))!,
+        )?.[1];
+      // Newest first: the last event stored at the top.
+      await expect.poll(() => rowEvent(0)).toBe(ids.at(-1));
+      // Events stored while a person reads further down come above, and the rows
+      // read stay where they were.
+      await box.evaluate((el) => el.scrollTo(0, 20 * 28));
+      await expect.poll(() => rowEvent(20)).toBe(ids.at(-21));
+      const late = await openLog({ actor: 'late' });
+      await late.append(
+        'notes/late',
+        [1, 2, 3].map((n) => ({ type: 'note', data: n })),
+      );
+      const lateFile = join(dir, 'late.jsonl');
+      writeFileSync(
+        lateFile,
+        (await collect(late.export())).map((l) => `${l}\n`).join(''),
+      );
+      await late.close();
+      await importLogFile(page, lateFile);
+      await expect.poll(() => rowEvent(23)).toBe(ids.at(-21));
+      expect(await box.evaluate((el) => el.scrollTop)).toBe(23 * 28);
+      // At the top, the three new ones, then the newest imported.
+      await box.evaluate((el) => el.scrollTo(0, 0));
+      await expect.poll(() => rowEvent(3)).toBe(ids.at(-1));
+      // Oldest first, from the top: the first event stored.
+      await explorer(page)
+        .getByRole('combobox', { name: 'Order' })
+        .selectOption({ label: 'Oldest first' });
+      await expect.poll(() => rowEvent(0)).toBe(ids[0]);
+      expect(await box.evaluate((el) => el.scrollTop)).toBe(0);
       await expect
         .poll(
           async () => {
@@ -192,10 +234,10 @@ describe('the event explorer', () => {
           },
           { timeout: 30_000 },
         )
-        .toBe(`${stored} events`);
+        .toBe(`${stored + 3} events`);
       await expect
         .poll(() => events(page).getAttribute('aria-rowcount'))
-        .toBe(String(stored + 1));
+        .toBe(String(stored + 4));
       await expect
         .poll(() => events(page).getAttribute('aria-busy'))
         .toBe('false');
