@@ -127,3 +127,26 @@ export function callPeers<K extends keyof PeerPage>(
     [method, args] as const,
   ) as Promise<Awaited<ReturnType<PeerPage[K]>>>;
 }
+
+/**
+ * Imports `file` through the app's "Import log" in `page` and resolves once the
+ * page says how it went. The paragraph that says so is there, empty, before it
+ * speaks (a live region), so this waits for its words, not for it.
+ * @throws Error with the page's words when they are not "Imported …".
+ */
+export async function importThroughApp(
+  page: Page,
+  file: string,
+  timeout: number,
+): Promise<void> {
+  await page.getByLabel('Import log').setInputFiles(file);
+  const said = page.locator('.transfer-result');
+  await page.waitForFunction(
+    () => !!document.querySelector('.transfer-result')?.textContent,
+    undefined,
+    { timeout, polling: 250 },
+  );
+  const result = (await said.textContent()) ?? '';
+  if (!result.startsWith('Imported'))
+    throw new Error(`importing ${file}: ${result}`);
+}

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { callPeers, launchBuiltApp } from './built-app.ts';
+import { callPeers, importThroughApp, launchBuiltApp } from './built-app.ts';
 import {
   profileMainThread,
   profileWorkers,
@@ -73,16 +73,6 @@ async function timeFilters(page: Page, steps: FilterStep[]): Promise<number[]> {
   }, steps);
 }
 
-async function importThroughApp(page: Page, url: string, file: string) {
-  await page.goto(url);
-  await page.getByRole('status').waitFor();
-  await page.getByLabel('Import log').setInputFiles(file);
-  const said = page.locator('.transfer-result');
-  await said.waitFor({ timeout: 900_000 });
-  const result = (await said.textContent()) ?? '';
-  if (!result.startsWith('Imported')) throw new Error(`import: ${result}`);
-}
-
 export const insightsScenario: Scenario = {
   name: 'insights',
   summary:
@@ -98,7 +88,9 @@ export const insightsScenario: Scenario = {
         `${log.events} events over ${log.docIds.length} documents by 5 authors, ${log.cached ? 'made before (node_modules/.cache)' : `made in ${((performance.now() - started) / 1000).toFixed(0)} s`}`,
       );
       const importing = await app.newPage();
-      await importThroughApp(importing, app.url, log.file);
+      await importing.goto(app.url);
+      await importing.getByRole('status').waitFor();
+      await importThroughApp(importing, log.file, 900_000);
       await importing.close();
       const packer = await app.openPeerPage();
       const packed = await callPeers(packer, 'compactDatabase', DATABASE);

@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { cleanUp } from './browser-session.ts';
-import { launchBuiltApp, type BuiltApp } from './built-app.ts';
+import {
+  importThroughApp,
+  launchBuiltApp,
+  type BuiltApp,
+} from './built-app.ts';
 import {
   profileAllocations,
   profileMainThread,
@@ -223,13 +227,7 @@ async function longDocumentTabs(
     await page.getByRole('status').waitFor();
   }
   await watching.evaluate(watchLongTasks);
-  await typing.getByLabel('Import log').setInputFiles(file);
-  // The page says how the import went, or why it failed, in one paragraph.
-  const said = typing.locator('.transfer-result');
-  await said.waitFor({ timeout: 300_000 });
-  const result = (await said.textContent()) ?? '';
-  if (!result.startsWith('Imported'))
-    throw new Error(`importing the ${size}-event document: ${result}`);
+  await importThroughApp(typing, file, 300_000);
   await watching
     .getByRole('list', { name: 'Documents' })
     .getByRole('button', { name: titleOf(size), exact: true })
