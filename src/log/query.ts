@@ -11,11 +11,18 @@ export const MAX_QUERY_LIMIT = 1000;
 
 /**
  * Positions a newest-first page reads back at first, in one forward read: twice
- * what it would hold if every event matched; each further read back is twice as
- * long as the one before, so a rare match costs at most twice the positions
- * between the cursor and it.
+ * what it would hold if every event matched.
  */
 const FIRST_READ_BACK = 2;
+/**
+ * How much longer each further read back is than the one before. Each read pays a
+ * start (in IndexedDB a transaction and the segments' directory: ~15 ms at 260k
+ * events) whatever it finds: doubling, a filter that matched nothing read back
+ * through 260k events in 11 reads and 174 ms, against 17 ms for one read forward.
+ * A rare match costs at most this many times the positions between it and the
+ * cursor, most of them passed over by the stores' summaries.
+ */
+const READ_BACK_GROWTH = 8;
 
 /**
  * One page of the events that pass `filter`, in arrival order or newest first
@@ -65,8 +72,8 @@ export async function queryEvents(
 /**
  * The page of `limit` matches stored before position `before`, newest first. The
  * store reads forward only, so this reads stretches of positions back from
- * `before`, each twice as long as the one before, until it holds one match more
- * than the page (proof that a next page holds something) or reaches the start.
+ * `before`, each READ_BACK_GROWTH times the one before, until it holds one match
+ * more than the page (proof that a next page holds something) or reaches the start.
  */
 async function newestBefore(
   store: Store,
@@ -87,7 +94,7 @@ async function newestBefore(
     }
     for (let i = stretch.length - 1; i >= 0; i--) found.push(stretch[i]!);
     end = start;
-    span *= 2;
+    span *= READ_BACK_GROWTH;
   }
   const page = found.slice(0, limit);
   return {
