@@ -58,11 +58,11 @@ export const current = signal<
 /**
  * The document being opened, with its text from the snapshot: shown (and typed into)
  * before its LiveDocument exists, since a Y.Doc takes a long history's state in
- * slowly (180 ms for 260k edits).
+ * slowly (180 ms for 260k edits). Undefined until the worker has read it.
  */
-export const opening = signal<{ docId: string; text: string } | undefined>(
-  undefined,
-);
+export const opening = signal<
+  { docId: string; text: string | undefined } | undefined
+>(undefined);
 /** Whether a document is open or opening: the page opens one of its own only if not. */
 const asked = () => current.value !== undefined || opening.value !== undefined;
 /** The open document's fields, conflicts and deletion: pushed with its deliveries. */
@@ -424,7 +424,9 @@ export async function restoredVersionOf(
 export async function openDoc(docId: string): Promise<void> {
   // At once, the page shows a document opening: the one before it takes no more
   // typing (a title typed right after a click renamed the document left behind).
-  const placeholder = { docId, text: '' };
+  // Its text is not known yet, unless it is the one just made.
+  const made = opening.value?.docId === docId ? opening.value.text : undefined;
+  const placeholder = { docId, text: made };
   opening.value = placeholder;
   // The text comes first, while the worker still reads its Yjs state.
   let shown: { docId: string; text: string } | undefined;

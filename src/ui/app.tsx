@@ -88,7 +88,7 @@ export function App() {
               <TextEditor
                 key={shown.docId}
                 live={pending ? undefined : doc!.live}
-                {...(pending ? { text: pending.text } : {})}
+                {...(pending?.text !== undefined ? { text: pending.text } : {})}
                 readOnly={!pending && settledDeleted(view.value)}
               />
               {!pending && <AuthorshipToggle />}

@@ -34,7 +34,8 @@ const MAC =
  *
  * While the document opens (`live` not yet there) it shows `text`, the snapshot's,
  * and keeps what is typed into it: once `live` comes, that typing becomes its first
- * edit.
+ * edit. Until that text is known it takes no typing: typed into an empty editor, it
+ * went before the text once that came, wherever the caret had been put.
  */
 export function TextEditor({
   live,
@@ -42,7 +43,7 @@ export function TextEditor({
   readOnly = false,
 }: {
   live: LiveDocument | undefined;
-  /** The text to show until `live` comes. */
+  /** The text to show until `live` comes; not known yet when undefined. */
   text?: string;
   /** Takes no typing (a deleted document): still read, selected and copied. */
   readOnly?: boolean;
@@ -178,11 +179,12 @@ export function TextEditor({
     };
   }, [text, live]);
 
+  const unknown = !live && text === undefined;
   useLayoutEffect(() => {
     editor.current!.dispatch({
-      effects: writing.reconfigure(writingOf(readOnly)),
+      effects: writing.reconfigure(writingOf(readOnly || unknown)),
     });
-  }, [readOnly]);
+  }, [readOnly, unknown]);
 
   return <div ref={host} class="body" onFocusOut={() => void live?.flush()} />;
 }

@@ -121,6 +121,24 @@ describe('the text editor', () => {
     live.close();
   });
 
+  it('takes no typing while the text it would be typed into is not known yet', async () => {
+    // A document clicked, its text not read yet: an empty editor took typing at 0,
+    // and once the text came, what was typed landed before it (QA pass 13:
+    // "<Z17>Doc Z body.", typed after Ctrl+End).
+    const view = mount({ live: undefined });
+    expect(view.state.readOnly).toBe(true);
+    expect(view.contentDOM.getAttribute('aria-readonly')).toBe('true');
+    view.focus();
+    await userEvent.keyboard('<Z17>');
+    expect(view.state.doc.toString()).toBe('');
+
+    // The text known, typing goes where the caret is.
+    mount({ live: undefined, text: 'Doc Z body.' });
+    expect(view.state.readOnly).toBe(false);
+    typeAt(view, view.state.doc.length, '<Z17>');
+    await expect.poll(() => view.state.doc.toString()).toBe('Doc Z body.<Z17>');
+  });
+
   it('makes typing Yjs edits at the positions typed, over several lines and a "\\r"', async () => {
     const live = liveOver(textState('one\r\ntwo\nthree'));
     const view = mount({ live });
