@@ -10,8 +10,10 @@ const CONFLICTS_SNAPSHOT = 'doc.conflicts';
 /**
  * 2: a resolved conflict names who resolved it (DocConflict.resolver). 3: a deletion
  * made while others edited is a conflict (kind `deleted`), which 2 never listed.
+ * 4: a field conflict resolved by several writers at once names them all
+ * (`alsoResolvedBy`), where 3 named the earliest.
  */
-const VERSION = 3;
+const VERSION = 4;
 
 interface ConflictsState {
   version: typeof VERSION;
@@ -38,6 +40,7 @@ function isDocConflict(v: unknown): v is DocConflict {
     typeof c.from === 'string' &&
     typeof c.to === 'string' &&
     (c.resolver === undefined || typeof c.resolver === 'string') &&
+    (c.alsoResolvedBy === undefined || isIds(c.alsoResolvedBy)) &&
     (c.state === 'unresolved' ||
       c.state === 'auto-merged' ||
       c.state === 'resolved')

@@ -26,9 +26,15 @@ export interface DocConflict extends Conflict {
   authors: string[];
   /**
    * Who wrote `resolvedBy`, named as `authors` are (writerNames): for a field, who
-   * picked the value; for text, whose edit joined the sides.
+   * picked the value; for text, whose edit joined the sides. With `alsoResolvedBy`,
+   * every writer who did, joined by "and".
    */
   resolver?: string;
+  /**
+   * A field's: other writes that replaced the same values at once, concurrently
+   * with `resolvedBy`; their values are in conflict in turn.
+   */
+  alsoResolvedBy?: EventId[];
   /** Earliest and latest writer time of the events. */
   from: string;
   to: string;
@@ -66,19 +72,31 @@ async function eventsOf(log: Log, ids: EventId[]): Promise<LogEvent[]> {
 function namesFor(
   events: LogEvent[],
   resolver?: LogEvent,
+  others: LogEvent[] = [],
 ): (events: LogEvent[]) => string[] {
-  const keys = events.map(writerKey);
-  const names = writerNames(resolver ? [...keys, writerKey(resolver)] : keys);
+  const keys = [...events, ...(resolver ? [resolver] : []), ...others].map(
+    writerKey,
+  );
+  const names = writerNames(keys);
   return (of) => [...new Set(of.map((e) => names.get(writerKey(e))!))].sort();
 }
 
-/** Who wrote `events` and when, and who wrote `resolver`, the event that resolved them. */
-function describe(events: LogEvent[], resolver?: LogEvent) {
+/**
+ * Who wrote `events` and when, and who wrote `resolver`, the event that resolved
+ * them, with `others` that resolved them at once.
+ */
+function describe(
+  events: LogEvent[],
+  resolver?: LogEvent,
+  others: LogEvent[] = [],
+) {
   const times = events.map((e) => e.time).sort();
-  const names = namesFor(events, resolver);
+  const names = namesFor(events, resolver, others);
   return {
     authors: names(events),
-    ...(resolver ? { resolver: names([resolver])[0]! } : {}),
+    ...(resolver
+      ? { resolver: names([resolver, ...others]).join(' and ') }
+      : {}),
     from: times[0] ?? '',
     to: times[times.length - 1] ?? '',
   };
@@ -112,14 +130,20 @@ async function fieldConflicts(
   state: DocState,
 ): Promise<DocConflict[]> {
   const out: DocConflict[] = [];
-  const field = async (name: string, ids: EventId[], resolvedBy?: EventId) => {
+  const field = async (
+    name: string,
+    ids: EventId[],
+    resolvedBy?: EventId,
+    also: EventId[] = [],
+  ) => {
     const events = await eventsOf(log, ids);
     let deletion: { deletedBy: string[]; restoredBy: string[] } | undefined;
     const resolver = resolvedBy ? await log.get(resolvedBy) : undefined;
+    const others = await eventsOf(log, also);
     if (name === DELETED_FIELD) {
       const deleting = events.filter(deletes);
       if (deleting.length === 0 || deleting.length === events.length) return;
-      const names = namesFor(events, resolver);
+      const names = namesFor(events, resolver, others);
       deletion = {
         deletedBy: names(deleting),
         restoredBy: names(events.filter((e) => !deleting.includes(e))),
@@ -133,13 +157,14 @@ async function fieldConflicts(
       forkPoint: await log.forkPoint(ids),
       state: resolvedBy ? 'resolved' : 'unresolved',
       ...(resolvedBy ? { resolvedBy } : {}),
+      ...(others.length > 0 ? { alsoResolvedBy: others.map((e) => e.id) } : {}),
       sides: events.map((e) => [e.id]),
-      ...describe(events, resolver),
+      ...describe(events, resolver, others),
       ...deletion,
     });
   };
   for (const r of state.registers.resolutions)
-    await field(r.field, r.events, r.resolvedBy);
+    await field(r.field, r.events, r.resolvedBy, r.also);
   for (const name of state.registers.fieldNames()) {
     const live = state.registers.liveIds(name);
     if (live.length >= 2) await field(name, live);

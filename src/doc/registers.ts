@@ -20,6 +20,12 @@ export interface Resolution {
   field: string;
   events: EventId[];
   resolvedBy: EventId;
+  /**
+   * Other writes that replaced the same values, concurrently with `resolvedBy`
+   * (the earliest): the writers resolved it at once, and their values are in
+   * conflict in turn. Sorted.
+   */
+  also: EventId[];
 }
 
 /**
@@ -35,13 +41,14 @@ export class Registers {
    * A field's conflicts resolved: one per set of values replaced. Two writers who
    * each saw the same values and replaced them at once resolved one conflict (and
    * made another, between their writes): it is listed once, resolved by the
-   * earlier of the two (by time, then id, so whatever the order they arrive in).
+   * earlier of the two (by time, then id, so whatever the order they arrive in),
+   * the other named with it (`also`).
    */
   readonly resolutions: Resolution[] = [];
-  /** Per field and values replaced: the resolution's index, and its resolver's (time, id). */
+  /** Per field and values replaced: the resolution's index, and its resolvers' (time, id). */
   private readonly resolved = new Map<
     string,
-    { at: number; time: string; id: EventId }
+    { at: number; by: { time: string; id: EventId }[] }
   >();
   /** Every write applied, in the order applied: field sets are rare (titles, deletion). */
   readonly writes: FieldWrite[] = [];
@@ -84,13 +91,21 @@ export class Registers {
     const events = [...supersedes].sort();
     const key = `${field}\n${events.join(' ')}`;
     const known = this.resolved.get(key);
-    if (!known) {
-      this.resolved.set(key, { at: this.resolutions.length, time, id });
-      this.resolutions.push({ field, events, resolvedBy: id });
-    } else if (time < known.time || (time === known.time && id < known.id)) {
-      this.resolved.set(key, { at: known.at, time, id });
-      this.resolutions[known.at] = { field, events, resolvedBy: id };
-    }
+    if (known?.by.some((r) => r.id === id)) return;
+    const at = known?.at ?? this.resolutions.length;
+    const by = [...(known?.by ?? []), { time, id }].sort((p, q) =>
+      p.time === q.time ? (p.id < q.id ? -1 : 1) : p.time < q.time ? -1 : 1,
+    );
+    this.resolved.set(key, { at, by });
+    this.resolutions[at] = {
+      field,
+      events,
+      resolvedBy: by[0]!.id,
+      also: by
+        .slice(1)
+        .map((r) => r.id)
+        .sort(),
+    };
   }
 
   /** Live values of a field, oldest write first by id for a stable order. */

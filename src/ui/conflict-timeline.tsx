@@ -123,7 +123,12 @@ function stateOf(c: DocConflict): string {
     return c.overlapping
       ? 'auto-merged (overlapping: check the result)'
       : 'auto-merged';
-  return c.resolver ? `resolved by ${c.resolver}` : 'resolved';
+  if (!c.resolver) return 'resolved';
+  // Writers who each picked a value at once resolved it, and made the next
+  // conflict: "resolved by Ada" of it read as if the field were settled.
+  return c.alsoResolvedBy?.length
+    ? `resolved by ${c.resolver} at once, whose values are in conflict in turn`
+    : `resolved by ${c.resolver}`;
 }
 
 /**
@@ -147,13 +152,13 @@ async function compare(conflict: DocConflict) {
   // did since the fork point, the deleters among them.
   const text = conflict.kind !== 'field';
   // Merged: text as both sides left it, joined (the event that joined them made an
-  // edit of its own, no side's); a field as the write that resolved it left it; an
-  // open conflict as it is now.
+  // edit of its own, no side's); a field as the writes that resolved it left it
+  // (several at once: their values together); an open conflict as it is now.
   const mergedAt = !conflict.resolvedBy
     ? undefined
     : text && conflict.kind !== 'deleted'
       ? [...new Set(conflict.sides.flat())].sort()
-      : [conflict.resolvedBy];
+      : [conflict.resolvedBy, ...(conflict.alsoResolvedBy ?? [])];
   let found;
   try {
     found = await Promise.all([

@@ -488,6 +488,20 @@ describe('conflict lists', () => {
             : 1,
       )[0]!.event.id,
     );
+    // Both writers resolved it, at once: it says so, naming both, on both
+    // replicas, and what each write left is the conflict after it (QA pass 13:
+    // "resolved by Ada", the title still in conflict).
+    const other = [resolveA, resolveB]
+      .map((r) => r.event.id)
+      .filter((id) => id !== resolved[0]!.resolvedBy);
+    for (const d of [da, db])
+      expect((await d.view()).conflicts).toContainEqual(
+        expect.objectContaining({
+          state: 'resolved',
+          resolver: 'A and B',
+          alsoResolvedBy: other,
+        }),
+      );
     // And the insights count them as the timeline lists them.
     const insights = await a.project('insights', insightsProjection(), {
       streams: 'doc/',
