@@ -11,7 +11,8 @@ const CONFLICTS_SNAPSHOT = 'doc.conflicts';
  * 2: a resolved conflict names who resolved it (DocConflict.resolver). 3: a deletion
  * made while others edited is a conflict (kind `deleted`), which 2 never listed.
  * 4: a field conflict resolved by several writers at once names them all
- * (`alsoResolvedBy`), where 3 named the earliest.
+ * (`alsoResolvedBy`), where 3 named the earliest; and its times are the events'
+ * clocked times (`clockedTime`).
  */
 const VERSION = 4;
 

@@ -1,4 +1,5 @@
 import { parseHlc } from '../log/hlc.ts';
+import { clockedTime } from '../log/event-time.ts';
 import { compareCanonical } from '../log/store.ts';
 import type { Conflict, EventId, Json, Log, LogEvent } from '../log/types.ts';
 import {
@@ -90,7 +91,7 @@ function describe(
   resolver?: LogEvent,
   others: LogEvent[] = [],
 ) {
-  const times = events.map((e) => e.time).sort();
+  const times = events.map(clockedTime).sort();
   const names = namesFor(events, resolver, others);
   return {
     authors: names(events),

@@ -1,4 +1,5 @@
 import { EVENT_ID_LENGTH } from '../log/event-id.ts';
+import { clockedTime } from '../log/event-time.ts';
 import { orderFreeSnapshot, putQuietly } from '../log/snapshots.ts';
 import { compareCanonical, type Store } from '../log/store.ts';
 import type { EventId, LogEvent } from '../log/types.ts';
@@ -25,7 +26,7 @@ export const historyEntryOf = (e: LogEvent): HistoryEntry => ({
   parents: e.parents,
   type: e.type,
   author: writerKey(e),
-  time: e.time,
+  time: clockedTime(e),
   hlc: e.hlc,
   field: fieldChangeOf(e),
 });
@@ -162,10 +163,11 @@ interface PageSummary {
 }
 
 /**
- * The records' format: 5 says what each field's write changed (`fields`); 4 named
- * authors as writers (writers.ts), a replica and its label.
+ * The records' format: 6 dates an event by its clock where its writer's time
+ * disagrees with it (`clockedTime`); 5 says what each field's write changed
+ * (`fields`); 4 named authors as writers (writers.ts), a replica and its label.
  */
-const FORMAT = 5 as const;
+const FORMAT = 6 as const;
 
 /**
  * The head record (version FORMAT; versions 1 and 2 held the whole history in one

@@ -2,6 +2,7 @@
  * An event's time (RFC 3339 text) as milliseconds, and back, fast in the log's own
  * form (Date#toISOString's).
  */
+import { MAX_CLOCK_DRIFT } from './hlc.ts';
 
 /** The minute `timeOf` read last, as written ("2026-12-02T03:15"), and its time (ms). */
 let minute = '\u0000';
@@ -115,3 +116,30 @@ export const isoOf = (wall: number): string | undefined => {
     c[20]!, c[21]!, c[22]!, c[23]!,
   );
 };
+
+/**
+ * How far after its clock a writer's time may be: the time and the clock are read
+ * a moment apart as an event is made.
+ */
+const TIME_AFTER_CLOCK = 60_000;
+
+/**
+ * When `event` was written, as the pages that order events by time show it: its
+ * writer's `time`, unless its clock (the HLC, which is never before its parents'
+ * and at most MAX_CLOCK_DRIFT ahead of whoever stored it) says otherwise, and then
+ * the clock's time. A writer's clock is its wall clock or later (pulled forward by
+ * what it had received, up to the drift), so an honest time is at most that far
+ * before the clock; a time dated 25 years before the versions around it is the
+ * writer's claim alone (QA pass 13), and a history jumped through by time must
+ * follow the order the clocks give.
+ */
+export function clockedTime(event: { time: string; hlc: string }): string {
+  const clock = Number.parseInt(event.hlc.slice(0, 12), 16);
+  const time = timeOf(event.time);
+  if (
+    !Number.isFinite(clock) ||
+    (time >= clock - MAX_CLOCK_DRIFT && time <= clock + TIME_AFTER_CLOCK)
+  )
+    return event.time;
+  return isoOf(clock) ?? event.time;
+}
