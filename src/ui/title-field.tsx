@@ -156,6 +156,8 @@ export function TitleField() {
     });
   };
 
+  // One value, not text (several are said by the concurrent titles below).
+  const untext = values.length === 0 && others === 1;
   return (
     <div class="title">
       <label>
@@ -179,8 +181,17 @@ export function TitleField() {
             e.preventDefault();
             if (!focusText()) input.current!.blur();
           }}
+          aria-describedby={untext ? 'title-not-text' : undefined}
         />
       </label>
+      {untext && (
+        // Another replica's title that is no text (a number): the field and the
+        // list said "Untitled", the history that it was renamed (QA pass 13).
+        <p class="hint" id="title-not-text">
+          Its title is a value that is not text, so it is not shown: a title
+          typed here replaces it.
+        </p>
+      )}
       {values.length + others > 1 && (
         <div class="values" role="group" aria-label="Concurrent titles">
           <p>
