@@ -16,6 +16,7 @@ import {
   tabLabel,
   typeAtEnd,
   importLogFile,
+  importMadeLog,
 } from './support/app.ts';
 import { violations } from './support/axe.ts';
 import { useChromium } from './support/browser.ts';
@@ -202,18 +203,12 @@ describe('the event explorer', () => {
       // read stay where they were.
       await box.evaluate((el) => el.scrollTo(0, 20 * 28));
       await expect.poll(() => rowEvent(20)).toBe(ids.at(-21));
-      const late = await openLog({ actor: 'late' });
-      await late.append(
-        'notes/late',
-        [1, 2, 3].map((n) => ({ type: 'note', data: n })),
+      await importMadeLog(page, 'late', (log) =>
+        log.append(
+          'notes/late',
+          [1, 2, 3].map((n) => ({ type: 'note', data: n })),
+        ),
       );
-      const lateFile = join(dir, 'late.jsonl');
-      writeFileSync(
-        lateFile,
-        (await collect(late.export())).map((l) => `${l}\n`).join(''),
-      );
-      await late.close();
-      await importLogFile(page, lateFile);
       await expect.poll(() => rowEvent(23)).toBe(ids.at(-21));
       expect(await box.evaluate((el) => el.scrollTop)).toBe(23 * 28);
       // At the top, the three new ones, then the newest imported.

@@ -4,15 +4,11 @@
 // that never scrolls sideways (on every screen, nothing reaches past the viewport
 // but what scrolls inside a box of its own: the explorer's table), with the open
 // document right below the list of documents.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { openDocument, openLog } from '../../src/index.ts';
-import { collect } from '../support/records.ts';
+import { openDocument } from '../../src/index.ts';
 import {
-  importLogFile,
+  importMadeLog,
   newDocument,
   openTabs,
   typeTogether,
@@ -129,39 +125,29 @@ describe('an author of one long word', () => {
   // characters made the history's Author choice and its version line 2,533 px wide
   // at 1,280 (QA pass 13).
   it('stays inside the page wherever the document names it, wide and narrow', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'forkline-author-'));
-    try {
-      const name = 'A'.repeat(250);
-      const log = await openLog({ actor: 'longname' });
-      const doc = await openDocument(log, 'longauthor', { author: name });
+    const { context, tabs } = await openTabs(chromium(), 1);
+    const page = tabs[0]!;
+    await importMadeLog(page, 'longname', async (log) => {
+      const doc = await openDocument(log, 'longauthor', {
+        author: 'A'.repeat(250),
+      });
       await doc.setField('title', 'Long author');
       await doc.editText(0, 0, 'Written by a long name.');
-      const file = join(dir, 'long-author.jsonl');
-      await writeFile(
-        file,
-        (await collect(log.export())).map((l) => `${l}\n`).join(''),
-      );
-      await log.close();
-      const { context, tabs } = await openTabs(chromium(), 1);
-      const page = tabs[0]!;
-      await importLogFile(page, file);
-      await page
-        .getByRole('list', { name: 'Documents' })
-        .getByRole('button', { name: 'Long author', exact: true })
-        .click();
-      await page.getByRole('region', { name: 'Version history' }).waitFor();
-      for (const width of [1280, 390]) {
-        await page.setViewportSize({ width, height: 900 });
-        expect({ width, ...(await pastViewport(page)) }).toEqual({
-          width,
-          out: [],
-          scrolls: false,
-        });
-      }
-      await context.close();
-    } finally {
-      await rm(dir, { recursive: true, force: true });
+    });
+    await page
+      .getByRole('list', { name: 'Documents' })
+      .getByRole('button', { name: 'Long author', exact: true })
+      .click();
+    await page.getByRole('region', { name: 'Version history' }).waitFor();
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      expect({ width, ...(await pastViewport(page)) }).toEqual({
+        width,
+        out: [],
+        scrolls: false,
+      });
     }
+    await context.close();
   });
 });
 

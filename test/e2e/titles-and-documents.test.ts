@@ -1,13 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
-import { openDocument, openLog } from '../../src/index.ts';
-import { collect } from '../support/records.ts';
+import { openDocument } from '../../src/index.ts';
 import {
   documentText,
-  importLogFile,
+  importMadeLog,
   newDocument,
   openTabs,
   renameTogether,
@@ -204,46 +200,35 @@ describe('two tabs of one browser: titles, names and new documents', () => {
   });
 
   it('says a title that is no text is there, and takes one typed in its place (QA pass 13)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'forkline-untext-'));
-    try {
-      // Another replica's document whose title is the number 42.
-      const log = await openLog({ actor: 'numbers' });
+    const { context, tabs } = await openTabs(chromium(), 1);
+    const page = tabs[0]!;
+    // Another replica's document whose title is the number 42.
+    await importMadeLog(page, 'numbers', async (log) => {
       const doc = await openDocument(log, 'numbered');
       await doc.setField('title', 42);
       await doc.editText(0, 0, 'Counted.');
-      const file = join(dir, 'numbered.jsonl');
-      await writeFile(
-        file,
-        (await collect(log.export())).map((l) => `${l}\n`).join(''),
-      );
-      await log.close();
-      const { context, tabs } = await openTabs(chromium(), 1);
-      const page = tabs[0]!;
-      await importLogFile(page, file);
-      await page
-        .getByRole('list', { name: 'Documents' })
-        .getByRole('button', { name: 'Untitled', exact: true })
-        .click();
-      await expect
-        .poll(() =>
-          title(page).evaluate(
-            (el) =>
-              document.getElementById(el.getAttribute('aria-describedby') ?? '')
-                ?.textContent,
-          ),
-        )
-        .toMatch(/^Its title is a value that is not text/);
-      await title(page).fill('Numbers');
-      await title(page).press('Enter');
-      await page
-        .getByRole('list', { name: 'Documents' })
-        .getByRole('button', { name: 'Numbers', exact: true })
-        .waitFor();
-      await expect.poll(() => page.locator('#title-not-text').count()).toBe(0);
-      await context.close();
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
+    await page
+      .getByRole('list', { name: 'Documents' })
+      .getByRole('button', { name: 'Untitled', exact: true })
+      .click();
+    await expect
+      .poll(() =>
+        title(page).evaluate(
+          (el) =>
+            document.getElementById(el.getAttribute('aria-describedby') ?? '')
+              ?.textContent,
+        ),
+      )
+      .toMatch(/^Its title is a value that is not text/);
+    await title(page).fill('Numbers');
+    await title(page).press('Enter');
+    await page
+      .getByRole('list', { name: 'Documents' })
+      .getByRole('button', { name: 'Numbers', exact: true })
+      .waitFor();
+    await expect.poll(() => page.locator('#title-not-text').count()).toBe(0);
+    await context.close();
   });
 
   it('cuts a chapter pasted into the title to a line, and saves that', async () => {

@@ -1,5 +1,10 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expect, inject } from 'vitest';
+import { openLog, type Log } from '../../../src/index.ts';
+import { collect } from '../../support/records.ts';
 
 /** A browser profile (context) with the built app open in `tabs` tabs. */
 export async function openTabs(
@@ -237,6 +242,29 @@ export async function importLogFile(
   await expect
     .poll(() => page.locator('.transfer-result').textContent(), { timeout })
     .toMatch(/^Imported/);
+}
+
+/**
+ * Imports into `page` a log made here, as another replica would make it: `make`
+ * writes to a new log of `actor`, which goes to the page as an exported file.
+ */
+export async function importMadeLog(
+  page: Page,
+  actor: string,
+  make: (log: Log) => Promise<unknown>,
+): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'forkline-made-'));
+  try {
+    const log = await openLog({ actor });
+    await make(log);
+    const file = join(dir, `${actor}.jsonl`);
+    const lines = await collect(log.export());
+    await writeFile(file, lines.map((l) => `${l.trimEnd()}\n`).join(''));
+    await log.close();
+    await importLogFile(page, file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** Creates a document in `page` and waits until every other tab has it open. */
