@@ -252,6 +252,38 @@ describe('on a phone', () => {
   });
 });
 
+describe('the conflict timeline', () => {
+  // Each conflict is laid out only while on screen (content-visibility), and as a
+  // flex item beside the lanes the list was as wide as its items' placeholder size:
+  // 82 px at 375, and at 1,280 beside a long author's name, every conflict and
+  // "Compare" out of sight (QA pass 14).
+  it('lists its conflicts as wide as it is, on a phone and on a wide screen', async () => {
+    const { context, tabs } = await openTabs(chromium(), 2);
+    const [one, two] = tabs as [Page, Page];
+    await newDocument(one, [two], 'Timeline width');
+    await typeTogether([one, two], ['Written by one.', 'Written by two.']);
+    const timeline = one.getByRole('region', { name: 'Conflict timeline' });
+    await timeline.getByRole('button', { name: 'Compare' }).first().waitFor();
+    for (const width of [375, 1280]) {
+      await one.setViewportSize({ width, height: 900 });
+      const [list, box] = await Promise.all([
+        timeline.locator('ol.conflicts').boundingBox(),
+        timeline.boundingBox(),
+      ]);
+      expect({ width, list: list!.width > box!.width / 2 }).toEqual({
+        width,
+        list: true,
+      });
+      const compare = await timeline
+        .getByRole('button', { name: 'Compare' })
+        .first()
+        .boundingBox();
+      expect(compare!.width).toBeGreaterThan(40);
+    }
+    await context.close();
+  });
+});
+
 describe('the header', () => {
   it('keeps its own words whole with the name form open, wide and narrow, and axe finds nothing wrong with it', async () => {
     const { context, tabs } = await openTabs(chromium(), 1, {
