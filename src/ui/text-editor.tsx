@@ -6,7 +6,7 @@ import {
   type Transaction,
   type ChangeSpec,
 } from '@codemirror/state';
-import { EditorView, keymap } from '@codemirror/view';
+import { EditorView, keymap, placeholder } from '@codemirror/view';
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import { spliceBetween, type TextSplice } from '../index.ts';
 import type { LiveDocument, TextDelta } from './live-document.ts';
@@ -70,7 +70,8 @@ export function TextEditor({
     // Made holding the text it opens on: made empty, then given the text as a change,
     // it laid the document out twice (the second effect below then changes nothing).
     const opened = live ? live.text.toString() : (text ?? '');
-    if (!live) shown.current = opened;
+    // Not known yet (no text): nothing shown to tell typing from.
+    if (!live && text !== undefined) shown.current = opened;
     const view = new EditorView({
       parent: host.current!,
       state: EditorState.create({
@@ -78,6 +79,7 @@ export function TextEditor({
         extensions: [
           EXTENSIONS,
           writing.of(writingOf(readOnly)),
+          opening.of([]),
           // Undo takes back this tab's own typing only: the document's, not the view's.
           keymap.of([
             // Shift with Z is redo however the letter comes. With Caps Lock on it
@@ -135,11 +137,17 @@ export function TextEditor({
   useLayoutEffect(() => {
     const view = editor.current!;
     if (!live) {
+      if (text === undefined) return; // nothing to show yet, and nothing typed
       // A newer text while opening replaces the shown one, unless typed into.
       const now = view.state.doc.toString();
       if (shown.current === undefined || now === shown.current) {
-        replaceText(view, text ?? '');
-        shown.current = text ?? '';
+        const first = shown.current === undefined;
+        replaceText(view, text);
+        shown.current = text;
+        // A caret put in the empty editor before the text came (Ctrl+End, a
+        // click) goes to its end: left at 0, what was typed next went before the
+        // text (QA pass 14).
+        if (first) view.dispatch({ selection: { anchor: text.length } });
       }
       return;
     }
@@ -182,7 +190,13 @@ export function TextEditor({
   const unknown = !live && text === undefined;
   useLayoutEffect(() => {
     editor.current!.dispatch({
-      effects: writing.reconfigure(writingOf(readOnly || unknown)),
+      effects: [
+        writing.reconfigure(writingOf(readOnly || unknown)),
+        // Why it takes no typing yet: keys pressed now go nowhere.
+        opening.reconfigure(
+          unknown ? placeholder('Opening the document…') : [],
+        ),
+      ],
     });
   }, [readOnly, unknown]);
 
@@ -191,6 +205,8 @@ export function TextEditor({
 
 /** Whether the editor takes typing (EditorState.readOnly), set per render. */
 const writing = new Compartment();
+/** What the editor says while the text it would show is not known yet. */
+const opening = new Compartment();
 /** A read-only editor says so to assistive technology too. */
 const writingOf = (readOnly: boolean) =>
   readOnly

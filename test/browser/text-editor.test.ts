@@ -132,10 +132,17 @@ describe('the text editor', () => {
     await userEvent.keyboard('<Z17>');
     expect(view.state.doc.toString()).toBe('');
 
-    // The text known, typing goes where the caret is.
+    // Meanwhile it says why it takes none.
+    expect(view.dom.querySelector('.cm-placeholder')?.textContent).toBe(
+      'Opening the document…',
+    );
+    // Ctrl+End in the empty editor, the text known after it: the caret is at the
+    // text's end, where it was put (it stayed at 0, before the text; QA pass 14).
+    await userEvent.keyboard('{Control>}{End}{/Control}');
     mount({ live: undefined, text: 'Doc Z body.' });
     expect(view.state.readOnly).toBe(false);
-    typeAt(view, view.state.doc.length, '<Z17>');
+    expect(view.dom.querySelector('.cm-placeholder')).toBeNull();
+    await userEvent.keyboard('<Z17>');
     await expect.poll(() => view.state.doc.toString()).toBe('Doc Z body.<Z17>');
   });
 
