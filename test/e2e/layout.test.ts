@@ -266,6 +266,8 @@ describe('the conflict timeline', () => {
     await timeline.getByRole('button', { name: 'Compare' }).first().waitFor();
     for (const width of [375, 1280]) {
       await one.setViewportSize({ width, height: 900 });
+      // On screen: a conflict off it is not laid out (content-visibility).
+      await timeline.locator('ol.conflicts').scrollIntoViewIfNeeded();
       const [list, box] = await Promise.all([
         timeline.locator('ol.conflicts').boundingBox(),
         timeline.boundingBox(),
@@ -354,6 +356,14 @@ describe('the event explorer', () => {
       ),
     );
     expect(cut).toEqual([]);
+    // Every row as tall as the table counts it (ROW_HEIGHT): the time's button
+    // made rows 30.4 px, so the rows drawn drifted from the scroll (QA pass 14).
+    const heights = await table.evaluate((el) =>
+      [...el.querySelectorAll('tbody tr:not(.spacer)')].map(
+        (row) => row.getBoundingClientRect().height,
+      ),
+    );
+    expect(new Set(heights)).toEqual(new Set([28]));
     // The stream and the summary, cut or not, say the whole of it on hover.
     const summary = table.getByRole('row').nth(1).getByRole('cell').nth(5);
     expect(await summary.getAttribute('title')).toBe(
