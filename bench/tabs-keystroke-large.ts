@@ -121,7 +121,7 @@ async function startingDocument(page: Page, url: string): Promise<string> {
   await page
     .getByRole('textbox', { name: LABEL })
     .fill('A small document, open on reload.');
-  await page.getByText('All changes saved').waitFor();
+  await page.getByRole('status').getByText('All changes saved').waitFor();
   return page.evaluate(() => sessionStorage.getItem('forkline.open')!);
 }
 
@@ -432,7 +432,10 @@ export const tabsKeystrokeLargeScenario: Scenario = {
         if (name.startsWith('yjs')) continue;
         const stop = await profileWorkers(pair.watching);
         await timeKeystrokes(pair, count);
-        await pair.typing.getByText('All changes saved').waitFor();
+        await pair.typing
+          .getByRole('status')
+          .getByText('All changes saved')
+          .waitFor();
         const stored = await eventsShown(pair.typing);
         for (const deadline = Date.now() + 60_000; ;) {
           if ((await eventsShown(pair.watching)) >= stored) break;
