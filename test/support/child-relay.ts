@@ -66,6 +66,9 @@ export interface ChildRelayOptions {
   port?: number;
   /** Caps the relay's JavaScript heap (`--max-old-space-size`), as an operator would. */
   heapMiB?: number;
+  /** Caps each of the young generation's semi-spaces (`--max-semi-space-size`): V8
+   * keeps up to three of them besides the old space. */
+  semiSpaceMiB?: number;
 }
 
 /** Starts a relay in a child process with --expose-gc, listening on 127.0.0.1. */
@@ -84,6 +87,9 @@ export async function startChildRelay(
     ...(child.heapMiB === undefined
       ? []
       : [`--max-old-space-size=${child.heapMiB}`]),
+    ...(child.semiSpaceMiB === undefined
+      ? []
+      : [`--max-semi-space-size=${child.semiSpaceMiB}`]),
   ];
   const stdio: ['ignore', 'inherit', 'inherit', 'ipc'] = [
     'ignore',

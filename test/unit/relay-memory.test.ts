@@ -111,10 +111,11 @@ describe('the relay process under hostile clients', () => {
     // full collection, further on a busy machine (peak RSS 108 to 183 MiB above the
     // start in one seed's runs), and the peak measured V8's pacing, not the relay. A
     // relay that needs more than the bound still fails: it runs out of heap.
-    const relay = await startChildRelay(
-      { dataDir, ...limits },
-      { heapMiB: Math.ceil(boundFor(mostConnections) / MiB) + 32 },
-    );
+    const caps = {
+      heapMiB: Math.ceil(boundFor(mostConnections) / MiB) + 32,
+      semiSpaceMiB: 4,
+    };
+    const relay = await startChildRelay({ dataDir, ...limits }, caps);
     cleanups.push(() => relay.stop());
     const shared = await relay.createLog();
     const flooded = await relay.createLog();
@@ -227,8 +228,14 @@ describe('the relay process under hostile clients', () => {
         `bound +${(bound / MiB).toFixed(1)} MiB live, ${connections} connections`,
     );
     expect(live, `seed ${seed}`).toBeLessThan(bound);
-    // Peak RSS also counts garbage not yet collected: twice the bound leaves it room.
-    expect(after.maxRss - before.rss, `seed ${seed}`).toBeLessThan(2 * bound);
+    // Peak RSS also counts garbage not yet collected, which V8 lets fill the heap it
+    // is given: the old space up to its cap and the young generation's three
+    // semi-spaces. What lives outside the heap (buffers, frames) is within the bound.
+    // A busy CI run measured 196.7 MiB above the start against a check of twice the
+    // bound (182 MiB), with the young generation at V8's default of 3 x 16 MiB.
+    expect(after.maxRss - before.rss, `seed ${seed}`).toBeLessThan(
+      (caps.heapMiB + 3 * caps.semiSpaceMiB) * MiB + bound,
+    );
     // The idle log left memory; the flood of frames was cut off.
     await until(async () => (await relay.stats()).openLogs === 2);
     expect(await spammer.closed).toMatchObject({ closed: 4004 });
