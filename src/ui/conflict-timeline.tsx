@@ -597,7 +597,7 @@ export function ConflictTimeline() {
       <h2>Conflict timeline</h2>
       <div class="timeline-body">
         <Lanes />
-        <div>
+        <div class="timeline-list">
           {conflicts.length === 0 ? (
             <p>No conflicts yet.</p>
           ) : (
