@@ -111,6 +111,8 @@ describe('the event explorer', () => {
             .locator('tbody tr:not([aria-hidden]) td:nth-child(6)')
             .allTextContents()
         )
+          // Newest first: the oldest first to read the typing in its order.
+          .reverse()
           .map((summary) => /^inserted (".*")$/.exec(summary)?.[1])
           .map((quoted) => (quoted ? (JSON.parse(quoted) as string) : ''))
           .join(''),
