@@ -61,7 +61,13 @@ export const current = signal<
  * slowly (180 ms for 260k edits). Undefined until the worker has read it.
  */
 export const opening = signal<
-  { docId: string; text: string | undefined } | undefined
+  | {
+      docId: string;
+      text: string | undefined;
+      /** Made here with "New document": its title, "Untitled", is known too. */
+      made?: true;
+    }
+  | undefined
 >(undefined);
 /** Whether a document is open or opening: the page opens one of its own only if not. */
 const asked = () => current.value !== undefined || opening.value !== undefined;
@@ -425,8 +431,12 @@ export async function openDoc(docId: string): Promise<void> {
   // At once, the page shows a document opening: the one before it takes no more
   // typing (a title typed right after a click renamed the document left behind).
   // Its text is not known yet, unless it is the one just made.
-  const made = opening.value?.docId === docId ? opening.value.text : undefined;
-  const placeholder = { docId, text: made };
+  const before = opening.value?.docId === docId ? opening.value : undefined;
+  const placeholder = {
+    docId,
+    text: before?.text,
+    ...(before?.made && { made: true as const }),
+  };
   opening.value = placeholder;
   // The text comes first, while the worker still reads its Yjs state.
   let shown: { docId: string; text: string } | undefined;
@@ -435,7 +445,7 @@ export async function openDoc(docId: string): Promise<void> {
   // taking `opening` back then opened this one instead of the one asked for.
   const show = (text: string) => {
     if (opening.value === (shown ?? placeholder))
-      opening.value = shown = { docId, text };
+      opening.value = shown = { ...placeholder, text };
   };
   let s: Remote<LogService>;
   let snapshot: Awaited<ReturnType<LogService['documentSnapshot']>>;
@@ -635,6 +645,9 @@ export const titleWanted = signal<
   { docId: string; from: Element | null } | undefined
 >(undefined);
 
+/** The title a document is made with. */
+export const NEW_TITLE = 'Untitled';
+
 /** The "New document" being made: a press meanwhile (a double click) joins it. */
 let creating: Promise<void> | undefined;
 
@@ -649,19 +662,27 @@ async function createOneDoc(): Promise<void> {
   // id it will have: the editor shown is the document's own (App keys it by id),
   // and what is typed into it while the worker makes the document stays.
   const docId = randomActorId();
-  const placeholder = { docId, text: '' };
+  const placeholder = { docId, text: '', made: true as const };
   opening.value = placeholder;
+  // Its title takes focus at once, "Untitled" selected: what is typed the moment
+  // after the press names it, while the worker makes the document (it went to the
+  // button, and was lost, for 60 to 250 ms: QA pass 14).
+  titleWanted.value = { docId, from };
+  // Saving until it is made and open, with what was typed into it meanwhile in
+  // its LiveDocument: the status said "All changes saved" of text not yet stored.
+  const release = holdSaving();
   try {
-    await (await started).createDocument('Untitled', docId);
+    await (await started).createDocument(NEW_TITLE, docId);
     await refreshDocuments();
   } catch (error) {
+    release();
     if (opening.value === placeholder) opening.value = undefined;
+    if (titleWanted.value?.docId === docId) titleWanted.value = undefined;
     throw error;
   }
   // Another document was asked for meanwhile: that one opens.
-  if (opening.value !== placeholder) return;
-  titleWanted.value = { docId, from };
-  await openDoc(docId);
+  if (opening.value !== placeholder) return release();
+  await openDoc(docId).finally(release);
 }
 
 /**

@@ -83,7 +83,10 @@ export function App() {
             <InsightsView />
           ) : shown ? (
             <>
-              {!pending && <TitleField />}
+              {/* A document made here has a title before it opens: "Untitled",
+                  to type over at once. Each document its own field, the same one
+                  from the press until it is open. */}
+              {(!pending || pending.made) && <TitleField key={shown.docId} />}
               {!pending && <DeletedNotice />}
               <TextEditor
                 key={shown.docId}

@@ -1,8 +1,10 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import type { EventId } from '../index.ts';
 import {
   current,
   holdSaving,
+  NEW_TITLE,
+  opening,
   setField,
   titleWanted,
   view,
@@ -50,41 +52,79 @@ interface Renaming {
 export function TitleField() {
   const input = useRef<HTMLInputElement>(null);
   const renaming = useRef<Renaming | undefined>(undefined);
-  const values = titlesOf(view.value?.fields.title);
+  // A document being made here ("New document"): not open yet, its title known.
+  const made = opening.value?.made ? opening.value.docId : undefined;
+  const values = made ? [NEW_TITLE] : titlesOf(view.value?.fields.title);
   // Another replica may write any JSON as a title: kept as a value, named by none.
-  const others = (view.value?.fields.title?.length ?? 0) - values.length;
+  const others = made
+    ? 0
+    : (view.value?.fields.title?.length ?? 0) - values.length;
+  /** Typed while the document was being made, held as saving: saved once open. */
+  const early = useRef<
+    { docId: string; typed: string; release: () => void } | undefined
+  >(undefined);
 
-  useEffect(() => {
+  // The document made is open: renaming begins, as focus would have begun it, from
+  // the title it was made with, and what was typed meanwhile is saved. In the same
+  // task as the render: a key read before an effect's frame began renaming from
+  // the field, as if what was typed had been saved.
+  const docId = current.value?.docId;
+  useLayoutEffect(() => {
+    const typed = early.current?.docId === docId;
+    const focused = document.activeElement === input.current;
+    if (!typed && !focused) return;
+    const r = begin();
+    if (!r || !typed) return;
+    if (focused) pending(r);
+    else end();
+  }, [docId]);
+
+  // Before the paint, and before the field takes focus below (then it is not set).
+  useLayoutEffect(() => {
     const el = input.current;
-    // Never overwrite what the user is typing.
-    if (el && document.activeElement !== el) el.value = values[0] ?? '';
+    // Never overwrite what the user is typing, or has typed and not yet saved.
+    if (!el || document.activeElement === el) return;
+    el.value = renaming.current?.typed ?? values[0] ?? '';
   }, [values.join('\u0000')]);
 
-  // A new document's title, once shown, takes focus with "Untitled" selected: what
-  // is typed names it (typed on the button instead, a space made another document).
-  // Not if focus went elsewhere meanwhile, or typing into the field began.
+  // A new document's title takes focus with "Untitled" selected, from the press on:
+  // what is typed names it (typed on the button instead, a space made another
+  // document). Not if focus went elsewhere meanwhile, or typing into it began. As
+  // soon as it is drawn, before the next key is read: an effect waited for a frame.
   const wanted = titleWanted.value;
-  useEffect(() => {
+  useLayoutEffect(() => {
     const el = input.current;
-    if (!wanted || !el || current.value?.docId !== wanted.docId) return;
+    if (!wanted || !el) return;
+    if (made !== wanted.docId && current.value?.docId !== wanted.docId) return;
     if (values.length === 0) return;
     titleWanted.value = undefined;
     const active = document.activeElement;
     if (active !== wanted.from && active !== document.body) return;
     el.focus();
     el.select();
-  }, [wanted, current.value?.docId, values.length]);
+  }, [wanted, made, current.value?.docId, values.length]);
 
+  /**
+   * Begins renaming the open document: from the title it was made with, if typed
+   * into while it was being made, else from the field's.
+   */
   const begin = () => {
     const doc = current.value;
-    if (!doc) return undefined;
-    return (renaming.current ??= {
+    // The document being made is not open yet: the one before it is not renamed.
+    if (!doc || (made !== undefined && made !== doc.docId)) return undefined;
+    if (renaming.current) return renaming.current;
+    const typed =
+      early.current?.docId === doc.docId ? early.current : undefined;
+    early.current = undefined;
+    const shown = input.current!.value;
+    return (renaming.current = {
       docId: doc.docId,
-      typed: input.current!.value,
+      typed: typed?.typed ?? shown,
       at: doc.live.heads,
       after: doc.live.unsent(),
       saving: Promise.resolve(),
-      saved: input.current!.value,
+      saved: typed ? NEW_TITLE : shown,
+      ...(typed && { release: typed.release }),
     });
   };
 
@@ -130,13 +170,26 @@ export function TitleField() {
       removeEventListener('beforeunload', leaving);
       removeEventListener('pagehide', leaving);
       void save();
+      // Typed into a document that was never made, or left before it opened.
+      early.current?.release();
     };
   }, []);
 
   const onInput = () => {
+    const typed = input.current!.value;
+    if (made !== undefined && current.value?.docId !== made) {
+      const release = early.current?.release ?? holdSaving();
+      early.current = { docId: made, typed, release };
+      return;
+    }
     const r = begin();
     if (!r) return;
-    r.typed = input.current!.value;
+    r.typed = typed;
+    pending(r);
+  };
+
+  /** What was typed is saved after QUIET_MS of quiet, and within MAX_DELAY_MS. */
+  const pending = (r: Renaming) => {
     r.release ??= holdSaving();
     const now = Date.now();
     r.firstPendingAt ??= now;
@@ -169,7 +222,7 @@ export function TitleField() {
           placeholder="Untitled"
           maxLength={MAX_TITLE_LENGTH}
           // A deleted document takes no renaming, as its text takes no typing.
-          readOnly={settledDeleted(view.value)}
+          readOnly={!made && settledDeleted(view.value)}
           onFocus={begin}
           onInput={onInput}
           onBlur={end}

@@ -322,7 +322,8 @@ describe('two tabs of one browser: titles, names and new documents', () => {
         ),
       );
       const by: Record<string, string> = {};
-      for (const [, author = '', , , type, summary = ''] of cells) {
+      // Newest first: joined oldest first, typing saved in pieces reads in order.
+      for (const [, author = '', , , type, summary = ''] of cells.reverse()) {
         if (type === 'doc.field.set') by[`${author} ${summary}`] = 'set';
         const typed = /^inserted (".*")$/.exec(summary)?.[1];
         if (type === 'doc.text.edited' && typed)
@@ -395,6 +396,38 @@ describe('two tabs of one browser: titles, names and new documents', () => {
     expect(
       (await documents.getByRole('listitem').allTextContents()).length,
     ).toBe(2);
+    await context.close();
+  });
+
+  it('takes a title typed the instant after "New document" is clicked, while the document is still being made, and saves it once made', async () => {
+    const { context } = await openTabs(chromium(), 0);
+    // The log worker is held back: the document is being made all the while.
+    const { page: two, release } = await tabWithWorkerHeld(context);
+    await two.getByRole('button', { name: 'New document' }).click();
+    // No wait: the keys go wherever focus is the moment after the click (they went
+    // to the button, and were lost, until the document was made: QA pass 14).
+    await two.keyboard.type('Quick title');
+    expect(await title(two).inputValue()).toBe('Quick title');
+    // Enter goes on to the text, which takes typing too; none of it is saved yet.
+    await two.keyboard.press('Enter');
+    await two.keyboard.type('Quick words.');
+    expect(await two.getByRole('status').textContent()).toContain('Saving…');
+    release();
+    const documents = two.getByRole('list', { name: 'Documents' });
+    await expect
+      .poll(() =>
+        documents
+          .getByRole('button', { name: 'Quick title', exact: true })
+          .count(),
+      )
+      .toBe(1);
+    expect(await documents.getByRole('listitem').count()).toBe(1);
+    await expect
+      .poll(() => two.getByRole('status').textContent())
+      .toContain('All changes saved');
+    await two.reload();
+    await expect.poll(() => title(two).inputValue()).toBe('Quick title');
+    expect(await documentText(two)).toBe('Quick words.');
     await context.close();
   });
 
@@ -574,10 +607,19 @@ describe('two tabs of one browser: titles, names and new documents', () => {
     await text(two).click();
     await two.keyboard.type('Typed at once.');
     expect(await documentText(two)).toBe('Typed at once.');
+    // Not saved while the document is being made, and not said to be.
+    expect(await two.getByRole('status').textContent()).toContain('Saving…');
     release();
-    await expect.poll(() => title(two).inputValue()).toBe('Untitled');
-    // The title, shown once the document is made, does not take the caret from
-    // the text the user is typing in.
+    await expect
+      .poll(() =>
+        two
+          .getByRole('list', { name: 'Documents' })
+          .getByRole('button', { name: 'Untitled', exact: true })
+          .count(),
+      )
+      .toBe(1);
+    // The document, once made and open, does not take the caret from the text the
+    // user is typing in.
     await two.keyboard.type(' Then more.');
     await expect
       .poll(() => two.getByRole('status').textContent())

@@ -277,6 +277,16 @@ export async function newDocument(
   await expect.poll(() => title(page).inputValue()).toBe('Untitled');
   await title(page).fill(name);
   await title(page).press('Enter');
+  // The title shows from the click on: the document is made, open and named once
+  // listed under its name and all is saved (a press of "New document" before
+  // then joins the one being made).
+  await page
+    .getByRole('list', { name: 'Documents' })
+    .getByRole('button', { name, exact: true })
+    .waitFor();
+  await expect
+    .poll(() => page.getByRole('status').textContent())
+    .toContain('All changes saved');
   for (const other of others) {
     await other
       .getByRole('list', { name: 'Documents' })
