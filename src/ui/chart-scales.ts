@@ -116,15 +116,31 @@ export function stackTops(series: readonly (readonly number[])[]): number[][] {
 
 /** Longest name an axis tick shows; the table below the chart has it whole. */
 const TICK_CHARACTERS = 14;
+/** Of a name cut in the middle, the characters kept before the "…". */
+const HEAD_CHARACTERS = 5;
+
+/** `label` cut at its end to fit under a tick (by characters, never within one). */
+function cutEnd(label: string): string {
+  const chars = [...label];
+  return chars.length > TICK_CHARACTERS
+    ? `${chars.slice(0, TICK_CHARACTERS - 1).join('')}…`
+    : label;
+}
 
 /**
  * The name of category `x` (1 for the first of `labels`), cut to fit under a tick;
- * empty between categories.
+ * empty between categories. Names that would read alike cut at their end
+ * ("Quarterly plan for Q1" and "… Q2" both "Quarterly pla…") are cut in the middle
+ * instead, keeping their ends, which tell them apart: "Quart… Q1 2026".
  */
 export function categoryName(labels: readonly string[], x: number): string {
   const label = Number.isInteger(x) ? labels[x - 1] : undefined;
   if (label === undefined) return '';
-  return label.length > TICK_CHARACTERS
-    ? `${label.slice(0, TICK_CHARACTERS - 1)}…`
-    : label;
+  const cut = cutEnd(label);
+  if (cut === label) return label;
+  const alike = labels.some((other, i) => i !== x - 1 && cutEnd(other) === cut);
+  if (!alike) return cut;
+  const chars = [...label];
+  const tail = TICK_CHARACTERS - 1 - HEAD_CHARACTERS;
+  return `${chars.slice(0, HEAD_CHARACTERS).join('')}…${chars.slice(-tail).join('')}`;
 }

@@ -54,6 +54,26 @@ describe("an insights chart's x axis", () => {
     expect(categoryName(labels, 0)).toBe('');
     expect(categoryName(labels, 4)).toBe('');
   });
+
+  it('cuts names that would read alike in the middle, keeping the ends that tell them apart (QA pass 14)', () => {
+    const labels = [
+      'Quarterly plan for Q1 2026',
+      'Quarterly plan for Q2 2026',
+      'A document with a long title',
+      'Notes',
+      '😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀 one',
+    ];
+    const names = labels.map((_, i) => categoryName(labels, i + 1));
+    expect(names.slice(0, 4)).toEqual([
+      'Quart… Q1 2026',
+      'Quart… Q2 2026',
+      'A document wi…',
+      'Notes',
+    ]);
+    // Characters, not UTF-16 units: no emoji is cut in half.
+    expect([...names[4]!]).toHaveLength(14);
+    expect(names[4]).toBe(`${'😀'.repeat(13)}…`);
+  });
 });
 
 describe("an insights chart's y axis", () => {
