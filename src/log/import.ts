@@ -6,10 +6,10 @@ import {
 } from './errors.ts';
 import { clockLimit } from './hlc.ts';
 import { ingestInto, verifyIncoming } from './ingest.ts';
-import { lineOfError, parseLine, type LineEvent } from './jsonl.ts';
+import { lineOfError, NOT_JSON, parseLine, type LineEvent } from './jsonl.ts';
 import { checkEventFields } from './validate.ts';
 import type { Store } from './store.ts';
-import type { ImportResult } from './types.ts';
+import type { ImportResult, LogEvent } from './types.ts';
 import { yieldToOthers } from './yield.ts';
 
 /**
@@ -154,10 +154,22 @@ async function checkLines(
 ): Promise<number> {
   let line = 0;
   let events = 0;
+  // A line that is not JSON, said once the file is known to go on past it: its
+  // last line cut off (a download or a copy that stopped) reads as a file cut short.
+  let notJson: ImportError | undefined;
   for await (const raw of lines) {
     line++;
     kept?.push(raw);
-    const candidate = parseLine(raw, line);
+    if (notJson && raw.trim() !== '') throw notJson;
+    let candidate: LogEvent | undefined;
+    try {
+      candidate = parseLine(raw, line);
+    } catch (error) {
+      if (!(error instanceof ImportError) || !error.reason.startsWith(NOT_JSON))
+        throw error;
+      notJson = error;
+      continue;
+    }
     if (!candidate) continue;
     if (events > 0 && events % YIELD_EVERY === 0) await yieldToOthers();
     try {
@@ -168,6 +180,11 @@ async function checkLines(
     }
     events++;
   }
+  if (notJson)
+    throw new ImportError(
+      notJson.line,
+      `${notJson.reason}, and it is the file's last line: the file may have been cut short`,
+    );
   return events;
 }
 

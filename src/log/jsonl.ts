@@ -192,6 +192,9 @@ export async function* linesOf(
   }
 }
 
+/** The reason given for a line that does not parse as JSON. */
+export const NOT_JSON = 'not valid JSON';
+
 /**
  * The event on one import line, `line` counting from 1; undefined for a blank line.
  * @throws ImportError naming the line: too long, not JSON, not an event.
@@ -209,7 +212,7 @@ export function parseLine(raw: string, line: number): LogEvent | undefined {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new ImportError(line, `not valid JSON (${(error as Error).message})`);
+    throw new ImportError(line, `${NOT_JSON} (${(error as Error).message})`);
   }
   try {
     return fromCloudEvent(parsed);

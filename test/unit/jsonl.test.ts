@@ -85,7 +85,20 @@ describe('import', () => {
       'malformed JSON',
       (l) => [l[0]!, '{"specversion":', l[2]!],
       2,
-      /not valid JSON/,
+      // Within the file: not said to be cut short.
+      /^(?![\s\S]*cut short)[\s\S]*not valid JSON/,
+    ],
+    [
+      'a last line cut off, as by a download that stopped',
+      (l) => [l[0]!, l[1]!, l[2]!.slice(0, 40)],
+      3,
+      /not valid JSON \(.+\), and it is the file's last line: the file may have been cut short\. Nothing/,
+    ],
+    [
+      'a line cut off, then only blank lines',
+      (l) => [l[0]!, l[1]!.slice(0, 40), '', '  '],
+      2,
+      /the file's last line: the file may have been cut short/,
     ],
     [
       'a missing attribute',
