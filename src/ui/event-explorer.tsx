@@ -200,6 +200,20 @@ function EventsTable() {
     observer.observe(el);
     return () => observer.disconnect();
   }, []);
+  // The box reaches the window's bottom from wherever it starts: the filters take
+  // two lines at 1280 px (three on a tablet), and a height guessed from one ran the
+  // box past the window (QA pass 14). Measured again as what is above it changes.
+  useLayoutEffect(() => {
+    const el = box.current!;
+    const place = () => {
+      const top = Math.round(el.getBoundingClientRect().top + scrollY);
+      el.style.setProperty('--above', `${top}px`);
+    };
+    place();
+    const observer = new ResizeObserver(place);
+    observer.observe(document.body);
+    return () => observer.disconnect();
+  }, []);
   // Another filter's rows start at the top: scrolled to the 90,000th row of the
   // last one, the table drew the rows there, and a filter of 2 events showed none.
   const current = filter.value;
