@@ -42,6 +42,15 @@ function overflowing(page: Page) {
   });
 }
 
+/** Resolves once `page` has drawn two frames: what a resize or a scroll laid out is on screen. */
+const frames = (page: Page) =>
+  page.evaluate(
+    () =>
+      new Promise((done) =>
+        requestAnimationFrame(() => requestAnimationFrame(done)),
+      ),
+  );
+
 /**
  * Elements whose box reaches past the viewport's right edge, outside any box that
  * scrolls sideways itself; and whether the page scrolls sideways.
@@ -280,24 +289,17 @@ describe('the conflict timeline', () => {
         beside: Math.round(body!.width - lanes!.width - 16),
       };
     };
-    const frames = () =>
-      one.evaluate(
-        () =>
-          new Promise((done) =>
-            requestAnimationFrame(() => requestAnimationFrame(done)),
-          ),
-      );
     for (const width of [375, 1280]) {
       // Off screen, where its conflicts are not laid out (content-visibility)...
       await one.setViewportSize({ width, height: 160 });
       await one.evaluate(() => window.scrollTo(0, 0));
-      await frames();
+      await frames(one);
       const off = await listWidth();
       expect({ width, off: off.list }).toEqual({ width, off: off.beside });
       // ...and on screen.
       await one.setViewportSize({ width, height: 900 });
       await timeline.locator('ol.conflicts').scrollIntoViewIfNeeded();
-      await frames();
+      await frames(one);
       const on = await listWidth();
       expect({ width, on: on.list }).toEqual({ width, on: on.beside });
       const compare = await timeline
@@ -372,12 +374,7 @@ describe('the event explorer', () => {
       [900, 800],
     ] as const) {
       await page.setViewportSize({ width, height });
-      await page.evaluate(
-        () =>
-          new Promise((done) =>
-            requestAnimationFrame(() => requestAnimationFrame(done)),
-          ),
-      );
+      await frames(page);
       const placed = await page.evaluate(() => {
         const lines = new Set(
           [...document.querySelectorAll('.filters > *')].map(
