@@ -201,8 +201,9 @@ function EventsTable() {
     return () => observer.disconnect();
   }, []);
   // The box reaches the window's bottom from wherever it starts: the filters take
-  // two lines at 1280 px (more on a narrower screen), and a height guessed from one ran the
-  // box past the window (QA pass 14). Measured again as what is above it changes.
+  // two lines at 1280 px (more on a narrower screen), and a height guessed from
+  // one ran the box past the window (QA pass 14). Measured again as what is above
+  // it changes.
   useLayoutEffect(() => {
     const el = box.current!;
     const place = () => {
