@@ -102,10 +102,6 @@ describe('a title of one long word', () => {
     const page = tabs[0]!;
     const name = 'W'.repeat(200);
     await newDocument(page, [], name);
-    await page
-      .getByRole('list', { name: 'Documents' })
-      .getByRole('button', { name, exact: true })
-      .waitFor();
     for (const width of [1200, 390]) {
       await page.setViewportSize({ width, height: 900 });
       expect({ width, ...(await overflowing(page)) }).toEqual({
