@@ -48,7 +48,7 @@ export class ClientClaims {
   /** Whether `actor`'s events may write `client`'s clocks past those folded: an owner's, or nobody's yet. */
   mayWrite(client: number, actor: string): boolean {
     const claim = this.claims.get(client);
-    return !claim || claim.owners.includes(actor);
+    return !claim || claim.owners.length === 0 || claim.owners.includes(actor);
   }
 
   /**
@@ -68,7 +68,8 @@ export class ClientClaims {
     for (let i = 0; i < claims.length; i += 3) {
       const [client, from, to] = [claims[i]!, claims[i + 1]!, claims[i + 2]!];
       const claim = this.claims.get(client);
-      if (!claim) continue;
+      // Nobody's yet: no event folded so far began it (wrote its clock 0).
+      if (!claim || claim.owners.length === 0) continue;
       // Only clocks past those folded are written; from 0, it begins the history.
       const start = Math.max(from, claim.end);
       if (start >= to || start === 0 || claim.owners.includes(event.actor))
