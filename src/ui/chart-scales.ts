@@ -114,24 +114,28 @@ export function stackTops(series: readonly (readonly number[])[]): number[][] {
   return tops;
 }
 
-/** Longest name an axis tick shows; the table below the chart has it whole. */
-const TICK_CHARACTERS = 14;
+/**
+ * Longest name a category's row shows, about a third of a 600 px chart; the table
+ * below the chart has it whole.
+ */
+const NAME_CHARACTERS = 24;
 /** Of a name cut in the middle, the characters kept before the "…". */
-const HEAD_CHARACTERS = 5;
+const HEAD_CHARACTERS = 8;
 
-/** `label` cut at its end to fit under a tick (by characters, never within one). */
+/** `label` cut at its end to fit beside its row (by characters, never within one). */
 function cutEnd(label: string): string {
   const chars = [...label];
-  return chars.length > TICK_CHARACTERS
-    ? `${chars.slice(0, TICK_CHARACTERS - 1).join('')}…`
+  return chars.length > NAME_CHARACTERS
+    ? `${chars.slice(0, NAME_CHARACTERS - 1).join('')}…`
     : label;
 }
 
 /**
- * The name of category `x` (1 for the first of `labels`), cut to fit under a tick;
- * empty between categories. Names that would read alike cut at their end
- * ("Quarterly plan for Q1" and "… Q2" both "Quarterly pla…") are cut in the middle
- * instead, keeping their ends, which tell them apart: "Quart… Q1 2026".
+ * The name of category `x` (1 for the first of `labels`), cut to fit beside its
+ * row; empty between categories. Names that would read alike cut at their end
+ * ("Quarterly planning meeting notes, Q1 2026" and "… Q2 2026" both "Quarterly
+ * planning meeti…") are cut in the middle instead, keeping their ends, which tell
+ * them apart: "Quarterl… notes, Q1 2026".
  */
 export function categoryName(labels: readonly string[], x: number): string {
   const label = Number.isInteger(x) ? labels[x - 1] : undefined;
@@ -141,6 +145,6 @@ export function categoryName(labels: readonly string[], x: number): string {
   const alike = labels.some((other, i) => i !== x - 1 && cutEnd(other) === cut);
   if (!alike) return cut;
   const chars = [...label];
-  const tail = TICK_CHARACTERS - 1 - HEAD_CHARACTERS;
+  const tail = NAME_CHARACTERS - 1 - HEAD_CHARACTERS;
   return `${chars.slice(0, HEAD_CHARACTERS).join('')}…${chars.slice(-tail).join('')}`;
 }

@@ -31,14 +31,17 @@ export interface Plot {
   /** x is a time in ms. */
   time?: boolean;
   bars?: boolean;
-  /** Names of categories x = 1, 2, …: the axis and the legend show them. */
+  /**
+   * Names of categories x = 1, 2, …, in rank order: drawn as a bar per row, the
+   * first at the top, each named on its left; the legend shows them too.
+   */
   labels?: string[];
   /** What x is, in the legend (a time's is "Time"). */
   xName?: string;
 }
 
 /**
- * A y axis's width in CSS px: its longest label, measured in the axis's font, with
+ * A vertical axis's width in CSS px: its longest label, measured in the axis's font, with
  * its ticks and gap (uPlot calls this again as the labels change; the second call
  * of a layout pass keeps the first's answer, or the two would never settle).
  */
@@ -64,22 +67,18 @@ function labelledAxisSize(
 }
 
 /**
- * Ticks of an axis of named categories (`labels`) far enough apart for the widest
- * name, measured in the axis's font: at uPlot's 50 px, names cut to 14 characters
- * (about 80 px) ran into each other. uPlot then names every second or fifth bar;
- * the legend, pointed at a bar, and the table beside the chart name every one.
+ * A row of a chart of named categories, in CSS px: each name has its own, so every
+ * one is written (under the bars, 14 names at 1280 px left room for two).
  */
-function namedTickSpace(labels: readonly string[]): uPlot.Axis.Space {
-  return (u, axisIdx) => {
-    u.ctx.font = (u.axes[axisIdx]!.font as unknown as [string])[0];
-    const widest = labels.reduce(
-      (w, _, i) =>
-        Math.max(w, u.ctx.measureText(categoryName(labels, i + 1)).width),
-      0,
-    );
-    return Math.max(50, Math.ceil(widest / devicePixelRatio) + 16);
-  };
-}
+const ROW_HEIGHT = 22;
+/** Below the rows, the count axis: its ticks and labels. */
+const COUNT_AXIS_HEIGHT = 40;
+
+/**
+ * Ticks of the axis of named categories one row apart, as close as uPlot lets a
+ * row's name stand to the next: every category is named.
+ */
+const rowTickSpace: uPlot.Axis.Space = () => ROW_HEIGHT - 4;
 
 /** A chart's least width: narrower, its axes' labels would collide. */
 const MIN_CHART_WIDTH = 200;
@@ -91,6 +90,11 @@ export function Chart({ plot }: { plot: Plot }) {
     const el = box.current!;
     const width = () => Math.max(MIN_CHART_WIDTH, el.clientWidth);
     const { labels } = plot;
+    // Named categories lie on their side: the x scale runs down the left, the first
+    // at the top, and the counts along the bottom.
+    const height = labels
+      ? labels.length * ROW_HEIGHT + COUNT_AXIS_HEIGHT
+      : CHART_HEIGHT;
     // uPlot's x values: a time in seconds.
     const xs = plot.time ? plot.x.map((ms) => ms / 1000) : plot.x;
     // A lone x reaches the range function already widened by uPlot (a time by
@@ -108,19 +112,21 @@ export function Chart({ plot }: { plot: Plot }) {
     const chart = new uPlot(
       {
         width: width(),
-        height: CHART_HEIGHT,
+        height,
         // A bar is its own mark: a point on it said nothing more (a stack's, mid-bar,
         // something wrong), and a bar of none drew a point on the axis.
         ...(plot.bars ? { cursor: { points: { show: false } } } : {}),
         scales: {
           x: {
             time: plot.time ?? false,
+            ...(labels ? { ori: 1 as const, dir: -1 as const } : {}),
             range: (_u, min, max) =>
               lone === undefined
                 ? xRange(plot, min, max)
                 : xRange(plot, lone, lone),
           },
           y: {
+            ...(labels ? { ori: 0 as const } : {}),
             range: (_u, min, max) =>
               yRange(min, highest === undefined ? max : Math.max(max, highest)),
           },
@@ -132,9 +138,11 @@ export function Chart({ plot }: { plot: Plot }) {
                 incrs: WHOLE_STEPS,
                 ...(labels
                   ? {
+                      side: 3 as const,
                       values: (_u: uPlot, ticks: number[]) =>
                         ticks.map((x) => categoryName(labels, x)),
-                      space: namedTickSpace(labels),
+                      space: rowTickSpace,
+                      size: labelledAxisSize,
                     }
                   : {}),
               },
@@ -142,7 +150,7 @@ export function Chart({ plot }: { plot: Plot }) {
           // as its longest label: uPlot's 50 px cut "10,000" to "0,000".
           {
             splits: (_u, _axis, min, max) => yTicks(min, max),
-            size: labelledAxisSize,
+            ...(labels ? { side: 2 as const } : { size: labelledAxisSize }),
           },
         ],
         series: [
@@ -207,8 +215,7 @@ export function Chart({ plot }: { plot: Plot }) {
     );
     // The chart follows its box: a window resized, a phone turned.
     const resized = new ResizeObserver(() => {
-      if (width() !== chart.width)
-        chart.setSize({ width: width(), height: CHART_HEIGHT });
+      if (width() !== chart.width) chart.setSize({ width: width(), height });
     });
     resized.observe(el);
     return () => {

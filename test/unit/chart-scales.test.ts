@@ -45,10 +45,10 @@ describe("an insights chart's x axis", () => {
   });
 
   it("names a category's tick, cut to fit, and nothing between categories", () => {
-    const labels = ['Notes', 'A document with a long title', ''];
+    const labels = ['Notes', 'A document with a rather long title', ''];
     expect(categoryName(labels, 1)).toBe('Notes');
-    expect(categoryName(labels, 2)).toBe('A document wi…');
-    expect(categoryName(labels, 2).length).toBe(14);
+    expect(categoryName(labels, 2)).toBe('A document with a rathe…');
+    expect(categoryName(labels, 2).length).toBe(24);
     expect(categoryName(labels, 3)).toBe('');
     expect(categoryName(labels, 1.5)).toBe('');
     expect(categoryName(labels, 0)).toBe('');
@@ -57,22 +57,22 @@ describe("an insights chart's x axis", () => {
 
   it('cuts names that would read alike in the middle, keeping the ends that tell them apart (QA pass 14)', () => {
     const labels = [
-      'Quarterly plan for Q1 2026',
-      'Quarterly plan for Q2 2026',
-      'A document with a long title',
+      'Quarterly planning meeting notes, Q1 2026',
+      'Quarterly planning meeting notes, Q2 2026',
+      'A document with a rather long title',
       'Notes',
-      '😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀 one',
+      `${'😀'.repeat(25)} one`,
     ];
     const names = labels.map((_, i) => categoryName(labels, i + 1));
     expect(names.slice(0, 4)).toEqual([
-      'Quart… Q1 2026',
-      'Quart… Q2 2026',
-      'A document wi…',
+      'Quarterl… notes, Q1 2026',
+      'Quarterl… notes, Q2 2026',
+      'A document with a rathe…',
       'Notes',
     ]);
     // Characters, not UTF-16 units: no emoji is cut in half.
-    expect([...names[4]!]).toHaveLength(14);
-    expect(names[4]).toBe(`${'😀'.repeat(13)}…`);
+    expect([...names[4]!]).toHaveLength(24);
+    expect(names[4]).toBe(`${'😀'.repeat(23)}…`);
   });
 });
 
