@@ -98,7 +98,13 @@ export async function ingestInto(
   defer = false,
   /** `readsOf(batch)`, when the caller made it already (for `Store.write`'s hint). */
   reads: Required<ReadAhead> = readsOf(batch),
-): Promise<IngestResult & { deferred: LogEvent[] }> {
+): Promise<
+  IngestResult & {
+    deferred: LogEvent[];
+    /** The stored records of the batch's events that were stored already. */
+    held: EventRecord[];
+  }
+> {
   // An actor's events are stored densely by seq, 1, 2, 3 …, so an event past its
   // actor's stored seq is new without a look-up; only the others (a duplicate, or a
   // fork of its actor) are asked for by id, in rounds of SETTLE_EVERY so that a
@@ -120,6 +126,7 @@ export async function ingestInto(
   );
   const known = batch.filter((e) => e.seq <= storedSeqs.get(e.actor)!);
   const existing = new Set<EventId>();
+  const held: EventRecord[] = [];
   for (let i = 0; i < known.length; i += SETTLE_EVERY) {
     const round = known.slice(i, i + SETTLE_EVERY);
     const found = await Promise.all(round.map((e) => tx.event(e.id)));
@@ -127,13 +134,14 @@ export async function ingestInto(
       const record = found[j];
       if (!record) return;
       existing.add(e.id);
+      held.push(record);
       // Stored already: a parent of the batch's fresh events, maybe.
       records.set(e.id, record);
     });
   }
   const fresh = batch.filter((e) => !existing.has(e.id));
   const duplicates = batch.length - fresh.length;
-  if (fresh.length === 0) return { stored: 0, duplicates, deferred: [] };
+  if (fresh.length === 0) return { stored: 0, duplicates, deferred: [], held };
 
   const actors = [...new Set(fresh.map((e) => e.actor))];
   const storedStreams = new Map(
@@ -266,5 +274,5 @@ export async function ingestInto(
     tx.putStream({ stream: name, heads: [...heads].sort(), size });
   for (const [actor, seq] of seqs) tx.putActorSeq(actor, seq);
   tx.putReplica(replicaAfter(replica, hlc, lastPos));
-  return { stored, duplicates, deferred: [...pending] };
+  return { stored, duplicates, deferred: [...pending], held };
 }

@@ -64,7 +64,10 @@ export interface IngestResult {
 export interface ImportResult {
   lines: number;
   stored: number;
+  /** Lines that stored nothing: their event was here, or came earlier in the file. */
   duplicates: number;
+  /** Of those, the lines whose event an earlier line of the file holds. */
+  repeated: number;
 }
 
 /** A decider-style fold: `evolve` is applied to every event in canonical order. */

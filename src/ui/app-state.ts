@@ -883,14 +883,19 @@ function importedText({
   lines,
   stored,
   duplicates,
+  repeated,
 }: {
   lines: number;
   stored: number;
   duplicates: number;
+  repeated: number;
 }): string {
   if (lines === 0) return 'The file holds no events: nothing was imported.';
   const events = lines === 1 ? '1 event' : `${lines} events`;
-  return `Imported ${events}: ${stored} new, ${duplicates} already here.`;
+  // A file of two exports put together lists their shared events twice: they were
+  // not here before it.
+  const again = repeated === 0 ? '' : `, ${repeated} repeated within the file`;
+  return `Imported ${events}: ${stored} new, ${duplicates - repeated} already here${again}.`;
 }
 
 /** Imports a JSON Lines file: all or nothing, errors name the line. */

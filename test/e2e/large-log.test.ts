@@ -126,11 +126,13 @@ describe('a large log', { timeout: TIMEOUT }, () => {
       lines: EVENTS,
       stored: EVENTS,
       duplicates: 0,
+      repeated: 0,
     });
     expect(figures.again).toEqual({
       lines: EVENTS,
       stored: 0,
       duplicates: EVENTS,
+      repeated: 0,
     });
     expect(figures).toMatchObject({
       sameHeads: true,

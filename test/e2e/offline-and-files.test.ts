@@ -272,6 +272,26 @@ describe('export and import', () => {
         .getByRole('listitem')
         .count(),
     ).toBe(0);
+    // Two exports put together list their shared events twice: the second copies
+    // are said to repeat the file, not to have been here (the log held nothing).
+    const twice = {
+      name: 'twice.jsonl',
+      mimeType: 'application/jsonl',
+      buffer: Buffer.from(`${[...lines, ...lines].join('\n')}\n`),
+    };
+    await target.getByLabel('Import log').setInputFiles(twice);
+    await expect
+      .poll(() => importResult(target).textContent(), { timeout: 10_000 })
+      .toBe(
+        `Imported ${2 * lines.length} events: ${lines.length} new, 0 already here, ${lines.length} repeated within the file.`,
+      );
+    // Again: every event was here, and each repeat is still told apart.
+    await target.getByLabel('Import log').setInputFiles(twice);
+    await expect
+      .poll(() => importResult(target).textContent(), { timeout: 10_000 })
+      .toBe(
+        `Imported ${2 * lines.length} events: 0 new, ${lines.length} already here, ${lines.length} repeated within the file.`,
+      );
     await Promise.all([
       source.context.close(),
       fresh.context.close(),

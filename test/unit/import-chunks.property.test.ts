@@ -127,13 +127,17 @@ describe('a streamed import', () => {
               lines: lines.length,
               stored: exported.length,
               duplicates: repeats.length,
+              // Every duplicate repeats a line before it: none was here before.
+              repeated: repeats.length,
             });
             expect(await state(log)).toEqual(await state(reference));
             expect((await log.verify()).ok).toBe(true);
-            // Idempotent: the same file again stores nothing.
+            // Idempotent: the same file again stores nothing, and its repeats
+            // are told apart from the events that were here before it.
             expect(await importInChunks(store, lines, chunk)).toMatchObject({
               stored: 0,
               duplicates: lines.length,
+              repeated: repeats.length,
             });
           },
         ),

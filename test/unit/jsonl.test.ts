@@ -61,6 +61,7 @@ describe('import', () => {
       lines: 3,
       stored: 3,
       duplicates: 0,
+      repeated: 0,
     });
     expect(await copy.heads('doc/a')).toEqual(await log.heads('doc/a'));
     expect(await collect(copy.read('doc/a'))).toEqual(
@@ -77,6 +78,7 @@ describe('import', () => {
       lines: 3,
       stored: 0,
       duplicates: 3,
+      repeated: 0,
     });
   });
 
