@@ -26,6 +26,11 @@ export interface DocConflict extends Conflict {
   sides: EventId[][];
   authors: string[];
   /**
+   * A field's: who wrote each side's value, named as `authors` are (a side is one
+   * event there).
+   */
+  sideAuthors?: string[];
+  /**
    * Who wrote `resolvedBy`, named as `authors` are (writerNames): for a field, who
    * picked the value; for text, whose edit joined the sides. With `alsoResolvedBy`,
    * every writer who did, joined by "and".
@@ -141,10 +146,10 @@ async function fieldConflicts(
     let deletion: { deletedBy: string[]; restoredBy: string[] } | undefined;
     const resolver = resolvedBy ? await log.get(resolvedBy) : undefined;
     const others = await eventsOf(log, also);
+    const names = namesFor(events, resolver, others);
     if (name === DELETED_FIELD) {
       const deleting = events.filter(deletes);
       if (deleting.length === 0 || deleting.length === events.length) return;
-      const names = namesFor(events, resolver, others);
       deletion = {
         deletedBy: names(deleting),
         restoredBy: names(events.filter((e) => !deleting.includes(e))),
@@ -160,6 +165,7 @@ async function fieldConflicts(
       ...(resolvedBy ? { resolvedBy } : {}),
       ...(others.length > 0 ? { alsoResolvedBy: others.map((e) => e.id) } : {}),
       sides: events.map((e) => [e.id]),
+      sideAuthors: events.map((e) => names([e])[0]!),
       ...describe(events, resolver, others),
       ...deletion,
     });

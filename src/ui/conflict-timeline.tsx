@@ -17,6 +17,7 @@ import {
 } from './app-state.ts';
 import type { HistoryEntry } from '../doc/history-index.ts';
 import { BUTTON_SHOWN, CHOICE_SHOWN, clipped } from './clipped.ts';
+import { fieldName } from './conflict-words.ts';
 import { layOutLanes } from './dag-lanes.ts';
 import { looking } from './history-view.tsx';
 import { spanText } from './time-text.ts';
@@ -106,8 +107,8 @@ function describe(c: DocConflict): string {
     // field in conflict (a writer's own writes follow one another): "concurrent
     // values by Ada" read as if Ada had raced herself.
     return c.authors.length === 1
-      ? `${c.field}: ${c.events.length} values restored together by ${who}`
-      : `${c.field}: ${c.events.length} concurrent values by ${who}`;
+      ? `${fieldName(c.field!)}: ${c.events.length} values restored together by ${who}`
+      : `${fieldName(c.field!)}: ${c.events.length} concurrent values by ${who}`;
   if (c.kind === 'deleted')
     return `Deleted by ${c.deletedBy?.join(' and ')} while ${c.editedBy?.join(' and ')} edited it`;
   return `Text: ${c.events.length} concurrent edits by ${who}${c.overlapping ? ', in the same place' : ''}`;
@@ -127,7 +128,7 @@ function stateOf(c: DocConflict): string {
   // Writers who each picked a value at once resolved it, and made the next
   // conflict: "resolved by Ada" of it read as if the field were settled.
   return c.alsoResolvedBy?.length
-    ? `resolved by ${c.resolver} at once, whose values are in conflict in turn`
+    ? `${c.resolver} each picked a value at the same time: see the newer conflict`
     : `resolved by ${c.resolver}`;
 }
 
@@ -435,7 +436,7 @@ function ComparisonBody({ chosen }: { chosen: Comparison }) {
         const deletion = !!conflict.restoredBy;
         return {
           key: heads.join(),
-          who: undefined,
+          who: conflict.sideAuthors?.[i],
           parts: side && fork ? diffText(fork.text, side.text) : undefined,
           title: side && fork ? <Title before={fork} after={side} /> : null,
           pick:

@@ -28,3 +28,11 @@ export function conflictWords(
       ? `${what}; merged`
       : `${what}; joined by a later event`;
 }
+
+/**
+ * A document's field as the page names it: "Title", or another field by its name,
+ * quoted (QA pass 15 read the engine's key, "title: 2 concurrent values", beside
+ * "Text: …").
+ */
+export const fieldName = (field: string): string =>
+  field === 'title' ? 'Title' : `Field “${field}”`;

@@ -80,7 +80,7 @@ describe('the version history', () => {
           .map((id) => document.getElementById(id)!.textContent)
           .join(' '),
       ),
-    ).toMatch(/^title: 2 concurrent values by .+ unresolved$/);
+    ).toMatch(/^Title: 2 concurrent values by .+ unresolved$/);
     await compare.click();
     const comparison = one.getByRole('region', { name: 'Compare versions' });
     for (const side of ['Side 1', 'Side 2'])
@@ -250,7 +250,7 @@ describe('the version history', () => {
     );
     await expect.poll(titles).toEqual(['Plan A', 'Plan B']);
     // Written by one tab, not raced by it.
-    const restored = `title: 2 values restored together by ${await tabLabel(one)}`;
+    const restored = `Title: 2 values restored together by ${await tabLabel(one)}`;
     await expect
       .poll(async () => {
         const shown = (await timeline(two).textContent()) ?? '';

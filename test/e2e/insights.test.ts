@@ -152,7 +152,7 @@ describe('insights', () => {
     await one.getByRole('button', { name: 'Insights' }).click();
     await expect
       .poll(async () => new Set((await cells(one, name)).map((r) => r[2])))
-      .toEqual(new Set(['register', 'overlapping text']));
+      .toEqual(new Set(['title or field', 'overlapping text']));
     // Each kind's own colour (its bar's outline) is drawn: two bars of one count
     // in one hour, side by side in the data, stand on each other. Drawn over each
     // other, the text one hid the title one.
@@ -160,7 +160,7 @@ describe('insights', () => {
     const drawn = (rgb: [number, number, number]) =>
       canvas.evaluate(pixelsOf, rgb);
     // Polled, both: a later delivery draws the chart afresh on a new canvas.
-    await expect.poll(() => drawn([0x1f, 0x5f, 0xbf])).toBeGreaterThan(20); // register
+    await expect.poll(() => drawn([0x1f, 0x5f, 0xbf])).toBeGreaterThan(20); // title or field
     await expect.poll(() => drawn([0xb3, 0x47, 0x00])).toBeGreaterThan(20); // overlapping text
     await context.close();
   });

@@ -94,7 +94,7 @@ describe('two devices through the relay', () => {
         .toMatch(/Text: \d+ concurrent edits/);
       await expect
         .poll(() => timeline(page).textContent())
-        .toMatch(/title: 2 concurrent values/);
+        .toMatch(/Title: 2 concurrent values/);
     }
     await close();
   }, 90_000);

@@ -54,7 +54,7 @@ describe('two tabs of one browser: titles, names and new documents', () => {
       await expect
         .poll(() => timeline(page).textContent())
         .toMatch(
-          /1 unresolved[\s\S]*title: 2 concurrent values[\s\S]*unresolved/,
+          /1 unresolved[\s\S]*Title: 2 concurrent values[\s\S]*unresolved/,
         );
     }
     // Tab one compares the two while tab two picks one. The comparison opens below
@@ -64,6 +64,34 @@ describe('two tabs of one browser: titles, names and new documents', () => {
     await expect
       .poll(() => merged.textContent())
       .toMatch(/Plan A \/ Plan B|Plan B \/ Plan A/);
+    // Each side is headed by who wrote its value, as a text conflict's is (QA
+    // pass 15: "Side 1" and "Side 2" left the writers to be guessed).
+    const headings = async () => {
+      const heads: string[] = [];
+      for (const n of [1, 2]) {
+        const side = one.getByRole('group', { name: `Side ${n}` });
+        const value = (await side.textContent())?.includes('Plan A')
+          ? 'A'
+          : 'B';
+        heads.push(
+          `${value}: ${await side.getByRole('heading').textContent()}`,
+        );
+      }
+      return heads.sort();
+    };
+    const [labelOne, labelTwo] = [await tabLabel(one), await tabLabel(two)];
+    await expect
+      .poll(headings)
+      .toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(
+            new RegExp(`^A: Side \\d: ${escaped(labelOne)}$`),
+          ),
+          expect.stringMatching(
+            new RegExp(`^B: Side \\d: ${escaped(labelTwo)}$`),
+          ),
+        ]),
+      );
     const comparisonHeading = one
       .getByRole('region', { name: 'Compare versions' })
       .getByRole('heading', { level: 3 });
@@ -123,7 +151,7 @@ describe('two tabs of one browser: titles, names and new documents', () => {
     await expect.poll(() => focused(one)).toBe('Compare');
     // Escape closes it too, from the keyboard.
     await one.keyboard.press('Enter');
-    await expect.poll(() => focused(one)).toMatch(/^title: 2 concurrent/);
+    await expect.poll(() => focused(one)).toMatch(/^Title: 2 concurrent/);
     await one.keyboard.press('Escape');
     await expect
       .poll(() => one.getByRole('region', { name: 'Compare versions' }).count())
@@ -696,3 +724,6 @@ describe('two tabs of one browser: titles, names and new documents', () => {
     await context.close();
   });
 });
+
+/** `text` matched literally in a RegExp. */
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
