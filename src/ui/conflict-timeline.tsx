@@ -1,5 +1,5 @@
 import { signal } from '@preact/signals';
-import { Component } from 'preact';
+import { Component, Fragment } from 'preact';
 import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import type { DocConflict, DocumentView, Json } from '../index.ts';
 import { diffText, type DiffPart } from '../doc/text-diff.ts';
@@ -228,17 +228,59 @@ function Changes(props: { parts: DiffPart[] }) {
 
 function Title(props: { before?: DocumentView; after?: DocumentView }) {
   const [before, after] = [titleOf(props.before), titleOf(props.after)];
+  const kept = titlesOf(props.after?.fields.title);
   return (
     <p class="side-title">
       Title:{' '}
       {before === after ? (
         clipped(after, CHOICE_SHOWN)
+      ) : kept.length > 1 ? (
+        // Titles kept side by side until one is picked: each its own, not one
+        // inserted run that read as a title "A / B" (QA pass 15).
+        <>
+          <del>{clipped(before, CHOICE_SHOWN)}</del>{' '}
+          {kept.map((title, i) => (
+            <Fragment key={i}>
+              {i > 0 && (i === kept.length - 1 ? ' and ' : ', ')}
+              <ins>“{clipped(title, CHOICE_SHOWN)}”</ins>
+            </Fragment>
+          ))}
+          , kept until one is picked
+        </>
       ) : (
         <>
           <del>{clipped(before, CHOICE_SHOWN)}</del>{' '}
           <ins>{clipped(after, CHOICE_SHOWN)}</ins>
         </>
       )}
+    </p>
+  );
+}
+
+/**
+ * When the merged result was taken, and whether the document has moved on from it
+ * since: a side taken back, a title picked, more typing. The merged result stays
+ * what the conflict's sides made (QA pass 15 read it, after "Take back", as what
+ * the document held).
+ */
+function MergedWhen({ chosen }: { chosen: Comparison }) {
+  void historyVersion.value; // every delivery, this tab's own edits included
+  const merged = chosen.merged;
+  const live = current.value?.live;
+  const facts = view.value;
+  if (!merged || !live || !facts) return null;
+  const changed =
+    live.text.toString() !== merged.text ||
+    titlesOf(facts.fields.title).join('\n') !==
+      titlesOf(merged.fields.title).join('\n');
+  const when = chosen.conflict.resolvedBy
+    ? 'As the sides were joined.'
+    : 'As the document stood when compared.';
+  return (
+    <p class="merged-when">
+      {when}
+      {changed &&
+        ' The document has changed since: the text above is what it holds now.'}
     </p>
   );
 }
@@ -503,6 +545,7 @@ function ComparisonBody({ chosen }: { chosen: Comparison }) {
           <h4>Merged result</h4>
           {merged && fork ? (
             <>
+              <MergedWhen chosen={chosen} />
               {chosen.merged?.deleted && (
                 <p class="side-deleted">The document is deleted.</p>
               )}

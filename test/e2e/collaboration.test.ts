@@ -201,6 +201,16 @@ describe('two tabs of one browser', () => {
     const added = await addedIn(one, group);
     expect(added).not.toBe('');
     expect(merged).toContain(added);
+    // The merged result says when it was made, and, once the text moves on from
+    // it, that it has (QA pass 15 read it after the take-back as the text now).
+    const when = comparison
+      .getByRole('group', { name: 'Merged result' })
+      .locator('.merged-when');
+    // (No later event joined these sides: the merged result is the text as it
+    // was when compared.)
+    await expect
+      .poll(() => when.textContent())
+      .toBe('As the document stood when compared.');
     await comparison
       .getByRole('group', { name: group })
       .getByRole('button', { name: `Take back ${group}’s changes` })
@@ -213,6 +223,11 @@ describe('two tabs of one browser', () => {
     for (const page of [one, two])
       await expect.poll(() => documentText(page)).toBe(without);
     expect(without).toContain(' One types here.'.slice(-5));
+    await expect
+      .poll(() => when.textContent())
+      .toBe(
+        'As the document stood when compared. The document has changed since: the text above is what it holds now.',
+      );
     // Pressed again, it finds nothing left to take back, and changes nothing.
     await comparison
       .getByRole('group', { name: group })

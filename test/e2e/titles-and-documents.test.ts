@@ -63,7 +63,7 @@ describe('two tabs of one browser: titles, names and new documents', () => {
     const merged = one.getByRole('group', { name: 'Merged result' });
     await expect
       .poll(() => merged.textContent())
-      .toMatch(/Plan A \/ Plan B|Plan B \/ Plan A/);
+      .toMatch(/“Plan A” and “Plan B”|“Plan B” and “Plan A”/);
     // Each side is headed by who wrote its value, as a text conflict's is (QA
     // pass 15: "Side 1" and "Side 2" left the writers to be guessed).
     const headings = async () => {
@@ -131,6 +131,10 @@ describe('two tabs of one browser: titles, names and new documents', () => {
         return { a: text.includes('Plan A'), b: text.includes('Plan B') };
       })
       .toEqual({ a: true, b: false });
+    // Joined by the pick, and the document as the pick left it.
+    expect(await merged.locator('.merged-when').textContent()).toBe(
+      'As the sides were joined.',
+    );
     // Focus follows what the user pressed: the pick to the title it set, and
     // closing the comparison back to its "Compare".
     const focused = (page: Page) =>
