@@ -1,3 +1,4 @@
+import { jsonSyntaxError } from './json-syntax.ts';
 import { fromBase64Url, toBase64 } from './base64url.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { ImportError, type ForklineError } from './errors.ts';
@@ -212,7 +213,15 @@ export function parseLine(raw: string, line: number): LogEvent | undefined {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new ImportError(line, `${NOT_JSON} (${(error as Error).message})`);
+    // Where and why in the line's own terms: the engine's message counts from 0,
+    // calls the line "line 1" and names the letter after a bad word.
+    const found = jsonSyntaxError(text);
+    throw new ImportError(
+      line,
+      found
+        ? `${NOT_JSON} at column ${found.column} (${found.problem})`
+        : `${NOT_JSON} (${(error as Error).message})`,
+    );
   }
   try {
     return fromCloudEvent(parsed);
