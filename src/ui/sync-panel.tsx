@@ -119,7 +119,8 @@ export function SyncPanel() {
       {config ? (
         <div key="syncing" class="sync-body">
           <label>
-            <span class="label">Share link</span>
+            {/* A link the relay refuses is no link to pass on (QA pass 15). */}
+            <span class="label">{refused ? 'Refused link' : 'Share link'}</span>
             <input
               ref={link}
               type="text"
@@ -128,19 +129,21 @@ export function SyncPanel() {
               onFocus={(e) => (e.target as HTMLInputElement).select()}
             />
           </label>
-          <button
-            type="button"
-            onClick={() =>
-              void copyText(shareLink(config)).then(
-                () => (copied.value = 'Copied.'),
-                () =>
-                  (copied.value =
-                    'Could not copy: select the link and copy it.'),
-              )
-            }
-          >
-            Copy link
-          </button>
+          {!refused && (
+            <button
+              type="button"
+              onClick={() =>
+                void copyText(shareLink(config)).then(
+                  () => (copied.value = 'Copied.'),
+                  () =>
+                    (copied.value =
+                      'Could not copy: select the link and copy it.'),
+                )
+              }
+            >
+              Copy link
+            </button>
+          )}
           <p class="hint" aria-live="polite">
             {copied.value}
           </p>
@@ -172,9 +175,9 @@ export function SyncPanel() {
             // The link is dead: passing it on would only pass the refusal on.
             <p class="problem">
               This link does not work: the relay refused it ({refused.reason}
-              ). It is asked again every few minutes, and at “Try now”: a relay
-              brought back with its data takes it again. If it stays refused,
-              stop syncing, then join with a link that works.
+              ). This browser asks again every few minutes, in case the relay
+              comes back with its data. If it stays refused, stop syncing, then
+              join with a link that works.
             </p>
           ) : (
             <p class="hint">

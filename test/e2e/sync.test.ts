@@ -303,6 +303,14 @@ describe('two devices through the relay', () => {
         /This link does not work: the relay refused it \(unknown log or wrong token\)/,
       );
     expect(await sync.textContent()).not.toMatch(/Anyone with this link/);
+    // Nor to copy: the field says what the link is (QA pass 15).
+    expect(await sync.getByRole('button', { name: 'Copy link' }).count()).toBe(
+      0,
+    );
+    expect(await sync.getByLabel('Refused link').inputValue()).toContain(
+      '#join=',
+    );
+    expect(await sync.getByLabel('Share link').count()).toBe(0);
     await device.context.close();
   });
 });
