@@ -43,7 +43,11 @@ describe('authorship', () => {
       .poll(() => documentText(one))
       .toBe('Words of one. Words of two.');
 
-    await one.getByRole('button', { name: 'Show authorship' }).click();
+    const toggle = one.getByRole('button', { name: 'Show authorship' });
+    await toggle.click();
+    // A toggle: pressed, its name the same (QA pass 15 heard "Hide authorship,
+    // pressed").
+    expect(await toggle.getAttribute('aria-pressed')).toBe('true');
     await expect
       .poll(() => marked(one))
       .toEqual({ [first]: 'Words of one.', [second]: ' Words of two.' });
@@ -91,6 +95,10 @@ describe('authorship', () => {
     await expect
       .poll(async () => marked(one), { timeout: 15_000 })
       .toEqual({ [first]: await past.inputValue() });
+    // Pressed again: no longer pressed, and the authorship goes.
+    await toggle.click();
+    expect(await toggle.getAttribute('aria-pressed')).toBe('false');
+    await expect.poll(() => region.count()).toBe(0);
     await context.close();
   });
 });
