@@ -269,7 +269,7 @@ function EventsTable() {
           <col class="time" />
           <col class="author" />
           {!withPanel && <col class="actor" />}
-          <col class="stream" />
+          {!withPanel && <col class="stream" />}
           <col class="type" />
           <col />
         </colgroup>
@@ -278,7 +278,7 @@ function EventsTable() {
             <th scope="col">Time</th>
             <th scope="col">Author</th>
             {!withPanel && <th scope="col">Actor</th>}
-            <th scope="col">Stream</th>
+            {!withPanel && <th scope="col">Stream</th>}
             <th scope="col">Type</th>
             <th scope="col">Summary</th>
           </tr>
@@ -307,7 +307,9 @@ function EventsTable() {
               {/* A cell cut to "…" says the whole of it on hover. */}
               <td title={row.author}>{row.author}</td>
               {!withPanel && <td class="mono">{row.actor}</td>}
-              <td title={streamName(row.stream)}>{streamName(row.stream)}</td>
+              {!withPanel && (
+                <td title={streamName(row.stream)}>{streamName(row.stream)}</td>
+              )}
               <td>{row.type}</td>
               <td title={row.summary}>{row.summary}</td>
             </tr>

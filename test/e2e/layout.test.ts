@@ -466,6 +466,35 @@ describe('the event explorer', () => {
     );
     expect(beside.map(([name]) => name)).not.toContain('Actor');
     expect(Object.fromEntries(beside).Summary).toBeGreaterThan(200);
+    // On a laptop's screen beside the panel: no sideways scroll, the time and the
+    // type whole, and room for the summary (QA pass 15 found the type cut at
+    // "doc.field.s" and the summary past the box's edge).
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await expect
+      .poll(() =>
+        table.evaluate((el) => {
+          const box = el.closest('.events-box')!;
+          const row = el.querySelector('tbody tr:not(.spacer)')!;
+          const heads = [...el.querySelectorAll('thead th')].map(
+            (th) => th.textContent,
+          );
+          const cells = [...row.querySelectorAll('td')];
+          const whole = (i: number) => {
+            const content = (cells[i]!.firstElementChild ??
+              cells[i]!) as HTMLElement;
+            return content.scrollWidth <= content.clientWidth;
+          };
+          return {
+            sideways: box.scrollWidth > box.clientWidth,
+            time: whole(heads.indexOf('Time')),
+            type: whole(heads.indexOf('Type')),
+            summary:
+              cells[heads.indexOf('Summary')]!.getBoundingClientRect().width >=
+              80,
+          };
+        }),
+      )
+      .toEqual({ sideways: false, time: true, type: true, summary: true });
     await context.close();
   });
 });
