@@ -26,8 +26,11 @@ const { values } = parseArgs({
   },
 });
 
-const app = await (async () =>
-  startAppServer({
+const app = await (async () => {
+  const limits = parseRelayLimits(
+    listOption(values['relay-limit'] ?? [env.FORKLINE_RELAY_LIMITS]),
+  );
+  return startAppServer({
     root: values.root!,
     dataDir: values.data!,
     ...(values.database ? { database: values.database } : {}),
@@ -40,13 +43,13 @@ const app = await (async () =>
       values['public-host'] ?? [env.FORKLINE_PUBLIC_HOSTS],
     ),
     adminSecret: values['admin-secret'] ?? env.FORKLINE_ADMIN_SECRET,
-    relayLimits: parseRelayLimits(
-      listOption(values['relay-limit'] ?? [env.FORKLINE_RELAY_LIMITS]),
-    ),
+    relayLimits: limits.relay,
+    creationLimits: limits.creation,
     trustedProxies: listOption(
       values['trusted-proxy'] ?? [env.FORKLINE_TRUSTED_PROXIES],
     ),
-  }))().catch((error: Error) => {
+  });
+})().catch((error: Error) => {
   console.error(`forkline cannot start: ${error.message}`);
   process.exit(1);
 });

@@ -317,7 +317,7 @@ describe('creating a log (POST /api/logs)', () => {
 describe('relay limits an operator sets', () => {
   it('reach the relay: one connection per address refuses the second with 503', async () => {
     const { port } = await start({
-      relayLimits: parseRelayLimits(['maxConnectionsPerAddress=1']),
+      relayLimits: parseRelayLimits(['maxConnectionsPerAddress=1']).relay,
     });
     const url = `ws://127.0.0.1:${port}/sync`;
     const first = await openPeer(url);
@@ -327,10 +327,18 @@ describe('relay limits an operator sets', () => {
 
   it('are named limits with whole values, or start is refused saying which', () => {
     expect(
-      parseRelayLimits(['maxConnectionsPerAddress=4096', 'maxLogEvents=5']),
-    ).toEqual({ maxConnectionsPerAddress: 4096, maxLogEvents: 5 });
+      parseRelayLimits([
+        'maxConnectionsPerAddress=4096',
+        'maxLogEvents=5',
+        'logCreationBurst=100',
+        'logCreationsPerWindow=1000',
+      ]),
+    ).toEqual({
+      relay: { maxConnectionsPerAddress: 4096, maxLogEvents: 5 },
+      creation: { burst: 100, maxPerWindow: 1000 },
+    });
     for (const [entry, reason] of [
-      ['maxConections=2', /the limits are .*maxConnections,/],
+      ['maxConections=2', /the limits are .*maxConnections,.*logCreationBurst/],
       ['maxConnections=0', /whole number above zero/],
       ['maxConnections=1.5', /whole number above zero/],
       ['maxConnections', /name=value/],
