@@ -25,7 +25,7 @@ const BIDI_CONTROL = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
  * "Mallory \u202Eevil" turned the words after it backwards wherever it was shown in
  * a line ("…renamed the document" read "tnemucod eht demaner"; QA pass 9).
  */
-const isolated = (label: string): string =>
+export const isolated = (label: string): string =>
   BIDI_CONTROL.test(label) ? `\u2068${label}\u2069` : label;
 
 /** Keys grouped by what `name` gives them, in the order first given. */

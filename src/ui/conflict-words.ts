@@ -1,3 +1,6 @@
+import { isolated } from '../doc/writers.ts';
+import { BUTTON_SHOWN, clipped } from './clipped.ts';
+
 /**
  * The log's conflict an event is part of, in words: "One of 3 events on sides
  * written at the same time; joined by a later event". Not the engine's
@@ -32,7 +35,10 @@ export function conflictWords(
 /**
  * A document's field as the page names it: "Title", or another field by its name,
  * quoted (QA pass 15 read the engine's key, "title: 2 concurrent values", beside
- * "Text: …").
+ * "Text: …"). Another replica names its fields: clipped, and a bidi control in it
+ * ends with the name, as in writers' names.
  */
 export const fieldName = (field: string): string =>
-  field === 'title' ? 'Title' : `Field “${field}”`;
+  field === 'title'
+    ? 'Title'
+    : `Field “${isolated(clipped(field, BUTTON_SHOWN))}”`;

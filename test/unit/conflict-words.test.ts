@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conflictWords } from '../../src/ui/conflict-words.ts';
+import { conflictWords, fieldName } from '../../src/ui/conflict-words.ts';
 
 describe('an event’s conflict, as the explorer says it', () => {
   it('is said in words, not in the engine’s names', () => {
@@ -18,5 +18,18 @@ describe('an event’s conflict, as the explorer says it', () => {
     expect(conflictWords(1, 'auto-merged', 'x-custom')).toBe(
       'x-custom, one of 2 events; merged',
     );
+  });
+});
+
+describe('a field, as the conflict timeline names it', () => {
+  it('is "Title", or another field quoted, clipped, its bidi controls kept to it', () => {
+    expect(fieldName('title')).toBe('Title');
+    expect(fieldName('status')).toBe('Field “status”');
+    // Named by another replica: 256 characters would fill the heading.
+    expect(fieldName('x'.repeat(256))).toBe(
+      `Field “${'x'.repeat(60)}… (256 characters)”`,
+    );
+    // "…\u202E" turned the words after the name backwards.
+    expect(fieldName('a\u202Eb')).toBe('Field “\u2068a\u202Eb\u2069”');
   });
 });
