@@ -167,6 +167,7 @@ export function TextEditor({
     // Someone else's edits, shown as they happen: only the changed runs, as Yjs
     // reports them.
     const stop = live.watch(() => {
+      takeBrowserSelection(view);
       for (const delta of live.takeRemoteChanges())
         view.dispatch({
           changes: changesOf(delta),
@@ -339,6 +340,42 @@ function changedUpTo(delta: TextDelta): number {
     else if (op.delete) end = at;
   }
   return end;
+}
+
+/**
+ * The caret or selection as the browser last moved it, taken into the view's state
+ * before someone else's change is applied. An arrow key, Home or End moves the
+ * browser's caret, and the view reads it at the next "selectionchange", a task
+ * later; a change dispatched in between drops that reading and puts the view's
+ * older caret back, so another tab's typing undid arrow presses and this tab's
+ * next key landed behind where its caret was (QA pass 16).
+ */
+function takeBrowserSelection(view: EditorView): void {
+  if (!view.hasFocus || view.composing) return;
+  const selection = view.contentDOM.ownerDocument.getSelection();
+  const { anchorNode, focusNode } = selection ?? {};
+  if (
+    !selection ||
+    !anchorNode ||
+    !focusNode ||
+    !view.contentDOM.contains(anchorNode) ||
+    !view.contentDOM.contains(focusNode)
+  )
+    return;
+  let anchor: number;
+  let head: number;
+  try {
+    anchor = view.posAtDOM(anchorNode, selection.anchorOffset);
+    head = view.posAtDOM(focusNode, selection.focusOffset);
+  } catch {
+    return; // a node the view does not draw the text in
+  }
+  const main = view.state.selection.main;
+  if (main.anchor === anchor && main.head === head) return;
+  view.dispatch({
+    selection: EditorSelection.range(anchor, head),
+    userEvent: 'select',
+  });
 }
 
 /** Makes the view show `text`, changing only the run that differs. */

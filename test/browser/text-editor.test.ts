@@ -193,6 +193,39 @@ describe('the text editor', () => {
     live.close();
   });
 
+  it('keeps a caret the browser moved, not yet read by the view, when someone else’s edit comes first (QA pass 16)', async () => {
+    const live = liveOver(textState('Hello world.'));
+    const view = mount({ live });
+    view.focus();
+    view.dispatch({ selection: { anchor: 0 } });
+    // Let the view take the selection it set, as the browser reports it.
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    const other = new Y.Doc();
+    other.clientID = 2;
+    Y.applyUpdate(other, Y.encodeStateAsUpdate(live.ydoc));
+    const sent: Uint8Array[] = [];
+    other.on('update', (update: Uint8Array) => sent.push(update));
+    for (let step = 1; step <= 8; step++) {
+      // An arrow key, as the browser moves the caret: the view hears of it only at
+      // the next "selectionchange", a task later. Another tab's keystroke that
+      // arrives in between put the view's older caret back.
+      getSelection()!.modify('move', 'forward', 'character');
+      other.getText('body').insert(other.getText('body').length, 'b');
+      live.receive([
+        {
+          id: `e${step}`,
+          parents: [],
+          type: TEXT_EDITED,
+          data: sent[sent.length - 1]!,
+        } as unknown as Parameters<LiveDocument['receive']>[0][number],
+      ]);
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+      expect(view.state.selection.main.head).toBe(step);
+    }
+    expect(view.state.doc.toString()).toBe('Hello world.bbbbbbbb');
+    live.close();
+  });
+
   it("undoes and redoes this tab's own typing only, and the log gets the undo as an edit", async () => {
     const { log, seed } = await seededLog('base');
     const live = await liveOnLog(log, seed);
