@@ -209,6 +209,7 @@ export function createLogService(
         id,
         subscribeRecords(s.log, {
           after: fromPosition,
+          ...(stream === null ? {} : { stream }),
           // A catch-up of any length comes in pages, each a message and a task
           // of the page's own: the store's pages of the log, STREAM_PAGE events of
           // a stream. The page's listeners take them as they come (the documents

@@ -11,6 +11,11 @@ export interface RecordSubscription {
   /** The last position already delivered, or passed over. */
   after: number;
   read: PagesAfter;
+  /**
+   * The one stream the subscriber follows (`read` then reads that stream alone):
+   * the records this log commits are handed to every subscriber, of any stream.
+   */
+  stream?: string;
   /** Which records the subscriber wants; the rest are passed over. */
   accept?: (record: Stored) => boolean;
   /** Awaited: the next page is read once it returns. */
@@ -126,7 +131,15 @@ export class Subscriptions {
 
   /** Moves the cursor past `page` and delivers what the subscriber wants of it. */
   private async take(s: Running, page: readonly Stored[]): Promise<void> {
-    const wanted = s.accept ? page.filter(s.accept) : page;
+    const { stream, accept } = s;
+    const wanted =
+      stream === undefined && !accept
+        ? page
+        : page.filter(
+            (r) =>
+              (stream === undefined || r.event.stream === stream) &&
+              (!accept || accept(r)),
+          );
     s.after = page[page.length - 1]!.pos;
     if (wanted.length > 0) await s.deliver(wanted);
   }

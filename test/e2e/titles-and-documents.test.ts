@@ -12,6 +12,7 @@ import {
   timeline,
   title,
   typeAtEnd,
+  versionLine,
 } from './support/app.ts';
 import { useChromium } from './support/browser.ts';
 
@@ -161,6 +162,35 @@ describe('two tabs of one browser: titles, names and new documents', () => {
       .poll(() => one.getByRole('region', { name: 'Compare versions' }).count())
       .toBe(0);
     await expect.poll(() => focused(one)).toBe('Compare');
+    await context.close();
+  });
+
+  it('keeps a deleted document’s history its own when another document is deleted (QA pass 16)', async () => {
+    const { context, tabs } = await openTabs(chromium(), 1);
+    const [page] = tabs as [Page];
+    for (const name of ['Apple', 'Banana']) {
+      await newDocument(page, [], name);
+      await typeAtEnd(page, `Text of ${name}.`);
+    }
+    await page
+      .getByRole('list', { name: 'Documents' })
+      .getByRole('button', { name: 'Apple', exact: true })
+      .click();
+    await expect.poll(() => versionLine(page)).toMatch(/^Version 3 of 3:/);
+    await page.getByRole('button', { name: 'Delete Apple' }).click();
+    await expect
+      .poll(() => versionLine(page))
+      .toMatch(/^Version 4 of 4: .* deleted the document/);
+    // Banana's deletion was handed to Apple's subscription as the log committed
+    // it, and Apple read "Version 5 of 5" until a reload.
+    await page.getByRole('button', { name: 'Delete Banana' }).click();
+    await expect
+      .poll(() => page.locator('summary', { hasText: 'Deleted' }).textContent())
+      .toBe('Deleted (2)');
+    await page.getByRole('button', { name: 'Restore the document' }).click();
+    await expect
+      .poll(() => versionLine(page))
+      .toMatch(/^Version 5 of 5: .* brought the document back/);
     await context.close();
   });
 
