@@ -147,6 +147,7 @@ async function fieldConflicts(
     const resolver = resolvedBy ? await log.get(resolvedBy) : undefined;
     const others = await eventsOf(log, also);
     const names = namesFor(events, resolver, others);
+    const bySide = [...events].sort((a, b) => (a.id < b.id ? -1 : 1));
     if (name === DELETED_FIELD) {
       const deleting = events.filter(deletes);
       if (deleting.length === 0 || deleting.length === events.length) return;
@@ -164,8 +165,11 @@ async function fieldConflicts(
       state: resolvedBy ? 'resolved' : 'unresolved',
       ...(resolvedBy ? { resolvedBy } : {}),
       ...(others.length > 0 ? { alsoResolvedBy: others.map((e) => e.id) } : {}),
-      sides: events.map((e) => [e.id]),
-      sideAuthors: events.map((e) => names([e])[0]!),
+      // In the order the field's values are listed (Registers.values: by id), so
+      // that Side 1 is the first value wherever the page lists them (QA pass 16
+      // read Side 1 "Trip plan A" above a merged result and choices listing B first).
+      sides: bySide.map((e) => [e.id]),
+      sideAuthors: bySide.map((e) => names([e])[0]!),
       ...describe(events, resolver, others),
       ...deletion,
     });

@@ -99,7 +99,10 @@ function closeComparison(): void {
 }
 
 function describe(c: DocConflict): string {
-  const who = c.authors.join(' and ');
+  // A field's writers in the order of its sides, as the comparison heads them.
+  const who = (c.sideAuthors ? [...new Set(c.sideAuthors)] : c.authors).join(
+    ' and ',
+  );
   if (c.restoredBy)
     return `Deleted by ${c.deletedBy?.join(' and ')} while ${c.restoredBy.join(' and ')} restored it`;
   if (c.kind === 'field')
@@ -152,14 +155,16 @@ async function compare(conflict: DocConflict) {
   // A deletion made while others edited is compared as text is: what each writer
   // did since the fork point, the deleters among them.
   const text = conflict.kind !== 'field';
-  // Merged: text as both sides left it, joined (the event that joined them made an
-  // edit of its own, no side's); a field as the writes that resolved it left it
-  // (several at once: their values together); an open conflict as it is now.
-  const mergedAt = !conflict.resolvedBy
-    ? undefined
-    : text && conflict.kind !== 'deleted'
+  // Merged: text as both sides left it, together (an event that joined them made
+  // an edit of its own, no side's; before one does, the sides are the heads); a
+  // field as the writes that resolved it left it (several at once: their values
+  // together); an open field or deletion as it is now.
+  const mergedAt =
+    text && conflict.kind !== 'deleted'
       ? [...new Set(conflict.sides.flat())].sort()
-      : [conflict.resolvedBy, ...(conflict.alsoResolvedBy ?? [])];
+      : conflict.resolvedBy
+        ? [conflict.resolvedBy, ...(conflict.alsoResolvedBy ?? [])]
+        : undefined;
   let found;
   try {
     found = await Promise.all([
@@ -273,14 +278,20 @@ function MergedWhen({ chosen }: { chosen: Comparison }) {
     live.text.toString() !== merged.text ||
     titlesOf(facts.fields.title).join('\n') !==
       titlesOf(merged.fields.title).join('\n');
-  const when = chosen.conflict.resolvedBy
-    ? 'As the sides were joined.'
-    : 'As the document stood when compared.';
+  const { kind, resolvedBy } = chosen.conflict;
+  // The same words for the same result: a take-back joins a text conflict's
+  // sides, and its merged result stays theirs (QA pass 16 read it said anew).
+  const when =
+    kind === 'text'
+      ? 'The sides as they merged.'
+      : resolvedBy
+        ? 'As the sides were joined.'
+        : 'As the document stood when compared.';
   return (
     <p class="merged-when">
       {when}
       {changed &&
-        ' The document has changed since: the text above is what it holds now.'}
+        ' The document has changed since: the editor shows it as it is now.'}
     </p>
   );
 }

@@ -206,11 +206,9 @@ describe('two tabs of one browser', () => {
     const when = comparison
       .getByRole('group', { name: 'Merged result' })
       .locator('.merged-when');
-    // (No later event joined these sides: the merged result is the text as it
-    // was when compared.)
     await expect
       .poll(() => when.textContent())
-      .toBe('As the document stood when compared.');
+      .toBe('The sides as they merged.');
     await comparison
       .getByRole('group', { name: group })
       .getByRole('button', { name: `Take back ${group}’s changes` })
@@ -226,7 +224,7 @@ describe('two tabs of one browser', () => {
     await expect
       .poll(() => when.textContent())
       .toBe(
-        'As the document stood when compared. The document has changed since: the text above is what it holds now.',
+        'The sides as they merged. The document has changed since: the editor shows it as it is now.',
       );
     // Pressed again, it finds nothing left to take back, and changes nothing.
     await comparison

@@ -96,6 +96,28 @@ describe('two tabs of one browser: titles, names and new documents', () => {
     const comparisonHeading = one
       .getByRole('region', { name: 'Compare versions' })
       .getByRole('heading', { level: 3 });
+    // One order everywhere (QA pass 16): Side 1 holds the title the choices offer
+    // first and the merged result names first, and the heading names its writer
+    // first.
+    const first = (
+      await one
+        .getByRole('group', { name: 'Concurrent titles' })
+        .getByRole('button')
+        .first()
+        .textContent()
+    )?.match(/“(.*)”/)?.[1];
+    expect(first).toMatch(/^Plan [AB]$/);
+    const side1 = one.getByRole('group', { name: 'Side 1' });
+    expect(await side1.textContent()).toContain(first);
+    expect(await merged.textContent()).toMatch(
+      new RegExp(`Draft “${first}” and “Plan [AB]”`),
+    );
+    const side1Writer = (await side1
+      .getByRole('heading')
+      .textContent())!.replace(/^Side 1: /, '');
+    expect(await comparisonHeading.textContent()).toBe(
+      `Title: 2 concurrent values by ${side1Writer} and ${first === 'Plan A' ? labelTwo : labelOne}`,
+    );
     // Polled: the comparison may show its text a frame before its heading takes
     // focus and is scrolled to (a busy machine, once).
     await expect

@@ -1,7 +1,10 @@
 import * as Y from 'yjs';
 import { describe, expect, it, vi } from 'vitest';
 import { conflictChanges } from '../../src/doc/conflict-changes.ts';
-import { EPISODE_PAUSE_MS } from '../../src/doc/doc-conflicts.ts';
+import {
+  EPISODE_PAUSE_MS,
+  type DocConflict,
+} from '../../src/doc/doc-conflicts.ts';
 import { insightsOf, insightsProjection } from '../../src/doc/insights.ts';
 import {
   openDocument,
@@ -46,6 +49,22 @@ describe('fields are multi-value registers', () => {
         authors: ['Tab 1', 'Tab 2'],
       }),
     ]);
+    // Each side is one value, in the order the field lists its values, and
+    // names its writer (QA pass 16: the page listed them in two orders).
+    const [conflict] = view.conflicts as DocConflict[];
+    const values = view.fields.title!;
+    const writerOf = { 'Plan A': 'Tab 1', 'Plan B': 'Tab 2' } as Record<
+      string,
+      string
+    >;
+    const idOf = { 'Plan A': a.event.id, 'Plan B': b.event.id } as Record<
+      string,
+      string
+    >;
+    expect(conflict!.sides).toEqual(values.map((v) => [idOf[v as string]]));
+    expect(conflict!.sideAuthors).toEqual(
+      values.map((v) => writerOf[v as string]),
+    );
     const pick = await two.setField('title', 'Plan B');
     const after = await one.view();
     expect(after.fields.title).toEqual(['Plan B']);
