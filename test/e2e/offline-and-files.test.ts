@@ -283,14 +283,14 @@ describe('export and import', () => {
     await expect
       .poll(() => importResult(target).textContent(), { timeout: 10_000 })
       .toBe(
-        `Imported ${2 * lines.length} events: ${lines.length} new, 0 already here, ${lines.length} repeated within the file.`,
+        `Read ${2 * lines.length} lines: ${lines.length} new events, 0 already here, ${lines.length} repeating an earlier line.`,
       );
     // Again: every event was here, and each repeat is still told apart.
     await target.getByLabel('Import log').setInputFiles(twice);
     await expect
       .poll(() => importResult(target).textContent(), { timeout: 10_000 })
       .toBe(
-        `Imported ${2 * lines.length} events: 0 new, ${lines.length} already here, ${lines.length} repeated within the file.`,
+        `Read ${2 * lines.length} lines: 0 new events, ${lines.length} already here, ${lines.length} repeating an earlier line.`,
       );
     await Promise.all([
       source.context.close(),
