@@ -253,6 +253,9 @@ function EventsTable() {
   // Beside the event's panel, which names its actor, the table drops that column:
   // at 1600 px the summary, what each event did, was cut to 8 characters (QA pass 8).
   const withPanel = !!selected.value;
+  // The columns drawn: a spacer row spanning more made the table a phantom column
+  // as wide as the summary's, beside the panel (QA pass 16).
+  const columns = withPanel ? 4 : 6;
   return (
     <div
       class="events-box"
@@ -284,7 +287,7 @@ function EventsTable() {
           </tr>
         </thead>
         <tbody>
-          {first > 0 && <Spacer rows={first} columns={withPanel ? 5 : 6} />}
+          {first > 0 && <Spacer rows={first} columns={columns} />}
           {rowsShown(first, last).map((row, i) => (
             <tr
               key={row.id}
@@ -314,9 +317,7 @@ function EventsTable() {
               <td title={row.summary}>{row.summary}</td>
             </tr>
           ))}
-          {last < total && (
-            <Spacer rows={total - last} columns={withPanel ? 5 : 6} />
-          )}
+          {last < total && <Spacer rows={total - last} columns={columns} />}
         </tbody>
       </table>
       <p class="hint" aria-live="polite">

@@ -495,6 +495,31 @@ describe('the event explorer', () => {
         }),
       )
       .toEqual({ sideways: false, time: true, type: true, summary: true });
+    // With more events than the box shows, rows off screen are spacers: spanning
+    // the columns of the table without the panel, they made it a phantom column
+    // and the summary 55 px (QA pass 16).
+    await importMadeLog(page, 'many', async (log) => {
+      const doc = await openDocument(log, 'many');
+      for (let i = 0; i < 80; i++) await doc.editText(0, 0, 'x');
+    });
+    await expect
+      .poll(async () => Number(await table.getAttribute('aria-rowcount')))
+      .toBeGreaterThan(80);
+    await expect
+      .poll(() =>
+        table.evaluate((el) => {
+          const heads = [...el.querySelectorAll('thead th')].map(
+            (th) => th.getBoundingClientRect().width,
+          );
+          const sum = heads.reduce((a, b) => a + b, 0);
+          return {
+            spacer: !!el.querySelector('tr.spacer'),
+            phantom: el.getBoundingClientRect().width - sum > 2,
+            summary: heads.at(-1)! >= 80,
+          };
+        }),
+      )
+      .toEqual({ spacer: true, phantom: false, summary: true });
     await context.close();
   });
 });
