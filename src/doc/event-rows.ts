@@ -2,6 +2,7 @@ import * as Y from 'yjs';
 import { authorOf } from '../log/event-filter.ts';
 import type { EventId, LogEvent } from '../log/types.ts';
 import {
+  DELETED_FIELD,
   FIELD_SET,
   TEXT_EDITED,
   VERSION_RESTORED,
@@ -61,6 +62,11 @@ export function summaryOf(event: LogEvent, ownerOf?: ClientOwnerOf): string {
       : clip(change || 'text edit: no change');
   }
   const d = data as Record<string, unknown> | null;
+  // Deletion's own field in the words the history uses, not its key (QA pass 16).
+  if (event.type === FIELD_SET && d?.field === DELETED_FIELD)
+    return d.value === true
+      ? 'deleted the document'
+      : 'brought the document back';
   if (event.type === FIELD_SET && typeof d?.field === 'string')
     return clip(`${d.field} = ${JSON.stringify(d.value) ?? 'nothing'}`);
   if (event.type === VERSION_RESTORED && Array.isArray(d?.from)) {

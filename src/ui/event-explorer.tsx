@@ -118,7 +118,8 @@ function Filters() {
           <option value={DOC_PREFIX}>All documents</option>
           {documents.value.map((d) => (
             <option key={d.docId} value={`${DOC_PREFIX}${d.docId}`}>
-              {titleOf(d.title)}
+              {/* As the insights' scope says it (QA pass 16). */}
+              {d.deleted ? `${titleOf(d.title)} (deleted)` : titleOf(d.title)}
             </option>
           ))}
         </select>

@@ -53,6 +53,30 @@ async function explorerOfOneDocument(
 }
 
 describe('the event explorer', () => {
+  it('says a deletion in words, and marks a deleted document among the streams (QA pass 16)', async () => {
+    const { context, page } = await explorerOfOneDocument((page) =>
+      page.getByRole('button', { name: 'Delete Alone' }).click(),
+    );
+    // Newest first: the deletion, as the history says it, not "@deleted = true".
+    await expect
+      .poll(() =>
+        events(page)
+          .locator('tbody tr:not([aria-hidden])')
+          .first()
+          .locator('td')
+          .last()
+          .textContent(),
+      )
+      .toBe('deleted the document');
+    expect(
+      await explorer(page)
+        .getByLabel('Stream')
+        .locator('option')
+        .allTextContents(),
+    ).toContain('Alone (deleted)');
+    await context.close();
+  });
+
   it('says it is reading events as it opens, never "0 events" first', async () => {
     // Every text the hint's live region takes, from its first.
     const { context, page } = await explorerOfOneDocument((page) =>

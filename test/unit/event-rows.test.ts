@@ -78,6 +78,22 @@ describe("the event explorer's summary of a text edit", () => {
     await log.close();
   });
 
+  it('says a deletion and a restore of the document in words, not by its field (QA pass 16)', async () => {
+    const log = await openLog({ actor: 'a' });
+    const doc = await openDocument(log, 'd', { author: 'Ann' });
+    await doc.setField('title', 'Plan');
+    const deleted = await doc.delete();
+    const back = await doc.undelete();
+    expect(summaryOf(deleted.event)).toBe('deleted the document');
+    expect(summaryOf(back.event)).toBe('brought the document back');
+    // Other fields as they are.
+    const [titled] = await log
+      .query({ types: ['doc.field.set'] })
+      .then((page) => page.events);
+    expect(summaryOf(titled!)).toBe('title = "Plan"');
+    await log.close();
+  });
+
   it('says an update that does not decode is one, and never throws', () => {
     const event = textEdit('', (t) => t.insert(0, 'Hi'));
     const bytes = event.data as Uint8Array;
