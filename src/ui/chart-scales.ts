@@ -1,5 +1,6 @@
 // The axes of an insights chart, as plain functions of its numbers: what uPlot is
 // given for its scales' ranges and its axes' ticks.
+import { cutsApart } from './clipped.ts';
 
 /** A time bucket of the insights (an hour), in uPlot's unit: seconds. */
 export const HOUR_SECONDS = 3600;
@@ -122,29 +123,19 @@ const NAME_CHARACTERS = 24;
 /** Of a name cut in the middle, the characters kept before the "…". */
 const HEAD_CHARACTERS = 8;
 
-/** `label` cut at its end to fit beside its row (by characters, never within one). */
-function cutEnd(label: string): string {
-  const chars = [...label];
-  return chars.length > NAME_CHARACTERS
-    ? `${chars.slice(0, NAME_CHARACTERS - 1).join('')}…`
-    : label;
-}
-
 /**
  * The name of category `x` (1 for the first of `labels`), cut to fit beside its
  * row; empty between categories. Names that would read alike cut at their end
- * ("Quarterly planning meeting notes, Q1 2026" and "… Q2 2026" both "Quarterly
- * planning meeti…") are cut in the middle instead, keeping their ends, which tell
- * them apart: "Quarterl… notes, Q1 2026".
+ * are cut in the middle instead (`cutsApart`): "Quarterl… notes, Q1 2026".
  */
 export function categoryName(labels: readonly string[], x: number): string {
   const label = Number.isInteger(x) ? labels[x - 1] : undefined;
   if (label === undefined) return '';
-  const cut = cutEnd(label);
-  if (cut === label) return label;
-  const alike = labels.some((other, i) => i !== x - 1 && cutEnd(other) === cut);
-  if (!alike) return cut;
   const chars = [...label];
-  const tail = NAME_CHARACTERS - 1 - HEAD_CHARACTERS;
-  return `${chars.slice(0, HEAD_CHARACTERS).join('')}…${chars.slice(-tail).join('')}`;
+  return (
+    cutsApart(labels, NAME_CHARACTERS, HEAD_CHARACTERS)[x - 1] ??
+    (chars.length > NAME_CHARACTERS
+      ? `${chars.slice(0, NAME_CHARACTERS - 1).join('')}…`
+      : label)
+  );
 }

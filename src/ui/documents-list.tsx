@@ -6,14 +6,39 @@ import {
   openDoc,
   setDeleted,
 } from './app-state.ts';
-import { listedName } from './clipped.ts';
+import { cutsApart, listedName } from './clipped.ts';
 
 const titleOf = listedName;
+
+/**
+ * Characters of a listed name the list's width shows (about 140 px): names alike up
+ * to there keep their last LISTED_END characters in sight, and the rest of them
+ * gives way with "…" (QA pass 16: four documents listed as "Quarterly pla…").
+ */
+const LISTED_CHARACTERS = 13;
+const LISTED_END = 9;
+
+/** A listed name; one that begins like another shows its end whatever its width. */
+function ListedName({ name, alike }: { name: string; alike: boolean }) {
+  if (!alike) return <>{name}</>;
+  const chars = [...name];
+  return (
+    <span class="name-apart">
+      <span class="name-head">{chars.slice(0, -LISTED_END).join('')}</span>
+      <span class="name-end">{chars.slice(-LISTED_END).join('')}</span>
+    </span>
+  );
+}
 
 export function DocumentsList() {
   // A document deleted while someone edited it stays in sight until someone
   // decides: nobody who typed in it should find it gone without a word.
   const live = documents.value.filter((d) => !d.deleted || d.deletionContested);
+  const alike = cutsApart(
+    live.map((d) => titleOf(d.title)),
+    LISTED_CHARACTERS,
+    0,
+  );
   const deleted = documents.value.filter(
     (d) => d.deleted && !d.deletionContested,
   );
@@ -60,7 +85,7 @@ export function DocumentsList() {
         New document
       </button>
       <ul aria-label="Documents">
-        {live.map((d) => (
+        {live.map((d, i) => (
           <li
             key={d.docId}
             class={d.deletionContested ? 'contested' : undefined}
@@ -81,7 +106,10 @@ export function DocumentsList() {
               }
               onClick={() => void openDoc(d.docId)}
             >
-              {titleOf(d.title)}
+              <ListedName
+                name={titleOf(d.title)}
+                alike={alike[i] !== undefined}
+              />
             </button>
             {d.deletionContested && (
               <>

@@ -187,6 +187,44 @@ describe('two tabs of one browser: titles, names and new documents', () => {
     await context.close();
   });
 
+  it('lists names that begin alike by their ends, named whole (QA pass 16)', async () => {
+    const { context, tabs } = await openTabs(chromium(), 1);
+    const [page] = tabs as [Page];
+    const names = [5, 15].map(
+      (n) => `Quarterly plan for the northern region ${n}`,
+    );
+    for (const name of [...names, 'Notes']) await newDocument(page, [], name);
+    const list = page.getByRole('list', { name: 'Documents' });
+    for (const name of names) {
+      const button = list.getByRole('button', { name, exact: true });
+      // Named whole; on screen its end, which tells it apart, shows in full
+      // and its beginning gives way.
+      const seen = await button.evaluate((el) => {
+        const end = el.querySelector('.name-end');
+        const head = el.querySelector('.name-head');
+        return {
+          end: end?.textContent,
+          inside:
+            !!end &&
+            end.getBoundingClientRect().right <=
+              el.getBoundingClientRect().right + 0.5,
+          headCut: !!head && head.scrollWidth > head.clientWidth,
+        };
+      });
+      expect(seen).toEqual({
+        end: name.slice(-9),
+        inside: true,
+        headCut: true,
+      });
+    }
+    expect(
+      await list
+        .getByRole('button', { name: 'Notes', exact: true })
+        .textContent(),
+    ).toBe('Notes');
+    await context.close();
+  });
+
   it('keeps a deleted document’s history its own when another document is deleted (QA pass 16)', async () => {
     const { context, tabs } = await openTabs(chromium(), 1);
     const [page] = tabs as [Page];
