@@ -61,36 +61,34 @@ describe('where a line stops being JSON', () => {
   });
 
   it('names the place and the problem in the line’s own terms (QA pass 15)', () => {
-    // V8: "Unterminated string in JSON at position 21 (line 1 column 22)".
-    expect(jsonSyntaxError('{"id":"abc","data":"cut sho')).toEqual({
-      column: 20,
-      problem: 'a string that opens there is not closed',
-    });
-    // V8: `Unexpected token 'h', "this is not"... is not valid JSON`.
-    expect(jsonSyntaxError('this is not json')).toEqual({
-      column: 1,
-      problem: '“this” is not a JSON value (strings are in double quotes)',
-    });
-    expect(jsonSyntaxError('{"a":1 "b":2}')).toEqual({
-      column: 8,
-      problem: '“"” where “,” or “}” should be',
-    });
-    expect(jsonSyntaxError('{"a":1}}')).toEqual({
-      column: 8,
-      problem: '“}” after the end of the JSON value',
-    });
-    expect(jsonSyntaxError('{"a":')).toEqual({
-      column: 6,
-      problem: 'the line ends where a value should be',
-    });
-    expect(jsonSyntaxError('"tab\there"')).toEqual({
-      column: 5,
-      problem: 'U+0009 inside a string: write it as an escape',
-    });
-    expect(jsonSyntaxError(`${'['.repeat(600)}${']'.repeat(600)}`)).toEqual({
-      column: 514,
-      problem: 'nested more than 512 deep',
-    });
+    const cases: [text: string, column: number, problem: string][] = [
+      // V8: "Unterminated string in JSON at position 19 (line 1 column 20)".
+      [
+        '{"id":"abc","data":"cut sho',
+        20,
+        'a string that opens there is not closed',
+      ],
+      // V8: `Unexpected token 'h', "this is not"... is not valid JSON`.
+      [
+        'this is not json',
+        1,
+        '“this” is not a JSON value (strings are in double quotes)',
+      ],
+      ['{"a":1 "b":2}', 8, '“"” where “,” or “}” should be'],
+      ['{"a":1}}', 8, '“}” after the end of the JSON value'],
+      ['{"a":', 6, 'the line ends where a value should be'],
+      ['"tab\there"', 5, 'U+0009 inside a string: write it as an escape'],
+      [
+        `${'['.repeat(600)}${']'.repeat(600)}`,
+        514,
+        'nested more than 512 deep',
+      ],
+    ];
+    for (const [text, column, problem] of cases)
+      expect(jsonSyntaxError(text), text.slice(0, 40)).toEqual({
+        column,
+        problem,
+      });
     expect(jsonSyntaxError('{"a":[1,2,{"b":null}],"c":"\\u00e9\\n"}')).toBe(
       undefined,
     );
