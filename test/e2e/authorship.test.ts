@@ -47,7 +47,7 @@ describe('authorship', () => {
     await toggle.click();
     // A toggle: pressed, its name the same (QA pass 15 heard "Hide authorship,
     // pressed").
-    expect(await toggle.getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(() => toggle.getAttribute('aria-pressed')).toBe('true');
     await expect
       .poll(() => marked(one))
       .toEqual({ [first]: 'Words of one.', [second]: ' Words of two.' });
@@ -97,7 +97,7 @@ describe('authorship', () => {
       .toEqual({ [first]: await past.inputValue() });
     // Pressed again: no longer pressed, and the authorship goes.
     await toggle.click();
-    expect(await toggle.getAttribute('aria-pressed')).toBe('false');
+    await expect.poll(() => toggle.getAttribute('aria-pressed')).toBe('false');
     await expect.poll(() => region.count()).toBe(0);
     await context.close();
   });

@@ -54,9 +54,13 @@ async function explorerOfOneDocument(
 
 describe('the event explorer', () => {
   it('says a deletion in words, and marks a deleted document among the streams (QA pass 16)', async () => {
-    const { context, page } = await explorerOfOneDocument((page) =>
-      page.getByRole('button', { name: 'Delete Alone' }).click(),
-    );
+    const { context, page } = await explorerOfOneDocument(async (page) => {
+      // The typing stored first: the deletion is the newest event.
+      await expect
+        .poll(() => page.getByRole('status').textContent())
+        .toBe('All changes saved');
+      await page.getByRole('button', { name: 'Delete Alone' }).click();
+    });
     // Newest first: the deletion, as the history says it, not "@deleted = true".
     await expect
       .poll(() =>
