@@ -449,3 +449,22 @@ export async function allStoredAndSeen(pages: Page[]): Promise<void> {
     })
     .toBe(true);
 }
+
+/**
+ * A new tab of `context` whose log worker's script is held back until `release`:
+ * the page is drawn and takes clicks and typing, with no worker behind it yet. The
+ * context must block service workers, which would serve the script unrouted.
+ */
+export async function tabWithWorkerHeld(
+  context: BrowserContext,
+): Promise<{ page: Page; release: () => void }> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await context.route(/log-worker-[^/]*\.js$/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  const page = await context.newPage();
+  await page.goto(inject('appUrl'));
+  return { page, release };
+}
