@@ -118,14 +118,30 @@ export function jsonSyntaxError(text: string): JsonSyntaxError | undefined {
       refuse(`“${word}” is not a JSON value (strings are in double quotes)`);
     unexpected('a value');
   };
-  const object = (depth: number) => {
+  /**
+   * An object's or an array's members, from its opening bracket to `close`, each
+   * read by `member`, separated by commas.
+   */
+  const members = (close: '}' | ']', member: () => void) => {
     i++;
     space();
-    if (text.charCodeAt(i) === 0x7d) {
+    if (text[i] === close) {
       i++;
       return;
     }
     for (;;) {
+      member();
+      space();
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      if (text[i] !== ',') unexpected(`“,” or “${close}”`);
+      i++;
+    }
+  };
+  const object = (depth: number) =>
+    members('}', () => {
       space();
       if (text.charCodeAt(i) !== 0x22) unexpected('a name in double quotes');
       string();
@@ -133,35 +149,8 @@ export function jsonSyntaxError(text: string): JsonSyntaxError | undefined {
       if (text.charCodeAt(i) !== 0x3a) unexpected('“:”');
       i++;
       value(depth + 1);
-      space();
-      const next = text.charCodeAt(i);
-      i++;
-      if (next === 0x7d) return;
-      if (next !== 0x2c) {
-        i--;
-        unexpected('“,” or “}”');
-      }
-    }
-  };
-  const array = (depth: number) => {
-    i++;
-    space();
-    if (text.charCodeAt(i) === 0x5d) {
-      i++;
-      return;
-    }
-    for (;;) {
-      value(depth + 1);
-      space();
-      const next = text.charCodeAt(i);
-      i++;
-      if (next === 0x5d) return;
-      if (next !== 0x2c) {
-        i--;
-        unexpected('“,” or “]”');
-      }
-    }
-  };
+    });
+  const array = (depth: number) => members(']', () => value(depth + 1));
 
   try {
     value(0);

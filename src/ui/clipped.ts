@@ -33,23 +33,34 @@ function cutEnd(label: string, max: number): string {
 }
 
 /**
- * Of `labels` shown `max` characters long, those that cut at their end would read
- * like another ("Quarterly plan for Q1 2026" and "… Q2 2026" both "Quarterly
- * pla…"), cut in the middle instead, keeping `head` characters and their ends,
- * which tell them apart ("Quart… Q1 2026"); undefined for the rest, which a cut
- * at the end (or none) tells apart. By characters, so no emoji is split.
+ * Of `labels` shown `max` characters long, which cut at their end would read like
+ * another ("Quarterly plan for Q1 2026" and "… Q2 2026" both "Quarterly pla…").
+ */
+export function alikeWhenCut(
+  labels: readonly string[],
+  max: number,
+): boolean[] {
+  const ends = labels.map((label) => cutEnd(label, max));
+  const seen = new Map<string, number>();
+  for (const end of ends) seen.set(end, (seen.get(end) ?? 0) + 1);
+  return labels.map((label, i) => ends[i] !== label && seen.get(ends[i]!)! > 1);
+}
+
+/**
+ * Of `labels` shown `max` characters long, those alike when cut at their end
+ * (`alikeWhenCut`) cut in the middle instead, keeping `head` characters and their
+ * ends, which tell them apart ("Quart… Q1 2026"); undefined for the rest, which a
+ * cut at the end (or none) tells apart. By characters, so no emoji is split.
  */
 export function cutsApart(
   labels: readonly string[],
   max: number,
   head: number,
 ): (string | undefined)[] {
-  const ends = labels.map((label) => cutEnd(label, max));
-  const seen = new Map<string, number>();
-  for (const end of ends) seen.set(end, (seen.get(end) ?? 0) + 1);
+  const alike = alikeWhenCut(labels, max);
   const tail = max - 1 - head;
   return labels.map((label, i) => {
-    if (ends[i] === label || seen.get(ends[i]!)! < 2) return undefined;
+    if (!alike[i]) return undefined;
     const chars = [...label];
     return `${chars.slice(0, head).join('')}…${chars.slice(-tail).join('')}`;
   });

@@ -6,7 +6,7 @@ import {
   openDoc,
   setDeleted,
 } from './app-state.ts';
-import { cutsApart, listedName } from './clipped.ts';
+import { alikeWhenCut, listedName } from './clipped.ts';
 
 const titleOf = listedName;
 
@@ -34,10 +34,9 @@ export function DocumentsList() {
   // A document deleted while someone edited it stays in sight until someone
   // decides: nobody who typed in it should find it gone without a word.
   const live = documents.value.filter((d) => !d.deleted || d.deletionContested);
-  const alike = cutsApart(
+  const alike = alikeWhenCut(
     live.map((d) => titleOf(d.title)),
     LISTED_CHARACTERS,
-    0,
   );
   const deleted = documents.value.filter(
     (d) => d.deleted && !d.deletionContested,
@@ -106,10 +105,7 @@ export function DocumentsList() {
               }
               onClick={() => void openDoc(d.docId)}
             >
-              <ListedName
-                name={titleOf(d.title)}
-                alike={alike[i] !== undefined}
-              />
+              <ListedName name={titleOf(d.title)} alike={alike[i]!} />
             </button>
             {d.deletionContested && (
               <>
