@@ -3,6 +3,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
+  allStoredAndSeen,
   documentText,
   newDocument,
   openTabs,
@@ -104,6 +105,10 @@ describe('documents made and deleted in a tab', () => {
     await newDocument(one, [two], 'Gamma');
     await typeAtEnd(two, 'Kept.');
     await expect.poll(() => documentText(one)).toBe('Kept.');
+    // Tab 1 shows the typing before it has the events (typing is shared early):
+    // deleted before they reach it, the deletion is concurrent with the typing
+    // and reads "deleted while Tab 2 was editing it" (CI, quiet, saw that once).
+    await allStoredAndSeen([one, two]);
     // The notice's live region is there before it says anything.
     const notice = two.locator('.deleted-notice');
     expect(await notice.getAttribute('aria-live')).toBe('polite');
