@@ -100,6 +100,9 @@ export function DocumentsList() {
               type="button"
               class="link"
               title={titleOf(d.title)}
+              // Its name cut in two boxes is read with a space between them
+              // ("Long document, 1 00k events"): it is named whole.
+              aria-label={alike[i] ? titleOf(d.title) : undefined}
               aria-current={
                 current.value?.docId === d.docId ? 'page' : undefined
               }
