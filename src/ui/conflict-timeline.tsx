@@ -98,11 +98,14 @@ function closeComparison(): void {
   opener = undefined;
 }
 
-function describe(c: DocConflict): string {
-  // A field's writers in the order of its sides, as the comparison heads them.
-  const who = (c.sideAuthors ? [...new Set(c.sideAuthors)] : c.authors).join(
-    ' and ',
-  );
+/**
+ * What a conflict is and who wrote it, the writers in the order of its sides as the
+ * comparison heads them: a field's, or `sides` (a text comparison's writers, in
+ * order of first edit) when they are its writers.
+ */
+function describe(c: DocConflict, sides?: string[]): string {
+  const order = sides && sameMembers(sides, c.authors) ? sides : c.sideAuthors;
+  const who = (order ? [...new Set(order)] : c.authors).join(' and ');
   if (c.restoredBy)
     return `Deleted by ${c.deletedBy?.join(' and ')} while ${c.restoredBy.join(' and ')} restored it`;
   if (c.kind === 'field')
@@ -116,6 +119,9 @@ function describe(c: DocConflict): string {
     return `Deleted by ${c.deletedBy?.join(' and ')} while ${c.editedBy?.join(' and ')} edited it`;
   return `Text: ${c.events.length} concurrent edits by ${who}${c.overlapping ? ', in the same place' : ''}`;
 }
+
+const sameMembers = (a: string[], b: string[]) =>
+  new Set(a).size === new Set(b).size && a.every((x) => b.includes(x));
 
 /** A conflict, whatever became of it: its kind, field and events. */
 const keyOf = (c: DocConflict) =>
@@ -601,7 +607,10 @@ function Comparison() {
       onKeyDown={closeOnEscape}
     >
       <h3 ref={heading} tabIndex={-1}>
-        {describe(chosen.conflict)}
+        {describe(
+          chosen.conflict,
+          chosen.changes?.sides.map((side) => side.writer),
+        )}
       </h3>
       <ComparisonBody chosen={chosen} />
       <button type="button" class="quiet" onClick={closeComparison}>

@@ -1,10 +1,12 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
+import { openDocument } from '../../src/index.ts';
 import {
   addedIn,
   allStoredAndSeen,
   compareTextEpisode,
   documentText,
+  importMadeLog,
   newDocument,
   openTabs,
   pasteIntoText,
@@ -162,6 +164,41 @@ describe('two tabs of one browser', () => {
         return { merged: merged.length, sides: first.length + second.length };
       })
       .toSatisfy(({ merged, sides }) => merged === sides && merged > 0);
+    await context.close();
+  });
+
+  it('heads a text comparison with its writers in the order of its sides, the first to edit first', async () => {
+    const { context, tabs } = await openTabs(chromium(), 1);
+    const page = tabs[0]!;
+    // Zed edits first, Amy after, neither seeing the other: alphabetically the
+    // heading said "by Amy and Zed" above Side 1, Zed's.
+    await importMadeLog(page, 'made', async (log) => {
+      const zed = await openDocument(log, 'ordered', { author: 'Zed' });
+      const amy = await openDocument(log, 'ordered', { author: 'Amy' });
+      await zed.setField('title', 'Ordered');
+      const at = [(await zed.editText(0, 0, 'Plan: ')).event.id];
+      await zed.editText(6, 0, 'museums ', { at });
+      await amy.editText(6, 0, 'beach ', { at });
+    });
+    await page
+      .getByRole('list', { name: 'Documents' })
+      .getByRole('button', { name: 'Ordered', exact: true })
+      .click();
+    await timeline(page).getByRole('button', { name: 'Compare' }).click();
+    const comparison = page.getByRole('region', { name: 'Compare versions' });
+    const writers = async () =>
+      Promise.all(
+        ['Side 1', 'Side 2'].map(async (group) =>
+          (await comparison
+            .getByRole('group', { name: group })
+            .getByRole('heading')
+            .textContent())!.replace(/^Side \d: /, ''),
+        ),
+      );
+    await expect.poll(writers).toEqual(['Zed', 'Amy']);
+    expect(
+      await comparison.getByRole('heading', { level: 3 }).textContent(),
+    ).toMatch(/ by Zed and Amy(,|$)/);
     await context.close();
   });
 

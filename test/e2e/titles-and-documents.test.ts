@@ -3,6 +3,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { openDocument } from '../../src/index.ts';
 import {
   documentText,
+  escaped,
   importMadeLog,
   newDocument,
   openTabs,
@@ -527,6 +528,3 @@ describe('two tabs of one browser: titles and names', () => {
     await context.close();
   });
 });
-
-/** `text` matched literally in a RegExp. */
-const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

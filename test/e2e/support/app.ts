@@ -468,3 +468,7 @@ export async function tabWithWorkerHeld(
   await page.goto(inject('appUrl'));
   return { page, release };
 }
+
+/** `text` matched literally in a RegExp. */
+export const escaped = (text: string) =>
+  text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
