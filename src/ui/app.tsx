@@ -6,7 +6,7 @@ import {
 import { lazyView } from './lazy-view.tsx';
 import { screen, type Screen } from './screens.ts';
 import { current, documents, opening, view } from './app-state.ts';
-import { DeletedNotice, settledDeleted } from './deleted-notice.tsx';
+import { DeletedNotice, takesNoEdits } from './deleted-notice.tsx';
 import { DocumentsList } from './documents-list.tsx';
 import { HistoryView } from './history-view.tsx';
 import { JoinDialog } from './join-dialog.tsx';
@@ -92,7 +92,7 @@ export function App() {
                 key={shown.docId}
                 live={pending ? undefined : doc!.live}
                 {...(pending?.text !== undefined ? { text: pending.text } : {})}
-                readOnly={!pending && settledDeleted(view.value)}
+                readOnly={!pending && takesNoEdits(view.value)}
               />
               {!pending && <AuthorshipToggle />}
               {!pending && showingAuthorship.value && <AuthorshipView />}

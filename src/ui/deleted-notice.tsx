@@ -2,7 +2,7 @@ import type { Ref } from 'preact';
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { DocumentView } from '../index.ts';
 import { openDeletionConflict } from '../doc/doc-conflicts.ts';
-import { current, setDeleted, view } from './app-state.ts';
+import { current, saving, setDeleted, view } from './app-state.ts';
 import { focusText } from './text-focus.ts';
 
 /** "Keep it deleted" just pressed here: focus goes to what the notice says after it. */
@@ -17,9 +17,20 @@ const names = (list: string[] | undefined) => (list ?? []).join(' and ');
  * shown as such; QA pass 11.) Deleted while someone edited it, it stays writable
  * until someone decides.
  */
-export const settledDeleted = (
+const settledDeleted = (
   facts: Pick<DocumentView, 'deleted' | 'conflicts'> | undefined,
 ): boolean => !!facts?.deleted && !openDeletionConflict(facts.conflicts);
+
+/**
+ * Whether the open document takes no typing and no renaming: deleted and settled,
+ * with nothing typed here waiting to be saved. Typing not stored yet is newer than
+ * any deletion that arrives (the tab that deleted could not have seen it): stored,
+ * it puts the deletion in question. Until then the deletion looked settled, and the
+ * keys pressed meanwhile were refused, gone from the middle of a word (QA pass 17).
+ */
+export const takesNoEdits = (
+  facts: Pick<DocumentView, 'deleted' | 'conflicts'> | undefined,
+): boolean => settledDeleted(facts) && saving.value.pending === 0;
 
 /**
  * What the open document says when it is deleted. When its deletion is in
@@ -39,9 +50,11 @@ export function DeletedNotice() {
   });
   // A live region there before it says anything: a deletion made on another
   // device is said when it arrives, not only shown.
+  // Nothing said while this tab's own typing may yet put the deletion in question.
+  const known = !settledDeleted(facts) || saving.value.pending === 0;
   return (
     <div class="deleted-notice" aria-live="polite">
-      {facts?.deleted && docId && (
+      {facts?.deleted && docId && known && (
         <Notice facts={facts} docId={docId} said={said} />
       )}
     </div>

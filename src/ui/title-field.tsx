@@ -12,7 +12,7 @@ import {
 import { MAX_DELAY_MS, QUIET_MS } from './live-document.ts';
 import { BUTTON_SHOWN, CHOICE_SHOWN, clipped } from './clipped.ts';
 import { focusText } from './text-focus.ts';
-import { settledDeleted } from './deleted-notice.tsx';
+import { takesNoEdits } from './deleted-notice.tsx';
 import { titlesOf } from '../doc/doc-events.ts';
 
 /**
@@ -222,7 +222,7 @@ export function TitleField() {
           placeholder="Untitled"
           maxLength={MAX_TITLE_LENGTH}
           // A deleted document takes no renaming, as its text takes no typing.
-          readOnly={!made && settledDeleted(view.value)}
+          readOnly={!made && takesNoEdits(view.value)}
           onFocus={begin}
           onInput={onInput}
           onBlur={end}

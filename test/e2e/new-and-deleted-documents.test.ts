@@ -133,6 +133,28 @@ describe('documents made and deleted in a tab', () => {
     await context.close();
   });
 
+  it('keeps every key typed while another tab deletes the document, and then asks (QA pass 17)', async () => {
+    const { context, tabs } = await openTabs(chromium(), 2);
+    const [one, two] = tabs as [Page, Page];
+    await newDocument(one, [two], 'Essay');
+    await typeAtEnd(one, 'start.');
+    await allStoredAndSeen([one, two]);
+    const typed = ' 0123456789abcdefghijklmnopqrstuvwxyz';
+    // Tab 1 types on, a key every 40 ms, as tab 2 deletes the document. Tab 1 took
+    // the deletion for settled until its own typing was stored, and refused the
+    // keys pressed meanwhile: one or more went missing from the middle of a word.
+    const typing = one.keyboard.type(typed, { delay: 40 });
+    await expect.poll(() => documentText(two)).toContain('start. 012');
+    await two.getByRole('button', { name: 'Delete Essay' }).click();
+    await typing;
+    for (const page of [one, two])
+      await expect.poll(() => documentText(page)).toBe(`start.${typed}`);
+    await expect
+      .poll(() => one.locator('.deleted-notice').textContent())
+      .toContain('deleted this document while');
+    await context.close();
+  });
+
   it('names the new document when its title is typed the moment after "New document", double-clicked as people do: one document', async () => {
     const { context, tabs } = await openTabs(chromium(), 1);
     const one = tabs[0]!;
