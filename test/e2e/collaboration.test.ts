@@ -2,6 +2,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
 import { openDocument } from '../../src/index.ts';
 import {
+  accessibleNames,
   addedIn,
   allStoredAndSeen,
   compareTextEpisode,
@@ -199,6 +200,35 @@ describe('two tabs of one browser', () => {
     expect(
       await comparison.getByRole('heading', { level: 3 }).textContent(),
     ).toMatch(/ by Zed and Amy(,|$)/);
+    await context.close();
+  });
+
+  it('gives a screen reader every conflict of the timeline and its "Compare", scrolled into view or not (QA pass 17)', async () => {
+    const { context, tabs } = await openTabs(chromium(), 1);
+    const page = tabs[0]!;
+    // 24 fields set at once by two writers: more conflicts than the list's box shows.
+    await importMadeLog(page, 'made', async (log) => {
+      const one = await openDocument(log, 'fields', { author: 'One' });
+      const two = await openDocument(log, 'fields', { author: 'Two' });
+      const at = [(await one.setField('title', 'Fields')).event.id];
+      for (let i = 0; i < 24; i++) {
+        await one.setField(`f${i}`, 'one', { at });
+        await two.setField(`f${i}`, 'two', { at });
+      }
+    });
+    await page
+      .getByRole('list', { name: 'Documents' })
+      .getByRole('button', { name: 'Fields', exact: true })
+      .click();
+    await expect
+      .poll(() => timeline(page).locator('.count').textContent())
+      .toMatch(/^24 conflicts/);
+    // Rows off screen were skipped (content-visibility), and Chromium left them out
+    // of its tree: empty list items, with no "Compare" to reach.
+    const compares = (
+      await accessibleNames(page, 'button', 'Conflict timeline')
+    ).filter((name) => name === 'Compare');
+    expect(compares).toHaveLength(24);
     await context.close();
   });
 

@@ -472,3 +472,33 @@ export async function tabWithWorkerHeld(
 /** `text` matched literally in a RegExp. */
 export const escaped = (text: string) =>
   text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The names of the nodes of `role` in Chromium's accessibility tree, what a screen
+ * reader is given, in document order; only those inside the region named `within`,
+ * when given. Playwright's role queries read the DOM: they find what Chromium leaves
+ * out of its tree, as it does a subtree skipped by `content-visibility: auto` while
+ * off screen.
+ */
+export async function accessibleNames(
+  page: Page,
+  role: string,
+  within?: string,
+): Promise<string[]> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const { nodes } = await cdp.send('Accessibility.getFullAXTree');
+    const byId = new Map(nodes.map((n) => [n.nodeId, n]));
+    const inside = (node: (typeof nodes)[number]): boolean => {
+      for (let n = node; n; n = byId.get(n.parentId!)!)
+        if (n.role?.value === 'region' && n.name?.value === within) return true;
+      return false;
+    };
+    return nodes
+      .filter((n) => !n.ignored && n.role?.value === role)
+      .filter((n) => within === undefined || inside(n))
+      .map((n) => String(n.name?.value ?? ''));
+  } finally {
+    await cdp.detach();
+  }
+}
