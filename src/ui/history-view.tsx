@@ -33,7 +33,13 @@ export const looking = signal<
 >(undefined);
 
 /** Why the last jump went nowhere: a button that does nothing says why. */
+/** Why a jump went nowhere; JUMPED after one that went somewhere. */
 const jumpNote = signal('');
+/**
+ * Said once a jump lands: the version line, as the slider says it, which is not
+ * live (a screen reader heard nothing of a jump that worked, QA pass 17).
+ */
+const JUMPED = '\u0000jumped';
 
 /** Shows the version made of the first `count` events (all of them: the current one). */
 export async function lookAt(count: number): Promise<void> {
@@ -58,7 +64,12 @@ async function go(jump: HistoryJump, none: string): Promise<void> {
   jumpNote.value = '';
   const to = await historyJump(jump);
   if (to === undefined) jumpNote.value = none;
-  else await lookAt(to);
+  else {
+    await lookAt(to);
+    // Unless the slider moved meanwhile (lookAt clears the note).
+    if (looking.value?.count === to || to === history.value?.total)
+      jumpNote.value = JUMPED;
+  }
 }
 
 const authorChoice = signal('');
@@ -162,6 +173,11 @@ export function HistoryView() {
       ? `: ${nameOf(entry.author)} ${done(entry, count, page.total)}, ${dateTimeText(entry.time)}`
       : ''
   }`;
+  // Nothing is before the first version or after the latest to jump to. Said, not
+  // disabled: a jump that lands there keeps focus on its button, which says why
+  // when pressed again.
+  const first = count <= 1;
+  const last = count >= page.total;
   // The past version's buttons go with it, and focus to the slider, at the latest.
   const backToCurrent = () => {
     looking.value = undefined;
@@ -190,6 +206,7 @@ export function HistoryView() {
         <button
           type="button"
           disabled={noConflicts}
+          aria-disabled={first || undefined}
           onClick={() =>
             void go(
               { to: 'group', groups: conflicts(), from: count, step: -1 },
@@ -202,6 +219,7 @@ export function HistoryView() {
         <button
           type="button"
           disabled={noConflicts}
+          aria-disabled={last || undefined}
           onClick={() =>
             void go(
               { to: 'group', groups: conflicts(), from: count, step: 1 },
@@ -242,6 +260,7 @@ export function HistoryView() {
         </label>
         <button
           type="button"
+          aria-disabled={first || undefined}
           onClick={() =>
             void go(
               { to: 'author', author, from: count, step: -1 },
@@ -253,6 +272,7 @@ export function HistoryView() {
         </button>
         <button
           type="button"
+          aria-disabled={last || undefined}
           onClick={() =>
             void go(
               { to: 'author', author, from: count, step: 1 },
@@ -264,7 +284,10 @@ export function HistoryView() {
         </button>
       </div>
       <p class="jump-note" aria-live="polite">
-        {jumpNote.value}
+        {jumpNote.value !== JUMPED
+          ? jumpNote.value
+          : // Once the version's row is read: said once, whole.
+            entry && versionText}
       </p>
       {state && (
         <div class="past">

@@ -45,10 +45,22 @@ describe('the version history', () => {
     const versions = one.getByRole('region', { name: 'Version history' });
     const version = () => versionLine(one);
     const latest = await version();
+    // At the latest version nothing is after it: said so, still in Tab order.
+    for (const name of ['Next conflict', 'Next edit by them'])
+      expect(
+        await versions
+          .getByRole('button', { name })
+          .getAttribute('aria-disabled'),
+      ).toBe('true');
     await versions.getByRole('button', { name: 'Previous conflict' }).click();
     await expect
       .poll(version)
       .toMatch(/: Tab \d+ \(\w+ \w+\) renamed the document, /);
+    // Where it landed is said (the version line is not live; QA pass 17 heard
+    // nothing of a jump that worked).
+    await expect
+      .poll(() => versions.locator('.jump-note').textContent())
+      .toBe(await version());
     const past = versions.getByRole('textbox', {
       name: 'Text at this version',
     });
@@ -144,7 +156,11 @@ describe('the version history', () => {
     await typeAtEnd(page, 'hello');
     await saved();
     const versions = page.getByRole('region', { name: 'Version history' });
-    const line = () => versions.getByText(/^Version \d+ of \d+/).textContent();
+    const line = () =>
+      versions
+        .getByText(/^Version \d+ of \d+/)
+        .first()
+        .textContent();
     await expect.poll(line).toMatch(/ edited the text, /);
     const hello = Number(/^Version (\d+)/.exec((await line())!)![1]);
     await title(page).fill('Second title');
@@ -330,8 +346,12 @@ describe('the version history', () => {
       expect(await versions.getByRole('button', { name }).isDisabled()).toBe(
         true,
       );
-    // At the latest version there is no later edit by anyone.
-    await versions.getByRole('button', { name: 'Next edit by them' }).click();
+    // At the latest version there is no later edit by anyone: the button says so
+    // and stays in Tab order (QA pass 17), and pressed, says why.
+    const next = versions.getByRole('button', { name: 'Next edit by them' });
+    expect(await next.getAttribute('aria-disabled')).toBe('true');
+    await next.focus();
+    await page.keyboard.press('Enter');
     const me = await tabLabel(page);
     await expect
       .poll(() => versions.textContent())
@@ -364,7 +384,11 @@ describe('the version history', () => {
     await newDocument(page, [], 'Kept');
     await typeAtEnd(page, 'Words.');
     const versions = page.getByRole('region', { name: 'Version history' });
-    const line = () => versions.getByText(/^Version \d+ of \d+/).textContent();
+    const line = () =>
+      versions
+        .getByText(/^Version \d+ of \d+/)
+        .first()
+        .textContent();
     await page.getByRole('button', { name: 'Delete Kept' }).click();
     await expect.poll(line).toMatch(/ deleted the document, /);
     await page.getByText('Deleted (1)').click();

@@ -75,7 +75,10 @@ describe(`a document of ${SIZE} events, imported`, () => {
     await versions.getByRole('slider').fill('100');
     await versions.getByRole('button', { name: 'Next conflict' }).click();
     const version = () =>
-      versions.getByText(/^Version \d+ of \d+/).textContent();
+      versions
+        .getByText(/^Version \d+ of \d+/)
+        .first()
+        .textContent();
     await expect
       .poll(async () => Number(/^Version (\d+)/.exec((await version())!)![1]))
       .toBeGreaterThan(100);

@@ -418,11 +418,15 @@ export async function joinLog(
   await expect.poll(() => title(page).inputValue()).toBe(name);
 }
 
-/** The version line of `page`'s history: "Version N of M: …". */
+/**
+ * The version line of `page`'s history: "Version N of M: …" (the first: after a
+ * jump, the note below says it too).
+ */
 export const versionLine = (page: Page) =>
   page
     .getByRole('region', { name: 'Version history' })
     .getByText(/^Version \d+ of \d+/)
+    .first()
     .textContent();
 
 /**
