@@ -478,17 +478,17 @@ export const escaped = (text: string) =>
   text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * The names of the nodes of `role` in Chromium's accessibility tree, what a screen
- * reader is given, in document order; only those inside the region named `within`,
- * when given. Playwright's role queries read the DOM: they find what Chromium leaves
- * out of its tree, as it does a subtree skipped by `content-visibility: auto` while
- * off screen.
+ * The nodes of `role` in Chromium's accessibility tree, what a screen reader is
+ * given, in document order, by name and description; only those inside the region
+ * named `within`, when given. Playwright's role queries read the DOM: they find what
+ * Chromium leaves out of its tree, as it does a subtree skipped by
+ * `content-visibility: auto` while off screen.
  */
-export async function accessibleNames(
+export async function accessibleNodes(
   page: Page,
   role: string,
   within?: string,
-): Promise<string[]> {
+): Promise<{ name: string; description?: string }[]> {
   const cdp = await page.context().newCDPSession(page);
   try {
     const { nodes } = await cdp.send('Accessibility.getFullAXTree');
@@ -501,8 +501,21 @@ export async function accessibleNames(
     return nodes
       .filter((n) => !n.ignored && n.role?.value === role)
       .filter((n) => within === undefined || inside(n))
-      .map((n) => String(n.name?.value ?? ''));
+      .map((n) => ({
+        name: String(n.name?.value ?? ''),
+        ...(n.description?.value !== undefined
+          ? { description: String(n.description.value) }
+          : {}),
+      }));
   } finally {
     await cdp.detach();
   }
 }
+
+/** The names of `accessibleNodes`. */
+export const accessibleNames = async (
+  page: Page,
+  role: string,
+  within?: string,
+): Promise<string[]> =>
+  (await accessibleNodes(page, role, within)).map((n) => n.name);
