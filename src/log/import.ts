@@ -194,7 +194,8 @@ async function checkLines(
   let line = 0;
   let events = 0;
   // A line that is not JSON, said once the file is known to go on past it: its
-  // last line cut off (a download or a copy that stopped) reads as a file cut short.
+  // last line cut off (a download or a copy that stopped) reads as a file cut short,
+  // when lines before it held events (a file of one line of prose is no export).
   let notJson: ImportError | undefined;
   for await (const raw of lines) {
     line++;
@@ -219,6 +220,7 @@ async function checkLines(
     }
     events++;
   }
+  if (notJson && events === 0) throw notJson;
   if (notJson)
     throw new ImportError(
       notJson.line,

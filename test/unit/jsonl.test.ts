@@ -104,6 +104,13 @@ describe('import', () => {
       /the file's last line: the file may have been cut short/,
     ],
     [
+      'a file of one line that is no JSON at all (QA pass 17)',
+      () => ['hello world'],
+      1,
+      // No line before it read: a file of something else, not one cut short.
+      /^(?![\s\S]*cut short)[\s\S]*line 1: not valid JSON at column 1 \(“hello” is not a JSON value/,
+    ],
+    [
       'a missing attribute',
       (l) => [l[0]!, l[1]!.replace('"hlc"', '"hlcx"')],
       2,
