@@ -185,7 +185,17 @@ export function SyncPanel() {
             </p>
           )}
           {confirmingStop.value ? (
-            <div role="group" aria-label="Stop syncing?" class="confirm">
+            <div
+              role="group"
+              aria-label="Stop syncing?"
+              class="confirm"
+              // Escape backs out, as it does of the other panels (QA pass 17).
+              onKeyDown={(e) => {
+                if (e.key !== 'Escape') return;
+                e.preventDefault();
+                askToStop(false);
+              }}
+            >
               <p>
                 This browser will forget the share link: copy it first to join
                 again later. What is in this browser stays.

@@ -263,6 +263,16 @@ describe('two devices through the relay', () => {
       .toContain('forget the share link');
     await page.keyboard.press('Enter'); // on "Keep syncing", the safe choice
     await expect.poll(() => ask.count()).toBe(0);
+    // Escape keeps it too, as it closes the other panels (QA pass 17).
+    await sync.getByRole('button', { name: 'Stop syncing' }).click();
+    await expect.poll(() => ask.count()).toBe(1);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => ask.count()).toBe(0);
+    await expect
+      .poll(() =>
+        page.evaluate(() => (document.activeElement as HTMLInputElement).value),
+      )
+      .toBe(link);
     await expect.poll(() => status(page).textContent()).toMatch(/Synced/);
     // Confirmed, it stops: the link is gone and "Share" has the focus.
     await sync.getByRole('button', { name: 'Stop syncing' }).click();
