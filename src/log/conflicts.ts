@@ -67,12 +67,17 @@ export async function streamConflicts(
   // Two merges of the same sides (two writers who each saw them, merging at once)
   // resolved one conflict: it is listed once, resolved by the first merge in
   // canonical order, the index's. Their merges are concurrent: the next conflict.
-  const seen = new Set<string>();
+  // Found by their first event, then compared: the ids are not read, let alone
+  // joined into a key per record (that was most of a query, and it read every id's
+  // characters, strewn through a long log's heap).
+  const seen = new Map<EventId, ConflictRecord[]>();
   const conflicts: Conflict[] = [];
   for (const r of index) {
-    const key = `${r.events.join(' ')}|${r.forkPoint.join(' ')}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
+    const first = r.events[0] ?? '';
+    const alike = seen.get(first);
+    if (alike?.some((o) => sameSides(o, r))) continue;
+    if (alike) alike.push(r);
+    else seen.set(first, [r]);
     conflicts.push({
       stream,
       kind: 'concurrent-appends',
@@ -94,6 +99,13 @@ export async function streamConflicts(
   }
   return conflicts;
 }
+
+const sameIds = (a: readonly EventId[], b: readonly EventId[]) =>
+  a.length === b.length && a.every((id, i) => id === b[i]);
+
+/** Whether two records are of one conflict: the same sides since the same fork. */
+const sameSides = (a: ConflictRecord, b: ConflictRecord) =>
+  sameIds(a.events, b.events) && sameIds(a.forkPoint, b.forkPoint);
 
 /** Merges recorded per write transaction of the index build, so that none runs long. */
 const BUILD_CHUNK = 256;
