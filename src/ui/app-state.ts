@@ -89,6 +89,17 @@ export const recovered = signal<string | undefined>(undefined);
 export const saving = signal<{ pending: number; error?: string }>({
   pending: 0,
 });
+/**
+ * How many events this tab wrote to the open document that its subscription has not
+ * delivered back yet: facts shown until then were made without them (ownWrote).
+ */
+export const ownUnseen = signal(0);
+const unseen = new Set<EventId>();
+/** This tab stored `id` in the open document: unseen by the facts until delivered. */
+function ownWrote(id: EventId): void {
+  unseen.add(id);
+  ownUnseen.value = unseen.size;
+}
 /** The open document's text edits waiting to be saved (LiveDocument.pending). */
 let textPending = 0;
 /** Other edits on their way: a title typed and not yet saved, say (holdSaving). */
@@ -515,6 +526,7 @@ export async function openDoc(docId: string): Promise<void> {
           [{ type: TEXT_EDITED, data: update, author: author.value }],
           { expected },
         );
+        ownWrote(result!.event.id);
         return result!;
       } catch (error) {
         if (error instanceof WorkerStoppedError) unconfirmedAfter = before;
@@ -529,6 +541,8 @@ export async function openDoc(docId: string): Promise<void> {
   sessionStorage.setItem(OPEN_KEY, docId);
   opening.value = undefined;
   view.value = undefined;
+  unseen.clear();
+  ownUnseen.value = 0;
   history.value = undefined;
   docSubscription = await subscribeTo(
     snapshot.stream,
@@ -536,6 +550,8 @@ export async function openDoc(docId: string): Promise<void> {
     (batch, facts) => {
       if (current.value?.live !== live) return;
       live.receive(batch.map((d) => d.event));
+      for (const d of batch) unseen.delete(d.event.id);
+      ownUnseen.value = unseen.size;
       deliveredWhileLoading?.push(...batch);
       if (history.value && addToPage(history.value, batch, HISTORY_PAGE))
         historyVersion.value++;
@@ -727,7 +743,10 @@ async function setFieldValues(
  */
 function written(docId: string, result: AppendResult): EventId {
   const doc = current.value;
-  if (doc?.docId === docId) doc.live.wrote(result.event);
+  if (doc?.docId === docId) {
+    doc.live.wrote(result.event);
+    ownWrote(result.event.id);
+  }
   return result.event.id;
 }
 

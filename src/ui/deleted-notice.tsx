@@ -2,7 +2,7 @@ import type { Ref } from 'preact';
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { DocumentView } from '../index.ts';
 import { openDeletionConflict } from '../doc/doc-conflicts.ts';
-import { current, saving, setDeleted, view } from './app-state.ts';
+import { current, ownUnseen, saving, setDeleted, view } from './app-state.ts';
 import { focusText } from './text-focus.ts';
 
 /** "Keep it deleted" just pressed here: focus goes to what the notice says after it. */
@@ -22,15 +22,22 @@ const settledDeleted = (
 ): boolean => !!facts?.deleted && !openDeletionConflict(facts.conflicts);
 
 /**
+ * Whether this tab's own edits are all in the facts shown: none waits to be saved,
+ * and each one saved has come back with the facts made after it. An edit not yet in
+ * them may be newer than a deletion they hold (the tab that deleted could not have
+ * seen it), which would put the deletion in question.
+ */
+const ownEditsShown = () => saving.value.pending === 0 && ownUnseen.value === 0;
+
+/**
  * Whether the open document takes no typing and no renaming: deleted and settled,
- * with nothing typed here waiting to be saved. Typing not stored yet is newer than
- * any deletion that arrives (the tab that deleted could not have seen it): stored,
- * it puts the deletion in question. Until then the deletion looked settled, and the
- * keys pressed meanwhile were refused, gone from the middle of a word (QA pass 17).
+ * as far as this tab's own edits are known to the facts. Until they were, the
+ * deletion looked settled, the field turned read-only, and keys pressed meanwhile
+ * were refused, gone from the middle of a word (QA passes 17 and 18).
  */
 export const takesNoEdits = (
   facts: Pick<DocumentView, 'deleted' | 'conflicts'> | undefined,
-): boolean => settledDeleted(facts) && saving.value.pending === 0;
+): boolean => settledDeleted(facts) && ownEditsShown();
 
 /**
  * What the open document says when it is deleted. When its deletion is in
@@ -51,7 +58,7 @@ export function DeletedNotice() {
   // A live region there before it says anything: a deletion made on another
   // device is said when it arrives, not only shown.
   // Nothing said while this tab's own typing may yet put the deletion in question.
-  const known = !settledDeleted(facts) || saving.value.pending === 0;
+  const known = !settledDeleted(facts) || ownEditsShown();
   return (
     <div class="deleted-notice" aria-live="polite">
       {facts?.deleted && docId && known && (

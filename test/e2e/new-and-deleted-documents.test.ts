@@ -161,6 +161,27 @@ describe('documents made and deleted in a tab', () => {
     await context.close();
   });
 
+  it('keeps every key typed into the title while another tab deletes the document (QA pass 18)', async () => {
+    const { context, tabs } = await openTabs(chromium(), 2);
+    const [one, two] = tabs as [Page, Page];
+    await newDocument(one, [two], 'Plan');
+    await allStoredAndSeen([one, two]);
+    // Each save of the title came back before the facts made after it: the
+    // deletion looked settled meanwhile, the field read-only for a key or two.
+    await title(one).click();
+    await one.keyboard.press('End');
+    const typing = one.keyboard.type(' abcdefghijklmnopqrst', { delay: 40 });
+    await expect.poll(() => title(two).inputValue()).toMatch(/^Plan abcde/);
+    await two.getByRole('button', { name: 'Delete Plan' }).click();
+    await typing;
+    await title(one).press('Enter');
+    for (const page of [one, two])
+      await expect
+        .poll(() => title(page).inputValue())
+        .toBe('Plan abcdefghijklmnopqrst');
+    await context.close();
+  });
+
   it('names the new document when its title is typed the moment after "New document", double-clicked as people do: one document', async () => {
     const { context, tabs } = await openTabs(chromium(), 1);
     const one = tabs[0]!;
