@@ -24,6 +24,10 @@ export interface DocConflict extends Conflict {
   field?: string;
   /** The heads each side had: fold at one to see the document as that side saw it. */
   sides: EventId[][];
+  /**
+   * Who wrote the events (writerNames): alphabetically, but a text episode's in
+   * order of first edit, the order of its comparison's sides.
+   */
   authors: string[];
   /**
    * A field's: who wrote each side's value, named as `authors` are (a side is one
@@ -79,12 +83,15 @@ function namesFor(
   events: LogEvent[],
   resolver?: LogEvent,
   others: LogEvent[] = [],
-): (events: LogEvent[]) => string[] {
+): (events: LogEvent[], inOrder?: boolean) => string[] {
   const keys = [...events, ...(resolver ? [resolver] : []), ...others].map(
     writerKey,
   );
   const names = writerNames(keys);
-  return (of) => [...new Set(of.map((e) => names.get(writerKey(e))!))].sort();
+  return (of, inOrder = false) => {
+    const named = [...new Set(of.map((e) => names.get(writerKey(e))!))];
+    return inOrder ? named : named.sort();
+  };
 }
 
 /**
@@ -95,11 +102,13 @@ function describe(
   events: LogEvent[],
   resolver?: LogEvent,
   others: LogEvent[] = [],
+  /** Name the writers in the order of `events`, not alphabetically. */
+  inOrder = false,
 ) {
   const times = events.map(clockedTime).sort();
   const names = namesFor(events, resolver, others);
   return {
-    authors: names(events),
+    authors: names(events, inOrder),
     ...(resolver
       ? { resolver: names([resolver, ...others]).join(' and ') }
       : {}),
@@ -260,7 +269,10 @@ async function textEpisodes(
       state: 'auto-merged',
       ...(resolvedBy ? { resolvedBy } : {}),
       sides: sidesOf(state, resolver),
-      ...describe(events, resolver),
+      // In order of first edit (`events` are in canonical order), as a comparison
+      // lists the sides: the row and the comparison below it name them alike (QA
+      // pass 18 read "by Amy and Zed" above "by Zed and Amy").
+      ...describe(events, resolver, [], true),
       overlapping,
     });
   }

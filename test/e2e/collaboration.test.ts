@@ -168,7 +168,7 @@ describe('two tabs of one browser', () => {
     await context.close();
   });
 
-  it('heads a text comparison with its writers in the order of its sides, the first to edit first', async () => {
+  it('heads a text comparison and its row with its writers in the order of its sides, the first to edit first', async () => {
     const { context, tabs } = await openTabs(chromium(), 1);
     const page = tabs[0]!;
     // Zed edits first, Amy after, neither seeing the other: alphabetically the
@@ -200,6 +200,10 @@ describe('two tabs of one browser', () => {
     expect(
       await comparison.getByRole('heading', { level: 3 }).textContent(),
     ).toMatch(/ by Zed and Amy(,|$)/);
+    // The row above it names them alike (QA pass 18 read "by Amy and Zed" there).
+    expect(
+      await timeline(page).locator('.conflicts > li').first().textContent(),
+    ).toContain('by Zed and Amy');
     await context.close();
   });
 
