@@ -672,7 +672,15 @@ export function ConflictTimeline() {
               {open > 0 ? `, ${open} unresolved` : ''}
             </p>
           )}
-          <ol class="conflicts" ref={list}>
+          <ol
+            class="conflicts"
+            ref={list}
+            // Room for the numbers: the box scrolls, which clips what lies left of
+            // it ("0." for 10, QA pass 18).
+            style={{
+              paddingLeft: `${String(Math.min(listed.length, listedUpTo.value)).length + 2}ch`,
+            }}
+          >
             {listed.slice(0, listedUpTo.value).map((c, i) => (
               <li key={keyOf(c)} class={`conflict ${c.state}`}>
                 <span class="what" id={`conflict-${i}-what`}>

@@ -233,6 +233,19 @@ describe('two tabs of one browser', () => {
       await accessibleNames(page, 'button', 'Conflict timeline')
     ).filter((name) => name === 'Compare');
     expect(compares).toHaveLength(24);
+    // Each number whole: the list's box scrolls and clips what lies left of it, and
+    // from 10 on only the last digit showed (QA pass 18).
+    const room = await timeline(page)
+      .locator('ol.conflicts')
+      .evaluate((list) => {
+        const probe = document.createElement('span');
+        probe.textContent = '24. ';
+        list.querySelector('li')!.append(probe);
+        const needed = probe.getBoundingClientRect().width;
+        probe.remove();
+        return parseFloat(getComputedStyle(list).paddingLeft) - needed;
+      });
+    expect(room).toBeGreaterThanOrEqual(0);
     await context.close();
   });
 
