@@ -261,6 +261,8 @@ function EventsTable() {
     <div
       class="events-box"
       ref={box}
+      // Focus goes here when the event's row it came from is no longer drawn.
+      tabIndex={-1}
       onScroll={(e) => (scrollTop.value = (e.target as HTMLElement).scrollTop)}
     >
       <table
@@ -356,9 +358,20 @@ function streamName(stream: string): string {
   return doc ? titleOf(doc.title) : stream;
 }
 
+/** A parent or child was followed: its heading takes focus once it is shown. */
+let followed = false;
+
 function EventPanel() {
   const detail = selected.value!;
   const { row } = detail;
+  const heading = useRef<HTMLHeadingElement>(null);
+  // The pressed link goes with the event it was in: focus went to the page, and
+  // Escape then closed nothing (QA pass 18).
+  useLayoutEffect(() => {
+    if (!followed) return;
+    followed = false;
+    heading.current?.focus();
+  });
   const isDocument = row.stream.startsWith(DOC_PREFIX);
   const links = (ids: string[], empty: string) =>
     ids.length === 0 ? (
@@ -370,7 +383,10 @@ function EventPanel() {
             <button
               type="button"
               class="link mono"
-              onClick={() => void select(id)}
+              onClick={() => {
+                followed = true;
+                void select(id);
+              }}
             >
               {id}
             </button>
@@ -378,10 +394,15 @@ function EventPanel() {
         ))}
       </ul>
     );
-  // The pressed button goes with the panel: focus goes back to the row.
+  // The pressed button goes with the panel: focus goes back to the row, or, once
+  // its row has scrolled out of the table's rows drawn, to the table's box.
   const close = () => {
+    const box = heading.current
+      ?.closest('.explorer')
+      ?.querySelector<HTMLElement>('.events-box');
     selected.value = undefined;
     if (panelOpener?.isConnected) panelOpener.focus();
+    else box?.focus();
   };
   return (
     <section
@@ -394,7 +415,7 @@ function EventPanel() {
         close();
       }}
     >
-      <h3>
+      <h3 ref={heading} tabIndex={-1}>
         {row.type} by {row.author}
       </h3>
       <p>

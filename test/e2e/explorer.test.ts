@@ -167,6 +167,11 @@ describe('the event explorer', () => {
     await expect
       .poll(async () => panel.getByLabel('CloudEvent').textContent())
       .not.toContain(cloudEvent.id);
+    // Focus follows to the event shown, so Escape still closes the panel (the
+    // link pressed went with its event, and focus to the page; QA pass 18).
+    await expect
+      .poll(() => one.evaluate(() => document.activeElement?.tagName))
+      .toBe('H3');
     expect(await violations(one)).toEqual([]);
     // Closed, the panel gives focus back to the row that opened it.
     const focusedName = () =>
@@ -250,6 +255,23 @@ describe('the event explorer', () => {
         .selectOption({ label: 'Oldest first' });
       await expect.poll(() => rowEvent(0)).toBe(ids[0]);
       expect(await box.evaluate((el) => el.scrollTop)).toBe(0);
+      // Closed once its row has scrolled out of the rows drawn, the panel gives
+      // focus to the table's box, not to the page (QA pass 18).
+      await events(page).locator('tr[aria-rowindex="2"] button').click();
+      const panel = page.getByRole('region', { name: 'Event', exact: true });
+      await panel.waitFor();
+      await box.evaluate((el) => el.scrollTo(0, 200 * 28));
+      await expect
+        .poll(() => events(page).locator('tr[aria-rowindex="2"]').count())
+        .toBe(0);
+      await panel.getByRole('button', { name: 'Close the event' }).click();
+      expect(
+        await page.evaluate(() =>
+          document.activeElement?.classList.contains('events-box'),
+        ),
+      ).toBe(true);
+      await box.evaluate((el) => el.scrollTo(0, 0));
+      await expect.poll(() => rowEvent(0)).toBe(ids[0]);
       await expect
         .poll(
           async () => {
