@@ -3,7 +3,7 @@ import { BUTTON_SHOWN, clipped } from './clipped.ts';
 
 /**
  * The log's conflict an event is part of, in words: "One of 3 events on sides
- * written at the same time; joined by a later event". Not the engine's
+ * written at the same time; a later event saw both sides". Not the engine's
  * names ("concurrent-appends, resolved"), a third vocabulary beside the timeline's
  * and the insights' (QA pass 9). A kind another replica's log may name is said as it is.
  * `textEdit`: the event is an edit of a document's text, which the text merges
@@ -23,13 +23,15 @@ export function conflictWords(
     kind === 'concurrent-appends'
       ? `One of ${events} on sides written at the same time`
       : `${kind}, one of ${events}`;
+  // Said of the log's sides, not of what they wrote: a later event that saw both
+  // may leave a field with both values (QA pass 18 read "joined" as settled).
   return state === 'unresolved'
     ? textEdit
-      ? `${what}; merged in the text, not joined by a later event yet`
-      : `${what}; not joined by a later event yet`
+      ? `${what}; merged in the text, no event has seen both sides yet`
+      : `${what}; no event has seen both sides yet`
     : state === 'auto-merged'
       ? `${what}; merged`
-      : `${what}; joined by a later event`;
+      : `${what}; a later event saw both sides`;
 }
 
 /**

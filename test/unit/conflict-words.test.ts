@@ -4,15 +4,15 @@ import { conflictWords, fieldName } from '../../src/ui/conflict-words.ts';
 describe('an event’s conflict, as the explorer says it', () => {
   it('is said in words, not in the engine’s names', () => {
     expect(conflictWords(2, 'resolved', 'concurrent-appends')).toBe(
-      'One of 3 events on sides written at the same time; joined by a later event',
+      'One of 3 events on sides written at the same time; a later event saw both sides',
     );
     expect(conflictWords(1, 'unresolved', 'concurrent-appends')).toBe(
-      'One of 2 events on sides written at the same time; not joined by a later event yet',
+      'One of 2 events on sides written at the same time; no event has seen both sides yet',
     );
     // A text edit's sides are merged in the text, as the timeline says,
     // before any event joins them.
     expect(conflictWords(1, 'unresolved', 'concurrent-appends', true)).toBe(
-      'One of 2 events on sides written at the same time; merged in the text, not joined by a later event yet',
+      'One of 2 events on sides written at the same time; merged in the text, no event has seen both sides yet',
     );
     // A kind another replica's log names is said as it is.
     expect(conflictWords(1, 'auto-merged', 'x-custom')).toBe(
