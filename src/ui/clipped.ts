@@ -47,6 +47,39 @@ export function alikeWhenCut(
 }
 
 /**
+ * For each label `alike` marks, how many of its last characters to show so that its
+ * end differs from every other such label's: at least `least`, back to where they
+ * differ and on to the start of that word ("10k events", not "0k events" beside
+ * "100k events"), `most` at most, and never the whole label. Undefined for the rest.
+ * By characters, so no emoji is split.
+ */
+export function endsApart(
+  labels: readonly string[],
+  alike: readonly boolean[],
+  least: number,
+  most: number,
+): (number | undefined)[] {
+  const chars = labels.map((label) => [...label]);
+  const ending = (i: number, k: number) => chars[i]!.slice(-k).join('');
+  const others = labels.map((_, i) => i).filter((i) => alike[i]);
+  return labels.map((_, i) => {
+    if (!alike[i]) return undefined;
+    const length = chars[i]!.length;
+    const bound = Math.min(most, length - 1);
+    let k = Math.min(least, bound);
+    const clash = () =>
+      others.some(
+        (j) =>
+          j !== i && chars[j]!.length >= k && ending(j, k) === ending(i, k),
+      );
+    while (k < bound && clash()) k++;
+    // On to the start of the word the end begins in.
+    while (k < bound && k > least && chars[i]![length - k - 1] !== ' ') k++;
+    return k;
+  });
+}
+
+/**
  * Of `labels` shown `max` characters long, those alike when cut at their end
  * (`alikeWhenCut`) cut in the middle instead, keeping `head` characters and their
  * ends, which tell them apart ("Quart… Q1 2026"); undefined for the rest, which a

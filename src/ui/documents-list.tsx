@@ -6,7 +6,7 @@ import {
   openDoc,
   setDeleted,
 } from './app-state.ts';
-import { alikeWhenCut, listedName } from './clipped.ts';
+import { alikeWhenCut, endsApart, listedName } from './clipped.ts';
 
 const titleOf = listedName;
 
@@ -17,15 +17,24 @@ const titleOf = listedName;
  */
 const LISTED_CHARACTERS = 13;
 const LISTED_END = 9;
+/**
+ * The most of a name's end kept in sight: ends alike in their last nine characters
+ * keep more, to where they differ ("10k events" beside "100k events", which both
+ * read "Lo… 0k events", QA pass 18).
+ */
+const LISTED_END_MOST = 14;
 
-/** A listed name; one that begins like another shows its end whatever its width. */
-function ListedName({ name, alike }: { name: string; alike: boolean }) {
-  if (!alike) return <>{name}</>;
+/**
+ * A listed name; one that begins like another shows its last `end` characters
+ * whatever its width.
+ */
+function ListedName({ name, end }: { name: string; end: number | undefined }) {
+  if (end === undefined) return <>{name}</>;
   const chars = [...name];
   return (
     <span class="name-apart">
-      <span class="name-head">{chars.slice(0, -LISTED_END).join('')}</span>
-      <span class="name-end">{chars.slice(-LISTED_END).join('')}</span>
+      <span class="name-head">{chars.slice(0, -end).join('')}</span>
+      <span class="name-end">{chars.slice(-end).join('')}</span>
     </span>
   );
 }
@@ -34,10 +43,9 @@ export function DocumentsList() {
   // A document deleted while someone edited it stays in sight until someone
   // decides: nobody who typed in it should find it gone without a word.
   const live = documents.value.filter((d) => !d.deleted || d.deletionContested);
-  const alike = alikeWhenCut(
-    live.map((d) => titleOf(d.title)),
-    LISTED_CHARACTERS,
-  );
+  const names = live.map((d) => titleOf(d.title));
+  const alike = alikeWhenCut(names, LISTED_CHARACTERS);
+  const ends = endsApart(names, alike, LISTED_END, LISTED_END_MOST);
   const deleted = documents.value.filter(
     (d) => d.deleted && !d.deletionContested,
   );
@@ -110,7 +118,7 @@ export function DocumentsList() {
               }
               onClick={() => void openDoc(d.docId)}
             >
-              <ListedName name={titleOf(d.title)} alike={alike[i]!} />
+              <ListedName name={titleOf(d.title)} end={ends[i]} />
             </button>
             {d.deletionContested && (
               <>
