@@ -73,6 +73,12 @@ function labelledAxisSize(
 const ROW_HEIGHT = 22;
 /** Below the rows, the count axis: its ticks and labels. */
 const COUNT_AXIS_HEIGHT = 40;
+/**
+ * Above the rows, room for the top row's name. Set, not left to uPlot, with the
+ * count axis's size: the rows are then the height given them, ROW_HEIGHT each. Left
+ * to uPlot they were less, and three rows were named one (QA pass 18).
+ */
+const ROWS_TOP_PADDING = 8;
 
 /**
  * Ticks of the axis of named categories one row apart, as close as uPlot lets a
@@ -93,7 +99,7 @@ export function Chart({ plot }: { plot: Plot }) {
     // Named categories lie on their side: the x scale runs down the left, the first
     // at the top, and the counts along the bottom.
     const height = labels
-      ? labels.length * ROW_HEIGHT + COUNT_AXIS_HEIGHT
+      ? labels.length * ROW_HEIGHT + COUNT_AXIS_HEIGHT + ROWS_TOP_PADDING
       : CHART_HEIGHT;
     // uPlot's x values: a time in seconds.
     const xs = plot.time ? plot.x.map((ms) => ms / 1000) : plot.x;
@@ -113,6 +119,9 @@ export function Chart({ plot }: { plot: Plot }) {
       {
         width: width(),
         height,
+        ...(labels
+          ? { padding: [ROWS_TOP_PADDING, null, 0, null] as uPlot.Padding }
+          : {}),
         // A bar is its own mark: a point on it said nothing more (a stack's, mid-bar,
         // something wrong), and a bar of none drew a point on the axis.
         ...(plot.bars ? { cursor: { points: { show: false } } } : {}),
@@ -150,7 +159,9 @@ export function Chart({ plot }: { plot: Plot }) {
           // as its longest label: uPlot's 50 px cut "10,000" to "0,000".
           {
             splits: (_u, _axis, min, max) => yTicks(min, max),
-            ...(labels ? { side: 2 as const } : { size: labelledAxisSize }),
+            ...(labels
+              ? { side: 2 as const, size: COUNT_AXIS_HEIGHT }
+              : { size: labelledAxisSize }),
           },
         ],
         series: [

@@ -129,63 +129,72 @@ describe('an insights chart', () => {
     expect(values).toEqual(['1', '0']);
   });
 
-  it('names every category on a row of its own, the first at the top (QA pass 14: 2 of 14 named)', async () => {
-    // Fourteen documents' names under 600 px: under the bars, ticks wide enough
-    // for a name stood apart, and uPlot named two of them.
-    const labels = Array.from(
-      { length: 14 },
-      (_, i) => `Quarterly budget ${i + 1}`,
-    );
-    const canvas = await drawn({
-      x: labels.map((_, i) => i + 1),
-      labels,
-      series: [{ label: 'Events', values: labels.map((_, i) => 28 - i) }],
-      bars: true,
-    });
-    const { width, height } = canvas;
-    const scale = width / canvas.getBoundingClientRect().width;
-    const { data } = canvas.getContext('2d')!.getImageData(0, 0, width, height);
-    const at = (x: number, y: number) => data.subarray(4 * (y * width + x));
-    const blue = (x: number, y: number) =>
-      at(x, y)[2]! - at(x, y)[0]! > 60 && at(x, y)[3]! > 0;
-    const dark = (x: number, y: number) =>
-      at(x, y)[3]! > 100 && at(x, y)[0]! + at(x, y)[1]! + at(x, y)[2]! < 300;
-    /** Runs of canvas rows [first, last] where `inked` holds for some column of `columns`. */
-    const rowRuns = (columns: number[], inked: typeof blue) => {
-      const runs: [number, number][] = [];
-      for (let y = 0; y < height; y++) {
-        if (!columns.some((x) => inked(x, y))) continue;
-        const last = runs.at(-1);
-        if (last && last[1] === y - 1) last[1] = y;
-        else runs.push([y, y]);
+  // Fourteen documents' names under 600 px: under the bars, ticks wide enough for a
+  // name stood apart, and uPlot named two of them (QA pass 14). One document drew a
+  // line 1 px thick and no name, three named one of them (QA pass 18).
+  it.each([14, 3, 1])(
+    'names each of %i categories on a row of its own, the first at the top, its bar as thick as the others',
+    async (count) => {
+      const labels = Array.from(
+        { length: count },
+        (_, i) => `Quarterly budget ${i + 1}`,
+      );
+      const canvas = await drawn({
+        x: labels.map((_, i) => i + 1),
+        labels,
+        series: [{ label: 'Events', values: labels.map((_, i) => 28 - i) }],
+        bars: true,
+      });
+      const { width, height } = canvas;
+      const scale = width / canvas.getBoundingClientRect().width;
+      const { data } = canvas
+        .getContext('2d')!
+        .getImageData(0, 0, width, height);
+      const at = (x: number, y: number) => data.subarray(4 * (y * width + x));
+      const blue = (x: number, y: number) =>
+        at(x, y)[2]! - at(x, y)[0]! > 60 && at(x, y)[3]! > 0;
+      const dark = (x: number, y: number) =>
+        at(x, y)[3]! > 100 && at(x, y)[0]! + at(x, y)[1]! + at(x, y)[2]! < 300;
+      /** Runs of canvas rows [first, last] where `inked` holds for some column of `columns`. */
+      const rowRuns = (columns: number[], inked: typeof blue) => {
+        const runs: [number, number][] = [];
+        for (let y = 0; y < height; y++) {
+          if (!columns.some((x) => inked(x, y))) continue;
+          const last = runs.at(-1);
+          if (last && last[1] === y - 1) last[1] = y;
+          else runs.push([y, y]);
+        }
+        return runs;
+      };
+      const plot = document.querySelector('.u-over')!.getBoundingClientRect();
+      const left = Math.floor(
+        (plot.left - canvas.getBoundingClientRect().left) * scale,
+      );
+      const all = (from: number, to: number) =>
+        Array.from({ length: to - from }, (_, i) => from + i);
+      // A bar a row, each as long as its count: the first, the busiest, at the top.
+      const bars = rowRuns(all(left, width), blue);
+      expect(bars).toHaveLength(count);
+      // 70% of its row, as every bar of the chart.
+      for (const [y0, y1] of bars)
+        expect(y1 - y0 + 1).toBeGreaterThanOrEqual(Math.floor(12 * scale));
+      const lengths = bars.map(([y0, y1]) => {
+        const y = Math.round((y0 + y1) / 2);
+        return all(left, width).filter((x) => blue(x, y)).length;
+      });
+      for (let i = 1; i < lengths.length; i++)
+        expect(lengths[i]!).toBeLessThan(lengths[i - 1]!);
+      // Left of the plot, a name beside each bar, on its row: 14 lines of writing
+      // (the ticks' own marks are grey and thin, and are left out by their colour).
+      const names = rowRuns(all(0, left - Math.ceil(12 * scale)), dark);
+      expect(names).toHaveLength(count);
+      for (const [i, [y0, y1]] of names.entries()) {
+        const bar = bars[i]!;
+        expect((y0 + y1) / 2).toBeGreaterThan(bar[0] - 4 * scale);
+        expect((y0 + y1) / 2).toBeLessThan(bar[1] + 4 * scale);
       }
-      return runs;
-    };
-    const plot = document.querySelector('.u-over')!.getBoundingClientRect();
-    const left = Math.floor(
-      (plot.left - canvas.getBoundingClientRect().left) * scale,
-    );
-    const all = (from: number, to: number) =>
-      Array.from({ length: to - from }, (_, i) => from + i);
-    // A bar a row, each as long as its count: the first, the busiest, at the top.
-    const bars = rowRuns(all(left, width), blue);
-    expect(bars).toHaveLength(14);
-    const lengths = bars.map(([y0, y1]) => {
-      const y = Math.round((y0 + y1) / 2);
-      return all(left, width).filter((x) => blue(x, y)).length;
-    });
-    for (let i = 1; i < lengths.length; i++)
-      expect(lengths[i]!).toBeLessThan(lengths[i - 1]!);
-    // Left of the plot, a name beside each bar, on its row: 14 lines of writing
-    // (the ticks' own marks are grey and thin, and are left out by their colour).
-    const names = rowRuns(all(0, left - Math.ceil(12 * scale)), dark);
-    expect(names).toHaveLength(14);
-    for (const [i, [y0, y1]] of names.entries()) {
-      const bar = bars[i]!;
-      expect((y0 + y1) / 2).toBeGreaterThan(bar[0] - 4 * scale);
-      expect((y0 + y1) / 2).toBeLessThan(bar[1] + 4 * scale);
-    }
-  });
+    },
+  );
 
   it('draws the bars of hours next to each other apart, each in its own hour', async () => {
     const from = Date.UTC(2026, 11, 5, 1);
