@@ -115,7 +115,7 @@ export function jsonSyntaxError(text: string): JsonSyntaxError | undefined {
     // A word: say it whole ("this"), not its first letter JSON did not expect.
     const word = /^[A-Za-z_$][\w$]*/.exec(text.slice(i, i + 40))?.[0];
     if (word)
-      refuse(`“${word}” is not a JSON value (strings are in double quotes)`);
+      refuse(`“${word}” is not a JSON value; strings are in double quotes`);
     unexpected('a value');
   };
   /**

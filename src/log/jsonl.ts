@@ -61,11 +61,15 @@ export function fromCloudEvent(value: unknown): LogEvent {
   }
   const ce = value as Record<string, unknown>;
   for (const name of REQUIRED) {
-    if (typeof ce[name] !== 'string' || ce[name] === '') {
+    const attribute = ce[name];
+    // Said as it is: "missing or not a non-empty string" read as a riddle (QA pass 18).
+    if (attribute === undefined)
+      throw new TypeError(`attribute "${name}" is missing`);
+    if (typeof attribute !== 'string')
       throw new TypeError(
-        `attribute "${name}" is missing or not a non-empty string`,
+        `attribute "${name}" is ${attribute === null ? 'null' : `a ${Array.isArray(attribute) ? 'list' : typeof attribute}`}, not a string`,
       );
-    }
+    if (attribute === '') throw new TypeError(`attribute "${name}" is empty`);
   }
   if (ce.specversion !== '1.0')
     throw new TypeError(`specversion "${String(ce.specversion)}" is not "1.0"`);

@@ -72,7 +72,7 @@ describe('where a line stops being JSON', () => {
       [
         'this is not json',
         1,
-        '“this” is not a JSON value (strings are in double quotes)',
+        '“this” is not a JSON value; strings are in double quotes',
       ],
       ['{"a":1 "b":2}', 8, '“"” where “,” or “}” should be'],
       ['{"a":1}}', 8, '“}” after the end of the JSON value'],

@@ -117,6 +117,18 @@ describe('import', () => {
       /"hlc" is missing/,
     ],
     [
+      'an attribute that is no string (QA pass 18: "missing or not a non-empty string")',
+      (l) => [l[0]!, l[1]!.replace(/"source":"[^"]*"/, '"source":7')],
+      2,
+      /attribute "source" is a number, not a string/,
+    ],
+    [
+      'an empty attribute',
+      (l) => [l[0]!, l[1]!.replace(/"source":"[^"]*"/, '"source":""')],
+      2,
+      /attribute "source" is empty/,
+    ],
+    [
       'a wrong specversion',
       (l) => [l[0]!.replace('"1.0"', '"0.3"')],
       1,
