@@ -1,6 +1,15 @@
 import { useRef } from 'preact/hooks';
 import { notice, online, recovered, saving } from './app-state.ts';
-import { describeSync, syncState } from './relay-sync.ts';
+import { describeSync, relayConfig, syncState } from './relay-sync.ts';
+
+/**
+ * Offline, what becomes of edits: kept here, and synced once back online when this
+ * browser syncs (QA pass 18 read a bare "Offline" beside the relay's reassurance).
+ */
+const offlineText = () =>
+  relayConfig.value
+    ? 'Offline: edits are kept in this browser and sync once it is back online'
+    : 'Offline: edits are kept in this browser';
 
 /**
  * What the status line says aloud: the same order, without what changes as
@@ -17,7 +26,7 @@ function spoken(lastSync: string): { text: string; sync: string } {
   const { error } = saving.value;
   const parts: string[] = [];
   if (notice.value) parts.push(notice.value);
-  if (!online.value) parts.push('Offline');
+  if (!online.value) parts.push(offlineText());
   else if (error) parts.push(`Not saved: ${error}`);
   else if (!notice.value) parts.push('All changes saved');
   const state = online.value ? syncState.value : undefined;
@@ -46,7 +55,7 @@ export function StatusLine() {
   const sync = online.value ? describeSync(syncState.value) : undefined;
   let text: string;
   if (notice.value) text = notice.value;
-  else if (!online.value) text = 'Offline';
+  else if (!online.value) text = offlineText();
   else if (error)
     text = `Not saved: ${error} Your edit is kept in this tab and will be retried.`;
   else if (pending > 0) text = 'Saving…';

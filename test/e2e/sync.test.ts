@@ -46,7 +46,12 @@ async function offlineWith(text: string) {
   const offline = (cut: boolean) =>
     Promise.all([one.context().setOffline(cut), two.context().setOffline(cut)]);
   await offline(true);
-  await expect.poll(() => status(one).textContent()).toContain('Offline');
+  // Said with what becomes of the edits meanwhile (QA pass 18: a bare "Offline").
+  await expect
+    .poll(() => status(one).textContent())
+    .toContain(
+      'Offline: edits are kept in this browser and sync once it is back online',
+    );
   return { ...devices, online: () => offline(false) };
 }
 
