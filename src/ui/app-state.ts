@@ -550,8 +550,6 @@ export async function openDoc(docId: string): Promise<void> {
     (batch, facts) => {
       if (current.value?.live !== live) return;
       live.receive(batch.map((d) => d.event));
-      for (const d of batch) unseen.delete(d.event.id);
-      ownUnseen.value = unseen.size;
       deliveredWhileLoading?.push(...batch);
       if (history.value && addToPage(history.value, batch, HISTORY_PAGE))
         historyVersion.value++;
@@ -561,6 +559,9 @@ export async function openDoc(docId: string): Promise<void> {
         pushedFacts++;
         view.value = facts;
       }
+      // After the facts made with them: never the old facts without them.
+      for (const d of batch) unseen.delete(d.event.id);
+      ownUnseen.value = unseen.size;
     },
     { document: docId },
   );
