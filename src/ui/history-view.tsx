@@ -33,18 +33,19 @@ export const looking = signal<
 >(undefined);
 
 /** Why the last jump went nowhere: a button that does nothing says why. */
-/** Why a jump went nowhere; JUMPED after one that went somewhere. */
+/** Why a jump went nowhere. */
 const jumpNote = signal('');
 /**
- * Said once a jump lands: the version line, as the slider says it, which is not
- * live (a screen reader heard nothing of a jump that worked, QA pass 17).
+ * A jump landed: the note says the version line, as the slider says it, which is
+ * not live (a screen reader heard nothing of a jump that worked, QA pass 17).
  */
-const JUMPED = '\u0000jumped';
+const landed = signal(false);
 
 /** Shows the version made of the first `count` events (all of them: the current one). */
 export async function lookAt(count: number): Promise<void> {
   const total = history.value?.total ?? 0;
   jumpNote.value = '';
+  landed.value = false;
   if (count >= total || count < 1) {
     looking.value = undefined;
     return;
@@ -62,13 +63,14 @@ export async function lookAt(count: number): Promise<void> {
  */
 async function go(jump: HistoryJump, none: string): Promise<void> {
   jumpNote.value = '';
+  landed.value = false;
   const to = await historyJump(jump);
   if (to === undefined) jumpNote.value = none;
   else {
     await lookAt(to);
     // Unless the slider moved meanwhile (lookAt clears the note).
     if (looking.value?.count === to || to === history.value?.total)
-      jumpNote.value = JUMPED;
+      landed.value = true;
   }
 }
 
@@ -284,10 +286,10 @@ export function HistoryView() {
         </button>
       </div>
       <p class="jump-note" aria-live="polite">
-        {jumpNote.value !== JUMPED
-          ? jumpNote.value
-          : // Once the version's row is read: said once, whole.
-            entry && versionText}
+        {landed.value
+          ? // Once the version's row is read: said once, whole.
+            entry && versionText
+          : jumpNote.value}
       </p>
       {state && (
         <div class="past">
