@@ -343,11 +343,16 @@ export async function disconnect(): Promise<void> {
 /** One line for the status element. */
 export function describeSync(
   state: ShownSyncState | undefined,
+  now = Date.now(),
 ): string | undefined {
+  // A try falls due late in a tab in the background, whose timers the browser
+  // slows: once its time is past, not a time gone by (QA pass 18).
   const retry = (s: { retryInMs: number; retryAt?: number | undefined }) =>
     s.retryAt === undefined
       ? `retrying in ${Math.ceil(s.retryInMs / 1000)} s`
-      : `next try at ${timeText(s.retryAt)}`;
+      : s.retryAt <= now
+        ? 'trying again shortly'
+        : `next try at ${timeText(s.retryAt)}`;
   switch (state?.kind) {
     case undefined:
       return undefined;

@@ -1,4 +1,4 @@
-import { useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { notice, online, recovered, saving } from './app-state.ts';
 import { describeSync, relayConfig, syncState } from './relay-sync.ts';
 
@@ -35,7 +35,7 @@ function spoken(lastSync: string): { text: string; sync: string } {
   else if (state.kind !== 'connecting' || !sync)
     // Its reason, not when the next try is due.
     sync = describeSync(state)!.replace(
-      /; (?:next try at|retrying in) [^;]*$/,
+      /; (?:next try at |retrying in |trying again shortly)[^;]*$/,
       '',
     );
   if (sync) parts.push(sync);
@@ -49,6 +49,15 @@ function spoken(lastSync: string): { text: string; sync: string } {
  */
 export function StatusLine() {
   const said = useRef('');
+  // Drawn again when the next try falls due: its time is then said no more.
+  const [, due] = useState(0);
+  const state = syncState.value;
+  const retryAt = state && 'retryAt' in state ? state.retryAt : undefined;
+  useEffect(() => {
+    if (retryAt === undefined || retryAt <= Date.now()) return;
+    const timer = setTimeout(() => due((n) => n + 1), retryAt - Date.now());
+    return () => clearTimeout(timer);
+  }, [retryAt]);
   const { text: aloud, sync: syncSaid } = spoken(said.current);
   said.current = syncSaid;
   const { pending, error } = saving.value;

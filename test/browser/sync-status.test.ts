@@ -14,26 +14,47 @@ describe('the status line on syncing', () => {
   it('says when the next try is due, not a delay that stays the same as time passes', () => {
     const retryAt = Date.parse('2026-12-04T12:30:05Z');
     expect(
-      describeSync({
-        kind: 'offline',
-        reason: 'the connection was lost',
-        retryInMs: 13_000,
-        retryAt,
-      }),
+      describeSync(
+        {
+          kind: 'offline',
+          reason: 'the connection was lost',
+          retryInMs: 13_000,
+          retryAt,
+        },
+        retryAt - 13_000,
+      ),
     ).toBe(
       `Relay unreachable (the connection was lost); changes stay in this browser until it answers; next try at ${timeText(retryAt)}`,
+    );
+    // Past its time (timers run late in a tab in the background), not a time gone
+    // by (QA pass 18).
+    expect(
+      describeSync(
+        {
+          kind: 'offline',
+          reason: 'the connection was lost',
+          retryInMs: 13_000,
+          retryAt,
+        },
+        retryAt + 2_000,
+      ),
+    ).toBe(
+      'Relay unreachable (the connection was lost); changes stay in this browser until it answers; trying again shortly',
     );
   });
 
   it('says the sync was interrupted, not that the relay is unreachable, when the relay closed with a reason', () => {
     const retryAt = Date.parse('2026-12-04T12:30:05Z');
     expect(
-      describeSync({
-        kind: 'interrupted',
-        reason: 'log full: it may hold at most 40 events',
-        retryInMs: 13_000,
-        retryAt,
-      }),
+      describeSync(
+        {
+          kind: 'interrupted',
+          reason: 'log full: it may hold at most 40 events',
+          retryInMs: 13_000,
+          retryAt,
+        },
+        retryAt - 13_000,
+      ),
     ).toBe(
       `Sync interrupted (log full: it may hold at most 40 events); changes stay in this browser; next try at ${timeText(retryAt)}`,
     );
@@ -57,12 +78,15 @@ describe('the status line on syncing', () => {
     );
     const retryAt = Date.parse('2026-12-06T12:30:05Z');
     expect(
-      describeSync({
-        kind: 'refused',
-        reason: 'unknown log or wrong token',
-        retryInMs: 300_000,
-        retryAt,
-      }),
+      describeSync(
+        {
+          kind: 'refused',
+          reason: 'unknown log or wrong token',
+          retryInMs: 300_000,
+          retryAt,
+        },
+        retryAt - 300_000,
+      ),
     ).toBe(
       `The relay refused to sync: unknown log or wrong token. Check the share link; next try at ${timeText(retryAt)}.`,
     );
