@@ -1,4 +1,4 @@
-import { sameIds } from '../log/append.ts';
+import { sameIds } from '../log/heads.ts';
 import { orderFreeSnapshot, putQuietly } from '../log/snapshots.ts';
 import type { Store } from '../log/store.ts';
 import type { EventId } from '../log/types.ts';

@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { sameIds } from '../log/append.ts';
+import { sameIds } from '../log/heads.ts';
 import {
   compareCanonical,
   lastOfIds,

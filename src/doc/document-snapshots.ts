@@ -10,7 +10,7 @@ import {
 import { ClientClaims } from './client-claims.ts';
 import { BODY, DocState } from './doc-state.ts';
 import { Registers, type FieldWrite } from './registers.ts';
-import { sameIds } from '../log/append.ts';
+import { sameIds } from '../log/heads.ts';
 import { orderFreeSnapshot } from '../log/snapshots.ts';
 import {
   compareCanonical,

@@ -22,7 +22,7 @@ import {
 import { DocStates, type DocState } from './doc-state.ts';
 import { openCheckpoint, openDocState } from './document-snapshots.ts';
 import { ConflictMemo } from './conflict-memo.ts';
-import { sameIds } from '../log/append.ts';
+import { sameIds } from '../log/heads.ts';
 import { storeOf } from '../log/log.ts';
 import { loneSurrogateIn, spliceBetween } from './text-splice.ts';
 import { restoreSplices, visibleRuns } from './text-restore.ts';

@@ -9,6 +9,7 @@ import {
 import { computeEventId } from './event-id.ts';
 import { isoOf } from './event-time.ts';
 import { boundedClock, maxHlc, tickHlc } from './hlc.ts';
+import { sameIds } from './heads.ts';
 import { nextHeads } from './ingest.ts';
 import { LIMITS } from './validate.ts';
 import {
@@ -44,10 +45,6 @@ export interface AppendRequest {
 
 const byCanonical = (a: DagNode, b: DagNode) =>
   compareCanonical(a.event, b.event);
-
-export function sameIds(a: EventId[], b: EventId[]): boolean {
-  return a.length === b.length && a.every((id, i) => id === b[i]);
-}
 
 /**
  * The append rules of DESIGN §4 inside one transaction: the expected heads are

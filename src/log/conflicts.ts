@@ -1,4 +1,5 @@
 import { forkOf, type DagNode, type NodeLookup } from './dag.ts';
+import { sameIds } from './heads.ts';
 import {
   compareCanonical,
   CONFLICT_INDEX,
@@ -99,9 +100,6 @@ export async function streamConflicts(
   }
   return conflicts;
 }
-
-const sameIds = (a: readonly EventId[], b: readonly EventId[]) =>
-  a.length === b.length && a.every((id, i) => id === b[i]);
 
 /** Whether two records are of one conflict: the same sides since the same fork. */
 const sameSides = (a: ConflictRecord, b: ConflictRecord) =>

@@ -8,6 +8,11 @@ import type { EventId } from './types.ts';
  */
 export const FEW = 64;
 
+/** Whether two lists of ids are the same, in the same order (sorted heads, say). */
+export function sameIds(a: readonly EventId[], b: readonly EventId[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
+}
+
 /**
  * Where each id is in a long array of heads, kept beside the array, not in it: the
  * array is a fold's state, copied and saved, and its index is made again from it

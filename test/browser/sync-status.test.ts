@@ -13,32 +13,18 @@ import { timeText } from '../../src/ui/time-text.ts';
 describe('the status line on syncing', () => {
   it('says when the next try is due, not a delay that stays the same as time passes', () => {
     const retryAt = Date.parse('2026-12-04T12:30:05Z');
-    expect(
-      describeSync(
-        {
-          kind: 'offline',
-          reason: 'the connection was lost',
-          retryInMs: 13_000,
-          retryAt,
-        },
-        retryAt - 13_000,
-      ),
-    ).toBe(
+    const lost = {
+      kind: 'offline',
+      reason: 'the connection was lost',
+      retryInMs: 13_000,
+      retryAt,
+    } as const;
+    expect(describeSync(lost, retryAt - 13_000)).toBe(
       `Relay unreachable (the connection was lost); changes stay in this browser until it answers; next try at ${timeText(retryAt)}`,
     );
     // Past its time (timers run late in a tab in the background), not a time gone
     // by (QA pass 18).
-    expect(
-      describeSync(
-        {
-          kind: 'offline',
-          reason: 'the connection was lost',
-          retryInMs: 13_000,
-          retryAt,
-        },
-        retryAt + 2_000,
-      ),
-    ).toBe(
+    expect(describeSync(lost, retryAt + 2_000)).toBe(
       'Relay unreachable (the connection was lost); changes stay in this browser until it answers; trying again shortly',
     );
   });
