@@ -44,6 +44,12 @@ export interface AppServerOptions {
   dataDir: string;
   /** A PostgreSQL connection URL: the relay keeps logs and tokens there instead. */
   database?: string;
+  /**
+   * With a database: where other relays reach this server (`ws://host:port`), so
+   * that it may write a log for them (RelayOptions.peerUrl). Its host is one this
+   * server answers to.
+   */
+  peerUrl?: string;
   host?: string;
   port?: number;
   /**
@@ -103,7 +109,13 @@ export async function startAppServer(
   const say = options.say ?? ((m: string) => console.log(m));
   const listenHost = options.host ?? '127.0.0.1';
   const relayOrigins = parseRelayOrigins(options.relayOrigins ?? []);
-  const publicHosts = parsePublicHosts(options.publicHosts ?? []);
+  const publicHosts = parsePublicHosts([
+    ...(options.publicHosts ?? []),
+    // Checked as a URL by createRelay, below.
+    ...(options.peerUrl && URL.canParse(options.peerUrl)
+      ? [new URL(options.peerUrl).host]
+      : []),
+  ]);
   const adminSecret = options.adminSecret || undefined;
   if (adminSecret !== undefined && adminSecret.length < MIN_SECRET_LENGTH)
     throw new ServerOptionError(
@@ -127,6 +139,7 @@ export async function startAppServer(
     dataDir: options.dataDir,
     trustedProxies: options.trustedProxies ?? [],
     ...(options.database ? { database: options.database } : {}),
+    ...(options.peerUrl ? { peerUrl: options.peerUrl } : {}),
     ...(options.say ? { say: options.say } : {}),
   });
   // Known once listening: the port is part of every loopback name.

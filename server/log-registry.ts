@@ -1,4 +1,4 @@
-import type { EventRecord, Log } from '../src/index.ts';
+import type { EventRecord, IngestResult, Log, LogEvent } from '../src/index.ts';
 import { LogFeed } from './log-feed.ts';
 import { LogClosedError } from '../src/log/errors.ts';
 
@@ -8,6 +8,12 @@ const RETRY_MS = 1000;
 /** A log a relay has open, over whichever storage it keeps logs in. */
 export interface OpenedLog {
   log: Log;
+  /**
+   * Stores a client's batch, when not through `log.ingest`: over PostgreSQL, a log
+   * that another relay writes is sent its batches (docs/scaling.md, "One writer
+   * per log").
+   */
+  ingest?(events: Iterable<LogEvent>): Promise<IngestResult>;
   close(): Promise<void>;
 }
 

@@ -12,6 +12,9 @@ const { values } = parseArgs({
     // PostgreSQL for the relay's logs (else files in --data). Prefer the environment
     // variable when the URL holds a password: a flag shows in the process list.
     database: { type: 'string', default: env.FORKLINE_DATABASE },
+    // With --database: where other relays reach this one, ws://host:port (README,
+    // "forkline-relay"), so that it may write a log that several relays serve.
+    'peer-url': { type: 'string', default: env.FORKLINE_PEER_URL },
     root: { type: 'string', default: 'dist' },
     // Relays on other servers the page may connect to: ws(s)://host[:port], comma-separated or repeated.
     'relay-origin': { type: 'string', multiple: true },
@@ -34,6 +37,7 @@ const app = await (async () => {
     root: values.root!,
     dataDir: values.data!,
     ...(values.database ? { database: values.database } : {}),
+    ...(values['peer-url'] ? { peerUrl: values['peer-url'] } : {}),
     host: values.host!,
     port: Number(values.port),
     relayOrigins: listOption(

@@ -887,6 +887,7 @@ export const LOG_TABLES = [
   'forkline_replicas',
   'forkline_conflicts',
   'forkline_snapshots',
+  'forkline_writers',
   'forkline_logs',
 ] as const;
 

@@ -200,7 +200,10 @@ export function serveConnection(
       outbox: (sent) => opened.feed.outbox(sent),
       versionVector: () => opened.log.versionVector(),
       ingest: (events) =>
-        opened.log.ingest(events).catch((error: unknown) => {
+        (opened.ingest
+          ? opened.ingest(events)
+          : opened.log.ingest(events)
+        ).catch((error: unknown) => {
           throw context.refusalOf(error, slot);
         }),
     };

@@ -2,11 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { openLog, type EventRecord } from '../src/index.ts';
+import type { WebSocket } from 'ws';
+import {
+  ForklineError,
+  LogClosedError,
+  openLog,
+  type EventRecord,
+  type Log,
+} from '../src/index.ts';
 import { openFileLog, type FileLogLimits } from './file-log.ts';
 import type { OpenedLog } from './log-registry.ts';
 import { migrate } from './pg-migrate.ts';
 import { pgStore } from './pg-store.ts';
+import { clusterKey, writerLeases, type Writer } from './log-writers.ts';
+import { PeerLinks, servePeer, type PeerVerdict } from './peer-link.ts';
+import { StorageFailedError } from './relay-errors.ts';
 
 /**
  * Where a relay keeps its logs and their tokens' hashes: files in a directory (the
@@ -35,6 +45,14 @@ export interface RelayStorage {
    * while). Files have no other process.
    */
   watch(moved: (logId?: string, at?: number) => void): Promise<void>;
+  /**
+   * Serves a link from another relay that sends this one the batches of logs it
+   * writes (server/peer-link.ts); `written` is told each log that took a batch,
+   * whose sessions here are then sent it. Files have no other relay.
+   */
+  servePeer?(ws: WebSocket, written: (logId: string) => void): void;
+  /** Batches sent to the relay that writes their log, and taken here from others. */
+  peerCounts(): { forwarded: number; forPeers: number };
   close(): Promise<void>;
 }
 
@@ -102,6 +120,7 @@ export async function fileStorage(
     },
     open: (logId, stored) => openFileLog(logPath(logId), say, limits, stored),
     watch: async () => undefined,
+    peerCounts: () => ({ forwarded: 0, forPeers: 0 }),
     close: async () => undefined,
   };
 }
@@ -141,12 +160,30 @@ export async function postgresStorage(
   url: string,
   limits: FileLogLimits,
   say: (message: string) => void,
+  /**
+   * Where other relays reach this one (ws://host:port), known once it listens;
+   * without it this relay writes no log for others, but sends its batches to a
+   * log's writer all the same.
+   */
+  peerUrl: () => string | undefined = () => undefined,
 ): Promise<RelayStorage> {
   const pool = new pg.Pool({ connectionString: url, max: 16 });
   // An idle connection that fails (the database restarted) is replaced, not fatal.
   pool.on('error', (error) => say(`database: ${error.message}`));
   await migrate(pool);
   const self = randomBytes(9).toString('base64url');
+  const links = new PeerLinks(await clusterKey(pool));
+  /**
+   * The relay that writes each log open here, as the database last said: this one
+   * (`self`), another, or none (a row is made at the next check). Only routes
+   * writes: the log's lock keeps them correct whoever makes them.
+   */
+  const writers = new Map<string, Writer>();
+  /** The logs open here, for batches other relays send. */
+  const open = new Map<string, Log>();
+  const counted = { forwarded: 0, forPeers: 0 };
+  let movedHook: ((logId?: string, at?: number) => void) | undefined;
+  const leases = writerLeases(pool, self, peerUrl, writers, say);
   let listener: pg.Client | undefined;
   let checker: ReturnType<typeof setInterval> | undefined;
   let closed = false;
@@ -205,8 +242,9 @@ export async function postgresStorage(
     async open(logId, stored) {
       // Nothing known yet: the first check reads on from wherever the log ends.
       known.set(logId, 0);
+      let log: Log | undefined;
       try {
-        const log = await openLog({
+        log = await openLog({
           store: pgStore(pool, logId, {
             limits,
             stored: (records) => {
@@ -221,19 +259,76 @@ export async function postgresStorage(
           }),
           actor: 'relay',
         });
+        const opened = log;
+        open.set(logId, opened);
+        await leases.lease(logId);
         return {
-          log,
+          log: opened,
+          ingest: async (events) => {
+            const writer = writers.get(logId);
+            if (!writer || writer.relay === self) return opened.ingest(events);
+            const batch = [...events];
+            const verdict = await links.write(writer, logId, batch);
+            if ('done' in verdict) {
+              counted.forwarded++;
+              // Where the writer's commit left the log: read on now, not at its NOTIFY.
+              if (verdict.at !== undefined) movedHook?.(logId, verdict.at);
+              return verdict.done;
+            }
+            if ('refused' in verdict) throw verdict.refused;
+            say(
+              `log ${logId}: its writer (relay ${writer.relay} at ${writer.url}) took no batch: ${verdict.elsewhere}; writing it here`,
+            );
+            void leases.takeOver(logId, writer);
+            return opened.ingest(batch);
+          },
           close: async () => {
             known.delete(logId);
-            await log.close();
+            open.delete(logId);
+            await leases.release(logId);
+            await opened.close();
           },
         };
       } catch (error) {
         known.delete(logId);
+        if (open.get(logId) === log) open.delete(logId);
+        await log?.close().catch(() => undefined);
         throw error;
       }
     },
+    servePeer(ws, written) {
+      servePeer(
+        ws,
+        links.key,
+        self,
+        async (logId, events): Promise<PeerVerdict> => {
+          const log = open.get(logId);
+          if (!log || writers.get(logId)?.relay !== self)
+            return { elsewhere: `relay ${self} does not write log ${logId}` };
+          try {
+            const done = await log.ingest(events);
+            counted.forPeers++;
+            written(logId);
+            const at = known.get(logId);
+            return { done, ...(at ? { at } : {}) };
+          } catch (error) {
+            // What the batch holds is refused as it would be there; a failure of
+            // this relay or its database is not the batch's: its relay writes it.
+            if (
+              error instanceof ForklineError &&
+              !(error instanceof StorageFailedError) &&
+              !(error instanceof LogClosedError)
+            )
+              return { refused: error };
+            return { elsewhere: (error as Error).message };
+          }
+        },
+        (message) => say(message),
+      );
+    },
+    peerCounts: () => ({ ...counted }),
     async watch(moved) {
+      movedHook = moved;
       // One connection listens; lost (the database restarted), another takes over.
       const listen = async (): Promise<void> => {
         if (closed) return;
@@ -278,14 +373,28 @@ export async function postgresStorage(
         if (checking || closed || known.size === 0) return;
         checking = true;
         pool
-          .query<{ log_id: string; last_pos: string }>(
-            'SELECT log_id, last_pos FROM forkline_replicas WHERE log_id = ANY($1::text[])',
+          .query<{
+            log_id: string;
+            last_pos: string | null;
+            relay: string | null;
+            peer_url: string | null;
+          }>(
+            `SELECT l.log_id, r.last_pos, w.relay, w.peer_url
+               FROM unnest($1::text[]) AS l(log_id)
+               LEFT JOIN forkline_replicas r ON r.log_id = l.log_id
+               LEFT JOIN forkline_writers w ON w.log_id = l.log_id`,
             [[...known.keys()]],
           )
           .then(({ rows }) => {
-            for (const row of rows)
-              if (learn(row.log_id, Number(row.last_pos)))
+            for (const row of rows) {
+              if (
+                row.last_pos !== null &&
+                learn(row.log_id, Number(row.last_pos))
+              )
                 moved(row.log_id, Number(row.last_pos));
+              if (open.has(row.log_id))
+                leases.heard(row.log_id, row.relay, row.peer_url);
+            }
           })
           .catch((error: Error) =>
             say(`database: checking where open logs end: ${error.message}`),
@@ -297,6 +406,7 @@ export async function postgresStorage(
     async close() {
       closed = true;
       clearInterval(checker);
+      links.close();
       // Writes committed here are announced before the pool goes.
       if (announcing) {
         clearImmediate(announcing);

@@ -15,6 +15,9 @@ import { LogRegistry, type LogSlot } from './log-registry.ts';
 import { LogQuotaError, StorageFailedError } from './relay-errors.ts';
 import { fileStorage, postgresStorage } from './relay-storage.ts';
 import { SharedBatches } from './shared-batches.ts';
+import { isPeerUrl } from './log-writers.ts';
+import { MAX_PEER_FRAME_BYTES, PEER_PATH } from './peer-link.ts';
+import { ServerOptionError } from './request-policy.ts';
 import {
   serveConnection,
   type ConnectionLimits,
@@ -34,6 +37,14 @@ export interface RelayOptions {
    * number of relays over the same database serve the same logs.
    */
   database?: string;
+  /**
+   * Where other relays over the same database reach this one (ws://host:port or
+   * wss://), or a function giving it once the relay listens. Given, this relay may
+   * become the one relay that writes a log several relays serve, the others sending
+   * it their clients' batches (docs/scaling.md, "One writer per log"). Without it,
+   * it sends its batches to a log's writer all the same, or writes them itself.
+   */
+  peerUrl?: string | (() => string | undefined);
   /** Messages a connection may send per second, sustained (bursts of 4x allowed); more closes it (4004). */
   messagesPerSecond?: number;
   /**
@@ -107,6 +118,10 @@ export interface RelayStats {
   peakBufferedBytes: number;
   /** Connections not read from now, being over their byte rate. */
   throttledConnections: number;
+  /** Batches of this relay's clients stored by the relay that writes their log. */
+  forwardedBatches: number;
+  /** Batches other relays sent here, as the writer of their log, and stored. */
+  peerBatches: number;
 }
 
 export interface Relay {
@@ -144,8 +159,20 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     maxBytes: limits.maxLogBytes,
     maxEvents: limits.maxLogEvents,
   };
+  const { peerUrl } = options;
+  if (typeof peerUrl === 'string' && !isPeerUrl(peerUrl))
+    throw new ServerOptionError(
+      'peer-url',
+      peerUrl,
+      'give the ws:// or wss:// URL other relays reach this one at',
+    );
   const storage = options.database
-    ? await postgresStorage(options.database, logLimits, say)
+    ? await postgresStorage(
+        options.database,
+        logLimits,
+        say,
+        typeof peerUrl === 'function' ? peerUrl : () => peerUrl,
+      )
     : await fileStorage(options.dataDir, logLimits, say);
   const registry = new LogRegistry({
     open: (logId, stored) => storage.open(logId, stored),
@@ -166,6 +193,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_MESSAGE_BYTES,
+  });
+  const peers = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_PEER_FRAME_BYTES,
   });
 
   /**
@@ -242,8 +273,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       server.on(
         'upgrade',
         (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-          if (new URL(request.url ?? '/', 'http://relay').pathname !== path)
-            return socket.destroy();
+          const at = new URL(request.url ?? '/', 'http://relay').pathname;
+          const peer = at === PEER_PATH && storage.servePeer !== undefined;
+          if (at !== path && !peer) return socket.destroy();
           socket.on('error', () => socket.destroy());
           const address = requestAddress(request, trustedProxies);
           const refused = count.admit(address);
@@ -255,9 +287,11 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
           }
           // Counted until the socket closes, whether the upgrade succeeds or not.
           socket.once('close', () => count.release(address));
-          wss.handleUpgrade(request, socket, head, (ws) => {
+          (peer ? peers : wss).handleUpgrade(request, socket, head, (ws) => {
             sockets.add(ws);
             ws.once('close', () => sockets.delete(ws));
+            if (peer)
+              return storage.servePeer!(ws, (logId) => registry.pushTo(logId));
             serveConnection(ws, socket, {
               limits: connectionLimits,
               budget,
@@ -284,6 +318,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         peakQueuedBytes: budget.peak,
         peakBufferedBytes: gauges.peakBufferedBytes,
         throttledConnections: gauges.throttled,
+        forwardedBatches: storage.peerCounts().forwarded,
+        peerBatches: storage.peerCounts().forPeers,
       };
     },
     async close() {
@@ -293,6 +329,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       for (const ws of sockets)
         ws.close(CLOSE.shuttingDown, 'relay shutting down');
       wss.close();
+      peers.close();
       // A client that does not read never answers the close: it is cut off after a grace.
       let grace: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([

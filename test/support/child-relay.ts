@@ -66,6 +66,11 @@ export interface ChildRelayOptions {
   port?: number;
   /** Caps the relay's JavaScript heap (`--max-old-space-size`), as an operator would. */
   heapMiB?: number;
+  /**
+   * Over a database, other relays reach this one at its loopback address, so it may
+   * write a log for them (RelayOptions.peerUrl); true unless said otherwise.
+   */
+  peer?: boolean;
   /** Caps each of the young generation's semi-spaces (`--max-semi-space-size`): V8
    * keeps up to three of them besides the old space. */
   semiSpaceMiB?: number;
@@ -81,6 +86,9 @@ export async function startChildRelay(
     ...process.env,
     RELAY_OPTIONS: JSON.stringify(options),
     RELAY_PORT: String(child.port ?? 0),
+    ...(options.database !== undefined && child.peer !== false
+      ? { RELAY_PEER: '1' }
+      : {}),
   };
   const flags = [
     '--expose-gc',

@@ -21,11 +21,22 @@ type Request =
 
 const send = (message: object) => process.send!(message);
 const options = JSON.parse(process.env.RELAY_OPTIONS ?? '{}') as RelayOptions;
+const server = createServer();
 const relay = await createRelay({
   ...options,
+  // RELAY_PEER: other relays of the test reach this one at its loopback address.
+  ...(process.env.RELAY_PEER
+    ? {
+        peerUrl: () => {
+          const address = server.address();
+          return address && typeof address === 'object'
+            ? `ws://127.0.0.1:${address.port}`
+            : undefined;
+        },
+      }
+    : {}),
   say: (message) => send({ type: 'said', message }),
 });
-const server = createServer();
 relay.attach(server);
 await new Promise<void>((resolve) =>
   server.listen(Number(process.env.RELAY_PORT ?? 0), '127.0.0.1', resolve),

@@ -307,11 +307,12 @@ describe('the PostgreSQL store', () => {
     expect(migrations().map((m) => `${m.version}-${m.name}`)).toEqual([
       '1-logs',
       '2-log-quota',
+      '3-log-writers',
     ]);
     const { rows } = await pool.query<{ version: number }>(
       'SELECT version FROM forkline_migrations ORDER BY version',
     );
-    expect(rows.map((r) => r.version)).toEqual([1, 2]);
+    expect(rows.map((r) => r.version)).toEqual([1, 2, 3]);
     expect((await Promise.all([migrate(pool), migrate(pool)])).flat()).toEqual(
       [],
     );
