@@ -68,7 +68,8 @@ export interface ChildRelayOptions {
   heapMiB?: number;
   /**
    * Over a database, other relays reach this one at its loopback address, so it may
-   * write a log for them (RelayOptions.peerUrl); true unless said otherwise.
+   * write a log for them (RelayOptions.peerUrl). True unless said otherwise, or
+   * FORKLINE_RELAY_PEER=0 (to compare with relays that take a log's lock in turn).
    */
   peer?: boolean;
   /** Caps each of the young generation's semi-spaces (`--max-semi-space-size`): V8
@@ -86,7 +87,8 @@ export async function startChildRelay(
     ...process.env,
     RELAY_OPTIONS: JSON.stringify(options),
     RELAY_PORT: String(child.port ?? 0),
-    ...(options.database !== undefined && child.peer !== false
+    ...(options.database !== undefined &&
+    (child.peer ?? process.env.FORKLINE_RELAY_PEER !== '0')
       ? { RELAY_PEER: '1' }
       : {}),
   };
