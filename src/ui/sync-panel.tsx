@@ -26,6 +26,27 @@ effect(() => {
 });
 /** What the last "Copy link" did, said to a screen reader too. */
 const copied = signal<string | undefined>(undefined);
+/** How long "Copied." stays: it is news about a press, not a state of the link. */
+const COPIED_SHOWN_MS = 5000;
+let copiedTimer: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * Says what a "Copy link" did. The same words again are said anew (the region is
+ * emptied first: a live region announces changes, and "Copied." twice is none);
+ * success then goes once read, while a failure, which says what to do, stays.
+ */
+function sayCopied(words: string, stays: boolean): void {
+  clearTimeout(copiedTimer);
+  copied.value = undefined;
+  requestAnimationFrame(() => {
+    copied.value = words;
+    if (!stays)
+      copiedTimer = setTimeout(
+        () => (copied.value = undefined),
+        COPIED_SHOWN_MS,
+      );
+  });
+}
 /** "Stop syncing" was pressed once: the panel asks before the link is forgotten. */
 const confirmingStop = signal(false);
 /**
@@ -134,10 +155,12 @@ export function SyncPanel() {
               type="button"
               onClick={() =>
                 void copyText(shareLink(config)).then(
-                  () => (copied.value = 'Copied.'),
+                  () => sayCopied('Copied.', false),
                   () =>
-                    (copied.value =
-                      'Could not copy: select the link and copy it.'),
+                    sayCopied(
+                      'Could not copy: select the link and copy it.',
+                      true,
+                    ),
                 )
               }
             >
@@ -205,6 +228,7 @@ export function SyncPanel() {
                 class="quiet"
                 onClick={() => {
                   confirmingStop.value = false;
+                  clearTimeout(copiedTimer);
                   copied.value = undefined;
                   focusNext.value = 'share';
                   attempt(disconnect);

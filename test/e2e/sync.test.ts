@@ -238,6 +238,22 @@ describe('two devices through the relay', () => {
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(
       link,
     );
+    // A second press is said again (the words change, or a screen reader hears
+    // nothing), and the news then goes (it stayed under the button: QA pass 18).
+    await page.evaluate(() => {
+      const hint = document.querySelector('.sync .hint')!;
+      const said: string[] = [];
+      new MutationObserver(() => said.push(hint.textContent ?? '')).observe(
+        hint,
+        { childList: true, characterData: true, subtree: true },
+      );
+      (window as unknown as { said: string[] }).said = said;
+    });
+    await page.getByRole('button', { name: 'Copy link' }).click();
+    await page.getByText('Copied.').waitFor({ state: 'detached' });
+    expect(
+      await page.evaluate(() => (window as unknown as { said: string[] }).said),
+    ).toEqual(['', 'Copied.', '']);
     await context.close();
   });
 
