@@ -165,11 +165,15 @@ export function servePeer(
   );
   ws.once('close', () => clearTimeout(timer));
   ws.send(JSON.stringify({ hello: self, nonce: ours }));
+  let refused = false;
+  /** Closes the link, said once: what follows on it is not read. */
   const refuse = (code: number, reason: string) => {
-    say(`peer link: ${reason}`);
+    refused = true;
+    say(reason);
     ws.close(code, reason.slice(0, 120));
   };
   ws.on('message', (data, binary) => {
+    if (refused) return;
     if (binary) return refuse(PEER_CLOSE.badMessage, 'binary frame');
     const text = data.toString();
     if (!proven) {

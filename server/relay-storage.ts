@@ -50,7 +50,11 @@ export interface RelayStorage {
    * writes (server/peer-link.ts); `written` is told each log that took a batch,
    * whose sessions here are then sent it. Files have no other relay.
    */
-  servePeer?(ws: WebSocket, written: (logId: string) => void): void;
+  servePeer?(
+    ws: WebSocket,
+    written: (logId: string) => void,
+    say: (message: string) => void,
+  ): void;
   /** Batches sent to the relay that writes their log, and taken here from others. */
   peerCounts(): { forwarded: number; forPeers: number };
   close(): Promise<void>;
@@ -296,7 +300,7 @@ export async function postgresStorage(
         throw error;
       }
     },
-    servePeer(ws, written) {
+    servePeer(ws, written, sayOfLink) {
       servePeer(
         ws,
         links.key,
@@ -323,7 +327,7 @@ export async function postgresStorage(
             return { elsewhere: (error as Error).message };
           }
         },
-        (message) => say(message),
+        sayOfLink,
       );
     },
     peerCounts: () => ({ ...counted }),

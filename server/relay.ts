@@ -291,7 +291,11 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
             sockets.add(ws);
             ws.once('close', () => sockets.delete(ws));
             if (peer)
-              return storage.servePeer!(ws, (logId) => registry.pushTo(logId));
+              return storage.servePeer!(
+                ws,
+                (logId) => registry.pushTo(logId),
+                (message) => say(`peer link from ${address}: ${message}`),
+              );
             serveConnection(ws, socket, {
               limits: connectionLimits,
               budget,

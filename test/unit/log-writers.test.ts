@@ -325,7 +325,9 @@ describe('one relay writes each log that several serve', () => {
     ).toMatch(/does not write log/);
     peer.ws.send('no log here');
     expect((await peer.closed).closed).toBe(4002);
-    expect(said.join('\n')).toMatch(/a write names no log/);
+    expect(said.join('\n')).toMatch(
+      /peer link from 127\.0\.0\.1: a write names no log/,
+    );
     await other.close();
 
     // Nothing of it was stored, and the relay serves its clients as before.
