@@ -12,11 +12,21 @@ interface WriterRow {
   peer_url: string;
 }
 
-/** A peer URL as a relay may be reached at: ws: or wss:, nothing else. */
+/**
+ * A URL a relay may be reached at: ws: or wss:, a host and perhaps a port, nothing
+ * else (the link's path is the relay's own, `/peer`).
+ */
 export function isPeerUrl(url: string): boolean {
   try {
-    const { protocol } = new URL(url);
-    return protocol === 'ws:' || protocol === 'wss:';
+    const u = new URL(url);
+    return (
+      (u.protocol === 'ws:' || u.protocol === 'wss:') &&
+      u.pathname === '/' &&
+      !u.search &&
+      !u.hash &&
+      !u.username &&
+      !u.password
+    );
   } catch {
     return false;
   }
@@ -50,11 +60,12 @@ export interface WriterLeases {
   /** Learns who writes `logId`, and makes this relay its writer if none does. */
   lease(logId: string): Promise<void>;
   /**
-   * `from` took no batch (it is gone, restarted, or no longer has the log open):
-   * this relay takes its place, unless another relay did first; a relay that
-   * cannot be reached clears the row, and writes its batches itself.
+   * `from` took no batch (it is gone, restarted, or no longer has the log open),
+   * for `reason`: this relay takes its place, unless another relay did first; a
+   * relay that cannot be reached clears the row, and writes its batches itself.
+   * Said once, by the relay that changes the row.
    */
-  takeOver(logId: string, from: Writer): Promise<void>;
+  takeOver(logId: string, from: Writer, reason: string): Promise<void>;
   /** What the database said of the log's writer in a periodic check. */
   heard(logId: string, relay: string | null, url: string | null): void;
   /** The log closes here: a row naming this relay goes. */
@@ -91,9 +102,10 @@ export function writerLeases(
     busy.set(logId, next);
     return next;
   };
+  // A row whose URL no relay can be reached at is kept all the same: the first
+  // batch sent there fails, and the row is taken over.
   const learn = (logId: string, row: WriterRow | undefined) => {
-    if (row && isPeerUrl(row.peer_url))
-      writers.set(logId, { relay: row.relay, url: row.peer_url });
+    if (row) writers.set(logId, { relay: row.relay, url: row.peer_url });
     else writers.delete(logId);
   };
   const leaseNow = async (logId: string) => {
@@ -112,21 +124,25 @@ export function writerLeases(
   };
   return {
     lease: (logId) => serially(logId, () => leaseNow(logId)),
-    takeOver: (logId, from) =>
+    takeOver: (logId, from, reason) =>
       serially(logId, async () => {
         // Already replaced, by this relay or by what a check heard.
         if (writers.get(logId)?.relay !== from.relay) return;
         const url = peerUrl();
-        if (url === undefined)
-          await pool.query(
-            'DELETE FROM forkline_writers WHERE log_id = $1 AND relay = $2',
-            [logId, from.relay],
-          );
-        else
-          await pool.query(
-            `UPDATE forkline_writers SET relay = $3, peer_url = $4
-              WHERE log_id = $1 AND relay = $2`,
-            [logId, from.relay, self, url],
+        const { rowCount } =
+          url === undefined
+            ? await pool.query(
+                'DELETE FROM forkline_writers WHERE log_id = $1 AND relay = $2',
+                [logId, from.relay],
+              )
+            : await pool.query(
+                `UPDATE forkline_writers SET relay = $3, peer_url = $4
+                  WHERE log_id = $1 AND relay = $2`,
+                [logId, from.relay, self, url],
+              );
+        if (rowCount)
+          say(
+            `log ${logId}: relay ${from.relay} at ${from.url} took no batch (${reason}); ${url === undefined ? 'batches are written where they arrive' : 'this relay writes the log now'}`,
           );
         await leaseNow(logId);
       }),

@@ -6,7 +6,7 @@ import type { IngestResult, LogEvent } from '../src/log/types.ts';
 import { LOG_ID_PATTERN } from '../src/sync/credentials.ts';
 import {
   decodeMessage,
-  encodeEvent,
+  encodeUnverified,
   eventsMessage,
   MAX_MESSAGE_BYTES,
 } from '../src/sync/messages.ts';
@@ -164,6 +164,9 @@ export function servePeer(
     HANDSHAKE_MS,
   );
   ws.once('close', () => clearTimeout(timer));
+  // A frame the socket cannot take (not UTF-8, too large) is an error the socket
+  // closes the link for: heard here, or it would end the process.
+  ws.on('error', (error) => say(error.message));
   ws.send(JSON.stringify({ hello: self, nonce: ours }));
   let refused = false;
   /** Closes the link, said once: what follows on it is not read. */
@@ -174,7 +177,11 @@ export function servePeer(
   };
   ws.on('message', (data, binary) => {
     if (refused) return;
-    if (binary) return refuse(PEER_CLOSE.badMessage, 'binary frame');
+    if (binary)
+      return refuse(
+        proven ? PEER_CLOSE.badMessage : PEER_CLOSE.unauthorized,
+        'binary frame',
+      );
     const text = data.toString();
     if (!proven) {
       const m = parseObject(text);
@@ -348,6 +355,8 @@ class PeerLink {
     try {
       ws = await (this.ready ??= this.connect());
     } catch (error) {
+      // Not reached (or no URL a relay can be reached at): the next write tries anew.
+      this.end((error as Error).message);
       return { elsewhere: (error as Error).message };
     }
     if (this.closed) return { elsewhere: 'link closed' };
@@ -358,7 +367,9 @@ class PeerLink {
         resolve({ elsewhere: `no verdict in ${VERDICT_MS} ms` });
       }, VERDICT_MS);
       this.pending.set(n, { resolve, timer });
-      ws.send(`${logId}\n${eventsMessage(n, events.map(encodeEvent))}`);
+      // Not verified here (the writer does that): encoded past the cache of
+      // verified events' texts, which a forged event would take the place of.
+      ws.send(`${logId}\n${eventsMessage(n, events.map(encodeUnverified))}`);
     });
   }
 

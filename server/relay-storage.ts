@@ -280,10 +280,7 @@ export async function postgresStorage(
               return verdict.done;
             }
             if ('refused' in verdict) throw verdict.refused;
-            say(
-              `log ${logId}: its writer (relay ${writer.relay} at ${writer.url}) took no batch: ${verdict.elsewhere}; writing it here`,
-            );
-            void leases.takeOver(logId, writer);
+            void leases.takeOver(logId, writer, verdict.elsewhere);
             return opened.ingest(batch);
           },
           close: async () => {

@@ -164,7 +164,11 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     throw new ServerOptionError(
       'peer-url',
       peerUrl,
-      'give the ws:// or wss:// URL other relays reach this one at',
+      'give the ws:// or wss:// URL other relays reach this one at, with no path',
+    );
+  if (peerUrl !== undefined && !options.database)
+    say(
+      'a peer URL is for relays over one database (--database): over files, this relay is the only one, and it is not used',
     );
   const storage = options.database
     ? await postgresStorage(

@@ -175,16 +175,27 @@ const encodedCache = new RecentMap<string, EncodedEvent>(
   (encoded) => encoded.bytes,
 );
 
-/** An event's CloudEvent text and UTF-8 size, serialised once while it stays recent. */
+/**
+ * An event's CloudEvent text and UTF-8 size, serialised once while it stays recent.
+ * Only for an event verified here (its id recomputed, or made here): the text is
+ * kept by id and given for every event of that id after, so an unverified event
+ * with a stored one's id would be sent, and stored, in its place (QA pass 19 found
+ * a relay's forwarded batches doing so). Unverified events: `encodeUnverified`.
+ */
 export function encodeEvent(event: LogEvent): EncodedEvent {
   const cached = encodedCache.get(event.id);
   if (cached) return cached;
-  const text = JSON.stringify(toCloudEvent(event));
-  const encoded = { text, bytes: utf8Length(text) };
+  const encoded = encodeUnverified(event);
   // One event never takes more than half of it (a large one would empty it).
   if (encoded.bytes <= ENCODED_CACHE_BYTES / 2)
     encodedCache.set(event.id, encoded);
   return encoded;
+}
+
+/** An event's CloudEvent text and UTF-8 size, made anew and kept nowhere. */
+export function encodeUnverified(event: LogEvent): EncodedEvent {
+  const text = JSON.stringify(toCloudEvent(event));
+  return { text, bytes: utf8Length(text) };
 }
 
 /** UTF-8 length of a string, without encoding it (Buffer is Node's, TextEncoder copies). */

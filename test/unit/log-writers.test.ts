@@ -4,9 +4,19 @@ import { createServer } from 'node:http';
 import pg from 'pg';
 import { WebSocketServer } from 'ws';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
-import { openLog, type Json, type Log } from '../../src/index.ts';
+import {
+  openLog,
+  type Json,
+  type Log,
+  type LogEvent,
+} from '../../src/index.ts';
 import type { RelayClient } from '../../src/sync/relay-client.ts';
-import { eventsMessage, encodeEvent } from '../../src/sync/messages.ts';
+import {
+  encodeEvent,
+  encodeUnverified,
+  eventsMessage,
+} from '../../src/sync/messages.ts';
+import { MAX_PEER_FRAME_BYTES } from '../../server/peer-link.ts';
 import { dropLog, pgStore } from '../../server/pg-store.ts';
 import {
   removeRelayBundle,
@@ -15,6 +25,7 @@ import {
 } from '../support/child-relay.ts';
 import { converged, expectStoredWhole } from '../support/relay-clusters.ts';
 import {
+  helloFrame,
   openPeer,
   startRelayServer,
   syncWithRelay,
@@ -226,7 +237,11 @@ describe('one relay writes each log that several serve', () => {
         }),
     );
     const port = (impostor.address() as { port: number }).port;
-    for (const peerUrl of [`ws://127.0.0.1:${port}`, 'ws://127.0.0.1:1']) {
+    for (const peerUrl of [
+      `ws://127.0.0.1:${port}`,
+      'ws://127.0.0.1:1',
+      'not a url',
+    ]) {
       said.length = 0;
       const target = await relay.relay.createLog();
       logs.push(target.logId);
@@ -238,27 +253,30 @@ describe('one relay writes each log that several serve', () => {
       await write(replicas[0]!, 1);
       await converged(replicas, `writer at ${peerUrl}`, 1);
       expect(relay.relay.stats().forwardedBatches).toBe(0);
-      expect(said.join('\n')).toMatch(
-        /its writer \(relay gone-relay at .*\) took no batch/,
-      );
+      // The row is taken over, and the relay says so once.
       await eventually(
         'the relay writes the log itself',
         async () =>
-          (await writerOf(target.logId)) === `ws://127.0.0.1:${relay.port}`,
+          (await writerOf(target.logId)) === `ws://127.0.0.1:${relay.port}` &&
+          said.some((line) =>
+            /relay gone-relay at .* took no batch \(.*\); this relay writes the log now/.test(
+              line,
+            ),
+          ),
       );
+      expect(
+        said.filter((line) => line.includes('took no batch')),
+      ).toHaveLength(1);
     }
   });
 
   it('is told a peer URL it cannot use when it starts', async () => {
-    await expect(
-      startRelayServer({
-        dataDir: '/nonexistent',
-        database,
-        peerUrl: 'http://10.0.0.5',
-      }),
-    ).rejects.toThrow(
-      /--peer-url "http:\/\/10.0.0.5": give the ws:\/\/ or wss:\/\/ URL/,
-    );
+    for (const peerUrl of ['http://10.0.0.5', 'ws://10.0.0.5:4173/relay'])
+      await expect(
+        startRelayServer({ dataDir: '/nonexistent', database, peerUrl }),
+      ).rejects.toThrow(
+        `--peer-url "${peerUrl}": give the ws:// or wss:// URL other relays reach this one at, with no path`,
+      );
   });
 
   it('refuses a link that cannot prove the key, and verifies what a proven link sends as any client', async () => {
@@ -335,5 +353,63 @@ describe('one relay writes each log that several serve', () => {
     const [again] = await replicasOn([relay.url], target);
     await converged([log!, again!], 'after the hostile links', 1);
     expect(await again!.get(real.id)).toBeUndefined();
+  });
+
+  it('stays up when a link sends what its socket cannot take', async () => {
+    const said: string[] = [];
+    const relay = await relayServer(said);
+    const peerUrl = `ws://127.0.0.1:${relay.port}/peer`;
+    // Not UTF-8, in a text frame; then a frame past the largest a link takes. Each
+    // was an error event no one heard: it ended the relay's process (QA pass 19).
+    const garbled = await openPeer(peerUrl);
+    garbled.ws.send(Buffer.from([0xff, 0xfe]), { binary: false });
+    expect((await garbled.closed).closed).toBe(1007);
+    const huge = await openPeer(peerUrl);
+    huge.ws.send('x'.repeat(MAX_PEER_FRAME_BYTES + 1));
+    expect((await huge.closed).closed).toBe(1009);
+    const target = await relay.relay.createLog();
+    logs.push(target.logId);
+    const replicas = await replicasOn([relay.url, relay.url], target);
+    await write(replicas[0]!, 'still here');
+    await converged(replicas, 'after the frames', 1);
+    expect(said.join('\n')).toMatch(/peer link from 127\.0\.0\.1: .*UTF-8/);
+  });
+
+  it("sends a forged event's text in place of the real one's nowhere, once a relay sent it on", async () => {
+    const relays = [await relayServer(), await relayServer()];
+    // The victim's log, written through relay 0.
+    const victimLog = await relays[0]!.relay.createLog();
+    logs.push(victimLog.logId);
+    const [victim] = await replicasOn([relays[0]!.url], victimLog);
+    await write(victim!, 'the real text');
+    await converged([victim!], 'stored', 1);
+    const real = (
+      await victim!.read('doc/shared')[Symbol.asyncIterator]().next()
+    ).value as LogEvent;
+    // The attacker's own log, which relay 0 writes: relay 1 sends it the attacker's
+    // batch, a forged event under the real one's id.
+    const own = await relays[0]!.relay.createLog();
+    logs.push(own.logId);
+    const holder = await openPeer(`ws://127.0.0.1:${relays[0]!.port}/sync`);
+    cleanups.push(() => holder.ws.close());
+    holder.ws.send(helloFrame(own.logId, own.token));
+    await holder.next();
+    const attacker = await openPeer(relays[1]!.url);
+    cleanups.push(() => attacker.ws.close());
+    attacker.ws.send(helloFrame(own.logId, own.token));
+    await attacker.next();
+    const forged = encodeUnverified(real).text.replace(
+      'the real text',
+      'FORGED',
+    );
+    attacker.ws.send(
+      eventsMessage(1, [{ text: forged, bytes: Buffer.byteLength(forged) }]),
+    );
+    expect((await attacker.closed).reason).toMatch(/ID_MISMATCH/);
+    expect(relays[1]!.relay.stats().forwardedBatches).toBe(0);
+    // A device new to the victim's log, through relay 1, gets the real event.
+    const [device] = await replicasOn([relays[1]!.url], victimLog);
+    await converged([victim!, device!], 'the new device', 1);
+    expect((await device!.get(real.id))?.data).toBe('the real text');
   });
 });
