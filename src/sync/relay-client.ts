@@ -1,4 +1,4 @@
-import type { Log } from '../log/types.ts';
+import type { Log, VersionVector } from '../log/types.ts';
 import { CLOSE, decodeMessage, encodeMessage, PROTOCOL } from './messages.ts';
 import { SyncSession } from './sync-session.ts';
 
@@ -30,13 +30,22 @@ export type SyncState =
   | { kind: 'connecting'; after?: SyncTrouble }
   | { kind: 'syncing'; outstanding: number }
   | { kind: 'synced'; at: string }
-  /** The relay could not be reached, or the connection was lost. */
-  | { kind: 'offline'; retryInMs: number; reason: string }
+  /**
+   * The relay could not be reached, or the connection was lost. `waiting`: the
+   * changes (events) this log holds that the relay lacked when last heard from,
+   * once counted; absent when it never was (since the page opened).
+   */
+  | { kind: 'offline'; retryInMs: number; reason: string; waiting?: number }
   /**
    * The relay (or this client) ended the connection, saying why: a full log, a
    * batch it could not store or refused, too many messages. Sync retries.
    */
-  | { kind: 'interrupted'; retryInMs: number; reason: string }
+  | {
+      kind: 'interrupted';
+      retryInMs: number;
+      reason: string;
+      waiting?: number;
+    }
   /** Someone else wrote under an actor id this log holds (DESIGN §3); sync retries. */
   | { kind: 'forked'; retryInMs: number; reason: string }
   /**
@@ -175,6 +184,34 @@ export function connectToRelay(
   let trouble: SyncTrouble | undefined;
   let stopped = false;
   const state = (s: SyncState) => options.onState?.(s);
+  /**
+   * What the relay held when last heard from (its welcome, its acks, the events it
+   * sent): while it cannot be reached, what this log holds past it is counted.
+   */
+  let held: VersionVector | undefined;
+  /** When the next try is due (ms since the epoch), and the count last said. */
+  let dueAt = 0;
+  let saidWaiting: number | undefined;
+
+  /**
+   * Says `trouble` again with the changes the relay lacks, when that count is new:
+   * as the connection ends, and as changes are made while it is away.
+   */
+  const countWaiting = async (): Promise<void> => {
+    const ended = trouble;
+    const known = held;
+    if (!known || (ended?.kind !== 'offline' && ended?.kind !== 'interrupted'))
+      return;
+    const vector = await log.versionVector();
+    // Moved on meanwhile: a try is under way, or the page stopped syncing.
+    if (trouble !== ended || socket || stopped) return;
+    let waiting = 0;
+    for (const [actor, seq] of Object.entries(vector))
+      waiting += Math.max(0, seq - (known[actor] ?? 0));
+    if (waiting === saidWaiting) return;
+    saidWaiting = waiting;
+    state({ ...ended, retryInMs: Math.max(0, dueAt - Date.now()), waiting });
+  };
 
   /** Reading the log failed (it was closed, or storage broke): drop the connection and retry later. */
   const failed = (error: unknown) => {
@@ -323,6 +360,7 @@ export function connectToRelay(
       clearTimeout(silence);
       silence = undefined;
       answersPings = pinged = false;
+      if (session) held = session.holds;
       session?.close();
       session = undefined;
       socket = undefined;
@@ -350,6 +388,9 @@ export function connectToRelay(
       }
       trouble = ended;
       state(ended);
+      dueAt = Date.now() + (ended.retryInMs ?? 0);
+      saidWaiting = undefined;
+      void countWaiting().catch(() => undefined);
       timer = setTimeout(() => {
         timer = undefined;
         connect();
@@ -360,7 +401,8 @@ export function connectToRelay(
   connect();
   return {
     pushLocal() {
-      void session?.push().then(settle, failed);
+      if (session) void session.push().then(settle, failed);
+      else void countWaiting().catch(() => undefined);
     },
     retryNow() {
       if (stopped || socket || timer === undefined) return;

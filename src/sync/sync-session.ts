@@ -300,6 +300,11 @@ export class SyncSession {
     throw new ProtocolError(CLOSE.badMessage, `unexpected ${message.type}`);
   }
 
+  /** What the peer is known to hold (a copy): its acks, and the events it sent. */
+  get holds(): VersionVector {
+    return { ...this.peer };
+  }
+
   private report(): void {
     this.options.onProgress?.({
       sent: this.sentCount,

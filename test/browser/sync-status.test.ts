@@ -27,6 +27,13 @@ describe('the status line on syncing', () => {
     expect(describeSync(lost, retryAt + 2_000)).toBe(
       'Relay unreachable (the connection was lost); changes stay in this browser until it answers; trying again shortly',
     );
+    // Once counted, how many changes the relay lacks (QA pass 18 asked).
+    expect(describeSync({ ...lost, waiting: 3 }, retryAt - 13_000)).toBe(
+      `Relay unreachable (the connection was lost); 3 changes stay in this browser until it answers; next try at ${timeText(retryAt)}`,
+    );
+    expect(describeSync({ ...lost, waiting: 1 }, retryAt + 2_000)).toBe(
+      'Relay unreachable (the connection was lost); 1 change stays in this browser until it answers; trying again shortly',
+    );
   });
 
   it('says the sync was interrupted, not that the relay is unreachable, when the relay closed with a reason', () => {

@@ -223,6 +223,36 @@ describe('a relay client whose connection drops', () => {
   });
 });
 
+describe('a relay client away from its relay', () => {
+  it('counts the changes the relay lacks, as they are made, until it is back', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'forkline-relay-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const { relay, port, stop } = await startRelay(dataDir);
+    const { logId, token } = await relay.createLog();
+    const log = await openLog({ actor: 'laptop' });
+    const states: SyncState[] = [];
+    const c = client(log, port, logId, token, states);
+    await log.append('doc/1', { type: 'note', data: 'held by the relay' });
+    c.pushLocal();
+    await until(async () => states.at(-1)?.kind === 'synced');
+    await stop();
+    const away = (waiting: number) =>
+      until(async () =>
+        states.some((s) => s.kind === 'offline' && s.waiting === waiting),
+      );
+    // Nothing is missing yet; then each change made while away is counted.
+    await away(0);
+    for (const n of [1, 2, 3]) {
+      await log.append('doc/1', { type: 'note', data: n });
+      c.pushLocal();
+      await away(n);
+    }
+    // Back: nothing waits, and the count is gone with the trouble.
+    await startRelay(dataDir, port);
+    await until(async () => states.at(-1)?.kind === 'synced', 20_000);
+  });
+});
+
 describe('a relay client that cannot reach its relay', () => {
   it('says it could not connect, naming the host, not that a connection was lost (QA pass 11)', async () => {
     // A port nobody listens on any more.
