@@ -106,6 +106,10 @@ async function writerOf(logId: string): Promise<string | undefined> {
   return rows[0]?.peer_url;
 }
 
+/** The database holds what the replicas hold of `doc/shared`, and it verifies. */
+const storedWhole = (logId: string, replicas: Log[]) =>
+  expectStoredWhole(pool, logId, replicas, ['doc/shared'], 'stored');
+
 /** The seqs each writer reached in what the database holds of `logId`. */
 async function storedVector(logId: string) {
   const stored = await openLog({ store: pgStore(pool, logId), actor: 'check' });
@@ -137,13 +141,7 @@ describe('one relay writes each log that several serve', () => {
     for (let round = 0; round < 5; round++)
       for (const [i, log] of replicas.entries()) await write(log, { round, i });
     await converged(replicas, 'two relays, one writer', 2);
-    await expectStoredWhole(
-      pool,
-      target.logId,
-      replicas,
-      ['doc/shared'],
-      'stored',
-    );
+    await storedWhole(target.logId, replicas);
     // One of the two writes the log; the other sent it its client's batches.
     const stats = relays.map((r) => r.relay.stats());
     const writer = stats.findIndex((s) => s.peerBatches > 0);
@@ -205,13 +203,7 @@ describe('one relay writes each log that several serve', () => {
     // The killed relay comes back on its port; every replica ends with every event.
     relays[writer] = await childRelay(relays[writer]!.port);
     await converged(replicas, 'after the restart', writer === 0 ? 3 : 2);
-    await expectStoredWhole(
-      pool,
-      target.logId,
-      replicas,
-      ['doc/shared'],
-      'stored',
-    );
+    await storedWhole(target.logId, replicas);
   }, 60_000);
 
   it('writes a batch itself when the database names a writer that is not there, or is not a relay of this database', async () => {
