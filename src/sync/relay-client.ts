@@ -329,6 +329,7 @@ export function connectToRelay(
           throw new Error(`expected welcome, got ${message.type}`);
         answersPings = message.ping === true;
         trouble = undefined;
+        saidWaiting = undefined;
         session = new SyncSession(
           log,
           {
@@ -387,9 +388,15 @@ export function connectToRelay(
         };
       }
       trouble = ended;
-      state(ended);
+      // With the count last said, if any: said without it, then with it, the
+      // status changed twice for each try (QA pass 20).
+      state(
+        saidWaiting !== undefined &&
+          (ended.kind === 'offline' || ended.kind === 'interrupted')
+          ? { ...ended, waiting: saidWaiting }
+          : ended,
+      );
       dueAt = Date.now() + (ended.retryInMs ?? 0);
-      saidWaiting = undefined;
       void countWaiting().catch(() => undefined);
       timer = setTimeout(() => {
         timer = undefined;

@@ -353,11 +353,11 @@ export function describeSync(
       : s.retryAt <= now
         ? 'trying again shortly'
         : `next try at ${timeText(s.retryAt)}`;
-  /** What stays in this browser: how many changes, once they were counted. */
-  const stay = (s: { waiting?: number | undefined }) =>
-    s.waiting === undefined || s.waiting === 0
-      ? 'changes stay'
-      : `${s.waiting} change${s.waiting === 1 ? ' stays' : 's stay'}`;
+  /** What stays in this browser (how many changes, once counted), `until`… */
+  const stay = (s: { waiting?: number | undefined }, until = '') =>
+    s.waiting === 0
+      ? 'every change here is on the relay'
+      : `${s.waiting === undefined ? 'changes stay' : `${s.waiting} change${s.waiting === 1 ? ' stays' : 's stay'}`} in this browser${until}`;
   switch (state?.kind) {
     case undefined:
       return undefined;
@@ -381,9 +381,9 @@ export function describeSync(
     case 'offline':
       // "All changes saved" is of this browser: what the relay lacks is said too
       // (QA pass 11 read it as synced).
-      return `Relay unreachable (${state.reason}); ${stay(state)} in this browser until it answers; ${retry(state)}`;
+      return `Relay unreachable (${state.reason}); ${stay(state, ' until it answers')}; ${retry(state)}`;
     case 'interrupted':
-      return `Sync interrupted (${state.reason}); ${stay(state)} in this browser; ${retry(state)}`;
+      return `Sync interrupted (${state.reason}); ${stay(state)}; ${retry(state)}`;
     case 'forked':
       return `Another device wrote under this log's device id (${state.reason}); this browser now writes under a new id and keeps syncing.`;
     case 'refused':

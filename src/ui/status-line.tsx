@@ -33,8 +33,11 @@ function spoken(lastSync: string): { text: string; sync: string } {
   let sync = lastSync;
   if (!state || state.kind === 'synced' || state.kind === 'syncing') sync = '';
   else if (state.kind !== 'connecting' || !sync)
-    // Its reason, not when the next try is due.
-    sync = describeSync(state)!.replace(
+    // Its reason, not when the next try is due, nor how many changes wait (a
+    // count that rose with each burst of typing was the whole sentence again).
+    sync = describeSync(
+      'waiting' in state ? { ...state, waiting: undefined } : state,
+    )!.replace(
       /; (?:next try at |retrying in |trying again shortly)[^;]*$/,
       '',
     );

@@ -34,6 +34,10 @@ describe('the status line on syncing', () => {
     expect(describeSync({ ...lost, waiting: 1 }, retryAt + 2_000)).toBe(
       'Relay unreachable (the connection was lost); 1 change stays in this browser until it answers; trying again shortly',
     );
+    // Nothing the relay lacks: not "changes stay" (QA pass 20).
+    expect(describeSync({ ...lost, waiting: 0 }, retryAt + 2_000)).toBe(
+      'Relay unreachable (the connection was lost); every change here is on the relay; trying again shortly',
+    );
   });
 
   it('says the sync was interrupted, not that the relay is unreachable, when the relay closed with a reason', () => {
@@ -191,6 +195,18 @@ describe('the status line on syncing', () => {
       await step(() => (syncState.value = unreachable(500)));
       await step(() => (syncState.value = { kind: 'connecting' }));
       await step(() => (syncState.value = unreachable(1_000)));
+      // Nor for each change counted while it is away (QA pass 20 heard the whole
+      // sentence again after every burst of typing): the count is shown.
+      for (const waiting of [1, 2, 3]) {
+        await step(() => (saving.value = { pending: 1 }));
+        await step(() => (saving.value = { pending: 0 }));
+        await step(
+          () => (syncState.value = { ...unreachable(1_000), waiting }),
+        );
+      }
+      expect(shown.textContent).toMatch(
+        /3 changes stay in this browser until it answers/,
+      );
       expect(heard).toEqual([
         'All changes saved · Relay unreachable (the connection was lost); changes stay in this browser until it answers',
       ]);
