@@ -46,6 +46,13 @@ export type SyncState =
       reason: string;
       waiting?: number;
     }
+  /**
+   * Not a state of its own: while the relay is away (after `offline` or
+   * `interrupted`), how many changes it lacks, counted anew as changes are made.
+   * It adds to the trouble last reported; each try reports its trouble once, with
+   * the count last made.
+   */
+  | { kind: 'waiting'; waiting: number }
   /** Someone else wrote under an actor id this log holds (DESIGN §3); sync retries. */
   | { kind: 'forked'; retryInMs: number; reason: string }
   /**
@@ -189,8 +196,7 @@ export function connectToRelay(
    * sent): while it cannot be reached, what this log holds past it is counted.
    */
   let held: VersionVector | undefined;
-  /** When the next try is due (ms since the epoch), and the count last said. */
-  let dueAt = 0;
+  /** The count last said. */
   let saidWaiting: number | undefined;
 
   /**
@@ -210,7 +216,7 @@ export function connectToRelay(
       waiting += Math.max(0, seq - (known[actor] ?? 0));
     if (waiting === saidWaiting) return;
     saidWaiting = waiting;
-    state({ ...ended, retryInMs: Math.max(0, dueAt - Date.now()), waiting });
+    state({ kind: 'waiting', waiting });
   };
 
   /** Reading the log failed (it was closed, or storage broke): drop the connection and retry later. */
@@ -396,7 +402,6 @@ export function connectToRelay(
           ? { ...ended, waiting: saidWaiting }
           : ended,
       );
-      dueAt = Date.now() + (ended.retryInMs ?? 0);
       void countWaiting().catch(() => undefined);
       timer = setTimeout(() => {
         timer = undefined;

@@ -36,11 +36,13 @@ export const previousRelay = signal<RelayConfig | undefined>(
  * is stamped with when it is due (ms since the epoch): "retrying in 13 s" said
  * the same long after, and every tab heard it at its own moment.
  */
-export type ShownSyncState = SyncState & { retryAt?: number };
+export type ShownSyncState = Exclude<SyncState, { kind: 'waiting' }> & {
+  retryAt?: number;
+};
 export const syncState = signal<ShownSyncState | undefined>(undefined);
 
 /** `state` as the page shows it: a retry's delay made the time it is due. */
-const stamped = (state: SyncState): ShownSyncState =>
+const stamped = (state: ShownSyncState): ShownSyncState =>
   'retryInMs' in state && state.retryInMs !== undefined
     ? { ...state, retryAt: Date.now() + state.retryInMs }
     : state;
@@ -218,13 +220,22 @@ function lead(): void {
       const released = new Promise<void>(
         (resolve) => (releaseLeadership = resolve),
       );
+      const show = (state: ShownSyncState) => {
+        syncState.value = state;
+        states?.postMessage({ kind: 'state', state } satisfies StateMessage);
+      };
       const report = (reported: SyncState) => {
+        // A count of the changes the relay lacks, to the trouble shown.
+        if (reported.kind === 'waiting') {
+          const shown = syncState.value;
+          if (shown?.kind === 'offline' || shown?.kind === 'interrupted')
+            show({ ...shown, waiting: reported.waiting });
+          return;
+        }
         // The link works: there is nothing to go back to any more.
         if (reported.kind === 'synced' && previousRelay.value)
           keepPrevious(undefined);
-        const state = stamped(reported);
-        syncState.value = state;
-        states?.postMessage({ kind: 'state', state } satisfies StateMessage);
+        show(stamped(reported));
       };
       leading = true;
       ledWith = config;

@@ -236,9 +236,14 @@ describe('a relay client away from its relay', () => {
     c.pushLocal();
     await until(async () => states.at(-1)?.kind === 'synced');
     await stop();
+    // Told as a count added to the trouble last reported, and with each try's.
     const away = (waiting: number) =>
       until(async () =>
-        states.some((s) => s.kind === 'offline' && s.waiting === waiting),
+        states.some(
+          (s) =>
+            (s.kind === 'waiting' || s.kind === 'offline') &&
+            s.waiting === waiting,
+        ),
       );
     // Nothing is missing yet; then each change made while away is counted.
     await away(0);
@@ -247,6 +252,12 @@ describe('a relay client away from its relay', () => {
       c.pushLocal();
       await away(n);
     }
+    // Each try is reported once: a count is no try of its own.
+    const tries = states.filter((s) => s.kind === 'connecting').length;
+    expect(
+      states.filter((s) => s.kind === 'offline' || s.kind === 'interrupted')
+        .length,
+    ).toBeLessThanOrEqual(tries);
     // Back: nothing waits, and the count is gone with the trouble.
     await startRelay(dataDir, port);
     await until(async () => states.at(-1)?.kind === 'synced', 20_000);
