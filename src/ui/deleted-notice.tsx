@@ -7,6 +7,13 @@ import { focusText } from './text-focus.ts';
 
 /** "Keep it deleted" just pressed here: focus goes to what the notice says after it. */
 let decided = false;
+/**
+ * "Restore the document" just pressed here: focus goes to the text as soon as the
+ * notice goes, its button with it. It went once the restore was saved and the
+ * documents listed again; a key pressed between went to the page (a CI run lost
+ * the space of " More.").
+ */
+let restoring = false;
 
 const names = (list: string[] | undefined) => (list ?? []).join(' and ');
 
@@ -59,11 +66,15 @@ export function DeletedNotice() {
   // device is said when it arrives, not only shown.
   // Nothing said while this tab's own typing may yet put the deletion in question.
   const known = !settledDeleted(facts) || ownEditsShown();
+  const shown = !!(facts?.deleted && docId && known);
+  useLayoutEffect(() => {
+    if (!restoring || shown) return;
+    restoring = false;
+    focusText();
+  });
   return (
     <div class="deleted-notice" aria-live="polite">
-      {facts?.deleted && docId && known && (
-        <Notice facts={facts} docId={docId} said={said} />
-      )}
+      {shown && <Notice facts={facts!} docId={docId!} said={said} />}
     </div>
   );
 }
@@ -86,9 +97,10 @@ function Notice({
         </p>
         <button
           type="button"
-          onClick={() =>
-            void setDeleted(docId, false).then(() => void focusText())
-          }
+          onClick={() => {
+            restoring = true;
+            void setDeleted(docId, false).then(() => void focusText());
+          }}
         >
           Restore the document
         </button>
@@ -100,6 +112,7 @@ function Notice({
       : `${names(open.restoredBy)} restored it`;
   const decide = async (deleted: boolean) => {
     decided = deleted;
+    restoring = !deleted;
     await setDeleted(docId, deleted);
     // Brought back: on with the writing.
     if (!deleted) focusText();

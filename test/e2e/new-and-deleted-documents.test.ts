@@ -134,6 +134,11 @@ describe('documents made and deleted in a tab', () => {
     // Restored from the notice: the text takes typing again, focus in it.
     await two.getByRole('button', { name: 'Restore the document' }).click();
     await expect.poll(() => text(two).getAttribute('aria-readonly')).toBeNull();
+    // Focus is in the text by the time it takes typing: it came once the restore
+    // was saved and listed, and the space of " More." went to the page (CI).
+    expect(
+      await text(two).evaluate((el) => el.contains(document.activeElement)),
+    ).toBe(true);
     await two.keyboard.type(' More.');
     for (const page of [one, two])
       await expect.poll(() => documentText(page)).toBe('Kept. More.');
