@@ -1,9 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
-import pg from 'pg';
 import { WebSocketServer } from 'ws';
-import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   openLog,
   type Json,
@@ -17,7 +16,8 @@ import {
   eventsMessage,
 } from '../../src/sync/messages.ts';
 import { MAX_PEER_FRAME_BYTES } from '../../server/peer-link.ts';
-import { dropLog, pgStore } from '../../server/pg-store.ts';
+import { pgStore } from '../../server/pg-store.ts';
+import { databaseLogs } from '../support/database-logs.ts';
 import {
   removeRelayBundle,
   startChildRelay,
@@ -32,14 +32,8 @@ import {
   type RelayServer,
 } from '../support/relay-peer.ts';
 
-const database = inject('databaseUrl');
-const pool = new pg.Pool({ connectionString: database, max: 2 });
-const logs: string[] = [];
-afterAll(async () => {
-  for (const logId of logs) await dropLog(pool, logId);
-  await pool.end();
-  await removeRelayBundle();
-});
+const { database, pool, logs } = databaseLogs();
+afterAll(() => removeRelayBundle());
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

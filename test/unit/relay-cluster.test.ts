@@ -1,8 +1,7 @@
 import { once } from 'node:events';
-import pg from 'pg';
-import { afterAll, afterEach, describe, inject, it } from 'vitest';
+import { afterAll, afterEach, describe, it } from 'vitest';
 import { openLog } from '../../src/index.ts';
-import { dropLog } from '../../server/pg-store.ts';
+import { databaseLogs } from '../support/database-logs.ts';
 import {
   removeRelayBundle,
   startChildRelay,
@@ -14,14 +13,8 @@ import {
 } from '../support/relay-clusters.ts';
 import { seeded } from '../support/seeded.ts';
 
-const database = inject('databaseUrl');
-const pool = new pg.Pool({ connectionString: database, max: 2 });
-const logs: string[] = [];
-afterAll(async () => {
-  for (const logId of logs) await dropLog(pool, logId);
-  await pool.end();
-  await removeRelayBundle();
-});
+const { database, pool, logs } = databaseLogs();
+afterAll(() => removeRelayBundle());
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -1,8 +1,8 @@
-import pg from 'pg';
-import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { openLog, type LogEvent } from '../../src/index.ts';
 import { ActorForkError } from '../../src/log/errors.ts';
-import { dropLog, pgStore } from '../../server/pg-store.ts';
+import { pgStore } from '../../server/pg-store.ts';
+import { databaseLogs } from '../support/database-logs.ts';
 import {
   appendRandomly,
   clientsOnRelays,
@@ -12,13 +12,7 @@ import { startRelayServer, type RelayServer } from '../support/relay-peer.ts';
 import { seeded } from '../support/seeded.ts';
 import { collect } from '../support/records.ts';
 
-const database = inject('databaseUrl');
-const pool = new pg.Pool({ connectionString: database, max: 4 });
-const logs: string[] = [];
-afterAll(async () => {
-  for (const logId of logs) await dropLog(pool, logId);
-  await pool.end();
-});
+const { database, pool, logs } = databaseLogs(4);
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
