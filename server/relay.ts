@@ -318,6 +318,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     stats() {
       let bufferedBytes = 0;
       for (const ws of sockets) bufferedBytes += ws.bufferedAmount;
+      const peers = storage.peerCounts();
       return {
         connections: count.size,
         openLogs: registry.size,
@@ -326,8 +327,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         peakQueuedBytes: budget.peak,
         peakBufferedBytes: gauges.peakBufferedBytes,
         throttledConnections: gauges.throttled,
-        forwardedBatches: storage.peerCounts().forwarded,
-        peerBatches: storage.peerCounts().forPeers,
+        forwardedBatches: peers.forwarded,
+        peerBatches: peers.forPeers,
       };
     },
     async close() {
